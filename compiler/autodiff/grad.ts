@@ -1,0 +1,48 @@
+/**
+ * Reverse-mode differentiation as a graph-to-graph transform. `grad(y, xs)` walks the nodes between the
+ * `xs` and the scalar `y` in reverse topological order, asks each op's gradient rule for the vector-
+ * Jacobian product (graph nodes), and sums the contributions that reach each node. The result is nodes,
+ * so a gradient can be printed, optimized, exported and differentiated again.
+ */
+import type { Node } from '../ir/node.ts';
+import { topoOrder } from '../ir/graph.ts';
+import { getOp } from '../ir/registry.ts';
+import { sameShape, shapeStr } from '../ir/shape.ts';
+import { atSource } from '../ir/source.ts';
+import { GraphError } from '../ir/errors.ts';
+import * as B from '../ir/build.ts';
+
+export interface GradOptions {
+  /** Gradient flowing into `y` (default: 1, which needs `y` to be a scalar). */
+  readonly seed?: Node;
+}
+
+export function grad(y: Node, xs: readonly Node[], opts: GradOptions = {}): Node[] {
+  if (!opts.seed && y.shape.length !== 0)
+    throw new GraphError(`grad: the output must be a scalar, got ${shapeStr(y.shape)} (pass a seed gradient for non-scalars)`, y.src);
+  const order = topoOrder([y]);
+  // Only nodes on a path from some x to y carry gradient.
+  const wanted = new Set(xs);
+  const onPath = new Set<Node>();
+  for (const n of order) if (wanted.has(n) || n.inputs.some((i) => onPath.has(i))) onPath.add(n);
+
+  const acc = new Map<Node, Node>();
+  acc.set(y, opts.seed ?? B.constant([1], []));
+  for (let k = order.length - 1; k >= 0; k--) {
+    const n = order[k];
+    const g = acc.get(n);
+    if (!g || !onPath.has(n) || n.inputs.length === 0) continue;
+    const def = getOp(n.op);
+    if (!def.grad) throw new GraphError(`grad: op ${n.op} has no gradient rule`, n.src);
+    const gs = atSource(n.src, () => def.grad!(n, g));
+    n.inputs.forEach((inp, i) => {
+      const gi = gs[i];
+      if (!gi || !onPath.has(inp)) return;
+      if (!sameShape(gi.shape, inp.shape))
+        throw new GraphError(`grad: ${n.op}'s rule gave a gradient of shape ${shapeStr(gi.shape)} for an input of shape ${shapeStr(inp.shape)}`, n.src);
+      const prev = acc.get(inp);
+      acc.set(inp, prev ? atSource(inp.src, () => B.add(prev, gi)) : gi);
+    });
+  }
+  return xs.map((x) => acc.get(x) ?? B.mk('ExpandAs', [B.constant([0], []), x]));
+}

@@ -1,0 +1,61 @@
+/** Loading what the user names on the command line: model modules and data files (Node edge). */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL, fileURLToPath } from 'node:url';
+import { isModel, type Model } from '../dsl/model.ts';
+import { parseCsv, inlineData, firstNaNRow, type Dataset } from '../../runtime/data.ts';
+import { UserError } from './errors.ts';
+
+export function checkReadable(path: string, what: string): string {
+  const abs = resolve(path);
+  if (!existsSync(abs)) throw new UserError(`${path}: no such file (${what})`);
+  if (statSync(abs).isDirectory()) throw new UserError(`${path}: is a directory, expected a ${what}`);
+  return abs;
+}
+
+export async function loadModel(path: string): Promise<Model> {
+  const abs = checkReadable(path, 'model .ts file');
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const where = firstUserFrame(err, abs);
+    if (err.name === 'GraphError' || err.name === 'ShapeError') throw err;
+    throw new UserError(`${path}${where}: the model module failed to load: ${err.message.split('\n')[0]}`);
+  }
+  const m = mod.default;
+  if (!isModel(m)) throw new UserError(`${path}: not a graphc model (expected \`export default defineModel({...})\`)`);
+  return m;
+}
+
+function firstUserFrame(e: Error, abs: string): string {
+  const m = (e.stack ?? '').split('\n').find((l) => l.includes(abs));
+  const pos = m && /:(\d+):(\d+)\)?\s*$/.exec(m);
+  return pos ? `:${pos[1]}:${pos[2]}` : '';
+}
+
+/** The data named by --data, or the model's built-in data. */
+export function loadData(model: Model, dataPath: string | undefined): { data: Dataset; source: string } {
+  let data: Dataset;
+  let source: string;
+  if (dataPath) {
+    const abs = checkReadable(dataPath, 'CSV data file');
+    data = parseCsv(readFileSync(abs, 'utf8'), dataPath);
+    source = dataPath;
+  } else {
+    const d = model.spec.data;
+    if (!d) throw new UserError(`model ${model.spec.name} has no built-in data: give one with --data FILE.csv`);
+    if (d instanceof URL || typeof d === 'string') {
+      const file = d instanceof URL ? fileURLToPath(d) : resolve(d);
+      data = parseCsv(readFileSync(checkReadable(file, 'CSV data file'), 'utf8'), file);
+      source = file;
+    } else {
+      data = inlineData(d.x, d.y);
+      source = '<built-in>';
+    }
+  }
+  const nanRow = firstNaNRow(data);
+  if (nanRow) throw new UserError(`${source}: data row ${nanRow} holds NaN`);
+  return { data, source };
+}

@@ -1,0 +1,28 @@
+/** The `graphc` command line: one file per command; this file wires them to the argument parser. */
+import { Command } from 'commander';
+import { createRequire } from 'node:module';
+import '../ops/index.ts';
+import { setSourceBase } from '../ir/source.ts';
+import { reportAndExit } from './errors.ts';
+import { registerTrain } from './train.ts';
+
+const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+setSourceBase(process.cwd());
+
+const program = new Command('graphc')
+  .description('graphc: a dataflow-graph compiler for machine learning (typed TypeScript DSL -> static graph -> autodiff -> passes -> Float32 runtime / ONNX)')
+  .version(pkg.version)
+  .option('--debug', 'show stack traces for errors')
+  .showHelpAfterError('(run with --help for usage)');
+
+const run = async (fn: () => Promise<void>) => {
+  try {
+    await fn();
+  } catch (e) {
+    reportAndExit(e, program.opts().debug === true);
+  }
+};
+
+registerTrain(program, run);
+
+await program.parseAsync(process.argv);

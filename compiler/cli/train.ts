@@ -1,0 +1,50 @@
+/** `graphc train MODEL.ts`: trains on the model's data (or --data) and prints the seed's log lines. */
+import type { Command } from 'commander';
+import type { TrainConfig } from '../dsl/model.ts';
+import { fit, type LogEntry } from '../../runtime/fit.ts';
+import { loadModel, loadData } from './load.ts';
+import { parseOptions, positiveInt, positiveNumber } from './args.ts';
+
+export function registerTrain(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
+  program
+    .command('train')
+    .description('train a model and print its cost table (the seed\'s format), or JSON with --json')
+    .argument('<model>', 'model file (.ts) that default-exports defineModel({...})')
+    .option('--data <file>', 'CSV data: all columns but the last are x, the last is y; # starts a comment (default: the model\'s built-in data)')
+    .option('--epochs <n>', 'train epochs 0..n (n + 1 steps)', positiveInt)
+    .option('--lr <x>', 'learning rate', positiveNumber)
+    .option('--log-every <k>', 'log every k epochs', positiveInt)
+    .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--json', 'print one JSON document: config, log, params, accuracy')
+    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; option: string[]; json?: boolean }) =>
+      run(async () => {
+        const model = await loadModel(file);
+        const built = model.build(parseOptions(o.option));
+        const { data, source } = loadData(model, o.data);
+        const cfg: TrainConfig = {
+          ...model.train,
+          ...(o.epochs !== undefined && { epochs: o.epochs }),
+          ...(o.lr !== undefined && { lr: o.lr }),
+          ...(o.logEvery !== undefined && { logEvery: o.logEvery }),
+        };
+        const line = (e: LogEntry) =>
+          `Epoch ${String(e.epoch).padStart(4)}/${cfg.epochs} Cost: ${e.cost.toFixed(6)}` + (e.accuracy !== undefined ? ` Accuracy ${(e.accuracy * 100).toFixed(2)}%` : '');
+        const res = fit(built, data, cfg, { onLog: o.json ? undefined : (e) => process.stdout.write(line(e) + '\n') });
+        if (o.json) {
+          const doc = {
+            model: built.name,
+            options: built.options,
+            data: { source, rows: data.rows, features: data.features },
+            config: { epochs: cfg.epochs, lr: cfg.lr, logEvery: cfg.logEvery },
+            log: res.log,
+            params: res.params.toJSON(),
+            ...(res.finalAccuracy !== undefined && { accuracy: res.finalAccuracy }),
+            seconds: res.seconds,
+          };
+          process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+        } else if (res.finalAccuracy !== undefined && !cfg.logAccuracy) {
+          process.stdout.write(`Accuracy of the trained model on the training set: ${(res.finalAccuracy * 100).toFixed(2)}%\n`);
+        }
+      }),
+    );
+}

@@ -1,0 +1,31 @@
+/** Free-function forms of the DSL ops, for formulas that read like the math (`sub(1, y)`, `log(h)`). */
+import type { Shape } from '../ir/shape.ts';
+import type { Node } from '../ir/node.ts';
+import * as B from '../ir/build.ts';
+import { Tensor, wrap } from './tensor.ts';
+import type { Broadcast, BroadcastCheck } from './shape-types.ts';
+
+type Operand<T extends Shape> = Tensor<T> | number;
+type Bin = <const A extends Shape = [], const C extends Shape = []>(a: Operand<A>, b: (Tensor<C> & BroadcastCheck<A, C>) | number) => Tensor<Broadcast<A, C>>;
+
+const node = (x: { readonly node: Node } | number) => (typeof x === 'number' ? B.scalar(x) : x.node);
+const binary = (op: string): Bin => ((a: { readonly node: Node } | number, b: { readonly node: Node } | number) => wrap(B.mk(op, [node(a), node(b)]))) as unknown as Bin;
+
+export const add = binary('Add');
+export const sub = binary('Sub');
+export const mul = binary('Mul');
+export const div = binary('Div');
+export const maximum = binary('Max');
+
+export const neg = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.neg();
+export const exp = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.exp();
+export const log = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.log();
+export const sigmoid = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.sigmoid();
+export const mean = <S extends Shape>(x: Tensor<S>): Tensor<[]> => x.mean();
+export const sum = <S extends Shape>(x: Tensor<S>): Tensor<[]> => x.sum();
+
+/** Binary cross-entropy of probabilities `h` against targets `y`, averaged (PyTorch's `F.binary_cross_entropy`). */
+export const binaryCrossEntropy = <S extends Shape>(h: Tensor<S>, y: Tensor<S>): Tensor<[]> => wrap(B.mk('BCE', [h.node, y.node]));
+
+/** Fraction of positions where the bool `prediction` (as 0/1) equals the target `y`. */
+export const accuracy = <S extends Shape>(prediction: Tensor<S>, y: Tensor<S>): Tensor<[]> => wrap<[]>(B.mean(B.cast(B.mk('Equal', [B.cast(prediction.node, 'f32'), y.node]), 'f32')));

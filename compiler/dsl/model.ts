@@ -1,0 +1,141 @@
+/**
+ * Models: a TypeScript module under graphs/ default-exports `defineModel({...})`. Its `build` declares
+ * inputs and parameters and returns the loss (and the prediction, and an accuracy where the model is a
+ * classifier); graphc turns that into static graphs. Building runs the user's code once per build, with
+ * the model's generator seeded, so parameter initial values are reproducible.
+ */
+import { Graph, type GraphOutput } from '../ir/graph.ts';
+import * as B from '../ir/build.ts';
+import { GraphError } from '../ir/errors.ts';
+import { callerPos } from '../ir/source.ts';
+import type { Dim, Shape } from '../ir/shape.ts';
+import type { DType } from '../ir/node.ts';
+import { TorchGenerator } from '../init/torch-random.ts';
+import { wrap, type AnyTensor, type Mutable, type Tensor } from './tensor.ts';
+import type { Initializer } from './init.ts';
+
+export interface TrainConfig {
+  /** Epochs after the initial one: the seed runs epochs 0..epochs, i.e. epochs + 1 steps. */
+  readonly epochs: number;
+  readonly lr: number;
+  /** Log every K epochs (and the last). */
+  readonly logEvery: number;
+  /** Print the accuracy with each logged epoch (otherwise once, after training). */
+  readonly logAccuracy: boolean;
+}
+
+export interface ModelOutputs {
+  readonly loss: AnyTensor;
+  /** What inference returns (the inference graph and the ONNX export end here). */
+  readonly predict: AnyTensor;
+  /** Classifier models: the fraction of correct predictions, as a scalar. */
+  readonly accuracy?: AnyTensor;
+}
+
+export interface InlineData {
+  readonly x: readonly (readonly number[])[];
+  readonly y: readonly (readonly number[])[];
+}
+
+type Options = Record<string, readonly [string, ...string[]]>;
+export type OptionValues<O extends Options> = { [K in keyof O]: O[K][number] };
+
+export interface ModelSpec<O extends Options = Options> {
+  readonly name: string;
+  readonly description?: string;
+  /** Built-in data: a CSV file (URL or path relative to the working directory) or inline rows. */
+  readonly data?: URL | string | InlineData;
+  /** Seed of the model's generator (PyTorch's `torch.manual_seed`), default 0. */
+  readonly seed?: number;
+  readonly train?: Partial<TrainConfig>;
+  /** Named variants, first value the default, e.g. `{ loss: ['manual', 'bce'] }`. */
+  readonly options?: O;
+  build(opts: OptionValues<O>): ModelOutputs;
+}
+
+export interface Model<O extends Options = Options> {
+  readonly kind: 'graphc-model';
+  readonly spec: ModelSpec<O>;
+  readonly train: TrainConfig;
+  /** Builds the graphs; `opts` picks variants (defaults: the first of each option). */
+  build(opts?: Partial<Record<string, string>>): BuiltModel;
+}
+
+export interface BuiltModel {
+  readonly name: string;
+  readonly description: string;
+  /** Outputs: loss, predict, and accuracy when there is one. */
+  readonly forward: Graph;
+  readonly options: Readonly<Record<string, string>>;
+}
+
+const defaultTrain: TrainConfig = { epochs: 100, lr: 0.1, logEvery: 10, logAccuracy: true };
+
+export function defineModel<const O extends Options = {}>(spec: ModelSpec<O>): Model<O> {
+  const train = { ...defaultTrain, ...spec.train };
+  return {
+    kind: 'graphc-model',
+    spec,
+    train,
+    build(opts = {}) {
+      const chosen: Record<string, string> = {};
+      for (const [k, vals] of Object.entries(spec.options ?? {})) {
+        const v = opts[k] ?? vals[0];
+        if (!vals.includes(v)) throw new GraphError(`model ${spec.name}: option ${k} must be one of ${vals.join(', ')}, got '${v}'`);
+        chosen[k] = v;
+      }
+      for (const k of Object.keys(opts)) if (!(k in (spec.options ?? {}))) throw new GraphError(`model ${spec.name} has no option '${k}'`);
+      const out = withBuildContext(new TorchGenerator(spec.seed ?? 0), () => spec.build(chosen as OptionValues<O>));
+      if (!out || !out.loss || !out.predict) throw new GraphError(`model ${spec.name}: build() must return { loss, predict }`);
+      if (out.loss.shape.length !== 0) throw new GraphError(`model ${spec.name}: the loss must be a scalar, got [${out.loss.shape.join(', ')}]`, out.loss.node.src);
+      const outputs: GraphOutput[] = [
+        { name: 'loss', node: out.loss.node },
+        { name: 'predict', node: out.predict.node },
+      ];
+      if (out.accuracy) outputs.push({ name: 'accuracy', node: out.accuracy.node });
+      return { name: spec.name, description: spec.description ?? '', forward: new Graph(outputs, spec.name), options: chosen };
+    },
+  };
+}
+
+export function isModel(x: unknown): x is Model {
+  return typeof x === 'object' && x !== null && (x as Model).kind === 'graphc-model';
+}
+
+// --- the build context: the generator that parameter initializers draw from ---
+
+let current: TorchGenerator | null = null;
+
+function withBuildContext<T>(gen: TorchGenerator, fn: () => T): T {
+  const prev = current;
+  current = gen;
+  try {
+    return fn();
+  } finally {
+    current = prev;
+  }
+}
+
+/** The generator of the model being built (a fresh seed-0 generator outside a build). */
+export function generator(): TorchGenerator {
+  return current ?? (current = new TorchGenerator(0));
+}
+
+/** Reseeds the model's generator, like `torch.manual_seed(seed)`. */
+export function manualSeed(seed: number): void {
+  current = new TorchGenerator(seed);
+}
+
+/** A graph input, fed with data at each run. Symbolic dims (strings) are bound by the data. */
+export function input<const S extends readonly Dim[]>(name: string, shape: S, dtype: DType = 'f32'): Tensor<Mutable<S>> {
+  return wrap(B.mk('Input', [], { name, shape: [...shape] as number[], dtype }, callerPos()));
+}
+
+/** A trainable parameter with a static shape and its initializer. */
+export function param<const S extends readonly number[]>(name: string, shape: S, init: Initializer): Tensor<Mutable<S>> {
+  const src = callerPos();
+  const value = init(generator(), shape);
+  return wrap(B.mk('Param', [], { name, shape: [...shape], init: value }, src));
+}
+
+export type { Shape };

@@ -1,0 +1,101 @@
+/**
+ * The typed face of a graph node. `Tensor<S>` wraps an IR node and carries its shape `S` in the type;
+ * every method builds a new node (recording the caller's source line) and computes its result shape in
+ * the type system (see shape-types.ts) as well as at build time (the op's shape rule).
+ */
+import { Node } from '../ir/node.ts';
+import type { Dim, Shape } from '../ir/shape.ts';
+import * as B from '../ir/build.ts';
+import type { Broadcast, BroadcastCheck, MatMulCheck, MatMulShape, Reduced, Transposed } from './shape-types.ts';
+
+export class Tensor<S extends Shape = Shape> {
+  /** The symbolic shape, e.g. ['N', 2]. */
+  readonly shape: S;
+  constructor(readonly node: Node) {
+    this.shape = node.shape as S;
+  }
+
+  get dtype() {
+    return this.node.dtype;
+  }
+
+  add<const T extends Shape = []>(other: (Tensor<T> & BroadcastCheck<S, T>) | number): Tensor<Broadcast<S, T>> {
+    return wrap(B.mk('Add', [this.node, lift(other)]));
+  }
+  sub<const T extends Shape = []>(other: (Tensor<T> & BroadcastCheck<S, T>) | number): Tensor<Broadcast<S, T>> {
+    return wrap(B.mk('Sub', [this.node, lift(other)]));
+  }
+  mul<const T extends Shape = []>(other: (Tensor<T> & BroadcastCheck<S, T>) | number): Tensor<Broadcast<S, T>> {
+    return wrap(B.mk('Mul', [this.node, lift(other)]));
+  }
+  div<const T extends Shape = []>(other: (Tensor<T> & BroadcastCheck<S, T>) | number): Tensor<Broadcast<S, T>> {
+    return wrap(B.mk('Div', [this.node, lift(other)]));
+  }
+  /** Elementwise maximum. */
+  maximum<const T extends Shape = []>(other: (Tensor<T> & BroadcastCheck<S, T>) | number): Tensor<Broadcast<S, T>> {
+    return wrap(B.mk('Max', [this.node, lift(other)]));
+  }
+  neg(): Tensor<S> {
+    return wrap(B.mk('Neg', [this.node]));
+  }
+  exp(): Tensor<S> {
+    return wrap(B.mk('Exp', [this.node]));
+  }
+  log(): Tensor<S> {
+    return wrap(B.mk('Log', [this.node]));
+  }
+  sigmoid(): Tensor<S> {
+    return wrap(B.mk('Sigmoid', [this.node]));
+  }
+
+  /** Matrix product of 2-D tensors: [M, K] · [K, P] → [M, P]. */
+  matmul<const T extends Shape>(other: Tensor<T> & MatMulCheck<S, T>): Tensor<MatMulShape<S, T>> {
+    return wrap(B.mk('MatMul', [this.node, other.node]));
+  }
+  /** Transpose of a 2-D tensor. */
+  get T(): Tensor<Transposed<S>> {
+    return wrap(B.transpose(this.node));
+  }
+  transpose(perm?: readonly number[]): Tensor<Shape> {
+    return wrap(B.transpose(this.node, perm));
+  }
+
+  /** Mean over all elements (a scalar) or over one axis. */
+  mean(): Tensor<[]>;
+  mean<const A extends number, const K extends boolean = false>(axis: A, keepdims?: K): Tensor<Reduced<S, A, K>>;
+  mean(axis?: number, keepdims = false): Tensor<any> {
+    return wrap(B.mk('Mean', [this.node], { axes: axis === undefined ? null : [axis], keepdims }));
+  }
+  /** Sum over all elements (a scalar) or over one axis. */
+  sum(): Tensor<[]>;
+  sum<const A extends number, const K extends boolean = false>(axis: A, keepdims?: K): Tensor<Reduced<S, A, K>>;
+  sum(axis?: number, keepdims = false): Tensor<any> {
+    return wrap(B.mk('Sum', [this.node], { axes: axis === undefined ? null : [axis], keepdims }));
+  }
+
+  /** `this >= other`, a bool tensor. */
+  ge<const T extends Shape = []>(other: (Tensor<T> & BroadcastCheck<S, T>) | number): Tensor<Broadcast<S, T>> {
+    return wrap(B.mk('GreaterEqual', [this.node, lift(other)]));
+  }
+  /** `this == other`, a bool tensor. */
+  eq<const T extends Shape = []>(other: (Tensor<T> & BroadcastCheck<S, T>) | number): Tensor<Broadcast<S, T>> {
+    return wrap(B.mk('Equal', [this.node, lift(other)]));
+  }
+  /** Cast to float32 (bool → 0/1). */
+  float(): Tensor<S> {
+    return wrap(B.cast(this.node, 'f32'));
+  }
+  reshape<const T extends readonly Dim[]>(shape: T): Tensor<T> {
+    return wrap(B.mk('Reshape', [this.node], { shape: [...shape] as number[] }));
+  }
+}
+
+export const wrap = <S extends Shape>(n: Node): Tensor<S> => new Tensor<S>(n);
+const lift = (x: { readonly node: Node } | number): Node => (typeof x === 'number' ? B.scalar(x) : x.node);
+/** Any tensor, whatever its shape (Tensor<S> is not assignable to Tensor<Shape>: use this instead). */
+export interface AnyTensor {
+  readonly node: Node;
+  readonly shape: Shape;
+}
+/** Shapes as mutable tuples, the form every DSL result type uses. */
+export type Mutable<S extends Shape> = { -readonly [K in keyof S]: S[K] };

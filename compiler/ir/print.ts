@@ -1,0 +1,34 @@
+/**
+ * Deterministic text form of a graph: one line per node in topological order, numbered from 0 in that
+ * order (so the text does not depend on creation ids), with shape, dtype, attributes, fused marks and
+ * source lines. Golden files compare this text.
+ */
+import type { Graph } from './graph.ts';
+import type { Node } from './node.ts';
+import { getOp } from './registry.ts';
+import { shapeStr } from './shape.ts';
+import { displayFile } from './source.ts';
+
+export interface PrintOptions {
+  /** Show source positions (default true). */
+  readonly src?: boolean;
+}
+
+export function printGraph(g: Graph, opts: PrintOptions = {}): string {
+  const num = new Map<Node, string>();
+  const lines: string[] = [`graph ${g.name} {`];
+  for (const n of g.nodes) {
+    const name = n.op === 'Input' || n.op === 'Param' ? String(n.attrs.name) : `%${num.size}`;
+    num.set(n, name);
+    const def = getOp(n.op);
+    const attrs = def.showAttrs ? def.showAttrs(n.attrs) : Object.keys(n.attrs).length ? JSON.stringify(n.attrs) : '';
+    const args = n.inputs.map((i) => num.get(i)).join(', ');
+    const mark = def.traits?.fused ? ' [fused]' : '';
+    const where = opts.src !== false && n.src && n.op !== 'Const' ? `  @ ${displayFile(n.src.file).split('/').slice(-2).join('/')}:${n.src.line}` : '';
+    const head = n.op === 'Input' || n.op === 'Param' ? `  ${n.op.toLowerCase()} ${name}` : `  ${name} = ${n.op}${mark}(${args})${attrs && n.op !== 'Const' ? ` {${attrs}}` : n.op === 'Const' ? ` ${attrs}` : ''}`;
+    lines.push(`${head} : ${shapeStr(n.shape)}${n.dtype === 'f32' ? '' : ':' + n.dtype}${where}`);
+  }
+  for (const o of g.outputs) lines.push(`  return ${o.name} = ${num.get(o.node)}`);
+  lines.push('}');
+  return lines.join('\n');
+}

@@ -1,0 +1,60 @@
+/**
+ * Source positions: each node remembers where in the user's model file it was built, so errors, the
+ * `--explain` report and the exported ONNX can point back to the DSL line. Captured from the JavaScript
+ * stack (works in Node and browsers whose stacks name `file:line:col`), skipping graphc's own frames.
+ */
+export interface SourcePos {
+  readonly file: string;
+  readonly line: number;
+  readonly col: number;
+}
+
+const here = import.meta.url;
+// graphc's own source tree: frames inside it are not user code.
+const ownRoot = here.slice(0, here.lastIndexOf('/compiler/') + 1);
+const ownDirs = ['compiler/', 'runtime/', 'export/'].map((d) => ownRoot + d);
+const ownPathDirs = ownDirs.map((u) => (u.startsWith('file://') ? decodeURIComponent(u.slice(7)) : u));
+
+const frameRe = /\(?((?:file:\/\/|\/|[A-Za-z]:\\|https?:\/\/)[^()\s]*?):(\d+):(\d+)\)?\s*$/;
+
+/** Base against which positions are shown (set by the CLI to the working directory). */
+let displayBase = '';
+export function setSourceBase(base: string): void {
+  displayBase = base.endsWith('/') ? base : base + '/';
+}
+
+export function displayFile(file: string): string {
+  let f = file.startsWith('file://') ? decodeURIComponent(file.slice(7)) : file;
+  if (displayBase && f.startsWith(displayBase)) f = f.slice(displayBase.length);
+  return f;
+}
+
+export const posStr = (p: SourcePos | undefined): string => (p ? `${displayFile(p.file)}:${p.line}` : '<unknown>');
+
+/** The first stack frame outside graphc's own sources, or undefined. */
+export function callerPos(): SourcePos | undefined {
+  const stack = new Error().stack;
+  if (!stack) return undefined;
+  for (const line of stack.split('\n').slice(1)) {
+    const m = frameRe.exec(line.trim());
+    if (!m) continue;
+    const file = m[1];
+    if (file.startsWith('node:') || file.includes('/node_modules/')) continue;
+    if (ownDirs.some((d) => file.startsWith(d)) || ownPathDirs.some((d) => file.startsWith(d))) continue;
+    return { file, line: Number(m[2]), col: Number(m[3]) };
+  }
+  return undefined;
+}
+
+let forced: SourcePos | undefined;
+/** Runs `fn` with every node it creates attributed to `pos` (used by autodiff and rewrites). */
+export function atSource<T>(pos: SourcePos | undefined, fn: () => T): T {
+  const prev = forced;
+  forced = pos;
+  try {
+    return fn();
+  } finally {
+    forced = prev;
+  }
+}
+export const forcedPos = (): SourcePos | undefined => forced;

@@ -1,0 +1,43 @@
+/**
+ * The verifier: checks a graph's invariants. Run after every pass; a failure names the pass that broke it.
+ * - every op is known and has its arity;
+ * - every node's shape and dtype are what its op's rule infers from its inputs now;
+ * - the order is topological (inputs before users) and there are no cycles;
+ * - input and parameter names are unique; output names are unique.
+ */
+import type { Graph } from './graph.ts';
+import { getOp } from './registry.ts';
+import { sameShape, shapeStr } from './shape.ts';
+
+export class VerifyError extends Error {
+  override name = 'VerifyError';
+}
+
+export function verify(g: Graph, after = 'build'): void {
+  const fail = (msg: string): never => {
+    throw new VerifyError(`verifier (after ${after}): ${msg}`);
+  };
+  const pos = new Map(g.nodes.map((n, i) => [n, i]));
+  const leafNames = new Map<string, number>();
+  for (const [i, n] of g.nodes.entries()) {
+    const def = getOp(n.op);
+    if (def.arity !== 'variadic' && n.inputs.length !== def.arity) fail(`${n} has ${n.inputs.length} inputs, ${n.op} takes ${def.arity}`);
+    for (const inp of n.inputs) {
+      const p = pos.get(inp);
+      if (p === undefined) fail(`${n} uses ${inp}, which is not in the graph`);
+      if (p! >= i) fail(`${n} comes before its input ${inp} (cycle or bad order)`);
+    }
+    const { shape, dtype } = def.infer(n.inputs, n.attrs, n.src);
+    if (!sameShape(shape, n.shape) || dtype !== n.dtype) fail(`${n} has ${shapeStr(n.shape)}:${n.dtype}, its rule gives ${shapeStr(shape)}:${dtype}`);
+    if (n.op === 'Input' || n.op === 'Param') {
+      const name = String(n.attrs.name);
+      if (leafNames.has(name) && leafNames.get(name) !== n.id) fail(`two leaves are named '${name}'`);
+      leafNames.set(name, n.id);
+    }
+  }
+  const outNames = new Set<string>();
+  for (const o of g.outputs) {
+    if (outNames.has(o.name)) fail(`output '${o.name}' appears twice`);
+    outNames.add(o.name);
+  }
+}

@@ -1,0 +1,42 @@
+/** Comparisons (bool results, no gradient) and the dtype cast. */
+import { defineOp } from '../ir/registry.ts';
+import type { DType } from '../ir/node.ts';
+import { broadcastShapes, shapeStr } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
+import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
+
+function comparison(name: string, js: (a: string, b: string) => string, fn: (a: number, b: number) => number, onnxName: string) {
+  defineOp({
+    name,
+    arity: 2,
+    traits: { elementwise: { fn: fn as (...x: number[]) => number, js: js as (...x: string[]) => string } },
+    infer(inputs, _a, src) {
+      const shape = broadcastShapes(inputs[0].shape, inputs[1].shape);
+      if (!shape) throw new GraphError(`${name}: shapes ${shapeStr(inputs[0].shape)} and ${shapeStr(inputs[1].shape)} do not broadcast`, src);
+      return { shape, dtype: 'bool' };
+    },
+    kernel: (ctx) => elementwiseKernel(js('x0', 'x1'), ctx.inShapes, ctx.outShape),
+    grad: () => [null, null],
+    onnx: (e, _n, ins) => e.op(onnxName, ins),
+  });
+}
+
+comparison('GreaterEqual', (a, b) => `(${a} >= ${b} ? 1 : 0)`, (a, b) => (a >= b ? 1 : 0), 'GreaterOrEqual');
+comparison('Equal', (a, b) => `(${a} === ${b} ? 1 : 0)`, (a, b) => (a === b ? 1 : 0), 'Equal');
+
+const onnxType: Record<DType, number> = { f32: 1, bool: 9, i64: 7 };
+const castJs: Record<DType, (x: string) => string> = {
+  f32: (x) => x,
+  bool: (x) => `(${x} !== 0 ? 1 : 0)`,
+  i64: (x) => `Math.trunc(${x})`,
+};
+
+defineOp({
+  name: 'Cast',
+  arity: 1,
+  infer: (inputs, a) => ({ shape: inputs[0].shape, dtype: a.to as DType }),
+  kernel: (ctx) => elementwiseKernel(castJs[ctx.attrs.to as DType]('x0'), ctx.inShapes, ctx.outShape),
+  grad: (n, g) => [n.inputs[0].dtype === 'f32' && n.dtype === 'f32' ? g : null],
+  onnx: (e, n, ins) => e.op('Cast', ins, { to: onnxType[n.attrs.to as DType] }),
+});
+

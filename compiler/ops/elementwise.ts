@@ -1,0 +1,61 @@
+/**
+ * Elementwise ops with numpy broadcasting. Each declares its scalar function (the interpreter's
+ * reference), its JS expression (for generated loops and fused chains), its gradient and its ONNX name.
+ */
+import { defineOp } from '../ir/registry.ts';
+import type { Node } from '../ir/node.ts';
+import type { OpDef } from '../ir/op.ts';
+import { broadcastShapes, shapeStr } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
+import * as B from '../ir/build.ts';
+import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
+
+type Grad = (node: Node, g: Node) => readonly (Node | null)[];
+
+function elementwise(name: string, arity: number, fn: (...x: number[]) => number, js: (...x: string[]) => string, grad: Grad | undefined, onnxName: string, extra: Partial<OpDef> = {}): OpDef {
+  return defineOp({
+    name,
+    arity,
+    traits: { elementwise: { fn, js }, ...(extra.traits ?? {}) },
+    infer(inputs, _a, src) {
+      let shape = inputs[0].shape;
+      for (const x of inputs.slice(1)) {
+        const s = broadcastShapes(shape, x.shape);
+        if (!s) throw new GraphError(`${name}: shapes ${inputs.map((i) => shapeStr(i.shape)).join(' and ')} do not broadcast`, src);
+        shape = s;
+      }
+      return { shape, dtype: 'f32' };
+    },
+    kernel: (ctx) => elementwiseKernel(js(...ctx.inShapes.map((_, i) => `x${i}`)), ctx.inShapes, ctx.outShape),
+    grad,
+    onnx: (e, _n, ins) => e.op(onnxName, ins),
+    ...extra,
+  });
+}
+
+export const unaryOp = (name: string, fn: (x: number) => number, js: (x: string) => string, grad: Grad | undefined, onnxName = name, extra: Partial<OpDef> = {}) =>
+  elementwise(name, 1, fn as (...x: number[]) => number, js as (...x: string[]) => string, grad, onnxName, extra);
+export const binaryOp = (name: string, fn: (a: number, b: number) => number, js: (a: string, b: string) => string, grad: Grad | undefined, onnxName = name, extra: Partial<OpDef> = {}) =>
+  elementwise(name, 2, fn as (...x: number[]) => number, js as (...x: string[]) => string, grad, onnxName, extra);
+
+const [A, Bi] = [0, 1];
+const sumTo = (g: Node, n: Node, i: number) => B.sumTo(g, n.inputs[i].shape);
+
+binaryOp('Add', (a, b) => a + b, (a, b) => `(${a} + ${b})`, (n, g) => [sumTo(g, n, A), sumTo(g, n, Bi)], 'Add', { traits: { commutative: true } as OpDef['traits'] });
+binaryOp('Sub', (a, b) => a - b, (a, b) => `(${a} - ${b})`, (n, g) => [sumTo(g, n, A), sumTo(B.neg(g), n, Bi)]);
+binaryOp('Mul', (a, b) => a * b, (a, b) => `(${a} * ${b})`, (n, g) => [sumTo(B.mul(g, n.inputs[1]), n, A), sumTo(B.mul(g, n.inputs[0]), n, Bi)], 'Mul', { traits: { commutative: true } as OpDef['traits'] });
+binaryOp('Div', (a, b) => a / b, (a, b) => `(${a} / ${b})`, (n, g) => [
+  sumTo(B.div(g, n.inputs[1]), n, A),
+  // d(a/b)/db = -a/b² = -(a/b)/b
+  sumTo(B.neg(B.div(B.mul(g, n), n.inputs[1])), n, Bi),
+]);
+// Max: the gradient goes to the larger input (to `a` on ties), as a mask.
+binaryOp('Max', (a, b) => (a >= b || a !== a ? a : b), (a, b) => `(${a} >= ${b} || ${a} !== ${a} ? ${a} : ${b})`, (n, g) => {
+  const takeA = B.cast(B.mk('GreaterEqual', [n.inputs[0], n.inputs[1]]), 'f32');
+  return [sumTo(B.mul(g, takeA), n, A), sumTo(B.mul(g, B.sub(1, takeA)), n, Bi)];
+}, 'Max', { traits: { commutative: true } as OpDef['traits'] });
+
+unaryOp('Neg', (x) => -x, (x) => `(-${x})`, (_n, g) => [B.neg(g)]);
+unaryOp('Exp', Math.exp, (x) => `Math.exp(${x})`, (n, g) => [B.mul(g, n)]);
+unaryOp('Log', Math.log, (x) => `Math.log(${x})`, (n, g) => [B.div(g, n.inputs[0])]);
+unaryOp('Sigmoid', (x) => 1 / (1 + Math.exp(-x)), (x) => `(1 / (1 + Math.exp(-${x})))`, (n, g) => [B.mul(g, B.mul(n, B.sub(1, n)))]);

@@ -1,0 +1,8 @@
+/** Imports every op file once, so that the op table is complete. */
+import './leaves.ts';
+import './elementwise.ts';
+import './compare.ts';
+import './reduce.ts';
+import './matmul.ts';
+import './shape-ops.ts';
+import './bce.ts';

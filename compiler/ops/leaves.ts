@@ -1,0 +1,43 @@
+/** Leaves: graph inputs (fed each run), parameters (state, with their initial values) and constants. */
+import { defineOp } from '../ir/registry.ts';
+import type { DType } from '../ir/node.ts';
+import type { Shape } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
+
+const leaf = { leaf: true } as const;
+
+defineOp({
+  name: 'Input',
+  arity: 0,
+  traits: leaf,
+  infer: (_i, a) => ({ shape: a.shape as Shape, dtype: (a.dtype as DType) ?? 'f32' }),
+  showAttrs: (a) => `${a.name}`,
+});
+
+defineOp({
+  name: 'Param',
+  arity: 0,
+  traits: leaf,
+  infer(_i, a, src) {
+    const shape = a.shape as number[];
+    const init = a.init as Float32Array;
+    const n = shape.reduce((p, d) => p * d, 1);
+    if (shape.some((d) => typeof d !== 'number')) throw new GraphError(`parameter '${a.name}' must have a static shape, got [${shape}]`, src);
+    if (init.length !== n) throw new GraphError(`parameter '${a.name}' of shape [${shape}] needs ${n} initial values, got ${init.length}`, src);
+    return { shape, dtype: 'f32' };
+  },
+  showAttrs: (a) => `${a.name}`,
+});
+
+defineOp({
+  name: 'Const',
+  arity: 0,
+  traits: leaf,
+  infer: (_i, a) => ({ shape: a.shape as number[], dtype: (a.dtype as DType) ?? 'f32' }),
+  showAttrs: (a) => {
+    const v = a.value as Float32Array;
+    return v.length <= 4 ? `[${[...v].map(fmt).join(', ')}]` : `f32[${(a.shape as number[]).join('x')}]`;
+  },
+});
+
+const fmt = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(6).replace(/0+$/, ''));

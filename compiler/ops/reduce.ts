@@ -1,0 +1,79 @@
+/** Reductions over all elements or given axes (numpy `keepdims` semantics), and element counts. */
+import { defineOp } from '../ir/registry.ts';
+import type { Attrs, Node } from '../ir/node.ts';
+import { normAxes, type Dim } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
+import * as B from '../ir/build.ts';
+import { reduceKernel } from '../../runtime/kernels/reduce.ts';
+
+function reducedShape(shape: readonly Dim[], attrs: Attrs, op: string, src: Node['src']): Dim[] {
+  let axes: number[];
+  try {
+    axes = normAxes(attrs.axes as number[] | null, shape.length);
+  } catch (e) {
+    throw new GraphError(`${op}: ${(e as Error).message}`, src);
+  }
+  const keep = attrs.keepdims === true;
+  return shape.flatMap((d, i) => (axes.includes(i) ? (keep ? [1] : []) : [d]));
+}
+
+const axesOf = (n: Node): number[] => normAxes(n.attrs.axes as number[] | null, n.inputs[0].shape.length);
+
+/** Brings an output gradient back to the input's rank (re-inserting reduced axes) and shape. */
+function spread(n: Node, g: Node): Node {
+  const axes = axesOf(n);
+  const kept = n.attrs.keepdims === true ? g : B.unsqueeze(g, axes);
+  return B.expandAs(kept, n.inputs[0]);
+}
+
+const showReduce = (a: Attrs) => `axes=${a.axes === null ? 'all' : `[${a.axes}]`}${a.keepdims ? ' keepdims' : ''}`;
+
+defineOp({
+  name: 'Sum',
+  arity: 1,
+  infer: (inputs, a, src) => ({ shape: reducedShape(inputs[0].shape, a, 'Sum', src), dtype: 'f32' }),
+  kernel: (ctx) => reduceKernel('sum', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length)),
+  grad: (n, g) => [spread(n, g)],
+  onnx: (e, n, ins) => {
+    const axes = n.attrs.axes as number[] | null;
+    const keepdims = n.attrs.keepdims ? 1 : 0;
+    return axes === null ? e.op('ReduceSum', ins, { keepdims }) : e.op('ReduceSum', [ins[0], e.constI64(axes)], { keepdims });
+  },
+  showAttrs: showReduce,
+});
+
+defineOp({
+  name: 'Mean',
+  arity: 1,
+  infer: (inputs, a, src) => ({ shape: reducedShape(inputs[0].shape, a, 'Mean', src), dtype: 'f32' }),
+  kernel: (ctx) => reduceKernel('mean', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length)),
+  grad: (n, g) => [B.div(spread(n, g), B.sizeOf(n.inputs[0], n.attrs.axes as number[] | null))],
+  // opset 17: ReduceMean takes its axes as an attribute.
+  onnx: (e, n, ins) => {
+    const axes = n.attrs.axes as number[] | null;
+    const keepdims = n.attrs.keepdims ? 1 : 0;
+    return axes === null ? e.op('ReduceMean', ins, { keepdims }) : e.op('ReduceMean', ins, { axes, keepdims });
+  },
+  showAttrs: showReduce,
+});
+
+defineOp({
+  name: 'SizeOf',
+  arity: 1,
+  infer: () => ({ shape: [], dtype: 'f32' }),
+  kernel: (ctx) => {
+    const s = ctx.inShapes[0];
+    const n = normAxes(ctx.attrs.axes as number[] | null, s.length).reduce((p, a) => p * s[a], 1);
+    return (_ins, out) => {
+      out[0] = n;
+    };
+  },
+  grad: () => [null],
+  onnx: (e, n, ins) => {
+    const axes = n.attrs.axes as number[] | null;
+    const shape = e.shapeOf(ins[0]);
+    const picked = axes === null ? shape : e.op('Gather', [shape, e.constI64(axes)], { axis: 0 });
+    return e.op('Cast', [e.op('ReduceProd', [picked], { keepdims: 0 })], { to: 1 });
+  },
+  showAttrs: (a) => `axes=${a.axes === null ? 'all' : `[${a.axes}]`}`,
+});

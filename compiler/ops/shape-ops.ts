@@ -1,0 +1,63 @@
+/** Ops that only move data: reshape, unsqueeze, and broadcasting one tensor to another's shape. */
+import { defineOp } from '../ir/registry.ts';
+import { broadcastShapes, isStatic, normAxes, shapeStr, sizeOf, type Dim } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
+import * as B from '../ir/build.ts';
+import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
+
+const copy = () => (ins: readonly Float32Array[], out: Float32Array) => out.set(ins[0].length === out.length ? ins[0] : ins[0].subarray(0, out.length));
+
+defineOp({
+  name: 'Reshape',
+  arity: 1,
+  infer([a], attrs, src) {
+    const shape = attrs.shape as Dim[];
+    if (isStatic(a.shape) && isStatic(shape) && !shape.includes(-1) && sizeOf(a.shape) !== sizeOf(shape))
+      throw new GraphError(`Reshape: cannot reshape ${shapeStr(a.shape)} (${sizeOf(a.shape)} elements) to ${shapeStr(shape)}`, src);
+    if (shape.includes(-1)) {
+      if (!isStatic(a.shape)) throw new GraphError(`Reshape: -1 needs a static input shape, got ${shapeStr(a.shape)}`, src);
+      const known = sizeOf(shape.filter((d) => d !== -1) as number[]);
+      return { shape: shape.map((d) => (d === -1 ? sizeOf(a.shape as number[]) / known : d)), dtype: a.dtype };
+    }
+    return { shape, dtype: a.dtype };
+  },
+  kernel: copy,
+  grad: (n, g) => [B.reshape(g, n.inputs[0].shape)],
+  onnx: (e, n, ins) => {
+    // Symbolic dims: 0 copies the input's dim at the same position; otherwise -1 (inferred).
+    const inShape = n.inputs[0].shape;
+    const dims = n.shape.map((d, i) => (typeof d === 'number' ? d : inShape[i] === d ? 0 : -1));
+    return e.op('Reshape', [ins[0], e.constI64(dims)]);
+  },
+  showAttrs: (a) => shapeStr(a.shape as Dim[]),
+});
+
+defineOp({
+  name: 'Unsqueeze',
+  arity: 1,
+  infer([a], attrs) {
+    const axes = normAxes(attrs.axes as number[], a.shape.length + (attrs.axes as number[]).length);
+    const out: Dim[] = [];
+    let j = 0;
+    for (let i = 0; i < a.shape.length + axes.length; i++) out.push(axes.includes(i) ? 1 : a.shape[j++]);
+    return { shape: out, dtype: a.dtype };
+  },
+  kernel: copy,
+  grad: (n, g) => [B.sum(g, n.attrs.axes as number[], false)],
+  onnx: (e, n, ins) => e.op('Unsqueeze', [ins[0], e.constI64(n.attrs.axes as number[])]),
+  showAttrs: (a) => `axes=[${a.axes}]`,
+});
+
+defineOp({
+  name: 'ExpandAs',
+  arity: 2,
+  infer([a, like], _attrs, src) {
+    const s = broadcastShapes(a.shape, like.shape);
+    if (!s || s.length !== like.shape.length || s.some((d, i) => d !== like.shape[i]))
+      throw new GraphError(`ExpandAs: ${shapeStr(a.shape)} does not broadcast to ${shapeStr(like.shape)}`, src);
+    return { shape: like.shape, dtype: a.dtype };
+  },
+  kernel: (ctx) => elementwiseKernel('x0', [ctx.inShapes[0]], ctx.outShape),
+  grad: (n, g) => [B.sumTo(g, n.inputs[0].shape), null],
+  onnx: (e, _n, ins) => e.op('Expand', [ins[0], e.shapeOf(ins[1])]),
+});

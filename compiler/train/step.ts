@@ -1,0 +1,38 @@
+/**
+ * The training step as one static graph: forward, gradients (symbolic, from autodiff) and the optimizer
+ * update. Its inputs are the model's inputs and parameters; its outputs are the loss, the accuracy where
+ * there is one, and each parameter's next value (`next:<name>`), which the runtime writes back.
+ */
+import { Graph, type GraphOutput } from '../ir/graph.ts';
+import type { Node } from '../ir/node.ts';
+import { atSource } from '../ir/source.ts';
+import * as B from '../ir/build.ts';
+import { grad } from '../autodiff/grad.ts';
+import type { BuiltModel } from '../dsl/model.ts';
+
+export interface SGDConfig {
+  readonly kind?: 'sgd';
+  readonly lr: number;
+}
+
+export const nextName = (param: string): string => `next:${param}`;
+
+export function trainStepGraph(m: BuiltModel, opt: SGDConfig): Graph {
+  const loss = m.forward.output('loss');
+  const params = m.forward.params;
+  const grads = grad(loss, params);
+  const outputs: GraphOutput[] = [{ name: 'loss', node: loss }];
+  if (m.forward.has('accuracy')) outputs.push({ name: 'accuracy', node: m.forward.output('accuracy') });
+  params.forEach((p, i) => outputs.push({ name: nextName(String(p.attrs.name)), node: sgdUpdate(p, grads[i], opt.lr) }));
+  return new Graph(outputs, `${m.name}.train`);
+}
+
+/** p - lr·g (PyTorch's SGD without momentum or weight decay). */
+function sgdUpdate(p: Node, g: Node, lr: number): Node {
+  return atSource(p.src, () => B.sub(p, B.mul(g, lr)));
+}
+
+/** Inputs to predictions only: the graph that inference and ONNX export use. */
+export function inferenceGraph(m: BuiltModel): Graph {
+  return new Graph([{ name: 'predict', node: m.forward.output('predict') }], `${m.name}.infer`);
+}

@@ -1,0 +1,79 @@
+/**
+ * An executable graph: plans it for the shapes of the inputs it is given (re-planning only when those
+ * shapes change) and runs it. Parameters come from a `ParamStore`; inputs are fed per run.
+ */
+import type { Graph } from '../compiler/ir/graph.ts';
+import type { Node } from '../compiler/ir/node.ts';
+import { GraphError } from '../compiler/ir/errors.ts';
+import { Plan, type TensorValue } from './plan.ts';
+
+/** Parameter values by name, initialized from the graph's initializers. */
+export class ParamStore {
+  readonly values = new Map<string, Float32Array>();
+  readonly shapes = new Map<string, readonly number[]>();
+  constructor(params: readonly Node[]) {
+    for (const p of params) {
+      const name = String(p.attrs.name);
+      this.values.set(name, Float32Array.from(p.attrs.init as Float32Array));
+      this.shapes.set(name, p.shape as number[]);
+    }
+  }
+  get(name: string): Float32Array {
+    const v = this.values.get(name);
+    if (!v) throw new Error(`no parameter '${name}'`);
+    return v;
+  }
+  /** A plain object of every parameter, as arrays of numbers. */
+  toJSON(): Record<string, number[]> {
+    return Object.fromEntries([...this.values].map(([k, v]) => [k, Array.from(v)]));
+  }
+}
+
+export class Executable {
+  private plan: Plan | null = null;
+  private readonly inputNodes: Node[];
+  private readonly leaves = new Map<string, Float32Array>();
+  private readonly lastShapes: number[][];
+
+  constructor(
+    readonly graph: Graph,
+    readonly params: ParamStore,
+  ) {
+    this.inputNodes = graph.inputs;
+    this.lastShapes = this.inputNodes.map(() => []);
+    for (const p of graph.params) this.leaves.set(String(p.attrs.name), params.get(String(p.attrs.name)));
+  }
+
+  /** Runs with the given inputs; returns the plan, whose `value(node)` reads the results. */
+  run(inputs: Readonly<Record<string, TensorValue>>): Plan {
+    let changed = this.plan === null;
+    for (let i = 0; i < this.inputNodes.length; i++) {
+      const name = String(this.inputNodes[i].attrs.name);
+      const v = inputs[name];
+      if (!v) throw new GraphError(`no value given for input '${name}'`, this.inputNodes[i].src);
+      const prev = this.lastShapes[i];
+      if (prev.length !== v.shape.length || prev.some((d, k) => d !== v.shape[k])) changed = true;
+      this.leaves.set(name, v.data);
+    }
+    if (changed) {
+      const shapes = new Map(this.inputNodes.map((n) => [String(n.attrs.name), inputs[String(n.attrs.name)].shape]));
+      this.plan = new Plan(this.graph, shapes);
+      this.inputNodes.forEach((n, i) => (this.lastShapes[i] = [...inputs[String(n.attrs.name)].shape]));
+    }
+    // parameter buffers are stable objects; re-point in case the store replaced one
+    for (const [name, buf] of this.params.values) if (this.leaves.has(name)) this.leaves.set(name, buf);
+    this.plan!.run(this.leaves);
+    return this.plan!;
+  }
+
+  /** Runs and copies out the named outputs. */
+  outputs(inputs: Readonly<Record<string, TensorValue>>): Record<string, TensorValue> {
+    const plan = this.run(inputs);
+    return Object.fromEntries(this.graph.outputs.map((o) => {
+      const v = plan.value(o.node);
+      return [o.name, { data: Float32Array.from(v.data), shape: [...v.shape] }];
+    }));
+  }
+}
+
+export type { TensorValue };

@@ -1,0 +1,73 @@
+/**
+ * The training loop of the seed: full-batch steps for epochs 0..E, the cost logged every K epochs (the
+ * cost computed before that epoch's update, as PyTorch prints it), then the accuracy of the trained model.
+ */
+import type { BuiltModel, TrainConfig } from '../compiler/dsl/model.ts';
+import { trainStepGraph } from '../compiler/train/step.ts';
+import type { Graph } from '../compiler/ir/graph.ts';
+import { GraphError } from '../compiler/ir/errors.ts';
+import { shapeStr } from '../compiler/ir/shape.ts';
+import { Executable, ParamStore, type TensorValue } from './executable.ts';
+import { Trainer } from './trainer.ts';
+import type { Dataset } from './data.ts';
+
+export interface LogEntry {
+  readonly epoch: number;
+  readonly cost: number;
+  readonly accuracy?: number;
+}
+
+export interface FitResult {
+  readonly log: LogEntry[];
+  readonly params: ParamStore;
+  /** Accuracy of the trained parameters on the training data (classifiers). */
+  readonly finalAccuracy?: number;
+  readonly seconds: number;
+}
+
+export interface FitOptions {
+  /** Train-step graph to run (default: built from the model, unoptimized). */
+  readonly step?: Graph;
+  /** Called for each logged epoch. */
+  readonly onLog?: (e: LogEntry, cfg: TrainConfig) => void;
+  /** Called after every epoch (progress). */
+  readonly onEpoch?: (epoch: number, cost: number) => void;
+}
+
+/** The feeds of a data set for a model whose inputs are `x` [N, F] and `y` [N, 1]. */
+export function feedsFor(m: BuiltModel, d: Dataset): Record<string, TensorValue> {
+  const inputs = m.forward.inputs;
+  const x = inputs.find((n) => n.attrs.name === 'x');
+  const y = inputs.find((n) => n.attrs.name === 'y');
+  if (!x || !y) throw new GraphError(`model ${m.name}: a model trained on CSV data needs inputs named 'x' and 'y'`);
+  const f = x.shape[x.shape.length - 1];
+  if (x.shape.length !== 2 || (typeof f === 'number' && f !== d.features))
+    throw new GraphError(`model ${m.name} expects x of shape ${shapeStr(x.shape)}, but the data has ${d.features} feature column(s)`, x.src);
+  return { x: { data: d.x, shape: [d.rows, d.features] }, y: { data: d.y, shape: [d.rows, 1] } };
+}
+
+export function fit(m: BuiltModel, d: Dataset, cfg: TrainConfig, opts: FitOptions = {}): FitResult {
+  const feeds = feedsFor(m, d);
+  const step = opts.step ?? trainStepGraph(m, { lr: cfg.lr });
+  const params = new ParamStore(m.forward.params);
+  const trainer = new Trainer(step, params);
+  const log: LogEntry[] = [];
+  const hasAcc = step.has('accuracy');
+  const t0 = performance.now();
+  for (let epoch = 0; epoch <= cfg.epochs; epoch++) {
+    const cost = trainer.run(feeds);
+    if (epoch % cfg.logEvery === 0 || epoch === cfg.epochs) {
+      const e: LogEntry = hasAcc && cfg.logAccuracy ? { epoch, cost, accuracy: trainer.accuracy } : { epoch, cost };
+      log.push(e);
+      opts.onLog?.(e, cfg);
+    }
+    opts.onEpoch?.(epoch, cost);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  let finalAccuracy: number | undefined;
+  if (m.forward.has('accuracy')) {
+    const exe = new Executable(m.forward, params);
+    finalAccuracy = exe.run(feeds).buffer(m.forward.output('accuracy'))[0];
+  }
+  return { log, params, finalAccuracy, seconds };
+}

@@ -1,0 +1,88 @@
+/**
+ * Elementwise kernels generated as code: one loop over the output, each input read through the cheapest
+ * index that its broadcast allows (same position, a scalar, a repeating tile, a repeated element, or a
+ * precomputed index map). The same generator runs single ops and fused elementwise chains.
+ */
+import type { Kernel } from '../../compiler/ir/op.ts';
+import { sizeOf } from '../../compiler/ir/shape.ts';
+
+type Access = { kind: 'same' } | { kind: 'scalar' } | { kind: 'tile'; len: number } | { kind: 'rep'; rep: number } | { kind: 'map'; map: Int32Array };
+
+/** How an input of `inShape` is read while looping over `outShape` (numpy broadcasting). */
+export function accessFor(inShape: readonly number[], outShape: readonly number[]): Access {
+  const n = sizeOf(outShape);
+  const m = sizeOf(inShape);
+  if (m === n) return { kind: 'same' };
+  if (m === 1) return { kind: 'scalar' };
+  const r = outShape.length;
+  const padded = [...Array(r - inShape.length).fill(1), ...inShape];
+  // tile: input equals a trailing block of the output (leading dims broadcast)
+  let k = 0;
+  while (k < r && padded[k] === 1) k++;
+  if (padded.slice(k).every((d, i) => d === outShape[k + i])) return { kind: 'tile', len: m };
+  // rep: input equals a leading block of the output, trailing dims broadcast
+  let e = r;
+  while (e > 0 && padded[e - 1] === 1) e--;
+  if (padded.slice(0, e).every((d, i) => d === outShape[i])) return { kind: 'rep', rep: n / m };
+  return { kind: 'map', map: broadcastIndexMap(padded, outShape) };
+}
+
+export function broadcastIndexMap(padded: readonly number[], outShape: readonly number[]): Int32Array {
+  const r = outShape.length;
+  const strides = new Array<number>(r);
+  let s = 1;
+  for (let i = r - 1; i >= 0; i--) {
+    strides[i] = padded[i] === 1 ? 0 : s;
+    s *= padded[i];
+  }
+  const n = sizeOf(outShape);
+  const map = new Int32Array(n);
+  const idx = new Array<number>(r).fill(0);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    map[i] = off;
+    for (let d = r - 1; d >= 0; d--) {
+      idx[d]++;
+      off += strides[d];
+      if (idx[d] < outShape[d]) break;
+      off -= strides[d] * idx[d];
+      idx[d] = 0;
+    }
+  }
+  return map;
+}
+
+const cache = new Map<string, (maps: (Int32Array | null)[], lens: number[]) => Kernel>();
+
+/**
+ * A kernel computing `expr` (a JS expression over `x0..xk`) elementwise. `expr` may use `Math.*`.
+ * Generated code is cached by expression and access pattern.
+ */
+export function elementwiseKernel(expr: string, inShapes: readonly (readonly number[])[], outShape: readonly number[]): Kernel {
+  const acc = inShapes.map((s) => accessFor(s, outShape));
+  const sig = expr + '|' + acc.map((a) => a.kind).join(',');
+  let make = cache.get(sig);
+  if (!make) {
+    const pre: string[] = [];
+    const body: string[] = [];
+    acc.forEach((a, j) => {
+      pre.push(`const a${j} = ins[${j}];`);
+      switch (a.kind) {
+        case 'same': body.push(`const x${j} = a${j}[i];`); break;
+        case 'scalar': pre.push(`const x${j} = a${j}[0];`); break;
+        case 'tile': body.push(`const x${j} = a${j}[i % L${j}];`); break;
+        case 'rep': body.push(`const x${j} = a${j}[(i / L${j}) | 0];`); break;
+        case 'map': body.push(`const x${j} = a${j}[M${j}[i]];`); break;
+      }
+    });
+    const params = acc.map((_, j) => `M${j}, L${j}`).join(', ');
+    const src = `return function (ins, out) {\n${pre.join('\n')}\nconst n = out.length;\nfor (let i = 0; i < n; i++) {\n${body.join('\n')}\nout[i] = ${expr};\n}\n};`;
+    const factory = new Function(...acc.flatMap((_, j) => [`M${j}`, `L${j}`]), src) as (...a: unknown[]) => Kernel;
+    void params;
+    make = (maps, lens) => factory(...maps.flatMap((m, j) => [m, lens[j]]));
+    cache.set(sig, make);
+  }
+  const maps = acc.map((a) => (a.kind === 'map' ? a.map : null));
+  const lens = acc.map((a) => (a.kind === 'tile' ? a.len : a.kind === 'rep' ? a.rep : 0));
+  return make(maps, lens);
+}

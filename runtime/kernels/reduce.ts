@@ -1,0 +1,93 @@
+/**
+ * Reductions over axes. The input is viewed as [outer, reduced, inner] when the reduced axes are
+ * contiguous (the common cases: all elements, the batch axis, the class axis); otherwise each input
+ * element's output slot is precomputed. Sums accumulate in float64 and are stored as float32.
+ */
+import type { Kernel } from '../../compiler/ir/op.ts';
+import { sizeOf } from '../../compiler/ir/shape.ts';
+
+export type ReduceKind = 'sum' | 'mean' | 'max';
+
+export function reduceKernel(kind: ReduceKind, inShape: readonly number[], axes: readonly number[]): Kernel {
+  const r = inShape.length;
+  const red = new Set(axes);
+  const count = axes.reduce((p, a) => p * inShape[a], 1);
+  const scale = kind === 'mean' ? 1 / count : 1;
+  const sorted = [...red].sort((a, b) => a - b);
+  const contiguous = sorted.every((a, i) => i === 0 || a === sorted[i - 1] + 1);
+  if (contiguous) {
+    const first = sorted.length ? sorted[0] : r;
+    const last = sorted.length ? sorted[sorted.length - 1] : r - 1;
+    const outer = sizeOf(inShape.slice(0, first));
+    const inner = sizeOf(inShape.slice(last + 1));
+    const mid = count;
+    if (kind === 'max') {
+      return (ins, out) => {
+        const x = ins[0];
+        for (let o = 0; o < outer; o++)
+          for (let j = 0; j < inner; j++) {
+            let m = -Infinity;
+            const base = o * mid * inner + j;
+            for (let k = 0; k < mid; k++) {
+              const v = x[base + k * inner];
+              if (v > m || v !== v) m = v;
+            }
+            out[o * inner + j] = m;
+          }
+      };
+    }
+    if (inner === 1) {
+      return (ins, out) => {
+        const x = ins[0];
+        for (let o = 0; o < outer; o++) {
+          let s = 0;
+          const base = o * mid;
+          for (let k = 0; k < mid; k++) s += x[base + k];
+          out[o] = s * scale;
+        }
+      };
+    }
+    const acc = new Float64Array(inner);
+    return (ins, out) => {
+      const x = ins[0];
+      for (let o = 0; o < outer; o++) {
+        acc.fill(0);
+        const base = o * mid * inner;
+        for (let k = 0; k < mid; k++) {
+          const row = base + k * inner;
+          for (let j = 0; j < inner; j++) acc[j] += x[row + j];
+        }
+        for (let j = 0; j < inner; j++) out[o * inner + j] = acc[j] * scale;
+      }
+    };
+  }
+  // General case: precomputed output slot per input element.
+  const n = sizeOf(inShape);
+  const slot = new Int32Array(n);
+  const outStrides: number[] = new Array(r).fill(0);
+  let s = 1;
+  for (let d = r - 1; d >= 0; d--) if (!red.has(d)) { outStrides[d] = s; s *= inShape[d]; }
+  const idx = new Array<number>(r).fill(0);
+  for (let i = 0, off = 0; i < n; i++) {
+    slot[i] = off;
+    for (let d = r - 1; d >= 0; d--) {
+      idx[d]++;
+      off += outStrides[d];
+      if (idx[d] < inShape[d]) break;
+      off -= outStrides[d] * idx[d];
+      idx[d] = 0;
+    }
+  }
+  const acc = new Float64Array(s);
+  return (ins, out) => {
+    const x = ins[0];
+    if (kind === 'max') {
+      acc.fill(-Infinity);
+      for (let i = 0; i < n; i++) { const v = x[i]; if (v > acc[slot[i]] || v !== v) acc[slot[i]] = v; }
+    } else {
+      acc.fill(0);
+      for (let i = 0; i < n; i++) acc[slot[i]] += x[i];
+    }
+    for (let j = 0; j < acc.length; j++) out[j] = acc[j] * scale;
+  };
+}
