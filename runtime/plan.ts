@@ -33,10 +33,16 @@ export class Plan {
   /** Bytes of the buffers this plan owns. */
   readonly bytes: number;
 
+  /**
+   * `precision: 'f64'` runs the same kernels on Float64Array buffers (a float64 reference for gradient
+   * checks; kernels are written against the array interface, so they work on either).
+   */
   constructor(
     readonly graph: Graph,
     leafShapes: ReadonlyMap<string, readonly number[]>,
+    readonly precision: 'f32' | 'f64' = 'f32',
   ) {
+    const Buf = (precision === 'f64' ? Float64Array : Float32Array) as unknown as Float32ArrayConstructor;
     for (const n of graph.nodes) {
       if (n.op === 'Input') {
         const name = String(n.attrs.name);
@@ -59,10 +65,10 @@ export class Plan {
         continue;
       }
       if (n.op === 'Const') {
-        this.slots.push(n.attrs.value as Float32Array);
+        this.slots.push(precision === 'f64' ? (Float64Array.from(n.attrs.value as Float32Array) as unknown as Float32Array) : (n.attrs.value as Float32Array));
         continue;
       }
-      const out = new Float32Array(sizeOf(shape));
+      const out = new Buf(sizeOf(shape));
       bytes += out.byteLength;
       this.slots.push(out);
       const inShapes = n.inputs.map((i) => this.shapes.get(i)!);

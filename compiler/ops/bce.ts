@@ -24,8 +24,8 @@ defineOp({
     let s = 0;
     const n = h.length;
     for (let i = 0; i < n; i++) {
-      const lh = Math.max(Math.fround(Math.log(h[i])), LOG_CLAMP);
-      const l1h = Math.max(Math.fround(Math.log(Math.fround(1 - h[i]))), LOG_CLAMP);
+      const lh = Math.max(Math.log(h[i]), LOG_CLAMP);
+      const l1h = Math.max(Math.log(1 - h[i]), LOG_CLAMP);
       s += -(y[i] * lh + (1 - y[i]) * l1h);
     }
     out[0] = s / n;
