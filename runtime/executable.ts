@@ -34,25 +34,30 @@ export class Executable {
   private readonly inputNodes: Node[];
   private readonly leaves = new Map<string, Float32Array>();
   private readonly lastShapes: number[][];
+  private readonly inputNames: string[];
+  private readonly paramNames: string[];
 
   constructor(
     readonly graph: Graph,
     readonly params: ParamStore,
   ) {
     this.inputNodes = graph.inputs;
+    this.inputNames = this.inputNodes.map((n) => String(n.attrs.name));
+    this.paramNames = graph.params.map((p) => String(p.attrs.name));
     this.lastShapes = this.inputNodes.map(() => []);
-    for (const p of graph.params) this.leaves.set(String(p.attrs.name), params.get(String(p.attrs.name)));
+    for (const name of this.paramNames) this.leaves.set(name, params.get(name));
   }
 
   /** Runs with the given inputs; returns the plan, whose `value(node)` reads the results. */
   run(inputs: Readonly<Record<string, TensorValue>>): Plan {
     let changed = this.plan === null;
-    for (let i = 0; i < this.inputNodes.length; i++) {
-      const name = String(this.inputNodes[i].attrs.name);
+    for (let i = 0; i < this.inputNames.length; i++) {
+      const name = this.inputNames[i];
       const v = inputs[name];
       if (!v) throw new GraphError(`no value given for input '${name}'`, this.inputNodes[i].src);
       const prev = this.lastShapes[i];
-      if (prev.length !== v.shape.length || prev.some((d, k) => d !== v.shape[k])) changed = true;
+      if (prev.length !== v.shape.length) changed = true;
+      else for (let k = 0; k < prev.length; k++) if (prev[k] !== v.shape[k]) changed = true;
       this.leaves.set(name, v.data);
     }
     if (changed) {
@@ -60,8 +65,8 @@ export class Executable {
       this.plan = new Plan(this.graph, shapes);
       this.inputNodes.forEach((n, i) => (this.lastShapes[i] = [...inputs[String(n.attrs.name)].shape]));
     }
-    // parameter buffers are stable objects; re-point in case the store replaced one
-    for (const [name, buf] of this.params.values) if (this.leaves.has(name)) this.leaves.set(name, buf);
+    // parameter buffers: re-point in case the store replaced one
+    for (let i = 0; i < this.paramNames.length; i++) this.leaves.set(this.paramNames[i], this.params.get(this.paramNames[i]));
     this.plan!.run(this.leaves);
     return this.plan!;
   }

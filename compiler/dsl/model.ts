@@ -9,7 +9,7 @@ import * as B from '../ir/build.ts';
 import { GraphError } from '../ir/errors.ts';
 import { callerPos } from '../ir/source.ts';
 import type { Dim, Shape } from '../ir/shape.ts';
-import type { DType } from '../ir/node.ts';
+import { inLeafScope, type DType } from '../ir/node.ts';
 import { TorchGenerator } from '../init/torch-random.ts';
 import { wrap, type AnyTensor, type Mutable, type Tensor } from './tensor.ts';
 import type { Initializer } from './init.ts';
@@ -85,7 +85,7 @@ export function defineModel<const O extends Options = {}>(spec: ModelSpec<O>): M
         chosen[k] = v;
       }
       for (const k of Object.keys(opts)) if (!(k in (spec.options ?? {}))) throw new GraphError(`model ${spec.name} has no option '${k}'`);
-      const out = withBuildContext(new TorchGenerator(spec.seed ?? 0), () => spec.build(chosen as OptionValues<O>));
+      const out = inLeafScope(() => withBuildContext(new TorchGenerator(spec.seed ?? 0), () => spec.build(chosen as OptionValues<O>)));
       if (!out || !out.loss || !out.predict) throw new GraphError(`model ${spec.name}: build() must return { loss, predict }`);
       if (out.loss.shape.length !== 0) throw new GraphError(`model ${spec.name}: the loss must be a scalar, got [${out.loss.shape.join(', ')}]`, out.loss.node.src);
       const outputs: GraphOutput[] = [

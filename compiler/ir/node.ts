@@ -12,6 +12,23 @@ export type AttrValue = number | string | boolean | null | readonly number[] | r
 export type Attrs = Readonly<Record<string, AttrValue>>;
 
 let nextId = 1;
+let scope = 0;
+let scopes = 0;
+
+/**
+ * Runs `fn` in a fresh leaf scope: inputs and parameters declared inside are distinct from those of
+ * any other scope (each model build is one), so two builds never share nodes or source positions.
+ * Within a scope, equal leaves and equal expressions are one node.
+ */
+export function inLeafScope<T>(fn: () => T): T {
+  const prev = scope;
+  scope = ++scopes;
+  try {
+    return fn();
+  } finally {
+    scope = prev;
+  }
+}
 const table = new Map<string, WeakRef<Node>>();
 const registry = new FinalizationRegistry<string>((key) => {
   const ref = table.get(key);
@@ -44,7 +61,8 @@ export class Node {
   /** Creates (or finds) the node `op(inputs; attrs)`; the op's shape rule validates it. */
   static mk(op: string, inputs: readonly Node[], attrs: Attrs = {}, src?: SourcePos): Node {
     const def = getOp(op);
-    const key = `${op}(${inputs.map((i) => i.id).join(',')})${attrKey(attrs)}`;
+    const leafScope = op === 'Input' || op === 'Param' ? `@${scope}` : '';
+    const key = `${op}(${inputs.map((i) => i.id).join(',')})${attrKey(attrs)}${leafScope}`;
     const hit = table.get(key)?.deref();
     if (hit && samePayload(hit.attrs, attrs)) return hit;
     if (def.arity !== 'variadic' && inputs.length !== def.arity)

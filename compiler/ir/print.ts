@@ -25,7 +25,12 @@ export function printGraph(g: Graph, opts: PrintOptions = {}): string {
     const args = n.inputs.map((i) => num.get(i)).join(', ');
     const mark = def.traits?.fused ? ' [fused]' : '';
     const where = opts.src !== false && n.src && n.op !== 'Const' ? `  @ ${displayFile(n.src.file).split('/').slice(-2).join('/')}:${n.src.line}` : '';
-    const head = n.op === 'Input' || n.op === 'Param' ? `  ${n.op.toLowerCase()} ${name}` : `  ${name} = ${n.op}${mark}(${args})${attrs && n.op !== 'Const' ? ` {${attrs}}` : n.op === 'Const' ? ` ${attrs}` : ''}`;
+    const head =
+      n.op === 'Input' || n.op === 'Param'
+        ? `  ${n.op.toLowerCase()} ${name}`
+        : n.op === 'Const'
+          ? `  ${name} = Const ${attrs}`
+          : `  ${name} = ${n.op}${mark}(${args})${attrs ? ` {${attrs}}` : ''}`;
     lines.push(`${head} : ${shapeStr(n.shape)}${n.dtype === 'f32' ? '' : ':' + n.dtype}${where}`);
   }
   for (const o of g.outputs) lines.push(`  return ${o.name} = ${num.get(o.node)}`);

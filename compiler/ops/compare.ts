@@ -38,5 +38,6 @@ defineOp({
   kernel: (ctx) => elementwiseKernel(castJs[ctx.attrs.to as DType]('x0'), ctx.inShapes, ctx.outShape),
   grad: (n, g) => [n.inputs[0].dtype === 'f32' && n.dtype === 'f32' ? g : null],
   onnx: (e, n, ins) => e.op('Cast', ins, { to: onnxType[n.attrs.to as DType] }),
+  showAttrs: (a) => `to=${a.to}`,
 });
 
