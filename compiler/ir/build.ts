@@ -21,7 +21,8 @@ export const neg = (a: Node): Node => mk('Neg', [a]);
 export const exp = (a: Node): Node => mk('Exp', [a]);
 export const log = (a: Node): Node => mk('Log', [a]);
 export const sigmoid = (a: Node): Node => mk('Sigmoid', [a]);
-export const matmul = (a: Node, b: Node): Node => mk('MatMul', [a, b]);
+export const matmul = (a: Node, b: Node, transA = false, transB = false): Node =>
+  mk('MatMul', [a, b], transA || transB ? { transA, transB } : {});
 export const transpose = (a: Node, perm?: readonly number[]): Node =>
   mk('Transpose', [a], { perm: perm ? [...perm] : [...a.shape.keys()].reverse() });
 export const sum = (a: Node, axes: readonly number[] | null = null, keepdims = false): Node =>

@@ -1,24 +1,50 @@
-/** Matrix product of 2-D tensors, and the transpose its gradient needs. */
+/**
+ * Matrix product of 2-D tensors, C = op(A)·op(B) with op = identity or transpose (attributes transA,
+ * transB, as ONNX's Gemm has them), and the Transpose op. Gradients of C = op(A)·op(B), with G = dC:
+ * d op(A) = G·op(B)ᵀ and d op(B) = op(A)ᵀ·G, written back through the transposes as products with
+ * transposed operands, so that no Transpose node is needed.
+ */
 import { defineOp } from '../ir/registry.ts';
-import { shapeStr } from '../ir/shape.ts';
+import type { Node } from '../ir/node.ts';
+import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { matmulKernel } from '../../runtime/kernels/matmul.ts';
 
+const flags = (n: { attrs: Node['attrs'] }) => [n.attrs.transA === true, n.attrs.transB === true] as const;
+const mm = (a: Node, b: Node, transA: boolean, transB: boolean) => B.matmul(a, b, transA, transB);
+
 defineOp({
   name: 'MatMul',
   arity: 2,
-  infer([a, b], _attrs, src) {
+  infer([a, b], attrs, src) {
     if (a.shape.length !== 2 || b.shape.length !== 2)
       throw new GraphError(`MatMul: expects 2-D operands, got ${shapeStr(a.shape)} · ${shapeStr(b.shape)}`, src);
-    if (a.shape[1] !== b.shape[0])
-      throw new GraphError(`MatMul: inner dimensions differ: ${shapeStr(a.shape)} · ${shapeStr(b.shape)} (${a.shape[1]} ≠ ${b.shape[0]})`, src);
-    return { shape: [a.shape[0], b.shape[1]], dtype: 'f32' };
+    const [tA, tB] = flags({ attrs });
+    const [m, ka]: Dim[] = tA ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+    const [kb, n]: Dim[] = tB ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+    const t = (s: readonly Dim[], f: boolean) => (f ? `${shapeStr(s)}ᵀ` : shapeStr(s));
+    if (ka !== kb) throw new GraphError(`MatMul: inner dimensions differ: ${t(a.shape, tA)} · ${t(b.shape, tB)} (${ka} ≠ ${kb})`, src);
+    return { shape: [m, n], dtype: 'f32' };
   },
-  kernel: (ctx) => matmulKernel(ctx.inShapes[0][0], ctx.inShapes[0][1], ctx.inShapes[1][1]),
-  // C = A·B: dA = G·Bᵀ, dB = Aᵀ·G
-  grad: (n, g) => [B.matmul(g, B.transpose(n.inputs[1])), B.matmul(B.transpose(n.inputs[0]), g)],
-  onnx: (e, _n, ins) => e.op('MatMul', ins),
+  kernel(ctx) {
+    const [tA, tB] = flags(ctx);
+    const [M, K] = tA ? [ctx.inShapes[0][1], ctx.inShapes[0][0]] : ctx.inShapes[0];
+    return matmulKernel(M, K, ctx.outShape[1], tA, tB);
+  },
+  grad(n, g) {
+    const [a, b] = n.inputs;
+    const [tA, tB] = flags(n);
+    const dA = tA ? mm(b, g, tB, true) : mm(g, b, false, !tB);
+    const dB = tB ? mm(g, a, true, tA) : mm(a, g, !tA, false);
+    return [dA, dB];
+  },
+  onnx(e, n, ins) {
+    const [tA, tB] = flags(n);
+    if (!tA && !tB) return e.op('MatMul', ins);
+    return e.op('Gemm', ins, { transA: tA ? 1 : 0, transB: tB ? 1 : 0 });
+  },
+  showAttrs: (a) => [a.transA && 'transA', a.transB && 'transB'].filter(Boolean).join(' '),
 });
 
 defineOp({

@@ -1,26 +1,109 @@
 /**
- * Reference matrix multiply on Float32Array, row-major: C[M,N] = op(A)·op(B) where op(A) is [M,K] and
- * op(B) is [K,N], either optionally transposed in memory. Accumulates in float64 per output row.
+ * Matrix multiply on row-major Float32Array: C[M,N] = op(A)·op(B), where op(A) is [M,K] (A is stored
+ * [K,M] when transposed) and op(B) is [K,N] (stored [N,K] when transposed). Each layout gets the loop
+ * order that reads memory sequentially; sums accumulate in float64.
  */
 import type { Kernel } from '../../compiler/ir/op.ts';
 
 export function matmulKernel(M: number, K: number, N: number, transA = false, transB = false): Kernel {
-  const acc = new Float64Array(N);
-  return (ins, c) => matmulInto(ins[0], ins[1], c, M, K, N, transA, transB, acc);
+  if (!transA && transB) return ([a, b], c) => dotRows(a, b, c, M, K, N);
+  if (!transA && !transB) {
+    if (N < 8) return ([a, b], c) => dotColumns(a, b, c, M, K, N);
+    const acc = new Float64Array(N);
+    return ([a, b], c) => axpyRows(a, b, c, M, K, N, acc);
+  }
+  if (transA && !transB) {
+    const acc = new Float64Array(M * N);
+    if (N === 1) return ([a, b], c) => outerAccumulateVec(a, b, c, M, K, acc);
+    return ([a, b], c) => outerAccumulate(a, b, c, M, K, N, acc);
+  }
+  return ([a, b], c) => generic(a, b, c, M, K, N);
 }
 
-export function matmulInto(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean, acc = new Float64Array(N)): void {
-  // A[i,k] = a[i*sa + k*ka]; B[k,j] = b[k*sb + j*jb]
-  const sa = transA ? 1 : K, ka = transA ? M : 1;
-  const sb = transB ? 1 : N, jb = transB ? K : 1;
+/** A·Bᵀ: every output is a dot product of two contiguous rows. */
+function dotRows(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number): void {
+  for (let i = 0; i < M; i++) {
+    const ao = i * K;
+    for (let j = 0; j < N; j++) {
+      const bo = j * K;
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[ao + k] * b[bo + k];
+      c[i * N + j] = s;
+    }
+  }
+}
+
+/** A·B with few columns: dot products down B's columns. */
+function dotColumns(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number): void {
+  for (let i = 0; i < M; i++) {
+    const ao = i * K;
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[ao + k] * b[k * N + j];
+      c[i * N + j] = s;
+    }
+  }
+}
+
+/** A·B: each output row accumulates scaled rows of B. */
+function axpyRows(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, acc: Float64Array): void {
   for (let i = 0; i < M; i++) {
     acc.fill(0);
+    const ao = i * K;
     for (let k = 0; k < K; k++) {
-      const av = a[i * sa + k * ka];
-      const bo = k * sb;
-      for (let j = 0; j < N; j++) acc[j] += av * b[bo + j * jb];
+      const av = a[ao + k];
+      const bo = k * N;
+      for (let j = 0; j < N; j++) acc[j] += av * b[bo + j];
     }
     const co = i * N;
     for (let j = 0; j < N; j++) c[co + j] = acc[j];
   }
+}
+
+/** Aᵀ·B (A stored [K,M]): a sum over k of outer products of row k of A and row k of B. */
+function outerAccumulate(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, acc: Float64Array): void {
+  acc.fill(0);
+  for (let k = 0; k < K; k++) {
+    const ao = k * M;
+    const bo = k * N;
+    for (let i = 0; i < M; i++) {
+      const av = a[ao + i];
+      const co = i * N;
+      for (let j = 0; j < N; j++) acc[co + j] += av * b[bo + j];
+    }
+  }
+  for (let i = 0; i < M * N; i++) c[i] = acc[i];
+}
+
+/** Aᵀ·b for a vector b (the weight gradient of a single-output layer). */
+function outerAccumulateVec(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, acc: Float64Array): void {
+  acc.fill(0);
+  for (let k = 0; k < K; k++) {
+    const bv = b[k];
+    const ao = k * M;
+    for (let i = 0; i < M; i++) acc[i] += a[ao + i] * bv;
+  }
+  for (let i = 0; i < M; i++) c[i] = acc[i];
+}
+
+/** Aᵀ·Bᵀ. */
+function generic(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number): void {
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[k * M + i] * b[j * K + k];
+      c[i * N + j] = s;
+    }
+}
+
+/** Reference: plain definition, for tests. */
+export function matmulReference(a: ArrayLike<number>, b: ArrayLike<number>, M: number, K: number, N: number, transA: boolean, transB: boolean): Float64Array {
+  const c = new Float64Array(M * N);
+  for (let i = 0; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let k = 0; k < K; k++) s += a[transA ? k * M + i : i * K + k] * b[transB ? j * K + k : k * N + j];
+      c[i * N + j] = s;
+    }
+  return c;
 }
