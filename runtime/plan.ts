@@ -22,26 +22,47 @@ interface Step {
   readonly out: Float32Array;
 }
 
+export interface PlanOptions {
+  /**
+   * 'f64' runs the same kernels on Float64Array buffers (the float64 reference for gradient checks;
+   * kernels are written against the array interface, so they work on either).
+   */
+  readonly precision?: 'f32' | 'f64';
+  /** Share memory between buffers whose lifetimes do not overlap (default: true for f32). */
+  readonly reuse?: boolean;
+}
+
+/** Memory of a plan: the arena it allocated, and the least any placement could use. */
+export interface MemoryReport {
+  /** Bytes of the arena holding every intermediate buffer. */
+  readonly arenaBytes: number;
+  /** Lower bound: the largest total size of buffers alive at one time. */
+  readonly livenessBound: number;
+  /** Bytes without sharing (every buffer its own). */
+  readonly unsharedBytes: number;
+}
+
+const ALIGN = 16; // bytes: one SIMD vector
+
 export class Plan {
   readonly shapes = new Map<Node, number[]>();
   /** Buffer of each node (leaves: set per run). */
-  private readonly slots: Float32Array[];
+  private readonly slots: Float32Array[] = [];
   private readonly slotOf = new Map<Node, number>();
   private readonly steps: Step[] = [];
   private readonly leafSlots: { node: Node; slot: number; key: string }[] = [];
   readonly env = new Map<string, number>();
-  /** Bytes of the buffers this plan owns. */
-  readonly bytes: number;
+  readonly memory: MemoryReport;
+  readonly precision: 'f32' | 'f64';
 
-  /**
-   * `precision: 'f64'` runs the same kernels on Float64Array buffers (a float64 reference for gradient
-   * checks; kernels are written against the array interface, so they work on either).
-   */
   constructor(
     readonly graph: Graph,
     leafShapes: ReadonlyMap<string, readonly number[]>,
-    readonly precision: 'f32' | 'f64' = 'f32',
+    options: PlanOptions | 'f32' | 'f64' = {},
   ) {
+    const opts: PlanOptions = typeof options === 'string' ? { precision: options } : options;
+    const precision = (this.precision = opts.precision ?? 'f32');
+    const reuse = opts.reuse ?? precision === 'f32';
     const Buf = (precision === 'f64' ? Float64Array : Float32Array) as unknown as Float32ArrayConstructor;
     for (const n of graph.nodes) {
       if (n.op === 'Input') {
@@ -51,14 +72,36 @@ export class Plan {
         bindShape(n.shape, s, this.env, `input '${name}'`);
       }
     }
-    this.slots = [];
-    let bytes = 0;
+    // Computed nodes in execution order, with their sizes and lifetimes [def, lastUse].
+    const computed: Node[] = [];
+    const order = new Map<Node, number>();
     for (const n of graph.nodes) {
-      const shape = resolveShape(n.shape, this.env);
-      this.shapes.set(n, shape);
+      this.shapes.set(n, resolveShape(n.shape, this.env));
+      if (n.op !== 'Input' && n.op !== 'Param' && n.op !== 'Const') {
+        order.set(n, computed.length);
+        computed.push(n);
+      }
+    }
+    const lastUse = computed.map((_, i) => i);
+    for (const [i, n] of computed.entries()) for (const inp of n.inputs) {
+      const j = order.get(inp);
+      if (j !== undefined) lastUse[j] = Math.max(lastUse[j], i);
+    }
+    for (const o of graph.outputs) {
+      const j = order.get(o.node);
+      if (j !== undefined) lastUse[j] = Infinity;
+    }
+    const bytesPer = precision === 'f64' ? 8 : 4;
+    const sizes = computed.map((n) => sizeOf(this.shapes.get(n)!) * bytesPer);
+    const offsets = reuse ? placeBuffers(sizes, lastUse) : prefixOffsets(sizes);
+    const arenaBytes = computed.reduce((m, _, i) => Math.max(m, offsets[i] + align(sizes[i])), 0);
+    const arena = new ArrayBuffer(Math.max(arenaBytes, ALIGN));
+    this.memory = { arenaBytes, livenessBound: livenessBound(sizes, lastUse), unsharedBytes: sizes.reduce((a, b) => a + align(b), 0) };
+
+    for (const n of graph.nodes) {
+      const shape = this.shapes.get(n)!;
       const slot = this.slots.length;
       this.slotOf.set(n, slot);
-      const def = getOp(n.op);
       if (n.op === 'Input' || n.op === 'Param') {
         this.slots.push(EMPTY);
         this.leafSlots.push({ node: n, slot, key: String(n.attrs.name) });
@@ -68,14 +111,18 @@ export class Plan {
         this.slots.push(precision === 'f64' ? (Float64Array.from(n.attrs.value as Float32Array) as unknown as Float32Array) : (n.attrs.value as Float32Array));
         continue;
       }
-      const out = new Buf(sizeOf(shape));
-      bytes += out.byteLength;
+      const k = order.get(n)!;
+      const out = new Buf(arena, offsets[k], sizeOf(shape));
       this.slots.push(out);
       const inShapes = n.inputs.map((i) => this.shapes.get(i)!);
-      const kernel = def.kernel!({ node: n, inShapes, outShape: shape, attrs: n.attrs });
+      const kernel = getOp(n.op).kernel!({ node: n, inShapes, outShape: shape, attrs: n.attrs });
       this.steps.push({ kernel, ins: new Array(n.inputs.length), inSlots: Int32Array.from(n.inputs.map((i) => this.slotOf.get(i)!)), out });
     }
-    this.bytes = bytes;
+  }
+
+  /** Bytes of the arena. */
+  get bytes(): number {
+    return this.memory.arenaBytes;
   }
 
   /** Runs the plan; `leaves` gives the buffer of every input and parameter by name. */
@@ -112,3 +159,51 @@ export class Plan {
 }
 
 const EMPTY = new Float32Array(0);
+
+const align = (b: number) => Math.ceil(b / ALIGN) * ALIGN;
+
+function prefixOffsets(sizes: readonly number[]): number[] {
+  let off = 0;
+  return sizes.map((s) => {
+    const o = off;
+    off += align(s);
+    return o;
+  });
+}
+
+/**
+ * Offsets in one arena for buffers alive over [i, lastUse[i]]: largest first, each at the lowest offset
+ * that overlaps no already placed buffer whose lifetime overlaps its own (greedy by size, a standard
+ * heuristic for static memory planning). A buffer is written at step i while its inputs are still
+ * read, so lifetimes that touch count as overlapping.
+ */
+function placeBuffers(sizes: readonly number[], lastUse: readonly number[]): number[] {
+  const idx = sizes.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  const offsets = new Array<number>(sizes.length).fill(0);
+  const placed: number[] = [];
+  for (const i of idx) {
+    const conflicts = placed
+      .filter((j) => i <= lastUse[j] && j <= lastUse[i])
+      .map((j) => [offsets[j], offsets[j] + align(sizes[j])] as const)
+      .sort((a, b) => a[0] - b[0]);
+    let off = 0;
+    for (const [lo, hi] of conflicts) {
+      if (off + align(sizes[i]) <= lo) break;
+      off = Math.max(off, hi);
+    }
+    offsets[i] = off;
+    placed.push(i);
+  }
+  return offsets;
+}
+
+/** The largest total size of buffers alive at the same step. */
+function livenessBound(sizes: readonly number[], lastUse: readonly number[]): number {
+  let best = 0;
+  for (let t = 0; t < sizes.length; t++) {
+    let live = 0;
+    for (let i = 0; i <= t; i++) if (lastUse[i] >= t) live += align(sizes[i]);
+    best = Math.max(best, live);
+  }
+  return best;
+}
