@@ -1,0 +1,62 @@
+/**
+ * PyTorch 1.13's CPU random streams, reproduced bit for bit, so graphc initializes parameters exactly as
+ * PyTorch does after `torch.manual_seed(seed)`.
+ *
+ * Facts relied on (PyTorch's ATen, CPUGeneratorImpl and DistributionsHelper / TransformationHelper):
+ * - `random()` is one mt19937 output.
+ * - float32 `uniform_(from, to)` draws one `random()` per element, in order (a serial CPU kernel), keeps
+ *   its low 24 bits (float's digits), scales by 2^-24, and computes `x * (to - from) + from` in float32.
+ * - `nn.Linear(in, out)` runs `kaiming_uniform_(weight, a=√5)`, whose bound is gain·√(3/fan_in) with
+ *   gain = √(2/(1+a²)) = √(1/3), i.e. 1/√in; then `uniform_(bias, -1/√in, 1/√in)`.
+ */
+import { MT19937 } from './mt19937.ts';
+
+const f = Math.fround;
+
+export class TorchGenerator {
+  private readonly mt: MT19937;
+  constructor(readonly seed: number) {
+    this.mt = new MT19937(seed);
+  }
+
+  /** One 32-bit draw (PyTorch's `generator->random()`). */
+  random(): number {
+    return this.mt.nextUint32();
+  }
+
+  /** `torch.empty(n).uniform_(from, to)` for float32. */
+  uniform(n: number, from: number, to: number): Float32Array {
+    const lo = f(from);
+    const span = f(f(to) - lo);
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const x = f((this.random() & 0xffffff) * 2 ** -24);
+      out[i] = f(f(x * span) + lo);
+    }
+    return out;
+  }
+
+  /** What `nn.Linear(inFeatures, outFeatures)` draws: weight [out, in] row-major, then bias [out]. */
+  linearInit(inFeatures: number, outFeatures: number): { weight: Float32Array; bias: Float32Array } {
+    const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
+    // kaiming_uniform_(a=√5): gain = √(2 / (1 + 5)), std = gain / √fan_in, bound = √3·std
+    const gain = Math.sqrt(2 / (1 + 5));
+    const wBound = Math.sqrt(3) * (gain / Math.sqrt(inFeatures));
+    const weight = this.uniform(inFeatures * outFeatures, -wBound, wBound);
+    const bias = this.uniform(outFeatures, -bound, bound);
+    return { weight, bias };
+  }
+
+  /** `tensor.normal_(mean, std)`: not reproduced bit for bit yet (Box-Muller on this stream). */
+  normal(n: number, mean = 0, std = 1): Float32Array {
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i += 2) {
+      const u1 = 1 - (this.random() & 0xffffff) * 2 ** -24;
+      const u2 = (this.random() & 0xffffff) * 2 ** -24;
+      const r = Math.sqrt(-2 * Math.log(u1));
+      out[i] = r * Math.cos(2 * Math.PI * u2) * std + mean;
+      if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2) * std + mean;
+    }
+    return out;
+  }
+}
