@@ -3,7 +3,7 @@
  * cost computed before that epoch's update, as PyTorch prints it), then the accuracy of the trained model.
  */
 import type { BuiltModel, TrainConfig } from '../compiler/dsl/model.ts';
-import { trainStepGraph } from '../compiler/train/step.ts';
+import { compileModel } from '../compiler/passes/compile.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { shapeStr } from '../compiler/ir/shape.ts';
@@ -26,8 +26,10 @@ export interface FitResult {
 }
 
 export interface FitOptions {
-  /** Train-step graph to run (default: built from the model, unoptimized). */
+  /** Train-step graph to run (default: the model compiled with the optimization pipeline). */
   readonly step?: Graph;
+  /** Options of the pipeline when `step` is not given (fusion and grouping on by default). */
+  readonly compile?: { readonly optimize?: boolean; readonly fuse?: boolean; readonly group?: boolean };
   /** Called for each logged epoch. */
   readonly onLog?: (e: LogEntry, cfg: TrainConfig) => void;
   /** Called after every epoch (progress). */
@@ -48,7 +50,7 @@ export function feedsFor(m: BuiltModel, d: Dataset): Record<string, TensorValue>
 
 export function fit(m: BuiltModel, d: Dataset, cfg: TrainConfig, opts: FitOptions = {}): FitResult {
   const feeds = feedsFor(m, d);
-  const step = opts.step ?? trainStepGraph(m, { lr: cfg.lr });
+  const step = opts.step ?? compileModel(m, { lr: cfg.lr, ...opts.compile }).trainStep;
   const params = new ParamStore(m.forward.params);
   const trainer = new Trainer(step, params);
   const log: LogEntry[] = [];

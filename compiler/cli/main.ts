@@ -5,6 +5,7 @@ import '../ops/index.ts';
 import { setSourceBase } from '../ir/source.ts';
 import { reportAndExit } from './errors.ts';
 import { registerTrain } from './train.ts';
+import { registerCompile } from './compile.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 setSourceBase(process.cwd());
@@ -23,6 +24,7 @@ const run = async (fn: () => Promise<void>) => {
   }
 };
 
+registerCompile(program, run);
 registerTrain(program, run);
 
 await program.parseAsync(process.argv);

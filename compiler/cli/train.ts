@@ -16,7 +16,9 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .option('--log-every <k>', 'log every k epochs', positiveInt)
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--json', 'print one JSON document: config, log, params, accuracy')
-    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; option: string[]; json?: boolean }) =>
+    .option('--no-opt', 'run the train step as built, without the optimization pipeline')
+    .option('--no-fuse', 'keep the loss as written: no sigmoid + BCE fusion (behaves as PyTorch\'s unfused BCE)')
+    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean }) =>
       run(async () => {
         const model = await loadModel(file);
         const built = model.build(parseOptions(o.option));
@@ -29,7 +31,10 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
         };
         const line = (e: LogEntry) =>
           `Epoch ${String(e.epoch).padStart(4)}/${cfg.epochs} Cost: ${e.cost.toFixed(6)}` + (e.accuracy !== undefined ? ` Accuracy ${(e.accuracy * 100).toFixed(2)}%` : '');
-        const res = fit(built, data, cfg, { onLog: o.json ? undefined : (e) => process.stdout.write(line(e) + '\n') });
+        const res = fit(built, data, cfg, {
+          compile: { optimize: o.opt, fuse: o.fuse },
+          onLog: o.json ? undefined : (e) => process.stdout.write(line(e) + '\n'),
+        });
         if (o.json) {
           const doc = {
             model: built.name,

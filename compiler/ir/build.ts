@@ -45,3 +45,4 @@ export function sumTo(g: Node, shape: Shape): Node {
   if (ones.length) r = sum(r, ones, true);
   return r;
 }
+export const bceWithLogits = (z: Node, y: Node): Node => mk('BCEWithLogits', [z, y]);

@@ -6,3 +6,5 @@ import './reduce.ts';
 import './matmul.ts';
 import './shape-ops.ts';
 import './bce.ts';
+import './bce-logits.ts';
+import './fused.ts';

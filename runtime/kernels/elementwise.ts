@@ -55,12 +55,13 @@ export function broadcastIndexMap(padded: readonly number[], outShape: readonly 
 const cache = new Map<string, (maps: (Int32Array | null)[], lens: number[]) => Kernel>();
 
 /**
- * A kernel computing `expr` (a JS expression over `x0..xk`) elementwise. `expr` may use `Math.*`.
+ * A kernel computing `expr` (a JS expression over `x0..xk`) elementwise. `expr` may use `Math.*`;
+ * `statements` (run per element before it) may define temporaries for it.
  * Generated code is cached by expression and access pattern.
  */
-export function elementwiseKernel(expr: string, inShapes: readonly (readonly number[])[], outShape: readonly number[]): Kernel {
+export function elementwiseKernel(expr: string, inShapes: readonly (readonly number[])[], outShape: readonly number[], statements = ''): Kernel {
   const acc = inShapes.map((s) => accessFor(s, outShape));
-  const sig = expr + '|' + acc.map((a) => a.kind).join(',');
+  const sig = statements + '|' + expr + '|' + acc.map((a) => a.kind).join(',');
   let make = cache.get(sig);
   if (!make) {
     const pre: string[] = [];
@@ -76,7 +77,7 @@ export function elementwiseKernel(expr: string, inShapes: readonly (readonly num
       }
     });
     const params = acc.map((_, j) => `M${j}, L${j}`).join(', ');
-    const src = `return function (ins, out) {\n${pre.join('\n')}\nconst n = out.length;\nfor (let i = 0; i < n; i++) {\n${body.join('\n')}\nout[i] = ${expr};\n}\n};`;
+    const src = `return function (ins, out) {\n${pre.join('\n')}\nconst n = out.length;\nfor (let i = 0; i < n; i++) {\n${body.join('\n')}\n${statements}\nout[i] = ${expr};\n}\n};`;
     const factory = new Function(...acc.flatMap((_, j) => [`M${j}`, `L${j}`]), src) as (...a: unknown[]) => Kernel;
     void params;
     make = (maps, lens) => factory(...maps.flatMap((m, j) => [m, lens[j]]));

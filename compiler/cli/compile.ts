@@ -1,0 +1,66 @@
+/** `graphc compile MODEL.ts`: builds and optimizes the model's graphs; prints, explains or exports them. */
+import type { Command } from 'commander';
+import { compileModel, type CompiledModel } from '../passes/index.ts';
+import type { PassReport } from '../passes/pipeline.ts';
+import { printGraph } from '../ir/print.ts';
+import { posStr } from '../ir/source.ts';
+import type { Model } from '../dsl/model.ts';
+import { loadModel } from './load.ts';
+import { parseOptions, positiveNumber } from './args.ts';
+
+export interface CompileFlags {
+  option: string[];
+  opt: boolean;
+  fuse: boolean;
+  lr?: number;
+}
+
+/** Loads and compiles a model as the flags say (shared by compile, inspect and train). */
+export async function loadAndCompile(file: string, o: CompileFlags): Promise<{ model: Model; compiled: CompiledModel }> {
+  const model = await loadModel(file);
+  const built = model.build(parseOptions(o.option));
+  const compiled = compileModel(built, { lr: o.lr ?? model.train.lr, optimize: o.opt, fuse: o.fuse });
+  return { model, compiled };
+}
+
+export function explain(report: readonly PassReport[]): string {
+  const lines: string[] = [];
+  let graph = '';
+  for (const r of report) {
+    if (r.graph !== graph) lines.push(`${(graph = r.graph)}:`);
+    const n = r.rewrites.length;
+    const where = [...new Set(r.rewrites.filter((x) => x.src).map((x) => posStr(x.src)))];
+    lines.push(`  ${r.pass}: ${r.before} -> ${r.after} ops, ${n} rewrite${n === 1 ? '' : 's'}${where.length ? ` at ${where.join(', ')}` : ''}`);
+    for (const x of r.rewrites) lines.push(`      ${x.what}${x.src ? `  (${posStr(x.src)})` : ''}`);
+    for (const m of r.misses) lines.push(`      not applied${m.src ? ` at ${posStr(m.src)}` : ''}: ${m.what}`);
+  }
+  return lines.join('\n');
+}
+
+export function registerCompile(program: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
+  return program
+    .command('compile')
+    .description('build and optimize a model\'s graphs; print them, explain the passes, or export ONNX')
+    .argument('<model>', 'model file (.ts) that default-exports defineModel({...})')
+    .option('--print', 'print the train-step graph as text (optimized unless --no-opt)')
+    .option('--graph <which>', 'with --print: train | forward | infer', 'train')
+    .option('--explain', 'list each pass with node counts before and after, and what it rewrote where')
+    .option('--no-opt', 'skip the optimization pipeline')
+    .option('--no-fuse', 'keep the loss as written (no sigmoid + BCE fusion)')
+    .option('--lr <x>', 'learning rate baked into the train step (default: the model\'s)', positiveNumber)
+    .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .action((file: string, o: CompileFlags & { print?: boolean; graph: string; explain?: boolean }) =>
+      run(async () => {
+        const { compiled } = await loadAndCompile(file, o);
+        const graphs: Record<string, typeof compiled.trainStep> = { train: compiled.trainStep, forward: compiled.forward, infer: compiled.inference };
+        const g = graphs[o.graph];
+        if (!g) throw new (await import('./errors.ts')).UserError(`--graph must be train, forward or infer, got '${o.graph}'`);
+        const out: string[] = [];
+        if (o.explain) out.push(o.opt ? explain(compiled.report) : 'optimization is off (--no-opt): no passes ran');
+        if (o.print) out.push(printGraph(g));
+        if (!o.explain && !o.print)
+          out.push(`${file}: train step ${compiled.trainStep.opCount} ops, inference ${compiled.inference.opCount} ops (use --print, --explain or --onnx)`);
+        process.stdout.write(out.join('\n') + '\n');
+      }),
+    );
+}

@@ -1,0 +1,42 @@
+/**
+ * Binary cross-entropy on logits, averaged: the numerically stable fused form of BCE(sigmoid(z), y).
+ *   loss = mean( max(z, 0) - z·y + log(1 + exp(-|z|)) )
+ * It carries its own gradient, (sigmoid(z) - y) / N for z (and -z / N for y): differentiating the formula
+ * through |z| and max(z, 0) would be wrong at z = 0, and the unfused form saturates for large |z|.
+ * (The same formula and gradient as PyTorch's binary_cross_entropy_with_logits with reduction 'mean'.)
+ */
+import { defineOp } from '../ir/registry.ts';
+import { shapeStr, sameShape } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
+import * as B from '../ir/build.ts';
+
+defineOp({
+  name: 'BCEWithLogits',
+  arity: 2,
+  traits: { fused: true },
+  infer([z, y], _a, src) {
+    if (!sameShape(z.shape, y.shape))
+      throw new GraphError(`BCEWithLogits: logits ${shapeStr(z.shape)} and target ${shapeStr(y.shape)} must have the same shape`, src);
+    return { shape: [], dtype: 'f32' };
+  },
+  kernel: () => ([z, y], out) => {
+    let s = 0;
+    const n = z.length;
+    for (let i = 0; i < n; i++) {
+      const v = z[i];
+      s += (v > 0 ? v : 0) - v * y[i] + Math.log1p(Math.exp(-Math.abs(v)));
+    }
+    out[0] = s / n;
+  },
+  grad(n, g) {
+    const [z, y] = n.inputs;
+    const N = B.sizeOf(z);
+    return [B.div(B.mul(g, B.sub(B.sigmoid(z), y)), N), B.div(B.mul(g, B.neg(z)), N)];
+  },
+  onnx(e, _n, [z, y]) {
+    // Relu(z) - z*y + Softplus(-|z|), averaged: standard ai.onnx ops only.
+    const softplus = e.op('Softplus', [e.op('Neg', [e.op('Abs', [z])])]);
+    const terms = e.op('Add', [e.op('Sub', [e.op('Relu', [z]), e.op('Mul', [z, y])]), softplus]);
+    return e.op('ReduceMean', [terms], { keepdims: 0 });
+  },
+});

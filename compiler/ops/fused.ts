@@ -1,0 +1,65 @@
+/**
+ * Fused: a chain (a DAG) of elementwise ops run as one loop, made by the group-elementwise pass. Its body
+ * is a list of instructions `[op, args]` where an argument k >= 0 is instruction k's result and -(j+1) is
+ * the fused node's input j; the last instruction is the result. Each op's own JS expression builds the
+ * loop body, so a fused kernel computes what the ops would (intermediates stay in float64 registers
+ * instead of being rounded to float32 between ops). The gradient and the ONNX mapping expand the body
+ * back into the original ops.
+ */
+import { defineOp, getOp } from '../ir/registry.ts';
+import { Node } from '../ir/node.ts';
+import { broadcastShapes, shapeStr } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
+import { atSource } from '../ir/source.ts';
+import { grad } from '../autodiff/grad.ts';
+import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
+
+export type Instruction = readonly [op: string, args: readonly number[]];
+
+export const bodyOf = (n: Node): Instruction[] => JSON.parse(String(n.attrs.body)) as Instruction[];
+
+/** The original nodes of a fused node, over its inputs. */
+export function expandFused(n: Node): Node {
+  const vals: Node[] = [];
+  const arg = (k: number) => (k < 0 ? n.inputs[-k - 1] : vals[k]);
+  atSource(n.src, () => {
+    for (const [op, args] of bodyOf(n)) vals.push(Node.mk(op, args.map(arg)));
+  });
+  return vals[vals.length - 1];
+}
+
+defineOp({
+  name: 'Fused',
+  arity: 'variadic',
+  traits: { fused: true },
+  infer(inputs, attrs, src) {
+    let shape = inputs[0]?.shape ?? [];
+    for (const x of inputs.slice(1)) {
+      const s = broadcastShapes(shape, x.shape);
+      if (!s) throw new GraphError(`Fused: inputs ${inputs.map((i) => shapeStr(i.shape)).join(', ')} do not broadcast`, src);
+      shape = s;
+    }
+    const out = attrs.shape as (number | string)[] | undefined;
+    return { shape: out ?? shape, dtype: (attrs.dtype as 'f32' | 'bool') ?? 'f32' };
+  },
+  kernel(ctx) {
+    const body = JSON.parse(String(ctx.attrs.body)) as Instruction[];
+    const name = (k: number) => (k < 0 ? `x${-k - 1}` : `t${k}`);
+    const stmts = body.map(([op, args], k) => `const t${k} = ${getOp(op).traits!.elementwise!.js(...args.map(name))};`);
+    return elementwiseKernel(`t${body.length - 1}`, ctx.inShapes, ctx.outShape, stmts.join('\n'));
+  },
+  grad: (n, g) => grad(expandFused(n), n.inputs, { seed: g }),
+  onnx(e, n, ins) {
+    const names: string[] = [];
+    const nodes: Node[] = [];
+    const arg = (k: number) => (k < 0 ? ins[-k - 1] : names[k]);
+    const argNode = (k: number) => (k < 0 ? n.inputs[-k - 1] : nodes[k]);
+    for (const [op, args] of bodyOf(n)) {
+      const node = Node.mk(op, args.map(argNode), {}, n.src);
+      nodes.push(node);
+      names.push(getOp(op).onnx!(e, node, args.map(arg)));
+    }
+    return names[names.length - 1];
+  },
+  showAttrs: (a) => `${(JSON.parse(String(a.body)) as Instruction[]).map(([op]) => op).join('·')}`,
+});

@@ -1,0 +1,25 @@
+/**
+ * A pass: a named graph-to-graph transform that reports what it rewrote (with source positions) and,
+ * for rules that looked but did not apply, why.
+ */
+import type { Graph } from '../ir/graph.ts';
+import type { SourcePos } from '../ir/source.ts';
+
+export interface Rewrite {
+  /** What was rewritten, e.g. "BCE(Sigmoid(z), y) -> BCEWithLogits(z, y)". */
+  readonly what: string;
+  readonly src: SourcePos | undefined;
+}
+
+export interface PassResult {
+  readonly graph: Graph;
+  readonly rewrites: readonly Rewrite[];
+  /** Why a rule did not apply where it looked (shown by --explain). */
+  readonly misses?: readonly Rewrite[];
+}
+
+export interface Pass {
+  readonly name: string;
+  readonly description: string;
+  run(g: Graph): PassResult;
+}

@@ -1,0 +1,63 @@
+/**
+ * The optimization pipeline: named passes in order, the verifier after each, and a report of what each
+ * did (node counts before and after, rewrites with source positions, and misses with reasons).
+ *
+ * Training compiles in two stages. The loss-level rewrites run on the forward graph *before*
+ * differentiation, so that the gradient comes from the fused op's own rule (for sigmoid + BCE, the stable
+ * (sigmoid(z) - y)/N) rather than from differentiating the unfused formula. The general passes then run
+ * on the whole train-step graph.
+ */
+import type { Graph } from '../ir/graph.ts';
+import { verify } from '../ir/verify.ts';
+import type { Pass, Rewrite } from './pass.ts';
+import { fuseSigmoidBce } from './rules/fuse-sigmoid-bce.ts';
+import { simplify } from './rules/simplify.ts';
+import { foldConstants } from './rules/fold-constants.ts';
+import { cse } from './rules/cse.ts';
+import { dce } from './rules/dce.ts';
+import { groupElementwise } from './rules/group-elementwise.ts';
+
+export interface PassReport {
+  readonly pass: string;
+  readonly graph: string;
+  readonly before: number;
+  readonly after: number;
+  readonly rewrites: readonly Rewrite[];
+  readonly misses: readonly Rewrite[];
+}
+
+export interface OptimizeOptions {
+  /** Loss fusions (sigmoid + BCE, ...). Default true. */
+  readonly fuse?: boolean;
+  /** Group elementwise chains into fused loops. Default true. */
+  readonly group?: boolean;
+}
+
+/** Passes on the forward graph, before autodiff. */
+export function lossPasses(opts: OptimizeOptions = {}): Pass[] {
+  return opts.fuse === false ? [] : [fuseSigmoidBce];
+}
+
+/** Passes on a whole graph (train step or inference). */
+export function graphPasses(opts: OptimizeOptions = {}, input?: () => Graph | undefined): Pass[] {
+  const passes: Pass[] = [simplify, foldConstants, simplify, cse, dce(input ?? (() => undefined))];
+  if (opts.group !== false) passes.push(groupElementwise);
+  return passes;
+}
+
+export function runPasses(g: Graph, passes: readonly Pass[], report: PassReport[] = []): Graph {
+  verify(g, 'build');
+  let cur = g;
+  for (const p of passes) {
+    const r = p.run(cur);
+    verify(r.graph, p.name);
+    report.push({ pass: p.name, graph: g.name, before: cur.opCount, after: r.graph.opCount, rewrites: r.rewrites, misses: r.misses ?? [] });
+    cur = r.graph;
+  }
+  return cur;
+}
+
+/** The whole pipeline for one graph (no autodiff in between): loss passes, then graph passes. */
+export function optimize(g: Graph, opts: OptimizeOptions = {}, report: PassReport[] = []): Graph {
+  return runPasses(g, [...lossPasses(opts), ...graphPasses(opts, () => g)], report);
+}

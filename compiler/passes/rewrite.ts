@@ -1,0 +1,40 @@
+/**
+ * Rewriting immutable, interned graphs. Nodes cannot change, so replacing a node means rebuilding every
+ * node that depends on it (bottom-up, through `Node.mk`, which re-interns: rebuilt nodes that become
+ * equal to existing ones merge). Every pass is built on `replaceAll` or `mapNodes`.
+ */
+import { Graph } from '../ir/graph.ts';
+import { Node } from '../ir/node.ts';
+
+/** Rebuilds `g` with each key of `subst` replaced by its value (and all users rebuilt). */
+export function replaceAll(g: Graph, subst: ReadonlyMap<Node, Node>): Graph {
+  if (subst.size === 0) return g;
+  return mapNodes(g, (n) => subst.get(n));
+}
+
+/**
+ * Rebuilds `g` bottom-up. `f` sees each node with its inputs already rebuilt (as `rebuilt`) and may
+ * return a replacement; returning undefined keeps the node (rebuilt if its inputs changed).
+ */
+export function mapNodes(g: Graph, f: (rebuilt: Node, original: Node) => Node | undefined): Graph {
+  const map = new Map<Node, Node>();
+  for (const n of g.nodes) {
+    const ins = n.inputs.map((i) => map.get(i)!);
+    const same = ins.every((x, i) => x === n.inputs[i]);
+    const rebuilt = same ? n : Node.mk(n.op, ins, n.attrs, n.src);
+    map.set(n, f(rebuilt, n) ?? rebuilt);
+  }
+  return g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node)! })));
+}
+
+/** Consumers of each node in `g`. */
+export function consumers(g: Graph): Map<Node, Node[]> {
+  const m = new Map<Node, Node[]>();
+  for (const n of g.nodes)
+    for (const i of n.inputs) {
+      const l = m.get(i) ?? [];
+      if (!l.includes(n)) l.push(n);
+      m.set(i, l);
+    }
+  return m;
+}

@@ -1,0 +1,27 @@
+/**
+ * cse: common subexpressions. Interning already makes equal nodes one node; this pass adds what
+ * interning cannot see: the operands of commutative ops (Add, Mul, Max) are put in a canonical order,
+ * so a+b and b+a become one node.
+ */
+import { getOp } from '../../ir/registry.ts';
+import { Node } from '../../ir/node.ts';
+import { mapNodes } from '../rewrite.ts';
+import type { Pass, Rewrite } from '../pass.ts';
+
+export const cse: Pass = {
+  name: 'cse',
+  description: 'common subexpressions: commutative operands in canonical order, equal nodes merged',
+  run(g) {
+    const rewrites: Rewrite[] = [];
+    const before = g.nodes.length;
+    const graph = mapNodes(g, (n) => {
+      if (!getOp(n.op).traits?.commutative || n.inputs.length !== 2) return undefined;
+      const [a, b] = n.inputs;
+      if (a.id <= b.id) return undefined;
+      return Node.mk(n.op, [b, a], n.attrs, n.src);
+    });
+    const merged = before - graph.nodes.length;
+    if (merged > 0) rewrites.push({ what: `${merged} duplicate node(s) merged`, src: undefined });
+    return { graph, rewrites };
+  },
+};

@@ -1,0 +1,48 @@
+/**
+ * fold-constants: a node whose inputs are all constants is evaluated once, at compile time, by its own
+ * kernel (the same code the runtime would run), and becomes a constant. Element counts of statically
+ * shaped tensors (SizeOf) fold too. Large results are left alone (folding must not bloat the graph).
+ */
+import { Graph } from '../../ir/graph.ts';
+import type { Node } from '../../ir/node.ts';
+import { getOp } from '../../ir/registry.ts';
+import { isStatic, normAxes, sizeOf } from '../../ir/shape.ts';
+import * as B from '../../ir/build.ts';
+import { Plan } from '../../../runtime/plan.ts';
+import { mapNodes } from '../rewrite.ts';
+import type { Pass, Rewrite } from '../pass.ts';
+
+const MAX_FOLDED = 4096;
+
+function evaluate(n: Node): Node | undefined {
+  if (!isStatic(n.shape) || sizeOf(n.shape) > MAX_FOLDED || n.dtype !== 'f32') return undefined;
+  const plan = new Plan(new Graph([{ name: 'v', node: n }]), new Map(), { reuse: false });
+  plan.run(new Map());
+  return B.constant(plan.value(n).data, n.shape);
+}
+
+export const foldConstants: Pass = {
+  name: 'fold-constants',
+  description: 'evaluate nodes whose inputs are all constants; element counts of static shapes',
+  run(g) {
+    const rewrites: Rewrite[] = [];
+    const graph = mapNodes(g, (n) => {
+      const def = getOp(n.op);
+      if (def.traits?.leaf || !def.kernel) return undefined;
+      if (n.op === 'SizeOf') {
+        const s = n.inputs[0].shape;
+        const axes = normAxes(n.attrs.axes as number[] | null, s.length);
+        if (axes.every((a) => typeof s[a] === 'number')) {
+          rewrites.push({ what: 'SizeOf of a static shape', src: n.src });
+          return B.scalar(axes.reduce((p, a) => p * (s[a] as number), 1));
+        }
+        return undefined;
+      }
+      if (n.inputs.length === 0 || !n.inputs.every((i) => i.op === 'Const')) return undefined;
+      const folded = evaluate(n);
+      if (folded) rewrites.push({ what: `${n.op} of constants`, src: n.src });
+      return folded;
+    });
+    return { graph, rewrites };
+  },
+};

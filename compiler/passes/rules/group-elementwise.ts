@@ -1,0 +1,70 @@
+/**
+ * group-elementwise: maximal groups of elementwise ops become one Fused node, which the runtime runs as
+ * one generated loop (no intermediate buffers, one pass over memory). Growing a group from its last op
+ * backwards, an input op joins when it is elementwise and the group is its only consumer (a value needed
+ * elsewhere, or a graph output, stays materialized). Elementwise ops commute with broadcasting, so the
+ * whole group is evaluated per output element, each outside input read through its broadcast index.
+ */
+import { Node as IRNode, type Node } from '../../ir/node.ts';
+import { getOp } from '../../ir/registry.ts';
+import { consumers } from '../rewrite.ts';
+import type { Pass, Rewrite } from '../pass.ts';
+import type { Instruction } from '../../ops/fused.ts';
+
+const isElementwise = (n: Node) => getOp(n.op).traits?.elementwise !== undefined;
+
+export const groupElementwise: Pass = {
+  name: 'group-elementwise',
+  description: 'chains of elementwise ops become one fused loop',
+  run(g) {
+    const users = consumers(g);
+    const outputs = new Set(g.outputs.map((o) => o.node));
+    const taken = new Set<Node>();
+    const groups = new Map<Node, { inputs: Node[]; attrs: Record<string, string | number[]> }>();
+    const rewrites: Rewrite[] = [];
+    for (let k = g.nodes.length - 1; k >= 0; k--) {
+      const root = g.nodes[k];
+      if (taken.has(root) || !isElementwise(root)) continue;
+      // grow the group backwards
+      const members = new Set<Node>([root]);
+      const stack = [...root.inputs];
+      while (stack.length) {
+        const p = stack.pop()!;
+        if (members.has(p) || taken.has(p) || !isElementwise(p) || outputs.has(p)) continue;
+        if (!(users.get(p) ?? []).every((u) => members.has(u))) continue;
+        members.add(p);
+        stack.push(...p.inputs);
+      }
+      if (members.size < 2) continue;
+      for (const m of members) taken.add(m);
+      // instructions in topological order (g.nodes order), outside inputs numbered by first use
+      const order = g.nodes.filter((n) => members.has(n));
+      const index = new Map<Node, number>();
+      const inputs: Node[] = [];
+      const body: Instruction[] = order.map((n, i) => {
+        index.set(n, i);
+        const args = n.inputs.map((x) => {
+          if (members.has(x)) return index.get(x)!;
+          let j = inputs.indexOf(x);
+          if (j < 0) j = inputs.push(x) - 1;
+          return -(j + 1);
+        });
+        return [n.op, args] as const;
+      });
+      groups.set(root, { inputs, attrs: { body: JSON.stringify(body), shape: [...root.shape] as number[], dtype: root.dtype } });
+      rewrites.push({ what: `${order.map((n) => n.op).join('·')} (${order.length} ops) -> one loop`, src: root.src });
+    }
+    // rebuild bottom-up: each group root becomes a Fused node over its (rebuilt) outside inputs
+    const map = new Map<Node, Node>();
+    for (const n of g.nodes) {
+      const grp = groups.get(n);
+      if (grp) map.set(n, IRNode.mk('Fused', grp.inputs.map((i) => map.get(i)!), grp.attrs, n.src));
+      else if (taken.has(n)) map.set(n, n); // absorbed: no longer reached
+      else {
+        const ins = n.inputs.map((i) => map.get(i)!);
+        map.set(n, ins.every((x, i) => x === n.inputs[i]) ? n : IRNode.mk(n.op, ins, n.attrs, n.src));
+      }
+    }
+    return { graph: g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node)! }))), rewrites };
+  },
+};

@@ -1,0 +1,61 @@
+/**
+ * simplify: algebraic identities that hold for every float input, as a table of rules. A rule applies only
+ * when the result has the node's exact shape (a multiplication by 1 that broadcasts is not a no-op).
+ *   x*1, 1*x, x/1, x+0, 0+x, x-0  → x          -(-x) → x          0 - x → -x
+ *   x*(-1), (-1)*x → -x                           log(exp(x)) → x     (-a)*(-b) → a*b
+ *   ExpandAs(x, like) with x already of like's shape → x;   Cast to the dtype it has → x
+ */
+import type { Node } from '../../ir/node.ts';
+import { sameShape } from '../../ir/shape.ts';
+import * as B from '../../ir/build.ts';
+import { atSource } from '../../ir/source.ts';
+import { mapNodes } from '../rewrite.ts';
+import type { Pass, Rewrite } from '../pass.ts';
+
+const c = (n: Node): number | undefined => (n.op === 'Const' && (n.attrs.value as Float32Array).length === 1 ? (n.attrs.value as Float32Array)[0] : undefined);
+
+interface Rule {
+  readonly name: string;
+  readonly op: string;
+  readonly apply: (n: Node) => Node | undefined;
+}
+
+export const simplifyRules: readonly Rule[] = [
+  { name: 'x*1 -> x', op: 'Mul', apply: ([a, b] = []) => (c(b) === 1 ? a : c(a) === 1 ? b : undefined) },
+  { name: 'x/1 -> x', op: 'Div', apply: ([a, b] = []) => (c(b) === 1 ? a : undefined) },
+  { name: 'x+0 -> x', op: 'Add', apply: ([a, b] = []) => (c(b) === 0 ? a : c(a) === 0 ? b : undefined) },
+  { name: 'x-0 -> x', op: 'Sub', apply: ([a, b] = []) => (c(b) === 0 ? a : undefined) },
+  { name: '0-x -> -x', op: 'Sub', apply: ([a, b] = []) => (c(a) === 0 ? B.neg(b) : undefined) },
+  { name: 'x*(-1) -> -x', op: 'Mul', apply: ([a, b] = []) => (c(b) === -1 ? B.neg(a) : c(a) === -1 ? B.neg(b) : undefined) },
+  { name: '-(-x) -> x', op: 'Neg', apply: ([a] = []) => (a.op === 'Neg' ? a.inputs[0] : undefined) },
+  { name: '(-a)*(-b) -> a*b', op: 'Mul', apply: ([a, b] = []) => (a.op === 'Neg' && b.op === 'Neg' ? B.mul(a.inputs[0], b.inputs[0]) : undefined) },
+  { name: 'log(exp(x)) -> x', op: 'Log', apply: ([a] = []) => (a.op === 'Exp' ? a.inputs[0] : undefined) },
+  { name: 'ExpandAs(x, like) -> x', op: 'ExpandAs', apply: ([a, like] = []) => (sameShape(a.shape, like.shape) ? a : undefined) },
+].map((r) => ({ name: r.name, op: r.op, apply: (n: Node) => r.apply([...n.inputs] as [Node, Node]) }));
+
+export const simplify: Pass = {
+  name: 'simplify',
+  description: 'algebraic identities: x*1, x+0, -(-x), log(exp(x)), ...',
+  run(g) {
+    const rewrites: Rewrite[] = [];
+    const graph = mapNodes(g, (n) => {
+      let cur = n;
+      for (let changed = true; changed; ) {
+        changed = false;
+        for (const r of simplifyRules) {
+          if (r.op !== cur.op) continue;
+          const at = cur;
+          const out = atSource(at.src, () => r.apply(at));
+          if (out && out !== cur && sameShape(out.shape, cur.shape) && out.dtype === cur.dtype) {
+            rewrites.push({ what: r.name, src: cur.src });
+            cur = out;
+            changed = true;
+            break;
+          }
+        }
+      }
+      return cur === n ? undefined : cur;
+    });
+    return { graph, rewrites };
+  },
+};
