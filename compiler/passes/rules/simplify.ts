@@ -20,18 +20,20 @@ interface Rule {
   readonly apply: (n: Node) => Node | undefined;
 }
 
-export const simplifyRules: readonly Rule[] = [
-  { name: 'x*1 -> x', op: 'Mul', apply: ([a, b] = []) => (c(b) === 1 ? a : c(a) === 1 ? b : undefined) },
-  { name: 'x/1 -> x', op: 'Div', apply: ([a, b] = []) => (c(b) === 1 ? a : undefined) },
-  { name: 'x+0 -> x', op: 'Add', apply: ([a, b] = []) => (c(b) === 0 ? a : c(a) === 0 ? b : undefined) },
-  { name: 'x-0 -> x', op: 'Sub', apply: ([a, b] = []) => (c(b) === 0 ? a : undefined) },
-  { name: '0-x -> -x', op: 'Sub', apply: ([a, b] = []) => (c(a) === 0 ? B.neg(b) : undefined) },
-  { name: 'x*(-1) -> -x', op: 'Mul', apply: ([a, b] = []) => (c(b) === -1 ? B.neg(a) : c(a) === -1 ? B.neg(b) : undefined) },
-  { name: '-(-x) -> x', op: 'Neg', apply: ([a] = []) => (a.op === 'Neg' ? a.inputs[0] : undefined) },
-  { name: '(-a)*(-b) -> a*b', op: 'Mul', apply: ([a, b] = []) => (a.op === 'Neg' && b.op === 'Neg' ? B.mul(a.inputs[0], b.inputs[0]) : undefined) },
-  { name: 'log(exp(x)) -> x', op: 'Log', apply: ([a] = []) => (a.op === 'Exp' ? a.inputs[0] : undefined) },
-  { name: 'ExpandAs(x, like) -> x', op: 'ExpandAs', apply: ([a, like] = []) => (sameShape(a.shape, like.shape) ? a : undefined) },
-].map((r) => ({ name: r.name, op: r.op, apply: (n: Node) => r.apply([...n.inputs] as [Node, Node]) }));
+type Args = readonly Node[];
+const rules: { name: string; op: string; apply: (x: Args) => Node | undefined }[] = [
+  { name: 'x*1 -> x', op: 'Mul', apply: ([a, b]) => (c(b) === 1 ? a : c(a) === 1 ? b : undefined) },
+  { name: 'x/1 -> x', op: 'Div', apply: ([a, b]) => (c(b) === 1 ? a : undefined) },
+  { name: 'x+0 -> x', op: 'Add', apply: ([a, b]) => (c(b) === 0 ? a : c(a) === 0 ? b : undefined) },
+  { name: 'x-0 -> x', op: 'Sub', apply: ([a, b]) => (c(b) === 0 ? a : undefined) },
+  { name: '0-x -> -x', op: 'Sub', apply: ([a, b]) => (c(a) === 0 ? B.neg(b) : undefined) },
+  { name: 'x*(-1) -> -x', op: 'Mul', apply: ([a, b]) => (c(b) === -1 ? B.neg(a) : c(a) === -1 ? B.neg(b) : undefined) },
+  { name: '-(-x) -> x', op: 'Neg', apply: ([a]) => (a.op === 'Neg' ? a.inputs[0] : undefined) },
+  { name: '(-a)*(-b) -> a*b', op: 'Mul', apply: ([a, b]) => (a.op === 'Neg' && b.op === 'Neg' ? B.mul(a.inputs[0], b.inputs[0]) : undefined) },
+  { name: 'log(exp(x)) -> x', op: 'Log', apply: ([a]) => (a.op === 'Exp' ? a.inputs[0] : undefined) },
+  { name: 'ExpandAs(x, like) -> x', op: 'ExpandAs', apply: ([a, like]) => (sameShape(a.shape, like.shape) ? a : undefined) },
+];
+export const simplifyRules: readonly Rule[] = rules.map((r) => ({ name: r.name, op: r.op, apply: (n: Node) => r.apply(n.inputs) }));
 
 export const simplify: Pass = {
   name: 'simplify',
