@@ -34,25 +34,43 @@ export function oneMinus(n: Node): Node | undefined {
   return undefined;
 }
 
-/** The average of E over all its elements, if `n` computes one: returns E. */
-function averageOf(n: Node): Node | { miss: string } | undefined {
-  if (n.op === 'Mean') return n.attrs.axes === null ? n.inputs[0] : { miss: 'the mean is over some axes only' };
-  const sumAll = (s: Node) => s.op === 'Sum' && s.attrs.axes === null;
-  if (n.op === 'Div' && sumAll(n.inputs[0])) {
-    const e = n.inputs[0].inputs[0];
+/** Strips negations (Neg, multiplication by -1) off `n`, counting them in the sign. */
+function peel(n: Node, sign = 1): { n: Node; sign: number } {
+  if (n.op === 'Neg') return peel(n.inputs[0], -sign);
+  if (n.op === 'Mul' && isConst(n.inputs[1], -1)) return peel(n.inputs[0], -sign);
+  if (n.op === 'Mul' && isConst(n.inputs[0], -1)) return peel(n.inputs[1], -sign);
+  return { n, sign };
+}
+
+type Average = { e: Node; sign: number } | { miss: string } | undefined;
+
+/** If `n` is ±(the average of E over all its elements), returns E and the sign. */
+function averageOf(root: Node): Average {
+  const { n, sign } = peel(root);
+  if (n.op === 'Mean') return n.attrs.axes === null ? { e: n.inputs[0], sign } : { miss: 'the mean is over some axes only' };
+  const sumAll = (x: Node) => {
+    const p = peel(x);
+    return p.n.op === 'Sum' && p.n.attrs.axes === null ? { e: p.n.inputs[0], sign: p.sign } : undefined;
+  };
+  if (n.op === 'Div') {
+    const s = sumAll(n.inputs[0]);
+    if (!s) return undefined;
     const d = n.inputs[1];
-    if (d.op === 'SizeOf' && d.inputs[0] === e && d.attrs.axes === null) return e;
+    if (d.op === 'SizeOf' && d.inputs[0] === s.e && d.attrs.axes === null) return { e: s.e, sign: sign * s.sign };
     const c = constValue(d);
     if (c === undefined) return { miss: 'the sum is divided by something other than the element count' };
-    if (!isStatic(e.shape)) return { miss: `the sum is divided by ${c}, but the element count of ${shapeStr(e.shape)} is only known at run time` };
-    return sizeOf(e.shape) === c ? e : { miss: `the sum is divided by ${c}, not by its ${sizeOf(e.shape)} elements` };
+    if (!isStatic(s.e.shape)) return { miss: `the sum is divided by ${c}, but the element count of ${shapeStr(s.e.shape)} is only known at run time` };
+    return sizeOf(s.e.shape) === c ? { e: s.e, sign: sign * s.sign } : { miss: `the sum is divided by ${c}, not by its ${sizeOf(s.e.shape)} elements` };
   }
   if (n.op === 'Mul') {
-    for (const [s, k] of [n.inputs, [...n.inputs].reverse()]) {
-      if (!sumAll(s)) continue;
+    for (const [x, k] of [n.inputs, [...n.inputs].reverse()]) {
+      const s = sumAll(x);
       const c = constValue(k);
-      const e = s.inputs[0];
-      if (c !== undefined && isStatic(e.shape) && Math.abs(c * sizeOf(e.shape) - 1) < 1e-6) return e;
+      if (!s || c === undefined) continue;
+      if (!isStatic(s.e.shape)) return { miss: `the sum is scaled by ${c}, but the element count of ${shapeStr(s.e.shape)} is only known at run time` };
+      // the constant is stored in float32: 1/N to float32 precision
+      if (Math.abs(c * sizeOf(s.e.shape) - 1) < 1e-6) return { e: s.e, sign: sign * s.sign };
+      return { miss: `the sum is scaled by ${c}, not by 1/${sizeOf(s.e.shape)}` };
     }
   }
   return undefined;
@@ -119,7 +137,12 @@ export const fuseSigmoidBce: Pass = {
     const rewrites: Rewrite[] = [];
     const misses: Rewrite[] = [];
     const users = consumers(g);
-    const negated = (n: Node) => (users.get(n) ?? []).some((u) => u.op === 'Neg' || (u.op === 'Mul' && u.inputs.some((i) => isConst(i, -1))));
+    // a node all of whose consumers are themselves averages (its negation, or a sum's division) is
+    // judged as part of them
+    const negated = (n: Node) => {
+      const us = users.get(n) ?? [];
+      return us.length > 0 && us.every((u) => averageOf(u) !== undefined) && !g.outputs.some((o) => o.node === n);
+    };
     const graph = mapNodes(g, (n, original) => {
       if (n.op === 'BCE') {
         const [h, y] = n.inputs;
@@ -127,21 +150,17 @@ export const fuseSigmoidBce: Pass = {
         rewrites.push({ what: 'BCE(sigmoid(z), y) -> BCEWithLogits(z, y)', src: n.src });
         return B.mk('BCEWithLogits', [h.inputs[0], y], {}, n.src);
       }
-      let sign = 1;
-      let core = n;
-      if (n.op === 'Neg') { sign = -1; core = n.inputs[0]; }
-      else if (n.op === 'Mul' && (isConst(n.inputs[1], -1) || isConst(n.inputs[0], -1))) { sign = -1; core = isConst(n.inputs[1], -1) ? n.inputs[0] : n.inputs[1]; }
-      const avg = averageOf(core);
-      if (avg === undefined) return undefined;
-      if (!('op' in avg)) {
-        if (mentionsLogSigmoid(core) && !(sign === 1 && negated(original))) misses.push({ what: avg.miss, src: n.src });
+      const avg = averageOf(n);
+      if (avg === undefined || !mentionsLogSigmoid(n)) return undefined;
+      // an expression under a negation is judged when its negation is visited
+      if (negated(original)) return undefined;
+      if ('miss' in avg) {
+        misses.push({ what: avg.miss, src: n.src });
         return undefined;
       }
-      if (!mentionsLogSigmoid(avg)) return undefined;
-      const m = matchFormula(avg, sign);
+      const m = matchFormula(avg.e, avg.sign);
       if ('miss' in m) {
-        // an average under a negation is judged when its Neg parent is visited
-        if (!(sign === 1 && negated(original))) misses.push({ what: m.miss, src: n.src });
+        misses.push({ what: m.miss, src: n.src });
         return undefined;
       }
       rewrites.push({ what: '-(y*log(h) + (1-y)*log(1-h)) averaged, h = sigmoid(z) -> BCEWithLogits(z, y)', src: n.src });

@@ -3,7 +3,8 @@
  * when the result has the node's exact shape (a multiplication by 1 that broadcasts is not a no-op).
  *   x*1, 1*x, x/1, x+0, 0+x, x-0  → x          -(-x) → x          0 - x → -x
  *   x*(-1), (-1)*x → -x                           log(exp(x)) → x     (-a)*(-b) → a*b
- *   ExpandAs(x, like) with x already of like's shape → x;   Cast to the dtype it has → x
+ *   ExpandAs(x, like) with x already of like's shape → x
+ *   MatMul(Transpose(a), b) → MatMul{transA}(a, b) (and for b);  Transpose(MatMul(a, b)) → MatMul(b, a) with flipped flags
  */
 import type { Node } from '../../ir/node.ts';
 import { sameShape } from '../../ir/shape.ts';
@@ -33,7 +34,30 @@ const rules: { name: string; op: string; apply: (x: Args) => Node | undefined }[
   { name: 'log(exp(x)) -> x', op: 'Log', apply: ([a]) => (a.op === 'Exp' ? a.inputs[0] : undefined) },
   { name: 'ExpandAs(x, like) -> x', op: 'ExpandAs', apply: ([a, like]) => (sameShape(a.shape, like.shape) ? a : undefined) },
 ];
-export const simplifyRules: readonly Rule[] = rules.map((r) => ({ name: r.name, op: r.op, apply: (n: Node) => r.apply(n.inputs) }));
+
+/** Transposes folded into MatMul's transA/transB (no copy: A·Bᵀ reads B as stored). */
+const isT2 = (n: Node) => n.op === 'Transpose' && n.shape.length === 2;
+const tr = (n: Node) => n.attrs.transA === true;
+const tb = (n: Node) => n.attrs.transB === true;
+export const simplifyRules: readonly Rule[] = [
+  ...rules.map((r) => ({ name: r.name, op: r.op, apply: (n: Node) => r.apply(n.inputs) })),
+  {
+    name: 'MatMul(Transpose(a), b) -> MatMul{transA}',
+    op: 'MatMul',
+    apply: (n) => {
+      const [a, b] = n.inputs;
+      if (isT2(a)) return B.matmul(a.inputs[0], b, !tr(n), tb(n));
+      if (isT2(b)) return B.matmul(a, b.inputs[0], tr(n), !tb(n));
+      return undefined;
+    },
+  },
+  {
+    name: 'Transpose(MatMul(a, b)) -> MatMul(b, a) transposed flags',
+    op: 'Transpose',
+    // (op(A)·op(B))ᵀ = op(B)ᵀ·op(A)ᵀ
+    apply: (n) => (n.shape.length === 2 && n.inputs[0].op === 'MatMul' ? B.matmul(n.inputs[0].inputs[1], n.inputs[0].inputs[0], !tb(n.inputs[0]), !tr(n.inputs[0])) : undefined),
+  },
+];
 
 export const simplify: Pass = {
   name: 'simplify',
