@@ -14,6 +14,7 @@ type Grad = (node: Node, g: Node) => readonly (Node | null)[];
 
 function elementwise(name: string, arity: number, fn: (...x: number[]) => number, js: (...x: string[]) => string, grad: Grad | undefined, onnxName: string, extra: Partial<OpDef> = {}): OpDef {
   return defineOp({
+    ...extra,
     name,
     arity,
     traits: { elementwise: { fn, js }, ...(extra.traits ?? {}) },
@@ -28,8 +29,7 @@ function elementwise(name: string, arity: number, fn: (...x: number[]) => number
     },
     kernel: (ctx) => elementwiseKernel(js(...ctx.inShapes.map((_, i) => `x${i}`)), ctx.inShapes, ctx.outShape),
     grad,
-    onnx: (e, _n, ins) => e.op(onnxName, ins),
-    ...extra,
+    onnx: extra.onnx ?? ((e, _n, ins) => e.op(onnxName, ins)),
   });
 }
 

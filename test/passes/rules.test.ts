@@ -1,0 +1,90 @@
+/**
+ * Each rewrite rule on a small graph: the op list after the pass, and numerical equality with the graph
+ * before it on random inputs. The verifier runs after every pass (runPasses).
+ */
+import { describe, expect, it } from 'vitest';
+import { input, param, values, Graph } from '../../compiler/index.ts';
+import * as B from '../../compiler/ir/build.ts';
+import type { Node } from '../../compiler/ir/node.ts';
+import { runPasses } from '../../compiler/passes/index.ts';
+import { simplify } from '../../compiler/passes/rules/simplify.ts';
+import { foldConstants } from '../../compiler/passes/rules/fold-constants.ts';
+import { cse } from '../../compiler/passes/rules/cse.ts';
+import { groupElementwise } from '../../compiler/passes/rules/group-elementwise.ts';
+import type { Pass } from '../../compiler/passes/pass.ts';
+import { runGraph, randoms } from '../support/run.ts';
+
+const x = () => input('x', [3, 4]);
+const feeds = (seed: number) => ({ x: { data: randoms(12, seed, 0.1, 2), shape: [3, 4] } });
+
+function check(pass: Pass, out: Node, expectedOps: string[]) {
+  const g = new Graph([{ name: 'out', node: out }], 'rule');
+  const after = runPasses(g, [pass]);
+  const ops = after.nodes.filter((n) => !['Input', 'Param', 'Const'].includes(n.op)).map((n) => n.op);
+  expect(ops).toEqual(expectedOps);
+  for (const seed of [1, 2, 3]) {
+    const a = runGraph(after, feeds(seed), 'f64').out;
+    const b = runGraph(g, feeds(seed), 'f64').out;
+    expect(a.length).toBe(b.length);
+    // equal up to float32 rounding of folded constants
+    a.forEach((v, i) => expect(Math.abs(v - b[i])).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(b[i]))));
+  }
+  return after;
+}
+
+describe('simplify', () => {
+  it('x*1 + 0, -(-x), log(exp(x)), x/1, x - 0', () => {
+    const v = x().node;
+    check(simplify, B.sub(B.div(B.log(B.exp(B.neg(B.neg(B.add(B.mul(v, 1), 0))))), 1), 0), []);
+  });
+  it('0 - x and x*(-1) become Neg; (-a)*(-b) becomes a*b', () => {
+    const v = x().node;
+    check(simplify, B.sub(0, v), ['Neg']);
+    check(simplify, B.mul(B.neg(v), B.neg(B.exp(v))), ['Exp', 'Mul']);
+  });
+  it('a broadcasting multiplication by 1 is not removed', () => {
+    const v = input('v', [4]).node;
+    const g = new Graph([{ name: 'out', node: B.mul(v, B.constant([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1], [3, 4])) }]);
+    expect(runPasses(g, [simplify]).nodes.map((n) => n.op)).toContain('Mul');
+  });
+  it('transposes fold into MatMul flags', () => {
+    const W = param('W', [5, 4], values(randoms(20, 9))).node;
+    check(simplify, B.matmul(x().node, B.transpose(W)), ['MatMul']);
+    check(simplify, B.transpose(B.matmul(x().node, B.transpose(W))), ['MatMul']);
+  });
+});
+
+describe('fold-constants', () => {
+  it('evaluates constant subtrees with the ops\' kernels', () => {
+    const c = B.exp(B.add(B.constant([1, 2, 3, 4], [4]), 1));
+    const after = check(foldConstants, B.mul(x().node, c), ['Mul']);
+    const k = after.nodes.find((n) => n.op === 'Const' && (n.attrs.value as Float32Array).length === 4)!;
+    expect(Array.from(k.attrs.value as Float32Array)).toEqual([2, 3, 4, 5].map((v) => Math.fround(Math.exp(v))));
+  });
+  it('element counts of static shapes', () => {
+    check(foldConstants, B.div(x().node, B.sizeOf(x().node)), ['Div']);
+  });
+});
+
+describe('cse', () => {
+  it('a+b and b+a become one node', () => {
+    const v = x().node;
+    const e = B.exp(v);
+    check(cse, B.mul(B.add(v, e), B.add(e, v)), ['Exp', 'Add', 'Mul']);
+  });
+});
+
+describe('group-elementwise', () => {
+  it('a chain becomes one Fused loop; a value used twice outside stays', () => {
+    const v = x().node;
+    const s = B.sigmoid(v);
+    const chain = B.div(B.sub(s, 0.5), B.add(B.mul(s, s), 1));
+    check(groupElementwise, B.add(B.sum(chain, [1], true), B.sum(s, [1], true)), ['Sigmoid', 'Fused', 'Sum', 'Sum', 'Add']);
+  });
+  it('broadcast inputs inside a group', () => {
+    const v = x().node;
+    const row = param('row', [4], values([1, 2, 3, 4])).node;
+    const col = param('col', [3, 1], values([0.5, 1, 2])).node;
+    check(groupElementwise, B.mul(B.exp(B.add(v, row)), B.sub(col, v)), ['Fused']);
+  });
+});
