@@ -32,7 +32,10 @@ export class ParamStore {
 export class Executable {
   private plan: Plan | null = null;
   private readonly inputNodes: Node[];
-  private readonly leaves = new Map<string, Float32Array>();
+  /** Leaf buffers in the plan's order, and where each input and parameter goes in it. */
+  private leafBufs: Float32Array[] = [];
+  private inputIndex: number[] = [];
+  private paramIndex: number[] = [];
   private readonly lastShapes: number[][];
   private readonly inputNames: string[];
   private readonly paramNames: string[];
@@ -45,7 +48,6 @@ export class Executable {
     this.inputNames = this.inputNodes.map((n) => String(n.attrs.name));
     this.paramNames = graph.params.map((p) => String(p.attrs.name));
     this.lastShapes = this.inputNodes.map(() => []);
-    for (const name of this.paramNames) this.leaves.set(name, params.get(name));
   }
 
   /** Runs with the given inputs; returns the plan, whose `value(node)` reads the results. */
@@ -58,16 +60,21 @@ export class Executable {
       const prev = this.lastShapes[i];
       if (prev.length !== v.shape.length) changed = true;
       else for (let k = 0; k < prev.length; k++) if (prev[k] !== v.shape[k]) changed = true;
-      this.leaves.set(name, v.data);
     }
     if (changed) {
       const shapes = new Map(this.inputNodes.map((n) => [String(n.attrs.name), inputs[String(n.attrs.name)].shape]));
-      this.plan = new Plan(this.graph, shapes);
+      const plan = (this.plan = new Plan(this.graph, shapes));
       this.inputNodes.forEach((n, i) => (this.lastShapes[i] = [...inputs[String(n.attrs.name)].shape]));
+      const order = plan.leafNames;
+      this.leafBufs = order.map(() => EMPTY);
+      this.inputIndex = this.inputNames.map((n) => order.indexOf(n));
+      this.paramIndex = this.paramNames.map((n) => order.indexOf(n));
     }
-    // parameter buffers: re-point in case the store replaced one
-    for (let i = 0; i < this.paramNames.length; i++) this.leaves.set(this.paramNames[i], this.params.get(this.paramNames[i]));
-    this.plan!.run(this.leaves);
+    const bufs = this.leafBufs;
+    for (let i = 0; i < this.inputNames.length; i++) bufs[this.inputIndex[i]] = inputs[this.inputNames[i]].data;
+    // parameter buffers: read each run, in case the store replaced one
+    for (let i = 0; i < this.paramNames.length; i++) bufs[this.paramIndex[i]] = this.params.get(this.paramNames[i]);
+    this.plan!.runWith(bufs);
     return this.plan!;
   }
 
@@ -80,5 +87,7 @@ export class Executable {
     }));
   }
 }
+
+const EMPTY = new Float32Array(0);
 
 export type { TensorValue };

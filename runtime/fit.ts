@@ -28,6 +28,8 @@ export interface FitResult {
 export interface FitOptions {
   /** Train-step graph to run (default: the model compiled with the optimization pipeline). */
   readonly step?: Graph;
+  /** Metrics graph (accuracy), run before the step of each logged epoch (default: compiled with the step). */
+  readonly metrics?: Graph | null;
   /** Options of the pipeline when `step` is not given (fusion and grouping on by default). */
   readonly compile?: { readonly optimize?: boolean; readonly fuse?: boolean; readonly group?: boolean };
   /** Called for each logged epoch. */
@@ -50,26 +52,28 @@ export function feedsFor(m: BuiltModel, d: Dataset): Record<string, TensorValue>
 
 export function fit(m: BuiltModel, d: Dataset, cfg: TrainConfig, opts: FitOptions = {}): FitResult {
   const feeds = feedsFor(m, d);
-  const step = opts.step ?? compileModel(m, { lr: cfg.lr, ...opts.compile }).trainStep;
+  const compiled = opts.step ? null : compileModel(m, { lr: cfg.lr, ...opts.compile });
+  const step = opts.step ?? compiled!.trainStep;
+  const metricsGraph = opts.metrics !== undefined ? opts.metrics : (compiled?.metrics ?? null);
   const params = new ParamStore(m.forward.params);
   const trainer = new Trainer(step, params);
+  const metrics = metricsGraph && new Executable(metricsGraph, params);
+  const accuracy = () => metrics!.run(feeds).buffer(metricsGraph!.output('accuracy'))[0];
   const log: LogEntry[] = [];
-  const hasAcc = step.has('accuracy');
   const t0 = performance.now();
   for (let epoch = 0; epoch <= cfg.epochs; epoch++) {
+    const logged = epoch % cfg.logEvery === 0 || epoch === cfg.epochs;
+    // the accuracy of this epoch's forward pass: same parameters as the step about to run
+    const acc = logged && metrics && cfg.logAccuracy ? accuracy() : undefined;
     const cost = trainer.run(feeds);
-    if (epoch % cfg.logEvery === 0 || epoch === cfg.epochs) {
-      const e: LogEntry = hasAcc && cfg.logAccuracy ? { epoch, cost, accuracy: trainer.accuracy } : { epoch, cost };
+    if (logged) {
+      const e: LogEntry = acc !== undefined ? { epoch, cost, accuracy: acc } : { epoch, cost };
       log.push(e);
       opts.onLog?.(e, cfg);
     }
     opts.onEpoch?.(epoch, cost);
   }
   const seconds = (performance.now() - t0) / 1000;
-  let finalAccuracy: number | undefined;
-  if (m.forward.has('accuracy')) {
-    const exe = new Executable(m.forward, params);
-    finalAccuracy = exe.run(feeds).buffer(m.forward.output('accuracy'))[0];
-  }
+  const finalAccuracy = metrics ? accuracy() : undefined;
   return { log, params, finalAccuracy, seconds };
 }

@@ -125,15 +125,25 @@ export class Plan {
     return this.memory.arenaBytes;
   }
 
+  /** Names of the leaves (inputs and parameters), in the order `runWith` takes their buffers. */
+  get leafNames(): string[] {
+    return this.leafSlots.map((l) => l.key);
+  }
+
   /** Runs the plan; `leaves` gives the buffer of every input and parameter by name. */
   run(leaves: ReadonlyMap<string, Float32Array>): void {
-    const slots = this.slots;
-    for (let i = 0; i < this.leafSlots.length; i++) {
-      const l = this.leafSlots[i];
+    const bufs = this.leafSlots.map((l) => {
       const buf = leaves.get(l.key);
       if (buf === undefined) throw new GraphError(`no value given for '${l.key}'`, l.node.src);
-      slots[l.slot] = buf;
-    }
+      return buf;
+    });
+    this.runWith(bufs);
+  }
+
+  /** Runs the plan with the leaves' buffers in `leafNames` order (the allocation-free path). */
+  runWith(leafBufs: readonly Float32Array[]): void {
+    const slots = this.slots;
+    for (let i = 0; i < this.leafSlots.length; i++) slots[this.leafSlots[i].slot] = leafBufs[i];
     const steps = this.steps;
     for (let s = 0; s < steps.length; s++) {
       const st = steps[s];

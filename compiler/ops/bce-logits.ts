@@ -19,7 +19,8 @@ defineOp({
       throw new GraphError(`BCEWithLogits: logits ${shapeStr(z.shape)} and target ${shapeStr(y.shape)} must have the same shape`, src);
     return { shape: [], dtype: 'f32' };
   },
-  kernel: () => ([z, y], out) => {
+  kernel: () => (ins, out) => {
+    const z = ins[0], y = ins[1];
     let s = 0;
     const n = z.length;
     for (let i = 0; i < n; i++) {

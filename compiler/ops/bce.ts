@@ -20,7 +20,8 @@ defineOp({
       throw new GraphError(`BCE: prediction ${shapeStr(h.shape)} and target ${shapeStr(y.shape)} must have the same shape`, src);
     return { shape: [], dtype: 'f32' };
   },
-  kernel: () => ([h, y], out) => {
+  kernel: () => (ins, out) => {
+    const h = ins[0], y = ins[1];
     let s = 0;
     const n = h.length;
     for (let i = 0; i < n; i++) {

@@ -61,7 +61,8 @@ defineOp({
     const perm = ctx.attrs.perm as number[];
     if (s.length === 2 && perm[0] === 1) {
       const [r, c] = s;
-      return ([x], out) => {
+      return (ins, out) => {
+        const x = ins[0];
         for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = x[i * c + j];
       };
     }
@@ -82,7 +83,7 @@ defineOp({
         off -= strides[d] * idx[d]; idx[d] = 0;
       }
     }
-    return ([x], out) => { for (let i = 0; i < n; i++) out[i] = x[map[i]]; };
+    return (ins, out) => { const x = ins[0]; for (let i = 0; i < n; i++) out[i] = x[map[i]]; };
   },
   grad: (n, g) => {
     const perm = n.attrs.perm as number[];

@@ -1,7 +1,8 @@
 /**
  * The training step as one static graph: forward, gradients (symbolic, from autodiff) and the optimizer
- * update. Its inputs are the model's inputs and parameters; its outputs are the loss, the accuracy where
- * there is one, and each parameter's next value (`next:<name>`), which the runtime writes back.
+ * update. Its inputs are the model's inputs and parameters; its outputs are the loss and each parameter's
+ * next value (`next:<name>`), which the runtime writes back. Metrics (accuracy) are a separate graph,
+ * `metricsGraph`, run only when they are logged.
  */
 import { Graph, type GraphOutput } from '../ir/graph.ts';
 import type { Node } from '../ir/node.ts';
@@ -22,7 +23,6 @@ export function trainStepGraph(m: BuiltModel, opt: SGDConfig): Graph {
   const params = m.forward.params;
   const grads = grad(loss, params);
   const outputs: GraphOutput[] = [{ name: 'loss', node: loss }];
-  if (m.forward.has('accuracy')) outputs.push({ name: 'accuracy', node: m.forward.output('accuracy') });
   params.forEach((p, i) => outputs.push({ name: nextName(String(p.attrs.name)), node: sgdUpdate(p, grads[i], opt.lr) }));
   return new Graph(outputs, `${m.name}.train`);
 }
@@ -30,6 +30,11 @@ export function trainStepGraph(m: BuiltModel, opt: SGDConfig): Graph {
 /** p - lr·g (PyTorch's SGD without momentum or weight decay). */
 function sgdUpdate(p: Node, g: Node, lr: number): Node {
   return atSource(p.src, () => B.sub(p, B.mul(g, lr)));
+}
+
+/** The model's metrics (accuracy), or null when it has none. */
+export function metricsGraph(m: BuiltModel): Graph | null {
+  return m.forward.has('accuracy') ? new Graph([{ name: 'accuracy', node: m.forward.output('accuracy') }], `${m.name}.metrics`) : null;
 }
 
 /** Inputs to predictions only: the graph that inference and ONNX export use. */

@@ -6,18 +6,18 @@
 import type { Kernel } from '../../compiler/ir/op.ts';
 
 export function matmulKernel(M: number, K: number, N: number, transA = false, transB = false): Kernel {
-  if (!transA && transB) return ([a, b], c) => dotRows(a, b, c, M, K, N);
+  if (!transA && transB) return (ins, c) => dotRows(ins[0], ins[1], c, M, K, N);
   if (!transA && !transB) {
-    if (N < 8) return ([a, b], c) => dotColumns(a, b, c, M, K, N);
+    if (N < 8) return (ins, c) => dotColumns(ins[0], ins[1], c, M, K, N);
     const acc = new Float64Array(N);
-    return ([a, b], c) => axpyRows(a, b, c, M, K, N, acc);
+    return (ins, c) => axpyRows(ins[0], ins[1], c, M, K, N, acc);
   }
   if (transA && !transB) {
     const acc = new Float64Array(M * N);
-    if (N === 1) return ([a, b], c) => outerAccumulateVec(a, b, c, M, K, acc);
-    return ([a, b], c) => outerAccumulate(a, b, c, M, K, N, acc);
+    if (N === 1) return (ins, c) => outerAccumulateVec(ins[0], ins[1], c, M, K, acc);
+    return (ins, c) => outerAccumulate(ins[0], ins[1], c, M, K, N, acc);
   }
-  return ([a, b], c) => generic(a, b, c, M, K, N);
+  return (ins, c) => generic(ins[0], ins[1], c, M, K, N);
 }
 
 /** A·Bᵀ: every output is a dot product of two contiguous rows. */
