@@ -7,6 +7,8 @@ import { posStr } from '../ir/source.ts';
 import type { Model } from '../dsl/model.ts';
 import { loadModel } from './load.ts';
 import { parseOptions, positiveNumber } from './args.ts';
+import { writeAtomic } from './write.ts';
+import { exportModel, OPSET } from '../../export/index.ts';
 
 export interface CompileFlags {
   option: string[];
@@ -49,7 +51,9 @@ export function registerCompile(program: Command, run: (fn: () => Promise<void>)
     .option('--no-fuse', 'keep the loss as written (no sigmoid + BCE fusion)')
     .option('--lr <x>', 'learning rate baked into the train step (default: the model\'s)', positiveNumber)
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .action((file: string, o: CompileFlags & { print?: boolean; graph: string; explain?: boolean }) =>
+    .option('--onnx <out.onnx>', 'write the inference graph (inputs to predictions, parameters as initializers) as ONNX')
+    .option('--onnx-train <out.onnx>', 'write the training step as ONNX: inputs the parameters and a batch, outputs the loss and <param>.next')
+    .action((file: string, o: CompileFlags & { print?: boolean; graph: string; explain?: boolean; onnx?: string; onnxTrain?: string }) =>
       run(async () => {
         const { compiled } = await loadAndCompile(file, o);
         const graphs: Record<string, typeof compiled.trainStep> = { train: compiled.trainStep, forward: compiled.forward, infer: compiled.inference };
@@ -58,8 +62,16 @@ export function registerCompile(program: Command, run: (fn: () => Promise<void>)
         const out: string[] = [];
         if (o.explain) out.push(o.opt ? explain(compiled.report) : 'optimization is off (--no-opt): no passes ran');
         if (o.print) out.push(printGraph(g));
-        if (!o.explain && !o.print)
-          out.push(`${file}: train step ${compiled.trainStep.opCount} ops, inference ${compiled.inference.opCount} ops (use --print, --explain or --onnx)`);
+        if (o.onnx) {
+          writeAtomic(o.onnx, exportModel(compiled, 'inference'));
+          out.push(`wrote ${o.onnx} (inference, ONNX opset ${OPSET})`);
+        }
+        if (o.onnxTrain) {
+          writeAtomic(o.onnxTrain, exportModel(compiled, 'train'));
+          out.push(`wrote ${o.onnxTrain} (training step, ONNX opset ${OPSET})`);
+        }
+        if (!o.explain && !o.print && !o.onnx && !o.onnxTrain)
+          out.push(`${file}: train step ${compiled.trainStep.opCount} ops, inference ${compiled.inference.opCount} ops (use --print, --explain, --onnx or --onnx-train)`);
         process.stdout.write(out.join('\n') + '\n');
       }),
     );

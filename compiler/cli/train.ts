@@ -4,6 +4,9 @@ import type { TrainConfig } from '../dsl/model.ts';
 import { fit, type LogEntry } from '../../runtime/fit.ts';
 import { loadModel, loadData } from './load.ts';
 import { parseOptions, positiveInt, positiveNumber } from './args.ts';
+import { checkWritable, writeAtomic } from './write.ts';
+import { compileModel } from '../passes/compile.ts';
+import { exportModel } from '../../export/index.ts';
 
 export function registerTrain(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   program
@@ -16,10 +19,12 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .option('--log-every <k>', 'log every k epochs', positiveInt)
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--json', 'print one JSON document: config, log, params, accuracy')
+    .option('--onnx <out.onnx>', 'after training, write the inference graph with the trained parameters as ONNX')
     .option('--no-opt', 'run the train step as built, without the optimization pipeline')
     .option('--no-fuse', 'keep the loss as written: no sigmoid + BCE fusion (behaves as PyTorch\'s unfused BCE)')
-    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean }) =>
+    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string }) =>
       run(async () => {
+        if (o.onnx) checkWritable(o.onnx);
         const model = await loadModel(file);
         const built = model.build(parseOptions(o.option));
         const { data, source } = loadData(model, o.data);
@@ -31,10 +36,13 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
         };
         const line = (e: LogEntry) =>
           `Epoch ${String(e.epoch).padStart(4)}/${cfg.epochs} Cost: ${e.cost.toFixed(6)}` + (e.accuracy !== undefined ? ` Accuracy ${(e.accuracy * 100).toFixed(2)}%` : '');
+        const compiled = compileModel(built, { lr: cfg.lr, optimize: o.opt, fuse: o.fuse });
         const res = fit(built, data, cfg, {
-          compile: { optimize: o.opt, fuse: o.fuse },
+          step: compiled.trainStep,
+          metrics: compiled.metrics,
           onLog: o.json ? undefined : (e) => process.stdout.write(line(e) + '\n'),
         });
+        if (o.onnx) writeAtomic(o.onnx, exportModel(compiled, 'inference', res.params.values));
         if (o.json) {
           const doc = {
             model: built.name,

@@ -1,0 +1,85 @@
+/**
+ * Builds an ONNX graph node by node: the `OnnxEmit` that each op's mapping calls. Names are generated
+ * deterministically; every node carries the DSL source position of the graphc node it came from.
+ */
+import type { OnnxEmit } from '../compiler/ir/op.ts';
+import { posStr, type SourcePos } from '../compiler/ir/source.ts';
+import { onnx, DataType, AttrType, type NodeProto, type TensorProto } from './proto.ts';
+
+type AttrValue = number | string | number[] | string[];
+
+export class OnnxBuilder implements OnnxEmit {
+  readonly nodes: NodeProto[] = [];
+  readonly initializers: TensorProto[] = [];
+  private count = 0;
+  private consts = new Map<string, string>();
+  /** Source position given to the nodes emitted next. */
+  src: SourcePos | undefined;
+
+  constructor(private readonly prefix = '') {}
+
+  fresh(base: string): string {
+    return `${this.prefix}${base}_${this.count++}`;
+  }
+
+  op(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}): string {
+    const out = this.fresh(opType);
+    this.nodes.push(
+      onnx.NodeProto.create({
+        opType,
+        name: out,
+        input: [...inputs],
+        output: [out],
+        attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
+        docString: this.src ? posStr(this.src) : '',
+      }),
+    );
+    return out;
+  }
+
+  /** A named identity, to give a graph output its name. */
+  rename(from: string, to: string): void {
+    this.nodes.push(onnx.NodeProto.create({ opType: 'Identity', name: `${to}_identity`, input: [from], output: [to] }));
+  }
+
+  constF32(values: ArrayLike<number>, dims: readonly number[]): string {
+    return this.constant(floatTensor('', Float32Array.from(values), dims), `f${dims.join('x')}:${Array.from(values).join(',')}`);
+  }
+
+  constI64(values: readonly number[], dims: readonly number[] = [values.length]): string {
+    return this.constant(onnx.TensorProto.create({ dataType: DataType.INT64, dims: [...dims], int64Data: [...values] }), `i${dims.join('x')}:${values.join(',')}`);
+  }
+
+  shapeOf(name: string): string {
+    return this.op('Shape', [name]);
+  }
+
+  /** Adds an initializer under `name` (parameters, constants). */
+  initializer(t: TensorProto): void {
+    this.initializers.push(t);
+  }
+
+  private constant(t: TensorProto, key: string): string {
+    const hit = key.length < 256 ? this.consts.get(key) : undefined;
+    if (hit) return hit;
+    const name = this.fresh('const');
+    t.name = name;
+    this.initializers.push(t);
+    if (key.length < 256) this.consts.set(key, name);
+    return name;
+  }
+}
+
+export function floatTensor(name: string, data: Float32Array, dims: readonly number[]): TensorProto {
+  const bytes = new Uint8Array(data.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i], true);
+  return onnx.TensorProto.create({ name, dataType: DataType.FLOAT, dims: [...dims], rawData: bytes });
+}
+
+function attribute(name: string, v: AttrValue) {
+  if (typeof v === 'number') return Number.isInteger(v) ? onnx.AttributeProto.create({ name, type: AttrType.INT, i: v }) : onnx.AttributeProto.create({ name, type: AttrType.FLOAT, f: v });
+  if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: AttrType.STRING, s: new TextEncoder().encode(v) });
+  if (v.every((x) => typeof x === 'number')) return onnx.AttributeProto.create({ name, type: AttrType.INTS, ints: v as number[] });
+  return onnx.AttributeProto.create({ name, type: AttrType.STRINGS, strings: (v as string[]).map((s) => new TextEncoder().encode(s)) });
+}

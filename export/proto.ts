@@ -1,0 +1,27 @@
+/**
+ * The ONNX protobuf schema (onnx.proto), from the `onnx-proto` package: encode and decode ModelProto.
+ * int64 fields decode as Long objects; `toNumber` turns them into numbers, refusing what a double cannot
+ * hold exactly.
+ */
+import onnxProto from 'onnx-proto';
+
+export const onnx = onnxProto.onnx;
+export type ModelProto = InstanceType<typeof onnx.ModelProto>;
+export type GraphProto = InstanceType<typeof onnx.GraphProto>;
+export type NodeProto = InstanceType<typeof onnx.NodeProto>;
+export type TensorProto = InstanceType<typeof onnx.TensorProto>;
+export type ValueInfoProto = InstanceType<typeof onnx.ValueInfoProto>;
+export type AttributeProto = InstanceType<typeof onnx.AttributeProto>;
+
+export const DataType = onnx.TensorProto.DataType;
+export const AttrType = onnx.AttributeProto.AttributeType;
+
+type LongLike = number | { toNumber(): number; toString(): string } | null | undefined;
+
+export function toNumber(v: LongLike): number {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === 'number') return v;
+  const n = v.toNumber();
+  if (!Number.isSafeInteger(n)) throw new RangeError(`integer ${v.toString()} is too large`);
+  return n;
+}
