@@ -51,13 +51,14 @@ describe('every model in graphs/ exports to ONNX', () => {
       const path = join(dir, file.replace(/\.ts$/, '.onnx'));
       writeFileSync(path, bytes);
       const proto = onnx.ModelProto.decode(bytes);
-      expect(toNumber(proto.irVersion)).toBe(IR_VERSION);
-      expect(toNumber(proto.opsetImport[0].version)).toBe(OPSET);
+      expect(toNumber(proto.irVersion as number)).toBe(IR_VERSION);
+      expect(toNumber(proto.opsetImport![0].version as number)).toBe(OPSET);
       expect(proto.producerName).toBe('graphc');
       expect(proto.docString).toBe(built.description);
-      expect(proto.graph!.input.some((i) => i.type!.tensorType!.shape!.dim!.some((d) => d.dimParam === 'N'))).toBe(true);
-      expect(proto.graph!.node.filter((n) => n.opType !== 'Identity').every((n) => /graphs\/[\w-]+\.ts:\d+/.test(n.docString ?? ''))).toBe(true);
-      expect(proto.graph!.node.every((n) => !n.domain)).toBe(true);
+      const graph = proto.graph!;
+      expect(graph.input!.some((i) => i.type!.tensorType!.shape!.dim!.some((d) => d.dimParam === 'N'))).toBe(true);
+      expect(graph.node!.filter((n) => n.opType !== 'Identity').every((n) => /graphs\/[\w-]+\.ts:\d+/.test(n.docString ?? ''))).toBe(true);
+      expect(graph.node!.every((n) => !n.domain)).toBe(true);
       if (hasOnnx) python(`import onnx,sys\nm=onnx.load(sys.argv[1])\nonnx.checker.check_model(m, full_check=True)`, [path]);
 
       const session = await ort.InferenceSession.create(path);
