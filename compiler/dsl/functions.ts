@@ -21,6 +21,9 @@ export const neg = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.neg();
 export const exp = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.exp();
 export const log = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.log();
 export const sigmoid = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.sigmoid();
+export const relu = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.relu();
+export const tanh = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.tanh();
+export const abs = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.abs();
 export const mean = <S extends Shape>(x: Tensor<S>): Tensor<[]> => x.mean();
 export const sum = <S extends Shape>(x: Tensor<S>): Tensor<[]> => x.sum();
 

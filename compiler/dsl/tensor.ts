@@ -47,6 +47,15 @@ export class Tensor<S extends Shape = Shape> {
   sigmoid(): Tensor<S> {
     return wrap(B.mk('Sigmoid', [this.node]));
   }
+  relu(): Tensor<S> {
+    return wrap(B.mk('Relu', [this.node]));
+  }
+  tanh(): Tensor<S> {
+    return wrap(B.mk('Tanh', [this.node]));
+  }
+  abs(): Tensor<S> {
+    return wrap(B.mk('Abs', [this.node]));
+  }
 
   /** Matrix product of 2-D tensors: [M, K] · [K, P] → [M, P]. */
   matmul<const T extends Shape>(other: Tensor<T> & MatMulCheck<S, T>): Tensor<MatMulShape<S, T>> {

@@ -46,3 +46,6 @@ export function sumTo(g: Node, shape: Shape): Node {
   return r;
 }
 export const bceWithLogits = (z: Node, y: Node): Node => mk('BCEWithLogits', [z, y]);
+export const relu = (a: Node): Node => mk('Relu', [a]);
+export const tanh = (a: Node): Node => mk('Tanh', [a]);
+export const abs = (a: Node): Node => mk('Abs', [a]);

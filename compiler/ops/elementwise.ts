@@ -59,3 +59,13 @@ unaryOp('Neg', (x) => -x, (x) => `(-${x})`, (_n, g) => [B.neg(g)]);
 unaryOp('Exp', Math.exp, (x) => `Math.exp(${x})`, (n, g) => [B.mul(g, n)]);
 unaryOp('Log', Math.log, (x) => `Math.log(${x})`, (n, g) => [B.div(g, n.inputs[0])]);
 unaryOp('Sigmoid', (x) => 1 / (1 + Math.exp(-x)), (x) => `(1 / (1 + Math.exp(-${x})))`, (n, g) => [B.mul(g, B.mul(n, B.sub(1, n)))]);
+
+const ge = (a: Node | number, b: Node | number) => B.cast(B.mk('GreaterEqual', [typeof a === 'number' ? B.scalar(a) : a, typeof b === 'number' ? B.scalar(b) : b]), 'f32');
+
+// |x|: the gradient is sign(x), 0 at 0 (as PyTorch's abs), written ge(x, 0) - ge(0, x).
+unaryOp('Abs', Math.abs, (x) => `Math.abs(${x})`, (n, g) => [B.mul(g, B.sub(ge(n.inputs[0], 0), ge(0, n.inputs[0])))]);
+// max(x, 0): the gradient is 1 where x > 0, i.e. 1 - ge(0, x) (0 at 0, as PyTorch's relu).
+unaryOp('Relu', (x) => (x > 0 ? x : 0), (x) => `(${x} > 0 ? ${x} : 0)`, (n, g) => [B.mul(g, B.sub(1, ge(0, n.inputs[0])))]);
+unaryOp('Tanh', Math.tanh, (x) => `Math.tanh(${x})`, (n, g) => [B.mul(g, B.sub(1, B.mul(n, n)))]);
+// log(1 + exp(x)), computed stably as max(x, 0) + log1p(exp(-|x|)); the gradient is sigmoid(x).
+unaryOp('Softplus', (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), (x) => `(Math.max(${x}, 0) + Math.log1p(Math.exp(-Math.abs(${x}))))`, (n, g) => [B.mul(g, B.sigmoid(n.inputs[0]))]);

@@ -1,0 +1,218 @@
+/**
+ * ONNX import: a ModelProto becomes graphc IR (inputs, initializers as parameters, nodes through the
+ * import table), so graphc's runtime runs it and graphc can train it. Files are not trusted: every size
+ * a header claims is checked against the bytes present before anything is allocated, dims must be
+ * non-negative and bounded, every tensor a node reads must be defined, and the graph must be acyclic.
+ * Each refusal is one line saying what is wrong.
+ */
+import { DirectedGraph } from 'graphology';
+import { hasCycle, topologicalSort } from 'graphology-dag';
+import { Graph } from '../compiler/ir/graph.ts';
+import { inLeafScope, type Node } from '../compiler/ir/node.ts';
+import * as B from '../compiler/ir/build.ts';
+import type { Dim } from '../compiler/ir/shape.ts';
+import { onnx, DataType, toNumber, type ModelProto, type AttributeProto } from './proto.ts';
+
+type TensorProto = import('onnx-proto').onnx.ITensorProto;
+import { importers, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
+
+export class OnnxImportError extends Error {
+  override name = 'OnnxImportError';
+}
+
+/** The largest tensor graphc accepts from a file (elements). */
+export const MAX_ELEMENTS = 1 << 28;
+const MAX_RANK = 8;
+
+export interface ImportedModel {
+  readonly name: string;
+  readonly description: string;
+  readonly opset: number;
+  /** Outputs under their ONNX names. */
+  readonly graph: Graph;
+  readonly inputs: readonly Node[];
+  readonly params: readonly Node[];
+}
+
+const fail = (msg: string): never => {
+  throw new OnnxImportError(msg);
+};
+
+export function decodeModel(bytes: Uint8Array): ModelProto {
+  if (bytes.length === 0) fail('empty file, not an ONNX model');
+  try {
+    return onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    return fail(`not an ONNX model: the protobuf is truncated or corrupted (${(e as Error).message})`);
+  }
+}
+
+function checkDims(what: string, raw: readonly unknown[]): number[] {
+  if (raw.length > MAX_RANK) fail(`${what}: rank ${raw.length} is more than ${MAX_RANK}`);
+  const dims = raw.map((d) => {
+    let n: number;
+    try {
+      n = toNumber(d as number);
+    } catch {
+      return fail(`${what}: dimension ${String(d)} is too large`);
+    }
+    if (!Number.isInteger(n) || n < 0) fail(`${what}: dimension ${n} is negative`);
+    return n;
+  });
+  const count = dims.reduce((p, d) => p * d, 1);
+  if (count > MAX_ELEMENTS) fail(`${what}: dims [${dims.join(', ')}] claim ${count} elements, more than graphc accepts (${MAX_ELEMENTS})`);
+  return dims;
+}
+
+/** Float32 values of a tensor, after checking that the data present matches its dims. */
+function floats(t: TensorProto, what: string): { dims: number[]; data: Float32Array } {
+  const dims = checkDims(what, t.dims ?? []);
+  const count = dims.reduce((p, d) => p * d, 1);
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`${what}: external data is not supported`);
+  if (t.dataType !== DataType.FLOAT) fail(`${what}: data type ${t.dataType} is not float32`);
+  const raw = t.rawData;
+  if (raw && raw.length > 0) {
+    if (raw.length !== count * 4) fail(`${what}: dims [${dims.join(', ')}] need ${count * 4} bytes of data, the file holds ${raw.length}`);
+    const data = new Float32Array(count);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    for (let i = 0; i < count; i++) data[i] = view.getFloat32(i * 4, true);
+    return { dims, data };
+  }
+  const fd = t.floatData ?? [];
+  if (fd.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${fd.length}`);
+  return { dims, data: Float32Array.from(fd) };
+}
+
+function ints(t: TensorProto, what: string): number[] {
+  const dims = checkDims(what, t.dims ?? []);
+  const count = dims.reduce((p, d) => p * d, 1);
+  if (t.dataType !== DataType.INT64 && t.dataType !== DataType.INT32) fail(`${what}: expected integers, got data type ${t.dataType}`);
+  const raw = t.rawData;
+  if (raw && raw.length > 0) {
+    const width = t.dataType === DataType.INT64 ? 8 : 4;
+    if (raw.length !== count * width) fail(`${what}: dims [${dims.join(', ')}] need ${count * width} bytes, the file holds ${raw.length}`);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    return Array.from({ length: count }, (_, i) => (width === 8 ? Number(view.getBigInt64(i * 8, true)) : view.getInt32(i * 4, true)));
+  }
+  const src = t.dataType === DataType.INT64 ? (t.int64Data ?? []) : (t.int32Data ?? []);
+  if (src.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${src.length}`);
+  return (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toNumber(v));
+}
+
+export interface ImportOptions {
+  /**
+   * Values for integer graph inputs (shapes, axes): graphc computes in float32, so an int64 input is
+   * bound to constant values at import (the model is specialized to them).
+   */
+  readonly intInputs?: ReadonlyMap<string, number[]>;
+}
+
+export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportedModel {
+  const model = decodeModel(bytes);
+  const g = model.graph ?? fail('the model has no graph');
+  const opset = toNumber((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number);
+  if (!opset) fail('the model does not import the default ONNX opset');
+  if (opset > 17) fail(`opset ${opset}: graphc imports opsets up to 17`);
+  return inLeafScope(() => build(model, g, opset, opts));
+}
+
+function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: number, opts: ImportOptions): ImportedModel {
+  const values = new Map<string, Node>();
+  const intValues = new Map<string, number[]>();
+  const params: Node[] = [];
+  const inits = new Set<string>();
+  for (const t of g.initializer ?? []) {
+    const name = t.name || fail('an initializer has no name');
+    inits.add(name);
+    if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32) {
+      intValues.set(name, ints(t, `initializer '${name}'`));
+      continue;
+    }
+    const { dims, data } = floats(t, `initializer '${name}'`);
+    const p = B.mk('Param', [], { name, shape: dims, init: data });
+    params.push(p);
+    values.set(name, p);
+  }
+  const inputs: Node[] = [];
+  for (const vi of g.input ?? []) {
+    const name = vi.name || fail('a graph input has no name');
+    if (inits.has(name)) continue;
+    const tt = vi.type?.tensorType ?? fail(`input '${name}' is not a tensor`);
+    const bound = opts.intInputs?.get(name);
+    if (bound && (tt.elemType === DataType.INT64 || tt.elemType === DataType.INT32)) {
+      intValues.set(name, bound);
+      continue;
+    }
+    const dtype = tt.elemType === DataType.FLOAT ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : fail(`input '${name}': element type ${tt.elemType} is not supported (float32 only)`);
+    const dimsRaw = tt.shape?.dim ?? fail(`input '${name}' has no shape`);
+    if (dimsRaw.length > MAX_RANK) fail(`input '${name}': rank ${dimsRaw.length} is more than ${MAX_RANK}`);
+    const shape: Dim[] = dimsRaw.map((d, k) => {
+      if (d.dimParam) return d.dimParam;
+      if (d.dimValue === null || d.dimValue === undefined) return `${name}_${k}`;
+      const v = toNumber(d.dimValue as number);
+      if (v < 0) fail(`input '${name}': dimension ${v} is negative`);
+      return v;
+    });
+    const n = B.mk('Input', [], { name, shape: shape as number[], dtype });
+    inputs.push(n);
+    values.set(name, n);
+  }
+
+  // order the nodes, refusing undefined tensors and cycles
+  const nodes = g.node ?? [];
+  const producer = new Map<string, number>();
+  nodes.forEach((n, i) => (n.output ?? []).forEach((o) => {
+    if (producer.has(o) || values.has(o) || intValues.has(o)) fail(`tensor '${o}' is defined twice (node '${n.name || i}')`);
+    producer.set(o, i);
+  }));
+  const dag = new DirectedGraph();
+  nodes.forEach((_, i) => dag.addNode(i));
+  nodes.forEach((n, i) =>
+    (n.input ?? []).forEach((name) => {
+      if (!name) return;
+      const p = producer.get(name);
+      if (p !== undefined) dag.mergeEdge(p, i);
+      else if (!values.has(name) && !intValues.has(name)) fail(`node '${n.name || i}' (${n.opType}) reads '${name}', which no input, initializer or node defines`);
+    }),
+  );
+  if (hasCycle(dag)) fail('the graph has a cycle');
+
+  for (const key of topologicalSort(dag)) {
+    const i = Number(key);
+    const n = nodes[i];
+    const label = `node '${n.name || i}' (${n.opType})`;
+    if (n.domain && n.domain !== 'ai.onnx') fail(`${label}: domain '${n.domain}' is not supported`);
+    const attrs = new Map((n.attribute ?? []).map((a) => [a.name, a]));
+    if (n.opType === 'Constant') {
+      const t = attrs.get('value')?.t ?? fail(`${label}: only the 'value' tensor form is supported`);
+      const out = n.output![0];
+      if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32) intValues.set(out, ints(t, label));
+      else {
+        const { dims, data } = floats(t, label);
+        values.set(out, B.constant(data, dims));
+      }
+      continue;
+    }
+    const imp = importers[n.opType ?? ''] ?? fail(`${label}: unsupported op; graphc imports ${supportedOps().join(', ')}`);
+    const ctx: OpContext = {
+      inputs: (n.input ?? []).map((name) => (name ? values.get(name) : undefined)),
+      ints: (k) => intValues.get((n.input ?? [])[k] ?? ''),
+      attrInt: (name, d) => (attrs.has(name) ? toNumber(attrs.get(name)!.i as number) : d),
+      attrFloat: (name, d) => (attrs.has(name) ? (attrs.get(name) as AttributeProto).f : d),
+      attrInts: (name) => attrs.get(name)?.ints?.map((v) => toNumber(v as number)),
+      nodeName: label,
+    };
+    let out: Node;
+    try {
+      out = imp(ctx);
+    } catch (e) {
+      if (e instanceof UnsupportedError) fail(`${label}: ${e.message}`);
+      return fail(`${label}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    if ((n.output ?? []).length !== 1) fail(`${label}: ${n.output?.length} outputs; graphc imports single-output nodes`);
+    values.set(n.output![0], out);
+  }
+  const outputs = (g.output ?? []).map((o) => ({ name: o.name || fail('a graph output has no name'), node: values.get(o.name ?? '') ?? fail(`output '${o.name}' is not computed by the graph`) }));
+  if (outputs.length === 0) fail('the graph has no outputs');
+  return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params };
+}

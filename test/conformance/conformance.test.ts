@@ -1,0 +1,17 @@
+/** The ONNX node tests of every op graphc imports must pass (skipped, saying so, without the test data). */
+import { describe, expect, it } from 'vitest';
+import { NODE_TESTS, hasNodeTests, sayIfMissing } from '../support/peers.ts';
+import { runAll } from './node-tests.ts';
+
+sayIfMissing(`ONNX node tests (${NODE_TESTS}, Debian's libonnx-testdata)`, hasNodeTests, 'conformance.test');
+
+describe.skipIf(!hasNodeTests)('ONNX backend node tests', () => {
+  it('no test of a supported op fails, and the core ops are covered', () => {
+    const outcomes = runAll(NODE_TESTS);
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    expect(failed.map((o) => `${o.name}: ${'reason' in o ? o.reason : ''}`)).toEqual([]);
+    const passed = new Set(outcomes.filter((o) => o.status === 'passed').map((o) => o.name));
+    for (const t of ['test_add_bcast', 'test_matmul_2d', 'test_gemm_all_attributes', 'test_sigmoid', 'test_reduce_mean_keepdims_random', 'test_reduce_sum_keepdims_random', 'test_softplus', 'test_relu', 'test_transpose_default', 'test_log'])
+      expect(passed.has(t), t).toBe(true);
+  });
+});

@@ -1,0 +1,109 @@
+/**
+ * The ONNX backend node tests (a model and input/expected-output .pb files per directory, from Debian's
+ * libonnx-testdata) run through graphc's importer and Float32 runtime. A test is `unsupported` when its
+ * model uses an op graphc does not import or a form it does not take (non-float32 data, a 3-D MatMul),
+ * with the reason; otherwise it must pass: every output within rtol 1e-3 / atol 1e-7 (onnx's backend
+ * test defaults) of the expected values, with the expected shape.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { importOnnx, OnnxImportError } from '../../export/index.ts';
+import { onnx, DataType, toNumber } from '../../export/proto.ts';
+import { Plan } from '../../runtime/plan.ts';
+
+export type Outcome = { name: string; status: 'passed' } | { name: string; status: 'failed' | 'unsupported'; reason: string };
+
+function readTensor(path: string): { name: string; dims: number[]; data: Float32Array; dtype: number } {
+  const t = onnx.TensorProto.decode(readFileSync(path));
+  if (t.dataType === DataType.INT64) return { name: t.name ?? '', dims: [], data: new Float32Array(0), dtype: DataType.INT64 };
+  const dims = (t.dims ?? []).map((d) => toNumber(d as number));
+  const count = dims.reduce((p, d) => p * d, 1);
+  let data: Float32Array;
+  const raw = t.rawData;
+  const view = raw && raw.length ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
+  switch (t.dataType) {
+    case DataType.FLOAT:
+      data = view ? Float32Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true)) : Float32Array.from(t.floatData ?? []);
+      break;
+    case DataType.BOOL:
+      data = view ? Float32Array.from({ length: count }, (_, i) => view.getUint8(i)) : Float32Array.from(t.int32Data ?? []);
+      break;
+    default:
+      throw new TypeError(`data type ${t.dataType}`);
+  }
+  return { name: t.name ?? '', dims, data, dtype: t.dataType ?? 0 };
+}
+
+/** Integer inputs of a test set (shapes, axes), by the model's input names. */
+function intInputsOf(modelBytes: Uint8Array, files: string[]): Map<string, number[]> {
+  const g = onnx.ModelProto.decode(modelBytes).graph;
+  const inits = new Set((g?.initializer ?? []).map((t) => t.name));
+  const names = (g?.input ?? []).filter((i) => !inits.has(i.name)).map((i) => i.name ?? '');
+  const out = new Map<string, number[]>();
+  files.forEach((f, k) => {
+    const t = onnx.TensorProto.decode(readFileSync(f));
+    if (t.dataType !== DataType.INT64 || !names[k]) return;
+    const raw = t.rawData;
+    const count = (t.dims ?? []).reduce((p: number, d) => p * toNumber(d as number), 1);
+    out.set(names[k], raw && raw.length ? Array.from({ length: count }, (_, i) => Number(new DataView(raw.buffer, raw.byteOffset).getBigInt64(i * 8, true))) : (t.int64Data ?? []).map((v) => toNumber(v as number)));
+  });
+  return out;
+}
+
+export function runNodeTest(dir: string): Outcome {
+  const name = dir.split('/').pop()!;
+  const modelBytes = readFileSync(join(dir, 'model.onnx'));
+  const sets = readdirSync(dir).filter((d) => d.startsWith('test_data_set_')).sort();
+  try {
+    for (const set of sets) {
+      const files = readdirSync(join(dir, set));
+      const list = (prefix: string) => files.filter((f) => f.startsWith(prefix)).sort((a, b) => parseInt(a.slice(prefix.length)) - parseInt(b.slice(prefix.length))).map((f) => join(dir, set, f));
+      // integer inputs (axes, shapes) are bound as constants at import: graphc computes in float32
+      const intInputs = intInputsOf(modelBytes, list('input_'));
+      let imported;
+      try {
+        imported = importOnnx(modelBytes, { intInputs });
+      } catch (e) {
+        if (e instanceof OnnxImportError) return { name, status: 'unsupported', reason: e.message };
+        return { name, status: 'failed', reason: `import crashed: ${(e as Error).stack}` };
+      }
+      let inputs, expected;
+      try {
+        inputs = list('input_').map(readTensor).filter((t) => t.dtype !== DataType.INT64);
+        expected = list('output_').map(readTensor);
+      } catch (e) {
+        return { name, status: 'unsupported', reason: `test data of ${(e as Error).message}` };
+      }
+      const shapes = new Map<string, number[]>();
+      const leaves = new Map<string, Float32Array>();
+      imported.inputs.forEach((n, k) => {
+        shapes.set(String(n.attrs.name), inputs[k].dims);
+        leaves.set(String(n.attrs.name), inputs[k].data);
+      });
+      for (const p of imported.params) leaves.set(String(p.attrs.name), p.attrs.init as Float32Array);
+      const plan = new Plan(imported.graph, shapes);
+      plan.run(leaves);
+      for (const [k, o] of imported.graph.outputs.entries()) {
+        const got = plan.value(o.node);
+        const want = expected[k];
+        if (got.shape.join(',') !== want.dims.join(',')) return { name, status: 'failed', reason: `${set} output ${o.name}: shape [${got.shape}] , expected [${want.dims}]` };
+        for (let i = 0; i < want.data.length; i++) {
+          const a = got.data[i], b = want.data[i];
+          const ok = Number.isNaN(b) ? Number.isNaN(a) : Math.abs(a - b) <= 1e-7 + 1e-3 * Math.abs(b);
+          if (!ok) return { name, status: 'failed', reason: `${set} output ${o.name}[${i}] = ${a}, expected ${b}` };
+        }
+      }
+    }
+  } catch (e) {
+    return { name, status: 'failed', reason: `run: ${(e as Error).message.split('\n')[0]}` };
+  }
+  return { name, status: 'passed' };
+}
+
+export function runAll(root: string): Outcome[] {
+  if (!existsSync(root)) return [];
+  return readdirSync(root)
+    .filter((d) => existsSync(join(root, d, 'model.onnx')))
+    .sort()
+    .map((d) => runNodeTest(join(root, d)));
+}
