@@ -7,3 +7,5 @@ export { exportModel } from './model.ts';
 export { importOnnx, decodeModel, OnnxImportError, MAX_ELEMENTS } from './import.ts';
 export type { ImportedModel } from './import.ts';
 export { supportedOps } from './import-ops.ts';
+export { attachLoss } from './trainable.ts';
+export type { LossKind } from './trainable.ts';

@@ -18,7 +18,14 @@ export class DataError extends Error {
   override name = 'DataError';
 }
 
-export function parseCsv(text: string, file = '<data>'): Dataset {
+/** A numeric table: every column a number; rows, columns and values row-major. */
+export interface Matrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Float32Array;
+}
+
+export function parseMatrix(text: string, file = '<data>'): Matrix {
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parse(text, { delimiter: ',', comment: '#', quote: false, skip_empty_lines: true, trim: true, relax_column_count: true, info: true }) as unknown as typeof records;
@@ -28,21 +35,29 @@ export function parseCsv(text: string, file = '<data>'): Dataset {
   records = records.filter((r) => !(r.record.length === 1 && r.record[0] === ''));
   if (records.length === 0) throw new DataError(`${file}: no data rows`);
   const cols = records[0].record.length;
-  if (cols < 2) throw new DataError(`${file}:${records[0].info.lines}: expected at least 2 columns (features, then the label), got ${cols}`);
-  const rows = records.length;
-  const features = cols - 1;
-  const x = new Float32Array(rows * features);
-  const y = new Float32Array(rows);
+  const data = new Float32Array(records.length * cols);
   records.forEach(({ record, info }, r) => {
     if (record.length !== cols) throw new DataError(`${file}:${info.lines}: expected ${cols} columns like the first row, got ${record.length}`);
     record.forEach((cell, c) => {
       const v = cell === '' ? NaN : Number(cell);
       if (Number.isNaN(v) && !/^[+-]?nan$/i.test(cell)) throw new DataError(`${file}:${info.lines}: column ${c + 1} is not a number: '${cell}'`);
-      if (c < features) x[r * features + c] = v;
-      else y[r] = v;
+      data[r * cols + c] = v;
     });
   });
-  return { x, y, rows, features };
+  return { rows: records.length, cols, data };
+}
+
+export function parseCsv(text: string, file = '<data>'): Dataset {
+  const m = parseMatrix(text, file);
+  if (m.cols < 2) throw new DataError(`${file}: expected at least 2 columns (features, then the label), got ${m.cols}`);
+  const features = m.cols - 1;
+  const x = new Float32Array(m.rows * features);
+  const y = new Float32Array(m.rows);
+  for (let r = 0; r < m.rows; r++) {
+    for (let c = 0; c < features; c++) x[r * features + c] = m.data[r * m.cols + c];
+    y[r] = m.data[r * m.cols + features];
+  }
+  return { x, y, rows: m.rows, features };
 }
 
 /** Data given inline as rows of features and rows of targets. */

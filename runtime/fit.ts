@@ -41,13 +41,15 @@ export interface FitOptions {
 /** The feeds of a data set for a model whose inputs are `x` [N, F] and `y` [N, 1]. */
 export function feedsFor(m: BuiltModel, d: Dataset): Record<string, TensorValue> {
   const inputs = m.forward.inputs;
-  const x = inputs.find((n) => n.attrs.name === 'x');
   const y = inputs.find((n) => n.attrs.name === 'y');
-  if (!x || !y) throw new GraphError(`model ${m.name}: a model trained on CSV data needs inputs named 'x' and 'y'`);
+  const others = inputs.filter((n) => n !== y);
+  // the features go to the input named x, or to the model's only other input (imported models)
+  const x = others.find((n) => n.attrs.name === 'x') ?? (others.length === 1 ? others[0] : undefined);
+  if (!x || !y) throw new GraphError(`model ${m.name}: a model trained on CSV data needs a target input 'y' and one feature input ('x')`);
   const f = x.shape[x.shape.length - 1];
   if (x.shape.length !== 2 || (typeof f === 'number' && f !== d.features))
     throw new GraphError(`model ${m.name} expects x of shape ${shapeStr(x.shape)}, but the data has ${d.features} feature column(s)`, x.src);
-  return { x: { data: d.x, shape: [d.rows, d.features] }, y: { data: d.y, shape: [d.rows, 1] } };
+  return { [String(x.attrs.name)]: { data: d.x, shape: [d.rows, d.features] }, y: { data: d.y, shape: [d.rows, 1] } };
 }
 
 export function fit(m: BuiltModel, d: Dataset, cfg: TrainConfig, opts: FitOptions = {}): FitResult {

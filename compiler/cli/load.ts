@@ -5,6 +5,7 @@ import { pathToFileURL, fileURLToPath } from 'node:url';
 import { isModel, type Model } from '../dsl/model.ts';
 import { parseCsv, inlineData, firstNaNRow, type Dataset } from '../../runtime/data.ts';
 import { UserError } from './errors.ts';
+import { importOnnx, OnnxImportError, type ImportedModel } from '../../export/index.ts';
 
 export function checkReadable(path: string, what: string): string {
   const abs = resolve(path);
@@ -36,7 +37,18 @@ function firstUserFrame(e: Error, abs: string): string {
 }
 
 /** The data named by --data, or the model's built-in data. */
-export function loadData(model: Model, dataPath: string | undefined): { data: Dataset; source: string } {
+/** Imports an ONNX file into graphc's IR; a bad file is a one-line user error. */
+export function loadOnnx(path: string): ImportedModel {
+  const abs = checkReadable(path, 'ONNX model');
+  try {
+    return importOnnx(new Uint8Array(readFileSync(abs)));
+  } catch (e) {
+    if (e instanceof OnnxImportError) throw new UserError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+export function loadData(model: Model | null, dataPath: string | undefined): { data: Dataset; source: string } {
   let data: Dataset;
   let source: string;
   if (dataPath) {
@@ -44,8 +56,8 @@ export function loadData(model: Model, dataPath: string | undefined): { data: Da
     data = parseCsv(readFileSync(abs, 'utf8'), dataPath);
     source = dataPath;
   } else {
-    const d = model.spec.data;
-    if (!d) throw new UserError(`model ${model.spec.name} has no built-in data: give one with --data FILE.csv`);
+    const d = model?.spec.data;
+    if (!model || !d) throw new UserError(`model ${model?.spec.name ?? ''} has no built-in data: give one with --data FILE.csv`);
     if (d instanceof URL || typeof d === 'string') {
       const file = d instanceof URL ? fileURLToPath(d) : resolve(d);
       data = parseCsv(readFileSync(checkReadable(file, 'CSV data file'), 'utf8'), file);

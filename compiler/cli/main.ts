@@ -6,9 +6,15 @@ import { setSourceBase } from '../ir/source.ts';
 import { reportAndExit } from './errors.ts';
 import { registerTrain } from './train.ts';
 import { registerCompile } from './compile.ts';
+import { registerRun } from './run.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 setSourceBase(process.cwd());
+// output piped into `head` and the like: stop quietly when the reader goes away
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
 
 const program = new Command('graphc')
   .description('graphc: a dataflow-graph compiler for machine learning (typed TypeScript DSL -> static graph -> autodiff -> passes -> Float32 runtime / ONNX)')
@@ -26,5 +32,6 @@ const run = async (fn: () => Promise<void>) => {
 
 registerCompile(program, run);
 registerTrain(program, run);
+registerRun(program, run);
 
 await program.parseAsync(process.argv);

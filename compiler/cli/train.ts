@@ -2,7 +2,28 @@
 import type { Command } from 'commander';
 import type { TrainConfig } from '../dsl/model.ts';
 import { fit, type LogEntry } from '../../runtime/fit.ts';
-import { loadModel, loadData } from './load.ts';
+import { loadModel, loadData, loadOnnx } from './load.ts';
+import { attachLoss, type LossKind } from '../../export/index.ts';
+import { UserError } from './errors.ts';
+import type { BuiltModel } from '../dsl/model.ts';
+import type { Dataset } from '../../runtime/data.ts';
+
+const onnxDefaults: TrainConfig = { epochs: 100, lr: 0.1, logEvery: 10, logAccuracy: false };
+
+/** A model to train: a DSL module, or an ONNX file with a loss attached to its output. */
+async function loadTrainable(file: string, o: { data?: string; option: string[]; loss: string }): Promise<{ built: BuiltModel; train: TrainConfig; data: Dataset; source: string }> {
+  if (file.endsWith('.onnx')) {
+    if (o.loss !== 'bce' && o.loss !== 'mse') throw new UserError(`--loss must be bce or mse, got '${o.loss}'`);
+    if (!o.data) throw new UserError(`${file}: an ONNX model has no built-in data: give --data FILE.csv`);
+    const built = attachLoss(loadOnnx(file), o.loss as LossKind);
+    const { data, source } = loadData(null, o.data);
+    return { built, train: onnxDefaults, data, source };
+  }
+  const model = await loadModel(file);
+  const built = model.build(parseOptions(o.option));
+  const { data, source } = loadData(model, o.data);
+  return { built, train: model.train, data, source };
+}
 import { parseOptions, positiveInt, positiveNumber } from './args.ts';
 import { checkWritable, writeAtomic } from './write.ts';
 import { compileModel } from '../passes/compile.ts';
@@ -22,14 +43,13 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .option('--onnx <out.onnx>', 'after training, write the inference graph with the trained parameters as ONNX')
     .option('--no-opt', 'run the train step as built, without the optimization pipeline')
     .option('--no-fuse', 'keep the loss as written: no sigmoid + BCE fusion (behaves as PyTorch\'s unfused BCE)')
-    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string }) =>
+    .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', 'bce')
+    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string }) =>
       run(async () => {
         if (o.onnx) checkWritable(o.onnx);
-        const model = await loadModel(file);
-        const built = model.build(parseOptions(o.option));
-        const { data, source } = loadData(model, o.data);
+        const { built, train, data, source } = await loadTrainable(file, o);
         const cfg: TrainConfig = {
-          ...model.train,
+          ...train,
           ...(o.epochs !== undefined && { epochs: o.epochs }),
           ...(o.lr !== undefined && { lr: o.lr }),
           ...(o.logEvery !== undefined && { logEvery: o.logEvery }),
