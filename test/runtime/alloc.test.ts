@@ -50,21 +50,27 @@ describe('zero allocations per training step', () => {
   it('allocates no heap memory over 1,000 steps (V8 allocation sampling)', async () => {
     for (let i = 0; i < 30000; i++) trainer.run(feeds); // warm up: tiering up allocates compiler metadata
     // V8's sampling heap profiler records allocations with their JS stacks, on average one sample per
-    // 64 bytes: 1,000 steps allocating even one 16-byte object each would give ~250 samples.
+    // 64 bytes: 1,000 steps allocating even one 16-byte object each give ~250 samples, in every window.
+    // A window can also catch V8 finishing a compilation late (machine under load): such one-off
+    // metadata does not recur, so the test asks for one clean window out of five.
     const session = new Session();
     session.connect();
-    await session.post('HeapProfiler.startSampling', { samplingInterval: 64 });
-    for (let i = 0; i < 1000; i++) trainer.run(feeds);
-    const { profile } = await session.post('HeapProfiler.stopSampling');
+    const windows: number[] = [];
+    for (let attempt = 0; attempt < 5 && !windows.includes(0); attempt++) {
+      await session.post('HeapProfiler.startSampling', { samplingInterval: 64 });
+      for (let i = 0; i < 1000; i++) trainer.run(feeds);
+      const { profile } = await session.post('HeapProfiler.stopSampling');
+      let bytes = 0;
+      const walk = (n: SamplingNode, ours: boolean): void => {
+        const url = n.callFrame.url.replace(/^file:\/\//, '');
+        const mine = ours || ownDirs.some((d) => url.startsWith(d));
+        if (mine) bytes += n.selfSize;
+        n.children.forEach((c) => walk(c, mine));
+      };
+      walk(profile.head as SamplingNode, false);
+      windows.push(bytes);
+    }
     session.disconnect();
-    let bytes = 0;
-    const walk = (n: SamplingNode, ours: boolean): void => {
-      const url = n.callFrame.url.replace(/^file:\/\//, '');
-      const mine = ours || ownDirs.some((d) => url.startsWith(d));
-      if (mine) bytes += n.selfSize;
-      n.children.forEach((c) => walk(c, mine));
-    };
-    walk(profile.head as SamplingNode, false);
-    expect(bytes).toBe(0);
+    expect(Math.min(...windows), `bytes sampled per window: ${windows.join(', ')}`).toBe(0);
   });
 });
