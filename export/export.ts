@@ -93,5 +93,6 @@ export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
     }),
     metadataProps: [{ key: 'graphc.mode', value: opts.mode }],
   });
-  return onnx.ModelProto.encode(model).finish();
+  // a copy: protobufjs hands out views into a shared buffer pool
+  return new Uint8Array(onnx.ModelProto.encode(model).finish());
 }
