@@ -8,6 +8,7 @@ import type { Model } from '../dsl/model.ts';
 import { loadModel } from './load.ts';
 import { parseOptions, positiveNumber } from './args.ts';
 import { writeAtomic } from './write.ts';
+import { checkOrThrow } from './check.ts';
 import { exportModel, OPSET } from '../../export/index.ts';
 
 export interface CompileFlags {
@@ -47,14 +48,16 @@ export function registerCompile(program: Command, run: (fn: () => Promise<void>)
     .option('--print', 'print the train-step graph as text (optimized unless --no-opt)')
     .option('--graph <which>', 'with --print: train | forward | infer', 'train')
     .option('--explain', 'list each pass with node counts before and after, and what it rewrote where')
+    .option('--no-check', 'skip type-checking the model file first')
     .option('--no-opt', 'skip the optimization pipeline')
     .option('--no-fuse', 'keep the loss as written (no sigmoid + BCE fusion)')
     .option('--lr <x>', 'learning rate baked into the train step (default: the model\'s)', positiveNumber)
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--onnx <out.onnx>', 'write the inference graph (inputs to predictions, parameters as initializers) as ONNX')
     .option('--onnx-train <out.onnx>', 'write the training step as ONNX: inputs the parameters and a batch, outputs the loss and <param>.next')
-    .action((file: string, o: CompileFlags & { print?: boolean; graph: string; explain?: boolean; onnx?: string; onnxTrain?: string }) =>
+    .action((file: string, o: CompileFlags & { print?: boolean; graph: string; explain?: boolean; onnx?: string; onnxTrain?: string; check: boolean }) =>
       run(async () => {
+        if (o.check && !file.endsWith('.onnx')) checkOrThrow(file);
         const { compiled } = await loadAndCompile(file, o);
         const graphs: Record<string, typeof compiled.trainStep> = { train: compiled.trainStep, forward: compiled.forward, infer: compiled.inference };
         const g = graphs[o.graph];

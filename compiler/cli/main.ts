@@ -7,6 +7,8 @@ import { reportAndExit } from './errors.ts';
 import { registerTrain } from './train.ts';
 import { registerCompile } from './compile.ts';
 import { registerRun } from './run.ts';
+import { registerCheck } from './check.ts';
+import { registerInspect } from './inspect.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 setSourceBase(process.cwd());
@@ -33,5 +35,7 @@ const run = async (fn: () => Promise<void>) => {
 registerCompile(program, run);
 registerTrain(program, run);
 registerRun(program, run);
+registerCheck(program, run);
+registerInspect(program, run);
 
 await program.parseAsync(process.argv);

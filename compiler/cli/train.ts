@@ -26,6 +26,7 @@ async function loadTrainable(file: string, o: { data?: string; option: string[];
 }
 import { parseOptions, positiveInt, positiveNumber } from './args.ts';
 import { checkWritable, writeAtomic } from './write.ts';
+import { checkOrThrow } from './check.ts';
 import { compileModel } from '../passes/compile.ts';
 import { exportModel } from '../../export/index.ts';
 
@@ -41,11 +42,13 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--json', 'print one JSON document: config, log, params, accuracy')
     .option('--onnx <out.onnx>', 'after training, write the inference graph with the trained parameters as ONNX')
+    .option('--no-check', 'skip type-checking the model file first')
     .option('--no-opt', 'run the train step as built, without the optimization pipeline')
     .option('--no-fuse', 'keep the loss as written: no sigmoid + BCE fusion (behaves as PyTorch\'s unfused BCE)')
     .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', 'bce')
-    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string }) =>
+    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean }) =>
       run(async () => {
+        if (o.check && !file.endsWith('.onnx')) checkOrThrow(file);
         if (o.onnx) checkWritable(o.onnx);
         const { built, train, data, source } = await loadTrainable(file, o);
         const cfg: TrainConfig = {

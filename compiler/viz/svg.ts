@@ -1,0 +1,36 @@
+/** An SVG picture of a graph, drawn by graphc itself (no Graphviz): boxes on a layered layout. */
+import type { Graph } from '../ir/graph.ts';
+import { vizGraph, type Kind } from './labels.ts';
+import { layout } from './layout.ts';
+
+const fill: Record<Kind, string> = { input: '#dbeafe', param: '#dcfce7', const: '#f4f4f5', op: '#ffffff', fused: '#fed7aa', output: '#e9d5ff' };
+const stroke: Record<Kind, string> = { input: '#1d4ed8', param: '#15803d', const: '#a1a1aa', op: '#3f3f46', fused: '#c2410c', output: '#7e22ce' };
+const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+export function toSvg(g: Graph): string {
+  const v = vizGraph(g);
+  const L = layout(v);
+  const out: string[] = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height + 24}" viewBox="0 0 ${L.width} ${L.height + 24}" font-family="Helvetica, Arial, sans-serif">`,
+    '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#52525b"/></marker></defs>',
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="8" y="${L.height + 16}" font-size="11" fill="#71717a">${esc(v.name)} — orange: fused by graphc's passes</text>`,
+  ];
+  for (const [a, b] of v.edges) {
+    const s = L.boxes.get(a)!, t = L.boxes.get(b)!;
+    const x1 = s.x + s.w / 2, y1 = s.y + s.h, x2 = t.x + t.w / 2, y2 = t.y;
+    const my = (y1 + y2) / 2;
+    out.push(`<path d="M ${x1} ${y1} C ${x1} ${my}, ${x2} ${my}, ${x2} ${y2}" fill="none" stroke="#52525b" stroke-width="1.2" marker-end="url(#arrow)"/>`);
+  }
+  for (const n of v.nodes) {
+    const b = L.boxes.get(n.id)!;
+    const rx = n.kind === 'input' || n.kind === 'param' ? b.h / 2 : 6;
+    out.push(
+      `<g><rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="${rx}" fill="${fill[n.kind]}" stroke="${stroke[n.kind]}" stroke-width="${n.kind === 'fused' ? 2.2 : 1.2}"/>` +
+        `<text x="${b.x + b.w / 2}" y="${b.y + 16}" font-size="12" text-anchor="middle" font-weight="${n.kind === 'fused' ? 'bold' : 'normal'}">${esc(n.label)}</text>` +
+        `<text x="${b.x + b.w / 2}" y="${b.y + 30}" font-size="10" text-anchor="middle" fill="#52525b">${esc(n.sub)}</text></g>`,
+    );
+  }
+  out.push('</svg>');
+  return out.join('\n');
+}
