@@ -27,6 +27,8 @@ async function loadTrainable(file: string, o: { data?: string; option: string[];
 import { parseOptions, positiveInt, positiveNumber } from './args.ts';
 import { checkWritable, writeAtomic } from './write.ts';
 import { checkOrThrow } from './check.ts';
+import { progress } from './progress.ts';
+import { plotSvg, type Curve } from '../viz/plot.ts';
 import { compileModel } from '../passes/compile.ts';
 import { exportModel } from '../../export/index.ts';
 
@@ -45,11 +47,14 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .option('--no-check', 'skip type-checking the model file first')
     .option('--no-opt', 'run the train step as built, without the optimization pipeline')
     .option('--no-fuse', 'keep the loss as written: no sigmoid + BCE fusion (behaves as PyTorch\'s unfused BCE)')
+    .option('--plot <file.svg>', 'draw the cost curve (and the accuracy, where there is one) as SVG')
+    .option('--no-progress', 'no progress bar on a terminal')
     .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', 'bce')
-    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean }) =>
+    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean }) =>
       run(async () => {
         if (o.check && !file.endsWith('.onnx')) checkOrThrow(file);
         if (o.onnx) checkWritable(o.onnx);
+        if (o.plot) checkWritable(o.plot);
         const { built, train, data, source } = await loadTrainable(file, o);
         const cfg: TrainConfig = {
           ...train,
@@ -60,11 +65,24 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
         const line = (e: LogEntry) =>
           `Epoch ${String(e.epoch).padStart(4)}/${cfg.epochs} Cost: ${e.cost.toFixed(6)}` + (e.accuracy !== undefined ? ` Accuracy ${(e.accuracy * 100).toFixed(2)}%` : '');
         const compiled = compileModel(built, { lr: cfg.lr, optimize: o.opt, fuse: o.fuse });
+        const bar = progress(cfg.epochs, o.progress && !o.json);
+        const costs: [number, number][] = [];
         const res = fit(built, data, cfg, {
           step: compiled.trainStep,
           metrics: compiled.metrics,
-          onLog: o.json ? undefined : (e) => process.stdout.write(line(e) + '\n'),
+          onLog: o.json ? undefined : (e) => bar.log(line(e)),
+          onEpoch: (epoch, cost) => {
+            costs.push([epoch, cost]);
+            bar.update(epoch, cost);
+          },
         });
+        bar.stop();
+        if (o.plot) {
+          const acc = res.log.filter((e) => e.accuracy !== undefined).map((e) => [e.epoch, e.accuracy!] as [number, number]);
+          const curves: Curve[] = [{ label: 'cost', color: '#2563eb', points: costs }];
+          if (acc.length) curves.push({ label: 'accuracy', color: '#16a34a', points: acc, range: [0, 1] });
+          writeAtomic(o.plot, plotSvg(`${built.name}: training (lr ${cfg.lr})`, curves));
+        }
         if (o.onnx) writeAtomic(o.onnx, exportModel(compiled, 'inference', res.params.values));
         if (o.json) {
           const doc = {
