@@ -5,7 +5,7 @@ import type { PassReport } from '../passes/pipeline.ts';
 import { printGraph } from '../ir/print.ts';
 import { posStr } from '../ir/source.ts';
 import type { Model } from '../dsl/model.ts';
-import { loadModel } from './load.ts';
+import { loadModel, buildModel } from './load.ts';
 import { parseOptions, positiveNumber } from './args.ts';
 import { writeAtomic } from './write.ts';
 import { checkOrThrow } from './check.ts';
@@ -21,7 +21,7 @@ export interface CompileFlags {
 /** Loads and compiles a model as the flags say (shared by compile, inspect and train). */
 export async function loadAndCompile(file: string, o: CompileFlags): Promise<{ model: Model; compiled: CompiledModel }> {
   const model = await loadModel(file);
-  const built = model.build(parseOptions(o.option));
+  const built = buildModel(model, file, parseOptions(o.option));
   const compiled = compileModel(built, { lr: o.lr ?? model.train.lr, optimize: o.opt, fuse: o.fuse });
   return { model, compiled };
 }

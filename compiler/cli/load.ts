@@ -2,7 +2,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { isModel, type Model } from '../dsl/model.ts';
+import { isModel, type Model, type BuiltModel } from '../dsl/model.ts';
+import { GraphError } from '../ir/errors.ts';
 import { parseCsv, inlineData, firstNaNRow, type Dataset } from '../../runtime/data.ts';
 import { UserError } from './errors.ts';
 import { importOnnx, OnnxImportError, type ImportedModel } from '../../export/index.ts';
@@ -28,6 +29,17 @@ export async function loadModel(path: string): Promise<Model> {
   const m = mod.default;
   if (!isModel(m)) throw new UserError(`${path}: not a graphc model (expected \`export default defineModel({...})\`)`);
   return m;
+}
+
+/** Builds a model's graphs; an exception from the user's build() is a user error naming its line. */
+export function buildModel(model: Model, file: string, opts: Record<string, string>): BuiltModel {
+  try {
+    return model.build(opts);
+  } catch (e) {
+    if (e instanceof GraphError) throw e;
+    const err = e as Error;
+    throw new UserError(`${file}${firstUserFrame(err, resolve(file))}: the model threw while building its graph: ${String(err?.message ?? e).split('\n')[0]}`);
+  }
 }
 
 function firstUserFrame(e: Error, abs: string): string {

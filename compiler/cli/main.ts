@@ -22,7 +22,8 @@ const program = new Command('graphc')
   .description('graphc: a dataflow-graph compiler for machine learning (typed TypeScript DSL -> static graph -> autodiff -> passes -> Float32 runtime / ONNX)')
   .version(pkg.version)
   .option('--debug', 'show stack traces for errors')
-  .showHelpAfterError('(run with --help for usage)');
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ outputError: (str, write) => write(`graphc: ${str.replace(/^error: /, '')}`) });
 
 const run = async (fn: () => Promise<void>) => {
   try {
@@ -37,5 +38,7 @@ registerTrain(program, run);
 registerRun(program, run);
 registerCheck(program, run);
 registerInspect(program, run);
+// subcommands report argument errors the same way
+for (const c of program.commands) c.configureOutput({ outputError: (str, write) => write(`graphc: ${str.replace(/^error: /, '')}`) });
 
 await program.parseAsync(process.argv);

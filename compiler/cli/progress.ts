@@ -17,26 +17,33 @@ export function progress(total: number, enabled: boolean): Progress {
     return { update() {}, log: (l) => process.stdout.write(l + '\n'), stop() {} };
   }
   const bar = new cliProgress.SingleBar(
-    { format: 'training [{bar}] {percentage}% | epoch {value}/{total} | cost {cost}', stream: process.stderr, hideCursor: true, clearOnComplete: true },
+    { format: 'training [{bar}] {percentage}% | epoch {value}/{total} | cost {cost}', stream: process.stderr, hideCursor: true, clearOnComplete: true, stopOnComplete: false, linewrap: false },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total, 0, { cost: '-' });
   let last = 0;
+  let running = false;
+  let state = { epoch: 0, cost: '-' };
   return {
     update(epoch, cost) {
+      state = { epoch, cost: cost.toFixed(6) };
       const now = Date.now();
-      if (now - last < 50 && epoch !== total) return; // redraw at most 20 times a second
+      if (now - last < 50) return; // redraw at most 20 times a second
       last = now;
-      bar.update(epoch, { cost: cost.toFixed(6) });
+      if (!running) {
+        bar.start(total, epoch, { cost: state.cost });
+        running = true;
+      } else bar.update(epoch, { cost: state.cost });
     },
     log(line) {
-      // keep the bar below the log: clear it, print, redraw
-      process.stderr.write('\r\x1b[2K');
+      // the bar stays below the log: take it down, print, and let the next update draw it again
+      if (running) bar.stop();
+      running = false;
+      last = 0;
       process.stdout.write(line + '\n');
-      bar.render();
     },
     stop() {
-      bar.stop();
+      if (running) bar.stop();
+      running = false;
     },
   };
 }

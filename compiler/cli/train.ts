@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { TrainConfig } from '../dsl/model.ts';
 import { fit, type LogEntry } from '../../runtime/fit.ts';
-import { loadModel, loadData, loadOnnx } from './load.ts';
+import { loadModel, loadData, loadOnnx, buildModel } from './load.ts';
 import { attachLoss, type LossKind } from '../../export/index.ts';
 import { UserError } from './errors.ts';
 import type { BuiltModel } from '../dsl/model.ts';
@@ -20,7 +20,7 @@ async function loadTrainable(file: string, o: { data?: string; option: string[];
     return { built, train: onnxDefaults, data, source };
   }
   const model = await loadModel(file);
-  const built = model.build(parseOptions(o.option));
+  const built = buildModel(model, file, parseOptions(o.option));
   const { data, source } = loadData(model, o.data);
   return { built, train: model.train, data, source };
 }

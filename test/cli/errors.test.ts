@@ -1,0 +1,121 @@
+/**
+ * Bad input as a user meets it: one line `graphc: ...` naming the file (and line where there is one),
+ * exit 1, no stack trace, no partial output file.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+// model files live inside the repo (graphs/ imports 'graphc' by its name), in a scratch folder
+const scratch = mkdtempSync(join(root, 'test/cli/.scratch-'));
+const out = mkdtempSync(join(tmpdir(), 'graphc-cli-'));
+const graphc = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/graphc.js'), ...args], { cwd: root, encoding: 'utf8' });
+
+function file(name: string, text: string): string {
+  const p = join(scratch, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+function expectUserError(r: ReturnType<typeof graphc>, message: RegExp) {
+  expect(r.status, r.stderr).toBe(1);
+  // the message is one line; commander may add a usage hint below it
+  const lines = r.stderr.trim().split('\n').filter((l) => l !== '(run with --help for usage)');
+  expect(lines.at(-1)).toMatch(/^graphc: /);
+  expect(lines.at(-1)).toMatch(message);
+  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+}
+
+const toyLike = (body: string) => `import { defineModel, input, param, zeros, sigmoid, binaryCrossEntropy } from 'graphc';
+export default defineModel({
+  name: 'm',
+  build() {
+    const x = input('x', ['N', 2]);
+    const y = input('y', ['N', 1]);
+    const W = param('W', [2, 1], zeros());
+    ${body}
+    const h = sigmoid(x.matmul(W));
+    return { loss: binaryCrossEntropy(h, y), predict: h };
+  },
+});
+`;
+
+describe('bad input', () => {
+  const good = file('good.ts', toyLike(''));
+  const csv = (name: string, text: string) => file(name, text);
+
+  it('a missing model file', () => expectUserError(graphc('train', 'nope/missing.ts'), /nope\/missing\.ts: no such file/));
+  it('a file that is not a model module', () => {
+    const f = file('notmodel.ts', 'export const x = 1;\n');
+    expectUserError(graphc('train', f, '--no-check'), /notmodel\.ts: not a graphc model/);
+  });
+  it('a file that does not parse', () => {
+    const f = file('syntax.ts', 'export default defineModel({ name: \n');
+    expectUserError(graphc('train', f), /syntax\.ts:\d+:\d+: .*expected|type error/);
+  });
+  it('a model that throws while its graph is built', () => {
+    const f = file('throws.ts', toyLike("if (x) throw new Error('no data for you');"));
+    expectUserError(graphc('train', f, '--no-check', '--data', csv('ok.csv', '1,2,0\n3,4,1\n')), /throws\.ts:\d+:\d+: the model threw while building its graph: no data for you/);
+  });
+  it('a shape error: check reports it with both shapes before anything runs', () => {
+    const f = file('shape.ts', toyLike("const W3 = param('W3', [3, 1], zeros()); x.matmul(W3);"));
+    const r = graphc('train', f, '--data', csv('ok2.csv', '1,2,0\n'));
+    expectUserError(r, /shape\.ts: 1 type error/);
+    expect(r.stderr).toMatch(/shape\.ts:\d+:\d+: shape error: matmul inner dimensions differ: \[N, 2\] · \[3, 1\]/);
+    // and at build time without the check
+    expectUserError(graphc('train', f, '--no-check', '--data', csv('ok3.csv', '1,2,0\n')), /shape\.ts:\d+: MatMul: inner dimensions differ: \[N, 2\] · \[3, 1\]/);
+  });
+  it('a CSV with a ragged row', () => expectUserError(graphc('train', good, '--no-check', '--data', csv('ragged.csv', '1,2,0\n3,4\n')), /ragged\.csv:2: expected 3 columns like the first row, got 2/));
+  it('a CSV with a non-number', () => expectUserError(graphc('train', good, '--no-check', '--data', csv('word.csv', '# comment\n1,2,0\n3,four,1\n')), /word\.csv:3: column 2 is not a number: 'four'/));
+  it('a feature count that does not match the model', () => expectUserError(graphc('train', good, '--no-check', '--data', csv('three.csv', '1,2,3,0\n')), /expects x of shape \[N, 2\], but the data has 3 feature column/));
+  it('NaN in the data', () => expectUserError(graphc('train', good, '--no-check', '--data', csv('nan.csv', '1,2,0\nnan,1,1\n')), /nan\.csv: data row 2 holds NaN/));
+  it('a missing data file', () => expectUserError(graphc('train', good, '--no-check', '--data', 'nowhere.csv'), /nowhere\.csv: no such file/));
+  it('an unwritable output path: refused before training, nothing written', () => {
+    // a directory that does not exist (root may write anywhere else), and a read-only one when not root
+    const targets = [join(out, 'no/such/dir/m.onnx')];
+    if (process.getuid?.() !== 0) {
+      const ro = join(out, 'readonly');
+      mkdirSync(ro);
+      chmodSync(ro, 0o500);
+      targets.push(join(ro, 'model.onnx'));
+    }
+    for (const target of targets) {
+      const r = graphc('train', 'graphs/toy.ts', '--no-check', '--onnx', target);
+      expectUserError(r, /cannot write/);
+      expect(r.stdout).not.toMatch(/Epoch/);
+      expect(existsSync(target)).toBe(false);
+    }
+    expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+  it('an output path that is a directory', () => expectUserError(graphc('compile', 'graphs/toy.ts', '--no-check', '--onnx', out), /cannot write: is a directory/));
+  it('an unknown option or command', () => {
+    expectUserError(graphc('train', 'graphs/toy.ts', '--epoch', '3'), /unknown option '--epoch'/);
+    expectUserError(graphc('frobnicate'), /unknown command 'frobnicate'/);
+    expectUserError(graphc('train', 'graphs/toy.ts', '--epochs', 'many'), /expected a non-negative integer, got 'many'/);
+  });
+  it('--debug shows the stack trace', () => {
+    const r = graphc('--debug', 'train', 'nope.ts');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/\n\s+at /);
+  });
+});
+
+describe('--help tells the truth', () => {
+  for (const cmd of ['train', 'compile', 'run', 'inspect', 'check']) {
+    it(`graphc ${cmd} --help lists the options the command takes`, () => {
+      const r = graphc(cmd, '--help');
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`Usage: graphc ${cmd}`));
+    });
+  }
+  it('every option that --help lists for train is accepted', () => {
+    const help = graphc('train', '--help').stdout;
+    for (const opt of ['--data', '--epochs', '--lr', '--log-every', '--option', '--json', '--onnx', '--plot', '--no-opt', '--no-fuse', '--no-check', '--no-progress', '--loss']) expect(help).toContain(opt);
+  });
+});
+
+process.on('exit', () => spawnSync('rm', ['-rf', scratch]));
