@@ -23,8 +23,8 @@ function file(name: string, text: string): string {
 
 function expectUserError(r: ReturnType<typeof graphc>, message: RegExp) {
   expect(r.status, r.stderr).toBe(1);
-  // the message is one line; commander may add a usage hint below it
-  const lines = r.stderr.trim().split('\n').filter((l) => l !== '(run with --help for usage)');
+  // the message is one line; for a mistyped option or command, the parser adds a hint line below it
+  const lines = r.stderr.trim().split('\n').filter((l) => !/^\((run with --help|Did you mean)/.test(l));
   expect(lines.at(-1)).toMatch(/^graphc: /);
   expect(lines.at(-1)).toMatch(message);
   expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
