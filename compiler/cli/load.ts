@@ -1,6 +1,7 @@
 /** Loading what the user names on the command line: model modules and data files (Node edge). */
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { aliasSource } from '../ir/source.ts';
 import { pathToFileURL, fileURLToPath } from 'node:url';
 import { isModel, type Model, type BuiltModel } from '../dsl/model.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -15,11 +16,43 @@ export function checkReadable(path: string, what: string): string {
   return abs;
 }
 
+/** Whether `file` is in an ES module scope (nearest package.json has "type": "module"). */
+function inModuleScope(file: string): boolean {
+  for (let dir = dirname(file); ; dir = dirname(dir)) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        return (JSON.parse(readFileSync(pj, 'utf8')) as { type?: string }).type === 'module';
+      } catch {
+        return false;
+      }
+    }
+    if (dirname(dir) === dir) return false;
+  }
+}
+
+/**
+ * Imports a model module as an ES module. A `.ts` file outside an ES module scope (a folder whose
+ * package.json says "commonjs", as `npm init` writes) is imported through a temporary `.mts` copy beside
+ * it, so that its `import` statements mean what they say; positions are shown under the original name.
+ */
+async function importModule(abs: string): Promise<Record<string, unknown>> {
+  if (abs.endsWith('.mts') || inModuleScope(abs)) return (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+  const copy = join(dirname(abs), `.${basename(abs)}.${process.pid}.graphc.mts`);
+  writeFileSync(copy, readFileSync(abs));
+  aliasSource(copy, abs);
+  try {
+    return (await import(pathToFileURL(copy).href)) as Record<string, unknown>;
+  } finally {
+    unlinkSync(copy);
+  }
+}
+
 export async function loadModel(path: string): Promise<Model> {
   const abs = checkReadable(path, 'model .ts file');
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
+    mod = await importModule(abs);
   } catch (e) {
     const err = e as Error & { code?: string };
     const where = firstUserFrame(err, abs);

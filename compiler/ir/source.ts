@@ -23,8 +23,15 @@ export function setSourceBase(base: string): void {
   displayBase = base.endsWith('/') ? base : base + '/';
 }
 
+const aliases = new Map<string, string>();
+/** Shows positions in `file` as positions in `shownAs` (a model loaded through a temporary copy). */
+export function aliasSource(file: string, shownAs: string): void {
+  aliases.set(file, shownAs);
+}
+
 export function displayFile(file: string): string {
   let f = file.startsWith('file://') ? decodeURIComponent(file.slice(7)) : file;
+  f = aliases.get(f) ?? f;
   if (displayBase && f.startsWith(displayBase)) f = f.slice(displayBase.length);
   return f;
 }
