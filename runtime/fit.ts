@@ -1,12 +1,17 @@
 /**
- * The training loop of the seed: full-batch steps for epochs 0..E, the cost logged every K epochs (the
- * cost computed before that epoch's update, as PyTorch prints it), then the accuracy of the trained model.
+ * The training loop. Full batch (the seed): one step per epoch for epochs 0..E, the cost logged every K
+ * epochs being the one computed before that epoch's update, as PyTorch prints it, with the accuracy of
+ * that same forward pass. Minibatches: each epoch visits the examples in order or, with `shuffle`, in the
+ * order DataLoader(shuffle=True) would after the model's seed; the logged cost is the mean of the batch
+ * costs of the epoch and the accuracy is measured on the whole training set after the epoch.
  */
 import type { BuiltModel, TrainConfig } from '../compiler/dsl/model.ts';
 import { compileModel } from '../compiler/passes/compile.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
+import type { Node } from '../compiler/ir/node.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { shapeStr } from '../compiler/ir/shape.ts';
+import { TorchGenerator } from '../compiler/init/torch-random.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
 import { Trainer } from './trainer.ts';
 import type { Dataset } from './data.ts';
@@ -19,6 +24,7 @@ export interface LogEntry {
 
 export interface FitResult {
   readonly log: LogEntry[];
+  /** The model's parameters (and the optimizer's state) after training. */
   readonly params: ParamStore;
   /** Accuracy of the trained parameters on the training data (classifiers). */
   readonly finalAccuracy?: number;
@@ -28,7 +34,7 @@ export interface FitResult {
 export interface FitOptions {
   /** Train-step graph to run (default: the model compiled with the optimization pipeline). */
   readonly step?: Graph;
-  /** Metrics graph (accuracy), run before the step of each logged epoch (default: compiled with the step). */
+  /** Metrics graph (accuracy) (default: compiled with the step). */
   readonly metrics?: Graph | null;
   /** Options of the pipeline when `step` is not given (fusion and grouping on by default). */
   readonly compile?: { readonly optimize?: boolean; readonly fuse?: boolean; readonly group?: boolean };
@@ -38,36 +44,55 @@ export interface FitOptions {
   readonly onEpoch?: (epoch: number, cost: number) => void;
 }
 
-/** The feeds of a data set for a model whose inputs are `x` [N, F] and `y` [N, 1]. */
-export function feedsFor(m: BuiltModel, d: Dataset): Record<string, TensorValue> {
+function xyInputs(m: BuiltModel): { x: Node; y: Node } {
   const inputs = m.forward.inputs;
   const y = inputs.find((n) => n.attrs.name === 'y');
   const others = inputs.filter((n) => n !== y);
   // the features go to the input named x, or to the model's only other input (imported models)
   const x = others.find((n) => n.attrs.name === 'x') ?? (others.length === 1 ? others[0] : undefined);
   if (!x || !y) throw new GraphError(`model ${m.name}: a model trained on CSV data needs a target input 'y' and one feature input ('x')`);
+  return { x, y };
+}
+
+/** The feeds of a data set (or of its first `rows` rows) for a model whose inputs are x [N, F] and y. */
+export function feedsFor(m: BuiltModel, d: Dataset, rows = d.rows): Record<string, TensorValue> {
+  const { x, y } = xyInputs(m);
   const f = x.shape[x.shape.length - 1];
   if (x.shape.length !== 2 || (typeof f === 'number' && f !== d.features))
     throw new GraphError(`model ${m.name} expects x of shape ${shapeStr(x.shape)}, but the data has ${d.features} feature column(s)`, x.src);
-  return { [String(x.attrs.name)]: { data: d.x, shape: [d.rows, d.features] }, y: { data: d.y, shape: [d.rows, 1] } };
+  // targets: [N, 1] for a per-row value, [N] for class indices
+  const yShape = y.shape.length === 1 ? [rows] : [rows, 1];
+  return {
+    [String(x.attrs.name)]: { data: d.x.subarray(0, rows * d.features), shape: [rows, d.features] },
+    y: { data: d.y.subarray(0, rows), shape: yShape },
+  };
 }
 
 export function fit(m: BuiltModel, d: Dataset, cfg: TrainConfig, opts: FitOptions = {}): FitResult {
   const feeds = feedsFor(m, d);
-  const compiled = opts.step ? null : compileModel(m, { lr: cfg.lr, ...opts.compile });
+  const compiled = opts.step ? null : compileModel(m, { lr: cfg.lr, optimizer: cfg.optimizer, ...opts.compile });
   const step = opts.step ?? compiled!.trainStep;
   const metricsGraph = opts.metrics !== undefined ? opts.metrics : (compiled?.metrics ?? null);
-  const params = new ParamStore(m.forward.params);
+  const params = new ParamStore([...step.params, ...m.forward.params.filter((p) => !step.params.includes(p))]);
   const trainer = new Trainer(step, params);
   const metrics = metricsGraph && new Executable(metricsGraph, params);
   const accuracy = () => metrics!.run(feeds).buffer(metricsGraph!.output('accuracy'))[0];
   const log: LogEntry[] = [];
+  const batch = cfg.batchSize && cfg.batchSize < d.rows ? cfg.batchSize : 0;
+  const batches = batch ? new Batches(m, d, batch, cfg.shuffle ? (m.generator ?? new TorchGenerator(0)) : null) : null;
   const t0 = performance.now();
   for (let epoch = 0; epoch <= cfg.epochs; epoch++) {
     const logged = epoch % cfg.logEvery === 0 || epoch === cfg.epochs;
-    // the accuracy of this epoch's forward pass: same parameters as the step about to run
-    const acc = logged && metrics && cfg.logAccuracy ? accuracy() : undefined;
-    const cost = trainer.run(feeds);
+    let cost: number;
+    let acc: number | undefined;
+    if (batches) {
+      cost = batches.epoch(trainer);
+      if (logged && metrics && cfg.logAccuracy) acc = accuracy();
+    } else {
+      // the accuracy of this epoch's forward pass: same parameters as the step about to run
+      if (logged && metrics && cfg.logAccuracy) acc = accuracy();
+      cost = trainer.run(feeds);
+    }
     if (logged) {
       const e: LogEntry = acc !== undefined ? { epoch, cost, accuracy: acc } : { epoch, cost };
       log.push(e);
@@ -78,4 +103,52 @@ export function fit(m: BuiltModel, d: Dataset, cfg: TrainConfig, opts: FitOption
   const seconds = (performance.now() - t0) / 1000;
   const finalAccuracy = metrics ? accuracy() : undefined;
   return { log, params, finalAccuracy, seconds };
+}
+
+/** Minibatches of a data set, gathered into buffers allocated once. */
+class Batches {
+  private readonly x: Float32Array;
+  private readonly y: Float32Array;
+  private readonly full: Record<string, TensorValue>;
+  private readonly last: Record<string, TensorValue> | null;
+  private readonly xName: string;
+
+  constructor(
+    m: BuiltModel,
+    private readonly d: Dataset,
+    private readonly size: number,
+    private readonly gen: TorchGenerator | null,
+  ) {
+    this.x = new Float32Array(size * d.features);
+    this.y = new Float32Array(size);
+    const shaped = (rows: number) => {
+      const f = feedsFor(m, { ...d, x: this.x, y: this.y, rows: size }, rows);
+      return f;
+    };
+    this.xName = String(xyInputs(m).x.attrs.name);
+    this.full = shaped(size);
+    const rest = d.rows % size;
+    this.last = rest ? shaped(rest) : null;
+  }
+
+  /** One epoch of steps; returns the mean of the batch costs. */
+  epoch(trainer: Trainer): number {
+    const { d, size } = this;
+    const order = this.gen ? this.gen.dataLoaderOrder(d.rows) : null;
+    const F = d.features;
+    let total = 0;
+    let count = 0;
+    for (let start = 0; start < d.rows; start += size) {
+      const n = Math.min(size, d.rows - start);
+      for (let i = 0; i < n; i++) {
+        const r = order ? order[start + i] : start + i;
+        this.x.set(d.x.subarray(r * F, r * F + F), i * F);
+        this.y[i] = d.y[r];
+      }
+      total += trainer.run(n === size ? this.full : this.last!);
+      count++;
+    }
+    void this.xName;
+    return total / count;
+  }
 }

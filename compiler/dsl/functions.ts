@@ -32,3 +32,29 @@ export const binaryCrossEntropy = <S extends Shape>(h: Tensor<S>, y: Tensor<S>):
 
 /** Fraction of positions where the bool `prediction` (as 0/1) equals the target `y`. */
 export const accuracy = <S extends Shape>(prediction: Tensor<S>, y: Tensor<S>): Tensor<[]> => wrap<[]>(B.mean(B.cast(B.mk('Equal', [B.cast(prediction.node, 'f32'), y.node]), 'f32')));
+
+/** Softmax along the last axis. */
+export const softmax = <S extends Shape>(x: Tensor<S>, axis = -1): Tensor<S> => x.softmax(axis);
+export const logSoftmax = <S extends Shape>(x: Tensor<S>, axis = -1): Tensor<S> => x.logSoftmax(axis);
+
+/** One row per index: 1 at the index, 0 elsewhere. */
+export const oneHot = <const N extends Shape[number], const C extends number>(y: Tensor<[N]>, classes: C): Tensor<[N, C]> =>
+  wrap(B.mk('OneHot', [y.node], { classes }));
+
+/** Cross-entropy of scores [N, C] against class indices [N] (PyTorch's F.cross_entropy), averaged. */
+export const crossEntropy = <const N extends Shape[number], const C extends Shape[number]>(scores: Tensor<[N, C]>, classes: Tensor<[N]>): Tensor<[]> =>
+  wrap(B.mk('CrossEntropy', [scores.node, classes.node]));
+
+/** Negative log-likelihood of log-probabilities [N, C] at class indices [N] (F.nll_loss), averaged. */
+export const nllLoss = <const N extends Shape[number], const C extends Shape[number]>(logProbs: Tensor<[N, C]>, classes: Tensor<[N]>): Tensor<[]> =>
+  wrap(B.mk('NLL', [logProbs.node, classes.node]));
+
+/** Mean squared error (F.mse_loss). */
+export const mse = <S extends Shape>(prediction: Tensor<S>, target: Tensor<S>): Tensor<[]> => {
+  const d = B.sub(prediction.node, target.node);
+  return wrap(B.mean(B.mul(d, d)));
+};
+
+/** Fraction of rows whose largest score is at the target class index. */
+export const multiclassAccuracy = <const N extends Shape[number], const C extends Shape[number]>(scores: Tensor<[N, C]>, classes: Tensor<[N]>): Tensor<[]> =>
+  wrap(B.mean(B.cast(B.mk('Equal', [B.cast(B.mk('ArgMax', [scores.node], { axis: 1 }), 'f32'), classes.node]), 'f32')));

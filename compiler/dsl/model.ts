@@ -11,6 +11,7 @@ import { callerPos } from '../ir/source.ts';
 import type { Dim, Shape } from '../ir/shape.ts';
 import { inLeafScope, type DType } from '../ir/node.ts';
 import { TorchGenerator } from '../init/torch-random.ts';
+import type { OptimizerConfig } from '../train/optimizers.ts';
 import { wrap, type AnyTensor, type Mutable, type Tensor } from './tensor.ts';
 import type { Initializer } from './init.ts';
 
@@ -22,7 +23,17 @@ export interface TrainConfig {
   readonly logEvery: number;
   /** Print the accuracy with each logged epoch (otherwise once, after training). */
   readonly logAccuracy: boolean;
+  /** The optimizer (default: plain SGD), with PyTorch's semantics; its learning rate is `lr`. */
+  readonly optimizer?: OptimizerSpec;
+  /** Minibatch size (default: the whole data set, one step per epoch). */
+  readonly batchSize?: number;
+  /** Visit the examples in a new order each epoch, as DataLoader(shuffle=True) after the model's seed. */
+  readonly shuffle?: boolean;
 }
+
+/** An optimizer without its learning rate (which is TrainConfig.lr). */
+export type OptimizerSpec = DistributiveOmit<OptimizerConfig, 'lr'>;
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 export interface ModelOutputs {
   readonly loss: AnyTensor;
@@ -37,6 +48,14 @@ export interface InlineData {
   readonly y: readonly (readonly number[])[];
 }
 
+/** Data a model makes itself (synthetic sets): row-major features and targets. */
+export interface GeneratedData {
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly rows: number;
+  readonly features: number;
+}
+
 type Options = Record<string, readonly [string, ...string[]]>;
 export type OptionValues<O extends Options> = { [K in keyof O]: O[K][number] };
 
@@ -44,7 +63,7 @@ export interface ModelSpec<O extends Options = Options> {
   readonly name: string;
   readonly description?: string;
   /** Built-in data: a CSV file (URL or path relative to the working directory) or inline rows. */
-  readonly data?: URL | string | InlineData;
+  readonly data?: URL | string | InlineData | (() => GeneratedData);
   /** Seed of the model's generator (PyTorch's `torch.manual_seed`), default 0. */
   readonly seed?: number;
   readonly train?: Partial<TrainConfig>;
@@ -67,6 +86,8 @@ export interface BuiltModel {
   /** Outputs: loss, predict, and accuracy when there is one. */
   readonly forward: Graph;
   readonly options: Readonly<Record<string, string>>;
+  /** The model's generator after its parameters drew from it (what shuffling draws from next). */
+  readonly generator?: TorchGenerator;
 }
 
 const defaultTrain: TrainConfig = { epochs: 100, lr: 0.1, logEvery: 10, logAccuracy: true };
@@ -85,7 +106,15 @@ export function defineModel<const O extends Options = {}>(spec: ModelSpec<O>): M
         chosen[k] = v;
       }
       for (const k of Object.keys(opts)) if (!(k in (spec.options ?? {}))) throw new GraphError(`model ${spec.name} has no option '${k}'`);
-      const out = inLeafScope(() => withBuildContext(new TorchGenerator(spec.seed ?? 0), () => spec.build(chosen as OptionValues<O>)));
+      const gen = new TorchGenerator(spec.seed ?? 0);
+      let last = gen;
+      const out = inLeafScope(() =>
+        withBuildContext(gen, () => {
+          const r = spec.build(chosen as OptionValues<O>);
+          last = generator(); // manualSeed() inside build replaces the generator
+          return r;
+        }),
+      );
       if (!out || !out.loss || !out.predict) throw new GraphError(`model ${spec.name}: build() must return { loss, predict }`);
       if (out.loss.shape.length !== 0) throw new GraphError(`model ${spec.name}: the loss must be a scalar, got [${out.loss.shape.join(', ')}]`, out.loss.node.src);
       const outputs: GraphOutput[] = [
@@ -93,7 +122,7 @@ export function defineModel<const O extends Options = {}>(spec: ModelSpec<O>): M
         { name: 'predict', node: out.predict.node },
       ];
       if (out.accuracy) outputs.push({ name: 'accuracy', node: out.accuracy.node });
-      return { name: spec.name, description: spec.description ?? '', forward: new Graph(outputs, spec.name), options: chosen };
+      return { name: spec.name, description: spec.description ?? '', forward: new Graph(outputs, spec.name), options: chosen, generator: last };
     },
   };
 }

@@ -53,6 +53,22 @@ export class Tensor<S extends Shape = Shape> {
   tanh(): Tensor<S> {
     return wrap(B.mk('Tanh', [this.node]));
   }
+  /** Softmax along `axis` (default: the last). */
+  softmax(axis = -1): Tensor<S> {
+    return wrap(B.mk('Softmax', [this.node], { axis }));
+  }
+  /** Log of the softmax along `axis`, computed stably. */
+  logSoftmax(axis = -1): Tensor<S> {
+    return wrap(B.mk('LogSoftmax', [this.node], { axis }));
+  }
+  /** Index of the largest element along `axis` (the first, on ties). */
+  argmax<const A extends number>(axis: A): Tensor<Reduced<S, A, false>> {
+    return wrap(B.mk('ArgMax', [this.node], { axis }));
+  }
+  /** Largest element along `axis`. */
+  max<const A extends number, const K extends boolean = false>(axis: A, keepdims?: K): Tensor<Reduced<S, A, K>> {
+    return wrap(B.mk('ReduceMax', [this.node], { axes: [axis], keepdims: keepdims ?? false }));
+  }
   abs(): Tensor<S> {
     return wrap(B.mk('Abs', [this.node]));
   }

@@ -47,6 +47,45 @@ export class TorchGenerator {
     return { weight, bias };
   }
 
+  /** Two 32-bit draws as one 64-bit value, the first draw high (PyTorch's `random64()`), as a BigInt. */
+  random64(): bigint {
+    const hi = BigInt(this.random());
+    const lo = BigInt(this.random());
+    return (hi << 32n) | lo;
+  }
+
+  /** `torch.empty((), dtype=torch.int64).random_().item()`: random64() modulo 2^63. */
+  randomInt64(): bigint {
+    return this.random64() % (1n << 63n);
+  }
+
+  /**
+   * `torch.randperm(n, generator=g)` on the CPU: the identity permutation shuffled by swapping position i
+   * with i + (random() mod (n - i)), for i = 0 .. n-2 (the path PyTorch takes for n below 2^32 / 20).
+   */
+  randperm(n: number): Int32Array {
+    const r = Int32Array.from({ length: n }, (_, i) => i);
+    for (let i = 0; i < n - 1; i++) {
+      const z = this.random() % (n - i);
+      const t = r[i];
+      r[i] = r[z + i];
+      r[z + i] = t;
+    }
+    return r;
+  }
+
+  /**
+   * The order in which `DataLoader(dataset, shuffle=True)` visits n examples in one epoch, drawing from
+   * this (global) generator: the loader's iterator first draws its base seed (one int64), then
+   * RandomSampler seeds a fresh generator with another int64 and takes randperm(n) from it. (The fresh
+   * generator's mt19937 uses the seed's low 32 bits.)
+   */
+  dataLoaderOrder(n: number): Int32Array {
+    this.randomInt64(); // _BaseDataLoaderIter's base seed
+    const seed = this.randomInt64();
+    return new TorchGenerator(Number(seed & 0xffffffffn)).randperm(n);
+  }
+
   /** `tensor.normal_(mean, std)`: not reproduced bit for bit yet (Box-Muller on this stream). */
   normal(n: number, mean = 0, std = 1): Float32Array {
     const out = new Float32Array(n);

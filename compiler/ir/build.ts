@@ -49,3 +49,4 @@ export const bceWithLogits = (z: Node, y: Node): Node => mk('BCEWithLogits', [z,
 export const relu = (a: Node): Node => mk('Relu', [a]);
 export const tanh = (a: Node): Node => mk('Tanh', [a]);
 export const abs = (a: Node): Node => mk('Abs', [a]);
+export const sqrt = (a: Node): Node => mk('Sqrt', [a]);

@@ -69,3 +69,4 @@ unaryOp('Relu', (x) => (x > 0 ? x : 0), (x) => `(${x} > 0 ? ${x} : 0)`, (n, g) =
 unaryOp('Tanh', Math.tanh, (x) => `Math.tanh(${x})`, (n, g) => [B.mul(g, B.sub(1, B.mul(n, n)))]);
 // log(1 + exp(x)), computed stably as max(x, 0) + log1p(exp(-|x|)); the gradient is sigmoid(x).
 unaryOp('Softplus', (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), (x) => `(Math.max(${x}, 0) + Math.log1p(Math.exp(-Math.abs(${x}))))`, (n, g) => [B.mul(g, B.sigmoid(n.inputs[0]))]);
+unaryOp('Sqrt', Math.sqrt, (x) => `Math.sqrt(${x})`, (n, g) => [B.div(g, B.mul(n, 2))]);

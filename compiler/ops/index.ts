@@ -8,3 +8,5 @@ import './shape-ops.ts';
 import './bce.ts';
 import './bce-logits.ts';
 import './fused.ts';
+import './softmax.ts';
+import './losses.ts';

@@ -3,13 +3,16 @@
  * it and optimized, and the inference graph optimized. With `optimize: false`, the graphs as built.
  */
 import type { Graph } from '../ir/graph.ts';
-import type { BuiltModel } from '../dsl/model.ts';
+import type { BuiltModel, OptimizerSpec } from '../dsl/model.ts';
+import type { OptimizerConfig } from '../train/optimizers.ts';
 import { trainStepGraph, inferenceGraph, metricsGraph } from '../train/step.ts';
 import { graphPasses, lossPasses, runPasses, type OptimizeOptions, type PassReport } from './pipeline.ts';
 
 export interface CompileOptions extends OptimizeOptions {
   readonly optimize?: boolean;
   readonly lr: number;
+  /** The optimizer (default plain SGD at `lr`). */
+  readonly optimizer?: OptimizerSpec;
 }
 
 export interface CompiledModel {
@@ -23,15 +26,17 @@ export interface CompiledModel {
   readonly model: BuiltModel;
 }
 
-export function compileModel(m: BuiltModel, opts: CompileOptions): CompiledModel {
+export function compileModel(m: BuiltModel, options: CompileOptions): CompiledModel {
   const report: PassReport[] = [];
+  const opt = { ...(options.optimizer ?? {}), lr: options.lr } as OptimizerConfig;
+  const opts = options;
   if (opts.optimize === false) {
-    return { forward: m.forward, trainStep: trainStepGraph(m, { lr: opts.lr }), inference: inferenceGraph(m), metrics: metricsGraph(m), report, model: m };
+    return { forward: m.forward, trainStep: trainStepGraph(m, opt), inference: inferenceGraph(m), metrics: metricsGraph(m), report, model: m };
   }
   const forward = runPasses(m.forward, lossPasses(opts), report);
   const fused: BuiltModel = { ...m, forward };
-  const rawStep = trainStepGraph(fused, { lr: opts.lr });
-  const trainStep = runPasses(rawStep, graphPasses(opts, () => trainStepGraph(m, { lr: opts.lr })), report);
+  const rawStep = trainStepGraph(fused, opt);
+  const trainStep = runPasses(rawStep, graphPasses(opts, () => trainStepGraph(m, opt)), report);
   const rawInfer = inferenceGraph(fused);
   const inference = runPasses(rawInfer, graphPasses(opts, () => inferenceGraph(m)), report);
   const rawMetrics = metricsGraph(fused);

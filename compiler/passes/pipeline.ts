@@ -11,6 +11,7 @@ import type { Graph } from '../ir/graph.ts';
 import { verify } from '../ir/verify.ts';
 import type { Pass, Rewrite } from './pass.ts';
 import { fuseSigmoidBce } from './rules/fuse-sigmoid-bce.ts';
+import { fuseSoftmaxCe } from './rules/fuse-softmax-ce.ts';
 import { simplify } from './rules/simplify.ts';
 import { foldConstants } from './rules/fold-constants.ts';
 import { cse } from './rules/cse.ts';
@@ -35,7 +36,7 @@ export interface OptimizeOptions {
 
 /** Passes on the forward graph, before autodiff. */
 export function lossPasses(opts: OptimizeOptions = {}): Pass[] {
-  return opts.fuse === false ? [] : [fuseSigmoidBce];
+  return opts.fuse === false ? [] : [fuseSigmoidBce, fuseSoftmaxCe];
 }
 
 /** Passes on a whole graph (train step or inference). */

@@ -5,31 +5,21 @@
  * `metricsGraph`, run only when they are logged.
  */
 import { Graph, type GraphOutput } from '../ir/graph.ts';
-import type { Node } from '../ir/node.ts';
-import { atSource } from '../ir/source.ts';
-import * as B from '../ir/build.ts';
+import { optimizerUpdates, type OptimizerConfig } from './optimizers.ts';
 import { grad } from '../autodiff/grad.ts';
 import type { BuiltModel } from '../dsl/model.ts';
 
-export interface SGDConfig {
-  readonly kind?: 'sgd';
-  readonly lr: number;
-}
+export type { OptimizerConfig } from './optimizers.ts';
 
 export const nextName = (param: string): string => `next:${param}`;
 
-export function trainStepGraph(m: BuiltModel, opt: SGDConfig): Graph {
+export function trainStepGraph(m: BuiltModel, opt: OptimizerConfig): Graph {
   const loss = m.forward.output('loss');
   const params = m.forward.params;
   const grads = grad(loss, params);
   const outputs: GraphOutput[] = [{ name: 'loss', node: loss }];
-  params.forEach((p, i) => outputs.push({ name: nextName(String(p.attrs.name)), node: sgdUpdate(p, grads[i], opt.lr) }));
+  for (const u of optimizerUpdates(params, grads, opt)) outputs.push({ name: nextName(String(u.leaf.attrs.name)), node: u.next });
   return new Graph(outputs, `${m.name}.train`);
-}
-
-/** p - lr·g (PyTorch's SGD without momentum or weight decay). */
-function sgdUpdate(p: Node, g: Node, lr: number): Node {
-  return atSource(p.src, () => B.sub(p, B.mul(g, lr)));
 }
 
 /** The model's metrics (accuracy), or null when it has none. */

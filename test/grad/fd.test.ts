@@ -47,6 +47,7 @@ const rows: Row[] = [
   { name: 'Abs', op: 'Abs', shapes: [[6]], build: ([a]) => B.abs(a) },
   { name: 'Relu', op: 'Relu', shapes: [[6]], build: ([a]) => B.relu(a) },
   { name: 'Tanh', op: 'Tanh', shapes: [[2, 3]], build: ([a]) => B.tanh(a) },
+  { name: 'Sqrt', op: 'Sqrt', shapes: [[2, 3]], build: ([a]) => B.sqrt(a), domain: [0.3, 3] },
   { name: 'Softplus', op: 'Softplus', shapes: [[2, 3]], build: ([a]) => B.mk('Softplus', [a]), domain: [-5, 5] },
   { name: 'Cast f32 (identity path)', op: 'Cast', shapes: [[3]], build: ([a]) => B.mul(B.cast(B.mk('GreaterEqual', [a, B.scalar(0)]), 'f32'), a) },
   { name: 'Sum all', op: 'Sum', shapes: [[3, 4]], build: ([a]) => B.sum(a) },
@@ -65,6 +66,13 @@ const rows: Row[] = [
   { name: 'BCE', op: 'BCE', shapes: [[4, 1], [4, 1]], build: ([h, y]) => B.mk('BCE', [h, y]), domains: [[0.05, 0.95], [0, 1]] },
   { name: 'BCEWithLogits', op: 'BCEWithLogits', shapes: [[4, 1], [4, 1]], build: ([z, y]) => B.bceWithLogits(z, y), domains: [[-6, 6], [0, 1]] },
   { name: 'Fused', op: 'Fused', shapes: [[3, 4], [4]], build: fusedBody },
+  { name: 'Softmax axis 1', op: 'Softmax', shapes: [[3, 4]], build: ([a]) => B.mk('Softmax', [a], { axis: 1 }) },
+  { name: 'Softmax axis 0 of 3-D', op: 'Softmax', shapes: [[3, 2, 2]], build: ([a]) => B.mk('Softmax', [a], { axis: 0 }) },
+  { name: 'LogSoftmax', op: 'LogSoftmax', shapes: [[3, 4]], build: ([a]) => B.mk('LogSoftmax', [a], { axis: -1 }) },
+  { name: 'ReduceMax axis 1', op: 'ReduceMax', shapes: [[3, 4]], build: ([a]) => B.mk('ReduceMax', [a], { axes: [1], keepdims: false }) },
+  { name: 'NLL', op: 'NLL', shapes: [[4, 3]], build: ([a]) => B.mk('NLL', [B.mk('LogSoftmax', [a], { axis: 1 }), B.constant([0, 2, 1, 2], [4])]) },
+  { name: 'CrossEntropy', op: 'CrossEntropy', shapes: [[4, 3]], build: ([a]) => B.mk('CrossEntropy', [a, B.constant([0, 2, 1, 2], [4])]) },
+  { name: 'SoftCrossEntropy', op: 'SoftCrossEntropy', shapes: [[4, 3], [4, 3]], build: ([z, t]) => B.mk('SoftCrossEntropy', [z, t]), domains: [[-3, 3], [0, 1]] },
 ];
 
 /** Ops whose gradient is deliberately null (no derivative), with a reason. */
@@ -72,6 +80,8 @@ const noGradient: Record<string, string> = {
   GreaterEqual: 'a step function',
   Equal: 'a step function',
   SizeOf: 'an integer count',
+  ArgMax: 'an index',
+  OneHot: 'built from indices',
 };
 
 function leaves(shapes: number[][], seed: number, row: Row): { nodes: Node[]; values: Float64Array[] } {
@@ -151,7 +161,7 @@ describe('second derivatives: gradients are graphs, differentiated again', () =>
   ];
   for (const [label, shape, fn, domain] of cases)
     it(label, () => {
-      const { nodes, values } = leaves([shape], 5, { name: label, op: '', shapes: [shape], build: fn, domain });
+      const { nodes, values } = leaves([shape], 5, { name: label, op: "", shapes: [shape], build: (xs) => fn(xs[0]), domain });
       const x = nodes[0];
       const [g] = grad(fn(x), [x]);
       const v = B.constant(randoms(values[0].length, 7), shape);

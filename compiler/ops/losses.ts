@@ -1,0 +1,106 @@
+/**
+ * Classification losses, averaged over the batch (PyTorch's reduction 'mean'):
+ *   NLL(logp, y)              = -mean_i logp[i, y_i]                       (F.nll_loss)
+ *   CrossEntropy(z, y)        = mean_i (logsumexp(z_i) - z_i[y_i])          (F.cross_entropy, class indices)
+ *   SoftCrossEntropy(z, t)    = mean_i -Σ_c t_ic log softmax(z)_ic         (F.cross_entropy, probabilities / one-hot)
+ * Class indices are carried as float values (exact up to 2^24). The fused forms compute log-softmax
+ * stably and carry their own gradient, (softmax(z) - onehot(y)) / N, finite at logits of ±1e4.
+ */
+import { defineOp } from '../ir/registry.ts';
+import type { Node } from '../ir/node.ts';
+import { sameShape, shapeStr } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
+import * as B from '../ir/build.ts';
+
+function checkIndexed(name: string) {
+  return ([z, y]: readonly Node[], _a: unknown, src: Node['src']) => {
+    if (z.shape.length !== 2 || y.shape.length !== 1 || z.shape[0] !== y.shape[0])
+      throw new GraphError(`${name}: expects scores [N, C] and class indices [N], got ${shapeStr(z.shape)} and ${shapeStr(y.shape)}`, src);
+    return { shape: [] as number[], dtype: 'f32' as const };
+  };
+}
+
+const onehot = (y: Node, z: Node) => B.mk('OneHot', [y], { classes: z.shape[1] as number });
+const rows = (z: Node) => B.sizeOf(z, [0]);
+const int64 = (e: Parameters<NonNullable<Parameters<typeof defineOp>[0]['onnx']>>[0], name: string) => e.op('Cast', [name], { to: 7 });
+
+defineOp({
+  name: 'NLL',
+  arity: 2,
+  infer: checkIndexed('NLL'),
+  kernel: (ctx) => {
+    const c = ctx.inShapes[0][1];
+    return (ins, out) => {
+      const [lp, y] = [ins[0], ins[1]];
+      let s = 0;
+      for (let i = 0; i < y.length; i++) s -= lp[i * c + y[i]];
+      out[0] = s / y.length;
+    };
+  },
+  grad: (n, g) => [B.div(B.mul(B.neg(onehot(n.inputs[1], n.inputs[0])), g), rows(n.inputs[0])), null],
+  onnx: (e, _n, [lp, y]) => e.op('NegativeLogLikelihoodLoss', [lp, int64(e, y)], { reduction: 'mean' }),
+});
+
+defineOp({
+  name: 'CrossEntropy',
+  arity: 2,
+  traits: { fused: true },
+  infer: checkIndexed('CrossEntropy'),
+  kernel: (ctx) => {
+    const c = ctx.inShapes[0][1];
+    return (ins, out) => {
+      const [z, y] = [ins[0], ins[1]];
+      let s = 0;
+      for (let i = 0; i < y.length; i++) {
+        let m = -Infinity;
+        for (let k = 0; k < c; k++) m = Math.max(m, z[i * c + k]);
+        let e = 0;
+        for (let k = 0; k < c; k++) e += Math.exp(z[i * c + k] - m);
+        s += m + Math.log(e) - z[i * c + y[i]];
+      }
+      out[0] = s / y.length;
+    };
+  },
+  grad: (n, g) => {
+    const [z, y] = n.inputs;
+    return [B.div(B.mul(B.sub(B.mk('Softmax', [z], { axis: 1 }), onehot(y, z)), g), rows(z)), null];
+  },
+  onnx: (e, _n, [z, y]) => e.op('SoftmaxCrossEntropyLoss', [z, int64(e, y)], { reduction: 'mean' }),
+});
+
+defineOp({
+  name: 'SoftCrossEntropy',
+  arity: 2,
+  traits: { fused: true },
+  infer([z, t], _a, src) {
+    if (z.shape.length !== 2 || !sameShape(z.shape, t.shape)) throw new GraphError(`SoftCrossEntropy: expects scores and target probabilities of one shape [N, C], got ${shapeStr(z.shape)} and ${shapeStr(t.shape)}`, src);
+    return { shape: [], dtype: 'f32' };
+  },
+  kernel: (ctx) => {
+    const [n, c] = ctx.inShapes[0];
+    return (ins, out) => {
+      const [z, t] = [ins[0], ins[1]];
+      let s = 0;
+      for (let i = 0; i < n; i++) {
+        let m = -Infinity;
+        for (let k = 0; k < c; k++) m = Math.max(m, z[i * c + k]);
+        let e = 0;
+        for (let k = 0; k < c; k++) e += Math.exp(z[i * c + k] - m);
+        const lse = m + Math.log(e);
+        for (let k = 0; k < c; k++) s -= t[i * c + k] * (z[i * c + k] - lse);
+      }
+      out[0] = s / n;
+    };
+  },
+  grad: (n, g) => {
+    const [z, t] = n.inputs;
+    const p = B.mk('Softmax', [z], { axis: 1 });
+    const gz = B.div(B.mul(B.sub(B.mul(p, B.sum(t, [1], true)), t), g), rows(z));
+    const gt = B.div(B.mul(B.neg(B.mk('LogSoftmax', [z], { axis: 1 })), g), rows(z));
+    return [gz, gt];
+  },
+  onnx: (e, _n, [z, t]) => {
+    const ls = e.op('LogSoftmax', [z], { axis: 1 });
+    return e.op('Neg', [e.op('ReduceMean', [e.op('ReduceSum', [e.op('Mul', [t, ls]), e.constI64([1])], { keepdims: 0 })], { keepdims: 0 })]);
+  },
+});

@@ -1,0 +1,145 @@
+/**
+ * Softmax and LogSoftmax along one axis, computed stably (the row maximum subtracted first, so logits of
+ * ±1e4 give exact results), and the reductions and indices that classification needs: ReduceMax over
+ * axes, ArgMax along an axis, OneHot.
+ *   softmax:    dx = s ⊙ (g - Σ_axis g ⊙ s)
+ *   logsoftmax: dx = g - softmax(x) ⊙ Σ_axis g
+ */
+import { defineOp } from '../ir/registry.ts';
+import type { Attrs, Node } from '../ir/node.ts';
+import { normAxes, shapeStr } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
+import * as B from '../ir/build.ts';
+import { reduceKernel } from '../../runtime/kernels/reduce.ts';
+
+const axisOf = (attrs: Attrs, rank: number) => normAxes([attrs.axis as number], rank)[0];
+
+/** [outer, n, inner] view of a shape around `axis`. */
+function around(shape: readonly number[], axis: number): [number, number, number] {
+  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+  return [outer, shape[axis], inner];
+}
+
+function softmaxKernel(shape: readonly number[], axis: number, log: boolean) {
+  const [outer, n, inner] = around(shape, axis);
+  return (ins: readonly Float32Array[], out: Float32Array) => {
+    const x = ins[0];
+    for (let o = 0; o < outer; o++)
+      for (let j = 0; j < inner; j++) {
+        const base = o * n * inner + j;
+        let m = -Infinity;
+        for (let k = 0; k < n; k++) m = Math.max(m, x[base + k * inner]);
+        let s = 0;
+        for (let k = 0; k < n; k++) s += Math.exp(x[base + k * inner] - m);
+        if (log) {
+          const ls = Math.log(s);
+          for (let k = 0; k < n; k++) out[base + k * inner] = x[base + k * inner] - m - ls;
+        } else for (let k = 0; k < n; k++) out[base + k * inner] = Math.exp(x[base + k * inner] - m) / s;
+      }
+  };
+}
+
+const checkAxis = (name: string) => (inputs: readonly Node[], attrs: Attrs, src: Node['src']) => {
+  try {
+    axisOf(attrs, inputs[0].shape.length);
+  } catch {
+    throw new GraphError(`${name}: axis ${attrs.axis} is out of range for ${shapeStr(inputs[0].shape)}`, src);
+  }
+  return { shape: inputs[0].shape, dtype: 'f32' as const };
+};
+
+defineOp({
+  name: 'Softmax',
+  arity: 1,
+  infer: checkAxis('Softmax'),
+  kernel: (ctx) => softmaxKernel(ctx.inShapes[0], axisOf(ctx.attrs, ctx.inShapes[0].length), false),
+  grad: (n, g) => {
+    const axis = axisOf(n.attrs, n.shape.length);
+    return [B.mul(n, B.sub(g, B.sum(B.mul(g, n), [axis], true)))];
+  },
+  onnx: (e, n, ins) => e.op('Softmax', ins, { axis: n.attrs.axis as number }),
+  showAttrs: (a) => `axis=${a.axis}`,
+});
+
+defineOp({
+  name: 'LogSoftmax',
+  arity: 1,
+  infer: checkAxis('LogSoftmax'),
+  kernel: (ctx) => softmaxKernel(ctx.inShapes[0], axisOf(ctx.attrs, ctx.inShapes[0].length), true),
+  grad: (n, g) => {
+    const axis = axisOf(n.attrs, n.shape.length);
+    return [B.sub(g, B.mul(B.exp(n), B.sum(g, [axis], true)))];
+  },
+  onnx: (e, n, ins) => e.op('LogSoftmax', ins, { axis: n.attrs.axis as number }),
+  showAttrs: (a) => `axis=${a.axis}`,
+});
+
+defineOp({
+  name: 'ReduceMax',
+  arity: 1,
+  infer([x], attrs) {
+    const axes = normAxes(attrs.axes as number[] | null, x.shape.length);
+    const keep = attrs.keepdims === true;
+    return { shape: x.shape.flatMap((d, i) => (axes.includes(i) ? (keep ? [1] : []) : [d])), dtype: 'f32' };
+  },
+  kernel: (ctx) => reduceKernel('max', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length)),
+  // the gradient flows to the maximal elements (shared among ties)
+  grad(n, g) {
+    const x = n.inputs[0];
+    const axes = normAxes(n.attrs.axes as number[] | null, x.shape.length);
+    const kept = n.attrs.keepdims === true ? n : B.unsqueeze(n, axes);
+    const gk = n.attrs.keepdims === true ? g : B.unsqueeze(g, axes);
+    const mask = B.cast(B.mk('Equal', [x, B.expandAs(kept, x)]), 'f32');
+    return [B.div(B.mul(B.expandAs(gk, x), mask), B.sum(mask, axes, true))];
+  },
+  onnx: (e, n, ins) => {
+    const axes = n.attrs.axes as number[] | null;
+    return e.op('ReduceMax', ins, axes === null ? { keepdims: n.attrs.keepdims ? 1 : 0 } : { axes, keepdims: n.attrs.keepdims ? 1 : 0 });
+  },
+  showAttrs: (a) => `axes=${a.axes === null ? 'all' : `[${a.axes}]`}${a.keepdims ? ' keepdims' : ''}`,
+});
+
+defineOp({
+  name: 'ArgMax',
+  arity: 1,
+  infer: ([x], attrs) => ({ shape: x.shape.filter((_, i) => i !== axisOf(attrs, x.shape.length)), dtype: 'i64' }),
+  kernel(ctx) {
+    const [outer, n, inner] = around(ctx.inShapes[0], axisOf(ctx.attrs, ctx.inShapes[0].length));
+    return (ins, out) => {
+      const x = ins[0];
+      for (let o = 0; o < outer; o++)
+        for (let j = 0; j < inner; j++) {
+          let best = 0;
+          for (let k = 1; k < n; k++) if (x[o * n * inner + k * inner + j] > x[o * n * inner + best * inner + j]) best = k;
+          out[o * inner + j] = best; // the first maximal index, as PyTorch and ONNX
+        }
+    };
+  },
+  grad: () => [null],
+  onnx: (e, n, ins) => e.op('ArgMax', ins, { axis: n.attrs.axis as number, keepdims: 0 }),
+  showAttrs: (a) => `axis=${a.axis}`,
+});
+
+defineOp({
+  name: 'OneHot',
+  arity: 1,
+  infer([y], attrs, src) {
+    if (y.shape.length !== 1) throw new GraphError(`OneHot: class indices must be 1-D, got ${shapeStr(y.shape)}`, src);
+    return { shape: [y.shape[0], attrs.classes as number], dtype: 'f32' };
+  },
+  kernel(ctx) {
+    const c = ctx.attrs.classes as number;
+    return (ins, out) => {
+      out.fill(0);
+      const y = ins[0];
+      for (let i = 0; i < y.length; i++) {
+        const k = y[i];
+        if (k >= 0 && k < c && Number.isInteger(k)) out[i * c + k] = 1;
+      }
+    };
+  },
+  grad: () => [null],
+  onnx: (e, n, ins) => e.op('OneHot', [e.op('Cast', [ins[0]], { to: 7 }), e.constI64([n.attrs.classes as number], []), e.constF32([0, 1], [2])], { axis: -1 }),
+  showAttrs: (a) => `classes=${a.classes}`,
+});

@@ -1,0 +1,76 @@
+/**
+ * Optimizers as graph nodes inside the train step, with PyTorch 1.13's exact update rules. Optimizer
+ * state (momentum buffers, Adam's moments, the step count) are parameters of the step graph, initialized
+ * to zero and carried from step to step like the model's parameters (`next:<state>` outputs).
+ *
+ * SGD (torch.optim.SGD): d = g + wd·p; with momentum μ: buf = d on the first step, else
+ *   buf = μ·buf + (1 - dampening)·d; d = d + μ·buf (Nesterov) or d = buf; p = p - lr·d.
+ * Adam (torch.optim.Adam, amsgrad off): t = t + 1; g = g + wd·p; m = β1·m + (1 - β1)·g;
+ *   v = β2·v + (1 - β2)·g²; p = p - (lr / (1 - β1^t)) · m / (√v / √(1 - β2^t) + ε).
+ * AdamW: p = p·(1 - lr·wd) first, then Adam without weight decay in the gradient.
+ */
+import type { Node } from '../ir/node.ts';
+import * as B from '../ir/build.ts';
+import { atSource } from '../ir/source.ts';
+
+export type OptimizerConfig =
+  | { readonly kind?: 'sgd'; readonly lr: number; readonly momentum?: number; readonly dampening?: number; readonly nesterov?: boolean; readonly weightDecay?: number }
+  | { readonly kind: 'adam' | 'adamw'; readonly lr: number; readonly betas?: readonly [number, number]; readonly eps?: number; readonly weightDecay?: number };
+
+export interface Update {
+  /** The parameter or state leaf (a Param node). */
+  readonly leaf: Node;
+  /** Its value after the step. */
+  readonly next: Node;
+}
+
+const state = (name: string, like: Node): Node => B.mk('Param', [], { name, shape: [...like.shape] as number[], init: new Float32Array(like.shape.reduce((p: number, d) => p * (d as number), 1)) });
+
+export function optimizerUpdates(params: readonly Node[], grads: readonly Node[], cfg: OptimizerConfig): Update[] {
+  const updates: Update[] = [];
+  const kind = cfg.kind ?? 'sgd';
+  const needsStep = kind !== 'sgd' || ((cfg as { dampening?: number }).dampening ?? 0) !== 0;
+  const step = needsStep ? B.mk('Param', [], { name: 'optimizer.step', shape: [], init: new Float32Array(1) }) : null;
+  if (step) updates.push({ leaf: step, next: B.add(step, 1) });
+  params.forEach((p, i) => {
+    const name = String(p.attrs.name);
+    atSource(p.src, () => {
+      let g = grads[i];
+      if (cfg.kind === 'adam' || cfg.kind === 'adamw') {
+        const [b1, b2] = cfg.betas ?? [0.9, 0.999];
+        const eps = cfg.eps ?? 1e-8;
+        const wd = cfg.weightDecay ?? 0;
+        let base = p;
+        if (wd && cfg.kind === 'adam') g = B.add(g, B.mul(p, wd));
+        if (wd && cfg.kind === 'adamw') base = B.mul(p, 1 - cfg.lr * wd);
+        const m = state(`${name}.exp_avg`, p);
+        const v = state(`${name}.exp_avg_sq`, p);
+        const m2 = B.add(B.mul(m, b1), B.mul(g, 1 - b1));
+        const v2 = B.add(B.mul(v, b2), B.mul(B.mul(g, g), 1 - b2));
+        const t = B.add(step!, 1);
+        const bc1 = B.sub(1, B.exp(B.mul(t, Math.log(b1))));
+        const bc2 = B.sub(1, B.exp(B.mul(t, Math.log(b2))));
+        const denom = B.add(B.div(B.sqrt(v2), B.sqrt(bc2)), eps);
+        updates.push({ leaf: m, next: m2 }, { leaf: v, next: v2 });
+        updates.push({ leaf: p, next: B.sub(base, B.mul(B.div(cfg.lr, bc1), B.div(m2, denom))) });
+        return;
+      }
+      const c = cfg as Extract<OptimizerConfig, { kind?: 'sgd' }>;
+      if (c.weightDecay) g = B.add(g, B.mul(p, c.weightDecay));
+      const mu = c.momentum ?? 0;
+      if (mu) {
+        const damp = c.dampening ?? 0;
+        const buf = state(`${name}.momentum_buffer`, p);
+        let buf2 = B.add(B.mul(buf, mu), damp ? B.mul(g, 1 - damp) : g);
+        if (damp) {
+          const first = B.cast(B.mk('Equal', [step!, B.scalar(0)]), 'f32');
+          buf2 = B.add(B.mul(first, g), B.mul(B.sub(1, first), buf2));
+        }
+        updates.push({ leaf: buf, next: buf2 });
+        g = c.nesterov ? B.add(g, B.mul(buf2, mu)) : buf2;
+      }
+      updates.push({ leaf: p, next: B.sub(p, B.mul(g, c.lr)) });
+    });
+  });
+  return updates;
+}
