@@ -34,9 +34,11 @@ function softForm(root: Node): { z: Node; t: Node } | undefined {
   const axes = normAxes(b.n.attrs.axes as number[] | null, b.n.inputs[0].shape.length);
   if (axes.length !== 1 || axes[0] !== 1) return undefined;
   const c = peel(b.n.inputs[0], b.sign);
-  if (c.sign !== -1 || c.n.op !== 'Mul') return undefined;
-  const [x, y] = c.n.inputs;
-  for (const [t, l] of [[x, y], [y, x]]) {
+  if (c.n.op !== 'Mul') return undefined;
+  // a minus may also sit on either factor
+  const [x, y] = c.n.inputs.map((f) => peel(f));
+  if (c.sign * x.sign * y.sign !== -1) return undefined;
+  for (const [t, l] of [[x.n, y.n], [y.n, x.n]]) {
     const z = logSoftmaxOf(l);
     if (z && sameShape(t.shape, z.shape)) return { z, t };
   }
