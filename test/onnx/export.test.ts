@@ -76,6 +76,32 @@ describe('every model in graphs/ exports to ONNX', () => {
   }
 });
 
+describe('every model\'s training step exports to ONNX', () => {
+  for (const file of files) {
+    it(`${file}: checker, one step in onnxruntime equals graphc's step (1e-5)`, async () => {
+      const model = await load(file);
+      const built = model.build();
+      const compiled = compileModel(built, { lr: model.train.lr, optimizer: model.train.optimizer });
+      const path = join(dir, file.replace(/\.ts$/, '.train.onnx'));
+      writeFileSync(path, exportModel(compiled, 'train'));
+      if (hasOnnx) python(`import onnx,sys\nonnx.checker.check_model(onnx.load(sys.argv[1]), full_check=True)`, [path]);
+      const feeds: Record<string, { data: number[]; shape: number[] }> = feedsFor(built, 3);
+      const y = built.forward.inputs.find((n) => n.attrs.name === 'y')!;
+      if (y.shape.length === 1) feeds.y.data = feeds.y.data.map((_, i) => i % 2); // class indices
+      for (const p of compiled.trainStep.params) feeds[String(p.attrs.name)] = { data: Array.from(p.attrs.init as Float32Array), shape: p.shape as number[] };
+      const ours = runGraph(compiled.trainStep, feeds, 'f32');
+      const session = await ort.InferenceSession.create(path);
+      const ortFeeds = Object.fromEntries(session.inputNames.map((name) => [name, new ort.Tensor('float32', Float32Array.from(feeds[name].data), feeds[name].shape)]));
+      const theirs = await session.run(ortFeeds);
+      for (const o of compiled.trainStep.outputs) {
+        const name = o.name.startsWith('next:') ? `${o.name.slice(5)}.next` : o.name;
+        const t = theirs[name].data as Float32Array;
+        t.forEach((v, i) => expect(Math.abs(v - ours[o.name][i]), `${name}[${i}]`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ours[o.name][i]))));
+      }
+    });
+  }
+});
+
 describe.skipIf(!hasDiabetes)('the training step as plain ONNX', () => {
   it('101 steps of the diabetes model in onnxruntime reproduce the seed\'s table 3', async () => {
     const compiled = compileModel(diabetes.build(), { lr: 1 });
