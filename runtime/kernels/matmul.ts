@@ -4,10 +4,18 @@
  * order that reads memory sequentially; sums accumulate in float64.
  */
 import type { Kernel } from '../../compiler/ir/op.ts';
+import { wasmMatmul } from '../wasm/matmul.ts';
+
+/** Products at least this large (M·K·N) run in the WebAssembly SIMD kernel. */
+export const WASM_MIN_WORK = 1 << 16;
 
 export function matmulKernel(M: number, K: number, N: number, transA = false, transB = false): Kernel {
+  // (operands are copied into the module: worth it when the product is large and has rows to amortize B)
+  const wasm = M * K * N >= WASM_MIN_WORK && N >= 8 && M >= 16 ? wasmMatmul() : null;
+  if (wasm) return (ins, c) => wasm.run(ins[0], ins[1], c, M, K, N, transA, transB);
   if (!transA && transB) return (ins, c) => dotRows(ins[0], ins[1], c, M, K, N);
   if (!transA && !transB) {
+    if (N === 1) return (ins, c) => matvec(ins[0], ins[1], c, M, K);
     if (N < 8) return (ins, c) => dotColumns(ins[0], ins[1], c, M, K, N);
     const acc = new Float64Array(N);
     return (ins, c) => axpyRows(ins[0], ins[1], c, M, K, N, acc);
@@ -30,6 +38,23 @@ function dotRows(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K
       for (let k = 0; k < K; k++) s += a[ao + k] * b[bo + k];
       c[i * N + j] = s;
     }
+  }
+}
+
+/** A·b for a vector b: one dot product per row, four partial sums to keep the multiply-adds independent. */
+function matvec(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number): void {
+  const K4 = K - (K % 4);
+  for (let i = 0; i < M; i++) {
+    const ao = i * K;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let k = 0; k < K4; k += 4) {
+      s0 += a[ao + k] * b[k];
+      s1 += a[ao + k + 1] * b[k + 1];
+      s2 += a[ao + k + 2] * b[k + 2];
+      s3 += a[ao + k + 3] * b[k + 3];
+    }
+    for (let k = K4; k < K; k++) s0 += a[ao + k] * b[k];
+    c[i] = s0 + s1 + s2 + s3;
   }
 }
 
@@ -78,10 +103,17 @@ function outerAccumulate(a: Float32Array, b: Float32Array, c: Float32Array, M: n
 /** Aᵀ·b for a vector b (the weight gradient of a single-output layer). */
 function outerAccumulateVec(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, acc: Float64Array): void {
   acc.fill(0);
+  const M4 = M - (M % 4);
   for (let k = 0; k < K; k++) {
     const bv = b[k];
     const ao = k * M;
-    for (let i = 0; i < M; i++) acc[i] += a[ao + i] * bv;
+    for (let i = 0; i < M4; i += 4) {
+      acc[i] += a[ao + i] * bv;
+      acc[i + 1] += a[ao + i + 1] * bv;
+      acc[i + 2] += a[ao + i + 2] * bv;
+      acc[i + 3] += a[ao + i + 3] * bv;
+    }
+    for (let i = M4; i < M; i++) acc[i] += a[ao + i] * bv;
   }
   for (let i = 0; i < M; i++) c[i] = acc[i];
 }

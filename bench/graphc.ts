@@ -1,0 +1,110 @@
+/**
+ * graphc's side of the benchmark (../shared/reference/workloads.md), timed like the peers: in-process,
+ * data already in memory, the training loop or inference call alone, best of 3 after a warm-up.
+ * `--only W4` runs one workload (peak memory is read from a process that ran W4 alone).
+ */
+import { readFileSync } from 'node:fs';
+import '../compiler/ops/index.ts';
+import { defineModel, input, param, zeros, binaryCrossEntropy } from '../compiler/index.ts';
+import { compileModel } from '../compiler/passes/compile.ts';
+import { Graph } from '../compiler/ir/graph.ts';
+import * as B from '../compiler/ir/build.ts';
+import { inLeafScope } from '../compiler/ir/node.ts';
+import { TorchGenerator } from '../compiler/init/torch-random.ts';
+import { Executable, ParamStore } from '../runtime/executable.ts';
+import { Trainer } from '../runtime/trainer.ts';
+import { Plan } from '../runtime/plan.ts';
+import { feedsFor, fit } from '../runtime/fit.ts';
+import { parseCsv, type Dataset } from '../runtime/data.ts';
+import toy from '../graphs/toy.ts';
+import diabetes from '../graphs/diabetes.ts';
+import mlp, { syntheticData } from '../graphs/mlp-w4.ts';
+import type { Model } from '../compiler/dsl/model.ts';
+
+const arg = (name: string, d: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : d);
+const only = arg('--only', '');
+const diabetesCsv = arg('--diabetes', '../shared/data/data-03-diabetes.csv');
+const want = (w: string) => !only || only === w;
+
+type R = { seconds: number; all: number[]; [k: string]: unknown };
+function best(fn: () => number, repeats = 3): R {
+  fn();
+  const all: number[] = [];
+  for (let i = 0; i < repeats; i++) all.push(fn());
+  return { seconds: Math.min(...all), all };
+}
+const timed = (fn: () => void) => () => {
+  const t = performance.now();
+  fn();
+  return (performance.now() - t) / 1000;
+};
+
+/** Full-batch training: compile (fused, optimized), then `steps` steps; the loop alone is timed. */
+function fullBatch(model: Model, data: Dataset, steps: number, lr: number) {
+  return () => {
+    const m = model.build();
+    const step = compileModel(m, { lr }).trainStep;
+    const trainer = new Trainer(step, new ParamStore(step.params));
+    const feeds = feedsFor(m, data);
+    const t = performance.now();
+    for (let i = 0; i < steps; i++) trainer.run(feeds);
+    return (performance.now() - t) / 1000;
+  };
+}
+
+const results: Record<string, unknown> = {};
+if (want('W1')) results.W1 = best(fullBatch(toy, parseCsv(readFileSync(new URL('../data/toy.csv', import.meta.url), 'utf8')), 1001, 1));
+if (want('W2')) results.W2 = best(fullBatch(diabetes, parseCsv(readFileSync(diabetesCsv, 'utf8')), 101, 1));
+if (want('W3')) {
+  const g = new TorchGenerator(0);
+  const N = 100_000, D = 256;
+  const x = g.normal(N * D, 0, 1);
+  const w = g.normal(D, 0, 1);
+  const y = new Float32Array(N);
+  for (let i = 0; i < N; i++) {
+    let s = 0;
+    for (let k = 0; k < D; k++) s += x[i * D + k] * w[k];
+    y[i] = s > 0 ? 1 : 0;
+  }
+  const wide = defineModel({
+    name: 'w3',
+    build() {
+      const xi = input('x', ['N', D]);
+      const yi = input('y', ['N', 1]);
+      const W = param('W', [D, 1], zeros());
+      const b = param('b', [1], zeros());
+      const h = xi.matmul(W).add(b).sigmoid();
+      return { loss: binaryCrossEntropy(h, yi), predict: h };
+    },
+  });
+  results.W3 = best(fullBatch(wide, { x, y, rows: N, features: D }, 10, 0.1));
+}
+if (want('W4')) {
+  const data = syntheticData();
+  results.W4 = best(timed(() => fit(mlp.build(), data, mlp.train)));
+}
+if (want('W5')) {
+  const m = mlp.build();
+  const inference = compileModel(m, { lr: 0.05 }).inference;
+  const exe1 = new Executable(inference, new ParamStore(inference.params));
+  const exeN = new Executable(inference, new ParamStore(inference.params));
+  const g = new TorchGenerator(1);
+  const one = { x: { data: g.normal(784), shape: [1, 784] } };
+  const many = { x: { data: g.normal(4096 * 784), shape: [4096, 784] } };
+  const r = best(timed(() => { for (let i = 0; i < 1000; i++) exe1.run(one); }));
+  results.W5b1 = { seconds: r.seconds / 1000, all: r.all.map((t) => t / 1000) };
+  results.W5b4096 = best(timed(() => exeN.run(many)));
+}
+if (want('MM')) {
+  const g = new TorchGenerator(2);
+  const plan = inLeafScope(() => {
+    const a = B.mk('Input', [], { name: 'a', shape: [1024, 1024], dtype: 'f32' });
+    const b = B.mk('Input', [], { name: 'b', shape: [1024, 1024], dtype: 'f32' });
+    return new Plan(new Graph([{ name: 'c', node: B.matmul(a, b) }]), new Map([['a', [1024, 1024]], ['b', [1024, 1024]]]));
+  });
+  const leaves = new Map([['a', g.uniform(1024 * 1024, -1, 1)], ['b', g.uniform(1024 * 1024, -1, 1)]]);
+  const r = best(timed(() => plan.run(leaves)));
+  results.MM = { ...r, gflops: (2 * 1024 ** 3) / r.seconds / 1e9 };
+}
+results.peak_rss_bytes = process.resourceUsage().maxRSS * 1024;
+console.log(JSON.stringify({ peer: 'graphc', version: '0.1.0', threads: 1, results }));

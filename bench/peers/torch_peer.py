@@ -1,0 +1,95 @@
+"""PyTorch's side of graphc's benchmark (../shared/reference/workloads.md): prints one JSON document.
+
+Each workload is timed in-process (data already in memory; the training loop or the inference call
+alone), best of 3 after a warm-up. `--only W4` runs one workload (used to read W4's peak memory alone).
+"""
+import json, resource, sys, time
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+threads = int(sys.argv[sys.argv.index('--threads') + 1]) if '--threads' in sys.argv else 1
+only = sys.argv[sys.argv.index('--only') + 1] if '--only' in sys.argv else None
+diabetes = sys.argv[sys.argv.index('--diabetes') + 1] if '--diabetes' in sys.argv else '../shared/data/data-03-diabetes.csv'
+torch.set_num_threads(threads)
+
+
+def best(fn, repeats=3):
+    fn()
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter(); fn(); times.append(time.perf_counter() - t)
+    return {'seconds': min(times), 'all': times}
+
+
+def logreg(x, y, steps, lr):
+    def run():
+        W = torch.zeros((x.shape[1], 1), requires_grad=True)
+        b = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([W, b], lr=lr)
+        for _ in range(steps):
+            cost = F.binary_cross_entropy(torch.sigmoid(x.matmul(W) + b), y)
+            opt.zero_grad(); cost.backward(); opt.step()
+    return run
+
+
+def w3():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(100_000, 256, generator=g)
+    y = (x.matmul(torch.randn(256, 1, generator=g)) > 0).float()
+    def run():
+        W = torch.zeros((256, 1), requires_grad=True); b = torch.zeros(1, requires_grad=True)
+        opt = torch.optim.SGD([W, b], lr=0.1)
+        for _ in range(10):
+            cost = F.binary_cross_entropy_with_logits(x.matmul(W) + b, y)
+            opt.zero_grad(); cost.backward(); opt.step()
+    return run
+
+
+def mlp():
+    m = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 10))
+    with torch.no_grad():
+        for p in m.parameters():
+            p.normal_(0, 0.05) if p.dim() == 2 else p.zero_()
+    return m
+
+
+def w4():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(8192, 784, generator=g); y = torch.randint(0, 10, (8192,), generator=g)
+    def run():
+        m = mlp(); opt = torch.optim.SGD(m.parameters(), lr=0.05)
+        for i in range(0, 8192, 128):
+            cost = F.cross_entropy(m(x[i:i + 128]), y[i:i + 128])
+            opt.zero_grad(); cost.backward(); opt.step()
+    return run
+
+
+results = {}
+if only in (None, 'W1'):
+    x = torch.FloatTensor([[1, 2], [2, 3], [3, 1], [4, 3], [5, 3], [6, 2]]); y = torch.FloatTensor([[0], [0], [0], [1], [1], [1]])
+    results['W1'] = best(logreg(x, y, 1001, 1.0))
+if only in (None, 'W2'):
+    xy = np.loadtxt(diabetes, delimiter=',', dtype=np.float32)
+    results['W2'] = best(logreg(torch.from_numpy(xy[:, :-1].copy()), torch.from_numpy(xy[:, [-1]].copy()), 101, 1.0))
+if only in (None, 'W3'):
+    results['W3'] = best(w3())
+if only in (None, 'W4'):
+    results['W4'] = best(w4())
+if only in (None, 'W5'):
+    m = mlp()
+    net = lambda v: torch.softmax(m(v), dim=1)
+    one = torch.randn(1, 784); many = torch.randn(4096, 784)
+    def b1():
+        with torch.no_grad():
+            for _ in range(1000): net(one)
+    def b4096():
+        with torch.no_grad(): net(many)
+    r = best(b1); results['W5b1'] = {'seconds': r['seconds'] / 1000, 'all': [t / 1000 for t in r['all']]}
+    results['W5b4096'] = best(b4096)
+if only in (None, 'MM'):
+    a = torch.randn(1024, 1024); b = torch.randn(1024, 1024)
+    r = best(lambda: torch.mm(a, b))
+    results['MM'] = {**r, 'gflops': 2 * 1024 ** 3 / r['seconds'] / 1e9}
+results['peak_rss_bytes'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps({'peer': 'pytorch', 'version': torch.__version__, 'threads': threads, 'results': results}))

@@ -1,0 +1,107 @@
+/**
+ * `npm run bench`: graphc beside PyTorch, TensorFlow.js (cpu, wasm), jax-js and onnxruntime-node on
+ * the workloads of ../shared/reference/workloads.md, in one run on one machine. Each side runs in its own
+ * process; W4's peak memory comes from processes that ran W4 alone. Prints a table of times with the
+ * ratio peer time / graphc time (above 1: graphc is faster), the targets and by how much each is met
+ * or missed, and writes everything as JSON (bench/results/latest.json).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { cpus } from 'node:os';
+
+const root = fileURLToPath(new URL('../', import.meta.url));
+const diabetes = process.env.GRAPHC_DIABETES ?? `${root}../shared/data/data-03-diabetes.csv`;
+const quick = process.argv.includes('--quick');
+
+interface PeerDoc {
+  peer: string;
+  version?: string;
+  threads?: number;
+  results: Record<string, { seconds?: number; gflops?: number; skipped?: string; note?: string } | number>;
+}
+
+function runPeer(label: string, cmd: string, args: readonly string[], timeoutS = 900): PeerDoc[] {
+  process.stderr.write(`bench: ${label} ...\n`);
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    const why = r.error ? r.error.message : (r.stderr || '').trim().split('\n').slice(-1)[0];
+    process.stderr.write(`bench: ${label} skipped: ${why}\n`);
+    return [{ peer: label, results: { skipped: why } as never }];
+  }
+  const doc = JSON.parse(r.stdout.trim().split('\n').pop()!);
+  return Array.isArray(doc) ? doc : [doc];
+}
+
+const tsx = (file: string, ...args: string[]) => [process.execPath, ['--import', 'tsx', file, ...args]] as const;
+const only = (w: string) => (quick ? ['--only', w] : []);
+const torch = existsSync('/usr/bin/python3') && spawnSync('/usr/bin/python3', ['-c', 'import torch']).status === 0;
+
+const docs: PeerDoc[] = [];
+docs.push(...runPeer('graphc', ...tsx('bench/graphc.ts', '--diabetes', diabetes, ...only('W2'))));
+const graphcW4 = quick ? null : runPeer('graphc W4 alone', ...tsx('bench/graphc.ts', '--only', 'W4'))[0];
+if (torch) {
+  docs.push(...runPeer('pytorch', '/usr/bin/python3', ['bench/peers/torch_peer.py', '--diabetes', diabetes, ...only('W2')]));
+  if (!quick) docs.push({ ...runPeer('pytorch W4 alone', '/usr/bin/python3', ['bench/peers/torch_peer.py', '--only', 'W4'])[0], peer: 'pytorch-W4-alone' });
+} else docs.push({ peer: 'pytorch', results: { skipped: 'python3-torch is not installed' } as never });
+docs.push(...runPeer('tfjs-cpu', ...tsx('bench/peers/tfjs_peer.ts', '--backend', 'cpu', '--diabetes', diabetes, ...(quick ? ['--only', 'W2'] : []))));
+docs.push(...runPeer('tfjs-wasm', ...tsx('bench/peers/tfjs_peer.ts', '--backend', 'wasm', '--diabetes', diabetes, ...(quick ? ['--only', 'W2'] : []))));
+docs.push(...runPeer('jax-js', ...tsx('bench/peers/jax_peer.ts', '--diabetes', diabetes)));
+if (!quick) docs.push(...runPeer('onnxruntime', ...tsx('bench/peers/ort_peer.ts')));
+
+const g = docs.find((d) => d.peer === 'graphc')!.results;
+const secs = (d: PeerDoc | undefined, w: string) => {
+  const r = d?.results[w];
+  return typeof r === 'object' && r && typeof r.seconds === 'number' ? r.seconds : undefined;
+};
+const workloads = ['W1', 'W2', 'W3', 'W4', 'W5b1', 'W5b4096', 'MM'];
+const peers = docs.filter((d) => d.peer !== 'graphc' && d.peer !== 'pytorch-W4-alone');
+const fmt = (s: number | undefined) => (s === undefined ? '—' : s < 1e-3 ? `${(s * 1e6).toFixed(1)} µs` : s < 1 ? `${(s * 1e3).toFixed(2)} ms` : `${s.toFixed(2)} s`);
+const lines: string[] = [];
+lines.push(`| workload | graphc | ${peers.map((p) => p.peer).join(' | ')} |`);
+lines.push(`|---|---|${peers.map(() => '---').join('|')}|`);
+for (const w of workloads) {
+  const gs = secs({ peer: 'graphc', results: g }, w);
+  const cells = peers.map((p) => {
+    const s = secs(p, w);
+    return s === undefined ? '—' : `${fmt(s)} (×${gs ? (s / gs).toFixed(2) : '?'})`;
+  });
+  lines.push(`| ${w} | ${fmt(gs)} | ${cells.join(' | ')} |`);
+}
+const gflops = (d: PeerDoc | undefined) => {
+  const r = d?.results.MM;
+  return typeof r === 'object' && r?.gflops ? r.gflops : undefined;
+};
+
+// the targets of the benchmark issue, as ratios from this run
+const ratio = (peer: string, w: string) => {
+  const p = secs(docs.find((d) => d.peer === peer), w);
+  const gs = secs({ peer: 'graphc', results: g }, w);
+  return p !== undefined && gs !== undefined ? p / gs : undefined;
+};
+const targets: [string, number | undefined, number][] = [
+  ['W1 vs PyTorch (>= 20x)', ratio('pytorch', 'W1'), 20],
+  ['W1 vs tfjs-cpu (>= 50x)', ratio('tfjs-cpu', 'W1'), 50],
+  ['W1 vs tfjs-wasm (>= 50x)', ratio('tfjs-wasm', 'W1'), 50],
+  ['W2 vs PyTorch (>= 20x)', ratio('pytorch', 'W2'), 20],
+  ['W2 vs tfjs-wasm (>= 50x)', ratio('tfjs-wasm', 'W2'), 50],
+  ['W2 vs jax-js (>= 50x)', ratio('jax-js-wasm', 'W2'), 50],
+  ['W3 vs PyTorch (>= 1x)', ratio('pytorch', 'W3'), 1],
+  ['W4 vs PyTorch (>= 0.5x)', ratio('pytorch', 'W4'), 0.5],
+  ['W4 vs tfjs-wasm (>= 3x)', ratio('tfjs-wasm', 'W4'), 3],
+  ['W5 batch 1 vs onnxruntime 1 thread (>= 2x)', ratio('onnxruntime-1t', 'W5b1'), 2],
+  ['W5 batch 4096 vs onnxruntime 2 threads (>= 0.5x)', ratio('onnxruntime-2t', 'W5b4096'), 0.5],
+];
+lines.push('', '| target | ratio this run | met? |', '|---|---|---|');
+for (const [name, r, want] of targets) lines.push(`| ${name} | ${r === undefined ? '—' : `×${r.toFixed(2)}`} | ${r === undefined ? 'not measured' : r >= want ? 'yes' : `no: ${(want / r).toFixed(1)}x short`} |`);
+const mm = gflops({ peer: 'graphc', results: g });
+lines.push(`| MM >= 25 GFLOP/s, one thread | ${mm ? `${mm.toFixed(2)} GFLOP/s` : '—'} | ${mm === undefined ? 'not measured' : mm >= 25 ? 'yes' : `no: ${(25 / mm).toFixed(1)}x short`} |`);
+const rss = (d: PeerDoc | null | undefined) => (d && typeof d.results.peak_rss_bytes === 'number' ? d.results.peak_rss_bytes : undefined);
+const gW4 = rss(graphcW4), tW4 = rss(docs.find((d) => d.peer === 'pytorch-W4-alone'));
+lines.push('', `W4 peak memory (whole process, ran W4 alone): graphc ${gW4 ? (gW4 / 2 ** 20).toFixed(0) + ' MiB' : '—'}, PyTorch ${tW4 ? (tW4 / 2 ** 20).toFixed(0) + ' MiB' : '—'}`);
+const table = lines.join('\n');
+console.log(table);
+mkdirSync(`${root}bench/results`, { recursive: true });
+const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, date: new Date().toISOString() };
+writeFileSync(`${root}bench/results/latest.json`, JSON.stringify({ machine, quick, docs, graphcW4, table }, null, 2));
+console.error(`bench: wrote bench/results/latest.json`);

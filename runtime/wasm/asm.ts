@@ -1,0 +1,83 @@
+/**
+ * A small WebAssembly binary writer: LEB128, sections, and the instructions graphc's kernels use
+ * (including the 0xFD-prefixed SIMD ones). Kernels are generated as bytes at run time; no toolchain.
+ * Opcodes from the WebAssembly core specification (and its fixed-width SIMD proposal, now standard).
+ */
+export const uleb = (v: number): number[] => {
+  const out: number[] = [];
+  do {
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v) b |= 0x80;
+    out.push(b);
+  } while (v);
+  return out;
+};
+
+export const sleb = (v: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const b = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && !(b & 0x40)) || (v === -1 && b & 0x40)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+};
+
+export const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+
+/** Instructions, each a byte list. Memory arguments: alignment exponent and offset. */
+export const op = {
+  get: (i: number) => [0x20, ...uleb(i)],
+  set: (i: number) => [0x21, ...uleb(i)],
+  tee: (i: number) => [0x22, ...uleb(i)],
+  i32: (v: number) => [0x41, ...sleb(v)],
+  add: [0x6a],
+  sub: [0x6b],
+  mul: [0x6c],
+  ltS: [0x48],
+  geS: [0x4e],
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  br: (d: number) => [0x0c, ...uleb(d)],
+  brIf: (d: number) => [0x0d, ...uleb(d)],
+  end: [0x0b],
+  v128Load: (offset = 0) => [0xfd, 0x00, 4, ...uleb(offset)],
+  v128Store: (offset = 0) => [0xfd, 0x0b, 4, ...uleb(offset)],
+  load32Splat: (offset = 0) => [0xfd, 0x09, 2, ...uleb(offset)],
+  f32x4Add: [0xfd, ...uleb(228)],
+  f32x4Mul: [0xfd, ...uleb(230)],
+};
+
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];
+
+export interface Func {
+  readonly name: string;
+  readonly params: number[];
+  readonly locals: number[];
+  readonly body: number[];
+}
+
+/** A module importing its memory as env.memory and exporting the given functions (no results). */
+export function module(funcs: readonly Func[]): Uint8Array {
+  const types = funcs.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]);
+  const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, 1]]; // memory, min 1 page
+  const codes = funcs.map((f) => {
+    const locals = f.locals.length ? vec(f.locals.map((t) => [1, t])) : [0];
+    const body = [...locals, ...f.body, 0x0b];
+    return [...uleb(body.length), ...body];
+  });
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec(imports)),
+    ...section(3, vec(funcs.map((_, i) => uleb(i)))),
+    ...section(7, vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(10, vec(codes)),
+  ]);
+}
