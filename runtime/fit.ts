@@ -111,7 +111,6 @@ class Batches {
   private readonly y: Float32Array;
   private readonly full: Record<string, TensorValue>;
   private readonly last: Record<string, TensorValue> | null;
-  private readonly xName: string;
 
   constructor(
     m: BuiltModel,
@@ -121,11 +120,7 @@ class Batches {
   ) {
     this.x = new Float32Array(size * d.features);
     this.y = new Float32Array(size);
-    const shaped = (rows: number) => {
-      const f = feedsFor(m, { ...d, x: this.x, y: this.y, rows: size }, rows);
-      return f;
-    };
-    this.xName = String(xyInputs(m).x.attrs.name);
+    const shaped = (rows: number) => feedsFor(m, { ...d, x: this.x, y: this.y, rows: size }, rows);
     this.full = shaped(size);
     const rest = d.rows % size;
     this.last = rest ? shaped(rest) : null;
@@ -148,7 +143,6 @@ class Batches {
       total += trainer.run(n === size ? this.full : this.last!);
       count++;
     }
-    void this.xName;
     return total / count;
   }
 }

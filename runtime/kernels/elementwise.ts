@@ -76,10 +76,8 @@ export function elementwiseKernel(expr: string, inShapes: readonly (readonly num
         case 'map': body.push(`const x${j} = a${j}[M${j}[i]];`); break;
       }
     });
-    const params = acc.map((_, j) => `M${j}, L${j}`).join(', ');
     const src = `return function (ins, out) {\n${pre.join('\n')}\nconst n = out.length;\nfor (let i = 0; i < n; i++) {\n${body.join('\n')}\n${statements}\nout[i] = ${expr};\n}\n};`;
     const factory = new Function(...acc.flatMap((_, j) => [`M${j}`, `L${j}`]), src) as (...a: unknown[]) => Kernel;
-    void params;
     make = (maps, lens) => factory(...maps.flatMap((m, j) => [m, lens[j]]));
     cache.set(sig, make);
   }
