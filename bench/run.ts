@@ -99,6 +99,8 @@ lines.push(`| MM >= 25 GFLOP/s, one thread | ${mm ? `${mm.toFixed(2)} GFLOP/s` :
 const rss = (d: PeerDoc | null | undefined) => (d && typeof d.results.peak_rss_bytes === 'number' ? d.results.peak_rss_bytes : undefined);
 const gW4 = rss(graphcW4), tW4 = rss(docs.find((d) => d.peer === 'pytorch-W4-alone'));
 lines.push('', `W4 peak memory (whole process, ran W4 alone): graphc ${gW4 ? (gW4 / 2 ** 20).toFixed(0) + ' MiB' : '—'}, PyTorch ${tW4 ? (tW4 / 2 ** 20).toFixed(0) + ' MiB' : '—'}`);
+const arena = g.W4_arena as unknown as { arenaBytes: number; livenessBound: number; unsharedBytes: number } | undefined;
+if (arena) lines.push(`W4 train step (batch 128), graphc's buffers: arena ${(arena.arenaBytes / 2 ** 20).toFixed(2)} MiB, liveness lower bound ${(arena.livenessBound / 2 ** 20).toFixed(2)} MiB, without sharing ${(arena.unsharedBytes / 2 ** 20).toFixed(2)} MiB`);
 const table = lines.join('\n');
 console.log(table);
 mkdirSync(`${root}bench/results`, { recursive: true });

@@ -20,6 +20,20 @@ export interface LogEntry {
   readonly epoch: number;
   readonly cost: number;
   readonly accuracy?: number;
+  /** Accuracy on the held-out rows (with `holdout`). */
+  readonly valAccuracy?: number;
+}
+
+/** The first rows for training and the rest held out, without copying. */
+export function splitHoldout(d: Dataset, fraction: number): { train: Dataset; val: Dataset | null } {
+  if (!fraction) return { train: d, val: null };
+  const n = Math.round(d.rows * (1 - fraction));
+  if (n <= 0 || n >= d.rows) throw new GraphError(`holdout ${fraction} leaves no rows for training or for evaluation (${d.rows} rows)`);
+  const F = d.features;
+  return {
+    train: { x: d.x.subarray(0, n * F), y: d.y.subarray(0, n), rows: n, features: F },
+    val: { x: d.x.subarray(n * F), y: d.y.subarray(n), rows: d.rows - n, features: F },
+  };
 }
 
 export interface FitResult {
@@ -68,15 +82,17 @@ export function feedsFor(m: BuiltModel, d: Dataset, rows = d.rows): Record<strin
   };
 }
 
-export function fit(m: BuiltModel, d: Dataset, cfg: TrainConfig, opts: FitOptions = {}): FitResult {
+export function fit(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOptions = {}): FitResult {
+  const { train: d, val } = splitHoldout(all, cfg.holdout ?? 0);
   const feeds = feedsFor(m, d);
+  const valFeeds = val && feedsFor(m, val);
   const compiled = opts.step ? null : compileModel(m, { lr: cfg.lr, optimizer: cfg.optimizer, ...opts.compile });
   const step = opts.step ?? compiled!.trainStep;
   const metricsGraph = opts.metrics !== undefined ? opts.metrics : (compiled?.metrics ?? null);
   const params = new ParamStore([...step.params, ...m.forward.params.filter((p) => !step.params.includes(p))]);
   const trainer = new Trainer(step, params);
   const metrics = metricsGraph && new Executable(metricsGraph, params);
-  const accuracy = () => metrics!.run(feeds).buffer(metricsGraph!.output('accuracy'))[0];
+  const accuracy = (f = feeds) => metrics!.run(f).buffer(metricsGraph!.output('accuracy'))[0];
   const log: LogEntry[] = [];
   const batch = cfg.batchSize && cfg.batchSize < d.rows ? cfg.batchSize : 0;
   const batches = batch ? new Batches(m, d, batch, cfg.shuffle ? (m.generator ?? new TorchGenerator(0)) : null) : null;
@@ -94,7 +110,8 @@ export function fit(m: BuiltModel, d: Dataset, cfg: TrainConfig, opts: FitOption
       cost = trainer.run(feeds);
     }
     if (logged) {
-      const e: LogEntry = acc !== undefined ? { epoch, cost, accuracy: acc } : { epoch, cost };
+      const vacc = metrics && valFeeds ? accuracy(valFeeds) : undefined;
+      const e: LogEntry = { epoch, cost, ...(acc !== undefined && { accuracy: acc }), ...(vacc !== undefined && { valAccuracy: vacc }) };
       log.push(e);
       opts.onLog?.(e, cfg);
     }

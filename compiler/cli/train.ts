@@ -41,6 +41,9 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .option('--epochs <n>', 'train epochs 0..n (n + 1 steps)', positiveInt)
     .option('--lr <x>', 'learning rate', positiveNumber)
     .option('--log-every <k>', 'log every k epochs', positiveInt)
+    .option('--batch-size <n>', 'minibatch size (default: the model\'s, or the whole data set)', positiveInt)
+    .option('--shuffle', 'visit the examples in a new order each epoch (DataLoader(shuffle=True)\'s order after the model\'s seed)')
+    .option('--holdout <fraction>', 'hold out the last fraction of the rows and log the accuracy on them', positiveNumber)
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--json', 'print one JSON document: config, log, params, accuracy')
     .option('--onnx <out.onnx>', 'after training, write the inference graph with the trained parameters as ONNX')
@@ -50,7 +53,7 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .option('--plot <file.svg>', 'draw the cost curve (and the accuracy, where there is one) as SVG')
     .option('--no-progress', 'no progress bar on a terminal')
     .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', 'bce')
-    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean }) =>
+    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean }) =>
       run(async () => {
         if (o.check && !file.endsWith('.onnx')) checkOrThrow(file);
         if (o.onnx) checkWritable(o.onnx);
@@ -61,10 +64,14 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
           ...(o.epochs !== undefined && { epochs: o.epochs }),
           ...(o.lr !== undefined && { lr: o.lr }),
           ...(o.logEvery !== undefined && { logEvery: o.logEvery }),
+          ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
+          ...(o.shuffle !== undefined && { shuffle: o.shuffle }),
+          ...(o.holdout !== undefined && { holdout: o.holdout }),
         };
         const line = (e: LogEntry) =>
-          `Epoch ${String(e.epoch).padStart(4)}/${cfg.epochs} Cost: ${e.cost.toFixed(6)}` + (e.accuracy !== undefined ? ` Accuracy ${(e.accuracy * 100).toFixed(2)}%` : '');
-        const compiled = compileModel(built, { lr: cfg.lr, optimize: o.opt, fuse: o.fuse });
+          `Epoch ${String(e.epoch).padStart(4)}/${cfg.epochs} Cost: ${e.cost.toFixed(6)}` + (e.accuracy !== undefined ? ` Accuracy ${(e.accuracy * 100).toFixed(2)}%` : '') +
+          (e.valAccuracy !== undefined ? ` Held-out accuracy ${(e.valAccuracy * 100).toFixed(2)}%` : '');
+        const compiled = compileModel(built, { lr: cfg.lr, optimizer: cfg.optimizer, optimize: o.opt, fuse: o.fuse });
         const bar = progress(cfg.epochs, o.progress && !o.json);
         const costs: [number, number][] = [];
         const res = fit(built, data, cfg, {

@@ -29,6 +29,8 @@ export interface TrainConfig {
   readonly batchSize?: number;
   /** Visit the examples in a new order each epoch, as DataLoader(shuffle=True) after the model's seed. */
   readonly shuffle?: boolean;
+  /** Hold out this fraction of the rows (the last ones) for evaluation: logged as `valAccuracy`. */
+  readonly holdout?: number;
 }
 
 /** An optimizer without its learning rate (which is TrainConfig.lr). */

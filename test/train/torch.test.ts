@@ -146,3 +146,36 @@ print(json.dumps(costs))`, [diabetesCsv])) as number[];
     near(r.log.map((e) => e.cost), ref);
   });
 });
+
+describe.skipIf(!hasTorch)('the W4 MLP vs PyTorch (same initial values, same batches)', () => {
+  it('784 -> 256 ReLU -> 10, cross-entropy, batches of 128, 2 epochs over 1,024 rows', async () => {
+    const { default: mlp, syntheticData } = await import('../../graphs/mlp-w4.ts');
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const data = syntheticData(1024, 7);
+    const built = mlp.build();
+    const init = Object.fromEntries(built.forward.params.map((p) => [String(p.attrs.name), p.attrs.init as Float32Array]));
+    const dir = mkdtempSync(join(tmpdir(), 'graphc-w4-'));
+    const files: Record<string, Float32Array> = { x: data.x, y: data.y, ...init };
+    for (const [k, v] of Object.entries(files)) writeFileSync(join(dir, `${k}.f32`), new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    const ref = JSON.parse(python(`
+import torch, numpy as np, json, sys
+d = sys.argv[1]
+f = lambda k, *s: torch.from_numpy(np.fromfile(f'{d}/{k}.f32', dtype=np.float32).reshape(*s))
+x, y = f('x', 1024, 784), f('y', 1024).long()
+W1, b1, W2, b2 = [f(k, *s).clone().requires_grad_() for k, s in [('W1', (784, 256)), ('b1', (256,)), ('W2', (256, 10)), ('b2', (10,))]]
+opt = torch.optim.SGD([W1, b1, W2, b2], lr=0.05)
+costs = []
+for epoch in range(2):
+    total = 0.0
+    for i in range(0, 1024, 128):
+        cost = torch.nn.functional.cross_entropy(torch.relu(x[i:i+128] @ W1 + b1) @ W2 + b2, y[i:i+128])
+        opt.zero_grad(); cost.backward(); opt.step()
+        total += cost.item()
+    costs.append(total / 8)
+print(json.dumps(costs))`, [dir])) as number[];
+    const r = fit(built, data, { ...mlp.train, epochs: 1 });
+    near(r.log.map((e) => e.cost), ref);
+  });
+});
