@@ -34,8 +34,14 @@ export interface ImportedModel {
   readonly params: readonly Node[];
 }
 
+/** One line, printable: names read from a hostile file may hold control characters or be huge. */
+const printable = (msg: string) => {
+  const clean = msg.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return clean.length > 400 ? clean.slice(0, 400) + '…' : clean;
+};
+
 const fail = (msg: string): never => {
-  throw new OnnxImportError(msg);
+  throw new OnnxImportError(printable(msg));
 };
 
 export function decodeModel(bytes: Uint8Array): ModelProto {
