@@ -96,8 +96,8 @@ export class WasmMatmul {
         for (let k = k0; k < k0 + kc; k++) {
           if (transB) for (let t = 0; t < 8; t++) mem[o++] = b[(j0 + t) * K + k];
           else {
-            mem.set(b.subarray(k * N + j0, k * N + j0 + 8), o);
-            o += 8;
+            const r = k * N + j0;
+            for (let t = 0; t < 8; t++) mem[o++] = b[r + t];
           }
         }
     }
