@@ -5,7 +5,9 @@
  * Facts relied on (PyTorch's ATen, CPUGeneratorImpl and DistributionsHelper / TransformationHelper):
  * - `random()` is one mt19937 output.
  * - float32 `uniform_(from, to)` draws one `random()` per element, in order (a serial CPU kernel), keeps
- *   its low 24 bits (float's digits), scales by 2^-24, and computes `x * (to - from) + from` in float32.
+ *   its low 24 bits (float's digits), scales by 2^-24, and computes `x * (to - from) + from` in the CPU
+ *   accumulation type of float, which is double, with `from` and `to` first rounded to float; the result
+ *   is rounded to float.
  * - `nn.Linear(in, out)` runs `kaiming_uniform_(weight, a=√5)`, whose bound is gain·√(3/fan_in) with
  *   gain = √(2/(1+a²)) = √(1/3), i.e. 1/√in; then `uniform_(bias, -1/√in, 1/√in)`.
  */
@@ -27,12 +29,9 @@ export class TorchGenerator {
   /** `torch.empty(n).uniform_(from, to)` for float32. */
   uniform(n: number, from: number, to: number): Float32Array {
     const lo = f(from);
-    const span = f(f(to) - lo);
+    const span = f(to) - lo;
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const x = f((this.random() & 0xffffff) * 2 ** -24);
-      out[i] = f(f(x * span) + lo);
-    }
+    for (let i = 0; i < n; i++) out[i] = ((this.random() & 0xffffff) * 2 ** -24) * span + lo;
     return out;
   }
 
