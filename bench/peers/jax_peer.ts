@@ -4,20 +4,12 @@
  */
 import { numpy as np, jit, grad, init, defaultDevice } from '@jax-js/jax';
 import { readFileSync } from 'node:fs';
+import { bestOf } from '../timing.ts';
 
 const arg = (name: string, d: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : d);
 const diabetes = arg('--diabetes', '../shared/data/data-03-diabetes.csv');
 
-async function best(fn: () => Promise<void>, repeats = 3) {
-  await fn();
-  const all: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    await fn();
-    all.push((performance.now() - t) / 1000);
-  }
-  return { seconds: Math.min(...all), all };
-}
+const best = (fn: () => unknown, repeats = 3) => bestOf(repeats, fn);
 
 await init('wasm' as never);
 defaultDevice('wasm');

@@ -11,18 +11,9 @@ import { inLeafScope } from '../../compiler/ir/node.ts';
 import { exportGraph } from '../../export/export.ts';
 import mlp from '../../graphs/mlp-w4.ts';
 import { compileModel } from '../../compiler/passes/compile.ts';
+import { bestOf } from '../timing.ts';
 
-type R = { seconds: number; all: number[] };
-async function best(fn: () => Promise<void>, repeats = 3): Promise<R> {
-  await fn();
-  const all: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    await fn();
-    all.push((performance.now() - t) / 1000);
-  }
-  return { seconds: Math.min(...all), all };
-}
+const best = (fn: () => unknown, repeats = 3) => bestOf(repeats, fn);
 const rand = (n: number) => Float32Array.from({ length: n }, () => Math.random() * 2 - 1);
 
 const mlpBytes = exportGraph(compileModel(mlp.build(), { lr: 0.05 }).inference, { mode: 'inference', name: 'mlp' });

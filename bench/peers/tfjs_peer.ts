@@ -8,23 +8,14 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
+import { bestOf } from '../timing.ts';
 
 const arg = (name: string, d: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : d);
 const backend = arg('--backend', 'cpu');
 const diabetes = arg('--diabetes', '../shared/data/data-03-diabetes.csv');
 const only = arg('--only', '');
 
-type R = { seconds: number; all: number[]; note?: string };
-async function best(fn: () => Promise<void> | void, repeats = 3): Promise<R> {
-  await fn();
-  const all: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t = performance.now();
-    await fn();
-    all.push((performance.now() - t) / 1000);
-  }
-  return { seconds: Math.min(...all), all };
-}
+const best = (fn: () => unknown, repeats = 3) => bestOf(repeats, fn);
 
 function logreg(x: tf.Tensor2D, y: tf.Tensor2D, steps: number, lr: number) {
   return async () => {

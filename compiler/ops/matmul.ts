@@ -10,6 +10,7 @@ import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { matmulKernel } from '../../runtime/kernels/matmul.ts';
+import { offsetMap, rowMajorStrides } from '../../runtime/kernels/strides.ts';
 
 const flags = (n: { attrs: Node['attrs'] }) => [n.attrs.transA === true, n.attrs.transB === true] as const;
 const mm = (a: Node, b: Node, transA: boolean, transB: boolean) => B.matmul(a, b, transA, transB);
@@ -66,23 +67,10 @@ defineOp({
         for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = x[i * c + j];
       };
     }
-    // general: output index → input offset
-    const rank = s.length;
-    const inStrides = new Array<number>(rank);
-    for (let d = rank - 1, st = 1; d >= 0; d--) { inStrides[d] = st; st *= s[d]; }
-    const outShape = perm.map((p) => s[p]);
-    const strides = perm.map((p) => inStrides[p]);
-    const n = outShape.reduce((p, d) => p * d, 1);
-    const map = new Int32Array(n);
-    const idx = new Array<number>(rank).fill(0);
-    for (let i = 0, off = 0; i < n; i++) {
-      map[i] = off;
-      for (let d = rank - 1; d >= 0; d--) {
-        idx[d]++; off += strides[d];
-        if (idx[d] < outShape[d]) break;
-        off -= strides[d] * idx[d]; idx[d] = 0;
-      }
-    }
+    // general: each output position reads the input at its permuted strides
+    const inStrides = rowMajorStrides(s);
+    const map = offsetMap(perm.map((p) => s[p]), perm.map((p) => inStrides[p]));
+    const n = map.length;
     return (ins, out) => { const x = ins[0]; for (let i = 0; i < n; i++) out[i] = x[map[i]]; };
   },
   grad: (n, g) => {

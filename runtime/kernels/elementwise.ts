@@ -5,6 +5,7 @@
  */
 import type { Kernel } from '../../compiler/ir/op.ts';
 import { sizeOf } from '../../compiler/ir/shape.ts';
+import { offsetMap, rowMajorStrides } from './strides.ts';
 
 type Access = { kind: 'same' } | { kind: 'scalar' } | { kind: 'tile'; len: number } | { kind: 'rep'; rep: number } | { kind: 'map'; map: Int32Array };
 
@@ -28,28 +29,9 @@ export function accessFor(inShape: readonly number[], outShape: readonly number[
 }
 
 export function broadcastIndexMap(padded: readonly number[], outShape: readonly number[]): Int32Array {
-  const r = outShape.length;
-  const strides = new Array<number>(r);
-  let s = 1;
-  for (let i = r - 1; i >= 0; i--) {
-    strides[i] = padded[i] === 1 ? 0 : s;
-    s *= padded[i];
-  }
-  const n = sizeOf(outShape);
-  const map = new Int32Array(n);
-  const idx = new Array<number>(r).fill(0);
-  let off = 0;
-  for (let i = 0; i < n; i++) {
-    map[i] = off;
-    for (let d = r - 1; d >= 0; d--) {
-      idx[d]++;
-      off += strides[d];
-      if (idx[d] < outShape[d]) break;
-      off -= strides[d] * idx[d];
-      idx[d] = 0;
-    }
-  }
-  return map;
+  // a broadcast axis (size 1 in the input) does not move through the input
+  const strides = rowMajorStrides(padded).map((st, d) => (padded[d] === 1 ? 0 : st));
+  return offsetMap(outShape, strides);
 }
 
 const cache = new Map<string, (maps: (Int32Array | null)[], lens: number[]) => Kernel>();

@@ -5,6 +5,7 @@
  */
 import type { Kernel } from '../../compiler/ir/op.ts';
 import { sizeOf } from '../../compiler/ir/shape.ts';
+import { offsetMap } from './strides.ts';
 
 export type ReduceKind = 'sum' | 'mean' | 'max';
 
@@ -61,23 +62,12 @@ export function reduceKernel(kind: ReduceKind, inShape: readonly number[], axes:
       }
     };
   }
-  // General case: precomputed output slot per input element.
+  // General case: precomputed output slot per input element (reduced axes do not move the slot).
   const n = sizeOf(inShape);
-  const slot = new Int32Array(n);
   const outStrides: number[] = new Array(r).fill(0);
   let s = 1;
   for (let d = r - 1; d >= 0; d--) if (!red.has(d)) { outStrides[d] = s; s *= inShape[d]; }
-  const idx = new Array<number>(r).fill(0);
-  for (let i = 0, off = 0; i < n; i++) {
-    slot[i] = off;
-    for (let d = r - 1; d >= 0; d--) {
-      idx[d]++;
-      off += outStrides[d];
-      if (idx[d] < inShape[d]) break;
-      off -= outStrides[d] * idx[d];
-      idx[d] = 0;
-    }
-  }
+  const slot = offsetMap(inShape, outStrides);
   const acc = new Float64Array(s);
   return (ins, out) => {
     const x = ins[0];
