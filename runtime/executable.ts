@@ -1,6 +1,6 @@
 /**
- * An executable graph: plans it for the shapes of the inputs it is given (re-planning only when those
- * shapes change) and runs it. Parameters come from a `ParamStore`; inputs are fed per run.
+ * An executable graph: plans it for the shapes of the inputs it is given (a plan per distinct input
+ * shapes, kept) and runs it. Parameters come from a `ParamStore`; inputs are fed per run.
  */
 import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
@@ -37,6 +37,7 @@ export class Executable {
   private inputIndex: number[] = [];
   private paramIndex: number[] = [];
   private readonly lastShapes: number[][];
+  private readonly plans = new Map<string, { plan: Plan; leafBufs: Float32Array[]; inputIndex: number[]; paramIndex: number[] }>();
   private readonly inputNames: string[];
   private readonly paramNames: string[];
 
@@ -62,13 +63,18 @@ export class Executable {
       else for (let k = 0; k < prev.length; k++) if (prev[k] !== v.shape[k]) changed = true;
     }
     if (changed) {
-      const shapes = new Map(this.inputNodes.map((n) => [String(n.attrs.name), inputs[String(n.attrs.name)].shape]));
-      const plan = (this.plan = new Plan(this.graph, shapes));
-      this.inputNodes.forEach((n, i) => (this.lastShapes[i] = [...inputs[String(n.attrs.name)].shape]));
-      const order = plan.leafNames;
-      this.leafBufs = order.map(() => EMPTY);
-      this.inputIndex = this.inputNames.map((n) => order.indexOf(n));
-      this.paramIndex = this.paramNames.map((n) => order.indexOf(n));
+      // plans are kept per input shapes (a minibatch loop alternates between full and last batches)
+      const key = this.inputNames.map((n) => inputs[n].shape.join('x')).join(',');
+      let entry = this.plans.get(key);
+      if (!entry) {
+        const plan = new Plan(this.graph, new Map(this.inputNames.map((n) => [n, inputs[n].shape])));
+        const order = plan.leafNames;
+        entry = { plan, leafBufs: order.map(() => EMPTY), inputIndex: this.inputNames.map((n) => order.indexOf(n)), paramIndex: this.paramNames.map((n) => order.indexOf(n)) };
+        if (this.plans.size >= 8) this.plans.delete(this.plans.keys().next().value!);
+        this.plans.set(key, entry);
+      }
+      ({ plan: this.plan, leafBufs: this.leafBufs, inputIndex: this.inputIndex, paramIndex: this.paramIndex } = entry);
+      this.inputNames.forEach((n, i) => (this.lastShapes[i] = [...inputs[n].shape]));
     }
     const bufs = this.leafBufs;
     for (let i = 0; i < this.inputNames.length; i++) bufs[this.inputIndex[i]] = inputs[this.inputNames[i]].data;

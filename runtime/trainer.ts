@@ -11,8 +11,6 @@ export class Trainer {
   readonly exe: Executable;
   private readonly updates: { param: Float32Array; next: Node }[];
   private readonly lossNode: Node;
-  private readonly accNode: Node | null;
-  private lastAcc = NaN;
 
   constructor(
     readonly step: Graph,
@@ -20,7 +18,6 @@ export class Trainer {
   ) {
     this.exe = new Executable(step, params);
     this.lossNode = step.output('loss');
-    this.accNode = step.has('accuracy') ? step.output('accuracy') : null;
     this.updates = [...params.values].map(([name, param]) => ({ param, next: step.output(nextName(name)) }));
   }
 
@@ -31,12 +28,6 @@ export class Trainer {
       const u = this.updates[i];
       u.param.set(plan.buffer(u.next));
     }
-    if (this.accNode) this.lastAcc = plan.buffer(this.accNode)[0];
     return plan.buffer(this.lossNode)[0];
-  }
-
-  /** Accuracy of the predictions of the last step's forward pass (NaN without an accuracy output). */
-  get accuracy(): number {
-    return this.lastAcc;
   }
 }

@@ -98,7 +98,8 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
             data: { source, rows: data.rows, features: data.features },
             config: { epochs: cfg.epochs, lr: cfg.lr, logEvery: cfg.logEvery },
             log: res.log,
-            params: res.params.toJSON(),
+            // the model's parameters (the optimizer's state stays out)
+            params: Object.fromEntries(built.forward.params.map((p) => [String(p.attrs.name), Array.from(res.params.get(String(p.attrs.name)))])),
             ...(res.finalAccuracy !== undefined && { accuracy: res.finalAccuracy }),
             seconds: res.seconds,
           };
