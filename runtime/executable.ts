@@ -23,10 +23,6 @@ export class ParamStore {
     if (!v) throw new Error(`no parameter '${name}'`);
     return v;
   }
-  /** A plain object of every parameter, as arrays of numbers. */
-  toJSON(): Record<string, number[]> {
-    return Object.fromEntries([...this.values].map(([k, v]) => [k, Array.from(v)]));
-  }
 }
 
 export class Executable {

@@ -70,13 +70,3 @@ export function topoOrder(roots: readonly Node[]): Node[] {
   }
   return order;
 }
-
-/** Consumers of each node within the graph. */
-export function usersOf(g: Graph): Map<Node, Node[]> {
-  const m = new Map<Node, Node[]>();
-  for (const n of g.nodes) for (const i of n.inputs) {
-    const l = m.get(i);
-    if (l) { if (!l.includes(n)) l.push(n); } else m.set(i, [n]);
-  }
-  return m;
-}

@@ -15,5 +15,4 @@ export function getOp(name: string): OpDef {
   return def;
 }
 
-export const hasOp = (name: string): boolean => ops.has(name);
 export const allOps = (): OpDef[] => [...ops.values()];

@@ -1,15 +1,10 @@
 /**
  * dce: dead-code elimination. A graph holds exactly the nodes reachable from its outputs, so a rewritten
- * graph already lacks the nodes nothing uses any more; this pass also drops outputs that duplicate
- * another output's node under a `drop` list, and reports what earlier rewrites left unreachable.
+ * graph already lacks the nodes nothing uses any more: this pass removes nothing itself, and reports
+ * how many nodes of the graph as built no output reaches any more (what the rewrites made dead).
  */
 import type { Graph } from '../../ir/graph.ts';
 import type { Pass, Rewrite } from '../pass.ts';
-
-/** Removes the named outputs (and with them every node only they used). */
-export function dropOutputs(g: Graph, names: readonly string[]): Graph {
-  return g.withOutputs(g.outputs.filter((o) => !names.includes(o.name)));
-}
 
 export function dce(reference: () => Graph | undefined): Pass {
   return {
