@@ -33,6 +33,8 @@ const fusedForms: [string, Loss][] = [
   ['minus on each term', (h, y) => neg(y.mul(log(h))).sub(sub(1, y).mul(log(sub(1, h)))).mean()],
   ['1 + -h, factors reversed', (h, y) => log(h).mul(y).add(log(add(1, h.neg())).mul(add(1, y.neg()))).neg().mean()],
   ['sum divided by the count', (h, y) => y.mul(log(h)).add(sub(1, y).mul(log(sub(1, h)))).sum().neg().div(6)],
+  ['one mean per term: -mean(y*log h) - mean((1-y)*log(1-h))', (h, y) => y.mul(log(h)).mean().neg().sub(sub(1, y).mul(log(sub(1, h))).mean())],
+  ['one mean per term, summed then negated', (h, y) => neg(add(log(h).mul(y).mean(), sub(1, y).mul(log(sub(1, h))).mean()))],
   ['a weighted loss: 2 * BCE', (h, y) => y.mul(log(h)).add(sub(1, y).mul(log(sub(1, h)))).neg().mean().mul(2)],
   ['-1 times, sum times 1/N', (h, y) => mul(-1, y.mul(log(h)).add(sub(1, y).mul(log(sub(1, h)))).sum().mul(1 / 6))],
 ];

@@ -4,7 +4,8 @@
  *   - the BCE op on sigmoid(z):                 BCE(sigmoid(z), y)
  *   - the formula, up to algebra:               -(y·log(h) + (1 - y)·log(1 - h)) averaged, h = sigmoid(z)
  * The formula is matched semantically rather than by shape of tree: the average may be a mean, a sum
- * divided by the element count (a constant or the count itself), or a sum times 1/count; the minus may
+ * divided by the element count (a constant or the count itself), a sum times 1/count, or the sum of two
+ * such averages (one per term); the minus may
  * sit outside or inside the average, on either term or on a factor; `1 - y` may be `-y + 1` or `1 + -y`;
  * terms and factors may come in either order. Anything else is left alone, with the reason.
  */
@@ -47,6 +48,16 @@ type Average = { e: Node; sign: number } | { miss: string } | undefined;
 /** If `n` is ±(the average of E over all its elements), returns E and the sign. */
 function averageOf(root: Node): Average {
   const { n, sign } = peel(root);
+  // a sum or difference of two averages over one shape is the average of the sum (linearity)
+  if (n.op === 'Add' || n.op === 'Sub') {
+    const [l, r] = n.inputs.map(averageOf);
+    if (l && r && 'e' in l && 'e' in r && sameShape(l.e.shape, r.e.shape)) {
+      const rs = n.op === 'Sub' ? -r.sign : r.sign;
+      const e = B.add(l.sign > 0 ? l.e : B.neg(l.e), rs > 0 ? r.e : B.neg(r.e));
+      return { e, sign };
+    }
+    return undefined;
+  }
   if (n.op === 'Mean') return n.attrs.axes === null ? { e: n.inputs[0], sign } : { miss: 'the mean is over some axes only' };
   const sumAll = (x: Node) => {
     const p = peel(x);
