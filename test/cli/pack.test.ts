@@ -4,25 +4,35 @@
  * run `npx graphc train` and `npx graphc compile --onnx` on it.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const sh = (cmd: string, args: string[], cwd: string) => spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 240_000 });
+// asynchronous: a 10 s spawnSync would block the test worker, and vitest's worker RPC times out
+function sh(cmd: string, args: string[], cwd: string): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd, timeout: 240_000 });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+}
 
 describe('npm pack, install, use', () => {
-  it('trains and exports a model written in an empty folder', () => {
+  it('trains and exports a model written in an empty folder', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'graphc-pack-'));
-    const pack = sh('npm', ['pack', '--silent', '--pack-destination', dir], root);
+    const pack = await sh('npm', ['pack', '--silent', '--pack-destination', dir], root);
     expect(pack.status, pack.stderr).toBe(0);
     const tarball = join(dir, pack.stdout.trim().split('\n').pop()!);
     const app = join(dir, 'app');
-    sh('mkdir', ['-p', app], dir);
-    expect(sh('npm', ['init', '-y'], app).status).toBe(0);
-    const install = sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
+    await sh('mkdir', ['-p', app], dir);
+    expect((await sh('npm', ['init', '-y'], app)).status).toBe(0);
+    const install = await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
     expect(install.status, install.stderr).toBe(0);
     writeFileSync(
       join(app, 'model.ts'),
@@ -42,13 +52,13 @@ export default defineModel({
 });
 `,
     );
-    const train = sh('npx', ['graphc', 'train', 'model.ts'], app);
+    const train = await sh('npx', ['graphc', 'train', 'model.ts'], app);
     expect(train.status, train.stderr).toBe(0);
     expect(train.stdout).toContain('Epoch    0/1000 Cost: 0.693147');
     expect(train.stdout).toContain('Epoch 1000/1000 Cost: 0.019852');
-    const compile = sh('npx', ['graphc', 'compile', 'model.ts', '--onnx', 'model.onnx'], app);
+    const compile = await sh('npx', ['graphc', 'compile', 'model.ts', '--onnx', 'model.onnx'], app);
     expect(compile.status, compile.stderr).toBe(0);
     expect(existsSync(join(app, 'model.onnx'))).toBe(true);
     expect(readFileSync(join(app, 'model.onnx')).length).toBeGreaterThan(100);
-  });
+  }, 300_000);
 });
