@@ -10,11 +10,13 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 export function toSvg(g: Graph): string {
   const v = vizGraph(g);
   const L = layout(v);
+  const caption = `${v.name} — orange: fused by graphc's passes`;
+  const width = Math.max(L.width, Math.ceil(caption.length * 6) + 16); // ~6 px per character at 11 px
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${L.width}" height="${L.height + 24}" viewBox="0 0 ${L.width} ${L.height + 24}" font-family="Helvetica, Arial, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${L.height + 24}" viewBox="0 0 ${width} ${L.height + 24}" font-family="Helvetica, Arial, sans-serif">`,
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#52525b"/></marker></defs>',
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="8" y="${L.height + 16}" font-size="11" fill="#71717a">${esc(v.name)} — orange: fused by graphc's passes</text>`,
+    `<text x="8" y="${L.height + 16}" font-size="11" fill="#71717a">${esc(caption)}</text>`,
   ];
   for (const [a, b] of v.edges) {
     const s = L.boxes.get(a)!, t = L.boxes.get(b)!;
