@@ -20,9 +20,15 @@ export function toSvg(g: Graph): string {
   ];
   for (const [a, b] of v.edges) {
     const s = L.boxes.get(a)!, t = L.boxes.get(b)!;
-    const x1 = s.x + s.w / 2, y1 = s.y + s.h, x2 = t.x + t.w / 2, y2 = t.y;
-    const my = (y1 + y2) / 2;
-    out.push(`<path d="M ${x1} ${y1} C ${x1} ${my}, ${x2} ${my}, ${x2} ${y2}" fill="none" stroke="#52525b" stroke-width="1.2" marker-end="url(#arrow)"/>`);
+    // a curve between rows; straight down through each dummy box of a long edge
+    const via = L.routes.get(`${a}->${b}`) ?? [];
+    const stops = [{ x: s.x + s.w / 2, top: s.y, bottom: s.y + s.h }, ...via.map((d) => ({ x: d.x + d.w / 2, top: d.y, bottom: d.y + d.h })), { x: t.x + t.w / 2, top: t.y, bottom: t.y + t.h }];
+    let d = `M ${stops[0].x} ${stops[0].bottom}`;
+    for (let i = 1; i < stops.length; i++) {
+      const p = stops[i - 1], q = stops[i], my = (p.bottom + q.top) / 2;
+      d += ` C ${p.x} ${my}, ${q.x} ${my}, ${q.x} ${q.top}` + (i < stops.length - 1 ? ` L ${q.x} ${q.bottom}` : '');
+    }
+    out.push(`<path d="${d}" fill="none" stroke="#52525b" stroke-width="1.2" marker-end="url(#arrow)"/>`);
   }
   for (const n of v.nodes) {
     const b = L.boxes.get(n.id)!;
