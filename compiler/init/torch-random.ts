@@ -1,100 +1,289 @@
 /**
- * PyTorch 1.13's CPU random streams, reproduced bit for bit, so graphc initializes parameters exactly as
- * PyTorch does after `torch.manual_seed(seed)`.
+ * PyTorch 1.13's CPU random streams for float32 tensors, reproduced bit for bit, so graphc initializes
+ * parameters exactly as PyTorch does after `torch.manual_seed(seed)`. Plain TypeScript (runs in a browser).
  *
- * Facts relied on (PyTorch's ATen, CPUGeneratorImpl and DistributionsHelper / TransformationHelper):
- * - `random()` is one mt19937 output.
- * - float32 `uniform_(from, to)` draws one `random()` per element, in order (a serial CPU kernel), keeps
- *   its low 24 bits (float's digits), scales by 2^-24, and computes `x * (to - from) + from` in the CPU
- *   accumulation type of float, which is double, with `from` and `to` first rounded to float; the result
- *   is rounded to float.
- * - `nn.Linear(in, out)` runs `kaiming_uniform_(weight, a=√5)`, whose bound is gain·√(3/fan_in) with
- *   gain = √(2/(1+a²)) = √(1/3), i.e. 1/√in; then `uniform_(bias, -1/√in, 1/√in)`.
+ * Facts relied on (PyTorch 1.13 ATen; checked against Debian's python3-torch 1.13 by test/init.test.ts):
+ * - `at::uniform_real_distribution<float>(from, to)` takes one `random()` per value, keeps its low 24 bits
+ *   (float's digits), scales them by 2^-24 into x ∈ [0, 1), and returns x·(to − from) + from computed in
+ *   float (`dist_acctype<float>` is float on the CPU), with from and to first rounded to float.
+ *   `<double>` takes `random64()` instead, keeps 53 bits and scales by 2^-53.
+ * - The CPU `uniform_` kernel runs serially (`cpu_serial_kernel`): one draw per element, in memory order,
+ *   whatever the size. Where x·(to − from) + from is rounded depends on the kernel that ran (DispatchStub
+ *   picks one per CPU, ATEN_CPU_CAPABILITY overrides): the AVX2 build fuses it into one float FMA, the
+ *   baseline ("default") build rounds the product and then the sum.
+ * - `normal_(mean, std)` on a contiguous float32 tensor of ≥ 16 elements (`normal_fill` /
+ *   `normal_fill_AVX2` in native/cpu/DistributionTemplates.h): first one float uniform [0, 1) per element,
+ *   in order; then every full block of 16 becomes 16 normals by Box-Muller, pairing element j (u1 = 1 − u,
+ *   the radius √(−2 ln u1)) with element j + 8 (the angle θ = 2π·u): out[j] = r·cos θ·std + mean,
+ *   out[j + 8] = r·sin θ·std + mean. If n is not a multiple of 16, 16 more uniforms overwrite the LAST 16
+ *   elements (overlapping the previous block) and that block is transformed again.
+ *   The AVX2 kernel evaluates ln, sin and cos with `log256_ps` and `sincos256_ps` of avx_mathfun.h
+ *   (Cephes' single-precision polynomials, reproduced below in float arithmetic with the FMAs GCC
+ *   contracts them into: every Horner step, y·z + e·q1 in ln, c·z − z/2 in cos, s·x + x in sin, each
+ *   told apart from its unfused variant by comparison with torch; the fused last step of the angle
+ *   reduction never changed a result in 6M samples), 2π as the float nearest 2·π, and a final FMA
+ *   n·std + mean; the default kernel uses the C library's logf, cosf and sinf on floats.
+ * - Smaller (or non-contiguous) tensors use `at::normal_distribution<double>` per element: u1, u2 = two
+ *   double uniforms (random64 each), r = √(−2 ln(1 − u2)), θ = 2π·u1; returns r·cos θ·std + mean and
+ *   keeps r·sin θ in the generator (CPUGeneratorImpl's next_double_normal_sample), which the next such
+ *   element (in this call or a later one) returns without drawing. manual_seed clears it.
+ * - int64 `random_()` (`uniform_int_distribution<int64_t>`) is random64() mod 2^63.
+ * - `randperm(n)` (TensorFactories.cpp, randperm_cpu): start from 0 .. n−1; for i = 0 .. n−2 swap
+ *   element i with element i + random() mod (n − i). 1.13 does this for every n (checked at
+ *   n = 214748365; the random64 path for n ≥ 2^32/20 came in later versions).
+ * - `nn.Linear(in, out)` (`reset_parameters`): `kaiming_uniform_(weight, a=√5)`, i.e. uniform in ±bound with
+ *   gain = √(2/(1 + a²)), bound = √3·gain/√fan_in (fan_in = in; computed in double as Python does), then
+ *   the bias uniform in ±1/√fan_in (0 if fan_in is 0).
+ *
+ * Reproducing a DataLoader's shuffle (torch 1.13, torch/utils/data): with `DataLoader(ds, shuffle=True)`
+ * and no `generator=`, each `iter(loader)` (each epoch) first draws `_base_seed` =
+ * `torch.empty((), dtype=torch.int64).random_()` from the global generator, then, at the first batch,
+ * RandomSampler draws a second int64 the same way, seeds a fresh `torch.Generator` with it and yields
+ * `torch.randperm(n, generator=that)`. So after `torch.manual_seed(s)` (and the same draws as PyTorch in
+ * between, e.g. the model's construction), `g = new TorchGenerator(s)` … then per epoch
+ * `g.randomInt64(); new TorchGenerator(g.randomInt64()).randperm(n)`, which is `g.dataLoaderOrder(n)`.
+ * With `DataLoader(..., generator=G)`, everything comes from G: `G.randomInt64()`, then the order
+ * `G.randperm(n)`, and, once the epoch is read to its end, one more `G.randperm(n)` whose result is
+ * dropped (RandomSampler's `__iter__` always ends with a randperm for the `num_samples % n` remainder,
+ * even when that remainder is 0; with the global generator that last one uses the sampler's own).
+ *
+ * Limits: with capability 'default', normal_ on ≥ 16 elements differs from PyTorch in about 1% of values
+ * by an ulp or so (glibc's logf/cosf/sinf are not correctly rounded; Math.log/cos/sin rounded to float
+ * are used). The double path of small normal_ uses Math.log/sin/cos and rounds r·cos θ·std + mean
+ * twice where the AVX2 build may fuse it: a last-bit difference in double, visible in the float result
+ * only if it straddles a rounding boundary (about 2^-29 per value). AVX512 and ARM builds of PyTorch
+ * (other kernels, other FMA contractions) are not reproduced.
  */
 import { MT19937 } from './mt19937.ts';
 
+/** Which CPU kernel PyTorch ran (`ATEN_CPU_CAPABILITY`): 'avx2' on x86-64 CPUs with AVX2 and FMA. */
+export type CpuCapability = 'avx2' | 'default';
+
+/** Seed of PyTorch's default generator before any manual_seed (c10 default_rng_seed_val). */
+export const DEFAULT_TORCH_SEED = 67280421310721n;
+
 const f = Math.fround;
 
+/** Float32 a·b + c rounded once (a fused multiply-add), for float32 inputs. */
+export function fmaf(a: number, b: number, c: number): number {
+  const p = a * b; // exact: two 24-bit significands fit in double's 53
+  const s = p + c;
+  const r = f(s);
+  if (r === s) return r;
+  const v = s - p; // TwoSum: s + err is exactly p + c
+  const err = (p - (s - v)) + (c - v);
+  if (err === 0) return r;
+  // Rounding s instead of p + c is wrong only when s is exactly halfway between two floats:
+  // then the other float is r + 2(s − r), and the exact value lies on err's side of s.
+  const other = r + 2 * (s - r);
+  if (f(other) !== other) return r;
+  return (err > 0) === (other > r) ? other : r;
+}
+
+// avx_mathfun.h's constants (Cephes' single-precision logf and sinf/cosf), as float.
+const SQRTHF = f(0.707106781186547524);
+const LOG_P = [7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1,
+  -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1].map(f);
+const LOG_Q1 = f(-2.12194440e-4);
+const LOG_Q2 = f(0.693359375);
+const FOPI = f(1.27323954473516); // 4/π
+const DP1 = f(-0.78515625);
+const DP2 = f(-2.4187564849853515625e-4);
+const DP3 = f(-3.77489497744594108e-8);
+const SIN_P = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1].map(f);
+const COS_P = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2].map(f);
+const TWO_PI_F = f(2 * Math.PI);
+
+const bits = new DataView(new ArrayBuffer(4));
+
+/** `log256_ps` for one lane, x > 0 (the Box-Muller argument is in [2^-24, 1]). */
+function logAvx(x: number): number {
+  bits.setFloat32(0, x);
+  const b = bits.getUint32(0);
+  let e = f((b >>> 23) - 127 + 1); // exponent with the significand taken in [0.5, 1)
+  bits.setUint32(0, (b & ~0x7f800000) | 0x3f000000);
+  let m = bits.getFloat32(0);
+  if (m < SQRTHF) {
+    e = f(e - 1);
+    m = f(f(m - 1) + m);
+  } else {
+    m = f(m - 1);
+  }
+  const z = f(m * m);
+  let y = LOG_P[0];
+  for (let k = 1; k < 9; k++) y = fmaf(y, m, LOG_P[k]); // Horner steps, each one FMA
+  y = f(y * m);
+  y = fmaf(y, z, f(e * LOG_Q1)); // y·z + e·q1: GCC fuses the first product
+  y = f(y - f(z * 0.5));
+  return fmaf(e, LOG_Q2, f(m + y));
+}
+
+/** `sincos256_ps` for one lane, x ≥ 0 (θ ∈ [0, 2π)): [sin x, cos x]. */
+function sincosAvx(x: number): [number, number] {
+  let j = Math.trunc(f(x * FOPI)); // octant
+  j = (j + 1) & ~1;
+  const y = j;
+  // Extended-precision reduction x − j·π/4 (π/4 split into three floats)
+  x = fmaf(y, DP1, x);
+  x = fmaf(y, DP2, x);
+  x = fmaf(y, DP3, x);
+  const z = f(x * x);
+  let c = fmaf(COS_P[0], z, COS_P[1]);
+  c = fmaf(c, z, COS_P[2]);
+  c = f(c * z);
+  c = fmaf(c, z, -f(z * 0.5)); // c·z − z/2: GCC fuses the first product
+  c = f(c + 1);
+  let s = fmaf(SIN_P[0], z, SIN_P[1]);
+  s = fmaf(s, z, SIN_P[2]);
+  s = f(s * z);
+  s = fmaf(s, x, x);
+  const swap = (j & 2) !== 0; // octants where sin and cos polynomials trade places
+  let sin = swap ? c : s;
+  let cos = swap ? s : c;
+  if (j & 4) sin = -sin;
+  if (((j - 2) & 4) === 0) cos = -cos;
+  return [sin, cos];
+}
+
+export interface TorchGeneratorOptions {
+  /** The PyTorch CPU kernel to match (default 'avx2'; see CpuCapability). */
+  capability?: CpuCapability;
+}
+
 export class TorchGenerator {
+  readonly capability: CpuCapability;
   private readonly mt: MT19937;
-  constructor(readonly seed: number) {
+  private nextNormal: number | null = null; // CPUGeneratorImpl's next_double_normal_sample
+
+  /** The state after `torch.manual_seed(seed)` (or `torch.Generator().manual_seed(seed)`). */
+  constructor(readonly seed: number | bigint = DEFAULT_TORCH_SEED, options: TorchGeneratorOptions = {}) {
     this.mt = new MT19937(seed);
+    this.capability = options.capability ?? 'avx2';
   }
 
-  /** One 32-bit draw (PyTorch's `generator->random()`). */
+  /** One 32-bit draw (`generator->random()`). */
   random(): number {
-    return this.mt.nextUint32();
+    return this.mt.random();
   }
 
-  /** `torch.empty(n).uniform_(from, to)` for float32. */
-  uniform(n: number, from: number, to: number): Float32Array {
+  /** Two draws as one unsigned 64-bit value, the first one high (`generator->random64()`). */
+  random64(): bigint {
+    return this.mt.random64();
+  }
+
+  /** `torch.empty((), dtype=torch.int64).random_().item()`: random64() mod 2^63. */
+  randomInt64(): bigint {
+    return BigInt.asUintN(63, this.random64());
+  }
+
+  /** One float uniform in [from, to) as `at::uniform_real_distribution<float>` computes it. */
+  private uniformFloat(from: number, span: number): number {
+    const x = (this.random() & 0xffffff) * 2 ** -24;
+    return this.capability === 'avx2' ? fmaf(x, span, from) : f(f(x * span) + from);
+  }
+
+  /** A double uniform in [0, 1): 53 low bits of random64() times 2^-53. */
+  private uniformDouble(): number {
+    const hi = this.random();
+    const lo = this.random();
+    return ((hi & 0x1fffff) * 2 ** 32 + lo) * 2 ** -53;
+  }
+
+  /** `torch.empty(n).uniform_(from, to)` (float32). */
+  uniform(n: number, from = 0, to = 1): Float32Array {
+    if (!(from <= to)) throw new RangeError(`uniform_ expects from <= to, got [${from}, ${to})`);
     const lo = f(from);
-    const span = f(to) - lo;
+    const span = f(f(to) - lo);
     const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) out[i] = ((this.random() & 0xffffff) * 2 ** -24) * span + lo;
+    for (let i = 0; i < n; i++) out[i] = this.uniformFloat(lo, span);
     return out;
   }
 
-  /** What `nn.Linear(inFeatures, outFeatures)` draws: weight [out, in] row-major, then bias [out]. */
-  linearInit(inFeatures: number, outFeatures: number): { weight: Float32Array; bias: Float32Array } {
-    const bound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
-    // kaiming_uniform_(a=√5): gain = √(2 / (1 + 5)), std = gain / √fan_in, bound = √3·std
-    const gain = Math.sqrt(2 / (1 + 5));
-    const wBound = Math.sqrt(3) * (gain / Math.sqrt(inFeatures));
-    const weight = this.uniform(inFeatures * outFeatures, -wBound, wBound);
-    const bias = this.uniform(outFeatures, -bound, bound);
-    return { weight, bias };
+  /** `torch.empty(n).normal_(mean, std)` (float32, contiguous). */
+  normal(n: number, mean = 0, std = 1): Float32Array {
+    if (!(std >= 0)) throw new RangeError(`normal_ expects std >= 0, got ${std}`);
+    const out = new Float32Array(n);
+    if (n < 16) {
+      for (let i = 0; i < n; i++) out[i] = this.normalDouble() * std + mean;
+      return out;
+    }
+    const m = f(mean);
+    const s = f(std);
+    for (let i = 0; i < n; i++) out[i] = this.uniformFloat(0, 1);
+    for (let i = 0; i + 16 <= n; i += 16) this.boxMuller16(out, i, m, s);
+    if (n % 16 !== 0) {
+      for (let i = n - 16; i < n; i++) out[i] = this.uniformFloat(0, 1);
+      this.boxMuller16(out, n - 16, m, s);
+    }
+    return out;
   }
 
-  /** Two 32-bit draws as one 64-bit value, the first draw high (PyTorch's `random64()`), as a BigInt. */
-  random64(): bigint {
-    const hi = BigInt(this.random());
-    const lo = BigInt(this.random());
-    return (hi << 32n) | lo;
+  /** One standard normal from `at::normal_distribution<double>`, using and refilling the cache. */
+  private normalDouble(): number {
+    if (this.nextNormal !== null) {
+      const v = this.nextNormal;
+      this.nextNormal = null;
+      return v;
+    }
+    const u1 = this.uniformDouble();
+    const u2 = this.uniformDouble();
+    const r = Math.sqrt(-2 * Math.log(1 - u2));
+    const theta = 2 * Math.PI * u1;
+    this.nextNormal = r * Math.sin(theta);
+    return r * Math.cos(theta);
   }
 
-  /** `torch.empty((), dtype=torch.int64).random_().item()`: random64() modulo 2^63. */
-  randomInt64(): bigint {
-    return this.random64() % (1n << 63n);
+  /** Box-Muller on the 16 uniforms at d[o .. o+16), in place (normal_fill_16 / normal_fill_16_AVX2). */
+  private boxMuller16(d: Float32Array, o: number, mean: number, std: number): void {
+    for (let j = o; j < o + 8; j++) {
+      const u1 = f(1 - d[j]);
+      const u2 = d[j + 8];
+      if (this.capability === 'avx2') {
+        const r = f(Math.sqrt(f(-2 * logAvx(u1))));
+        const [sin, cos] = sincosAvx(f(TWO_PI_F * u2));
+        d[j] = fmaf(f(r * cos), std, mean);
+        d[j + 8] = fmaf(f(r * sin), std, mean);
+      } else {
+        const r = f(Math.sqrt(f(-2 * f(Math.log(u1)))));
+        const theta = f(2 * Math.PI * u2); // 2.0f · π (double) · u2, then to float
+        d[j] = f(f(f(r * f(Math.cos(theta))) * std) + mean);
+        d[j + 8] = f(f(f(r * f(Math.sin(theta))) * std) + mean);
+      }
+    }
   }
 
-  /**
-   * `torch.randperm(n, generator=g)` on the CPU: the identity permutation shuffled by swapping position i
-   * with i + (random() mod (n - i)), for i = 0 .. n-2 (the path PyTorch takes for n below 2^32 / 20).
-   */
+  /** `torch.randperm(n, generator=g)` on the CPU, as int32. */
   randperm(n: number): Int32Array {
-    const r = Int32Array.from({ length: n }, (_, i) => i);
+    const r = new Int32Array(n);
+    for (let i = 0; i < n; i++) r[i] = i;
     for (let i = 0; i < n - 1; i++) {
-      const z = this.random() % (n - i);
+      const k = i + (this.random() % (n - i));
       const t = r[i];
-      r[i] = r[z + i];
-      r[z + i] = t;
+      r[i] = r[k];
+      r[k] = t;
     }
     return r;
   }
 
   /**
-   * The order in which `DataLoader(dataset, shuffle=True)` visits n examples in one epoch, drawing from
-   * this (global) generator: the loader's iterator first draws its base seed (one int64), then
-   * RandomSampler seeds a fresh generator with another int64 and takes randperm(n) from it. (The fresh
-   * generator's mt19937 uses the seed's low 32 bits.)
+   * The order in which `DataLoader(dataset_of_n, shuffle=True)` (no generator given) visits the examples
+   * in the next epoch, drawing from this generator as torch's global one (see the note at the top).
    */
   dataLoaderOrder(n: number): Int32Array {
-    this.randomInt64(); // _BaseDataLoaderIter's base seed
-    const seed = this.randomInt64();
-    return new TorchGenerator(Number(seed & 0xffffffffn)).randperm(n);
+    this.randomInt64(); // _BaseDataLoaderIter's _base_seed
+    return new TorchGenerator(this.randomInt64(), { capability: this.capability }).randperm(n);
   }
 
-  /** `tensor.normal_(mean, std)`: not reproduced bit for bit yet (Box-Muller on this stream). */
-  normal(n: number, mean = 0, std = 1): Float32Array {
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i += 2) {
-      const u1 = 1 - (this.random() & 0xffffff) * 2 ** -24;
-      const u2 = (this.random() & 0xffffff) * 2 ** -24;
-      const r = Math.sqrt(-2 * Math.log(u1));
-      out[i] = r * Math.cos(2 * Math.PI * u2) * std + mean;
-      if (i + 1 < n) out[i + 1] = r * Math.sin(2 * Math.PI * u2) * std + mean;
-    }
-    return out;
+  /** What `nn.Linear(inFeatures, outFeatures)` draws: weight [out, in] row-major, then bias [out]. */
+  linearInit(inFeatures: number, outFeatures: number): { weight: Float32Array; bias: Float32Array } {
+    const a = Math.sqrt(5);
+    const gain = Math.sqrt(2 / (1 + a * a)); // calculate_gain('leaky_relu', √5)
+    const n = inFeatures * outFeatures;
+    // kaiming_uniform_ returns without drawing for a zero-element weight
+    const wBound = n > 0 ? Math.sqrt(3) * (gain / Math.sqrt(inFeatures)) : 0;
+    const weight = n > 0 ? this.uniform(n, -wBound, wBound) : new Float32Array(0);
+    const bBound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
+    const bias = this.uniform(outFeatures, -bBound, bBound);
+    return { weight, bias };
   }
 }
