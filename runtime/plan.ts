@@ -115,7 +115,7 @@ export class Plan {
       const out = new Buf(arena, offsets[k], sizeOf(shape));
       this.slots.push(out);
       const inShapes = n.inputs.map((i) => this.shapes.get(i)!);
-      const kernel = getOp(n.op).kernel!({ node: n, inShapes, outShape: shape, attrs: n.attrs });
+      const kernel = getOp(n.op).kernel!({ node: n, inShapes, outShape: shape, attrs: n.attrs, precision });
       this.steps.push({ kernel, ins: new Array(n.inputs.length), inSlots: Int32Array.from(n.inputs.map((i) => this.slotOf.get(i)!)), out });
     }
   }

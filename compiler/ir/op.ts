@@ -13,6 +13,11 @@ export interface KernelCtx {
   readonly inShapes: readonly (readonly number[])[];
   readonly outShape: readonly number[];
   readonly attrs: Attrs;
+  /**
+   * Precision of the plan's buffers: 'f64' plans are the float64 reference (gradient checks), so a
+   * kernel may use a float32-accurate shortcut (a polynomial exp) only when this is 'f32'.
+   */
+  readonly precision: 'f32' | 'f64';
 }
 
 /** A prepared kernel: reads its inputs, writes its output buffer. Must not allocate. */
