@@ -6,6 +6,7 @@ import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { Plan, type TensorValue } from './plan.ts';
+import { allocate } from './heap.ts';
 
 /** Parameter values by name, initialized from the graph's initializers. */
 export class ParamStore {
@@ -14,7 +15,11 @@ export class ParamStore {
   constructor(params: readonly Node[]) {
     for (const p of params) {
       const name = String(p.attrs.name);
-      this.values.set(name, Float32Array.from(p.attrs.init as Float32Array));
+      // in the runtime's heap, so that kernels use parameters in place; freed with the store
+      const init = p.attrs.init as Float32Array;
+      const v = allocate(init.length, this);
+      v.set(init);
+      this.values.set(name, v);
       this.shapes.set(name, p.shape as number[]);
     }
   }

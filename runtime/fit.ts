@@ -15,6 +15,7 @@ import { TorchGenerator } from '../compiler/init/torch-random.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
 import { Trainer } from './trainer.ts';
 import type { Dataset } from './data.ts';
+import { allocate, release, resident } from './heap.ts';
 
 export interface LogEntry {
   readonly epoch: number;
@@ -82,7 +83,18 @@ export function feedsFor(m: BuiltModel, d: Dataset, rows = d.rows): Record<strin
   };
 }
 
-export function fit(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOptions = {}): FitResult {
+export function fit(m: BuiltModel, data: Dataset, cfg: TrainConfig, opts: FitOptions = {}): FitResult {
+  // the data set is copied once to where the kernels read it in place, and freed when training ends
+  const x = resident(data.x), y = resident(data.y);
+  try {
+    return fitResident(m, { ...data, x, y }, cfg, opts);
+  } finally {
+    release(x, data.x);
+    release(y, data.y);
+  }
+}
+
+function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOptions): FitResult {
   const { train: d, val } = splitHoldout(all, cfg.holdout ?? 0);
   const feeds = feedsFor(m, d);
   const valFeeds = val && feedsFor(m, val);
@@ -135,8 +147,8 @@ class Batches {
     private readonly size: number,
     private readonly gen: TorchGenerator | null,
   ) {
-    this.x = new Float32Array(size * d.features);
-    this.y = new Float32Array(size);
+    this.x = allocate(size * d.features, this);
+    this.y = allocate(size, this);
     const shaped = (rows: number) => feedsFor(m, { ...d, x: this.x, y: this.y, rows: size }, rows);
     this.full = shaped(size);
     const rest = d.rows % size;
@@ -163,3 +175,4 @@ class Batches {
     return total / count;
   }
 }
+

@@ -9,6 +9,7 @@ import type { Kernel } from '../compiler/ir/op.ts';
 import { getOp } from '../compiler/ir/registry.ts';
 import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
+import { heap, type Heap } from './heap.ts';
 
 export interface TensorValue {
   readonly data: Float32Array;
@@ -51,6 +52,9 @@ export class Plan {
   private readonly slotOf = new Map<Node, number>();
   private readonly steps: Step[] = [];
   private readonly leafSlots: { node: Node; slot: number; key: string }[] = [];
+  /** Float32 plans with a heap: where leaves given outside the heap are copied before a run (made on first use). */
+  private readonly staging: (Float32Array | null)[] = [];
+  private readonly heap: Heap | null;
   readonly env = new Map<string, number>();
   readonly memory: MemoryReport;
   readonly precision: 'f32' | 'f64';
@@ -95,7 +99,9 @@ export class Plan {
     const sizes = computed.map((n) => sizeOf(this.shapes.get(n)!) * bytesPer);
     const offsets = reuse ? placeBuffers(sizes, lastUse) : prefixOffsets(sizes);
     const arenaBytes = computed.reduce((m, _, i) => Math.max(m, offsets[i] + align(sizes[i])), 0);
-    const arena = new ArrayBuffer(Math.max(arenaBytes, ALIGN));
+    // float32 arenas live in the runtime's heap (WebAssembly kernels use them in place), freed with the plan
+    this.heap = precision === 'f32' ? heap() : null;
+    const arena = this.heap ? this.heap.alloc(Math.max(arenaBytes, ALIGN) / 4, this) : new Buf(Math.max(arenaBytes, ALIGN) / bytesPer);
     this.memory = { arenaBytes, livenessBound: livenessBound(sizes, lastUse), unsharedBytes: sizes.reduce((a, b) => a + align(b), 0) };
 
     for (const n of graph.nodes) {
@@ -105,14 +111,16 @@ export class Plan {
       if (n.op === 'Input' || n.op === 'Param') {
         this.slots.push(EMPTY);
         this.leafSlots.push({ node: n, slot, key: String(n.attrs.name) });
+        this.staging.push(null);
         continue;
       }
       if (n.op === 'Const') {
-        this.slots.push(precision === 'f64' ? (Float64Array.from(n.attrs.value as Float32Array) as unknown as Float32Array) : (n.attrs.value as Float32Array));
+        const value = n.attrs.value as Float32Array;
+        this.slots.push(precision === 'f64' ? (Float64Array.from(value) as unknown as Float32Array) : this.heap ? this.heap.copyOf(value, this) : value);
         continue;
       }
       const k = order.get(n)!;
-      const out = new Buf(arena, offsets[k], sizeOf(shape));
+      const out = arena.subarray(offsets[k] / bytesPer, offsets[k] / bytesPer + sizeOf(shape));
       this.slots.push(out);
       const inShapes = n.inputs.map((i) => this.shapes.get(i)!);
       const kernel = getOp(n.op).kernel!({ node: n, inShapes, outShape: shape, attrs: n.attrs, precision });
@@ -143,7 +151,13 @@ export class Plan {
   /** Runs the plan with the leaves' buffers in `leafNames` order (the allocation-free path). */
   runWith(leafBufs: readonly Float32Array[]): void {
     const slots = this.slots;
-    for (let i = 0; i < this.leafSlots.length; i++) slots[this.leafSlots[i].slot] = leafBufs[i];
+    const h = this.heap;
+    for (let i = 0; i < this.leafSlots.length; i++) {
+      let buf = leafBufs[i];
+      // a leaf outside the heap is copied into it, so that every kernel can work in place
+      if (h !== null && !h.owns(buf)) buf = this.stage(i, buf);
+      slots[this.leafSlots[i].slot] = buf;
+    }
     const steps = this.steps;
     for (let s = 0; s < steps.length; s++) {
       const st = steps[s];
@@ -151,6 +165,16 @@ export class Plan {
       for (let j = 0; j < ins.length; j++) ins[j] = slots[st.inSlots[j]];
       st.kernel(ins, st.out);
     }
+  }
+
+  private stage(i: number, buf: Float32Array): Float32Array {
+    let st = this.staging[i];
+    if (st === null || st.length !== buf.length) {
+      if (buf.length !== sizeOf(this.shapes.get(this.leafSlots[i].node)!)) return buf; // the kernels will say what is wrong
+      st = this.staging[i] = this.heap!.alloc(buf.length, this);
+    }
+    st.set(buf);
+    return st;
   }
 
   /** The buffer of a node after `run`, without copying (it is overwritten by the next run). */

@@ -3,12 +3,13 @@ import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import '../ops/index.ts';
 import { setSourceBase } from '../ir/source.ts';
-import { reportAndExit } from './errors.ts';
+import { reportAndExit, UserError } from './errors.ts';
 import { registerTrain } from './train.ts';
 import { registerCompile } from './compile.ts';
 import { registerRun } from './run.ts';
 import { registerCheck } from './check.ts';
 import { registerInspect } from './inspect.ts';
+import { useNodeHelperThread } from './threads.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 setSourceBase(process.cwd());
@@ -22,11 +23,15 @@ const program = new Command('graphc')
   .description('graphc: a dataflow-graph compiler for machine learning (typed TypeScript DSL -> static graph -> autodiff -> passes -> Float32 runtime / ONNX)')
   .version(pkg.version)
   .option('--debug', 'show stack traces for errors')
+  .option('--threads <n>', 'threads for large kernels: 1, or 2 (a helper thread; the default on a machine with two or more cores)', '2')
   .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (str, write) => write(`graphc: ${str.replace(/^error: /, '')}`) });
 
 const run = async (fn: () => Promise<void>) => {
   try {
+    const threads = program.opts().threads as string;
+    if (threads !== '1' && threads !== '2') throw new UserError(`--threads must be 1 or 2, got '${threads}'`);
+    if (threads === '2') useNodeHelperThread();
     await fn();
   } catch (e) {
     reportAndExit(e, program.opts().debug === true);

@@ -31,7 +31,7 @@ defineOp({
   kernel(ctx) {
     const [tA, tB] = flags(ctx);
     const [M, K] = tA ? [ctx.inShapes[0][1], ctx.inShapes[0][0]] : ctx.inShapes[0];
-    return matmulKernel(M, K, ctx.outShape[1], tA, tB);
+    return matmulKernel(M, K, ctx.outShape[1], tA, tB, ctx.precision);
   },
   grad(n, g) {
     const [a, b] = n.inputs;

@@ -4,15 +4,54 @@
  * order that reads memory sequentially; sums accumulate in float64.
  */
 import type { Kernel } from '../../compiler/ir/op.ts';
-import { wasmMatmul } from '../wasm/matmul.ts';
+import { gemm, kernelsFor, matvec as wasmMatvec, gemmScratch, vecmat as wasmVecmat, wasmMatmul } from '../wasm/matmul.ts';
+import { heap } from '../heap.ts';
 
-/** Products at least this large (M·K·N) run in the WebAssembly SIMD kernel. */
+/** Products at least this large (M·K·N) run in WebAssembly SIMD kernels. */
 export const WASM_MIN_WORK = 1 << 16;
 
-export function matmulKernel(M: number, K: number, N: number, transA = false, transB = false): Kernel {
-  // (operands are copied into the module: worth it when the product is large and has rows to amortize B)
-  const wasm = M * K * N >= WASM_MIN_WORK && N >= 8 && M >= 16 ? wasmMatmul() : null;
-  if (wasm) return (ins, c) => wasm.run(ins[0], ins[1], c, M, K, N, transA, transB);
+/**
+ * The kernel for one matmul shape. Large products run in WebAssembly SIMD: in place when the operands
+ * are in the runtime's heap (plans place their buffers there), through a private copy otherwise.
+ * Matrix-vector shapes (one row or one column) use the streaming vector kernels; they need the heap.
+ * `precision` 'f64' (the reference plans) always takes the float64-accumulating JS loops.
+ */
+export function matmulKernel(M: number, K: number, N: number, transA = false, transB = false, precision: 'f32' | 'f64' = 'f32'): Kernel {
+  const js = jsMatmulKernel(M, K, N, transA, transB);
+  if (precision !== 'f32' || M * K * N < WASM_MIN_WORK) return js;
+  const h = heap();
+  const k = h && kernelsFor(h.memory);
+  const resident = (a: Float32Array, b: Float32Array, c: Float32Array) => h!.owns(a) && h!.owns(b) && h!.owns(c);
+  if (h && k && (M === 1 || N === 1)) {
+    // one output row or column: a matrix-vector product over whichever operand is the matrix
+    let run: ((a: Float32Array, b: Float32Array, c: Float32Array) => void) | null = null;
+    if (N === 1 && !transA) run = (a, b, c) => wasmMatvec(k, a, b, c, M, K); // A·b
+    else if (N === 1) run = (a, b, c) => wasmVecmat(k, b, 1, a, c, K, M); // Aᵀ·b = (bᵀ·A)ᵀ
+    else if (!transB) run = (a, b, c) => wasmVecmat(k, a, transA ? M : 1, b, c, K, N); // a·B
+    else if (!transA) run = (a, b, c) => wasmMatvec(k, b, a, c, N, K); // a·Bᵀ = (B·aᵀ)ᵀ
+    if (run) {
+      const r = run;
+      return (ins, c) => (resident(ins[0], ins[1], c) ? r(ins[0], ins[1], c) : js(ins, c));
+    }
+  }
+  if (N < 4 || M < 4) return js;
+  const copying = wasmMatmul();
+  if (h && k) {
+    const kernel: Kernel = (ins, c) => {
+      if (h.owns(ins[0]) && h.owns(c)) gemm(k, ins[0], ins[1], c, scratch, M, K, N, transA, transB, h.owns(ins[1]));
+      else if (copying && M >= 16) copying.run(ins[0], ins[1], c, M, K, N, transA, transB);
+      else js(ins, c);
+    };
+    // scratch for the packed B (and a padded C), freed with the kernel
+    const scratch = gemmScratch(M, K, N, (n) => h.alloc(n, kernel));
+    return kernel;
+  }
+  if (copying && M >= 16) return (ins, c) => copying.run(ins[0], ins[1], c, M, K, N, transA, transB);
+  return js;
+}
+
+/** Plain JS loops, float64 accumulation: the reference kernels, and the path for small products. */
+export function jsMatmulKernel(M: number, K: number, N: number, transA = false, transB = false): Kernel {
   if (!transA && transB) return (ins, c) => dotRows(ins[0], ins[1], c, M, K, N);
   if (!transA && !transB) {
     if (N === 1) return (ins, c) => matvec(ins[0], ins[1], c, M, K);

@@ -50,6 +50,11 @@ export const op = {
   load32Splat: (offset = 0) => [0xfd, 0x09, 2, ...uleb(offset)],
   f32x4Add: [0xfd, ...uleb(228)],
   f32x4Mul: [0xfd, ...uleb(230)],
+  f32x4Extract: (lane: number) => [0xfd, 0x1f, lane],
+  f32Load: (offset = 0) => [0x2a, 2, ...uleb(offset)],
+  f32Store: (offset = 0) => [0x38, 2, ...uleb(offset)],
+  f32Add: [0x92],
+  f32Mul: [0x94],
 };
 
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
@@ -63,10 +68,15 @@ export interface Func {
   readonly body: number[];
 }
 
-/** A module importing its memory as env.memory and exporting the given functions (no results). */
-export function module(funcs: readonly Func[]): Uint8Array {
+/**
+ * A module importing its memory as env.memory and exporting the given functions (no results). A shared
+ * memory must be declared shared, with a maximum of at least the memory's own.
+ */
+export function module(funcs: readonly Func[], memory: { shared: boolean; maxPages?: number } = { shared: false }): Uint8Array {
   const types = funcs.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]);
-  const imports = [[...name('env'), ...name('memory'), 0x02, 0x00, 1]]; // memory, min 1 page
+  // limits: flags 0x00 (min) or 0x03 (shared, min and max); min 1 page
+  const limits = memory.shared ? [0x03, 1, ...uleb(memory.maxPages ?? 65536)] : [0x00, 1];
+  const imports = [[...name('env'), ...name('memory'), 0x02, ...limits]];
   const codes = funcs.map((f) => {
     const locals = f.locals.length ? vec(f.locals.map((t) => [1, t])) : [0];
     const body = [...locals, ...f.body, 0x0b];

@@ -1,9 +1,10 @@
 /**
  * A training step allocates nothing after the first: the plan places every buffer once. Checked two ways
  * over 1,000 steps: no typed array is constructed, and V8's allocation sampler sees nothing allocated
- * from graphc's code.
+ * from graphc's code. Both for the seed's toy model (JS kernels) and for a W4 step (WebAssembly kernels
+ * on the heap, split with the helper thread).
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
@@ -13,6 +14,11 @@ import { ParamStore } from '../../runtime/executable.ts';
 import { Trainer } from '../../runtime/trainer.ts';
 import { feedsFor } from '../../runtime/fit.ts';
 import { parseCsv } from '../../runtime/data.ts';
+import mlp, { syntheticData } from '../../graphs/mlp-w4.ts';
+import { resident } from '../../runtime/heap.ts';
+import { readyHelper, stopHelperThread } from '../../runtime/threads.ts';
+import { useNodeHelperThread } from '../../compiler/cli/threads.ts';
+import type { TensorValue } from '../../runtime/executable.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const ownDirs = [`${root}runtime/`, `${root}compiler/`];
@@ -25,13 +31,9 @@ interface SamplingNode {
 
 const kinds = ['Float32Array', 'Float64Array', 'Int32Array', 'Uint8Array', 'ArrayBuffer'] as const;
 
-describe('zero allocations per training step', () => {
-  const m = toy.build();
-  const data = parseCsv(readFileSync(fileURLToPath(toy.spec.data as URL), 'utf8'));
-  const feeds = feedsFor(m, data);
-  const trainer = new Trainer(trainStepGraph(m, { lr: 1 }), new ParamStore(m.forward.params));
+function zeroAllocations(trainer: Trainer, feeds: Record<string, TensorValue>, steps: number, warmup: number) {
 
-  it('constructs no typed array in 1,000 steps after the first', () => {
+  it(`constructs no typed array in ${steps} steps after the first`, () => {
     trainer.run(feeds); // plans
     const g = globalThis as unknown as Record<string, unknown>;
     const saved = kinds.map((k) => g[k]);
@@ -40,17 +42,17 @@ describe('zero allocations per training step', () => {
       g[k] = new Proxy(saved[i] as object, { construct: (t, args, nt) => (count++, Reflect.construct(t as new (...a: unknown[]) => object, args, nt)) });
     });
     try {
-      for (let i = 0; i < 1000; i++) trainer.run(feeds);
+      for (let i = 0; i < steps; i++) trainer.run(feeds);
     } finally {
       kinds.forEach((k, i) => (g[k] = saved[i]));
     }
     expect(count).toBe(0);
   });
 
-  it('allocates no heap memory over 1,000 steps (V8 allocation sampling)', async () => {
-    for (let i = 0; i < 30000; i++) trainer.run(feeds); // warm up: tiering up allocates compiler metadata
+  it(`allocates no heap memory over ${steps} steps (V8 allocation sampling)`, async () => {
+    for (let i = 0; i < warmup; i++) trainer.run(feeds); // warm up: tiering up allocates compiler metadata
     // V8's sampling heap profiler records allocations with their JS stacks, on average one sample per
-    // 64 bytes: 1,000 steps allocating even one 16-byte object each give ~250 samples, in every window.
+    // 64 bytes: even 200 steps allocating even one 16-byte object each give ~250 samples, in every window.
     // A window can also catch V8 finishing a compilation late (machine under load): such one-off
     // metadata does not recur, so the test asks for one clean window out of five.
     const session = new Session();
@@ -58,7 +60,7 @@ describe('zero allocations per training step', () => {
     const windows: number[] = [];
     for (let attempt = 0; attempt < 5 && !windows.includes(0); attempt++) {
       await session.post('HeapProfiler.startSampling', { samplingInterval: 64 });
-      for (let i = 0; i < 1000; i++) trainer.run(feeds);
+      for (let i = 0; i < steps; i++) trainer.run(feeds);
       const { profile } = await session.post('HeapProfiler.stopSampling');
       let bytes = 0;
       const walk = (n: SamplingNode, ours: boolean): void => {
@@ -73,4 +75,29 @@ describe('zero allocations per training step', () => {
     session.disconnect();
     expect(Math.min(...windows), `bytes sampled per window: ${windows.join(', ')}`).toBe(0);
   });
+}
+
+describe('zero allocations per training step: seed toy model', () => {
+  const m = toy.build();
+  const data = parseCsv(readFileSync(fileURLToPath(toy.spec.data as URL), 'utf8'));
+  const trainer = new Trainer(trainStepGraph(m, { lr: 1 }), new ParamStore(m.forward.params));
+  zeroAllocations(trainer, feedsFor(m, data), 1000, 30000);
+});
+
+describe('zero allocations per training step: W4 batch on the WebAssembly kernels and the helper thread', () => {
+  const m = mlp.build();
+  const d = syntheticData(128);
+  const owner = {};
+  const feeds = feedsFor(m, { ...d, x: resident(d.x, owner), y: resident(d.y, owner) });
+  const trainer = new Trainer(trainStepGraph(m, { lr: 0.05 }), new ParamStore(m.forward.params));
+  beforeAll(async () => {
+    useNodeHelperThread();
+    for (let i = 0; i < 500 && !readyHelper(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(readyHelper()).not.toBeNull();
+  });
+  afterAll(() => {
+    stopHelperThread();
+    void owner;
+  });
+  zeroAllocations(trainer, feeds, 200, 600);
 });

@@ -1,0 +1,183 @@
+/**
+ * The runtime's heap: one shared WebAssembly memory that holds plans' arenas, parameters and resident
+ * data, so WebAssembly kernels read and write them in place (no copy per call) and worker threads can
+ * share them. The memory is shared, which is what lets it grow without moving: views made before a
+ * growth stay valid (a non-shared memory would detach them).
+ *
+ * Where shared WebAssembly memory is unavailable (a browser page without cross-origin isolation),
+ * `heap()` is null and the runtime uses ordinary Float32Arrays; WebAssembly kernels then copy their
+ * operands in, which is slower but gives the same results.
+ *
+ * Regions are allocated first-fit from a free list and coalesced when freed. A region belongs to an
+ * owner object (a plan, a parameter store): it is freed when the owner is garbage-collected, or
+ * explicitly with `free`.
+ */
+
+const PAGE = 65536;
+const ALIGN = 64; // bytes: a cache line, and a multiple of one SIMD vector
+/** Pages the memory may grow to (4 GiB, the most a 32-bit memory addresses). */
+export const MAX_PAGES = 65536;
+
+interface Region {
+  offset: number;
+  bytes: number;
+}
+
+export class Heap {
+  readonly memory: WebAssembly.Memory;
+  /** Every SharedArrayBuffer this memory has handed out (one per growth): views over any of them are ours. */
+  private readonly buffers = new Set<ArrayBufferLike>();
+  /** Free regions, sorted by offset. */
+  private readonly freeList: Region[] = [];
+  private top: number;
+  private readonly live = new Map<number, number>(); // offset -> bytes
+  private readonly registry = new FinalizationRegistry<number[]>((offsets) => offsets.forEach((o) => this.release(o)));
+
+  constructor(memory: WebAssembly.Memory, reserved = ALIGN) {
+    this.memory = memory;
+    this.buffers.add(memory.buffer);
+    this.top = reserved; // offset 0 is never handed out
+  }
+
+  /** Bytes in use by live regions. */
+  get usedBytes(): number {
+    let s = 0;
+    for (const b of this.live.values()) s += b;
+    return s;
+  }
+
+  /** Size of the memory in bytes. */
+  get sizeBytes(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** True when `a` is a view of this heap (WebAssembly kernels can then use its byte offset directly). */
+  owns(a: ArrayBufferView): boolean {
+    return this.buffers.has(a.buffer);
+  }
+
+  /**
+   * A zeroed region of `floats` float32 values, freed when `owner` is collected (or by `free`).
+   * Returns a view valid for the region's life.
+   */
+  alloc(floats: number, owner?: object): Float32Array {
+    const offset = this.allocBytes(Math.max(4, floats * 4));
+    const view = new Float32Array(this.memory.buffer, offset, floats);
+    view.fill(0);
+    if (owner) this.registry.register(owner, [offset]);
+    return view;
+  }
+
+  /** A resident copy of `a`, owned by `owner` (or to be freed with `free`). */
+  copyOf(a: ArrayLike<number>, owner?: object): Float32Array {
+    const v = this.alloc(a.length, owner);
+    v.set(a);
+    return v;
+  }
+
+  /** Frees the region starting at the view's first element. */
+  free(view: Float32Array): void {
+    if (!this.owns(view)) throw new Error('free: not a view of this heap');
+    this.release(view.byteOffset);
+  }
+
+  private allocBytes(bytes: number): number {
+    const size = Math.ceil(bytes / ALIGN) * ALIGN;
+    for (let i = 0; i < this.freeList.length; i++) {
+      const r = this.freeList[i];
+      if (r.bytes >= size) {
+        const offset = r.offset;
+        if (r.bytes === size) this.freeList.splice(i, 1);
+        else {
+          r.offset += size;
+          r.bytes -= size;
+        }
+        this.live.set(offset, size);
+        return offset;
+      }
+    }
+    const offset = this.top;
+    const end = offset + size;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      const pages = Math.ceil((end - have) / PAGE);
+      // grow by at least a quarter of the current size, so repeated small growths stay rare
+      const grow = Math.max(pages, Math.min(Math.ceil(have / PAGE / 4), MAX_PAGES - have / PAGE));
+      try {
+        this.memory.grow(grow);
+      } catch {
+        this.memory.grow(pages); // the larger step may not fit under the maximum; this one must
+      }
+      this.buffers.add(this.memory.buffer);
+    }
+    this.top = end;
+    this.live.set(offset, size);
+    return offset;
+  }
+
+  private release(offset: number): void {
+    const size = this.live.get(offset);
+    if (size === undefined) return;
+    this.live.delete(offset);
+    // insert sorted, then coalesce with neighbours
+    let i = 0;
+    while (i < this.freeList.length && this.freeList[i].offset < offset) i++;
+    this.freeList.splice(i, 0, { offset, bytes: size });
+    const next = this.freeList[i + 1];
+    if (next && offset + size === next.offset) {
+      this.freeList[i].bytes += next.bytes;
+      this.freeList.splice(i + 1, 1);
+    }
+    const prev = this.freeList[i - 1];
+    if (prev && prev.offset + prev.bytes === offset) {
+      prev.bytes += this.freeList[i].bytes;
+      this.freeList.splice(i, 1);
+      i--;
+    }
+    // a free region at the top returns to the bump pointer
+    const last = this.freeList[this.freeList.length - 1];
+    if (last && last.offset + last.bytes === this.top) {
+      this.top = last.offset;
+      this.freeList.pop();
+    }
+  }
+}
+
+let theHeap: Heap | null | undefined;
+
+/** The process-wide heap, or null where shared WebAssembly memory is not available. */
+export function heap(): Heap | null {
+  if (theHeap === undefined) {
+    theHeap = null;
+    if (typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function' && !globalThis.process?.env?.GRAPHC_NO_HEAP) {
+      try {
+        theHeap = new Heap(new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true }));
+      } catch {
+        theHeap = null;
+      }
+    }
+  }
+  return theHeap;
+}
+
+/** A zeroed float32 buffer: in the heap when there is one (owned by `owner`), else an ordinary array. */
+export function allocate(floats: number, owner: object): Float32Array {
+  const h = heap();
+  return h ? h.alloc(floats, owner) : new Float32Array(floats);
+}
+
+/**
+ * `data` placed where WebAssembly kernels read it in place: a copy in the heap (or `data` itself when it
+ * is already there, or when there is no heap). The copy is freed when `owner` is collected, or, without
+ * an owner, by `release`.
+ */
+export function resident(data: Float32Array, owner?: object): Float32Array {
+  const h = heap();
+  if (!h || h.owns(data)) return data;
+  return h.copyOf(data, owner);
+}
+
+/** Frees a copy made by `resident` without an owner (nothing happens for arrays outside the heap). */
+export function release(data: Float32Array, original: Float32Array): void {
+  if (data !== original) heap()?.free(data);
+}

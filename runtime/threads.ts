@@ -1,0 +1,130 @@
+/**
+ * A helper thread for large kernels. The helper shares the runtime's heap (a shared WebAssembly
+ * memory) and instantiates the same kernel module over it, so a kernel's work can be split by rows
+ * with nothing copied: the caller posts a job into a small control block, does its own share, and
+ * waits for the helper's. Jobs are announced with Atomics (a short spin, then a futex wait), so a job
+ * costs microseconds, not a message round trip.
+ *
+ * The runtime does not create threads itself (it has no platform API for that): the platform's edge
+ * installs a spawner with `useHelperThread` (the CLI and the benchmarks do, with Node's worker_threads;
+ * a browser page would pass `(src) => new Worker(URL.createObjectURL(new Blob([src])))`). Until the
+ * helper has started, and where none is installed, kernels run on the calling thread alone.
+ */
+import { heap } from './heap.ts';
+import { compiled } from './wasm/module.ts';
+
+/** What the runtime needs of a worker. */
+export interface WorkerLike {
+  postMessage(message: unknown): void;
+  /** Node: let the process exit while the worker waits for jobs. */
+  unref?(): void;
+}
+
+/** Control block: [job seq, done seq, job kind, ready, ...args]. */
+const SEQ = 0, DONE = 1, KIND = 2, READY = 3, ARGS = 4;
+export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3;
+
+/**
+ * The helper's program (plain JavaScript, no imports): instantiate the kernels over the shared memory,
+ * then run jobs. GEMM args: aOff, sa, ska, bOff, cOff, ldc, K, N8, i0, i1, kcBlock (bytes/elements as the
+ * panel kernel takes them). MATVEC args: the matvec kernel's eight arguments. VECMAT args: vecmat4's
+ * seven, then v, M and the row count of the vecmat1 tail.
+ */
+const HELPER_SOURCE = `
+const start = (msg) => {
+  const { module, memory, control } = msg;
+  const ctl = new Int32Array(control);
+  const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  Atomics.store(ctl, ${READY}, 1);
+  const a = ctl.subarray(${ARGS}, ${ARGS} + 16);
+  let seen = Atomics.load(ctl, ${SEQ});
+  for (;;) {
+    let s, spins = 0;
+    while ((s = Atomics.load(ctl, ${SEQ})) === seen) {
+      if (++spins > 200000) { Atomics.wait(ctl, ${SEQ}, seen); spins = 0; }
+    }
+    seen = s;
+    const kind = ctl[${KIND}];
+    if (kind === ${JOB_EXIT}) return;
+    if (kind === ${JOB_GEMM}) {
+      const [aOff, sa, ska, bOff, cOff, ldc, K, N8, i0, i1, KC] = a;
+      for (let k0 = 0; k0 < K; k0 += KC) {
+        const kc = Math.min(KC, K - k0);
+        for (let i = i0; i < i1; i += 4) k.panel(aOff + (i * sa + k0 * ska) * 4, sa * 4, ska * 4, bOff + k0 * N8 * 4, 32, cOff + i * ldc, ldc, kc, N8);
+      }
+    } else if (kind === ${JOB_MATVEC}) {
+      k.matvec(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    } else if (kind === ${JOB_VECMAT}) {
+      const [v0, sv, m0, ldm, c0, K4, nb, vt, mt, Kt] = a;
+      if (nb > 0) {
+        k.vecmat4(v0, sv, m0, ldm, c0, K4, nb);
+        if (Kt > 0) k.vecmat1(vt, sv, mt, ldm, c0, Kt, nb);
+      }
+    }
+    Atomics.store(ctl, ${DONE}, seen);
+  }
+};
+if (typeof self !== 'undefined' && typeof self.addEventListener === 'function') self.addEventListener('message', (e) => start(e.data), { once: true });
+else require('node:worker_threads').parentPort.once('message', start);
+`;
+
+export class HelperThread {
+  private readonly ctl = new Int32Array(new SharedArrayBuffer(64 * 4));
+  private seq = 0;
+
+  constructor(spawn: (source: string) => WorkerLike) {
+    const h = heap();
+    if (!h) throw new Error('helper threads need the shared heap');
+    const w = spawn(HELPER_SOURCE);
+    w.postMessage({ module: compiled(true), memory: h.memory, control: this.ctl.buffer });
+    w.unref?.();
+  }
+
+  /** True once the helper has started and takes jobs. */
+  get ready(): boolean {
+    return Atomics.load(this.ctl, READY) === 1;
+  }
+
+  /** The job's arguments, to fill before `post` (no array is made per job). */
+  readonly args = this.ctl.subarray(ARGS, ARGS + 16);
+
+  /** Posts a job whose arguments are in `args`; `wait` must be called before the next one. */
+  post(kind: number): void {
+    const c = this.ctl;
+    c[KIND] = kind;
+    this.seq = (this.seq + 1) | 0;
+    Atomics.store(c, SEQ, this.seq);
+    Atomics.notify(c, SEQ);
+  }
+
+  /** Waits (spinning) until the posted job is done. */
+  wait(): void {
+    const c = this.ctl;
+    while (Atomics.load(c, DONE) !== this.seq);
+  }
+
+  /** Ends the helper's loop. */
+  stop(): void {
+    this.post(JOB_EXIT);
+  }
+}
+
+let helper: HelperThread | null = null;
+
+/** Installs a helper thread made by `spawn` (replacing any previous one). */
+export function useHelperThread(spawn: (source: string) => WorkerLike): HelperThread | null {
+  helper?.stop();
+  helper = heap() ? new HelperThread(spawn) : null;
+  return helper;
+}
+
+/** Stops the helper thread: kernels run on the calling thread alone. */
+export function stopHelperThread(): void {
+  helper?.stop();
+  helper = null;
+}
+
+/** The helper thread when one is installed and started. */
+export function readyHelper(): HelperThread | null {
+  return helper !== null && helper.ready ? helper : null;
+}

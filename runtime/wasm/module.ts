@@ -1,0 +1,44 @@
+/**
+ * The kernel module: every WebAssembly kernel graphc generates, in one module, compiled once per memory
+ * kind (shared: the runtime's heap and its helper thread; private: the copying fallback).
+ */
+import { module } from './asm.ts';
+import { packKernel, panelKernel } from './panel.ts';
+import { matvecKernel, vecmatKernel } from './vector.ts';
+import { MAX_PAGES } from '../heap.ts';
+
+type Fn = (...args: number[]) => void;
+
+/** The kernels of one module instance, bound to one memory. */
+export class WasmKernels {
+  readonly panel: Fn;
+  readonly matvec: Fn;
+  readonly vecmat4: Fn;
+  readonly vecmat1: Fn;
+  readonly pack: Fn;
+  constructor(
+    readonly memory: WebAssembly.Memory,
+    /** Bound to the shared heap (the helper thread shares it); false for a private memory. */
+    readonly shared: boolean,
+  ) {
+    const inst = new WebAssembly.Instance(compiled(shared), { env: { memory } });
+    const e = inst.exports as Record<string, Fn>;
+    this.panel = e.panel;
+    this.matvec = e.matvec;
+    this.vecmat4 = e.vecmat4;
+    this.vecmat1 = e.vecmat1;
+    this.pack = e.pack;
+  }
+}
+
+const modules = new Map<boolean, WebAssembly.Module>();
+export function compiled(shared: boolean): WebAssembly.Module {
+  let m = modules.get(shared);
+  if (!m) {
+    const bytes = module([panelKernel(), matvecKernel(), vecmatKernel(4), vecmatKernel(1), packKernel()], { shared, maxPages: MAX_PAGES });
+    m = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    modules.set(shared, m);
+  }
+  return m;
+}
+

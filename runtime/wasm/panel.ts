@@ -1,0 +1,78 @@
+/**
+ * The matmul panel kernel in WebAssembly SIMD: a block of 4 rows × N columns of C += A·B for a slice of
+ * K. For each 8-column panel, a 4×8 tile of C is kept in eight f32x4 registers while k runs, each step
+ * loading 8 values of B and splatting 4 values of A (16 multiply-adds per 6 loads). B is packed panel by
+ * panel (see `gemm` in matmul.ts, which drives it).
+ */
+import { I32, V128, op, type Func } from './asm.ts';
+
+const P = { a0: 0, sa: 1, ska: 2, b0: 3, ldb: 4, c0: 5, ldc: 6, kc: 7, jn: 8 };
+const L = { jj: 9, k: 10, pa: 11, pb: 12, pc: 13, sa2: 14, sa3: 15, acc: 16, bv0: 24, bv1: 25, s: 26 };
+
+export function panelKernel(): Func {
+  const b: number[] = [];
+  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
+  const acc = (r: number, v: number) => L.acc + r * 2 + v;
+  emit(op.get(P.sa), op.i32(2), op.mul, op.set(L.sa2));
+  emit(op.get(P.sa), op.i32(3), op.mul, op.set(L.sa3));
+  emit(op.i32(0), op.set(L.jj));
+  emit(op.block, op.loop);
+  emit(op.get(L.jj), op.get(P.jn), op.i32(4), op.mul, op.geS, op.brIf(1));
+  // load the C tile
+  emit(op.get(P.c0), op.get(L.jj), op.add, op.set(L.pc));
+  for (let r = 0; r < 4; r++) {
+    emit(op.get(L.pc), op.v128Load(0), op.set(acc(r, 0)));
+    emit(op.get(L.pc), op.v128Load(16), op.set(acc(r, 1)));
+    emit(op.get(L.pc), op.get(P.ldc), op.add, op.set(L.pc));
+  }
+  emit(op.get(P.a0), op.set(L.pa));
+  // B is packed panel by panel: panel p (8 columns) holds kc rows of 8 values at b0 + p·kc·32
+  emit(op.get(P.b0), op.get(L.jj), op.get(P.kc), op.mul, op.add, op.set(L.pb));
+  emit(op.i32(0), op.set(L.k));
+  emit(op.block, op.loop);
+  emit(op.get(L.k), op.get(P.kc), op.geS, op.brIf(1));
+  emit(op.get(L.pb), op.v128Load(0), op.set(L.bv0));
+  emit(op.get(L.pb), op.v128Load(16), op.set(L.bv1));
+  const rowAddr = [[op.get(L.pa)], [op.get(L.pa), op.get(P.sa), op.add], [op.get(L.pa), op.get(L.sa2), op.add], [op.get(L.pa), op.get(L.sa3), op.add]];
+  for (let r = 0; r < 4; r++) {
+    emit(...rowAddr[r], op.load32Splat(0), op.set(L.s));
+    for (let v = 0; v < 2; v++) emit(op.get(acc(r, v)), op.get(L.s), op.get(v ? L.bv1 : L.bv0), op.f32x4Mul, op.f32x4Add, op.set(acc(r, v)));
+  }
+  emit(op.get(L.pa), op.get(P.ska), op.add, op.set(L.pa));
+  emit(op.get(L.pb), op.get(P.ldb), op.add, op.set(L.pb));
+  emit(op.get(L.k), op.i32(1), op.add, op.set(L.k));
+  emit(op.br(0), op.end, op.end);
+  // store the C tile
+  emit(op.get(P.c0), op.get(L.jj), op.add, op.set(L.pc));
+  for (let r = 0; r < 4; r++) {
+    emit(op.get(L.pc), op.get(acc(r, 0)), op.v128Store(0));
+    emit(op.get(L.pc), op.get(acc(r, 1)), op.v128Store(16));
+    emit(op.get(L.pc), op.get(P.ldc), op.add, op.set(L.pc));
+  }
+  emit(op.get(L.jj), op.i32(32), op.add, op.set(L.jj));
+  emit(op.br(0), op.end, op.end);
+  return { name: 'panel', params: Array(9).fill(I32), locals: [...Array(7).fill(I32), ...Array(11).fill(V128)], body: b };
+}
+
+/**
+ * pack(src, ldb, dst, kc, panels): copies `panels` panels of 8 columns × kc rows of a row-major B
+ * (rows ldb bytes apart) to dst, panel after panel, row after row (the layout the panel kernel reads).
+ */
+export function packKernel(): Func {
+  const P = { src: 0, ldb: 1, dst: 2, kc: 3, np: 4 };
+  const L = { p: 5, k: 6, s: 7 };
+  const b: number[] = [];
+  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
+  emit(op.i32(0), op.set(L.p));
+  emit(op.block, op.loop, op.get(L.p), op.get(P.np), op.geS, op.brIf(1));
+  emit(op.get(P.src), op.get(L.p), op.i32(32), op.mul, op.add, op.set(L.s));
+  emit(op.i32(0), op.set(L.k));
+  emit(op.block, op.loop, op.get(L.k), op.get(P.kc), op.geS, op.brIf(1));
+  emit(op.get(P.dst), op.get(L.s), op.v128Load(0), op.v128Store(0));
+  emit(op.get(P.dst), op.get(L.s), op.v128Load(16), op.v128Store(16));
+  emit(op.get(L.s), op.get(P.ldb), op.add, op.set(L.s));
+  emit(op.get(P.dst), op.i32(32), op.add, op.set(P.dst));
+  emit(op.get(L.k), op.i32(1), op.add, op.set(L.k), op.br(0), op.end, op.end);
+  emit(op.get(L.p), op.i32(1), op.add, op.set(L.p), op.br(0), op.end, op.end);
+  return { name: 'pack', params: Array(5).fill(I32), locals: Array(3).fill(I32), body: b };
+}

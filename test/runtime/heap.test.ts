@@ -1,0 +1,64 @@
+/** The runtime's heap: regions, reuse, growth without moving, and plans placing their buffers in it. */
+import { describe, expect, it } from 'vitest';
+import { Heap, heap } from '../../runtime/heap.ts';
+import { Plan } from '../../runtime/plan.ts';
+import { ParamStore } from '../../runtime/executable.ts';
+import { trainStepGraph } from '../../compiler/train/step.ts';
+import mlp from '../../graphs/mlp-w4.ts';
+
+const fresh = () => new Heap(new WebAssembly.Memory({ initial: 1, maximum: 1024, shared: true }));
+
+describe('heap', () => {
+  it('hands out zeroed, aligned, disjoint regions and knows its own views', () => {
+    const h = fresh();
+    const a = h.alloc(10), b = h.alloc(100), c = h.alloc(3);
+    for (const v of [a, b, c]) {
+      expect(v.byteOffset % 64).toBe(0);
+      expect([...v].every((x) => x === 0)).toBe(true);
+      expect(h.owns(v)).toBe(true);
+    }
+    a.fill(1), b.fill(2), c.fill(3);
+    expect([a[9], b[0], b[99], c[0]]).toEqual([1, 2, 2, 3]);
+    expect(h.owns(new Float32Array(4))).toBe(false);
+  });
+
+  it('reuses freed regions, coalescing neighbours', () => {
+    const h = fresh();
+    const a = h.alloc(16), b = h.alloc(16), c = h.alloc(16);
+    const keep = h.alloc(16);
+    h.free(a), h.free(b), h.free(c);
+    // the three freed neighbours make one region large enough for 48 floats, at a's place
+    const d = h.alloc(48);
+    expect(d.byteOffset).toBe(a.byteOffset);
+    expect(h.usedBytes).toBe(48 * 4 + 64);
+    h.free(d), h.free(keep);
+    expect(h.usedBytes).toBe(0);
+  });
+
+  it('grows without moving: views made before a growth keep their values', () => {
+    const h = fresh();
+    const a = h.alloc(1000);
+    a.fill(7);
+    const before = h.sizeBytes;
+    const big = h.alloc(1_000_000); // grows the memory past 4 MB
+    expect(h.sizeBytes).toBeGreaterThan(before);
+    expect(a[999]).toBe(7);
+    a[0] = 5;
+    expect(new Float32Array(h.memory.buffer, a.byteOffset, 1)[0]).toBe(5);
+    expect(h.owns(a) && h.owns(big)).toBe(true);
+  });
+
+  it('float32 plans place their arenas, parameters and constants in the heap; float64 plans do not', () => {
+    const h = heap();
+    expect(h).not.toBeNull();
+    const m = mlp.build();
+    const step = trainStepGraph(m, { lr: 0.05 });
+    const plan = new Plan(step, new Map([['x', [4, 784]], ['y', [4]]]));
+    const ps = new ParamStore(step.params);
+    for (const v of ps.values.values()) expect(h!.owns(v)).toBe(true);
+    const computed = step.nodes.filter((n) => n.op !== 'Input' && n.op !== 'Param');
+    for (const n of computed) expect(h!.owns(plan.buffer(n))).toBe(true);
+    const ref = new Plan(step, new Map([['x', [4, 784]], ['y', [4]]]), 'f64');
+    expect(ref.buffer(computed[0]) instanceof Float64Array).toBe(true);
+  });
+});

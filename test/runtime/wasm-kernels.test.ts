@@ -1,0 +1,85 @@
+/**
+ * The WebAssembly kernels working in place on the heap (every layout, padded widths, edge rows,
+ * matrix-vector shapes), on one thread and split with the helper thread, against the plain definition
+ * in float64; and a whole W4 training step on them against the float64 reference plan.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { heap } from '../../runtime/heap.ts';
+import { matmulKernel, matmulReference } from '../../runtime/kernels/matmul.ts';
+import { readyHelper, stopHelperThread } from '../../runtime/threads.ts';
+import { useNodeHelperThread } from '../../compiler/cli/threads.ts';
+import { Plan } from '../../runtime/plan.ts';
+import { ParamStore } from '../../runtime/executable.ts';
+import { trainStepGraph } from '../../compiler/train/step.ts';
+import mlp from '../../graphs/mlp-w4.ts';
+import { randoms } from '../support/run.ts';
+
+const h = heap()!;
+const resident = (xs: number[]) => h.copyOf(xs);
+const close = (got: ArrayLike<number>, ref: ArrayLike<number>, K: number) => {
+  for (let i = 0; i < ref.length; i++) {
+    const tol = 2e-6 * Math.sqrt(K) * (1 + Math.abs(ref[i]));
+    if (!(Math.abs(got[i] - ref[i]) <= tol)) expect.fail(`element ${i}: ${got[i]} vs ${ref[i]} (tolerance ${tol})`);
+  }
+};
+
+// shapes: padded widths (N mod 8), edge rows (M mod 4), vector shapes, and products large enough to split
+const shapes = [[4, 16, 8], [7, 13, 19], [16, 300, 24], [130, 257, 67], [128, 256, 10], [1, 784, 256], [1, 300, 10], [300, 256, 1], [128, 784, 256], [64, 1024, 1]];
+
+function checkAll() {
+  for (const [M, K, N] of shapes)
+    for (const tA of [false, true])
+      for (const tB of [false, true]) {
+        const a = resident(randoms(M * K, M + K)), b = resident(randoms(K * N, N + 3));
+        const c = h.alloc(M * N).fill(NaN);
+        const k = matmulKernel(M, K, N, tA, tB);
+        k([a, b], c);
+        close(c, matmulReference(a, b, M, K, N, tA, tB), K);
+        k([a, b], c); // again: scratch reused, C overwritten, not accumulated
+        close(c, matmulReference(a, b, M, K, N, tA, tB), K);
+      }
+}
+
+describe('WebAssembly kernels in place', () => {
+  it('one thread: every layout and shape matches the definition', () => {
+    expect(readyHelper()).toBeNull();
+    checkAll();
+  });
+
+  describe('with the helper thread', () => {
+    beforeAll(async () => {
+      useNodeHelperThread();
+      for (let i = 0; i < 500 && !readyHelper(); i++) await new Promise((r) => setTimeout(r, 10));
+    });
+    afterAll(() => stopHelperThread());
+
+    it('the helper starts', () => expect(readyHelper()).not.toBeNull());
+
+    it('split products match the definition', () => {
+      checkAll();
+      // big enough to split in every kernel: gemm by rows, matvec by rows, vecmat by columns
+      for (const [M, K, N, tA] of [[256, 512, 64, false], [512, 256, 64, true], [8192, 256, 1, false], [256, 8192, 1, true], [1, 8192, 256, false]] as const) {
+        const a = resident(randoms(M * K, 5)), b = resident(randoms(K * N, 6));
+        const c = h.alloc(M * N).fill(NaN);
+        matmulKernel(M, K, N, tA, false)([a, b], c);
+        close(c, matmulReference(a, b, M, K, N, tA, false), K);
+      }
+    });
+
+    it('a W4 training step (batch 128) matches the float64 reference plan', () => {
+      const step = trainStepGraph(mlp.build(), { lr: 0.05 });
+      const shapes = new Map([['x', [128, 784]], ['y', [128]]]);
+      const x = randoms(128 * 784, 11), y = Array.from({ length: 128 }, (_, i) => (i * 7) % 10);
+      const params = new ParamStore(step.params);
+      const f32 = new Plan(step, shapes), f64 = new Plan(step, shapes, 'f64');
+      const leaves32 = new Map<string, Float32Array>([['x', resident(x)], ['y', resident(y)], ...params.values]);
+      const leaves64 = new Map([...leaves32].map(([k, v]) => [k, Float64Array.from(v) as unknown as Float32Array]));
+      f32.run(leaves32);
+      f64.run(leaves64);
+      for (const o of step.outputs) {
+        const got = f32.value(o.node).data, ref = f64.value(o.node).data;
+        for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i] - ref[i]), `${o.name}[${i}]`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref[i])));
+      }
+    });
+  });
+});
