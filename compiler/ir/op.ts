@@ -37,8 +37,12 @@ export interface OpDef {
   readonly name: string;
   readonly arity: number | 'variadic';
   readonly traits?: {
-    /** Elementwise with numpy broadcasting; `fn` is the scalar function, `js` its JS expression. */
-    readonly elementwise?: { readonly fn: (...x: number[]) => number; readonly js: (...x: string[]) => string };
+    /**
+     * Elementwise with numpy broadcasting; `fn` is the scalar function, `js` its JS expression, `simd`
+     * (optional) its WebAssembly SIMD lowering: given the locals of its arguments, instructions that
+     * leave its f32x4 result on the stack (see runtime/wasm/elementwise.ts).
+     */
+    readonly elementwise?: { readonly fn: (...x: number[]) => number; readonly js: (...x: string[]) => string; readonly simd?: (...args: number[]) => number[] };
     readonly commutative?: boolean;
     /** Leaf ops: inputs, parameters, constants. */
     readonly leaf?: boolean;

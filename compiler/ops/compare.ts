@@ -4,25 +4,29 @@ import type { DType } from '../ir/node.ts';
 import { broadcastShapes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
+import { simdElementwise, v, type SimdRule } from '../../runtime/wasm/elementwise.ts';
 
-function comparison(name: string, js: (a: string, b: string) => string, fn: (a: number, b: number) => number, onnxName: string) {
+// a lane mask (all ones where true) as 1.0 or 0.0
+const maskToOne = [...v.const(1), ...v.and];
+
+function comparison(name: string, js: (a: string, b: string) => string, fn: (a: number, b: number) => number, onnxName: string, simd: SimdRule) {
   defineOp({
     name,
     arity: 2,
-    traits: { elementwise: { fn: fn as (...x: number[]) => number, js: js as (...x: string[]) => string } },
+    traits: { elementwise: { fn: fn as (...x: number[]) => number, js: js as (...x: string[]) => string, simd } },
     infer(inputs, _a, src) {
       const shape = broadcastShapes(inputs[0].shape, inputs[1].shape);
       if (!shape) throw new GraphError(`${name}: shapes ${shapeStr(inputs[0].shape)} and ${shapeStr(inputs[1].shape)} do not broadcast`, src);
       return { shape, dtype: 'bool' };
     },
-    kernel: (ctx) => elementwiseKernel(js('x0', 'x1'), ctx.inShapes, ctx.outShape),
+    kernel: (ctx) => simdElementwise([{ name, rule: simd, args: [-1, -2] }], ctx.inShapes, ctx.outShape, ctx.precision, elementwiseKernel(js('x0', 'x1'), ctx.inShapes, ctx.outShape)),
     grad: () => [null, null],
     onnx: (e, _n, ins) => e.op(onnxName, ins),
   });
 }
 
-comparison('GreaterEqual', (a, b) => `(${a} >= ${b} ? 1 : 0)`, (a, b) => (a >= b ? 1 : 0), 'GreaterOrEqual');
-comparison('Equal', (a, b) => `(${a} === ${b} ? 1 : 0)`, (a, b) => (a === b ? 1 : 0), 'Equal');
+comparison('GreaterEqual', (a, b) => `(${a} >= ${b} ? 1 : 0)`, (a, b) => (a >= b ? 1 : 0), 'GreaterOrEqual', (a, b) => [...v.get(a), ...v.get(b), ...v.ge, ...maskToOne]);
+comparison('Equal', (a, b) => `(${a} === ${b} ? 1 : 0)`, (a, b) => (a === b ? 1 : 0), 'Equal', (a, b) => [...v.get(a), ...v.get(b), ...v.eq, ...maskToOne]);
 
 const onnxType: Record<DType, number> = { f32: 1, bool: 9, i64: 7 };
 const castJs: Record<DType, (x: string) => string> = {
@@ -30,12 +34,21 @@ const castJs: Record<DType, (x: string) => string> = {
   bool: (x) => `(${x} !== 0 ? 1 : 0)`,
   i64: (x) => `Math.trunc(${x})`,
 };
+const castSimd: Partial<Record<DType, SimdRule>> = {
+  f32: (x) => v.get(x),
+  bool: (x) => [...v.get(x), ...v.const(0), ...v.ne, ...maskToOne],
+};
 
 defineOp({
   name: 'Cast',
   arity: 1,
   infer: (inputs, a) => ({ shape: inputs[0].shape, dtype: a.to as DType }),
-  kernel: (ctx) => elementwiseKernel(castJs[ctx.attrs.to as DType]('x0'), ctx.inShapes, ctx.outShape),
+  kernel: (ctx) => {
+    const to = ctx.attrs.to as DType;
+    const js = elementwiseKernel(castJs[to]('x0'), ctx.inShapes, ctx.outShape);
+    const simd = castSimd[to];
+    return simd ? simdElementwise([{ name: `Cast:${to}`, rule: simd, args: [-1] }], ctx.inShapes, ctx.outShape, ctx.precision, js) : js;
+  },
   grad: (n, g) => [n.inputs[0].dtype === 'f32' && n.dtype === 'f32' ? g : null],
   onnx: (e, n, ins) => e.op('Cast', ins, { to: onnxType[n.attrs.to as DType] }),
   showAttrs: (a) => `to=${a.to}`,

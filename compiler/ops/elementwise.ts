@@ -9,15 +9,19 @@ import { broadcastShapes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
+import { simdElementwise, v, type SimdRule } from '../../runtime/wasm/elementwise.ts';
 
 type Grad = (node: Node, g: Node) => readonly (Node | null)[];
+type Extra = Partial<OpDef> & { readonly simd?: SimdRule };
 
-function elementwise(name: string, arity: number, fn: (...x: number[]) => number, js: (...x: string[]) => string, grad: Grad | undefined, onnxName: string, extra: Partial<OpDef> = {}): OpDef {
+function elementwise(name: string, arity: number, fn: (...x: number[]) => number, js: (...x: string[]) => string, grad: Grad | undefined, onnxName: string, extra: Extra = {}): OpDef {
+  const { simd, ...rest } = extra;
+  const args = Array.from({ length: arity }, (_, i) => -(i + 1));
   return defineOp({
-    ...extra,
+    ...rest,
     name,
     arity,
-    traits: { elementwise: { fn, js }, ...(extra.traits ?? {}) },
+    traits: { elementwise: { fn, js, ...(simd && { simd }) }, ...(extra.traits ?? {}) },
     infer(inputs, _a, src) {
       let shape = inputs[0].shape;
       for (const x of inputs.slice(1)) {
@@ -27,35 +31,44 @@ function elementwise(name: string, arity: number, fn: (...x: number[]) => number
       }
       return { shape, dtype: 'f32' };
     },
-    kernel: (ctx) => elementwiseKernel(js(...ctx.inShapes.map((_, i) => `x${i}`)), ctx.inShapes, ctx.outShape),
+    kernel: (ctx) => {
+      const jsKernel = elementwiseKernel(js(...ctx.inShapes.map((_, i) => `x${i}`)), ctx.inShapes, ctx.outShape);
+      return simd ? simdElementwise([{ name, rule: simd, args }], ctx.inShapes, ctx.outShape, ctx.precision, jsKernel) : jsKernel;
+    },
     grad,
     onnx: extra.onnx ?? ((e, _n, ins) => e.op(onnxName, ins)),
   });
 }
 
-export const unaryOp = (name: string, fn: (x: number) => number, js: (x: string) => string, grad: Grad | undefined, onnxName = name, extra: Partial<OpDef> = {}) =>
+export const unaryOp = (name: string, fn: (x: number) => number, js: (x: string) => string, grad: Grad | undefined, onnxName = name, extra: Extra = {}) =>
   elementwise(name, 1, fn as (...x: number[]) => number, js as (...x: string[]) => string, grad, onnxName, extra);
-export const binaryOp = (name: string, fn: (a: number, b: number) => number, js: (a: string, b: string) => string, grad: Grad | undefined, onnxName = name, extra: Partial<OpDef> = {}) =>
+export const binaryOp = (name: string, fn: (a: number, b: number) => number, js: (a: string, b: string) => string, grad: Grad | undefined, onnxName = name, extra: Extra = {}) =>
   elementwise(name, 2, fn as (...x: number[]) => number, js as (...x: string[]) => string, grad, onnxName, extra);
 
 const [A, Bi] = [0, 1];
 const sumTo = (g: Node, n: Node, i: number) => B.sumTo(g, n.inputs[i].shape);
 
-binaryOp('Add', (a, b) => a + b, (a, b) => `(${a} + ${b})`, (n, g) => [sumTo(g, n, A), sumTo(g, n, Bi)], 'Add', { traits: { commutative: true } as OpDef['traits'] });
-binaryOp('Sub', (a, b) => a - b, (a, b) => `(${a} - ${b})`, (n, g) => [sumTo(g, n, A), sumTo(B.neg(g), n, Bi)]);
-binaryOp('Mul', (a, b) => a * b, (a, b) => `(${a} * ${b})`, (n, g) => [sumTo(B.mul(g, n.inputs[1]), n, A), sumTo(B.mul(g, n.inputs[0]), n, Bi)], 'Mul', { traits: { commutative: true } as OpDef['traits'] });
+const lanes = (instr: number[]): SimdRule => (...a) => [...a.flatMap((x) => v.get(x)), ...instr];
+
+binaryOp('Add', (a, b) => a + b, (a, b) => `(${a} + ${b})`, (n, g) => [sumTo(g, n, A), sumTo(g, n, Bi)], 'Add', { traits: { commutative: true } as OpDef['traits'], simd: lanes(v.add) });
+binaryOp('Sub', (a, b) => a - b, (a, b) => `(${a} - ${b})`, (n, g) => [sumTo(g, n, A), sumTo(B.neg(g), n, Bi)], 'Sub', { simd: lanes(v.sub) });
+binaryOp('Mul', (a, b) => a * b, (a, b) => `(${a} * ${b})`, (n, g) => [sumTo(B.mul(g, n.inputs[1]), n, A), sumTo(B.mul(g, n.inputs[0]), n, Bi)], 'Mul', { traits: { commutative: true } as OpDef['traits'], simd: lanes(v.mul) });
 binaryOp('Div', (a, b) => a / b, (a, b) => `(${a} / ${b})`, (n, g) => [
   sumTo(B.div(g, n.inputs[1]), n, A),
   // d(a/b)/db = -a/b² = -(a/b)/b
   sumTo(B.neg(B.div(B.mul(g, n), n.inputs[1])), n, Bi),
-]);
+], 'Div', { simd: lanes(v.div) });
 // Max: the gradient goes to the larger input (to `a` on ties), as a mask.
 binaryOp('Max', (a, b) => (a >= b || a !== a ? a : b), (a, b) => `(${a} >= ${b} || ${a} !== ${a} ? ${a} : ${b})`, (n, g) => {
   const takeA = B.cast(B.mk('GreaterEqual', [n.inputs[0], n.inputs[1]]), 'f32');
   return [sumTo(B.mul(g, takeA), n, A), sumTo(B.mul(g, B.sub(1, takeA)), n, Bi)];
-}, 'Max', { traits: { commutative: true } as OpDef['traits'] });
+}, 'Max', {
+  traits: { commutative: true } as OpDef['traits'],
+  // a where a >= b or a is NaN, else b (bit for bit the JS rule, signed zeros included)
+  simd: (a, b) => [...v.get(a), ...v.get(b), ...v.get(a), ...v.get(b), ...v.ge, ...v.get(a), ...v.get(a), ...v.ne, ...v.or, ...v.bitselect],
+});
 
-unaryOp('Neg', (x) => -x, (x) => `(-${x})`, (_n, g) => [B.neg(g)]);
+unaryOp('Neg', (x) => -x, (x) => `(-${x})`, (_n, g) => [B.neg(g)], 'Neg', { simd: lanes(v.neg) });
 unaryOp('Exp', Math.exp, (x) => `Math.exp(${x})`, (n, g) => [B.mul(g, n)]);
 unaryOp('Log', Math.log, (x) => `Math.log(${x})`, (n, g) => [B.div(g, n.inputs[0])]);
 unaryOp('Sigmoid', (x) => 1 / (1 + Math.exp(-x)), (x) => `(1 / (1 + Math.exp(-${x})))`, (n, g) => [B.mul(g, B.mul(n, B.sub(1, n)))]);
@@ -63,10 +76,13 @@ unaryOp('Sigmoid', (x) => 1 / (1 + Math.exp(-x)), (x) => `(1 / (1 + Math.exp(-${
 const ge = (a: Node | number, b: Node | number) => B.cast(B.mk('GreaterEqual', [typeof a === 'number' ? B.scalar(a) : a, typeof b === 'number' ? B.scalar(b) : b]), 'f32');
 
 // |x|: the gradient is sign(x), 0 at 0 (as PyTorch's abs), written ge(x, 0) - ge(0, x).
-unaryOp('Abs', Math.abs, (x) => `Math.abs(${x})`, (n, g) => [B.mul(g, B.sub(ge(n.inputs[0], 0), ge(0, n.inputs[0])))]);
+unaryOp('Abs', Math.abs, (x) => `Math.abs(${x})`, (n, g) => [B.mul(g, B.sub(ge(n.inputs[0], 0), ge(0, n.inputs[0])))], 'Abs', { simd: lanes(v.abs) });
 // max(x, 0): the gradient is 1 where x > 0, i.e. 1 - ge(0, x) (0 at 0, as PyTorch's relu).
-unaryOp('Relu', (x) => (x > 0 ? x : 0), (x) => `(${x} > 0 ? ${x} : 0)`, (n, g) => [B.mul(g, B.sub(1, ge(0, n.inputs[0])))]);
+unaryOp('Relu', (x) => (x > 0 ? x : 0), (x) => `(${x} > 0 ? ${x} : 0)`, (n, g) => [B.mul(g, B.sub(1, ge(0, n.inputs[0])))], 'Relu', {
+  // x where x > 0, else +0 (NaN and -0 give 0, as the JS rule)
+  simd: (x) => [...v.get(x), ...v.get(x), ...v.const(0), ...v.gt, ...v.and],
+});
 unaryOp('Tanh', Math.tanh, (x) => `Math.tanh(${x})`, (n, g) => [B.mul(g, B.sub(1, B.mul(n, n)))]);
 // log(1 + exp(x)), computed stably as max(x, 0) + log1p(exp(-|x|)); the gradient is sigmoid(x).
 unaryOp('Softplus', (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), (x) => `(Math.max(${x}, 0) + Math.log1p(Math.exp(-Math.abs(${x}))))`, (n, g) => [B.mul(g, B.sigmoid(n.inputs[0]))]);
-unaryOp('Sqrt', Math.sqrt, (x) => `Math.sqrt(${x})`, (n, g) => [B.div(g, B.mul(n, 2))]);
+unaryOp('Sqrt', Math.sqrt, (x) => `Math.sqrt(${x})`, (n, g) => [B.div(g, B.mul(n, 2))], 'Sqrt', { simd: lanes(v.sqrt) });

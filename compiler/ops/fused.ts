@@ -13,6 +13,7 @@ import { GraphError } from '../ir/errors.ts';
 import { atSource } from '../ir/source.ts';
 import { grad } from '../autodiff/grad.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
+import { simdElementwise, type SimdStep } from '../../runtime/wasm/elementwise.ts';
 
 export type Instruction = readonly [op: string, args: readonly number[]];
 
@@ -46,7 +47,15 @@ defineOp({
     const body = JSON.parse(String(ctx.attrs.body)) as Instruction[];
     const name = (k: number) => (k < 0 ? `x${-k - 1}` : `t${k}`);
     const stmts = body.map(([op, args], k) => `const t${k} = ${getOp(op).traits!.elementwise!.js(...args.map(name))};`);
-    return elementwiseKernel(`t${body.length - 1}`, ctx.inShapes, ctx.outShape, stmts.join('\n'));
+    const js = elementwiseKernel(`t${body.length - 1}`, ctx.inShapes, ctx.outShape, stmts.join('\n'));
+    // in WebAssembly SIMD when every op of the chain has a SIMD rule
+    const steps: SimdStep[] = [];
+    for (const [op, args] of body) {
+      const rule = getOp(op).traits!.elementwise!.simd;
+      if (!rule) return js;
+      steps.push({ name: op, rule, args });
+    }
+    return simdElementwise(steps, ctx.inShapes, ctx.outShape, ctx.precision, js);
   },
   grad: (n, g) => grad(expandFused(n), n.inputs, { seed: g }),
   onnx(e, n, ins) {
