@@ -18,7 +18,7 @@ import { feedsFor, fit } from '../runtime/fit.ts';
 import { parseCsv, type Dataset } from '../runtime/data.ts';
 import { resident } from '../runtime/heap.ts';
 import { readyHelper } from '../runtime/threads.ts';
-import { useNodeHelperThread } from '../compiler/cli/threads.ts';
+import { useNodeHelperThread, useRelaxedSimd } from '../compiler/cli/threads.ts';
 import toy from '../graphs/toy.ts';
 import diabetes from '../graphs/diabetes.ts';
 import mlp, { syntheticData } from '../graphs/mlp-w4.ts';
@@ -28,6 +28,7 @@ const arg = (name: string, d: string) => (process.argv.includes(name) ? process.
 const only = arg('--only', '');
 // `--threads 2` (the CLI's default on this machine): large kernels are split with the helper thread
 const threads = Number(arg('--threads', '2'));
+useRelaxedSimd(); // as the CLI: fused multiply-adds where V8 has them behind a flag
 if (threads === 2) {
   useNodeHelperThread();
   for (let i = 0; i < 500 && !readyHelper(); i++) await new Promise((r) => setTimeout(r, 10));

@@ -50,6 +50,8 @@ export const op = {
   load32Splat: (offset = 0) => [0xfd, 0x09, 2, ...uleb(offset)],
   f32x4Add: [0xfd, ...uleb(228)],
   f32x4Mul: [0xfd, ...uleb(230)],
+  /** a·b + c, fused or not at the engine's choice (relaxed SIMD). */
+  f32x4RelaxedMadd: [0xfd, ...uleb(0x105)],
   f32x4Extract: (lane: number) => [0xfd, 0x1f, lane],
   f32Load: (offset = 0) => [0x2a, 2, ...uleb(offset)],
   f32Store: (offset = 0) => [0x38, 2, ...uleb(offset)],

@@ -11,7 +11,7 @@
 import { WasmKernels } from './module.ts';
 import { readyHelper, JOB_GEMM, JOB_MATVEC, JOB_VECMAT } from '../threads.ts';
 
-const KC = 128;
+const KC = 512;
 const PAGE = 65536;
 
 /** Columns of B (and C) rounded up to whole 8-column panels. */

@@ -20,8 +20,9 @@ export class WasmKernels {
     readonly memory: WebAssembly.Memory,
     /** Bound to the shared heap (the helper thread shares it); false for a private memory. */
     readonly shared: boolean,
+    mod: WebAssembly.Module = compiled(shared),
   ) {
-    const inst = new WebAssembly.Instance(compiled(shared), { env: { memory } });
+    const inst = new WebAssembly.Instance(mod, { env: { memory } });
     const e = inst.exports as Record<string, Fn>;
     this.panel = e.panel;
     this.matvec = e.matvec;
@@ -31,12 +32,23 @@ export class WasmKernels {
   }
 }
 
+/** The kernels, as a module for a shared or a private memory; `fma` uses relaxed SIMD's multiply-add. */
+export function kernelModuleBytes(shared: boolean, fma: boolean): Uint8Array {
+  return module([panelKernel(fma), matvecKernel(), vecmatKernel(4), vecmatKernel(1), packKernel()], { shared, maxPages: MAX_PAGES });
+}
+
+let relaxed: boolean | undefined;
+/** True where the engine compiles relaxed SIMD (browsers since 2023; Node 20 with V8's flag, which the CLI sets). */
+export function hasRelaxedSimd(): boolean {
+  relaxed ??= WebAssembly.validate(kernelModuleBytes(false, true) as Uint8Array<ArrayBuffer>);
+  return relaxed;
+}
+
 const modules = new Map<boolean, WebAssembly.Module>();
 export function compiled(shared: boolean): WebAssembly.Module {
   let m = modules.get(shared);
   if (!m) {
-    const bytes = module([panelKernel(), matvecKernel(), vecmatKernel(4), vecmatKernel(1), packKernel()], { shared, maxPages: MAX_PAGES });
-    m = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+    m = new WebAssembly.Module(kernelModuleBytes(shared, hasRelaxedSimd()) as Uint8Array<ArrayBuffer>);
     modules.set(shared, m);
   }
   return m;

@@ -2,14 +2,15 @@
  * The matmul panel kernel in WebAssembly SIMD: a block of 4 rows × N columns of C += A·B for a slice of
  * K. For each 8-column panel, a 4×8 tile of C is kept in eight f32x4 registers while k runs, each step
  * loading 8 values of B and splatting 4 values of A (16 multiply-adds per 6 loads). B is packed panel by
- * panel (see `gemm` in matmul.ts, which drives it).
+ * panel (see `gemm` in matmul.ts, which drives it). Where the engine has relaxed SIMD, each multiply-add
+ * is one f32x4.relaxed_madd (a fused multiply-add on machines that have one), else a multiply and an add.
  */
 import { I32, V128, op, type Func } from './asm.ts';
 
 const P = { a0: 0, sa: 1, ska: 2, b0: 3, ldb: 4, c0: 5, ldc: 6, kc: 7, jn: 8 };
 const L = { jj: 9, k: 10, pa: 11, pb: 12, pc: 13, sa2: 14, sa3: 15, acc: 16, bv0: 24, bv1: 25, s: 26 };
 
-export function panelKernel(): Func {
+export function panelKernel(fma = false): Func {
   const b: number[] = [];
   const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
   const acc = (r: number, v: number) => L.acc + r * 2 + v;
@@ -36,7 +37,9 @@ export function panelKernel(): Func {
   const rowAddr = [[op.get(L.pa)], [op.get(L.pa), op.get(P.sa), op.add], [op.get(L.pa), op.get(L.sa2), op.add], [op.get(L.pa), op.get(L.sa3), op.add]];
   for (let r = 0; r < 4; r++) {
     emit(...rowAddr[r], op.load32Splat(0), op.set(L.s));
-    for (let v = 0; v < 2; v++) emit(op.get(acc(r, v)), op.get(L.s), op.get(v ? L.bv1 : L.bv0), op.f32x4Mul, op.f32x4Add, op.set(acc(r, v)));
+    for (let v = 0; v < 2; v++)
+      if (fma) emit(op.get(L.s), op.get(v ? L.bv1 : L.bv0), op.get(acc(r, v)), op.f32x4RelaxedMadd, op.set(acc(r, v)));
+      else emit(op.get(acc(r, v)), op.get(L.s), op.get(v ? L.bv1 : L.bv0), op.f32x4Mul, op.f32x4Add, op.set(acc(r, v)));
   }
   emit(op.get(L.pa), op.get(P.ska), op.add, op.set(L.pa));
   emit(op.get(L.pb), op.get(P.ldb), op.add, op.set(L.pb));

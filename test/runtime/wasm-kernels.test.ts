@@ -7,7 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heap } from '../../runtime/heap.ts';
 import { matmulKernel, matmulReference } from '../../runtime/kernels/matmul.ts';
 import { readyHelper, stopHelperThread } from '../../runtime/threads.ts';
-import { useNodeHelperThread } from '../../compiler/cli/threads.ts';
+import { useNodeHelperThread, useRelaxedSimd } from '../../compiler/cli/threads.ts';
+import { WasmKernels, kernelModuleBytes } from '../../runtime/wasm/module.ts';
+import { gemm, gemmScratch } from '../../runtime/wasm/matmul.ts';
 import { Plan } from '../../runtime/plan.ts';
 import { ParamStore } from '../../runtime/executable.ts';
 import { trainStepGraph } from '../../compiler/train/step.ts';
@@ -41,6 +43,22 @@ function checkAll() {
 }
 
 describe('WebAssembly kernels in place', () => {
+  it('both multiply-add forms (mul then add; relaxed SIMD madd) give the product', () => {
+    const forms = [false];
+    if (useRelaxedSimd()) forms.push(true);
+    else console.warn('relaxed SIMD is not available here: only the mul-then-add kernels are checked');
+    for (const fma of forms) {
+      const k = new WasmKernels(h.memory, true, new WebAssembly.Module(kernelModuleBytes(true, fma) as Uint8Array<ArrayBuffer>));
+      for (const [M, K, N] of [[8, 600, 16], [13, 1030, 20]])
+        for (const tA of [false, true]) {
+          const a = resident(randoms(M * K, 1)), b = resident(randoms(K * N, 2)), c = h.alloc(M * N);
+          gemm(k, a, b, c, gemmScratch(M, K, N, (n) => h.alloc(n)), M, K, N, tA, false, true);
+          close(c, matmulReference(a, b, M, K, N, tA, false), K);
+        }
+    }
+    expect(forms.length).toBe(2); // Node 20 has relaxed SIMD behind a flag, which useRelaxedSimd sets
+  });
+
   it('one thread: every layout and shape matches the definition', () => {
     expect(readyHelper()).toBeNull();
     checkAll();
