@@ -95,6 +95,8 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
 
 /** Products (M·K·N) below this run on one thread: a job costs a few microseconds to hand over. */
 export const SPLIT_MIN_WORK = 1 << 21;
+/** Matrices (K·N) from this size have vector-matrix products split by columns. */
+export const VECMAT_SPLIT_MIN = 1 << 16;
 
 /** c[i] = Σ_k A[i,k]·v[k] for A [M,K] row-major; all three views of the kernels' memory. */
 export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Float32Array, M: number, K: number): void {
@@ -113,31 +115,40 @@ export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Floa
 
 /**
  * c[j] = Σ_k v[k]·A[k,j] for A [K,N] row-major and v with stride `sv` (elements); all views of the kernels'
- * memory. Columns beyond N rounded down to 4 are summed in plain loops.
+ * memory. Columns beyond N rounded down to 4 are summed in plain loops. With a helper thread and a
+ * `partial` buffer (N floats in the same memory), the rows are split: the helper sums the second half
+ * into `partial`, which is then added to c. Each thread streams one contiguous half of the matrix, which
+ * for a weight matrix called again and again stays in that core's cache (a 784×256 float matrix does not
+ * fit one core's L2; its contiguous halves do; halves of every row would use only half of the L2's sets).
  */
-export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number): void {
-  const N4 = N - (N % 4), K4 = K - (K % 4);
+export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, partial: Float32Array | null = null): void {
+  const N4 = N - (N % 4);
   c.fill(0);
-  // with a helper thread, it takes the right half of the columns (whole vectors)
-  const helper = N4 >= 32 && K * N >= SPLIT_MIN_WORK ? readyHelper() : null;
-  const mine = helper ? ((N4 >> 3) << 2) : N4;
-  const vt = v.byteOffset + K4 * sv * 4, At = A.byteOffset + K4 * N * 4;
+  const helper = partial !== null && N4 >= 32 && K >= 64 && K * N >= VECMAT_SPLIT_MIN ? readyHelper() : null;
+  // rows [0, mine) here, [mine, K) on the helper; mine is a multiple of 4
+  const mine = helper ? (K >> 3) << 2 : K;
   if (helper) {
+    partial!.fill(0);
+    const rest = K - mine, rest4 = rest - (rest % 4);
     const g = helper.args;
-    g[0] = v.byteOffset; g[1] = sv * 4; g[2] = A.byteOffset + mine * 4; g[3] = N * 4; g[4] = c.byteOffset + mine * 4;
-    g[5] = K4; g[6] = (N4 - mine) * 4; g[7] = vt; g[8] = At + mine * 4; g[9] = K - K4;
+    g[0] = v.byteOffset + mine * sv * 4; g[1] = sv * 4; g[2] = A.byteOffset + mine * N * 4; g[3] = N * 4; g[4] = partial!.byteOffset;
+    g[5] = rest4; g[6] = N4 * 4; g[7] = v.byteOffset + (mine + rest4) * sv * 4; g[8] = A.byteOffset + (mine + rest4) * N * 4; g[9] = rest - rest4;
     helper.post(JOB_VECMAT);
   }
-  if (mine > 0) {
-    k.vecmat4(v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K4, mine * 4);
-    if (K4 < K) k.vecmat1(vt, sv * 4, At, N * 4, c.byteOffset, K - K4, mine * 4);
+  if (N4 > 0) {
+    const K4 = mine - (mine % 4);
+    k.vecmat4(v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K4, N4 * 4);
+    if (K4 < mine) k.vecmat1(v.byteOffset + K4 * sv * 4, sv * 4, A.byteOffset + K4 * N * 4, N * 4, c.byteOffset, mine - K4, N4 * 4);
   }
   for (let j = N4; j < N; j++) {
     let s = 0;
     for (let kk = 0; kk < K; kk++) s += v[kk * sv] * A[kk * N + j];
     c[j] = s;
   }
-  helper?.wait();
+  if (helper) {
+    helper.wait();
+    for (let j = 0; j < N4; j++) c[j] += partial![j];
+  }
 }
 
 /** The panel kernel with its own memory: operands that are not in the heap are copied in. */
