@@ -9,6 +9,8 @@ import { heap } from '../heap.ts';
 
 /** Products at least this large (M·K·N) run in WebAssembly SIMD kernels. */
 export const WASM_MIN_WORK = 1 << 16;
+/** Matrix-vector products (one row or one column) from this size run in the streaming SIMD kernels. */
+export const VECTOR_MIN_WORK = 2048;
 
 /**
  * The kernel for one matmul shape. Large products run in WebAssembly SIMD: in place when the operands
@@ -18,7 +20,7 @@ export const WASM_MIN_WORK = 1 << 16;
  */
 export function matmulKernel(M: number, K: number, N: number, transA = false, transB = false, precision: 'f32' | 'f64' = 'f32'): Kernel {
   const js = jsMatmulKernel(M, K, N, transA, transB);
-  if (precision !== 'f32' || M * K * N < WASM_MIN_WORK) return js;
+  if (precision !== 'f32' || M * K * N < (M === 1 || N === 1 ? VECTOR_MIN_WORK : WASM_MIN_WORK)) return js;
   const h = heap();
   const k = h && kernelsFor(h.memory);
   const resident = (a: Float32Array, b: Float32Array, c: Float32Array) => h!.owns(a) && h!.owns(b) && h!.owns(c);
