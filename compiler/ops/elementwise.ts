@@ -10,6 +10,7 @@ import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
 import { simdElementwise, v, type SimdRule } from '../../runtime/wasm/elementwise.ts';
+import { expF32x4 } from '../../runtime/wasm/math.ts';
 
 type Grad = (node: Node, g: Node) => readonly (Node | null)[];
 type Extra = Partial<OpDef> & { readonly simd?: SimdRule };
@@ -48,16 +49,17 @@ export const binaryOp = (name: string, fn: (a: number, b: number) => number, js:
 const [A, Bi] = [0, 1];
 const sumTo = (g: Node, n: Node, i: number) => B.sumTo(g, n.inputs[i].shape);
 
-const lanes = (instr: number[]): SimdRule => (...a) => [...a.flatMap((x) => v.get(x)), ...instr];
+// an instruction applied to the op's own operands (a rule is also handed scratch locals after them)
+const lanes = (arity: number, instr: number[]): SimdRule => (...a) => [...a.slice(0, arity).flatMap((x) => v.get(x)), ...instr];
 
-binaryOp('Add', (a, b) => a + b, (a, b) => `(${a} + ${b})`, (n, g) => [sumTo(g, n, A), sumTo(g, n, Bi)], 'Add', { traits: { commutative: true } as OpDef['traits'], simd: lanes(v.add) });
-binaryOp('Sub', (a, b) => a - b, (a, b) => `(${a} - ${b})`, (n, g) => [sumTo(g, n, A), sumTo(B.neg(g), n, Bi)], 'Sub', { simd: lanes(v.sub) });
-binaryOp('Mul', (a, b) => a * b, (a, b) => `(${a} * ${b})`, (n, g) => [sumTo(B.mul(g, n.inputs[1]), n, A), sumTo(B.mul(g, n.inputs[0]), n, Bi)], 'Mul', { traits: { commutative: true } as OpDef['traits'], simd: lanes(v.mul) });
+binaryOp('Add', (a, b) => a + b, (a, b) => `(${a} + ${b})`, (n, g) => [sumTo(g, n, A), sumTo(g, n, Bi)], 'Add', { traits: { commutative: true } as OpDef['traits'], simd: lanes(2, v.add) });
+binaryOp('Sub', (a, b) => a - b, (a, b) => `(${a} - ${b})`, (n, g) => [sumTo(g, n, A), sumTo(B.neg(g), n, Bi)], 'Sub', { simd: lanes(2, v.sub) });
+binaryOp('Mul', (a, b) => a * b, (a, b) => `(${a} * ${b})`, (n, g) => [sumTo(B.mul(g, n.inputs[1]), n, A), sumTo(B.mul(g, n.inputs[0]), n, Bi)], 'Mul', { traits: { commutative: true } as OpDef['traits'], simd: lanes(2, v.mul) });
 binaryOp('Div', (a, b) => a / b, (a, b) => `(${a} / ${b})`, (n, g) => [
   sumTo(B.div(g, n.inputs[1]), n, A),
   // d(a/b)/db = -a/b² = -(a/b)/b
   sumTo(B.neg(B.div(B.mul(g, n), n.inputs[1])), n, Bi),
-], 'Div', { simd: lanes(v.div) });
+], 'Div', { simd: lanes(2, v.div) });
 // Max: the gradient goes to the larger input (to `a` on ties), as a mask.
 binaryOp('Max', (a, b) => (a >= b || a !== a ? a : b), (a, b) => `(${a} >= ${b} || ${a} !== ${a} ? ${a} : ${b})`, (n, g) => {
   const takeA = B.cast(B.mk('GreaterEqual', [n.inputs[0], n.inputs[1]]), 'f32');
@@ -68,15 +70,22 @@ binaryOp('Max', (a, b) => (a >= b || a !== a ? a : b), (a, b) => `(${a} >= ${b} 
   simd: (a, b) => [...v.get(a), ...v.get(b), ...v.get(a), ...v.get(b), ...v.ge, ...v.get(a), ...v.get(a), ...v.ne, ...v.or, ...v.bitselect],
 });
 
-unaryOp('Neg', (x) => -x, (x) => `(-${x})`, (_n, g) => [B.neg(g)], 'Neg', { simd: lanes(v.neg) });
-unaryOp('Exp', Math.exp, (x) => `Math.exp(${x})`, (n, g) => [B.mul(g, n)]);
+unaryOp('Neg', (x) => -x, (x) => `(-${x})`, (_n, g) => [B.neg(g)], 'Neg', { simd: lanes(1, v.neg) });
+unaryOp('Exp', Math.exp, (x) => `Math.exp(${x})`, (n, g) => [B.mul(g, n)], 'Exp', { simd: (x, ...t) => expF32x4(x, t) });
 unaryOp('Log', Math.log, (x) => `Math.log(${x})`, (n, g) => [B.div(g, n.inputs[0])]);
-unaryOp('Sigmoid', (x) => 1 / (1 + Math.exp(-x)), (x) => `(1 / (1 + Math.exp(-${x})))`, (n, g) => [B.mul(g, B.mul(n, B.sub(1, n)))]);
+unaryOp('Sigmoid', (x) => 1 / (1 + Math.exp(-x)), (x) => `(1 / (1 + Math.exp(-${x})))`, (n, g) => [B.mul(g, B.mul(n, B.sub(1, n)))], 'Sigmoid', {
+  // with e = e^(−|x|) on f32x4 lanes: 1/(1+e) for x >= 0, e/(1+e) below (no overflow for large −x)
+  simd: (x, t0, t1, t2, t3, t4) => [
+    ...v.get(x), ...v.abs, ...v.neg, ...v.set(t4), ...expF32x4(t4, [t0, t1, t2, t3]), ...v.set(t4),
+    ...v.const(1), ...v.get(t4), ...v.get(x), ...v.const(0), ...v.ge, ...v.bitselect,
+    ...v.get(t4), ...v.const(1), ...v.add, ...v.div,
+  ],
+});
 
 const ge = (a: Node | number, b: Node | number) => B.cast(B.mk('GreaterEqual', [typeof a === 'number' ? B.scalar(a) : a, typeof b === 'number' ? B.scalar(b) : b]), 'f32');
 
 // |x|: the gradient is sign(x), 0 at 0 (as PyTorch's abs), written ge(x, 0) - ge(0, x).
-unaryOp('Abs', Math.abs, (x) => `Math.abs(${x})`, (n, g) => [B.mul(g, B.sub(ge(n.inputs[0], 0), ge(0, n.inputs[0])))], 'Abs', { simd: lanes(v.abs) });
+unaryOp('Abs', Math.abs, (x) => `Math.abs(${x})`, (n, g) => [B.mul(g, B.sub(ge(n.inputs[0], 0), ge(0, n.inputs[0])))], 'Abs', { simd: lanes(1, v.abs) });
 // max(x, 0): the gradient is 1 where x > 0, i.e. 1 - ge(0, x) (0 at 0, as PyTorch's relu).
 unaryOp('Relu', (x) => (x > 0 ? x : 0), (x) => `(${x} > 0 ? ${x} : 0)`, (n, g) => [B.mul(g, B.sub(1, ge(0, n.inputs[0])))], 'Relu', {
   // x where x > 0, else +0 (NaN and -0 give 0, as the JS rule)
@@ -85,4 +94,4 @@ unaryOp('Relu', (x) => (x > 0 ? x : 0), (x) => `(${x} > 0 ? ${x} : 0)`, (n, g) =
 unaryOp('Tanh', Math.tanh, (x) => `Math.tanh(${x})`, (n, g) => [B.mul(g, B.sub(1, B.mul(n, n)))]);
 // log(1 + exp(x)), computed stably as max(x, 0) + log1p(exp(-|x|)); the gradient is sigmoid(x).
 unaryOp('Softplus', (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), (x) => `(Math.max(${x}, 0) + Math.log1p(Math.exp(-Math.abs(${x}))))`, (n, g) => [B.mul(g, B.sigmoid(n.inputs[0]))]);
-unaryOp('Sqrt', Math.sqrt, (x) => `Math.sqrt(${x})`, (n, g) => [B.div(g, B.mul(n, 2))], 'Sqrt', { simd: lanes(v.sqrt) });
+unaryOp('Sqrt', Math.sqrt, (x) => `Math.sqrt(${x})`, (n, g) => [B.div(g, B.mul(n, 2))], 'Sqrt', { simd: lanes(1, v.sqrt) });

@@ -15,8 +15,12 @@ import { sizeOf } from '../../compiler/ir/shape.ts';
 import { accessFor } from '../kernels/elementwise.ts';
 import { heap, MAX_PAGES } from '../heap.ts';
 import { I32, V128, module, op, uleb } from './asm.ts';
+import { MATH_SCRATCH } from './math.ts';
 
-/** How an op lowers: given the locals holding its arguments, bytes that leave its f32x4 result on the stack. */
+/**
+ * How an op lowers: given the locals holding its arguments, then `MATH_SCRATCH` scratch locals it may
+ * overwrite, bytes that leave its f32x4 result on the stack.
+ */
 export type SimdRule = (...args: number[]) => number[];
 
 /** One op of a chain: its rule, and its arguments (k >= 0: step k's result; -(j+1): input j). */
@@ -27,7 +31,7 @@ export interface SimdStep {
 }
 
 /** Outputs shorter than this stay in JS (a call into WebAssembly costs about as much as a few elements). */
-export const SIMD_MIN_ELEMENTS = 1024;
+export const SIMD_MIN_ELEMENTS = 256;
 
 const simd = (code: number) => [0xfd, ...uleb(code)];
 const f32x4Const = (x: number) => {
@@ -38,6 +42,7 @@ const f32x4Const = (x: number) => {
 /** SIMD instructions (opcodes of the WebAssembly fixed-width SIMD instruction set) for the ops' rules. */
 export const v = {
   get: (i: number) => op.get(i),
+  set: (i: number) => op.set(i),
   const: f32x4Const,
   add: simd(0xe4),
   sub: simd(0xe5),
@@ -115,7 +120,8 @@ function generate(steps: readonly SimdStep[], kinds: readonly ('same' | 'scalar'
     if (kind === 'same') emit(op.get(P.in + j), op.get(L.i), op.add, op.v128Load(0), op.set(L.x + j));
     if (kind === 'tile') emit(op.get(P.in + j), op.get(L.t), op.add, op.v128Load(0), op.set(L.x + j));
   });
-  for (const [s, st] of steps.entries()) emit(st.rule(...st.args.map(arg)), op.set(stepLocal(s)));
+  const scratch = Array.from({ length: MATH_SCRATCH }, (_, i) => stepLocal(steps.length) + i);
+  for (const [s, st] of steps.entries()) emit(st.rule(...st.args.map(arg), ...scratch), op.set(stepLocal(s)));
   emit(op.get(P.out), op.get(L.i), op.add, op.get(stepLocal(steps.length - 1)), op.v128Store(0));
   emit(op.get(L.i), op.i32(16), op.add, op.set(L.i));
   if (kinds.includes('tile')) {
@@ -124,7 +130,7 @@ function generate(steps: readonly SimdStep[], kinds: readonly ('same' | 'scalar'
     emit([0x04, 0x40], op.i32(0), op.set(L.t), op.end); // if … end
   }
   emit(op.br(0), op.end, op.end);
-  const f = { name: 'ew', params: Array(3 + k).fill(I32), locals: [I32, I32, ...Array(k + steps.length).fill(V128)], body: b };
+  const f = { name: 'ew', params: Array(3 + k).fill(I32), locals: [I32, I32, ...Array(k + steps.length + MATH_SCRATCH).fill(V128)], body: b };
   try {
     const mod = new WebAssembly.Module(module([f], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>);
     const inst = new WebAssembly.Instance(mod, { env: { memory } });

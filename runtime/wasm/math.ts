@@ -1,0 +1,80 @@
+/**
+ * exp and log1p on f32x4 lanes, as WebAssembly SIMD instructions, for the kernels that need them
+ * (sigmoid, exp, the fused BCE-with-logits loss). Float32 accuracy, a few ulps, not the float64 of
+ * Math.exp: float32 plans only (float64 plans are the reference and keep Math.*).
+ *
+ * exp(x): Cody–Waite range reduction x = n·ln2 + r with ln2 split in two (0.693359375 exact in float32,
+ * and −2.12194440e-4), |r| ≤ ln2/2, then e^r ≈ 1 + r + r²·P(r) with the degree-5 minimax coefficients of
+ * the Cephes library's expf, and 2^n built in the exponent bits as two factors 2^⌊n/2⌋·2^(n−⌊n/2⌋), so that
+ * overflow gives +Infinity and underflow goes gradually to 0 (x is first clamped to [−104, 89]).
+ * log1p(u) for u in [0, 1] (all BCE needs): with x = u when u < √2−1 (no rounding of 1+u: tiny u give u),
+ * else x = (u−1)/2 and one ln2 added; then log(1+x) ≈ x − x²/2 + x³·Q(x) with the degree-8 coefficients
+ * of Cephes's logf, on its interval [√½−1, √2−1].
+ * Sources: S. L. Moshier, Cephes Math Library (expf.c, logf.c): the reduction constants and coefficients.
+ */
+import { op, uleb } from './asm.ts';
+
+const simd = (code: number) => [0xfd, ...uleb(code)];
+const f32 = (x: number) => [0xfd, 0x0c, ...new Uint8Array(new Float32Array([x, x, x, x]).buffer)];
+const i32 = (x: number) => [0xfd, 0x0c, ...new Uint8Array(new Int32Array([x, x, x, x]).buffer)];
+
+export const I = {
+  add: simd(0xe4), sub: simd(0xe5), mul: simd(0xe6), div: simd(0xe7), min: simd(0xe8), max: simd(0xe9),
+  abs: simd(0xe0), neg: simd(0xe1), nearest: simd(0x6a), ge: simd(0x46), gt: simd(0x44),
+  and: simd(0x4e), bitselect: simd(0x52),
+  truncSat: simd(0xf8), iShl: simd(0xab), iShrS: simd(0xac), iAdd: simd(0xae), iSub: simd(0xb1),
+  f32, i32,
+  get: op.get, set: op.set, tee: op.tee,
+};
+
+const EXP_P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+const LOG_Q = [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1];
+
+/** Horner's rule for coefficients c (highest degree first) in the local `x`; leaves the value on the stack. */
+function horner(c: readonly number[], x: number): number[] {
+  const b = [...f32(c[0])];
+  for (const k of c.slice(1)) b.push(...op.get(x), ...I.mul, ...f32(k), ...I.add);
+  return b;
+}
+
+/** e^x for the f32x4 in local `x`, using four scratch locals; leaves the result on the stack. */
+export function expF32x4(x: number, t: readonly number[]): number[] {
+  const [r, n, p, h] = t;
+  return [
+    // r = clamp(x); n = round(r·log2 e); r −= n·ln2 (in two parts)
+    ...op.get(x), ...f32(89), ...I.min, ...f32(-104), ...I.max, ...op.set(r),
+    ...op.get(r), ...f32(Math.LOG2E), ...I.mul, ...I.nearest, ...op.set(n),
+    ...op.get(r), ...op.get(n), ...f32(0.693359375), ...I.mul, ...I.sub,
+    ...op.get(n), ...f32(-2.12194440e-4), ...I.mul, ...I.sub, ...op.set(r),
+    // p = P(r)·r² + r + 1
+    ...horner(EXP_P, r), ...op.get(r), ...I.mul, ...op.get(r), ...I.mul, ...op.get(r), ...I.add, ...f32(1), ...I.add, ...op.set(p),
+    // 2^n as 2^h · 2^(n−h), h = n >> 1, each built in the exponent bits
+    ...op.get(n), ...I.truncSat, ...op.set(n),
+    ...op.get(n), ...op.i32(1), ...I.iShrS, ...op.set(h),
+    ...op.get(n), ...op.get(h), ...I.iSub, ...op.set(n),
+    ...op.get(p),
+    ...op.get(h), ...i32(127), ...I.iAdd, ...op.i32(23), ...I.iShl, ...I.mul,
+    ...op.get(n), ...i32(127), ...I.iAdd, ...op.i32(23), ...I.iShl, ...I.mul,
+  ];
+}
+
+/** log(1+u) for the f32x4 in local `u`, each lane in [0, 1], using five scratch locals; result on the stack. */
+export function log1pUnitF32x4(u: number, t: readonly number[]): number[] {
+  const [big, x, e, z, y] = t;
+  return [
+    ...op.get(u), ...f32(Math.SQRT2 - 1), ...I.ge, ...op.set(big),
+    // x = big ? (u − 1)/2 : u ; e = big ? 1 : 0
+    ...op.get(u), ...f32(1), ...I.sub, ...f32(0.5), ...I.mul, ...op.get(u), ...op.get(big), ...I.bitselect, ...op.set(x),
+    ...op.get(big), ...f32(1), ...I.and, ...op.set(e),
+    ...op.get(x), ...op.get(x), ...I.mul, ...op.set(z),
+    // y = x·z·Q(x) + e·(−2.12194440e-4) − z/2
+    ...horner(LOG_Q, x), ...op.get(x), ...I.mul, ...op.get(z), ...I.mul,
+    ...op.get(e), ...f32(-2.12194440e-4), ...I.mul, ...I.add,
+    ...op.get(z), ...f32(0.5), ...I.mul, ...I.sub, ...op.set(y),
+    // x + y + e·0.693359375
+    ...op.get(x), ...op.get(y), ...I.add, ...op.get(e), ...f32(0.693359375), ...I.mul, ...I.add,
+  ];
+}
+
+/** Scratch locals `expF32x4` and `log1pUnitF32x4` need. */
+export const MATH_SCRATCH = 5;
