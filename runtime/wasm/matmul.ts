@@ -11,7 +11,13 @@
 import { WasmKernels } from './module.ts';
 import { readyHelper, JOB_GEMM, JOB_MATVEC, JOB_VECMAT } from '../threads.ts';
 
+/**
+ * K block (rows of packed B a panel call streams) and N block (columns): a block of B is KC×NC floats
+ * (512 KB, one core's L2 here). Chosen by measurement on this machine among 128–512 × 256–1024; the
+ * differences were within its run-to-run noise except for 1024³ on one thread, best with these.
+ */
 const KC = 512;
+const NC = 256;
 const PAGE = 65536;
 
 /** Columns of B (and C) rounded up to whole 8-column panels. */
@@ -70,12 +76,17 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   const mine = helper ? ((M4 >> 3) << 2) : M4;
   if (helper) {
     const g = helper.args;
-    g[0] = aOff; g[1] = sa; g[2] = ska; g[3] = bOff; g[4] = cOff; g[5] = NP * 4; g[6] = K; g[7] = NP; g[8] = mine; g[9] = M4; g[10] = KC;
+    g[0] = aOff; g[1] = sa; g[2] = ska; g[3] = bOff; g[4] = cOff; g[5] = NP * 4; g[6] = K; g[7] = NP; g[8] = mine; g[9] = M4; g[10] = KC; g[11] = NC;
     helper.post(JOB_GEMM);
   }
-  for (let k0 = 0; k0 < K; k0 += KC) {
-    const kc = Math.min(KC, K - k0);
-    for (let i = 0; i < mine; i += 4) k.panel(aOff + (i * sa + k0 * ska) * 4, sa * 4, ska * 4, bOff + k0 * NP * 4, 32, cOff + i * NP * 4, NP * 4, kc, NP);
+  // column blocks, then K blocks, then rows: the packed KC×NC block of B is reused by every row
+  for (let j0 = 0; j0 < NP; j0 += NC) {
+    const nc = Math.min(NC, NP - j0);
+    for (let k0 = 0; k0 < K; k0 += KC) {
+      const kc = Math.min(KC, K - k0);
+      const bBlock = bOff + (k0 * NP + j0 * kc) * 4;
+      for (let i = 0; i < mine; i += 4) k.panel(aOff + (i * sa + k0 * ska) * 4, sa * 4, ska * 4, bBlock, 32, cOff + (i * NP + j0) * 4, NP * 4, kc, nc);
+    }
   }
   // the last M mod 4 rows, in plain loops
   const sbk = transB ? 1 : N, sbj = transB ? K : 1; // B(k,j) = b[k*sbk + j*sbj]
