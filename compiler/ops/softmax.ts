@@ -23,6 +23,7 @@ function around(shape: readonly number[], axis: number): [number, number, number
 
 function softmaxKernel(shape: readonly number[], axis: number, log: boolean) {
   const [outer, n, inner] = around(shape, axis);
+  const e = new Float64Array(n);
   return (ins: readonly Float32Array[], out: Float32Array) => {
     const x = ins[0];
     for (let o = 0; o < outer; o++)
@@ -31,11 +32,18 @@ function softmaxKernel(shape: readonly number[], axis: number, log: boolean) {
         let m = -Infinity;
         for (let k = 0; k < n; k++) m = Math.max(m, x[base + k * inner]);
         let s = 0;
-        for (let k = 0; k < n; k++) s += Math.exp(x[base + k * inner] - m);
         if (log) {
+          for (let k = 0; k < n; k++) s += Math.exp(x[base + k * inner] - m);
           const ls = Math.log(s);
           for (let k = 0; k < n; k++) out[base + k * inner] = x[base + k * inner] - m - ls;
-        } else for (let k = 0; k < n; k++) out[base + k * inner] = Math.exp(x[base + k * inner] - m) / s;
+        } else if (inner === 1) {
+          // each exp once: kept in float64 scratch, then divided (the same values as computing it twice)
+          for (let k = 0; k < n; k++) s += e[k] = Math.exp(x[base + k] - m);
+          for (let k = 0; k < n; k++) out[base + k] = e[k] / s;
+        } else {
+          for (let k = 0; k < n; k++) s += Math.exp(x[base + k * inner] - m);
+          for (let k = 0; k < n; k++) out[base + k * inner] = Math.exp(x[base + k * inner] - m) / s;
+        }
       }
   };
 }
