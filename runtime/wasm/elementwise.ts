@@ -33,6 +33,9 @@ export interface SimdStep {
 /** Outputs shorter than this stay in JS (a call into WebAssembly costs about as much as a few elements). */
 export const SIMD_MIN_ELEMENTS = 256;
 
+/** Vectors per iteration of untiled loops. */
+const UNROLL = 2; // measured: 2 and 4 alike for exp and sigmoid chains, both ~1.4× faster than 1
+
 const simd = (code: number) => [0xfd, ...uleb(code)];
 const f32x4Const = (x: number) => {
   const b = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
@@ -104,33 +107,52 @@ export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (
   return fallback;
 }
 
-/** fn(out, nb, lb, in0, in1, ...): bytes nb of output (a multiple of 16), tile length lb in bytes. */
+/**
+ * fn(out, nb, lb, in0, in1, ...): bytes nb of output (a multiple of 16), tile length lb in bytes. Without
+ * tiles, the loop does two vectors per iteration in independent registers (long chains like exp are
+ * latency-bound: the second vector's work overlaps the first's), then the odd one.
+ */
 function generate(steps: readonly SimdStep[], kinds: readonly ('same' | 'scalar' | 'tile')[], memory: WebAssembly.Memory): Compiled | null {
   const P = { out: 0, nb: 1, lb: 2, in: 3 };
   const k = kinds.length;
-  const L = { i: 3 + k, t: 4 + k, x: 5 + k }; // then k input values, then one local per step
-  const stepLocal = (s: number) => L.x + k + s;
-  const arg = (a: number) => (a < 0 ? L.x + (-a - 1) : stepLocal(a));
+  const tiled = kinds.includes('tile');
+  const copies = tiled ? 1 : UNROLL;
+  const L = { i: 3 + k, t: 4 + k, first: 5 + k };
+  // per copy: k input values, one local per step, then the scratch locals
+  const perCopy = k + steps.length + MATH_SCRATCH;
+  const x = (c: number, j: number) => L.first + c * perCopy + j;
+  const stepLocal = (c: number, s: number) => L.first + c * perCopy + k + s;
   const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
-  kinds.forEach((kind, j) => kind === 'scalar' && emit(op.get(P.in + j), op.load32Splat(0), op.set(L.x + j)));
+  const emit = (...xs: number[][]) => xs.forEach((v) => b.push(...v));
+  /** One vector at byte offset i + 16·c (tile offset t), in copy c's locals. */
+  const vector = (c: number) => {
+    kinds.forEach((kind, j) => {
+      if (kind === 'same') emit(op.get(P.in + j), op.get(L.i), op.add, op.v128Load(16 * c), op.set(x(c, j)));
+      if (kind === 'tile') emit(op.get(P.in + j), op.get(L.t), op.add, op.v128Load(0), op.set(x(c, j)));
+    });
+    const arg = (a: number) => (a < 0 ? x(c, -a - 1) : stepLocal(c, a));
+    const scratch = Array.from({ length: MATH_SCRATCH }, (_, m) => stepLocal(c, steps.length) + m);
+    for (const [s, st] of steps.entries()) emit(st.rule(...st.args.map(arg), ...scratch), op.set(stepLocal(c, s)));
+    emit(op.get(P.out), op.get(L.i), op.add, op.get(stepLocal(c, steps.length - 1)), op.v128Store(16 * c));
+  };
+  for (let c = 0; c < copies; c++) kinds.forEach((kind, j) => kind === 'scalar' && emit(op.get(P.in + j), op.load32Splat(0), op.set(x(c, j))));
   emit(op.i32(0), op.set(L.i), op.i32(0), op.set(L.t));
+  if (copies > 1) {
+    // `copies` vectors while i + 16·copies <= nb
+    emit(op.block, op.loop, op.get(L.i), op.i32(16 * copies), op.add, op.get(P.nb), [0x4a], op.brIf(1)); // i32.gt_s
+    for (let c = 0; c < copies; c++) vector(c);
+    emit(op.get(L.i), op.i32(16 * copies), op.add, op.set(L.i), op.br(0), op.end, op.end);
+  }
   emit(op.block, op.loop, op.get(L.i), op.get(P.nb), op.geS, op.brIf(1));
-  kinds.forEach((kind, j) => {
-    if (kind === 'same') emit(op.get(P.in + j), op.get(L.i), op.add, op.v128Load(0), op.set(L.x + j));
-    if (kind === 'tile') emit(op.get(P.in + j), op.get(L.t), op.add, op.v128Load(0), op.set(L.x + j));
-  });
-  const scratch = Array.from({ length: MATH_SCRATCH }, (_, i) => stepLocal(steps.length) + i);
-  for (const [s, st] of steps.entries()) emit(st.rule(...st.args.map(arg), ...scratch), op.set(stepLocal(s)));
-  emit(op.get(P.out), op.get(L.i), op.add, op.get(stepLocal(steps.length - 1)), op.v128Store(0));
+  vector(0);
   emit(op.get(L.i), op.i32(16), op.add, op.set(L.i));
-  if (kinds.includes('tile')) {
+  if (tiled) {
     // t = t + 16 == lb ? 0 : t + 16
     emit(op.get(L.t), op.i32(16), op.add, op.tee(L.t), op.get(P.lb), op.geS);
     emit([0x04, 0x40], op.i32(0), op.set(L.t), op.end); // if … end
   }
   emit(op.br(0), op.end, op.end);
-  const f = { name: 'ew', params: Array(3 + k).fill(I32), locals: [I32, I32, ...Array(k + steps.length + MATH_SCRATCH).fill(V128)], body: b };
+  const f = { name: 'ew', params: Array(3 + k).fill(I32), locals: [I32, I32, ...Array(copies * perCopy).fill(V128)], body: b };
   try {
     const mod = new WebAssembly.Module(module([f], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>);
     const inst = new WebAssembly.Instance(mod, { env: { memory } });
