@@ -14,26 +14,39 @@ const f64x2Add = simd(0xf0);
 // lanes 2 and 3 of a f32x4 moved to lanes 0 and 1 (i8x16.shuffle of bytes 8..15)
 const highHalf = [0xfd, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
-/** bce(z, y, nb, acc): nb bytes of z and y (a multiple of 16); stores the float64 sum as f64x2 at acc. */
+/**
+ * bce(z, y, nb, acc): nb bytes of z and y (a multiple of 16); stores the float64 sum as f64x2 at acc.
+ * Two vectors per iteration in independent registers (the exp and log1p chains overlap), then the odd one.
+ */
 function bceKernel(): Func {
   const P = { z: 0, y: 1, nb: 2, acc: 3 };
-  const L = { i: 4, z: 5, u: 6, lo: 7, hi: 8, t: 9, s: 10 };
-  const scratch = Array.from({ length: MATH_SCRATCH }, (_, k) => L.s + k);
+  const L = { i: 4, lo: 5, hi: 6, first: 7 };
+  const perCopy = 3 + MATH_SCRATCH; // z, u, term, scratch
+  const loc = (c: number, j: number) => L.first + c * perCopy + j;
   const b: number[] = [];
   const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
+  const vector = (c: number) => {
+    const [z, u, t] = [loc(c, 0), loc(c, 1), loc(c, 2)];
+    const scratch = Array.from({ length: MATH_SCRATCH }, (_, k) => loc(c, 3 + k));
+    emit(op.get(P.z), op.get(L.i), op.add, op.v128Load(16 * c), op.set(z));
+    // u = e^(−|z|), then the term max(z, 0) − z·y + log1p(u), max as the JS rule: z > 0 ? z : 0
+    emit(op.get(z), I.abs, I.neg, op.set(u), expF32x4(u, scratch), op.set(u));
+    emit(op.get(z), op.get(z), I.f32(0), I.gt, I.and);
+    emit(op.get(z), op.get(P.y), op.get(L.i), op.add, op.v128Load(16 * c), I.mul, I.sub);
+    emit(log1pUnitF32x4(u, scratch), I.add, op.set(t));
+    emit(op.get(L.lo), op.get(t), promoteLow, f64x2Add, op.set(L.lo));
+    emit(op.get(L.hi), op.get(t), op.get(t), highHalf, promoteLow, f64x2Add, op.set(L.hi));
+  };
   emit(op.i32(0), op.set(L.i));
+  emit(op.block, op.loop, op.get(L.i), op.i32(32), op.add, op.get(P.nb), [0x4a], op.brIf(1)); // i32.gt_s
+  vector(0);
+  vector(1);
+  emit(op.get(L.i), op.i32(32), op.add, op.set(L.i), op.br(0), op.end, op.end);
   emit(op.block, op.loop, op.get(L.i), op.get(P.nb), op.geS, op.brIf(1));
-  emit(op.get(P.z), op.get(L.i), op.add, op.v128Load(0), op.set(L.z));
-  // u = e^(−|z|), then the term
-  emit(op.get(L.z), I.abs, I.neg, op.set(L.u), expF32x4(L.u, scratch), op.set(L.u));
-  emit(op.get(L.z), op.get(L.z), I.f32(0), I.gt, I.and); // max(z, 0) as the JS rule: z > 0 ? z : 0
-  emit(op.get(L.z), op.get(P.y), op.get(L.i), op.add, op.v128Load(0), I.mul, I.sub);
-  emit(log1pUnitF32x4(L.u, scratch), I.add, op.set(L.t));
-  emit(op.get(L.lo), op.get(L.t), promoteLow, f64x2Add, op.set(L.lo));
-  emit(op.get(L.hi), op.get(L.t), op.get(L.t), highHalf, promoteLow, f64x2Add, op.set(L.hi));
+  vector(0);
   emit(op.get(L.i), op.i32(16), op.add, op.set(L.i), op.br(0), op.end, op.end);
   emit(op.get(P.acc), op.get(L.lo), op.get(L.hi), f64x2Add, op.v128Store(0));
-  return { name: 'bce', params: Array(4).fill(I32), locals: [I32, ...Array(5 + MATH_SCRATCH).fill(V128)], body: b };
+  return { name: 'bce', params: Array(4).fill(I32), locals: [I32, V128, V128, ...Array(2 * perCopy).fill(V128)], body: b };
 }
 
 const instances = new WeakMap<WebAssembly.Memory, ((...a: number[]) => void) | null>();
