@@ -120,7 +120,10 @@ export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Floa
     g[4] = M - mine; g[5] = kb16; g[6] = kb4; g[7] = K * 4;
     helper.post(JOB_MATVEC);
   }
-  k.matvec(A.byteOffset, K * 4, v.byteOffset, c.byteOffset, mine, kb16, kb4, K * 4);
+  // short rows (K a multiple of 4, up to a few vectors): four rows at a time, reduced together
+  const four = K % 4 === 0 && K <= 64 ? mine - (mine % 4) : 0;
+  if (four > 0) k.matvec4(A.byteOffset, K * 4, v.byteOffset, c.byteOffset, four, K * 4);
+  if (four < mine) k.matvec(A.byteOffset + four * K * 4, K * 4, v.byteOffset, c.byteOffset + four * 4, mine - four, kb16, kb4, K * 4);
   helper?.wait();
 }
 

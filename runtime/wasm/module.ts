@@ -4,7 +4,7 @@
  */
 import { module } from './asm.ts';
 import { packKernel, panelKernel } from './panel.ts';
-import { matvecKernel, vecmatKernel } from './vector.ts';
+import { matvec4Kernel, matvecKernel, vecmatKernel } from './vector.ts';
 import { MAX_PAGES } from '../heap.ts';
 
 type Fn = (...args: number[]) => void;
@@ -16,6 +16,7 @@ export class WasmKernels {
   readonly vecmat4: Fn;
   readonly vecmat1: Fn;
   readonly pack: Fn;
+  readonly matvec4: Fn;
   constructor(
     readonly memory: WebAssembly.Memory,
     /** Bound to the shared heap (the helper thread shares it); false for a private memory. */
@@ -29,12 +30,13 @@ export class WasmKernels {
     this.vecmat4 = e.vecmat4;
     this.vecmat1 = e.vecmat1;
     this.pack = e.pack;
+    this.matvec4 = e.matvec4;
   }
 }
 
 /** The kernels, as a module for a shared or a private memory; `fma` uses relaxed SIMD's multiply-add. */
 export function kernelModuleBytes(shared: boolean, fma: boolean): Uint8Array {
-  return module([panelKernel(fma), matvecKernel(), vecmatKernel(4), vecmatKernel(1), packKernel()], { shared, maxPages: MAX_PAGES });
+  return module([panelKernel(fma), matvecKernel(), vecmatKernel(4), vecmatKernel(1), packKernel(), matvec4Kernel()], { shared, maxPages: MAX_PAGES });
 }
 
 let relaxed: boolean | undefined;

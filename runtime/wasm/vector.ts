@@ -75,3 +75,38 @@ export function vecmatKernel(R: number): Func {
   emit(op.get(L.k), op.i32(R), op.add, op.set(L.k), op.br(0), op.end, op.end);
   return { name: `vecmat${R}`, params: Array(7).fill(I32), locals: [...Array(4 + R).fill(I32), V128, ...Array(R).fill(V128)], body: b };
 }
+
+/** i8x16.shuffle picking f32 lanes: 0–3 from the first operand, 4–7 from the second. */
+const pickLanes = (l: readonly number[]) => [0xfd, 0x0d, ...l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3])];
+
+/**
+ * matvec4(a0, lda, v0, c0, M4, kb): c[i] = Σ_k A[i,k]·v[k] four rows at a time, for K a multiple of 4
+ * (kb = K·4 bytes) and M4 a multiple of 4. The four rows' vector sums are reduced together by lane
+ * shuffles and stored as one vector, which for short rows (a few vectors) costs less than reducing each
+ * row on its own.
+ */
+export function matvec4Kernel(): Func {
+  const P = { a0: 0, lda: 1, v0: 2, c0: 3, M: 4, kb: 5 };
+  const L = { i: 6, k: 7, pa: 8, lda2: 9, lda3: 10, acc: 11, vk: 15, u: 16, w: 17 };
+  const b: number[] = [];
+  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
+  emit(op.get(P.lda), op.i32(2), op.mul, op.set(L.lda2), op.get(P.lda), op.i32(3), op.mul, op.set(L.lda3));
+  emit(op.get(P.a0), op.set(L.pa), op.i32(0), op.set(L.i));
+  emit(op.block, op.loop, op.get(L.i), op.get(P.M), op.geS, op.brIf(1));
+  for (let r = 0; r < 4; r++) emit(zeroV128, op.set(L.acc + r));
+  emit(op.i32(0), op.set(L.k));
+  emit(op.block, op.loop, op.get(L.k), op.get(P.kb), op.geS, op.brIf(1));
+  emit(op.get(P.v0), op.get(L.k), op.add, op.v128Load(0), op.set(L.vk));
+  const rowOff = [[], [op.get(P.lda), op.add], [op.get(L.lda2), op.add], [op.get(L.lda3), op.add]];
+  for (let r = 0; r < 4; r++)
+    emit(op.get(L.acc + r), op.get(L.pa), ...rowOff[r], op.get(L.k), op.add, op.v128Load(0), op.get(L.vk), op.f32x4Mul, op.f32x4Add, op.set(L.acc + r));
+  emit(op.get(L.k), op.i32(16), op.add, op.set(L.k), op.br(0), op.end, op.end);
+  // u = [Σ lanes 0,2 | 1,3 of rows 0, 1], w the same for rows 2, 3, then one vector of the four sums
+  emit(op.get(L.acc), op.get(L.acc + 1), pickLanes([0, 1, 4, 5]), op.get(L.acc), op.get(L.acc + 1), pickLanes([2, 3, 6, 7]), op.f32x4Add, op.set(L.u));
+  emit(op.get(L.acc + 2), op.get(L.acc + 3), pickLanes([0, 1, 4, 5]), op.get(L.acc + 2), op.get(L.acc + 3), pickLanes([2, 3, 6, 7]), op.f32x4Add, op.set(L.w));
+  emit(op.get(P.c0), op.get(L.i), op.i32(4), op.mul, op.add);
+  emit(op.get(L.u), op.get(L.w), pickLanes([0, 2, 4, 6]), op.get(L.u), op.get(L.w), pickLanes([1, 3, 5, 7]), op.f32x4Add, op.v128Store(0));
+  emit(op.get(L.pa), op.get(P.lda), op.i32(4), op.mul, op.add, op.set(L.pa));
+  emit(op.get(L.i), op.i32(4), op.add, op.set(L.i), op.br(0), op.end, op.end);
+  return { name: 'matvec4', params: Array(6).fill(I32), locals: [...Array(5).fill(I32), ...Array(7).fill(V128)], body: b };
+}

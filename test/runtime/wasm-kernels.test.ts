@@ -26,7 +26,7 @@ const close = (got: ArrayLike<number>, ref: ArrayLike<number>, K: number) => {
 };
 
 // shapes: padded widths (N mod 8), edge rows (M mod 4), vector shapes, and products large enough to split
-const shapes = [[4, 16, 8], [7, 13, 19], [16, 300, 24], [130, 257, 67], [128, 256, 10], [1, 784, 256], [1, 300, 10], [300, 256, 1], [128, 784, 256], [64, 1024, 1], [70, 520, 300]]; // the last: two column blocks (256 + 44, padded), two K blocks
+const shapes = [[4, 16, 8], [7, 13, 19], [16, 300, 24], [130, 257, 67], [128, 256, 10], [1, 784, 256], [1, 300, 10], [300, 256, 1], [128, 784, 256], [64, 1024, 1], [759, 8, 1], [101, 12, 1], [70, 520, 300]]; // the last: two column blocks (256 + 44, padded), two K blocks
 
 function checkAll() {
   for (const [M, K, N] of shapes)
