@@ -123,7 +123,7 @@ export class Plan {
       const out = arena.subarray(offsets[k] / bytesPer, offsets[k] / bytesPer + sizeOf(shape));
       this.slots.push(out);
       const inShapes = n.inputs.map((i) => this.shapes.get(i)!);
-      const kernel = getOp(n.op).kernel!({ node: n, inShapes, outShape: shape, attrs: n.attrs, precision });
+      const kernel = preparedKernel(n, inShapes, shape, precision);
       this.steps.push({ kernel, ins: new Array(n.inputs.length), inSlots: Int32Array.from(n.inputs.map((i) => this.slotOf.get(i)!)), out });
     }
   }
@@ -193,6 +193,28 @@ export class Plan {
 }
 
 const EMPTY = new Float32Array(0);
+
+/**
+ * Prepared kernels, kept by what they depend on (op, attributes, shapes, precision), so that planning the
+ * same graph again (a new model build, a new shape seen before) does not prepare them again. Kernels
+ * hold no state between calls (their scratch is only used during a call, and plans run one kernel at a
+ * time), so plans can share them. The most recently used are kept.
+ */
+const kernelCache = new Map<string, Kernel>();
+const KERNEL_CACHE_SIZE = 256;
+
+function preparedKernel(n: Node, inShapes: number[][], outShape: number[], precision: 'f32' | 'f64'): Kernel {
+  const key = `${n.op}|${precision}|${JSON.stringify(n.attrs)}|${inShapes.join(';')}|${outShape.join(',')}`;
+  let k = kernelCache.get(key);
+  if (k) {
+    kernelCache.delete(key); // most recent last
+  } else {
+    k = getOp(n.op).kernel!({ node: n, inShapes, outShape, attrs: n.attrs, precision });
+    if (kernelCache.size >= KERNEL_CACHE_SIZE) kernelCache.delete(kernelCache.keys().next().value!);
+  }
+  kernelCache.set(key, k);
+  return k;
+}
 
 const align = (b: number) => Math.ceil(b / ALIGN) * ALIGN;
 
