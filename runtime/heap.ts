@@ -99,8 +99,9 @@ export class Heap {
     const offset = this.top;
     const end = offset + size;
     const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      const pages = Math.ceil((end - have) / PAGE);
+    // (SIMD kernels may read up to 12 bytes past a matrix's last row: the memory always extends past the top)
+    if (end + ALIGN > have) {
+      const pages = Math.ceil((end + ALIGN - have) / PAGE);
       // grow by at least a quarter of the current size, so repeated small growths stay rare
       const grow = Math.max(pages, Math.min(Math.ceil(have / PAGE / 4), MAX_PAGES - have / PAGE));
       try {

@@ -129,14 +129,16 @@ export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Floa
 
 /**
  * c[j] = Σ_k v[k]·A[k,j] for A [K,N] row-major and v with stride `sv` (elements); all views of the kernels'
- * memory. Columns beyond N rounded down to 4 are summed in plain loops. With a helper thread and a
- * `partial` buffer (N floats in the same memory), the rows are split: the helper sums the second half
- * into `partial`, which is then added to c. Each thread streams one contiguous half of the matrix, which
- * for a weight matrix called again and again stays in that core's cache (a 784×256 float matrix does not
- * fit one core's L2; its contiguous halves do; halves of every row would use only half of the L2's sets).
+ * memory. The columns are done in whole vectors, N rounded up to 4: the extra lanes read the start of the
+ * next row (or up to 12 bytes past the matrix, inside the heap's slack) and are written into c's padding
+ * (every heap buffer has 16-byte padding), never into a result. With a helper thread and a `partial`
+ * buffer (N floats in the same memory), the rows are split: the helper sums the second half into
+ * `partial`, which is then added to c. Each thread streams one contiguous half of the matrix, which for a
+ * weight matrix called again and again can stay in that core's cache (a 784×256 float matrix does not fit
+ * one core's L2; its contiguous halves do; halves of every row would use only half of the L2's sets).
  */
 export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, partial: Float32Array | null = null): void {
-  const N4 = N - (N % 4);
+  const N4 = (N + 3) & ~3;
   c.fill(0);
   const helper = partial !== null && N4 >= 32 && K >= 64 && K * N >= VECMAT_SPLIT_MIN ? readyHelper() : null;
   // rows [0, mine) here, [mine, K) on the helper; mine is a multiple of 4
@@ -149,19 +151,12 @@ export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Ar
     g[5] = rest4; g[6] = N4 * 4; g[7] = v.byteOffset + (mine + rest4) * sv * 4; g[8] = A.byteOffset + (mine + rest4) * N * 4; g[9] = rest - rest4;
     helper.post(JOB_VECMAT);
   }
-  if (N4 > 0) {
-    const K4 = mine - (mine % 4);
-    k.vecmat4(v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K4, N4 * 4);
-    if (K4 < mine) k.vecmat1(v.byteOffset + K4 * sv * 4, sv * 4, A.byteOffset + K4 * N * 4, N * 4, c.byteOffset, mine - K4, N4 * 4);
-  }
-  for (let j = N4; j < N; j++) {
-    let s = 0;
-    for (let kk = 0; kk < K; kk++) s += v[kk * sv] * A[kk * N + j];
-    c[j] = s;
-  }
+  const K4 = mine - (mine % 4);
+  k.vecmat4(v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K4, N4 * 4);
+  if (K4 < mine) k.vecmat1(v.byteOffset + K4 * sv * 4, sv * 4, A.byteOffset + K4 * N * 4, N * 4, c.byteOffset, mine - K4, N4 * 4);
   if (helper) {
     helper.wait();
-    for (let j = 0; j < N4; j++) c[j] += partial![j];
+    for (let j = 0; j < N; j++) c[j] += partial![j];
   }
 }
 
