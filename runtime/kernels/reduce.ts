@@ -38,13 +38,21 @@ export function reduceKernel(kind: ReduceKind, inShape: readonly number[], axes:
       };
     }
     if (inner === 1) {
+      // four independent float64 partial sums (a single chain waits on each add's latency), added pairwise
+      const mid4 = mid - (mid % 4);
       return (ins, out) => {
         const x = ins[0];
         for (let o = 0; o < outer; o++) {
-          let s = 0;
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
           const base = o * mid;
-          for (let k = 0; k < mid; k++) s += x[base + k];
-          out[o] = s * scale;
+          for (let k = base; k < base + mid4; k += 4) {
+            s0 += x[k];
+            s1 += x[k + 1];
+            s2 += x[k + 2];
+            s3 += x[k + 3];
+          }
+          for (let k = base + mid4; k < base + mid; k++) s0 += x[k];
+          out[o] = (s0 + s1 + (s2 + s3)) * scale;
         }
       };
     }
