@@ -5,14 +5,16 @@
  * through |z| and max(z, 0) would be wrong at z = 0, and the unfused form saturates for large |z|.
  * (The same formula and gradient as PyTorch's binary_cross_entropy_with_logits with reduction 'mean'.)
  */
-import { defineOp } from '../ir/registry.ts';
+import { defineOp, getOp } from '../ir/registry.ts';
 import { shapeStr, sameShape } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import type { Kernel } from '../ir/op.ts';
 import { heap } from '../../runtime/heap.ts';
 import { bceSum } from '../../runtime/wasm/losses.ts';
-import { SIMD_MIN_ELEMENTS } from '../../runtime/wasm/elementwise.ts';
+import { SIMD_MIN_ELEMENTS, simdElementwise, v, type SimdRule } from '../../runtime/wasm/elementwise.ts';
+import { log1pUnitF32x4 } from '../../runtime/wasm/math.ts';
+import { binaryOp } from './elementwise.ts';
 
 /** The loss in plain JS, float64 throughout (the reference, and the path outside the heap). */
 const bceJs: Kernel = (ins, out) => {
@@ -67,5 +69,104 @@ defineOp({
     const softplus = e.op('Softplus', [e.op('Neg', [e.op('Abs', [z])])]);
     const terms = e.op('Add', [e.op('Sub', [e.op('Relu', [z]), e.op('Mul', [z, y])]), softplus]);
     return e.op('ReduceMean', [terms], { keepdims: 0 });
+  },
+});
+
+/*
+ * The loss and its gradient share one exponential. Both need e = e^(−|z|) of the same logits: the loss for
+ * log1p(e), the gradient's sigmoid(z) as 1/(1+e) (z ≥ 0) or e/(1+e) (z < 0). On a train-step graph, the
+ * share-exp pass computes e once, as Exp(Neg(Abs(z))), and rewrites
+ *   BCEWithLogits(z, y) -> BCEWithLogitsExp(z, y, e)      Sigmoid(z) -> SigmoidExp(z, e)
+ * Given e = e^(−|z|) these are the same functions, and in float32 plans the same float32 operations as the
+ * SIMD kernels of BCEWithLogits and Sigmoid, minus the second exp. As ops they are functions of all their
+ * inputs, e included (their gradient rules treat e as an input of its own; the pass runs after autodiff, so
+ * the train step's gradient still comes from BCEWithLogits's rule).
+ */
+
+/** z ≥ 0 ? 1/(1+e) : e/(1+e): sigmoid(z) when e = e^(−|z|) (no overflow for large −z). */
+binaryOp('SigmoidExp', (z, e) => (z >= 0 ? 1 / (1 + e) : e / (1 + e)), (z, e) => `((${z} >= 0 ? 1 : ${e}) / (1 + ${e}))`, (n, g) => {
+  const [z, e] = n.inputs;
+  // ∂/∂z = 0 (piecewise constant in z), ∂/∂e = −1/(1+e)² for z ≥ 0, +1/(1+e)² below
+  const sign = B.sub(1, B.mul(2, B.cast(B.mk('GreaterEqual', [z, B.scalar(0)]), 'f32')));
+  const onePlus = B.add(1, e);
+  return [null, B.sumTo(B.div(B.mul(g, sign), B.mul(onePlus, onePlus)), e.shape)];
+}, 'SigmoidExp', {
+  traits: { fused: true },
+  // as Sigmoid's rule after its exp: select(1, e, z >= 0) / (e + 1)
+  simd: (z, e) => [...v.const(1), ...v.get(e), ...v.get(z), ...v.const(0), ...v.ge, ...v.bitselect, ...v.get(e), ...v.const(1), ...v.add, ...v.div],
+  onnx: (em, _n, [z, e]) => {
+    const one = em.constF32([1], []);
+    const num = em.op('Where', [em.op('GreaterOrEqual', [z, em.constF32([0], [])]), one, e]);
+    return em.op('Div', [num, em.op('Add', [one, e])]);
+  },
+});
+
+/** mean(max(z, 0) − z·y + log1p(e)) in plain JS, float64 throughout (the reference, and the path outside the heap). */
+const bceExpJs: Kernel = (ins, out) => {
+  const z = ins[0], y = ins[1], e = ins[2];
+  let s = 0;
+  const n = z.length;
+  for (let i = 0; i < n; i++) {
+    const v = z[i];
+    s += (v > 0 ? v : 0) - v * y[i] + Math.log1p(e[i]);
+  }
+  out[0] = s / n;
+};
+
+// log1p(u) for lanes in [0, 1] (what e = e^(−|z|) holds), Cephes's logf polynomial (runtime/wasm/math.ts)
+const log1pUnit: SimdRule = (u, ...t) => log1pUnitF32x4(u, t);
+
+defineOp({
+  name: 'BCEWithLogitsExp',
+  arity: 3,
+  traits: { fused: true },
+  infer([z, y, e], _a, src) {
+    if (!sameShape(z.shape, y.shape) || !sameShape(z.shape, e.shape))
+      throw new GraphError(`BCEWithLogitsExp: logits ${shapeStr(z.shape)}, target ${shapeStr(y.shape)} and e^(-|z|) ${shapeStr(e.shape)} must have the same shape`, src);
+    return { shape: [], dtype: 'f32' };
+  },
+  kernel(ctx) {
+    // float32 plans in the heap: the terms in one SIMD loop (float32, the same operations as the
+    // BCEWithLogits SIMD kernel, with e given), into scratch; then summed in float64
+    const h = heap();
+    const shape = ctx.inShapes[0];
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (!h || ctx.precision !== 'f32' || n < SIMD_MIN_ELEMENTS) return bceExpJs;
+    const step = (name: string, args: number[]) => ({ name, rule: getOp(name).traits!.elementwise!.simd!, args });
+    const terms = simdElementwise(
+      [step('Relu', [-1]), step('Mul', [-1, -2]), step('Sub', [0, 1]), { name: 'Log1pUnit', rule: log1pUnit, args: [-3] }, step('Add', [2, 3])],
+      [shape, shape, shape], shape, 'f32', bceExpJs,
+    );
+    if (terms === bceExpJs) return bceExpJs;
+    const kernel: Kernel = (ins, out) => {
+      if (!(h.owns(ins[0]) && h.owns(ins[1]) && h.owns(ins[2]))) return bceExpJs(ins, out);
+      terms(ins, t);
+      // four float64 partial sums (one per lane), added as the f64x2 sums of the BCEWithLogits kernel are
+      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+      let i = 0;
+      for (; i + 4 <= n; i += 4) {
+        s0 += t[i];
+        s1 += t[i + 1];
+        s2 += t[i + 2];
+        s3 += t[i + 3];
+      }
+      for (; i < n; i++) s0 += t[i];
+      out[0] = (s0 + s2 + (s1 + s3)) / n;
+    };
+    // scratch for the terms (the loop writes whole vectors: n rounded up to 4), freed with the kernel
+    const t = h.alloc(Math.ceil(n / 4) * 4, kernel);
+    return kernel;
+  },
+  grad(n, g) {
+    const [z, y, e] = n.inputs;
+    const N = B.sizeOf(z);
+    // max(z, 0)' = 1 − ge(0, z) (0 at 0, as Relu's rule); log1p(e)' = 1/(1+e)
+    const relu1 = B.sub(1, B.cast(B.mk('GreaterEqual', [B.scalar(0), z]), 'f32'));
+    return [B.div(B.mul(g, B.sub(relu1, y)), N), B.div(B.mul(g, B.neg(z)), N), B.div(B.div(g, B.add(1, e)), N)];
+  },
+  onnx(em, _n, [z, y, e]) {
+    // Relu(z) − z·y + Log(1 + e), averaged (ai.onnx has no log1p: for tiny e, 1 + e rounds, an absolute error below 1e-7)
+    const terms = em.op('Add', [em.op('Sub', [em.op('Relu', [z]), em.op('Mul', [z, y])]), em.op('Log', [em.op('Add', [em.constF32([1], []), e])])]);
+    return em.op('ReduceMean', [terms], { keepdims: 0 });
   },
 });

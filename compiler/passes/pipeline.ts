@@ -17,6 +17,7 @@ import { foldConstants } from './rules/fold-constants.ts';
 import { cse } from './rules/cse.ts';
 import { dce } from './rules/dce.ts';
 import { groupElementwise } from './rules/group-elementwise.ts';
+import { shareExp } from './rules/share-exp.ts';
 
 export interface PassReport {
   readonly pass: string;
@@ -42,6 +43,7 @@ export function lossPasses(opts: OptimizeOptions = {}): Pass[] {
 /** Passes on a whole graph (train step or inference). */
 export function graphPasses(opts: OptimizeOptions = {}, input?: () => Graph | undefined): Pass[] {
   const passes: Pass[] = [simplify, foldConstants, simplify, cse, dce(input ?? (() => undefined))];
+  if (opts.fuse !== false) passes.push(shareExp);
   if (opts.group !== false) passes.push(groupElementwise);
   return passes;
 }

@@ -65,6 +65,10 @@ const rows: Row[] = [
   { name: 'ExpandAs', op: 'ExpandAs', shapes: [[3, 1], [3, 4]], build: ([a, b]) => B.mul(B.expandAs(a, b), b) },
   { name: 'BCE', op: 'BCE', shapes: [[4, 1], [4, 1]], build: ([h, y]) => B.mk('BCE', [h, y]), domains: [[0.05, 0.95], [0, 1]] },
   { name: 'BCEWithLogits', op: 'BCEWithLogits', shapes: [[4, 1], [4, 1]], build: ([z, y]) => B.bceWithLogits(z, y), domains: [[-6, 6], [0, 1]] },
+  // made by share-exp: e stands for e^(-|z|), an input of its own here
+  { name: 'SigmoidExp z >= 0', op: 'SigmoidExp', shapes: [[2, 3], [2, 3]], build: ([z, e]) => B.mk('SigmoidExp', [z, e]), domains: [[0.2, 3], [0.05, 1]] },
+  { name: 'SigmoidExp z < 0, e broadcast', op: 'SigmoidExp', shapes: [[2, 3], [3]], build: ([z, e]) => B.mk('SigmoidExp', [z, e]), domains: [[-3, -0.2], [0.05, 1]] },
+  { name: 'BCEWithLogitsExp', op: 'BCEWithLogitsExp', shapes: [[4, 1], [4, 1], [4, 1]], build: ([z, y, e]) => B.mk('BCEWithLogitsExp', [z, y, e]), domains: [[-6, 6], [0, 1], [0.05, 1]] },
   { name: 'Fused', op: 'Fused', shapes: [[3, 4], [4]], build: fusedBody },
   { name: 'Softmax axis 1', op: 'Softmax', shapes: [[3, 4]], build: ([a]) => B.mk('Softmax', [a], { axis: 1 }) },
   { name: 'Softmax axis 0 of 3-D', op: 'Softmax', shapes: [[3, 2, 2]], build: ([a]) => B.mk('Softmax', [a], { axis: 0 }) },

@@ -33,7 +33,7 @@ describe('printed train-step graphs', () => {
     for (const [, model, opts] of cases) {
       const g = compileModel(model.build(opts), { lr: 1 }).trainStep;
       const ops = g.nodes.map((n) => n.op);
-      expect(ops.filter((o) => o === 'BCEWithLogits')).toHaveLength(1);
+      expect(ops.filter((o) => o === 'BCEWithLogits' || o === 'BCEWithLogitsExp')).toHaveLength(1);
       expect(ops).not.toContain('Log');
       expect(ops).not.toContain('BCE');
     }

@@ -9,6 +9,9 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Session } from 'node:inspector/promises';
 import toy from '../../graphs/toy.ts';
+import diabetes from '../../graphs/diabetes.ts';
+import { compileModel } from '../../compiler/passes/compile.ts';
+import { randoms } from '../support/run.ts';
 import { trainStepGraph } from '../../compiler/train/step.ts';
 import { ParamStore } from '../../runtime/executable.ts';
 import { Trainer } from '../../runtime/trainer.ts';
@@ -82,6 +85,19 @@ describe('zero allocations per training step: seed toy model', () => {
   const data = parseCsv(readFileSync(fileURLToPath(toy.spec.data as URL), 'utf8'));
   const trainer = new Trainer(trainStepGraph(m, { lr: 1 }), new ParamStore(m.forward.params));
   zeroAllocations(trainer, feedsFor(m, data), 1000, 30000);
+});
+
+describe('zero allocations per training step: W2 (diabetes, 759 rows) compiled, on the SIMD kernels (shared exp)', () => {
+  const m = diabetes.build();
+  const n = 759;
+  const owner = {};
+  const x = resident(Float32Array.from(randoms(n * 8, 1, -1, 1)), owner);
+  const y = resident(Float32Array.from(randoms(n, 2, 0, 1), (v) => (v > 0.5 ? 1 : 0)), owner);
+  const step = compileModel(m, { lr: 1 }).trainStep;
+  expect(step.nodes.map((nd) => nd.op)).toContain('BCEWithLogitsExp');
+  const trainer = new Trainer(step, new ParamStore(step.params));
+  afterAll(() => void owner);
+  zeroAllocations(trainer, feedsFor(m, { x, y, rows: n, features: 8 }), 1000, 3000);
 });
 
 describe('zero allocations per training step: W4 batch on the WebAssembly kernels and the helper thread', () => {
