@@ -15,6 +15,7 @@ import { bceSum } from '../../runtime/wasm/losses.ts';
 import { SIMD_MIN_ELEMENTS, simdElementwise, v, type SimdRule } from '../../runtime/wasm/elementwise.ts';
 import { log1pUnitF32x4 } from '../../runtime/wasm/math.ts';
 import { binaryOp } from './elementwise.ts';
+import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
 
 /** The loss in plain JS, float64 throughout (the reference, and the path outside the heap). */
 const bceJs: Kernel = (ins, out) => {
@@ -133,13 +134,14 @@ defineOp({
     const n = shape.reduce((a, b) => a * b, 1);
     if (!h || ctx.precision !== 'f32' || n < SIMD_MIN_ELEMENTS) return bceExpJs;
     const step = (name: string, args: number[]) => ({ name, rule: getOp(name).traits!.elementwise!.simd!, args });
+    // (with an operand outside the heap, the chain's wrapper runs the JS terms instead)
+    const termsJs = elementwiseKernel('((x0 > 0 ? x0 : 0) - x0 * x1 + Math.log1p(x2))', [shape, shape, shape], shape);
     const terms = simdElementwise(
       [step('Relu', [-1]), step('Mul', [-1, -2]), step('Sub', [0, 1]), { name: 'Log1pUnit', rule: log1pUnit, args: [-3] }, step('Add', [2, 3])],
-      [shape, shape, shape], shape, 'f32', bceExpJs,
+      [shape, shape, shape], shape, 'f32', termsJs,
     );
-    if (terms === bceExpJs) return bceExpJs;
+    if (terms === termsJs) return bceExpJs;
     const kernel: Kernel = (ins, out) => {
-      if (!(h.owns(ins[0]) && h.owns(ins[1]) && h.owns(ins[2]))) return bceExpJs(ins, out);
       terms(ins, t);
       // four float64 partial sums (one per lane), added as the f64x2 sums of the BCEWithLogits kernel are
       let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
