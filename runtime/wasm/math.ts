@@ -5,7 +5,7 @@
  *
  * exp(x): Cody–Waite range reduction x = n·ln2 + r with ln2 split in two (0.693359375 exact in float32,
  * and −2.12194440e-4), |r| ≤ ln2/2, then e^r ≈ 1 + r + r²·P(r) with the degree-5 minimax coefficients of
- * the Cephes library's expf, and 2^n built in the exponent bits as two factors 2^⌊n/2⌋·2^(n−⌊n/2⌋), so that
+ * the Cephes library's expf (P evaluated by Estrin's scheme, for a shorter dependency chain), and 2^n built in the exponent bits as two factors 2^⌊n/2⌋·2^(n−⌊n/2⌋), so that
  * overflow gives +Infinity and underflow goes gradually to 0 (x is first clamped to [−104, 89]).
  * log1p(u) for u in [0, 1] (all BCE needs): with x = u when u < √2−1 (no rounding of 1+u: tiny u give u),
  * else x = (u−1)/2 and one ln2 added; then log(1+x) ≈ x − x²/2 + x³·Q(x) with the degree-8 coefficients
@@ -20,7 +20,7 @@ const i32 = (x: number) => [0xfd, 0x0c, ...new Uint8Array(new Int32Array([x, x, 
 
 export const I = {
   add: simd(0xe4), sub: simd(0xe5), mul: simd(0xe6), div: simd(0xe7), min: simd(0xe8), max: simd(0xe9),
-  abs: simd(0xe0), neg: simd(0xe1), nearest: simd(0x6a), ge: simd(0x46), gt: simd(0x44),
+  abs: simd(0xe0), neg: simd(0xe1), nearest: simd(0x6a), ge: simd(0x46), gt: simd(0x44), pmin: simd(0xea), pmax: simd(0xeb),
   and: simd(0x4e), bitselect: simd(0x52),
   truncSat: simd(0xf8), iShl: simd(0xab), iShrS: simd(0xac), iAdd: simd(0xae), iSub: simd(0xb1),
   f32, i32,
@@ -40,16 +40,23 @@ function horner(c: readonly number[], x: number): number[] {
 /** e^x for the f32x4 in local `x`, using four scratch locals; leaves the result on the stack. */
 export function expF32x4(x: number, t: readonly number[]): number[] {
   const [r, n, p, h] = t;
+  const [p0, p1, p2, p3, p4, p5] = EXP_P;
   return [
-    // r = clamp(x); n = round(r·log2 e); r −= n·ln2 (in two parts)
-    ...op.get(x), ...f32(89), ...I.min, ...f32(-104), ...I.max, ...op.set(r),
-    ...op.get(r), ...f32(Math.LOG2E), ...I.mul, ...I.nearest, ...op.set(n),
+    // r = clamp(x) (pmin/pmax: NaN passes through); n = round(r·log2 e) by adding 1.5·2^23 (the sum's
+    // low bits are then the integer); r −= n·ln2 (in two parts)
+    ...op.get(x), ...f32(89), ...I.pmin, ...f32(-104), ...I.pmax, ...op.set(r),
+    ...op.get(r), ...f32(Math.LOG2E), ...I.mul, ...f32(ROUND), ...I.add, ...op.set(h),
+    ...op.get(h), ...f32(ROUND), ...I.sub, ...op.set(n),
     ...op.get(r), ...op.get(n), ...f32(0.693359375), ...I.mul, ...I.sub,
     ...op.get(n), ...f32(-2.12194440e-4), ...I.mul, ...I.sub, ...op.set(r),
-    // p = P(r)·r² + r + 1
-    ...horner(EXP_P, r), ...op.get(r), ...I.mul, ...op.get(r), ...I.mul, ...op.get(r), ...I.add, ...f32(1), ...I.add, ...op.set(p),
-    // 2^n as 2^h · 2^(n−h), h = n >> 1, each built in the exponent bits
-    ...op.get(n), ...I.truncSat, ...op.set(n),
+    // P(r) by Estrin's scheme ((p0·r + p1)·r² + (p2·r + p3))·r² + (p4·r + p5), then p = P(r)·r² + r + 1
+    ...op.get(r), ...op.get(r), ...I.mul, ...op.set(p),
+    ...f32(p0), ...op.get(r), ...I.mul, ...f32(p1), ...I.add, ...op.get(p), ...I.mul,
+    ...f32(p2), ...op.get(r), ...I.mul, ...f32(p3), ...I.add, ...I.add, ...op.get(p), ...I.mul,
+    ...f32(p4), ...op.get(r), ...I.mul, ...f32(p5), ...I.add, ...I.add,
+    ...op.get(p), ...I.mul, ...op.get(r), ...I.add, ...f32(1), ...I.add, ...op.set(p),
+    // the integer n from the rounding sum's bits; 2^n as 2^k · 2^(n−k), k = n >> 1
+    ...op.get(h), ...i32(ROUND_BITS), ...I.iSub, ...op.set(n),
     ...op.get(n), ...op.i32(1), ...I.iShrS, ...op.set(h),
     ...op.get(n), ...op.get(h), ...I.iSub, ...op.set(n),
     ...op.get(p),
@@ -57,6 +64,10 @@ export function expF32x4(x: number, t: readonly number[]): number[] {
     ...op.get(n), ...i32(127), ...I.iAdd, ...op.i32(23), ...I.iShl, ...I.mul,
   ];
 }
+
+/** 1.5·2^23: adding it to |v| < 2^22 rounds v to an integer (to nearest, ties to even) held in the low bits. */
+const ROUND = 12582912;
+const ROUND_BITS = new Int32Array(new Float32Array([ROUND]).buffer)[0];
 
 /** log(1+u) for the f32x4 in local `u`, each lane in [0, 1], using five scratch locals; result on the stack. */
 export function log1pUnitF32x4(u: number, t: readonly number[]): number[] {
