@@ -36,7 +36,7 @@ export class WasmKernels {
 
 /** The kernels, as a module for a shared or a private memory; `fma` uses relaxed SIMD's multiply-add. */
 export function kernelModuleBytes(shared: boolean, fma: boolean): Uint8Array {
-  return module([panelKernel(fma), matvecKernel(), vecmatKernel(4), vecmatKernel(1), packKernel(), matvec4Kernel()], { shared, maxPages: MAX_PAGES });
+  return module([panelKernel(fma), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel()], { shared, maxPages: MAX_PAGES });
 }
 
 let relaxed: boolean | undefined;

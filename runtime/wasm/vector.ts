@@ -51,7 +51,7 @@ export function matvecKernel(): Func {
  * elements are sv bytes apart, M's rows ldm bytes apart, nb is the byte width (a multiple of 16).
  * K must be a multiple of R.
  */
-export function vecmatKernel(R: number): Func {
+export function vecmatKernel(R: number, fma = false): Func {
   const P = { v0: 0, sv: 1, m0: 2, ldm: 3, c0: 4, K: 5, nb: 6 };
   const L = { k: 7, j: 8, pv: 9, pm: 10, rowM: 11, acc: 11 + R, s: 12 + R };
   const b: number[] = [];
@@ -69,7 +69,8 @@ export function vecmatKernel(R: number): Func {
   emit(op.block, op.loop, op.get(L.j), op.get(P.nb), op.geS, op.brIf(1));
   emit(op.get(P.c0), op.get(L.j), op.add, op.v128Load(0), op.set(L.acc));
   for (let r = 0; r < R; r++)
-    emit(op.get(L.acc), op.get(L.s + r), op.get(L.rowM + r), op.get(L.j), op.add, op.v128Load(0), op.f32x4Mul, op.f32x4Add, op.set(L.acc));
+    if (fma) emit(op.get(L.s + r), op.get(L.rowM + r), op.get(L.j), op.add, op.v128Load(0), op.get(L.acc), op.f32x4RelaxedMadd, op.set(L.acc));
+    else emit(op.get(L.acc), op.get(L.s + r), op.get(L.rowM + r), op.get(L.j), op.add, op.v128Load(0), op.f32x4Mul, op.f32x4Add, op.set(L.acc));
   emit(op.get(P.c0), op.get(L.j), op.add, op.get(L.acc), op.v128Store(0));
   emit(op.get(L.j), op.i32(16), op.add, op.set(L.j), op.br(0), op.end, op.end);
   emit(op.get(L.k), op.i32(R), op.add, op.set(L.k), op.br(0), op.end, op.end);

@@ -9,7 +9,7 @@ import { matmulKernel, matmulReference } from '../../runtime/kernels/matmul.ts';
 import { readyHelper, stopHelperThread } from '../../runtime/threads.ts';
 import { useNodeHelperThread, useRelaxedSimd } from '../../compiler/cli/threads.ts';
 import { WasmKernels, kernelModuleBytes } from '../../runtime/wasm/module.ts';
-import { gemm, gemmScratch } from '../../runtime/wasm/matmul.ts';
+import { gemm, gemmScratch, vecmat } from '../../runtime/wasm/matmul.ts';
 import { Plan } from '../../runtime/plan.ts';
 import { ParamStore } from '../../runtime/executable.ts';
 import { trainStepGraph } from '../../compiler/train/step.ts';
@@ -43,7 +43,7 @@ function checkAll() {
 }
 
 describe('WebAssembly kernels in place', () => {
-  it('both multiply-add forms (mul then add; relaxed SIMD madd) give the product', () => {
+  it('both multiply-add forms (mul then add; relaxed SIMD madd) give the products', () => {
     const forms = [false];
     if (useRelaxedSimd()) forms.push(true);
     else console.warn('relaxed SIMD is not available here: only the mul-then-add kernels are checked');
@@ -55,6 +55,11 @@ describe('WebAssembly kernels in place', () => {
           gemm(k, a, b, c, gemmScratch(M, K, N, (n) => h.alloc(n)), M, K, N, tA, false, true);
           close(c, matmulReference(a, b, M, K, N, tA, false), K);
         }
+      // and the vector-matrix kernels (four rows and one row at a time)
+      const v = resident(randoms(603, 3)), B = resident(randoms(603 * 40, 4)), c = h.alloc(40);
+      vecmat(k, v, 1, B, c, 603, 40);
+      if (fma) expect(k.vecmat4).toBeDefined();
+      close(c, matmulReference(v, B, 1, 603, 40, false, false), 603);
     }
     expect(forms.length).toBe(2); // Node 20 has relaxed SIMD behind a flag, which useRelaxedSimd sets
   });
