@@ -114,21 +114,35 @@ export class HelperThread {
 }
 
 let helper: HelperThread | null = null;
+let spawner: ((source: string) => WorkerLike) | null = null;
 
-/** Installs a helper thread made by `spawn` (replacing any previous one). */
-export function useHelperThread(spawn: (source: string) => WorkerLike): HelperThread | null {
+/**
+ * Installs `spawn` as the way to make the helper thread (replacing any previous helper). The thread is
+ * started lazily, when a kernel first has work large enough to split: a process that never has any (the
+ * seed's small models) never starts it (a second thread in the process measurably slows small workloads
+ * here, even idle).
+ */
+export function useHelperThread(spawn: (source: string) => WorkerLike): void {
   helper?.stop();
-  helper = heap() ? new HelperThread(spawn) : null;
-  return helper;
+  helper = null;
+  spawner = heap() ? spawn : null;
 }
 
 /** Stops the helper thread: kernels run on the calling thread alone. */
 export function stopHelperThread(): void {
   helper?.stop();
   helper = null;
+  spawner = null;
 }
 
-/** The helper thread when one is installed and started. */
+/**
+ * The helper thread when it has started and takes jobs; the first call starts it (kernels on the calling
+ * thread alone until it is ready, a few tens of milliseconds).
+ */
 export function readyHelper(): HelperThread | null {
-  return helper !== null && helper.ready ? helper : null;
+  if (helper === null) {
+    if (spawner === null) return null;
+    helper = new HelperThread(spawner);
+  }
+  return helper.ready ? helper : null;
 }

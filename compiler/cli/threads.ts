@@ -17,11 +17,15 @@ export function useRelaxedSimd(): boolean {
 
 // (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
 const relaxedProbe = Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
-import { useHelperThread, type HelperThread } from '../../runtime/threads.ts';
+import { useHelperThread } from '../../runtime/threads.ts';
 
-/** Starts the helper thread when the machine has a second core; returns it (or null). */
-export function useNodeHelperThread(): HelperThread | null {
+/**
+ * On a machine with a second core, lets the runtime start its helper thread (with worker_threads) when a
+ * kernel first has work to split; returns whether it will. Also turns on relaxed SIMD.
+ */
+export function useNodeHelperThread(): boolean {
   useRelaxedSimd();
-  if (availableParallelism() < 2) return null;
-  return useHelperThread((source) => new Worker(source, { eval: true }));
+  if (availableParallelism() < 2) return false;
+  useHelperThread((source) => new Worker(source, { eval: true }));
+  return true;
 }
