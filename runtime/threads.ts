@@ -2,8 +2,10 @@
  * A helper thread for large kernels. The helper shares the runtime's heap (a shared WebAssembly
  * memory) and instantiates the same kernel module over it, so a kernel's work can be split by rows
  * with nothing copied: the caller posts a job into a small control block, does its own share, and
- * waits for the helper's. Jobs are announced with Atomics (a short spin, then a futex wait), so a job
- * costs microseconds, not a message round trip.
+ * waits for the helper's. Jobs are announced with Atomics, so a job costs microseconds, not a message
+ * round trip. After a job the helper spins for a few milliseconds before it sleeps on a futex: long enough
+ * to cover the small kernels between two large ones in a training step (waking a sleeping thread took up
+ * to a third of W4's time in some runs here), short enough to give the core back soon after.
  *
  * The runtime does not create threads itself (it has no platform API for that): the platform's edge
  * installs a spawner with `useHelperThread` (the CLI and the benchmarks do, with Node's worker_threads;
@@ -41,7 +43,7 @@ const start = (msg) => {
   for (;;) {
     let s, spins = 0;
     while ((s = Atomics.load(ctl, ${SEQ})) === seen) {
-      if (++spins > 200000) { Atomics.wait(ctl, ${SEQ}, seen); spins = 0; }
+      if (++spins > 2000000) { Atomics.wait(ctl, ${SEQ}, seen); spins = 0; }
     }
     seen = s;
     const kind = ctl[${KIND}];
