@@ -27,17 +27,19 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
   if (h && k && (M === 1 || N === 1)) {
     // one output row or column: a matrix-vector product over whichever operand is the matrix
     let run: ((a: Float32Array, b: Float32Array, c: Float32Array) => void) | null = null;
-    let partial: Float32Array | null = null; // the helper thread's share of a vector-matrix product
+    // the helper thread's share of a vector-matrix product (one per output element), freed with the kernel
+    let partial: Float32Array | null = null;
+    const vecmatOver = (outputs: number) => ((partial = h.alloc(outputs, kernel)), true);
     if (N === 1 && !transA) run = (a, b, c) => wasmMatvec(k, a, b, c, M, K); // A·b
-    else if (N === 1) run = (a, b, c) => wasmVecmat(k, b, 1, a, c, K, M, partial); // Aᵀ·b = (bᵀ·A)ᵀ
-    else if (!transB) run = (a, b, c) => wasmVecmat(k, a, transA ? M : 1, b, c, K, N, partial); // a·B
+    else if (N === 1 && vecmatOver(M)) run = (a, b, c) => wasmVecmat(k, b, 1, a, c, K, M, partial); // Aᵀ·b = (bᵀ·A)ᵀ
+    else if (!transB && vecmatOver(N)) run = (a, b, c) => wasmVecmat(k, a, transA ? M : 1, b, c, K, N, partial); // a·B
     else if (!transA) run = (a, b, c) => wasmMatvec(k, b, a, c, N, K); // a·Bᵀ = (B·aᵀ)ᵀ
-    if (run) {
-      const r = run;
-      const kernel: Kernel = (ins, c) => (resident(ins[0], ins[1], c) ? r(ins[0], ins[1], c) : js(ins, c));
-      if (transB === false && !(N === 1 && !transA)) partial = h.alloc(N === 1 ? M : N, kernel);
-      return kernel;
+    const r = run;
+    function kernel(ins: readonly Float32Array[], c: Float32Array): void {
+      if (r && resident(ins[0], ins[1], c)) r(ins[0], ins[1], c);
+      else js(ins, c);
     }
+    if (r) return kernel;
   }
   if (N < 4 || M < 4) return js;
   const copying = wasmMatmul();

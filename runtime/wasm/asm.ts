@@ -59,6 +59,24 @@ export const op = {
   f32Mul: [0x94],
 };
 
+const sop = (code: number) => [0xfd, ...uleb(code)];
+const splat = (a: Float32Array | Int32Array) => [0xfd, 0x0c, ...new Uint8Array(a.buffer)];
+
+/**
+ * Lane-wise SIMD instructions (f32x4, i32x4, f64x2, v128), one table for every kernel that computes
+ * on lanes (elementwise rules, exp/log1p, the fused loss); `f32`/`i32` are v128.const splats.
+ */
+export const simd = {
+  add: sop(0xe4), sub: sop(0xe5), mul: sop(0xe6), div: sop(0xe7), pmin: sop(0xea), pmax: sop(0xeb),
+  abs: sop(0xe0), neg: sop(0xe1), sqrt: sop(0xe3),
+  eq: sop(0x41), ne: sop(0x42), gt: sop(0x44), ge: sop(0x46),
+  and: sop(0x4e), or: sop(0x50), bitselect: sop(0x52),
+  iShl: sop(0xab), iShrS: sop(0xac), iAdd: sop(0xae), iSub: sop(0xb1),
+  promoteLow: sop(0x5f), f64x2Add: sop(0xf0),
+  f32: (x: number) => splat(new Float32Array([x, x, x, x])),
+  i32: (x: number) => splat(new Int32Array([x, x, x, x])),
+};
+
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
 const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 const name = (s: string) => [...uleb(s.length), ...new TextEncoder().encode(s)];

@@ -14,7 +14,7 @@ import type { Kernel } from '../../compiler/ir/op.ts';
 import { sizeOf } from '../../compiler/ir/shape.ts';
 import { accessFor } from '../kernels/elementwise.ts';
 import { heap, MAX_PAGES } from '../heap.ts';
-import { I32, V128, module, op, uleb } from './asm.ts';
+import { I32, V128, module, op, simd } from './asm.ts';
 import { MATH_SCRATCH } from './math.ts';
 
 /**
@@ -36,32 +36,8 @@ export const SIMD_MIN_ELEMENTS = 256;
 /** Vectors per iteration of untiled loops. */
 const UNROLL = 2; // measured: 2 and 4 alike for exp and sigmoid chains, both ~1.4× faster than 1
 
-const simd = (code: number) => [0xfd, ...uleb(code)];
-const f32x4Const = (x: number) => {
-  const b = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
-  return [0xfd, 0x0c, ...b];
-};
-
-/** SIMD instructions (opcodes of the WebAssembly fixed-width SIMD instruction set) for the ops' rules. */
-export const v = {
-  get: (i: number) => op.get(i),
-  set: (i: number) => op.set(i),
-  const: f32x4Const,
-  add: simd(0xe4),
-  sub: simd(0xe5),
-  mul: simd(0xe6),
-  div: simd(0xe7),
-  abs: simd(0xe0),
-  neg: simd(0xe1),
-  sqrt: simd(0xe3),
-  eq: simd(0x41),
-  ne: simd(0x42),
-  gt: simd(0x44),
-  ge: simd(0x46),
-  and: simd(0x4e),
-  or: simd(0x50),
-  bitselect: simd(0x52),
-};
+/** Instructions for the ops' SIMD rules: the lane-wise table, locals, and f32x4 constants. */
+export const v = { ...simd, get: op.get, set: op.set, const: simd.f32 };
 
 interface Compiled {
   readonly fn: (...args: number[]) => void;

@@ -4,13 +4,11 @@
  * accumulators), as the JS kernel sums in float64. Whole vectors only: the caller adds the last n mod 4
  * terms and divides.
  */
-import { I32, V128, module, op, uleb, type Func } from './asm.ts';
+import { I32, V128, module, op, simd as I, type Func } from './asm.ts';
 import { MAX_PAGES } from '../heap.ts';
-import { I, MATH_SCRATCH, expF32x4, log1pUnitF32x4 } from './math.ts';
+import { MATH_SCRATCH, expF32x4, log1pUnitF32x4 } from './math.ts';
 
-const simd = (code: number) => [0xfd, ...uleb(code)];
-const promoteLow = simd(0x5f);
-const f64x2Add = simd(0xf0);
+const { promoteLow, f64x2Add } = I;
 // lanes 2 and 3 of a f32x4 moved to lanes 0 and 1 (i8x16.shuffle of bytes 8..15)
 const highHalf = [0xfd, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 

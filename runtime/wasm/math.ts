@@ -12,20 +12,9 @@
  * of Cephes's logf, on its interval [√½−1, √2−1].
  * Sources: S. L. Moshier, Cephes Math Library (expf.c, logf.c): the reduction constants and coefficients.
  */
-import { op, uleb } from './asm.ts';
+import { op, simd as I } from './asm.ts';
 
-const simd = (code: number) => [0xfd, ...uleb(code)];
-const f32 = (x: number) => [0xfd, 0x0c, ...new Uint8Array(new Float32Array([x, x, x, x]).buffer)];
-const i32 = (x: number) => [0xfd, 0x0c, ...new Uint8Array(new Int32Array([x, x, x, x]).buffer)];
-
-export const I = {
-  add: simd(0xe4), sub: simd(0xe5), mul: simd(0xe6), div: simd(0xe7), min: simd(0xe8), max: simd(0xe9),
-  abs: simd(0xe0), neg: simd(0xe1), nearest: simd(0x6a), ge: simd(0x46), gt: simd(0x44), pmin: simd(0xea), pmax: simd(0xeb),
-  and: simd(0x4e), bitselect: simd(0x52),
-  truncSat: simd(0xf8), iShl: simd(0xab), iShrS: simd(0xac), iAdd: simd(0xae), iSub: simd(0xb1),
-  f32, i32,
-  get: op.get, set: op.set, tee: op.tee,
-};
+const { f32, i32 } = I;
 
 const EXP_P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
 const LOG_Q = [7.0376836292e-2, -1.1514610310e-1, 1.1676998740e-1, -1.2420140846e-1, 1.4249322787e-1, -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1];

@@ -1,12 +1,13 @@
 /**
- * Drivers of the WebAssembly SIMD matmul kernels (panel.ts, vector.ts). The panel driver blocks K (the A tile stays in L1, the B block in L2),
- * packs each K block of B panel by panel (contiguous reads), and walks the rows; edge rows and columns
- * (M mod 4, N mod 8) are done in plain loops. Operands in the runtime's heap are used in place; others
- * are copied into a private memory first. C accumulates in float32, as BLAS does.
+ * Drivers of the WebAssembly SIMD matmul kernels (panel.ts, vector.ts). The panel driver packs B panel
+ * by panel (N padded to whole panels of 8, the padding zeros), then walks column blocks, K blocks and
+ * rows, so a packed block of B is reused by every row; the last M mod 4 rows are done in plain loops.
+ * Operands in the runtime's heap are used in place; others are copied into a private memory first.
+ * C accumulates in float32, as BLAS does.
  * C[M,N] = op(A)·op(B): A is [M,K] or, transposed, stored [K,M] (read with strides, no copy); a
- * transposed B is copied transposed into place first (the kernel needs rows of B).
- * With a helper thread (threads.ts), large products are split by rows (matrix-vector: by rows or by
- * columns) between the calling thread and the helper.
+ * transposed B is packed from its columns.
+ * With a helper thread (threads.ts), large products are split by rows between the calling thread and
+ * the helper.
  */
 import { WasmKernels } from './module.ts';
 import { readyHelper, JOB_GEMM, JOB_MATVEC, JOB_VECMAT } from '../threads.ts';
@@ -106,7 +107,7 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
 
 /** Products (M·K·N) below this run on one thread: a job costs a few microseconds to hand over. */
 export const SPLIT_MIN_WORK = 1 << 21;
-/** Matrices (K·N) from this size have vector-matrix products split by columns. */
+/** Matrices (K·N) from this size have vector-matrix products split by rows. */
 export const VECMAT_SPLIT_MIN = 1 << 16;
 
 /** c[i] = Σ_k A[i,k]·v[k] for A [M,K] row-major; all three views of the kernels' memory. */

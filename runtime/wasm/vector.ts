@@ -6,9 +6,9 @@
  *                                          written once per R rows
  * Addresses and strides are in bytes; sums accumulate in float32, as BLAS does.
  */
-import { F32, I32, V128, op, type Func } from './asm.ts';
+import { F32, I32, V128, op, simd, type Func } from './asm.ts';
 
-const zeroV128 = [0xfd, 0x0c, ...Array(16).fill(0)];
+const zeroV128 = simd.f32(0);
 
 /** matvec(a0, lda, v0, c0, M, kb16, kb4, kb): kb = K·4, kb16 and kb4 = K rounded down to 16 and 4, in bytes. */
 export function matvecKernel(): Func {
