@@ -52,8 +52,24 @@ export class Executable {
     this.lastShapes = this.inputNodes.map(() => []);
   }
 
+  /** Plans for the shapes of these inputs (if not planned yet) without running. */
+  prepare(inputs: Readonly<Record<string, TensorValue>>): void {
+    this.select(inputs);
+  }
+
   /** Runs with the given inputs; returns the plan, whose `value(node)` reads the results. */
   run(inputs: Readonly<Record<string, TensorValue>>): Plan {
+    this.select(inputs);
+    const bufs = this.leafBufs;
+    for (let i = 0; i < this.inputNames.length; i++) bufs[this.inputIndex[i]] = inputs[this.inputNames[i]].data;
+    // parameter buffers: read each run, in case the store replaced one
+    for (let i = 0; i < this.paramNames.length; i++) bufs[this.paramIndex[i]] = this.params.get(this.paramNames[i]);
+    this.plan!.runWith(bufs);
+    return this.plan!;
+  }
+
+  /** Makes the plan for the inputs' shapes current (made, or found among those kept). */
+  private select(inputs: Readonly<Record<string, TensorValue>>): void {
     let changed = this.plan === null;
     for (let i = 0; i < this.inputNames.length; i++) {
       const name = this.inputNames[i];
@@ -77,12 +93,6 @@ export class Executable {
       ({ plan: this.plan, leafBufs: this.leafBufs, inputIndex: this.inputIndex, paramIndex: this.paramIndex } = entry);
       this.inputNames.forEach((n, i) => (this.lastShapes[i] = [...inputs[n].shape]));
     }
-    const bufs = this.leafBufs;
-    for (let i = 0; i < this.inputNames.length; i++) bufs[this.inputIndex[i]] = inputs[this.inputNames[i]].data;
-    // parameter buffers: read each run, in case the store replaced one
-    for (let i = 0; i < this.paramNames.length; i++) bufs[this.paramIndex[i]] = this.params.get(this.paramNames[i]);
-    this.plan!.runWith(bufs);
-    return this.plan!;
   }
 
   /** Runs and copies out the named outputs. */

@@ -4,6 +4,8 @@
  * that same forward pass. Minibatches: each epoch visits the examples in order or, with `shuffle`, in the
  * order DataLoader(shuffle=True) would after the model's seed; the logged cost is the mean of the batch
  * costs of the epoch and the accuracy is measured on the whole training set after the epoch.
+ * The cost is computed on the epochs that log it (and on every epoch with `costEveryEpoch`); the other
+ * steps run without it (`Trainer.update`), which changes no parameter.
  */
 import type { BuiltModel, TrainConfig } from '../compiler/dsl/model.ts';
 import { compileModel } from '../compiler/passes/compile.ts';
@@ -55,8 +57,12 @@ export interface FitOptions {
   readonly compile?: { readonly optimize?: boolean; readonly fuse?: boolean; readonly group?: boolean };
   /** Called for each logged epoch. */
   readonly onLog?: (e: LogEntry, cfg: TrainConfig) => void;
-  /** Called after every epoch (progress). */
+  /** Called after every epoch (progress), with the cost of the latest epoch that computed it. */
   readonly onEpoch?: (epoch: number, cost: number) => void;
+  /** Compute the cost on every epoch, not only on logged ones (a curve of every epoch's cost). */
+  readonly costEveryEpoch?: boolean;
+  /** A trainer of the step for these parameters, made (and prepared) by the caller. */
+  readonly trainer?: Trainer;
 }
 
 function xyInputs(m: BuiltModel): { x: Node; y: Node } {
@@ -101,25 +107,28 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
   const compiled = opts.step ? null : compileModel(m, { lr: cfg.lr, optimizer: cfg.optimizer, ...opts.compile });
   const step = opts.step ?? compiled!.trainStep;
   const metricsGraph = opts.metrics !== undefined ? opts.metrics : (compiled?.metrics ?? null);
-  const params = new ParamStore([...step.params, ...m.forward.params.filter((p) => !step.params.includes(p))]);
-  const trainer = new Trainer(step, params);
+  const trainer = opts.trainer ?? new Trainer(step, new ParamStore([...step.params, ...m.forward.params.filter((p) => !step.params.includes(p))]));
+  const params = trainer.params;
   const metrics = metricsGraph && new Executable(metricsGraph, params);
   const accuracy = (f = feeds) => metrics!.run(f).buffer(metricsGraph!.output('accuracy'))[0];
   const log: LogEntry[] = [];
   const batch = cfg.batchSize && cfg.batchSize < d.rows ? cfg.batchSize : 0;
   const batches = batch ? new Batches(m, d, batch, cfg.shuffle ? (m.generator ?? new TorchGenerator(0)) : null) : null;
   const t0 = performance.now();
+  let cost = NaN;
   for (let epoch = 0; epoch <= cfg.epochs; epoch++) {
     const logged = epoch % cfg.logEvery === 0 || epoch === cfg.epochs;
-    let cost: number;
+    const costed = logged || opts.costEveryEpoch === true;
     let acc: number | undefined;
     if (batches) {
-      cost = batches.epoch(trainer);
+      if (costed) cost = batches.epoch(trainer, true);
+      else batches.epoch(trainer, false);
       if (logged && metrics && cfg.logAccuracy) acc = accuracy();
     } else {
       // the accuracy of this epoch's forward pass: same parameters as the step about to run
       if (logged && metrics && cfg.logAccuracy) acc = accuracy();
-      cost = trainer.run(feeds);
+      if (costed) cost = trainer.run(feeds);
+      else trainer.update(feeds);
     }
     if (logged) {
       const vacc = metrics && valFeeds ? accuracy(valFeeds) : undefined;
@@ -134,12 +143,15 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
   return { log, params, finalAccuracy, seconds };
 }
 
-/** Minibatches of a data set, gathered into buffers allocated once. */
+/**
+ * Minibatches of a data set: shuffled, gathered into buffers allocated once; in order, the data set's
+ * own consecutive rows (views made once, nothing copied).
+ */
 class Batches {
-  private readonly x: Float32Array;
-  private readonly y: Float32Array;
-  private readonly full: Record<string, TensorValue>;
-  private readonly last: Record<string, TensorValue> | null;
+  /** Shuffled: the gather buffers and the feeds over them (full batches, and the last one if shorter). */
+  private readonly gather: { x: Float32Array; y: Float32Array; full: Record<string, TensorValue>; last: Record<string, TensorValue> | null } | null;
+  /** In order: the feeds of each batch, views of the data set. */
+  private readonly views: Record<string, TensorValue>[] | null;
 
   constructor(
     m: BuiltModel,
@@ -147,32 +159,44 @@ class Batches {
     private readonly size: number,
     private readonly gen: TorchGenerator | null,
   ) {
-    this.x = allocate(size * d.features, this);
-    this.y = allocate(size, this);
-    const shaped = (rows: number) => feedsFor(m, { ...d, x: this.x, y: this.y, rows: size }, rows);
-    this.full = shaped(size);
-    const rest = d.rows % size;
-    this.last = rest ? shaped(rest) : null;
+    const F = d.features;
+    if (gen) {
+      const x = allocate(size * F, this), y = allocate(size, this);
+      const shaped = (rows: number) => feedsFor(m, { ...d, x, y, rows: size }, rows);
+      const rest = d.rows % size;
+      this.gather = { x, y, full: shaped(size), last: rest ? shaped(rest) : null };
+      this.views = null;
+    } else {
+      this.gather = null;
+      this.views = Array.from({ length: Math.ceil(d.rows / size) }, (_, b) => {
+        const start = b * size, rows = Math.min(size, d.rows - start);
+        return feedsFor(m, { ...d, x: d.x.subarray(start * F), y: d.y.subarray(start), rows }, rows);
+      });
+    }
   }
 
-  /** One epoch of steps; returns the mean of the batch costs. */
-  epoch(trainer: Trainer): number {
-    const { d, size } = this;
+  /** One epoch of steps; returns the mean of the batch costs (NaN when not `costed`). */
+  epoch(trainer: Trainer, costed: boolean): number {
+    const { d, size, gather } = this;
     const order = this.gen ? this.gen.dataLoaderOrder(d.rows) : null;
     const F = d.features;
     let total = 0;
     let count = 0;
     for (let start = 0; start < d.rows; start += size) {
       const n = Math.min(size, d.rows - start);
-      for (let i = 0; i < n; i++) {
-        const r = order ? order[start + i] : start + i;
-        this.x.set(d.x.subarray(r * F, r * F + F), i * F);
-        this.y[i] = d.y[r];
-      }
-      total += trainer.run(n === size ? this.full : this.last!);
+      let feeds: Record<string, TensorValue>;
+      if (gather && order) {
+        for (let i = 0; i < n; i++) {
+          const r = order[start + i];
+          gather.x.set(d.x.subarray(r * F, r * F + F), i * F);
+          gather.y[i] = d.y[r];
+        }
+        feeds = n === size ? gather.full : gather.last!;
+      } else feeds = this.views![count];
+      if (costed) total += trainer.run(feeds);
+      else trainer.update(feeds);
       count++;
     }
-    return total / count;
+    return costed ? total / count : NaN;
   }
 }
-

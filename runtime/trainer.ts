@@ -1,33 +1,62 @@
 /**
  * Training: runs the train-step graph and writes each `next:<param>` output back into the parameter
- * store. After the first step (which plans), a step allocates nothing.
+ * store. After the first step of each kind (which plans), a step allocates nothing.
+ *
+ * A step whose loss nobody reads runs the same graph without its `loss` output (`update`): a graph holds
+ * only what its outputs reach, so the loss's own work (the log terms of a cross-entropy, their sum) is
+ * not in it, while everything the gradient needs is. The parameters it writes are the same, bit for bit
+ * (the same kernels on the same values).
  */
-import type { Graph } from '../compiler/ir/graph.ts';
+import { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { nextName } from '../compiler/train/step.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
 
+interface Stepper {
+  readonly exe: Executable;
+  readonly updates: { param: Float32Array; next: Node }[];
+}
+
 export class Trainer {
   readonly exe: Executable;
-  private readonly updates: { param: Float32Array; next: Node }[];
+  private readonly withLoss: Stepper;
+  private readonly quiet: Stepper;
   private readonly lossNode: Node;
 
   constructor(
     readonly step: Graph,
     readonly params: ParamStore,
   ) {
-    this.exe = new Executable(step, params);
     this.lossNode = step.output('loss');
-    this.updates = [...params.values].map(([name, param]) => ({ param, next: step.output(nextName(name)) }));
+    const stepper = (g: Graph): Stepper => ({ exe: new Executable(g, params), updates: [...params.values].map(([name, param]) => ({ param, next: g.output(nextName(name)) })) });
+    this.withLoss = stepper(step);
+    this.exe = this.withLoss.exe;
+    this.quiet = stepper(new Graph(step.outputs.filter((o) => o.name !== 'loss'), `${step.name}.update`));
+  }
+
+  /** Plans both kinds of step for a batch of these shapes, so that the first steps do not. */
+  prepare(batch: Readonly<Record<string, TensorValue>>): void {
+    this.withLoss.exe.prepare(batch);
+    this.quiet.exe.prepare(batch);
   }
 
   /** One training step on a batch; returns the loss computed before the update (PyTorch's order). */
   run(batch: Readonly<Record<string, TensorValue>>): number {
-    const plan = this.exe.run(batch);
-    for (let i = 0; i < this.updates.length; i++) {
-      const u = this.updates[i];
-      u.param.set(plan.buffer(u.next));
-    }
+    const plan = stepOn(this.withLoss, batch);
     return plan.buffer(this.lossNode)[0];
   }
+
+  /** One training step on a batch, without computing the loss. */
+  update(batch: Readonly<Record<string, TensorValue>>): void {
+    stepOn(this.quiet, batch);
+  }
+}
+
+function stepOn(s: Stepper, batch: Readonly<Record<string, TensorValue>>) {
+  const plan = s.exe.run(batch);
+  for (let i = 0; i < s.updates.length; i++) {
+    const u = s.updates[i];
+    u.param.set(plan.buffer(u.next));
+  }
+  return plan;
 }

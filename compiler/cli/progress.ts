@@ -1,5 +1,5 @@
 /**
- * Training progress: on a terminal, a progress bar (cli-progress) with the epoch and the current cost,
+ * Training progress: on a terminal, a progress bar (cli-progress) with the epoch and the latest cost,
  * on standard error so the log lines on standard output stay clean; nothing when output is not a
  * terminal or with --json.
  */

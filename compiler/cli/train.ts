@@ -77,9 +77,11 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
         const res = fit(built, data, cfg, {
           step: compiled.trainStep,
           metrics: compiled.metrics,
+          // the plot draws every epoch's cost; otherwise only logged epochs compute it
+          costEveryEpoch: o.plot !== undefined,
           onLog: o.json ? undefined : (e) => bar.log(line(e)),
           onEpoch: (epoch, cost) => {
-            costs.push([epoch, cost]);
+            if (o.plot) costs.push([epoch, cost]);
             bar.update(epoch, cost);
           },
         });

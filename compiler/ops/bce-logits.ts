@@ -5,17 +5,15 @@
  * through |z| and max(z, 0) would be wrong at z = 0, and the unfused form saturates for large |z|.
  * (The same formula and gradient as PyTorch's binary_cross_entropy_with_logits with reduction 'mean'.)
  */
-import { defineOp, getOp } from '../ir/registry.ts';
+import { defineOp } from '../ir/registry.ts';
 import { shapeStr, sameShape } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import type { Kernel } from '../ir/op.ts';
 import { heap } from '../../runtime/heap.ts';
-import { bceSum } from '../../runtime/wasm/losses.ts';
-import { SIMD_MIN_ELEMENTS, simdElementwise, v, type SimdRule } from '../../runtime/wasm/elementwise.ts';
-import { log1pUnitF32x4 } from '../../runtime/wasm/math.ts';
+import { lossKernels } from '../../runtime/wasm/losses.ts';
+import { SIMD_MIN_ELEMENTS, v } from '../../runtime/wasm/elementwise.ts';
 import { binaryOp } from './elementwise.ts';
-import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
 
 /** The loss in plain JS, float64 throughout (the reference, and the path outside the heap). */
 const bceJs: Kernel = (ins, out) => {
@@ -42,7 +40,7 @@ defineOp({
     // float32 plans, in the heap: whole vectors in WebAssembly SIMD (float32 exp and log1p, float64 sum)
     const h = heap();
     const n = ctx.inShapes[0].reduce((a, b) => a * b, 1);
-    const f = h && ctx.precision === 'f32' && n >= SIMD_MIN_ELEMENTS ? bceSum(h.memory) : null;
+    const f = h && ctx.precision === 'f32' && n >= SIMD_MIN_ELEMENTS ? (lossKernels(h.memory)?.bce ?? null) : null;
     if (!h || !f) return bceJs;
     const n4 = n - (n % 4);
     const kernel: Kernel = (ins, out) => {
@@ -114,9 +112,6 @@ const bceExpJs: Kernel = (ins, out) => {
   out[0] = s / n;
 };
 
-// log1p(u) for lanes in [0, 1] (what e = e^(−|z|) holds), Cephes's logf polynomial (runtime/wasm/math.ts)
-const log1pUnit: SimdRule = (u, ...t) => log1pUnitF32x4(u, t);
-
 defineOp({
   name: 'BCEWithLogitsExp',
   arity: 3,
@@ -127,36 +122,26 @@ defineOp({
     return { shape: [], dtype: 'f32' };
   },
   kernel(ctx) {
-    // float32 plans in the heap: the terms in one SIMD loop (float32, the same operations as the
-    // BCEWithLogits SIMD kernel, with e given), into scratch; then summed in float64
+    // float32 plans in the heap: one SIMD pass (float32 terms, the same operations as the BCEWithLogits
+    // kernel with e read instead of computed, summed in float64)
     const h = heap();
-    const shape = ctx.inShapes[0];
-    const n = shape.reduce((a, b) => a * b, 1);
-    if (!h || ctx.precision !== 'f32' || n < SIMD_MIN_ELEMENTS) return bceExpJs;
-    const step = (name: string, args: number[]) => ({ name, rule: getOp(name).traits!.elementwise!.simd!, args });
-    // (with an operand outside the heap, the chain's wrapper runs the JS terms instead)
-    const termsJs = elementwiseKernel('((x0 > 0 ? x0 : 0) - x0 * x1 + Math.log1p(x2))', [shape, shape, shape], shape);
-    const terms = simdElementwise(
-      [step('Relu', [-1]), step('Mul', [-1, -2]), step('Sub', [0, 1]), { name: 'Log1pUnit', rule: log1pUnit, args: [-3] }, step('Add', [2, 3])],
-      [shape, shape, shape], shape, 'f32', termsJs,
-    );
-    if (terms === termsJs) return bceExpJs;
+    const n = ctx.inShapes[0].reduce((a, b) => a * b, 1);
+    const f = h && ctx.precision === 'f32' && n >= SIMD_MIN_ELEMENTS ? (lossKernels(h.memory)?.bceExp ?? null) : null;
+    if (!h || !f) return bceExpJs;
+    const n4 = n - (n % 4);
     const kernel: Kernel = (ins, out) => {
-      terms(ins, t);
-      // four float64 partial sums (one per lane), added as the f64x2 sums of the BCEWithLogits kernel are
-      let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-      let i = 0;
-      for (; i + 4 <= n; i += 4) {
-        s0 += t[i];
-        s1 += t[i + 1];
-        s2 += t[i + 2];
-        s3 += t[i + 3];
+      const z = ins[0], y = ins[1], e = ins[2];
+      if (!(h.owns(z) && h.owns(y) && h.owns(e))) return bceExpJs(ins, out);
+      f(z.byteOffset, y.byteOffset, e.byteOffset, n4 * 4, acc.byteOffset);
+      let s = acc[0] + acc[1];
+      for (let i = n4; i < n; i++) {
+        const v = z[i];
+        s += (v > 0 ? v : 0) - v * y[i] + Math.log1p(e[i]);
       }
-      for (; i < n; i++) s0 += t[i];
-      out[0] = (s0 + s2 + (s1 + s3)) / n;
+      out[0] = s / n;
     };
-    // scratch for the terms (the loop writes whole vectors: n rounded up to 4), freed with the kernel
-    const t = h.alloc(Math.ceil(n / 4) * 4, kernel);
+    const region = h.alloc(4, kernel);
+    const acc = new Float64Array(region.buffer, region.byteOffset, 2);
     return kernel;
   },
   grad(n, g) {

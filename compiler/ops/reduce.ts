@@ -32,7 +32,7 @@ defineOp({
   name: 'Sum',
   arity: 1,
   infer: (inputs, a, src) => ({ shape: reducedShape(inputs[0].shape, a, 'Sum', src), dtype: 'f32' }),
-  kernel: (ctx) => reduceKernel('sum', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length)),
+  kernel: (ctx) => reduceKernel('sum', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length), ctx.precision),
   grad: (n, g) => [spread(n, g)],
   onnx: (e, n, ins) => {
     const axes = n.attrs.axes as number[] | null;
@@ -46,7 +46,7 @@ defineOp({
   name: 'Mean',
   arity: 1,
   infer: (inputs, a, src) => ({ shape: reducedShape(inputs[0].shape, a, 'Mean', src), dtype: 'f32' }),
-  kernel: (ctx) => reduceKernel('mean', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length)),
+  kernel: (ctx) => reduceKernel('mean', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length), ctx.precision),
   grad: (n, g) => [B.div(spread(n, g), B.sizeOf(n.inputs[0], n.attrs.axes as number[] | null))],
   // opset 17: ReduceMean takes its axes as an attribute.
   onnx: (e, n, ins) => {

@@ -1,15 +1,20 @@
 /**
  * Reductions over axes. The input is viewed as [outer, reduced, inner] when the reduced axes are
  * contiguous (the common cases: all elements, the batch axis, the class axis); otherwise each input
- * element's output slot is precomputed. Sums accumulate in float64 and are stored as float32.
+ * element's output slot is precomputed. Sums accumulate in float64 and are stored as float32; in float32
+ * plans, contiguous sums of at least SIMD_MIN_ELEMENTS elements in the heap run in WebAssembly SIMD
+ * (wasm/sums.ts), still in float64.
  */
 import type { Kernel } from '../../compiler/ir/op.ts';
 import { sizeOf } from '../../compiler/ir/shape.ts';
 import { offsetMap } from './strides.ts';
+import { heap } from '../heap.ts';
+import { sumKernels } from '../wasm/sums.ts';
+import { SIMD_MIN_ELEMENTS } from '../wasm/elementwise.ts';
 
 export type ReduceKind = 'sum' | 'mean' | 'max';
 
-export function reduceKernel(kind: ReduceKind, inShape: readonly number[], axes: readonly number[]): Kernel {
+export function reduceKernel(kind: ReduceKind, inShape: readonly number[], axes: readonly number[], precision: 'f32' | 'f64' = 'f64'): Kernel {
   const r = inShape.length;
   const red = new Set(axes);
   const count = axes.reduce((p, a) => p * inShape[a], 1);
@@ -37,6 +42,8 @@ export function reduceKernel(kind: ReduceKind, inShape: readonly number[], axes:
           }
       };
     }
+    const simd = precision === 'f32' ? simdSum(outer, mid, inner, scale, () => reduceKernel(kind, inShape, axes)) : null;
+    if (simd) return simd;
     if (inner === 1) {
       // four independent float64 partial sums (a single chain waits on each add's latency), added pairwise
       const mid4 = mid - (mid % 4);
@@ -88,4 +95,42 @@ export function reduceKernel(kind: ReduceKind, inShape: readonly number[], axes:
     }
     for (let j = 0; j < acc.length; j++) out[j] = acc[j] * scale;
   };
+}
+
+/**
+ * Sums over the middle of [outer, mid, inner] in WebAssembly SIMD, for operands in the heap (others take
+ * the JS loops): whole rows (inner 1) or down columns (inner a multiple of 4); null where neither applies.
+ */
+function simdSum(outer: number, mid: number, inner: number, scale: number, jsKernel: () => Kernel): Kernel | null {
+  const h = heap();
+  const k = h && sumKernels(h.memory);
+  if (!h || !k || mid * inner < SIMD_MIN_ELEMENTS || (inner !== 1 && inner % 4 !== 0)) return null;
+  let acc: Float64Array;
+  const js = jsKernel();
+  const kernel: Kernel = inner === 1
+    ? (ins, out) => {
+      const x = ins[0];
+      if (!h.owns(x)) return js(ins, out);
+      const mid8 = mid - (mid % 8);
+      for (let o = 0; o < outer; o++) {
+        const base = o * mid;
+        k.sumAll(x.byteOffset + base * 4, mid8 * 4, acc.byteOffset);
+        let s = (acc[0] + acc[1]) + (acc[2] + acc[3]) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+        for (let i = base + mid8; i < base + mid; i++) s += x[i];
+        out[o] = s * scale;
+      }
+    }
+    : (ins, out) => {
+      const x = ins[0];
+      if (!h.owns(x)) return js(ins, out);
+      for (let o = 0; o < outer; o++) {
+        acc.fill(0);
+        k.sumCols(x.byteOffset + o * mid * inner * 4, mid, inner * 4, acc.byteOffset);
+        for (let j = 0; j < inner; j++) out[o * inner + j] = acc[j] * scale;
+      }
+    };
+  // float64 scratch in the heap (8 doubles, or one per column), freed with the kernel
+  const region = h.alloc(2 * Math.max(8, inner), kernel);
+  acc = new Float64Array(region.buffer, region.byteOffset, Math.max(8, inner));
+  return kernel;
 }

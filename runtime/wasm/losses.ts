@@ -1,8 +1,9 @@
 /**
  * The fused binary cross-entropy on logits in WebAssembly SIMD: Σ max(z,0) − z·y + log1p(e^(−|z|)) over
  * f32x4 lanes (exp and log1p from math.ts, float32 accuracy), the sum kept in float64 (two f64x2
- * accumulators), as the JS kernel sums in float64. Whole vectors only: the caller adds the last n mod 4
- * terms and divides.
+ * accumulators), as the JS kernel sums in float64. `bceExp` is the same sum with e = e^(−|z|) given (the
+ * share-exp pass computes it once for the loss and its gradient). Whole vectors only: the caller adds
+ * the last n mod 4 terms and divides.
  */
 import { I32, V128, module, op, simd as I, type Func } from './asm.ts';
 import { MAX_PAGES } from '../heap.ts';
@@ -14,11 +15,13 @@ const highHalf = [0xfd, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13
 
 /**
  * bce(z, y, nb, acc): nb bytes of z and y (a multiple of 16); stores the float64 sum as f64x2 at acc.
+ * bceExp(z, y, e, nb, acc): the same, reading e^(−|z|) from e instead of computing it.
  * Two vectors per iteration in independent registers (the exp and log1p chains overlap), then the odd one.
  */
-function bceKernel(): Func {
-  const P = { z: 0, y: 1, nb: 2, acc: 3 };
-  const L = { i: 4, lo: 5, hi: 6, first: 7 };
+function bceKernel(withExp: boolean): Func {
+  const P = withExp ? { z: 0, y: 1, e: 2, nb: 3, acc: 4 } : { z: 0, y: 1, e: -1, nb: 2, acc: 3 };
+  const params = withExp ? 5 : 4;
+  const L = { i: params, lo: params + 1, hi: params + 2, first: params + 3 };
   const perCopy = 3 + MATH_SCRATCH; // z, u, term, scratch
   const loc = (c: number, j: number) => L.first + c * perCopy + j;
   const b: number[] = [];
@@ -28,7 +31,8 @@ function bceKernel(): Func {
     const scratch = Array.from({ length: MATH_SCRATCH }, (_, k) => loc(c, 3 + k));
     emit(op.get(P.z), op.get(L.i), op.add, op.v128Load(16 * c), op.set(z));
     // u = e^(−|z|), then the term max(z, 0) − z·y + log1p(u), max as the JS rule: z > 0 ? z : 0
-    emit(op.get(z), I.abs, I.neg, op.set(u), expF32x4(u, scratch), op.set(u));
+    if (withExp) emit(op.get(P.e), op.get(L.i), op.add, op.v128Load(16 * c), op.set(u));
+    else emit(op.get(z), I.abs, I.neg, op.set(u), expF32x4(u, scratch), op.set(u));
     emit(op.get(z), op.get(z), I.f32(0), I.gt, I.and);
     emit(op.get(z), op.get(P.y), op.get(L.i), op.add, op.v128Load(16 * c), I.mul, I.sub);
     emit(log1pUnitF32x4(u, scratch), I.add, op.set(t));
@@ -44,19 +48,24 @@ function bceKernel(): Func {
   vector(0);
   emit(op.get(L.i), op.i32(16), op.add, op.set(L.i), op.br(0), op.end, op.end);
   emit(op.get(P.acc), op.get(L.lo), op.get(L.hi), f64x2Add, op.v128Store(0));
-  return { name: 'bce', params: Array(4).fill(I32), locals: [I32, V128, V128, ...Array(2 * perCopy).fill(V128)], body: b };
+  return { name: withExp ? 'bceExp' : 'bce', params: Array(params).fill(I32), locals: [I32, V128, V128, ...Array(2 * perCopy).fill(V128)], body: b };
 }
 
-const instances = new WeakMap<WebAssembly.Memory, ((...a: number[]) => void) | null>();
+export interface LossKernels {
+  readonly bce: (z: number, y: number, nb: number, acc: number) => void;
+  readonly bceExp: (z: number, y: number, e: number, nb: number, acc: number) => void;
+}
+
+const instances = new WeakMap<WebAssembly.Memory, LossKernels | null>();
 let compiledModule: WebAssembly.Module | null | undefined;
 
-/** The kernel bound to a shared memory (the heap), or null where it cannot be compiled. */
-export function bceSum(memory: WebAssembly.Memory): ((z: number, y: number, nb: number, acc: number) => void) | null {
+/** The kernels bound to a shared memory (the heap), or null where they cannot be compiled. */
+export function lossKernels(memory: WebAssembly.Memory): LossKernels | null {
   let f = instances.get(memory);
   if (f === undefined) {
     try {
-      compiledModule ??= new WebAssembly.Module(module([bceKernel()], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>);
-      f = new WebAssembly.Instance(compiledModule, { env: { memory } }).exports.bce as (...a: number[]) => void;
+      compiledModule ??= new WebAssembly.Module(module([bceKernel(false), bceKernel(true)], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>);
+      f = new WebAssembly.Instance(compiledModule, { env: { memory } }).exports as unknown as LossKernels;
     } catch {
       f = null;
     }

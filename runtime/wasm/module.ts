@@ -4,7 +4,7 @@
  */
 import { module } from './asm.ts';
 import { packKernel, panelKernel } from './panel.ts';
-import { matvec4Kernel, matvecKernel, vecmatKernel } from './vector.ts';
+import { matvec4Kernel, matvecKernel, vecmatKernel, vecmatTallKernel } from './vector.ts';
 import { MAX_PAGES } from '../heap.ts';
 
 type Fn = (...args: number[]) => void;
@@ -17,6 +17,8 @@ export class WasmKernels {
   readonly vecmat1: Fn;
   readonly pack: Fn;
   readonly matvec4: Fn;
+  /** vecmatTall[V - 1]: the narrow vector-matrix kernel for V vectors a row (V = 1..4). */
+  readonly vecmatTall: Fn[];
   constructor(
     readonly memory: WebAssembly.Memory,
     /** Bound to the shared heap (the helper thread shares it); false for a private memory. */
@@ -31,12 +33,13 @@ export class WasmKernels {
     this.vecmat1 = e.vecmat1;
     this.pack = e.pack;
     this.matvec4 = e.matvec4;
+    this.vecmatTall = [1, 2, 3, 4].map((V) => e[`vecmatTall${V}`]);
   }
 }
 
 /** The kernels, as a module for a shared or a private memory; `fma` uses relaxed SIMD's multiply-add. */
 export function kernelModuleBytes(shared: boolean, fma: boolean): Uint8Array {
-  return module([panelKernel(fma), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel()], { shared, maxPages: MAX_PAGES });
+  return module([panelKernel(fma), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel(), ...[1, 2, 3, 4].map((V) => vecmatTallKernel(V, fma))], { shared, maxPages: MAX_PAGES });
 }
 
 let relaxed: boolean | undefined;

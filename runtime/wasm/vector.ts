@@ -4,6 +4,8 @@
  *   matvec  c[i] = Σ_k A[i,k]·v[k]        one row at a time, 16 floats per iteration in 4 accumulators
  *   vecmat  c[j] += Σ_k v[k]·A[k,j]        R rows of A at a time, c (4 columns per vector) read and
  *                                          written once per R rows
+ *   vecmatTall  c[j] = Σ_k v[k]·A[k,j]    for narrow A (up to 16 columns): c kept in registers over all
+ *                                          rows, in independent sets of accumulators
  * Addresses and strides are in bytes; sums accumulate in float32, as BLAS does.
  */
 import { F32, I32, V128, op, simd, type Func } from './asm.ts';
@@ -110,4 +112,45 @@ export function matvec4Kernel(): Func {
   emit(op.get(L.pa), op.get(P.lda), op.i32(4), op.mul, op.add, op.set(L.pa));
   emit(op.get(L.i), op.i32(4), op.add, op.set(L.i), op.br(0), op.end, op.end);
   return { name: 'matvec4', params: Array(6).fill(I32), locals: [...Array(5).fill(I32), ...Array(7).fill(V128)], body: b };
+}
+
+/**
+ * vecmatTallV(v0, sv, m0, ldm, c0, K): c[0..4V) = Σ_k v[k]·M[k, 0..4V) for a narrow M (V vectors a row,
+ * V ≤ 4; lanes past M's width read the next row and land in c's padding). c is kept in registers for
+ * the whole of K, in S independent sets of accumulators (row k feeds set k mod S), so consecutive rows
+ * do not wait on each other's multiply-adds; the sets are added at the end and c is overwritten. (The
+ * four-row vecmat reads and writes c per four rows, one chain of four multiply-adds: for a matrix of
+ * 759 rows and 8 columns that chain, not the loads, set its time.)
+ */
+export function vecmatTallKernel(V: number, fma = false): Func {
+  const S = V <= 2 ? 4 : 2;
+  const P = { v0: 0, sv: 1, m0: 2, ldm: 3, c0: 4, K: 5 };
+  const L = { k: 6, pv: 7, pm: 8, KS: 9, s: 10, acc: 11 };
+  const acc = (set: number, j: number) => L.acc + set * V + j;
+  const b: number[] = [];
+  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
+  for (let set = 0; set < S; set++) for (let j = 0; j < V; j++) emit(zeroV128, op.set(acc(set, j)));
+  const row = (set: number) => {
+    // s = splat(v[k]); acc[set] += s · M[k, ·]; then the next row
+    emit(op.get(L.pv), op.load32Splat(0), op.set(L.s));
+    for (let j = 0; j < V; j++)
+      if (fma) emit(op.get(L.s), op.get(L.pm), op.v128Load(16 * j), op.get(acc(set, j)), op.f32x4RelaxedMadd, op.set(acc(set, j)));
+      else emit(op.get(acc(set, j)), op.get(L.s), op.get(L.pm), op.v128Load(16 * j), op.f32x4Mul, op.f32x4Add, op.set(acc(set, j)));
+    emit(op.get(L.pv), op.get(P.sv), op.add, op.set(L.pv));
+    emit(op.get(L.pm), op.get(P.ldm), op.add, op.set(L.pm));
+  };
+  emit(op.get(P.v0), op.set(L.pv), op.get(P.m0), op.set(L.pm), op.i32(0), op.set(L.k));
+  emit(op.get(P.K), op.get(P.K), op.i32(S), op.remU, op.sub, op.set(L.KS)); // K rounded down to a multiple of S
+  emit(op.block, op.loop, op.get(L.k), op.get(L.KS), op.geS, op.brIf(1));
+  for (let set = 0; set < S; set++) row(set);
+  emit(op.get(L.k), op.i32(S), op.add, op.set(L.k), op.br(0), op.end, op.end);
+  emit(op.block, op.loop, op.get(L.k), op.get(P.K), op.geS, op.brIf(1));
+  row(0);
+  emit(op.get(L.k), op.i32(1), op.add, op.set(L.k), op.br(0), op.end, op.end);
+  for (let j = 0; j < V; j++) {
+    emit(op.get(P.c0), op.get(acc(0, j)));
+    for (let set = 1; set < S; set++) emit(op.get(acc(set, j)), op.f32x4Add);
+    emit(op.v128Store(16 * j));
+  }
+  return { name: `vecmatTall${V}`, params: Array(6).fill(I32), locals: [...Array(4).fill(I32), V128, ...Array(S * V).fill(V128)], body: b };
 }

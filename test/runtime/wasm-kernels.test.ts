@@ -25,8 +25,9 @@ const close = (got: ArrayLike<number>, ref: ArrayLike<number>, K: number) => {
   }
 };
 
-// shapes: padded widths (N mod 8), edge rows (M mod 4), vector shapes, and products large enough to split
-const shapes = [[4, 16, 8], [7, 13, 19], [16, 300, 24], [130, 257, 67], [128, 256, 10], [1, 784, 256], [1, 300, 10], [300, 256, 1], [128, 784, 256], [64, 1024, 1], [759, 8, 1], [101, 12, 1], [70, 520, 300]]; // the last: two column blocks (256 + 44, padded), two K blocks
+// shapes: padded widths (N mod 8), edge rows (M mod 4), vector shapes (narrow vector-matrix ones of 1 to 4
+// vectors a row among them), and products large enough to split
+const shapes = [[4, 16, 8], [7, 13, 19], [16, 300, 24], [130, 257, 67], [128, 256, 10], [1, 784, 256], [1, 300, 10], [300, 256, 1], [128, 784, 256], [64, 1024, 1], [759, 8, 1], [101, 12, 1], [3, 900, 1], [14, 301, 1], [16, 300, 1], [70, 520, 300]]; // the last: two column blocks (256 + 44, padded), two K blocks
 
 function checkAll() {
   for (const [M, K, N] of shapes)
@@ -59,6 +60,12 @@ describe('WebAssembly kernels in place', () => {
       const v = resident(randoms(603, 3)), B = resident(randoms(603 * 40, 4)), c = h.alloc(40);
       vecmat(k, v, 1, B, c, 603, 40);
       close(c, matmulReference(v, B, 1, 603, 40, false, false), 603);
+      // and the narrow ones (c in registers), 1 to 4 vectors a row
+      for (const N of [3, 8, 12, 16]) {
+        const A = resident(randoms(603 * N, N)), d = h.alloc(N);
+        vecmat(k, v, 1, A, d, 603, N);
+        close(d, matmulReference(v, A, 1, 603, N, false, false), 603);
+      }
     }
     expect(forms.length).toBe(2); // Node 20 has relaxed SIMD behind a flag, which useRelaxedSimd sets
   });

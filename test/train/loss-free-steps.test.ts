@@ -1,0 +1,57 @@
+/**
+ * Steps whose loss nobody reads run the train step without its loss output (`Trainer.update`). They must
+ * leave the parameters exactly where steps with the loss leave them, and the graph they run must not
+ * hold the loss's own work.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import toy from '../../graphs/toy.ts';
+import zoo from '../../graphs/zoo-softmax.ts';
+import mlp, { syntheticData } from '../../graphs/mlp-w4.ts';
+import { fit } from '../../runtime/fit.ts';
+import { parseCsv, type Dataset } from '../../runtime/data.ts';
+import { compileModel } from '../../compiler/passes/compile.ts';
+import { Graph } from '../../compiler/ir/graph.ts';
+import type { Model } from '../../compiler/dsl/model.ts';
+import { randoms } from '../support/run.ts';
+
+const toyData = parseCsv(readFileSync(fileURLToPath(toy.spec.data as URL), 'utf8'));
+
+/** Trains twice, computing the cost every epoch and only every `logEvery` epochs: same parameters, bit for bit. */
+function sameParams(model: Model, data: Dataset, epochs: number, extra: object = {}) {
+  const cfg = { ...model.train, epochs, ...extra };
+  const every = fit(model.build(), data, cfg, { costEveryEpoch: true });
+  const sparse = fit(model.build(), data, { ...cfg, logEvery: 7 });
+  for (const [name, v] of every.params.values) {
+    const w = sparse.params.get(name);
+    for (let i = 0; i < v.length; i++) if (!Object.is(v[i], w[i])) expect.fail(`${name}[${i}]: ${v[i]} vs ${w[i]}`);
+  }
+  // the epochs both logged have the same cost
+  for (const e of sparse.log) expect(every.log.find((f) => f.epoch === e.epoch)?.cost ?? e.cost).toBe(e.cost);
+}
+
+describe('steps without the loss', () => {
+  it('full batch (the seed toy model, BCE fused): the same parameters as steps that compute it', () => sameParams(toy, toyData, 200));
+
+  it('minibatches (W4 MLP, softmax cross-entropy, on the SIMD kernels): the same parameters', () => {
+    const d = syntheticData(1000);
+    sameParams(mlp, d, 3, { batchSize: 128, logAccuracy: false });
+  });
+
+  it('softmax regression on class indices: the same parameters', () => {
+    const n = 101;
+    const x = Float32Array.from(randoms(n * 16, 3, 0, 1));
+    const y = Float32Array.from(randoms(n, 4, 0, 7), Math.floor);
+    sameParams(zoo, { x, y, rows: n, features: 16 }, 30, { logAccuracy: false });
+  });
+
+  it("the loss-free graph holds none of the loss's own ops", () => {
+    const step = compileModel(toy.build({ loss: 'bce' }), { lr: 1 }).trainStep;
+    const quiet = new Graph(step.outputs.filter((o) => o.name !== 'loss'));
+    const ops = (g: Graph) => g.nodes.map((n) => n.op);
+    expect(ops(step).some((o) => o.startsWith('BCEWithLogits'))).toBe(true);
+    expect(ops(quiet).some((o) => o.startsWith('BCEWithLogits'))).toBe(false);
+    expect(quiet.opCount).toBeLessThan(step.opCount);
+  });
+});
