@@ -54,6 +54,8 @@ export class Plan {
   private readonly leafSlots: { node: Node; slot: number; key: string }[] = [];
   /** Float32 plans with a heap: where leaves given outside the heap are copied before a run (made on first use). */
   private readonly staging: (Float32Array | null)[] = [];
+  /** Leaves used in place in the last run (null: staged, or not run yet). */
+  private readonly inPlace: (Float32Array | null)[] = [];
   private readonly heap: Heap | null;
   readonly env = new Map<string, number>();
   readonly memory: MemoryReport;
@@ -112,6 +114,7 @@ export class Plan {
         this.slots.push(EMPTY);
         this.leafSlots.push({ node: n, slot, key: String(n.attrs.name) });
         this.staging.push(null);
+        this.inPlace.push(null);
         continue;
       }
       if (n.op === 'Const') {
@@ -153,10 +156,13 @@ export class Plan {
     const slots = this.slots;
     const h = this.heap;
     for (let i = 0; i < this.leafSlots.length; i++) {
-      let buf = leafBufs[i];
+      const buf = leafBufs[i];
+      // the same view as in the last run, used in place: already in its slot
+      if (buf === this.inPlace[i]) continue;
       // a leaf outside the heap is copied into it, so that every kernel can work in place
-      if (h !== null && !h.owns(buf)) buf = this.stage(i, buf);
-      slots[this.leafSlots[i].slot] = buf;
+      const outside = h !== null && !h.owns(buf);
+      slots[this.leafSlots[i].slot] = outside ? this.stage(i, buf) : buf;
+      this.inPlace[i] = outside ? null : buf;
     }
     const steps = this.steps;
     for (let s = 0; s < steps.length; s++) {

@@ -11,10 +11,14 @@ import { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { nextName } from '../compiler/train/step.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
+import type { Plan } from './plan.ts';
 
 interface Stepper {
   readonly exe: Executable;
   readonly updates: { param: Float32Array; next: Node }[];
+  /** The plan of the last step, and the buffers of its `next:` outputs in `updates` order. */
+  plan: Plan | null;
+  nexts: Float32Array[];
 }
 
 export class Trainer {
@@ -28,7 +32,7 @@ export class Trainer {
     readonly params: ParamStore,
   ) {
     this.lossNode = step.output('loss');
-    const stepper = (g: Graph): Stepper => ({ exe: new Executable(g, params), updates: [...params.values].map(([name, param]) => ({ param, next: g.output(nextName(name)) })) });
+    const stepper = (g: Graph): Stepper => ({ exe: new Executable(g, params), updates: [...params.values].map(([name, param]) => ({ param, next: g.output(nextName(name)) })), plan: null, nexts: [] });
     this.withLoss = stepper(step);
     this.exe = this.withLoss.exe;
     this.quiet = stepper(new Graph(step.outputs.filter((o) => o.name !== 'loss'), `${step.name}.update`));
@@ -52,11 +56,12 @@ export class Trainer {
   }
 }
 
-function stepOn(s: Stepper, batch: Readonly<Record<string, TensorValue>>) {
+function stepOn(s: Stepper, batch: Readonly<Record<string, TensorValue>>): Plan {
   const plan = s.exe.run(batch);
-  for (let i = 0; i < s.updates.length; i++) {
-    const u = s.updates[i];
-    u.param.set(plan.buffer(u.next));
+  if (plan !== s.plan) {
+    s.plan = plan;
+    s.nexts = s.updates.map((u) => plan.buffer(u.next));
   }
+  for (let i = 0; i < s.updates.length; i++) s.updates[i].param.set(s.nexts[i]);
   return plan;
 }

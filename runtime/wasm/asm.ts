@@ -74,6 +74,8 @@ export const simd = {
   and: sop(0x4e), or: sop(0x50), bitselect: sop(0x52),
   iShl: sop(0xab), iShrS: sop(0xac), iAdd: sop(0xae), iSub: sop(0xb1),
   promoteLow: sop(0x5f), f64x2Add: sop(0xf0),
+  /** i8x16.shuffle picking f32 lanes: 0–3 from the first operand, 4–7 from the second. */
+  lanes: (l: readonly number[]) => [0xfd, 0x0d, ...l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3])],
   f32: (x: number) => splat(new Float32Array([x, x, x, x])),
   i32: (x: number) => splat(new Int32Array([x, x, x, x])),
 };

@@ -10,8 +10,8 @@ import { MAX_PAGES } from '../heap.ts';
 import { MATH_SCRATCH, expF32x4, log1pUnitF32x4 } from './math.ts';
 
 const { promoteLow, f64x2Add } = I;
-// lanes 2 and 3 of a f32x4 moved to lanes 0 and 1 (i8x16.shuffle of bytes 8..15)
-const highHalf = [0xfd, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+// lanes 2 and 3 of a f32x4 moved to lanes 0 and 1
+const highHalf = I.lanes([2, 3, 2, 3]);
 
 /**
  * bce(z, y, nb, acc): nb bytes of z and y (a multiple of 16); stores the float64 sum as f64x2 at acc.

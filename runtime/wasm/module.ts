@@ -39,7 +39,7 @@ export class WasmKernels {
 
 /** The kernels, as a module for a shared or a private memory; `fma` uses relaxed SIMD's multiply-add. */
 export function kernelModuleBytes(shared: boolean, fma: boolean): Uint8Array {
-  return module([panelKernel(fma), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel(), ...[1, 2, 3, 4].map((V) => vecmatTallKernel(V, fma))], { shared, maxPages: MAX_PAGES });
+  return module([panelKernel(fma), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel(fma), ...[1, 2, 3, 4].map((V) => vecmatTallKernel(V, fma))], { shared, maxPages: MAX_PAGES });
 }
 
 let relaxed: boolean | undefined;

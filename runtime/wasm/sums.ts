@@ -12,8 +12,8 @@ import { I32, V128, module, op, simd as I, type Func } from './asm.ts';
 import { MAX_PAGES } from '../heap.ts';
 
 const { promoteLow, f64x2Add } = I;
-// lanes 2 and 3 of a f32x4 moved to lanes 0 and 1 (i8x16.shuffle of bytes 8..15)
-const highHalf = [0xfd, 0x0d, 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
+// lanes 2 and 3 of a f32x4 moved to lanes 0 and 1
+const highHalf = I.lanes([2, 3, 2, 3]);
 const zero = I.f32(0);
 
 function sumAllKernel(): Func {

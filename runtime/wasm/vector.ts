@@ -79,8 +79,7 @@ export function vecmatKernel(R: number, fma = false): Func {
   return { name: `vecmat${R}`, params: Array(7).fill(I32), locals: [...Array(4 + R).fill(I32), V128, ...Array(R).fill(V128)], body: b };
 }
 
-/** i8x16.shuffle picking f32 lanes: 0–3 from the first operand, 4–7 from the second. */
-const pickLanes = (l: readonly number[]) => [0xfd, 0x0d, ...l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3])];
+const pickLanes = simd.lanes;
 
 /**
  * matvec4(a0, lda, v0, c0, M4, kb): c[i] = Σ_k A[i,k]·v[k] four rows at a time, for K a multiple of 4
@@ -88,7 +87,7 @@ const pickLanes = (l: readonly number[]) => [0xfd, 0x0d, ...l.flatMap((x) => [4 
  * shuffles and stored as one vector, which for short rows (a few vectors) costs less than reducing each
  * row on its own.
  */
-export function matvec4Kernel(): Func {
+export function matvec4Kernel(fma = false): Func {
   const P = { a0: 0, lda: 1, v0: 2, c0: 3, M: 4, kb: 5 };
   const L = { i: 6, k: 7, pa: 8, lda2: 9, lda3: 10, acc: 11, vk: 15, u: 16, w: 17 };
   const b: number[] = [];
@@ -102,7 +101,8 @@ export function matvec4Kernel(): Func {
   emit(op.get(P.v0), op.get(L.k), op.add, op.v128Load(0), op.set(L.vk));
   const rowOff = [[], [op.get(P.lda), op.add], [op.get(L.lda2), op.add], [op.get(L.lda3), op.add]];
   for (let r = 0; r < 4; r++)
-    emit(op.get(L.acc + r), op.get(L.pa), ...rowOff[r], op.get(L.k), op.add, op.v128Load(0), op.get(L.vk), op.f32x4Mul, op.f32x4Add, op.set(L.acc + r));
+    if (fma) emit(op.get(L.pa), ...rowOff[r], op.get(L.k), op.add, op.v128Load(0), op.get(L.vk), op.get(L.acc + r), op.f32x4RelaxedMadd, op.set(L.acc + r));
+    else emit(op.get(L.acc + r), op.get(L.pa), ...rowOff[r], op.get(L.k), op.add, op.v128Load(0), op.get(L.vk), op.f32x4Mul, op.f32x4Add, op.set(L.acc + r));
   emit(op.get(L.k), op.i32(16), op.add, op.set(L.k), op.br(0), op.end, op.end);
   // u = [Σ lanes 0,2 | 1,3 of rows 0, 1], w the same for rows 2, 3, then one vector of the four sums
   emit(op.get(L.acc), op.get(L.acc + 1), pickLanes([0, 1, 4, 5]), op.get(L.acc), op.get(L.acc + 1), pickLanes([2, 3, 6, 7]), op.f32x4Add, op.set(L.u));
