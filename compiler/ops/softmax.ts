@@ -5,12 +5,14 @@
  *   softmax:    dx = s ⊙ (g - Σ_axis g ⊙ s)
  *   logsoftmax: dx = g - softmax(x) ⊙ Σ_axis g
  */
-import { defineOp } from '../ir/registry.ts';
+import { defineOp, getOp } from '../ir/registry.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { normAxes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { reduceKernel } from '../../runtime/kernels/reduce.ts';
+import type { Kernel } from '../ir/op.ts';
+import { simdElementwise } from '../../runtime/wasm/elementwise.ts';
 
 const axisOf = (attrs: Attrs, rank: number) => normAxes([attrs.axis as number], rank)[0];
 
@@ -21,10 +23,10 @@ function around(shape: readonly number[], axis: number): [number, number, number
   return [outer, shape[axis], inner];
 }
 
-function softmaxKernel(shape: readonly number[], axis: number, log: boolean) {
+function softmaxKernel(shape: readonly number[], axis: number, log: boolean, precision: 'f32' | 'f64' = 'f64'): Kernel {
   const [outer, n, inner] = around(shape, axis);
   const e = new Float64Array(n);
-  return (ins: readonly Float32Array[], out: Float32Array) => {
+  const js: Kernel = (ins, out) => {
     const x = ins[0];
     for (let o = 0; o < outer; o++)
       for (let j = 0; j < inner; j++) {
@@ -46,6 +48,29 @@ function softmaxKernel(shape: readonly number[], axis: number, log: boolean) {
         }
       }
   };
+  if (log || inner !== 1 || precision !== 'f32') return js;
+  // float32 plans: x − max written out, the exps of the whole block in one SIMD pass (float32 exp, as the
+  // Exp op's), then each row divided by its float64 sum
+  const exp = simdElementwise([{ name: 'Exp', rule: getOp('Exp').traits!.elementwise!.simd!, args: [-1] }], [shape], shape, precision, js);
+  if (exp === js) return js;
+  const inPlace: Float32Array[] = [new Float32Array(0)];
+  return (ins, out) => {
+    const x = ins[0];
+    for (let o = 0; o < outer; o++) {
+      const base = o * n;
+      let m = -Infinity;
+      for (let k = 0; k < n; k++) m = Math.max(m, x[base + k]);
+      for (let k = 0; k < n; k++) out[base + k] = x[base + k] - m;
+    }
+    inPlace[0] = out;
+    exp(inPlace, out);
+    for (let o = 0; o < outer; o++) {
+      const base = o * n;
+      let s = 0;
+      for (let k = 0; k < n; k++) s += out[base + k];
+      for (let k = 0; k < n; k++) out[base + k] /= s;
+    }
+  };
 }
 
 const checkAxis = (name: string) => (inputs: readonly Node[], attrs: Attrs, src: Node['src']) => {
@@ -61,7 +86,7 @@ defineOp({
   name: 'Softmax',
   arity: 1,
   infer: checkAxis('Softmax'),
-  kernel: (ctx) => softmaxKernel(ctx.inShapes[0], axisOf(ctx.attrs, ctx.inShapes[0].length), false),
+  kernel: (ctx) => softmaxKernel(ctx.inShapes[0], axisOf(ctx.attrs, ctx.inShapes[0].length), false, ctx.precision),
   grad: (n, g) => {
     const axis = axisOf(n.attrs, n.shape.length);
     return [B.mul(n, B.sub(g, B.sum(B.mul(g, n), [axis], true)))];
