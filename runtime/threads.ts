@@ -28,8 +28,8 @@ export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3;
 
 /**
  * The helper's program (plain JavaScript, no imports): instantiate the kernels over the shared memory,
- * then run jobs. GEMM args: aOff, sa, ska, bOff, cOff, ldc, K, NP, i0, i1, KC, NC (bytes/elements as the
- * panel kernel takes them; the same blocking as `gemm` in wasm/matmul.ts). MATVEC args: the matvec kernel's eight arguments. VECMAT args: vecmat4's
+ * then run jobs. GEMM args: gemmRows's twelve (its rows of the product, by the blocking `gemm` packed
+ * B for). MATVEC args: the matvec kernel's eight arguments. VECMAT args: vecmat4's
  * seven, then v, M and the row count of the vecmat1 tail.
  */
 const HELPER_SOURCE = `
@@ -49,15 +49,7 @@ const start = (msg) => {
     const kind = ctl[${KIND}];
     if (kind === ${JOB_EXIT}) return;
     if (kind === ${JOB_GEMM}) {
-      const [aOff, sa, ska, bOff, cOff, ldc, K, NP, i0, i1, KC, NC] = a;
-      for (let j0 = 0; j0 < NP; j0 += NC) {
-        const nc = Math.min(NC, NP - j0);
-        for (let k0 = 0; k0 < K; k0 += KC) {
-          const kc = Math.min(KC, K - k0);
-          const bBlock = bOff + (k0 * NP + j0 * kc) * 4;
-          for (let i = i0; i < i1; i += 4) k.panel(aOff + (i * sa + k0 * ska) * 4, sa * 4, ska * 4, bBlock, 32, cOff + i * ldc + j0 * 4, ldc, kc, nc);
-        }
-      }
+      k.gemmRows(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
     } else if (kind === ${JOB_MATVEC}) {
       k.matvec(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
     } else if (kind === ${JOB_VECMAT}) {

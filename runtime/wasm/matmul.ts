@@ -69,7 +69,10 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
         for (let j = N8; j < NP; j++) packed[o++] = j >= N ? 0 : transB ? b[j * K + kk] : b[kk * N + j];
     }
   }
-  cp.fill(0);
+  if (K === 0) {
+    c.fill(0);
+    return;
+  }
   const sa = transA ? 1 : K, ska = transA ? M : 1; // A(i,k) = a[i*sa + k*ska]
   const aOff = a.byteOffset, bOff = packed.byteOffset, cOff = cp.byteOffset;
   // with a helper thread (and a heap-resident product), it takes the second half of the rows
@@ -80,15 +83,8 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
     g[0] = aOff; g[1] = sa; g[2] = ska; g[3] = bOff; g[4] = cOff; g[5] = NP * 4; g[6] = K; g[7] = NP; g[8] = mine; g[9] = M4; g[10] = KC; g[11] = NC;
     helper.post(JOB_GEMM);
   }
-  // column blocks, then K blocks, then rows: the packed KC×NC block of B is reused by every row
-  for (let j0 = 0; j0 < NP; j0 += NC) {
-    const nc = Math.min(NC, NP - j0);
-    for (let k0 = 0; k0 < K; k0 += KC) {
-      const kc = Math.min(KC, K - k0);
-      const bBlock = bOff + (k0 * NP + j0 * kc) * 4;
-      for (let i = 0; i < mine; i += 4) k.panel(aOff + (i * sa + k0 * ska) * 4, sa * 4, ska * 4, bBlock, 32, cOff + (i * NP + j0) * 4, NP * 4, kc, nc);
-    }
-  }
+  // column blocks, then K blocks, then rows (the first K block overwrites C)
+  if (mine > 0) k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, mine, KC, NC);
   // the last M mod 4 rows, in plain loops
   const sbk = transB ? 1 : N, sbj = transB ? K : 1; // B(k,j) = b[k*sbk + j*sbj]
   for (let i = M4; i < M; i++)

@@ -3,7 +3,7 @@
  * kind (shared: the runtime's heap and its helper thread; private: the copying fallback).
  */
 import { module } from './asm.ts';
-import { packKernel, panelKernel } from './panel.ts';
+import { gemmRowsKernel, packKernel, panelKernel } from './panel.ts';
 import { matvec4Kernel, matvecKernel, vecmatKernel, vecmatTallKernel } from './vector.ts';
 import { MAX_PAGES } from '../heap.ts';
 
@@ -12,6 +12,7 @@ type Fn = (...args: number[]) => void;
 /** The kernels of one module instance, bound to one memory. */
 export class WasmKernels {
   readonly panel: Fn;
+  readonly gemmRows: Fn;
   readonly matvec: Fn;
   readonly vecmat4: Fn;
   readonly vecmat1: Fn;
@@ -28,6 +29,7 @@ export class WasmKernels {
     const inst = new WebAssembly.Instance(mod, { env: { memory } });
     const e = inst.exports as Record<string, Fn>;
     this.panel = e.panel;
+    this.gemmRows = e.gemmRows;
     this.matvec = e.matvec;
     this.vecmat4 = e.vecmat4;
     this.vecmat1 = e.vecmat1;
@@ -39,7 +41,7 @@ export class WasmKernels {
 
 /** The kernels, as a module for a shared or a private memory; `fma` uses relaxed SIMD's multiply-add. */
 export function kernelModuleBytes(shared: boolean, fma: boolean): Uint8Array {
-  return module([panelKernel(fma), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel(fma), ...[1, 2, 3, 4].map((V) => vecmatTallKernel(V, fma))], { shared, maxPages: MAX_PAGES });
+  return module([panelKernel(fma), gemmRowsKernel(0), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel(fma), ...[1, 2, 3, 4].map((V) => vecmatTallKernel(V, fma))], { shared, maxPages: MAX_PAGES });
 }
 
 let relaxed: boolean | undefined;
