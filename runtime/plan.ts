@@ -10,6 +10,7 @@ import { getOp } from '../compiler/ir/registry.ts';
 import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { heap, type Heap } from './heap.ts';
+import { findRowRegions, regionKernel } from './rows.ts';
 
 export interface TensorValue {
   readonly data: Float32Array;
@@ -31,6 +32,8 @@ export interface PlanOptions {
   readonly precision?: 'f32' | 'f64';
   /** Share memory between buffers whose lifetimes do not overlap (default: true for f32). */
   readonly reuse?: boolean;
+  /** Run row regions as one kernel each (rows.ts; default: true, in float32 plans with a heap). */
+  readonly regions?: boolean;
 }
 
 /** Memory of a plan: the arena it allocated, and the least any placement could use. */
@@ -88,26 +91,45 @@ export class Plan {
         computed.push(n);
       }
     }
-    const lastUse = computed.map((_, i) => i);
-    for (const [i, n] of computed.entries()) for (const inp of n.inputs) {
-      const j = order.get(inp);
-      if (j !== undefined) lastUse[j] = Math.max(lastUse[j], i);
+    // float32 arenas live in the runtime's heap (WebAssembly kernels use them in place), freed with the plan
+    this.heap = precision === 'f32' ? heap() : null;
+    // row regions (rows.ts): each runs as one kernel where its head was scheduled and writes its exits and
+    // stored members there; its other members get no buffer
+    const regions = new Map<Node, { kernel: Kernel; buffers: Node[] }>();
+    const inRegion = new Set<Node>(), unstored = new Set<Node>();
+    const def = computed.map((_, i) => i);
+    if (this.heap && opts.regions !== false)
+      for (const r of findRowRegions(computed, this.shapes, new Set(graph.outputs.map((o) => o.node)))) {
+        const k = regionKernel(r, this.shapes.get(r.head)![0], this.heap);
+        if (!k) continue;
+        regions.set(r.head, k);
+        for (const n of [...r.members, ...r.exits, ...r.absorbed]) inRegion.add(n);
+        for (const m of [...r.members, ...r.absorbed]) if (!r.stores.includes(m)) unstored.add(m);
+        for (const n of [...r.stores, ...r.exits]) def[order.get(n)!] = order.get(r.head)!;
+      }
+    const lastUse = [...def];
+    const read = (n: Node, at: number) => {
+      const j = order.get(n);
+      if (j !== undefined) lastUse[j] = Math.max(lastUse[j], at);
+    };
+    for (const [i, n] of computed.entries()) {
+      const region = regions.get(n);
+      if (region) region.buffers.forEach((b) => read(b, i));
+      else if (!inRegion.has(n)) n.inputs.forEach((inp) => read(inp, i));
     }
     for (const o of graph.outputs) {
       const j = order.get(o.node);
       if (j !== undefined) lastUse[j] = Infinity;
     }
     const bytesPer = precision === 'f64' ? 8 : 4;
-    const sizes = computed.map((n) => sizeOf(this.shapes.get(n)!) * bytesPer);
-    const offsets = reuse ? placeBuffers(sizes, lastUse) : prefixOffsets(sizes);
+    const sizes = computed.map((n) => (unstored.has(n) ? 0 : sizeOf(this.shapes.get(n)!) * bytesPer));
+    const offsets = reuse ? placeBuffers(sizes, def, lastUse) : prefixOffsets(sizes);
     const arenaBytes = computed.reduce((m, _, i) => Math.max(m, offsets[i] + align(sizes[i])), 0);
-    // float32 arenas live in the runtime's heap (WebAssembly kernels use them in place), freed with the plan
-    this.heap = precision === 'f32' ? heap() : null;
     const arena = this.heap ? this.heap.alloc(Math.max(arenaBytes, ALIGN) / 4, this) : new Buf(Math.max(arenaBytes, ALIGN) / bytesPer);
-    this.memory = { arenaBytes, livenessBound: livenessBound(sizes, lastUse), unsharedBytes: sizes.reduce((a, b) => a + align(b), 0) };
+    this.memory = { arenaBytes, livenessBound: livenessBound(sizes, def, lastUse), unsharedBytes: sizes.reduce((a, b) => a + align(b), 0) };
 
+    // every node's buffer, then the steps (a region's step takes buffers of nodes scheduled after its head)
     for (const n of graph.nodes) {
-      const shape = this.shapes.get(n)!;
       const slot = this.slots.length;
       this.slotOf.set(n, slot);
       if (n.op === 'Input' || n.op === 'Param') {
@@ -115,19 +137,24 @@ export class Plan {
         this.leafSlots.push({ node: n, slot, key: String(n.attrs.name) });
         this.staging.push(null);
         this.inPlace.push(null);
-        continue;
-      }
-      if (n.op === 'Const') {
+      } else if (n.op === 'Const') {
         const value = n.attrs.value as Float32Array;
         this.slots.push(precision === 'f64' ? (Float64Array.from(value) as unknown as Float32Array) : this.heap ? this.heap.copyOf(value, this) : value);
-        continue;
+      } else {
+        const k = order.get(n)!;
+        this.slots.push(unstored.has(n) ? EMPTY : arena.subarray(offsets[k] / bytesPer, offsets[k] / bytesPer + sizeOf(this.shapes.get(n)!)));
       }
-      const k = order.get(n)!;
-      const out = arena.subarray(offsets[k] / bytesPer, offsets[k] / bytesPer + sizeOf(shape));
-      this.slots.push(out);
-      const inShapes = n.inputs.map((i) => this.shapes.get(i)!);
-      const kernel = preparedKernel(n, inShapes, shape, precision);
-      this.steps.push({ kernel, ins: new Array(n.inputs.length), inSlots: Int32Array.from(n.inputs.map((i) => this.slotOf.get(i)!)), out });
+    }
+    for (const n of computed) {
+      const region = regions.get(n);
+      if (region) {
+        const inSlots = Int32Array.from(region.buffers.map((b) => this.slotOf.get(b)!));
+        this.steps.push({ kernel: region.kernel, ins: new Array(inSlots.length), inSlots, out: EMPTY });
+      } else if (!inRegion.has(n)) {
+        const inShapes = n.inputs.map((i) => this.shapes.get(i)!);
+        const kernel = preparedKernel(n, inShapes, this.shapes.get(n)!, precision);
+        this.steps.push({ kernel, ins: new Array(n.inputs.length), inSlots: Int32Array.from(n.inputs.map((i) => this.slotOf.get(i)!)), out: this.slots[this.slotOf.get(n)!] });
+      }
     }
   }
 
@@ -239,13 +266,13 @@ function prefixOffsets(sizes: readonly number[]): number[] {
  * heuristic for static memory planning). A buffer is written at step i while its inputs are still
  * read, so lifetimes that touch count as overlapping.
  */
-function placeBuffers(sizes: readonly number[], lastUse: readonly number[]): number[] {
+function placeBuffers(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number[] {
   const idx = sizes.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
   const offsets = new Array<number>(sizes.length).fill(0);
   const placed: number[] = [];
   for (const i of idx) {
     const conflicts = placed
-      .filter((j) => i <= lastUse[j] && j <= lastUse[i])
+      .filter((j) => def[i] <= lastUse[j] && def[j] <= lastUse[i])
       .map((j) => [offsets[j], offsets[j] + align(sizes[j])] as const)
       .sort((a, b) => a[0] - b[0]);
     let off = 0;
@@ -260,11 +287,11 @@ function placeBuffers(sizes: readonly number[], lastUse: readonly number[]): num
 }
 
 /** The largest total size of buffers alive at the same step. */
-function livenessBound(sizes: readonly number[], lastUse: readonly number[]): number {
+function livenessBound(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number {
   let best = 0;
   for (let t = 0; t < sizes.length; t++) {
     let live = 0;
-    for (let i = 0; i <= t; i++) if (lastUse[i] >= t) live += align(sizes[i]);
+    for (let i = 0; i < sizes.length; i++) if (def[i] <= t && lastUse[i] >= t) live += align(sizes[i]);
     best = Math.max(best, live);
   }
   return best;

@@ -60,6 +60,7 @@ export const op = {
   /** a·b + c, fused or not at the engine's choice (relaxed SIMD). */
   f32x4RelaxedMadd: [0xfd, ...uleb(0x105)],
   f32x4Extract: (lane: number) => [0xfd, 0x1f, lane],
+  i32Load: (offset = 0) => [0x28, 2, ...uleb(offset)],
   f32Load: (offset = 0) => [0x2a, 2, ...uleb(offset)],
   f32Store: (offset = 0) => [0x38, 2, ...uleb(offset)],
   f32Add: [0x92],

@@ -1,0 +1,181 @@
+/**
+ * Row regions: where a plan runs a narrow linear layer, the elementwise chain after it and the gradients
+ * that reduce that chain over the rows as one kernel (wasm/rows.ts) instead of one kernel each:
+ *   head     z = MatMul(X, w)            X [N, K] (K a multiple of 4, at most 16), w [K, 1]
+ *   members  the elementwise ops of shape [N, 1] that read z or another member, and otherwise only
+ *            values the region can read when it runs (leaves, constants, element counts, nodes
+ *            computed before the head, one such value expanded to every row): per-row ones [N, 1]
+ *            and scalars
+ *   exits    MatMul(X, g, transA) ([K, 1], the weights' gradient) and sums of g over the rows (the
+ *            bias's), g a member
+ * The region runs where its head was scheduled and writes its exits and every member read outside it;
+ * its other members are never materialized. (The gradient of a logistic or a linear regression is one
+ * such region.) This fusion is the plan's: the graph is unchanged, so printing, export and the float64
+ * reference plans see the ops one by one.
+ */
+import type { Node } from '../compiler/ir/node.ts';
+import type { Kernel } from '../compiler/ir/op.ts';
+import { getOp } from '../compiler/ir/registry.ts';
+import { normAxes } from '../compiler/ir/shape.ts';
+import type { SimdRule, SimdStep } from './wasm/elementwise.ts';
+import { ARG, rowKernelFor, type RowProgram } from './wasm/rows.ts';
+import { hasRelaxedSimd } from './wasm/module.ts';
+import type { Heap } from './heap.ts';
+
+export interface RowRegion {
+  readonly head: Node;
+  /** The head, then the chain, in schedule order. */
+  readonly members: readonly Node[];
+  /** The gradients, then the sums (the program's order). */
+  readonly exits: readonly Node[];
+  /** External inputs of the chain (nodes), or the value of an element count known when planning. */
+  readonly operands: readonly (Node | number)[];
+  /** Members read outside the region (stored), in the program's `stores` order. */
+  readonly stores: readonly Node[];
+  /** Expansions of one value to every row that only the region read (it reads the value): not computed. */
+  readonly absorbed: readonly Node[];
+  readonly program: RowProgram;
+}
+
+/** Regions of fewer rows are left to the separate kernels. */
+export const ROW_REGION_MIN_ROWS = 64;
+
+/** The SIMD steps of an elementwise node (a Fused chain's body, or the op itself), or null if an op has no rule. */
+function stepsOf(n: Node): { name: string; rule: SimdRule; args: number[] }[] | null {
+  const body: [string, number[]][] = n.op === 'Fused' ? JSON.parse(String(n.attrs.body)) : [[n.op, n.inputs.map((_, j) => -(j + 1))]];
+  const out = [];
+  for (const [op, args] of body) {
+    const rule = getOp(op).traits?.elementwise?.simd;
+    if (!rule) return null;
+    out.push({ name: op, rule, args });
+  }
+  return out;
+}
+
+const same = (a: readonly number[] | undefined, b: readonly number[]) => !!a && a.length === b.length && a.every((d, i) => d === b[i]);
+const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+/** The value of SizeOf(x) for x of this shape: the product of its dims over the node's axes. */
+const countOf = (n: Node, s: readonly number[]) => normAxes(n.attrs.axes as number[] | null, s.length).reduce((p, a) => p * s[a], 1);
+
+/**
+ * The row regions of a schedule: `computed` are the plan's computed nodes in order, `shapes` their
+ * concrete shapes, `outputs` the graph's output nodes.
+ */
+export function findRowRegions(computed: readonly Node[], shapes: ReadonlyMap<Node, readonly number[]>, outputs: ReadonlySet<Node>): RowRegion[] {
+  const index = new Map(computed.map((n, i) => [n, i] as const));
+  const consumers = new Map<Node, Node[]>();
+  for (const n of computed) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const taken = new Set<Node>();
+  const regions: RowRegion[] = [];
+  for (const [h, head] of computed.entries()) {
+    if (head.op !== 'MatMul' || head.attrs.transA || head.attrs.transB || taken.has(head)) continue;
+    const [X, w] = head.inputs;
+    const sx = shapes.get(X)!;
+    if (sx.length !== 2 || sx[1] % 4 !== 0 || sx[1] > 16 || sx[0] < ROW_REGION_MIN_ROWS || !same(shapes.get(w), [sx[1], 1])) continue;
+    const rowShape = [sx[0], 1];
+    // what the region can read when it runs: leaves, constants, nodes computed before the head, and one
+    // value expanded to every row (a mean's gradient is ExpandAs(1, ·) / N), read as that value
+    const before = (n: Node) => !index.has(n) || index.get(n)! < h;
+    const scalarExpanded = (n: Node) => n.op === 'ExpandAs' && size(shapes.get(n.inputs[0])!) === 1 && before(n.inputs[0]);
+    const members = [head];
+    const isMember = new Set<Node>([head]);
+    for (const n of computed.slice(h + 1)) {
+      if (taken.has(n) || n.dtype !== 'f32' || !same(shapes.get(n), rowShape) || !n.inputs.some((i) => isMember.has(i)) || !stepsOf(n)) continue;
+      const readable = n.inputs.every((i) => isMember.has(i) || i.op === 'SizeOf' || scalarExpanded(i) || (before(i) && (same(shapes.get(i), rowShape) || size(shapes.get(i)!) === 1)));
+      if (!readable) continue;
+      members.push(n);
+      isMember.add(n);
+    }
+    const exits = computed.slice(h + 1).filter((n) =>
+      !isMember.has(n) && !taken.has(n) &&
+      ((n.op === 'MatMul' && n.attrs.transA && !n.attrs.transB && n.inputs[0] === X && isMember.has(n.inputs[1])) ||
+        (n.op === 'Sum' && isMember.has(n.inputs[0]) && size(shapes.get(n)!) === 1)));
+    if (exits.length === 0) continue;
+    const grads = exits.filter((e) => e.op === 'MatMul'), sums = exits.filter((e) => e.op === 'Sum');
+    const isExit = new Set(exits);
+    // element counts read a member's shape only; any other reader outside the region needs its values
+    const stores = members.filter((m) => outputs.has(m) || (consumers.get(m) ?? []).some((c) => !isMember.has(c) && !isExit.has(c) && c.op !== 'SizeOf'));
+
+    const operands: (Node | number)[] = [];
+    const value = new Map<Node, number>([[head, -1]]);
+    const valueOf = (n: Node): number => {
+      let v = value.get(n);
+      if (v === undefined && scalarExpanded(n)) value.set(n, (v = valueOf(n.inputs[0])));
+      if (v === undefined) {
+        v = -(operands.length + 2);
+        operands.push(n.op === 'SizeOf' ? countOf(n, shapes.get(n.inputs[0])!) : n);
+        value.set(n, v);
+      }
+      return v;
+    };
+    const steps: SimdStep[] = [];
+    for (const m of members.slice(1)) {
+      const base = steps.length;
+      for (const st of stepsOf(m)!) steps.push({ name: st.name, rule: st.rule, args: st.args.map((a) => (a >= 0 ? base + a : valueOf(m.inputs[-a - 1]))) });
+      value.set(m, steps.length - 1);
+    }
+    const program: RowProgram = {
+      K: sx[1],
+      operands: operands.map((o) => (typeof o === 'number' || size(shapes.get(o)!) === 1 ? 'scalar' : 'row')),
+      steps,
+      stores: stores.map((m) => value.get(m)!),
+      grads: grads.map((e) => value.get(e.inputs[1])!),
+      sums: sums.map((e) => value.get(e.inputs[0])!),
+    };
+    // expansions that only the region reads are not computed at all
+    const absorbed = [...value.keys()].filter((n) => n.op === 'ExpandAs' && !outputs.has(n) && (consumers.get(n) ?? []).every((c) => isMember.has(c)));
+    for (const n of [...members, ...exits]) taken.add(n);
+    regions.push({ head, members, exits: [...grads, ...sums], operands, stores, absorbed, program });
+  }
+  return regions;
+}
+
+/**
+ * The kernel of a region planned for N rows, and the nodes whose buffers it takes, in its order: X, w,
+ * the operands that are nodes, the stored members, the exits. All must be in the heap (a float32 plan's
+ * are: its arena, its constants, and its leaves, staged there). Null where the kernel does not compile.
+ */
+export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel; buffers: Node[] } | null {
+  const f = rowKernelFor(r.program, h.memory, hasRelaxedSimd());
+  if (!f) return null;
+  const p = r.program;
+  const buffers = [r.head.inputs[0], r.head.inputs[1], ...r.operands.filter((o): o is Node => typeof o !== 'number'), ...r.stores, ...r.exits];
+  const nArgs = ARG.first + r.operands.length + p.stores.length + p.grads.length + p.sums.length;
+  // where each buffer's byte offset goes in the argument block (the counts' cells and the sums' partials are fixed)
+  const slot: number[] = [ARG.x, ARG.w];
+  r.operands.forEach((o, j) => typeof o !== 'number' && slot.push(ARG.first + j));
+  r.stores.forEach((_, j) => slot.push(ARG.first + r.operands.length + j));
+  const gradBase = ARG.first + r.operands.length + p.stores.length;
+  p.grads.forEach((_, j) => slot.push(gradBase + j));
+  const sumOut = buffers.length - p.sums.length; // the sums' outputs: written here, from the partials
+  const seen: (Float32Array | null)[] = buffers.map(() => null);
+  let args: Int32Array, partials: Float64Array;
+  const kernel: Kernel = (ins) => {
+    // byte offsets read again only for a different view (a plan passes the same ones run after run)
+    for (let j = 0; j < sumOut; j++)
+      if (ins[j] !== seen[j]) {
+        seen[j] = ins[j];
+        args[slot[j]] = ins[j].byteOffset;
+      }
+    f(args.byteOffset);
+    for (let s = 0; s < p.sums.length; s++) ins[sumOut + s][0] = (partials[4 * s] + partials[4 * s + 1]) + (partials[4 * s + 2] + partials[4 * s + 3]);
+  };
+  // heap cells freed with the kernel: the argument block, the tail's lane mask, the counts, the partials
+  const countsAt = nArgs + 4, partialsAt = Math.ceil((countsAt + r.operands.length) / 4) * 4;
+  const cells = h.alloc(partialsAt + 8 * p.sums.length, kernel);
+  const at = (k: number) => cells.byteOffset + 4 * k;
+  args = new Int32Array(cells.buffer, cells.byteOffset, nArgs);
+  const mask = new Int32Array(cells.buffer, at(nArgs), 4);
+  for (let l = 0; l < 4; l++) mask[l] = l < N % 4 ? -1 : 0;
+  args[ARG.groups] = N >> 2;
+  args[ARG.tail] = N % 4;
+  args[ARG.mask] = at(nArgs);
+  r.operands.forEach((o, j) => {
+    if (typeof o !== 'number') return;
+    cells[countsAt + j] = o;
+    args[ARG.first + j] = at(countsAt + j);
+  });
+  partials = new Float64Array(cells.buffer, at(partialsAt), 4 * p.sums.length);
+  p.sums.forEach((_, s) => (args[gradBase + p.grads.length + s] = at(partialsAt + 8 * s)));
+  return { kernel, buffers };
+}

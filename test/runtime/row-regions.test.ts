@@ -1,0 +1,98 @@
+/**
+ * Row regions (runtime/rows.ts, wasm/rows.ts): a narrow linear layer, the elementwise chain after it and
+ * the gradients that reduce it over the rows, run as one kernel. Checked: which nodes a logistic
+ * regression's train step puts in the region (and what it must store for the loss), and the region's
+ * results against the float64 reference plan and against the separate float32 kernels, for logistic
+ * and linear regression, row counts with every remainder mod 4 and mod 8, and 4 to 16 features.
+ */
+import { describe, expect, it } from 'vitest';
+import { defineModel, input, param, values, binaryCrossEntropy, mse } from '../../compiler/index.ts';
+import { compileModel } from '../../compiler/passes/index.ts';
+import { Graph } from '../../compiler/ir/graph.ts';
+import { Plan } from '../../runtime/plan.ts';
+import { findRowRegions } from '../../runtime/rows.ts';
+import { heap } from '../../runtime/heap.ts';
+import type { Node } from '../../compiler/ir/node.ts';
+import { randoms } from '../support/run.ts';
+
+const h = heap()!;
+
+function linearModel(F: number, loss: 'bce' | 'mse') {
+  return defineModel({
+    name: `linear-${loss}-${F}`,
+    build() {
+      const x = input('x', ['N', F]);
+      const y = input('y', ['N', 1]);
+      const W = param('W', [F, 1], values(randoms(F, F, -1, 1)));
+      const b = param('b', [1], values([0.25]));
+      const z = x.matmul(W).add(b);
+      return loss === 'bce' ? { loss: binaryCrossEntropy(z.sigmoid(), y), predict: z.sigmoid() } : { loss: mse(z, y), predict: z };
+    },
+  });
+}
+
+/** The train step, and the same without its loss (the step a loop runs when the cost is not logged). */
+function steps(F: number, loss: 'bce' | 'mse') {
+  const step = compileModel(linearModel(F, loss).build(), { lr: 0.5 }).trainStep;
+  return { step, quiet: new Graph(step.outputs.filter((o) => o.name !== 'loss')) };
+}
+
+function regionsOf(g: Graph, N: number, F: number) {
+  const plan = new Plan(g, new Map([['x', [N, F]], ['y', [N, 1]]]), { regions: false });
+  const computed = g.nodes.filter((n) => !['Input', 'Param', 'Const'].includes(n.op));
+  return findRowRegions(computed, plan.shapes, new Set(g.outputs.map((o) => o.node)));
+}
+
+function runAll(g: Graph, N: number, F: number, seed: number, opts: { precision?: 'f32' | 'f64'; regions?: boolean }) {
+  const plan = new Plan(g, new Map([['x', [N, F]], ['y', [N, 1]]]), opts);
+  const f64 = opts.precision === 'f64';
+  const arr = (v: ArrayLike<number>) => (f64 ? (Float64Array.from(v) as unknown as Float32Array) : h.copyOf(v));
+  const leaves = new Map<string, Float32Array>([
+    ['x', arr(randoms(N * F, seed, -2, 2))],
+    ['y', arr(randoms(N, seed + 1, 0, 1).map((v) => (v > 0.4 ? 1 : 0)))],
+    ...g.params.map((p: Node) => [String(p.attrs.name), arr(p.attrs.init as Float32Array)] as [string, Float32Array]),
+  ]);
+  plan.run(leaves);
+  return Object.fromEntries(g.outputs.map((o) => [o.name, Float64Array.from(plan.value(o.node).data)]));
+}
+
+describe('row regions', () => {
+  it("a logistic regression's step: the product, the chain and both gradients in one region", () => {
+    const { step, quiet } = steps(8, 'bce');
+    const [r] = regionsOf(quiet, 759, 8);
+    expect(regionsOf(quiet, 759, 8)).toHaveLength(1);
+    expect(r.head.op).toBe('MatMul');
+    expect(r.exits.map((e) => e.op)).toEqual(['MatMul', 'Sum']);
+    expect(r.members.length).toBeGreaterThanOrEqual(3); // z, z + b, e^(−|z|), sigmoid(z) − y over N
+    expect(r.stores).toHaveLength(0); // nothing outside reads the chain
+    // with the loss, the loss reads z + b and e^(−|z|): the region stores them
+    const [withLoss] = regionsOf(step, 759, 8);
+    expect(withLoss.stores.length).toBe(2);
+    expect(step.nodes.filter((n) => withLoss.stores.includes(n)).every((n) => n.shape.length === 2)).toBe(true);
+  });
+
+  it('no region for too few rows, too many features, or features not a multiple of 4', () => {
+    expect(regionsOf(steps(8, 'bce').quiet, 32, 8)).toHaveLength(0);
+    expect(regionsOf(steps(20, 'bce').quiet, 759, 20)).toHaveLength(0);
+    expect(regionsOf(steps(6, 'bce').quiet, 759, 6)).toHaveLength(0);
+  });
+
+  for (const loss of ['bce', 'mse'] as const)
+    for (const F of [4, 8, 12, 16])
+      it(`${loss}, ${F} features: the step's outputs match the float64 plan and the separate kernels`, () => {
+        const { step, quiet } = steps(F, loss);
+        for (const N of [64, 65, 66, 67, 68, 71, 759])
+          for (const g of [step, quiet]) {
+            expect(regionsOf(g, N, F), `N = ${N}`).toHaveLength(1);
+            const fused = runAll(g, N, F, N, {});
+            const separate = runAll(g, N, F, N, { regions: false });
+            const ref = runAll(g, N, F, N, { precision: 'f64' });
+            for (const name of Object.keys(ref))
+              for (let i = 0; i < ref[name].length; i++) {
+                const tol = 2e-6 * (1 + Math.abs(ref[name][i]));
+                if (!(Math.abs(fused[name][i] - ref[name][i]) <= tol)) expect.fail(`N = ${N}, ${name}[${i}]: region ${fused[name][i]}, float64 ${ref[name][i]}`);
+                if (!(Math.abs(fused[name][i] - separate[name][i]) <= tol)) expect.fail(`N = ${N}, ${name}[${i}]: region ${fused[name][i]}, separate ${separate[name][i]}`);
+              }
+          }
+      });
+});
