@@ -109,6 +109,24 @@ for (const [name, r, want] of targets) {
 const mm = gflops(docs.find((d) => d.peer === 'graphc-1t'));
 const mm2 = gflops({ peer: 'graphc', results: g });
 lines.push(`| MM >= 25 GFLOP/s, one thread | ${mm ? `${mm.toFixed(2)} GFLOP/s` : '—'} | ${mm === undefined ? 'not measured' : mm >= 25 ? 'yes' : `no: ${(25 / mm).toFixed(1)}x short`} | (2 threads: ${mm2 ? `${mm2.toFixed(2)} GFLOP/s` : '—'}) |`);
+// the ceiling of WebAssembly SIMD here, and what it leaves of the products' targets
+const peak = (() => {
+  const r = docs.find((d) => d.peer === 'graphc-1t')?.results.PEAK;
+  return typeof r === 'object' && r?.gflops ? r.gflops : undefined;
+})();
+if (peak) {
+  lines.push('', `WebAssembly SIMD's peak on this machine (independent multiply-adds on 128-bit vectors, one thread): ${peak.toFixed(1)} GFLOP/s.` +
+    (mm && mm2 ? ` graphc's MM reaches ${((100 * mm) / peak).toFixed(0)}% of it on one thread, ${((100 * mm2) / (2 * peak)).toFixed(0)}% of twice it on two.` : ''));
+  const bound = (w: string, flop: number, peer: string, label: string, want: number) => {
+    const p = secs(docs.find((d) => d.peer === peer), w);
+    if (p === undefined) return;
+    const best = flop / (2 * peak * 1e9);
+    lines.push(`${w} at that peak on both threads would take at least ${fmt(best)}: at best ×${(p / best).toFixed(2)} against ${label} (target ×${want}).`);
+  };
+  bound('W5b4096', 2 * 4096 * (784 * 256 + 256 * 10), 'onnxruntime-2t', "onnxruntime's 2 threads", 0.5);
+  // W4: per step the first layer's product and its weight gradient (no gradient for x), the second layer's three
+  bound('W4', 64 * 2 * 128 * (2 * 784 * 256 + 3 * 256 * 10), 'pytorch', 'PyTorch', 0.5);
+}
 const rss = (d: PeerDoc | null | undefined) => (d && typeof d.results.peak_rss_bytes === 'number' ? d.results.peak_rss_bytes : undefined);
 const gW4 = rss(graphcW4), tW4 = rss(docs.find((d) => d.peer === 'pytorch-W4-alone'));
 lines.push('', `W4 peak memory (whole process, ran W4 alone): graphc ${gW4 ? (gW4 / 2 ** 20).toFixed(0) + ' MiB' : '—'}, PyTorch ${tW4 ? (tW4 / 2 ** 20).toFixed(0) + ' MiB' : '—'}`);
