@@ -21,6 +21,7 @@ import type { SimdRule, SimdStep } from './wasm/elementwise.ts';
 import { ARG, rowKernelFor, type RowProgram } from './wasm/rows.ts';
 import { hasRelaxedSimd } from './wasm/module.ts';
 import type { Heap } from './heap.ts';
+import { JOB_ROWS, readyHelper } from './threads.ts';
 
 export interface RowRegion {
   readonly head: Node;
@@ -131,51 +132,97 @@ export function findRowRegions(computed: readonly Node[], shapes: ReadonlyMap<No
 }
 
 /**
+ * Regions from this many rows split their rows with the helper thread (each half some tens of
+ * microseconds). Smaller ones stay on one thread: W2's 759 rows split ran 1.6 µs a step against 2.2 once
+ * warm, but a helper spinning beside a training loop of a few hundred microseconds slowed V8's optimizing
+ * of that loop, on the second core, more than the split saved (0.41–0.44 ms against 0.38–0.44 ms here).
+ */
+export const ROW_SPLIT_MIN_ROWS = 16384;
+
+/**
  * The kernel of a region planned for N rows, and the nodes whose buffers it takes, in its order: X, w,
  * the operands that are nodes, the stored members, the exits. All must be in the heap (a float32 plan's
  * are: its arena, its constants, and its leaves, staged there). Null where the kernel does not compile.
+ * With a helper thread and enough rows, the helper takes the second half of the rows (a multiple of 8
+ * rows stay here), writing its gradients and sums' partials to cells of its own, added here after.
  */
 export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel; buffers: Node[] } | null {
-  const f = rowKernelFor(r.program, h.memory, hasRelaxedSimd());
-  if (!f) return null;
+  const rk = rowKernelFor(r.program, h.memory, hasRelaxedSimd());
+  if (!rk) return null;
+  const f = rk.fn;
   const p = r.program;
+  const K = p.K, nOps = r.operands.length, nSt = p.stores.length, nG = p.grads.length, nS = p.sums.length;
   const buffers = [r.head.inputs[0], r.head.inputs[1], ...r.operands.filter((o): o is Node => typeof o !== 'number'), ...r.stores, ...r.exits];
-  const nArgs = ARG.first + r.operands.length + p.stores.length + p.grads.length + p.sums.length;
-  // where each buffer's byte offset goes in the argument block (the counts' cells and the sums' partials are fixed)
-  const slot: number[] = [ARG.x, ARG.w];
-  r.operands.forEach((o, j) => typeof o !== 'number' && slot.push(ARG.first + j));
-  r.stores.forEach((_, j) => slot.push(ARG.first + r.operands.length + j));
-  const gradBase = ARG.first + r.operands.length + p.stores.length;
-  p.grads.forEach((_, j) => slot.push(gradBase + j));
-  const sumOut = buffers.length - p.sums.length; // the sums' outputs: written here, from the partials
+  const nArgs = ARG.first + nOps + nSt + nG + nS;
+  const nodeOperands = r.operands.flatMap((o, j) => (typeof o === 'number' ? [] : [j]));
+  const sumOut = buffers.length - nS; // the sums' outputs: written here, from the partials
+  const half = N >= ROW_SPLIT_MIN_ROWS ? (N >> 4) << 3 : 0;
+
+  // heap cells freed with the kernel: three argument blocks (all rows; the first `half` rows; the rest),
+  // the tail's lane mask, the element counts, the helper's gradients, the partials (ours, the helper's)
+  const countsAt = 3 * nArgs + 4, gradsAt = countsAt + nOps, partialsAt = Math.ceil((gradsAt + nG * K) / 4) * 4;
+  let cells: Float32Array;
+  const at = (k: number) => cells.byteOffset + 4 * k;
+  const block = (b: number) => new Int32Array(cells.buffer, at(b * nArgs), nArgs);
+  let all: Int32Array, mine: Int32Array, theirs: Int32Array, partials: Float64Array, theirGrads: Float32Array;
+
+  /** Fills a block for rows [r0, r0 + rows) from the buffers' byte offsets; `own` selects its output cells. */
+  const fill = (a: Int32Array, offs: Int32Array, r0: number, rows: number, own: 0 | 1) => {
+    a[ARG.x] = offs[0] + r0 * K * 4;
+    a[ARG.w] = offs[1];
+    a[ARG.groups] = rows >> 2;
+    a[ARG.tail] = rows % 4;
+    a[ARG.mask] = at(3 * nArgs);
+    // per-row operands and stores start at row r0
+    r.operands.forEach((o, j) => (a[ARG.first + j] = typeof o === 'number' ? at(countsAt + j) : offs[2 + nodeOperands.indexOf(j)] + (p.operands[j] === 'row' ? r0 * 4 : 0)));
+    for (let j = 0; j < nSt; j++) a[ARG.first + nOps + j] = offs[2 + nodeOperands.length + j] + r0 * 4;
+    for (let j = 0; j < nG; j++) a[ARG.first + nOps + nSt + j] = own ? at(gradsAt + j * K) : offs[2 + nodeOperands.length + nSt + j];
+    for (let j = 0; j < nS; j++) a[ARG.first + nOps + nSt + nG + j] = at(partialsAt + 8 * (2 * j + own));
+  };
   const seen: (Float32Array | null)[] = buffers.map(() => null);
-  let args: Int32Array, partials: Float64Array;
+  const offs = new Int32Array(sumOut);
   const kernel: Kernel = (ins) => {
     // byte offsets read again only for a different view (a plan passes the same ones run after run)
+    let changed = false;
     for (let j = 0; j < sumOut; j++)
       if (ins[j] !== seen[j]) {
         seen[j] = ins[j];
-        args[slot[j]] = ins[j].byteOffset;
+        offs[j] = ins[j].byteOffset;
+        changed = true;
       }
-    f(args.byteOffset);
-    for (let s = 0; s < p.sums.length; s++) ins[sumOut + s][0] = (partials[4 * s] + partials[4 * s + 1]) + (partials[4 * s + 2] + partials[4 * s + 3]);
+    if (changed) {
+      fill(all, offs, 0, N, 0);
+      if (half) {
+        fill(mine, offs, 0, half, 0);
+        fill(theirs, offs, half, N - half, 1);
+      }
+    }
+    const helper = half ? readyHelper() : null;
+    const slot = helper ? helper.rowKernel(rk) : -1;
+    if (helper && slot >= 0) {
+      helper.args[0] = slot;
+      helper.args[1] = theirs.byteOffset;
+      helper.post(JOB_ROWS);
+      f(mine.byteOffset);
+      helper.wait();
+      for (let g = 0; g < nG; g++) {
+        const out = ins[2 + nodeOperands.length + nSt + g];
+        for (let j = 0; j < K; j++) out[j] += theirGrads[g * K + j];
+      }
+    } else f(all.byteOffset);
+    for (let s = 0; s < nS; s++) {
+      const o = 8 * s;
+      let v = (partials[o] + partials[o + 1]) + (partials[o + 2] + partials[o + 3]);
+      if (helper && slot >= 0) v += (partials[o + 4] + partials[o + 5]) + (partials[o + 6] + partials[o + 7]);
+      ins[sumOut + s][0] = v;
+    }
   };
-  // heap cells freed with the kernel: the argument block, the tail's lane mask, the counts, the partials
-  const countsAt = nArgs + 4, partialsAt = Math.ceil((countsAt + r.operands.length) / 4) * 4;
-  const cells = h.alloc(partialsAt + 8 * p.sums.length, kernel);
-  const at = (k: number) => cells.byteOffset + 4 * k;
-  args = new Int32Array(cells.buffer, cells.byteOffset, nArgs);
-  const mask = new Int32Array(cells.buffer, at(nArgs), 4);
+  cells = h.alloc(partialsAt + 16 * nS, kernel);
+  [all, mine, theirs] = [block(0), block(1), block(2)];
+  const mask = new Int32Array(cells.buffer, at(3 * nArgs), 4);
   for (let l = 0; l < 4; l++) mask[l] = l < N % 4 ? -1 : 0;
-  args[ARG.groups] = N >> 2;
-  args[ARG.tail] = N % 4;
-  args[ARG.mask] = at(nArgs);
-  r.operands.forEach((o, j) => {
-    if (typeof o !== 'number') return;
-    cells[countsAt + j] = o;
-    args[ARG.first + j] = at(countsAt + j);
-  });
-  partials = new Float64Array(cells.buffer, at(partialsAt), 4 * p.sums.length);
-  p.sums.forEach((_, s) => (args[gradBase + p.grads.length + s] = at(partialsAt + 8 * s)));
+  r.operands.forEach((o, j) => typeof o === 'number' && (cells[countsAt + j] = o));
+  theirGrads = cells.subarray(gradsAt, gradsAt + nG * K);
+  partials = new Float64Array(cells.buffer, at(partialsAt), 8 * nS);
   return { kernel, buffers };
 }

@@ -24,13 +24,16 @@ export interface WorkerLike {
 
 /** Control block: [job seq, done seq, job kind, ready, ...args]. */
 const SEQ = 0, DONE = 1, KIND = 2, READY = 3, ARGS = 4;
-export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3;
+export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3, JOB_LOAD = 4, JOB_ROWS = 5;
 
 /**
  * The helper's program (plain JavaScript, no imports): instantiate the kernels over the shared memory,
  * then run jobs. GEMM args: gemmRows's twelve (its rows of the product, by the blocking `gemm` packed
  * B for). MATVEC args: the matvec kernel's eight arguments. VECMAT args: vecmat4's
- * seven, then v, M and the row count of the vecmat1 tail.
+ * seven, then v, M and the row count of the vecmat1 tail. LOAD args: the byte offset and length of a row
+ * kernel's module (wasm/rows.ts) in the memory, and the slot to keep it in (the fourth is set to 1 when it
+ * compiled). ROWS args: the slot, and
+ * the byte offset of the kernel's argument block.
  */
 const HELPER_SOURCE = `
 const start = (msg) => {
@@ -39,6 +42,7 @@ const start = (msg) => {
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
   Atomics.store(ctl, ${READY}, 1);
   const a = ctl.subarray(${ARGS}, ${ARGS} + 16);
+  const rows = []; // row kernels (wasm/rows.ts), compiled here from bytes the caller put in the memory
   let seen = Atomics.load(ctl, ${SEQ});
   for (;;) {
     let s, spins = 0;
@@ -52,6 +56,16 @@ const start = (msg) => {
       k.gemmRows(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
     } else if (kind === ${JOB_MATVEC}) {
       k.matvec(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    } else if (kind === ${JOB_LOAD}) {
+      try {
+        const bytes = new Uint8Array(memory.buffer, a[0], a[1]).slice();
+        rows[a[2]] = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.rows;
+        a[3] = 1;
+      } catch {
+        a[3] = 0;
+      }
+    } else if (kind === ${JOB_ROWS}) {
+      rows[a[0]](a[1]);
     } else if (kind === ${JOB_VECMAT}) {
       const [v0, sv, m0, ldm, c0, K4, nb, vt, mt, Kt] = a;
       if (nb > 0) {
@@ -99,6 +113,31 @@ export class HelperThread {
   wait(): void {
     const c = this.ctl;
     while (Atomics.load(c, DONE) !== this.seq);
+  }
+
+  private readonly rowSlots = new Map<string, number>();
+
+  /**
+   * The helper's slot for a row kernel, compiled there the first time (the caller waits: a few hundred
+   * microseconds, once per kernel and helper); -1 if it did not compile there.
+   */
+  rowKernel(k: { readonly key: string; readonly bytes: Uint8Array }): number {
+    let slot = this.rowSlots.get(k.key);
+    if (slot === undefined) {
+      const h = heap()!;
+      const region = h.alloc(Math.ceil(k.bytes.length / 4));
+      new Uint8Array(region.buffer, region.byteOffset, k.bytes.length).set(k.bytes);
+      slot = this.rowSlots.size;
+      this.args[0] = region.byteOffset;
+      this.args[1] = k.bytes.length;
+      this.args[2] = slot;
+      this.post(JOB_LOAD);
+      this.wait();
+      h.free(region);
+      if (this.args[3] !== 1) slot = -1;
+      this.rowSlots.set(k.key, slot);
+    }
+    return slot;
   }
 
   /** Ends the helper's loop. */

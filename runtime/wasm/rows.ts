@@ -150,20 +150,28 @@ export function rowKernel(p: RowProgram, fma: boolean): Func {
   return { name: 'rows', params: [I32], locals: [...Array(firstV - 1).fill(I32), ...Array(next - firstV).fill(V128)], body: b };
 }
 
-const cache = new Map<string, ((args: number) => void) | null>();
+/** A compiled row kernel: its function on this thread, and its module's bytes (a helper thread compiles its own). */
+export interface RowKernel {
+  readonly key: string;
+  readonly fn: (args: number) => void;
+  readonly bytes: Uint8Array;
+}
+
+const cache = new Map<string, RowKernel | null>();
 
 /** The compiled kernel of a program for a shared memory (the heap), or null where it does not compile. */
-export function rowKernelFor(p: RowProgram, memory: WebAssembly.Memory, fma: boolean): ((args: number) => void) | null {
+export function rowKernelFor(p: RowProgram, memory: WebAssembly.Memory, fma: boolean): RowKernel | null {
   const key = `${fma}|${p.K}|${p.operands.join(',')}|${p.steps.map((s) => `${s.name}(${s.args.join(',')})`).join(';')}|${p.stores}|${p.grads}|${p.sums}`;
-  let f = cache.get(key);
-  if (f === undefined) {
+  let k = cache.get(key);
+  if (k === undefined) {
     try {
-      const mod = new WebAssembly.Module(module([rowKernel(p, fma)], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>);
-      f = new WebAssembly.Instance(mod, { env: { memory } }).exports.rows as (args: number) => void;
+      const bytes = module([rowKernel(p, fma)], { shared: true, maxPages: MAX_PAGES });
+      const mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+      k = { key, bytes, fn: new WebAssembly.Instance(mod, { env: { memory } }).exports.rows as (args: number) => void };
     } catch {
-      f = null;
+      k = null;
     }
-    cache.set(key, f);
+    cache.set(key, k);
   }
-  return f;
+  return k;
 }
