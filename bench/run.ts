@@ -21,9 +21,9 @@ interface PeerDoc {
   results: Record<string, { seconds?: number; gflops?: number; skipped?: string; note?: string } | number>;
 }
 
-function runPeer(label: string, cmd: string, args: readonly string[], timeoutS = 900): PeerDoc[] {
+function runPeer(label: string, cmd: string, args: readonly string[], env: Record<string, string> = {}, timeoutS = 900): PeerDoc[] {
   process.stderr.write(`bench: ${label} ...\n`);
-  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 << 20 });
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', timeout: timeoutS * 1000, maxBuffer: 64 << 20, env: { ...process.env, ...env } });
   if (r.status !== 0) {
     const why = r.error ? r.error.message : (r.stderr || '').trim().split('\n').slice(-1)[0];
     process.stderr.write(`bench: ${label} skipped: ${why}\n`);
@@ -42,9 +42,12 @@ docs.push(...runPeer('graphc', ...tsx('bench/graphc.ts', '--diabetes', diabetes,
 // graphc on one thread too: PyTorch runs on one thread; this column shows what the helper thread adds
 docs.push(...runPeer('graphc-1t', ...tsx('bench/graphc.ts', '--threads', '1', '--diabetes', diabetes, ...only('W2'))));
 const graphcW4 = quick ? null : runPeer('graphc W4 alone', ...tsx('bench/graphc.ts', '--only', 'W4'))[0];
+// PyTorch on one thread (the workloads' definition; its BLAS too), and on both cores as well, for reference
+const blas = (n: number) => ({ OPENBLAS_NUM_THREADS: String(n), OMP_NUM_THREADS: String(n) });
 if (torch) {
-  docs.push(...runPeer('pytorch', '/usr/bin/python3', ['bench/peers/torch_peer.py', '--diabetes', diabetes, ...only('W2')]));
-  if (!quick) docs.push({ ...runPeer('pytorch W4 alone', '/usr/bin/python3', ['bench/peers/torch_peer.py', '--only', 'W4'])[0], peer: 'pytorch-W4-alone' });
+  docs.push(...runPeer('pytorch', '/usr/bin/python3', ['bench/peers/torch_peer.py', '--diabetes', diabetes, ...only('W2')], blas(1)));
+  if (!quick) docs.push(...runPeer('pytorch-2t', '/usr/bin/python3', ['bench/peers/torch_peer.py', '--threads', '2', '--diabetes', diabetes], blas(2)));
+  if (!quick) docs.push({ ...runPeer('pytorch W4 alone', '/usr/bin/python3', ['bench/peers/torch_peer.py', '--only', 'W4'], blas(1))[0], peer: 'pytorch-W4-alone' });
 } else docs.push({ peer: 'pytorch', results: { skipped: 'python3-torch is not installed' } as never });
 docs.push(...runPeer('tfjs-cpu', ...tsx('bench/peers/tfjs_peer.ts', '--backend', 'cpu', '--diabetes', diabetes, ...(quick ? ['--only', 'W2'] : []))));
 docs.push(...runPeer('tfjs-wasm', ...tsx('bench/peers/tfjs_peer.ts', '--backend', 'wasm', '--diabetes', diabetes, ...(quick ? ['--only', 'W2'] : []))));
@@ -106,6 +109,8 @@ for (const [name, r, want] of targets) {
   const r1 = ratio1t(peerOf(name), w === 'W5' ? (name.includes('batch 1 ') ? 'W5b1' : 'W5b4096') : w);
   lines.push(`| ${name} | ${r === undefined ? '—' : `×${r.toFixed(2)}`} | ${r === undefined ? 'not measured' : r >= want ? 'yes' : `no: ${(want / r).toFixed(1)}x short`} | ${r1 === undefined ? '—' : `×${r1.toFixed(2)}`} |`);
 }
+const vs2t = ['W1', 'W2', 'W3', 'W4', 'W5b1', 'W5b4096', 'MM'].map((w) => [w, ratio('pytorch-2t', w)] as const).filter(([, r]) => r !== undefined);
+if (vs2t.length) lines.push('', `graphc (2 threads) against PyTorch on both cores (not a target; PyTorch's BLAS on two threads): ${vs2t.map(([w, r]) => `${w} ×${r!.toFixed(2)}`).join(', ')}`);
 const mm = gflops(docs.find((d) => d.peer === 'graphc-1t'));
 const mm2 = gflops({ peer: 'graphc', results: g });
 lines.push(`| MM >= 25 GFLOP/s, one thread | ${mm ? `${mm.toFixed(2)} GFLOP/s` : '—'} | ${mm === undefined ? 'not measured' : mm >= 25 ? 'yes' : `no: ${(25 / mm).toFixed(1)}x short`} | (2 threads: ${mm2 ? `${mm2.toFixed(2)} GFLOP/s` : '—'}) |`);

@@ -9,6 +9,12 @@ import torch
 import torch.nn.functional as F
 
 threads = int(sys.argv[sys.argv.index('--threads') + 1]) if '--threads' in sys.argv else 1
+# torch.set_num_threads sets ATen's own threads; OpenBLAS (libopenblas0-pthread) keeps a pool of its own,
+# of one thread per core, unless OPENBLAS_NUM_THREADS says otherwise before it loads: the caller sets it
+# (bench/run.ts), and this checks that it did
+import os
+if os.environ.get('OPENBLAS_NUM_THREADS') != str(threads):
+    sys.exit(f'torch_peer: run with OPENBLAS_NUM_THREADS={threads} (OpenBLAS would use its own thread count)')
 only = sys.argv[sys.argv.index('--only') + 1] if '--only' in sys.argv else None
 diabetes = sys.argv[sys.argv.index('--diabetes') + 1] if '--diabetes' in sys.argv else '../shared/data/data-03-diabetes.csv'
 torch.set_num_threads(threads)
@@ -92,4 +98,4 @@ if only in (None, 'MM'):
     r = best(lambda: torch.mm(a, b))
     results['MM'] = {**r, 'gflops': 2 * 1024 ** 3 / r['seconds'] / 1e9}
 results['peak_rss_bytes'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-print(json.dumps({'peer': 'pytorch', 'version': torch.__version__, 'threads': threads, 'results': results}))
+print(json.dumps({'peer': 'pytorch' if threads == 1 else f'pytorch-{threads}t', 'version': torch.__version__, 'threads': threads, 'results': results}))
