@@ -27,7 +27,7 @@ const close = (got: ArrayLike<number>, ref: ArrayLike<number>, K: number) => {
 
 // shapes: padded widths (N mod 8), edge rows (M mod 4), vector shapes (narrow vector-matrix ones of 1 to 4
 // vectors a row among them), and products large enough to split
-const shapes = [[4, 16, 8], [7, 13, 19], [16, 300, 24], [130, 257, 67], [128, 256, 10], [1, 784, 256], [1, 300, 10], [300, 256, 1], [128, 784, 256], [64, 1024, 1], [759, 8, 1], [101, 12, 1], [3, 900, 1], [14, 301, 1], [16, 300, 1], [70, 520, 300]]; // the last: two column blocks (256 + 44, padded), two K blocks
+const shapes = [[4, 16, 8], [7, 13, 19], [16, 300, 24], [130, 257, 67], [128, 256, 10], [1, 784, 256], [1, 300, 10], [300, 256, 1], [128, 784, 256], [64, 1024, 1], [759, 8, 1], [101, 12, 1], [3, 900, 1], [14, 301, 1], [16, 300, 1], [1, 301, 70], [1, 257, 33], [70, 520, 300]]; // the last: two column blocks (256 + 44, padded), two K blocks
 
 function checkAll() {
   for (const [M, K, N] of shapes)
@@ -86,8 +86,8 @@ describe('WebAssembly kernels in place', () => {
 
     it('split products match the definition', () => {
       checkAll();
-      // big enough to split in every kernel: gemm by rows, matvec by rows, vecmat by columns
-      for (const [M, K, N, tA] of [[256, 512, 64, false], [512, 256, 64, true], [8192, 256, 1, false], [256, 8192, 1, true], [1, 8192, 256, false]] as const) {
+      // big enough to split in every kernel: gemm by rows, matvec by rows, vecmat by column blocks (an odd count too)
+      for (const [M, K, N, tA] of [[256, 512, 64, false], [512, 256, 64, true], [8192, 256, 1, false], [256, 8192, 1, true], [1, 8192, 256, false], [1, 4099, 100, false]] as const) {
         const a = resident(randoms(M * K, 5)), b = resident(randoms(K * N, 6));
         const c = h.alloc(M * N).fill(NaN);
         matmulKernel(M, K, N, tA, false)([a, b], c);
