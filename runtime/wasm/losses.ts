@@ -5,8 +5,8 @@
  * share-exp pass computes it once for the loss and its gradient). Whole vectors only: the caller adds
  * the last n mod 4 terms and divides.
  */
-import { I32, V128, module, op, simd as I, type Func } from './asm.ts';
-import { MAX_PAGES } from '../heap.ts';
+import { I32, V128, op, simd as I, type Func } from './asm.ts';
+import { heapKernels } from './module.ts';
 import { MATH_SCRATCH, expF32x4, log1pUnitF32x4 } from './math.ts';
 
 const { promoteLow, f64x2Add } = I;
@@ -56,20 +56,5 @@ export interface LossKernels {
   readonly bceExp: (z: number, y: number, e: number, nb: number, acc: number) => void;
 }
 
-const instances = new WeakMap<WebAssembly.Memory, LossKernels | null>();
-let compiledModule: WebAssembly.Module | null | undefined;
-
 /** The kernels bound to a shared memory (the heap), or null where they cannot be compiled. */
-export function lossKernels(memory: WebAssembly.Memory): LossKernels | null {
-  let f = instances.get(memory);
-  if (f === undefined) {
-    try {
-      compiledModule ??= new WebAssembly.Module(module([bceKernel(false), bceKernel(true)], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>);
-      f = new WebAssembly.Instance(compiledModule, { env: { memory } }).exports as unknown as LossKernels;
-    } catch {
-      f = null;
-    }
-    instances.set(memory, f);
-  }
-  return f;
-}
+export const lossKernels = heapKernels<LossKernels>(() => [bceKernel(false), bceKernel(true)]);

@@ -2,7 +2,7 @@
  * The kernel module: every WebAssembly kernel graphc generates, in one module, compiled once per memory
  * kind (shared: the runtime's heap and its helper thread; private: the copying fallback).
  */
-import { module } from './asm.ts';
+import { module, type Func } from './asm.ts';
 import { gemmRowsKernel, packKernel, panelKernel } from './panel.ts';
 import { matvec4Kernel, matvecKernel, vecmatKernel, vecmatTallKernel } from './vector.ts';
 import { MAX_PAGES } from '../heap.ts';
@@ -61,3 +61,25 @@ export function compiled(shared: boolean): WebAssembly.Module {
   return m;
 }
 
+
+/**
+ * Kernels of their own module for the shared heap (the fused loss, the sums): compiled once, instantiated
+ * once per memory; null where they do not compile.
+ */
+export function heapKernels<T>(funcs: () => readonly Func[]): (memory: WebAssembly.Memory) => T | null {
+  const instances = new WeakMap<WebAssembly.Memory, T | null>();
+  let mod: WebAssembly.Module | undefined;
+  return (memory) => {
+    let k = instances.get(memory);
+    if (k === undefined) {
+      try {
+        mod ??= new WebAssembly.Module(module(funcs(), { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>);
+        k = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as T;
+      } catch {
+        k = null;
+      }
+      instances.set(memory, k);
+    }
+    return k;
+  };
+}

@@ -8,8 +8,8 @@
  *                                 holding rb/4 doubles (the caller zeroes it): a sum over a batch axis
  * The JS kernels (runtime/kernels/reduce.ts) also sum in float64; the order of the additions differs.
  */
-import { I32, V128, module, op, simd as I, type Func } from './asm.ts';
-import { MAX_PAGES } from '../heap.ts';
+import { I32, V128, op, simd as I, type Func } from './asm.ts';
+import { heapKernels } from './module.ts';
 
 const { promoteLow, f64x2Add } = I;
 // lanes 2 and 3 of a f32x4 moved to lanes 0 and 1
@@ -58,20 +58,5 @@ export interface SumKernels {
   readonly sumCols: (x: number, rows: number, rb: number, acc: number) => void;
 }
 
-const instances = new WeakMap<WebAssembly.Memory, SumKernels | null>();
-let compiledModule: WebAssembly.Module | null | undefined;
-
 /** The kernels bound to a shared memory (the heap), or null where they cannot be compiled. */
-export function sumKernels(memory: WebAssembly.Memory): SumKernels | null {
-  let f = instances.get(memory);
-  if (f === undefined) {
-    try {
-      compiledModule ??= new WebAssembly.Module(module([sumAllKernel(), sumColsKernel()], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>);
-      f = new WebAssembly.Instance(compiledModule, { env: { memory } }).exports as unknown as SumKernels;
-    } catch {
-      f = null;
-    }
-    instances.set(memory, f);
-  }
-  return f;
-}
+export const sumKernels = heapKernels<SumKernels>(() => [sumAllKernel(), sumColsKernel()]);
