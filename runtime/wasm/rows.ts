@@ -81,7 +81,7 @@ export function rowKernel(p: RowProgram, fma: boolean): Func {
   for (let j = 0; j < nG * SETS * V; j++) emit(zero, op.set(lAcc + j));
   for (let j = 0; j < 2 * nS; j++) emit(zero, op.set(lSum + j));
 
-  /** One group of four rows at row pointers lRow..lRow+3, byte offset lOff into the per-row buffers. */
+  /** One group of four rows (copy c's registers) at its row pointers, byte offset lOff + 16c into the per-row buffers. */
   const group = (masked: boolean, c = 0) => {
     use(c);
     for (let r = 0; r < 4; r++) {
@@ -130,7 +130,7 @@ export function rowKernel(p: RowProgram, fma: boolean): Func {
     emit(op.get(lG), op.i32(1), op.add, op.set(lG), op.br(0), op.end, op.end);
   }
   // the tail: rows past the last read row 0
-  emit(op.get(lTail), [0x04, 0x40]); // if
+  emit(op.get(lTail), op.if_);
   for (let r = 0; r < 4; r++) {
     emit(op.get(lx), op.get(lGroups), op.i32(4 * rowBytes), op.mul, op.add, op.i32(r * rowBytes), op.add); // the row
     emit(op.get(lx), op.get(lTail), op.i32(r), op.gtS, op.select, op.set(lRowC[0] + r)); // or row 0
@@ -138,7 +138,7 @@ export function rowKernel(p: RowProgram, fma: boolean): Func {
   emit(op.get(lMask), op.v128Load(0), op.set(lMaskV));
   group(true);
   emit(op.end);
-  // results: the four accumulator sets added; the sums' partials stored
+  // results: the sets of accumulators added; the sums' partials stored
   p.grads.forEach((_, gi) => {
     for (let j = 0; j < V; j++) {
       emit(op.get(ptrG(gi)), op.get(lAcc + gi * SETS * V + j));
