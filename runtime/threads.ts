@@ -30,7 +30,7 @@ export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3, JOB_LOA
  * The helper's program (plain JavaScript, no imports): instantiate the kernels over the shared memory,
  * then run jobs. GEMM args: gemmRows's twelve (its rows of the product, by the blocking `gemm` packed
  * B for). MATVEC args: the matvec kernel's eight arguments. VECMAT args: vecmat4's
- * seven, then v, M and the row count of the vecmat1 tail. LOAD args: the byte offset and length of a row
+ * first seven (it zeroes its partial sums first), then v, M and the row count of the vecmat1 tail. LOAD args: the byte offset and length of a row
  * kernel's module (wasm/rows.ts) in the memory, and the slot to keep it in (the fourth is set to 1 when it
  * compiled). ROWS args: the slot, and
  * the byte offset of the kernel's argument block.
@@ -69,8 +69,8 @@ const start = (msg) => {
     } else if (kind === ${JOB_VECMAT}) {
       const [v0, sv, m0, ldm, c0, K4, nb, vt, mt, Kt] = a;
       if (nb > 0) {
-        k.vecmat4(v0, sv, m0, ldm, c0, K4, nb);
-        if (Kt > 0) k.vecmat1(vt, sv, mt, ldm, c0, Kt, nb);
+        k.vecmat4(v0, sv, m0, ldm, c0, K4, nb, 1);
+        if (Kt > 0) k.vecmat1(vt, sv, mt, ldm, c0, Kt, nb, 0);
       }
     }
     Atomics.store(ctl, ${DONE}, seen);

@@ -138,12 +138,10 @@ export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Ar
   const N4 = (N + 3) & ~3;
   // narrow matrices (up to 16 columns): c in registers over all rows, overwritten
   if (N4 <= 16 && (K * N < VECMAT_SPLIT_MIN || partial === null)) return k.vecmatTall[(N4 >> 2) - 1](v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K);
-  c.fill(0);
   const helper = partial !== null && N4 >= 32 && K >= 64 && K * N >= VECMAT_SPLIT_MIN ? readyHelper() : null;
   // rows [0, mine) here, [mine, K) on the helper; mine is a multiple of 4
   const mine = helper ? (K >> 3) << 2 : K;
   if (helper) {
-    partial!.fill(0);
     const rest = K - mine, rest4 = rest - (rest % 4);
     const g = helper.args;
     g[0] = v.byteOffset + mine * sv * 4; g[1] = sv * 4; g[2] = A.byteOffset + mine * N * 4; g[3] = N * 4; g[4] = partial!.byteOffset;
@@ -151,11 +149,12 @@ export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Ar
     helper.post(JOB_VECMAT);
   }
   const K4 = mine - (mine % 4);
-  k.vecmat4(v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K4, N4 * 4);
-  if (K4 < mine) k.vecmat1(v.byteOffset + K4 * sv * 4, sv * 4, A.byteOffset + K4 * N * 4, N * 4, c.byteOffset, mine - K4, N4 * 4);
+  // (the four-row kernel zeroes c first, even when it has no rows)
+  k.vecmat4(v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K4, N4 * 4, 1);
+  if (K4 < mine) k.vecmat1(v.byteOffset + K4 * sv * 4, sv * 4, A.byteOffset + K4 * N * 4, N * 4, c.byteOffset, mine - K4, N4 * 4, 0);
   if (helper) {
     helper.wait();
-    for (let j = 0; j < N; j++) c[j] += partial![j];
+    k.addTo(c.byteOffset, partial!.byteOffset, N4 * 4);
   }
 }
 

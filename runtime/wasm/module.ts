@@ -4,7 +4,7 @@
  */
 import { module, type Func } from './asm.ts';
 import { gemmRowsKernel, packKernel, panelKernel } from './panel.ts';
-import { matvec4Kernel, matvecKernel, vecmatKernel, vecmatTallKernel } from './vector.ts';
+import { addToKernel, matvec4Kernel, matvecKernel, vecmatKernel, vecmatTallKernel } from './vector.ts';
 import { MAX_PAGES } from '../heap.ts';
 
 type Fn = (...args: number[]) => void;
@@ -16,6 +16,7 @@ export class WasmKernels {
   readonly matvec: Fn;
   readonly vecmat4: Fn;
   readonly vecmat1: Fn;
+  readonly addTo: Fn;
   readonly pack: Fn;
   readonly matvec4: Fn;
   /** vecmatTall[V - 1]: the narrow vector-matrix kernel for V vectors a row (V = 1..4). */
@@ -33,6 +34,7 @@ export class WasmKernels {
     this.matvec = e.matvec;
     this.vecmat4 = e.vecmat4;
     this.vecmat1 = e.vecmat1;
+    this.addTo = e.addTo;
     this.pack = e.pack;
     this.matvec4 = e.matvec4;
     this.vecmatTall = [1, 2, 3, 4].map((V) => e[`vecmatTall${V}`]);
@@ -41,7 +43,7 @@ export class WasmKernels {
 
 /** The kernels, as a module for a shared or a private memory; `fma` uses relaxed SIMD's multiply-add. */
 export function kernelModuleBytes(shared: boolean, fma: boolean): Uint8Array {
-  return module([panelKernel(fma), gemmRowsKernel(0), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel(fma), ...[1, 2, 3, 4].map((V) => vecmatTallKernel(V, fma))], { shared, maxPages: MAX_PAGES });
+  return module([panelKernel(fma), gemmRowsKernel(0), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel(fma), ...[1, 2, 3, 4].map((V) => vecmatTallKernel(V, fma)), addToKernel()], { shared, maxPages: MAX_PAGES });
 }
 
 let relaxed: boolean | undefined;

@@ -49,15 +49,19 @@ export function matvecKernel(): Func {
 }
 
 /**
- * vecmatR(v0, sv, m0, ldm, c0, K, nb): for k in 0..K step R, c[0..nb) += Σ_r v[k+r]·M[k+r, ·]; v's
- * elements are sv bytes apart, M's rows ldm bytes apart, nb is the byte width (a multiple of 16).
- * K must be a multiple of R.
+ * vecmatR(v0, sv, m0, ldm, c0, K, nb, zero): for k in 0..K step R, c[0..nb) += Σ_r v[k+r]·M[k+r, ·]; v's
+ * elements are sv bytes apart, M's rows ldm bytes apart, nb is the byte width (a multiple of 16); with
+ * `zero`, c is zeroed first. K must be a multiple of R.
  */
 export function vecmatKernel(R: number, fma = false): Func {
-  const P = { v0: 0, sv: 1, m0: 2, ldm: 3, c0: 4, K: 5, nb: 6 };
-  const L = { k: 7, j: 8, pv: 9, pm: 10, rowM: 11, acc: 11 + R, s: 12 + R };
+  const P = { v0: 0, sv: 1, m0: 2, ldm: 3, c0: 4, K: 5, nb: 6, zero: 7 };
+  const L = { k: 8, j: 9, pv: 10, pm: 11, rowM: 12, acc: 12 + R, s: 13 + R };
   const b: number[] = [];
   const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
+  emit(op.get(P.zero), op.if_, op.i32(0), op.set(L.j));
+  emit(op.block, op.loop, op.get(L.j), op.get(P.nb), op.geS, op.brIf(1));
+  emit(op.get(P.c0), op.get(L.j), op.add, zeroV128, op.v128Store(0));
+  emit(op.get(L.j), op.i32(16), op.add, op.set(L.j), op.br(0), op.end, op.end, op.end);
   emit(op.get(P.v0), op.set(L.pv), op.get(P.m0), op.set(L.pm), op.i32(0), op.set(L.k));
   emit(op.block, op.loop, op.get(L.k), op.get(P.K), op.geS, op.brIf(1));
   // the R values of v, splatted; the R row addresses of M
@@ -76,7 +80,20 @@ export function vecmatKernel(R: number, fma = false): Func {
   emit(op.get(P.c0), op.get(L.j), op.add, op.get(L.acc), op.v128Store(0));
   emit(op.get(L.j), op.i32(16), op.add, op.set(L.j), op.br(0), op.end, op.end);
   emit(op.get(L.k), op.i32(R), op.add, op.set(L.k), op.br(0), op.end, op.end);
-  return { name: `vecmat${R}`, params: Array(7).fill(I32), locals: [...Array(4 + R).fill(I32), V128, ...Array(R).fill(V128)], body: b };
+  return { name: `vecmat${R}`, params: Array(8).fill(I32), locals: [...Array(4 + R).fill(I32), V128, ...Array(R).fill(V128)], body: b };
+}
+
+/** addTo(dst, src, nb): dst[0..nb) += src[0..nb), nb bytes (a multiple of 16): a split product's halves added. */
+export function addToKernel(): Func {
+  const P = { dst: 0, src: 1, nb: 2 };
+  const L = { j: 3 };
+  const b: number[] = [];
+  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
+  emit(op.i32(0), op.set(L.j));
+  emit(op.block, op.loop, op.get(L.j), op.get(P.nb), op.geS, op.brIf(1));
+  emit(op.get(P.dst), op.get(L.j), op.add, op.get(P.dst), op.get(L.j), op.add, op.v128Load(0), op.get(P.src), op.get(L.j), op.add, op.v128Load(0), op.f32x4Add, op.v128Store(0));
+  emit(op.get(L.j), op.i32(16), op.add, op.set(L.j), op.br(0), op.end, op.end);
+  return { name: 'addTo', params: Array(3).fill(I32), locals: [I32], body: b };
 }
 
 const pickLanes = simd.lanes;
