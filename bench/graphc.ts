@@ -66,7 +66,7 @@ function training(model: Model, data: Dataset, train: TrainConfig) {
     const trainer = new Trainer(step, new ParamStore(step.params));
     const batch = train.batchSize && train.batchSize < data.rows ? train.batchSize : data.rows;
     trainer.prepare(feedsFor(m, placed, batch));
-    return timed(() => fit(m, placed, train, { step, trainer, metrics: null }))();
+    return timed(() => fit(m, placed, train, { trainer, metrics: null }))();
   };
 }
 

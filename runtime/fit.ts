@@ -61,7 +61,7 @@ export interface FitOptions {
   readonly onEpoch?: (epoch: number, cost: number) => void;
   /** Compute the cost on every epoch, not only on logged ones (a curve of every epoch's cost). */
   readonly costEveryEpoch?: boolean;
-  /** A trainer of the step for these parameters, made (and prepared) by the caller. */
+  /** A trainer made (and prepared) by the caller: its step and parameters are the ones trained (`step` is then ignored). */
   readonly trainer?: Trainer;
 }
 
@@ -104,8 +104,9 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
   const { train: d, val } = splitHoldout(all, cfg.holdout ?? 0);
   const feeds = feedsFor(m, d);
   const valFeeds = val && feedsFor(m, val);
-  const compiled = opts.step ? null : compileModel(m, { lr: cfg.lr, optimizer: cfg.optimizer, ...opts.compile });
-  const step = opts.step ?? compiled!.trainStep;
+  const given = opts.trainer?.step ?? opts.step;
+  const compiled = given ? null : compileModel(m, { lr: cfg.lr, optimizer: cfg.optimizer, ...opts.compile });
+  const step = given ?? compiled!.trainStep;
   const metricsGraph = opts.metrics !== undefined ? opts.metrics : (compiled?.metrics ?? null);
   const trainer = opts.trainer ?? new Trainer(step, new ParamStore([...step.params, ...m.forward.params.filter((p) => !step.params.includes(p))]));
   const params = trainer.params;

@@ -65,7 +65,12 @@ const countOf = (n: Node, s: readonly number[]) => normAxes(n.attrs.axes as numb
 export function findRowRegions(computed: readonly Node[], shapes: ReadonlyMap<Node, readonly number[]>, outputs: ReadonlySet<Node>): RowRegion[] {
   const index = new Map(computed.map((n, i) => [n, i] as const));
   const consumers = new Map<Node, Node[]>();
-  for (const n of computed) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  for (const n of computed)
+    for (const i of n.inputs) {
+      const c = consumers.get(i);
+      if (c) c.push(n);
+      else consumers.set(i, [n]);
+    }
   const taken = new Set<Node>();
   const regions: RowRegion[] = [];
   for (const [h, head] of computed.entries()) {

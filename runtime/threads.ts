@@ -28,12 +28,14 @@ export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3, JOB_LOA
 
 /**
  * The helper's program (plain JavaScript, no imports): instantiate the kernels over the shared memory,
- * then run jobs. GEMM args: gemmRows's twelve (its rows of the product, by the blocking `gemm` packed
- * B for). MATVEC args: the matvec kernel's eight arguments. VECMAT args: vecmat4's
- * first seven (it zeroes its partial sums first), then v, M and the row count of the vecmat1 tail. LOAD args: the byte offset and length of a row
- * kernel's module (wasm/rows.ts) in the memory, and the slot to keep it in (the fourth is set to 1 when it
- * compiled). ROWS args: the slot, and
- * the byte offset of the kernel's argument block.
+ * then run jobs. Arguments by job:
+ *   GEMM    gemmRows's twelve (its rows of the product, by the blocking `gemm` packed B for)
+ *   MATVEC  the matvec kernel's eight
+ *   VECMAT  vecmat4's first seven (it zeroes its partial sums first), then v, M and the row count of
+ *           the vecmat1 tail
+ *   LOAD    the byte offset and length of a row kernel's module (wasm/rows.ts) in the memory, and the
+ *           slot to keep it in; the fourth is set to 1 when it compiled
+ *   ROWS    the slot, and the byte offset of the kernel's argument block
  */
 const HELPER_SOURCE = `
 const start = (msg) => {

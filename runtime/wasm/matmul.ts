@@ -137,7 +137,7 @@ export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Floa
 export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, partial: Float32Array | null = null): void {
   const N4 = (N + 3) & ~3;
   // narrow matrices (up to 16 columns): c in registers over all rows, overwritten
-  if (N4 <= 16 && (K * N < VECMAT_SPLIT_MIN || partial === null)) return k.vecmatTall[(N4 >> 2) - 1](v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K);
+  if (N4 <= 16) return k.vecmatTall[(N4 >> 2) - 1](v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K);
   const helper = partial !== null && N4 >= 32 && K >= 64 && K * N >= VECMAT_SPLIT_MIN ? readyHelper() : null;
   // rows [0, mine) here, [mine, K) on the helper; mine is a multiple of 4
   const mine = helper ? (K >> 3) << 2 : K;

@@ -1,6 +1,6 @@
 /**
  * The matmul panel kernel in WebAssembly SIMD: a block of 4 rows × N columns of C += A·B for a slice of
- * K. For each 8-column panel, a 4×8 tile of C is kept in eight f32x4 registers while k runs, each step
+ * K (C = A·B with `first`, the first slice: the tile starts from zero instead of C). For each 8-column panel, a 4×8 tile of C is kept in eight f32x4 registers while k runs, each step
  * loading 8 values of B and splatting 4 values of A (16 multiply-adds per 6 loads). B is packed panel by
  * panel (see `gemm` in matmul.ts, which drives it). Where the engine has relaxed SIMD, each multiply-add
  * is one f32x4.relaxed_madd (a fused multiply-add on machines that have one), else a multiply and an add.
