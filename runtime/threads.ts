@@ -22,14 +22,19 @@ export interface WorkerLike {
   unref?(): void;
 }
 
-/** Control block: [job seq, done seq, job kind, ready, ...args]. */
-const SEQ = 0, DONE = 1, KIND = 2, READY = 3, ARGS = 4;
+/**
+ * Control block: [job seq, done seq, job kind, ready, ...args], and on a cache line of its own the next
+ * chunk of a job that both threads take chunks of.
+ */
+const SEQ = 0, DONE = 1, KIND = 2, READY = 3, ARGS = 4, NEXT = 32;
 export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3, JOB_LOAD = 4, JOB_ROWS = 5;
 
 /**
  * The helper's program (plain JavaScript, no imports): instantiate the kernels over the shared memory,
  * then run jobs. Arguments by job:
- *   GEMM    gemmRows's twelve (its rows of the product, by the blocking `gemm` packed B for)
+ *   GEMM    gemmRows's twelve (the blocking `gemm` packed B for), but for the rows: i0 is the rows of
+ *           a chunk and i1 the end of the rows; both threads take chunks (the next one's index is
+ *           counted in the control block) until none is left, so a core slowed by other work does less
  *   MATVEC  the matvec kernel's eight
  *   VECMAT  vecmat4's first seven (it zeroes its partial sums first), then v, M and the row count of
  *           the vecmat1 tail
@@ -55,7 +60,8 @@ const start = (msg) => {
     const kind = ctl[${KIND}];
     if (kind === ${JOB_EXIT}) return;
     if (kind === ${JOB_GEMM}) {
-      k.gemmRows(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
+      const ch = a[8], end = a[9];
+      for (let i; (i = Atomics.add(ctl, ${NEXT}, 1) * ch) < end; ) k.gemmRows(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], i, Math.min(end, i + ch), a[10], a[11]);
     } else if (kind === ${JOB_MATVEC}) {
       k.matvec(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
     } else if (kind === ${JOB_LOAD}) {
@@ -106,9 +112,15 @@ export class HelperThread {
   post(kind: number): void {
     const c = this.ctl;
     c[KIND] = kind;
+    c[NEXT] = 0;
     this.seq = (this.seq + 1) | 0;
     Atomics.store(c, SEQ, this.seq);
     Atomics.notify(c, SEQ);
+  }
+
+  /** The index of the next chunk of the posted job for the calling thread to do (chunked jobs: GEMM). */
+  claim(): number {
+    return Atomics.add(this.ctl, NEXT, 1);
   }
 
   /** Waits (spinning) until the posted job is done. */

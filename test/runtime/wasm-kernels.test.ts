@@ -86,8 +86,9 @@ describe('WebAssembly kernels in place', () => {
 
     it('split products match the definition', () => {
       checkAll();
-      // big enough to split in every kernel: gemm by rows, matvec by rows, vecmat by column blocks (an odd count too)
-      for (const [M, K, N, tA] of [[256, 512, 64, false], [512, 256, 64, true], [8192, 256, 1, false], [256, 8192, 1, true], [1, 8192, 256, false], [1, 4099, 100, false]] as const) {
+      // big enough to split in every kernel: gemm by chunks of rows (the last chunk short: 132 and 1030
+      // rows), matvec by rows, vecmat by column blocks (an odd count too)
+      for (const [M, K, N, tA] of [[256, 512, 64, false], [512, 256, 64, true], [132, 512, 40, false], [1030, 300, 24, true], [8192, 256, 1, false], [256, 8192, 1, true], [1, 8192, 256, false], [1, 4099, 100, false]] as const) {
         const a = resident(randoms(M * K, 5)), b = resident(randoms(K * N, 6));
         const c = h.alloc(M * N).fill(NaN);
         matmulKernel(M, K, N, tA, false)([a, b], c);
