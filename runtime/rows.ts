@@ -21,7 +21,7 @@ import type { SimdRule, SimdStep } from './wasm/elementwise.ts';
 import { ARG, rowKernelFor, type RowProgram } from './wasm/rows.ts';
 import { hasRelaxedSimd } from './wasm/module.ts';
 import type { Heap } from './heap.ts';
-import { JOB_ROWS, readyHelper } from './threads.ts';
+import { JOB_CALL, readyHelper } from './threads.ts';
 
 export interface RowRegion {
   readonly head: Node;
@@ -203,11 +203,11 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
       }
     }
     const helper = half ? readyHelper() : null;
-    const slot = helper ? helper.rowKernel(rk) : -1;
+    const slot = helper ? helper.load(rk) : -1;
     if (helper && slot >= 0) {
       helper.args[0] = slot;
       helper.args[1] = theirs.byteOffset;
-      helper.post(JOB_ROWS);
+      helper.post(JOB_CALL);
       f(mine.byteOffset);
       helper.wait();
       for (let g = 0; g < nG; g++) {

@@ -27,7 +27,7 @@ export interface WorkerLike {
  * chunk of a job that both threads take chunks of.
  */
 const SEQ = 0, DONE = 1, KIND = 2, READY = 3, ARGS = 4, NEXT = 32;
-export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3, JOB_LOAD = 4, JOB_ROWS = 5;
+export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3, JOB_LOAD = 4, JOB_CALL = 5;
 
 /**
  * The helper's program (plain JavaScript, no imports): instantiate the kernels over the shared memory,
@@ -38,9 +38,10 @@ export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3, JOB_LOA
  *   MATVEC  the matvec kernel's eight
  *   VECMAT  vecmat4's first seven (it zeroes its partial sums first), then v, M and the row count of
  *           the vecmat1 tail
- *   LOAD    the byte offset and length of a row kernel's module (wasm/rows.ts) in the memory, and the
- *           slot to keep it in; the fourth is set to 1 when it compiled
- *   ROWS    the slot, and the byte offset of the kernel's argument block
+ *   LOAD    the byte offset and length of a shape kernel's module (wasm/module.ts: a row region's, a
+ *           vector-matrix product's) in the memory, and the slot to keep it in; the fourth is set to 1
+ *           when it compiled
+ *   CALL    the slot, and the byte offset of the kernel's argument block
  */
 const HELPER_SOURCE = `
 const start = (msg) => {
@@ -49,7 +50,7 @@ const start = (msg) => {
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
   Atomics.store(ctl, ${READY}, 1);
   const a = ctl.subarray(${ARGS}, ${ARGS} + 16);
-  const rows = []; // row kernels (wasm/rows.ts), compiled here from bytes the caller put in the memory
+  const loaded = []; // shape kernels (wasm/module.ts), compiled here from bytes the caller put in the memory
   let seen = Atomics.load(ctl, ${SEQ});
   for (;;) {
     let s, spins = 0;
@@ -67,13 +68,13 @@ const start = (msg) => {
     } else if (kind === ${JOB_LOAD}) {
       try {
         const bytes = new Uint8Array(memory.buffer, a[0], a[1]).slice();
-        rows[a[2]] = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.rows;
+        loaded[a[2]] = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.kernel;
         a[3] = 1;
       } catch {
         a[3] = 0;
       }
-    } else if (kind === ${JOB_ROWS}) {
-      rows[a[0]](a[1]);
+    } else if (kind === ${JOB_CALL}) {
+      loaded[a[0]](a[1]);
     } else if (kind === ${JOB_VECMAT}) {
       const [v0, sv, m0, ldm, c0, K4, nb, vt, mt, Kt] = a;
       if (nb > 0) {
@@ -129,19 +130,19 @@ export class HelperThread {
     while (Atomics.load(c, DONE) !== this.seq);
   }
 
-  private readonly rowSlots = new Map<string, number>();
+  private readonly slots = new Map<string, number>();
 
   /**
-   * The helper's slot for a row kernel, compiled there the first time (the caller waits: a few hundred
-   * microseconds, once per kernel and helper); -1 if it did not compile there.
+   * The helper's slot for a shape kernel (wasm/module.ts), compiled there the first time (the caller
+   * waits: a few hundred microseconds, once per kernel and helper); -1 if it did not compile there.
    */
-  rowKernel(k: { readonly key: string; readonly bytes: Uint8Array }): number {
-    let slot = this.rowSlots.get(k.key);
+  load(k: { readonly key: string; readonly bytes: Uint8Array }): number {
+    let slot = this.slots.get(k.key);
     if (slot === undefined) {
       const h = heap()!;
       const region = h.alloc(Math.ceil(k.bytes.length / 4));
       new Uint8Array(region.buffer, region.byteOffset, k.bytes.length).set(k.bytes);
-      slot = this.rowSlots.size;
+      slot = this.slots.size;
       this.args[0] = region.byteOffset;
       this.args[1] = k.bytes.length;
       this.args[2] = slot;
@@ -149,7 +150,7 @@ export class HelperThread {
       this.wait();
       h.free(region);
       if (this.args[3] !== 1) slot = -1;
-      this.rowSlots.set(k.key, slot);
+      this.slots.set(k.key, slot);
     }
     return slot;
   }

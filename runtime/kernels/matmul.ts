@@ -4,7 +4,7 @@
  * order that reads memory sequentially; sums accumulate in float64.
  */
 import type { Kernel } from '../../compiler/ir/op.ts';
-import { gemm, kernelsFor, matvec as wasmMatvec, gemmScratch, vecmat as wasmVecmat, wasmMatmul } from '../wasm/matmul.ts';
+import { gemm, kernelsFor, matvec as wasmMatvec, gemmScratch, vecmat as wasmVecmat, vecmatScratch, wasmMatmul, type VecmatScratch } from '../wasm/matmul.ts';
 import { heap } from '../heap.ts';
 
 /** Products at least this large (M·K·N) run in WebAssembly SIMD kernels. */
@@ -27,12 +27,12 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
   if (h && k && (M === 1 || N === 1)) {
     // one output row or column: a matrix-vector product over whichever operand is the matrix
     let run: ((a: Float32Array, b: Float32Array, c: Float32Array) => void) | null = null;
-    // the helper thread's share of a vector-matrix product (one per output element), freed with the kernel
-    let partial: Float32Array | null = null;
-    const vecmatOver = (outputs: number) => ((partial = h.alloc(outputs, kernel)), true);
+    // a vector-matrix product's scratch (the helper thread's share of the outputs, argument blocks), freed with the kernel
+    let scratch: VecmatScratch | null = null;
+    const vecmatOver = (outputs: number) => ((scratch = vecmatScratch(outputs, (n) => h.alloc(n, kernel))), true);
     if (N === 1 && !transA) run = (a, b, c) => wasmMatvec(k, a, b, c, M, K); // A·b
-    else if (N === 1 && vecmatOver(M)) run = (a, b, c) => wasmVecmat(k, b, 1, a, c, K, M, partial); // Aᵀ·b = (bᵀ·A)ᵀ
-    else if (!transB && vecmatOver(N)) run = (a, b, c) => wasmVecmat(k, a, transA ? M : 1, b, c, K, N, partial); // a·B
+    else if (N === 1 && vecmatOver(M)) run = (a, b, c) => wasmVecmat(k, b, 1, a, c, K, M, scratch); // Aᵀ·b = (bᵀ·A)ᵀ
+    else if (!transB && vecmatOver(N)) run = (a, b, c) => wasmVecmat(k, a, transA ? M : 1, b, c, K, N, scratch); // a·B
     else if (!transA) run = (a, b, c) => wasmMatvec(k, b, a, c, N, K); // a·Bᵀ = (B·aᵀ)ᵀ
     const r = run;
     function kernel(ins: readonly Float32Array[], c: Float32Array): void {

@@ -9,8 +9,9 @@
  * With a helper thread (threads.ts), large products are split by rows between the calling thread and
  * the helper, in chunks that each takes while any are left.
  */
-import { WasmKernels } from './module.ts';
-import { readyHelper, JOB_GEMM, JOB_MATVEC, JOB_VECMAT } from '../threads.ts';
+import { WasmKernels, hasRelaxedSimd, shapeKernel, type ShapeKernel } from './module.ts';
+import { WIDE_ARG, WIDE_ROWS, vecmatWideKernel } from './vector.ts';
+import { readyHelper, JOB_CALL, JOB_GEMM, JOB_MATVEC, JOB_VECMAT } from '../threads.ts';
 
 /**
  * K block (rows of packed B a panel call streams) and N block (columns): a block of B is KC×NC floats
@@ -138,27 +139,74 @@ export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Floa
   helper?.wait();
 }
 
+/** What a vector-matrix product of one width needs in the heap: the helper's partial sums and two argument blocks. */
+export interface VecmatScratch {
+  /** The helper's share of the outputs (N rounded up to 4 floats). */
+  readonly partial: Float32Array;
+  /** Argument blocks of the wide kernel (WIDE_ARG): ours at 0, the helper's at 8. */
+  readonly args: Int32Array;
+}
+
+/** Scratch for `vecmat` of width N, from `alloc` (heap floats). */
+export function vecmatScratch(N: number, alloc: (floats: number) => Float32Array): VecmatScratch {
+  const N4 = (N + 3) & ~3;
+  const f = alloc(N4 + 16);
+  return { partial: f.subarray(0, N4), args: new Int32Array(f.buffer, f.byteOffset + N4 * 4, 16) };
+}
+
+/** The wide vector-matrix kernel for rows of `ldm` bytes, compiled for the heap's memory (null where it does not compile). */
+function wideKernel(ldm: number, memory: WebAssembly.Memory): ShapeKernel | null {
+  const fma = hasRelaxedSimd();
+  return shapeKernel(`vecmatWide|${fma}|${ldm}`, () => vecmatWideKernel(ldm, fma), memory);
+}
+
 /**
  * c[j] = Σ_k v[k]·A[k,j] for A [K,N] row-major and v with stride `sv` (elements); all views of the kernels'
  * memory. The columns are done in whole vectors, N rounded up to 4: the extra lanes read the start of the
  * next row (or up to 12 bytes past the matrix, inside the heap's slack) and are written into c's padding
- * (every heap buffer has 16-byte padding), never into a result. With a helper thread and a `partial`
- * buffer (N floats in the same memory), the rows are split: the helper sums the second half into
- * `partial`, which is then added to c. Each thread streams one contiguous half of the matrix, which for a
- * weight matrix called again and again can stay in that core's cache (a 784×256 float matrix does not fit
- * one core's L2; its contiguous halves do; halves of every row would use only half of the L2's sets).
+ * (every heap buffer has 16-byte padding), never into a result. With `scratch` (in the same memory), rows
+ * go eight at a time through the kernel generated for this width (vector.ts, `vecmatWideKernel`), and
+ * with a helper thread they are split: the helper sums the last half of the rows (a multiple of 8) into
+ * `scratch.partial`, which is then added to c. Each thread streams one contiguous half of the matrix, the
+ * same half call after call, which for a weight matrix can stay in that core's cache (a 784×256 float
+ * matrix does not fit one core's L2 on every machine; its halves do; halves of every row would use only
+ * half of the L2's sets).
  */
-export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, partial: Float32Array | null = null): void {
+export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch | null = null): void {
   const N4 = (N + 3) & ~3;
   // narrow matrices (up to 16 columns): c in registers over all rows, overwritten
   if (N4 <= 16) return k.vecmatTall[(N4 >> 2) - 1](v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K);
-  const helper = partial !== null && N4 >= 32 && K >= 64 && K * N >= VECMAT_SPLIT_MIN ? readyHelper() : null;
+  const wide = scratch !== null && k.shared ? wideKernel(N * 4, k.memory) : null;
+  const helper = scratch !== null && N4 >= 32 && K >= 64 && K * N >= VECMAT_SPLIT_MIN ? readyHelper() : null;
+  if (wide) {
+    const a = scratch!.args;
+    const slot = helper ? helper.load(wide) : -1;
+    // rows [0, mine) here, [mine, K) on the helper
+    const mine = slot >= 0 ? K - ((K >> 4) << 3) : K;
+    if (slot >= 0) {
+      a[8 + WIDE_ARG.v0] = v.byteOffset + mine * sv * 4; a[8 + WIDE_ARG.sv] = sv * 4; a[8 + WIDE_ARG.m0] = A.byteOffset + mine * N * 4;
+      a[8 + WIDE_ARG.c0] = scratch!.partial.byteOffset; a[8 + WIDE_ARG.K] = K - mine;
+      helper!.args[0] = slot;
+      helper!.args[1] = a.byteOffset + 32;
+      helper!.post(JOB_CALL);
+    }
+    const K8 = mine - (mine % WIDE_ROWS);
+    a[WIDE_ARG.v0] = v.byteOffset; a[WIDE_ARG.sv] = sv * 4; a[WIDE_ARG.m0] = A.byteOffset; a[WIDE_ARG.c0] = c.byteOffset; a[WIDE_ARG.K] = K8;
+    wide.fn(a.byteOffset); // (zeroes c first, even for no rows)
+    if (K8 < mine) k.vecmat1(v.byteOffset + K8 * sv * 4, sv * 4, A.byteOffset + K8 * N * 4, N * 4, c.byteOffset, mine - K8, N4 * 4, 0);
+    if (slot >= 0) {
+      helper!.wait();
+      k.addTo(c.byteOffset, scratch!.partial.byteOffset, N4 * 4);
+    }
+    return;
+  }
   // rows [0, mine) here, [mine, K) on the helper; mine is a multiple of 4
-  const mine = helper ? (K >> 3) << 2 : K;
-  if (helper) {
+  const split = helper !== null && scratch !== null;
+  const mine = split ? (K >> 3) << 2 : K;
+  if (split) {
     const rest = K - mine, rest4 = rest - (rest % 4);
     const g = helper.args;
-    g[0] = v.byteOffset + mine * sv * 4; g[1] = sv * 4; g[2] = A.byteOffset + mine * N * 4; g[3] = N * 4; g[4] = partial!.byteOffset;
+    g[0] = v.byteOffset + mine * sv * 4; g[1] = sv * 4; g[2] = A.byteOffset + mine * N * 4; g[3] = N * 4; g[4] = scratch.partial.byteOffset;
     g[5] = rest4; g[6] = N4 * 4; g[7] = v.byteOffset + (mine + rest4) * sv * 4; g[8] = A.byteOffset + (mine + rest4) * N * 4; g[9] = rest - rest4;
     helper.post(JOB_VECMAT);
   }
@@ -166,9 +214,9 @@ export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Ar
   // (the four-row kernel zeroes c first, even when it has no rows)
   k.vecmat4(v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K4, N4 * 4, 1);
   if (K4 < mine) k.vecmat1(v.byteOffset + K4 * sv * 4, sv * 4, A.byteOffset + K4 * N * 4, N * 4, c.byteOffset, mine - K4, N4 * 4, 0);
-  if (helper) {
+  if (split) {
     helper.wait();
-    k.addTo(c.byteOffset, partial!.byteOffset, N4 * 4);
+    k.addTo(c.byteOffset, scratch.partial.byteOffset, N4 * 4);
   }
 }
 

@@ -85,3 +85,33 @@ export function heapKernels<T>(funcs: () => readonly Func[]): (memory: WebAssemb
     return k;
   };
 }
+
+/**
+ * A kernel generated for one shape or program (a row region's, a vector-matrix product's of one width),
+ * compiled as its own module over the shared heap: its function here (exported as `kernel`, taking the
+ * byte offset of its argument block), and its module's bytes, from which a helper thread compiles its
+ * own (`HelperThread.load`). `key` names what it was generated for.
+ */
+export interface ShapeKernel {
+  readonly key: string;
+  readonly fn: (args: number) => void;
+  readonly bytes: Uint8Array;
+}
+
+const shapeKernels = new Map<string, ShapeKernel | null>();
+
+/** The kernel `generate` makes for `key`, compiled once for the heap's memory; null where it does not compile. */
+export function shapeKernel(key: string, generate: () => Func, memory: WebAssembly.Memory): ShapeKernel | null {
+  let k = shapeKernels.get(key);
+  if (k === undefined) {
+    try {
+      const bytes = module([generate()], { shared: true, maxPages: MAX_PAGES });
+      const mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
+      k = { key, bytes, fn: new WebAssembly.Instance(mod, { env: { memory } }).exports.kernel as (args: number) => void };
+    } catch {
+      k = null;
+    }
+    shapeKernels.set(key, k);
+  }
+  return k;
+}

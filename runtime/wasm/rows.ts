@@ -16,9 +16,9 @@
  * Measured on W2's step (759 rows, 8 features, logistic regression): 2.6 µs with one group per iteration,
  * 1.95 µs with two, against 2.4 µs for the six separate kernels it replaces.
  */
-import { I32, V128, module, op, simd, type Func } from './asm.ts';
+import { I32, V128, op, simd, type Func } from './asm.ts';
+import { shapeKernel, type ShapeKernel } from './module.ts';
 import { MATH_SCRATCH } from './math.ts';
-import { MAX_PAGES } from '../heap.ts';
 import type { SimdStep } from './elementwise.ts';
 
 /**
@@ -147,31 +147,11 @@ export function rowKernel(p: RowProgram, fma: boolean): Func {
     }
   });
   p.sums.forEach((_, si) => emit(op.get(ptrS(si)), op.get(lSum + 2 * si), op.v128Store(0), op.get(ptrS(si)), op.get(lSum + 2 * si + 1), op.v128Store(16)));
-  return { name: 'rows', params: [I32], locals: [...Array(firstV - 1).fill(I32), ...Array(next - firstV).fill(V128)], body: b };
+  return { name: 'kernel', params: [I32], locals: [...Array(firstV - 1).fill(I32), ...Array(next - firstV).fill(V128)], body: b };
 }
-
-/** A compiled row kernel: its function on this thread, and its module's bytes (a helper thread compiles its own). */
-export interface RowKernel {
-  readonly key: string;
-  readonly fn: (args: number) => void;
-  readonly bytes: Uint8Array;
-}
-
-const cache = new Map<string, RowKernel | null>();
 
 /** The compiled kernel of a program for a shared memory (the heap), or null where it does not compile. */
-export function rowKernelFor(p: RowProgram, memory: WebAssembly.Memory, fma: boolean): RowKernel | null {
-  const key = `${fma}|${p.K}|${p.operands.join(',')}|${p.steps.map((s) => `${s.name}(${s.args.join(',')})`).join(';')}|${p.stores}|${p.grads}|${p.sums}`;
-  let k = cache.get(key);
-  if (k === undefined) {
-    try {
-      const bytes = module([rowKernel(p, fma)], { shared: true, maxPages: MAX_PAGES });
-      const mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
-      k = { key, bytes, fn: new WebAssembly.Instance(mod, { env: { memory } }).exports.rows as (args: number) => void };
-    } catch {
-      k = null;
-    }
-    cache.set(key, k);
-  }
-  return k;
+export function rowKernelFor(p: RowProgram, memory: WebAssembly.Memory, fma: boolean): ShapeKernel | null {
+  const key = `rows|${fma}|${p.K}|${p.operands.join(',')}|${p.steps.map((s) => `${s.name}(${s.args.join(',')})`).join(';')}|${p.stores}|${p.grads}|${p.sums}`;
+  return shapeKernel(key, () => rowKernel(p, fma), memory);
 }

@@ -10,6 +10,9 @@ import { readyHelper, stopHelperThread } from '../../runtime/threads.ts';
 import { useNodeHelperThread, useRelaxedSimd } from '../../compiler/cli/threads.ts';
 import { WasmKernels, kernelModuleBytes } from '../../runtime/wasm/module.ts';
 import { gemm, gemmScratch, vecmat } from '../../runtime/wasm/matmul.ts';
+import { WIDE_ARG, vecmatWideKernel } from '../../runtime/wasm/vector.ts';
+import { module } from '../../runtime/wasm/asm.ts';
+import { MAX_PAGES } from '../../runtime/heap.ts';
 import { Plan } from '../../runtime/plan.ts';
 import { ParamStore } from '../../runtime/executable.ts';
 import { trainStepGraph } from '../../compiler/train/step.ts';
@@ -60,6 +63,19 @@ describe('WebAssembly kernels in place', () => {
       const v = resident(randoms(603, 3)), B = resident(randoms(603 * 40, 4)), c = h.alloc(40);
       vecmat(k, v, 1, B, c, 603, 40);
       close(c, matmulReference(v, B, 1, 603, 40, false, false), 603);
+      // the wide ones, generated per row width (eight rows a pass; widths of whole pairs of vectors, with
+      // one vector more, and not a whole vector), over a multiple of 8 rows and zero rows
+      for (const N of [40, 36, 30, 256]) {
+        const A = resident(randoms(600 * N, N)), d = h.alloc(N).fill(NaN);
+        const wide = new WebAssembly.Instance(new WebAssembly.Module(module([vecmatWideKernel(N * 4, fma)], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>), { env: { memory: h.memory } }).exports.kernel as (a: number) => void;
+        const at = h.alloc(8);
+        const a = new Int32Array(at.buffer, at.byteOffset, 8);
+        for (const rows of [600, 0]) {
+          a[WIDE_ARG.v0] = v.byteOffset; a[WIDE_ARG.sv] = 4; a[WIDE_ARG.m0] = A.byteOffset; a[WIDE_ARG.c0] = d.byteOffset; a[WIDE_ARG.K] = rows;
+          wide(at.byteOffset);
+          close(d, rows ? matmulReference(v, A, 1, 600, N, false, false) : new Float64Array(N), 600);
+        }
+      }
       // and the narrow ones (c in registers), 1 to 4 vectors a row
       for (const N of [3, 8, 12, 16]) {
         const A = resident(randoms(603 * N, N)), d = h.alloc(N);
