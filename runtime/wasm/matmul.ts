@@ -81,7 +81,7 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   if (helper) {
     // both threads take chunks of rows until none is left: a thread whose core is slowed by other work
     // (these machines are shared) does fewer, instead of the other waiting for its half
-    const ch = gemmChunkRows(M4, K * NP * 4);
+    const ch = gemmChunkRows(M4);
     const g = helper.args;
     g[0] = aOff; g[1] = sa; g[2] = ska; g[3] = bOff; g[4] = cOff; g[5] = NP * 4; g[6] = K; g[7] = NP; g[8] = ch; g[9] = M4; g[10] = KC; g[11] = NC;
     helper.post(JOB_GEMM);
@@ -104,16 +104,15 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
 }
 
 /**
- * Rows of a chunk of a split product (a multiple of 4). The thread that finishes first waits at most for
- * the other's last chunk, so chunks are small: four rows (one panel call per block of B) while packed B
- * fits in a core's L2, where a chunk's rows reread B from there; else 1/32 of the rows, at least 16, so
- * that each chunk still reuses every block of B (read from L3) over many rows.
- * Measured here (a shared machine): with the two threads pinned one to each core, the same 64 rows of
- * W4's product 128×784×256 took the helper 1.1–2.1 ms and the caller 0.6–0.9 ms; over W4's whole epoch,
- * interleaved runs took 199–497 ms with chunks against 302–588 ms with halves.
+ * Rows of a chunk of a split product (a multiple of 4): 1/64 of the rows, at least 4, so that the thread
+ * that finishes first waits for at most one small chunk of the other's, while each chunk still walks the
+ * blocks of B over many rows (a K block of packed B is reread from cache by every four rows of a chunk).
+ * Measured here with a busy process on the second core (another tenant's work, simulated): W4's epoch
+ * took 199–497 ms with chunks against 302–588 ms with fixed halves; on the quiet machine the two were the
+ * same within its noise (W4 113–183 ms against 150–177 ms).
  */
-export function gemmChunkRows(M4: number, packedBytes: number): number {
-  return packedBytes <= 1 << 20 ? 4 : Math.max(16, ((M4 >> 5) + 3) & ~3);
+export function gemmChunkRows(M4: number): number {
+  return Math.max(4, ((M4 >> 6) + 3) & ~3);
 }
 
 /** Products (M·K·N) below this run on one thread: a job costs a few microseconds to hand over. */
