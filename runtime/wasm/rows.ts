@@ -5,16 +5,18 @@
  * intermediate in f32x4 registers. A logistic regression's step is this shape: z, e^(−|z|),
  * sigmoid(z) − y, then Xᵀ·g and Σ g.
  *
- * Rows go four at a time (a group), two groups per iteration in their own registers, so that one group's
- * long chain (an exp) overlaps the other's. In a group: the rows of X are loaded once (K/4 vectors each)
- * and kept; z is their dot products with w, reduced together by lane shuffles (one vector, a lane per
- * row); the chain's ops run on that vector by their own SIMD rules (the rules of the elementwise
- * kernels); values read outside the kernel are stored; each gradient Xᵀ·g accumulates g's lane r times
- * row r (rows alternating between two sets of accumulators), each sum accumulates in float64. The last
- * N mod 4 rows are one more group whose missing rows read row 0 and are masked out of the reductions;
- * its stores land in the 16-byte padding every heap buffer has.
- * Measured on W2's step (759 rows, 8 features, logistic regression): 2.6 µs with one group per iteration,
- * 1.95 µs with two, against 2.4 µs for the six separate kernels it replaces.
+ * Rows go four at a time (a group), several groups per iteration in their own registers (`copiesFor`),
+ * so that one group's long chain (an exp) overlaps the others'. In a group: the rows of X are loaded once
+ * (K/4 vectors each) and kept; z is their dot products with w, reduced together by lane shuffles (one
+ * vector, a lane per row); the chain's ops run on that vector by their own SIMD rules (the rules of the
+ * elementwise kernels); values read outside the kernel are stored; each gradient Xᵀ·g accumulates g's
+ * lane r times row r (rows alternating between two sets of accumulators), each sum accumulates in
+ * float64. Groups left over after the last whole iteration go one per iteration; the last N mod 4 rows
+ * are one more group whose missing rows read row 0 and are masked out of the reductions; its stores land
+ * in the 16-byte padding every heap buffer has.
+ * Measured on W2's step (759 rows, 8 features, logistic regression) on the AMD machine of the runs before
+ * 2026-12-01 23:00: 2.6 µs with one group per iteration, 1.95 µs with two, against 2.4 µs for the six
+ * separate kernels it replaces.
  */
 import { I32, V128, op, simd, type Func } from './asm.ts';
 import { shapeKernel, type ShapeKernel } from './module.ts';
@@ -45,18 +47,24 @@ export const ARG = { x: 0, w: 1, groups: 2, tail: 3, mask: 4, first: 5 } as cons
 
 const { add, mul, and, promoteLow, f64x2Add, lanes } = simd;
 const zero = simd.f32(0);
-/** Groups of four rows per iteration (independent registers: one group's exp overlaps the other's). */
-const COPIES = 2;
+/**
+ * Groups of four rows per iteration, each in its own registers, so that one group's long chain (an exp)
+ * overlaps the others': four for rows of up to 8 floats, two for wider ones (whose groups hold more
+ * registers). W2's program (8 features), alone, best of 40 interleaved rounds in one process: 2.8–3.0 µs
+ * with one group, 2.4–2.8 with two, 2.1–2.3 with three, 2.0–2.5 with four, 2.4–2.7 with five, 2.7–4.0
+ * with eight. The groups' order of accumulation is the same for any count (results bit for bit).
+ */
+export const copiesFor = (K: number) => (K <= 8 ? 4 : 2);
 /** Sets of gradient accumulators (rows alternate between them, so consecutive multiply-adds do not wait). */
 const SETS = 2;
 
-export function rowKernel(p: RowProgram, fma: boolean): Func {
+export function rowKernel(p: RowProgram, fma: boolean, copies = copiesFor(p.K)): Func {
   const V = p.K / 4;
   const nOps = p.operands.length, nSt = p.stores.length, nG = p.grads.length, nS = p.sums.length;
   // i32 locals after the one parameter (args)
   let next = 1;
   const i32 = (n: number) => ((next += n), next - n);
-  const C = COPIES;
+  const C = copies;
   const lx = i32(1), lGroups = i32(1), lTail = i32(1), lMask = i32(1), lG = i32(1), lOff = i32(1);
   const lRowC = Array.from({ length: C }, () => i32(4));
   const lPtr = i32(nOps + nSt + nG + nS);

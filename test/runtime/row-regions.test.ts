@@ -12,9 +12,12 @@ import { compileModel } from '../../compiler/passes/index.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
 import { Plan } from '../../runtime/plan.ts';
 import { findRowRegions, ROW_SPLIT_MIN_ROWS } from '../../runtime/rows.ts';
+import { ARG, rowKernel } from '../../runtime/wasm/rows.ts';
+import { module } from '../../runtime/wasm/asm.ts';
+import { MAX_PAGES } from '../../runtime/heap.ts';
 import { heap } from '../../runtime/heap.ts';
 import { readyHelper, stopHelperThread } from '../../runtime/threads.ts';
-import { useNodeHelperThread } from '../../compiler/cli/threads.ts';
+import { useNodeHelperThread, useRelaxedSimd } from '../../compiler/cli/threads.ts';
 import type { Node } from '../../compiler/ir/node.ts';
 import { randoms } from '../support/run.ts';
 
@@ -82,7 +85,35 @@ describe('row regions', () => {
 
   for (const loss of ['bce', 'mse'] as const)
     for (const F of [4, 8, 12, 16])
-      it(`${loss}, ${F} features: the step's outputs match the float64 plan and the separate kernels`, () => matches(loss, F, [64, 65, 66, 67, 68, 71, 759]));
+      it(`${loss}, ${F} features: the step's outputs match the float64 plan and the separate kernels`, () => matches(loss, F, [64, 65, 66, 67, 68, 71, 72, 76, 79, 759]));
+
+  // the kernel runs several groups of four rows per iteration and the leftover groups one at a time:
+  // any count gives the same results, bit for bit, for every count of leftover groups and tail rows
+  for (const [loss, F] of [['bce', 8], ['mse', 16], ['bce', 4]] as const)
+    it(`${loss}, ${F} features: one to five groups per iteration give the same bits`, () => {
+      const { step } = steps(F, loss);
+      const fma = useRelaxedSimd();
+      for (let N = 64; N <= 84; N++) {
+        const p = regionsOf(step, N, F)[0].program;
+        const outs = [1, 2, 3, 4, 5].map((copies) => {
+          const run = new WebAssembly.Instance(new WebAssembly.Module(module([rowKernel(p, fma, copies)], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>), { env: { memory: h.memory } }).exports.kernel as (a: number) => void;
+          const x = h.copyOf(randoms(N * F, N, -2, 2)), w = h.copyOf(randoms(F, F, -1, 1));
+          const operands = p.operands.map((kind, j) => h.copyOf(kind === 'row' ? randoms(N, N + j, 0, 1).map((v) => (v > 0.4 ? 1 : 0)) : [j === 0 ? 0.25 : N]));
+          const stores = p.stores.map(() => h.alloc(N)), grads = p.grads.map(() => h.alloc(F)), sums = p.sums.map(() => h.alloc(16));
+          const maskAt = h.alloc(4);
+          const m = new Int32Array(maskAt.buffer, maskAt.byteOffset, 4);
+          for (let l = 0; l < 4; l++) m[l] = l < N % 4 ? -1 : 0;
+          const bufs = [...operands, ...stores, ...grads, ...sums];
+          const argsAt = h.alloc(ARG.first + bufs.length);
+          const a = new Int32Array(argsAt.buffer, argsAt.byteOffset, ARG.first + bufs.length);
+          a[ARG.x] = x.byteOffset; a[ARG.w] = w.byteOffset; a[ARG.groups] = N >> 2; a[ARG.tail] = N % 4; a[ARG.mask] = maskAt.byteOffset;
+          bufs.forEach((b, j) => (a[ARG.first + j] = b.byteOffset));
+          run(argsAt.byteOffset);
+          return [...stores, ...grads, ...sums].flatMap((b) => [...b]);
+        });
+        for (const o of outs.slice(1)) expect(o, `N = ${N}`).toEqual(outs[0]);
+      }
+    });
 
   describe('split with the helper thread', () => {
     beforeAll(async () => {
