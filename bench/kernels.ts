@@ -3,13 +3,17 @@
  * between them on a noisy machine: the variants run in interleaved rounds (each round runs every variant
  * once, many calls), and each one's best round is reported. Not a workload of the benchmark; the figures
  * behind the choices in wasm/rows.ts and wasm/vector.ts.
- *   rows    W2's row kernel (759 rows, 8 features, logistic regression's step without its loss) with 1 to
- *           5 groups of four rows per iteration
+ *   rows    W2's row kernel (759 rows, 8 features: the program the plan finds in the logistic regression's
+ *           step without its loss) with 1 to 5 groups of four rows per iteration
  *   vecmat  W5 batch 1's product (784×256 weights) by the four-row kernel and by the wide kernel
  *           generated for its row width, all rows and half of them (one thread's share)
  */
 import '../compiler/ops/index.ts';
-import { getOp } from '../compiler/ir/registry.ts';
+import { compileModel } from '../compiler/passes/compile.ts';
+import { Graph } from '../compiler/ir/graph.ts';
+import { Plan } from '../runtime/plan.ts';
+import { findRowRegions } from '../runtime/rows.ts';
+import diabetes from '../graphs/diabetes.ts';
 import { rowKernel, ARG, copiesFor, type RowProgram } from '../runtime/wasm/rows.ts';
 import { vecmatKernel, vecmatWideKernel, WIDE_ARG } from '../runtime/wasm/vector.ts';
 import { module, type Func } from '../runtime/wasm/asm.ts';
@@ -41,19 +45,24 @@ function race(variants: [string, () => void][], rounds = 40, calls = 2000): void
 const want = (w: string) => process.argv.length <= 2 || process.argv.includes(w);
 
 if (want('rows')) {
+  // the program of W2's step without its loss, as the plan finds it
+  const m = diabetes.build();
+  const step = compileModel(m, { lr: diabetes.train.lr }).trainStep;
+  const quiet = new Graph(step.outputs.filter((o) => o.name !== 'loss'));
   const N = 759, K = 8;
-  const rule = (n: string) => getOp(n).traits!.elementwise!.simd!;
-  const st = (name: string, args: number[]) => ({ name, rule: rule(name), args });
-  // z + b, e = exp(−|z + b|), σ from e, (σ − y) / N: the program of W2's step without its loss
-  const steps = [st('Add', [-2, -1]), st('Abs', [0]), st('Neg', [1]), st('Exp', [2]), st('SigmoidExp', [0, 3]), st('Sub', [4, -3]), st('Div', [5, -4])];
-  const p: RowProgram = { K, operands: ['scalar', 'row', 'scalar'], steps, stores: [], grads: [6], sums: [6] };
-  const x = h.copyOf(g.uniform(N * K, -1, 1)), w = h.copyOf(g.uniform(K, -0.5, 0.5)), y = h.copyOf(g.uniform(N, 0, 1).map((v) => (v > 0.5 ? 1 : 0)));
-  const b = h.copyOf([0.1]), n = h.copyOf([N]), grad = h.alloc(K), sums = h.alloc(16);
+  const plan = new Plan(quiet, new Map([['x', [N, K]], ['y', [N, 1]]]), { regions: false });
+  const computed = quiet.nodes.filter((n) => !['Input', 'Param', 'Const'].includes(n.op));
+  const region = findRowRegions(computed, plan.shapes, new Set(quiet.outputs.map((o) => o.node)))[0];
+  const p: RowProgram = region.program;
+  const x = h.copyOf(g.uniform(N * K, -1, 1)), w = h.copyOf(g.uniform(K, -0.5, 0.5));
+  // operands: the region's (scalars: their values if known when planning, else a bias-like 0.1; rows: 0/1 targets)
+  const operands = region.operands.map((o, j) => h.copyOf(typeof o === 'number' ? [o] : p.operands[j] === 'row' ? g.uniform(N, 0, 1).map((v) => (v > 0.5 ? 1 : 0)) : [0.1]));
+  const outs = [...p.stores.map(() => h.alloc(N)), ...p.grads.map(() => h.alloc(K)), ...p.sums.map(() => h.alloc(16))];
   const mask = ints(4);
   for (let l = 0; l < 4; l++) mask[l] = l < N % 4 ? -1 : 0;
-  const a = ints(ARG.first + 5);
+  const a = ints(ARG.first + operands.length + outs.length);
   a[ARG.x] = x.byteOffset; a[ARG.w] = w.byteOffset; a[ARG.groups] = N >> 2; a[ARG.tail] = N % 4; a[ARG.mask] = mask.byteOffset;
-  [b, y, n, grad, sums].forEach((buf, j) => (a[ARG.first + j] = buf.byteOffset));
+  [...operands, ...outs].forEach((buf, j) => (a[ARG.first + j] = buf.byteOffset));
   console.log(`rows: W2's row kernel, ${N} rows × ${K} (graphc uses ${copiesFor(K)} groups per iteration)`);
   race([1, 2, 3, 4, 5].map((c) => {
     const run = compile(rowKernel(p, fma, c)).kernel;

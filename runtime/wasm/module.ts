@@ -98,11 +98,14 @@ export interface ShapeKernel {
   readonly bytes: Uint8Array;
 }
 
-const shapeKernels = new Map<string, ShapeKernel | null>();
+/** Per memory: the kernels by key (a kernel's instance is bound to the memory it was made for). */
+const shapeKernels = new WeakMap<WebAssembly.Memory, Map<string, ShapeKernel | null>>();
 
-/** The kernel `generate` makes for `key`, compiled once for the heap's memory; null where it does not compile. */
+/** The kernel `generate` makes for `key`, compiled once for this memory (the heap's); null where it does not compile. */
 export function shapeKernel(key: string, generate: () => Func, memory: WebAssembly.Memory): ShapeKernel | null {
-  let k = shapeKernels.get(key);
+  let byKey = shapeKernels.get(memory);
+  if (!byKey) shapeKernels.set(memory, (byKey = new Map()));
+  let k = byKey.get(key);
   if (k === undefined) {
     try {
       const bytes = module([generate()], { shared: true, maxPages: MAX_PAGES });
@@ -111,7 +114,7 @@ export function shapeKernel(key: string, generate: () => Func, memory: WebAssemb
     } catch {
       k = null;
     }
-    shapeKernels.set(key, k);
+    byKey.set(key, k);
   }
   return k;
 }

@@ -51,7 +51,7 @@ const zero = simd.f32(0);
  * Groups of four rows per iteration, each in its own registers, so that one group's long chain (an exp)
  * overlaps the others': four for rows of up to 8 floats, two for wider ones (whose groups hold more
  * registers). W2's program (8 features), alone, best of 40 interleaved rounds in one process: 2.8–3.0 µs
- * with one group, 2.4–2.8 with two, 2.1–2.3 with three, 2.0–2.5 with four, 2.4–2.7 with five, 2.7–4.0
+ * with one group, 2.4–2.9 with two, 2.1–2.3 with three, 2.0–2.5 with four, 2.4–2.7 with five, 2.7–4.0
  * with eight. The groups' order of accumulation is the same for any count (results bit for bit).
  */
 export const copiesFor = (K: number) => (K <= 8 ? 4 : 2);
