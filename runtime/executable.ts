@@ -52,20 +52,27 @@ export class Executable {
     this.lastShapes = this.inputNodes.map(() => []);
   }
 
-  /** Plans for the shapes of these inputs (if not planned yet) without running. */
+  /** Plans for the shapes of these inputs (if not planned yet) and places them, without running. */
   prepare(inputs: Readonly<Record<string, TensorValue>>): void {
-    this.select(inputs);
+    const bufs = this.leaves(inputs);
+    this.plan!.place(bufs);
   }
 
   /** Runs with the given inputs; returns the plan, whose `value(node)` reads the results. */
   run(inputs: Readonly<Record<string, TensorValue>>): Plan {
+    const bufs = this.leaves(inputs);
+    this.plan!.runWith(bufs);
+    return this.plan!;
+  }
+
+  /** Selects the plan for the inputs' shapes; returns the leaves' buffers in its order. */
+  private leaves(inputs: Readonly<Record<string, TensorValue>>): Float32Array[] {
     this.select(inputs);
     const bufs = this.leafBufs;
     for (let i = 0; i < this.inputNames.length; i++) bufs[this.inputIndex[i]] = inputs[this.inputNames[i]].data;
     // parameter buffers: read each run, in case the store replaced one
     for (let i = 0; i < this.paramNames.length; i++) bufs[this.paramIndex[i]] = this.params.get(this.paramNames[i]);
-    this.plan!.runWith(bufs);
-    return this.plan!;
+    return bufs;
   }
 
   /** Makes the plan for the inputs' shapes current (made, or found among those kept). */

@@ -11,6 +11,7 @@ import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { heap, type Heap } from './heap.ts';
 import { findRowRegions, regionKernel } from './rows.ts';
+import { Sequence } from './wasm/sequence.ts';
 
 export interface TensorValue {
   readonly data: Float32Array;
@@ -34,6 +35,8 @@ export interface PlanOptions {
   readonly reuse?: boolean;
   /** Run row regions as one kernel each (rows.ts; default: true, in float32 plans with a heap). */
   readonly regions?: boolean;
+  /** Run as one WebAssembly call where every kernel has a WebAssembly entry (wasm/sequence.ts; default: true). */
+  readonly oneCall?: boolean;
 }
 
 /** Memory of a plan: the arena it allocated, and the least any placement could use. */
@@ -60,6 +63,9 @@ export class Plan {
   /** Leaves used in place in the last run (null: staged, or not run yet). */
   private readonly inPlace: (Float32Array | null)[] = [];
   private readonly heap: Heap | null;
+  /** Where every kernel has a WebAssembly entry: the plan as one call (wasm/sequence.ts), and whether its arguments are written for the current leaves. */
+  private readonly sequence: Sequence | null;
+  private bound: boolean | null = null; // null: not yet written
   readonly env = new Map<string, number>();
   readonly memory: MemoryReport;
   readonly precision: 'f32' | 'f64';
@@ -156,6 +162,12 @@ export class Plan {
         this.steps.push({ kernel, ins: new Array(n.inputs.length), inSlots: Int32Array.from(n.inputs.map((i) => this.slotOf.get(i)!)), out: this.slots[this.slotOf.get(n)!] });
       }
     }
+    this.sequence = this.heap && opts.oneCall !== false ? Sequence.of(this.steps.map((st) => st.kernel.wasm), this.heap, this) : null;
+  }
+
+  /** True when runs are one WebAssembly call (every kernel has a WebAssembly entry). */
+  get oneCall(): boolean {
+    return this.sequence !== null;
   }
 
   /** Bytes of the arena. */
@@ -180,17 +192,10 @@ export class Plan {
 
   /** Runs the plan with the leaves' buffers in `leafNames` order (the allocation-free path). */
   runWith(leafBufs: readonly Float32Array[]): void {
+    this.place(leafBufs);
+    const seq = this.sequence;
+    if (seq !== null && this.bound) return seq.call();
     const slots = this.slots;
-    const h = this.heap;
-    for (let i = 0; i < this.leafSlots.length; i++) {
-      const buf = leafBufs[i];
-      // the same view as in the last run, used in place: already in its slot
-      if (buf === this.inPlace[i]) continue;
-      // a leaf outside the heap is copied into it, so that every kernel can work in place
-      const outside = h !== null && !h.owns(buf);
-      slots[this.leafSlots[i].slot] = outside ? this.stage(i, buf) : buf;
-      this.inPlace[i] = outside ? null : buf;
-    }
     const steps = this.steps;
     for (let s = 0; s < steps.length; s++) {
       const st = steps[s];
@@ -198,6 +203,39 @@ export class Plan {
       for (let j = 0; j < ins.length; j++) ins[j] = slots[st.inSlots[j]];
       st.kernel(ins, st.out);
     }
+  }
+
+  /**
+   * Puts the leaves' buffers (in `leafNames` order) in their slots without running: what a run does
+   * first, and, done before the first run (`Executable.prepare`), what makes that run as fast as the next.
+   */
+  place(leafBufs: readonly Float32Array[]): void {
+    const slots = this.slots;
+    const h = this.heap;
+    let moved = false;
+    for (let i = 0; i < this.leafSlots.length; i++) {
+      const buf = leafBufs[i];
+      // the same view as in the last run, used in place: already in its slot
+      if (buf === this.inPlace[i]) continue;
+      // a leaf outside the heap is copied into it, so that every kernel can work in place
+      const outside = h !== null && !h.owns(buf);
+      const b = outside ? this.stage(i, buf) : buf;
+      const slot = this.leafSlots[i].slot;
+      const was = slots[slot];
+      // a new view of the same memory (a data set's rows taken again) moves nothing
+      if (was !== b && !(was.buffer === b.buffer && was.byteOffset === b.byteOffset && was.length === b.length)) moved = true;
+      slots[slot] = b;
+      this.inPlace[i] = outside ? null : buf;
+    }
+    const seq = this.sequence;
+    if (seq !== null && (moved || this.bound === null)) this.bound = seq.bind((s) => this.buffersOf(this.steps[s]));
+  }
+
+  /** A step's buffers in the current slots. */
+  private buffersOf(st: Step): { ins: Float32Array[]; out: Float32Array } {
+    const ins = st.ins;
+    for (let j = 0; j < ins.length; j++) ins[j] = this.slots[st.inSlots[j]];
+    return { ins, out: st.out };
   }
 
   private stage(i: number, buf: Float32Array): Float32Array {

@@ -14,7 +14,7 @@
  * reference plans see the ops one by one.
  */
 import type { Node } from '../compiler/ir/node.ts';
-import type { Kernel } from '../compiler/ir/op.ts';
+import type { Kernel, WasmEntry } from '../compiler/ir/op.ts';
 import { getOp } from '../compiler/ir/registry.ts';
 import { normAxes } from '../compiler/ir/shape.ts';
 import type { SimdRule, SimdStep } from './wasm/elementwise.ts';
@@ -158,9 +158,9 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
   const p = r.program;
   const K = p.K, nOps = r.operands.length, nSt = p.stores.length, nG = p.grads.length, nS = p.sums.length;
   const buffers = [r.head.inputs[0], r.head.inputs[1], ...r.operands.filter((o): o is Node => typeof o !== 'number'), ...r.stores, ...r.exits];
-  const nArgs = ARG.first + nOps + nSt + nG + nS;
+  const nArgs = ARG.first + nOps + nSt + nG + 2 * nS;
   const nodeOperands = r.operands.flatMap((o, j) => (typeof o === 'number' ? [] : [j]));
-  const sumOut = buffers.length - nS; // the sums' outputs: written here, from the partials
+  const sumOut = buffers.length - nS; // the sums' outputs: written by the kernel, or here from the partials
   const half = N >= ROW_SPLIT_MIN_ROWS ? (N >> 4) << 3 : 0;
 
   // heap cells freed with the kernel: three argument blocks (all rows; the first `half` rows; the rest),
@@ -171,8 +171,11 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
   const block = (b: number) => new Int32Array(cells.buffer, at(b * nArgs), nArgs);
   let all: Int32Array, mine: Int32Array, theirs: Int32Array, partials: Float64Array, theirGrads: Float32Array;
 
-  /** Fills a block for rows [r0, r0 + rows) from the buffers' byte offsets; `own` selects its output cells. */
-  const fill = (a: Int32Array, offs: Int32Array, r0: number, rows: number, own: 0 | 1) => {
+  /**
+   * Fills a block for rows [r0, r0 + rows) from the buffers' byte offsets; `own` selects its output
+   * cells; `totals`, that the kernel writes the sums' totals (else only their partials).
+   */
+  const fill = (a: Int32Array, offs: Int32Array, r0: number, rows: number, own: 0 | 1, totals: boolean) => {
     a[ARG.x] = offs[0] + r0 * K * 4;
     a[ARG.w] = offs[1];
     a[ARG.groups] = rows >> 2;
@@ -183,25 +186,29 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
     for (let j = 0; j < nSt; j++) a[ARG.first + nOps + j] = offs[2 + nodeOperands.length + j] + r0 * 4;
     for (let j = 0; j < nG; j++) a[ARG.first + nOps + nSt + j] = own ? at(gradsAt + j * K) : offs[2 + nodeOperands.length + nSt + j];
     for (let j = 0; j < nS; j++) a[ARG.first + nOps + nSt + nG + j] = at(partialsAt + 8 * (2 * j + own));
+    for (let j = 0; j < nS; j++) a[ARG.first + nOps + nSt + nG + nS + j] = totals ? offs[sumOut + j] : 0;
   };
   const seen: (Float32Array | null)[] = buffers.map(() => null);
-  const offs = new Int32Array(sumOut);
-  const kernel: Kernel = (ins) => {
-    // byte offsets read again only for a different view (a plan passes the same ones run after run)
+  const offs = new Int32Array(buffers.length);
+  /** The argument blocks for these buffers (byte offsets read again only for a different view: a plan passes the same ones run after run). */
+  const refresh = (ins: readonly Float32Array[]) => {
     let changed = false;
-    for (let j = 0; j < sumOut; j++)
+    for (let j = 0; j < buffers.length; j++)
       if (ins[j] !== seen[j]) {
         seen[j] = ins[j];
         offs[j] = ins[j].byteOffset;
         changed = true;
       }
     if (changed) {
-      fill(all, offs, 0, N, 0);
+      fill(all, offs, 0, N, 0, true);
       if (half) {
-        fill(mine, offs, 0, half, 0);
-        fill(theirs, offs, half, N - half, 1);
+        fill(mine, offs, 0, half, 0, false);
+        fill(theirs, offs, half, N - half, 1, false);
       }
     }
+  };
+  const kernel: Kernel = (ins) => {
+    refresh(ins);
     const helper = half ? readyHelper() : null;
     const slot = helper ? helper.load(rk) : -1;
     if (helper && slot >= 0) {
@@ -214,13 +221,11 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
         const out = ins[2 + nodeOperands.length + nSt + g];
         for (let j = 0; j < K; j++) out[j] += theirGrads[g * K + j];
       }
-    } else f(all.byteOffset);
-    for (let s = 0; s < nS; s++) {
-      const o = 8 * s;
-      let v = (partials[o] + partials[o + 1]) + (partials[o + 2] + partials[o + 3]);
-      if (helper && slot >= 0) v += (partials[o + 4] + partials[o + 5]) + (partials[o + 6] + partials[o + 7]);
-      ins[sumOut + s][0] = v;
-    }
+      for (let s = 0; s < nS; s++) {
+        const o = 8 * s;
+        ins[sumOut + s][0] = (partials[o] + partials[o + 1]) + (partials[o + 2] + partials[o + 3]) + ((partials[o + 4] + partials[o + 5]) + (partials[o + 6] + partials[o + 7]));
+      }
+    } else f(all.byteOffset); // which writes the sums' totals too
   };
   cells = h.alloc(partialsAt + 16 * nS, kernel);
   [all, mine, theirs] = [block(0), block(1), block(2)];
@@ -229,5 +234,7 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
   r.operands.forEach((o, j) => typeof o === 'number' && (cells[countsAt + j] = o));
   theirGrads = cells.subarray(gradsAt, gradsAt + nG * K);
   partials = new Float64Array(cells.buffer, at(partialsAt), 8 * nS);
-  return { kernel, buffers };
+  // on one thread, the kernel is one WebAssembly call (a plan of such calls runs as one: wasm/sequence.ts)
+  const wasm: WasmEntry | undefined = half ? undefined : { fn: f, arity: 1, args: (ins) => (ins.every((b) => h.owns(b)) ? (refresh(ins), [all.byteOffset]) : null) };
+  return { kernel: Object.assign(kernel, { wasm }), buffers };
 }

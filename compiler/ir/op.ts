@@ -21,7 +21,23 @@ export interface KernelCtx {
 }
 
 /** A prepared kernel: reads its inputs, writes its output buffer. Must not allocate. */
-export type Kernel = (ins: readonly Float32Array[], out: Float32Array) => void;
+export type Kernel = ((ins: readonly Float32Array[], out: Float32Array) => void) & {
+  /** The same computation as one WebAssembly call, where the kernel has one (runtime/wasm/sequence.ts). */
+  readonly wasm?: WasmEntry;
+};
+
+/**
+ * A kernel's work as one WebAssembly call, so that a plan whose kernels all have one runs as a single
+ * call (runtime/wasm/sequence.ts): `fn`, an exported WebAssembly function of `arity` i32 parameters, or,
+ * without `fn`, a 32-bit store (its two arguments: the address, the bits). `args` gives the arguments
+ * for these buffers, or null where the call cannot take them (a buffer outside the runtime's heap).
+ * Results are the JS kernel's, bit for bit.
+ */
+export interface WasmEntry {
+  readonly fn?: (...args: number[]) => void;
+  readonly arity: number;
+  args(ins: readonly Float32Array[], out: Float32Array): readonly number[] | null;
+}
 
 /** What the ONNX exporter offers an op's mapping. Names are tensor names in the ONNX graph. */
 export interface OnnxEmit {

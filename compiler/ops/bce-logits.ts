@@ -10,7 +10,7 @@ import { shapeStr, sameShape } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import type { Kernel } from '../ir/op.ts';
-import { heap } from '../../runtime/heap.ts';
+import { heap, type Heap } from '../../runtime/heap.ts';
 import { lossKernels } from '../../runtime/wasm/losses.ts';
 import { SIMD_MIN_ELEMENTS, v } from '../../runtime/wasm/elementwise.ts';
 import { binaryOp } from './elementwise.ts';
@@ -27,6 +27,22 @@ const bceJs: Kernel = (ins, out) => {
   out[0] = s / n;
 };
 
+/**
+ * For the SIMD loss over n values: the bytes of whole vectors, and the address of the last vector's lane
+ * mask in the heap (0 when n is a multiple of 4). Masks are shared by kernels of the same n mod 4.
+ */
+function lastVector(n: number, h: Heap): { nb: number; mask: number } {
+  const r = n % 4;
+  if (r === 0) return { nb: n * 4, mask: 0 };
+  if (!masks[r]) {
+    const m = h.alloc(4);
+    new Int32Array(m.buffer, m.byteOffset, 4).set([0, 1, 2, 3].map((l) => (l < r ? -1 : 0)));
+    masks[r] = m;
+  }
+  return { nb: (n - r) * 4, mask: masks[r]!.byteOffset };
+}
+const masks: (Float32Array | undefined)[] = [];
+
 defineOp({
   name: 'BCEWithLogits',
   arity: 2,
@@ -42,21 +58,13 @@ defineOp({
     const n = ctx.inShapes[0].reduce((a, b) => a * b, 1);
     const f = h && ctx.precision === 'f32' && n >= SIMD_MIN_ELEMENTS ? (lossKernels(h.memory)?.bce ?? null) : null;
     if (!h || !f) return bceJs;
-    const n4 = n - (n % 4);
+    const { nb, mask } = lastVector(n, h);
+    const resident = (ins: readonly Float32Array[], out: Float32Array) => h.owns(out) && h.owns(ins[0]) && h.owns(ins[1]);
     const kernel: Kernel = (ins, out) => {
-      const z = ins[0], y = ins[1];
-      if (!(h.owns(z) && h.owns(y))) return bceJs(ins, out);
-      f(z.byteOffset, y.byteOffset, n4 * 4, acc.byteOffset);
-      let s = acc[0] + acc[1];
-      for (let i = n4; i < n; i++) {
-        const v = z[i];
-        s += (v > 0 ? v : 0) - v * y[i] + Math.log1p(Math.exp(-Math.abs(v)));
-      }
-      out[0] = s / n;
+      if (!resident(ins, out)) return bceJs(ins, out);
+      f(ins[0].byteOffset, ins[1].byteOffset, nb, mask, out.byteOffset, n);
     };
-    const region = h.alloc(4, kernel);
-    const acc = new Float64Array(region.buffer, region.byteOffset, 2);
-    return kernel;
+    return Object.assign(kernel, { wasm: { fn: f, arity: 6, args: (ins: readonly Float32Array[], out: Float32Array) => (resident(ins, out) ? [ins[0].byteOffset, ins[1].byteOffset, nb, mask, out.byteOffset, n] : null) } });
   },
   grad(n, g) {
     const [z, y] = n.inputs;
@@ -128,21 +136,13 @@ defineOp({
     const n = ctx.inShapes[0].reduce((a, b) => a * b, 1);
     const f = h && ctx.precision === 'f32' && n >= SIMD_MIN_ELEMENTS ? (lossKernels(h.memory)?.bceExp ?? null) : null;
     if (!h || !f) return bceExpJs;
-    const n4 = n - (n % 4);
+    const { nb, mask } = lastVector(n, h);
+    const resident = (ins: readonly Float32Array[], out: Float32Array) => h.owns(out) && h.owns(ins[0]) && h.owns(ins[1]) && h.owns(ins[2]);
     const kernel: Kernel = (ins, out) => {
-      const z = ins[0], y = ins[1], e = ins[2];
-      if (!(h.owns(z) && h.owns(y) && h.owns(e))) return bceExpJs(ins, out);
-      f(z.byteOffset, y.byteOffset, e.byteOffset, n4 * 4, acc.byteOffset);
-      let s = acc[0] + acc[1];
-      for (let i = n4; i < n; i++) {
-        const v = z[i];
-        s += (v > 0 ? v : 0) - v * y[i] + Math.log1p(e[i]);
-      }
-      out[0] = s / n;
+      if (!resident(ins, out)) return bceExpJs(ins, out);
+      f(ins[0].byteOffset, ins[1].byteOffset, ins[2].byteOffset, nb, mask, out.byteOffset, n);
     };
-    const region = h.alloc(4, kernel);
-    const acc = new Float64Array(region.buffer, region.byteOffset, 2);
-    return kernel;
+    return Object.assign(kernel, { wasm: { fn: f, arity: 7, args: (ins: readonly Float32Array[], out: Float32Array) => (resident(ins, out) ? [ins[0].byteOffset, ins[1].byteOffset, ins[2].byteOffset, nb, mask, out.byteOffset, n] : null) } });
   },
   grad(n, g) {
     const [z, y, e] = n.inputs;

@@ -5,6 +5,7 @@ import { normAxes, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { reduceKernel } from '../../runtime/kernels/reduce.ts';
+import { heap } from '../../runtime/heap.ts';
 
 function reducedShape(shape: readonly Dim[], attrs: Attrs, op: string, src: Node['src']): Dim[] {
   let axes: number[];
@@ -64,9 +65,12 @@ defineOp({
   kernel: (ctx) => {
     const s = ctx.inShapes[0];
     const n = normAxes(ctx.attrs.axes as number[] | null, s.length).reduce((p, a) => p * s[a], 1);
-    return (_ins, out) => {
+    const kernel = (_ins: readonly Float32Array[], out: Float32Array) => {
       out[0] = n;
     };
+    // as a plan's WebAssembly call (runtime/wasm/sequence.ts): a store of n's float32 bits
+    const h = heap(), bits = new Int32Array(Float32Array.of(n).buffer)[0];
+    return Object.assign(kernel, { wasm: h && ctx.precision === 'f32' ? { arity: 2, args: (_ins: readonly Float32Array[], out: Float32Array) => (h.owns(out) ? [out.byteOffset, bits] : null) } : undefined });
   },
   grad: () => [null],
   onnx: (e, n, ins) => {

@@ -63,6 +63,7 @@ export const op = {
   i32Load: (offset = 0) => [0x28, 2, ...uleb(offset)],
   f32Load: (offset = 0) => [0x2a, 2, ...uleb(offset)],
   f32Store: (offset = 0) => [0x38, 2, ...uleb(offset)],
+  i32Store: (offset = 0) => [0x36, 2, ...uleb(offset)],
   f32Add: [0x92],
   f32Mul: [0x94],
 };
@@ -98,15 +99,24 @@ export interface Func {
   readonly body: number[];
 }
 
+/** A function a module imports (as env.<name>), taking these parameters and returning nothing. */
+export interface Import {
+  readonly name: string;
+  readonly params: number[];
+}
+
 /**
- * A module importing its memory as env.memory and exporting the given functions (no results). A shared
- * memory must be declared shared, with a maximum of at least the memory's own.
+ * A module importing its memory as env.memory (and the given functions, which take the first function
+ * indices, so the module's own functions start after them) and exporting the given functions (no
+ * results). A shared memory must be declared shared, with a maximum of at least the memory's own.
  */
-export function module(funcs: readonly Func[], memory: { shared: boolean; maxPages?: number } = { shared: false }): Uint8Array {
-  const types = funcs.map((f) => [0x60, ...vec(f.params.map((p) => [p])), 0]);
+export function module(funcs: readonly Func[], memory: { shared: boolean; maxPages?: number } = { shared: false }, fnImports: readonly Import[] = []): Uint8Array {
+  const signature = (params: number[]) => [0x60, ...vec(params.map((p) => [p])), 0];
+  const types = [...fnImports.map((f) => signature(f.params)), ...funcs.map((f) => signature(f.params))];
   // limits: flags 0x00 (min) or 0x03 (shared, min and max); min 1 page
   const limits = memory.shared ? [0x03, 1, ...uleb(memory.maxPages ?? 65536)] : [0x00, 1];
-  const imports = [[...name('env'), ...name('memory'), 0x02, ...limits]];
+  const imports = [[...name('env'), ...name('memory'), 0x02, ...limits], ...fnImports.map((f, i) => [...name('env'), ...name(f.name), 0x00, ...uleb(i)])];
+  const nImp = fnImports.length;
   const codes = funcs.map((f) => {
     const locals = f.locals.length ? vec(f.locals.map((t) => [1, t])) : [0];
     const body = [...locals, ...f.body, 0x0b];
@@ -116,8 +126,8 @@ export function module(funcs: readonly Func[], memory: { shared: boolean; maxPag
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec(types)),
     ...section(2, vec(imports)),
-    ...section(3, vec(funcs.map((_, i) => uleb(i)))),
-    ...section(7, vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]))),
+    ...section(3, vec(funcs.map((_, i) => uleb(nImp + i)))),
+    ...section(7, vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(nImp + i)]))),
     ...section(10, vec(codes)),
   ]);
 }

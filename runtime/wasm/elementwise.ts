@@ -10,7 +10,7 @@
  * way); in longer chains intermediates are float32 here, float64 in JS. The loop runs over the length
  * rounded up to 4: the tail reads and writes inside the 16-byte padding every heap buffer has.
  */
-import type { Kernel } from '../../compiler/ir/op.ts';
+import type { Kernel, WasmEntry } from '../../compiler/ir/op.ts';
 import { sizeOf } from '../../compiler/ir/shape.ts';
 import { accessFor } from '../kernels/elementwise.ts';
 import { heap, MAX_PAGES } from '../heap.ts';
@@ -33,6 +33,9 @@ export interface SimdStep {
 /** Outputs shorter than this stay in JS (a call into WebAssembly costs about as much as a few elements). */
 export const SIMD_MIN_ELEMENTS = 256;
 
+/** Ops whose SIMD rule gives the JS kernel's results bit for bit (IEEE operations, correctly rounded both ways). */
+const EXACT = new Set(['Add', 'Sub', 'Mul', 'Div', 'Neg', 'Abs', 'Sqrt']);
+
 /** Vectors per iteration of untiled loops. */
 const UNROLL = 2; // measured: 2 and 4 alike for exp and sigmoid chains, both ~1.4× faster than 1
 
@@ -46,12 +49,15 @@ const cache = new Map<string, Compiled | null>();
 
 /**
  * A kernel computing the chain in WebAssembly SIMD when its operands are in the heap (else, and where
- * the chain cannot be generated, `fallback`). Float32 plans only.
+ * the chain cannot be generated, `fallback`). Float32 plans only. Below `SIMD_MIN_ELEMENTS` the JS
+ * kernel runs, and a single IEEE op (whose results are the JS kernel's bit for bit) keeps its WebAssembly
+ * form as the kernel's entry for a plan run as one call (sequence.ts).
  */
 export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (readonly number[])[], outShape: readonly number[], precision: 'f32' | 'f64', fallback: Kernel): Kernel {
   const h = heap();
   const n = sizeOf(outShape);
-  if (!h || precision !== 'f32' || n < SIMD_MIN_ELEMENTS) return fallback;
+  const small = n < SIMD_MIN_ELEMENTS;
+  if (!h || precision !== 'f32' || n === 0 || (small && (steps.length !== 1 || !EXACT.has(steps[0].name)))) return fallback;
   const acc = inShapes.map((s) => accessFor(s, outShape));
   // a tile must hold whole vectors (its length a multiple of 4)
   const kinds = acc.map((a) => (a.kind === 'tile' && a.len % 4 !== 0 ? 'unaligned tile' : a.kind));
@@ -70,6 +76,12 @@ export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (
   const nb = Math.ceil(n / 4) * 16, lb = tileLen * 4;
   const k = inShapes.length;
   if (k > 4) return fallback;
+  const wasm: WasmEntry = {
+    fn,
+    arity: 3 + k,
+    args: (ins, out) => (h.owns(out) && ins.every((b) => h.owns(b)) ? [out.byteOffset, nb, lb, ...ins.map((b) => b.byteOffset)] : null),
+  };
+  if (small) return Object.assign((ins: readonly Float32Array[], out: Float32Array) => fallback(ins, out), { wasm });
   // the operands' residency and byte offsets, worked out again only when a different view comes in
   // (a plan passes the same views run after run; reading .buffer and .byteOffset of a view of shared
   // memory costs tens of nanoseconds)

@@ -35,13 +35,17 @@ export interface RowProgram {
   readonly stores: readonly number[];
   /** Values g whose Xᵀ·g ([K] floats) is an output. */
   readonly grads: readonly number[];
-  /** Values whose float64 sum over the rows is an output (four partial sums, eight bytes each). */
+  /**
+   * Values whose float64 sum over the rows is an output: four partial sums (eight bytes each), and, where
+   * the block gives an address for it, their total as float32, ((p0 + p1) + (p2 + p3)).
+   */
   readonly sums: readonly number[];
 }
 
 /**
  * The argument block the kernel reads (i32s at byte offset `args`): x, w, groups (N div 4), tail rows
- * (N mod 4), the tail's lane mask (four i32), then a byte offset per operand, store, gradient and sum.
+ * (N mod 4), the tail's lane mask (four i32), then a byte offset per operand, store, gradient and sum
+ * (its partials), then per sum the byte offset of its float32 total (0: the partials only).
  */
 export const ARG = { x: 0, w: 1, groups: 2, tail: 3, mask: 4, first: 5 } as const;
 
@@ -67,7 +71,7 @@ export function rowKernel(p: RowProgram, fma: boolean, copies = copiesFor(p.K)):
   const C = copies;
   const lx = i32(1), lGroups = i32(1), lTail = i32(1), lMask = i32(1), lG = i32(1), lOff = i32(1);
   const lRowC = Array.from({ length: C }, () => i32(4));
-  const lPtr = i32(nOps + nSt + nG + nS);
+  const lPtr = i32(nOps + nSt + nG + 2 * nS);
   const firstV = next;
   const v128 = (n: number) => ((next += n), next - n);
   const lW = v128(V), lScalar = v128(nOps), lAcc = v128(nG * SETS * V), lSum = v128(2 * nS), lMaskV = v128(1);
@@ -77,12 +81,12 @@ export function rowKernel(p: RowProgram, fma: boolean, copies = copiesFor(p.K)):
   const b: number[] = [];
   const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
   const arg = (k: number) => [...op.get(0), ...op.i32Load(4 * k)];
-  const ptrOp = (j: number) => lPtr + j, ptrSt = (j: number) => lPtr + nOps + j, ptrG = (j: number) => lPtr + nOps + nSt + j, ptrS = (j: number) => lPtr + nOps + nSt + nG + j;
+  const ptrOp = (j: number) => lPtr + j, ptrSt = (j: number) => lPtr + nOps + j, ptrG = (j: number) => lPtr + nOps + nSt + j, ptrS = (j: number) => lPtr + nOps + nSt + nG + j, ptrT = (j: number) => lPtr + nOps + nSt + nG + nS + j;
   const value = (k: number) => (k === -1 ? lZ : k <= -2 ? (p.operands[-k - 2] === 'row' ? lOp : lScalar) + (-k - 2) : lStep + k);
   const madd = (a: number[], x: number[], acc: number[]) => (fma ? [...a, ...x, ...acc, ...op.f32x4RelaxedMadd] : [...acc, ...a, ...x, ...mul, ...add]);
 
   emit(arg(ARG.x), op.set(lx), arg(ARG.groups), op.set(lGroups), arg(ARG.tail), op.set(lTail), arg(ARG.mask), op.set(lMask));
-  for (let j = 0; j < nOps + nSt + nG + nS; j++) emit(arg(ARG.first + j), op.set(lPtr + j));
+  for (let j = 0; j < nOps + nSt + nG + 2 * nS; j++) emit(arg(ARG.first + j), op.set(lPtr + j));
   emit(arg(ARG.w), op.set(lG));
   for (let j = 0; j < V; j++) emit(op.get(lG), op.v128Load(16 * j), op.set(lW + j));
   p.operands.forEach((kind, j) => kind === 'scalar' && emit(op.get(ptrOp(j)), op.load32Splat(0), op.set(lScalar + j)));
@@ -155,6 +159,14 @@ export function rowKernel(p: RowProgram, fma: boolean, copies = copiesFor(p.K)):
     }
   });
   p.sums.forEach((_, si) => emit(op.get(ptrS(si)), op.get(lSum + 2 * si), op.v128Store(0), op.get(ptrS(si)), op.get(lSum + 2 * si + 1), op.v128Store(16)));
+  // and the totals asked for: (p0 + p1) + (p2 + p3) in float64, then rounded to float32
+  const lane = (l: number, k: number) => [...op.get(l), 0xfd, 0x21, k]; // f64x2.extract_lane
+  const F64_ADD = [0xa0], DEMOTE = [0xb6];
+  p.sums.forEach((_, si) => {
+    const [lo, hi] = [lSum + 2 * si, lSum + 2 * si + 1];
+    emit(op.get(ptrT(si)), op.if_, op.get(ptrT(si)));
+    emit(lane(lo, 0), lane(lo, 1), F64_ADD, lane(hi, 0), lane(hi, 1), F64_ADD, F64_ADD, DEMOTE, op.f32Store(0), op.end);
+  });
   return { name: 'kernel', params: [I32], locals: [...Array(firstV - 1).fill(I32), ...Array(next - firstV).fill(V128)], body: b };
 }
 

@@ -1,0 +1,77 @@
+/**
+ * A plan run as one WebAssembly call (runtime/wasm/sequence.ts): where every kernel of a plan has a
+ * WebAssembly entry, the plan calls them from one generated function. Checked: a logistic regression's
+ * train step, with and without its loss, runs that way, and its results equal the kernel-by-kernel run
+ * bit for bit over several steps, including when the data's buffers move between runs; a plan with a
+ * kernel that has no entry runs kernel by kernel.
+ */
+import { describe, expect, it } from 'vitest';
+import { defineModel, input, param, values, binaryCrossEntropy } from '../../compiler/index.ts';
+import { compileModel } from '../../compiler/passes/index.ts';
+import { Graph } from '../../compiler/ir/graph.ts';
+import { Plan } from '../../runtime/plan.ts';
+import { heap } from '../../runtime/heap.ts';
+import { randoms } from '../support/run.ts';
+
+const h = heap()!;
+const N = 759, F = 8;
+
+const logistic = defineModel({
+  name: 'logistic',
+  build() {
+    const x = input('x', ['N', F]);
+    const y = input('y', ['N', 1]);
+    const W = param('W', [F, 1], values(randoms(F, 3, -1, 1)));
+    const b = param('b', [1], values([0.25]));
+    const h = x.matmul(W).add(b).sigmoid();
+    return { loss: binaryCrossEntropy(h, y), predict: h };
+  },
+});
+
+function data(seed: number) {
+  return {
+    x: h.copyOf(randoms(N * F, seed, -1, 1)),
+    y: h.copyOf(randoms(N, seed + 1, 0, 1).map((v) => (v > 0.5 ? 1 : 0))),
+  };
+}
+
+/** Trains `steps` steps with plans run one way; returns every step's outputs. */
+function train(g: Graph, oneCall: boolean, feeds: { x: Float32Array; y: Float32Array }[]) {
+  const plan = new Plan(g, new Map([['x', [N, F]], ['y', [N, 1]]]), { oneCall });
+  const params = new Map(g.params.map((p) => [String(p.attrs.name), h.copyOf(p.attrs.init as Float32Array)]));
+  const seen: Record<string, number[]>[] = [];
+  for (const d of feeds) {
+    plan.run(new Map([['x', d.x], ['y', d.y], ...params]));
+    seen.push(Object.fromEntries(g.outputs.map((o) => [o.name, [...plan.value(o.node).data]])));
+    for (const [name, p] of params) p.set(plan.buffer(g.output(`next:${name}`)));
+  }
+  return { plan, seen };
+}
+
+describe('a plan as one WebAssembly call', () => {
+  // lr 1 (the seed's): the updates are single subtractions, whose kernels have entries
+  const step = compileModel(logistic.build(), { lr: 1 }).trainStep;
+  const quiet = new Graph(step.outputs.filter((o) => o.name !== 'loss'));
+  const a = data(11), b = data(21);
+  // the data moves between runs (a, then b twice, then a again): the call's arguments follow it
+  const feeds = [a, a, b, b, a, a];
+
+  for (const [name, g] of [['with its loss', step], ['without its loss', quiet]] as const)
+    it(`a logistic regression's train step ${name}: one call, and the kernel-by-kernel results bit for bit`, () => {
+      const one = train(g, true, feeds), each = train(g, false, feeds);
+      expect(one.plan.oneCall).toBe(true);
+      expect(each.plan.oneCall).toBe(false);
+      expect(one.seen).toEqual(each.seen);
+      // and the steps did something: the parameters changed from step to step
+      expect(one.seen[1]['next:W']).not.toEqual(one.seen[0]['next:W']);
+    });
+
+  it('a plan with a kernel without a WebAssembly entry runs kernel by kernel', () => {
+    // 6 rows: no row region, and the chain's kernels are JS ones
+    expect(new Plan(quiet, new Map([['x', [6, F]], ['y', [6, 1]]])).oneCall).toBe(false);
+    // lr 0.5: each update is a chain of two ops on 8 values (W − 0.5·g), computed in float64 by its JS
+    // kernel, which its float32 WebAssembly form would not match bit for bit: it has no entry
+    const half = compileModel(logistic.build(), { lr: 0.5 }).trainStep;
+    expect(new Plan(half, new Map([['x', [N, F]], ['y', [N, 1]]])).oneCall).toBe(false);
+  });
+});
