@@ -5,7 +5,7 @@
 import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { Plan, type TensorValue } from './plan.ts';
+import { Plan, type Copy, type TensorValue } from './plan.ts';
 import { allocate } from './heap.ts';
 
 /** Parameter values by name, initialized from the graph's initializers. */
@@ -52,10 +52,14 @@ export class Executable {
     this.lastShapes = this.inputNodes.map(() => []);
   }
 
-  /** Plans for the shapes of these inputs (if not planned yet) and places them, without running. */
-  prepare(inputs: Readonly<Record<string, TensorValue>>): void {
+  /**
+   * Plans for the shapes of these inputs (if not planned yet) and places them, without running; with
+   * `copies`, prepares `runTimes` with them too.
+   */
+  prepare(inputs: Readonly<Record<string, TensorValue>>, copies?: readonly Copy[]): void {
     const bufs = this.leaves(inputs);
     this.plan!.place(bufs);
+    if (copies) this.plan!.placeTimes(bufs, copies);
   }
 
   /** Runs with the given inputs; returns the plan, whose `value(node)` reads the results. */
@@ -63,6 +67,15 @@ export class Executable {
     const bufs = this.leaves(inputs);
     this.plan!.runWith(bufs);
     return this.plan!;
+  }
+
+  /**
+   * Runs `times` times with the given inputs, copying after each run `copies` (see `Plan.runTimes`) as
+   * one WebAssembly call; returns false, having run nothing, where the plan cannot.
+   */
+  runTimes(inputs: Readonly<Record<string, TensorValue>>, times: number, copies: readonly Copy[]): boolean {
+    const bufs = this.leaves(inputs);
+    return this.plan!.runTimes(bufs, times, copies);
   }
 
   /** Selects the plan for the inputs' shapes; returns the leaves' buffers in its order. */

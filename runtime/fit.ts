@@ -5,7 +5,8 @@
  * order DataLoader(shuffle=True) would after the model's seed; the logged cost is the mean of the batch
  * costs of the epoch and the accuracy is measured on the whole training set after the epoch.
  * The cost is computed on the epochs that log it (and on every epoch with `costEveryEpoch`); the other
- * steps run without it (`Trainer.update`), which changes no parameter.
+ * steps run without it (`Trainer.update`), which changes no parameter; in full-batch training, the run of
+ * such steps between two logged epochs is one call (`Trainer.updateTimes`).
  */
 import type { BuiltModel, TrainConfig } from '../compiler/dsl/model.ts';
 import { compileModel } from '../compiler/passes/compile.ts';
@@ -117,8 +118,9 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
   const batches = batch ? new Batches(m, d, batch, cfg.shuffle ? (m.generator ?? new TorchGenerator(0)) : null) : null;
   const t0 = performance.now();
   let cost = NaN;
+  const isLogged = (epoch: number) => epoch % cfg.logEvery === 0 || epoch === cfg.epochs;
   for (let epoch = 0; epoch <= cfg.epochs; epoch++) {
-    const logged = epoch % cfg.logEvery === 0 || epoch === cfg.epochs;
+    const logged = isLogged(epoch);
     const costed = logged || opts.costEveryEpoch === true;
     let acc: number | undefined;
     if (batches) {
@@ -129,7 +131,15 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
       // the accuracy of this epoch's forward pass: same parameters as the step about to run
       if (logged && metrics && cfg.logAccuracy) acc = accuracy();
       if (costed) cost = trainer.run(feeds);
-      else trainer.update(feeds);
+      else {
+        // this epoch and the next ones up to one that computes the cost: steps on the same batch, run
+        // together (one WebAssembly call where the step's plan is one)
+        let k = 1;
+        while (epoch + k <= cfg.epochs && !isLogged(epoch + k)) k++;
+        trainer.updateTimes(feeds, k);
+        if (opts.onEpoch) for (let j = 0; j < k - 1; j++) opts.onEpoch(epoch + j, cost);
+        epoch += k - 1;
+      }
     }
     if (logged) {
       const vacc = metrics && valFeeds ? accuracy(valFeeds) : undefined;

@@ -11,7 +11,7 @@ import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { heap, type Heap } from './heap.ts';
 import { findRowRegions, regionKernel } from './rows.ts';
-import { Sequence } from './wasm/sequence.ts';
+import { Sequence, type Entry } from './wasm/sequence.ts';
 
 export interface TensorValue {
   readonly data: Float32Array;
@@ -66,6 +66,8 @@ export class Plan {
   /** Where every kernel has a WebAssembly entry: the plan as one call (wasm/sequence.ts), and whether its arguments are written for the current leaves. */
   private readonly sequence: Sequence | null;
   private bound: boolean | null = null; // null: not yet written
+  /** The plan run repeatedly with copies after each run (`runTimes`): for which copies, and whether bound. */
+  private loop: { copies: readonly Copy[]; seq: Sequence | null; bound: boolean | null } | null = null;
   readonly env = new Map<string, number>();
   readonly memory: MemoryReport;
   readonly precision: 'f32' | 'f64';
@@ -209,7 +211,7 @@ export class Plan {
    * Puts the leaves' buffers (in `leafNames` order) in their slots without running: what a run does
    * first, and, done before the first run (`Executable.prepare`), what makes that run as fast as the next.
    */
-  place(leafBufs: readonly Float32Array[]): void {
+  place(leafBufs: readonly Float32Array[]): boolean {
     const slots = this.slots;
     const h = this.heap;
     let moved = false;
@@ -229,6 +231,42 @@ export class Plan {
     }
     const seq = this.sequence;
     if (seq !== null && (moved || this.bound === null)) this.bound = seq.bind((s) => this.buffersOf(this.steps[s]));
+    if (moved && this.loop) this.loop.bound = null;
+    return moved;
+  }
+
+  /**
+   * Runs the plan `times` times, copying after each run the values of `copies` (nodes of the plan) into
+   * their buffers (a training step's parameters, which are leaves of the plan, so the next run reads
+   * them): all of it one WebAssembly call, where the plan runs as one. Returns false, having run nothing,
+   * where it does not (the caller then runs and copies itself). `copies` is kept: pass the same array.
+   */
+  runTimes(leafBufs: readonly Float32Array[], times: number, copies: readonly Copy[]): boolean {
+    const seq = this.placeTimes(leafBufs, copies);
+    if (seq === null) return false;
+    seq.call(times);
+    return true;
+  }
+
+  /** What `runTimes` does before it runs (placing the leaves, making the call and writing its arguments); its call, or null. */
+  placeTimes(leafBufs: readonly Float32Array[], copies: readonly Copy[]): Sequence | null {
+    if (this.sequence === null || !this.heap) return null;
+    let loop = this.loop;
+    if (loop === null || loop.copies !== copies) {
+      const h = this.heap;
+      const entries: Entry[] = this.steps.map((st) => st.kernel.wasm!);
+      for (const c of copies) {
+        const from = this.slotOf.get(c.from);
+        if (from === undefined) throw new Error(`node ${c.from} is not in this plan`);
+        entries.push({ copy: true, arity: 3, args: () => (h.owns(c.to) && c.to.length === this.slots[from].length ? [c.to.byteOffset, this.slots[from].byteOffset, 4 * c.to.length] : null) });
+      }
+      loop = this.loop = { copies, seq: Sequence.of(entries, h, this), bound: null };
+    }
+    this.place(leafBufs);
+    const seq = loop.seq;
+    if (seq === null) return null;
+    if (loop.bound === null) loop.bound = seq.bind((s) => (s < this.steps.length ? this.buffersOf(this.steps[s]) : { ins: [], out: EMPTY }));
+    return loop.bound ? seq : null;
   }
 
   /** A step's buffers in the current slots. */
@@ -264,6 +302,12 @@ export class Plan {
 }
 
 const EMPTY = new Float32Array(0);
+
+/** A value copied after each run of `Plan.runTimes`: node `from`'s buffer into `to`. */
+export interface Copy {
+  readonly from: Node;
+  readonly to: Float32Array;
+}
 
 /**
  * Prepared kernels, kept by what they depend on (op, attributes, shapes, precision), so that planning the

@@ -11,11 +11,13 @@ import { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { nextName } from '../compiler/train/step.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
-import type { Plan } from './plan.ts';
+import type { Copy, Plan } from './plan.ts';
 
 interface Stepper {
   readonly exe: Executable;
   readonly updates: { param: Float32Array; next: Node }[];
+  /** The same, as a plan's copies (`Plan.runTimes`). */
+  readonly copies: readonly Copy[];
   /** The plan of the last step, and the buffers of its `next:` outputs in `updates` order. */
   plan: Plan | null;
   nexts: Float32Array[];
@@ -32,7 +34,10 @@ export class Trainer {
     readonly params: ParamStore,
   ) {
     this.lossNode = step.output('loss');
-    const stepper = (g: Graph): Stepper => ({ exe: new Executable(g, params), updates: [...params.values].map(([name, param]) => ({ param, next: g.output(nextName(name)) })), plan: null, nexts: [] });
+    const stepper = (g: Graph): Stepper => {
+      const updates = [...params.values].map(([name, param]) => ({ param, next: g.output(nextName(name)) }));
+      return { exe: new Executable(g, params), updates, copies: updates.map((u) => ({ from: u.next, to: u.param })), plan: null, nexts: [] };
+    };
     this.withLoss = stepper(step);
     this.exe = this.withLoss.exe;
     this.quiet = stepper(new Graph(step.outputs.filter((o) => o.name !== 'loss'), `${step.name}.update`));
@@ -41,7 +46,7 @@ export class Trainer {
   /** Plans both kinds of step for a batch of these shapes, so that the first steps do not. */
   prepare(batch: Readonly<Record<string, TensorValue>>): void {
     this.withLoss.exe.prepare(batch);
-    this.quiet.exe.prepare(batch);
+    this.quiet.exe.prepare(batch, this.quiet.copies);
   }
 
   /** One training step on a batch; returns the loss computed before the update (PyTorch's order). */
@@ -53,6 +58,16 @@ export class Trainer {
   /** One training step on a batch, without computing the loss. */
   update(batch: Readonly<Record<string, TensorValue>>): void {
     stepOn(this.quiet, batch);
+  }
+
+  /**
+   * `times` training steps on the same batch without computing the loss (the epochs of a full-batch
+   * loop between two that log the cost): one WebAssembly call where the step's plan is one, else one
+   * step after another. The parameters are the same either way, bit for bit.
+   */
+  updateTimes(batch: Readonly<Record<string, TensorValue>>, times: number): void {
+    if (times > 1 && this.quiet.exe.runTimes(batch, times, this.quiet.copies)) return;
+    for (let i = 0; i < times; i++) stepOn(this.quiet, batch);
   }
 }
 

@@ -13,17 +13,23 @@ import type { WasmEntry } from '../../compiler/ir/op.ts';
 import { I32, module, op, type Import } from './asm.ts';
 import { MAX_PAGES, type Heap } from '../heap.ts';
 
-type Call = (args: number) => void;
+type Call = (args: number, times: number) => void;
+
+/** An entry of a sequence: a kernel's, or a copy of `bytes` bytes (its arguments: destination, source, bytes). */
+export type Entry = WasmEntry & { readonly copy?: boolean };
+
+const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00]; // memory.copy (bulk memory): destination, source, bytes
 
 const modules = new Map<string, WebAssembly.Module | null>();
 
-/** The module running entries of these kinds in order: `run(block)`; null where it does not compile. */
-function sequenceModule(entries: readonly WasmEntry[]): WebAssembly.Module | null {
-  const key = entries.map((e) => (e.fn ? e.arity : 's')).join(',');
+/** The module running entries of these kinds in order, `times` times: `run(block, times)`; null where it does not compile. */
+function sequenceModule(entries: readonly Entry[]): WebAssembly.Module | null {
+  const key = entries.map((e) => (e.fn ? e.arity : e.copy ? 'c' : 's')).join(',');
   let m = modules.get(key);
   if (m !== undefined) return m;
   const imports: Import[] = [];
-  const b: number[] = [];
+  // while (times != 0) { the entries; times -= 1 }
+  const b: number[] = [...op.block, ...op.loop, ...op.get(1), ...op.eqz, ...op.brIf(1)];
   let at = 0; // the entry's first argument, in i32s from the block's start
   for (const e of entries) {
     const arg = (j: number) => [...op.get(0), ...op.i32Load(4 * (at + j))];
@@ -31,11 +37,13 @@ function sequenceModule(entries: readonly WasmEntry[]): WebAssembly.Module | nul
       for (let j = 0; j < e.arity; j++) b.push(...arg(j));
       b.push(...op.call(imports.length));
       imports.push({ name: `k${imports.length}`, params: Array(e.arity).fill(I32) });
-    } else b.push(...arg(0), ...arg(1), ...op.i32Store(0));
+    } else if (e.copy) b.push(...arg(0), ...arg(1), ...arg(2), ...MEMORY_COPY);
+    else b.push(...arg(0), ...arg(1), ...op.i32Store(0));
     at += e.arity;
   }
+  b.push(...op.get(1), ...op.i32(1), ...op.sub, ...op.set(1), ...op.br(0), ...op.end, ...op.end);
   try {
-    m = new WebAssembly.Module(module([{ name: 'run', params: [I32], locals: [], body: b }], { shared: true, maxPages: MAX_PAGES }, imports) as Uint8Array<ArrayBuffer>);
+    m = new WebAssembly.Module(module([{ name: 'run', params: [I32, I32], locals: [], body: b }], { shared: true, maxPages: MAX_PAGES }, imports) as Uint8Array<ArrayBuffer>);
   } catch {
     m = null;
   }
@@ -49,7 +57,7 @@ export class Sequence {
   private readonly at: number[];
 
   private constructor(
-    private readonly entries: readonly WasmEntry[],
+    private readonly entries: readonly Entry[],
     mod: WebAssembly.Module,
     h: Heap,
     owner: object,
@@ -69,10 +77,10 @@ export class Sequence {
   }
 
   /** The sequence of these kernels' entries, or null where one has none (or the module does not compile). */
-  static of(entries: readonly (WasmEntry | undefined)[], h: Heap, owner: object): Sequence | null {
+  static of(entries: readonly (Entry | undefined)[], h: Heap, owner: object): Sequence | null {
     if (entries.length === 0 || entries.some((e) => e === undefined)) return null;
-    const mod = sequenceModule(entries as WasmEntry[]);
-    return mod ? new Sequence(entries as WasmEntry[], mod, h, owner) : null;
+    const mod = sequenceModule(entries as Entry[]);
+    return mod ? new Sequence(entries as Entry[], mod, h, owner) : null;
   }
 
   /** Writes entry i's arguments for buffers(i); false where an entry cannot take its buffers. */
@@ -86,8 +94,8 @@ export class Sequence {
     return true;
   }
 
-  /** Runs every kernel, in order (after a successful `bind`). */
-  call(): void {
-    this.run(this.block.byteOffset);
+  /** Runs every entry in order, `times` times (after a successful `bind`). */
+  call(times = 1): void {
+    this.run(this.block.byteOffset, times);
   }
 }

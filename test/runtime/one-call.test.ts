@@ -2,14 +2,17 @@
  * A plan run as one WebAssembly call (runtime/wasm/sequence.ts): where every kernel of a plan has a
  * WebAssembly entry, the plan calls them from one generated function. Checked: a logistic regression's
  * train step, with and without its loss, runs that way, and its results equal the kernel-by-kernel run
- * bit for bit over several steps, including when the data's buffers move between runs; a plan with a
- * kernel that has no entry runs kernel by kernel.
+ * bit for bit over several steps, including when the data's buffers move between runs; steps repeated
+ * in one call train as the same steps one by one; a plan with a kernel that has no entry runs kernel by
+ * kernel.
  */
 import { describe, expect, it } from 'vitest';
 import { defineModel, input, param, values, binaryCrossEntropy } from '../../compiler/index.ts';
 import { compileModel } from '../../compiler/passes/index.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
-import { Plan } from '../../runtime/plan.ts';
+import { Plan, type Copy } from '../../runtime/plan.ts';
+import { Executable, ParamStore } from '../../runtime/executable.ts';
+import { Trainer } from '../../runtime/trainer.ts';
 import { heap } from '../../runtime/heap.ts';
 import { randoms } from '../support/run.ts';
 
@@ -65,6 +68,26 @@ describe('a plan as one WebAssembly call', () => {
       // and the steps did something: the parameters changed from step to step
       expect(one.seen[1]['next:W']).not.toEqual(one.seen[0]['next:W']);
     });
+
+  it('steps repeated in one call (Trainer.updateTimes) leave the parameters of as many single steps, bit for bit', () => {
+    const run = (repeat: boolean) => {
+      const trainer = new Trainer(step, new ParamStore(step.params));
+      const feeds = { x: { data: a.x, shape: [N, F] }, y: { data: a.y, shape: [N, 1] } };
+      trainer.prepare(feeds);
+      const losses = [trainer.run(feeds)];
+      if (repeat) trainer.updateTimes(feeds, 9);
+      else for (let i = 0; i < 9; i++) trainer.update(feeds);
+      losses.push(trainer.run(feeds));
+      return { W: [...trainer.params.get('W')], b: [...trainer.params.get('b')], losses };
+    };
+    // the repeated call is taken (the quiet step's plan is one call)
+    const trainer = new Trainer(step, new ParamStore(step.params));
+    const q = trainer as unknown as { quiet: { exe: Executable; copies: readonly Copy[] } };
+    expect(q.quiet.exe.runTimes({ x: { data: a.x, shape: [N, F] }, y: { data: a.y, shape: [N, 1] } }, 2, q.quiet.copies)).toBe(true);
+    const once = run(true), each = run(false);
+    expect(once).toEqual(each);
+    expect(once.losses[1]).toBeLessThan(once.losses[0]);
+  });
 
   it('a plan with a kernel without a WebAssembly entry runs kernel by kernel', () => {
     // 6 rows: no row region, and the chain's kernels are JS ones
