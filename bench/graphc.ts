@@ -18,7 +18,7 @@ import { feedsFor, fit } from '../runtime/fit.ts';
 import type { TrainConfig } from '../compiler/dsl/model.ts';
 import { parseCsv, type Dataset } from '../runtime/data.ts';
 import { resident } from '../runtime/heap.ts';
-import { useNodeHelperThread, useRelaxedSimd } from '../compiler/cli/threads.ts';
+import { useNodeHelperThread, useV8Settings } from '../compiler/cli/threads.ts';
 import { simdPeakGflops } from './peak.ts';
 import toy from '../graphs/toy.ts';
 import diabetes from '../graphs/diabetes.ts';
@@ -29,7 +29,7 @@ const arg = (name: string, d: string) => (process.argv.includes(name) ? process.
 const only = arg('--only', '');
 // `--threads 2` (the CLI's default on this machine): large kernels are split with the helper thread
 const threads = Number(arg('--threads', '2'));
-useRelaxedSimd(); // as the CLI: fused multiply-adds where V8 has them behind a flag
+useV8Settings(); // as the CLI: fused multiply-adds where V8 has them behind a flag, inline caches from a function's first call
 // the helper thread starts when a kernel first has work to split (W3's first step here); the warm-up
 // run of each workload lets it start before the timed runs
 if (threads === 2) useNodeHelperThread();

@@ -78,6 +78,13 @@ export class Executable {
     return this.plan!.runTimes(bufs, times, copies);
   }
 
+  /** The plan for these inputs, with them placed (`Plan.place`). */
+  placed(inputs: Readonly<Record<string, TensorValue>>): Plan {
+    const bufs = this.leaves(inputs);
+    this.plan!.place(bufs);
+    return this.plan!;
+  }
+
   /** Selects the plan for the inputs' shapes; returns the leaves' buffers in its order. */
   private leaves(inputs: Readonly<Record<string, TensorValue>>): Float32Array[] {
     this.select(inputs);

@@ -5,8 +5,10 @@
  * order DataLoader(shuffle=True) would after the model's seed; the logged cost is the mean of the batch
  * costs of the epoch and the accuracy is measured on the whole training set after the epoch.
  * The cost is computed on the epochs that log it (and on every epoch with `costEveryEpoch`); the other
- * steps run without it (`Trainer.update`), which changes no parameter; in full-batch training, the run of
- * such steps between two logged epochs is one call (`Trainer.updateTimes`).
+ * steps run without it (`Trainer.update`), which changes no parameter. In full-batch training, the
+ * epochs from one logged epoch to the next run as one WebAssembly call, several such cycles a call, where
+ * the steps' plans allow it (`Trainer.cycles`), and otherwise the steps between two logged epochs do
+ * (`Trainer.updateTimes`).
  */
 import type { BuiltModel, TrainConfig } from '../compiler/dsl/model.ts';
 import { compileModel } from '../compiler/passes/compile.ts';
@@ -101,6 +103,9 @@ export function fit(m: BuiltModel, data: Dataset, cfg: TrainConfig, opts: FitOpt
   }
 }
 
+/** The longest a call of several training cycles should take (seconds). */
+const CYCLE_CALL_SECONDS = 0.02;
+
 function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOptions): FitResult {
   const { train: d, val } = splitHoldout(all, cfg.holdout ?? 0);
   const feeds = feedsFor(m, d);
@@ -119,7 +124,35 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
   const t0 = performance.now();
   let cost = NaN;
   const isLogged = (epoch: number) => epoch % cfg.logEvery === 0 || epoch === cfg.epochs;
-  for (let epoch = 0; epoch <= cfg.epochs; epoch++) {
+  // Full batch with nothing to measure between steps but the cost: the epochs from one logged epoch to the
+  // next are a cycle, a step with its loss and K − 1 without, and cycles run as one WebAssembly call where
+  // the steps' plans are one call (Trainer.cycles). Calls take about CYCLE_CALL_SECONDS at most (the first
+  // is one cycle, which times them), so that the log and the progress come as training goes.
+  const K = cfg.logEvery;
+  let first = 0;
+  if (!batches && K > 1 && !opts.costEveryEpoch && !(metrics && (cfg.logAccuracy || valFeeds))) {
+    const total = Math.floor(cfg.epochs / K); // cycles of epochs [cK, cK + K), all before the last epoch
+    let done = 0, chunk = 1;
+    while (done < total) {
+      const n = Math.min(chunk, total - done, Trainer.MAX_CYCLES);
+      const t = performance.now();
+      const losses = trainer.cycles(feeds, n, K - 1);
+      if (losses === null) break;
+      const perCycle = Math.max((performance.now() - t) / 1000 / n, 1e-9);
+      for (let j = 0; j < n; j++) {
+        const epoch = (done + j) * K;
+        cost = losses[j];
+        const e: LogEntry = { epoch, cost };
+        log.push(e);
+        opts.onLog?.(e, cfg);
+        if (opts.onEpoch) for (let q = 0; q < K; q++) opts.onEpoch(epoch + q, cost);
+      }
+      done += n;
+      chunk = Math.max(1, Math.floor(CYCLE_CALL_SECONDS / perCycle));
+    }
+    first = done * K;
+  }
+  for (let epoch = first; epoch <= cfg.epochs; epoch++) {
     const logged = isLogged(epoch);
     const costed = logged || opts.costEveryEpoch === true;
     let acc: number | undefined;

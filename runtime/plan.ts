@@ -66,6 +66,8 @@ export class Plan {
   /** Where every kernel has a WebAssembly entry: the plan as one call (wasm/sequence.ts), and whether its arguments are written for the current leaves. */
   private readonly sequence: Sequence | null;
   private bound: boolean | null = null; // null: not yet written
+  /** Counts the runs (and `place` calls) whose leaves moved: a call made over this plan's buffers is written again when it changes. */
+  placements = 0;
   /** The plan run repeatedly with copies after each run (`runTimes`): for which copies, and whether bound. */
   private loop: { copies: readonly Copy[]; seq: Sequence | null; bound: boolean | null } | null = null;
   readonly env = new Map<string, number>();
@@ -232,6 +234,7 @@ export class Plan {
     const seq = this.sequence;
     if (seq !== null && (moved || this.bound === null)) this.bound = seq.bind((s) => this.buffersOf(this.steps[s]));
     if (moved && this.loop) this.loop.bound = null;
+    if (moved) this.placements++;
     return moved;
   }
 
@@ -250,23 +253,42 @@ export class Plan {
 
   /** What `runTimes` does before it runs (placing the leaves, making the call and writing its arguments); its call, or null. */
   placeTimes(leafBufs: readonly Float32Array[], copies: readonly Copy[]): Sequence | null {
-    if (this.sequence === null || !this.heap) return null;
+    const program = this.program(copies);
+    if (program === null) return null;
     let loop = this.loop;
-    if (loop === null || loop.copies !== copies) {
-      const h = this.heap;
-      const entries: Entry[] = this.steps.map((st) => st.kernel.wasm!);
-      for (const c of copies) {
-        const from = this.slotOf.get(c.from);
-        if (from === undefined) throw new Error(`node ${c.from} is not in this plan`);
-        entries.push({ copy: true, arity: 3, args: () => (h.owns(c.to) && c.to.length === this.slots[from].length ? [c.to.byteOffset, this.slots[from].byteOffset, 4 * c.to.length] : null) });
-      }
-      loop = this.loop = { copies, seq: Sequence.of(entries, h, this), bound: null };
-    }
+    if (loop === null || loop.copies !== copies) loop = this.loop = { copies, seq: Sequence.of(program.entries, this.heap!, this), bound: null };
     this.place(leafBufs);
     const seq = loop.seq;
     if (seq === null) return null;
-    if (loop.bound === null) loop.bound = seq.bind((s) => (s < this.steps.length ? this.buffersOf(this.steps[s]) : { ins: [], out: EMPTY }));
+    if (loop.bound === null) loop.bound = seq.bind(program.buffers);
     return loop.bound ? seq : null;
+  }
+
+  /**
+   * The plan as entries of a WebAssembly call (wasm/sequence.ts): its kernels', then a copy of each of
+   * `copies`, then, with `emit`, a copy of its node's value to consecutive places from `emit.to` (one
+   * per run); with `buffers(i)`, the buffers entry i reads in the current slots. Null where the plan does
+   * not run as one call.
+   */
+  program(copies: readonly Copy[], emit?: Copy): { entries: Entry[]; buffers: (i: number) => { ins: readonly Float32Array[]; out: Float32Array } } | null {
+    const h = this.heap;
+    if (this.sequence === null || !h) return null;
+    const entries: Entry[] = this.steps.map((st) => st.kernel.wasm!);
+    const slotOf = (n: Node) => {
+      const slot = this.slotOf.get(n);
+      if (slot === undefined) throw new Error(`node ${n} is not in this plan`);
+      return slot;
+    };
+    for (const c of copies) {
+      const from = slotOf(c.from);
+      entries.push({ copy: true, arity: 3, args: () => (h.owns(c.to) && c.to.length === this.slots[from].length ? [c.to.byteOffset, this.slots[from].byteOffset, 4 * c.to.length] : null) });
+    }
+    if (emit) {
+      const from = slotOf(emit.from);
+      entries.push({ emit: true, arity: 3, args: () => (h.owns(emit.to) ? [emit.to.byteOffset, this.slots[from].byteOffset, 4 * this.slots[from].length] : null) });
+    }
+    const none = { ins: [] as Float32Array[], out: EMPTY };
+    return { entries, buffers: (i) => (i < this.steps.length ? this.buffersOf(this.steps[i]) : none) };
   }
 
   /** A step's buffers in the current slots. */

@@ -12,6 +12,8 @@ import type { Node } from '../compiler/ir/node.ts';
 import { nextName } from '../compiler/train/step.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
 import type { Copy, Plan } from './plan.ts';
+import { Sequence } from './wasm/sequence.ts';
+import { heap } from './heap.ts';
 
 interface Stepper {
   readonly exe: Executable;
@@ -28,6 +30,11 @@ export class Trainer {
   private readonly withLoss: Stepper;
   private readonly quiet: Stepper;
   private readonly lossNode: Node;
+  /** `cycles`' call, for the plans it was made for, and where it writes the losses. */
+  private cycle: { a: Plan; b: Plan; seq: Sequence | null; bound: boolean | null; placements: number; buffers: (i: number) => { ins: readonly Float32Array[]; out: Float32Array } } | null = null;
+  private losses: Float32Array | null = null;
+  /** The most cycles one call of `cycles` runs. */
+  static readonly MAX_CYCLES = 256;
 
   constructor(
     readonly step: Graph,
@@ -43,10 +50,50 @@ export class Trainer {
     this.quiet = stepper(new Graph(step.outputs.filter((o) => o.name !== 'loss'), `${step.name}.update`));
   }
 
-  /** Plans both kinds of step for a batch of these shapes, so that the first steps do not. */
+  /** Plans both kinds of step for a batch of these shapes (and their calls), so that the first steps do not. */
   prepare(batch: Readonly<Record<string, TensorValue>>): void {
     this.withLoss.exe.prepare(batch);
     this.quiet.exe.prepare(batch, this.quiet.copies);
+    this.cycleFor(batch);
+  }
+
+  /**
+   * Full-batch training in cycles (the epochs from one logged epoch to the next): `cycles` times, a step
+   * computing its loss, then `quiet` steps without it, all on the same batch, as one WebAssembly call
+   * where both steps' plans are one call. Returns the cycles' losses (a view overwritten by the next
+   * call), or null, having run nothing, where the plans cannot (the caller then runs the steps itself).
+   * The parameters are those of the same steps one by one, bit for bit. At most `MAX_CYCLES` a call.
+   */
+  cycles(batch: Readonly<Record<string, TensorValue>>, cycles: number, quiet: number): Float32Array | null {
+    if (cycles > Trainer.MAX_CYCLES) throw new Error(`Trainer.cycles: at most ${Trainer.MAX_CYCLES} cycles a call (${cycles} asked)`);
+    const c = this.cycleFor(batch);
+    if (c === null) return null;
+    c.call(cycles, quiet);
+    return this.losses!.subarray(0, cycles);
+  }
+
+  /** The call of `cycles` for this batch, its arguments written (made if the plans changed); null where there is none. */
+  private cycleFor(batch: Readonly<Record<string, TensorValue>>): Sequence | null {
+    const a = this.withLoss.exe.placed(batch), b = this.quiet.exe.placed(batch);
+    const placements = a.placements + b.placements;
+    const h = heap();
+    if (!h) return null;
+    let c = this.cycle;
+    if (c === null || c.a !== a || c.b !== b) {
+      this.losses ??= h.alloc(Trainer.MAX_CYCLES, this);
+      const pa = a.program(this.withLoss.copies, { from: this.lossNode, to: this.losses });
+      const pb = b.program(this.quiet.copies);
+      const seq = pa && pb ? Sequence.of(pa.entries, h, this, pb.entries) : null;
+      const nA = pa ? pa.entries.length : 0;
+      c = this.cycle = { a, b, seq, bound: null, placements, buffers: (i) => (i < nA ? pa!.buffers(i) : pb!.buffers(i - nA)) };
+    }
+    if (c.seq === null) return null;
+    // written again when either plan's leaves moved since
+    if (c.bound === null || c.placements !== placements) {
+      c.bound = c.seq.bind(c.buffers);
+      c.placements = placements;
+    }
+    return c.bound ? c.seq : null;
   }
 
   /** One training step on a batch; returns the loss computed before the update (PyTorch's order). */

@@ -9,7 +9,7 @@ import { registerCompile } from './compile.ts';
 import { registerRun } from './run.ts';
 import { registerCheck } from './check.ts';
 import { registerInspect } from './inspect.ts';
-import { useNodeHelperThread, useRelaxedSimd } from './threads.ts';
+import { useNodeHelperThread, useV8Settings } from './threads.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 setSourceBase(process.cwd());
@@ -31,7 +31,7 @@ const run = async (fn: () => Promise<void>) => {
   try {
     const threads = program.opts().threads as string;
     if (threads !== '1' && threads !== '2') throw new UserError(`--threads must be 1 or 2, got '${threads}'`);
-    useRelaxedSimd();
+    useV8Settings();
     if (threads === '2') useNodeHelperThread();
     await fn();
   } catch (e) {

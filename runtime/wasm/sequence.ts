@@ -13,37 +13,69 @@ import type { WasmEntry } from '../../compiler/ir/op.ts';
 import { I32, module, op, type Import } from './asm.ts';
 import { MAX_PAGES, type Heap } from '../heap.ts';
 
-type Call = (args: number, times: number) => void;
+type Call = (block: number, times: number, inner: number) => void;
 
-/** An entry of a sequence: a kernel's, or a copy of `bytes` bytes (its arguments: destination, source, bytes). */
-export type Entry = WasmEntry & { readonly copy?: boolean };
+/**
+ * An entry of a sequence: a kernel's (`WasmEntry`), or a copy of bytes (`copy`: its arguments are the
+ * destination, the source and the byte count), or a copy to consecutive places (`emit`: the same
+ * arguments, the destination advancing by the byte count at each run: a value kept from every run).
+ */
+export type Entry = WasmEntry & { readonly copy?: boolean; readonly emit?: boolean };
 
 const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00]; // memory.copy (bulk memory): destination, source, bytes
 
 const modules = new Map<string, WebAssembly.Module | null>();
+const kind = (e: Entry) => (e.fn ? String(e.arity) : e.emit ? 'e' : e.copy ? 'c' : 's');
 
-/** The module running entries of these kinds in order, `times` times: `run(block, times)`; null where it does not compile. */
-function sequenceModule(entries: readonly Entry[]): WebAssembly.Module | null {
-  const key = entries.map((e) => (e.fn ? e.arity : e.copy ? 'c' : 's')).join(',');
+/**
+ * The module of `run(block, times, inner)`: `times` times, the outer entries, then `inner` times the
+ * inner entries; null where it does not compile.
+ */
+function sequenceModule(outer: readonly Entry[], inner: readonly Entry[]): WebAssembly.Module | null {
+  const key = `${outer.map(kind).join(',')}|${inner.map(kind).join(',')}`;
   let m = modules.get(key);
   if (m !== undefined) return m;
+  const P = { block: 0, times: 1, inner: 2 };
+  const count = 3; // local: the inner loop's counter
+  const emits = new Map<Entry, number>(); // each emit's destination, in a local
+  for (const e of [...outer, ...inner]) if (e.emit) emits.set(e, 4 + emits.size);
   const imports: Import[] = [];
-  // while (times != 0) { the entries; times -= 1 }
-  const b: number[] = [...op.block, ...op.loop, ...op.get(1), ...op.eqz, ...op.brIf(1)];
+  const b: number[] = [];
   let at = 0; // the entry's first argument, in i32s from the block's start
-  for (const e of entries) {
-    const arg = (j: number) => [...op.get(0), ...op.i32Load(4 * (at + j))];
-    if (e.fn) {
-      for (let j = 0; j < e.arity; j++) b.push(...arg(j));
-      b.push(...op.call(imports.length));
-      imports.push({ name: `k${imports.length}`, params: Array(e.arity).fill(I32) });
-    } else if (e.copy) b.push(...arg(0), ...arg(1), ...arg(2), ...MEMORY_COPY);
-    else b.push(...arg(0), ...arg(1), ...op.i32Store(0));
-    at += e.arity;
+  const entries = (list: readonly Entry[]) => {
+    for (const e of list) {
+      const arg = (j: number) => [...op.get(P.block), ...op.i32Load(4 * (at + j))];
+      if (e.fn) {
+        for (let j = 0; j < e.arity; j++) b.push(...arg(j));
+        b.push(...op.call(imports.length));
+        imports.push({ name: `k${imports.length}`, params: Array(e.arity).fill(I32) });
+      } else if (e.emit) {
+        const d = emits.get(e)!;
+        b.push(...op.get(d), ...arg(1), ...arg(2), ...MEMORY_COPY);
+        b.push(...op.get(d), ...arg(2), ...op.add, ...op.set(d));
+      } else if (e.copy) b.push(...arg(0), ...arg(1), ...arg(2), ...MEMORY_COPY);
+      else b.push(...arg(0), ...arg(1), ...op.i32Store(0));
+      at += e.arity;
+    }
+  };
+  // the emits' first destinations
+  let k = 0;
+  for (const e of [...outer, ...inner]) {
+    if (e.emit) b.push(...op.get(P.block), ...op.i32Load(4 * k), ...op.set(emits.get(e)!));
+    k += e.arity;
   }
-  b.push(...op.get(1), ...op.i32(1), ...op.sub, ...op.set(1), ...op.br(0), ...op.end, ...op.end);
+  // while (times != 0) { outer; for (c = inner; c != 0; c--) { inner } times -= 1 }
+  b.push(...op.block, ...op.loop, ...op.get(P.times), ...op.eqz, ...op.brIf(1));
+  entries(outer);
+  if (inner.length) {
+    b.push(...op.get(P.inner), ...op.set(count), ...op.block, ...op.loop, ...op.get(count), ...op.eqz, ...op.brIf(1));
+    entries(inner);
+    b.push(...op.get(count), ...op.i32(1), ...op.sub, ...op.set(count), ...op.br(0), ...op.end, ...op.end);
+  }
+  b.push(...op.get(P.times), ...op.i32(1), ...op.sub, ...op.set(P.times), ...op.br(0), ...op.end, ...op.end);
   try {
-    m = new WebAssembly.Module(module([{ name: 'run', params: [I32, I32], locals: [], body: b }], { shared: true, maxPages: MAX_PAGES }, imports) as Uint8Array<ArrayBuffer>);
+    const run = { name: 'run', params: [I32, I32, I32], locals: Array(1 + emits.size).fill(I32), body: b };
+    m = new WebAssembly.Module(module([run], { shared: true, maxPages: MAX_PAGES }, imports) as Uint8Array<ArrayBuffer>);
   } catch {
     m = null;
   }
@@ -76,14 +108,18 @@ export class Sequence {
     this.block = new Int32Array(cells.buffer, cells.byteOffset, Math.max(total, 1));
   }
 
-  /** The sequence of these kernels' entries, or null where one has none (or the module does not compile). */
-  static of(entries: readonly (Entry | undefined)[], h: Heap, owner: object): Sequence | null {
-    if (entries.length === 0 || entries.some((e) => e === undefined)) return null;
-    const mod = sequenceModule(entries as Entry[]);
-    return mod ? new Sequence(entries as Entry[], mod, h, owner) : null;
+  /**
+   * The sequence of these entries (`outer`, then `inner`, which `call` repeats within each run of the
+   * outer ones), or null where one is missing (a kernel without an entry) or the module does not compile.
+   */
+  static of(outer: readonly (Entry | undefined)[], h: Heap, owner: object, inner: readonly (Entry | undefined)[] = []): Sequence | null {
+    const all = [...outer, ...inner];
+    if (outer.length === 0 || all.some((e) => e === undefined)) return null;
+    const mod = sequenceModule(outer as Entry[], inner as Entry[]);
+    return mod ? new Sequence(all as Entry[], mod, h, owner) : null;
   }
 
-  /** Writes entry i's arguments for buffers(i); false where an entry cannot take its buffers. */
+  /** Writes entry i's arguments (outer entries, then inner) for buffers(i); false where an entry cannot take its buffers. */
   bind(buffers: (i: number) => { ins: readonly Float32Array[]; out: Float32Array }): boolean {
     for (let i = 0; i < this.entries.length; i++) {
       const { ins, out } = buffers(i);
@@ -94,8 +130,8 @@ export class Sequence {
     return true;
   }
 
-  /** Runs every entry in order, `times` times (after a successful `bind`). */
-  call(times = 1): void {
-    this.run(this.block.byteOffset, times);
+  /** `times` times: the outer entries in order, then `inner` times the inner ones (after a successful `bind`). */
+  call(times = 1, inner = 0): void {
+    this.run(this.block.byteOffset, times, inner);
   }
 }

@@ -89,6 +89,30 @@ describe('a plan as one WebAssembly call', () => {
     expect(once.losses[1]).toBeLessThan(once.losses[0]);
   });
 
+  it('training cycles in one call (Trainer.cycles): the losses and parameters of the same steps one by one, bit for bit', () => {
+    const feeds = { x: { data: a.x, shape: [N, F] }, y: { data: a.y, shape: [N, 1] } };
+    const fresh = () => {
+      const t = new Trainer(step, new ParamStore(step.params));
+      t.prepare(feeds);
+      return t;
+    };
+    const once = fresh(), each = fresh();
+    const got = once.cycles(feeds, 3, 4);
+    expect(got).not.toBeNull();
+    const want: number[] = [];
+    for (let c = 0; c < 3; c++) {
+      want.push(each.run(feeds));
+      for (let q = 0; q < 4; q++) each.update(feeds);
+    }
+    expect([...got!]).toEqual(want.map(Math.fround));
+    expect([...once.params.get('W')]).toEqual([...each.params.get('W')]);
+    expect([...once.params.get('b')]).toEqual([...each.params.get('b')]);
+    // and after the data moves, the next call follows it
+    const other = { x: { data: b.x, shape: [N, F] }, y: { data: b.y, shape: [N, 1] } };
+    expect([...once.cycles(other, 1, 0)!]).toEqual([each.run(other)].map(Math.fround));
+    expect([...once.params.get('W')]).toEqual([...each.params.get('W')]);
+  });
+
   it('a plan with a kernel without a WebAssembly entry runs kernel by kernel', () => {
     // 6 rows: no row region, and the chain's kernels are JS ones
     expect(new Plan(quiet, new Map([['x', [6, F]], ['y', [6, 1]]])).oneCall).toBe(false);
