@@ -60,7 +60,7 @@ if (want('rows')) {
   const outs = [...p.stores.map(() => h.alloc(N)), ...p.grads.map(() => h.alloc(K)), ...p.sums.map(() => h.alloc(16))];
   const mask = ints(4);
   for (let l = 0; l < 4; l++) mask[l] = l < N % 4 ? -1 : 0;
-  const a = ints(ARG.first + operands.length + outs.length);
+  const a = ints(ARG.first + operands.length + outs.length + p.sums.length); // the sums' totals: 0, not written
   a[ARG.x] = x.byteOffset; a[ARG.w] = w.byteOffset; a[ARG.groups] = N >> 2; a[ARG.tail] = N % 4; a[ARG.mask] = mask.byteOffset;
   [...operands, ...outs].forEach((buf, j) => (a[ARG.first + j] = buf.byteOffset));
   console.log(`rows: W2's row kernel, ${N} rows × ${K} (graphc uses ${copiesFor(K)} groups per iteration)`);
