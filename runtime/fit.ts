@@ -96,7 +96,7 @@ export function fit(m: BuiltModel, data: Dataset, cfg: TrainConfig, opts: FitOpt
   // the data set is copied once to where the kernels read it in place, and freed when training ends
   const x = resident(data.x), y = resident(data.y);
   try {
-    return fitResident(m, { ...data, x, y }, cfg, opts);
+    return fitResident(m, { x, y, rows: data.rows, features: data.features }, cfg, opts);
   } finally {
     release(x, data.x);
     release(y, data.y);
@@ -124,33 +124,42 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
   const t0 = performance.now();
   let cost = NaN;
   const isLogged = (epoch: number) => epoch % cfg.logEvery === 0 || epoch === cfg.epochs;
-  // Full batch with nothing to measure between steps but the cost: the epochs from one logged epoch to the
-  // next are a cycle, a step with its loss and K − 1 without, and cycles run as one WebAssembly call where
-  // the steps' plans are one call (Trainer.cycles). Calls take about CYCLE_CALL_SECONDS at most (the first
-  // is one cycle, which times them), so that the log and the progress come as training goes.
+  // Full batch with nothing to measure between steps but the cost: after epoch 0, the epochs up to each
+  // logged one are a cycle, K − 1 steps without the loss and one with it, and cycles run as one
+  // WebAssembly call where the steps' plans are one call (Trainer.cycles). Calls take about
+  // CYCLE_CALL_SECONDS at most, judged from epoch 0's step and then from each call, so that the log and
+  // the progress come as training goes; where a cycle alone would take longer, the loop below runs the
+  // epochs, and splits their steps by time instead.
   const K = cfg.logEvery;
   let first = 0;
   if (!batches && K > 1 && !opts.costEveryEpoch && !(metrics && (cfg.logAccuracy || valFeeds))) {
-    const total = Math.floor(cfg.epochs / K); // cycles of epochs [cK, cK + K), all before the last epoch
-    let done = 0, chunk = 1;
-    while (done < total) {
-      const n = Math.min(chunk, total - done, Trainer.MAX_CYCLES);
+    const t = performance.now();
+    cost = trainer.run(feeds);
+    let perCycle = Math.max(((performance.now() - t) / 1000) * K, 1e-9);
+    const e0: LogEntry = { epoch: 0, cost };
+    log.push(e0);
+    opts.onLog?.(e0, cfg);
+    opts.onEpoch?.(0, cost);
+    const total = Math.floor(cfg.epochs / K); // cycles of epochs (cK, cK + K]
+    let done = 0;
+    while (done < total && perCycle <= CYCLE_CALL_SECONDS) {
+      const n = Math.min(Math.max(1, Math.floor(CYCLE_CALL_SECONDS / perCycle)), total - done, Trainer.MAX_CYCLES);
       const t = performance.now();
       const losses = trainer.cycles(feeds, n, K - 1);
       if (losses === null) break;
-      const perCycle = Math.max((performance.now() - t) / 1000 / n, 1e-9);
+      perCycle = Math.max((performance.now() - t) / 1000 / n, 1e-9);
       for (let j = 0; j < n; j++) {
-        const epoch = (done + j) * K;
+        const epoch = (done + j + 1) * K;
+        if (opts.onEpoch) for (let q = epoch - K + 1; q < epoch; q++) opts.onEpoch(q, cost);
         cost = losses[j];
         const e: LogEntry = { epoch, cost };
         log.push(e);
         opts.onLog?.(e, cfg);
-        if (opts.onEpoch) for (let q = 0; q < K; q++) opts.onEpoch(epoch + q, cost);
+        opts.onEpoch?.(epoch, cost);
       }
       done += n;
-      chunk = Math.max(1, Math.floor(CYCLE_CALL_SECONDS / perCycle));
     }
-    first = done * K;
+    first = done * K + 1;
   }
   for (let epoch = first; epoch <= cfg.epochs; epoch++) {
     const logged = isLogged(epoch);
@@ -166,17 +175,26 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
       if (costed) cost = trainer.run(feeds);
       else {
         // this epoch and the next ones up to one that computes the cost: steps on the same batch, run
-        // together (one WebAssembly call where the step's plan is one)
+        // together (one WebAssembly call where the step's plan is one), in calls of about
+        // CYCLE_CALL_SECONDS at most (the first is one step, which times them)
         let k = 1;
         while (epoch + k <= cfg.epochs && !isLogged(epoch + k)) k++;
-        trainer.updateTimes(feeds, k);
-        if (opts.onEpoch) for (let j = 0; j < k - 1; j++) opts.onEpoch(epoch + j, cost);
+        for (let done = 0, chunk = 1; done < k; ) {
+          const n = Math.min(chunk, k - done);
+          const t = performance.now();
+          trainer.updateTimes(feeds, n);
+          chunk = Math.max(1, Math.floor(CYCLE_CALL_SECONDS / Math.max((performance.now() - t) / 1000 / n, 1e-9)));
+          if (opts.onEpoch) for (let j = done; j < done + n && j < k - 1; j++) opts.onEpoch(epoch + j, cost);
+          done += n;
+        }
         epoch += k - 1;
       }
     }
     if (logged) {
       const vacc = metrics && valFeeds ? accuracy(valFeeds) : undefined;
-      const e: LogEntry = { epoch, cost, ...(acc !== undefined && { accuracy: acc }), ...(vacc !== undefined && { valAccuracy: vacc }) };
+      const e: { -readonly [k in keyof LogEntry]: LogEntry[k] } = { epoch, cost };
+      if (acc !== undefined) e.accuracy = acc;
+      if (vacc !== undefined) e.valAccuracy = vacc;
       log.push(e);
       opts.onLog?.(e, cfg);
     }

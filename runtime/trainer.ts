@@ -58,9 +58,9 @@ export class Trainer {
   }
 
   /**
-   * Full-batch training in cycles (the epochs from one logged epoch to the next): `cycles` times, a step
-   * computing its loss, then `quiet` steps without it, all on the same batch, as one WebAssembly call
-   * where both steps' plans are one call. Returns the cycles' losses (a view overwritten by the next
+   * Full-batch training in cycles (the epochs after one logged epoch, up to the next): `cycles` times,
+   * `quiet` steps without the loss, then a step computing it, all on the same batch, as one WebAssembly
+   * call where both steps' plans are one call. Returns the cycles' losses (a view overwritten by the next
    * call), or null, having run nothing, where the plans cannot (the caller then runs the steps itself).
    * The parameters are those of the same steps one by one, bit for bit. At most `MAX_CYCLES` a call.
    */

@@ -28,8 +28,8 @@ const modules = new Map<string, WebAssembly.Module | null>();
 const kind = (e: Entry) => (e.fn ? String(e.arity) : e.emit ? 'e' : e.copy ? 'c' : 's');
 
 /**
- * The module of `run(block, times, inner)`: `times` times, the outer entries, then `inner` times the
- * inner entries; null where it does not compile.
+ * The module of `run(block, times, inner)`: `times` times, `inner` runs of the inner entries, then the
+ * outer entries; null where it does not compile.
  */
 function sequenceModule(outer: readonly Entry[], inner: readonly Entry[]): WebAssembly.Module | null {
   const key = `${outer.map(kind).join(',')}|${inner.map(kind).join(',')}`;
@@ -37,44 +37,48 @@ function sequenceModule(outer: readonly Entry[], inner: readonly Entry[]): WebAs
   if (m !== undefined) return m;
   const P = { block: 0, times: 1, inner: 2 };
   const count = 3; // local: the inner loop's counter
-  const emits = new Map<Entry, number>(); // each emit's destination, in a local
-  for (const e of [...outer, ...inner]) if (e.emit) emits.set(e, 4 + emits.size);
+  // by position in [...outer, ...inner] (the block's order): each entry's first argument (in i32s from
+  // the block's start), each kernel's import, each emit's destination local
+  const all = [...outer, ...inner];
+  const first: number[] = [], importOf: number[] = [], emitLocal: number[] = [];
   const imports: Import[] = [];
-  const b: number[] = [];
-  let at = 0; // the entry's first argument, in i32s from the block's start
-  const entries = (list: readonly Entry[]) => {
-    for (const e of list) {
-      const arg = (j: number) => [...op.get(P.block), ...op.i32Load(4 * (at + j))];
-      if (e.fn) {
-        for (let j = 0; j < e.arity; j++) b.push(...arg(j));
-        b.push(...op.call(imports.length));
-        imports.push({ name: `k${imports.length}`, params: Array(e.arity).fill(I32) });
-      } else if (e.emit) {
-        const d = emits.get(e)!;
-        b.push(...op.get(d), ...arg(1), ...arg(2), ...MEMORY_COPY);
-        b.push(...op.get(d), ...arg(2), ...op.add, ...op.set(d));
-      } else if (e.copy) b.push(...arg(0), ...arg(1), ...arg(2), ...MEMORY_COPY);
-      else b.push(...arg(0), ...arg(1), ...op.i32Store(0));
-      at += e.arity;
+  let at = 0, locals = 0;
+  for (const [i, e] of all.entries()) {
+    first.push(at);
+    at += e.arity;
+    if (e.fn) {
+      importOf[i] = imports.length;
+      imports.push({ name: `k${imports.length}`, params: Array(e.arity).fill(I32) });
     }
+    if (e.emit) emitLocal[i] = 4 + locals++;
+  }
+  const b: number[] = [];
+  const emit = (i: number) => {
+    const e = all[i];
+    const arg = (j: number) => [...op.get(P.block), ...op.i32Load(4 * (first[i] + j))];
+    if (e.fn) {
+      for (let j = 0; j < e.arity; j++) b.push(...arg(j));
+      b.push(...op.call(importOf[i]));
+    } else if (e.emit) {
+      const d = emitLocal[i];
+      b.push(...op.get(d), ...arg(1), ...arg(2), ...MEMORY_COPY);
+      b.push(...op.get(d), ...arg(2), ...op.add, ...op.set(d));
+    } else if (e.copy) b.push(...arg(0), ...arg(1), ...arg(2), ...MEMORY_COPY);
+    else b.push(...arg(0), ...arg(1), ...op.i32Store(0));
   };
   // the emits' first destinations
-  let k = 0;
-  for (const e of [...outer, ...inner]) {
-    if (e.emit) b.push(...op.get(P.block), ...op.i32Load(4 * k), ...op.set(emits.get(e)!));
-    k += e.arity;
-  }
-  // while (times != 0) { outer; for (c = inner; c != 0; c--) { inner } times -= 1 }
+  for (const [i, e] of all.entries()) if (e.emit) b.push(...op.get(P.block), ...op.i32Load(4 * first[i]), ...op.set(emitLocal[i]));
+  // while (times != 0) { for (c = inner; c != 0; c--) { inner } outer; times -= 1 }
   b.push(...op.block, ...op.loop, ...op.get(P.times), ...op.eqz, ...op.brIf(1));
-  entries(outer);
   if (inner.length) {
     b.push(...op.get(P.inner), ...op.set(count), ...op.block, ...op.loop, ...op.get(count), ...op.eqz, ...op.brIf(1));
-    entries(inner);
+    for (let i = outer.length; i < all.length; i++) emit(i);
     b.push(...op.get(count), ...op.i32(1), ...op.sub, ...op.set(count), ...op.br(0), ...op.end, ...op.end);
   }
+  for (let i = 0; i < outer.length; i++) emit(i);
   b.push(...op.get(P.times), ...op.i32(1), ...op.sub, ...op.set(P.times), ...op.br(0), ...op.end, ...op.end);
   try {
-    const run = { name: 'run', params: [I32, I32, I32], locals: Array(1 + emits.size).fill(I32), body: b };
+    const run = { name: 'run', params: [I32, I32, I32], locals: Array(1 + locals).fill(I32), body: b };
     m = new WebAssembly.Module(module([run], { shared: true, maxPages: MAX_PAGES }, imports) as Uint8Array<ArrayBuffer>);
   } catch {
     m = null;
@@ -109,7 +113,7 @@ export class Sequence {
   }
 
   /**
-   * The sequence of these entries (`outer`, then `inner`, which `call` repeats within each run of the
+   * The sequence of these entries (`outer`, and `inner`, which `call` repeats before each run of the
    * outer ones), or null where one is missing (a kernel without an entry) or the module does not compile.
    */
   static of(outer: readonly (Entry | undefined)[], h: Heap, owner: object, inner: readonly (Entry | undefined)[] = []): Sequence | null {
@@ -130,7 +134,7 @@ export class Sequence {
     return true;
   }
 
-  /** `times` times: the outer entries in order, then `inner` times the inner ones (after a successful `bind`). */
+  /** `times` times: `inner` runs of the inner entries, then the outer ones (after a successful `bind`). */
   call(times = 1, inner = 0): void {
     this.run(this.block.byteOffset, times, inner);
   }
