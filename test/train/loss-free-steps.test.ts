@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import toy from '../../graphs/toy.ts';
+import diabetes from '../../graphs/diabetes.ts';
 import zoo from '../../graphs/zoo-softmax.ts';
 import mlp, { syntheticData } from '../../graphs/mlp-w4.ts';
 import { fit } from '../../runtime/fit.ts';
@@ -19,10 +20,11 @@ import { randoms } from '../support/run.ts';
 const toyData = parseCsv(readFileSync(fileURLToPath(toy.spec.data as URL), 'utf8'));
 
 /** Trains twice, computing the cost every epoch and only every `logEvery` epochs: same parameters, bit for bit. */
-function sameParams(model: Model, data: Dataset, epochs: number, extra: object = {}) {
+function sameParams(model: Model, data: Dataset, epochs: number, extra: object = {}, logEvery = 7) {
   const cfg = { ...model.train, epochs, ...extra };
   const every = fit(model.build(), data, cfg, { costEveryEpoch: true });
-  const sparse = fit(model.build(), data, { ...cfg, logEvery: 7 });
+  const sparse = fit(model.build(), data, { ...cfg, logEvery });
+  expect(sparse.log.map((e) => e.epoch)).toEqual(Array.from({ length: Math.floor(epochs / logEvery) + 1 }, (_, i) => i * logEvery).concat(epochs % logEvery ? [epochs] : []));
   for (const [name, v] of every.params.values) {
     const w = sparse.params.get(name);
     for (let i = 0; i < v.length; i++) if (!Object.is(v[i], w[i])) expect.fail(`${name}[${i}]: ${v[i]} vs ${w[i]}`);
@@ -33,6 +35,13 @@ function sameParams(model: Model, data: Dataset, epochs: number, extra: object =
 
 describe('steps without the loss', () => {
   it('full batch (the seed toy model, BCE fused): the same parameters as steps that compute it', () => sameParams(toy, toyData, 200));
+
+  // 300 rows of 8 features: the step is a row region and its plans run as one WebAssembly call, so the
+  // loop runs its epochs in training cycles (Trainer.cycles); with cycles too long for one call (a
+  // logged epoch every 20,000), the steps between logged epochs run in calls split by time
+  const logistic = { x: Float32Array.from(randoms(300 * 8, 5, -1, 1)), y: Float32Array.from(randoms(300, 6, 0, 1), (v) => (v > 0.5 ? 1 : 0)), rows: 300, features: 8 };
+  it('full batch in training cycles (a logistic regression of 300 rows): the same parameters and costs', () => sameParams(diabetes, logistic, 64));
+  it('full batch, cycles longer than a call: the same parameters and costs', () => sameParams(diabetes, logistic, 45000, {}, 20000));
 
   it('minibatches (W4 MLP, softmax cross-entropy, on the SIMD kernels): the same parameters', () => {
     const d = syntheticData(1000);
