@@ -68,8 +68,8 @@ export class Plan {
   private bound: boolean | null = null; // null: not yet written
   /** Counts the runs (and `place` calls) whose leaves moved: a call made over this plan's buffers is written again when it changes. */
   placements = 0;
-  /** The plan run repeatedly with copies after each run (`runTimes`): for which copies, and whether bound. */
-  private loop: { copies: readonly Copy[]; seq: Sequence | null; bound: boolean | null } | null = null;
+  /** The plan run repeatedly with copies after each run (`runTimes`): for which copies, whether its arguments are written, and for which placement. */
+  private loop: { copies: readonly Copy[]; seq: Sequence | null; buffers: ((i: number) => { ins: readonly Float32Array[]; out: Float32Array }) | null; bound: boolean | null; placement: number } | null = null;
   readonly env = new Map<string, number>();
   readonly memory: MemoryReport;
   readonly precision: 'f32' | 'f64';
@@ -233,7 +233,6 @@ export class Plan {
     }
     const seq = this.sequence;
     if (seq !== null && (moved || this.bound === null)) this.bound = seq.bind((s) => this.buffersOf(this.steps[s]));
-    if (moved && this.loop) this.loop.bound = null;
     if (moved) this.placements++;
     return moved;
   }
@@ -253,14 +252,18 @@ export class Plan {
 
   /** What `runTimes` does before it runs (placing the leaves, making the call and writing its arguments); its call, or null. */
   placeTimes(leafBufs: readonly Float32Array[], copies: readonly Copy[]): Sequence | null {
-    const program = this.program(copies);
-    if (program === null) return null;
     let loop = this.loop;
-    if (loop === null || loop.copies !== copies) loop = this.loop = { copies, seq: Sequence.of(program.entries, this.heap!, this), bound: null };
+    if (loop === null || loop.copies !== copies) {
+      const program = this.program(copies);
+      loop = this.loop = { copies, seq: program && Sequence.of(program.entries, this.heap!, this), buffers: program?.buffers ?? null, bound: null, placement: 0 };
+    }
     this.place(leafBufs);
     const seq = loop.seq;
     if (seq === null) return null;
-    if (loop.bound === null) loop.bound = seq.bind(program.buffers);
+    if (loop.bound === null || loop.placement !== this.placements) {
+      loop.bound = seq.bind(loop.buffers!);
+      loop.placement = this.placements;
+    }
     return loop.bound ? seq : null;
   }
 
