@@ -103,8 +103,10 @@ export function fit(m: BuiltModel, data: Dataset, cfg: TrainConfig, opts: FitOpt
   }
 }
 
-/** The longest a call of several training cycles should take (seconds). */
+/** The longest a call of several training steps or cycles should take (seconds). */
 const CYCLE_CALL_SECONDS = 0.02;
+/** How many units of `secondsEach` one such call takes (at least one). */
+const perCall = (secondsEach: number) => Math.max(1, Math.floor(CYCLE_CALL_SECONDS / Math.max(secondsEach, 1e-9)));
 
 function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOptions): FitResult {
   const { train: d, val } = splitHoldout(all, cfg.holdout ?? 0);
@@ -135,7 +137,7 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
   if (!batches && K > 1 && !opts.costEveryEpoch && !(metrics && (cfg.logAccuracy || valFeeds))) {
     const t = performance.now();
     cost = trainer.run(feeds);
-    let perCycle = Math.max(((performance.now() - t) / 1000) * K, 1e-9);
+    let perCycle = ((performance.now() - t) / 1000) * K;
     const e0: LogEntry = { epoch: 0, cost };
     log.push(e0);
     opts.onLog?.(e0, cfg);
@@ -143,11 +145,11 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
     const total = Math.floor(cfg.epochs / K); // cycles of epochs (cK, cK + K]
     let done = 0;
     while (done < total && perCycle <= CYCLE_CALL_SECONDS) {
-      const n = Math.min(Math.max(1, Math.floor(CYCLE_CALL_SECONDS / perCycle)), total - done, Trainer.MAX_CYCLES);
+      const n = Math.min(perCall(perCycle), total - done, Trainer.MAX_CYCLES);
       const t = performance.now();
       const losses = trainer.cycles(feeds, n, K - 1);
       if (losses === null) break;
-      perCycle = Math.max((performance.now() - t) / 1000 / n, 1e-9);
+      perCycle = (performance.now() - t) / 1000 / n;
       for (let j = 0; j < n; j++) {
         const epoch = (done + j + 1) * K;
         if (opts.onEpoch) for (let q = epoch - K + 1; q < epoch; q++) opts.onEpoch(q, cost);
@@ -183,7 +185,7 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
           const n = Math.min(chunk, k - done);
           const t = performance.now();
           trainer.updateTimes(feeds, n);
-          chunk = Math.max(1, Math.floor(CYCLE_CALL_SECONDS / Math.max((performance.now() - t) / 1000 / n, 1e-9)));
+          chunk = perCall((performance.now() - t) / 1000 / n);
           if (opts.onEpoch) for (let j = done; j < done + n && j < k - 1; j++) opts.onEpoch(epoch + j, cost);
           done += n;
         }

@@ -11,7 +11,7 @@ import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { heap, type Heap } from './heap.ts';
 import { findRowRegions, regionKernel } from './rows.ts';
-import { Sequence, type Entry } from './wasm/sequence.ts';
+import { Sequence, type Buffers, type Entry } from './wasm/sequence.ts';
 
 export interface TensorValue {
   readonly data: Float32Array;
@@ -63,13 +63,12 @@ export class Plan {
   /** Leaves used in place in the last run (null: staged, or not run yet). */
   private readonly inPlace: (Float32Array | null)[] = [];
   private readonly heap: Heap | null;
-  /** Where every kernel has a WebAssembly entry: the plan as one call (wasm/sequence.ts), and whether its arguments are written for the current leaves. */
+  /** Where every kernel has a WebAssembly entry: the plan as one call (wasm/sequence.ts). */
   private readonly sequence: Sequence | null;
-  private bound: boolean | null = null; // null: not yet written
-  /** Counts the runs (and `place` calls) whose leaves moved: a call made over this plan's buffers is written again when it changes. */
+  /** Counts the runs (and `place` calls) whose leaves moved: a call made over this plan's buffers is written again when it changes (`Sequence.ready`). */
   placements = 0;
-  /** The plan run repeatedly with copies after each run (`runTimes`): for which copies, whether its arguments are written, and for which placement. */
-  private loop: { copies: readonly Copy[]; seq: Sequence | null; buffers: ((i: number) => { ins: readonly Float32Array[]; out: Float32Array }) | null; bound: boolean | null; placement: number } | null = null;
+  /** The plan run repeatedly with copies after each run (`runTimes`), and for which copies. */
+  private loop: { copies: readonly Copy[]; seq: Sequence | null } | null = null;
   readonly env = new Map<string, number>();
   readonly memory: MemoryReport;
   readonly precision: 'f32' | 'f64';
@@ -166,7 +165,7 @@ export class Plan {
         this.steps.push({ kernel, ins: new Array(n.inputs.length), inSlots: Int32Array.from(n.inputs.map((i) => this.slotOf.get(i)!)), out: this.slots[this.slotOf.get(n)!] });
       }
     }
-    this.sequence = this.heap && opts.oneCall !== false ? Sequence.of(this.steps.map((st) => st.kernel.wasm), this.heap, this) : null;
+    this.sequence = this.heap && opts.oneCall !== false ? Sequence.of(this.steps.map((st) => st.kernel.wasm), (i) => this.buffersOf(this.steps[i]), this.heap, this) : null;
   }
 
   /** True when runs are one WebAssembly call (every kernel has a WebAssembly entry). */
@@ -198,7 +197,7 @@ export class Plan {
   runWith(leafBufs: readonly Float32Array[]): void {
     this.place(leafBufs);
     const seq = this.sequence;
-    if (seq !== null && this.bound) return seq.call();
+    if (seq !== null && seq.ready(this.placements)) return seq.call();
     const slots = this.slots;
     const steps = this.steps;
     for (let s = 0; s < steps.length; s++) {
@@ -213,7 +212,7 @@ export class Plan {
    * Puts the leaves' buffers (in `leafNames` order) in their slots without running: what a run does
    * first, and, done before the first run (`Executable.prepare`), what makes that run as fast as the next.
    */
-  place(leafBufs: readonly Float32Array[]): boolean {
+  place(leafBufs: readonly Float32Array[]): void {
     const slots = this.slots;
     const h = this.heap;
     let moved = false;
@@ -231,10 +230,8 @@ export class Plan {
       slots[slot] = b;
       this.inPlace[i] = outside ? null : buf;
     }
-    const seq = this.sequence;
-    if (seq !== null && (moved || this.bound === null)) this.bound = seq.bind((s) => this.buffersOf(this.steps[s]));
     if (moved) this.placements++;
-    return moved;
+    this.sequence?.ready(this.placements);
   }
 
   /**
@@ -255,16 +252,10 @@ export class Plan {
     let loop = this.loop;
     if (loop === null || loop.copies !== copies) {
       const program = this.program(copies);
-      loop = this.loop = { copies, seq: program && Sequence.of(program.entries, this.heap!, this), buffers: program?.buffers ?? null, bound: null, placement: 0 };
+      loop = this.loop = { copies, seq: program && Sequence.of(program.entries, program.buffers, this.heap!, this) };
     }
     this.place(leafBufs);
-    const seq = loop.seq;
-    if (seq === null) return null;
-    if (loop.bound === null || loop.placement !== this.placements) {
-      loop.bound = seq.bind(loop.buffers!);
-      loop.placement = this.placements;
-    }
-    return loop.bound ? seq : null;
+    return loop.seq !== null && loop.seq.ready(this.placements) ? loop.seq : null;
   }
 
   /**
@@ -273,7 +264,7 @@ export class Plan {
    * per run); with `buffers(i)`, the buffers entry i reads in the current slots. Null where the plan does
    * not run as one call.
    */
-  program(copies: readonly Copy[], emit?: Copy): { entries: Entry[]; buffers: (i: number) => { ins: readonly Float32Array[]; out: Float32Array } } | null {
+  program(copies: readonly Copy[], emit?: Copy): { entries: Entry[]; buffers: Buffers } | null {
     const h = this.heap;
     if (this.sequence === null || !h) return null;
     const entries: Entry[] = this.steps.map((st) => st.kernel.wasm!);

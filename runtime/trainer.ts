@@ -17,10 +17,9 @@ import { heap } from './heap.ts';
 
 interface Stepper {
   readonly exe: Executable;
-  readonly updates: { param: Float32Array; next: Node }[];
-  /** The same, as a plan's copies (`Plan.runTimes`). */
+  /** Each parameter's update: its `next:` output copied into the parameter after a step. */
   readonly copies: readonly Copy[];
-  /** The plan of the last step, and the buffers of its `next:` outputs in `updates` order. */
+  /** The plan of the last step, and the buffers of its `next:` outputs in `copies` order. */
   plan: Plan | null;
   nexts: Float32Array[];
 }
@@ -30,8 +29,8 @@ export class Trainer {
   private readonly withLoss: Stepper;
   private readonly quiet: Stepper;
   private readonly lossNode: Node;
-  /** `cycles`' call, for the plans it was made for, and where it writes the losses. */
-  private cycle: { a: Plan; b: Plan; seq: Sequence | null; bound: boolean | null; placements: number; buffers: (i: number) => { ins: readonly Float32Array[]; out: Float32Array } } | null = null;
+  /** `cycles`' call, and the plans it was made for (with the loss, without it). */
+  private cycle: { a: Plan; b: Plan; seq: Sequence | null } | null = null;
   private losses: Float32Array | null = null;
   /** The most cycles one call of `cycles` runs. */
   static readonly MAX_CYCLES = 256;
@@ -41,10 +40,12 @@ export class Trainer {
     readonly params: ParamStore,
   ) {
     this.lossNode = step.output('loss');
-    const stepper = (g: Graph): Stepper => {
-      const updates = [...params.values].map(([name, param]) => ({ param, next: g.output(nextName(name)) }));
-      return { exe: new Executable(g, params), updates, copies: updates.map((u) => ({ from: u.next, to: u.param })), plan: null, nexts: [] };
-    };
+    const stepper = (g: Graph): Stepper => ({
+      exe: new Executable(g, params),
+      copies: [...params.values].map(([name, param]) => ({ from: g.output(nextName(name)), to: param })),
+      plan: null,
+      nexts: [],
+    });
     this.withLoss = stepper(step);
     this.exe = this.withLoss.exe;
     this.quiet = stepper(new Graph(step.outputs.filter((o) => o.name !== 'loss'), `${step.name}.update`));
@@ -75,7 +76,6 @@ export class Trainer {
   /** The call of `cycles` for this batch, its arguments written (made if the plans changed); null where there is none. */
   private cycleFor(batch: Readonly<Record<string, TensorValue>>): Sequence | null {
     const a = this.withLoss.exe.placed(batch), b = this.quiet.exe.placed(batch);
-    const placements = a.placements + b.placements;
     const h = heap();
     if (!h) return null;
     let c = this.cycle;
@@ -83,17 +83,12 @@ export class Trainer {
       this.losses ??= h.alloc(Trainer.MAX_CYCLES, this);
       const pa = a.program(this.withLoss.copies, { from: this.lossNode, to: this.losses });
       const pb = b.program(this.quiet.copies);
-      const seq = pa && pb ? Sequence.of(pa.entries, h, this, pb.entries) : null;
       const nA = pa ? pa.entries.length : 0;
-      c = this.cycle = { a, b, seq, bound: null, placements, buffers: (i) => (i < nA ? pa!.buffers(i) : pb!.buffers(i - nA)) };
+      const seq = pa && pb ? Sequence.of(pa.entries, (i) => (i < nA ? pa.buffers(i) : pb.buffers(i - nA)), h, this, pb.entries) : null;
+      c = this.cycle = { a, b, seq };
     }
-    if (c.seq === null) return null;
-    // written again when either plan's leaves moved since
-    if (c.bound === null || c.placements !== placements) {
-      c.bound = c.seq.bind(c.buffers);
-      c.placements = placements;
-    }
-    return c.bound ? c.seq : null;
+    // (its arguments written again when either plan's leaves moved since: their counts only grow)
+    return c.seq !== null && c.seq.ready(a.placements + b.placements) ? c.seq : null;
   }
 
   /** One training step on a batch; returns the loss computed before the update (PyTorch's order). */
@@ -122,8 +117,8 @@ function stepOn(s: Stepper, batch: Readonly<Record<string, TensorValue>>): Plan 
   const plan = s.exe.run(batch);
   if (plan !== s.plan) {
     s.plan = plan;
-    s.nexts = s.updates.map((u) => plan.buffer(u.next));
+    s.nexts = s.copies.map((c) => plan.buffer(c.from));
   }
-  for (let i = 0; i < s.updates.length; i++) s.updates[i].param.set(s.nexts[i]);
+  for (let i = 0; i < s.copies.length; i++) s.copies[i].to.set(s.nexts[i]);
   return plan;
 }

@@ -43,6 +43,23 @@ function lastVector(n: number, h: Heap): { nb: number; mask: number } {
 }
 const masks: (Float32Array | undefined)[] = [];
 
+/**
+ * The SIMD loss kernel `f` over the first `k` inputs (z, y, and for BCEWithLogitsExp e) of n values each,
+ * where they and the output are in the heap (else `js`), with its WebAssembly entry (f's arguments: the
+ * inputs' offsets, then nb, mask, out, n).
+ */
+function simdLoss(f: (...args: number[]) => void, k: 2 | 3, n: number, h: Heap, js: Kernel): Kernel {
+  const { nb, mask } = lastVector(n, h);
+  const resident = (ins: readonly Float32Array[], out: Float32Array) => h.owns(out) && h.owns(ins[0]) && h.owns(ins[1]) && (k === 2 || h.owns(ins[2]));
+  const kernel: Kernel = (ins, out) => {
+    if (!resident(ins, out)) return js(ins, out);
+    if (k === 2) f(ins[0].byteOffset, ins[1].byteOffset, nb, mask, out.byteOffset, n);
+    else f(ins[0].byteOffset, ins[1].byteOffset, ins[2].byteOffset, nb, mask, out.byteOffset, n);
+  };
+  const args = (ins: readonly Float32Array[], out: Float32Array) => (resident(ins, out) ? [...ins.slice(0, k).map((b) => b.byteOffset), nb, mask, out.byteOffset, n] : null);
+  return Object.assign(kernel, { wasm: { fn: f, arity: k + 4, args } });
+}
+
 defineOp({
   name: 'BCEWithLogits',
   arity: 2,
@@ -58,13 +75,7 @@ defineOp({
     const n = ctx.inShapes[0].reduce((a, b) => a * b, 1);
     const f = h && ctx.precision === 'f32' && n >= SIMD_MIN_ELEMENTS ? (lossKernels(h.memory)?.bce ?? null) : null;
     if (!h || !f) return bceJs;
-    const { nb, mask } = lastVector(n, h);
-    const resident = (ins: readonly Float32Array[], out: Float32Array) => h.owns(out) && h.owns(ins[0]) && h.owns(ins[1]);
-    const kernel: Kernel = (ins, out) => {
-      if (!resident(ins, out)) return bceJs(ins, out);
-      f(ins[0].byteOffset, ins[1].byteOffset, nb, mask, out.byteOffset, n);
-    };
-    return Object.assign(kernel, { wasm: { fn: f, arity: 6, args: (ins: readonly Float32Array[], out: Float32Array) => (resident(ins, out) ? [ins[0].byteOffset, ins[1].byteOffset, nb, mask, out.byteOffset, n] : null) } });
+    return simdLoss(f as (...args: number[]) => void, 2, n, h, bceJs);
   },
   grad(n, g) {
     const [z, y] = n.inputs;
@@ -136,13 +147,7 @@ defineOp({
     const n = ctx.inShapes[0].reduce((a, b) => a * b, 1);
     const f = h && ctx.precision === 'f32' && n >= SIMD_MIN_ELEMENTS ? (lossKernels(h.memory)?.bceExp ?? null) : null;
     if (!h || !f) return bceExpJs;
-    const { nb, mask } = lastVector(n, h);
-    const resident = (ins: readonly Float32Array[], out: Float32Array) => h.owns(out) && h.owns(ins[0]) && h.owns(ins[1]) && h.owns(ins[2]);
-    const kernel: Kernel = (ins, out) => {
-      if (!resident(ins, out)) return bceExpJs(ins, out);
-      f(ins[0].byteOffset, ins[1].byteOffset, ins[2].byteOffset, nb, mask, out.byteOffset, n);
-    };
-    return Object.assign(kernel, { wasm: { fn: f, arity: 7, args: (ins: readonly Float32Array[], out: Float32Array) => (resident(ins, out) ? [ins[0].byteOffset, ins[1].byteOffset, ins[2].byteOffset, nb, mask, out.byteOffset, n] : null) } });
+    return simdLoss(f as (...args: number[]) => void, 3, n, h, bceExpJs);
   },
   grad(n, g) {
     const [z, y, e] = n.inputs;

@@ -7,13 +7,16 @@
  * of a hundred steps is most of the loop; in WebAssembly the calls cost the same from the first step.
  *
  * The function depends only on the kernels' kinds and arities (modules are cached by them); the buffers'
- * offsets are in the argument block, written again only when a plan's leaves move (`bind`).
+ * offsets are in the argument block, written again only when a plan's leaves move (`ready`).
  */
 import type { WasmEntry } from '../../compiler/ir/op.ts';
 import { I32, module, op, type Import } from './asm.ts';
 import { MAX_PAGES, type Heap } from '../heap.ts';
 
 type Call = (block: number, times: number, inner: number) => void;
+
+/** The buffers entry i of a sequence reads, as they are now (its `args` are computed from them). */
+export type Buffers = (i: number) => { ins: readonly Float32Array[]; out: Float32Array };
 
 /**
  * An entry of a sequence: a kernel's (`WasmEntry`), or a copy of bytes (`copy`: its arguments are the
@@ -91,9 +94,13 @@ export class Sequence {
   private readonly run: Call;
   private readonly block: Int32Array;
   private readonly at: number[];
+  /** The placement the block was written for (-1: not yet), and whether every entry took its buffers. */
+  private boundAt = -1;
+  private bound = false;
 
   private constructor(
     private readonly entries: readonly Entry[],
+    private readonly buffers: Buffers,
     mod: WebAssembly.Module,
     h: Heap,
     owner: object,
@@ -114,27 +121,35 @@ export class Sequence {
 
   /**
    * The sequence of these entries (`outer`, and `inner`, which `call` repeats before each run of the
-   * outer ones), or null where one is missing (a kernel without an entry) or the module does not compile.
+   * outer ones), reading `buffers` (outer entries, then inner); null where an entry is missing (a kernel
+   * without one) or the module does not compile.
    */
-  static of(outer: readonly (Entry | undefined)[], h: Heap, owner: object, inner: readonly (Entry | undefined)[] = []): Sequence | null {
+  static of(outer: readonly (Entry | undefined)[], buffers: Buffers, h: Heap, owner: object, inner: readonly (Entry | undefined)[] = []): Sequence | null {
     const all = [...outer, ...inner];
     if (outer.length === 0 || all.some((e) => e === undefined)) return null;
     const mod = sequenceModule(outer as Entry[], inner as Entry[]);
-    return mod ? new Sequence(all as Entry[], mod, h, owner) : null;
+    return mod ? new Sequence(all as Entry[], buffers, mod, h, owner) : null;
   }
 
-  /** Writes entry i's arguments (outer entries, then inner) for buffers(i); false where an entry cannot take its buffers. */
-  bind(buffers: (i: number) => { ins: readonly Float32Array[]; out: Float32Array }): boolean {
+  /**
+   * Whether the call can run on the buffers as they are at `placement` (a count that changes whenever
+   * the buffers move, `Plan.placements`): the argument block is written again when it changed, and
+   * false where an entry cannot take its buffers (one outside the heap).
+   */
+  ready(placement: number): boolean {
+    if (placement === this.boundAt) return this.bound;
+    this.boundAt = placement;
+    this.bound = false;
     for (let i = 0; i < this.entries.length; i++) {
-      const { ins, out } = buffers(i);
+      const { ins, out } = this.buffers(i);
       const a = this.entries[i].args(ins, out);
       if (a === null) return false;
       this.block.set(a, this.at[i]);
     }
-    return true;
+    return (this.bound = true);
   }
 
-  /** `times` times: `inner` runs of the inner entries, then the outer ones (after a successful `bind`). */
+  /** `times` times: `inner` runs of the inner entries, then the outer ones (after `ready` said true). */
   call(times = 1, inner = 0): void {
     this.run(this.block.byteOffset, times, inner);
   }
