@@ -1,7 +1,7 @@
 /**
  * Row regions: where a plan runs a narrow linear layer, the elementwise chain after it and the gradients
  * that reduce that chain over the rows as one kernel (wasm/rows.ts) instead of one kernel each:
- *   head     z = MatMul(X, w)            X [N, K] (K a multiple of 4, at most 16), w [K, 1]
+ *   head     z = MatMul(X, w)            X [N, K] (K at most 16), w [K, 1]
  *   members  the elementwise ops of shape [N, 1] that read z or another member, and otherwise only
  *            values the region can read when it runs (leaves, constants, element counts, nodes
  *            computed before the head, one such value expanded to every row): per-row ones [N, 1]
@@ -39,7 +39,7 @@ export interface RowRegion {
 }
 
 /** Regions of fewer rows are left to the separate kernels. */
-export const ROW_REGION_MIN_ROWS = 64;
+export const ROW_REGION_MIN_ROWS = 1;
 
 /** The SIMD steps of an elementwise node (a Fused chain's body, or the op itself), or null if an op has no rule. */
 function stepsOf(n: Node): { name: string; rule: SimdRule; args: number[] }[] | null {
@@ -77,7 +77,7 @@ export function findRowRegions(computed: readonly Node[], shapes: ReadonlyMap<No
     if (head.op !== 'MatMul' || head.attrs.transA || head.attrs.transB || taken.has(head)) continue;
     const [X, w] = head.inputs;
     const sx = shapes.get(X)!;
-    if (sx.length !== 2 || sx[1] % 4 !== 0 || sx[1] > 16 || sx[0] < ROW_REGION_MIN_ROWS || !same(shapes.get(w), [sx[1], 1])) continue;
+    if (sx.length !== 2 || sx[1] > 16 || sx[0] < ROW_REGION_MIN_ROWS || !same(shapes.get(w), [sx[1], 1])) continue;
     const rowShape = [sx[0], 1];
     // what the region can read when it runs: leaves, constants, nodes computed before the head, and one
     // value expanded to every row (a mean's gradient is ExpandAs(1, ·) / N), read as that value

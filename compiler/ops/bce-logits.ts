@@ -12,7 +12,7 @@ import * as B from '../ir/build.ts';
 import type { Kernel } from '../ir/op.ts';
 import { heap, type Heap } from '../../runtime/heap.ts';
 import { lossKernels } from '../../runtime/wasm/losses.ts';
-import { SIMD_MIN_ELEMENTS, v } from '../../runtime/wasm/elementwise.ts';
+import { v } from '../../runtime/wasm/elementwise.ts';
 import { binaryOp } from './elementwise.ts';
 
 /** The loss in plain JS, float64 throughout (the reference, and the path outside the heap). */
@@ -73,7 +73,7 @@ defineOp({
     // float32 plans, in the heap: whole vectors in WebAssembly SIMD (float32 exp and log1p, float64 sum)
     const h = heap();
     const n = ctx.inShapes[0].reduce((a, b) => a * b, 1);
-    const f = h && ctx.precision === 'f32' && n >= SIMD_MIN_ELEMENTS ? (lossKernels(h.memory)?.bce ?? null) : null;
+    const f = h && ctx.precision === 'f32' ? (lossKernels(h.memory)?.bce ?? null) : null;
     if (!h || !f) return bceJs;
     return simdLoss(f as (...args: number[]) => void, 2, n, h, bceJs);
   },
@@ -145,7 +145,7 @@ defineOp({
     // kernel with e read instead of computed, summed in float64)
     const h = heap();
     const n = ctx.inShapes[0].reduce((a, b) => a * b, 1);
-    const f = h && ctx.precision === 'f32' && n >= SIMD_MIN_ELEMENTS ? (lossKernels(h.memory)?.bceExp ?? null) : null;
+    const f = h && ctx.precision === 'f32' ? (lossKernels(h.memory)?.bceExp ?? null) : null;
     if (!h || !f) return bceExpJs;
     return simdLoss(f as (...args: number[]) => void, 3, n, h, bceExpJs);
   },

@@ -55,6 +55,10 @@ export const op = {
   v128Load: (offset = 0) => [0xfd, 0x00, 4, ...uleb(offset)],
   v128Store: (offset = 0) => [0xfd, 0x0b, 4, ...uleb(offset)],
   load32Splat: (offset = 0) => [0xfd, 0x09, 2, ...uleb(offset)],
+  /** Stores lane `lane` (32 bits) of a vector. */
+  store32Lane: (offset: number, lane: number) => [0xfd, 0x5a, 2, ...uleb(offset), lane],
+  /** Stores lanes 2·`half`, 2·`half` + 1 (64 bits) of a vector. */
+  store64Lane: (offset: number, half: number) => [0xfd, 0x5b, 3, ...uleb(offset), half],
   f32x4Add: [0xfd, ...uleb(228)],
   f32x4Mul: [0xfd, ...uleb(230)],
   /** a·b + c, fused or not at the engine's choice (relaxed SIMD). */
@@ -86,6 +90,8 @@ export const simd = {
   lanes: (l: readonly number[]) => [0xfd, 0x0d, ...l.flatMap((x) => [4 * x, 4 * x + 1, 4 * x + 2, 4 * x + 3])],
   f32: (x: number) => splat(new Float32Array([x, x, x, x])),
   i32: (x: number) => splat(new Int32Array([x, x, x, x])),
+  /** All ones in the first `k` lanes, zeros in the others (a mask for `and`). */
+  firstLanes: (k: number) => splat(Int32Array.from([0, 1, 2, 3], (l) => (l < k ? -1 : 0))),
 };
 
 const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];

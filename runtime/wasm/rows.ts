@@ -1,5 +1,5 @@
 /**
- * The row kernel: a narrow linear layer z = X·w (X [N, K], K ≤ 16 a multiple of 4, w [K, 1]), the
+ * The row kernel: a narrow linear layer z = X·w (X [N, K], K ≤ 16, w [K, 1]), the
  * elementwise ops that follow it row by row, and the reductions over rows that end such a chain in a
  * training step (Xᵀ·g for the weights' gradient, Σ g for the bias's), in one pass over X, with every
  * intermediate in f32x4 registers. A logistic regression's step is this shape: z, e^(−|z|),
@@ -13,7 +13,11 @@
  * lane r times row r (rows alternating between two sets of accumulators), each sum accumulates in
  * float64. Groups left over after the last whole iteration go one per iteration; the last N mod 4 rows
  * are one more group whose missing rows read row 0 and are masked out of the reductions; its stores land
- * in the 16-byte padding every heap buffer has.
+ * in the rest of the buffer's last 16 bytes (the plan's buffers take whole vectors).
+ * A row is ⌈K/4⌉ vectors; where K is not a multiple of 4, the last one also reads the start of the next
+ * row (past the last row, the next bytes of the heap, which has room after every allocation), and those
+ * lanes are cleared, in w's last vector too, so they add +0 to every dot product and every gradient lane;
+ * a gradient's last vector is stored lane by lane (K mod 4 of them).
  * Measured on W2's step (759 rows, 8 features, logistic regression) on the AMD machine of the runs before
  * 2026-12-01 23:00: 2.6 µs with one group per iteration, 1.95 µs with two, against 2.4 µs for the six
  * separate kernels it replaces.
@@ -63,7 +67,9 @@ export const copiesFor = (K: number) => (K <= 8 ? 4 : 2);
 const SETS = 2;
 
 export function rowKernel(p: RowProgram, fma: boolean, copies = copiesFor(p.K)): Func {
-  const V = p.K / 4;
+  const V = Math.ceil(p.K / 4), part = p.K % 4;
+  /** Clears the lanes past K of a row's (or w's) last vector, where K is not a multiple of 4. */
+  const clearPast = (j: number) => (part && j === V - 1 ? [...simd.firstLanes(part), ...and] : []);
   const nOps = p.operands.length, nSt = p.stores.length, nG = p.grads.length, nS = p.sums.length;
   // i32 locals after the one parameter (args)
   let next = 1;
@@ -88,7 +94,7 @@ export function rowKernel(p: RowProgram, fma: boolean, copies = copiesFor(p.K)):
   emit(arg(ARG.x), op.set(lx), arg(ARG.groups), op.set(lGroups), arg(ARG.tail), op.set(lTail), arg(ARG.mask), op.set(lMask));
   for (let j = 0; j < nOps + nSt + nG + 2 * nS; j++) emit(arg(ARG.first + j), op.set(lPtr + j));
   emit(arg(ARG.w), op.set(lG));
-  for (let j = 0; j < V; j++) emit(op.get(lG), op.v128Load(16 * j), op.set(lW + j));
+  for (let j = 0; j < V; j++) emit(op.get(lG), op.v128Load(16 * j), clearPast(j), op.set(lW + j));
   p.operands.forEach((kind, j) => kind === 'scalar' && emit(op.get(ptrOp(j)), op.load32Splat(0), op.set(lScalar + j)));
   for (let j = 0; j < nG * SETS * V; j++) emit(zero, op.set(lAcc + j));
   for (let j = 0; j < 2 * nS; j++) emit(zero, op.set(lSum + j));
@@ -97,7 +103,7 @@ export function rowKernel(p: RowProgram, fma: boolean, copies = copiesFor(p.K)):
   const group = (masked: boolean, c = 0) => {
     use(c);
     for (let r = 0; r < 4; r++) {
-      for (let j = 0; j < V; j++) emit(op.get(lRow + r), op.v128Load(16 * j), op.set(lXr + r * V + j));
+      for (let j = 0; j < V; j++) emit(op.get(lRow + r), op.v128Load(16 * j), clearPast(j), op.set(lXr + r * V + j));
       emit(op.get(lXr + r * V), op.get(lW), mul, op.set(lDot + r));
       for (let j = 1; j < V; j++) emit(madd(op.get(lXr + r * V + j), op.get(lW + j), op.get(lDot + r)), op.set(lDot + r));
     }
@@ -153,9 +159,14 @@ export function rowKernel(p: RowProgram, fma: boolean, copies = copiesFor(p.K)):
   // results: the sets of accumulators added; the sums' partials stored
   p.grads.forEach((_, gi) => {
     for (let j = 0; j < V; j++) {
-      emit(op.get(ptrG(gi)), op.get(lAcc + gi * SETS * V + j));
+      emit(op.get(lAcc + gi * SETS * V + j));
       for (let r = 1; r < SETS; r++) emit(op.get(lAcc + (gi * SETS + r) * V + j), add);
-      emit(op.v128Store(16 * j));
+      emit(op.set(lM));
+      // K floats exactly: the last vector's first K mod 4 lanes where K is not a multiple of 4
+      const lanesHere = j === V - 1 && part ? part : 4;
+      if (lanesHere === 4) emit(op.get(ptrG(gi)), op.get(lM), op.v128Store(16 * j));
+      if (lanesHere === 2 || lanesHere === 3) emit(op.get(ptrG(gi)), op.get(lM), op.store64Lane(16 * j, 0));
+      if (lanesHere === 1 || lanesHere === 3) emit(op.get(ptrG(gi)), op.get(lM), op.store32Lane(16 * j + 4 * (lanesHere - 1), lanesHere - 1));
     }
   });
   p.sums.forEach((_, si) => emit(op.get(ptrS(si)), op.get(lSum + 2 * si), op.v128Store(0), op.get(ptrS(si)), op.get(lSum + 2 * si + 1), op.v128Store(16)));
