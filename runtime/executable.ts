@@ -106,20 +106,27 @@ export class Executable {
       if (prev.length !== v.shape.length) changed = true;
       else for (let k = 0; k < prev.length; k++) if (prev[k] !== v.shape[k]) changed = true;
     }
-    if (changed) {
-      // plans are kept per input shapes (a minibatch loop alternates between full and last batches)
-      const key = this.inputNames.map((n) => inputs[n].shape.join('x')).join(',');
-      let entry = this.plans.get(key);
-      if (!entry) {
-        const plan = new Plan(this.graph, new Map(this.inputNames.map((n) => [n, inputs[n].shape])));
-        const order = plan.leafNames;
-        entry = { plan, leafBufs: order.map(() => EMPTY), inputIndex: this.inputNames.map((n) => order.indexOf(n)), paramIndex: this.paramNames.map((n) => order.indexOf(n)) };
-        if (this.plans.size >= 8) this.plans.delete(this.plans.keys().next().value!);
-        this.plans.set(key, entry);
-      }
-      ({ plan: this.plan, leafBufs: this.leafBufs, inputIndex: this.inputIndex, paramIndex: this.paramIndex } = entry);
-      this.inputNames.forEach((n, i) => (this.lastShapes[i] = [...inputs[n].shape]));
+    if (changed) this.switchPlan(inputs);
+  }
+
+  /**
+   * Makes the plan for new input shapes current. (Apart from `select`, which runs on every call: V8
+   * optimizes `select` alone then, which took 9 ms with this inside it, a pause in the calls of a new
+   * executable measured at W5 batch 1.)
+   */
+  private switchPlan(inputs: Readonly<Record<string, TensorValue>>): void {
+    // plans are kept per input shapes (a minibatch loop alternates between full and last batches)
+    const key = this.inputNames.map((n) => inputs[n].shape.join('x')).join(',');
+    let entry = this.plans.get(key);
+    if (!entry) {
+      const plan = new Plan(this.graph, new Map(this.inputNames.map((n) => [n, inputs[n].shape])));
+      const order = plan.leafNames;
+      entry = { plan, leafBufs: order.map(() => EMPTY), inputIndex: this.inputNames.map((n) => order.indexOf(n)), paramIndex: this.paramNames.map((n) => order.indexOf(n)) };
+      if (this.plans.size >= 8) this.plans.delete(this.plans.keys().next().value!);
+      this.plans.set(key, entry);
     }
+    ({ plan: this.plan, leafBufs: this.leafBufs, inputIndex: this.inputIndex, paramIndex: this.paramIndex } = entry);
+    this.inputNames.forEach((n, i) => (this.lastShapes[i] = [...inputs[n].shape]));
   }
 
   /** Runs and copies out the named outputs. */

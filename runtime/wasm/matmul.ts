@@ -144,6 +144,8 @@ export interface VecmatScratch {
   readonly partial: Float32Array;
   /** Argument blocks of the wide kernel (WIDE_ARG): ours at 0, the helper's at 8. */
   readonly args: Int32Array;
+  /** The wide kernel for this width and memory, found on the first call (null: none). */
+  wide?: ShapeKernel | null;
 }
 
 /** Scratch for `vecmat` of width N, from `alloc` (heap floats). */
@@ -175,7 +177,7 @@ export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Ar
   const N4 = (N + 3) & ~3;
   // narrow matrices (up to 16 columns): c in registers over all rows, overwritten
   if (N4 <= 16) return k.vecmatTall[(N4 >> 2) - 1](v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K);
-  const wide = scratch !== null && k.shared ? wideKernel(N * 4, k.memory) : null;
+  const wide = scratch !== null && k.shared ? (scratch.wide ??= wideKernel(N * 4, k.memory)) : null;
   const helper = scratch !== null && N4 >= 32 && K >= 64 && K * N >= VECMAT_SPLIT_MIN ? readyHelper() : null;
   if (wide) {
     const a = scratch!.args;
