@@ -11,7 +11,7 @@
  */
 import { WasmKernels, hasRelaxedSimd, shapeKernel, type ShapeKernel } from './module.ts';
 import { WIDE_ARG, WIDE_ROWS, vecmatWideKernel } from './vector.ts';
-import { readyHelper, JOB_CALL, JOB_GEMM, JOB_MATVEC, JOB_VECMAT } from '../threads.ts';
+import { readyHelper, JOB_CALL, JOB_GEMM, JOB_MATVEC, JOB_VECMAT, type HelperThread } from '../threads.ts';
 
 /**
  * K block (rows of packed B a panel call streams) and N block (columns): a block of B is KC×NC floats
@@ -179,28 +179,40 @@ export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Ar
   if (N4 <= 16) return k.vecmatTall[(N4 >> 2) - 1](v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K);
   const wide = scratch !== null && k.shared ? (scratch.wide ??= wideKernel(N * 4, k.memory)) : null;
   const helper = scratch !== null && N4 >= 32 && K >= 64 && K * N >= VECMAT_SPLIT_MIN ? readyHelper() : null;
-  if (wide) {
-    const a = scratch!.args;
-    const slot = helper ? helper.load(wide) : -1;
-    // rows [0, mine) here, [mine, K) on the helper
-    const mine = slot >= 0 ? K - ((K >> 4) << 3) : K;
-    if (slot >= 0) {
-      a[8 + WIDE_ARG.v0] = v.byteOffset + mine * sv * 4; a[8 + WIDE_ARG.sv] = sv * 4; a[8 + WIDE_ARG.m0] = A.byteOffset + mine * N * 4;
-      a[8 + WIDE_ARG.c0] = scratch!.partial.byteOffset; a[8 + WIDE_ARG.K] = K - mine;
-      helper!.args[0] = slot;
-      helper!.args[1] = a.byteOffset + 32;
-      helper!.post(JOB_CALL);
-    }
-    const K8 = mine - (mine % WIDE_ROWS);
-    a[WIDE_ARG.v0] = v.byteOffset; a[WIDE_ARG.sv] = sv * 4; a[WIDE_ARG.m0] = A.byteOffset; a[WIDE_ARG.c0] = c.byteOffset; a[WIDE_ARG.K] = K8;
-    wide.fn(a.byteOffset); // (zeroes c first, even for no rows)
-    if (K8 < mine) k.vecmat1(v.byteOffset + K8 * sv * 4, sv * 4, A.byteOffset + K8 * N * 4, N * 4, c.byteOffset, mine - K8, N4 * 4, 0);
-    if (slot >= 0) {
-      helper!.wait();
-      k.addTo(c.byteOffset, scratch!.partial.byteOffset, N4 * 4);
-    }
-    return;
+  if (wide) vecmatWide(k, wide, helper, v, sv, A, c, K, N, scratch!);
+  else vecmatFour(k, helper, v, sv, A, c, K, N, scratch);
+}
+
+/**
+ * `vecmat` by the wide kernel. (Each way is a function of its own, as is the choice: V8 optimizes small
+ * functions sooner and faster, which a new product's first calls wait for.)
+ */
+function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch): void {
+  const N4 = (N + 3) & ~3;
+  const a = scratch.args;
+  const slot = helper ? helper.load(wide) : -1;
+  // rows [0, mine) here, [mine, K) on the helper
+  const mine = slot >= 0 ? K - ((K >> 4) << 3) : K;
+  if (slot >= 0) {
+    a[8 + WIDE_ARG.v0] = v.byteOffset + mine * sv * 4; a[8 + WIDE_ARG.sv] = sv * 4; a[8 + WIDE_ARG.m0] = A.byteOffset + mine * N * 4;
+    a[8 + WIDE_ARG.c0] = scratch.partial.byteOffset; a[8 + WIDE_ARG.K] = K - mine;
+    helper!.args[0] = slot;
+    helper!.args[1] = a.byteOffset + 32;
+    helper!.post(JOB_CALL);
   }
+  const K8 = mine - (mine % WIDE_ROWS);
+  a[WIDE_ARG.v0] = v.byteOffset; a[WIDE_ARG.sv] = sv * 4; a[WIDE_ARG.m0] = A.byteOffset; a[WIDE_ARG.c0] = c.byteOffset; a[WIDE_ARG.K] = K8;
+  wide.fn(a.byteOffset); // (zeroes c first, even for no rows)
+  if (K8 < mine) k.vecmat1(v.byteOffset + K8 * sv * 4, sv * 4, A.byteOffset + K8 * N * 4, N * 4, c.byteOffset, mine - K8, N4 * 4, 0);
+  if (slot >= 0) {
+    helper!.wait();
+    k.addTo(c.byteOffset, scratch.partial.byteOffset, N4 * 4);
+  }
+}
+
+/** `vecmat` by the four-row kernel. */
+function vecmatFour(k: WasmKernels, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch | null): void {
+  const N4 = (N + 3) & ~3;
   // rows [0, mine) here, [mine, K) on the helper; mine is a multiple of 4
   const split = helper !== null && scratch !== null;
   const mine = split ? (K >> 3) << 2 : K;
