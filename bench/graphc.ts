@@ -124,8 +124,12 @@ if (want('W5')) {
   // like the peers' input tensors, the inputs are placed in the runtime's memory before the clock starts
   const one = { x: { data: resident(g.normal(784), exe1), shape: [1, 784] } };
   const many = { x: { data: resident(g.normal(4096 * 784), exeN), shape: [4096, 784] } };
-  const r = best(timed(() => { for (let i = 0; i < 1000; i++) exe1.run(one); }));
+  const calls = timed(() => { for (let i = 0; i < 1000; i++) exe1.run(one); });
+  const r = best(calls);
   results.W5b1 = { seconds: r.seconds / 1000, all: r.all.map((t) => t / 1000) };
+  // as for W2, not the workload's timing: 20 runs more, once V8 has optimized the calls' JS
+  const more = Array.from({ length: 20 }, calls).map((t) => t / 1000);
+  results.W5b1_settled = { seconds: Math.min(...more), median: more.sort((a, b) => a - b)[10] };
   results.W5b4096 = best(timed(() => exeN.run(many)));
 }
 if (want('MM')) {
