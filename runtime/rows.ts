@@ -38,9 +38,6 @@ export interface RowRegion {
   readonly program: RowProgram;
 }
 
-/** Regions of fewer rows are left to the separate kernels. */
-export const ROW_REGION_MIN_ROWS = 1;
-
 /** The SIMD steps of an elementwise node (a Fused chain's body, or the op itself), or null if an op has no rule. */
 function stepsOf(n: Node): { name: string; rule: SimdRule; args: number[] }[] | null {
   const body: [string, number[]][] = n.op === 'Fused' ? JSON.parse(String(n.attrs.body)) : [[n.op, n.inputs.map((_, j) => -(j + 1))]];
@@ -77,7 +74,7 @@ export function findRowRegions(computed: readonly Node[], shapes: ReadonlyMap<No
     if (head.op !== 'MatMul' || head.attrs.transA || head.attrs.transB || taken.has(head)) continue;
     const [X, w] = head.inputs;
     const sx = shapes.get(X)!;
-    if (sx.length !== 2 || sx[1] > 16 || sx[0] < ROW_REGION_MIN_ROWS || !same(shapes.get(w), [sx[1], 1])) continue;
+    if (sx.length !== 2 || sx[1] > 16 || sx[0] === 0 || !same(shapes.get(w), [sx[1], 1])) continue;
     const rowShape = [sx[0], 1];
     // what the region can read when it runs: leaves, constants, nodes computed before the head, and one
     // value expanded to every row (a mean's gradient is ExpandAs(1, ·) / N), read as that value

@@ -30,7 +30,7 @@ export interface SimdStep {
   readonly args: readonly number[];
 }
 
-/** Outputs shorter than this stay in JS (a call into WebAssembly costs about as much as a few elements). */
+/** Elementwise outputs and sums shorter than this stay in JS (a call into WebAssembly costs about as much as a few elements); the fused loss runs in WebAssembly at every size. */
 export const SIMD_MIN_ELEMENTS = 256;
 
 /** Ops whose SIMD rule gives the JS kernel's results bit for bit (IEEE operations, correctly rounded both ways). */
