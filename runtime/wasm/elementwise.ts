@@ -49,9 +49,9 @@ const cache = new Map<string, Compiled | null>();
 
 /**
  * A kernel computing the chain in WebAssembly SIMD when its operands are in the heap (else, and where
- * the chain cannot be generated, `fallback`). Float32 plans only. Below `SIMD_MIN_ELEMENTS` the JS
- * kernel runs, and a single IEEE op (whose results are the JS kernel's bit for bit) keeps its WebAssembly
- * form as the kernel's entry for a plan run as one call (sequence.ts).
+ * the chain cannot be generated, `fallback`). Float32 plans only. Its WebAssembly function is the
+ * kernel's entry for a plan run as one call (sequence.ts). Below `SIMD_MIN_ELEMENTS` the JS kernel runs,
+ * and only a single IEEE op (whose results are the JS kernel's bit for bit) keeps the entry.
  */
 export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (readonly number[])[], outShape: readonly number[], precision: 'f32' | 'f64', fallback: Kernel): Kernel {
   const h = heap();
@@ -98,7 +98,7 @@ export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (
       off[j] = ins[j].byteOffset;
     }
   };
-  return (ins, out) => {
+  const kernel: Kernel = (ins, out) => {
     if (out !== seen[4] || ins[0] !== seen[0] || (k > 1 && ins[1] !== seen[1]) || (k > 2 && ins[2] !== seen[2]) || (k > 3 && ins[3] !== seen[3])) refresh(ins, out);
     if (!resident) return fallback(ins, out);
     if (k === 1) fn(off[4], nb, lb, off[0]);
@@ -106,6 +106,8 @@ export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (
     else if (k === 3) fn(off[4], nb, lb, off[0], off[1], off[2]);
     else fn(off[4], nb, lb, off[0], off[1], off[2], off[3]);
   };
+  // its entry is the same function with the same arguments
+  return Object.assign(kernel, { wasm });
 }
 
 /**

@@ -14,6 +14,8 @@ import { Plan, type Copy } from '../../runtime/plan.ts';
 import { Executable, ParamStore } from '../../runtime/executable.ts';
 import { Trainer } from '../../runtime/trainer.ts';
 import { heap } from '../../runtime/heap.ts';
+import * as B from '../../compiler/ir/build.ts';
+import { inLeafScope } from '../../compiler/ir/node.ts';
 import { randoms } from '../support/run.ts';
 
 const h = heap()!;
@@ -128,6 +130,24 @@ describe('a plan as one WebAssembly call', () => {
     const other = { x: { data: b.x, shape: [N, F] }, y: { data: b.y, shape: [N, 1] } };
     expect([...once.cycles(other, 1, 0)!]).toEqual([each.run(other)].map(Math.fround));
     expect([...once.params.get('W')]).toEqual([...each.params.get('W')]);
+  });
+
+  it('elementwise kernels over 1,000 values (WebAssembly SIMD ones): one call, with the kernel-by-kernel results bit for bit', () => {
+    const g = inLeafScope(() => {
+      const x = B.mk('Input', [], { name: 'x', shape: [1000], dtype: 'f32' });
+      const v = B.mk('Input', [], { name: 'v', shape: [1000], dtype: 'f32' });
+      return new Graph([{ name: 'y', node: B.sigmoid(B.add(B.mul(x, v), v)) }]);
+    });
+    const leaves = new Map([['x', h.copyOf(randoms(1000, 1, -4, 4))], ['v', h.copyOf(randoms(1000, 2, -1, 1))]]);
+    const run = (oneCall: boolean) => {
+      const plan = new Plan(g, new Map([['x', [1000]], ['v', [1000]]]), { oneCall });
+      plan.run(leaves);
+      return { oneCall: plan.oneCall, y: [...plan.value(g.output('y')).data] };
+    };
+    const one = run(true), each = run(false);
+    expect(one.oneCall).toBe(true);
+    expect(one.y).toEqual(each.y);
+    expect(one.y.every((y) => y > 0 && y < 1)).toBe(true);
   });
 
   it('a plan with a kernel without a WebAssembly entry runs kernel by kernel', () => {
