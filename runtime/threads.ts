@@ -23,10 +23,12 @@ export interface WorkerLike {
 }
 
 /**
- * Control block: [job seq, done seq, job kind, ready, ...args], and on a cache line of its own the next
- * chunk of a job that both threads take chunks of.
+ * Control block, in the heap (so that a plan's WebAssembly call can post jobs too): [job seq, done seq,
+ * job kind, ready, ...args], on a cache line of its own the next chunk of a job that both threads take
+ * chunks of, and on another the seq of the caller's latest job. Indices of i32s.
  */
-const SEQ = 0, DONE = 1, KIND = 2, READY = 3, ARGS = 4, NEXT = 32;
+const SEQ = 0, DONE = 1, KIND = 2, READY = 3, ARGS = 4, NEXT = 32, POSTED = 48;
+export const CONTROL = { SEQ, DONE, KIND, READY, ARGS, NEXT, POSTED } as const;
 export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3, JOB_LOAD = 4, JOB_CALL = 5;
 
 /**
@@ -46,7 +48,7 @@ export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3, JOB_LOA
 const HELPER_SOURCE = `
 const start = (msg) => {
   const { module, memory, control } = msg;
-  const ctl = new Int32Array(control);
+  const ctl = new Int32Array(memory.buffer, control, 64);
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
   Atomics.store(ctl, ${READY}, 1);
   const a = ctl.subarray(${ARGS}, ${ARGS} + 16);
@@ -90,14 +92,22 @@ else require('node:worker_threads').parentPort.once('message', start);
 `;
 
 export class HelperThread {
-  private readonly ctl = new Int32Array(new SharedArrayBuffer(64 * 4));
-  private seq = 0;
+  private readonly ctl: Int32Array;
+  /** Byte offset of the control block in the heap (`CONTROL` indexes its i32s). */
+  readonly control: number;
+  /** Whether `readyHelper` has seen this helper ready (and counted it in `helperEpoch`). */
+  announced = false;
 
   constructor(spawn: (source: string) => WorkerLike) {
     const h = heap();
     if (!h) throw new Error('helper threads need the shared heap');
+    // never freed: a stopped helper's block stays readable (ready 0) for calls written for it
+    const cells = h.alloc(64);
+    this.ctl = new Int32Array(cells.buffer, cells.byteOffset, 64);
+    this.args = this.ctl.subarray(ARGS, ARGS + 16);
+    this.control = cells.byteOffset;
     const w = spawn(HELPER_SOURCE);
-    w.postMessage({ module: compiled(true), memory: h.memory, control: this.ctl.buffer });
+    w.postMessage({ module: compiled(true), memory: h.memory, control: this.control });
     w.unref?.();
   }
 
@@ -107,15 +117,15 @@ export class HelperThread {
   }
 
   /** The job's arguments, to fill before `post` (no array is made per job). */
-  readonly args = this.ctl.subarray(ARGS, ARGS + 16);
+  readonly args: Int32Array;
 
   /** Posts a job whose arguments are in `args`; `wait` must be called before the next one. */
   post(kind: number): void {
     const c = this.ctl;
     c[KIND] = kind;
     c[NEXT] = 0;
-    this.seq = (this.seq + 1) | 0;
-    Atomics.store(c, SEQ, this.seq);
+    const seq = (c[POSTED] = (c[POSTED] + 1) | 0);
+    Atomics.store(c, SEQ, seq);
     Atomics.notify(c, SEQ);
   }
 
@@ -127,7 +137,8 @@ export class HelperThread {
   /** Waits (spinning) until the posted job is done. */
   wait(): void {
     const c = this.ctl;
-    while (Atomics.load(c, DONE) !== this.seq);
+    const seq = c[POSTED];
+    while (Atomics.load(c, DONE) !== seq);
   }
 
   private readonly slots = new Map<string, number>();
@@ -155,14 +166,29 @@ export class HelperThread {
     return slot;
   }
 
-  /** Ends the helper's loop. */
+  /** Ends the helper's loop (and marks it not ready, for the WebAssembly calls that post to it). */
   stop(): void {
+    Atomics.store(this.ctl, READY, 0);
     this.post(JOB_EXIT);
   }
 }
 
 let helper: HelperThread | null = null;
 let spawner: ((source: string) => WorkerLike) | null = null;
+let epoch = 0;
+
+/**
+ * Counts the changes of which helper takes jobs (one ready, stopped, replaced): a plan's WebAssembly call
+ * written for one helper, or for none, is written again when it changes (wasm/sequence.ts).
+ */
+export function helperEpoch(): number {
+  return epoch;
+}
+
+/** True while a helper has been asked for and has not started yet (it will take jobs soon). */
+export function helperStarting(): boolean {
+  return spawner !== null && (helper === null || !helper.ready);
+}
 
 /**
  * Installs `spawn` as the way to make the helper thread (replacing any previous helper). The thread is
@@ -174,6 +200,7 @@ export function useHelperThread(spawn: (source: string) => WorkerLike): void {
   helper?.stop();
   helper = null;
   spawner = heap() ? spawn : null;
+  epoch++;
 }
 
 /** Stops the helper thread: kernels run on the calling thread alone. */
@@ -181,6 +208,7 @@ export function stopHelperThread(): void {
   helper?.stop();
   helper = null;
   spawner = null;
+  epoch++;
 }
 
 /**
@@ -192,5 +220,10 @@ export function readyHelper(): HelperThread | null {
     if (spawner === null) return null;
     helper = new HelperThread(spawner);
   }
-  return helper.ready ? helper : null;
+  if (!helper.ready) return null;
+  if (!helper.announced) {
+    helper.announced = true;
+    epoch++;
+  }
+  return helper;
 }

@@ -13,6 +13,8 @@ import * as B from '../ir/build.ts';
 import { reduceKernel } from '../../runtime/kernels/reduce.ts';
 import type { Kernel } from '../ir/op.ts';
 import { simdElementwise } from '../../runtime/wasm/elementwise.ts';
+import { softmaxKernels } from '../../runtime/wasm/softmax.ts';
+import { heap } from '../../runtime/heap.ts';
 
 const axisOf = (attrs: Attrs, rank: number) => normAxes([attrs.axis as number], rank)[0];
 
@@ -52,7 +54,7 @@ function softmaxKernel(shape: readonly number[], axis: number, log: boolean, pre
   // float32 plans: x − max written out, the exps of the whole block in one SIMD pass (float32 exp, as the
   // Exp op's), then each row divided by its float64 sum
   const exp = simdElementwise([{ name: 'Exp', rule: getOp('Exp').traits!.elementwise!.simd!, args: [-1] }], [shape], shape, precision, js);
-  if (exp === js) return js;
+  if (exp === js) return smallSoftmax(outer, n, js);
   const inPlace: Float32Array[] = [new Float32Array(0)];
   return (ins, out) => {
     const x = ins[0];
@@ -71,6 +73,21 @@ function softmaxKernel(shape: readonly number[], axis: number, log: boolean, pre
       for (let k = 0; k < n; k++) out[base + k] /= s;
     }
   };
+}
+
+/**
+ * Softmax of a float32 block too small for the elementwise kernels (a batch-1 classifier's output): the
+ * same steps in one WebAssembly function (wasm/softmax.ts), which is also its entry for a plan run as one
+ * call; `js` where the buffers are not in the heap.
+ */
+function smallSoftmax(rows: number, n: number, js: Kernel): Kernel {
+  const h = heap();
+  const k = h && rows * n > 0 ? softmaxKernels(h.memory) : null;
+  if (!h || !k) return js;
+  const nb = Math.ceil((rows * n) / 4) * 16;
+  const resident = (ins: readonly Float32Array[], out: Float32Array) => h.owns(ins[0]) && h.owns(out);
+  const kernel: Kernel = (ins, out) => (resident(ins, out) ? k.softmaxRows(ins[0].byteOffset, out.byteOffset, rows, n, nb) : js(ins, out));
+  return Object.assign(kernel, { wasm: { fn: k.softmaxRows, arity: 5, args: (ins: readonly Float32Array[], out: Float32Array) => (resident(ins, out) ? [ins[0].byteOffset, out.byteOffset, rows, n, nb] : null) } });
 }
 
 const checkAxis = (name: string) => (inputs: readonly Node[], attrs: Attrs, src: Node['src']) => {

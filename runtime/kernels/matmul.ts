@@ -4,7 +4,8 @@
  * order that reads memory sequentially; sums accumulate in float64.
  */
 import type { Kernel } from '../../compiler/ir/op.ts';
-import { gemm, kernelsFor, matvec as wasmMatvec, gemmScratch, vecmat as wasmVecmat, vecmatScratch, wasmMatmul, type VecmatScratch } from '../wasm/matmul.ts';
+import { gemm, kernelsFor, matvec as wasmMatvec, gemmScratch, vecmat as wasmVecmat, vecmatEntry, vecmatScratch, wasmMatmul, type VecmatScratch } from '../wasm/matmul.ts';
+import type { WasmEntry } from '../../compiler/ir/op.ts';
 import { heap } from '../heap.ts';
 
 /** Products at least this large (M·K·N) run in WebAssembly SIMD kernels. */
@@ -29,17 +30,24 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
     let run: ((a: Float32Array, b: Float32Array, c: Float32Array) => void) | null = null;
     // a vector-matrix product's scratch (the helper thread's share of the outputs, argument blocks), freed with the kernel
     let scratch: VecmatScratch | null = null;
+    // and its WebAssembly entry (a plan run as one call)
+    let wasm: WasmEntry | undefined;
+    const owns = (b: Float32Array) => h.owns(b);
     const vecmatOver = (outputs: number) => ((scratch = vecmatScratch(outputs, (n) => h.alloc(n, kernel))), true);
     if (N === 1 && !transA) run = (a, b, c) => wasmMatvec(k, a, b, c, M, K); // A·b
-    else if (N === 1 && vecmatOver(M)) run = (a, b, c) => wasmVecmat(k, b, 1, a, c, K, M, scratch); // Aᵀ·b = (bᵀ·A)ᵀ
-    else if (!transB && vecmatOver(N)) run = (a, b, c) => wasmVecmat(k, a, transA ? M : 1, b, c, K, N, scratch); // a·B
-    else if (!transA) run = (a, b, c) => wasmMatvec(k, b, a, c, N, K); // a·Bᵀ = (B·aᵀ)ᵀ
+    else if (N === 1 && vecmatOver(M)) {
+      run = (a, b, c) => wasmVecmat(k, b, 1, a, c, K, M, scratch); // Aᵀ·b = (bᵀ·A)ᵀ
+      wasm = vecmatEntry(k, 1, K, M, scratch, (ins) => [ins[1], ins[0]], owns);
+    } else if (!transB && vecmatOver(N)) {
+      run = (a, b, c) => wasmVecmat(k, a, transA ? M : 1, b, c, K, N, scratch); // a·B
+      wasm = vecmatEntry(k, transA ? M : 1, K, N, scratch, (ins) => [ins[0], ins[1]], owns);
+    } else if (!transA) run = (a, b, c) => wasmMatvec(k, b, a, c, N, K); // a·Bᵀ = (B·aᵀ)ᵀ
     const r = run;
     function kernel(ins: readonly Float32Array[], c: Float32Array): void {
       if (r && resident(ins[0], ins[1], c)) r(ins[0], ins[1], c);
       else js(ins, c);
     }
-    if (r) return kernel;
+    if (r) return Object.assign(kernel, { wasm });
   }
   if (N < 4 || M < 4) return js;
   const copying = wasmMatmul();

@@ -70,6 +70,13 @@ export const op = {
   i32Store: (offset = 0) => [0x36, 2, ...uleb(offset)],
   f32Add: [0x92],
   f32Mul: [0x94],
+  ne: [0x47],
+  and: [0x71],
+  drop: [0x1a],
+  /** Atomic (sequentially consistent) 32-bit load and store, and memory.atomic.notify (shared memory). */
+  i32AtomicLoad: (offset = 0) => [0xfe, 0x10, 2, ...uleb(offset)],
+  i32AtomicStore: (offset = 0) => [0xfe, 0x17, 2, ...uleb(offset)],
+  atomicNotify: (offset = 0) => [0xfe, 0x00, 2, ...uleb(offset)],
 };
 
 const sop = (code: number) => [0xfd, ...uleb(code)];

@@ -11,7 +11,10 @@
  */
 import { WasmKernels, hasRelaxedSimd, shapeKernel, type ShapeKernel } from './module.ts';
 import { WIDE_ARG, WIDE_ROWS, vecmatWideKernel } from './vector.ts';
-import { readyHelper, JOB_CALL, JOB_GEMM, JOB_MATVEC, JOB_VECMAT, type HelperThread } from '../threads.ts';
+import { I32, module, op, type Func } from './asm.ts';
+import { MAX_PAGES } from '../heap.ts';
+import type { WasmEntry } from '../../compiler/ir/op.ts';
+import { readyHelper, helperStarting, CONTROL, JOB_CALL, JOB_GEMM, JOB_MATVEC, JOB_VECMAT, type HelperThread } from '../threads.ts';
 
 /**
  * K block (rows of packed B a panel call streams) and N block (columns): a block of B is KC×NC floats
@@ -142,7 +145,10 @@ export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Floa
 export interface VecmatScratch {
   /** The helper's share of the outputs (N rounded up to 4 floats). */
   readonly partial: Float32Array;
-  /** Argument blocks of the wide kernel (WIDE_ARG): ours at 0, the helper's at 8. */
+  /**
+   * Argument blocks of the wide kernel (WIDE_ARG), eight i32s each: `vecmat`'s (ours at 0, the helper's
+   * at 8), then its entry's (all rows at 16, ours at 24, the helper's at 32) and the entry's own at 40.
+   */
   readonly args: Int32Array;
   /** The wide kernel for this width and memory, found on the first call (null: none). */
   wide?: ShapeKernel | null;
@@ -151,8 +157,8 @@ export interface VecmatScratch {
 /** Scratch for `vecmat` of width N, from `alloc` (heap floats). */
 export function vecmatScratch(N: number, alloc: (floats: number) => Float32Array): VecmatScratch {
   const N4 = (N + 3) & ~3;
-  const f = alloc(N4 + 16);
-  return { partial: f.subarray(0, N4), args: new Int32Array(f.buffer, f.byteOffset + N4 * 4, 16) };
+  const f = alloc(N4 + 48);
+  return { partial: f.subarray(0, N4), args: new Int32Array(f.buffer, f.byteOffset + N4 * 4, 48) };
 }
 
 /** The wide vector-matrix kernel for rows of `ldm` bytes, compiled for the heap's memory (null where it does not compile). */
@@ -231,6 +237,100 @@ function vecmatFour(k: WasmKernels, helper: HelperThread | null, v: Float32Array
     helper.wait();
     k.addTo(c.byteOffset, scratch.partial.byteOffset, N4 * 4);
   }
+}
+
+/**
+ * The WebAssembly entry (a plan run as one call: sequence.ts) of `vecmat` over these shapes, computing
+ * what it computes: for narrow matrices the narrow kernel; for wide ones, where no rows are left over
+ * (K a multiple of 16), a driver (`vecmatDriver`) that splits the rows with the helper thread as `vecmat`
+ * does, posting the job itself. `pick` gives the vector and the matrix of the kernel's inputs. Undefined
+ * where there is none. The entry's arguments wait (null) while a helper is starting: the plan then runs
+ * kernel by kernel, and its call is written again once the helper takes jobs (`helperEpoch`).
+ */
+export function vecmatEntry(k: WasmKernels, sv: number, K: number, N: number, scratch: VecmatScratch | null, pick: (ins: readonly Float32Array[]) => readonly [Float32Array, Float32Array], owns: (b: Float32Array) => boolean): WasmEntry | undefined {
+  const N4 = (N + 3) & ~3;
+  if (N4 <= 16) {
+    const fn = k.vecmatTall[(N4 >> 2) - 1];
+    return { fn, arity: 6, args: (ins, c) => {
+      const [v, A] = pick(ins);
+      return owns(v) && owns(A) && owns(c) ? [v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K] : null;
+    } };
+  }
+  const wide = scratch !== null && k.shared ? (scratch.wide ??= wideKernel(N * 4, k.memory)) : null;
+  if (!wide || K < 16 || K % 16 !== 0) return undefined;
+  const driver = driverFor(wide, k);
+  if (!driver) return undefined;
+  const splittable = N4 >= 32 && K >= 64 && K * N >= VECMAT_SPLIT_MIN;
+  const a = scratch!.args, partial = scratch!.partial;
+  const block = (at: number, v0: number, m0: number, c0: number, rows: number) => {
+    a[at + WIDE_ARG.v0] = v0; a[at + WIDE_ARG.sv] = sv * 4; a[at + WIDE_ARG.m0] = m0; a[at + WIDE_ARG.c0] = c0; a[at + WIDE_ARG.K] = rows;
+  };
+  return { fn: driver, arity: 1, args: (ins, c) => {
+    if (!owns(ins[0]) || !owns(ins[1]) || !owns(c)) return null;
+    const hp = splittable ? readyHelper() : null;
+    if (splittable && hp === null && helperStarting()) return null;
+    const slot = hp ? hp.load(wide) : -1;
+    const [v, A] = pick(ins);
+    // as vecmatWide: rows [0, mine) here, [mine, K) on the helper (both multiples of 8)
+    const mine = slot >= 0 ? K - ((K >> 4) << 3) : K;
+    block(16, v.byteOffset, A.byteOffset, c.byteOffset, K);
+    block(24, v.byteOffset, A.byteOffset, c.byteOffset, mine);
+    block(32, v.byteOffset + mine * sv * 4, A.byteOffset + mine * N * 4, partial.byteOffset, K - mine);
+    const at = (i: number) => a.byteOffset + 4 * i;
+    a.set([hp && slot >= 0 ? hp.control : 0, slot, at(32), at(24), at(16), c.byteOffset, partial.byteOffset, N4 * 4], 40);
+    return [at(40)];
+  } };
+}
+
+/**
+ * driver(P): P is the byte offset of [control, slot, the helper's block, ours, all rows', c, partial,
+ * bytes of c]. Where a helper's control block is given, it is ready and the kernel is loaded there
+ * (slot >= 0), posts the helper its rows (JOB_CALL, as `HelperThread.post`), runs ours, waits for the
+ * helper's and adds its partial sums to c; else runs all rows.
+ */
+function vecmatDriverFunc(): Func {
+  const P = 0, L = { c: 1, s: 2 };
+  const C = (i: number) => 4 * i; // byte offset of control i32 i
+  const b: number[] = [];
+  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
+  const arg = (j: number) => [...op.get(P), ...op.i32Load(4 * j)];
+  emit(arg(0), op.set(L.c));
+  // split = control != 0 & slot >= 0 & ready == 1 (reading the ready word at address 12 when there is no control block is harmless)
+  emit(op.get(L.c), op.i32(0), op.ne, arg(1), op.i32(0), op.geS, op.and, op.get(L.c), op.i32AtomicLoad(C(CONTROL.READY)), op.i32(1), [0x46], op.and); // i32.eq
+  emit(op.if_);
+  emit(op.get(L.c), arg(1), op.i32Store(C(CONTROL.ARGS)));
+  emit(op.get(L.c), arg(2), op.i32Store(C(CONTROL.ARGS + 1)));
+  emit(op.get(L.c), op.i32(JOB_CALL), op.i32Store(C(CONTROL.KIND)));
+  emit(op.get(L.c), op.i32(0), op.i32Store(C(CONTROL.NEXT)));
+  emit(op.get(L.c), op.i32Load(C(CONTROL.POSTED)), op.i32(1), op.add, op.set(L.s));
+  emit(op.get(L.c), op.get(L.s), op.i32Store(C(CONTROL.POSTED)));
+  emit(op.get(L.c), op.get(L.s), op.i32AtomicStore(C(CONTROL.SEQ)));
+  emit(op.get(L.c), op.i32(1), op.atomicNotify(C(CONTROL.SEQ)), op.drop);
+  emit(arg(3), op.call(0)); // ours
+  emit(op.loop, op.get(L.c), op.i32AtomicLoad(C(CONTROL.DONE)), op.get(L.s), op.ne, op.brIf(0), op.end);
+  emit(arg(5), arg(6), arg(7), op.call(1)); // c += partial
+  emit(op.else_);
+  emit(arg(4), op.call(0)); // all rows
+  emit(op.end);
+  return { name: 'driver', params: [I32], locals: [I32, I32], body: b };
+}
+
+const drivers = new WeakMap<ShapeKernel, ((p: number) => void) | null>();
+let driverModule: WebAssembly.Module | null | undefined;
+/** The driver bound to a wide kernel (and the kernels' addTo), compiled once; null where it does not compile. */
+function driverFor(wide: ShapeKernel, k: WasmKernels): ((p: number) => void) | null {
+  let d = drivers.get(wide);
+  if (d === undefined) {
+    try {
+      driverModule ??= new WebAssembly.Module(module([vecmatDriverFunc()], { shared: true, maxPages: MAX_PAGES }, [{ name: 'wide', params: [I32] }, { name: 'addTo', params: [I32, I32, I32] }]) as Uint8Array<ArrayBuffer>);
+      d = new WebAssembly.Instance(driverModule, { env: { memory: k.memory, wide: wide.fn, addTo: k.addTo } }).exports.driver as (p: number) => void;
+    } catch {
+      driverModule = null;
+      d = null;
+    }
+    drivers.set(wide, d);
+  }
+  return d;
 }
 
 /** The panel kernel with its own memory: operands that are not in the heap are copied in. */

@@ -12,6 +12,7 @@
 import type { WasmEntry } from '../../compiler/ir/op.ts';
 import { I32, module, op, type Import } from './asm.ts';
 import { MAX_PAGES, type Heap } from '../heap.ts';
+import { helperEpoch } from '../threads.ts';
 
 type Call = (block: number, times: number, inner: number) => void;
 
@@ -94,8 +95,12 @@ export class Sequence {
   private readonly run: Call;
   private readonly block: Int32Array;
   private readonly at: number[];
-  /** The placement the block was written for (-1: not yet), and whether every entry took its buffers. */
+  /**
+   * The placement and the helper thread's epoch the block was written for (-1: not yet), and whether
+   * every entry took its buffers.
+   */
   private boundAt = -1;
+  private boundEpoch = -1;
   private bound = false;
 
   private constructor(
@@ -133,12 +138,15 @@ export class Sequence {
 
   /**
    * Whether the call can run on the buffers as they are at `placement` (a count that changes whenever
-   * the buffers move, `Plan.placements`): the argument block is written again when it changed, and
-   * false where an entry cannot take its buffers (one outside the heap).
+   * the buffers move, `Plan.placements`): the argument block is written again when it changed, or when
+   * the helper thread did (`helperEpoch`: an entry may split its work with the helper), and false where
+   * an entry cannot take its buffers (one outside the heap) or waits for a helper that is starting.
    */
   ready(placement: number): boolean {
-    if (placement === this.boundAt) return this.bound;
+    const epoch = helperEpoch();
+    if (placement === this.boundAt && epoch === this.boundEpoch) return this.bound;
     this.boundAt = placement;
+    this.boundEpoch = epoch;
     this.bound = false;
     for (let i = 0; i < this.entries.length; i++) {
       const { ins, out } = this.buffers(i);
