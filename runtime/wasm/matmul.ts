@@ -184,9 +184,21 @@ export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Ar
   // narrow matrices (up to 16 columns): c in registers over all rows, overwritten
   if (N4 <= 16) return k.vecmatTall[(N4 >> 2) - 1](v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K);
   const wide = scratch !== null && k.shared ? (scratch.wide ??= wideKernel(N * 4, k.memory)) : null;
-  const helper = scratch !== null && N4 >= 32 && K >= 64 && K * N >= VECMAT_SPLIT_MIN ? readyHelper() : null;
+  const helper = scratch !== null && vecmatSplits(K, N) ? readyHelper() : null;
   if (wide) vecmatWide(k, wide, helper, v, sv, A, c, K, N, scratch!);
   else vecmatFour(k, helper, v, sv, A, c, K, N, scratch);
+}
+
+/** Whether a vector-matrix product of K rows and N columns is split with the helper thread (when there is one). */
+const vecmatSplits = (K: number, N: number) => ((N + 3) & ~3) >= 32 && K >= 64 && K * N >= VECMAT_SPLIT_MIN;
+
+/** Of a split product's K rows, the calling thread's: [0, mine), the helper's [mine, K) (a multiple of 8). */
+const ownRows = (K: number) => K - ((K >> 4) << 3);
+
+/** Writes the wide kernel's argument block at i32 `at` of `a`: rows [r0, r0 + rows) of v·A into out. */
+function wideBlock(a: Int32Array, at: number, v: Float32Array, sv: number, A: Float32Array, N: number, r0: number, rows: number, out: Float32Array): void {
+  a[at + WIDE_ARG.v0] = v.byteOffset + r0 * sv * 4; a[at + WIDE_ARG.sv] = sv * 4; a[at + WIDE_ARG.m0] = A.byteOffset + r0 * N * 4;
+  a[at + WIDE_ARG.c0] = out.byteOffset; a[at + WIDE_ARG.K] = rows;
 }
 
 /**
@@ -197,17 +209,15 @@ function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | nu
   const N4 = (N + 3) & ~3;
   const a = scratch.args;
   const slot = helper ? helper.load(wide) : -1;
-  // rows [0, mine) here, [mine, K) on the helper
-  const mine = slot >= 0 ? K - ((K >> 4) << 3) : K;
+  const mine = slot >= 0 ? ownRows(K) : K;
   if (slot >= 0) {
-    a[8 + WIDE_ARG.v0] = v.byteOffset + mine * sv * 4; a[8 + WIDE_ARG.sv] = sv * 4; a[8 + WIDE_ARG.m0] = A.byteOffset + mine * N * 4;
-    a[8 + WIDE_ARG.c0] = scratch.partial.byteOffset; a[8 + WIDE_ARG.K] = K - mine;
+    wideBlock(a, 8, v, sv, A, N, mine, K - mine, scratch.partial);
     helper!.args[0] = slot;
     helper!.args[1] = a.byteOffset + 32;
     helper!.post(JOB_CALL);
   }
   const K8 = mine - (mine % WIDE_ROWS);
-  a[WIDE_ARG.v0] = v.byteOffset; a[WIDE_ARG.sv] = sv * 4; a[WIDE_ARG.m0] = A.byteOffset; a[WIDE_ARG.c0] = c.byteOffset; a[WIDE_ARG.K] = K8;
+  wideBlock(a, 0, v, sv, A, N, 0, K8, c);
   wide.fn(a.byteOffset); // (zeroes c first, even for no rows)
   if (K8 < mine) k.vecmat1(v.byteOffset + K8 * sv * 4, sv * 4, A.byteOffset + K8 * N * 4, N * 4, c.byteOffset, mine - K8, N4 * 4, 0);
   if (slot >= 0) {
@@ -260,22 +270,19 @@ export function vecmatEntry(k: WasmKernels, sv: number, K: number, N: number, sc
   if (!wide || K < 16 || K % 16 !== 0) return undefined;
   const driver = driverFor(wide, k);
   if (!driver) return undefined;
-  const splittable = N4 >= 32 && K >= 64 && K * N >= VECMAT_SPLIT_MIN;
+  const splittable = vecmatSplits(K, N);
   const a = scratch!.args, partial = scratch!.partial;
-  const block = (at: number, v0: number, m0: number, c0: number, rows: number) => {
-    a[at + WIDE_ARG.v0] = v0; a[at + WIDE_ARG.sv] = sv * 4; a[at + WIDE_ARG.m0] = m0; a[at + WIDE_ARG.c0] = c0; a[at + WIDE_ARG.K] = rows;
-  };
   return { fn: driver, arity: 1, args: (ins, c) => {
     if (!owns(ins[0]) || !owns(ins[1]) || !owns(c)) return null;
     const hp = splittable ? readyHelper() : null;
     if (splittable && hp === null && helperStarting()) return null;
     const slot = hp ? hp.load(wide) : -1;
     const [v, A] = pick(ins);
-    // as vecmatWide: rows [0, mine) here, [mine, K) on the helper (both multiples of 8)
-    const mine = slot >= 0 ? K - ((K >> 4) << 3) : K;
-    block(16, v.byteOffset, A.byteOffset, c.byteOffset, K);
-    block(24, v.byteOffset, A.byteOffset, c.byteOffset, mine);
-    block(32, v.byteOffset + mine * sv * 4, A.byteOffset + mine * N * 4, partial.byteOffset, K - mine);
+    // as vecmatWide (K a multiple of 16: no rows left for vecmat1 on either side)
+    const mine = slot >= 0 ? ownRows(K) : K;
+    wideBlock(a, 16, v, sv, A, N, 0, K, c);
+    wideBlock(a, 24, v, sv, A, N, 0, mine, c);
+    wideBlock(a, 32, v, sv, A, N, mine, K - mine, partial);
     const at = (i: number) => a.byteOffset + 4 * i;
     a.set([hp && slot >= 0 ? hp.control : 0, slot, at(32), at(24), at(16), c.byteOffset, partial.byteOffset, N4 * 4], 40);
     return [at(40)];

@@ -13,7 +13,7 @@ import { compileModel } from '../../compiler/passes/index.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
 import { Plan } from '../../runtime/plan.ts';
 import { findRowRegions, ROW_SPLIT_MIN_ROWS } from '../../runtime/rows.ts';
-import { ARG, rowKernel } from '../../runtime/wasm/rows.ts';
+import { ARG, rowKernel, type RowProgram } from '../../runtime/wasm/rows.ts';
 import { module } from '../../runtime/wasm/asm.ts';
 import { MAX_PAGES } from '../../runtime/heap.ts';
 import { heap } from '../../runtime/heap.ts';
@@ -100,9 +100,9 @@ describe('row regions', () => {
       const N = 11;
       const { step } = steps(F, 'bce');
       const p = regionsOf(step, N, F)[0].program;
-      const run = new WebAssembly.Instance(new WebAssembly.Module(module([rowKernel(p, useRelaxedSimd())], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>), { env: { memory: h.memory } }).exports.kernel as (a: number) => void;
+      const run = kernelOf(p);
       const xs = randoms(N * F, 7, -2, 2), ws = randoms(F, 8, -1, 1);
-      /** Runs the kernel with x and w followed by `after`, row `infRow`'s first feature set to Infinity; returns the stores, the gradients (and the 8 floats after each) and the sums. */
+      /** Runs the kernel with x and w followed by `after`, row `infRow`'s first feature set to Infinity; the gradients with the 8 floats after each. */
       const once = (after: number, infRow: number) => {
         const xb = h.alloc(N * F + 8), wb = h.alloc(F + 8);
         xb.set(xs);
@@ -110,18 +110,7 @@ describe('row regions', () => {
         if (infRow >= 0) xb[infRow * F] = Infinity;
         wb.set(ws);
         wb.fill(after, F);
-        const operands = p.operands.map((kind, j) => h.copyOf(kind === 'row' ? randoms(N, N + j, 0, 1).map((v) => (v > 0.4 ? 1 : 0)) : [j === 0 ? 0.25 : N]));
-        const stores = p.stores.map(() => h.alloc(N)), sums = p.sums.map(() => h.alloc(16));
-        const grads = p.grads.map(() => h.alloc(F + 8).fill(7));
-        const maskAt = h.alloc(4);
-        new Int32Array(maskAt.buffer, maskAt.byteOffset, 4).set([0, 1, 2, 3].map((l) => (l < N % 4 ? -1 : 0)));
-        const bufs = [...operands, ...stores, ...grads, ...sums];
-        const argsAt = h.alloc(ARG.first + bufs.length);
-        const a = new Int32Array(argsAt.buffer, argsAt.byteOffset, ARG.first + bufs.length);
-        a[ARG.x] = xb.byteOffset; a[ARG.w] = wb.byteOffset; a[ARG.groups] = N >> 2; a[ARG.tail] = N % 4; a[ARG.mask] = maskAt.byteOffset;
-        bufs.forEach((b, j) => (a[ARG.first + j] = b.byteOffset));
-        run(argsAt.byteOffset);
-        return { stores: stores.map((b) => [...b]), grads: grads.map((b) => [...b]), sums: sums.map((b) => [...b]) };
+        return runKernel(run, p, N, xb, wb, () => h.alloc(F + 8).fill(7));
       };
       const clean = once(0, -1);
       expect(p.grads.length).toBeGreaterThan(0);
@@ -145,24 +134,11 @@ describe('row regions', () => {
   for (const [loss, F] of [['bce', 8], ['mse', 16], ['bce', 4]] as const)
     it(`${loss}, ${F} features: one to five groups per iteration give the same bits`, () => {
       const { step } = steps(F, loss);
-      const fma = useRelaxedSimd();
       for (let N = 64; N <= 84; N++) {
         const p = regionsOf(step, N, F)[0].program;
         const outs = [1, 2, 3, 4, 5].map((copies) => {
-          const run = new WebAssembly.Instance(new WebAssembly.Module(module([rowKernel(p, fma, copies)], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>), { env: { memory: h.memory } }).exports.kernel as (a: number) => void;
-          const x = h.copyOf(randoms(N * F, N, -2, 2)), w = h.copyOf(randoms(F, F, -1, 1));
-          const operands = p.operands.map((kind, j) => h.copyOf(kind === 'row' ? randoms(N, N + j, 0, 1).map((v) => (v > 0.4 ? 1 : 0)) : [j === 0 ? 0.25 : N]));
-          const stores = p.stores.map(() => h.alloc(N)), grads = p.grads.map(() => h.alloc(F)), sums = p.sums.map(() => h.alloc(16));
-          const maskAt = h.alloc(4);
-          const m = new Int32Array(maskAt.buffer, maskAt.byteOffset, 4);
-          for (let l = 0; l < 4; l++) m[l] = l < N % 4 ? -1 : 0;
-          const bufs = [...operands, ...stores, ...grads, ...sums];
-          const argsAt = h.alloc(ARG.first + bufs.length);
-          const a = new Int32Array(argsAt.buffer, argsAt.byteOffset, ARG.first + bufs.length);
-          a[ARG.x] = x.byteOffset; a[ARG.w] = w.byteOffset; a[ARG.groups] = N >> 2; a[ARG.tail] = N % 4; a[ARG.mask] = maskAt.byteOffset;
-          bufs.forEach((b, j) => (a[ARG.first + j] = b.byteOffset));
-          run(argsAt.byteOffset);
-          return [...stores, ...grads, ...sums].flatMap((b) => [...b]);
+          const r = runKernel(kernelOf(p, copies), p, N, h.copyOf(randoms(N * F, N, -2, 2)), h.copyOf(randoms(F, F, -1, 1)));
+          return [...r.stores, ...r.grads, ...r.sums].flat();
         });
         for (const o of outs.slice(1)) expect(o, `N = ${N}`).toEqual(outs[0]);
       }
@@ -183,6 +159,31 @@ describe('row regions', () => {
         it(`${loss}, ${F} features, ${ROW_SPLIT_MIN_ROWS} rows and more: the same outputs as on one thread`, () => matches(loss, F, [ROW_SPLIT_MIN_ROWS, ROW_SPLIT_MIN_ROWS + 3, ROW_SPLIT_MIN_ROWS + 13]));
   });
 });
+
+/** A row program's kernel (`copies` groups of four rows per iteration), compiled for the heap. */
+function kernelOf(p: RowProgram, copies?: number): (args: number) => void {
+  const bytes = module([rowKernel(p, useRelaxedSimd(), copies)], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>;
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: h.memory } }).exports.kernel as (args: number) => void;
+}
+
+/**
+ * Runs a row kernel on N rows of x with weights w: its operands made (per-row 0/1 targets; the scalars
+ * 0.25, then the row count), fresh stores and sums, gradients in buffers from `grad` (K floats by
+ * default); returns the stores, the gradients and the sums.
+ */
+function runKernel(run: (args: number) => void, p: RowProgram, N: number, x: Float32Array, w: Float32Array, grad = () => h.alloc(p.K)) {
+  const operands = p.operands.map((kind, j) => h.copyOf(kind === 'row' ? randoms(N, N + j, 0, 1).map((v) => (v > 0.4 ? 1 : 0)) : [j === 0 ? 0.25 : N]));
+  const stores = p.stores.map(() => h.alloc(N)), grads = p.grads.map(grad), sums = p.sums.map(() => h.alloc(16));
+  const maskAt = h.alloc(4);
+  new Int32Array(maskAt.buffer, maskAt.byteOffset, 4).set([0, 1, 2, 3].map((l) => (l < N % 4 ? -1 : 0)));
+  const bufs = [...operands, ...stores, ...grads, ...sums];
+  const argsAt = h.alloc(ARG.first + bufs.length);
+  const a = new Int32Array(argsAt.buffer, argsAt.byteOffset, ARG.first + bufs.length);
+  a[ARG.x] = x.byteOffset; a[ARG.w] = w.byteOffset; a[ARG.groups] = N >> 2; a[ARG.tail] = N % 4; a[ARG.mask] = maskAt.byteOffset;
+  bufs.forEach((b, j) => (a[ARG.first + j] = b.byteOffset));
+  run(argsAt.byteOffset);
+  return { stores: stores.map((b) => [...b]), grads: grads.map((b) => [...b]), sums: sums.map((b) => [...b]) };
+}
 
 function matches(loss: 'bce' | 'mse', F: number, rows: number[]) {
   const { step, quiet } = steps(F, loss);
