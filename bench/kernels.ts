@@ -14,11 +14,11 @@ import { Graph } from '../compiler/ir/graph.ts';
 import { Plan } from '../runtime/plan.ts';
 import { findRowRegions } from '../runtime/rows.ts';
 import diabetes from '../graphs/diabetes.ts';
-import { rowKernel, ARG, copiesFor, type RowProgram } from '../runtime/wasm/rows.ts';
-import { vecmatKernel, vecmatWideKernel, WIDE_ARG } from '../runtime/wasm/vector.ts';
-import { module, type Func } from '../runtime/wasm/asm.ts';
-import { heap, MAX_PAGES } from '../runtime/heap.ts';
-import { useRelaxedSimd } from '../compiler/cli/threads.ts';
+import { rowKernel, ARG, copiesFor, type RowProgram } from '../runtime/kernels/wasm/rows.ts';
+import { vecmatKernel, vecmatWideKernel, WIDE_ARG } from '../runtime/kernels/wasm/vector.ts';
+import { module, type Func } from '../runtime/kernels/wasm/asm.ts';
+import { heap, MAX_PAGES } from '../runtime/kernels/heap.ts';
+import { useRelaxedSimd } from '../runtime/node.ts';
 import { TorchGenerator } from '../compiler/init/torch-random.ts';
 
 const fma = useRelaxedSimd();

@@ -4,8 +4,8 @@
  * waits on another, nothing loaded from memory. Its GFLOP/s bound every WebAssembly kernel on one thread;
  * native peers with wider vectors (AVX2's 256 bits, AVX-512's 512) are not bound by it.
  */
-import { I32, V128, module, op, simd, type Func } from '../runtime/wasm/asm.ts';
-import { hasRelaxedSimd } from '../runtime/wasm/module.ts';
+import { I32, V128, module, op, simd, type Func } from '../runtime/kernels/wasm/asm.ts';
+import { hasRelaxedSimd } from '../runtime/kernels/wasm/module.ts';
 
 const ACC = 12;
 

@@ -2,7 +2,7 @@
  * Builds an ONNX graph node by node: the `OnnxEmit` that each op's mapping calls. Names are generated
  * deterministically; every node carries the DSL source position of the graphc node it came from.
  */
-import type { OnnxEmit } from '../compiler/ir/op.ts';
+import type { OnnxEmit } from '../compiler/ops/op.ts';
 import { posStr, type SourcePos } from '../compiler/ir/source.ts';
 import { onnx, DataType, AttrType, type NodeProto, type TensorProto } from './proto.ts';
 

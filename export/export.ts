@@ -11,7 +11,7 @@
  */
 import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node, DType } from '../compiler/ir/node.ts';
-import { getOp } from '../compiler/ir/registry.ts';
+import { getOp } from '../compiler/ops/op.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { onnx, DataType } from './proto.ts';
 import { OnnxBuilder, floatTensor } from './emit.ts';

@@ -6,7 +6,7 @@ import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { Plan, type Copy, type TensorValue } from './plan.ts';
-import { allocate } from './heap.ts';
+import { allocate } from './kernels/heap.ts';
 
 /** Parameter values by name, initialized from the graph's initializers. */
 export class ParamStore {

@@ -20,7 +20,7 @@ import { TorchGenerator } from '../compiler/init/torch-random.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
 import { Trainer } from './trainer.ts';
 import type { Dataset } from './data.ts';
-import { allocate, release, resident } from './heap.ts';
+import { allocate, release, resident } from './kernels/heap.ts';
 
 export interface LogEntry {
   readonly epoch: number;

@@ -5,13 +5,13 @@
  */
 import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
-import type { Kernel } from '../compiler/ir/op.ts';
-import { getOp } from '../compiler/ir/registry.ts';
+import type { Kernel } from './kernels/kernel.ts';
+import { getOp } from '../compiler/ops/op.ts';
 import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { heap, type Heap } from './heap.ts';
+import { heap, type Heap } from './kernels/heap.ts';
 import { findRowRegions, regionKernel } from './rows.ts';
-import { Sequence, type Buffers, type Entry } from './wasm/sequence.ts';
+import { Sequence, type Buffers, type Entry } from './kernels/wasm/sequence.ts';
 
 export interface TensorValue {
   readonly data: Float32Array;

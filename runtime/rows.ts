@@ -14,14 +14,14 @@
  * reference plans see the ops one by one.
  */
 import type { Node } from '../compiler/ir/node.ts';
-import type { Kernel, WasmEntry } from '../compiler/ir/op.ts';
+import type { Kernel, WasmEntry } from './kernels/kernel.ts';
 import { getOp } from '../compiler/ir/registry.ts';
 import { normAxes } from '../compiler/ir/shape.ts';
-import type { SimdRule, SimdStep } from './wasm/elementwise.ts';
-import { ARG, rowKernelFor, type RowProgram } from './wasm/rows.ts';
-import { hasRelaxedSimd } from './wasm/module.ts';
-import type { Heap } from './heap.ts';
-import { JOB_CALL, readyHelper } from './threads.ts';
+import type { SimdRule, SimdStep } from './kernels/wasm/elementwise.ts';
+import { ARG, rowKernelFor, type RowProgram } from './kernels/wasm/rows.ts';
+import { hasRelaxedSimd } from './kernels/wasm/module.ts';
+import type { Heap } from './kernels/heap.ts';
+import { JOB_CALL, readyHelper } from './kernels/threads.ts';
 
 export interface RowRegion {
   readonly head: Node;

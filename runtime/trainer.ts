@@ -12,8 +12,8 @@ import type { Node } from '../compiler/ir/node.ts';
 import { nextName } from '../compiler/train/step.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
 import type { Copy, Plan } from './plan.ts';
-import { Sequence } from './wasm/sequence.ts';
-import { heap } from './heap.ts';
+import { Sequence } from './kernels/wasm/sequence.ts';
+import { heap } from './kernels/heap.ts';
 
 interface Stepper {
   readonly exe: Executable;

@@ -12,7 +12,7 @@ export interface SourcePos {
 const here = import.meta.url;
 // graphc's own source tree: frames inside it are not user code.
 const ownRoot = here.slice(0, here.lastIndexOf('/compiler/') + 1);
-const ownDirs = ['compiler/', 'runtime/', 'export/', 'bin/'].map((d) => ownRoot + d);
+const ownDirs = ['compiler/', 'runtime/', 'export/', 'cli/', 'bin/'].map((d) => ownRoot + d);
 const ownPathDirs = ownDirs.map((u) => (u.startsWith('file://') ? decodeURIComponent(u.slice(7)) : u));
 
 const frameRe = /\(?((?:file:\/\/|\/|[A-Za-z]:\\|https?:\/\/)[^()\s]*?):(\d+):(\d+)\)?\s*$/;

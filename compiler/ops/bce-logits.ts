@@ -5,14 +5,14 @@
  * through |z| and max(z, 0) would be wrong at z = 0, and the unfused form saturates for large |z|.
  * (The same formula and gradient as PyTorch's binary_cross_entropy_with_logits with reduction 'mean'.)
  */
-import { defineOp } from '../ir/registry.ts';
+import { defineOp } from './op.ts';
 import { shapeStr, sameShape } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
-import type { Kernel } from '../ir/op.ts';
-import { heap, type Heap } from '../../runtime/heap.ts';
-import { lossKernels } from '../../runtime/wasm/losses.ts';
-import { v } from '../../runtime/wasm/elementwise.ts';
+import type { Kernel } from '../../runtime/kernels/kernel.ts';
+import { heap, type Heap } from '../../runtime/kernels/heap.ts';
+import { lossKernels } from '../../runtime/kernels/wasm/losses.ts';
+import { v } from '../../runtime/kernels/wasm/elementwise.ts';
 import { binaryOp } from './elementwise.ts';
 
 /** The loss in plain JS, float64 throughout (the reference, and the path outside the heap). */

@@ -4,7 +4,7 @@
  * prediction gives a finite loss; the gradient with respect to the prediction h is
  * (h - y) / max(h·(1 - h), 1e-12) / N (PyTorch's binary_cross_entropy_backward uses the same epsilon).
  */
-import { defineOp } from '../ir/registry.ts';
+import { defineOp } from './op.ts';
 import { shapeStr, sameShape } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';

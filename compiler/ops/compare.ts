@@ -1,10 +1,10 @@
 /** Comparisons (bool results, no gradient) and the dtype cast. */
-import { defineOp } from '../ir/registry.ts';
+import { defineOp } from './op.ts';
 import type { DType } from '../ir/node.ts';
 import { broadcastShapes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
-import { simdElementwise, v, type SimdRule } from '../../runtime/wasm/elementwise.ts';
+import { simdElementwise, v, type SimdRule } from '../../runtime/kernels/wasm/elementwise.ts';
 
 // a lane mask (all ones where true) as 1.0 or 0.0
 const maskToOne = [...v.const(1), ...v.and];

@@ -2,15 +2,15 @@
  * Elementwise ops with numpy broadcasting. Each declares its scalar function (the interpreter's
  * reference), its JS expression (for generated loops and fused chains), its gradient and its ONNX name.
  */
-import { defineOp } from '../ir/registry.ts';
+import { defineOp } from './op.ts';
 import type { Node } from '../ir/node.ts';
-import type { OpDef } from '../ir/op.ts';
+import type { OpDef } from './op.ts';
 import { broadcastShapes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
-import { simdElementwise, v, type SimdRule } from '../../runtime/wasm/elementwise.ts';
-import { expF32x4 } from '../../runtime/wasm/math.ts';
+import { simdElementwise, v, type SimdRule } from '../../runtime/kernels/wasm/elementwise.ts';
+import { expF32x4 } from '../../runtime/kernels/wasm/math.ts';
 
 type Grad = (node: Node, g: Node) => readonly (Node | null)[];
 type Extra = Partial<OpDef> & { readonly simd?: SimdRule };

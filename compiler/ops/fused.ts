@@ -6,14 +6,14 @@
  * instead of being rounded to float32 between ops). The gradient and the ONNX mapping expand the body
  * back into the original ops.
  */
-import { defineOp, getOp } from '../ir/registry.ts';
+import { defineOp, getOp } from './op.ts';
 import { Node } from '../ir/node.ts';
 import { broadcastShapes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import { atSource } from '../ir/source.ts';
 import { grad } from '../autodiff/grad.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
-import { simdElementwise, type SimdStep } from '../../runtime/wasm/elementwise.ts';
+import { simdElementwise, type SimdStep } from '../../runtime/kernels/wasm/elementwise.ts';
 
 export type Instruction = readonly [op: string, args: readonly number[]];
 

@@ -1,5 +1,5 @@
 /** Leaves: graph inputs (fed each run), parameters (state, with their initial values) and constants. */
-import { defineOp } from '../ir/registry.ts';
+import { defineOp } from './op.ts';
 import type { DType } from '../ir/node.ts';
 import type { Shape } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';

@@ -6,7 +6,7 @@
  * Class indices are carried as float values (exact up to 2^24). The fused forms compute log-softmax
  * stably and carry their own gradient, (softmax(z) - onehot(y)) / N, finite at logits of ±1e4.
  */
-import { defineOp } from '../ir/registry.ts';
+import { defineOp } from './op.ts';
 import type { Node } from '../ir/node.ts';
 import { sameShape, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';

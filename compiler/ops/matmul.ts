@@ -4,7 +4,7 @@
  * d op(A) = G·op(B)ᵀ and d op(B) = op(A)ᵀ·G, written back through the transposes as products with
  * transposed operands, so that no Transpose node is needed.
  */
-import { defineOp } from '../ir/registry.ts';
+import { defineOp } from './op.ts';
 import type { Node } from '../ir/node.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';

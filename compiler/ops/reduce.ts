@@ -1,11 +1,11 @@
 /** Reductions over all elements or given axes (numpy `keepdims` semantics), and element counts. */
-import { defineOp } from '../ir/registry.ts';
+import { defineOp } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { normAxes, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { reduceKernel } from '../../runtime/kernels/reduce.ts';
-import { heap } from '../../runtime/heap.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
 
 function reducedShape(shape: readonly Dim[], attrs: Attrs, op: string, src: Node['src']): Dim[] {
   let axes: number[];
@@ -68,7 +68,7 @@ defineOp({
     const kernel = (_ins: readonly Float32Array[], out: Float32Array) => {
       out[0] = n;
     };
-    // as a plan's WebAssembly call (runtime/wasm/sequence.ts): a store of n's float32 bits
+    // as a plan's WebAssembly call (runtime/kernels/wasm/sequence.ts): a store of n's float32 bits
     const h = heap(), bits = new Int32Array(Float32Array.of(n).buffer)[0];
     return Object.assign(kernel, { wasm: h && ctx.precision === 'f32' ? { arity: 2, args: (_ins: readonly Float32Array[], out: Float32Array) => (h.owns(out) ? [out.byteOffset, bits] : null) } : undefined });
   },

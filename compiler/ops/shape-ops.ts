@@ -1,5 +1,5 @@
 /** Ops that only move data: reshape, unsqueeze, and broadcasting one tensor to another's shape. */
-import { defineOp } from '../ir/registry.ts';
+import { defineOp } from './op.ts';
 import { broadcastShapes, isStatic, normAxes, shapeStr, sizeOf, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';

@@ -5,16 +5,16 @@
  *   softmax:    dx = s ⊙ (g - Σ_axis g ⊙ s)
  *   logsoftmax: dx = g - softmax(x) ⊙ Σ_axis g
  */
-import { defineOp, getOp } from '../ir/registry.ts';
+import { defineOp, getOp } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { normAxes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { reduceKernel } from '../../runtime/kernels/reduce.ts';
-import type { Kernel } from '../ir/op.ts';
-import { simdElementwise } from '../../runtime/wasm/elementwise.ts';
-import { softmaxKernels } from '../../runtime/wasm/softmax.ts';
-import { heap } from '../../runtime/heap.ts';
+import type { Kernel } from '../../runtime/kernels/kernel.ts';
+import { simdElementwise } from '../../runtime/kernels/wasm/elementwise.ts';
+import { softmaxKernels } from '../../runtime/kernels/wasm/softmax.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
 
 const axisOf = (attrs: Attrs, rank: number) => normAxes([attrs.axis as number], rank)[0];
 

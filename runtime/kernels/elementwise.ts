@@ -3,7 +3,7 @@
  * index that its broadcast allows (same position, a scalar, a repeating tile, a repeated element, or a
  * precomputed index map). The same generator runs single ops and fused elementwise chains.
  */
-import type { Kernel } from '../../compiler/ir/op.ts';
+import type { Kernel } from './kernel.ts';
 import { sizeOf } from '../../compiler/ir/shape.ts';
 import { offsetMap, rowMajorStrides } from './strides.ts';
 

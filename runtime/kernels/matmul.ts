@@ -3,10 +3,10 @@
  * [K,M] when transposed) and op(B) is [K,N] (stored [N,K] when transposed). Each layout gets the loop
  * order that reads memory sequentially; sums accumulate in float64.
  */
-import type { Kernel } from '../../compiler/ir/op.ts';
-import { gemm, kernelsFor, matvec as wasmMatvec, gemmScratch, vecmat as wasmVecmat, vecmatEntry, vecmatScratch, wasmMatmul, type VecmatScratch } from '../wasm/matmul.ts';
-import type { WasmEntry } from '../../compiler/ir/op.ts';
-import { heap } from '../heap.ts';
+import type { Kernel } from './kernel.ts';
+import { gemm, kernelsFor, matvec as wasmMatvec, gemmScratch, vecmat as wasmVecmat, vecmatEntry, vecmatScratch, wasmMatmul, type VecmatScratch } from './wasm/matmul.ts';
+import type { WasmEntry } from './kernel.ts';
+import { heap } from './heap.ts';
 
 /** Products at least this large (M·K·N) run in WebAssembly SIMD kernels. */
 export const WASM_MIN_WORK = 1 << 16;

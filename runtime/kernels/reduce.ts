@@ -5,12 +5,12 @@
  * plans, contiguous sums of at least SIMD_MIN_ELEMENTS elements in the heap run in WebAssembly SIMD
  * (wasm/sums.ts), still in float64.
  */
-import type { Kernel } from '../../compiler/ir/op.ts';
+import type { Kernel } from './kernel.ts';
 import { sizeOf } from '../../compiler/ir/shape.ts';
 import { offsetMap } from './strides.ts';
-import { heap } from '../heap.ts';
-import { sumKernels } from '../wasm/sums.ts';
-import { SIMD_MIN_ELEMENTS } from '../wasm/elementwise.ts';
+import { heap } from './heap.ts';
+import { sumKernels } from './wasm/sums.ts';
+import { SIMD_MIN_ELEMENTS } from './wasm/elementwise.ts';
 
 export type ReduceKind = 'sum' | 'mean' | 'max';
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import '../../compiler/ops/index.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
 import { Node } from '../../compiler/ir/node.ts';
-import { allOps } from '../../compiler/ir/registry.ts';
+import { allOps } from '../../compiler/ops/op.ts';
 import { inLeafScope } from '../../compiler/ir/node.ts';
 import * as B from '../../compiler/ir/build.ts';
 import { grad } from '../../compiler/autodiff/grad.ts';

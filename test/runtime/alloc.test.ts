@@ -19,9 +19,9 @@ import { Trainer } from '../../runtime/trainer.ts';
 import { feedsFor } from '../../runtime/fit.ts';
 import { parseCsv } from '../../runtime/data.ts';
 import mlp, { syntheticData } from '../../graphs/mlp-w4.ts';
-import { resident } from '../../runtime/heap.ts';
-import { readyHelper, stopHelperThread } from '../../runtime/threads.ts';
-import { useNodeHelperThread } from '../../compiler/cli/threads.ts';
+import { resident } from '../../runtime/kernels/heap.ts';
+import { readyHelper, stopHelperThread } from '../../runtime/kernels/threads.ts';
+import { useNodeHelperThread } from '../../runtime/node.ts';
 import type { TensorValue } from '../../runtime/executable.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

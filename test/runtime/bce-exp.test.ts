@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import '../../compiler/ops/index.ts';
-import { getOp } from '../../compiler/ir/registry.ts';
+import { getOp } from '../../compiler/ops/op.ts';
 import type { Node } from '../../compiler/ir/node.ts';
-import { heap } from '../../runtime/heap.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
 import { randoms } from '../support/run.ts';
 
 const h = heap()!;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const script = `
 import '${root}compiler/ops/index.ts';
-import { heap } from '${root}runtime/heap.ts';
+import { heap } from '${root}runtime/kernels/heap.ts';
 import { Plan } from '${root}runtime/plan.ts';
 import { ParamStore } from '${root}runtime/executable.ts';
 import { trainStepGraph } from '${root}compiler/train/step.ts';

@@ -1,6 +1,6 @@
 /** The runtime's heap: regions, reuse, growth without moving, and plans placing their buffers in it. */
 import { describe, expect, it } from 'vitest';
-import { Heap, heap } from '../../runtime/heap.ts';
+import { Heap, heap } from '../../runtime/kernels/heap.ts';
 import { Plan } from '../../runtime/plan.ts';
 import { ParamStore } from '../../runtime/executable.ts';
 import { trainStepGraph } from '../../compiler/train/step.ts';

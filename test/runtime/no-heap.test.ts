@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 describe('runtime without the heap', () => {
   it('trains W4 batches to the same losses as with the heap', async () => {
-    const { heap } = await import('../../runtime/heap.ts');
+    const { heap } = await import('../../runtime/kernels/heap.ts');
     const { syntheticData } = await import('../../graphs/mlp-w4.ts');
     const mlp = (await import('../../graphs/mlp-w4.ts')).default;
     const { fit } = await import('../../runtime/fit.ts');
@@ -19,7 +19,7 @@ describe('runtime without the heap', () => {
     const { vi } = await import('vitest');
     vi.resetModules();
     try {
-      const h2 = await import('../../runtime/heap.ts');
+      const h2 = await import('../../runtime/kernels/heap.ts');
       const fit2 = (await import('../../runtime/fit.ts')).fit;
       const mlp2 = (await import('../../graphs/mlp-w4.ts')).default;
       expect(h2.heap()).toBeNull();

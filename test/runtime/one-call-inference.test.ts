@@ -12,12 +12,12 @@ import '../../compiler/ops/index.ts';
 import { compileModel } from '../../compiler/passes/index.ts';
 import { Plan } from '../../runtime/plan.ts';
 import { ParamStore } from '../../runtime/executable.ts';
-import { heap } from '../../runtime/heap.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
 import * as B from '../../compiler/ir/build.ts';
 import { inLeafScope } from '../../compiler/ir/node.ts';
-import { readyHelper, stopHelperThread, CONTROL } from '../../runtime/threads.ts';
-import { useNodeHelperThread } from '../../compiler/cli/threads.ts';
+import { readyHelper, stopHelperThread, CONTROL } from '../../runtime/kernels/threads.ts';
+import { useNodeHelperThread } from '../../runtime/node.ts';
 import mlp from '../../graphs/mlp-w4.ts';
 import { randoms } from '../support/run.ts';
 

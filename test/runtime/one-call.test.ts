@@ -1,5 +1,5 @@
 /**
- * A plan run as one WebAssembly call (runtime/wasm/sequence.ts): where every kernel of a plan has a
+ * A plan run as one WebAssembly call (runtime/kernels/wasm/sequence.ts): where every kernel of a plan has a
  * WebAssembly entry, the plan calls them from one generated function. Checked: a logistic regression's
  * train step, with and without its loss, runs that way, and its results equal the kernel-by-kernel run
  * bit for bit over several steps, including when the data's buffers move between runs; steps repeated
@@ -13,7 +13,7 @@ import { Graph } from '../../compiler/ir/graph.ts';
 import { Plan, type Copy } from '../../runtime/plan.ts';
 import { Executable, ParamStore } from '../../runtime/executable.ts';
 import { Trainer } from '../../runtime/trainer.ts';
-import { heap } from '../../runtime/heap.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
 import * as B from '../../compiler/ir/build.ts';
 import { inLeafScope } from '../../compiler/ir/node.ts';
 import { randoms } from '../support/run.ts';

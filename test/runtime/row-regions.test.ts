@@ -13,12 +13,12 @@ import { compileModel } from '../../compiler/passes/index.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
 import { Plan } from '../../runtime/plan.ts';
 import { findRowRegions, ROW_SPLIT_MIN_ROWS } from '../../runtime/rows.ts';
-import { ARG, rowKernel, type RowProgram } from '../../runtime/wasm/rows.ts';
-import { module } from '../../runtime/wasm/asm.ts';
-import { MAX_PAGES } from '../../runtime/heap.ts';
-import { heap } from '../../runtime/heap.ts';
-import { readyHelper, stopHelperThread } from '../../runtime/threads.ts';
-import { useNodeHelperThread, useRelaxedSimd } from '../../compiler/cli/threads.ts';
+import { ARG, rowKernel, type RowProgram } from '../../runtime/kernels/wasm/rows.ts';
+import { module } from '../../runtime/kernels/wasm/asm.ts';
+import { MAX_PAGES } from '../../runtime/kernels/heap.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
+import { readyHelper, stopHelperThread } from '../../runtime/kernels/threads.ts';
+import { useNodeHelperThread, useRelaxedSimd } from '../../runtime/node.ts';
 import type { Node } from '../../compiler/ir/node.ts';
 import { randoms } from '../support/run.ts';
 

@@ -7,10 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import '../../compiler/ops/index.ts';
-import { allOps, getOp } from '../../compiler/ir/registry.ts';
-import { heap } from '../../runtime/heap.ts';
+import { allOps, getOp } from '../../compiler/ops/op.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
-import { simdElementwise } from '../../runtime/wasm/elementwise.ts';
+import { simdElementwise } from '../../runtime/kernels/wasm/elementwise.ts';
 import type { Node } from '../../compiler/ir/node.ts';
 import { randoms } from '../support/run.ts';
 

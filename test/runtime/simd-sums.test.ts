@@ -1,13 +1,13 @@
 /**
- * Sums and means of float32 plans in WebAssembly SIMD (runtime/wasm/sums.ts): whole rows and down columns,
+ * Sums and means of float32 plans in WebAssembly SIMD (runtime/kernels/wasm/sums.ts): whole rows and down columns,
  * in the heap, against the float64 sum of the same values rounded once to float32; outside the heap the
  * JS loops give the same.
  */
 import { describe, expect, it } from 'vitest';
 import '../../compiler/ops/index.ts';
-import { getOp } from '../../compiler/ir/registry.ts';
+import { getOp } from '../../compiler/ops/op.ts';
 import type { Node } from '../../compiler/ir/node.ts';
-import { heap } from '../../runtime/heap.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
 import { randoms } from '../support/run.ts';
 
 const h = heap()!;

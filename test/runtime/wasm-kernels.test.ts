@@ -4,15 +4,15 @@
  * in float64; and a whole W4 training step on them against the float64 reference plan.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { heap } from '../../runtime/heap.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel, matmulReference } from '../../runtime/kernels/matmul.ts';
-import { readyHelper, stopHelperThread } from '../../runtime/threads.ts';
-import { useNodeHelperThread, useRelaxedSimd } from '../../compiler/cli/threads.ts';
-import { WasmKernels, kernelModuleBytes } from '../../runtime/wasm/module.ts';
-import { gemm, gemmScratch, vecmat } from '../../runtime/wasm/matmul.ts';
-import { WIDE_ARG, vecmatWideKernel } from '../../runtime/wasm/vector.ts';
-import { module } from '../../runtime/wasm/asm.ts';
-import { MAX_PAGES } from '../../runtime/heap.ts';
+import { readyHelper, stopHelperThread } from '../../runtime/kernels/threads.ts';
+import { useNodeHelperThread, useRelaxedSimd } from '../../runtime/node.ts';
+import { WasmKernels, kernelModuleBytes } from '../../runtime/kernels/wasm/module.ts';
+import { gemm, gemmScratch, vecmat } from '../../runtime/kernels/wasm/matmul.ts';
+import { WIDE_ARG, vecmatWideKernel } from '../../runtime/kernels/wasm/vector.ts';
+import { module } from '../../runtime/kernels/wasm/asm.ts';
+import { MAX_PAGES } from '../../runtime/kernels/heap.ts';
 import { Plan } from '../../runtime/plan.ts';
 import { ParamStore } from '../../runtime/executable.ts';
 import { trainStepGraph } from '../../compiler/train/step.ts';

@@ -3,12 +3,10 @@
  * kernel (the same code the runtime would run), and becomes a constant. Element counts of statically
  * shaped tensors (SizeOf) fold too. Large results are left alone (folding must not bloat the graph).
  */
-import { Graph } from '../../ir/graph.ts';
 import type { Node } from '../../ir/node.ts';
-import { getOp } from '../../ir/registry.ts';
+import { getOp } from '../../ops/op.ts';
 import { isStatic, normAxes, sizeOf } from '../../ir/shape.ts';
 import * as B from '../../ir/build.ts';
-import { Plan } from '../../../runtime/plan.ts';
 import { mapNodes } from '../rewrite.ts';
 import type { Pass, Rewrite } from '../pass.ts';
 
@@ -16,9 +14,13 @@ const MAX_FOLDED = 4096;
 
 function evaluate(n: Node): Node | undefined {
   if (!isStatic(n.shape) || sizeOf(n.shape) > MAX_FOLDED || n.dtype !== 'f32') return undefined;
-  const plan = new Plan(new Graph([{ name: 'v', node: n }]), new Map(), { reuse: false });
-  plan.run(new Map());
-  return B.constant(plan.value(n).data, n.shape);
+  // its inputs are constants: run the op's own kernel on copies of their values (plain arrays, outside
+  // the runtime's heap, so the kernel takes its JavaScript form)
+  const ins = n.inputs.map((i) => Float32Array.from(i.attrs.value as Float32Array));
+  const out = new Float32Array(sizeOf(n.shape as number[]));
+  const inShapes = n.inputs.map((i) => i.shape as number[]);
+  getOp(n.op).kernel!({ node: n, inShapes, outShape: n.shape as number[], attrs: n.attrs, precision: 'f32' })(ins, out);
+  return B.constant(out, n.shape);
 }
 
 export const foldConstants: Pass = {

@@ -1,15 +1,15 @@
 /** The `graphc` command line: one file per command; this file wires them to the argument parser. */
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
-import '../ops/index.ts';
-import { setSourceBase } from '../ir/source.ts';
+import '../compiler/ops/index.ts';
+import { setSourceBase } from '../compiler/ir/source.ts';
 import { reportAndExit, UserError } from './errors.ts';
 import { registerTrain } from './train.ts';
 import { registerCompile } from './compile.ts';
 import { registerRun } from './run.ts';
 import { registerCheck } from './check.ts';
 import { registerInspect } from './inspect.ts';
-import { useNodeHelperThread, useV8Settings } from './threads.ts';
+import { useNodeHelperThread, useV8Settings } from '../runtime/node.ts';
 
 const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
 setSourceBase(process.cwd());

@@ -1,12 +1,12 @@
 /** `graphc train MODEL.ts`: trains on the model's data (or --data) and prints the seed's log lines. */
 import type { Command } from 'commander';
-import type { TrainConfig } from '../dsl/model.ts';
-import { fit, type LogEntry } from '../../runtime/fit.ts';
+import type { TrainConfig } from '../compiler/dsl/model.ts';
+import { fit, type LogEntry } from '../runtime/fit.ts';
 import { loadModel, loadData, loadOnnx, buildModel } from './load.ts';
-import { attachLoss, type LossKind } from '../../export/index.ts';
+import { attachLoss, type LossKind } from '../export/index.ts';
 import { UserError } from './errors.ts';
-import type { BuiltModel } from '../dsl/model.ts';
-import type { Dataset } from '../../runtime/data.ts';
+import type { BuiltModel } from '../compiler/dsl/model.ts';
+import type { Dataset } from '../runtime/data.ts';
 
 const onnxDefaults: TrainConfig = { epochs: 100, lr: 0.1, logEvery: 10, logAccuracy: false };
 
@@ -28,9 +28,9 @@ import { parseOptions, positiveInt, positiveNumber } from './args.ts';
 import { checkWritable, writeAtomic } from './write.ts';
 import { checkOrThrow } from './check.ts';
 import { progress } from './progress.ts';
-import { plotSvg, type Curve } from '../viz/plot.ts';
-import { compileModel } from '../passes/compile.ts';
-import { exportModel } from '../../export/index.ts';
+import { plotSvg, type Curve } from '../compiler/viz/plot.ts';
+import { compileModel } from '../compiler/passes/compile.ts';
+import { exportModel } from '../export/index.ts';
 
 export function registerTrain(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   program

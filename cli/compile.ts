@@ -1,15 +1,15 @@
 /** `graphc compile MODEL.ts`: builds and optimizes the model's graphs; prints, explains or exports them. */
 import type { Command } from 'commander';
-import { compileModel, type CompiledModel } from '../passes/index.ts';
-import type { PassReport } from '../passes/pipeline.ts';
-import { printGraph } from '../ir/print.ts';
-import { posStr } from '../ir/source.ts';
-import type { Model } from '../dsl/model.ts';
+import { compileModel, type CompiledModel } from '../compiler/passes/index.ts';
+import type { PassReport } from '../compiler/passes/pipeline.ts';
+import { printGraph } from '../compiler/ir/print.ts';
+import { posStr } from '../compiler/ir/source.ts';
+import type { Model } from '../compiler/dsl/model.ts';
 import { loadModel, buildModel } from './load.ts';
 import { parseOptions, positiveNumber } from './args.ts';
 import { writeAtomic } from './write.ts';
 import { checkOrThrow } from './check.ts';
-import { exportModel, OPSET } from '../../export/index.ts';
+import { exportModel, OPSET } from '../export/index.ts';
 
 export interface CompileFlags {
   option: string[];

@@ -1,13 +1,13 @@
 /** Loading what the user names on the command line: model modules and data files (Node edge). */
 import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { aliasSource } from '../ir/source.ts';
+import { aliasSource } from '../compiler/ir/source.ts';
 import { pathToFileURL, fileURLToPath } from 'node:url';
-import { isModel, type Model, type BuiltModel } from '../dsl/model.ts';
-import { GraphError } from '../ir/errors.ts';
-import { parseCsv, inlineData, firstNaNRow, type Dataset } from '../../runtime/data.ts';
+import { isModel, type Model, type BuiltModel } from '../compiler/dsl/model.ts';
+import { GraphError } from '../compiler/ir/errors.ts';
+import { parseCsv, inlineData, firstNaNRow, type Dataset } from '../runtime/data.ts';
 import { UserError } from './errors.ts';
-import { importOnnx, OnnxImportError, type ImportedModel } from '../../export/index.ts';
+import { importOnnx, OnnxImportError, type ImportedModel } from '../export/index.ts';
 
 export function checkReadable(path: string, what: string): string {
   const abs = resolve(path);

@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
-import { hasRelaxedSimd } from '../../runtime/wasm/module.ts';
+import { hasRelaxedSimd } from './kernels/wasm/module.ts';
 
 /** Turns on relaxed SIMD where V8 has it behind a flag; returns whether the kernels can use it. */
 export function useRelaxedSimd(): boolean {
@@ -31,7 +31,7 @@ export function useV8Settings(): boolean {
 
 // (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
 const relaxedProbe = Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
-import { useHelperThread } from '../../runtime/threads.ts';
+import { useHelperThread } from './kernels/threads.ts';
 
 /**
  * On a machine with a second core, lets the runtime start its helper thread (with worker_threads) when a

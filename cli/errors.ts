@@ -2,9 +2,9 @@
  * User-facing failures. A user's mistake (bad file, bad data, a shape error in the model) prints one line
  * `graphc: <what>` and exits 1, with no stack trace unless --debug; an internal error prints the stack.
  */
-import { GraphError } from '../ir/errors.ts';
-import { ShapeError } from '../ir/shape.ts';
-import { DataError } from '../../runtime/data.ts';
+import { GraphError } from '../compiler/ir/errors.ts';
+import { ShapeError } from '../compiler/ir/shape.ts';
+import { DataError } from '../runtime/data.ts';
 
 export class UserError extends Error {
   override name = 'UserError';

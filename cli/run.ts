@@ -1,9 +1,9 @@
 /** `graphc run MODEL.onnx --input FILE.csv`: imports an ONNX model and runs it in graphc's runtime. */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
-import { Plan } from '../../runtime/plan.ts';
-import { parseMatrix } from '../../runtime/data.ts';
-import { shapeStr } from '../ir/shape.ts';
+import { Plan } from '../runtime/plan.ts';
+import { parseMatrix } from '../runtime/data.ts';
+import { shapeStr } from '../compiler/ir/shape.ts';
 import { checkReadable, loadOnnx } from './load.ts';
 import { UserError } from './errors.ts';
 

@@ -9,7 +9,7 @@
  * The function depends only on the kernels' kinds and arities (modules are cached by them); the buffers'
  * offsets are in the argument block, written again only when a plan's leaves move (`ready`).
  */
-import type { WasmEntry } from '../../compiler/ir/op.ts';
+import type { WasmEntry } from '../kernel.ts';
 import { I32, module, op, type Import } from './asm.ts';
 import { MAX_PAGES, type Heap } from '../heap.ts';
 import { helperEpoch } from '../threads.ts';

@@ -1,8 +1,8 @@
 /** `graphc inspect MODEL.ts|MODEL.onnx`: shows a graph as text, DOT, Mermaid or SVG. */
 import type { Command } from 'commander';
-import { printGraph } from '../ir/print.ts';
-import { toDot, toMermaid, toSvg } from '../viz/index.ts';
-import type { Graph } from '../ir/graph.ts';
+import { printGraph } from '../compiler/ir/print.ts';
+import { toDot, toMermaid, toSvg } from '../compiler/viz/index.ts';
+import type { Graph } from '../compiler/ir/graph.ts';
 import { loadAndCompile } from './compile.ts';
 import { loadOnnx } from './load.ts';
 import { UserError } from './errors.ts';

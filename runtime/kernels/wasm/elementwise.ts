@@ -10,9 +10,9 @@
  * way); in longer chains intermediates are float32 here, float64 in JS. The loop runs over the length
  * rounded up to 4: the tail reads and writes inside the 16-byte padding every heap buffer has.
  */
-import type { Kernel, WasmEntry } from '../../compiler/ir/op.ts';
-import { sizeOf } from '../../compiler/ir/shape.ts';
-import { accessFor } from '../kernels/elementwise.ts';
+import type { Kernel, WasmEntry } from '../kernel.ts';
+import { sizeOf } from '../../../compiler/ir/shape.ts';
+import { accessFor } from '../elementwise.ts';
 import { heap, MAX_PAGES } from '../heap.ts';
 import { I32, V128, module, op, simd } from './asm.ts';
 import { MATH_SCRATCH } from './math.ts';

@@ -13,7 +13,7 @@ import { WasmKernels, hasRelaxedSimd, shapeKernel, type ShapeKernel } from './mo
 import { WIDE_ARG, WIDE_ROWS, vecmatWideKernel } from './vector.ts';
 import { I32, module, op, type Func } from './asm.ts';
 import { MAX_PAGES } from '../heap.ts';
-import type { WasmEntry } from '../../compiler/ir/op.ts';
+import type { WasmEntry } from '../kernel.ts';
 import { readyHelper, helperStarting, CONTROL, JOB_CALL, JOB_GEMM, JOB_MATVEC, JOB_VECMAT, type HelperThread } from '../threads.ts';
 
 /**
