@@ -11,7 +11,7 @@ import { registerCheck } from './check.ts';
 import { registerInspect } from './inspect.ts';
 import { useNodeHelperThread, useV8Settings } from '../runtime/node.ts';
 
-const pkg = createRequire(import.meta.url)('../../package.json') as { version: string };
+const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
 setSourceBase(process.cwd());
 // output piped into `head` and the like: stop quietly when the reader goes away
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {

@@ -8,21 +8,10 @@ import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { isStatic, shapeStr } from '../compiler/ir/shape.ts';
 
-export class UnsupportedError extends Error {
-  override name = 'UnsupportedError';
-}
+import { UnsupportedError, onnxImporter, onnxImportedOps, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
 
-export interface OpContext {
-  readonly inputs: readonly (Node | undefined)[];
-  /** Constant int64 values of input k (for shape, axes), or undefined when not constant. */
-  ints(k: number): number[] | undefined;
-  attrInt(name: string, dflt: number): number;
-  attrFloat(name: string, dflt: number): number;
-  attrInts(name: string): number[] | undefined;
-  readonly nodeName: string;
-}
-
-type Importer = (c: OpContext) => Node;
+export { UnsupportedError };
+export type { OpContext };
 
 const need = (c: OpContext, k: number): Node => {
   const n = c.inputs[k];
@@ -103,7 +92,7 @@ const ge = (a: Node, b: Node) => B.mk('GreaterEqual', [a, b]);
 /** a > b is not (b >= a); a < b is not (a >= b); a <= b is b >= a. */
 const not = (x: Node) => B.cast(B.sub(1, B.cast(x, 'f32')), 'bool');
 
-export const importers: Readonly<Record<string, Importer>> = {
+const importers: Readonly<Record<string, Importer>> = {
   Greater: binary((a, b) => not(ge(b, a))),
   Less: binary((a, b) => not(ge(a, b))),
   LessOrEqual: binary((a, b) => ge(b, a)),
@@ -133,4 +122,7 @@ export const importers: Readonly<Record<string, Importer>> = {
   Unsqueeze: unsqueeze,
 };
 
-export const supportedOps = (): string[] => Object.keys(importers).sort();
+/** The rule for an ONNX op type: from its op record, else from the table above (own keys only). */
+export const importerFor = (opType: string): Importer | undefined => onnxImporter(opType) ?? (Object.hasOwn(importers, opType) ? importers[opType] : undefined);
+
+export const supportedOps = (): string[] => [...new Set([...Object.keys(importers), ...onnxImportedOps()])].sort();

@@ -14,7 +14,7 @@ import type { Dim } from '../compiler/ir/shape.ts';
 import { onnx, DataType, toNumber, type ModelProto, type AttributeProto } from './proto.ts';
 
 type TensorProto = import('onnx-proto').onnx.ITensorProto;
-import { importers, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
+import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 
 export class OnnxImportError extends Error {
   override name = 'OnnxImportError';
@@ -199,7 +199,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       }
       continue;
     }
-    const imp = importers[n.opType ?? ''] ?? fail(`${label}: unsupported op; graphc imports ${supportedOps().join(', ')}`);
+    const imp = importerFor(n.opType ?? '') ?? fail(`${label}: unsupported op; graphc imports ${supportedOps().join(', ')}`);
     const ctx: OpContext = {
       inputs: (n.input ?? []).map((name) => (name ? values.get(name) : undefined)),
       ints: (k) => intValues.get((n.input ?? [])[k] ?? ''),

@@ -18,11 +18,32 @@ export interface OnnxEmit {
   shapeOf(name: string): string;
 }
 
+/** An ONNX op that cannot be imported in the form a file gives it (named in the importer's one-line error). */
+export class UnsupportedError extends Error {
+  override name = 'UnsupportedError';
+}
+
+/** What the ONNX importer hands an op's import rule: the node's operands as graphc nodes, and its attributes. */
+export interface OnnxImportCtx {
+  readonly inputs: readonly (Node | undefined)[];
+  /** Constant int64 values of input k (for shape, axes), or undefined when not constant. */
+  ints(k: number): number[] | undefined;
+  attrInt(name: string, dflt: number): number;
+  attrFloat(name: string, dflt: number): number;
+  attrInts(name: string): number[] | undefined;
+  readonly nodeName: string;
+}
+
+/** Builds the graphc nodes computing one ONNX node's output; throws UnsupportedError for a form it does not take. */
+export type OnnxImporter = (c: OnnxImportCtx) => Node;
+
 export interface OpDef extends OpCore {
   /** Float32 kernel, prepared for concrete shapes. Leaves have none. */
   kernel?(ctx: KernelCtx): Kernel;
   /** ONNX mapping: emits nodes and returns the name of the output. */
   onnx?(e: OnnxEmit, node: Node, inputs: readonly string[]): string;
+  /** ONNX import: the ONNX op types (default domain) this op reads, each with its rule. */
+  readonly onnxImport?: Readonly<Record<string, OnnxImporter>>;
 }
 
 const defs = new Map<string, OpDef>();
@@ -41,3 +62,12 @@ export function getOp(name: string): OpDef {
 }
 
 export const allOps = (): OpDef[] => [...defs.values()];
+
+/** The import rule for an ONNX op type, from the op records (own entries only: never an object's prototype). */
+export function onnxImporter(opType: string): OnnxImporter | undefined {
+  for (const d of defs.values()) if (d.onnxImport && Object.hasOwn(d.onnxImport, opType)) return d.onnxImport[opType];
+  return undefined;
+}
+
+/** Every ONNX op type the op records import. */
+export const onnxImportedOps = (): string[] => [...defs.values()].flatMap((d) => Object.keys(d.onnxImport ?? {}));
