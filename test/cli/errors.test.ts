@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { graphc as runGraphc, type Ran } from '../support/cli.ts';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 // model files live inside the repo (graphs/ imports 'graphc' by its name), in a scratch folder
 const scratch = mkdtempSync(join(root, 'test/cli/.scratch-'));
 const out = mkdtempSync(join(tmpdir(), 'graphc-cli-'));
-const graphc = (...args: string[]) => spawnSync(process.execPath, [join(root, 'bin/graphc.js'), ...args], { cwd: root, encoding: 'utf8' });
+const graphc = (...args: string[]) => runGraphc(args);
 
 function file(name: string, text: string): string {
   const p = join(scratch, name);
@@ -21,7 +22,7 @@ function file(name: string, text: string): string {
   return p;
 }
 
-function expectUserError(r: ReturnType<typeof graphc>, message: RegExp) {
+function expectUserError(r: Ran, message: RegExp) {
   expect(r.status, r.stderr).toBe(1);
   // the message is one line; for a mistyped option or command, the parser adds a hint line below it
   const lines = r.stderr.trim().split('\n').filter((l) => !/^\((run with --help|Did you mean)/.test(l));
@@ -48,33 +49,33 @@ describe('bad input', () => {
   const good = file('good.ts', toyLike(''));
   const csv = (name: string, text: string) => file(name, text);
 
-  it('a missing model file', () => expectUserError(graphc('train', 'nope/missing.ts'), /nope\/missing\.ts: no such file/));
-  it('a file that is not a model module', () => {
+  it('a missing model file', async () => expectUserError(await graphc('train', 'nope/missing.ts'), /nope\/missing\.ts: no such file/));
+  it('a file that is not a model module', async () => {
     const f = file('notmodel.ts', 'export const x = 1;\n');
-    expectUserError(graphc('train', f, '--no-check'), /notmodel\.ts: not a graphc model/);
+    expectUserError(await graphc('train', f, '--no-check'), /notmodel\.ts: not a graphc model/);
   });
-  it('a file that does not parse', () => {
+  it('a file that does not parse', async () => {
     const f = file('syntax.ts', 'export default defineModel({ name: \n');
-    expectUserError(graphc('train', f), /syntax\.ts:\d+:\d+: .*expected|type error/);
+    expectUserError(await graphc('train', f), /syntax\.ts:\d+:\d+: .*expected|type error/);
   });
-  it('a model that throws while its graph is built', () => {
+  it('a model that throws while its graph is built', async () => {
     const f = file('throws.ts', toyLike("if (x) throw new Error('no data for you');"));
-    expectUserError(graphc('train', f, '--no-check', '--data', csv('ok.csv', '1,2,0\n3,4,1\n')), /throws\.ts:\d+:\d+: the model threw while building its graph: no data for you/);
+    expectUserError(await graphc('train', f, '--no-check', '--data', csv('ok.csv', '1,2,0\n3,4,1\n')), /throws\.ts:\d+:\d+: the model threw while building its graph: no data for you/);
   });
-  it('a shape error: check reports it with both shapes before anything runs', () => {
+  it('a shape error: check reports it with both shapes before anything runs', async () => {
     const f = file('shape.ts', toyLike("const W3 = param('W3', [3, 1], zeros()); x.matmul(W3);"));
-    const r = graphc('train', f, '--data', csv('ok2.csv', '1,2,0\n'));
+    const r = await graphc('train', f, '--data', csv('ok2.csv', '1,2,0\n'));
     expectUserError(r, /shape\.ts: 1 type error/);
     expect(r.stderr).toMatch(/shape\.ts:\d+:\d+: shape error: matmul inner dimensions differ: \[N, 2\] · \[3, 1\]/);
     // and at build time without the check
-    expectUserError(graphc('train', f, '--no-check', '--data', csv('ok3.csv', '1,2,0\n')), /shape\.ts:\d+: MatMul: inner dimensions differ: \[N, 2\] · \[3, 1\]/);
+    expectUserError(await graphc('train', f, '--no-check', '--data', csv('ok3.csv', '1,2,0\n')), /shape\.ts:\d+: MatMul: inner dimensions differ: \[N, 2\] · \[3, 1\]/);
   });
-  it('a CSV with a ragged row', () => expectUserError(graphc('train', good, '--no-check', '--data', csv('ragged.csv', '1,2,0\n3,4\n')), /ragged\.csv:2: expected 3 columns like the first row, got 2/));
-  it('a CSV with a non-number', () => expectUserError(graphc('train', good, '--no-check', '--data', csv('word.csv', '# comment\n1,2,0\n3,four,1\n')), /word\.csv:3: column 2 is not a number: 'four'/));
-  it('a feature count that does not match the model', () => expectUserError(graphc('train', good, '--no-check', '--data', csv('three.csv', '1,2,3,0\n')), /expects x of shape \[N, 2\], but the data has 3 feature column/));
-  it('NaN in the data', () => expectUserError(graphc('train', good, '--no-check', '--data', csv('nan.csv', '1,2,0\nnan,1,1\n')), /nan\.csv: data row 2 holds NaN/));
-  it('a missing data file', () => expectUserError(graphc('train', good, '--no-check', '--data', 'nowhere.csv'), /nowhere\.csv: no such file/));
-  it('an unwritable output path: refused before training, nothing written', () => {
+  it('a CSV with a ragged row', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('ragged.csv', '1,2,0\n3,4\n')), /ragged\.csv:2: expected 3 columns like the first row, got 2/));
+  it('a CSV with a non-number', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('word.csv', '# comment\n1,2,0\n3,four,1\n')), /word\.csv:3: column 2 is not a number: 'four'/));
+  it('a feature count that does not match the model', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('three.csv', '1,2,3,0\n')), /expects x of shape \[N, 2\], but the data has 3 feature column/));
+  it('NaN in the data', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('nan.csv', '1,2,0\nnan,1,1\n')), /nan\.csv: data row 2 holds NaN/));
+  it('a missing data file', async () => expectUserError(await graphc('train', good, '--no-check', '--data', 'nowhere.csv'), /nowhere\.csv: no such file/));
+  it('an unwritable output path: refused before training, nothing written', async () => {
     // a directory that does not exist (root may write anywhere else), and a read-only one when not root
     const targets = [join(out, 'no/such/dir/m.onnx')];
     if (process.getuid?.() !== 0) {
@@ -84,21 +85,21 @@ describe('bad input', () => {
       targets.push(join(ro, 'model.onnx'));
     }
     for (const target of targets) {
-      const r = graphc('train', 'graphs/toy.ts', '--no-check', '--onnx', target);
+      const r = await graphc('train', 'graphs/toy.ts', '--no-check', '--onnx', target);
       expectUserError(r, /cannot write/);
       expect(r.stdout).not.toMatch(/Epoch/);
       expect(existsSync(target)).toBe(false);
     }
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
-  it('an output path that is a directory', () => expectUserError(graphc('compile', 'graphs/toy.ts', '--no-check', '--onnx', out), /cannot write: is a directory/));
-  it('an unknown option or command', () => {
-    expectUserError(graphc('train', 'graphs/toy.ts', '--epoch', '3'), /unknown option '--epoch'/);
-    expectUserError(graphc('frobnicate'), /unknown command 'frobnicate'/);
-    expectUserError(graphc('train', 'graphs/toy.ts', '--epochs', 'many'), /expected a non-negative integer, got 'many'/);
+  it('an output path that is a directory', async () => expectUserError(await graphc('compile', 'graphs/toy.ts', '--no-check', '--onnx', out), /cannot write: is a directory/));
+  it('an unknown option or command', async () => {
+    expectUserError(await graphc('train', 'graphs/toy.ts', '--epoch', '3'), /unknown option '--epoch'/);
+    expectUserError(await graphc('frobnicate'), /unknown command 'frobnicate'/);
+    expectUserError(await graphc('train', 'graphs/toy.ts', '--epochs', 'many'), /expected a non-negative integer, got 'many'/);
   });
-  it('--debug shows the stack trace', () => {
-    const r = graphc('--debug', 'train', 'nope.ts');
+  it('--debug shows the stack trace', async () => {
+    const r = await graphc('--debug', 'train', 'nope.ts');
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/\n\s+at /);
   });
@@ -106,14 +107,14 @@ describe('bad input', () => {
 
 describe('--help tells the truth', () => {
   for (const cmd of ['train', 'compile', 'run', 'inspect', 'check']) {
-    it(`graphc ${cmd} --help lists the options the command takes`, () => {
-      const r = graphc(cmd, '--help');
+    it(`graphc ${cmd} --help lists the options the command takes`, async () => {
+      const r = await graphc(cmd, '--help');
       expect(r.status).toBe(0);
       expect(r.stdout).toMatch(new RegExp(`Usage: graphc ${cmd}`));
     });
   }
-  it('every option that --help lists for train is accepted', () => {
-    const help = graphc('train', '--help').stdout;
+  it('every option that --help lists for train is accepted', async () => {
+    const help = (await graphc('train', '--help')).stdout;
     for (const opt of ['--data', '--epochs', '--lr', '--log-every', '--option', '--json', '--onnx', '--plot', '--no-opt', '--no-fuse', '--no-check', '--no-progress', '--loss']) expect(help).toContain(opt);
   });
 });

@@ -3,7 +3,7 @@
  * it shows runs (in order, in a scratch folder, against this checkout), and its JavaScript snippet runs.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { graphc, run } from '../support/cli.ts';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ describe.skipIf(!hasDiabetes)('README', () => {
   const commands = blocks('sh').flatMap((b) => b.split('\n')).filter((l) => l.startsWith('npx graphc '));
   it('shows the commands of the walkthrough', () => expect(commands.length).toBeGreaterThanOrEqual(15));
 
-  it('every graphc command it shows runs, and its onnxruntime snippet prints the seed\'s prediction', () => {
+  it('every graphc command it shows runs, and its onnxruntime snippet prints the seed\'s prediction', async () => {
     // run from the repo root (paths like graphs/toy.ts and ../shared/data are relative to it); outputs
     // go to the root too, so remove them afterwards
     const made: string[] = [];
@@ -25,14 +25,14 @@ describe.skipIf(!hasDiabetes)('README', () => {
       for (const cmd of commands) {
         const args = cmd.slice('npx graphc '.length).split(/\s+/).filter(Boolean);
         for (const [i, a] of args.entries()) if ((args[i - 1] === '-o' || args[i - 1]?.startsWith('--onnx') || args[i - 1] === '--plot') && !a.includes('/')) made.push(join(root, a));
-        const r = spawnSync(process.execPath, [join(root, 'bin/graphc.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+        const r = await graphc(args, { cwd: root, timeout: 120_000 });
         expect(r.status, `${cmd}\n${r.stderr}`).toBe(0);
       }
       const js = blocks('js')[0];
       const file = join(root, '.readme-snippet.mjs');
       writeFileSync(file, js);
       made.push(file);
-      const r = spawnSync(process.execPath, [file], { cwd: root, encoding: 'utf8' });
+      const r = await run(process.execPath, [file], { cwd: root });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain('P(diabetic) = 0.4103');
     } finally {

@@ -1,14 +1,14 @@
 /** `graphc train … --json` and the plain output, on the three seed models, against the seed's tables. */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { graphc as runGraphc, type Ran } from '../support/cli.ts';
 import { fileURLToPath } from 'node:url';
 import { TOL, table1, table3, table4, table5, diabetesCsv, hasDiabetes } from '../support/seed.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const graphc = (...args: string[]) => spawnSync(process.execPath, ['bin/graphc.js', ...args], { cwd: root, encoding: 'utf8' });
+const graphc = (...args: string[]) => runGraphc(args);
 
-function trainJson(...args: string[]) {
-  const r = graphc('train', ...args, '--json');
+async function trainJson(...args: string[]) {
+  const r = await graphc('train', ...args, '--json');
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout) as { log: { epoch: number; cost: number; accuracy?: number }[]; params: Record<string, number[]> };
@@ -17,33 +17,33 @@ function trainJson(...args: string[]) {
 const near = (a: number[], b: number[]) => a.forEach((x, i) => expect(Math.abs(x - b[i])).toBeLessThanOrEqual(TOL));
 
 describe('graphc train', () => {
-  it('prints the seed\'s lines for the toy model (built-in data)', () => {
-    const r = graphc('train', 'graphs/toy.ts');
+  it('prints the seed\'s lines for the toy model (built-in data)', async () => {
+    const r = await graphc('train', 'graphs/toy.ts');
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toBe('Epoch    0/1000 Cost: 0.693147');
     expect(lines[10]).toBe('Epoch 1000/1000 Cost: 0.019852');
   });
-  it('--json: log and params for the toy model', () => {
-    const doc = trainJson('graphs/toy.ts');
+  it('--json: log and params for the toy model', async () => {
+    const doc = await trainJson('graphs/toy.ts');
     near(doc.log.map((e) => e.cost), table1);
     expect(Object.keys(doc.params).sort()).toEqual(['W', 'b']);
     expect(doc.params.W).toHaveLength(2);
   });
-  it.skipIf(!hasDiabetes)('--json: diabetes (tables 3 and 4)', () => {
-    near(trainJson('graphs/diabetes.ts', '--data', diabetesCsv).log.map((e) => e.cost), table3);
-    near(trainJson('graphs/diabetes.ts', '--data', diabetesCsv, '--option', 'loss=bce').log.map((e) => e.cost), table4);
+  it.skipIf(!hasDiabetes)('--json: diabetes (tables 3 and 4)', async () => {
+    near((await trainJson('graphs/diabetes.ts', '--data', diabetesCsv)).log.map((e) => e.cost), table3);
+    near((await trainJson('graphs/diabetes.ts', '--data', diabetesCsv, '--option', 'loss=bce')).log.map((e) => e.cost), table4);
   });
-  it.skipIf(!hasDiabetes)('--json and plain: binary classifier with accuracy (table 5)', () => {
-    const doc = trainJson('graphs/binary-classifier.ts', '--data', diabetesCsv);
+  it.skipIf(!hasDiabetes)('--json and plain: binary classifier with accuracy (table 5)', async () => {
+    const doc = await trainJson('graphs/binary-classifier.ts', '--data', diabetesCsv);
     near(doc.log.map((e) => e.cost), table5.cost);
     expect(doc.log.map((e) => +(e.accuracy! * 100).toFixed(2))).toEqual(table5.accuracy);
     expect(Object.keys(doc.params).sort()).toEqual(['linear.bias', 'linear.weight']);
-    const plain = graphc('train', 'graphs/binary-classifier.ts', '--data', diabetesCsv).stdout.trim().split('\n');
+    const plain = (await graphc('train', 'graphs/binary-classifier.ts', '--data', diabetesCsv)).stdout.trim().split('\n');
     expect(plain[0]).toBe('Epoch    0/100 Cost: 0.704829 Accuracy 45.72%');
   });
-  it('--epochs, --lr and --log-every override the model\'s defaults', () => {
-    const doc = trainJson('graphs/toy.ts', '--epochs', '10', '--log-every', '5', '--lr', '0.5');
+  it('--epochs, --lr and --log-every override the model\'s defaults', async () => {
+    const doc = await trainJson('graphs/toy.ts', '--epochs', '10', '--log-every', '5', '--lr', '0.5');
     expect(doc.log.map((e) => e.epoch)).toEqual([0, 5, 10]);
   });
 });
