@@ -30,11 +30,8 @@ export interface SimdStep {
   readonly args: readonly number[];
 }
 
-/** Elementwise outputs and sums shorter than this stay in JS (a call into WebAssembly costs about as much as a few elements); the fused loss runs in WebAssembly at every size. */
+/** Sums shorter than this stay in JS (a call into WebAssembly costs about as much as a few elements). */
 export const SIMD_MIN_ELEMENTS = 256;
-
-/** Ops whose SIMD rule gives the JS kernel's results bit for bit (IEEE operations, correctly rounded both ways). */
-const EXACT = new Set(['Add', 'Sub', 'Mul', 'Div', 'Neg', 'Abs', 'Sqrt']);
 
 /** Vectors per iteration of untiled loops. */
 const UNROLL = 2; // measured: 2 and 4 alike for exp and sigmoid chains, both ~1.4× faster than 1
@@ -49,15 +46,16 @@ const cache = new Map<string, Compiled | null>();
 
 /**
  * A kernel computing the chain in WebAssembly SIMD when its operands are in the heap (else, and where
- * the chain cannot be generated, `fallback`). Float32 plans only. Its WebAssembly function is the
- * kernel's entry for a plan run as one call (sequence.ts). Below `SIMD_MIN_ELEMENTS` the JS kernel runs,
- * and only a single IEEE op (whose results are the JS kernel's bit for bit) keeps the entry.
+ * the chain cannot be generated, `fallback`). Float32 plans only, at every size: a chain's float32
+ * results (each step rounded, as PyTorch's ops round) then never depend on its length or on whether the
+ * plan runs as one call, and its WebAssembly function is the kernel's entry for a plan run as one call
+ * (sequence.ts), so that small steps (a parameter update `p - lr·g` of a few values) do not keep a plan
+ * from being one call.
  */
 export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (readonly number[])[], outShape: readonly number[], precision: 'f32' | 'f64', fallback: Kernel): Kernel {
   const h = heap();
   const n = sizeOf(outShape);
-  const small = n < SIMD_MIN_ELEMENTS;
-  if (!h || precision !== 'f32' || n === 0 || (small && (steps.length !== 1 || !EXACT.has(steps[0].name)))) return fallback;
+  if (!h || precision !== 'f32' || n === 0) return fallback;
   const acc = inShapes.map((s) => accessFor(s, outShape));
   // a tile must hold whole vectors (its length a multiple of 4)
   const kinds = acc.map((a) => (a.kind === 'tile' && a.len % 4 !== 0 ? 'unaligned tile' : a.kind));
@@ -81,7 +79,6 @@ export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (
     arity: 3 + k,
     args: (ins, out) => (h.owns(out) && ins.every((b) => h.owns(b)) ? [out.byteOffset, nb, lb, ...ins.map((b) => b.byteOffset)] : null),
   };
-  if (small) return Object.assign((ins: readonly Float32Array[], out: Float32Array) => fallback(ins, out), { wasm });
   // the operands' residency and byte offsets, worked out again only when a different view comes in
   // (a plan passes the same views run after run; reading .buffer and .byteOffset of a view of shared
   // memory costs tens of nanoseconds)
