@@ -38,5 +38,5 @@ describe.skipIf(!hasDiabetes)('README', () => {
     } finally {
       for (const f of made) if (existsSync(f)) rmSync(f);
     }
-  }, 600_000); // the whole walkthrough: some twenty processes);
+  }, 600_000); // the whole walkthrough: some twenty processes
 });
