@@ -15,7 +15,8 @@ const slow = [
   'test/**/*.slow.test.ts',
 ];
 
-const shared = { testTimeout: 120_000, hookTimeout: 120_000 };
+// GRAPHC_STRICT_WASM: a WebAssembly kernel that fails to build is an error in tests, never a quiet fallback
+const shared = { testTimeout: 120_000, hookTimeout: 120_000, env: { GRAPHC_STRICT_WASM: '1' } };
 
 export default defineConfig({
   test: {

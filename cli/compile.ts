@@ -6,10 +6,19 @@ import { printGraph } from '../compiler/ir/print.ts';
 import { posStr } from '../compiler/ir/source.ts';
 import type { Model } from '../compiler/dsl/model.ts';
 import { loadModel, buildModel } from './load.ts';
-import { parseOptions, positiveNumber } from './args.ts';
+import { parseOptions, positiveInt, positiveNumber } from './args.ts';
 import { writeAtomic } from './write.ts';
 import { checkOrThrow } from './check.ts';
 import { exportModel, OPSET } from '../export/index.ts';
+import { Plan } from '../runtime/plan.ts';
+import { formatPlanReport } from '../runtime/report.ts';
+import type { Graph } from '../compiler/ir/graph.ts';
+
+/** What the runtime decides for a graph planned with every symbolic dim at `rows`. */
+export function explainPlan(title: string, g: Graph, rows: number): string {
+  const shapes = new Map(g.inputs.map((n) => [String(n.attrs.name), (n.attrs.shape as (number | string)[]).map((d) => (typeof d === 'number' ? d : rows))]));
+  return formatPlanReport(title, new Plan(g, shapes).report());
+}
 
 export interface CompileFlags {
   option: string[];
@@ -47,7 +56,8 @@ export function registerCompile(program: Command, run: (fn: () => Promise<void>)
     .argument('<model>', 'model file (.ts) that default-exports defineModel({...})')
     .option('--print', 'print the train-step graph as text (optimized unless --no-opt)')
     .option('--graph <which>', 'with --print: train | forward | infer', 'train')
-    .option('--explain', 'list each pass with node counts before and after, and what it rewrote where')
+    .option('--explain', 'list each pass with node counts before and after and what it rewrote where, then what the runtime plans (row regions, one call, each kernel\'s path, fallbacks)')
+    .option('--rows <n>', 'with --explain: plan for this many rows (every symbolic dim)', positiveInt, 64)
     .option('--no-check', 'skip type-checking the model file first')
     .option('--no-opt', 'skip the optimization pipeline')
     .option('--no-fuse', 'keep the loss as written (no sigmoid + BCE fusion)')
@@ -55,7 +65,7 @@ export function registerCompile(program: Command, run: (fn: () => Promise<void>)
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--onnx <out.onnx>', 'write the inference graph (inputs to predictions, parameters as initializers) as ONNX')
     .option('--onnx-train <out.onnx>', 'write the training step as ONNX: inputs the parameters and a batch, outputs the loss and <param>.next')
-    .action((file: string, o: CompileFlags & { print?: boolean; graph: string; explain?: boolean; onnx?: string; onnxTrain?: string; check: boolean }) =>
+    .action((file: string, o: CompileFlags & { print?: boolean; graph: string; explain?: boolean; rows: number; onnx?: string; onnxTrain?: string; check: boolean }) =>
       run(async () => {
         if (o.check && !file.endsWith('.onnx')) checkOrThrow(file);
         const { compiled } = await loadAndCompile(file, o);
@@ -63,7 +73,10 @@ export function registerCompile(program: Command, run: (fn: () => Promise<void>)
         const g = graphs[o.graph];
         if (!g) throw new (await import('./errors.ts')).UserError(`--graph must be train, forward or infer, got '${o.graph}'`);
         const out: string[] = [];
-        if (o.explain) out.push(o.opt ? explain(compiled.report) : 'optimization is off (--no-opt): no passes ran');
+        if (o.explain) {
+          out.push(o.opt ? explain(compiled.report) : 'optimization is off (--no-opt): no passes ran');
+          out.push(explainPlan('train step plan', compiled.trainStep, o.rows), explainPlan('inference plan', compiled.inference, o.rows));
+        }
         if (o.print) out.push(printGraph(g));
         if (o.onnx) {
           writeAtomic(o.onnx, exportModel(compiled, 'inference'));

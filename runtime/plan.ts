@@ -10,7 +10,9 @@ import { getOp } from '../compiler/ops/op.ts';
 import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { heap, type Heap } from './kernels/heap.ts';
-import { findRowRegions, regionKernel } from './rows.ts';
+import { findRowRegions, regionKernel, type RegionMiss } from './rows.ts';
+import { pathOf } from './kernels/kernel.ts';
+import { fallbacks, type Fallback } from './kernels/fallbacks.ts';
 import { Sequence, type Buffers, type Entry } from './kernels/wasm/sequence.ts';
 
 export interface TensorValue {
@@ -51,12 +53,33 @@ export interface MemoryReport {
 
 const ALIGN = 16; // bytes: one SIMD vector
 
+/** What a plan decided (`Plan.report`). */
+export interface PlanReport {
+  readonly precision: 'f32' | 'f64';
+  /** The symbolic dims' values it was planned for. */
+  readonly env: ReadonlyMap<string, number>;
+  readonly regions: readonly { readonly head: Node; readonly members: number; readonly exits: number; readonly path: string }[];
+  readonly regionMisses: readonly RegionMiss[];
+  readonly oneCall: boolean;
+  /** Whether its buffers live in the shared WebAssembly heap (else ordinary arrays, JavaScript kernels). */
+  readonly heap: boolean;
+  /** Each step's node (a region's head for a region), how its kernel computes, and whether it has a WebAssembly entry. */
+  readonly kernels: readonly { readonly node: Node; readonly path: string; readonly entry: boolean }[];
+  readonly arenaBytes: number;
+  readonly fallbacks: readonly Fallback[];
+}
+
 export class Plan {
   readonly shapes = new Map<Node, number[]>();
   /** Buffer of each node (leaves: set per run). */
   private readonly slots: Float32Array[] = [];
   private readonly slotOf = new Map<Node, number>();
   private readonly steps: Step[] = [];
+  /** The node each step computes (a region's head for a region's step). */
+  private readonly stepNodes: Node[] = [];
+  /** The row regions formed (their heads and sizes), and the products that did not head one, with why. */
+  private readonly regionInfo: { head: Node; members: number; exits: number }[] = [];
+  private readonly regionMisses: RegionMiss[] = [];
   private readonly leafSlots: { node: Node; slot: number; key: string }[] = [];
   /** Float32 plans with a heap: where leaves given outside the heap are copied before a run (made on first use). */
   private readonly staging: (Float32Array | null)[] = [];
@@ -108,9 +131,13 @@ export class Plan {
     const inRegion = new Set<Node>(), unstored = new Set<Node>();
     const def = computed.map((_, i) => i);
     if (this.heap && opts.regions !== false)
-      for (const r of findRowRegions(computed, this.shapes, new Set(graph.outputs.map((o) => o.node)))) {
+      for (const r of findRowRegions(computed, this.shapes, new Set(graph.outputs.map((o) => o.node)), this.regionMisses)) {
         const k = regionKernel(r, this.shapes.get(r.head)![0], this.heap);
-        if (!k) continue;
+        if (!k) {
+          this.regionMisses.push({ node: r.head, why: 'its row kernel could not be generated (see the fallbacks)' });
+          continue;
+        }
+        this.regionInfo.push({ head: r.head, members: r.members.length, exits: r.exits.length });
         regions.set(r.head, k);
         for (const n of [...r.members, ...r.exits, ...r.absorbed]) inRegion.add(n);
         for (const m of [...r.members, ...r.absorbed]) if (!r.stores.includes(m)) unstored.add(m);
@@ -159,13 +186,35 @@ export class Plan {
       if (region) {
         const inSlots = Int32Array.from(region.buffers.map((b) => this.slotOf.get(b)!));
         this.steps.push({ kernel: region.kernel, ins: new Array(inSlots.length), inSlots, out: EMPTY });
+        this.stepNodes.push(n);
       } else if (!inRegion.has(n)) {
         const inShapes = n.inputs.map((i) => this.shapes.get(i)!);
         const kernel = preparedKernel(n, inShapes, this.shapes.get(n)!, precision);
         this.steps.push({ kernel, ins: new Array(n.inputs.length), inSlots: Int32Array.from(n.inputs.map((i) => this.slotOf.get(i)!)), out: this.slots[this.slotOf.get(n)!] });
+        this.stepNodes.push(n);
       }
     }
     this.sequence = this.heap && opts.oneCall !== false ? Sequence.of(this.steps.map((st) => st.kernel.wasm), (i) => this.buffersOf(this.steps[i]), this.heap, this) : null;
+  }
+
+  /**
+   * What the plan decided, for `graphc compile --explain`: its row regions and the products that did not
+   * head one (why), whether it runs as one WebAssembly call (else the kernels without an entry), each
+   * kernel's path, and the fallbacks the runtime has taken.
+   */
+  report(): PlanReport {
+    const kernels = this.steps.map((st, i) => ({ node: this.stepNodes[i], path: pathOf(st.kernel), entry: st.kernel.wasm !== undefined }));
+    return {
+      precision: this.precision,
+      env: new Map(this.env),
+      regions: this.regionInfo.map((r) => ({ ...r, path: kernels.find((k) => k.node === r.head)!.path })),
+      regionMisses: [...this.regionMisses],
+      oneCall: this.sequence !== null,
+      heap: this.heap !== null,
+      kernels,
+      arenaBytes: this.memory.arenaBytes,
+      fallbacks: fallbacks(),
+    };
   }
 
   /** True when runs are one WebAssembly call (every kernel has a WebAssembly entry). */

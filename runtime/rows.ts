@@ -16,12 +16,18 @@
 import type { Node } from '../compiler/ir/node.ts';
 import type { Kernel, WasmEntry } from './kernels/kernel.ts';
 import { getOp } from '../compiler/ir/registry.ts';
-import { normAxes } from '../compiler/ir/shape.ts';
+import { normAxes, shapeStr } from '../compiler/ir/shape.ts';
 import type { SimdRule, SimdStep } from './kernels/wasm/elementwise.ts';
 import { ARG, rowKernelFor, type RowProgram } from './kernels/wasm/rows.ts';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
 import type { Heap } from './kernels/heap.ts';
 import { JOB_CALL, readyHelper } from './kernels/threads.ts';
+
+/** A product that did not become a region's head, and why (for `graphc compile --explain`). */
+export interface RegionMiss {
+  readonly node: Node;
+  readonly why: string;
+}
 
 export interface RowRegion {
   readonly head: Node;
@@ -59,7 +65,7 @@ const countOf = (n: Node, s: readonly number[]) => normAxes(n.attrs.axes as numb
  * The row regions of a schedule: `computed` are the plan's computed nodes in order, `shapes` their
  * concrete shapes, `outputs` the graph's output nodes.
  */
-export function findRowRegions(computed: readonly Node[], shapes: ReadonlyMap<Node, readonly number[]>, outputs: ReadonlySet<Node>): RowRegion[] {
+export function findRowRegions(computed: readonly Node[], shapes: ReadonlyMap<Node, readonly number[]>, outputs: ReadonlySet<Node>, misses: RegionMiss[] = []): RowRegion[] {
   const index = new Map(computed.map((n, i) => [n, i] as const));
   const consumers = new Map<Node, Node[]>();
   for (const n of computed)
@@ -71,10 +77,16 @@ export function findRowRegions(computed: readonly Node[], shapes: ReadonlyMap<No
   const taken = new Set<Node>();
   const regions: RowRegion[] = [];
   for (const [h, head] of computed.entries()) {
-    if (head.op !== 'MatMul' || head.attrs.transA || head.attrs.transB || taken.has(head)) continue;
+    if (head.op !== 'MatMul' || taken.has(head)) continue;
+    const miss = (why: string) => misses.push({ node: head, why });
+    // products with a transposed operand are gradients' (Xᵀ·g: a region's exit where one forms; g·Wᵀ)
+    if (head.attrs.transA || head.attrs.transB) continue;
     const [X, w] = head.inputs;
     const sx = shapes.get(X)!;
-    if (sx.length !== 2 || sx[1] > 16 || sx[0] === 0 || !same(shapes.get(w), [sx[1], 1])) continue;
+    const sw = shapes.get(w)!;
+    if (sx.length !== 2 || sx[0] === 0) { miss(`X is ${shapeStr(sx)}: a region needs rows of a 2-D X`); continue; }
+    if (sx[1] > 16) { miss(`X has ${sx[1]} features: a region holds at most 16 in registers`); continue; }
+    if (!same(sw, [sx[1], 1])) { miss(`w is ${shapeStr(sw)}: a region computes one output column`); continue; }
     const rowShape = [sx[0], 1];
     // what the region can read when it runs: leaves, constants, nodes computed before the head, and one
     // value expanded to every row (a mean's gradient is ExpandAs(1, ·) / N), read as that value
@@ -93,7 +105,7 @@ export function findRowRegions(computed: readonly Node[], shapes: ReadonlyMap<No
       !isMember.has(n) && !taken.has(n) &&
       ((n.op === 'MatMul' && n.attrs.transA && !n.attrs.transB && n.inputs[0] === X && isMember.has(n.inputs[1])) ||
         (n.op === 'Sum' && isMember.has(n.inputs[0]) && size(shapes.get(n)!) === 1)));
-    if (exits.length === 0) continue;
+    if (exits.length === 0) { miss('no gradient reduces the chain over the rows (an inference graph): separate kernels'); continue; }
     const grads = exits.filter((e) => e.op === 'MatMul'), sums = exits.filter((e) => e.op === 'Sum');
     const isExit = new Set(exits);
     // element counts read a member's shape only; any other reader outside the region needs its values
@@ -233,5 +245,5 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
   partials = new Float64Array(cells.buffer, at(partialsAt), 8 * nS);
   // on one thread, the kernel is one WebAssembly call (a plan of such calls runs as one: wasm/sequence.ts)
   const wasm: WasmEntry | undefined = half ? undefined : { fn: f, arity: 1, args: (ins) => (ins.every((b) => h.owns(b)) ? (refresh(ins), [all.byteOffset]) : null) };
-  return { kernel: Object.assign(kernel, { wasm }), buffers };
+  return { kernel: Object.assign(kernel, { wasm, path: `WebAssembly SIMD row region (${N} rows, ${K} features)` }), buffers };
 }

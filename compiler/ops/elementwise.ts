@@ -9,6 +9,7 @@ import { broadcastShapes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
+import { withPath } from '../../runtime/kernels/kernel.ts';
 import { simdElementwise, v, type SimdRule } from '../../runtime/kernels/wasm/elementwise.ts';
 import { expF32x4 } from '../../runtime/kernels/wasm/math.ts';
 
@@ -34,7 +35,7 @@ function elementwise(name: string, arity: number, fn: (...x: number[]) => number
     },
     kernel: (ctx) => {
       const jsKernel = elementwiseKernel(js(...ctx.inShapes.map((_, i) => `x${i}`)), ctx.inShapes, ctx.outShape);
-      return simd ? simdElementwise([{ name, rule: simd, args }], ctx.inShapes, ctx.outShape, ctx.precision, jsKernel) : jsKernel;
+      return simd ? simdElementwise([{ name, rule: simd, args }], ctx.inShapes, ctx.outShape, ctx.precision, jsKernel) : withPath(jsKernel, `JavaScript (${name} has no SIMD rule)`);
     },
     grad,
     onnx: extra.onnx ?? ((e, _n, ins) => e.op(onnxName, ins)),

@@ -13,6 +13,7 @@ import { GraphError } from '../ir/errors.ts';
 import { atSource } from '../ir/source.ts';
 import { grad } from '../autodiff/grad.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
+import { withPath } from '../../runtime/kernels/kernel.ts';
 import { simdElementwise, type SimdStep } from '../../runtime/kernels/wasm/elementwise.ts';
 
 export type Instruction = readonly [op: string, args: readonly number[]];
@@ -52,7 +53,7 @@ defineOp({
     const steps: SimdStep[] = [];
     for (const [op, args] of body) {
       const rule = getOp(op).traits!.elementwise!.simd;
-      if (!rule) return js;
+      if (!rule) return withPath(js, `JavaScript (${op} has no SIMD rule)`);
       steps.push({ name: op, rule, args });
     }
     return simdElementwise(steps, ctx.inShapes, ctx.outShape, ctx.precision, js);

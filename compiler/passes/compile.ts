@@ -36,9 +36,9 @@ export function compileModel(m: BuiltModel, options: CompileOptions): CompiledMo
   const forward = runPasses(m.forward, lossPasses(opts), report);
   const fused: BuiltModel = { ...m, forward };
   const rawStep = trainStepGraph(fused, opt);
-  const trainStep = runPasses(rawStep, graphPasses(opts, () => trainStepGraph(m, opt)), report);
+  const trainStep = runPasses(rawStep, graphPasses(opts), report);
   const rawInfer = inferenceGraph(fused);
-  const inference = runPasses(rawInfer, graphPasses(opts, () => inferenceGraph(m)), report);
+  const inference = runPasses(rawInfer, graphPasses(opts), report);
   const rawMetrics = metricsGraph(fused);
   const metrics = rawMetrics && runPasses(rawMetrics, graphPasses(opts), []);
   return { forward, trainStep, inference, metrics, report, model: fused };

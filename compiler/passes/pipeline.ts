@@ -15,7 +15,6 @@ import { fuseSoftmaxCe } from './rules/fuse-softmax-ce.ts';
 import { simplify } from './rules/simplify.ts';
 import { foldConstants } from './rules/fold-constants.ts';
 import { cse } from './rules/cse.ts';
-import { dce } from './rules/dce.ts';
 import { groupElementwise } from './rules/group-elementwise.ts';
 import { shareExp } from './rules/share-exp.ts';
 
@@ -40,9 +39,12 @@ export function lossPasses(opts: OptimizeOptions = {}): Pass[] {
   return opts.fuse === false ? [] : [fuseSigmoidBce, fuseSoftmaxCe];
 }
 
-/** Passes on a whole graph (train step or inference). */
-export function graphPasses(opts: OptimizeOptions = {}, input?: () => Graph | undefined): Pass[] {
-  const passes: Pass[] = [simplify, foldConstants, simplify, cse, dce(input ?? (() => undefined))];
+/**
+ * Passes on a whole graph (train step or inference). There is no dead-code pass: a graph holds exactly the
+ * nodes its outputs reach, so a rewrite that stops using a node has already removed it.
+ */
+export function graphPasses(opts: OptimizeOptions = {}): Pass[] {
+  const passes: Pass[] = [simplify, foldConstants, simplify, cse];
   if (opts.fuse !== false) passes.push(shareExp);
   if (opts.group !== false) passes.push(groupElementwise);
   return passes;
@@ -62,5 +64,5 @@ export function runPasses(g: Graph, passes: readonly Pass[], report: PassReport[
 
 /** The whole pipeline for one graph (no autodiff in between): loss passes, then graph passes. */
 export function optimize(g: Graph, opts: OptimizeOptions = {}, report: PassReport[] = []): Graph {
-  return runPasses(g, [...lossPasses(opts), ...graphPasses(opts, () => g)], report);
+  return runPasses(g, [...lossPasses(opts), ...graphPasses(opts)], report);
 }

@@ -12,6 +12,7 @@
  * owner object (a plan, a parameter store): it is freed when the owner is garbage-collected, or
  * explicitly with `free`.
  */
+import { noteFallback } from './fallbacks.ts';
 
 const PAGE = 65536;
 const ALIGN = 64; // bytes: a cache line, and a multiple of one SIMD vector
@@ -153,7 +154,8 @@ export function heap(): Heap | null {
     if (typeof WebAssembly === 'object' && typeof SharedArrayBuffer === 'function' && !globalThis.process?.env?.GRAPHC_NO_HEAP) {
       try {
         theHeap = new Heap(new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true }));
-      } catch {
+      } catch (e) {
+        noteFallback('the shared WebAssembly heap (kernels run on ordinary arrays)', e);
         theHeap = null;
       }
     }

@@ -16,6 +16,8 @@ export interface KernelCtx {
 
 /** A prepared kernel: reads its inputs, writes its output buffer. Must not allocate. */
 export type Kernel = ((ins: readonly Float32Array[], out: Float32Array) => void) & {
+  /** How it computes, for `graphc compile --explain` (default: "WebAssembly" with an entry, else "JavaScript"). */
+  readonly path?: string;
   /** The same computation as one WebAssembly call, where the kernel has one (runtime/kernels/wasm/sequence.ts). */
   readonly wasm?: WasmEntry;
 };
@@ -32,3 +34,9 @@ export interface WasmEntry {
   readonly arity: number;
   args(ins: readonly Float32Array[], out: Float32Array): readonly number[] | null;
 }
+
+/** `k`, saying how it computes (shown by `graphc compile --explain`). */
+export const withPath = <K extends (ins: readonly Float32Array[], out: Float32Array) => void>(k: K, path: string): K & { readonly path: string } => Object.assign(k, { path });
+
+/** How a kernel computes, as `graphc compile --explain` shows it. */
+export const pathOf = (k: Kernel): string => k.path ?? (k.wasm ? 'WebAssembly' : 'JavaScript');

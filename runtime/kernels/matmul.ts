@@ -3,7 +3,7 @@
  * [K,M] when transposed) and op(B) is [K,N] (stored [N,K] when transposed). Each layout gets the loop
  * order that reads memory sequentially; sums accumulate in float64.
  */
-import type { Kernel } from './kernel.ts';
+import { withPath, type Kernel } from './kernel.ts';
 import { gemm, kernelsFor, matvec as wasmMatvec, gemmScratch, vecmat as wasmVecmat, vecmatEntry, vecmatScratch, wasmMatmul, type VecmatScratch } from './wasm/matmul.ts';
 import type { WasmEntry } from './kernel.ts';
 import { heap } from './heap.ts';
@@ -21,7 +21,8 @@ export const VECTOR_MIN_WORK = 2048;
  */
 export function matmulKernel(M: number, K: number, N: number, transA = false, transB = false, precision: 'f32' | 'f64' = 'f32'): Kernel {
   const js = jsMatmulKernel(M, K, N, transA, transB);
-  if (precision !== 'f32' || M * K * N < (M === 1 || N === 1 ? VECTOR_MIN_WORK : WASM_MIN_WORK)) return js;
+  if (precision !== 'f32') return js;
+  if (M * K * N < (M === 1 || N === 1 ? VECTOR_MIN_WORK : WASM_MIN_WORK)) return withPath(js, 'JavaScript (a product too small for a WebAssembly call to pay)');
   const h = heap();
   const k = h && kernelsFor(h.memory);
   const resident = (a: Float32Array, b: Float32Array, c: Float32Array) => h!.owns(a) && h!.owns(b) && h!.owns(c);
@@ -47,9 +48,9 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
       if (r && resident(ins[0], ins[1], c)) r(ins[0], ins[1], c);
       else js(ins, c);
     }
-    if (r) return Object.assign(kernel, { wasm });
+    if (r) return Object.assign(kernel, { wasm, path: 'WebAssembly SIMD matrix-vector product' });
   }
-  if (N < 4 || M < 4) return js;
+  if (N < 4 || M < 4) return withPath(js, 'JavaScript (fewer than 4 rows or columns)');
   const copying = wasmMatmul();
   if (h && k) {
     const kernel: Kernel = (ins, c) => {
@@ -59,10 +60,10 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
     };
     // scratch for the packed B (and a padded C), freed with the kernel
     const scratch = gemmScratch(M, K, N, (n) => h.alloc(n, kernel));
-    return kernel;
+    return withPath(kernel, 'WebAssembly SIMD GEMM');
   }
-  if (copying && M >= 16) return (ins, c) => copying.run(ins[0], ins[1], c, M, K, N, transA, transB);
-  return js;
+  if (copying && M >= 16) return withPath((ins, c) => copying.run(ins[0], ins[1], c, M, K, N, transA, transB), 'WebAssembly SIMD GEMM on copies (no shared heap)');
+  return withPath(js, h ? 'JavaScript (the WebAssembly matrix kernels failed to build)' : 'JavaScript (no shared heap)');
 }
 
 /** Plain JS loops, float64 accumulation: the reference kernels, and the path for small products. */

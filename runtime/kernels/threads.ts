@@ -14,6 +14,7 @@
  */
 import { heap } from './heap.ts';
 import { compiled } from './wasm/module.ts';
+import { noteFallback } from './fallbacks.ts';
 
 /** What the runtime needs of a worker. */
 export interface WorkerLike {
@@ -73,7 +74,7 @@ const start = (msg) => {
         loaded[a[2]] = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.kernel;
         a[3] = 1;
       } catch {
-        a[3] = 0;
+        a[3] = 0; // the caller sees 0, notes the fallback and runs the kernel on one thread
       }
     } else if (kind === ${JOB_CALL}) {
       loaded[a[0]](a[1]);
@@ -160,7 +161,10 @@ export class HelperThread {
       this.post(JOB_LOAD);
       this.wait();
       h.free(region);
-      if (this.args[3] !== 1) slot = -1;
+      if (this.args[3] !== 1) {
+        noteFallback(`the helper thread's copy of the WebAssembly kernel ${k.key} (the kernel runs on one thread)`, 'the helper could not compile it');
+        slot = -1;
+      }
       this.slots.set(k.key, slot);
     }
     return slot;

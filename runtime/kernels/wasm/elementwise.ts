@@ -10,12 +10,13 @@
  * way); in longer chains intermediates are float32 here, float64 in JS. The loop runs over the length
  * rounded up to 4: the tail reads and writes inside the 16-byte padding every heap buffer has.
  */
-import type { Kernel, WasmEntry } from '../kernel.ts';
+import { withPath, type Kernel, type WasmEntry } from '../kernel.ts';
 import { sizeOf } from '../../../compiler/ir/shape.ts';
 import { accessFor } from '../elementwise.ts';
 import { heap, MAX_PAGES } from '../heap.ts';
 import { I32, V128, module, op, simd } from './asm.ts';
 import { MATH_SCRATCH } from './math.ts';
+import { noteFallback } from '../fallbacks.ts';
 
 /**
  * How an op lowers: given the locals holding its arguments, then `MATH_SCRATCH` scratch locals it may
@@ -55,13 +56,17 @@ const cache = new Map<string, Compiled | null>();
 export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (readonly number[])[], outShape: readonly number[], precision: 'f32' | 'f64', fallback: Kernel): Kernel {
   const h = heap();
   const n = sizeOf(outShape);
-  if (!h || precision !== 'f32' || n === 0) return fallback;
+  const js = (why: string) => withPath(fallback, `JavaScript (${why})`);
+  if (precision !== 'f32') return fallback;
+  if (!h) return js('no shared heap');
+  if (n === 0) return js('no elements');
   const acc = inShapes.map((s) => accessFor(s, outShape));
   // a tile must hold whole vectors (its length a multiple of 4)
   const kinds = acc.map((a) => (a.kind === 'tile' && a.len % 4 !== 0 ? 'unaligned tile' : a.kind));
-  if (kinds.some((k) => k !== 'same' && k !== 'scalar' && k !== 'tile')) return fallback;
+  const odd = acc.find((a, j) => kinds[j] !== 'same' && kinds[j] !== 'scalar' && kinds[j] !== 'tile');
+  if (odd) return js(odd.kind === 'tile' ? `a broadcast operand repeats every ${odd.len} values, not a whole number of SIMD vectors` : 'a broadcast SIMD loops do not read');
   const tiles = new Set(acc.map((a) => (a.kind === 'tile' ? a.len : 0)).filter((l) => l > 0));
-  if (tiles.size > 1) return fallback;
+  if (tiles.size > 1) return js('operands repeating with different periods');
   const tileLen = tiles.size ? [...tiles][0] : 0;
   const key = steps.map((s) => `${s.name}(${s.args.join(',')})`).join(';') + '|' + kinds.join(',');
   let c = cache.get(key);
@@ -69,11 +74,11 @@ export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (
     c = generate(steps, kinds as ('same' | 'scalar' | 'tile')[], h.memory);
     cache.set(key, c);
   }
-  if (!c) return fallback;
+  if (!c) return js('its WebAssembly failed to build: see the fallbacks');
   const fn = c.fn;
   const nb = Math.ceil(n / 4) * 16, lb = tileLen * 4;
   const k = inShapes.length;
-  if (k > 4) return fallback;
+  if (k > 4) return js('more than four operands');
   const wasm: WasmEntry = {
     fn,
     arity: 3 + k,
@@ -104,7 +109,7 @@ export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (
     else fn(off[4], nb, lb, off[0], off[1], off[2], off[3]);
   };
   // its entry is the same function with the same arguments
-  return Object.assign(kernel, { wasm });
+  return Object.assign(kernel, { wasm, path: 'WebAssembly SIMD' });
 }
 
 /**
@@ -157,7 +162,8 @@ function generate(steps: readonly SimdStep[], kinds: readonly ('same' | 'scalar'
     const mod = new WebAssembly.Module(module([f], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>);
     const inst = new WebAssembly.Instance(mod, { env: { memory } });
     return { fn: inst.exports.ew as (...args: number[]) => void };
-  } catch {
+  } catch (e) {
+    noteFallback(`the elementwise chain ${steps.map((s) => s.name).join('·')} in WebAssembly SIMD`, e);
     return null;
   }
 }

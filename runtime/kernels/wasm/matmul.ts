@@ -15,6 +15,7 @@ import { I32, module, op, type Func } from './asm.ts';
 import { MAX_PAGES } from '../heap.ts';
 import type { WasmEntry } from '../kernel.ts';
 import { readyHelper, helperStarting, CONTROL, JOB_CALL, JOB_GEMM, JOB_MATVEC, JOB_VECMAT, type HelperThread } from '../threads.ts';
+import { noteFallback } from '../fallbacks.ts';
 
 /**
  * K block (rows of packed B a panel call streams) and N block (columns): a block of B is KC×NC floats
@@ -331,7 +332,8 @@ function driverFor(wide: ShapeKernel, k: WasmKernels): ((p: number) => void) | n
     try {
       driverModule ??= new WebAssembly.Module(module([vecmatDriverFunc()], { shared: true, maxPages: MAX_PAGES }, [{ name: 'wide', params: [I32] }, { name: 'addTo', params: [I32, I32, I32] }]) as Uint8Array<ArrayBuffer>);
       d = new WebAssembly.Instance(driverModule, { env: { memory: k.memory, wide: wide.fn, addTo: k.addTo } }).exports.driver as (p: number) => void;
-    } catch {
+    } catch (e) {
+      noteFallback('the vector-matrix driver for one-call plans', e);
       driverModule = null;
       d = null;
     }
@@ -372,7 +374,8 @@ export function wasmMatmul(): WasmMatmul | null {
   if (shared === undefined) {
     try {
       shared = new WasmMatmul();
-    } catch {
+    } catch (e) {
+      noteFallback('WebAssembly matrix products (private memory)', e);
       shared = null;
     }
   }
@@ -386,7 +389,8 @@ export function kernelsFor(memory: WebAssembly.Memory): WasmKernels | null {
   if (k === undefined) {
     try {
       k = new WasmKernels(memory, true);
-    } catch {
+    } catch (e) {
+      noteFallback('WebAssembly matrix products in the heap', e);
       k = null;
     }
     bound.set(memory, k);

@@ -6,6 +6,7 @@ import { module, type Func } from './asm.ts';
 import { gemmRowsKernel, packKernel, panelKernel } from './panel.ts';
 import { addToKernel, matvec4Kernel, matvecKernel, vecmatKernel, vecmatTallKernel } from './vector.ts';
 import { MAX_PAGES } from '../heap.ts';
+import { noteFallback } from '../fallbacks.ts';
 
 type Fn = (...args: number[]) => void;
 
@@ -77,7 +78,8 @@ export function heapKernels<T>(funcs: () => readonly Func[]): (memory: WebAssemb
       try {
         mod ??= new WebAssembly.Module(module(funcs(), { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>);
         k = new WebAssembly.Instance(mod, { env: { memory } }).exports as unknown as T;
-      } catch {
+      } catch (e) {
+        noteFallback('the WebAssembly matrix kernels', e);
         k = null;
       }
       instances.set(memory, k);
@@ -111,7 +113,8 @@ export function shapeKernel(key: string, generate: () => Func, memory: WebAssemb
       const bytes = module([generate()], { shared: true, maxPages: MAX_PAGES });
       const mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
       k = { key, bytes, fn: new WebAssembly.Instance(mod, { env: { memory } }).exports.kernel as (args: number) => void };
-    } catch {
+    } catch (e) {
+      noteFallback(`the WebAssembly kernel ${key}`, e);
       k = null;
     }
     byKey.set(key, k);

@@ -13,6 +13,7 @@ import type { WasmEntry } from '../kernel.ts';
 import { I32, module, op, type Import } from './asm.ts';
 import { MAX_PAGES, type Heap } from '../heap.ts';
 import { helperEpoch } from '../threads.ts';
+import { noteFallback } from '../fallbacks.ts';
 
 type Call = (block: number, times: number, inner: number) => void;
 
@@ -84,7 +85,8 @@ function sequenceModule(outer: readonly Entry[], inner: readonly Entry[]): WebAs
   try {
     const run = { name: 'run', params: [I32, I32, I32], locals: Array(1 + locals).fill(I32), body: b };
     m = new WebAssembly.Module(module([run], { shared: true, maxPages: MAX_PAGES }, imports) as Uint8Array<ArrayBuffer>);
-  } catch {
+  } catch (e) {
+    noteFallback(`a plan as one WebAssembly call (${outer.length} kernels)`, e);
     m = null;
   }
   modules.set(key, m);
