@@ -110,9 +110,9 @@ export class Executable {
   }
 
   /**
-   * Makes the plan for new input shapes current. (Apart from `select`, which runs on every call: V8
-   * optimizes `select` alone then, which took 9 ms with this inside it, a pause in the calls of a new
-   * executable measured at W5 batch 1.)
+   * Makes the plan for new input shapes current. (Apart from `select`, which runs on every call, so that
+   * V8 optimizes the small per-call check alone: with this inside it, that optimization came late and
+   * paused the calls of a new executable, as seen at W5 batch 1.)
    */
   private switchPlan(inputs: Readonly<Record<string, TensorValue>>): void {
     // plans are kept per input shapes (a minibatch loop alternates between full and last batches)

@@ -21,8 +21,8 @@ export function useRelaxedSimd(): boolean {
  * made at its first call. By default V8 makes them once a function has run a while, and the runtime's
  * functions that run once per training run or per inference call (placing the data, starting the call
  * that runs the steps, writing the log) would look up every property the slow way for tens of runs.
- * W2's training, best of 3 after a warm-up: 0.32–0.40 ms with V8's default, 0.28–0.30 ms with this
- * (bench/graphc.ts, AMD machine, 2026-12-02). Returns whether the kernels can use relaxed SIMD.
+ * W2's training (bench/graphc.ts) is about a fifth faster with this than with V8's default. Returns
+ * whether the kernels can use relaxed SIMD.
  */
 export function useV8Settings(): boolean {
   setFlagsFromString('--no-lazy-feedback-allocation');

@@ -147,9 +147,9 @@ export function findRowRegions(computed: readonly Node[], shapes: ReadonlyMap<No
 
 /**
  * Regions from this many rows split their rows with the helper thread (each half some tens of
- * microseconds). Smaller ones stay on one thread: W2's 759 rows split ran 1.6 µs a step against 2.2 once
- * warm, but a helper spinning beside a training loop of a few hundred microseconds slowed V8's optimizing
- * of that loop, on the second core, more than the split saved (0.41–0.44 ms against 0.38–0.44 ms here).
+ * microseconds). Smaller ones stay on one thread: splitting W2's 759 rows made each warm step faster, but
+ * a helper spinning beside a training loop of a few hundred microseconds slowed V8's optimizing of that
+ * loop, on the second core, more than the split saved (W2 as a whole was slower).
  */
 export const ROW_SPLIT_MIN_ROWS = 16384;
 

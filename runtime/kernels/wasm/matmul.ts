@@ -111,9 +111,8 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
  * Rows of a chunk of a split product (a multiple of 4): 1/64 of the rows, at least 4, so that the thread
  * that finishes first waits for at most one small chunk of the other's, while each chunk still walks the
  * blocks of B over many rows (a K block of packed B is reread from cache by every four rows of a chunk).
- * Measured here with a busy process on the second core (another tenant's work, simulated): W4's epoch
- * took 199–497 ms with chunks against 302–588 ms with fixed halves; on the quiet machine the two were the
- * same within its noise (W4 113–183 ms against 150–177 ms).
+ * With a busy process on the second core (another tenant's work), chunks finish W4's epoch sooner than
+ * fixed halves; on a quiet machine the two are the same within the noise (`npm run bench`, W4).
  */
 export function gemmChunkRows(M4: number): number {
   return Math.max(4, ((M4 >> 6) + 3) & ~3);

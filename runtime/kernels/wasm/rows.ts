@@ -18,9 +18,8 @@
  * row (past the last row, the next bytes of the heap, which has room after every allocation), and those
  * lanes are cleared, in w's last vector too, so they add +0 to every dot product and every gradient lane;
  * a gradient's last vector is stored lane by lane (K mod 4 of them).
- * Measured on W2's step (759 rows, 8 features, logistic regression) on the AMD machine of the runs before
- * 2026-12-01 23:00: 2.6 µs with one group per iteration, 1.95 µs with two, against 2.4 µs for the six
- * separate kernels it replaces.
+ * On W2's step (759 rows, 8 features, logistic regression) the region with two groups per iteration is
+ * faster than with one, and than the six separate kernels it replaces (`npm run bench`, W2).
  */
 import { I32, V128, op, simd, type Func } from './asm.ts';
 import { shapeKernel, type ShapeKernel } from './module.ts';
@@ -58,9 +57,9 @@ const zero = simd.f32(0);
 /**
  * Groups of four rows per iteration, each in its own registers, so that one group's long chain (an exp)
  * overlaps the others': four for rows of up to 8 floats, two for wider ones (whose groups hold more
- * registers). W2's program (8 features), alone, best of 40 interleaved rounds in one process: 2.8–3.0 µs
- * with one group, 2.4–2.9 with two, 2.1–2.3 with three, 2.0–2.5 with four, 2.4–2.7 with five, 2.7–4.0
- * with eight. The groups' order of accumulation is the same for any count (results bit for bit).
+ * registers). On W2's program (8 features) three or four groups were fastest of one to eight, timed
+ * interleaved in one process. The groups' order of accumulation is the same for any count (results bit
+ * for bit).
  */
 export const copiesFor = (K: number) => (K <= 8 ? 4 : 2);
 /** Sets of gradient accumulators (rows alternate between them, so consecutive multiply-adds do not wait). */

@@ -183,8 +183,8 @@ export const WIDE_ARG = { v0: 0, sv: 1, m0: 2, c0: 3, K: 4 } as const;
  * bytes, both fixed when the kernel is generated, so that the eight rows of a pass are read at constant
  * offsets from one pointer (no address arithmetic per load) and two vectors of c are done per iteration.
  * Its arguments are in a block in memory (WIDE_ARG), so that the helper thread can call it (a shape
- * kernel, module.ts). Against `vecmat4` (any width; four rows a pass) on W5's 784×256 weights, alone on one
- * thread (`npm run bench:kernels`, 2026-12-02): 9.8 against 12.3 µs for all rows, 4.9 against 6.0 µs for half.
+ * kernel, module.ts). On W5's 784×256 weights it is about a fifth faster than `vecmat4` (any width; four
+ * rows a pass) on one thread, for all rows and for half (`npm run bench:kernels`).
  */
 export function vecmatWideKernel(ldm: number, fma = false): Func {
   const R = WIDE_ROWS;
