@@ -8,7 +8,8 @@ import { ShapeError } from '../compiler/ir/shape.ts';
 import { bundleModel, type Bundled } from './bundle.ts';
 import { isModel, type Model, type BuiltModel } from '../compiler/dsl/model.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { parseCsv, inlineData, firstNaNRow, type Dataset } from '../runtime/data.ts';
+import { inlineData, checkFinite, type Dataset } from '../runtime/data.ts';
+import { readCsvFile } from '../runtime/node.ts';
 import { UserError } from './errors.ts';
 import { importOnnx, OnnxImportError, type ImportedModel } from '../export/index.ts';
 
@@ -116,14 +117,14 @@ export function loadData(model: Model | null, dataPath: string | undefined): { d
   let source: string;
   if (dataPath) {
     const abs = checkReadable(dataPath, 'CSV data file');
-    data = parseCsv(readFileSync(abs, 'utf8'), dataPath);
+    data = readCsvFile(abs, dataPath);
     source = dataPath;
   } else {
     const d = model?.spec.data;
     if (!model || !d) throw new UserError(`model ${model?.spec.name ?? ''} has no built-in data: give one with --data FILE.csv`);
     if (d instanceof URL || typeof d === 'string') {
       const file = d instanceof URL ? fileURLToPath(d) : resolve(d);
-      data = parseCsv(readFileSync(checkReadable(file, 'CSV data file'), 'utf8'), file);
+      data = readCsvFile(checkReadable(file, 'CSV data file'), file);
       source = file;
     } else if (typeof d === 'function') {
       data = d();
@@ -133,7 +134,6 @@ export function loadData(model: Model | null, dataPath: string | undefined): { d
       source = '<built-in>';
     }
   }
-  const nanRow = firstNaNRow(data);
-  if (nanRow) throw new UserError(`${source}: data row ${nanRow} holds NaN`);
+  checkFinite(data.source ? data : { ...data, source });
   return { data, source };
 }

@@ -1,8 +1,7 @@
 /** `graphc run MODEL.onnx --input FILE.csv`: imports an ONNX model and runs it in graphc's runtime. */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
 import { Plan } from '../runtime/plan.ts';
-import { parseMatrix } from '../runtime/data.ts';
+import { readCsvTable } from '../runtime/node.ts';
 import { shapeStr } from '../compiler/ir/shape.ts';
 import { checkReadable, loadOnnx } from './load.ts';
 import { UserError } from './errors.ts';
@@ -20,14 +19,13 @@ export function registerRun(program: Command, run: (fn: () => Promise<void>) => 
         if (m.inputs.length !== 1) throw new UserError(`${file}: graphc run feeds models with one input; this one has ${m.inputs.length}`);
         const input = m.inputs[0];
         const name = String(input.attrs.name);
-        const table = parseMatrix(readFileSync(checkReadable(o.input, 'CSV input file'), 'utf8'), o.input);
+        const table = readCsvTable(checkReadable(o.input, 'CSV input file'), o.input);
         const f = input.shape[input.shape.length - 1];
         if (input.shape.length !== 2) throw new UserError(`${file}: input '${name}' has shape ${shapeStr(input.shape)}; graphc run feeds [N, F] inputs`);
         let cols = table.cols;
         if (typeof f === 'number' && cols === f + 1) cols = f; // the last column is a label
         else if (typeof f === 'number' && cols !== f) throw new UserError(`${o.input}: the model's input '${name}' has ${f} features per row, the file has ${table.cols} columns`);
-        const data = new Float32Array(table.rows * cols);
-        for (let r = 0; r < table.rows; r++) for (let c = 0; c < cols; c++) data[r * cols + c] = table.data[r * table.cols + c];
+        const data = table.copyColumns(0, cols);
         const plan = new Plan(m.graph, new Map([[name, [table.rows, cols]]]));
         const leaves = new Map<string, Float32Array>([[name, data]]);
         for (const p of m.params) leaves.set(String(p.attrs.name), p.attrs.init as Float32Array);

@@ -1,9 +1,12 @@
 /**
  * Data sets as the seed reads them: `np.loadtxt(path, delimiter=',')`, all columns but the last are the
- * features `x`, the last is the target `y`; `#` starts a comment; blank lines are skipped. Parsing works
- * on text (reading files is the caller's business), and every error names the line and column.
+ * features `x`, the last is the target `y`. Reading follows numpy (runtime/csv.ts); this file makes the
+ * table a data set. Parsing works on text or on a table read chunk by chunk (reading files is the
+ * caller's business: runtime/node.ts `readCsvFile`), and every error names the file, line and column.
  */
-import { parse } from 'csv-parse/sync';
+import { CsvReader, CsvTable, DataError } from './csv.ts';
+
+export { DataError, CsvReader, CsvTable } from './csv.ts';
 
 export interface Dataset {
   /** Row-major [rows, features]. */
@@ -12,10 +15,10 @@ export interface Dataset {
   readonly y: Float32Array;
   readonly rows: number;
   readonly features: number;
-}
-
-export class DataError extends Error {
-  override name = 'DataError';
+  /** Where the data came from (a file name), for errors. */
+  readonly source?: string;
+  /** The file line of data row `row` (0-based), for errors; row + 1 when absent. */
+  readonly lineOf?: (row: number) => number;
 }
 
 /** A numeric table: every column a number; rows, columns and values row-major. */
@@ -25,39 +28,26 @@ export interface Matrix {
   readonly data: Float32Array;
 }
 
+/** Reads CSV text as numpy.loadtxt(delimiter=',') would. */
+export function parseTable(text: string, file = '<data>'): CsvTable {
+  const r = new CsvReader(file);
+  r.pushText(text);
+  return r.end();
+}
+
 export function parseMatrix(text: string, file = '<data>'): Matrix {
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    records = parse(text, { delimiter: ',', comment: '#', quote: false, skip_empty_lines: true, trim: true, relax_column_count: true, info: true }) as unknown as typeof records;
-  } catch (e) {
-    throw new DataError(`${file}: not a CSV file (${(e as Error).message})`);
-  }
-  records = records.filter((r) => !(r.record.length === 1 && r.record[0] === ''));
-  if (records.length === 0) throw new DataError(`${file}: no data rows`);
-  const cols = records[0].record.length;
-  const data = new Float32Array(records.length * cols);
-  records.forEach(({ record, info }, r) => {
-    if (record.length !== cols) throw new DataError(`${file}:${info.lines}: expected ${cols} columns like the first row, got ${record.length}`);
-    record.forEach((cell, c) => {
-      const v = cell === '' ? NaN : Number(cell);
-      if (Number.isNaN(v) && !/^[+-]?nan$/i.test(cell)) throw new DataError(`${file}:${info.lines}: column ${c + 1} is not a number: '${cell}'`);
-      data[r * cols + c] = v;
-    });
-  });
-  return { rows: records.length, cols, data };
+  const t = parseTable(text, file);
+  return { rows: t.rows, cols: t.cols, data: t.copyColumns(0, t.cols) };
+}
+
+/** The data set of a table: all columns but the last are x, the last is y. */
+export function tableDataset(t: CsvTable): Dataset {
+  if (t.cols < 2) throw new DataError(`${t.file}: expected at least 2 columns (features, then the label), got ${t.cols}`);
+  return { x: t.copyColumns(0, t.cols - 1), y: t.copyColumns(t.cols - 1, t.cols), rows: t.rows, features: t.cols - 1, source: t.file, lineOf: (r) => t.lineOf(r) };
 }
 
 export function parseCsv(text: string, file = '<data>'): Dataset {
-  const m = parseMatrix(text, file);
-  if (m.cols < 2) throw new DataError(`${file}: expected at least 2 columns (features, then the label), got ${m.cols}`);
-  const features = m.cols - 1;
-  const x = new Float32Array(m.rows * features);
-  const y = new Float32Array(m.rows);
-  for (let r = 0; r < m.rows; r++) {
-    for (let c = 0; c < features; c++) x[r * features + c] = m.data[r * m.cols + c];
-    y[r] = m.data[r * m.cols + features];
-  }
-  return { x, y, rows: m.rows, features };
+  return tableDataset(parseTable(text, file));
 }
 
 /** Data given inline as rows of features and rows of targets. */
@@ -67,11 +57,19 @@ export function inlineData(xRows: readonly (readonly number[])[], yRows: readonl
   return { x: Float32Array.from(xRows.flat()), y: Float32Array.from(yRows.flat()), rows, features };
 }
 
-/** First row (1-based, in the parsed rows) holding NaN, or 0. */
-export function firstNaNRow(d: Dataset): number {
+/** `file:line: column c` of a value of a data set (column 1-based, x's columns first, then y's). */
+export function wherePos(d: Dataset, row: number, col: number): string {
+  return `${d.source ?? 'data'}:${d.lineOf ? d.lineOf(row) : row + 1}: column ${col + 1}`;
+}
+
+/** Every value finite, else a DataError naming the first that is not (NaN, Infinity, -Infinity). */
+export function checkFinite(d: Dataset): void {
+  const F = d.features;
   for (let r = 0; r < d.rows; r++) {
-    if (Number.isNaN(d.y[r])) return r + 1;
-    for (let c = 0; c < d.features; c++) if (Number.isNaN(d.x[r * d.features + c])) return r + 1;
+    for (let c = 0; c < F; c++) {
+      const v = d.x[r * F + c];
+      if (!Number.isFinite(v)) throw new DataError(`${wherePos(d, r, c)}: ${v} is not a finite number (the data must hold finite values)`);
+    }
+    if (!Number.isFinite(d.y[r])) throw new DataError(`${wherePos(d, r, F)}: ${d.y[r]} is not a finite number (the data must hold finite values)`);
   }
-  return 0;
 }

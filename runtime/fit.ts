@@ -20,6 +20,7 @@ import { TorchGenerator } from '../compiler/init/torch-random.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
 import { Trainer } from './trainer.ts';
 import type { Dataset } from './data.ts';
+import { checkData } from './data-checks.ts';
 import { allocate, release, resident } from './kernels/heap.ts';
 
 export interface LogEntry {
@@ -93,6 +94,7 @@ export function feedsFor(m: BuiltModel, d: Dataset, rows = d.rows): Record<strin
 }
 
 export function fit(m: BuiltModel, data: Dataset, cfg: TrainConfig, opts: FitOptions = {}): FitResult {
+  checkData(m, data);
   // the data set is copied once to where the kernels read it in place, and freed when training ends
   const x = resident(data.x), y = resident(data.y);
   try {

@@ -8,7 +8,10 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
+import { openSync, readSync, closeSync } from 'node:fs';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
+import { CsvReader, type CsvTable } from './csv.ts';
+import { tableDataset, type Dataset } from './data.ts';
 
 /** Turns on relaxed SIMD where V8 has it behind a flag; returns whether the kernels can use it. */
 export function useRelaxedSimd(): boolean {
@@ -42,4 +45,25 @@ export function useNodeHelperThread(): boolean {
   if (availableParallelism() < 2) return false;
   useHelperThread((source) => new Worker(source, { eval: true }));
   return true;
+}
+
+/**
+ * Reads a CSV file as numpy.loadtxt(path, delimiter=',') does (runtime/csv.ts), streaming it from disk in
+ * chunks: the memory used is the table's float32 values and one chunk. `name` is the file's name in errors.
+ */
+export function readCsvTable(path: string, name = path): CsvTable {
+  const reader = new CsvReader(name);
+  const fd = openSync(path, 'r');
+  try {
+    const buf = new Uint8Array(1 << 20);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) reader.push(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return reader.end();
+}
+
+/** A CSV file as a data set: all columns but the last are x, the last is y (see `readCsvTable`). */
+export function readCsvFile(path: string, name = path): Dataset {
+  return tableDataset(readCsvTable(path, name));
 }

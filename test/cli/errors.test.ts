@@ -73,7 +73,7 @@ describe('bad input', () => {
   it('a CSV with a ragged row', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('ragged.csv', '1,2,0\n3,4\n')), /ragged\.csv:2: expected 3 columns like the first row, got 2/));
   it('a CSV with a non-number', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('word.csv', '# comment\n1,2,0\n3,four,1\n')), /word\.csv:3: column 2 is not a number: 'four'/));
   it('a feature count that does not match the model', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('three.csv', '1,2,3,0\n')), /expects x of shape \[N, 2\], but the data has 3 feature column/));
-  it('NaN in the data', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('nan.csv', '1,2,0\nnan,1,1\n')), /nan\.csv: data row 2 holds NaN/));
+  it('NaN in the data', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('nan.csv', '1,2,0\nnan,1,1\n')), /nan\.csv:2: column 1: NaN is not a finite number/));
   it('a missing data file', async () => expectUserError(await graphc('train', good, '--no-check', '--data', 'nowhere.csv'), /nowhere\.csv: no such file/));
   it('an unwritable output path: refused before training, nothing written', async () => {
     // a directory that does not exist (root may write anywhere else), and a read-only one when not root

@@ -1,0 +1,243 @@
+/**
+ * A numeric CSV reader that reads what `numpy.loadtxt(path, delimiter=',')` reads and refuses what it
+ * refuses (numpy 1.23+, its C reader), fed bytes chunk by chunk so that a large file streams through it:
+ * - lines end with `\n`, `\r\n` or `\r`, mixed in one file (numpy opens the file with universal newlines);
+ * - `#` starts a comment up to the line's end; a line with nothing before its comment (or nothing at all)
+ *   is skipped, while a line of blanks is a row of one empty field (an error, as in numpy);
+ * - a field is a number as Python's float() parser reads it once blanks around it are stripped: decimal
+ *   digits with an optional sign, point and exponent, or `inf`, `infinity`, `nan` in any case with an
+ *   optional sign; `0x10`, `0b101`, `1_000`, `1d5`, an empty field and quotes are refused;
+ * - bytes are read as Latin-1 (numpy's default encoding for loadtxt), so 0xA0 is a blank;
+ * - every row has the first row's number of fields.
+ * Values are rounded to float64 (as numpy stores them), then to float32 (as graphc computes). No I/O here:
+ * the caller reads the file (runtime/node.ts `readCsvFile` in Node) or gives the text.
+ */
+
+/** Data that cannot be read or used as given: one line naming the file, its line and the column. */
+export class DataError extends Error {
+  override name = 'DataError';
+}
+
+/** A numeric table: rows of `cols` values, stored in blocks as read (`CsvTable.copyColumns` reads them out). */
+export class CsvTable {
+  constructor(
+    readonly file: string,
+    readonly rows: number,
+    readonly cols: number,
+    private readonly blocks: readonly Float32Array[],
+    private readonly blockRows: number,
+    /** [first data row, its file line] wherever a skipped line shifted the numbering. */
+    private readonly lineMarks: readonly (readonly [number, number])[],
+  ) {}
+
+  /** The file line (1-based) of data row `row` (0-based). */
+  lineOf(row: number): number {
+    let line = row + 1;
+    for (const [r, l] of this.lineMarks) {
+      if (r > row) break;
+      line = l + (row - r);
+    }
+    return line;
+  }
+
+  /** Columns [from, to) of every row, row-major. */
+  copyColumns(from: number, to: number): Float32Array {
+    const w = to - from, out = new Float32Array(this.rows * w);
+    for (let r = 0; r < this.rows; r++) {
+      const b = this.blocks[Math.floor(r / this.blockRows)], o = (r % this.blockRows) * this.cols + from;
+      for (let c = 0; c < w; c++) out[r * w + c] = b[o + c];
+    }
+    return out;
+  }
+}
+
+const BLOCK_VALUES = 1 << 18;
+const NL = 10, CR = 13, COMMA = 44, HASH = 35;
+
+/** Blanks Python strips around a number (Latin-1: \t..\r, \x1c..\x1f, space, \x85, \xa0). */
+const isBlank = (b: number) => (b >= 9 && b <= 13) || (b >= 28 && b <= 32) || b === 0x85 || b === 0xa0;
+
+const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
+
+/**
+ * The number in bytes [s, e) (blanks stripped), or undefined where numpy refuses the field. Up to 15
+ * significant digits and a power of ten within 10^±22, the value is computed exactly then rounded once
+ * (both operands are exact doubles); otherwise the validated text goes to Number(), also correctly rounded.
+ */
+export function parseNumberBytes(t: Uint8Array, s: number, e: number): number | undefined {
+  while (s < e && isBlank(t[s])) s++;
+  while (e > s && isBlank(t[e - 1])) e--;
+  if (s === e) return undefined;
+  let i = s, neg = false;
+  if (t[i] === 43 || t[i] === 45) { neg = t[i] === 45; i++; }
+  const c0 = t[i] | 32;
+  if (c0 === 105 || c0 === 110) return special(t, i, e, neg);
+  let mant = 0, digits = 0, sig = 0, exp10 = 0, any = false;
+  for (; i < e && t[i] >= 48 && t[i] <= 57; i++, any = true) {
+    if (sig > 0 || t[i] !== 48) { if (sig < 19) mant = mant * 10 + (t[i] - 48); else exp10++; sig++; }
+    digits++;
+  }
+  if (i < e && t[i] === 46) {
+    for (i++; i < e && t[i] >= 48 && t[i] <= 57; i++, any = true) {
+      if (sig > 0 || t[i] !== 48) { if (sig < 19) { mant = mant * 10 + (t[i] - 48); exp10--; } sig++; }
+      else exp10--;
+      digits++;
+    }
+  }
+  if (!any) return undefined;
+  if (i < e && (t[i] | 32) === 101) {
+    i++;
+    let eneg = false, ex = 0, ed = 0;
+    if (i < e && (t[i] === 43 || t[i] === 45)) { eneg = t[i] === 45; i++; }
+    for (; i < e && t[i] >= 48 && t[i] <= 57; i++, ed++) if (ex < 1e8) ex = ex * 10 + (t[i] - 48);
+    if (ed === 0) return undefined;
+    exp10 += eneg ? -ex : ex;
+  }
+  if (i !== e) return undefined;
+  if (sig > 15 || exp10 < -22 || exp10 > 22) return Number(latin1(t, s, e));
+  const v = exp10 < 0 ? mant / POW10[-exp10] : mant * POW10[exp10];
+  return neg ? -v : v;
+}
+
+function special(t: Uint8Array, i: number, e: number, neg: boolean): number | undefined {
+  const w = latin1(t, i, e).toLowerCase();
+  if (w === 'nan') return NaN;
+  if (w === 'inf' || w === 'infinity') return neg ? -Infinity : Infinity;
+  return undefined;
+}
+
+function latin1(t: Uint8Array, s: number, e: number): string {
+  let out = '';
+  for (let i = s; i < e; i += 4096) out += String.fromCharCode(...t.subarray(i, Math.min(e, i + 4096)));
+  return out;
+}
+
+/**
+ * Reads a CSV file pushed in chunks of bytes; `end()` gives the table. Complete lines are parsed where
+ * they lie in the chunk; only a line cut by the chunk's end is copied (to the next chunk's front).
+ */
+export class CsvReader {
+  private tail = new Uint8Array(256);
+  private tailLen = 0;
+  private afterCR = false;
+  private line = 1;
+  private cols = -1;
+  private rows = 0;
+  private first: number[] = [];
+  private block = new Float32Array(0);
+  private blockRows = 0;
+  private readonly blocks: Float32Array[] = [];
+  private readonly lineMarks: [number, number][] = [];
+  private lineOffset = 1;
+
+  constructor(readonly file = '<data>') {}
+
+  push(chunk: Uint8Array): void {
+    let start = 0;
+    if (this.afterCR && chunk.length > 0) {
+      this.afterCR = false;
+      if (chunk[0] === NL) start = 1; // \r\n cut between chunks: one line end
+    }
+    let last = chunk.length - 1;
+    while (last >= start && chunk[last] !== NL && chunk[last] !== CR) last--;
+    if (last < start) return this.keep(chunk, start, chunk.length);
+    if (this.tailLen > 0) {
+      this.keep(chunk, start, last + 1);
+      const t = this.tail.subarray(0, this.tailLen);
+      this.tailLen = 0;
+      this.lines(t, 0, t.length);
+    } else this.lines(chunk, start, last + 1);
+    this.afterCR = chunk[last] === CR;
+    this.keep(chunk, last + 1, chunk.length);
+  }
+
+  /** Text (one string or several, in order) instead of bytes; characters above U+00FF are not numbers. */
+  pushText(text: string): void {
+    const n = 1 << 16, buf = new Uint8Array(n);
+    for (let s = 0; s < text.length; s += n) {
+      const e = Math.min(text.length, s + n);
+      for (let i = s; i < e; i++) {
+        const c = text.charCodeAt(i);
+        buf[i - s] = c < 256 ? c : 0x3f;
+      }
+      this.push(buf.subarray(0, e - s));
+    }
+  }
+
+  end(): CsvTable {
+    if (this.tailLen > 0) this.lines(this.tail, 0, this.tailLen);
+    this.tailLen = 0;
+    if (this.rows === 0) throw new DataError(`${this.file}: no data rows`);
+    if (this.rows % this.blockRows) this.blocks.push(this.block.slice(0, (this.rows % this.blockRows) * this.cols));
+    return new CsvTable(this.file, this.rows, this.cols, this.blocks, this.blockRows, this.lineMarks);
+  }
+
+  private keep(b: Uint8Array, s: number, e: number): void {
+    const need = this.tailLen + e - s;
+    if (need > this.tail.length) {
+      const t = new Uint8Array(Math.max(need, this.tail.length * 2));
+      t.set(this.tail.subarray(0, this.tailLen));
+      this.tail = t;
+    }
+    this.tail.set(b.subarray(s, e), this.tailLen);
+    this.tailLen = need;
+  }
+
+  /** Parses the lines in b[s, e): e is a line's end (or the file's). */
+  private lines(b: Uint8Array, s: number, e: number): void {
+    let i = s;
+    while (i < e) {
+      let col = 0;
+      let off = (this.rows % this.blockRows) * this.cols;
+      for (;;) {
+        const fs = i;
+        let c = NL;
+        while (i < e && (c = b[i]) !== COMMA && c !== NL && c !== CR && c !== HASH) i++;
+        if (i === e) c = NL;
+        if (c === COMMA || col > 0 || i > fs) {
+          // a field: numpy reads every field of a line that holds anything before its comment
+          const v = parseNumberBytes(b, fs, i);
+          if (v === undefined) this.notANumber(b, fs, i, col);
+          if (this.cols < 0) this.first.push(v!);
+          else if (col < this.cols) this.block[off + col] = v!;
+          else throw new DataError(`${this.file}:${this.line}: expected ${this.cols} columns like the first row, got more`);
+          col++;
+          if (c === COMMA) {
+            i++;
+            continue;
+          }
+        }
+        break;
+      }
+      if (col > 0) this.endRow(col);
+      if (i < e && b[i] === HASH) while (i < e && b[i] !== NL && b[i] !== CR) i++;
+      if (i < e) i += b[i] === CR && i + 1 < e && b[i + 1] === NL ? 2 : 1;
+      this.line++;
+    }
+  }
+
+  private endRow(col: number): void {
+    if (this.cols < 0) {
+      this.cols = col;
+      this.blockRows = Math.max(1, Math.floor(BLOCK_VALUES / col));
+      this.block = new Float32Array(this.blockRows * col);
+      this.block.set(this.first);
+    } else if (col !== this.cols) {
+      throw new DataError(`${this.file}:${this.line}: expected ${this.cols} columns like the first row, got ${col}`);
+    }
+    if (this.line - this.rows !== this.lineOffset) {
+      this.lineOffset = this.line - this.rows;
+      this.lineMarks.push([this.rows, this.line]);
+    }
+    this.rows++;
+    if (this.rows % this.blockRows === 0) {
+      this.blocks.push(this.block);
+      this.block = new Float32Array(this.blockRows * this.cols);
+    }
+  }
+
+  private notANumber(b: Uint8Array, s: number, e: number, col: number): never {
+    const text = latin1(b, s, Math.min(e, s + 40)) + (e - s > 40 ? '…' : '');
+    throw new DataError(`${this.file}:${this.line}: column ${col + 1} is not a number: '${text}'`);
+  }
+}
