@@ -10,3 +10,4 @@ import './bce-logits.ts';
 import './fused.ts';
 import './softmax.ts';
 import './losses.ts';
+import './math.ts';
