@@ -53,7 +53,7 @@ const clipRule = rule([6, 11, 12, 13], (c) => {
 });
 
 /** Dropout at inference: the identity. Training mode (opset 12+) and the mask output are refused. */
-const dropout = rule([10, 12, 13], (c) => {
+const dropout = rule([7, 10, 12, 13], (c) => {
   const x = need(c, 0);
   c.attrFloat('ratio', 0.5);
   if (c.opset >= 12) {

@@ -11,3 +11,4 @@ import './fused.ts';
 import './softmax.ts';
 import './losses.ts';
 import './math.ts';
+import './slicing.ts';
