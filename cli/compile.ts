@@ -67,7 +67,7 @@ export function registerCompile(program: Command, run: (fn: () => Promise<void>)
     .option('--onnx-train <out.onnx>', 'write the training step as ONNX: inputs the parameters and a batch, outputs the loss and <param>.next')
     .action((file: string, o: CompileFlags & { print?: boolean; graph: string; explain?: boolean; rows: number; onnx?: string; onnxTrain?: string; check: boolean }) =>
       run(async () => {
-        if (o.check && !file.endsWith('.onnx')) checkOrThrow(file);
+        if (o.check && !file.endsWith('.onnx')) await checkOrThrow(file);
         const { compiled } = await loadAndCompile(file, o);
         const graphs: Record<string, typeof compiled.trainStep> = { train: compiled.trainStep, forward: compiled.forward, infer: compiled.inference };
         const g = graphs[o.graph];

@@ -1,6 +1,5 @@
 /** The `graphc` command line: one file per command; this file wires them to the argument parser. */
 import { Command } from 'commander';
-import { createRequire } from 'node:module';
 import '../compiler/ops/index.ts';
 import { setSourceBase } from '../compiler/ir/source.ts';
 import { reportAndExit, UserError } from './errors.ts';
@@ -10,8 +9,9 @@ import { registerRun } from './run.ts';
 import { registerCheck } from './check.ts';
 import { registerInspect } from './inspect.ts';
 import { useNodeHelperThread, useV8Settings } from '../runtime/node.ts';
+import { version } from '../export/version.ts';
+import { clearStatus } from './status.ts';
 
-const pkg = createRequire(import.meta.url)('../package.json') as { version: string };
 setSourceBase(process.cwd());
 // output piped into `head` and the like: stop quietly when the reader goes away
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -21,7 +21,7 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 const program = new Command('graphc')
   .description('graphc: a dataflow-graph compiler for machine learning (typed TypeScript DSL -> static graph -> autodiff -> passes -> Float32 runtime / ONNX)')
-  .version(pkg.version)
+  .version(version)
   .option('--debug', 'show stack traces for errors')
   .option('--threads <n>', 'threads for large kernels: 1, or 2 (a helper thread; the default on a machine with two or more cores)', '2')
   .showHelpAfterError('(run with --help for usage)')
@@ -34,7 +34,9 @@ const run = async (fn: () => Promise<void>) => {
     useV8Settings();
     if (threads === '2') useNodeHelperThread();
     await fn();
+    clearStatus();
   } catch (e) {
+    clearStatus();
     reportAndExit(e, program.opts().debug === true);
   }
 };

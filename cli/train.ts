@@ -55,7 +55,7 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', 'bce')
     .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean }) =>
       run(async () => {
-        if (o.check && !file.endsWith('.onnx')) checkOrThrow(file);
+        if (o.check && !file.endsWith('.onnx')) await checkOrThrow(file);
         if (o.onnx) checkWritable(o.onnx);
         if (o.plot) checkWritable(o.plot);
         const { built, train, data, source } = await loadTrainable(file, o);
