@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import { defaultClientConditions, defaultServerConditions } from 'vite';
 
 /**
  * Two tiers. `npm test` runs the fast one (IR, passes, kernels, runtime, types: in-process, seconds);
@@ -18,11 +19,15 @@ const slow = [
 // GRAPHC_STRICT_WASM: a WebAssembly kernel that fails to build is an error in tests, never a quiet fallback
 const shared = { testTimeout: 120_000, hookTimeout: 120_000, env: { GRAPHC_STRICT_WASM: '1' } };
 
+// 'graphc' (the package importing itself, as models in graphs/ do) resolves to the TypeScript sources,
+// so tests run on the sources without a build and share one instance of graphc's modules
+const conditions = { resolve: { conditions: ['graphc-source', ...defaultClientConditions] }, ssr: { resolve: { conditions: ['graphc-source', ...defaultServerConditions] } } };
+
 export default defineConfig({
   test: {
     projects: [
-      { test: { ...shared, name: 'fast', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...slow] } },
-      { test: { ...shared, name: 'slow', include: slow } },
+      { ...conditions, test: { ...shared, name: 'fast', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...slow] } },
+      { ...conditions, test: { ...shared, name: 'slow', include: slow, globalSetup: ['test/support/build.ts'] } },
     ],
   },
 });

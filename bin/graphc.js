@@ -1,7 +1,4 @@
 #!/usr/bin/env node
-// graphc's command line. Models are TypeScript modules: the TypeScript loader is registered first, so
-// that the CLI and the user's model share one instance of graphc's modules.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../cli/main.ts');
+// graphc's command line: the compiled CLI (`npm run build`, run by `npm install` as the prepare step).
+// Model files are compiled by the CLI itself (cli/bundle.ts), not by a loader registered for all of graphc.
+import '../dist/cli/main.js';

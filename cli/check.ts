@@ -1,77 +1,265 @@
 /**
- * `graphc check MODEL.ts`: type-checks the model file with the TypeScript compiler (through ts-morph),
- * before anything runs. The DSL's types carry shapes, so a matmul whose inner dimensions differ or an add
- * that does not broadcast is reported here, as `file:line:col: message` with both shapes.
+ * `graphc check MODEL.ts`: type-checks the model file with the TypeScript compiler before anything runs.
+ * The DSL's types carry shapes, so a matmul whose inner dimensions differ or an add that does not
+ * broadcast is reported here, as `file:line:col: message` with both shapes.
+ *
+ * The user's tsconfig.json (the nearest one above the model) is honoured; without one, strict ES2022
+ * modules. The compiler is loaded only when a check runs, and a check's outcome is cached by the contents
+ * of the model, every local file it reads and the configuration, so an unchanged model is not re-checked.
  */
+import { commands } from './commands.ts';
 import type { Command } from 'commander';
-import { relative } from 'node:path';
-import { Project, ts, type Diagnostic, type DiagnosticMessageChain } from 'ts-morph';
-import { checkReadable } from './load.ts';
-import { UserError } from './errors.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { checkReadable } from './readable.ts';
+import { UserError } from './user-error.ts';
+import { cacheDir, graphcStamp, sha, unchanged, writeWhole } from './cache.ts';
+import { clearStatus, status } from './status.ts';
+import type { TypeCheck } from './typecheck.ts';
 
 export interface CheckResult {
   readonly file: string;
   readonly errors: string[];
+  /** A JavaScript model: nothing to type-check. */
+  readonly skipped?: boolean;
 }
 
-const options: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  moduleResolution: ts.ModuleResolutionKind.Bundler,
-  strict: true,
-  noEmit: true,
-  allowImportingTsExtensions: true,
-  skipLibCheck: true,
-  types: [],
-  lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-};
-
-function flatten(m: string | DiagnosticMessageChain): string {
-  if (typeof m === 'string') return m;
-  return [m.getMessageText(), ...(m.getNext() ?? []).map(flatten)].join(' ');
+/** The nearest tsconfig.json at or above `dir`, as TypeScript finds it. */
+export function findTsconfig(dir: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    const f = join(d, 'tsconfig.json');
+    if (existsSync(f)) return f;
+    if (dirname(d) === d) return undefined;
+  }
 }
 
-function format(d: Diagnostic, shown: string): string {
-  const sf = d.getSourceFile();
-  const start = d.getStart();
-  const pos = sf && start !== undefined ? sf.getLineAndColumnAtPos(start) : undefined;
-  const full = flatten(d.getMessageText()).replace(/\s+/g, ' ');
-  // the DSL's shape checks carry their own message: show it alone
-  const shape = /'shape error': "([^"]+)"/.exec(full);
-  const msg = shape ? `shape error: ${shape[1]}` : full;
-  return pos ? `${shown}:${pos.line}:${pos.column}: ${msg}` : `${shown}: ${msg}`;
+interface Cached {
+  readonly inputs: Record<string, string>;
+  readonly errors: string[];
 }
 
-export function checkModel(path: string): CheckResult {
-  const abs = checkReadable(path, 'model .ts file');
-  if (!/\.(m?ts|tsx)$/.test(abs)) throw new UserError(`${path}: not a TypeScript file (expected MODEL.ts)`);
-  const project = new Project({ compilerOptions: options, skipAddingFilesFromTsConfig: true });
-  const sf = project.addSourceFileAtPath(abs);
-  const program = project.getProgram();
-  const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)].filter((d) => d.getCategory() === ts.DiagnosticCategory.Error);
-  const shown = relative(process.cwd(), abs) || abs;
-  return { file: shown, errors: diags.map((d) => format(d, shown)) };
+interface Pending {
+  readonly abs: string;
+  readonly file: string;
+  readonly config: string | undefined;
+  readonly entry: string;
 }
 
-/** Runs the check and throws a user error listing the diagnostics (for compile and train). */
-export function checkOrThrow(path: string): void {
-  const r = checkModel(path);
+/** The check of `path` from the cache (nothing it read has changed), or what running it needs. */
+function lookup(path: string): CheckResult | Pending {
+  const abs = checkReadable(path, 'model file');
+  const file = relative(process.cwd(), abs) || abs;
+  if (/\.(m?js|jsx)$/.test(abs)) return { file, errors: [], skipped: true };
+  if (!/\.(m?ts|tsx)$/.test(abs)) throw new UserError(`${path}: not a model file (expected .ts, .mts, .js or .mjs)`);
+  const config = findTsconfig(dirname(abs));
+  const tsPkg = createRequire(import.meta.url).resolve('typescript/package.json');
+  const tsVersion = (JSON.parse(readFileSync(tsPkg, 'utf8')) as { version: string }).version;
+  const entry = join(cacheDir('checks'), `${sha([abs, config ?? '', tsVersion, graphcStamp()].join('\0'))}.json`);
+  try {
+    const c = JSON.parse(readFileSync(entry, 'utf8')) as Cached;
+    if (unchanged(c.inputs)) return { file, errors: c.errors };
+  } catch {
+    /* not cached */
+  }
+  return { abs, file, config, entry };
+}
+
+function store(p: Pending, r: TypeCheck): CheckResult {
+  if (r.fatal) throw new UserError(r.fatal);
+  const hashes: Record<string, string> = {};
+  for (const f of p.config ? [p.config, ...r.inputs] : r.inputs) {
+    try {
+      hashes[f] = sha(readFileSync(f));
+    } catch {
+      /* a file that vanished meanwhile: the next check runs again */
+      hashes[f] = '';
+    }
+  }
+  writeWhole(p.entry, JSON.stringify({ inputs: hashes, errors: r.errors } satisfies Cached));
+  return { file: p.file, errors: r.errors };
+}
+
+/** Type-checks the model at `path` in this thread (from the cache when nothing it read has changed). */
+export async function checkModel(path: string): Promise<CheckResult> {
+  const p = lookup(path);
+  if ('errors' in p) return p;
+  status(`checking ${p.file}…`);
+  const { typeCheck } = await import('./typecheck.ts');
+  return store(p, typeCheck(p.abs, p.config));
+}
+
+/**
+ * Starts the check of `path` in a worker thread and returns its outcome to come, so the caller can load
+ * and compile the model meanwhile (from the cache at once when nothing has changed).
+ */
+export function startCheck(path: string): Promise<CheckResult> {
+  const key = resolve(path);
+  let started = checks.get(key);
+  if (!started) {
+    const p = (started = runCheck(path));
+    checks.set(key, p);
+    p.then(
+      (ok) => outcomes.set(p, { ok }),
+      (error) => outcomes.set(p, { error }),
+    );
+  }
+  return started;
+}
+
+const checks = new Map<string, Promise<CheckResult>>();
+
+function runCheck(path: string): Promise<CheckResult> {
+  let p: CheckResult | Pending;
+  try {
+    p = lookup(path);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if ('errors' in p) return Promise.resolve(p);
+  const pending = p;
+  status(`checking ${p.file}…`);
+  // run from the TypeScript sources (tests), there is no compiled worker: check in this thread
+  if (import.meta.url.endsWith('.ts')) return checkModel(path);
+  const { port1, port2 } = new MessageChannel();
+  let outcome: Outcome | undefined;
+  let settle: (r: TypeCheck) => void = () => undefined;
+  const promise = new Promise<CheckResult>((resolve, reject) => {
+    // a larger young generation: the compiler allocates much and keeps little (fewer scavenges)
+    const w = new Worker(new URL('./check-worker.js', import.meta.url), {
+      workerData: { abs: pending.abs, config: pending.config, port: port2 },
+      transferList: [port2],
+      resourceLimits: { maxYoungGenerationSizeMb: 64 },
+    });
+    settle = (r) => {
+      if (outcome) return;
+      port1.close();
+      void w.terminate();
+      try {
+        outcome = { ok: store(pending, r) };
+        resolve(outcome.ok);
+      } catch (error) {
+        outcome = { error };
+        reject(error);
+      }
+    };
+    port1.once('message', settle);
+    w.once('error', (error) => {
+      outcome ??= { error };
+      reject(error);
+    });
+  });
+  // a command busy in synchronous work (training) looks for the outcome between its steps
+  polls.set(promise, () => {
+    if (!outcome) {
+      const m = receiveMessageOnPort(port1);
+      if (m) settle(m.message as TypeCheck);
+    }
+    return outcome;
+  });
+  return promise;
+}
+
+type Outcome = { ok: CheckResult } | { error: unknown };
+const polls = new WeakMap<Promise<CheckResult>, () => Outcome | undefined>();
+const outcomes = new WeakMap<Promise<CheckResult>, Outcome>();
+
+/**
+ * The check's outcome if it is known, without waiting: looks at the worker's message (synchronously,
+ * so it works in the middle of training); undefined while the check still runs.
+ */
+export function pollCheck(check: Promise<CheckResult>): Outcome | undefined {
+  return polls.get(check)?.() ?? outcomes.get(check);
+}
+
+/** Throws a user error listing the diagnostics, having printed them (for compile and train). */
+export function throwIfErrors(r: CheckResult, path: string): void {
   if (r.errors.length) {
     process.stderr.write(r.errors.join('\n') + '\n');
     throw new UserError(`${r.file}: ${r.errors.length} type error${r.errors.length > 1 ? 's' : ''} (graphc check ${path})`);
   }
 }
 
+/** Runs the check and throws a user error listing the diagnostics. */
+export async function checkOrThrow(path: string): Promise<void> {
+  throwIfErrors(await checkModel(path), path);
+}
+
+/**
+ * A command's output held back until the model's check (started before, in a worker thread) has passed,
+ * so the model loads, compiles and even trains meanwhile, and a type error still comes first and alone:
+ * lines printed before the check is known wait; if it fails, they are dropped, its errors printed, and
+ * the command ends with a user error before it writes any file.
+ */
+export class CheckGate {
+  private open: boolean;
+  private held: (() => void)[] = [];
+
+  constructor(
+    private readonly check: Promise<CheckResult> | null,
+    private readonly path: string,
+  ) {
+    this.open = check === null;
+    check?.catch(() => undefined); // settled below, whatever happens to the command
+  }
+
+  /** Runs `work`; when it fails, the check is awaited and its errors (the likely cause) reported instead. */
+  async during<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      await this.settle();
+      throw e;
+    }
+  }
+
+  /** Prints now if the check has passed, later if it is still running; throws if it failed. */
+  print(write: () => void): void {
+    this.poll();
+    if (this.open) write();
+    else this.held.push(write);
+  }
+
+  /** Looks at the check's outcome without waiting (between training steps). */
+  poll(): void {
+    if (this.open) return;
+    const o = pollCheck(this.check!);
+    if (o) this.pass(o);
+  }
+
+  /** Waits for the check; throws its errors; prints what was held. */
+  async settle(): Promise<void> {
+    if (this.open) return;
+    if (!pollCheck(this.check!)) status(`checking ${this.path}…`);
+    let o: Outcome;
+    try {
+      o = { ok: await this.check! };
+    } catch (error) {
+      o = { error };
+    }
+    this.pass(o);
+  }
+
+  private pass(o: Outcome): void {
+    if ('error' in o) throw o.error;
+    throwIfErrors(o.ok, this.path);
+    clearStatus();
+    this.open = true;
+    for (const w of this.held.splice(0)) w();
+  }
+}
+
 export function registerCheck(program: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
   return program
     .command('check')
-    .description('type-check a model file (shapes included) and print TypeScript\'s diagnostics as file:line:col: message')
+    .description(commands.check.description)
     .argument('<model>', 'model file (.ts)')
     .action((file: string) =>
       run(async () => {
-        const r = checkModel(file);
+        const r = await checkModel(file);
         if (r.errors.length === 0) {
-          process.stdout.write(`${r.file}: no type errors\n`);
+          process.stdout.write(r.skipped ? `${r.file}: a JavaScript model: nothing to type-check\n` : `${r.file}: no type errors\n`);
           return;
         }
         process.stderr.write(r.errors.join('\n') + '\n');

@@ -1,63 +1,71 @@
 /** Loading what the user names on the command line: model modules and data files (Node edge). */
-import { existsSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
-import { aliasSource } from '../compiler/ir/source.ts';
+import { readFileSync } from 'node:fs';
+import { checkReadable } from './readable.ts';
+import { SourceMap, type SourceMapPayload } from 'node:module';
+import { dirname, resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
+import { displayFile, mapSource, originalPos } from '../compiler/ir/source.ts';
+import { ShapeError } from '../compiler/ir/shape.ts';
+import { bundleModel, type Bundled } from './bundle.ts';
 import { isModel, type Model, type BuiltModel } from '../compiler/dsl/model.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { parseCsv, inlineData, firstNaNRow, type Dataset } from '../runtime/data.ts';
 import { UserError } from './errors.ts';
-import { importOnnx, OnnxImportError, type ImportedModel } from '../export/index.ts';
+import type { ImportedModel } from '../export/import.ts';
 
-export function checkReadable(path: string, what: string): string {
-  const abs = resolve(path);
-  if (!existsSync(abs)) throw new UserError(`${path}: no such file (${what})`);
-  if (statSync(abs).isDirectory()) throw new UserError(`${path}: is a directory, expected a ${what}`);
-  return abs;
+export { checkReadable } from './readable.ts';
+
+/** Registers the bundle's source map, so stack positions in it name the user's file and line. */
+function useSourceMap(b: Bundled): void {
+  const map = new SourceMap(JSON.parse(b.map) as SourceMapPayload);
+  const dir = dirname(b.file);
+  mapSource(b.file, (line, col) => {
+    const e = map.findEntry(line - 1, col - 1) as { originalSource?: string; originalLine?: number; originalColumn?: number };
+    if (!e?.originalSource || e.originalLine === undefined) return undefined;
+    const src = e.originalSource.startsWith('file://') ? fileURLToPath(e.originalSource) : resolve(dir, e.originalSource);
+    return { file: src, line: e.originalLine + 1, col: (e.originalColumn ?? 0) + 1 };
+  });
 }
 
-/** Whether `file` is in an ES module scope (nearest package.json has "type": "module"). */
-function inModuleScope(file: string): boolean {
-  for (let dir = dirname(file); ; dir = dirname(dir)) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        return (JSON.parse(readFileSync(pj, 'utf8')) as { type?: string }).type === 'module';
-      } catch {
-        return false;
-      }
-    }
-    if (dirname(dir) === dir) return false;
+/** What a model threw, in words: an Error's message, or the value itself (`throw null`, a string...). */
+export function thrownMessage(e: unknown): string {
+  if (e instanceof Error || (typeof e === 'object' && e !== null && typeof (e as Error).message === 'string')) return String((e as Error).message).split('\n')[0] || (e as Error).name;
+  if (typeof e === 'string') return e.split('\n')[0];
+  try {
+    return `threw ${e === undefined ? 'undefined' : JSON.stringify(e) ?? String(e)}`;
+  } catch {
+    return `threw ${String(e)}`;
   }
 }
 
 /**
- * Imports a model module as an ES module. A `.ts` file outside an ES module scope (a folder whose
- * package.json says "commonjs", as `npm init` writes) is imported through a temporary `.mts` copy beside
- * it, so that its `import` statements mean what they say; positions are shown under the original name.
+ * Imports the module; a module whose top-level await never settles would otherwise let Node exit with
+ * code 13 and no message: when the event loop runs dry while it is still loading, that is a user error.
  */
-async function importModule(abs: string): Promise<Record<string, unknown>> {
-  if (abs.endsWith('.mts') || inModuleScope(abs)) return (await import(pathToFileURL(abs).href)) as Record<string, unknown>;
-  const copy = join(dirname(abs), `.${basename(abs)}.${process.pid}.graphc.mts`);
-  writeFileSync(copy, readFileSync(abs));
-  aliasSource(copy, abs);
+async function importSettled(url: string, path: string): Promise<Record<string, unknown>> {
+  const stuck = () => {
+    process.stderr.write(`graphc: ${path}: the model module never finished loading (a top-level await that never settles)\n`);
+    process.exit(1);
+  };
+  process.once('beforeExit', stuck);
   try {
-    return (await import(pathToFileURL(copy).href)) as Record<string, unknown>;
+    return (await import(url)) as Record<string, unknown>;
   } finally {
-    unlinkSync(copy);
+    process.off('beforeExit', stuck);
   }
 }
 
 export async function loadModel(path: string): Promise<Model> {
-  const abs = checkReadable(path, 'model .ts file');
+  const abs = checkReadable(path, 'model file');
+  if (!/\.(m?ts|m?js|tsx|jsx)$/.test(abs)) throw new UserError(`${path}: not a model file (expected .ts, .mts, .js or .mjs)`);
+  const bundled = await bundleModel(abs, displayFile);
+  useSourceMap(bundled);
   let mod: Record<string, unknown>;
   try {
-    mod = await importModule(abs);
+    mod = await importSettled(pathToFileURL(bundled.file).href, path);
   } catch (e) {
-    const err = e as Error & { code?: string };
-    const where = firstUserFrame(err, abs);
-    if (err.name === 'GraphError' || err.name === 'ShapeError') throw err;
-    throw new UserError(`${path}${where}: the model module failed to load: ${err.message.split('\n')[0]}`);
+    if (e instanceof GraphError || e instanceof ShapeError) throw e;
+    throw new UserError(`${path}${firstUserFrame(e, abs)}: the model module failed to load: ${thrownMessage(e)}`);
   }
   const m = mod.default;
   if (!isModel(m)) throw new UserError(`${path}: not a graphc model (expected \`export default defineModel({...})\`)`);
@@ -70,21 +78,28 @@ export function buildModel(model: Model, file: string, opts: Record<string, stri
     return model.build(opts);
   } catch (e) {
     if (e instanceof GraphError) throw e;
-    const err = e as Error;
-    throw new UserError(`${file}${firstUserFrame(err, resolve(file))}: the model threw while building its graph: ${String(err?.message ?? e).split('\n')[0]}`);
+    throw new UserError(`${file}${firstUserFrame(e, resolve(file))}: the model threw while building its graph: ${thrownMessage(e)}`);
   }
 }
 
-function firstUserFrame(e: Error, abs: string): string {
-  const m = (e.stack ?? '').split('\n').find((l) => l.includes(abs));
-  const pos = m && /:(\d+):(\d+)\)?\s*$/.exec(m);
-  return pos ? `:${pos[1]}:${pos[2]}` : '';
+/** `:line:col` of the first stack frame in the user's file `abs` (through the bundle's source map). */
+function firstUserFrame(e: unknown, abs: string): string {
+  const stack = typeof (e as Error)?.stack === 'string' ? (e as Error).stack! : '';
+  for (const l of stack.split('\n')) {
+    const m = /\(?((?:file:\/\/|\/)[^()\s]*?):(\d+):(\d+)\)?\s*$/.exec(l.trim());
+    if (!m) continue;
+    const p = originalPos(m[1], Number(m[2]), Number(m[3]));
+    const f = p.file.startsWith('file://') ? fileURLToPath(p.file) : p.file;
+    if (f === abs) return `:${p.line}:${p.col}`;
+  }
+  return '';
 }
 
 /** The data named by --data, or the model's built-in data. */
 /** Imports an ONNX file into graphc's IR; a bad file is a one-line user error. */
-export function loadOnnx(path: string): ImportedModel {
+export async function loadOnnx(path: string): Promise<ImportedModel> {
   const abs = checkReadable(path, 'ONNX model');
+  const { importOnnx, OnnxImportError } = await import('../export/import.ts');
   try {
     return importOnnx(new Uint8Array(readFileSync(abs)));
   } catch (e) {

@@ -1,4 +1,2 @@
-/** graphc's version, as package.json states it. */
-import pkg from '../package.json' with { type: 'json' };
-
-export const version: string = pkg.version;
+/** graphc's version, as package.json states it (a test holds the two equal). */
+export const version = '0.1.0';

@@ -29,6 +29,21 @@ export function aliasSource(file: string, shownAs: string): void {
   aliases.set(file, shownAs);
 }
 
+/** Maps a generated file's positions (1-based) back to its sources: a bundled model and its source map. */
+export type PositionMap = (line: number, col: number) => SourcePos | undefined;
+const maps = new Map<string, PositionMap>();
+/** Positions in `file` (a path or URL) are shown through `map` (undefined: as they are). */
+export function mapSource(file: string, map: PositionMap): void {
+  maps.set(file.startsWith('file://') ? decodeURIComponent(file.slice(7)) : file, map);
+}
+
+/** A `file:line:col` position as the user wrote it (through a registered source map). */
+export function originalPos(file: string, line: number, col: number): SourcePos {
+  const f = file.startsWith('file://') ? decodeURIComponent(file.slice(7)) : file;
+  const m = maps.get(f);
+  return (m && m(line, col)) ?? { file, line, col };
+}
+
 export function displayFile(file: string): string {
   let f = file.startsWith('file://') ? decodeURIComponent(file.slice(7)) : file;
   f = aliases.get(f) ?? f;
@@ -48,7 +63,7 @@ export function callerPos(): SourcePos | undefined {
     const file = m[1];
     if (file.startsWith('node:') || file.includes('/node_modules/')) continue;
     if (ownDirs.some((d) => file.startsWith(d)) || ownPathDirs.some((d) => file.startsWith(d))) continue;
-    return { file, line: Number(m[2]), col: Number(m[3]) };
+    return originalPos(file, Number(m[2]), Number(m[3]));
   }
   return undefined;
 }

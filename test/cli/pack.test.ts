@@ -1,11 +1,13 @@
 /**
  * The package as a user gets it from the registry: `npm pack`, install the tarball into an empty folder
  * (made by `npm init -y`, so a CommonJS scope), write a model there that imports graphc by its name, and
- * run `npx graphc train` and `npx graphc compile --onnx` on it.
+ * run `npx graphc train` and `npx graphc compile --onnx` on it (writing nothing beside the model); use it
+ * from a plain Node program (the built JavaScript, no TypeScript loader); and type-check a TypeScript
+ * project against it, where a matmul of mismatched shapes in the user's own file is a `tsc` error.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,17 +25,23 @@ function sh(cmd: string, args: string[], cwd: string): Promise<{ status: number 
   });
 }
 
+const tsc = join(root, 'node_modules/typescript/bin/tsc');
+
 describe('npm pack, install, use', () => {
-  it('trains and exports a model written in an empty folder', async () => {
+  let app = '';
+  beforeAll(async () => {
     const dir = mkdtempSync(join(tmpdir(), 'graphc-pack-'));
     const pack = await sh('npm', ['pack', '--silent', '--pack-destination', dir], root);
     expect(pack.status, pack.stderr).toBe(0);
     const tarball = join(dir, pack.stdout.trim().split('\n').pop()!);
-    const app = join(dir, 'app');
+    app = join(dir, 'app');
     await sh('mkdir', ['-p', app], dir);
     expect((await sh('npm', ['init', '-y'], app)).status).toBe(0);
     const install = await sh('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], app);
     expect(install.status, install.stderr).toBe(0);
+  }, 300_000);
+
+  it('trains and exports a model written in an empty folder, writing nothing beside it', async () => {
     writeFileSync(
       join(app, 'model.ts'),
       `import { defineModel, input, param, zeros, sigmoid, log, sub } from 'graphc';
@@ -52,8 +60,11 @@ export default defineModel({
 });
 `,
     );
+    const before = readdirSync(app).sort();
     const train = await sh('npx', ['graphc', 'train', 'model.ts'], app);
     expect(train.status, train.stderr).toBe(0);
+    expect(train.stderr).toBe('');
+    expect(readdirSync(app).sort()).toEqual(before);
     expect(train.stdout).toContain('Epoch    0/1000 Cost: 0.693147');
     expect(train.stdout).toContain('Epoch 1000/1000 Cost: 0.019852');
     const compile = await sh('npx', ['graphc', 'compile', 'model.ts', '--onnx', 'model.onnx'], app);
@@ -61,4 +72,54 @@ export default defineModel({
     expect(existsSync(join(app, 'model.onnx'))).toBe(true);
     expect(readFileSync(join(app, 'model.onnx')).length).toBeGreaterThan(100);
   }, 300_000);
+
+  it('runs in a plain Node program that imports graphc by its name', async () => {
+    writeFileSync(
+      join(app, 'app.mjs'),
+      `import { defineModel, input, param, zeros, sigmoid, trainStepGraph, inferenceGraph, printGraph } from 'graphc';
+import { exportGraph, importOnnx } from 'graphc/onnx';
+import { ParamStore, Trainer } from 'graphc/runtime';
+const model = defineModel({
+  name: 'students',
+  build() {
+    const x = input('x', ['N', 2]);
+    const y = input('y', ['N', 1]);
+    const h = sigmoid(x.matmul(param('W', [2, 1], zeros())).add(param('b', [1], zeros())));
+    return { loss: h.sub(y).mul(h.sub(y)).mean(), predict: h };
+  },
+});
+const built = model.build();
+const step = trainStepGraph(built, { lr: 1 });
+const trainer = new Trainer(step, new ParamStore(step.params));
+const loss = trainer.run({ x: { data: new Float32Array([1, 2, 3, 4]), shape: [2, 2] }, y: { data: new Float32Array([0, 1]), shape: [2, 1] } });
+const bytes = exportGraph(inferenceGraph(built), { mode: 'inference', name: 'students' });
+console.log(JSON.stringify({ hasMatMul: printGraph(step).includes('MatMul'), loss, onnx: bytes.length, imported: importOnnx(bytes).graph.opCount }));
+`,
+    );
+    const r = await sh(process.execPath, ['app.mjs'], app);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim());
+    expect(out.hasMatMul).toBe(true);
+    // sigmoid(0) = 0.5 on both rows: ((0.5 - 0)² + (0.5 - 1)²) / 2
+    expect(out.loss).toBeCloseTo(0.25, 6);
+    expect(out.onnx).toBeGreaterThan(100);
+    expect(out.imported).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('gives a TypeScript project its shape types: a mismatched matmul is a tsc error', async () => {
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, noEmit: true, skipLibCheck: true, types: [] }, include: ['*.mts'] }));
+    const src = (inner: number) => `import { input, param, zeros } from 'graphc';
+const x = input('x', ['N', 2]);
+const W = param('W', [${inner}, 1], zeros());
+export const h = x.matmul(W);
+`;
+    writeFileSync(join(app, 'shapes.mts'), src(2));
+    const good = await sh(process.execPath, [tsc, '-p', '.'], app);
+    expect(good.status, good.stdout + good.stderr).toBe(0);
+    writeFileSync(join(app, 'shapes.mts'), src(3));
+    const bad = await sh(process.execPath, [tsc, '-p', '.'], app);
+    expect(bad.status).not.toBe(0);
+    expect(bad.stdout).toMatch(/shapes\.mts\(4,\d+\): error TS\d+:/);
+    expect(bad.stdout).toMatch(/matmul inner dimensions differ: \[N, 2\] · \[3, 1\]/);
+  }, 120_000);
 });

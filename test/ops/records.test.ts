@@ -14,6 +14,12 @@ const surfaced = ops.filter((d) => !('internal' in d.dsl));
 const exported = graphc as unknown as Record<string, unknown>;
 const proto = Tensor.prototype as unknown as Record<string, unknown>;
 
+/** Known gaps, each with its consequence: a training step that differentiates through these cannot export. */
+const NO_ONNX_YET: Record<string, string> = {
+  SliceGrad: 'the gradient of an imported Slice',
+  GatherGrad: 'the gradient of an imported Gather',
+};
+
 describe('op records', () => {
   it('there are records, and every one states its DSL surface or why it has none', () => {
     expect(ops.length).toBeGreaterThan(20);
@@ -41,8 +47,14 @@ describe('op records', () => {
 
   it.each(ops.filter((d) => !d.traits?.leaf).map((d) => [d.name, d] as const))('%s: kernel, gradient rule and ONNX mapping', (_n, d) => {
     expect(typeof d.kernel, 'kernel').toBe('function');
-    expect(typeof d.onnx, 'onnx').toBe('function');
+    if (!(d.name in NO_ONNX_YET)) expect(typeof d.onnx, 'onnx').toBe('function');
     // an op with no gradient by nature (a comparison, an index) says so by returning nulls from its rule
     expect(typeof d.grad, 'grad').toBe('function');
+  });
+});
+
+describe('the known gaps in the checklist', () => {
+  it('are still gaps (remove an entry once its op gains the missing part)', () => {
+    for (const name of Object.keys(NO_ONNX_YET)) expect(ops.find((d) => d.name === name)?.onnx, name).toBeUndefined();
   });
 });

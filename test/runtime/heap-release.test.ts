@@ -35,7 +35,7 @@ console.log(JSON.stringify({ before, after: h.usedBytes, perRound, size: h.sizeB
 
 describe('heap regions are freed with their owners', () => {
   it('60 plans and parameter stores made and dropped leave the heap where it was', () => {
-    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', '--conditions=graphc-source', '--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' });
     expect(r.status, r.stderr).toBe(0);
     const { before, after, perRound } = JSON.parse(r.stdout.trim().split('\n').pop()!);
     // each round holds ~3.5 MB (arena, input copies, parameters); without freeing, 60 rounds would add ~200 MB

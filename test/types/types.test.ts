@@ -4,26 +4,29 @@
  * fail with a message that names both shapes.
  */
 import { describe, expect, it } from 'vitest';
-import { Project } from 'ts-morph';
+import ts from 'typescript';
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const file = fileURLToPath(new URL('./shape-errors.ts', import.meta.url));
 const tsconfig = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
 
+/** TypeScript's diagnostics for `text` as a file beside shape-errors.ts, under the project's tsconfig. */
 function diagnosticsOf(text: string) {
-  const project = new Project({ tsConfigFilePath: tsconfig, skipAddingFilesFromTsConfig: true });
-  const sf = project.createSourceFile(file.replace(/\.ts$/, '.check.ts'), text, { overwrite: true });
-  return project.getProgram().getSemanticDiagnostics(sf).concat(project.getProgram().getSyntacticDiagnostics(sf)).map((d) => ({
-    line: d.getLineNumber() ?? 0,
-    message: flatten(d.getMessageText()),
+  const config = ts.parseJsonConfigFileContent(ts.readConfigFile(tsconfig, ts.sys.readFile).config, ts.sys, dirname(tsconfig));
+  const name = file.replace(/\.ts$/, '.check.ts');
+  const host = ts.createCompilerHost(config.options);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (f, lang, ...rest) => (f === name ? ts.createSourceFile(f, text, lang) : getSourceFile(f, lang, ...rest));
+  const fileExists = host.fileExists.bind(host);
+  host.fileExists = (f) => f === name || fileExists(f);
+  const program = ts.createProgram({ rootNames: [name], options: config.options, host });
+  const sf = program.getSourceFile(name)!;
+  return [...program.getSemanticDiagnostics(sf), ...program.getSyntacticDiagnostics(sf)].map((d) => ({
+    line: d.file && d.start !== undefined ? d.file.getLineAndCharacterOfPosition(d.start).line + 1 : 0,
+    message: ts.flattenDiagnosticMessageText(d.messageText, ' '),
   }));
-}
-
-function flatten(m: string | { getMessageText(): string; getNext(): unknown[] | undefined }): string {
-  if (typeof m === 'string') return m;
-  const next = (m.getNext() ?? []) as (typeof m)[];
-  return [m.getMessageText(), ...next.map(flatten)].join(' ');
 }
 
 describe('shape errors are TypeScript errors', () => {
