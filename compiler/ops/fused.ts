@@ -59,6 +59,7 @@ function fusedGrad(n: Node, g: Node): (Node | null)[] {
 
 defineOp({
   name: 'Fused',
+  dsl: { internal: 'made by the fusion pass from elementwise chains' },
   arity: 'variadic',
   traits: { fused: true },
   infer(inputs, attrs, src) {
