@@ -1,7 +1,8 @@
 /** `graphc train MODEL.ts`: trains on the model's data (or --data) and prints the seed's log lines. */
 import type { Command } from 'commander';
 import type { TrainConfig } from '../compiler/dsl/model.ts';
-import { fit, type LogEntry } from '../runtime/fit.ts';
+import { trainModel, type LogEntry } from '../runtime/train.ts';
+import { exportOnnx } from '../index.ts';
 import { loadModel, loadData, loadOnnx, buildModel } from './load.ts';
 import { attachLoss, type LossKind } from '../export/index.ts';
 import { UserError } from './errors.ts';
@@ -29,8 +30,6 @@ import { checkWritable, writeAtomic } from './write.ts';
 import { checkOrThrow } from './check.ts';
 import { progress } from './progress.ts';
 import { plotSvg, type Curve } from '../compiler/viz/plot.ts';
-import { compileModel } from '../compiler/passes/compile.ts';
-import { exportModel } from '../export/index.ts';
 
 export function registerTrain(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   program
@@ -71,12 +70,15 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
         const line = (e: LogEntry) =>
           `Epoch ${String(e.epoch).padStart(4)}/${cfg.epochs} Cost: ${e.cost.toFixed(6)}` + (e.accuracy !== undefined ? ` Accuracy ${(e.accuracy * 100).toFixed(2)}%` : '') +
           (e.valAccuracy !== undefined ? ` Held-out accuracy ${(e.valAccuracy * 100).toFixed(2)}%` : '');
-        const compiled = compileModel(built, { lr: cfg.lr, optimizer: cfg.optimizer, optimize: o.opt, fuse: o.fuse });
         const bar = progress(cfg.epochs, o.progress && !o.json);
         const costs: [number, number][] = [];
-        const res = fit(built, data, cfg, {
-          step: compiled.trainStep,
-          metrics: compiled.metrics,
+        // the same path as the package's train(): its result is the --json document
+        const res = await trainModel(built, {
+          ...cfg,
+          data,
+          source,
+          optimize: o.opt,
+          fuse: o.fuse,
           // the plot draws every epoch's cost; otherwise only logged epochs compute it
           costEveryEpoch: o.plot !== undefined,
           onLog: o.json ? undefined : (e) => bar.log(line(e)),
@@ -92,22 +94,11 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
           if (acc.length) curves.push({ label: 'accuracy', color: '#16a34a', points: acc, range: [0, 1] });
           writeAtomic(o.plot, plotSvg(`${built.name}: training (lr ${cfg.lr})`, curves));
         }
-        if (o.onnx) writeAtomic(o.onnx, exportModel(compiled, 'inference', res.params.values));
+        if (o.onnx) writeAtomic(o.onnx, exportOnnx(res));
         if (o.json) {
-          const doc = {
-            model: built.name,
-            options: built.options,
-            data: { source, rows: data.rows, features: data.features },
-            config: { epochs: cfg.epochs, lr: cfg.lr, logEvery: cfg.logEvery },
-            log: res.log,
-            // the model's parameters (the optimizer's state stays out)
-            params: Object.fromEntries(built.forward.params.map((p) => [String(p.attrs.name), Array.from(res.params.get(String(p.attrs.name)))])),
-            ...(res.finalAccuracy !== undefined && { accuracy: res.finalAccuracy }),
-            seconds: res.seconds,
-          };
-          process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-        } else if (res.finalAccuracy !== undefined && !cfg.logAccuracy) {
-          process.stdout.write(`Accuracy of the trained model on the training set: ${(res.finalAccuracy * 100).toFixed(2)}%\n`);
+          process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+        } else if (res.accuracy !== undefined && !cfg.logAccuracy) {
+          process.stdout.write(`Accuracy of the trained model on the training set: ${(res.accuracy * 100).toFixed(2)}%\n`);
         }
       }),
     );
