@@ -22,6 +22,7 @@ import { ARG, rowKernelFor, type RowProgram } from './kernels/wasm/rows.ts';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
 import type { Heap } from './kernels/heap.ts';
 import { JOB_CALL, readyHelper } from './kernels/threads.ts';
+import { SplitTimer } from './kernels/split.ts';
 
 /** A product that did not become a region's head, and why (for `graphc compile --explain`). */
 export interface RegionMiss {
@@ -157,8 +158,9 @@ export const ROW_SPLIT_MIN_ROWS = 16384;
  * The kernel of a region planned for N rows, and the nodes whose buffers it takes, in its order: X, w,
  * the operands that are nodes, the stored members, the exits. All must be in the heap (a float32 plan's
  * are: its arena, its constants, and its leaves, staged there). Null where the kernel does not compile.
- * With a helper thread and enough rows, the helper takes the second half of the rows (a multiple of 8
- * rows stay here), writing its gradients and sums' partials to cells of its own, added here after.
+ * With enough rows, the rows are done in two shares (the first a multiple of 8 rows), the second writing
+ * its gradients and sums' partials to cells of its own, added to the first's after: the second is posted
+ * to the helper thread where that pays (split.ts), else run here, the same bits either way.
  */
 export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel; buffers: Node[] } | null {
   const rk = rowKernelFor(r.program, h.memory, hasRelaxedSimd());
@@ -218,24 +220,30 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
   };
   const kernel: Kernel = (ins) => {
     refresh(ins);
-    const helper = half ? readyHelper() : null;
-    const slot = helper ? helper.load(rk) : -1;
-    if (helper && slot >= 0) {
-      helper.args[0] = slot;
-      helper.args[1] = theirs.byteOffset;
-      helper.post(JOB_CALL);
-      f(mine.byteOffset);
-      helper.wait();
-      for (let g = 0; g < nG; g++) {
-        const out = ins[2 + nodeOperands.length + nSt + g];
-        for (let j = 0; j < K; j++) out[j] += theirGrads[g * K + j];
-      }
-      for (let s = 0; s < nS; s++) {
-        const o = 8 * s;
-        ins[sumOut + s][0] = (partials[o] + partials[o + 1]) + (partials[o + 2] + partials[o + 3]) + ((partials[o + 4] + partials[o + 5]) + (partials[o + 6] + partials[o + 7]));
-      }
-    } else f(all.byteOffset); // which writes the sums' totals too
+    if (!half) return f(all.byteOffset); // which writes the sums' totals too
+    // two shares, the second posted to the helper when that pays (split.ts), else (or taken back) run here
+    const helper = readyHelper();
+    const post = helper !== null && timer.split();
+    const t0 = helper ? performance.now() : 0;
+    const slot = post ? helper!.load(rk) : -1;
+    if (slot >= 0) {
+      helper!.args[0] = slot;
+      helper!.args[1] = theirs.byteOffset;
+      helper!.post(JOB_CALL);
+    }
+    f(mine.byteOffset);
+    if (slot < 0 || helper!.finish()) f(theirs.byteOffset);
+    for (let g = 0; g < nG; g++) {
+      const out = ins[2 + nodeOperands.length + nSt + g];
+      for (let j = 0; j < K; j++) out[j] += theirGrads[g * K + j];
+    }
+    for (let s = 0; s < nS; s++) {
+      const o = 8 * s;
+      ins[sumOut + s][0] = (partials[o] + partials[o + 1]) + (partials[o + 2] + partials[o + 3]) + ((partials[o + 4] + partials[o + 5]) + (partials[o + 6] + partials[o + 7]));
+    }
+    if (helper) timer.record(post, performance.now() - t0);
   };
+  const timer = new SplitTimer();
   cells = h.alloc(partialsAt + 16 * nS, kernel);
   [all, mine, theirs] = [block(0), block(1), block(2)];
   const mask = new Int32Array(cells.buffer, at(3 * nArgs), 4);

@@ -133,9 +133,25 @@ export async function trainModel(model: Model | BuiltModel, o: TrainOptions = {}
   const pick = <K extends keyof TrainConfig>(k: K): Partial<TrainConfig> => (o[k as keyof TrainOptions] !== undefined ? { [k]: o[k as keyof TrainOptions] } : {});
   const cfg: TrainConfig = { ...base, ...pick('epochs'), ...pick('lr'), ...pick('logEvery'), ...pick('logAccuracy'), ...pick('batchSize'), ...pick('shuffle'), ...pick('holdout'), ...pick('optimizer') };
   const { data, source } = dataOf(m, built, o.data, o.source);
+  const compiled = compileModel(built, { lr: cfg.lr, optimizer: cfg.optimizer, optimize: o.optimize, fuse: o.fuse });
+  return trainCompiled(built, compiled, cfg, data, source, o);
+}
+
+/**
+ * Trains a built model already compiled (by `compileModel` with `cfg`'s lr and optimizer) on `data`, and
+ * returns the `graphc train --json` document (what `graphc train` does once it has compiled).
+ */
+export function trainCompiled(
+  built: BuiltModel,
+  compiled: CompiledModel,
+  cfg: TrainConfig,
+  data: Dataset,
+  source: string,
+  o: Pick<FitOptions, 'onLog' | 'onEpoch' | 'costEveryEpoch'> = {},
+): Trained {
   const nanRow = firstNaNRow(data);
   if (nanRow) throw new DataError(`${source}: data row ${nanRow} holds NaN`);
-  const res = fitModel(built, data, cfg, { optimize: o.optimize, fuse: o.fuse, onLog: o.onLog, onEpoch: o.onEpoch, costEveryEpoch: o.costEveryEpoch });
+  const res = fitModel(built, data, cfg, { compiled, onLog: o.onLog, onEpoch: o.onEpoch, costEveryEpoch: o.costEveryEpoch });
   const doc: Trained = {
     model: built.name,
     options: built.options,

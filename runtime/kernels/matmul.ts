@@ -7,6 +7,7 @@ import { withPath, type Kernel } from './kernel.ts';
 import { gemm, kernelsFor, matvec as wasmMatvec, gemmScratch, vecmat as wasmVecmat, vecmatEntry, vecmatScratch, wasmMatmul, type VecmatScratch } from './wasm/matmul.ts';
 import type { WasmEntry } from './kernel.ts';
 import { heap } from './heap.ts';
+import { SplitTimer } from './split.ts';
 
 /** Products at least this large (M·K·N) run in WebAssembly SIMD kernels. */
 export const WASM_MIN_WORK = 1 << 16;
@@ -35,14 +36,15 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
     let wasm: WasmEntry | undefined;
     const owns = (b: Float32Array) => h.owns(b);
     const vecmatOver = (outputs: number) => ((scratch = vecmatScratch(outputs, (n) => h.alloc(n, kernel))), true);
-    if (N === 1 && !transA) run = (a, b, c) => wasmMatvec(k, a, b, c, M, K); // A·b
+    const timer = new SplitTimer();
+    if (N === 1 && !transA) run = (a, b, c) => wasmMatvec(k, a, b, c, M, K, timer); // A·b
     else if (N === 1 && vecmatOver(M)) {
       run = (a, b, c) => wasmVecmat(k, b, 1, a, c, K, M, scratch); // Aᵀ·b = (bᵀ·A)ᵀ
       wasm = vecmatEntry(k, 1, K, M, scratch, (ins) => [ins[1], ins[0]], owns);
     } else if (!transB && vecmatOver(N)) {
       run = (a, b, c) => wasmVecmat(k, a, transA ? M : 1, b, c, K, N, scratch); // a·B
       wasm = vecmatEntry(k, transA ? M : 1, K, N, scratch, (ins) => [ins[0], ins[1]], owns);
-    } else if (!transA) run = (a, b, c) => wasmMatvec(k, b, a, c, N, K); // a·Bᵀ = (B·aᵀ)ᵀ
+    } else if (!transA) run = (a, b, c) => wasmMatvec(k, b, a, c, N, K, timer); // a·Bᵀ = (B·aᵀ)ᵀ
     const r = run;
     function kernel(ins: readonly Float32Array[], c: Float32Array): void {
       if (r && resident(ins[0], ins[1], c)) r(ins[0], ins[1], c);

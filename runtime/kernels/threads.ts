@@ -3,9 +3,16 @@
  * memory) and instantiates the same kernel module over it, so a kernel's work can be split by rows
  * with nothing copied: the caller posts a job into a small control block, does its own share, and
  * waits for the helper's. Jobs are announced with Atomics, so a job costs microseconds, not a message
- * round trip. After a job the helper spins for a few milliseconds before it sleeps on a futex: long enough
- * to cover the small kernels between two large ones in a training step (waking a sleeping thread took up
- * to a third of W4's time in some runs here), short enough to give the core back soon after.
+ * round trip. After a job the helper spins for at most SPIN_US microseconds, then sleeps on a futex: on a
+ * machine shared with other processes a spinning thread takes a core from them, and is then the one the
+ * scheduler parks.
+ *
+ * A thread that cannot run must never hold the caller up: the helper claims a job (a compare-and-swap on the
+ * job's state word) before it starts it, and the caller, once its own share is done, revokes a job the
+ * helper has not claimed and does that share itself (`finish`), with the same kernel over the same rows, so
+ * that results are the same bit for bit whichever thread computes a share. Chunked jobs (GEMM) are claimed
+ * chunk by chunk, so a slow helper does fewer chunks. Whether to post a kernel's share at all is decided by
+ * measurement (split.ts, `SplitTimer`): where two threads are not faster, the caller does both shares.
  *
  * The runtime does not create threads itself (it has no platform API for that): the platform's edge
  * installs a spawner with `useHelperThread` (the CLI and the benchmarks do, with Node's worker_threads;
@@ -28,8 +35,15 @@ export interface WorkerLike {
  * job kind, ready, ...args], on a cache line of its own the next chunk of a job that both threads take
  * chunks of, and on another the seq of the caller's latest job. Indices of i32s.
  */
-const SEQ = 0, DONE = 1, KIND = 2, READY = 3, ARGS = 4, NEXT = 32, POSTED = 48;
-export const CONTROL = { SEQ, DONE, KIND, READY, ARGS, NEXT, POSTED } as const;
+const SEQ = 0, DONE = 1, KIND = 2, READY = 3, ARGS = 4, STATE = 24, NEXT = 32, POSTED = 48;
+export const CONTROL = { SEQ, DONE, KIND, READY, ARGS, STATE, NEXT, POSTED } as const;
+/**
+ * The state word of the latest job: its seq while nobody has claimed it, TAKEN once the helper has, REVOKED
+ * once the caller has taken it back. Seqs are positive (they count modulo 2^30).
+ */
+export const TAKEN = -1, REVOKED = -2;
+/** How long the helper spins for the next job before it sleeps (microseconds). */
+export const SPIN_US = 200;
 export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3, JOB_LOAD = 4, JOB_CALL = 5;
 
 /**
@@ -56,11 +70,16 @@ const start = (msg) => {
   const loaded = []; // shape kernels (wasm/module.ts), compiled here from bytes the caller put in the memory
   let seen = Atomics.load(ctl, ${SEQ});
   for (;;) {
-    let s, spins = 0;
+    let s, spins = 0, until = 0;
     while ((s = Atomics.load(ctl, ${SEQ})) === seen) {
-      if (++spins > 2000000) { Atomics.wait(ctl, ${SEQ}, seen); spins = 0; }
+      if ((++spins & 255) !== 0) continue;
+      const now = performance.now();
+      if (until === 0) until = now + ${SPIN_US / 1000};
+      else if (now > until) { Atomics.wait(ctl, ${SEQ}, seen); until = 0; }
     }
     seen = s;
+    // claim the job: the caller may have taken it back already (then it is done, or being done, there)
+    if (Atomics.compareExchange(ctl, ${STATE}, s, ${TAKEN}) !== s) continue;
     const kind = ctl[${KIND}];
     if (kind === ${JOB_EXIT}) return;
     if (kind === ${JOB_GEMM}) {
@@ -86,6 +105,7 @@ const start = (msg) => {
       }
     }
     Atomics.store(ctl, ${DONE}, seen);
+    Atomics.notify(ctl, ${DONE});
   }
 };
 if (typeof self !== 'undefined' && typeof self.addEventListener === 'function') self.addEventListener('message', (e) => start(e.data), { once: true });
@@ -120,12 +140,13 @@ export class HelperThread {
   /** The job's arguments, to fill before `post` (no array is made per job). */
   readonly args: Int32Array;
 
-  /** Posts a job whose arguments are in `args`; `wait` must be called before the next one. */
+  /** Posts a job whose arguments are in `args`; `finish` must be called before the next one. */
   post(kind: number): void {
     const c = this.ctl;
     c[KIND] = kind;
     c[NEXT] = 0;
-    const seq = (c[POSTED] = (c[POSTED] + 1) | 0);
+    const seq = (c[POSTED] = (c[POSTED] + 1) & 0x3fffffff || 1);
+    Atomics.store(c, STATE, seq);
     Atomics.store(c, SEQ, seq);
     Atomics.notify(c, SEQ);
   }
@@ -135,11 +156,30 @@ export class HelperThread {
     return Atomics.add(this.ctl, NEXT, 1);
   }
 
-  /** Waits (spinning) until the posted job is done. */
-  wait(): void {
+  /**
+   * Ends the posted job: takes it back if the helper has not claimed it yet (then returns true, and the
+   * caller does the helper's share itself), else waits until the helper has done it (false). `graceMs`:
+   * how long to wait for the helper to claim it first.
+   */
+  finish(graceMs = 0): boolean {
     const c = this.ctl;
     const seq = c[POSTED];
-    while (Atomics.load(c, DONE) !== seq);
+    if (graceMs > 0) {
+      const until = performance.now() + graceMs;
+      while (Atomics.load(c, STATE) === seq && performance.now() < until);
+    }
+    if (Atomics.compareExchange(c, STATE, seq, REVOKED) === seq) return true;
+    // claimed: the helper is running it; spin a little, then sleep until it is done
+    for (let i = 0; i < 20000; i++) if (Atomics.load(c, DONE) === seq) return false;
+    for (let d; (d = Atomics.load(c, DONE)) !== seq; ) {
+      if (!canSleep) continue;
+      try {
+        Atomics.wait(c, DONE, d, 5);
+      } catch {
+        canSleep = false; // a browser's main thread may not wait: spin
+      }
+    }
+    return false;
   }
 
   private readonly slots = new Map<string, number>();
@@ -158,9 +198,12 @@ export class HelperThread {
       this.args[0] = region.byteOffset;
       this.args[1] = k.bytes.length;
       this.args[2] = slot;
+      this.args[3] = 0;
       this.post(JOB_LOAD);
-      this.wait();
+      // a helper that does not take the job soon (parked by the scheduler) compiles it on a later call
+      const revoked = this.finish(2);
       h.free(region);
+      if (revoked) return -1;
       if (this.args[3] !== 1) {
         noteFallback(`the helper thread's copy of the WebAssembly kernel ${k.key} (the kernel runs on one thread)`, 'the helper could not compile it');
         slot = -1;
@@ -176,6 +219,9 @@ export class HelperThread {
     this.post(JOB_EXIT);
   }
 }
+
+/** Whether this thread may block in Atomics.wait (a browser's main thread may not). */
+let canSleep = true;
 
 let helper: HelperThread | null = null;
 let spawner: ((source: string) => WorkerLike) | null = null;

@@ -77,6 +77,8 @@ export const op = {
   i32AtomicLoad: (offset = 0) => [0xfe, 0x10, 2, ...uleb(offset)],
   i32AtomicStore: (offset = 0) => [0xfe, 0x17, 2, ...uleb(offset)],
   atomicNotify: (offset = 0) => [0xfe, 0x00, 2, ...uleb(offset)],
+  /** i32.atomic.rmw.cmpxchg: [address, expected, replacement] → the old value. */
+  i32AtomicCmpxchg: (offset = 0) => [0xfe, 0x48, 2, ...uleb(offset)],
 };
 
 const sop = (code: number) => [0xfd, ...uleb(code)];

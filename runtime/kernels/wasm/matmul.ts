@@ -14,8 +14,9 @@ import { WIDE_ARG, WIDE_ROWS, vecmatWideKernel } from './vector.ts';
 import { I32, module, op, type Func } from './asm.ts';
 import { MAX_PAGES } from '../heap.ts';
 import type { WasmEntry } from '../kernel.ts';
-import { readyHelper, helperStarting, CONTROL, JOB_CALL, JOB_GEMM, JOB_MATVEC, JOB_VECMAT, type HelperThread } from '../threads.ts';
+import { readyHelper, helperStarting, CONTROL, REVOKED, JOB_CALL, JOB_GEMM, JOB_MATVEC, JOB_VECMAT, type HelperThread } from '../threads.ts';
 import { noteFallback } from '../fallbacks.ts';
+import { SplitTimer } from '../split.ts';
 
 /**
  * K block (rows of packed B a panel call streams) and N block (columns): a block of B is KC×NC floats
@@ -34,11 +35,13 @@ export interface GemmScratch {
   readonly packed: Float32Array;
   /** [M, N rounded up to 8]: the kernel writes whole panels into it (the extra columns of B are zeros). */
   readonly paddedC: Float32Array | null;
+  /** Whether posting rows to the helper thread pays for this product (split.ts). */
+  readonly timer: SplitTimer;
 }
 
 /** Scratch for `gemm` of one shape, from `alloc`. */
 export function gemmScratch(M: number, K: number, N: number, alloc: (floats: number) => Float32Array): GemmScratch {
-  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null };
+  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: new SplitTimer() };
 }
 
 /**
@@ -81,8 +84,11 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   const sa = transA ? 1 : K, ska = transA ? M : 1; // A(i,k) = a[i*sa + k*ska]
   const aOff = a.byteOffset, bOff = packed.byteOffset, cOff = cp.byteOffset;
   // with a helper thread (and a heap-resident product), both threads take chunks of the rows
-  const helper = M4 >= 64 && M * K * N >= SPLIT_MIN_WORK && k.shared ? readyHelper() : null;
-  if (helper) {
+  const splittable = M4 >= 64 && M * K * N >= SPLIT_MIN_WORK && k.shared;
+  const helper = splittable ? readyHelper() : null;
+  const post = helper !== null && scratch.timer.split();
+  const t0 = helper ? performance.now() : 0;
+  if (helper && post) {
     // both threads take chunks of rows until none is left: a thread whose core is slowed by other work
     // (these machines are shared) does fewer, instead of the other waiting for its half
     const ch = gemmChunkRows(M4);
@@ -99,7 +105,9 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
       for (let kk = 0; kk < K; kk++) s += a[i * sa + kk * ska] * b[kk * sbk + j * sbj];
       cp[i * NP + j] = s;
     }
-  helper?.wait();
+  // (taken back: the helper claimed no chunk, and all were done here)
+  if (post) helper!.finish();
+  if (helper) scratch.timer.record(post, performance.now() - t0);
   if (cp !== c)
     for (let i = 0; i < M; i++) {
       const o = i * NP, r = i * N;
@@ -124,21 +132,32 @@ export const SPLIT_MIN_WORK = 1 << 21;
 export const VECMAT_SPLIT_MIN = 1 << 16;
 
 /** c[i] = Σ_k A[i,k]·v[k] for A [M,K] row-major; all three views of the kernels' memory. */
-export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Float32Array, M: number, K: number): void {
-  const helper = M * K >= SPLIT_MIN_WORK && M >= 16 ? readyHelper() : null;
-  const mine = helper ? M >> 1 : M;
+export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Float32Array, M: number, K: number, timer: SplitTimer | null = null): void {
+  // split: rows [0, mine) here, [mine, M) by the helper's kernel (matvec), here when not posted or taken back
+  const split = timer !== null && M * K >= SPLIT_MIN_WORK && M >= 16;
+  const helper = split ? readyHelper() : null;
+  const post = helper !== null && timer!.split();
+  const t0 = helper ? performance.now() : 0;
+  const mine = split ? M >> 1 : M;
   const kb16 = (K - (K % 16)) * 4, kb4 = (K - (K % 4)) * 4;
-  if (helper) {
-    const g = helper.args;
+  const theirs = (g: Int32Array | number[]) => {
     g[0] = A.byteOffset + mine * K * 4; g[1] = K * 4; g[2] = v.byteOffset; g[3] = c.byteOffset + mine * 4;
     g[4] = M - mine; g[5] = kb16; g[6] = kb4; g[7] = K * 4;
-    helper.post(JOB_MATVEC);
+    return g;
+  };
+  if (post) {
+    theirs(helper!.args);
+    helper!.post(JOB_MATVEC);
   }
   // short rows (K a multiple of 4, up to a few vectors): four rows at a time, reduced together
   const four = K % 4 === 0 && K <= 64 ? mine - (mine % 4) : 0;
   if (four > 0) k.matvec4(A.byteOffset, K * 4, v.byteOffset, c.byteOffset, four, K * 4);
   if (four < mine) k.matvec(A.byteOffset + four * K * 4, K * 4, v.byteOffset, c.byteOffset + four * 4, mine - four, kb16, kb4, K * 4);
-  helper?.wait();
+  if (split && (!post || helper!.finish())) {
+    const g = theirs([0, 0, 0, 0, 0, 0, 0, 0]);
+    k.matvec(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
+  }
+  if (helper) timer!.record(post, performance.now() - t0);
 }
 
 /** What a vector-matrix product of one width needs in the heap: the helper's partial sums and two argument blocks. */
@@ -152,13 +171,15 @@ export interface VecmatScratch {
   readonly args: Int32Array;
   /** The wide kernel for this width and memory, found on the first call (null: none). */
   wide?: ShapeKernel | null;
+  /** Whether posting rows to the helper thread pays for this product (split.ts). */
+  readonly timer: SplitTimer;
 }
 
 /** Scratch for `vecmat` of width N, from `alloc` (heap floats). */
 export function vecmatScratch(N: number, alloc: (floats: number) => Float32Array): VecmatScratch {
   const N4 = (N + 3) & ~3;
   const f = alloc(N4 + 48);
-  return { partial: f.subarray(0, N4), args: new Int32Array(f.buffer, f.byteOffset + N4 * 4, 48) };
+  return { partial: f.subarray(0, N4), args: new Int32Array(f.buffer, f.byteOffset + N4 * 4, 48), timer: new SplitTimer() };
 }
 
 /** The wide vector-matrix kernel for rows of `ldm` bytes, compiled for the heap's memory (null where it does not compile). */
@@ -184,9 +205,13 @@ export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Ar
   // narrow matrices (up to 16 columns): c in registers over all rows, overwritten
   if (N4 <= 16) return k.vecmatTall[(N4 >> 2) - 1](v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K);
   const wide = scratch !== null && k.shared ? (scratch.wide ??= wideKernel(N * 4, k.memory)) : null;
-  const helper = scratch !== null && vecmatSplits(K, N) ? readyHelper() : null;
-  if (wide) vecmatWide(k, wide, helper, v, sv, A, c, K, N, scratch!);
-  else vecmatFour(k, helper, v, sv, A, c, K, N, scratch);
+  const split = scratch !== null && vecmatSplits(K, N);
+  const helper = split ? readyHelper() : null;
+  const post = helper !== null && scratch!.timer.split();
+  const t0 = helper ? performance.now() : 0;
+  if (wide) vecmatWide(k, wide, split, post ? helper : null, v, sv, A, c, K, N, scratch!);
+  else vecmatFour(k, split, post ? helper : null, v, sv, A, c, K, N, scratch);
+  if (helper) scratch!.timer.record(post, performance.now() - t0);
 }
 
 /** Whether a vector-matrix product of K rows and N columns is split with the helper thread (when there is one). */
@@ -202,16 +227,18 @@ function wideBlock(a: Int32Array, at: number, v: Float32Array, sv: number, A: Fl
 }
 
 /**
- * `vecmat` by the wide kernel. (Each way is a function of its own, as is the choice: V8 optimizes small
- * functions sooner and faster, which a new product's first calls wait for.)
+ * `vecmat` by the wide kernel; `split`: the rows in two shares (the second's sums in `scratch.partial`,
+ * added to c), the second posted to `helper` if given. (Each way is a function of its own, as is the
+ * choice: V8 optimizes small functions sooner and faster, which a new product's first calls wait for.)
  */
-function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch): void {
+function vecmatWide(k: WasmKernels, wide: ShapeKernel, split: boolean, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch): void {
   const N4 = (N + 3) & ~3;
   const a = scratch.args;
   const slot = helper ? helper.load(wide) : -1;
-  const mine = slot >= 0 ? ownRows(K) : K;
+  const mine = split ? ownRows(K) : K;
+  // the second share: the helper's rows are a multiple of 8, all through the wide kernel
+  if (split) wideBlock(a, 8, v, sv, A, N, mine, K - mine, scratch.partial);
   if (slot >= 0) {
-    wideBlock(a, 8, v, sv, A, N, mine, K - mine, scratch.partial);
     helper!.args[0] = slot;
     helper!.args[1] = a.byteOffset + 32;
     helper!.post(JOB_CALL);
@@ -220,23 +247,26 @@ function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | nu
   wideBlock(a, 0, v, sv, A, N, 0, K8, c);
   wide.fn(a.byteOffset); // (zeroes c first, even for no rows)
   if (K8 < mine) k.vecmat1(v.byteOffset + K8 * sv * 4, sv * 4, A.byteOffset + K8 * N * 4, N * 4, c.byteOffset, mine - K8, N4 * 4, 0);
-  if (slot >= 0) {
-    helper!.wait();
+  if (split) {
+    if (slot < 0 || helper!.finish()) wide.fn(a.byteOffset + 32);
     k.addTo(c.byteOffset, scratch.partial.byteOffset, N4 * 4);
   }
 }
 
 /** `vecmat` by the four-row kernel. */
-function vecmatFour(k: WasmKernels, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch | null): void {
+function vecmatFour(k: WasmKernels, split: boolean, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch | null): void {
   const N4 = (N + 3) & ~3;
-  // rows [0, mine) here, [mine, K) on the helper; mine is a multiple of 4
-  const split = helper !== null && scratch !== null;
+  // rows [0, mine) here, [mine, K) as the helper's job (JOB_VECMAT) does them; mine is a multiple of 4
+  split &&= scratch !== null;
   const mine = split ? (K >> 3) << 2 : K;
-  if (split) {
-    const rest = K - mine, rest4 = rest - (rest % 4);
-    const g = helper.args;
-    g[0] = v.byteOffset + mine * sv * 4; g[1] = sv * 4; g[2] = A.byteOffset + mine * N * 4; g[3] = N * 4; g[4] = scratch.partial.byteOffset;
+  const rest = K - mine, rest4 = rest - (rest % 4);
+  const theirs = (g: Int32Array | number[]) => {
+    g[0] = v.byteOffset + mine * sv * 4; g[1] = sv * 4; g[2] = A.byteOffset + mine * N * 4; g[3] = N * 4; g[4] = scratch!.partial.byteOffset;
     g[5] = rest4; g[6] = N4 * 4; g[7] = v.byteOffset + (mine + rest4) * sv * 4; g[8] = A.byteOffset + (mine + rest4) * N * 4; g[9] = rest - rest4;
+    return g;
+  };
+  if (split && helper) {
+    theirs(helper.args);
     helper.post(JOB_VECMAT);
   }
   const K4 = mine - (mine % 4);
@@ -244,8 +274,14 @@ function vecmatFour(k: WasmKernels, helper: HelperThread | null, v: Float32Array
   k.vecmat4(v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K4, N4 * 4, 1);
   if (K4 < mine) k.vecmat1(v.byteOffset + K4 * sv * 4, sv * 4, A.byteOffset + K4 * N * 4, N * 4, c.byteOffset, mine - K4, N4 * 4, 0);
   if (split) {
-    helper.wait();
-    k.addTo(c.byteOffset, scratch.partial.byteOffset, N4 * 4);
+    if (!helper || helper.finish()) {
+      const [v0, sv4, m0, ldm, c0, K4t, nb, vt, mt, Kt] = theirs(new Array<number>(10));
+      if (nb > 0) {
+        k.vecmat4(v0, sv4, m0, ldm, c0, K4t, nb, 1);
+        if (Kt > 0) k.vecmat1(vt, sv4, mt, ldm, c0, Kt, nb, 0);
+      }
+    }
+    k.addTo(c.byteOffset, scratch!.partial.byteOffset, N4 * 4);
   }
 }
 
@@ -279,24 +315,24 @@ export function vecmatEntry(k: WasmKernels, sv: number, K: number, N: number, sc
     const slot = hp ? hp.load(wide) : -1;
     const [v, A] = pick(ins);
     // as vecmatWide (K a multiple of 16: no rows left for vecmat1 on either side)
-    const mine = slot >= 0 ? ownRows(K) : K;
-    wideBlock(a, 16, v, sv, A, N, 0, K, c);
+    const mine = splittable ? ownRows(K) : K;
     wideBlock(a, 24, v, sv, A, N, 0, mine, c);
     wideBlock(a, 32, v, sv, A, N, mine, K - mine, partial);
     const at = (i: number) => a.byteOffset + 4 * i;
-    a.set([hp && slot >= 0 ? hp.control : 0, slot, at(32), at(24), at(16), c.byteOffset, partial.byteOffset, N4 * 4], 40);
+    a.set([hp && slot >= 0 ? hp.control : 0, slot, at(32), at(24), splittable ? 1 : 0, c.byteOffset, partial.byteOffset, N4 * 4], 40);
     return [at(40)];
   } };
 }
 
 /**
- * driver(P): P is the byte offset of [control, slot, the helper's block, ours, all rows', c, partial,
- * bytes of c]. Where a helper's control block is given, it is ready and the kernel is loaded there
- * (slot >= 0), posts the helper its rows (JOB_CALL, as `HelperThread.post`), runs ours, waits for the
- * helper's and adds its partial sums to c; else runs all rows.
+ * driver(P): P is the byte offset of [control, slot, the second share's block, ours, split, c, partial,
+ * bytes of c]. Runs our rows; when split, also the second share's into partial, added to c after. Where a
+ * helper's control block is given, it is ready and the kernel is loaded there (slot >= 0), the second
+ * share is posted to the helper (JOB_CALL, as `HelperThread.post`) and, as `HelperThread.finish`, taken
+ * back and run here if the helper has not claimed it by the time ours is done.
  */
 function vecmatDriverFunc(): Func {
-  const P = 0, L = { c: 1, s: 2 };
+  const P = 0, L = { c: 1, s: 2, posted: 3 };
   const C = (i: number) => 4 * i; // byte offset of control i32 i
   const b: number[] = [];
   const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
@@ -304,22 +340,32 @@ function vecmatDriverFunc(): Func {
   emit(arg(0), op.set(L.c));
   // split = control != 0 & slot >= 0 & ready == 1 (reading the ready word at address 12 when there is no control block is harmless)
   emit(op.get(L.c), op.i32(0), op.ne, arg(1), op.i32(0), op.geS, op.and, op.get(L.c), op.i32AtomicLoad(C(CONTROL.READY)), op.i32(1), [0x46], op.and); // i32.eq
+  emit(op.set(L.posted), op.get(L.posted));
   emit(op.if_);
   emit(op.get(L.c), arg(1), op.i32Store(C(CONTROL.ARGS)));
   emit(op.get(L.c), arg(2), op.i32Store(C(CONTROL.ARGS + 1)));
   emit(op.get(L.c), op.i32(JOB_CALL), op.i32Store(C(CONTROL.KIND)));
   emit(op.get(L.c), op.i32(0), op.i32Store(C(CONTROL.NEXT)));
-  emit(op.get(L.c), op.i32Load(C(CONTROL.POSTED)), op.i32(1), op.add, op.set(L.s));
+  // seq = (posted + 1) & 0x3fffffff, or 1 where that is 0 (as HelperThread.post)
+  emit(op.get(L.c), op.i32Load(C(CONTROL.POSTED)), op.i32(1), op.add, op.i32(0x3fffffff), op.and, op.set(L.s));
+  emit(op.get(L.s), op.eqz, op.if_, op.i32(1), op.set(L.s), op.end);
   emit(op.get(L.c), op.get(L.s), op.i32Store(C(CONTROL.POSTED)));
+  emit(op.get(L.c), op.get(L.s), op.i32AtomicStore(C(CONTROL.STATE)));
   emit(op.get(L.c), op.get(L.s), op.i32AtomicStore(C(CONTROL.SEQ)));
   emit(op.get(L.c), op.i32(1), op.atomicNotify(C(CONTROL.SEQ)), op.drop);
-  emit(arg(3), op.call(0)); // ours
-  emit(op.loop, op.get(L.c), op.i32AtomicLoad(C(CONTROL.DONE)), op.get(L.s), op.ne, op.brIf(0), op.end);
-  emit(arg(5), arg(6), arg(7), op.call(1)); // c += partial
-  emit(op.else_);
-  emit(arg(4), op.call(0)); // all rows
   emit(op.end);
-  return { name: 'driver', params: [I32], locals: [I32, I32], body: b };
+  emit(arg(3), op.call(0)); // ours
+  emit(arg(4), op.if_);
+  emit(op.get(L.posted), op.if_);
+  // take the share back unless the helper has claimed it; if it has, wait until it is done
+  emit(op.get(L.c), op.get(L.s), op.i32(REVOKED), op.i32AtomicCmpxchg(C(CONTROL.STATE)), op.get(L.s), [0x46]); // i32.eq
+  emit(op.if_, arg(2), op.call(0), op.else_);
+  emit(op.loop, op.get(L.c), op.i32AtomicLoad(C(CONTROL.DONE)), op.get(L.s), op.ne, op.brIf(0), op.end);
+  emit(op.end);
+  emit(op.else_, arg(2), op.call(0), op.end); // the second share, here
+  emit(arg(5), arg(6), arg(7), op.call(1)); // c += partial
+  emit(op.end);
+  return { name: 'driver', params: [I32], locals: [I32, I32, I32], body: b };
 }
 
 const drivers = new WeakMap<ShapeKernel, ((p: number) => void) | null>();
@@ -346,6 +392,7 @@ export class WasmMatmul {
   private readonly memory = new WebAssembly.Memory({ initial: 16 });
   private readonly kernels = new WasmKernels(this.memory, false);
   private f32 = new Float32Array(this.memory.buffer);
+  private readonly timer = new SplitTimer();
 
   private ensure(floats: number): Float32Array {
     const bytes = floats * 4;
@@ -361,7 +408,7 @@ export class WasmMatmul {
     const mem = this.ensure(cOff + M * N + 8);
     mem.set(a.subarray(0, M * K), aOff);
     const cv = mem.subarray(cOff, cOff + M * N);
-    const scratch = { packed: mem.subarray(pOff, qOff), paddedC: N % 8 ? mem.subarray(qOff, cOff) : null };
+    const scratch = { packed: mem.subarray(pOff, qOff), paddedC: N % 8 ? mem.subarray(qOff, cOff) : null, timer: this.timer };
     gemm(this.kernels, mem.subarray(aOff, aOff + M * K), b, cv, scratch, M, K, N, transA, transB);
     c.set(cv);
   }

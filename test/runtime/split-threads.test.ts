@@ -1,0 +1,105 @@
+/**
+ * Work split with the helper thread (runtime/kernels/threads.ts, split.ts): results the same bit for bit
+ * on one thread, on two, with the split forced on or off or measured, and with a helper that cannot take
+ * its jobs (parked: the caller takes its share back) or is slow to finish them (the caller waits for it).
+ * A helper held up is modelled by a helper program whose atomics are delayed: claiming a job (its
+ * compare-and-swap) for a parked one, announcing it done (its store) for a slow one.
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
+import { heap } from '../../runtime/kernels/heap.ts';
+import { matmulKernel, matmulReference } from '../../runtime/kernels/matmul.ts';
+import { readyHelper, stopHelperThread, useHelperThread, CONTROL, REVOKED, TAKEN, JOB_MATVEC } from '../../runtime/kernels/threads.ts';
+import { SplitTimer } from '../../runtime/kernels/split.ts';
+import { useRelaxedSimd } from '../../runtime/node.ts';
+import { randoms } from '../support/run.ts';
+
+useRelaxedSimd();
+const h = heap()!;
+
+// each large enough to split: GEMM by chunks of rows (plain and transposed A, a short last chunk),
+// matrix-vector by rows, vector-matrix by rows (the wide kernel, its helper's share summed apart)
+const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false]] as const;
+const kernels = cases.map(([M, K, N, tA]) => ({ M, K, N, tA, kernel: matmulKernel(M, K, N, tA, false), a: h.copyOf(randoms(M * K, M + 1)), b: h.copyOf(randoms(K * N, N + 2)) }));
+
+/** Every case's output, computed `times` times (the last), as bits. */
+function outputs(times = 1, after?: () => void): Uint32Array[] {
+  return kernels.map(({ M, N, kernel, a, b }) => {
+    const c = h.alloc(M * N).fill(NaN);
+    for (let t = 0; t < times; t++) {
+      kernel([a, b], c);
+      after?.();
+    }
+    const bits = new Uint32Array(c.buffer, c.byteOffset, M * N).slice();
+    h.free(c);
+    return bits;
+  });
+}
+
+/** Starts a helper whose program has `prelude` before it; resolves once it takes jobs. */
+async function startHelper(prelude = ''): Promise<void> {
+  useHelperThread((source) => new Worker(prelude + source, { eval: true }));
+  for (let i = 0; i < 500 && !readyHelper(); i++) {
+    outputs(); // a split-size product asks for the helper
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  expect(readyHelper()).not.toBeNull();
+}
+
+const stateOf = () => {
+  const hp = readyHelper()!;
+  return new Int32Array(h.memory.buffer, hp.control, 64)[CONTROL.STATE];
+};
+
+describe('splitting a kernel with the helper thread', () => {
+  const alone = outputs();
+  afterEach(() => {
+    SplitTimer.force = null;
+    stopHelperThread();
+  });
+  afterAll(() => stopHelperThread());
+
+  it('one thread matches the definition', () => {
+    kernels.forEach(({ M, K, N, tA, a, b }, i) => {
+      const ref = matmulReference(a, b, M, K, N, tA, false);
+      const got = new Float32Array(alone[i].buffer);
+      for (let j = 0; j < ref.length; j++) expect(Math.abs(got[j] - ref[j])).toBeLessThanOrEqual(2e-6 * Math.sqrt(K) * (1 + Math.abs(ref[j])));
+    });
+  });
+
+  it('two threads: the same bits, split forced on, off, or measured', async () => {
+    await startHelper();
+    for (const force of [true, false, null]) {
+      SplitTimer.force = force;
+      expect(outputs(force === null ? 40 : 3), `force ${force}`).toEqual(alone);
+    }
+  });
+
+  it('a parked helper: the caller takes its share back, the same bits', async () => {
+    // the helper sees each job and then does not run for 20 ms before it tries to claim it
+    await startHelper(`{ const ce = Atomics.compareExchange; Atomics.compareExchange = (...a) => { const t = Date.now(); while (Date.now() - t < 20); return ce(...a); }; }\n`);
+    SplitTimer.force = true;
+    const states: number[] = [];
+    expect(outputs(2, () => states.push(stateOf()))).toEqual(alone);
+    expect(states.filter((s) => s === REVOKED).length).toBeGreaterThan(0);
+    expect(states.every((s) => s === REVOKED || s === TAKEN)).toBe(true);
+  });
+
+  it('a slow helper: the caller waits for the share it claimed, the same bits', async () => {
+    // the helper takes 20 ms longer to announce each job done
+    await startHelper(`{ const st = Atomics.store; Atomics.store = (v, i, x) => { if (i === ${CONTROL.DONE}) { const t = Date.now(); while (Date.now() - t < 20); } return st(v, i, x); }; }\n`);
+    SplitTimer.force = true;
+    expect(outputs(3)).toEqual(alone);
+    // a job the helper has claimed (the caller gives it time to): \`finish\` waits until it is done
+    const hp = readyHelper()!;
+    const { M, K, a: A, b: v } = kernels[2]; // the matrix-vector case: the helper's kernel over all rows
+    const c = h.alloc(M).fill(NaN);
+    const g = hp.args;
+    g[0] = A.byteOffset; g[1] = K * 4; g[2] = v.byteOffset; g[3] = c.byteOffset; g[4] = M; g[5] = (K - (K % 16)) * 4; g[6] = (K - (K % 4)) * 4; g[7] = K * 4;
+    hp.post(JOB_MATVEC);
+    expect(hp.finish(10_000)).toBe(false);
+    expect(stateOf()).toBe(TAKEN);
+    expect(new Uint32Array(c.buffer, c.byteOffset, M)).toEqual(alone[2]);
+    h.free(c);
+  });
+});
