@@ -53,6 +53,13 @@ export class Tensor<S extends Shape = Shape> {
   tanh(): Tensor<S> {
     return wrap(B.mk('Tanh', [this.node]));
   }
+  /** log(1 + exp(x)), computed stably. */
+  softplus(): Tensor<S> {
+    return wrap(B.mk('Softplus', [this.node]));
+  }
+  sqrt(): Tensor<S> {
+    return wrap(B.mk('Sqrt', [this.node]));
+  }
   /** Softmax along `axis` (default: the last). */
   softmax(axis = -1): Tensor<S> {
     return wrap(B.mk('Softmax', [this.node], { axis }));

@@ -32,6 +32,7 @@ export function expandFused(n: Node): Node {
 
 defineOp({
   name: 'Fused',
+  dsl: { internal: 'made by the fusion pass from elementwise chains' },
   arity: 'variadic',
   traits: { fused: true },
   infer(inputs, attrs, src) {
