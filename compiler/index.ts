@@ -11,7 +11,6 @@ export { defineModel, input, param, manualSeed, generator, isModel } from './dsl
 export type { Model, ModelSpec, ModelOutputs, BuiltModel, TrainConfig, InlineData } from './dsl/model.ts';
 export { zeros, ones, full, uniform, normal, values } from './dsl/init.ts';
 export type { Initializer } from './dsl/init.ts';
-export { TorchGenerator } from './init/torch-random.ts';
 export { Linear } from './dsl/layers.ts';
 export type { Dim, Shape } from './ir/shape.ts';
 export type { Broadcast, BroadcastCheck, MatMulCheck } from './dsl/shape-types.ts';
