@@ -16,12 +16,11 @@ import { onnx, DataType, toNumber, type ModelProto, type AttributeProto } from '
 type TensorProto = import('onnx-proto').onnx.ITensorProto;
 import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
+import { OnnxImportError } from './import-error.ts';
 
 const AT = onnx.AttributeProto.AttributeType;
 
-export class OnnxImportError extends Error {
-  override name = 'OnnxImportError';
-}
+export { OnnxImportError };
 
 /** The largest tensor graphc accepts from a file (elements). */
 export const MAX_ELEMENTS = 1 << 28;

@@ -8,7 +8,7 @@ import * as B from '../compiler/ir/build.ts';
 import { inLeafScope } from '../compiler/ir/node.ts';
 import type { BuiltModel } from '../compiler/dsl/model.ts';
 import type { ImportedModel } from './import.ts';
-import { OnnxImportError } from './import.ts';
+import { OnnxImportError } from './import-error.ts';
 
 export type LossKind = 'bce' | 'mse';
 
