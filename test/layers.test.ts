@@ -122,6 +122,16 @@ describe('layers', () => {
     expect(other).toEqual([]);
   });
 
+  it("the IR names none of the repository's folders (source positions are found without them)", () => {
+    const folders = [...new Set(files.map((f) => f.split('/')[0]).filter((f) => !f.includes('.')))];
+    const named: string[] = [];
+    for (const f of files.filter((x) => layerOf(x) === 'IR')) {
+      const code = readFileSync(join(root, f), 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+      for (const d of folders) if (new RegExp(`['"\`/]${d}/`).test(code)) named.push(`${f} names ${d}/`);
+    }
+    expect(named).toEqual([]);
+  });
+
   it('the scan reads every form of import', () => {
     const text = [
       "import { a } from './a.ts';",

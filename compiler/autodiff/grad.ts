@@ -8,9 +8,12 @@ import { inScopeOf, type Node } from '../ir/node.ts';
 import { topoOrder } from '../ir/graph.ts';
 import { getOp } from '../ir/registry.ts';
 import { sameShape, shapeStr } from '../ir/shape.ts';
-import { atSource } from '../ir/source.ts';
+import { atSource, ownSources } from '../ir/source.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
+
+// nodes built here are built for the caller: their position is the caller's
+ownSources(import.meta.url);
 
 export interface GradOptions {
   /** Gradient flowing into `y` (default: 1, which needs `y` to be a scalar). */
