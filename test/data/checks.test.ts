@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import zoo from '../../graphs/zoo-softmax.ts';
 import toy from '../../graphs/toy.ts';
-import { fit } from '../../runtime/fit.ts';
+import { fitModel as fit } from '../../runtime/train.ts';
 import { parseCsv, DataError } from '../../runtime/data.ts';
 
 const zooRow = (label: string) => Array.from({ length: 16 }, (_, i) => String(i % 2)).join(',') + ',' + label;
