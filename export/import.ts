@@ -15,6 +15,9 @@ import { onnx, DataType, toNumber, type ModelProto, type AttributeProto } from '
 
 type TensorProto = import('onnx-proto').onnx.ITensorProto;
 import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
+import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
+
+const AT = onnx.AttributeProto.AttributeType;
 
 export class OnnxImportError extends Error {
   override name = 'OnnxImportError';
@@ -89,6 +92,8 @@ function floats(t: TensorProto, what: string): { dims: number[]; data: Float32Ar
   return { dims, data: Float32Array.from(fd) };
 }
 
+const dimsOf = (t: TensorProto): number[] => (t.dims ?? []).map((d) => toNumber(d as number));
+
 function ints(t: TensorProto, what: string): number[] {
   const dims = checkDims(what, t.dims ?? []);
   const count = dims.reduce((p, d) => p * d, 1);
@@ -105,12 +110,19 @@ function ints(t: TensorProto, what: string): number[] {
   return (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toNumber(v));
 }
 
+/** An int64 tensor known at import that the graph outputs: a constant (symbolic values cannot be). */
+function intOutput(v: IntConst | undefined, name: string): Node {
+  if (!v) return fail(`output '${name}' is not computed by the graph`);
+  if (!v.values.every((d) => typeof d === 'number')) return fail(`output '${name}' holds symbolic dims [${v.values.join(', ')}]`);
+  return B.mk('Const', [], { value: Float32Array.from(v.values as number[]), shape: [...v.dims], dtype: 'i64' });
+}
+
 export interface ImportOptions {
   /**
    * Values for integer graph inputs (shapes, axes): graphc computes in float32, so an int64 input is
    * bound to constant values at import (the model is specialized to them).
    */
-  readonly intInputs?: ReadonlyMap<string, number[]>;
+  readonly intInputs?: ReadonlyMap<string, number[] | { values: number[]; dims: number[] }>;
 }
 
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportedModel {
@@ -124,14 +136,14 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Importe
 
 function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: number, opts: ImportOptions): ImportedModel {
   const values = new Map<string, Node>();
-  const intValues = new Map<string, number[]>();
+  const intValues = new Map<string, IntConst>();
   const params: Node[] = [];
   const inits = new Set<string>();
   for (const t of g.initializer ?? []) {
     const name = t.name || fail('an initializer has no name');
     inits.add(name);
     if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32) {
-      intValues.set(name, ints(t, `initializer '${name}'`));
+      intValues.set(name, intConst(ints(t, `initializer '${name}'`), dimsOf(t)));
       continue;
     }
     const { dims, data } = floats(t, `initializer '${name}'`);
@@ -146,7 +158,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     const tt = vi.type?.tensorType ?? fail(`input '${name}' is not a tensor`);
     const bound = opts.intInputs?.get(name);
     if (bound && (tt.elemType === DataType.INT64 || tt.elemType === DataType.INT32)) {
-      intValues.set(name, bound);
+      intValues.set(name, Array.isArray(bound) ? intConst(bound) : intConst(bound.values, bound.dims));
       continue;
     }
     const dtype = tt.elemType === DataType.FLOAT ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : fail(`input '${name}': element type ${tt.elemType} is not supported (float32 only)`);
@@ -188,11 +200,11 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     const n = nodes[i];
     const label = `node '${n.name || i}' (${n.opType})`;
     if (n.domain && n.domain !== 'ai.onnx') fail(`${label}: domain '${n.domain}' is not supported`);
-    const attrs = new Map((n.attribute ?? []).map((a) => [a.name, a]));
+    const attrs = new Map((n.attribute ?? []).map((a) => [a.name ?? '', a]));
     if (n.opType === 'Constant') {
       const t = attrs.get('value')?.t ?? fail(`${label}: only the 'value' tensor form is supported`);
       const out = n.output![0];
-      if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32) intValues.set(out, ints(t, label));
+      if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32) intValues.set(out, intConst(ints(t, label), dimsOf(t)));
       else {
         const { dims, data } = floats(t, label);
         values.set(out, B.constant(data, dims));
@@ -200,25 +212,61 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       continue;
     }
     const imp = importerFor(n.opType ?? '') ?? fail(`${label}: unsupported op; graphc imports ${supportedOps().join(', ')}`);
+    const where = `node '${n.name || i}' (${n.opType}, opset ${opset})`;
+    const names = n.input ?? [];
+    // what the rule reads: anything the file gives that it did not read is refused after it returns
+    const readAttrs = new Set<string>(), readInputs = new Set<number>();
+    const attr = (name: string, type: number) => {
+      readAttrs.add(name);
+      const a = attrs.get(name);
+      if (a && a.type && a.type !== type) throw new UnsupportedError(`attribute '${name}' has type ${a.type}, expected ${type}`);
+      return a;
+    };
+    const inputs = new Proxy(names.map((name) => (name ? values.get(name) : undefined)), {
+      get(t, p, r) {
+        if (typeof p === 'string' && /^\d+$/.test(p)) readInputs.add(Number(p));
+        return Reflect.get(t, p, r);
+      },
+    });
     const ctx: OpContext = {
-      inputs: (n.input ?? []).map((name) => (name ? values.get(name) : undefined)),
-      ints: (k) => intValues.get((n.input ?? [])[k] ?? ''),
-      attrInt: (name, d) => (attrs.has(name) ? toNumber(attrs.get(name)!.i as number) : d),
-      attrFloat: (name, d) => (attrs.has(name) ? (attrs.get(name) as AttributeProto).f : d),
-      attrInts: (name) => attrs.get(name)?.ints?.map((v) => toNumber(v as number)),
+      inputs,
+      opset,
+      has: (k) => !!names[k],
+      ints: (k) => {
+        readInputs.add(k);
+        const v = intValues.get(names[k] ?? '');
+        return v && v.values.every((d) => typeof d === 'number') ? (v.values as number[]) : undefined;
+      },
+      intConst: (k) => {
+        readInputs.add(k);
+        return intValues.get(names[k] ?? '');
+      },
+      attrInt: (name, d) => { const a = attr(name, AT.INT); return a ? toNumber(a.i as number) : d; },
+      attrFloat: (name, d) => { const a = attr(name, AT.FLOAT); return a ? (a.f ?? 0) : d; },
+      attrInts: (name) => attr(name, AT.INTS)?.ints?.map((v) => toNumber(v as number)),
+      attrFloats: (name) => attr(name, AT.FLOATS)?.floats?.map(Number),
+      attrString: (name, d) => { const a = attr(name, AT.STRING); return a ? new TextDecoder().decode(a.s ?? new Uint8Array(0)) : d; },
       nodeName: label,
     };
-    let out: Node;
+    let out: OnnxValue;
     try {
       out = imp(ctx);
+      const ignored = [...attrs.keys()].filter((a) => !readAttrs.has(a));
+      if (ignored.length) throw new UnsupportedError(`attribute${ignored.length > 1 ? 's' : ''} ${ignored.map((a) => `'${a}'`).join(', ')} not supported`);
+      const unread = names.flatMap((name, k) => (name && !readInputs.has(k) ? [`${k} ('${name}')`] : []));
+      if (unread.length) throw new UnsupportedError(`input ${unread.join(', ')} not supported`);
     } catch (e) {
-      if (e instanceof UnsupportedError) fail(`${label}: ${e.message}`);
-      return fail(`${label}: ${(e as Error).message.split('\n')[0]}`);
+      if (e instanceof UnsupportedError) fail(`${where}: ${e.message}`);
+      return fail(`${where}: ${(e as Error).message.split('\n')[0]}`);
     }
-    if ((n.output ?? []).length !== 1) fail(`${label}: ${n.output?.length} outputs; graphc imports single-output nodes`);
+    if ((n.output ?? []).filter(Boolean).length !== 1) fail(`${where}: ${n.output?.length} outputs; graphc imports single-output nodes`);
+    if (isIntConst(out)) {
+      intValues.set(n.output![0], out);
+      continue;
+    }
     values.set(n.output![0], out);
   }
-  const outputs = (g.output ?? []).map((o) => ({ name: o.name || fail('a graph output has no name'), node: values.get(o.name ?? '') ?? fail(`output '${o.name}' is not computed by the graph`) }));
+  const outputs = (g.output ?? []).map((o) => ({ name: o.name || fail('a graph output has no name'), node: values.get(o.name ?? '') ?? intOutput(intValues.get(o.name ?? ''), o.name ?? '') }));
   if (outputs.length === 0) fail('the graph has no outputs');
   return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params };
 }

@@ -16,7 +16,7 @@ import { expF32x4 } from '../../runtime/kernels/wasm/math.ts';
 type Grad = (node: Node, g: Node) => readonly (Node | null)[];
 type Extra = Partial<OpDef> & { readonly simd?: SimdRule };
 
-function elementwise(name: string, arity: number, fn: (...x: number[]) => number, js: (...x: string[]) => string, grad: Grad | undefined, onnxName: string, extra: Extra = {}): OpDef {
+export function elementwise(name: string, arity: number, fn: (...x: number[]) => number, js: (...x: string[]) => string, grad: Grad | undefined, onnxName: string, extra: Extra = {}): OpDef {
   const { simd, ...rest } = extra;
   const args = Array.from({ length: arity }, (_, i) => -(i + 1));
   return defineOp({

@@ -10,3 +10,5 @@ import './bce-logits.ts';
 import './fused.ts';
 import './softmax.ts';
 import './losses.ts';
+import './math.ts';
+import './slicing.ts';

@@ -3,8 +3,9 @@
  * Float32 kernel and its ONNX mapping. `defineOp` registers the IR's part in the IR's table and keeps the
  * whole record here, for the layers that run or export graphs.
  */
-import type { Node } from '../ir/node.ts';
+import { Node } from '../ir/node.ts';
 import type { OpCore } from '../ir/op.ts';
+import type { Dim } from '../ir/shape.ts';
 import { registerOp } from '../ir/registry.ts';
 import type { Kernel, KernelCtx } from '../../runtime/kernels/kernel.ts';
 
@@ -23,19 +24,62 @@ export class UnsupportedError extends Error {
   override name = 'UnsupportedError';
 }
 
-/** What the ONNX importer hands an op's import rule: the node's operands as graphc nodes, and its attributes. */
+/**
+ * An int64 tensor known at import: shape arithmetic (Shape, Gather, Concat, Unsqueeze of shapes), axes,
+ * indices. Folded, never a runtime value; a value may be a symbolic dim's name (the batch 'N').
+ */
+export interface IntConst {
+  readonly kind: 'ints';
+  readonly values: readonly Dim[];
+  readonly dims: readonly number[];
+}
+export const intConst = (values: readonly Dim[], dims: readonly number[] = [values.length]): IntConst => ({ kind: 'ints', values: [...values], dims: [...dims] });
+export type OnnxValue = Node | IntConst;
+export const isIntConst = (v: OnnxValue | undefined): v is IntConst => !!v && (v as IntConst).kind === 'ints';
+
+/**
+ * What the ONNX importer hands an op's import rule: the node's operands and attributes through typed
+ * readers. The importer records what a rule reads: an attribute the file sets or an input it gives that
+ * the rule did not read is refused (one line naming the node, op, opset and the operand), so a form a
+ * rule does not know is never silently ignored.
+ */
 export interface OnnxImportCtx {
+  /** Float (or bool, or runtime int64) operands as graphc nodes; undefined where absent or folded. */
   readonly inputs: readonly (Node | undefined)[];
-  /** Constant int64 values of input k (for shape, axes), or undefined when not constant. */
+  /** The model's default-domain opset. */
+  readonly opset: number;
+  /** Constant int64 values of input k (shapes, axes, indices), or undefined when not constant or symbolic. */
   ints(k: number): number[] | undefined;
+  /** Input k as an int64 tensor folded at import (its values may name symbolic dims), or undefined. */
+  intConst(k: number): IntConst | undefined;
+  /** Whether input k is given (a non-empty name). */
+  has(k: number): boolean;
   attrInt(name: string, dflt: number): number;
   attrFloat(name: string, dflt: number): number;
   attrInts(name: string): number[] | undefined;
+  attrFloats(name: string): number[] | undefined;
+  attrString(name: string, dflt: string): string;
   readonly nodeName: string;
 }
 
-/** Builds the graphc nodes computing one ONNX node's output; throws UnsupportedError for a form it does not take. */
-export type OnnxImporter = (c: OnnxImportCtx) => Node;
+/**
+ * Builds the graphc nodes computing one ONNX node's output; throws UnsupportedError for a form it does not
+ * take. `since` lists the ONNX schema versions (since_version) whose forms the rule reads: the schema
+ * history test (test/onnx/schemas.test.ts) fails when ONNX has a version of the op the rule does not list.
+ */
+export type OnnxImporter = ((c: OnnxImportCtx) => OnnxValue) & { readonly since?: readonly number[] };
+
+/** Operand k of an ONNX node as a graphc node: a runtime tensor, or an integer tensor folded at import made a constant. */
+export function onnxOperand(c: OnnxImportCtx, k: number): Node {
+  const n = c.inputs[k];
+  if (n) return n;
+  const ic = c.intConst(k);
+  if (ic && ic.values.every((d) => typeof d === 'number')) return Node.mk('Const', [], { value: Float32Array.from(ic.values as number[]), shape: [...ic.dims], dtype: 'i64' });
+  throw new UnsupportedError(`input ${k} is ${c.has(k) ? 'an integer tensor of symbolic values' : 'missing'}`);
+}
+
+/** An import rule that reads the ONNX forms of the op since the given versions. */
+export const onnxRule = (since: readonly number[], fn: (c: OnnxImportCtx) => OnnxValue): OnnxImporter => Object.assign((c: OnnxImportCtx) => fn(c), { since });
 
 export interface OpDef extends OpCore {
   /** Float32 kernel, prepared for concrete shapes. Leaves have none. */

@@ -15,7 +15,6 @@ export type Outcome = { name: string; status: 'passed' } | { name: string; statu
 
 function readTensor(path: string): { name: string; dims: number[]; data: Float32Array; dtype: number } {
   const t = onnx.TensorProto.decode(readFileSync(path));
-  if (t.dataType === DataType.INT64) return { name: t.name ?? '', dims: [], data: new Float32Array(0), dtype: DataType.INT64 };
   const dims = (t.dims ?? []).map((d) => toNumber(d as number));
   const count = dims.reduce((p, d) => p * d, 1);
   let data: Float32Array;
@@ -24,6 +23,12 @@ function readTensor(path: string): { name: string; dims: number[]; data: Float32
   switch (t.dataType) {
     case DataType.FLOAT:
       data = view ? Float32Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true)) : Float32Array.from(t.floatData ?? []);
+      break;
+    case DataType.INT64:
+      data = view ? Float32Array.from({ length: count }, (_, i) => Number(view.getBigInt64(i * 8, true))) : Float32Array.from((t.int64Data ?? []).map((v) => toNumber(v as number)));
+      break;
+    case DataType.INT32:
+      data = view ? Float32Array.from({ length: count }, (_, i) => view.getInt32(i * 4, true)) : Float32Array.from(t.int32Data ?? []);
       break;
     case DataType.BOOL:
       data = view ? Float32Array.from({ length: count }, (_, i) => view.getUint8(i)) : Float32Array.from(t.int32Data ?? []);
@@ -34,18 +39,16 @@ function readTensor(path: string): { name: string; dims: number[]; data: Float32
   return { name: t.name ?? '', dims, data, dtype: t.dataType ?? 0 };
 }
 
-/** Integer inputs of a test set (shapes, axes), by the model's input names. */
-function intInputsOf(modelBytes: Uint8Array, files: string[]): Map<string, number[]> {
+/** Integer inputs of a test set (shapes, axes, indices), by the model's input names. */
+function intInputsOf(modelBytes: Uint8Array, files: string[]): Map<string, { values: number[]; dims: number[] }> {
   const g = onnx.ModelProto.decode(modelBytes).graph;
   const inits = new Set((g?.initializer ?? []).map((t) => t.name));
   const names = (g?.input ?? []).filter((i) => !inits.has(i.name)).map((i) => i.name ?? '');
-  const out = new Map<string, number[]>();
+  const out = new Map<string, { values: number[]; dims: number[] }>();
   files.forEach((f, k) => {
-    const t = onnx.TensorProto.decode(readFileSync(f));
-    if (t.dataType !== DataType.INT64 || !names[k]) return;
-    const raw = t.rawData;
-    const count = (t.dims ?? []).reduce((p: number, d) => p * toNumber(d as number), 1);
-    out.set(names[k], raw && raw.length ? Array.from({ length: count }, (_, i) => Number(new DataView(raw.buffer, raw.byteOffset).getBigInt64(i * 8, true))) : (t.int64Data ?? []).map((v) => toNumber(v as number)));
+    if (onnx.TensorProto.decode(readFileSync(f)).dataType !== DataType.INT64 || !names[k]) return;
+    const t = readTensor(f);
+    out.set(names[k], { values: [...t.data], dims: t.dims });
   });
   return out;
 }

@@ -77,6 +77,17 @@ const rows: Row[] = [
   { name: 'NLL', op: 'NLL', shapes: [[4, 3]], build: ([a]) => B.mk('NLL', [B.mk('LogSoftmax', [a], { axis: 1 }), B.constant([0, 2, 1, 2], [4])]) },
   { name: 'CrossEntropy', op: 'CrossEntropy', shapes: [[4, 3]], build: ([a]) => B.mk('CrossEntropy', [a, B.constant([0, 2, 1, 2], [4])]) },
   { name: 'SoftCrossEntropy', op: 'SoftCrossEntropy', shapes: [[4, 3], [4, 3]], build: ([z, t]) => B.mk('SoftCrossEntropy', [z, t]), domains: [[-3, 3], [0, 1]] },
+  { name: 'Erf near 0 (series)', op: 'Erf', shapes: [[2, 3]], build: ([a]) => B.mk('Erf', [a]), domain: [-0.45, 0.45] },
+  { name: 'Erf tails (erfc fit)', op: 'Erf', shapes: [[2, 3]], build: ([a]) => B.mk('Erf', [a]), domain: [0.6, 2.5] },
+  { name: 'Pow broadcast [2,3]^[3]', op: 'Pow', shapes: [[2, 3], [3]], build: ([a, b]) => B.mk('Pow', [a, b]), domains: [[0.5, 2], [-2, 2]] },
+  { name: 'Where', op: 'Where', shapes: [[2, 3], [3]], build: ([a, b]) => B.mk('Where', [B.mk('GreaterEqual', [a, B.scalar(0)]), a, b]) },
+  { name: 'Slice with steps', op: 'Slice', shapes: [[3, 4]], build: ([a]) => B.mk('Slice', [a], { begin: [1, 3], step: [1, -2], shape: [2, 2] }) },
+  { name: 'SliceGrad', op: 'SliceGrad', shapes: [[2, 2], [3, 4]], build: ([g, like]) => B.mk('SliceGrad', [g, like], { begin: [1, 0], step: [1, 2], shape: [2, 2] }) },
+  { name: 'Pad constant', op: 'Pad', shapes: [[2, 3]], build: ([a]) => B.mk('Pad', [a], { pads: [1, 0, 0, 2], mode: 'constant', value: 0.5 }) },
+  { name: 'Concat axis 1', op: 'Concat', shapes: [[2, 3], [2, 2]], build: ([a, b]) => B.mk('Concat', [a, b], { axis: 1 }) },
+  { name: 'Gather axis 0, repeated index', op: 'Gather', shapes: [[3, 4]], build: ([a]) => B.mk('Gather', [a, B.constant([2, 0, 2], [3])], { axis: 0 }) },
+  { name: 'GatherGrad axis 1', op: 'GatherGrad', shapes: [[3, 2], [3, 4]], build: ([g, like]) => B.mk('GatherGrad', [g, B.constant([1, -1], [2]), like], { axis: 1 }) },
+  { name: 'Expand [3,1] to [2,3,4]', op: 'Expand', shapes: [[3, 1]], build: ([a]) => B.mk('Expand', [a], { shape: [2, 3, 4] }) },
 ];
 
 /** Ops whose gradient is deliberately null (no derivative), with a reason. */

@@ -1,0 +1,94 @@
+/**
+ * ONNX math ops built from graphc's own op records: activations with attributes (written as chains of
+ * elementwise ops whose constants carry the attributes, so they fuse like any chain), variadic
+ * Min/Max/Sum/Mean, Clip, softmax heads and inference-mode Dropout. Each rule reads every attribute and
+ * input of the forms it lists.
+ *   leaky_relu(x, α) = relu(x) − α·relu(−x);  elu(x, α) = relu(x) + α·(exp(−relu(−x)) − 1)
+ *   selu = γ·elu(x, α);  hard_sigmoid(x, α, β) = clip(αx + β, 0, 1);  hard_swish(x) = x·hard_sigmoid(x, 1/6, 1/2)
+ *   softsign(x) = x / (1 + |x|);  min(a, b) = −max(−a, −b)
+ */
+import type { Node } from '../compiler/ir/node.ts';
+import * as B from '../compiler/ir/build.ts';
+import { isStatic, normAxes, shapeStr } from '../compiler/ir/shape.ts';
+import { onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
+import { need, raise, unary } from './import-read.ts';
+
+const min = (a: Node | number, b: Node | number): Node => B.neg(B.max(B.mul(a, -1), B.mul(b, -1)));
+const negRelu = (x: Node) => B.relu(B.neg(x));
+const elu = (x: Node, alpha: number) => B.add(B.relu(x), B.mul(B.sub(B.exp(B.neg(negRelu(x))), 1), alpha));
+const clip = (x: Node, lo: Node | number | undefined, hi: Node | number | undefined) => {
+  const y = lo === undefined ? x : B.max(x, lo);
+  return hi === undefined ? y : min(y, hi);
+};
+const hardSigmoid = (x: Node, alpha: number, beta: number) => clip(B.add(B.mul(x, alpha), beta), 0, 1);
+
+const variadic = (since: readonly number[], f: (a: Node, b: Node) => Node, post: (y: Node, n: number) => Node = (y) => y): Importer =>
+  rule(since, (c) => {
+    const xs = c.inputs.map((_, k) => need(c, k));
+    return post(xs.slice(1).reduce((acc, x) => f(acc, x), xs[0]), xs.length);
+  });
+
+/**
+ * Softmax and LogSoftmax: from opset 13 along `axis` (default −1); before, over all axes from `axis`
+ * (default 1) on, as the input flattened to 2-D there.
+ */
+const softmax = (op: 'Softmax' | 'LogSoftmax'): Importer =>
+  rule([1, 11, 13], (c) => {
+    const x = need(c, 0);
+    const r = x.shape.length;
+    if (c.opset >= 13) return B.mk(op, [x], { axis: normAxes([c.attrInt('axis', -1)], r)[0] });
+    const axis = normAxes([c.attrInt('axis', 1)], r)[0];
+    if (axis === r - 1) return B.mk(op, [x], { axis });
+    const tail = x.shape.slice(axis);
+    if (!isStatic(tail)) raise(`${op} over axes ${axis}.. of ${shapeStr(x.shape)}: symbolic trailing dims`);
+    const flat = B.reshape(x, [...x.shape.slice(0, axis), (tail as number[]).reduce((p, d) => p * d, 1)]);
+    return B.reshape(B.mk(op, [flat], { axis }), x.shape);
+  });
+
+/** Clip: bounds as attributes before opset 11, as optional inputs from 11. */
+const clipRule = rule([6, 11, 12, 13], (c) => {
+  const x = need(c, 0);
+  if (c.opset < 11) return clip(x, c.attrFloat('min', -3.4028234663852886e38), c.attrFloat('max', 3.4028234663852886e38));
+  return clip(x, c.has(1) ? B.cast(need(c, 1), 'f32') : undefined, c.has(2) ? B.cast(need(c, 2), 'f32') : undefined);
+});
+
+/** Dropout at inference: the identity. Training mode (opset 12+) and the mask output are refused. */
+const dropout = rule([7, 10, 12, 13], (c) => {
+  const x = need(c, 0);
+  c.attrFloat('ratio', 0.5);
+  if (c.opset >= 12) {
+    c.attrInt('seed', 0);
+    if (c.has(1)) c.ints(1) ?? need(c, 1);
+    if (c.has(2)) {
+      const t = c.ints(2) ?? raise('training_mode that is not a constant');
+      if (t.some((v) => v !== 0)) raise('training_mode = true (graphc imports Dropout for inference)');
+    }
+  }
+  return x;
+});
+
+export const mathImporters: Readonly<Record<string, Importer>> = {
+  Max: variadic([6, 8, 12, 13], B.max),
+  Min: variadic([6, 8, 12, 13], min),
+  Sum: variadic([6, 8, 13], B.add),
+  Mean: variadic([6, 8, 13], B.add, (y, n) => (n === 1 ? y : B.div(y, n))),
+  Sqrt: unary([6, 13], B.sqrt),
+  Reciprocal: unary([6, 13], (x) => B.div(1, x)),
+  Softsign: unary([1], (x) => B.div(x, B.add(B.abs(x), 1))),
+  HardSwish: unary([14], (x) => B.mul(x, hardSigmoid(x, 1 / 6, 0.5))),
+  LeakyRelu: rule([6, 16], (c) => {
+    const x = need(c, 0);
+    return B.sub(B.relu(x), B.mul(negRelu(x), c.attrFloat('alpha', 0.01)));
+  }),
+  PRelu: rule([7, 9, 16], (c) => {
+    const x = need(c, 0);
+    return B.sub(B.relu(x), B.mul(negRelu(x), need(c, 1)));
+  }),
+  Elu: rule([6], (c) => elu(need(c, 0), c.attrFloat('alpha', 1))),
+  Selu: rule([6], (c) => B.mul(elu(need(c, 0), c.attrFloat('alpha', 1.67326319217681884765625)), c.attrFloat('gamma', 1.05070102214813232421875))),
+  HardSigmoid: rule([6], (c) => hardSigmoid(need(c, 0), c.attrFloat('alpha', 0.2), c.attrFloat('beta', 0.5))),
+  Clip: clipRule,
+  Softmax: softmax('Softmax'),
+  LogSoftmax: softmax('LogSoftmax'),
+  Dropout: dropout,
+};

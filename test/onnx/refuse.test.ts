@@ -1,0 +1,52 @@
+/**
+ * No silent ignore: an attribute or input that an import rule does not read is refused, in one line naming
+ * the node, the op, the opset and the operand. Models are written with onnx-proto here, field by field.
+ */
+import { describe, expect, it } from 'vitest';
+import { importOnnx, OnnxImportError } from '../../export/index.ts';
+import { onnx, DataType } from '../../export/proto.ts';
+
+const AT = onnx.AttributeProto.AttributeType;
+type Attr = { name: string; type: number; i?: number; f?: number; ints?: number[] };
+
+function model(opset: number, opType: string, attrs: Attr[], inputs = ['x'], extraInit: { name: string; ints: number[] }[] = []): Uint8Array {
+  const vi = (name: string) => ({ name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: [{ dimValue: 2 }, { dimValue: 3 }] } } } });
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: opset }],
+    graph: {
+      name: 'g',
+      node: [{ name: 'n0', opType, input: inputs, output: ['y'], attribute: attrs }],
+      input: [vi('x')],
+      output: [{ name: 'y' }],
+      initializer: extraInit.map((t) => ({ name: t.name, dataType: DataType.INT64, dims: [t.ints.length], int64Data: t.ints })),
+    },
+  }).finish();
+}
+
+const refused = (bytes: Uint8Array, re: RegExp) => {
+  let err: unknown;
+  try {
+    importOnnx(bytes);
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(OnnxImportError);
+  expect((err as Error).message).toMatch(re);
+  expect((err as Error).message).not.toContain('\n');
+};
+
+describe('forms a rule does not read are refused', () => {
+  it('an attribute unknown to the rule', () => refused(model(13, 'Relu', [{ name: 'frobnicate', type: AT.INT, i: 1 }]), /^node 'n0' \(Relu, opset 13\): attribute 'frobnicate' not supported$/));
+  it('opset-6 legacy broadcasting (Add with broadcast=1)', () => refused(model(6, 'Add', [{ name: 'broadcast', type: AT.INT, i: 1 }], ['x', 'x']), /\(Add, opset 6\): attribute 'broadcast' not supported/));
+  it('an extra input', () => refused(model(13, 'Relu', [], ['x', 'x']), /\(Relu, opset 13\): input 1 \('x'\) not supported/));
+  it('ReduceSum axes as an attribute at opset 13 (the input form applies)', () => refused(model(13, 'ReduceSum', [{ name: 'axes', type: AT.INTS, ints: [1] }]), /attribute 'axes' not supported/));
+  it('ReduceSum axes as an input at opset 11 (the attribute form applies)', () =>
+    refused(model(11, 'ReduceSum', [], ['x', 'ax'], [{ name: 'ax', ints: [1] }]), /\(ReduceSum, opset 11\): input 1 \('ax'\) not supported/));
+  it('an attribute of the wrong type', () => refused(model(11, 'ReduceSum', [{ name: 'keepdims', type: AT.FLOAT, f: 1 }]), /attribute 'keepdims' has type/));
+
+  it('the forms a rule reads import', () => {
+    expect(importOnnx(model(11, 'ReduceSum', [{ name: 'axes', type: AT.INTS, ints: [1] }, { name: 'keepdims', type: AT.INT, i: 0 }])).graph.outputs[0].node.shape).toEqual([2]);
+    expect(importOnnx(model(13, 'ReduceSum', [{ name: 'keepdims', type: AT.INT, i: 1 }], ['x', 'ax'], [{ name: 'ax', ints: [-1] }])).graph.outputs[0].node.shape).toEqual([2, 1]);
+  });
+});

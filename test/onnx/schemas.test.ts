@@ -1,0 +1,37 @@
+/**
+ * ONNX's schema history (test/onnx/schemas.json, written by test/onnx/schemas.py from the onnx package's
+ * `get_all_schemas_with_history`) against graphc's import rules: every imported op's rule lists the
+ * schema versions whose forms it reads, from the one in force at opset 7 to the newest graphc imports
+ * (17), so a new opset form of an imported op cannot slip in unread.
+ */
+import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { importerFor, supportedOps } from '../../export/import-ops.ts';
+import '../../compiler/ops/index.ts';
+
+type Version = { since: number; attributes: string[]; inputs: string[] };
+const schemas = JSON.parse(readFileSync(new URL('./schemas.json', import.meta.url), 'utf8')) as { opset: number; ops: Record<string, Version[]> };
+const NEWEST = 17;
+
+/** The schema versions a model of opset 7 to NEWEST may use for `op`. */
+export function versionsInUse(history: readonly Version[]): number[] {
+  const upTo7 = history.filter((v) => v.since <= 7).map((v) => v.since);
+  const first = upTo7.length ? [Math.max(...upTo7)] : [];
+  return [...first, ...history.filter((v) => v.since > 7 && v.since <= NEWEST).map((v) => v.since)];
+}
+
+describe('import rules against ONNX schema history', () => {
+  it('the committed history covers opset 17', () => {
+    expect(schemas.opset).toBeGreaterThanOrEqual(NEWEST);
+    expect(versionsInUse(schemas.ops.ReduceSum)).toEqual([1, 11, 13]);
+  });
+
+  for (const op of supportedOps())
+    it(`${op}: the rule reads every schema version from opset 7 to ${NEWEST}`, () => {
+      const history = schemas.ops[op];
+      expect(history, `${op} is not an ONNX default-domain op`).toBeDefined();
+      const since = importerFor(op)?.since;
+      expect(since, `${op}'s rule declares no since versions`).toBeDefined();
+      expect([...since!].sort((a, b) => a - b)).toEqual(versionsInUse(history));
+    });
+});
