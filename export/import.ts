@@ -16,13 +16,16 @@ import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type Attr
 type TensorProto = import('onnx-proto').onnx.ITensorProto;
 import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
+import { OnnxImportError } from './import-error.ts';
+import { ownSources } from '../compiler/ir/source.ts';
+
+// nodes built here are built for the caller: their position is the caller's
+ownSources(import.meta.url);
 
 const AT = onnx.AttributeProto.AttributeType;
 const attrTypeName = (t: number | null | undefined) => Object.entries(AT).find(([, v]) => v === (t ?? 0))?.[0] ?? String(t);
 
-export class OnnxImportError extends Error {
-  override name = 'OnnxImportError';
-}
+export { OnnxImportError };
 
 /** The largest tensor graphc accepts from a file (elements). */
 export const MAX_ELEMENTS = 1 << 28;

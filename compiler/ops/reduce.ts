@@ -31,6 +31,7 @@ const showReduce = (a: Attrs) => `axes=${a.axes === null ? 'all' : `[${a.axes}]`
 
 defineOp({
   name: 'Sum',
+  dsl: { method: 'sum', fn: 'sum' },
   arity: 1,
   infer: (inputs, a, src) => ({ shape: reducedShape(inputs[0].shape, a, 'Sum', src), dtype: 'f32' }),
   kernel: (ctx) => reduceKernel('sum', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length), ctx.precision),
@@ -45,6 +46,7 @@ defineOp({
 
 defineOp({
   name: 'Mean',
+  dsl: { method: 'mean', fn: 'mean' },
   arity: 1,
   infer: (inputs, a, src) => ({ shape: reducedShape(inputs[0].shape, a, 'Mean', src), dtype: 'f32' }),
   kernel: (ctx) => reduceKernel('mean', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length), ctx.precision),
@@ -60,6 +62,7 @@ defineOp({
 
 defineOp({
   name: 'SizeOf',
+  dsl: { internal: 'element counts made by gradient rules and passes (the mean\'s divisor)' },
   arity: 1,
   infer: () => ({ shape: [], dtype: 'f32' }),
   kernel: (ctx) => {
