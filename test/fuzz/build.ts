@@ -1,5 +1,6 @@
 /** Small ONNX models written field by field (the fuzzer's targeted cases and the scale benchmark's graphs). */
 import { onnx, AttrType, DataType, type ModelProto } from '../../export/proto.ts';
+import type { onnx as OnnxTypes } from 'onnx-proto';
 
 export type Attr = { name: string } & ({ i: number | bigint } | { f: number } | { ints: number[] } | { floats: number[] } | { s: string } | { t: TensorSpec });
 export interface TensorSpec {
@@ -29,7 +30,7 @@ export interface ModelSpec {
 
 const long = (v: number | bigint) => (typeof v === 'bigint' ? BigInt.asIntN(64, v).toString() : v);
 
-export function tensor(t: TensorSpec): onnx.ITensorProto {
+export function tensor(t: TensorSpec): OnnxTypes.ITensorProto {
   const isInt = t.ints !== undefined;
   return {
     name: t.name ?? '',
@@ -43,7 +44,7 @@ export function tensor(t: TensorSpec): onnx.ITensorProto {
   };
 }
 
-function attr(a: Attr): onnx.IAttributeProto {
+function attr(a: Attr): OnnxTypes.IAttributeProto {
   if ('i' in a) return { name: a.name, type: AttrType.INT, i: long(a.i) as number };
   if ('f' in a) return { name: a.name, type: AttrType.FLOAT, f: a.f };
   if ('ints' in a) return { name: a.name, type: AttrType.INTS, ints: a.ints };
