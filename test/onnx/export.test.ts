@@ -22,7 +22,7 @@ import { TOL, table3, diabetesCsv } from '../support/seed.ts';
 
 sayIfMissing('python3-onnx (onnx.checker)', hasOnnx, 'export.test');
 const graphsDir = fileURLToPath(new URL('../../graphs/', import.meta.url));
-const files = readdirSync(graphsDir).filter((f) => f.endsWith('.ts'));
+const files = readdirSync(graphsDir).filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'));
 const dir = mkdtempSync(join(tmpdir(), 'graphc-onnx-'));
 
 async function load(file: string): Promise<Model> {
