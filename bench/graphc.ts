@@ -65,8 +65,8 @@ function training(model: Model, data: Dataset, train: TrainConfig) {
     const step = compileModel(m, { lr: train.lr }).trainStep;
     const trainer = new Trainer(step, new ParamStore(step.params));
     const batch = train.batchSize && train.batchSize < data.rows ? train.batchSize : data.rows;
-    trainer.prepare(feedsFor(m, placed, batch));
-    return timed(() => fit(m, placed, train, { trainer, metrics: null }))();
+    trainer.prepare(feedsFor(m.forward, placed, batch));
+    return timed(() => fit(trainer, placed, train, { metrics: null, shuffler: m.generator }))();
   };
 }
 

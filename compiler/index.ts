@@ -22,3 +22,4 @@ export { verify } from './ir/verify.ts';
 export { grad } from './autodiff/grad.ts';
 export { trainStepGraph, inferenceGraph } from './train/step.ts';
 export { GraphError } from './ir/errors.ts';
+export { TorchGenerator } from './init/torch-random.ts';

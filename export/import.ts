@@ -17,12 +17,15 @@ type TensorProto = import('onnx-proto').onnx.ITensorProto;
 import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldInts } from './import-fold.ts';
+import { OnnxImportError } from './import-error.ts';
+import { ownSources } from '../compiler/ir/source.ts';
+
+// nodes built here are built for the caller: their position is the caller's
+ownSources(import.meta.url);
 
 const AT = onnx.AttributeProto.AttributeType;
 
-export class OnnxImportError extends Error {
-  override name = 'OnnxImportError';
-}
+export { OnnxImportError };
 
 /** The largest tensor graphc accepts from a file (elements). */
 export const MAX_ELEMENTS = 1 << 28;

@@ -3,8 +3,7 @@
  * weights ~ N(0, 0.05²), biases zero, one epoch over a synthetic set it makes itself (8,192 rows of
  * standard-normal features, labels uniform in 0..9; seeded).
  */
-import { defineModel, input, param, normal, zeros, crossEntropy, multiclassAccuracy } from 'graphc';
-import { TorchGenerator } from '../compiler/init/torch-random.ts';
+import { defineModel, input, param, normal, zeros, crossEntropy, multiclassAccuracy, TorchGenerator } from 'graphc';
 
 export const ROWS = 8192;
 export const FEATURES = 784;

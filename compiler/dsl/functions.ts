@@ -24,6 +24,8 @@ export const sigmoid = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.sigmoid()
 export const relu = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.relu();
 export const tanh = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.tanh();
 export const abs = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.abs();
+export const softplus = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.softplus();
+export const sqrt = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.sqrt();
 export const mean = <S extends Shape>(x: Tensor<S>): Tensor<[]> => x.mean();
 export const sum = <S extends Shape>(x: Tensor<S>): Tensor<[]> => x.sum();
 

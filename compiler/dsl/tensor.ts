@@ -7,6 +7,10 @@ import { Node } from '../ir/node.ts';
 import type { Dim, Shape } from '../ir/shape.ts';
 import * as B from '../ir/build.ts';
 import type { Broadcast, BroadcastCheck, MatMulCheck, MatMulShape, Reduced, Transposed } from './shape-types.ts';
+import { ownSources } from '../ir/source.ts';
+
+// the DSL (this folder) builds nodes for the model: their position is the model's
+ownSources(import.meta.url);
 
 export class Tensor<S extends Shape = Shape> {
   /** The symbolic shape, e.g. ['N', 2]. */
@@ -52,6 +56,13 @@ export class Tensor<S extends Shape = Shape> {
   }
   tanh(): Tensor<S> {
     return wrap(B.mk('Tanh', [this.node]));
+  }
+  /** log(1 + exp(x)), computed stably. */
+  softplus(): Tensor<S> {
+    return wrap(B.mk('Softplus', [this.node]));
+  }
+  sqrt(): Tensor<S> {
+    return wrap(B.mk('Sqrt', [this.node]));
   }
   /** Softmax along `axis` (default: the last). */
   softmax(axis = -1): Tensor<S> {

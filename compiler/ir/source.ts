@@ -9,11 +9,22 @@ export interface SourcePos {
   readonly col: number;
 }
 
-const here = import.meta.url;
-// graphc's own source tree: frames inside it are not user code.
-const ownRoot = here.slice(0, here.lastIndexOf('/compiler/') + 1);
-const ownDirs = ['compiler/', 'runtime/', 'export/', 'cli/', 'bin/'].map((d) => ownRoot + d);
-const ownPathDirs = ownDirs.map((u) => (u.startsWith('file://') ? decodeURIComponent(u.slice(7)) : u));
+/**
+ * graphc's own code: a stack frame in one of these folders (or below) is not the user's. Each part of
+ * graphc that builds nodes on its caller's behalf registers its own folder, `ownSources(import.meta.url)`,
+ * so positions are found without naming the repository's folders.
+ */
+const own = new Set<string>();
+export function ownSources(moduleUrl: string): void {
+  const dir = moduleUrl.slice(0, moduleUrl.lastIndexOf('/') + 1);
+  own.add(dir);
+  if (dir.startsWith('file://')) own.add(decodeURIComponent(dir.slice(7)));
+}
+ownSources(import.meta.url);
+const isOwn = (file: string): boolean => {
+  for (const d of own) if (file.startsWith(d)) return true;
+  return false;
+};
 
 const frameRe = /\(?((?:file:\/\/|\/|[A-Za-z]:\\|https?:\/\/)[^()\s]*?):(\d+):(\d+)\)?\s*$/;
 
@@ -62,7 +73,7 @@ export function callerPos(): SourcePos | undefined {
     if (!m) continue;
     const file = m[1];
     if (file.startsWith('node:') || file.includes('/node_modules/')) continue;
-    if (ownDirs.some((d) => file.startsWith(d)) || ownPathDirs.some((d) => file.startsWith(d))) continue;
+    if (isOwn(file)) continue;
     return originalPos(file, Number(m[2]), Number(m[3]));
   }
   return undefined;

@@ -17,6 +17,7 @@ const swapLast = (x: Node): Node => {
 
 defineOp({
   name: 'BatchMatMul',
+  dsl: { internal: 'read from ONNX files by the importer (MatMul of rank other than 2)' },
   arity: 2,
   infer([a, b], _attrs, src) {
     if (a.shape.length < 2 || b.shape.length < 2) throw new GraphError(`BatchMatMul: operands of rank 2 or more, got ${shapeStr(a.shape)} · ${shapeStr(b.shape)}`, src);

@@ -8,6 +8,10 @@ import type { OpCore } from '../ir/op.ts';
 import type { Dim } from '../ir/shape.ts';
 import { registerOp } from '../ir/registry.ts';
 import type { Kernel, KernelCtx } from '../../runtime/kernels/kernel.ts';
+import { ownSources } from '../ir/source.ts';
+
+// nodes built here are built for the caller: their position is the caller's
+ownSources(import.meta.url);
 
 /** What the ONNX exporter offers an op's mapping. Names are tensor names in the ONNX graph. */
 export interface OnnxEmit {
@@ -85,7 +89,16 @@ export function onnxOperand(c: OnnxImportCtx, k: number): Node {
 /** An import rule that reads the ONNX forms of the op since the given versions. */
 export const onnxRule = (since: readonly number[], fn: (c: OnnxImportCtx) => OnnxValue | readonly OnnxValue[]): OnnxImporter => Object.assign((c: OnnxImportCtx) => fn(c), { since });
 
+/**
+ * How a model's author reaches an op: its `Tensor` method and/or its free function in the DSL (checked
+ * against the DSL by test/ops/records.test.ts), or why it has none (made by a pass, a gradient rule or
+ * the importer).
+ */
+export type OpSurface = { readonly method?: string; readonly fn?: string } | { readonly internal: string };
+
 export interface OpDef extends OpCore {
+  /** The op's face in the DSL, or why it has none. */
+  readonly dsl: OpSurface;
   /** Float32 kernel, prepared for concrete shapes. Leaves have none. */
   kernel?(ctx: KernelCtx): Kernel;
   /** ONNX mapping: emits nodes and returns the name of the output. */

@@ -32,6 +32,7 @@ const showReduce = (a: Attrs) => `axes=${a.axes === null ? 'all' : `[${a.axes}]`
 
 defineOp({
   name: 'Sum',
+  dsl: { method: 'sum', fn: 'sum' },
   arity: 1,
   infer: (inputs, a, src) => ({ shape: reducedShape(inputs[0].shape, a, 'Sum', src), dtype: 'f32' }),
   kernel: (ctx) => reduceKernel('sum', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length), ctx.precision),
@@ -46,6 +47,7 @@ defineOp({
 
 defineOp({
   name: 'Mean',
+  dsl: { method: 'mean', fn: 'mean' },
   arity: 1,
   infer: (inputs, a, src) => ({ shape: reducedShape(inputs[0].shape, a, 'Mean', src), dtype: 'f32' }),
   kernel: (ctx) => reduceKernel('mean', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length), ctx.precision),
@@ -61,6 +63,7 @@ defineOp({
 
 defineOp({
   name: 'SizeOf',
+  dsl: { internal: 'element counts made by gradient rules and passes (the mean\'s divisor)' },
   arity: 1,
   infer: () => ({ shape: [], dtype: 'f32' }),
   kernel: (ctx) => {
@@ -86,6 +89,7 @@ defineOp({
 /** Product over axes: each input element multiplied into its output slot. d/dx = g·prod/x (x ≠ 0). */
 defineOp({
   name: 'Prod',
+  dsl: { internal: 'read from ONNX files by the importer (ReduceProd)' },
   arity: 1,
   infer: (inputs, a, src) => ({ shape: reducedShape(inputs[0].shape, a, 'Prod', src), dtype: 'f32' }),
   kernel(ctx) {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importOnnx, attachLoss, exportModel } from '../../export/index.ts';
 import { compileModel } from '../../compiler/passes/index.ts';
-import { fit } from '../../runtime/fit.ts';
+import { fitModel as fit } from '../../runtime/train.ts';
 import toy from '../../graphs/toy.ts';
 import { parseCsv } from '../../runtime/data.ts';
 import { fileURLToPath } from 'node:url';
