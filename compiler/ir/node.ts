@@ -57,7 +57,7 @@ export class Node {
   readonly attrs: Attrs;
   readonly shape: Shape;
   readonly dtype: DType;
-  readonly src: SourcePos | undefined;
+  readonly #src: SourcePos | undefined;
   readonly key: string;
   /** The build it belongs to (see `inLeafScope`). */
   readonly scope: number;
@@ -70,7 +70,7 @@ export class Node {
     this.attrs = Object.freeze({ ...attrs });
     this.shape = Object.freeze([...shape]);
     this.dtype = dtype;
-    this.src = src;
+    this.#src = src;
     this.key = key;
     this.scope = scope;
     Object.freeze(this);
@@ -91,6 +91,15 @@ export class Node {
     table.set(key, new WeakRef(n));
     registry.register(n, key);
     return n;
+  }
+
+  /**
+   * Where in the user's model file the node was built: possibly a caller's position not yet read from its
+   * stack (source.ts); `resolvePos` gives it, or undefined where there is none. Passed on as it is, it is
+   * read once, when something shows it.
+   */
+  get src(): SourcePos | undefined {
+    return this.#src;
   }
 
   toString(): string {

@@ -62,11 +62,52 @@ export function displayFile(file: string): string {
   return f;
 }
 
-export const posStr = (p: SourcePos | undefined): string => (p ? `${displayFile(p.file)}:${p.line}` : '<unknown>');
+export const posStr = (p: SourcePos | undefined): string => {
+  const q = resolvePos(p);
+  return q ? `${displayFile(q.file)}:${q.line}` : '<unknown>';
+};
 
-/** The first stack frame outside graphc's own sources, or undefined. */
+/**
+ * A caller's position read from a captured stack when it is first needed. Capturing a stack costs about a
+ * microsecond; formatting it as text costs many more (through source maps under a TypeScript loader, most
+ * of building a model), and most nodes' positions are never read. `resolvePos` gives the position, or
+ * undefined where the stack has no frame outside graphc; the fields read '<unknown>', 0 then.
+ */
+class StackPos implements SourcePos {
+  private err: Error | null;
+  private pos: SourcePos | undefined;
+  constructor(err: Error) {
+    this.err = err;
+  }
+  resolve(): SourcePos | undefined {
+    if (this.err) {
+      this.pos = fromStack(this.err.stack);
+      this.err = null;
+    }
+    return this.pos;
+  }
+  get file(): string {
+    return this.resolve()?.file ?? '<unknown>';
+  }
+  get line(): number {
+    return this.resolve()?.line ?? 0;
+  }
+  get col(): number {
+    return this.resolve()?.col ?? 0;
+  }
+}
+
+/** The position `p` stands for: a captured caller's found now (undefined where there is none). */
+export function resolvePos(p: SourcePos | undefined): SourcePos | undefined {
+  return p instanceof StackPos ? p.resolve() : p;
+}
+
+/** The first stack frame outside graphc's own sources, found when first read (`resolvePos`). */
 export function callerPos(): SourcePos | undefined {
-  const stack = new Error().stack;
+  return new StackPos(new Error());
+}
+
+function fromStack(stack: string | undefined): SourcePos | undefined {
   if (!stack) return undefined;
   for (const line of stack.split('\n').slice(1)) {
     const m = frameRe.exec(line.trim());
