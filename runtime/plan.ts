@@ -9,7 +9,7 @@ import type { Kernel } from './kernels/kernel.ts';
 import { getOp } from '../compiler/ops/op.ts';
 import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { heap, type Heap } from './kernels/heap.ts';
+import { heap, memoryLimitError, type Heap } from './kernels/heap.ts';
 import { findRowRegions, regionKernel, type RegionMiss } from './rows.ts';
 import { pathOf } from './kernels/kernel.ts';
 import { fallbacks, type Fallback } from './kernels/fallbacks.ts';
@@ -161,7 +161,7 @@ export class Plan {
     const sizes = computed.map((n) => (unstored.has(n) ? 0 : sizeOf(this.shapes.get(n)!) * bytesPer));
     const offsets = reuse ? placeBuffers(sizes, def, lastUse) : prefixOffsets(sizes);
     const arenaBytes = computed.reduce((m, _, i) => Math.max(m, offsets[i] + align(sizes[i])), 0);
-    const arena = this.heap ? this.heap.alloc(Math.max(arenaBytes, ALIGN) / 4, this) : new Buf(Math.max(arenaBytes, ALIGN) / bytesPer);
+    const arena = this.heap ? this.heap.alloc(Math.max(arenaBytes, ALIGN) / 4, this) : ordinaryArena(Buf, Math.max(arenaBytes, ALIGN), bytesPer);
     this.memory = { arenaBytes, livenessBound: livenessBound(sizes, def, lastUse), unsharedBytes: sizes.reduce((a, b) => a + align(b), 0) };
 
     // every node's buffer, then the steps (a region's step takes buffers of nodes scheduled after its head)
@@ -394,6 +394,16 @@ function preparedKernel(n: Node, inShapes: number[][], outShape: number[], preci
   }
   kernelCache.set(key, k);
   return k;
+}
+
+/** An arena outside the heap; an allocation the engine refuses is the model's size, not a bug. */
+function ordinaryArena(Buf: Float32ArrayConstructor, bytes: number, bytesPer: number): Float32Array {
+  try {
+    return new Buf(bytes / bytesPer);
+  } catch (e) {
+    if (e instanceof RangeError) throw memoryLimitError(bytes, 'more than this machine could give');
+    throw e;
+  }
 }
 
 const align = (b: number) => Math.ceil(b / ALIGN) * ALIGN;
