@@ -36,11 +36,11 @@ describe('Reshape element counts', () => {
     expect([...plan.value(m.graph.outputs[0].node).data]).toEqual([1, 2, 3, 4, 5, 6]);
   });
   it('two -1s, negative dims and a 0 past the rank are refused at import', () => {
-    expect(importError(reshapeTo([3, 2], [-1, -1]))?.message).toMatch(/holds more than one -1/);
+    expect(importError(reshapeTo([3, 2], [-1, -1]))).toBeInstanceOf(OnnxImportError);
     expect(importError(reshapeTo([3, 2], [-2, -3]))?.message).toMatch(/dimension -2 in \[-2, -3\]/);
     expect(importError(reshapeTo([3, 2], [-1, -6]))?.message).toMatch(/dimension -6/);
     expect(importError(reshapeTo([6], [0, 0, 0]))).toBeInstanceOf(OnnxImportError);
-    expect(importError(reshapeTo([0, 4], [0, -1]))?.message).toMatch(/cannot reshape \[0, 4\]/);
+    expect(importError(reshapeTo([0, 4], [0, -1]))?.message).toMatch(/Reshape.*\[0, 4\]/);
   });
   it('in the IR too', () => {
     const x = B.mk('Input', [], { name: 'x', shape: [3, 4], dtype: 'f32' });
