@@ -1,7 +1,7 @@
 /**
  * graphc's side of the benchmark (../shared/reference/workloads.md), timed like the peers: in-process,
  * data already in memory, the training loop or inference call alone, best of 3 after a warm-up.
- * `--only W4` runs one workload (peak memory is read from a process that ran W4 alone).
+ * `--only W4` runs one workload (peak memory is read from a process that ran W4 alone); `--only W3,W4,MM` those.
  */
 import { readFileSync } from 'node:fs';
 import '../compiler/ops/index.ts';
@@ -34,7 +34,7 @@ useV8Settings(); // as the CLI: fused multiply-adds where V8 has them behind a f
 // run of each workload lets it start before the timed runs
 if (threads === 2) useNodeHelperThread();
 const diabetesCsv = arg('--diabetes', 'data/data-03-diabetes.csv');
-const want = (w: string) => !only || only === w;
+const want = (w: string) => !only || only.split(',').includes(w);
 
 type R = { seconds: number; all: number[]; [k: string]: unknown };
 function best(fn: () => number, repeats = 3): R {

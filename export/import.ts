@@ -17,6 +17,10 @@ type TensorProto = import('onnx-proto').onnx.ITensorProto;
 import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { OnnxImportError } from './import-error.ts';
+import { ownSources } from '../compiler/ir/source.ts';
+
+// nodes built here are built for the caller: their position is the caller's
+ownSources(import.meta.url);
 
 const AT = onnx.AttributeProto.AttributeType;
 

@@ -7,6 +7,10 @@ import { Node } from '../ir/node.ts';
 import type { Dim, Shape } from '../ir/shape.ts';
 import * as B from '../ir/build.ts';
 import type { Broadcast, BroadcastCheck, MatMulCheck, MatMulShape, Reduced, Transposed } from './shape-types.ts';
+import { ownSources } from '../ir/source.ts';
+
+// the DSL (this folder) builds nodes for the model: their position is the model's
+ownSources(import.meta.url);
 
 export class Tensor<S extends Shape = Shape> {
   /** The symbolic shape, e.g. ['N', 2]. */

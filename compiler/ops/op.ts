@@ -8,6 +8,10 @@ import type { OpCore } from '../ir/op.ts';
 import type { Dim } from '../ir/shape.ts';
 import { registerOp } from '../ir/registry.ts';
 import type { Kernel, KernelCtx } from '../../runtime/kernels/kernel.ts';
+import { ownSources } from '../ir/source.ts';
+
+// nodes built here are built for the caller: their position is the caller's
+ownSources(import.meta.url);
 
 /** What the ONNX exporter offers an op's mapping. Names are tensor names in the ONNX graph. */
 export interface OnnxEmit {
