@@ -16,6 +16,7 @@ import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type Attr
 type TensorProto = import('onnx-proto').onnx.ITensorProto;
 import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
+import { foldInts } from './import-fold.ts';
 import { OnnxImportError } from './import-error.ts';
 import { ownSources } from '../compiler/ir/source.ts';
 
@@ -171,7 +172,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       intValues.set(name, Array.isArray(bound) ? intConst(bound) : intConst(bound.values, bound.dims));
       continue;
     }
-    const dtype = tt.elemType === DataType.FLOAT ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : fail(`input '${name}': element type ${tt.elemType} is not supported (float32 only)`);
+    const dtype = tt.elemType === DataType.FLOAT ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : tt.elemType === DataType.INT64 || tt.elemType === DataType.INT32 ? 'i64' : fail(`input '${name}': element type ${tt.elemType} is not supported (float32, bool, int64, int32)`);
     const dimsRaw = tt.shape?.dim ?? fail(`input '${name}' has no shape`);
     if (dimsRaw.length > MAX_RANK) fail(`input '${name}': rank ${dimsRaw.length} is more than ${MAX_RANK}`);
     const shape: Dim[] = dimsRaw.map((d, k) => {
@@ -258,10 +259,17 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       attrFloat: (name, d) => { const a = attr(name, AT.FLOAT); return a ? (a.f ?? 0) : d; },
       attrInts: (name) => attr(name, AT.INTS)?.ints?.map((v) => toNumber(v as number, `attribute '${name}'`)),
       attrFloats: (name) => attr(name, AT.FLOATS)?.floats?.map(Number),
+      attrTensor: (name) => {
+        const t = attr(name, AT.TENSOR)?.t;
+        if (!t) return undefined;
+        const integer = t.dataType === DataType.INT64 || t.dataType === DataType.INT32;
+        return integer ? { values: ints(t, `${where} attribute '${name}'`), dims: dimsOf(t), integer } : { values: [...floats(t, `${where} attribute '${name}'`).data], dims: dimsOf(t), integer };
+      },
+      outputs: (n.output ?? []).length,
       attrString: (name, d) => { const a = attr(name, AT.STRING); return a ? new TextDecoder().decode(a.s ?? new Uint8Array(0)) : d; },
       nodeName: label,
     };
-    let out: OnnxValue;
+    let out: OnnxValue | readonly OnnxValue[];
     try {
       out = imp(ctx);
       // a rule given too few inputs (a variadic op with none) builds nothing: never stored as a value
@@ -274,12 +282,17 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       if (e instanceof UnsupportedError) fail(`${where}: ${e.message}`);
       return fail(`${where}: ${(e as Error).message.split('\n')[0]}`);
     }
-    if ((n.output ?? []).filter(Boolean).length !== 1) fail(`${where}: ${n.output?.length} outputs; graphc imports single-output nodes`);
-    if (isIntConst(out)) {
-      intValues.set(n.output![0], out);
-      continue;
-    }
-    values.set(n.output![0], out);
+    const outs = Array.isArray(out) ? (out as readonly OnnxValue[]) : [out as OnnxValue];
+    const wanted = n.output ?? [];
+    if (outs.length < wanted.filter(Boolean).length || wanted.slice(outs.length).some(Boolean)) fail(`${where}: output ${outs.length} ('${wanted[outs.length]}') not supported`);
+    outs.forEach((o, k) => {
+      const name = wanted[k];
+      if (!name) return;
+      // integer tensors computed from constants only (shape arithmetic) are folded now
+      const v = isIntConst(o) ? o : foldInts(o);
+      if (v) intValues.set(name, v);
+      else values.set(name, o as Node);
+    });
   }
   const outputs = (g.output ?? []).map((o) => ({ name: o.name || fail('a graph output has no name'), node: values.get(o.name ?? '') ?? intOutput(intValues.get(o.name ?? ''), o.name ?? '') }));
   if (outputs.length === 0) fail('the graph has no outputs');

@@ -31,7 +31,7 @@ export function elementwise(name: string, arity: number, fn: (...x: number[]) =>
         if (!s) throw new GraphError(`${name}: shapes ${inputs.map((i) => shapeStr(i.shape)).join(' and ')} do not broadcast`, src);
         shape = s;
       }
-      return { shape, dtype: 'f32' };
+      return { shape, dtype: inputs.every((x) => x.dtype === 'i64') ? 'i64' : 'f32' };
     },
     kernel: (ctx) => {
       const jsKernel = elementwiseKernel(js(...ctx.inShapes.map((_, i) => `x${i}`)), ctx.inShapes, ctx.outShape);

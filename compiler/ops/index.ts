@@ -12,3 +12,4 @@ import './softmax.ts';
 import './losses.ts';
 import './math.ts';
 import './slicing.ts';
+import './batch-matmul.ts';

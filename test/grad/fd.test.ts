@@ -88,6 +88,9 @@ const rows: Row[] = [
   { name: 'Gather axis 0, repeated index', op: 'Gather', shapes: [[3, 4]], build: ([a]) => B.mk('Gather', [a, B.constant([2, 0, 2], [3])], { axis: 0 }) },
   { name: 'GatherGrad axis 1', op: 'GatherGrad', shapes: [[3, 2], [3, 4]], build: ([g, like]) => B.mk('GatherGrad', [g, B.constant([1, -1], [2]), like], { axis: 1 }) },
   { name: 'Expand [3,1] to [2,3,4]', op: 'Expand', shapes: [[3, 1]], build: ([a]) => B.mk('Expand', [a], { shape: [2, 3, 4] }) },
+  { name: 'Prod axis 1 keepdims', op: 'Prod', shapes: [[3, 4]], build: ([a]) => B.mk('Prod', [a], { axes: [1], keepdims: true }), domain: [0.5, 1.5] },
+  { name: 'Prod all', op: 'Prod', shapes: [[2, 3]], build: ([a]) => B.mk('Prod', [a], { axes: null, keepdims: false }), domain: [-1.5, -0.5] },
+  { name: 'BatchMatMul broadcast [2,1,3,4]·[3,4,2]', op: 'BatchMatMul', shapes: [[2, 1, 3, 4], [3, 4, 2]], build: ([a, b]) => B.mk('BatchMatMul', [a, b]) },
 ];
 
 /** Ops whose gradient is deliberately null (no derivative), with a reason. */
