@@ -1,5 +1,5 @@
 /**
- * `node --import tsx bench/load.ts` (part of `npm run bench`): graphc on two threads against graphc on one,
+ * `npm run bench:load`: graphc on two threads against graphc on one,
  * on a machine with another process busy beside it, as a laptop, a CI runner or a shared server is. The
  * bench starts that process itself (a Node process spinning on one core) and stops it at the end. For each
  * of `--runs` runs (3 by default) it times W3, W4 and MM (bench/graphc.ts, each side in a process of its
@@ -19,7 +19,7 @@ const quiet = process.argv.includes('--quiet');
 const workloads = ['W3', 'W4', 'MM'];
 
 function graphc(threads: number): Record<string, number> {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'bench/graphc.ts', '--only', workloads.join(','), '--threads', String(threads)], { cwd: root, encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--conditions=graphc-source', 'bench/graphc.ts', '--only', workloads.join(','), '--threads', String(threads)], { cwd: root, encoding: 'utf8', timeout: 600_000, maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`bench/graphc.ts --threads ${threads} failed: ${(r.stderr || String(r.error)).trim().split('\n').pop()}`);
   const doc = JSON.parse(r.stdout.trim().split('\n').pop()!) as { results: Record<string, { seconds: number }> };
   return Object.fromEntries(workloads.map((w) => [w, doc.results[w].seconds]));

@@ -1,6 +1,6 @@
 /** The ONNX node tests of every op graphc imports must pass (skipped, saying so, without the test data). */
 import { describe, expect, it } from 'vitest';
-import { NODE_TESTS, hasNodeTests, sayIfMissing } from '../support/peers.ts';
+import { NODE_TESTS, hasNodeTests, sayIfMissing } from '../support/missing.ts';
 import { runAll } from './node-tests.ts';
 
 sayIfMissing(`ONNX node tests (${NODE_TESTS}, Debian's libonnx-testdata)`, hasNodeTests, 'conformance.test');
