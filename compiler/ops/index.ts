@@ -12,3 +12,8 @@ import './softmax.ts';
 import './losses.ts';
 import './math.ts';
 import './slicing.ts';
+import './conv.ts';
+import './pool.ts';
+import './norm.ts';
+import './dropout.ts';
+import './flatten.ts';
