@@ -33,7 +33,7 @@ useV8Settings(); // as the CLI: fused multiply-adds where V8 has them behind a f
 // the helper thread starts when a kernel first has work to split (W3's first step here); the warm-up
 // run of each workload lets it start before the timed runs
 if (threads === 2) useNodeHelperThread();
-const diabetesCsv = arg('--diabetes', '../shared/data/data-03-diabetes.csv');
+const diabetesCsv = arg('--diabetes', 'data/data-03-diabetes.csv');
 const want = (w: string) => !only || only === w;
 
 type R = { seconds: number; all: number[]; [k: string]: unknown };

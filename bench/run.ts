@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { cpus } from 'node:os';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
-const diabetes = process.env.GRAPHC_DIABETES ?? `${root}../shared/data/data-03-diabetes.csv`;
+const diabetes = process.env.GRAPHC_DIABETES ?? `${root}data/data-03-diabetes.csv`;
 const quick = process.argv.includes('--quick');
 
 interface PeerDoc {

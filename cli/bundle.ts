@@ -6,15 +6,14 @@
  * the op registry); other packages are resolved where the model lives and imported from there.
  * A source map comes back with the bundle so positions name the user's file, line and column.
  */
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { tmpdir, userInfo } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
-import { UserError } from './errors.ts';
+import { UserError } from './user-error.ts';
+import { cacheDir, graphcStamp, sha, unchanged, writeWhole } from './cache.ts';
 
 export interface Bundled {
   /** The bundled module (in the cache folder). */
@@ -23,52 +22,6 @@ export interface Bundled {
   readonly map: string;
   /** Absolute paths of the user's files that went into it. */
   readonly inputs: readonly string[];
-}
-
-const uid = (): string => {
-  try {
-    return String(userInfo().uid);
-  } catch {
-    return 'user';
-  }
-};
-
-/** graphc's cache folder (GRAPHC_CACHE, or a folder in the system's temporary directory). */
-export function cacheDir(sub: string): string {
-  const dir = join(process.env.GRAPHC_CACHE ?? join(tmpdir(), `graphc-cache-${uid()}`), sub);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  return dir;
-}
-
-export const sha = (s: string | Uint8Array): string => createHash('sha256').update(s).digest('hex').slice(0, 24);
-
-/** Whether every file recorded with its hash still has that content. */
-export function unchanged(files: Record<string, string>): boolean {
-  for (const [f, h] of Object.entries(files)) {
-    try {
-      if (sha(readFileSync(f)) !== h) return false;
-    } catch {
-      return false;
-    }
-  }
-  return true;
-}
-
-/** Writes a file so that readers see it whole or not at all. */
-export function writeWhole(file: string, data: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
-}
-
-/** Changes whenever graphc itself changes (this file's own build): cached work is redone. */
-export function graphcStamp(): string {
-  try {
-    const st = statSync(fileURLToPath(import.meta.url));
-    return `${import.meta.url}:${st.size}:${st.mtimeMs}`;
-  } catch {
-    return import.meta.url;
-  }
 }
 
 interface Manifest {

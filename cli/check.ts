@@ -7,14 +7,17 @@
  * modules. The compiler is loaded only when a check runs, and a check's outcome is cached by the contents
  * of the model, every local file it reads and the configuration, so an unchanged model is not re-checked.
  */
+import { commands } from './commands.ts';
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import type TS from 'typescript';
-import { checkReadable } from './load.ts';
-import { UserError } from './errors.ts';
-import { cacheDir, graphcStamp, sha, unchanged, writeWhole } from './bundle.ts';
-import { status } from './status.ts';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { checkReadable } from './readable.ts';
+import { UserError } from './user-error.ts';
+import { cacheDir, graphcStamp, sha, unchanged, writeWhole } from './cache.ts';
+import { clearStatus, status } from './status.ts';
+import type { TypeCheck } from './typecheck.ts';
 
 export interface CheckResult {
   readonly file: string;
@@ -22,8 +25,6 @@ export interface CheckResult {
   /** A JavaScript model: nothing to type-check. */
   readonly skipped?: boolean;
 }
-
-type Ts = typeof TS;
 
 /** The nearest tsconfig.json at or above `dir`, as TypeScript finds it. */
 export function findTsconfig(dir: string): string | undefined {
@@ -34,100 +35,225 @@ export function findTsconfig(dir: string): string | undefined {
   }
 }
 
-function defaults(ts: Ts): TS.CompilerOptions {
-  return {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    strict: true,
-    skipLibCheck: true,
-    lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
-  };
-}
-
-function options(ts: Ts, config: string | undefined, shown: (f: string) => string): TS.CompilerOptions {
-  if (!config) return defaults(ts);
-  let fatal: TS.Diagnostic | undefined;
-  const parsed = ts.getParsedCommandLineOfConfigFile(config, {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: (d) => (fatal = d) });
-  const bad = fatal ?? parsed?.errors.find((d) => d.category === ts.DiagnosticCategory.Error && d.code !== 18003 /* no inputs */);
-  if (!parsed || bad) throw new UserError(`${shown(config)}: ${bad ? ts.flattenDiagnosticMessageText(bad.messageText, ' ') : 'cannot be read'}`);
-  return parsed.options;
-}
-
-function format(ts: Ts, d: TS.Diagnostic, shown: (f: string) => string): string {
-  const full = ts.flattenDiagnosticMessageText(d.messageText, ' ').replace(/\s+/g, ' ');
-  // the DSL's shape checks carry their own message: show it alone
-  const shape = /'shape error': "([^"]+)"/.exec(full);
-  const msg = shape ? `shape error: ${shape[1]}` : full;
-  if (!d.file || d.start === undefined) return `${d.file ? shown(d.file.fileName) : 'tsconfig'}: ${msg}`;
-  const { line, character } = d.file.getLineAndCharacterOfPosition(d.start);
-  return `${shown(d.file.fileName)}:${line + 1}:${character + 1}: ${msg}`;
-}
-
-/** Runs the TypeScript compiler on `abs`; returns its errors and the user's files it read. */
-export async function typeCheck(abs: string, config: string | undefined): Promise<{ errors: string[]; inputs: string[] }> {
-  const ts = (await import('typescript')).default;
-  const shown = (f: string) => relative(process.cwd(), f) || f;
-  const opts: TS.CompilerOptions = { ...options(ts, config, shown), noEmit: true, allowImportingTsExtensions: true, skipLibCheck: true, incremental: false, composite: false };
-  const program = ts.createProgram({ rootNames: [abs], options: opts });
-  const sf = program.getSourceFile(abs);
-  const diags = [...program.getOptionsDiagnostics(), ...(sf ? [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)] : [])];
-  const errors = diags.filter((d) => d.category === ts.DiagnosticCategory.Error).map((d) => format(ts, d, shown));
-  const inputs = program
-    .getSourceFiles()
-    .map((f) => f.fileName)
-    .filter((f) => !f.includes('/node_modules/') && !program.isSourceFileDefaultLibrary(program.getSourceFile(f)!));
-  return { errors, inputs };
-}
-
 interface Cached {
   readonly inputs: Record<string, string>;
   readonly errors: string[];
 }
 
-/** The check of `path`, from the cache when nothing it read has changed. */
-export async function checkModel(path: string): Promise<CheckResult> {
+interface Pending {
+  readonly abs: string;
+  readonly file: string;
+  readonly config: string | undefined;
+  readonly entry: string;
+}
+
+/** The check of `path` from the cache (nothing it read has changed), or what running it needs. */
+function lookup(path: string): CheckResult | Pending {
   const abs = checkReadable(path, 'model file');
   const file = relative(process.cwd(), abs) || abs;
   if (/\.(m?js|jsx)$/.test(abs)) return { file, errors: [], skipped: true };
   if (!/\.(m?ts|tsx)$/.test(abs)) throw new UserError(`${path}: not a model file (expected .ts, .mts, .js or .mjs)`);
   const config = findTsconfig(dirname(abs));
-  const tsVersion = (JSON.parse(readFileSync(new URL(import.meta.resolve('typescript/package.json')), 'utf8')) as { version: string }).version;
-  const key = sha([abs, config ?? '', tsVersion, graphcStamp()].join('\0'));
-  const entry = join(cacheDir('checks'), `${key}.json`);
+  const tsPkg = createRequire(import.meta.url).resolve('typescript/package.json');
+  const tsVersion = (JSON.parse(readFileSync(tsPkg, 'utf8')) as { version: string }).version;
+  const entry = join(cacheDir('checks'), `${sha([abs, config ?? '', tsVersion, graphcStamp()].join('\0'))}.json`);
   try {
     const c = JSON.parse(readFileSync(entry, 'utf8')) as Cached;
     if (unchanged(c.inputs)) return { file, errors: c.errors };
   } catch {
     /* not cached */
   }
-  status(`checking ${file}…`);
-  const { errors, inputs } = await typeCheck(abs, config);
+  return { abs, file, config, entry };
+}
+
+function store(p: Pending, r: TypeCheck): CheckResult {
+  if (r.fatal) throw new UserError(r.fatal);
   const hashes: Record<string, string> = {};
-  for (const f of config ? [config, ...inputs] : inputs) {
+  for (const f of p.config ? [p.config, ...r.inputs] : r.inputs) {
     try {
       hashes[f] = sha(readFileSync(f));
     } catch {
-      /* a file that vanished: not cached */
+      /* a file that vanished meanwhile: the next check runs again */
+      hashes[f] = '';
     }
   }
-  writeWhole(entry, JSON.stringify({ inputs: hashes, errors } satisfies Cached));
-  return { file, errors };
+  writeWhole(p.entry, JSON.stringify({ inputs: hashes, errors: r.errors } satisfies Cached));
+  return { file: p.file, errors: r.errors };
 }
 
-/** Runs the check and throws a user error listing the diagnostics (for compile and train). */
-export async function checkOrThrow(path: string): Promise<void> {
-  const r = await checkModel(path);
+/** Type-checks the model at `path` in this thread (from the cache when nothing it read has changed). */
+export async function checkModel(path: string): Promise<CheckResult> {
+  const p = lookup(path);
+  if ('errors' in p) return p;
+  status(`checking ${p.file}…`);
+  const { typeCheck } = await import('./typecheck.ts');
+  return store(p, typeCheck(p.abs, p.config));
+}
+
+/**
+ * Starts the check of `path` in a worker thread and returns its outcome to come, so the caller can load
+ * and compile the model meanwhile (from the cache at once when nothing has changed).
+ */
+export function startCheck(path: string): Promise<CheckResult> {
+  const key = resolve(path);
+  let started = checks.get(key);
+  if (!started) {
+    const p = (started = runCheck(path));
+    checks.set(key, p);
+    p.then(
+      (ok) => outcomes.set(p, { ok }),
+      (error) => outcomes.set(p, { error }),
+    );
+  }
+  return started;
+}
+
+const checks = new Map<string, Promise<CheckResult>>();
+
+function runCheck(path: string): Promise<CheckResult> {
+  let p: CheckResult | Pending;
+  try {
+    p = lookup(path);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  if ('errors' in p) return Promise.resolve(p);
+  const pending = p;
+  status(`checking ${p.file}…`);
+  // run from the TypeScript sources (tests), there is no compiled worker: check in this thread
+  if (import.meta.url.endsWith('.ts')) return checkModel(path);
+  const { port1, port2 } = new MessageChannel();
+  let outcome: Outcome | undefined;
+  let settle: (r: TypeCheck) => void = () => undefined;
+  const promise = new Promise<CheckResult>((resolve, reject) => {
+    // a larger young generation: the compiler allocates much and keeps little (fewer scavenges)
+    const w = new Worker(new URL('./check-worker.js', import.meta.url), {
+      workerData: { abs: pending.abs, config: pending.config, port: port2 },
+      transferList: [port2],
+      resourceLimits: { maxYoungGenerationSizeMb: 64 },
+    });
+    settle = (r) => {
+      if (outcome) return;
+      port1.close();
+      void w.terminate();
+      try {
+        outcome = { ok: store(pending, r) };
+        resolve(outcome.ok);
+      } catch (error) {
+        outcome = { error };
+        reject(error);
+      }
+    };
+    port1.once('message', settle);
+    w.once('error', (error) => {
+      outcome ??= { error };
+      reject(error);
+    });
+  });
+  // a command busy in synchronous work (training) looks for the outcome between its steps
+  polls.set(promise, () => {
+    if (!outcome) {
+      const m = receiveMessageOnPort(port1);
+      if (m) settle(m.message as TypeCheck);
+    }
+    return outcome;
+  });
+  return promise;
+}
+
+type Outcome = { ok: CheckResult } | { error: unknown };
+const polls = new WeakMap<Promise<CheckResult>, () => Outcome | undefined>();
+const outcomes = new WeakMap<Promise<CheckResult>, Outcome>();
+
+/**
+ * The check's outcome if it is known, without waiting: looks at the worker's message (synchronously,
+ * so it works in the middle of training); undefined while the check still runs.
+ */
+export function pollCheck(check: Promise<CheckResult>): Outcome | undefined {
+  return polls.get(check)?.() ?? outcomes.get(check);
+}
+
+/** Throws a user error listing the diagnostics, having printed them (for compile and train). */
+export function throwIfErrors(r: CheckResult, path: string): void {
   if (r.errors.length) {
     process.stderr.write(r.errors.join('\n') + '\n');
     throw new UserError(`${r.file}: ${r.errors.length} type error${r.errors.length > 1 ? 's' : ''} (graphc check ${path})`);
   }
 }
 
+/** Runs the check and throws a user error listing the diagnostics. */
+export async function checkOrThrow(path: string): Promise<void> {
+  throwIfErrors(await checkModel(path), path);
+}
+
+/**
+ * A command's output held back until the model's check (started before, in a worker thread) has passed,
+ * so the model loads, compiles and even trains meanwhile, and a type error still comes first and alone:
+ * lines printed before the check is known wait; if it fails, they are dropped, its errors printed, and
+ * the command ends with a user error before it writes any file.
+ */
+export class CheckGate {
+  private open: boolean;
+  private held: (() => void)[] = [];
+
+  constructor(
+    private readonly check: Promise<CheckResult> | null,
+    private readonly path: string,
+  ) {
+    this.open = check === null;
+    check?.catch(() => undefined); // settled below, whatever happens to the command
+  }
+
+  /** Runs `work`; when it fails, the check is awaited and its errors (the likely cause) reported instead. */
+  async during<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work();
+    } catch (e) {
+      await this.settle();
+      throw e;
+    }
+  }
+
+  /** Prints now if the check has passed, later if it is still running; throws if it failed. */
+  print(write: () => void): void {
+    this.poll();
+    if (this.open) write();
+    else this.held.push(write);
+  }
+
+  /** Looks at the check's outcome without waiting (between training steps). */
+  poll(): void {
+    if (this.open) return;
+    const o = pollCheck(this.check!);
+    if (o) this.pass(o);
+  }
+
+  /** Waits for the check; throws its errors; prints what was held. */
+  async settle(): Promise<void> {
+    if (this.open) return;
+    if (!pollCheck(this.check!)) status(`checking ${this.path}…`);
+    let o: Outcome;
+    try {
+      o = { ok: await this.check! };
+    } catch (error) {
+      o = { error };
+    }
+    this.pass(o);
+  }
+
+  private pass(o: Outcome): void {
+    if ('error' in o) throw o.error;
+    throwIfErrors(o.ok, this.path);
+    clearStatus();
+    this.open = true;
+    for (const w of this.held.splice(0)) w();
+  }
+}
+
 export function registerCheck(program: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
   return program
     .command('check')
-    .description('type-check a model file (shapes included) and print TypeScript\'s diagnostics as file:line:col: message')
+    .description(commands.check.description)
     .argument('<model>', 'model file (.ts)')
     .action((file: string) =>
       run(async () => {

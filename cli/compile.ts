@@ -1,4 +1,5 @@
 /** `graphc compile MODEL.ts`: builds and optimizes the model's graphs; prints, explains or exports them. */
+import { commands } from './commands.ts';
 import type { Command } from 'commander';
 import { compileModel, type CompiledModel } from '../compiler/passes/index.ts';
 import type { PassReport } from '../compiler/passes/pipeline.ts';
@@ -8,7 +9,7 @@ import type { Model } from '../compiler/dsl/model.ts';
 import { loadModel, buildModel } from './load.ts';
 import { parseOptions, positiveInt, positiveNumber } from './args.ts';
 import { writeAtomic } from './write.ts';
-import { checkOrThrow } from './check.ts';
+import { CheckGate, startCheck } from './check.ts';
 import { exportModel, OPSET } from '../export/index.ts';
 import { Plan } from '../runtime/plan.ts';
 import { formatPlanReport } from '../runtime/report.ts';
@@ -52,7 +53,7 @@ export function explain(report: readonly PassReport[]): string {
 export function registerCompile(program: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
   return program
     .command('compile')
-    .description('build and optimize a model\'s graphs; print them, explain the passes, or export ONNX')
+    .description(commands.compile.description)
     .argument('<model>', 'model file (.ts) that default-exports defineModel({...})')
     .option('--print', 'print the train-step graph as text (optimized unless --no-opt)')
     .option('--graph <which>', 'with --print: train | forward | infer', 'train')
@@ -67,8 +68,10 @@ export function registerCompile(program: Command, run: (fn: () => Promise<void>)
     .option('--onnx-train <out.onnx>', 'write the training step as ONNX: inputs the parameters and a batch, outputs the loss and <param>.next')
     .action((file: string, o: CompileFlags & { print?: boolean; graph: string; explain?: boolean; rows: number; onnx?: string; onnxTrain?: string; check: boolean }) =>
       run(async () => {
-        if (o.check && !file.endsWith('.onnx')) await checkOrThrow(file);
-        const { compiled } = await loadAndCompile(file, o);
+        const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;
+        const gate = new CheckGate(check, file);
+        const { compiled } = await gate.during(() => loadAndCompile(file, o));
+        await gate.settle();
         const graphs: Record<string, typeof compiled.trainStep> = { train: compiled.trainStep, forward: compiled.forward, infer: compiled.inference };
         const g = graphs[o.graph];
         if (!g) throw new (await import('./errors.ts')).UserError(`--graph must be train, forward or infer, got '${o.graph}'`);

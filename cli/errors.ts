@@ -5,10 +5,9 @@
 import { GraphError } from '../compiler/ir/errors.ts';
 import { ShapeError } from '../compiler/ir/shape.ts';
 import { DataError } from '../runtime/data.ts';
+import { UserError } from './user-error.ts';
 
-export class UserError extends Error {
-  override name = 'UserError';
-}
+export { UserError };
 
 const userErrors = [UserError, GraphError, ShapeError, DataError];
 

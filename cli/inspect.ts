@@ -1,4 +1,5 @@
 /** `graphc inspect MODEL.ts|MODEL.onnx`: shows a graph as text, DOT, Mermaid or SVG. */
+import { commands } from './commands.ts';
 import type { Command } from 'commander';
 import { printGraph } from '../compiler/ir/print.ts';
 import { toDot, toMermaid, toSvg } from '../compiler/viz/index.ts';
@@ -13,7 +14,7 @@ const formats: Record<string, (g: Graph) => string> = { text: (g) => printGraph(
 export function registerInspect(program: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
   return program
     .command('inspect')
-    .description('show a model\'s graph: text, or a picture as DOT, Mermaid or SVG (fused nodes marked)')
+    .description(commands.inspect.description)
     .argument('<model>', 'a model file (.ts) or an ONNX file (.onnx)')
     .option('--graph <which>', 'for a .ts model: forward | train (forward, gradients and update) | infer', 'train')
     .option('--format <fmt>', 'text | dot | mermaid | svg', 'text')
@@ -27,7 +28,7 @@ export function registerInspect(program: Command, run: (fn: () => Promise<void>)
         if (!render) throw new UserError(`--format must be text, dot, mermaid or svg, got '${o.format}'`);
         if (o.out) checkWritable(o.out);
         let g: Graph;
-        if (file.endsWith('.onnx')) g = loadOnnx(file).graph;
+        if (file.endsWith('.onnx')) g = (await loadOnnx(file)).graph;
         else {
           const { compiled } = await loadAndCompile(file, { option: o.option, opt: o.opt, fuse: o.fuse });
           const graphs: Record<string, Graph> = { forward: compiled.forward, train: compiled.trainStep, infer: compiled.inference };

@@ -1,5 +1,6 @@
 /** Loading what the user names on the command line: model modules and data files (Node edge). */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { checkReadable } from './readable.ts';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { pathToFileURL, fileURLToPath } from 'node:url';
@@ -10,14 +11,9 @@ import { isModel, type Model, type BuiltModel } from '../compiler/dsl/model.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { parseCsv, inlineData, firstNaNRow, type Dataset } from '../runtime/data.ts';
 import { UserError } from './errors.ts';
-import { importOnnx, OnnxImportError, type ImportedModel } from '../export/index.ts';
+import type { ImportedModel } from '../export/import.ts';
 
-export function checkReadable(path: string, what: string): string {
-  const abs = resolve(path);
-  if (!existsSync(abs)) throw new UserError(`${path}: no such file (${what})`);
-  if (statSync(abs).isDirectory()) throw new UserError(`${path}: is a directory, expected a ${what}`);
-  return abs;
-}
+export { checkReadable } from './readable.ts';
 
 /** Registers the bundle's source map, so stack positions in it name the user's file and line. */
 function useSourceMap(b: Bundled): void {
@@ -101,8 +97,9 @@ function firstUserFrame(e: unknown, abs: string): string {
 
 /** The data named by --data, or the model's built-in data. */
 /** Imports an ONNX file into graphc's IR; a bad file is a one-line user error. */
-export function loadOnnx(path: string): ImportedModel {
+export async function loadOnnx(path: string): Promise<ImportedModel> {
   const abs = checkReadable(path, 'ONNX model');
+  const { importOnnx, OnnxImportError } = await import('../export/import.ts');
   try {
     return importOnnx(new Uint8Array(readFileSync(abs)));
   } catch (e) {

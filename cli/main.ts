@@ -1,18 +1,12 @@
-/** The `graphc` command line: one file per command; this file wires them to the argument parser. */
+/**
+ * The `graphc` command line: one file per command (cli/commands.ts lists them); this file wires them to
+ * the argument parser. Only the command that runs is imported, with what it needs.
+ */
 import { Command } from 'commander';
-import '../compiler/ops/index.ts';
-import { setSourceBase } from '../compiler/ir/source.ts';
-import { reportAndExit, UserError } from './errors.ts';
-import { registerTrain } from './train.ts';
-import { registerCompile } from './compile.ts';
-import { registerRun } from './run.ts';
-import { registerCheck } from './check.ts';
-import { registerInspect } from './inspect.ts';
-import { useNodeHelperThread, useV8Settings } from '../runtime/node.ts';
 import { version } from '../export/version.ts';
+import { commandIn, registerCommands } from './commands.ts';
 import { clearStatus } from './status.ts';
 
-setSourceBase(process.cwd());
 // output piped into `head` and the like: stop quietly when the reader goes away
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') process.exit(0);
@@ -28,9 +22,12 @@ const program = new Command('graphc')
   .configureOutput({ outputError: (str, write) => write(`graphc: ${str.replace(/^error: /, '')}`) });
 
 const run = async (fn: () => Promise<void>) => {
+  const { reportAndExit, UserError } = await import('./errors.ts');
   try {
     const threads = program.opts().threads as string;
     if (threads !== '1' && threads !== '2') throw new UserError(`--threads must be 1 or 2, got '${threads}'`);
+    const [{ useNodeHelperThread, useV8Settings }, { setSourceBase }] = await Promise.all([import('../runtime/node.ts'), import('../compiler/ir/source.ts'), import('../compiler/ops/index.ts')]);
+    setSourceBase(process.cwd());
     useV8Settings();
     if (threads === '2') useNodeHelperThread();
     await fn();
@@ -41,11 +38,14 @@ const run = async (fn: () => Promise<void>) => {
   }
 };
 
-registerCompile(program, run);
-registerTrain(program, run);
-registerRun(program, run);
-registerCheck(program, run);
-registerInspect(program, run);
+const argv = process.argv.slice(2);
+// train and compile type-check the model: start that at once, in a worker thread, while the command
+// and the compiler load (the command picks up the same check)
+if (['train', 'compile'].includes(commandIn(argv) ?? '') && !argv.includes('--no-check')) {
+  const model = argv.find((a) => /\.(m?ts|tsx)$/.test(a) && !a.startsWith('-'));
+  if (model) void import('./check.ts').then((c) => c.startCheck(model).catch(() => undefined));
+}
+await registerCommands(program, run, argv);
 // subcommands report argument errors the same way
 for (const c of program.commands) c.configureOutput({ outputError: (str, write) => write(`graphc: ${str.replace(/^error: /, '')}`) });
 

@@ -1,4 +1,5 @@
 /** `graphc run MODEL.onnx --input FILE.csv`: imports an ONNX model and runs it in graphc's runtime. */
+import { commands } from './commands.ts';
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { Plan } from '../runtime/plan.ts';
@@ -10,13 +11,13 @@ import { UserError } from './errors.ts';
 export function registerRun(program: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
   return program
     .command('run')
-    .description('run an ONNX model in graphc\'s Float32 runtime on rows of a CSV file')
+    .description(commands.run.description)
     .argument('<model.onnx>', 'an ONNX model with one float input of shape [N, F]')
     .requiredOption('--input <file.csv>', 'one row per example; F columns (or F + 1: the last, a label, is ignored); # starts a comment')
     .option('--json', 'print one JSON document: { outputs: { name: { shape, data } } }')
     .action((file: string, o: { input: string; json?: boolean }) =>
       run(async () => {
-        const m = loadOnnx(file);
+        const m = await loadOnnx(file);
         if (m.inputs.length !== 1) throw new UserError(`${file}: graphc run feeds models with one input; this one has ${m.inputs.length}`);
         const input = m.inputs[0];
         const name = String(input.attrs.name);

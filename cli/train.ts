@@ -1,9 +1,10 @@
 /** `graphc train MODEL.ts`: trains on the model's data (or --data) and prints the seed's log lines. */
+import { commands } from './commands.ts';
 import type { Command } from 'commander';
 import type { TrainConfig } from '../compiler/dsl/model.ts';
 import { fit, type LogEntry } from '../runtime/fit.ts';
 import { loadModel, loadData, loadOnnx, buildModel } from './load.ts';
-import { attachLoss, type LossKind } from '../export/index.ts';
+import type { LossKind } from '../export/trainable.ts';
 import { UserError } from './errors.ts';
 import type { BuiltModel } from '../compiler/dsl/model.ts';
 import type { Dataset } from '../runtime/data.ts';
@@ -15,7 +16,8 @@ async function loadTrainable(file: string, o: { data?: string; option: string[];
   if (file.endsWith('.onnx')) {
     if (o.loss !== 'bce' && o.loss !== 'mse') throw new UserError(`--loss must be bce or mse, got '${o.loss}'`);
     if (!o.data) throw new UserError(`${file}: an ONNX model has no built-in data: give --data FILE.csv`);
-    const built = attachLoss(loadOnnx(file), o.loss as LossKind);
+    const { attachLoss } = await import('../export/trainable.ts');
+    const built = attachLoss(await loadOnnx(file), o.loss as LossKind);
     const { data, source } = loadData(null, o.data);
     return { built, train: onnxDefaults, data, source };
   }
@@ -26,16 +28,16 @@ async function loadTrainable(file: string, o: { data?: string; option: string[];
 }
 import { parseOptions, positiveInt, positiveNumber } from './args.ts';
 import { checkWritable, writeAtomic } from './write.ts';
-import { checkOrThrow } from './check.ts';
+import { CheckGate, startCheck } from './check.ts';
+import { clearStatus, status } from './status.ts';
 import { progress } from './progress.ts';
-import { plotSvg, type Curve } from '../compiler/viz/plot.ts';
+import type { Curve } from '../compiler/viz/plot.ts';
 import { compileModel } from '../compiler/passes/compile.ts';
-import { exportModel } from '../export/index.ts';
 
 export function registerTrain(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   program
     .command('train')
-    .description('train a model and print its cost table (the seed\'s format), or JSON with --json')
+    .description(commands.train.description)
     .argument('<model>', 'model file (.ts) that default-exports defineModel({...})')
     .option('--data <file>', 'CSV data: all columns but the last are x, the last is y; # starts a comment (default: the model\'s built-in data)')
     .option('--epochs <n>', 'train epochs 0..n (n + 1 steps)', positiveInt)
@@ -55,44 +57,60 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', 'bce')
     .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean }) =>
       run(async () => {
-        if (o.check && !file.endsWith('.onnx')) await checkOrThrow(file);
+        const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;
         if (o.onnx) checkWritable(o.onnx);
         if (o.plot) checkWritable(o.plot);
-        const { built, train, data, source } = await loadTrainable(file, o);
-        const cfg: TrainConfig = {
-          ...train,
-          ...(o.epochs !== undefined && { epochs: o.epochs }),
-          ...(o.lr !== undefined && { lr: o.lr }),
-          ...(o.logEvery !== undefined && { logEvery: o.logEvery }),
-          ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
-          ...(o.shuffle !== undefined && { shuffle: o.shuffle }),
-          ...(o.holdout !== undefined && { holdout: o.holdout }),
-        };
+        // the model loads, compiles and trains while the check runs; its errors come before any output
+        const gate = new CheckGate(check, file);
+        const { built, cfg, data, source, compiled } = await gate.during(async () => {
+          const { built, train, data, source } = await loadTrainable(file, o);
+          const cfg: TrainConfig = {
+            ...train,
+            ...(o.epochs !== undefined && { epochs: o.epochs }),
+            ...(o.lr !== undefined && { lr: o.lr }),
+            ...(o.logEvery !== undefined && { logEvery: o.logEvery }),
+            ...(o.batchSize !== undefined && { batchSize: o.batchSize }),
+            ...(o.shuffle !== undefined && { shuffle: o.shuffle }),
+            ...(o.holdout !== undefined && { holdout: o.holdout }),
+          };
+          status(`compiling ${built.name}…`);
+          const compiled = compileModel(built, { lr: cfg.lr, optimizer: cfg.optimizer, optimize: o.opt, fuse: o.fuse });
+          return { built, cfg, data, source, compiled };
+        });
+        clearStatus();
         const line = (e: LogEntry) =>
           `Epoch ${String(e.epoch).padStart(4)}/${cfg.epochs} Cost: ${e.cost.toFixed(6)}` + (e.accuracy !== undefined ? ` Accuracy ${(e.accuracy * 100).toFixed(2)}%` : '') +
           (e.valAccuracy !== undefined ? ` Held-out accuracy ${(e.valAccuracy * 100).toFixed(2)}%` : '');
-        const compiled = compileModel(built, { lr: cfg.lr, optimizer: cfg.optimizer, optimize: o.opt, fuse: o.fuse });
         const bar = progress(cfg.epochs, o.progress && !o.json);
         const costs: [number, number][] = [];
-        const res = fit(built, data, cfg, {
-          step: compiled.trainStep,
-          metrics: compiled.metrics,
-          // the plot draws every epoch's cost; otherwise only logged epochs compute it
-          costEveryEpoch: o.plot !== undefined,
-          onLog: o.json ? undefined : (e) => bar.log(line(e)),
-          onEpoch: (epoch, cost) => {
-            if (o.plot) costs.push([epoch, cost]);
-            bar.update(epoch, cost);
-          },
-        });
-        bar.stop();
+        let res;
+        try {
+          res = await gate.during(async () =>
+            fit(built, data, cfg, {
+              step: compiled.trainStep,
+              metrics: compiled.metrics,
+              // the plot draws every epoch's cost; otherwise only logged epochs compute it
+              costEveryEpoch: o.plot !== undefined,
+              onLog: (e) => (o.json ? gate.poll() : gate.print(() => bar.log(line(e)))),
+              onEpoch: (epoch, cost) => {
+                if (o.plot) costs.push([epoch, cost]);
+                gate.poll();
+                bar.update(epoch, cost);
+              },
+            }),
+          );
+          await gate.settle();
+        } finally {
+          bar.stop();
+        }
         if (o.plot) {
           const acc = res.log.filter((e) => e.accuracy !== undefined).map((e) => [e.epoch, e.accuracy!] as [number, number]);
           const curves: Curve[] = [{ label: 'cost', color: '#2563eb', points: costs }];
           if (acc.length) curves.push({ label: 'accuracy', color: '#16a34a', points: acc, range: [0, 1] });
+          const { plotSvg } = await import('../compiler/viz/plot.ts');
           writeAtomic(o.plot, plotSvg(`${built.name}: training (lr ${cfg.lr})`, curves));
         }
-        if (o.onnx) writeAtomic(o.onnx, exportModel(compiled, 'inference', res.params.values));
+        if (o.onnx) writeAtomic(o.onnx, (await import('../export/model.ts')).exportModel(compiled, 'inference', res.params.values));
         if (o.json) {
           const doc = {
             model: built.name,

@@ -1,7 +1,7 @@
 /**
  * The seed's `nn.Module` model: `Linear(8, 1)` + sigmoid, created right after `torch.manual_seed(1)`, so
  * its parameters start exactly where PyTorch's do. Cost and accuracy every 10 epochs (table 5).
- * Data: `--data data-03-diabetes.csv`.
+ * Data: `--data data/data-03-diabetes.csv`.
  */
 import { defineModel, input, Linear, binaryCrossEntropy, accuracy } from 'graphc';
 

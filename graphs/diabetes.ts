@@ -1,7 +1,7 @@
 /**
  * The seed's second model: logistic regression on the diabetes data (8 features scaled to [-1, 1]).
  * Tables 3 (manual cost) and 4 (`--option loss=bce`); the trained model's accuracy on the training set
- * is printed after training (the seed's 76.68%). Data: `--data data-03-diabetes.csv`.
+ * is printed after training (the seed's 76.68%). Data: `--data data/data-03-diabetes.csv`.
  */
 import { defineModel, input, param, zeros, sigmoid, log, sub, binaryCrossEntropy, accuracy } from 'graphc';
 

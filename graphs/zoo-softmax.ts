@@ -1,7 +1,7 @@
 /**
  * Softmax regression on the UCI zoo data (the lesson after the seed): 16 features, 7 classes, W and b
  * zero-initialized, cross-entropy on the class index, full-batch SGD.
- * Data: `--data data-04-zoo.csv` (the last column is the class, 0..6).
+ * Data: `--data data/data-04-zoo.csv` (the last column is the class, 0..6).
  */
 import { defineModel, input, param, zeros, crossEntropy, multiclassAccuracy } from 'graphc';
 

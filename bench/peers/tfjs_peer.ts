@@ -12,7 +12,7 @@ import { bestOf } from '../timing.ts';
 
 const arg = (name: string, d: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : d);
 const backend = arg('--backend', 'cpu');
-const diabetes = arg('--diabetes', '../shared/data/data-03-diabetes.csv');
+const diabetes = arg('--diabetes', 'data/data-03-diabetes.csv');
 const only = arg('--only', '');
 
 const best = (fn: () => unknown, repeats = 3) => bestOf(repeats, fn);

@@ -7,18 +7,17 @@ import { graphc, run } from '../support/cli.ts';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasDiabetes } from '../support/seed.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const readme = readFileSync(join(root, 'README.md'), 'utf8');
 const blocks = (lang: string) => [...readme.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]);
 
-describe.skipIf(!hasDiabetes)('README', () => {
+describe('README', () => {
   const commands = blocks('sh').flatMap((b) => b.split('\n')).filter((l) => l.startsWith('npx graphc '));
   it('shows the commands of the walkthrough', () => expect(commands.length).toBeGreaterThanOrEqual(15));
 
   it('every graphc command it shows runs, and its onnxruntime snippet prints the seed\'s prediction', async () => {
-    // run from the repo root (paths like graphs/toy.ts and ../shared/data are relative to it); outputs
+    // run from the repo root (paths like graphs/toy.ts and data/ are relative to it); outputs
     // go to the root too, so remove them afterwards
     const made: string[] = [];
     try {

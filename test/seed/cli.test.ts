@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { graphc as runGraphc, type Ran } from '../support/cli.ts';
 import { fileURLToPath } from 'node:url';
-import { TOL, table1, table3, table4, table5, diabetesCsv, hasDiabetes } from '../support/seed.ts';
+import { TOL, table1, table3, table4, table5, diabetesCsv } from '../support/seed.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const graphc = (...args: string[]) => runGraphc(args);
@@ -30,11 +30,11 @@ describe('graphc train', () => {
     expect(Object.keys(doc.params).sort()).toEqual(['W', 'b']);
     expect(doc.params.W).toHaveLength(2);
   });
-  it.skipIf(!hasDiabetes)('--json: diabetes (tables 3 and 4)', async () => {
+  it('--json: diabetes (tables 3 and 4)', async () => {
     near((await trainJson('graphs/diabetes.ts', '--data', diabetesCsv)).log.map((e) => e.cost), table3);
     near((await trainJson('graphs/diabetes.ts', '--data', diabetesCsv, '--option', 'loss=bce')).log.map((e) => e.cost), table4);
   });
-  it.skipIf(!hasDiabetes)('--json and plain: binary classifier with accuracy (table 5)', async () => {
+  it('--json and plain: binary classifier with accuracy (table 5)', async () => {
     const doc = await trainJson('graphs/binary-classifier.ts', '--data', diabetesCsv);
     near(doc.log.map((e) => e.cost), table5.cost);
     expect(doc.log.map((e) => +(e.accuracy! * 100).toFixed(2))).toEqual(table5.accuracy);

@@ -1,13 +1,11 @@
 /**
  * The seed's printed tables (../shared/reference/seed-tables.md, from the seed tutorial's own output:
- * an independent reference) and where the seed's data lives.
+ * an independent reference) and where the seed's data lives (the repository's data/, see its README).
  */
-import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const sharedData = (name: string): string => fileURLToPath(new URL(`../../../shared/data/${name}`, import.meta.url));
-export const diabetesCsv = sharedData('data-03-diabetes.csv');
-export const hasDiabetes = existsSync(diabetesCsv);
+export const dataFile = (name: string): string => fileURLToPath(new URL(`../../data/${name}`, import.meta.url));
+export const diabetesCsv = dataFile('data-03-diabetes.csv');
 
 export const TOL = 1.5e-6;
 

@@ -12,18 +12,17 @@ import { fit } from '../../runtime/fit.ts';
 import { parseCsv, inlineData } from '../../runtime/data.ts';
 import type { OptimizerSpec } from '../../compiler/dsl/model.ts';
 import { hasTorch, python, sayIfMissing } from '../support/peers.ts';
-import { sharedData, diabetesCsv, hasDiabetes } from '../support/seed.ts';
-import { existsSync } from 'node:fs';
+import { dataFile, diabetesCsv } from '../support/seed.ts';
 import { randoms } from '../support/run.ts';
 
 sayIfMissing('PyTorch (python3-torch)', hasTorch, 'train/torch.test');
-const zooCsv = sharedData('data-04-zoo.csv');
+const zooCsv = dataFile('data-04-zoo.csv');
 const near = (a: number[], b: number[], tol = 1e-5) => {
   expect(a.length).toBe(b.length);
   a.forEach((v, i) => expect(Math.abs(v - b[i]), `entry ${i}: ${v} vs ${b[i]}`).toBeLessThanOrEqual(tol));
 };
 
-describe.skipIf(!hasTorch || !existsSync(zooCsv))('zoo softmax regression vs PyTorch', () => {
+describe.skipIf(!hasTorch)('zoo softmax regression vs PyTorch', () => {
   it('cost table, 1000 epochs of SGD lr 0.1', () => {
     const ref = JSON.parse(python(`
 import torch, numpy as np, json, sys
@@ -112,7 +111,7 @@ print(json.dumps({'costs': costs, 'weight': lin.weight.flatten().tolist(), 'bias
     });
 });
 
-describe.skipIf(!hasTorch || !hasDiabetes)('minibatches in DataLoader(shuffle=True) order vs PyTorch', () => {
+describe.skipIf(!hasTorch)('minibatches in DataLoader(shuffle=True) order vs PyTorch', () => {
   it('Linear(8, 1) + sigmoid, batches of 64, 3 epochs: mean batch cost per epoch', () => {
     const ref = JSON.parse(python(`
 import torch, numpy as np, json, sys
