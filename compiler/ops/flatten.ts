@@ -15,14 +15,22 @@ defineOp({
   },
   kernel: () => (ins, out) => out.set(ins[0]),
   grad: (n, g) => [B.reshape(g, n.inputs[0].shape)],
-  onnx: (e, n, ins) => e.op('Flatten', ins, { axis: (n.attrs.axis as number) ?? 1 }),
+  // ONNX's Flatten makes two axes; past axis 1 the leading axes are kept by a Reshape copying them (0).
+  onnx: (e, n, ins) => {
+    const axis = (n.attrs.axis as number) ?? 1;
+    return axis === 1 ? e.op('Flatten', ins, { axis: 1 }) : e.op('Reshape', [ins[0], e.constI64([...Array(axis).fill(0), -1])]);
+  },
   onnxImport: {
-    Flatten: onnxRule([1, 9, 11, 13, 21, 23], (c) => {
+    Flatten: onnxRule([1, 9, 11, 13], (c) => {
       const x = c.inputs[0]!, r = x.shape.length, axis = c.attrInt('axis', 1);
       const ax = axis < 0 ? axis + r : axis;
       if (ax === 0) return B.mk('Flatten', [B.unsqueeze(x, [0])], { axis: 1 });
       if (ax < 0 || ax > r) throw new UnsupportedError(`Flatten: axis ${axis} out of range for rank ${r}`);
-      return B.mk('Flatten', [x], { axis: ax });
+      const y = B.mk('Flatten', [x], { axis: ax });
+      if (ax === 1) return y;
+      const head = x.shape.slice(0, ax);
+      if (head.some((d) => typeof d !== 'number')) throw new UnsupportedError(`Flatten: axis ${axis} past a symbolic leading dimension`);
+      return B.reshape(y, [(head as number[]).reduce((p, d) => p * d, 1), y.shape[ax]]);
     }),
   },
   showAttrs: (a) => `axis=${a.axis ?? 1}`,

@@ -66,7 +66,7 @@ defineOp({
   },
   onnx: (e, n, ins) => e.op('BatchNormalization', ins, { epsilon: n.attrs.eps as number }),
   onnxImport: {
-    BatchNormalization: onnxRule([1, 6, 7, 9, 14, 15], (c) => {
+    BatchNormalization: onnxRule([7, 9, 14, 15], (c) => {
       if (c.attrInt('training_mode', 0) !== 0) throw new UnsupportedError('BatchNormalization: training_mode 1 is not imported');
       c.attrFloat('momentum', 0.9); // running statistics are not updated in inference
       if (c.attrInt('spatial', 1) !== 1) throw new UnsupportedError('BatchNormalization: spatial 0 is not imported');

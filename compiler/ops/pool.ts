@@ -141,7 +141,7 @@ defineOp({
   grad: (n, g) => [B.mk('AvgPoolGrad', [g, n.inputs[0]], n.attrs)],
   onnx: (e, n, ins) => e.op('AveragePool', ins, { kernel_shape: k2(n.attrs), strides: s2(n.attrs), pads: p4(n.attrs), ceil_mode: n.attrs.ceil ? 1 : 0, count_include_pad: n.attrs.countIncludePad === false ? 0 : 1 }),
   onnxImport: {
-    AveragePool: onnxRule([1, 7, 10, 11, 19], (c) => {
+    AveragePool: onnxRule([7, 10, 11], (c) => {
       const w = windowAttrs(c, 'AveragePool');
       if (w.dilation.some((d) => d !== 1)) throw new UnsupportedError('AveragePool: dilations other than 1 are not imported');
       return B.mk('AvgPool', [c.inputs[0]!], poolAttrs({ ...w, ceil: c.attrInt('ceil_mode', 0) === 1, countIncludePad: c.attrInt('count_include_pad', 0) === 1 }, true));
