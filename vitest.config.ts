@@ -17,7 +17,13 @@ const slow = [
 ];
 
 // GRAPHC_STRICT_WASM: a WebAssembly kernel that fails to build is an error in tests, never a quiet fallback
-const shared = { testTimeout: 120_000, hookTimeout: 120_000, env: { GRAPHC_STRICT_WASM: '1' } };
+const shared = {
+  testTimeout: 120_000,
+  hookTimeout: 120_000,
+  env: { GRAPHC_STRICT_WASM: '1' },
+  // the CLI tests run the built CLI: rebuild dist/ first when sources are newer
+  globalSetup: ['test/support/build-dist.ts'],
+};
 
 // 'graphc' (the package importing itself, as models in graphs/ do) resolves to the TypeScript sources,
 // so tests run on the sources without a build and share one instance of graphc's modules

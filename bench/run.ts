@@ -33,7 +33,7 @@ function runPeer(label: string, cmd: string, args: readonly string[], env: Recor
   return Array.isArray(doc) ? doc : [doc];
 }
 
-const tsx = (file: string, ...args: string[]) => [process.execPath, ['--import', 'tsx', file, ...args]] as const;
+const tsx = (file: string, ...args: string[]) => [process.execPath, ['--import', 'tsx', '--conditions=graphc-source', file, ...args]] as const;
 const only = (w: string) => (quick ? ['--only', w] : []);
 const torch = existsSync('/usr/bin/python3') && spawnSync('/usr/bin/python3', ['-c', 'import torch']).status === 0;
 
@@ -112,18 +112,21 @@ for (const [name, r, want] of targets) {
 const mm = gflops(docs.find((d) => d.peer === 'graphc-1t'));
 const mm2 = gflops({ peer: 'graphc', results: g });
 lines.push(`| MM >= 25 GFLOP/s, one thread | ${mm ? `${mm.toFixed(2)} GFLOP/s` : '—'} | ${mm === undefined ? 'not measured' : mm >= 25 ? 'yes' : `no: ${(25 / mm).toFixed(1)}x short`} | (2 threads: ${mm2 ? `${mm2.toFixed(2)} GFLOP/s` : '—'}) |`);
-// W2's and W5 batch 1's times are partly V8 warming up and the machine's noise: the best of graphc's 20
-// later runs (not the workload's timing)
-const settled = (d: PeerDoc | undefined, w = 'W2') => {
-  const r = d?.results[`${w}_settled`] as { seconds?: number; median?: number } | undefined;
-  return r && typeof r.seconds === 'number' ? r : undefined;
-};
-const s2 = settled(docs.find((d) => d.peer === 'graphc')), s21 = settled(docs.find((d) => d.peer === 'graphc-1t'));
-const pt2 = secs(docs.find((d) => d.peer === 'pytorch'), 'W2');
-if (s2?.seconds) lines.push('', `W2 after 20 more runs (V8 settled; not the workloads' timing, which is best of 3 after one warm-up): graphc best ${fmt(s2.seconds)}, median ${fmt(s2.median)}` + (s21?.seconds ? `; on one thread best ${fmt(s21.seconds)}, median ${fmt(s21.median)}` : '') + (pt2 ? `; PyTorch's best of 3 against graphc's settled best: ×${(pt2 / s2.seconds).toFixed(2)}` : ''));
-const s5 = settled(docs.find((d) => d.peer === 'graphc'), 'W5b1'), s51 = settled(docs.find((d) => d.peer === 'graphc-1t'), 'W5b1');
-const ort1 = secs(docs.find((d) => d.peer === 'onnxruntime-1t'), 'W5b1');
-if (s5?.seconds) lines.push('', `W5 batch 1 after 20 more runs of 1,000 calls (V8 settled; not the workloads' timing): graphc best ${fmt(s5.seconds)}, median ${fmt(s5.median)} a call` + (s51?.seconds ? `; on one thread best ${fmt(s51.seconds)}, median ${fmt(s51.median)}` : '') + (ort1 ? `; onnxruntime's (1 thread) best of 3 against graphc's settled best: ×${(ort1 / s5.seconds).toFixed(2)}` : ''));
+// W1 and W2 as the seed logs them (the cost on every 100th / 10th step only): beside the targets' figure,
+// not used by them (the peers compute the cost on every step)
+const seedlog = (d: PeerDoc | undefined, w: string) => secs(d, `${w}_seedlog`);
+const gdoc = docs.find((d) => d.peer === 'graphc'), g1doc = docs.find((d) => d.peer === 'graphc-1t');
+for (const w of ['W1', 'W2']) {
+  const s = seedlog(gdoc, w), s1 = seedlog(g1doc, w), pt = secs(docs.find((d) => d.peer === 'pytorch'), w);
+  if (s) lines.push('', `${w} with the cost on the seed's logged steps only (not a target's figure): graphc ${fmt(s)}` + (s1 ? `, on one thread ${fmt(s1)}` : '') + (pt ? `; PyTorch (cost on every step) against it: ×${(pt / s).toFixed(2)}` : ''));
+}
+// what each training workload's time is made of: the model's build, the passes, planning, the loop
+type Parts = { build?: number; passes?: number; plan?: number; loop?: number };
+const partsRows = ['W1', 'W2', 'W3', 'W4'].flatMap((w) => {
+  const r = g[w] as Parts | undefined;
+  return r && typeof r.build === 'number' ? [`| ${w} | ${fmt(r.build)} | ${fmt(r.passes)} | ${fmt(r.plan)} | ${fmt(r.loop)} |`] : [];
+});
+if (partsRows.length) lines.push('', "graphc's timed training run (2 threads), by part:", '', '| workload | build | passes | planning | loop |', '|---|---|---|---|---|', ...partsRows);
 const vs2t = ['W1', 'W2', 'W3', 'W4', 'W5b1', 'W5b4096', 'MM'].map((w) => [w, ratio('pytorch-2t', w)] as const).filter(([, r]) => r !== undefined);
 if (vs2t.length) lines.push('', `graphc (2 threads) against PyTorch on both cores (not a target; PyTorch's BLAS on two threads): ${vs2t.map(([w, r]) => `${w} ×${r!.toFixed(2)}`).join(', ')}`);
 // the ceiling of WebAssembly SIMD here, and what it leaves of the products' targets

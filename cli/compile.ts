@@ -4,7 +4,7 @@ import type { Command } from 'commander';
 import { compileModel, type CompiledModel } from '../compiler/passes/index.ts';
 import type { PassReport } from '../compiler/passes/pipeline.ts';
 import { printGraph } from '../compiler/ir/print.ts';
-import { posStr } from '../compiler/ir/source.ts';
+import { posStr, resolvePos } from '../compiler/ir/source.ts';
 import type { Model } from '../compiler/dsl/model.ts';
 import { loadModel, buildModel } from './load.ts';
 import { parseOptions, positiveInt, positiveNumber } from './args.ts';
@@ -44,8 +44,8 @@ export function explain(report: readonly PassReport[]): string {
     const n = r.rewrites.length;
     const where = [...new Set(r.rewrites.filter((x) => x.src).map((x) => posStr(x.src)))];
     lines.push(`  ${r.pass}: ${r.before} -> ${r.after} ops, ${n} rewrite${n === 1 ? '' : 's'}${where.length ? ` at ${where.join(', ')}` : ''}`);
-    for (const x of r.rewrites) lines.push(`      ${x.what}${x.src ? `  (${posStr(x.src)})` : ''}`);
-    for (const m of r.misses) lines.push(`      not applied${m.src ? ` at ${posStr(m.src)}` : ''}: ${m.what}`);
+    for (const x of r.rewrites) lines.push(`      ${x.what}${resolvePos(x.src) ? `  (${posStr(x.src)})` : ''}`);
+    for (const m of r.misses) lines.push(`      not applied${resolvePos(m.src) ? ` at ${posStr(m.src)}` : ''}: ${m.what}`);
   }
   return lines.join('\n');
 }

@@ -2,7 +2,7 @@
 import { commands } from './commands.ts';
 import type { Command } from 'commander';
 import type { TrainConfig } from '../compiler/dsl/model.ts';
-import { fit, type LogEntry } from '../runtime/fit.ts';
+import { trainCompiled, trainedModel, type LogEntry } from '../runtime/train.ts';
 import { loadModel, loadData, loadOnnx, buildModel } from './load.ts';
 import type { LossKind } from '../export/trainable.ts';
 import { UserError } from './errors.ts';
@@ -85,10 +85,9 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
         const costs: [number, number][] = [];
         let res;
         try {
+          // the same path as the package's train(): its result is the --json document
           res = await gate.during(async () =>
-            fit(built, data, cfg, {
-              step: compiled.trainStep,
-              metrics: compiled.metrics,
+            trainCompiled(built, compiled, cfg, data, source, {
               // the plot draws every epoch's cost; otherwise only logged epochs compute it
               costEveryEpoch: o.plot !== undefined,
               onLog: (e) => (o.json ? gate.poll() : gate.print(() => bar.log(line(e)))),
@@ -110,22 +109,11 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
           const { plotSvg } = await import('../compiler/viz/plot.ts');
           writeAtomic(o.plot, plotSvg(`${built.name}: training (lr ${cfg.lr})`, curves));
         }
-        if (o.onnx) writeAtomic(o.onnx, (await import('../export/model.ts')).exportModel(compiled, 'inference', res.params.values));
+        if (o.onnx) writeAtomic(o.onnx, (await import('../export/model.ts')).exportModel(compiled, 'inference', trainedModel(res).params.values));
         if (o.json) {
-          const doc = {
-            model: built.name,
-            options: built.options,
-            data: { source, rows: data.rows, features: data.features },
-            config: { epochs: cfg.epochs, lr: cfg.lr, logEvery: cfg.logEvery },
-            log: res.log,
-            // the model's parameters (the optimizer's state stays out)
-            params: Object.fromEntries(built.forward.params.map((p) => [String(p.attrs.name), Array.from(res.params.get(String(p.attrs.name)))])),
-            ...(res.finalAccuracy !== undefined && { accuracy: res.finalAccuracy }),
-            seconds: res.seconds,
-          };
-          process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-        } else if (res.finalAccuracy !== undefined && !cfg.logAccuracy) {
-          process.stdout.write(`Accuracy of the trained model on the training set: ${(res.finalAccuracy * 100).toFixed(2)}%\n`);
+          process.stdout.write(JSON.stringify(res, null, 2) + '\n');
+        } else if (res.accuracy !== undefined && !cfg.logAccuracy) {
+          process.stdout.write(`Accuracy of the trained model on the training set: ${(res.accuracy * 100).toFixed(2)}%\n`);
         }
       }),
     );

@@ -3,7 +3,7 @@
  * deterministically; every node carries the DSL source position of the graphc node it came from.
  */
 import type { OnnxEmit } from '../compiler/ops/op.ts';
-import { posStr, type SourcePos } from '../compiler/ir/source.ts';
+import { posStr, resolvePos, type SourcePos } from '../compiler/ir/source.ts';
 import { onnx, DataType, AttrType, type NodeProto, type TensorProto } from './proto.ts';
 
 type AttrValue = number | string | number[] | string[];
@@ -31,7 +31,7 @@ export class OnnxBuilder implements OnnxEmit {
         input: [...inputs],
         output: [out],
         attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
-        docString: this.src ? posStr(this.src) : '',
+        docString: resolvePos(this.src) ? posStr(this.src) : '',
       }),
     );
     return out;

@@ -7,11 +7,11 @@
  */
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
-import { shapeStr } from '../compiler/ir/shape.ts';
 import { UnsupportedError, onnxImporter, onnxImportedOps, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
 import { need, unary, binary, reduction } from './import-read.ts';
 import { mathImporters } from './import-math.ts';
 import { shapeImporters } from './import-shape.ts';
+import { nnImporters } from './import-nn.ts';
 
 export { UnsupportedError };
 export type { OpContext };
@@ -49,12 +49,6 @@ const transpose = rule([1, 13], (c) => {
   return B.transpose(x, c.attrInts('perm') ?? [...x.shape.keys()].reverse());
 });
 
-const matmul = rule([1, 9, 13], (c) => {
-  const [a, b] = [need(c, 0), need(c, 1)];
-  if (a.shape.length !== 2 || b.shape.length !== 2) throw new UnsupportedError(`MatMul of ${shapeStr(a.shape)} and ${shapeStr(b.shape)}: graphc's MatMul is 2-D`);
-  return B.matmul(a, b);
-});
-
 const ge = (a: Node, b: Node) => B.mk('GreaterEqual', [a, b]);
 /** a > b is not (b >= a); a < b is not (a >= b); a <= b is b >= a. */
 const not = (x: Node) => B.cast(B.sub(1, B.cast(x, 'f32')), 'bool');
@@ -80,12 +74,12 @@ const importers: Readonly<Record<string, Importer>> = {
   Softplus: unary([1], (x) => B.mk('Softplus', [x])),
   Gemm: gemm,
   Identity: unary([1, 13, 14, 16], (x) => x),
-  MatMul: matmul,
   ReduceMean: reduction([1, 11, 13], 18, B.mean),
   ReduceSum: reduction([1, 11, 13], 13, B.sum),
   Transpose: transpose,
   ...mathImporters,
   ...shapeImporters,
+  ...nnImporters,
 };
 
 /** The rule for an ONNX op type: from its op record, else from the tables above (own keys only). */

@@ -1,28 +1,248 @@
 /**
  * ONNX ops that move data or compute shapes. Integer tensors known at import (shapes, axes, indices)
- * stay folded as `IntConst` values, so shape arithmetic costs nothing at run time.
+ * stay folded as `IntConst` values, whose entries may be symbolic dims ('N'): Shape, Gather, Slice,
+ * Concat, Squeeze and Unsqueeze of such vectors are computed here on dims, so a torch `x.view(x.size(0),
+ * -1)` reaches Reshape as ['N', -1]. Everything else about integers is folded by import-fold.ts.
  */
 import * as B from '../compiler/ir/build.ts';
-import { isStatic, shapeStr } from '../compiler/ir/shape.ts';
-import { onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
+import { isStatic, normAxes, shapeStr, type Dim, type Shape } from '../compiler/ir/shape.ts';
+import { intConst, onnxRule as rule, type IntConst, type OnnxImportCtx as OpContext, type OnnxImporter as Importer, type OnnxValue } from '../compiler/ops/op.ts';
 import { need, raise } from './import-read.ts';
 
+const BIG = 2 ** 53;
+/** A 1-D (or scalar) integer tensor folded at import, where input k is one. */
+const vec = (c: OpContext, k: number): IntConst | undefined => {
+  const v = c.intConst(k);
+  return v && v.dims.length <= 1 ? v : undefined;
+};
+
+/** The product of dims, kept symbolic where it is one symbol times 1. */
+function dimProd(ds: readonly Dim[], what: string): Dim {
+  const n = ds.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1);
+  const syms = ds.filter((d) => typeof d !== 'number');
+  if (syms.length === 0) return n;
+  if (syms.length === 1 && n === 1) return syms[0];
+  return raise(`${what}: the product of ${shapeStr(ds)} is not a single dim`);
+}
+
+/** Resolves a Reshape target against the input's shape: 0 copies, -1 infers (symbolically where it can). */
+export function reshapeTarget(from: Shape, dims: readonly Dim[], allowzero: boolean): Dim[] {
+  const out = dims.map((d, i) => (d === 0 && !allowzero ? from[i] : d));
+  const k = out.indexOf(-1);
+  if (k < 0) return out;
+  const known = out.filter((_, i) => i !== k);
+  const num = (s: readonly Dim[]) => s.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1);
+  const syms = (s: readonly Dim[]) => s.filter((d): d is string => typeof d === 'string');
+  const left = [...syms(from)];
+  for (const s of syms(known)) {
+    const at = left.indexOf(s);
+    if (at < 0) raise(`Reshape of ${shapeStr(from)} to ${shapeStr(dims)}: -1 cannot be inferred`);
+    left.splice(at, 1);
+  }
+  const q = num(from) / num(known);
+  if (!Number.isInteger(q) || left.length > 1 || (left.length === 1 && q !== 1)) raise(`Reshape of ${shapeStr(from)} to ${shapeStr(dims)}: -1 cannot be inferred`);
+  out[k] = left.length ? left[0] : q;
+  return out;
+}
+
 const reshape = rule([5, 13, 14], (c) => {
+  const dims = vec(c, 1)?.values ?? raise('Reshape needs a constant shape');
+  const allowzero = c.opset >= 14 && c.attrInt('allowzero', 0) === 1;
+  const ic = c.intConst(0);
+  if (ic && !isStatic(ic.values)) return intConst(ic.values, reshapeTarget(ic.dims, dims, allowzero) as number[]);
   const x = need(c, 0);
-  const dims = c.ints(1) ?? raise('Reshape needs a constant shape');
-  const allowzero = c.opset >= 14 ? c.attrInt('allowzero', 0) : 0;
-  if (allowzero === 1 && dims.includes(0)) raise('Reshape with allowzero and a 0 dim');
-  const out = dims.map((d, i) => (d === 0 ? x.shape[i] : d));
-  if (out.includes(-1) && !isStatic(x.shape)) raise(`Reshape with -1 of a symbolic shape ${shapeStr(x.shape)}`);
-  return B.reshape(x, out);
+  return B.reshape(x, reshapeTarget(x.shape, dims, allowzero));
 });
 
+/** Squeeze and Unsqueeze: axes as an attribute before opset 13, as an input from 13. */
+const axesOf = (c: OpContext): number[] | undefined => (c.opset >= 13 ? (c.has(1) ? (c.ints(1) ?? raise('axes that are not constant')) : undefined) : c.attrInts('axes'));
+const shapeOf = (c: OpContext, k: number): Shape => c.intConst(k)?.dims ?? need(c, k).shape;
+const withShape = (c: OpContext, shape: Dim[]): OnnxValue => {
+  const ic = c.intConst(0);
+  return ic && !isStatic(ic.values) ? intConst(ic.values, shape as number[]) : B.reshape(need(c, 0), shape);
+};
+
 const unsqueeze = rule([1, 11, 13], (c) => {
-  const axes = (c.opset >= 13 ? c.ints(1) : c.attrInts('axes')) ?? raise('Unsqueeze needs constant axes');
-  return B.unsqueeze(need(c, 0), axes);
+  const s = shapeOf(c, 0);
+  const axes = normAxes(axesOf(c) ?? raise('Unsqueeze needs axes'), s.length + (axesOf(c) ?? []).length);
+  const out: Dim[] = [];
+  for (let i = 0, j = 0; i < s.length + axes.length; i++) out.push(axes.includes(i) ? 1 : s[j++]);
+  return withShape(c, out);
+});
+
+const squeeze = rule([1, 11, 13], (c) => {
+  const s = shapeOf(c, 0);
+  const given = axesOf(c);
+  if (!given && !isStatic(s)) raise(`Squeeze without axes of the symbolic shape ${shapeStr(s)}`);
+  const axes = given ? normAxes(given, s.length) : s.flatMap((d, i) => (d === 1 ? [i] : []));
+  for (const a of axes) if (s[a] !== 1) raise(`Squeeze of axis ${a}, of size ${s[a]}`);
+  return withShape(c, s.filter((_, i) => !axes.includes(i)));
+});
+
+const flatten = rule([1, 9, 11, 13], (c) => {
+  const x = need(c, 0);
+  const r = x.shape.length, a = c.attrInt('axis', 1);
+  const axis = a < 0 ? a + r : a;
+  if (axis < 0 || axis > r) raise(`Flatten axis ${a} of rank ${r}`);
+  return B.reshape(x, [dimProd(x.shape.slice(0, axis), 'Flatten'), dimProd(x.shape.slice(axis), 'Flatten')]);
+});
+
+const shape = rule([1, 13, 15], (c) => {
+  const s = shapeOf(c, 0);
+  const r = s.length;
+  const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
+  const [start, end] = c.opset >= 15 ? [clamp(c.attrInt('start', 0)), clamp(c.attrInt('end', r))] : [0, r];
+  return intConst(s.slice(start, Math.max(start, end)));
+});
+
+const size = rule([1, 13], (c) => {
+  const s = shapeOf(c, 0);
+  if (!isStatic(s)) return raise(`Size of the symbolic shape ${shapeStr(s)}`);
+  return intConst([s.reduce((p, d) => p * d, 1)], []);
+});
+
+const concat = rule([4, 11, 13], (c) => {
+  const ks = c.inputs.map((_, k) => k);
+  const axis = c.attrInt('axis', 0);
+  const vs = ks.map((k) => vec(c, k));
+  if (vs.every((v) => v && v.dims.length === 1)) return intConst(vs.flatMap((v) => v!.values));
+  const xs = ks.map((k) => need(c, k));
+  if (xs.length === 1) return xs[0];
+  return B.mk('Concat', xs, { axis: normAxes([axis], xs[0].shape.length)[0] });
+});
+
+const gather = rule([1, 11, 13], (c) => {
+  const axis = c.attrInt('axis', 0);
+  const data = vec(c, 0), idx = c.intConst(1);
+  if (data && data.dims.length === 1 && idx && isStatic(idx.values)) {
+    const n = data.values.length;
+    return intConst((idx.values as number[]).map((i) => data.values[i < 0 ? i + n : i] ?? raise(`Gather index ${i} out of range`)), idx.dims);
+  }
+  const x = need(c, 0);
+  return B.mk('Gather', [x, need(c, 1)], { axis: normAxes([axis], x.shape.length)[0] });
+});
+
+/** Begins, steps and output dims of an ONNX slice (numpy's clamping rules), per axis of `s`. */
+function sliceOf(s: Shape, starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined) {
+  const r = s.length;
+  const begin = Array<number>(r).fill(0), step = Array<number>(r).fill(1), out: Dim[] = [...s];
+  const ax = axes ? normAxes(axes, r) : [...starts.keys()];
+  if (axes && new Set(axes.map((a) => (a < 0 ? a + r : a))).size !== axes.length) raise('Slice with repeated axes');
+  (axes ?? ax).forEach((a0, i) => {
+    const a = a0 < 0 ? a0 + r : a0;
+    const st = steps?.[i] ?? 1;
+    if (st === 0) raise('Slice with step 0');
+    const d = s[a];
+    if (typeof d !== 'number') {
+      if (starts[i] === 0 && ends[i] >= BIG / 2 && st === 1) return;
+      return raise(`Slice of the symbolic dim '${d}'`);
+    }
+    let b = starts[i] < 0 ? starts[i] + d : starts[i];
+    let e = ends[i] < 0 ? ends[i] + d : ends[i];
+    if (st > 0) {
+      b = Math.min(Math.max(b, 0), d);
+      e = Math.min(Math.max(e, 0), d);
+    } else {
+      b = Math.min(Math.max(b, -1), d - 1);
+      e = Math.min(Math.max(e, -1), d - 1);
+    }
+    const n = Math.max(0, Math.ceil((e - b) / st));
+    begin[a] = n ? b : 0;
+    step[a] = st;
+    out[a] = n;
+  });
+  return { begin, step, shape: out };
+}
+
+const slice = rule([1, 10, 11, 13], (c) => {
+  const [starts, ends, axes, steps] =
+    c.opset < 10
+      ? [c.attrInts('starts'), c.attrInts('ends'), c.attrInts('axes'), undefined]
+      : [c.ints(1), c.ints(2), c.has(3) ? (c.ints(3) ?? raise('axes that are not constant')) : undefined, c.has(4) ? (c.ints(4) ?? raise('steps that are not constant')) : undefined];
+  if (!starts || !ends) return raise('Slice needs constant starts and ends');
+  const data = vec(c, 0);
+  if (data && data.dims.length === 1) {
+    const { begin, step, shape: out } = sliceOf(data.dims, starts, ends, axes, steps);
+    return intConst(Array.from({ length: out[0] as number }, (_, i) => data.values[begin[0] + i * step[0]]));
+  }
+  const x = need(c, 0);
+  const a = sliceOf(x.shape, starts, ends, axes, steps);
+  if (a.shape.every((d, i) => d === x.shape[i]) && a.begin.every((b) => b === 0) && a.step.every((t) => t === 1)) return x;
+  return B.mk('Slice', [x], { begin: a.begin, step: a.step, shape: a.shape as number[] });
+});
+
+const split = rule([2, 11, 13], (c) => {
+  const x = need(c, 0);
+  const axis = normAxes([c.attrInt('axis', 0)], x.shape.length)[0];
+  const d = x.shape[axis];
+  if (typeof d !== 'number') return raise(`Split along the symbolic dim '${d}'`);
+  const given = c.opset >= 13 ? (c.has(1) ? (c.ints(1) ?? raise('split sizes that are not constant')) : undefined) : c.attrInts('split');
+  const parts = given ?? (d % c.outputs === 0 ? Array(c.outputs).fill(d / c.outputs) : raise(`Split of ${d} into ${c.outputs} equal parts`));
+  let at = 0;
+  return parts.map((p) => {
+    const begin = x.shape.map((_, i) => (i === axis ? at : 0));
+    at += p;
+    return B.mk('Slice', [x], { begin, step: x.shape.map(() => 1), shape: x.shape.map((e, i) => (i === axis ? p : e)) as number[] });
+  });
+});
+
+const expand = rule([8, 13], (c) => {
+  const to = vec(c, 1)?.values ?? raise('Expand needs a constant shape');
+  return B.mk('Expand', [need(c, 0)], { shape: [...to] as number[] });
+});
+
+const constantOfShape = rule([9], (c) => {
+  const dims = vec(c, 0)?.values ?? raise('ConstantOfShape needs a constant shape');
+  const v = c.attrTensor('value') ?? { values: [0], dims: [1], integer: false };
+  if (v.values.length !== 1) raise('ConstantOfShape value of more than one element');
+  if (isStatic(dims)) {
+    const n = dims.reduce((p, d) => p * d, 1);
+    const fill = Array<number>(n).fill(v.values[0]);
+    return v.integer ? intConst(fill, dims) : B.constant(fill, dims);
+  }
+  return B.mk('Expand', [v.integer ? B.mk('Const', [], { value: Float32Array.of(v.values[0]), shape: [], dtype: 'i64' }) : B.scalar(v.values[0])], { shape: [...dims] as number[] });
+});
+
+/** The values of a constant operand: folded integers, or a float constant. */
+const constValues = (c: OpContext, k: number): number[] | undefined => {
+  const ints = c.ints(k);
+  if (ints) return ints;
+  const n = c.inputs[k];
+  return n && n.op === 'Const' ? [...(n.attrs.value as Float32Array)] : undefined;
+};
+
+const range = rule([11], (c) => {
+  const [start, limit, delta] = [0, 1, 2].map((k) => constValues(c, k)?.[0] ?? raise(`Range input ${k} that is not a constant`));
+  if (delta === 0) raise('Range with delta 0');
+  const n = Math.max(Math.ceil((limit - start) / delta), 0);
+  const vals = Array.from({ length: n }, (_, i) => start + i * delta);
+  return c.ints(0) ? intConst(vals) : B.constant(vals, [n]);
+});
+
+const pad = rule([2, 11, 13], (c) => {
+  const x = need(c, 0);
+  const mode = c.attrString('mode', 'constant');
+  if (!['constant', 'reflect', 'edge'].includes(mode)) raise(`Pad mode '${mode}'`);
+  const pads = (c.opset < 11 ? c.attrInts('pads') : c.ints(1)) ?? raise('Pad needs constant pads');
+  const value = c.opset < 11 ? c.attrFloat('value', 0) : c.has(2) ? (constValues(c, 2)?.[0] ?? raise('a constant_value that is not a constant')) : 0;
+  if (pads.some((p) => p < 0)) raise('Pad with negative pads');
+  if (pads.every((p) => p === 0)) return x;
+  return B.mk('Pad', [x], { pads, mode, value });
 });
 
 export const shapeImporters: Readonly<Record<string, Importer>> = {
   Reshape: reshape,
   Unsqueeze: unsqueeze,
+  Squeeze: squeeze,
+  Flatten: flatten,
+  Shape: shape,
+  Size: size,
+  Concat: concat,
+  Gather: gather,
+  Slice: slice,
+  Split: split,
+  Expand: expand,
+  ConstantOfShape: constantOfShape,
+  Range: range,
+  Pad: pad,
 };

@@ -11,17 +11,22 @@ import { Graph } from '../compiler/ir/graph.ts';
 import { inLeafScope, type Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import type { Dim } from '../compiler/ir/shape.ts';
-import { onnx, DataType, toNumber, type ModelProto, type AttributeProto } from './proto.ts';
+import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
 
 type TensorProto = import('onnx-proto').onnx.ITensorProto;
 import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
+import { foldInts } from './import-fold.ts';
+import { OnnxImportError } from './import-error.ts';
+import { ownSources } from '../compiler/ir/source.ts';
+
+// nodes built here are built for the caller: their position is the caller's
+ownSources(import.meta.url);
 
 const AT = onnx.AttributeProto.AttributeType;
+const attrTypeName = (t: number | null | undefined) => Object.entries(AT).find(([, v]) => v === (t ?? 0))?.[0] ?? String(t);
 
-export class OnnxImportError extends Error {
-  override name = 'OnnxImportError';
-}
+export { OnnxImportError };
 
 /** The largest tensor graphc accepts from a file (elements). */
 export const MAX_ELEMENTS = 1 << 28;
@@ -103,11 +108,11 @@ function ints(t: TensorProto, what: string): number[] {
     const width = t.dataType === DataType.INT64 ? 8 : 4;
     if (raw.length !== count * width) fail(`${what}: dims [${dims.join(', ')}] need ${count * width} bytes, the file holds ${raw.length}`);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    return Array.from({ length: count }, (_, i) => (width === 8 ? Number(view.getBigInt64(i * 8, true)) : view.getInt32(i * 4, true)));
+    return Array.from({ length: count }, (_, i) => (width === 8 ? toNumber(view.getBigInt64(i * 8, true), what) : view.getInt32(i * 4, true)));
   }
   const src = t.dataType === DataType.INT64 ? (t.int64Data ?? []) : (t.int32Data ?? []);
   if (src.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${src.length}`);
-  return (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toNumber(v));
+  return (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toNumber(v, what));
 }
 
 /** An int64 tensor known at import that the graph outputs: a constant (symbolic values cannot be). */
@@ -127,11 +132,17 @@ export interface ImportOptions {
 
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportedModel {
   const model = decodeModel(bytes);
-  const g = model.graph ?? fail('the model has no graph');
-  const opset = toNumber((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number);
-  if (!opset) fail('the model does not import the default ONNX opset');
-  if (opset > 17) fail(`opset ${opset}: graphc imports opsets up to 17`);
-  return inLeafScope(() => build(model, g, opset, opts));
+  try {
+    const g = model.graph ?? fail('the model has no graph');
+    const opset = toNumber((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number, 'the opset');
+    if (!opset) fail('the model does not import the default ONNX opset');
+    if (opset > 17) fail(`opset ${opset}: graphc imports opsets up to 17`);
+    return inLeafScope(() => build(model, g, opset, opts));
+  } catch (e) {
+    // an int64 field read outside a node's rule (dims, integer data): the file is malformed
+    if (e instanceof ProtoIntegerError) fail(e.message);
+    throw e;
+  }
 }
 
 function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: number, opts: ImportOptions): ImportedModel {
@@ -161,13 +172,13 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       intValues.set(name, Array.isArray(bound) ? intConst(bound) : intConst(bound.values, bound.dims));
       continue;
     }
-    const dtype = tt.elemType === DataType.FLOAT ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : fail(`input '${name}': element type ${tt.elemType} is not supported (float32 only)`);
+    const dtype = tt.elemType === DataType.FLOAT ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : tt.elemType === DataType.INT64 || tt.elemType === DataType.INT32 ? 'i64' : fail(`input '${name}': element type ${tt.elemType} is not supported (float32, bool, int64, int32)`);
     const dimsRaw = tt.shape?.dim ?? fail(`input '${name}' has no shape`);
     if (dimsRaw.length > MAX_RANK) fail(`input '${name}': rank ${dimsRaw.length} is more than ${MAX_RANK}`);
     const shape: Dim[] = dimsRaw.map((d, k) => {
       if (d.dimParam) return d.dimParam;
       if (d.dimValue === null || d.dimValue === undefined) return `${name}_${k}`;
-      const v = toNumber(d.dimValue as number);
+      const v = toNumber(d.dimValue as number, `input '${name}': dimension ${k}`);
       if (v < 0) fail(`input '${name}': dimension ${v} is negative`);
       return v;
     });
@@ -201,8 +212,10 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     const label = `node '${n.name || i}' (${n.opType})`;
     if (n.domain && n.domain !== 'ai.onnx') fail(`${label}: domain '${n.domain}' is not supported`);
     const attrs = new Map((n.attribute ?? []).map((a) => [a.name ?? '', a]));
+    if (attrs.size !== (n.attribute ?? []).length) fail(`${label}: an attribute is given twice`);
     if (n.opType === 'Constant') {
-      const t = attrs.get('value')?.t ?? fail(`${label}: only the 'value' tensor form is supported`);
+      const v = attrs.get('value');
+      const t = (v?.type === AT.TENSOR ? v.t : null) ?? fail(`${label}: only the 'value' tensor form is supported`);
       const out = n.output![0];
       if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32) intValues.set(out, intConst(ints(t, label), dimsOf(t)));
       else {
@@ -219,7 +232,8 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     const attr = (name: string, type: number) => {
       readAttrs.add(name);
       const a = attrs.get(name);
-      if (a && a.type && a.type !== type) throw new UnsupportedError(`attribute '${name}' has type ${a.type}, expected ${type}`);
+      // the declared type is checked, absent (UNDEFINED) included: reading another field would give its default, 0
+      if (a && a.type !== type) throw new UnsupportedError(`attribute '${name}' has type ${attrTypeName(a.type)}, expected ${attrTypeName(type)}`);
       return a;
     };
     const inputs = new Proxy(names.map((name) => (name ? values.get(name) : undefined)), {
@@ -241,16 +255,25 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
         readInputs.add(k);
         return intValues.get(names[k] ?? '');
       },
-      attrInt: (name, d) => { const a = attr(name, AT.INT); return a ? toNumber(a.i as number) : d; },
+      attrInt: (name, d) => { const a = attr(name, AT.INT); return a ? toNumber(a.i as number, `attribute '${name}'`) : d; },
       attrFloat: (name, d) => { const a = attr(name, AT.FLOAT); return a ? (a.f ?? 0) : d; },
-      attrInts: (name) => attr(name, AT.INTS)?.ints?.map((v) => toNumber(v as number)),
+      attrInts: (name) => attr(name, AT.INTS)?.ints?.map((v) => toNumber(v as number, `attribute '${name}'`)),
       attrFloats: (name) => attr(name, AT.FLOATS)?.floats?.map(Number),
+      attrTensor: (name) => {
+        const t = attr(name, AT.TENSOR)?.t;
+        if (!t) return undefined;
+        const integer = t.dataType === DataType.INT64 || t.dataType === DataType.INT32;
+        return integer ? { values: ints(t, `${where} attribute '${name}'`), dims: dimsOf(t), integer } : { values: [...floats(t, `${where} attribute '${name}'`).data], dims: dimsOf(t), integer };
+      },
+      outputs: (n.output ?? []).length,
       attrString: (name, d) => { const a = attr(name, AT.STRING); return a ? new TextDecoder().decode(a.s ?? new Uint8Array(0)) : d; },
       nodeName: label,
     };
-    let out: OnnxValue;
+    let out: OnnxValue | readonly OnnxValue[];
     try {
       out = imp(ctx);
+      // a rule given too few inputs (a variadic op with none) builds nothing: never stored as a value
+      if (out === undefined) throw new UnsupportedError('no value computed from the inputs given');
       const ignored = [...attrs.keys()].filter((a) => !readAttrs.has(a));
       if (ignored.length) throw new UnsupportedError(`attribute${ignored.length > 1 ? 's' : ''} ${ignored.map((a) => `'${a}'`).join(', ')} not supported`);
       const unread = names.flatMap((name, k) => (name && !readInputs.has(k) ? [`${k} ('${name}')`] : []));
@@ -259,12 +282,17 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       if (e instanceof UnsupportedError) fail(`${where}: ${e.message}`);
       return fail(`${where}: ${(e as Error).message.split('\n')[0]}`);
     }
-    if ((n.output ?? []).filter(Boolean).length !== 1) fail(`${where}: ${n.output?.length} outputs; graphc imports single-output nodes`);
-    if (isIntConst(out)) {
-      intValues.set(n.output![0], out);
-      continue;
-    }
-    values.set(n.output![0], out);
+    const outs = Array.isArray(out) ? (out as readonly OnnxValue[]) : [out as OnnxValue];
+    const wanted = n.output ?? [];
+    if (outs.length < wanted.filter(Boolean).length || wanted.slice(outs.length).some(Boolean)) fail(`${where}: output ${outs.length} ('${wanted[outs.length]}') not supported`);
+    outs.forEach((o, k) => {
+      const name = wanted[k];
+      if (!name) return;
+      // integer tensors computed from constants only (shape arithmetic) are folded now
+      const v = isIntConst(o) ? o : foldInts(o);
+      if (v) intValues.set(name, v);
+      else values.set(name, o as Node);
+    });
   }
   const outputs = (g.output ?? []).map((o) => ({ name: o.name || fail('a graph output has no name'), node: values.get(o.name ?? '') ?? intOutput(intValues.get(o.name ?? ''), o.name ?? '') }));
   if (outputs.length === 0) fail('the graph has no outputs');

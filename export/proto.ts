@@ -16,12 +16,18 @@ export type AttributeProto = InstanceType<typeof onnx.AttributeProto>;
 export const DataType = onnx.TensorProto.DataType;
 export const AttrType = onnx.AttributeProto.AttributeType;
 
-type LongLike = number | { toNumber(): number; toString(): string } | null | undefined;
+type LongLike = number | bigint | { toNumber(): number; toString(): string } | null | undefined;
 
-export function toNumber(v: LongLike): number {
+/** An integer in a file that a double cannot hold exactly: the importer reports it as its own one-line error. */
+export class ProtoIntegerError extends Error {
+  override name = 'ProtoIntegerError';
+}
+
+/** `v` as a number; `what` names the field in the error when it is too large. */
+export function toNumber(v: LongLike, what = 'an integer'): number {
   if (v === null || v === undefined) return 0;
   if (typeof v === 'number') return v;
-  const n = v.toNumber();
-  if (!Number.isSafeInteger(n)) throw new RangeError(`integer ${v.toString()} is too large`);
+  const n = typeof v === 'bigint' ? Number(v) : v.toNumber();
+  if (!Number.isSafeInteger(n)) throw new ProtoIntegerError(`${what}: integer ${v.toString()} is too large (more than 2^53)`);
   return n;
 }

@@ -8,7 +8,11 @@ import * as B from '../compiler/ir/build.ts';
 import { inLeafScope } from '../compiler/ir/node.ts';
 import type { BuiltModel } from '../compiler/dsl/model.ts';
 import type { ImportedModel } from './import.ts';
-import { OnnxImportError } from './import.ts';
+import { OnnxImportError } from './import-error.ts';
+import { ownSources } from '../compiler/ir/source.ts';
+
+// nodes built here are built for the caller: their position is the caller's
+ownSources(import.meta.url);
 
 export type LossKind = 'bce' | 'mse';
 

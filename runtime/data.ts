@@ -11,7 +11,10 @@ export interface Dataset {
   /** Row-major [rows, 1]. */
   readonly y: Float32Array;
   readonly rows: number;
+  /** Values of x per row (the product of `sample`). */
   readonly features: number;
+  /** The shape of one row of x where it is not a vector (images: [C, H, W]); default [features]. */
+  readonly sample?: readonly number[];
 }
 
 export class DataError extends Error {
@@ -65,6 +68,46 @@ export function inlineData(xRows: readonly (readonly number[])[], yRows: readonl
   const rows = xRows.length;
   const features = xRows[0]?.length ?? 0;
   return { x: Float32Array.from(xRows.flat()), y: Float32Array.from(yRows.flat()), rows, features };
+}
+
+/** Data given in memory: rows of numbers, or a flat Float32Array with the shape of the whole (first dim the rows). */
+export interface ArrayData {
+  readonly x: readonly (readonly number[])[] | Float32Array | readonly number[];
+  readonly y: readonly (readonly number[])[] | readonly number[] | Float32Array;
+  /** The shape of x when it is flat ([rows, ...]); rows of numbers need none. */
+  readonly shape?: readonly number[];
+}
+
+/** A `Dataset` from data in memory (copied), checked: as many targets as rows, no ragged rows. */
+export function arrayData(d: ArrayData): Dataset {
+  const flatY = (rows: number): Float32Array => {
+    const y = d.y instanceof Float32Array ? Float32Array.from(d.y) : Float32Array.from((d.y as readonly (number | readonly number[])[]).map((v) => (typeof v === 'number' ? v : single(v))));
+    if (y.length !== rows) throw new DataError(`data: ${rows} row(s) of x but ${y.length} target(s) in y`);
+    return y;
+  };
+  const single = (v: readonly number[]): number => {
+    if (v.length !== 1) throw new DataError(`data: each row of y must hold one value, got ${v.length}`);
+    return v[0];
+  };
+  if (d.x instanceof Float32Array || (d.x.length > 0 && typeof d.x[0] === 'number')) {
+    const flat = d.x instanceof Float32Array ? Float32Array.from(d.x) : Float32Array.from(d.x as readonly number[]);
+    const shape = d.shape ?? (d.x instanceof Float32Array ? undefined : [flat.length, 1]);
+    if (!shape || shape.length < 2) throw new DataError('data: a flat x needs its shape ([rows, ...], at least two dims)');
+    const size = shape.reduce((a, b) => a * b, 1);
+    if (size !== flat.length || shape.some((s) => !Number.isInteger(s) || s < 1)) throw new DataError(`data: x holds ${flat.length} values, its shape [${shape.join(', ')}] says ${size}`);
+    const rows = shape[0];
+    const sample = shape.slice(1);
+    return { x: flat, y: flatY(rows), rows, features: size / rows, ...(sample.length > 1 && { sample }) };
+  }
+  const xRows = d.x as readonly (readonly number[])[];
+  const features = xRows[0]?.length ?? 0;
+  xRows.forEach((r, i) => {
+    if (r.length !== features) throw new DataError(`data: row ${i + 1} of x holds ${r.length} values, the first holds ${features}`);
+  });
+  if (!xRows.length || !features) throw new DataError('data: x holds no rows');
+  const x = new Float32Array(xRows.length * features);
+  xRows.forEach((r, i) => x.set(r, i * features));
+  return { x, y: flatY(xRows.length), rows: xRows.length, features };
 }
 
 /** First row (1-based, in the parsed rows) holding NaN, or 0. */

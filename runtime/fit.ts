@@ -10,14 +10,11 @@
  * the steps' plans allow it (`Trainer.cycles`), and otherwise the steps between two logged epochs do
  * (`Trainer.updateTimes`).
  */
-import type { BuiltModel, TrainConfig } from '../compiler/dsl/model.ts';
-import { compileModel } from '../compiler/passes/compile.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { shapeStr } from '../compiler/ir/shape.ts';
-import { TorchGenerator } from '../compiler/init/torch-random.ts';
-import { Executable, ParamStore, type TensorValue } from './executable.ts';
+import { Executable, type ParamStore, type TensorValue } from './executable.ts';
 import { Trainer } from './trainer.ts';
 import type { Dataset } from './data.ts';
 import { allocate, release, resident } from './kernels/heap.ts';
@@ -37,8 +34,8 @@ export function splitHoldout(d: Dataset, fraction: number): { train: Dataset; va
   if (n <= 0 || n >= d.rows) throw new GraphError(`holdout ${fraction} leaves no rows for training or for evaluation (${d.rows} rows)`);
   const F = d.features;
   return {
-    train: { x: d.x.subarray(0, n * F), y: d.y.subarray(0, n), rows: n, features: F },
-    val: { x: d.x.subarray(n * F), y: d.y.subarray(n), rows: d.rows - n, features: F },
+    train: { ...d, x: d.x.subarray(0, n * F), y: d.y.subarray(0, n), rows: n },
+    val: { ...d, x: d.x.subarray(n * F), y: d.y.subarray(n), rows: d.rows - n },
   };
 }
 
@@ -51,52 +48,76 @@ export interface FitResult {
   readonly seconds: number;
 }
 
+/** What `fit` needs of a training configuration (a model's `TrainConfig` is one). */
+export interface FitConfig {
+  /** Epochs after the initial one: epochs 0..epochs, i.e. epochs + 1 steps. */
+  readonly epochs: number;
+  /** Log every K epochs (and the last). */
+  readonly logEvery: number;
+  /** Measure the accuracy with each logged epoch (otherwise once, after training). */
+  readonly logAccuracy: boolean;
+  /** Minibatch size (default: the whole data set, one step per epoch). */
+  readonly batchSize?: number;
+  /** Visit the examples in a new order each epoch (drawn from `FitOptions.shuffler`). */
+  readonly shuffle?: boolean;
+  /** Hold out this fraction of the rows (the last ones) for evaluation: logged as `valAccuracy`. */
+  readonly holdout?: number;
+}
+
+/** Draws each epoch's order of the examples (a TorchGenerator: DataLoader(shuffle=True)'s order). */
+export interface Shuffler {
+  dataLoaderOrder(n: number): ArrayLike<number>;
+}
+
 export interface FitOptions {
-  /** Train-step graph to run (default: the model compiled with the optimization pipeline). */
-  readonly step?: Graph;
-  /** Metrics graph (accuracy) (default: compiled with the step). */
+  /** Metrics graph (accuracy), run on logged epochs and after training; null for none. */
   readonly metrics?: Graph | null;
-  /** Options of the pipeline when `step` is not given (fusion and grouping on by default). */
-  readonly compile?: { readonly optimize?: boolean; readonly fuse?: boolean; readonly group?: boolean };
+  /** Where shuffled epochs draw their order from (required with `shuffle`). */
+  readonly shuffler?: Shuffler;
   /** Called for each logged epoch. */
-  readonly onLog?: (e: LogEntry, cfg: TrainConfig) => void;
+  readonly onLog?: (e: LogEntry) => void;
   /** Called after every epoch (progress), with the cost of the latest epoch that computed it. */
   readonly onEpoch?: (epoch: number, cost: number) => void;
   /** Compute the cost on every epoch, not only on logged ones (a curve of every epoch's cost). */
   readonly costEveryEpoch?: boolean;
-  /** A trainer made (and prepared) by the caller: its step and parameters are the ones trained (`step` is then ignored). */
-  readonly trainer?: Trainer;
 }
 
-function xyInputs(m: BuiltModel): { x: Node; y: Node } {
-  const inputs = m.forward.inputs;
+function xyInputs(g: Graph): { x: Node; y: Node } {
+  const inputs = g.inputs;
   const y = inputs.find((n) => n.attrs.name === 'y');
   const others = inputs.filter((n) => n !== y);
   // the features go to the input named x, or to the model's only other input (imported models)
   const x = others.find((n) => n.attrs.name === 'x') ?? (others.length === 1 ? others[0] : undefined);
-  if (!x || !y) throw new GraphError(`model ${m.name}: a model trained on CSV data needs a target input 'y' and one feature input ('x')`);
+  if (!x || !y) throw new GraphError(`model ${g.name}: a model trained on CSV data needs a target input 'y' and one feature input ('x')`);
   return { x, y };
 }
 
-/** The feeds of a data set (or of its first `rows` rows) for a model whose inputs are x [N, F] and y. */
-export function feedsFor(m: BuiltModel, d: Dataset, rows = d.rows): Record<string, TensorValue> {
-  const { x, y } = xyInputs(m);
-  const f = x.shape[x.shape.length - 1];
-  if (x.shape.length !== 2 || (typeof f === 'number' && f !== d.features))
-    throw new GraphError(`model ${m.name} expects x of shape ${shapeStr(x.shape)}, but the data has ${d.features} feature column(s)`, x.src);
+/** The feeds of a data set (or of its first `rows` rows) for a graph whose inputs are x [N, ...] and y. */
+export function feedsFor(g: Graph, d: Dataset, rows = d.rows): Record<string, TensorValue> {
+  const { x, y } = xyInputs(g);
+  const sample = d.sample ?? [d.features];
+  const fits = x.shape.length === sample.length + 1 && sample.every((s, i) => typeof x.shape[i + 1] !== 'number' || x.shape[i + 1] === s);
+  if (!fits) {
+    const has = d.sample ? `rows of shape [${sample.join(', ')}]` : `${d.features} feature column(s)`;
+    throw new GraphError(`model ${g.name} expects x of shape ${shapeStr(x.shape)}, but the data has ${has}`, x.src);
+  }
   // targets: [N, 1] for a per-row value, [N] for class indices
   const yShape = y.shape.length === 1 ? [rows] : [rows, 1];
   return {
-    [String(x.attrs.name)]: { data: d.x.subarray(0, rows * d.features), shape: [rows, d.features] },
+    [String(x.attrs.name)]: { data: d.x.subarray(0, rows * d.features), shape: [rows, ...sample] },
     y: { data: d.y.subarray(0, rows), shape: yShape },
   };
 }
 
-export function fit(m: BuiltModel, data: Dataset, cfg: TrainConfig, opts: FitOptions = {}): FitResult {
+/**
+ * Trains with a compiled step (the trainer's graph, writing its parameters) on a data set. The model and
+ * its compilation are the caller's (`fitModel` in train.ts compiles a model and calls this).
+ */
+export function fit(trainer: Trainer, data: Dataset, cfg: FitConfig, opts: FitOptions = {}): FitResult {
   // the data set is copied once to where the kernels read it in place, and freed when training ends
   const x = resident(data.x), y = resident(data.y);
   try {
-    return fitResident(m, { x, y, rows: data.rows, features: data.features }, cfg, opts);
+    return fitResident(trainer, { ...data, x, y }, cfg, opts);
   } finally {
     release(x, data.x);
     release(y, data.y);
@@ -108,21 +129,19 @@ const CYCLE_CALL_SECONDS = 0.02;
 /** How many units of `secondsEach` one such call takes (at least one). */
 const perCall = (secondsEach: number) => Math.max(1, Math.floor(CYCLE_CALL_SECONDS / Math.max(secondsEach, 1e-9)));
 
-function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOptions): FitResult {
+function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOptions): FitResult {
   const { train: d, val } = splitHoldout(all, cfg.holdout ?? 0);
-  const feeds = feedsFor(m, d);
-  const valFeeds = val && feedsFor(m, val);
-  const given = opts.trainer?.step ?? opts.step;
-  const compiled = given ? null : compileModel(m, { lr: cfg.lr, optimizer: cfg.optimizer, ...opts.compile });
-  const step = given ?? compiled!.trainStep;
-  const metricsGraph = opts.metrics !== undefined ? opts.metrics : (compiled?.metrics ?? null);
-  const trainer = opts.trainer ?? new Trainer(step, new ParamStore([...step.params, ...m.forward.params.filter((p) => !step.params.includes(p))]));
+  const step = trainer.step;
+  const feeds = feedsFor(step, d);
+  const valFeeds = val && feedsFor(step, val);
+  const metricsGraph = opts.metrics ?? null;
   const params = trainer.params;
   const metrics = metricsGraph && new Executable(metricsGraph, params);
   const accuracy = (f = feeds) => metrics!.run(f).buffer(metricsGraph!.output('accuracy'))[0];
   const log: LogEntry[] = [];
   const batch = cfg.batchSize && cfg.batchSize < d.rows ? cfg.batchSize : 0;
-  const batches = batch ? new Batches(m, d, batch, cfg.shuffle ? (m.generator ?? new TorchGenerator(0)) : null) : null;
+  if (batch && cfg.shuffle && !opts.shuffler) throw new GraphError(`model ${step.name}: shuffled minibatches need a shuffler (the model's generator)`);
+  const batches = batch ? new Batches(step, d, batch, cfg.shuffle ? opts.shuffler! : null) : null;
   const t0 = performance.now();
   let cost = NaN;
   const isLogged = (epoch: number) => epoch % cfg.logEvery === 0 || epoch === cfg.epochs;
@@ -140,7 +159,7 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
     let perCycle = ((performance.now() - t) / 1000) * K;
     const e0: LogEntry = { epoch: 0, cost };
     log.push(e0);
-    opts.onLog?.(e0, cfg);
+    opts.onLog?.(e0);
     opts.onEpoch?.(0, cost);
     const total = Math.floor(cfg.epochs / K); // cycles of epochs (cK, cK + K]
     let done = 0;
@@ -156,7 +175,7 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
         cost = losses[j];
         const e: LogEntry = { epoch, cost };
         log.push(e);
-        opts.onLog?.(e, cfg);
+        opts.onLog?.(e);
         opts.onEpoch?.(epoch, cost);
       }
       done += n;
@@ -198,7 +217,7 @@ function fitResident(m: BuiltModel, all: Dataset, cfg: TrainConfig, opts: FitOpt
       if (acc !== undefined) e.accuracy = acc;
       if (vacc !== undefined) e.valAccuracy = vacc;
       log.push(e);
-      opts.onLog?.(e, cfg);
+      opts.onLog?.(e);
     }
     opts.onEpoch?.(epoch, cost);
   }
@@ -218,15 +237,15 @@ class Batches {
   private readonly views: Record<string, TensorValue>[] | null;
 
   constructor(
-    m: BuiltModel,
+    g: Graph,
     private readonly d: Dataset,
     private readonly size: number,
-    private readonly gen: TorchGenerator | null,
+    private readonly gen: Shuffler | null,
   ) {
     const F = d.features;
     if (gen) {
       const x = allocate(size * F, this), y = allocate(size, this);
-      const shaped = (rows: number) => feedsFor(m, { ...d, x, y, rows: size }, rows);
+      const shaped = (rows: number) => feedsFor(g, { ...d, x, y, rows: size }, rows);
       const rest = d.rows % size;
       this.gather = { x, y, full: shaped(size), last: rest ? shaped(rest) : null };
       this.views = null;
@@ -234,7 +253,7 @@ class Batches {
       this.gather = null;
       this.views = Array.from({ length: Math.ceil(d.rows / size) }, (_, b) => {
         const start = b * size, rows = Math.min(size, d.rows - start);
-        return feedsFor(m, { ...d, x: d.x.subarray(start * F), y: d.y.subarray(start), rows }, rows);
+        return feedsFor(g, { ...d, x: d.x.subarray(start * F), y: d.y.subarray(start), rows }, rows);
       });
     }
   }

@@ -345,7 +345,7 @@ export class Plan {
     let st = this.staging[i];
     if (st === null || st.length !== buf.length) {
       if (buf.length !== sizeOf(this.shapes.get(this.leafSlots[i].node)!)) return buf; // the kernels will say what is wrong
-      st = this.staging[i] = this.heap!.alloc(buf.length, this);
+      st = this.staging[i] = this.heap!.alloc(buf.length, this, false); // overwritten whole below
     }
     st.set(buf);
     return st;

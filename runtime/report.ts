@@ -3,11 +3,11 @@
  * not head one, with why), whether the plan runs as one WebAssembly call (and, where not, which kernels
  * keep it from it), how each kernel computes, and every fallback the runtime took, with its cause.
  */
-import { posStr } from '../compiler/ir/source.ts';
+import { posStr, resolvePos } from '../compiler/ir/source.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import type { PlanReport } from './plan.ts';
 
-const where = (n: Node): string => (n.src ? ` at ${posStr(n.src)}` : '');
+const where = (n: Node): string => (resolvePos(n.src) ? ` at ${posStr(n.src)}` : '');
 const name = (n: Node): string => (n.op === 'Fused' ? `Fused{${JSON.parse(String(n.attrs.body)).map((i: [string]) => i[0]).join('·')}}` : n.op);
 
 export function formatPlanReport(title: string, r: PlanReport): string {

@@ -4,13 +4,16 @@
  * Jacobian product (graph nodes), and sums the contributions that reach each node. The result is nodes,
  * so a gradient can be printed, optimized, exported and differentiated again.
  */
-import type { Node } from '../ir/node.ts';
+import { inScopeOf, type Node } from '../ir/node.ts';
 import { topoOrder } from '../ir/graph.ts';
 import { getOp } from '../ir/registry.ts';
 import { sameShape, shapeStr } from '../ir/shape.ts';
-import { atSource } from '../ir/source.ts';
+import { atSource, ownSources } from '../ir/source.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
+
+// nodes built here are built for the caller: their position is the caller's
+ownSources(import.meta.url);
 
 export interface GradOptions {
   /** Gradient flowing into `y` (default: 1, which needs `y` to be a scalar). */
@@ -18,6 +21,11 @@ export interface GradOptions {
 }
 
 export function grad(y: Node, xs: readonly Node[], opts: GradOptions = {}): Node[] {
+  // the gradient belongs to the build of y and xs: its constants intern with theirs, no one else's
+  return inScopeOf([y, ...xs], () => atSource(y.src, () => sweep(y, xs, opts)));
+}
+
+function sweep(y: Node, xs: readonly Node[], opts: GradOptions): Node[] {
   if (!opts.seed && y.shape.length !== 0)
     throw new GraphError(`grad: the output must be a scalar, got ${shapeStr(y.shape)} (pass a seed gradient for non-scalars)`, y.src);
   const order = topoOrder([y]);

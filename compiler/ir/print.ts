@@ -7,7 +7,7 @@ import type { Graph } from './graph.ts';
 import type { Node } from './node.ts';
 import { getOp } from './registry.ts';
 import { shapeStr } from './shape.ts';
-import { displayFile } from './source.ts';
+import { displayFile, resolvePos } from './source.ts';
 
 export interface PrintOptions {
   /** Show source positions (default true). */
@@ -24,7 +24,8 @@ export function printGraph(g: Graph, opts: PrintOptions = {}): string {
     const attrs = def.showAttrs ? def.showAttrs(n.attrs) : Object.keys(n.attrs).length ? JSON.stringify(n.attrs) : '';
     const args = n.inputs.map((i) => num.get(i)).join(', ');
     const mark = def.traits?.fused ? ' [fused]' : '';
-    const where = opts.src !== false && n.src && n.op !== 'Const' ? `  @ ${displayFile(n.src.file).split('/').slice(-2).join('/')}:${n.src.line}` : '';
+    const src = opts.src !== false && n.op !== 'Const' ? resolvePos(n.src) : undefined;
+    const where = src ? `  @ ${displayFile(src.file).split('/').slice(-2).join('/')}:${src.line}` : '';
     const head =
       n.op === 'Input' || n.op === 'Param'
         ? `  ${n.op.toLowerCase()} ${name}`

@@ -9,11 +9,22 @@ export interface SourcePos {
   readonly col: number;
 }
 
-const here = import.meta.url;
-// graphc's own source tree: frames inside it are not user code.
-const ownRoot = here.slice(0, here.lastIndexOf('/compiler/') + 1);
-const ownDirs = ['compiler/', 'runtime/', 'export/', 'cli/', 'bin/'].map((d) => ownRoot + d);
-const ownPathDirs = ownDirs.map((u) => (u.startsWith('file://') ? decodeURIComponent(u.slice(7)) : u));
+/**
+ * graphc's own code: a stack frame in one of these folders (or below) is not the user's. Each part of
+ * graphc that builds nodes on its caller's behalf registers its own folder, `ownSources(import.meta.url)`,
+ * so positions are found without naming the repository's folders.
+ */
+const own = new Set<string>();
+export function ownSources(moduleUrl: string): void {
+  const dir = moduleUrl.slice(0, moduleUrl.lastIndexOf('/') + 1);
+  own.add(dir);
+  if (dir.startsWith('file://')) own.add(decodeURIComponent(dir.slice(7)));
+}
+ownSources(import.meta.url);
+const isOwn = (file: string): boolean => {
+  for (const d of own) if (file.startsWith(d)) return true;
+  return false;
+};
 
 const frameRe = /\(?((?:file:\/\/|\/|[A-Za-z]:\\|https?:\/\/)[^()\s]*?):(\d+):(\d+)\)?\s*$/;
 
@@ -51,18 +62,59 @@ export function displayFile(file: string): string {
   return f;
 }
 
-export const posStr = (p: SourcePos | undefined): string => (p ? `${displayFile(p.file)}:${p.line}` : '<unknown>');
+export const posStr = (p: SourcePos | undefined): string => {
+  const q = resolvePos(p);
+  return q ? `${displayFile(q.file)}:${q.line}` : '<unknown>';
+};
 
-/** The first stack frame outside graphc's own sources, or undefined. */
+/**
+ * A caller's position read from a captured stack when it is first needed. Capturing a stack costs about a
+ * microsecond; formatting it as text costs many more (through source maps under a TypeScript loader, most
+ * of building a model), and most nodes' positions are never read. `resolvePos` gives the position, or
+ * undefined where the stack has no frame outside graphc; the fields read '<unknown>', 0 then.
+ */
+class StackPos implements SourcePos {
+  private err: Error | null;
+  private pos: SourcePos | undefined;
+  constructor(err: Error) {
+    this.err = err;
+  }
+  resolve(): SourcePos | undefined {
+    if (this.err) {
+      this.pos = fromStack(this.err.stack);
+      this.err = null;
+    }
+    return this.pos;
+  }
+  get file(): string {
+    return this.resolve()?.file ?? '<unknown>';
+  }
+  get line(): number {
+    return this.resolve()?.line ?? 0;
+  }
+  get col(): number {
+    return this.resolve()?.col ?? 0;
+  }
+}
+
+/** The position `p` stands for: a captured caller's found now (undefined where there is none). */
+export function resolvePos(p: SourcePos | undefined): SourcePos | undefined {
+  return p instanceof StackPos ? p.resolve() : p;
+}
+
+/** The first stack frame outside graphc's own sources, found when first read (`resolvePos`). */
 export function callerPos(): SourcePos | undefined {
-  const stack = new Error().stack;
+  return new StackPos(new Error());
+}
+
+function fromStack(stack: string | undefined): SourcePos | undefined {
   if (!stack) return undefined;
   for (const line of stack.split('\n').slice(1)) {
     const m = frameRe.exec(line.trim());
     if (!m) continue;
     const file = m[1];
     if (file.startsWith('node:') || file.includes('/node_modules/')) continue;
-    if (ownDirs.some((d) => file.startsWith(d)) || ownPathDirs.some((d) => file.startsWith(d))) continue;
+    if (isOwn(file)) continue;
     return originalPos(file, Number(m[2]), Number(m[3]));
   }
   return undefined;

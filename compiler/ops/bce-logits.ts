@@ -62,6 +62,7 @@ function simdLoss(f: (...args: number[]) => void, k: 2 | 3, n: number, h: Heap, 
 
 defineOp({
   name: 'BCEWithLogits',
+  dsl: { internal: 'made by the fuse-sigmoid-bce pass from sigmoid then binaryCrossEntropy' },
   arity: 2,
   traits: { fused: true },
   infer([z, y], _a, src) {
@@ -109,6 +110,7 @@ binaryOp('SigmoidExp', (z, e) => (z >= 0 ? 1 / (1 + e) : e / (1 + e)), (z, e) =>
   const onePlus = B.add(1, e);
   return [null, B.sumTo(B.div(B.mul(g, sign), B.mul(onePlus, onePlus)), e.shape)];
 }, 'SigmoidExp', {
+  dsl: { internal: 'made by the share-exp pass' },
   traits: { fused: true },
   // as Sigmoid's rule after its exp: select(1, e, z >= 0) / (e + 1)
   simd: (z, e) => [...v.const(1), ...v.get(e), ...v.get(z), ...v.const(0), ...v.ge, ...v.bitselect, ...v.get(e), ...v.const(1), ...v.add, ...v.div],
@@ -133,6 +135,7 @@ const bceExpJs: Kernel = (ins, out) => {
 
 defineOp({
   name: 'BCEWithLogitsExp',
+  dsl: { internal: 'made by the share-exp pass' },
   arity: 3,
   traits: { fused: true },
   infer([z, y, e], _a, src) {

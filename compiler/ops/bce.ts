@@ -14,6 +14,7 @@ export const BCE_EPS = 1e-12;
 
 defineOp({
   name: 'BCE',
+  dsl: { fn: 'binaryCrossEntropy' },
   arity: 2,
   infer([h, y], _a, src) {
     if (!sameShape(h.shape, y.shape))

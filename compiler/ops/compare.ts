@@ -9,9 +9,10 @@ import { simdElementwise, v, type SimdRule } from '../../runtime/kernels/wasm/el
 // a lane mask (all ones where true) as 1.0 or 0.0
 const maskToOne = [...v.const(1), ...v.and];
 
-function comparison(name: string, js: (a: string, b: string) => string, fn: (a: number, b: number) => number, onnxName: string, simd: SimdRule) {
+function comparison(name: string, method: string, js: (a: string, b: string) => string, fn: (a: number, b: number) => number, onnxName: string, simd: SimdRule) {
   defineOp({
     name,
+    dsl: { method },
     arity: 2,
     traits: { elementwise: { fn: fn as (...x: number[]) => number, js: js as (...x: string[]) => string, simd } },
     infer(inputs, _a, src) {
@@ -25,8 +26,8 @@ function comparison(name: string, js: (a: string, b: string) => string, fn: (a: 
   });
 }
 
-comparison('GreaterEqual', (a, b) => `(${a} >= ${b} ? 1 : 0)`, (a, b) => (a >= b ? 1 : 0), 'GreaterOrEqual', (a, b) => [...v.get(a), ...v.get(b), ...v.ge, ...maskToOne]);
-comparison('Equal', (a, b) => `(${a} === ${b} ? 1 : 0)`, (a, b) => (a === b ? 1 : 0), 'Equal', (a, b) => [...v.get(a), ...v.get(b), ...v.eq, ...maskToOne]);
+comparison('GreaterEqual', 'ge', (a, b) => `(${a} >= ${b} ? 1 : 0)`, (a, b) => (a >= b ? 1 : 0), 'GreaterOrEqual', (a, b) => [...v.get(a), ...v.get(b), ...v.ge, ...maskToOne]);
+comparison('Equal', 'eq', (a, b) => `(${a} === ${b} ? 1 : 0)`, (a, b) => (a === b ? 1 : 0), 'Equal', (a, b) => [...v.get(a), ...v.get(b), ...v.eq, ...maskToOne]);
 
 const onnxType: Record<DType, number> = { f32: 1, bool: 9, i64: 7 };
 const castJs: Record<DType, (x: string) => string> = {
@@ -41,6 +42,7 @@ const castSimd: Partial<Record<DType, SimdRule>> = {
 
 defineOp({
   name: 'Cast',
+  dsl: { method: 'float' },
   arity: 1,
   infer: (inputs, a) => ({ shape: inputs[0].shape, dtype: a.to as DType }),
   kernel: (ctx) => {

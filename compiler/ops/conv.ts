@@ -53,6 +53,7 @@ const pick = (a: Attrs) => ({ stride: a.stride, pads: a.pads, dilation: a.dilati
 
 defineOp({
   name: 'Conv',
+  dsl: { method: 'conv2d', fn: 'conv2d' },
   arity: 'variadic',
   infer(ins, a, src) {
     if (ins.length < 2 || ins.length > 3) throw new GraphError(`Conv: takes x, w and an optional bias, got ${ins.length} inputs`, src);
@@ -87,6 +88,7 @@ export function windowAttrs(c: OnnxImportCtx, op: string, kernel?: number[]) {
 
 defineOp({
   name: 'ConvBackInput',
+  dsl: { internal: 'made by gradient rules (the gradient of Conv by its input)' },
   arity: 2,
   infer: ([g], a) => ({ shape: [g.shape[0], ...(a.inShape as number[]).slice(1)], dtype: 'f32' }),
   kernel: (ctx) => convBackInputKernel(geom(ctx.outShape, ctx.inShapes[1], ctx.inShapes[0], ctx.attrs), ctx.precision),
@@ -100,6 +102,7 @@ defineOp({
 
 defineOp({
   name: 'ConvBackWeight',
+  dsl: { internal: 'made by gradient rules (the gradient of Conv by its weight)' },
   arity: 2,
   infer: (_i, a) => ({ shape: a.inShape as number[], dtype: 'f32' }),
   kernel: (ctx) => convBackWeightKernel(geom(ctx.inShapes[1], ctx.outShape, ctx.inShapes[0], ctx.attrs), ctx.precision),

@@ -11,6 +11,7 @@ import * as B from '../ir/build.ts';
 
 defineOp({
   name: 'DropoutMask',
+  dsl: { fn: 'dropout' },
   arity: 1,
   infer([x], a, src) {
     const p = a.p as number;
@@ -34,6 +35,7 @@ defineOp({
 
 defineOp({
   name: 'Dropout',
+  dsl: { method: 'dropout', fn: 'dropout' },
   arity: 2,
   infer([x, m], _a, src) {
     if (shapeStr(x.shape) !== shapeStr(m.shape)) throw new GraphError(`Dropout: mask ${shapeStr(m.shape)} does not match x ${shapeStr(x.shape)}`, src);

@@ -6,6 +6,7 @@ import * as B from '../ir/build.ts';
 
 defineOp({
   name: 'Flatten',
+  dsl: { method: 'flatten', fn: 'flatten' },
   arity: 1,
   infer([x], a, src) {
     const axis = (a.axis as number) ?? 1, tail = x.shape.slice(axis);

@@ -11,7 +11,7 @@ import { Node } from '../ir/node.ts';
 import { broadcastShapes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import { atSource } from '../ir/source.ts';
-import { grad } from '../autodiff/grad.ts';
+import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
 import { withPath } from '../../runtime/kernels/kernel.ts';
 import { simdElementwise, type SimdStep } from '../../runtime/kernels/wasm/elementwise.ts';
@@ -20,18 +20,46 @@ export type Instruction = readonly [op: string, args: readonly number[]];
 
 export const bodyOf = (n: Node): Instruction[] => JSON.parse(String(n.attrs.body)) as Instruction[];
 
-/** The original nodes of a fused node, over its inputs. */
-export function expandFused(n: Node): Node {
+/** The original nodes of a fused node's instructions, over its inputs, in body order. */
+function expandBody(n: Node): Node[] {
   const vals: Node[] = [];
   const arg = (k: number) => (k < 0 ? n.inputs[-k - 1] : vals[k]);
   atSource(n.src, () => {
     for (const [op, args] of bodyOf(n)) vals.push(Node.mk(op, args.map(arg)));
   });
-  return vals[vals.length - 1];
+  return vals;
+}
+
+/** The original nodes of a fused node, over its inputs. */
+export const expandFused = (n: Node): Node => expandBody(n).at(-1)!;
+
+/**
+ * The gradient of a fused node: reverse accumulation over its body, last instruction first, each
+ * instruction's gradient by its own op's rule; what reaches an argument twice is summed.
+ */
+function fusedGrad(n: Node, g: Node): (Node | null)[] {
+  const body = bodyOf(n);
+  const vals = expandBody(n);
+  const acc = new Map<number, Node>([[body.length - 1, g]]);
+  atSource(n.src, () => {
+    for (let k = body.length - 1; k >= 0; k--) {
+      const gk = acc.get(k);
+      if (!gk) continue;
+      const gs = getOp(body[k][0]).grad!(vals[k], gk);
+      body[k][1].forEach((a, i) => {
+        const gi = gs[i];
+        if (!gi) return;
+        const prev = acc.get(a);
+        acc.set(a, prev ? B.add(prev, gi) : gi);
+      });
+    }
+  });
+  return n.inputs.map((_, j) => acc.get(-j - 1) ?? null);
 }
 
 defineOp({
   name: 'Fused',
+  dsl: { internal: 'made by the fusion pass from elementwise chains' },
   arity: 'variadic',
   traits: { fused: true },
   infer(inputs, attrs, src) {
@@ -58,7 +86,7 @@ defineOp({
     }
     return simdElementwise(steps, ctx.inShapes, ctx.outShape, ctx.precision, js);
   },
-  grad: (n, g) => grad(expandFused(n), n.inputs, { seed: g }),
+  grad: fusedGrad,
   onnx(e, n, ins) {
     const names: string[] = [];
     const nodes: Node[] = [];

@@ -17,3 +17,4 @@ import './pool.ts';
 import './norm.ts';
 import './dropout.ts';
 import './flatten.ts';
+import './batch-matmul.ts';

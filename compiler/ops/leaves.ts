@@ -8,6 +8,7 @@ const leaf = { leaf: true } as const;
 
 defineOp({
   name: 'Input',
+  dsl: { fn: 'input' },
   arity: 0,
   traits: leaf,
   infer: (_i, a) => ({ shape: a.shape as Shape, dtype: (a.dtype as DType) ?? 'f32' }),
@@ -16,6 +17,7 @@ defineOp({
 
 defineOp({
   name: 'Param',
+  dsl: { fn: 'param' },
   arity: 0,
   traits: leaf,
   infer(_i, a, src) {
@@ -31,6 +33,7 @@ defineOp({
 
 defineOp({
   name: 'Const',
+  dsl: { internal: 'numbers in expressions, initial values and folded subgraphs become constants' },
   arity: 0,
   traits: leaf,
   infer: (_i, a) => ({ shape: a.shape as number[], dtype: (a.dtype as DType) ?? 'f32' }),

@@ -26,6 +26,7 @@ const int64 = (e: Parameters<NonNullable<Parameters<typeof defineOp>[0]['onnx']>
 
 defineOp({
   name: 'NLL',
+  dsl: { fn: 'nllLoss' },
   arity: 2,
   infer: checkIndexed('NLL'),
   kernel: (ctx) => {
@@ -43,6 +44,7 @@ defineOp({
 
 defineOp({
   name: 'CrossEntropy',
+  dsl: { fn: 'crossEntropy' },
   arity: 2,
   traits: { fused: true },
   infer: checkIndexed('CrossEntropy'),
@@ -70,6 +72,7 @@ defineOp({
 
 defineOp({
   name: 'SoftCrossEntropy',
+  dsl: { internal: 'made by the fuse-softmax-ce pass' },
   arity: 2,
   traits: { fused: true },
   infer([z, t], _a, src) {

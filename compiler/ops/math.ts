@@ -25,7 +25,7 @@ const TWO_OVER_SQRT_PI = 1.1283791670955126;
 unaryOp('Erf', erf, erfJs, (n, g) => {
   const x = n.inputs[0];
   return [B.mul(g, B.mul(B.exp(B.neg(B.mul(x, x))), TWO_OVER_SQRT_PI))];
-}, 'Erf', { onnxImport: { Erf: rule([9, 13], (c) => B.mk('Erf', [arg(c, 0)])) } });
+}, 'Erf', { dsl: { internal: 'read from ONNX files by the importer' }, onnxImport: { Erf: rule([9, 13], (c) => B.mk('Erf', [arg(c, 0)])) } });
 
 const sumTo = (g: Node, n: Node, i: number) => B.sumTo(g, n.inputs[i].shape);
 
@@ -33,6 +33,7 @@ binaryOp('Pow', Math.pow, (a, b) => `Math.pow(${a}, ${b})`, (n, g) => {
   const [a, b] = n.inputs;
   return [sumTo(B.mul(g, B.mul(b, B.mk('Pow', [a, B.sub(b, 1)]))), n, 0), sumTo(B.mul(g, B.mul(B.log(a), n)), n, 1)];
 }, 'Pow', {
+  dsl: { internal: 'read from ONNX files by the importer' },
   onnxImport: {
     // the exponent's type may differ from the base's from opset 12 on; graphc computes both in float
     Pow: rule([7, 12, 13, 15], (c) => {
@@ -45,4 +46,4 @@ binaryOp('Pow', Math.pow, (a, b) => `Math.pow(${a}, ${b})`, (n, g) => {
 elementwise('Where', 3, (c, a, b) => (c !== 0 ? a : b), (c, a, b) => `(${c} !== 0 ? ${a} : ${b})`, (n, g) => {
   const take = B.cast(n.inputs[0], 'f32');
   return [null, sumTo(B.mul(g, take), n, 1), sumTo(B.mul(g, B.sub(1, take)), n, 2)];
-}, 'Where', { onnxImport: { Where: rule([9, 16], (c) => B.mk('Where', [arg(c, 0), B.cast(arg(c, 1), 'f32'), B.cast(arg(c, 2), 'f32')])) } });
+}, 'Where', { dsl: { internal: 'read from ONNX files by the importer' }, onnxImport: { Where: rule([9, 16], (c) => B.mk('Where', [arg(c, 0), B.cast(arg(c, 1), 'f32'), B.cast(arg(c, 2), 'f32')])) } });

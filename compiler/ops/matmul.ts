@@ -17,6 +17,7 @@ const mm = (a: Node, b: Node, transA: boolean, transB: boolean) => B.matmul(a, b
 
 defineOp({
   name: 'MatMul',
+  dsl: { method: 'matmul' },
   arity: 2,
   infer([a, b], attrs, src) {
     if (a.shape.length !== 2 || b.shape.length !== 2)
@@ -50,6 +51,7 @@ defineOp({
 
 defineOp({
   name: 'Transpose',
+  dsl: { method: 'transpose' },
   arity: 1,
   infer([a], attrs, src) {
     const perm = attrs.perm as number[];

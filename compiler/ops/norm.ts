@@ -42,6 +42,7 @@ function channelKernel(shape: readonly number[], affine: (c: number, ins: readon
 
 defineOp({
   name: 'BatchNorm',
+  dsl: { fn: 'batchNorm' },
   arity: 5,
   infer: (ins, _a, src) => check(ins, 'BatchNorm', src),
   kernel: (ctx) => {
@@ -81,6 +82,7 @@ defineOp({
 
 defineOp({
   name: 'BatchNormTrain',
+  dsl: { fn: 'batchNorm' },
   arity: 5,
   infer: (ins, _a, src) => check(ins, 'BatchNormTrain', src),
   kernel: (ctx) => {

@@ -8,6 +8,10 @@ import type { OpCore } from '../ir/op.ts';
 import type { Dim } from '../ir/shape.ts';
 import { registerOp } from '../ir/registry.ts';
 import type { Kernel, KernelCtx } from '../../runtime/kernels/kernel.ts';
+import { ownSources } from '../ir/source.ts';
+
+// nodes built here are built for the caller: their position is the caller's
+ownSources(import.meta.url);
 
 /** What the ONNX exporter offers an op's mapping. Names are tensor names in the ONNX graph. */
 export interface OnnxEmit {
@@ -59,6 +63,10 @@ export interface OnnxImportCtx {
   attrInts(name: string): number[] | undefined;
   attrFloats(name: string): number[] | undefined;
   attrString(name: string, dflt: string): string;
+  /** A tensor attribute (ConstantOfShape's value): its values as numbers, its dims and whether it is integer. */
+  attrTensor(name: string): { values: number[]; dims: number[]; integer: boolean } | undefined;
+  /** How many outputs the node names (Split's parts). */
+  readonly outputs: number;
   readonly nodeName: string;
 }
 
@@ -67,7 +75,7 @@ export interface OnnxImportCtx {
  * take. `since` lists the ONNX schema versions (since_version) whose forms the rule reads: the schema
  * history test (test/onnx/schemas.test.ts) fails when ONNX has a version of the op the rule does not list.
  */
-export type OnnxImporter = ((c: OnnxImportCtx) => OnnxValue) & { readonly since?: readonly number[] };
+export type OnnxImporter = ((c: OnnxImportCtx) => OnnxValue | readonly OnnxValue[]) & { readonly since?: readonly number[] };
 
 /** Operand k of an ONNX node as a graphc node: a runtime tensor, or an integer tensor folded at import made a constant. */
 export function onnxOperand(c: OnnxImportCtx, k: number): Node {
@@ -79,9 +87,18 @@ export function onnxOperand(c: OnnxImportCtx, k: number): Node {
 }
 
 /** An import rule that reads the ONNX forms of the op since the given versions. */
-export const onnxRule = (since: readonly number[], fn: (c: OnnxImportCtx) => OnnxValue): OnnxImporter => Object.assign((c: OnnxImportCtx) => fn(c), { since });
+export const onnxRule = (since: readonly number[], fn: (c: OnnxImportCtx) => OnnxValue | readonly OnnxValue[]): OnnxImporter => Object.assign((c: OnnxImportCtx) => fn(c), { since });
+
+/**
+ * How a model's author reaches an op: its `Tensor` method and/or its free function in the DSL (checked
+ * against the DSL by test/ops/records.test.ts), or why it has none (made by a pass, a gradient rule or
+ * the importer).
+ */
+export type OpSurface = { readonly method?: string; readonly fn?: string } | { readonly internal: string };
 
 export interface OpDef extends OpCore {
+  /** The op's face in the DSL, or why it has none. */
+  readonly dsl: OpSurface;
   /** Float32 kernel, prepared for concrete shapes. Leaves have none. */
   kernel?(ctx: KernelCtx): Kernel;
   /** ONNX mapping: emits nodes and returns the name of the output. */

@@ -66,6 +66,7 @@ function argmax(x: Float32Array, at: Int32Array, w: ReturnType<typeof windows>):
 
 defineOp({
   name: 'MaxPool',
+  dsl: { method: 'maxPool2d', fn: 'maxPool2d' },
   arity: 1,
   infer: ([x], a, src) => ({ shape: poolShape(x.shape, a, src, 'MaxPool'), dtype: 'f32' }),
   kernel(ctx) {
@@ -87,11 +88,15 @@ defineOp({
 
 defineOp({
   name: 'MaxPoolGrad',
+  dsl: { internal: 'made by gradient rules (the gradient of MaxPool)' },
   arity: 2,
   infer: ([, x]) => ({ shape: x.shape, dtype: 'f32' }),
   kernel(ctx) {
     const w = windows(ctx.inShapes[1], ctx.inShapes[0], ctx.attrs), at = new Int32Array(ctx.inShapes[0].reduce((p, d) => p * d, 1));
     return (ins, out) => { const [g, x] = ins; argmax(x, at, w); out.fill(0); for (let i = 0; i < at.length; i++) if (at[i] >= 0) out[at[i]] += g[i]; };
+  },
+  grad: (n) => {
+    throw new GraphError('MaxPool: second derivatives are not supported', n.src);
   },
   showAttrs: showPool,
 });
@@ -135,6 +140,7 @@ function avgKernel(x: readonly number[], y: readonly number[], a: Attrs, back: b
 
 defineOp({
   name: 'AvgPool',
+  dsl: { method: 'avgPool2d', fn: 'avgPool2d' },
   arity: 1,
   infer: ([x], a, src) => ({ shape: poolShape(x.shape, a, src, 'AvgPool'), dtype: 'f32' }),
   kernel: (ctx) => avgKernel(ctx.inShapes[0], ctx.outShape, ctx.attrs, false),
@@ -152,6 +158,7 @@ defineOp({
 
 defineOp({
   name: 'AvgPoolGrad',
+  dsl: { internal: 'made by gradient rules (the gradient of AvgPool)' },
   arity: 2,
   infer: ([, x]) => ({ shape: x.shape, dtype: 'f32' }),
   kernel: (ctx) => avgKernel(ctx.inShapes[1], ctx.inShapes[0], ctx.attrs, true),
@@ -161,6 +168,7 @@ defineOp({
 
 defineOp({
   name: 'GlobalAvgPool',
+  dsl: { method: 'globalAvgPool', fn: 'globalAvgPool' },
   arity: 1,
   infer([x], _a, src) {
     if (x.shape.length < 3) throw new GraphError(`GlobalAvgPool: expects x [N,C,spatial...], got ${shapeStr(x.shape)}`, src);

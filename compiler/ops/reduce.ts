@@ -6,6 +6,7 @@ import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { reduceKernel } from '../../runtime/kernels/reduce.ts';
 import { heap } from '../../runtime/kernels/heap.ts';
+import { offsetMap, rowMajorStrides } from '../../runtime/kernels/strides.ts';
 
 function reducedShape(shape: readonly Dim[], attrs: Attrs, op: string, src: Node['src']): Dim[] {
   let axes: number[];
@@ -31,6 +32,7 @@ const showReduce = (a: Attrs) => `axes=${a.axes === null ? 'all' : `[${a.axes}]`
 
 defineOp({
   name: 'Sum',
+  dsl: { method: 'sum', fn: 'sum' },
   arity: 1,
   infer: (inputs, a, src) => ({ shape: reducedShape(inputs[0].shape, a, 'Sum', src), dtype: 'f32' }),
   kernel: (ctx) => reduceKernel('sum', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length), ctx.precision),
@@ -45,6 +47,7 @@ defineOp({
 
 defineOp({
   name: 'Mean',
+  dsl: { method: 'mean', fn: 'mean' },
   arity: 1,
   infer: (inputs, a, src) => ({ shape: reducedShape(inputs[0].shape, a, 'Mean', src), dtype: 'f32' }),
   kernel: (ctx) => reduceKernel('mean', ctx.inShapes[0], normAxes(ctx.attrs.axes as number[] | null, ctx.inShapes[0].length), ctx.precision),
@@ -60,6 +63,7 @@ defineOp({
 
 defineOp({
   name: 'SizeOf',
+  dsl: { internal: 'element counts made by gradient rules and passes (the mean\'s divisor)' },
   arity: 1,
   infer: () => ({ shape: [], dtype: 'f32' }),
   kernel: (ctx) => {
@@ -80,4 +84,33 @@ defineOp({
     return e.op('Cast', [e.op('ReduceProd', [picked], { keepdims: 0 })], { to: 1 });
   },
   showAttrs: (a) => `axes=${a.axes === null ? 'all' : `[${a.axes}]`}`,
+});
+
+/** Product over axes: each input element multiplied into its output slot. d/dx = g·prod/x (x ≠ 0). */
+defineOp({
+  name: 'Prod',
+  dsl: { internal: 'read from ONNX files by the importer (ReduceProd)' },
+  arity: 1,
+  infer: (inputs, a, src) => ({ shape: reducedShape(inputs[0].shape, a, 'Prod', src), dtype: 'f32' }),
+  kernel(ctx) {
+    const s = ctx.inShapes[0];
+    const axes = normAxes(ctx.attrs.axes as number[] | null, s.length);
+    const kept = s.map((d, i) => (axes.includes(i) ? 1 : d));
+    const st = rowMajorStrides(kept).map((v, i) => (axes.includes(i) ? 0 : v));
+    const slot = offsetMap(s, st);
+    return (ins, out) => {
+      out.fill(1);
+      const x = ins[0];
+      for (let i = 0; i < slot.length; i++) out[slot[i]] *= x[i];
+    };
+  },
+  grad: (n, g) => {
+    const keep = B.mk('Prod', n.inputs, { ...n.attrs, keepdims: true });
+    return [B.div(B.mul(spread(n, g), B.expandAs(keep, n.inputs[0])), n.inputs[0])];
+  },
+  onnx: (e, n, ins) => {
+    const axes = n.attrs.axes as number[] | null;
+    return e.op('ReduceProd', ins, axes === null ? { keepdims: n.attrs.keepdims ? 1 : 0 } : { axes, keepdims: n.attrs.keepdims ? 1 : 0 });
+  },
+  showAttrs: showReduce,
 });

@@ -9,6 +9,7 @@ const copy = () => (ins: readonly Float32Array[], out: Float32Array) => out.set(
 
 defineOp({
   name: 'Reshape',
+  dsl: { method: 'reshape' },
   arity: 1,
   infer([a], attrs, src) {
     const shape = attrs.shape as Dim[];
@@ -34,6 +35,7 @@ defineOp({
 
 defineOp({
   name: 'Unsqueeze',
+  dsl: { internal: 'made by gradient rules (a reduction\'s gradient keeps its axes)' },
   arity: 1,
   infer([a], attrs) {
     const axes = normAxes(attrs.axes as number[], a.shape.length + (attrs.axes as number[]).length);
@@ -50,6 +52,7 @@ defineOp({
 
 defineOp({
   name: 'ExpandAs',
+  dsl: { internal: 'made by gradient rules (the gradient of a reduction)' },
   arity: 2,
   infer([a, like], _attrs, src) {
     const s = broadcastShapes(a.shape, like.shape);

@@ -26,6 +26,7 @@ function sliceMap(inShape: readonly number[], outShape: readonly number[], begin
 /** Slice: attrs begin[r], step[r] (normalized, non-negative begins), shape (the output's). */
 defineOp({
   name: 'Slice',
+  dsl: { internal: 'read from ONNX files by the importer' },
   arity: 1,
   infer: ([x], a) => ({ shape: a.shape as Dim[], dtype: x.dtype }),
   kernel(ctx) {
@@ -44,6 +45,7 @@ defineOp({
 
 defineOp({
   name: 'SliceGrad',
+  dsl: { internal: 'made by gradient rules (the gradient of Slice)' },
   arity: 2,
   infer: ([, like]) => ({ shape: like.shape, dtype: 'f32' }),
   kernel(ctx) {
@@ -57,6 +59,7 @@ defineOp({
 /** Pad: attr pads [b0..b(r-1), e0..e(r-1)] (non-negative), mode, value. */
 defineOp({
   name: 'Pad',
+  dsl: { internal: 'read from ONNX files by the importer' },
   arity: 1,
   infer([x], a, src) {
     const pads = a.pads as number[], r = x.shape.length;
@@ -100,6 +103,7 @@ defineOp({
 
 defineOp({
   name: 'Concat',
+  dsl: { internal: 'read from ONNX files by the importer' },
   arity: 'variadic',
   infer(xs, a, src) {
     const r = xs[0].shape.length;
@@ -149,6 +153,7 @@ const gatherDims = (data: readonly number[], axis: number) => [prod(data.slice(0
 /** Gather(data, indices), attr axis: indices (any shape, negative from the end) select along the axis. */
 defineOp({
   name: 'Gather',
+  dsl: { internal: 'read from ONNX files by the importer' },
   arity: 2,
   infer: ([x, i], a) => ({ shape: gatherShape(x.shape, i.shape, a.axis as number), dtype: x.dtype }),
   kernel(ctx) {
@@ -172,6 +177,7 @@ defineOp({
 
 defineOp({
   name: 'GatherGrad',
+  dsl: { internal: 'made by gradient rules (the gradient of Gather)' },
   arity: 3,
   infer: ([, , like]) => ({ shape: like.shape, dtype: 'f32' }),
   kernel(ctx) {
@@ -195,6 +201,7 @@ defineOp({
 /** Expand: numpy broadcast of x with a shape (ONNX's Expand: either side may be 1). */
 defineOp({
   name: 'Expand',
+  dsl: { internal: 'read from ONNX files by the importer' },
   arity: 1,
   infer([x], a, src) {
     const s = broadcastShapes(x.shape, a.shape as Dim[]);

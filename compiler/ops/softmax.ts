@@ -103,6 +103,7 @@ const checkAxis = (name: string) => (inputs: readonly Node[], attrs: Attrs, src:
 
 defineOp({
   name: 'Softmax',
+  dsl: { method: 'softmax', fn: 'softmax' },
   arity: 1,
   infer: checkAxis('Softmax'),
   kernel: (ctx) => softmaxKernel(ctx.inShapes[0], axisOf(ctx.attrs, ctx.inShapes[0].length), false, ctx.precision),
@@ -116,6 +117,7 @@ defineOp({
 
 defineOp({
   name: 'LogSoftmax',
+  dsl: { method: 'logSoftmax', fn: 'logSoftmax' },
   arity: 1,
   infer: checkAxis('LogSoftmax'),
   kernel: (ctx) => softmaxKernel(ctx.inShapes[0], axisOf(ctx.attrs, ctx.inShapes[0].length), true),
@@ -129,6 +131,7 @@ defineOp({
 
 defineOp({
   name: 'ReduceMax',
+  dsl: { method: 'max' },
   arity: 1,
   infer([x], attrs) {
     const axes = normAxes(attrs.axes as number[] | null, x.shape.length);
@@ -154,6 +157,7 @@ defineOp({
 
 defineOp({
   name: 'ArgMax',
+  dsl: { method: 'argmax' },
   arity: 1,
   infer: ([x], attrs) => ({ shape: x.shape.filter((_, i) => i !== axisOf(attrs, x.shape.length)), dtype: 'i64' }),
   kernel(ctx) {
@@ -175,6 +179,7 @@ defineOp({
 
 defineOp({
   name: 'OneHot',
+  dsl: { fn: 'oneHot' },
   arity: 1,
   infer([y], attrs, src) {
     if (y.shape.length !== 1) throw new GraphError(`OneHot: class indices must be 1-D, got ${shapeStr(y.shape)}`, src);

@@ -3,6 +3,7 @@
  * it and optimized, and the inference graph optimized. With `optimize: false`, the graphs as built.
  */
 import type { Graph } from '../ir/graph.ts';
+import { inScopeOf } from '../ir/node.ts';
 import type { BuiltModel, OptimizerSpec } from '../dsl/model.ts';
 import type { OptimizerConfig } from '../train/optimizers.ts';
 import { trainStepGraph, inferenceGraph, metricsGraph } from '../train/step.ts';
@@ -27,6 +28,11 @@ export interface CompiledModel {
 }
 
 export function compileModel(m: BuiltModel, options: CompileOptions): CompiledModel {
+  // everything compiling builds (gradients, optimizer updates, rewrites) belongs to the model's build
+  return inScopeOf(m.forward.nodes, () => compile(m, options));
+}
+
+function compile(m: BuiltModel, options: CompileOptions): CompiledModel {
   const report: PassReport[] = [];
   const opt = { ...(options.optimizer ?? {}), lr: options.lr } as OptimizerConfig;
   const opts = options;

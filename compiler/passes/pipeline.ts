@@ -8,6 +8,7 @@
  * on the whole train-step graph.
  */
 import type { Graph } from '../ir/graph.ts';
+import { inScopeOf } from '../ir/node.ts';
 import { verify } from '../ir/verify.ts';
 import type { Pass, Rewrite } from './pass.ts';
 import { fuseSigmoidBce } from './rules/fuse-sigmoid-bce.ts';
@@ -51,6 +52,11 @@ export function graphPasses(opts: OptimizeOptions = {}): Pass[] {
 }
 
 export function runPasses(g: Graph, passes: readonly Pass[], report: PassReport[] = []): Graph {
+  // what the passes build belongs to the graph's build (see inLeafScope)
+  return inScopeOf(g.nodes, () => run(g, passes, report));
+}
+
+function run(g: Graph, passes: readonly Pass[], report: PassReport[]): Graph {
   verify(g, 'build');
   let cur = g;
   for (const p of passes) {

@@ -5,6 +5,10 @@
  */
 import { Graph } from '../ir/graph.ts';
 import { Node } from '../ir/node.ts';
+import { ownSources } from '../ir/source.ts';
+
+// nodes built here are built for the caller: their position is the caller's
+ownSources(import.meta.url);
 
 /** Rebuilds `g` with each key of `subst` replaced by its value (and all users rebuilt). */
 export function replaceAll(g: Graph, subst: ReadonlyMap<Node, Node>): Graph {

@@ -11,7 +11,10 @@
  */
 import type { Node } from '../ir/node.ts';
 import * as B from '../ir/build.ts';
-import { atSource } from '../ir/source.ts';
+import { atSource, ownSources } from '../ir/source.ts';
+
+// nodes built here are built for the caller: their position is the caller's
+ownSources(import.meta.url);
 
 export type OptimizerConfig =
   | { readonly kind?: 'sgd'; readonly lr: number; readonly momentum?: number; readonly dampening?: number; readonly nesterov?: boolean; readonly weightDecay?: number }

@@ -31,6 +31,8 @@ export class Heap {
   /** Free regions, sorted by offset. */
   private readonly freeList: Region[] = [];
   private top: number;
+  /** Bytes from here up have never been handed out: they are still the zeros the memory grew with. */
+  private clean: number;
   private readonly live = new Map<number, number>(); // offset -> bytes
   private readonly registry = new FinalizationRegistry<number[]>((offsets) => offsets.forEach((o) => this.release(o)));
 
@@ -38,6 +40,7 @@ export class Heap {
     this.memory = memory;
     this.buffers.add(memory.buffer);
     this.top = reserved; // offset 0 is never handed out
+    this.clean = reserved;
   }
 
   /** Bytes in use by live regions. */
@@ -59,19 +62,22 @@ export class Heap {
 
   /**
    * A zeroed region of `floats` float32 values, freed when `owner` is collected (or by `free`).
-   * Returns a view valid for the region's life.
+   * Returns a view valid for the region's life. With `zero` false the region holds whatever it held
+   * (for a buffer its first writer overwrites whole); either way only memory handed out before is
+   * cleared, the rest being zero since the memory grew.
    */
-  alloc(floats: number, owner?: object): Float32Array {
+  alloc(floats: number, owner?: object, zero = true): Float32Array {
     const offset = this.allocBytes(Math.max(4, floats * 4));
     const view = new Float32Array(this.memory.buffer, offset, floats);
-    view.fill(0);
+    if (zero && offset < this.clean) view.fill(0, 0, Math.min(floats, (this.clean - offset) >> 2));
+    this.clean = Math.max(this.clean, offset + this.live.get(offset)!);
     if (owner) this.registry.register(owner, [offset]);
     return view;
   }
 
   /** A resident copy of `a`, owned by `owner` (or to be freed with `free`). */
   copyOf(a: ArrayLike<number>, owner?: object): Float32Array {
-    const v = this.alloc(a.length, owner);
+    const v = this.alloc(a.length, owner, false);
     v.set(a);
     return v;
   }

@@ -44,6 +44,12 @@ export const CONTROL = { SEQ, DONE, KIND, READY, ARGS, STATE, NEXT, POSTED } as 
 export const TAKEN = -1, REVOKED = -2;
 /** How long the helper spins for the next job before it sleeps (microseconds). */
 export const SPIN_US = 200;
+/**
+ * How long the caller waits for the helper to take a kernel to compile (ms), and, when it did not, how
+ * long until it asks again (kernels run on the calling thread meanwhile): at most a few percent of a
+ * busy machine's time spent waiting for a helper that does not run.
+ */
+const LOAD_GRACE_MS = 2, LOAD_RETRY_MS = 100;
 export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3, JOB_LOAD = 4, JOB_CALL = 5;
 
 /**
@@ -183,6 +189,8 @@ export class HelperThread {
   }
 
   private readonly slots = new Map<string, number>();
+  /** When a load the helper did not take in time may be tried again (performance.now()). */
+  private retryAt = 0;
 
   /**
    * The helper's slot for a shape kernel (wasm/module.ts), compiled there the first time (the caller
@@ -191,6 +199,7 @@ export class HelperThread {
   load(k: { readonly key: string; readonly bytes: Uint8Array }): number {
     let slot = this.slots.get(k.key);
     if (slot === undefined) {
+      if (performance.now() < this.retryAt) return -1;
       const h = heap()!;
       const region = h.alloc(Math.ceil(k.bytes.length / 4));
       new Uint8Array(region.buffer, region.byteOffset, k.bytes.length).set(k.bytes);
@@ -201,9 +210,12 @@ export class HelperThread {
       this.args[3] = 0;
       this.post(JOB_LOAD);
       // a helper that does not take the job soon (parked by the scheduler) compiles it on a later call
-      const revoked = this.finish(2);
+      const revoked = this.finish(LOAD_GRACE_MS);
       h.free(region);
-      if (revoked) return -1;
+      if (revoked) {
+        this.retryAt = performance.now() + LOAD_RETRY_MS;
+        return -1;
+      }
       if (this.args[3] !== 1) {
         noteFallback(`the helper thread's copy of the WebAssembly kernel ${k.key} (the kernel runs on one thread)`, 'the helper could not compile it');
         slot = -1;

@@ -73,6 +73,37 @@ export default defineModel({
     expect(readFileSync(join(app, 'model.onnx')).length).toBeGreaterThan(100);
   }, 300_000);
 
+  it('trains, predicts and exports from a plain Node program through the package\'s entry', async () => {
+    writeFileSync(
+      join(app, 'api.mjs'),
+      `import { defineModel, input, param, zeros, sigmoid, binaryCrossEntropy, train, predict, exportOnnx } from 'graphc';
+const model = defineModel({
+  name: 'students',
+  train: { epochs: 1000, lr: 1, logEvery: 500, logAccuracy: false },
+  build() {
+    const x = input('x', ['N', 2]);
+    const y = input('y', ['N', 1]);
+    const h = sigmoid(x.matmul(param('W', [2, 1], zeros())).add(param('b', [1], zeros())));
+    return { loss: binaryCrossEntropy(h, y), predict: h };
+  },
+});
+const trained = await train(model, { data: { x: [[1, 2], [2, 3], [3, 1], [4, 3], [5, 3], [6, 2]], y: [0, 0, 0, 1, 1, 1] } });
+const p = predict(trained, { x: [[4, 2]] });
+const bytes = await exportOnnx(trained);
+console.log(JSON.stringify({ costs: trained.log.map((e) => e.cost), params: trained.params, p: Array.from(p.data), shape: p.shape, onnx: bytes.length }));
+`,
+    );
+    const r = await sh(process.execPath, ['api.mjs'], app);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim());
+    // the seed's table 2 (BCE), PyTorch's printed costs
+    [0.693147, 0.037261, 0.019852].forEach((c, i) => expect(Math.abs(out.costs[i] - c)).toBeLessThanOrEqual(1.5e-6));
+    const { W, b } = out.params;
+    expect(out.shape).toEqual([1, 1]);
+    expect(out.p[0]).toBeCloseTo(1 / (1 + Math.exp(-(4 * W[0] + 2 * W[1] + b[0]))), 6);
+    expect(out.onnx).toBeGreaterThan(100);
+  }, 120_000);
+
   it('runs in a plain Node program that imports graphc by its name', async () => {
     writeFileSync(
       join(app, 'app.mjs'),

@@ -105,6 +105,9 @@ const rows: Row[] = [
   { name: 'BatchNormTrain 1-D', op: 'BatchNormTrain', shapes: [[5, 3], [3], [3]], build: ([x, s, b]) => B.mk('BatchNormTrain', [x, s, b, B.constant([0, 0, 0], [3]), B.constant([1, 1, 1], [3])], { eps: 1e-5, momentum: 0.1 }) },
   { name: 'Dropout (a fixed mask)', op: 'Dropout', shapes: [[2, 3]], build: ([x]) => B.mk('Dropout', [x, B.constant([2, 0, 2, 2, 0, 2], [2, 3])], { p: 0.5 }) },
   { name: 'Flatten', op: 'Flatten', shapes: [[2, 3, 2]], build: ([x]) => B.mk('Flatten', [x], { axis: 1 }) },
+  { name: 'Prod axis 1 keepdims', op: 'Prod', shapes: [[3, 4]], build: ([a]) => B.mk('Prod', [a], { axes: [1], keepdims: true }), domain: [0.5, 1.5] },
+  { name: 'Prod all', op: 'Prod', shapes: [[2, 3]], build: ([a]) => B.mk('Prod', [a], { axes: null, keepdims: false }), domain: [-1.5, -0.5] },
+  { name: 'BatchMatMul broadcast [2,1,3,4]·[3,4,2]', op: 'BatchMatMul', shapes: [[2, 1, 3, 4], [3, 4, 2]], build: ([a, b]) => B.mk('BatchMatMul', [a, b]) },
 ];
 
 /** Ops whose gradient is deliberately null (no derivative), with a reason. */
@@ -115,6 +118,7 @@ const noGradient: Record<string, string> = {
   ArgMax: 'an index',
   OneHot: 'built from indices',
   DropoutMask: 'a random draw',
+  MaxPoolGrad: 'refused: second derivatives of max pooling are not supported',
 };
 
 function leaves(shapes: number[][], seed: number, row: Row): { nodes: Node[]; values: Float64Array[] } {

@@ -96,7 +96,7 @@ describe('zero allocations per training step: seed toy model', () => {
   const m = toy.build();
   const data = parseCsv(readFileSync(fileURLToPath(toy.spec.data as URL), 'utf8'));
   const trainer = new Trainer(trainStepGraph(m, { lr: 1 }), new ParamStore(m.forward.params));
-  zeroAllocations(trainer, feedsFor(m, data), 1000, 30000);
+  zeroAllocations(trainer, feedsFor(m.forward, data), 1000, 30000);
 });
 
 describe('zero allocations per training step: W2 (diabetes, 759 rows) compiled, on the SIMD kernels (shared exp)', () => {
@@ -109,14 +109,14 @@ describe('zero allocations per training step: W2 (diabetes, 759 rows) compiled, 
   expect(step.nodes.map((nd) => nd.op)).toContain('BCEWithLogitsExp');
   const trainer = new Trainer(step, new ParamStore(step.params));
   afterAll(() => void owner);
-  zeroAllocations(trainer, feedsFor(m, { x, y, rows: n, features: 8 }), 1000, 3000);
+  zeroAllocations(trainer, feedsFor(m.forward, { x, y, rows: n, features: 8 }), 1000, 3000);
 });
 
 describe('zero allocations per training step: W4 batch on the WebAssembly kernels and the helper thread', () => {
   const m = mlp.build();
   const d = syntheticData(128);
   const owner = {};
-  const feeds = feedsFor(m, { ...d, x: resident(d.x, owner), y: resident(d.y, owner) });
+  const feeds = feedsFor(m.forward, { ...d, x: resident(d.x, owner), y: resident(d.y, owner) });
   const trainer = new Trainer(trainStepGraph(m, { lr: 0.05 }), new ParamStore(m.forward.params));
   beforeAll(async () => {
     useNodeHelperThread();

@@ -22,6 +22,28 @@ describe('heap', () => {
     expect(h.owns(new Float32Array(4))).toBe(false);
   });
 
+  it('clears reused memory for a zeroed region, and leaves a region its writer overwrites as it was', () => {
+    const h = fresh();
+    const a = h.alloc(100);
+    a.fill(9);
+    const at = a.byteOffset;
+    h.free(a);
+    // a's memory again, partly: the part handed out before is cleared, the rest was never written
+    const b = h.alloc(200);
+    expect(b.byteOffset).toBe(at);
+    expect([...b].every((x) => x === 0)).toBe(true);
+    b.fill(4);
+    h.free(b);
+    const c = h.alloc(150, undefined, false);
+    expect(c.byteOffset).toBe(at);
+    expect(c[0]).toBe(4); // not cleared: a copy's or a staging buffer's writer overwrites it whole
+    h.free(c);
+    const d = h.copyOf([1, 2, 3]);
+    expect([...d]).toEqual([1, 2, 3]);
+    const e = h.alloc(300);
+    expect([...e].every((x) => x === 0)).toBe(true);
+  });
+
   it('reuses freed regions, coalescing neighbours', () => {
     const h = fresh();
     const a = h.alloc(16), b = h.alloc(16), c = h.alloc(16);

@@ -19,7 +19,7 @@ describe('arena planning', () => {
       const rows = 6;
       const features = Number(m.forward.inputs.find((n) => n.attrs.name === 'x')!.shape[1]);
       const d = model === toy ? data : { x: Float32Array.from({ length: rows * features }, (_, i) => Math.sin(i)), y: Float32Array.from({ length: rows }, (_, i) => i % 2), rows, features };
-      const feeds = feedsFor(m, d);
+      const feeds = feedsFor(m.forward, d);
       const leaves = new Map<string, Float32Array>([['x', feeds.x.data], ['y', feeds.y.data]]);
       for (const p of step.params) leaves.set(String(p.attrs.name), Float32Array.from(p.attrs.init as Float32Array, (v, i) => v + 0.1 * (i + 1)));
       const shapes = new Map([['x', feeds.x.shape], ['y', feeds.y.shape]]);

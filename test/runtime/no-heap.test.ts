@@ -9,7 +9,7 @@ describe('runtime without the heap', () => {
     const { heap } = await import('../../runtime/kernels/heap.ts');
     const { syntheticData } = await import('../../graphs/mlp-w4.ts');
     const mlp = (await import('../../graphs/mlp-w4.ts')).default;
-    const { fit } = await import('../../runtime/fit.ts');
+    const { fitModel: fit } = await import('../../runtime/train.ts');
     const cfg = { ...mlp.train, epochs: 0, logEvery: 1, batchSize: 128 };
     const data = syntheticData(512);
     const withHeap = fit(mlp.build(), data, cfg, { metrics: null });
@@ -20,7 +20,7 @@ describe('runtime without the heap', () => {
     vi.resetModules();
     try {
       const h2 = await import('../../runtime/kernels/heap.ts');
-      const fit2 = (await import('../../runtime/fit.ts')).fit;
+      const fit2 = (await import('../../runtime/train.ts')).fitModel;
       const mlp2 = (await import('../../graphs/mlp-w4.ts')).default;
       expect(h2.heap()).toBeNull();
       const without = fit2(mlp2.build(), data, cfg, { metrics: null });

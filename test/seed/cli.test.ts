@@ -1,7 +1,11 @@
 /** `graphc train … --json` and the plain output, on the three seed models, against the seed's tables. */
+import '../support/relaxed-simd.ts'; // as the CLI: the API's numbers below are compared bit for bit
 import { describe, expect, it } from 'vitest';
 import { graphc as runGraphc, type Ran } from '../support/cli.ts';
 import { fileURLToPath } from 'node:url';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TOL, table1, table3, table4, table5, diabetesCsv } from '../support/seed.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -41,6 +45,22 @@ describe('graphc train', () => {
     expect(Object.keys(doc.params).sort()).toEqual(['linear.bias', 'linear.weight']);
     const plain = (await graphc('train', 'graphs/binary-classifier.ts', '--data', diabetesCsv)).stdout.trim().split('\n');
     expect(plain[0]).toBe('Epoch    0/100 Cost: 0.704829 Accuracy 45.72%');
+  });
+  it('--json is the document the package\'s train() returns, and --onnx writes exportOnnx()\'s bytes', async () => {
+    const { train, exportOnnx } = await import('../../index.ts');
+    // positions shown relative to the working directory, as the CLI shows them
+    (await import('../../compiler/ir/source.ts')).setSourceBase(root);
+    const toy = (await import('../../graphs/toy.ts')).default;
+    const csv = join(root, 'data/toy.csv');
+    const out = join(mkdtempSync(join(tmpdir(), 'graphc-api-')), 'toy.onnx');
+    const r = await graphc('train', 'graphs/toy.ts', '--json', '--onnx', out);
+    expect(r.status, r.stderr).toBe(0);
+    const cli = JSON.parse(r.stdout) as Record<string, unknown>;
+    const api = JSON.parse(JSON.stringify(await train(toy, { data: readFileSync(csv, 'utf8'), source: csv }))) as Record<string, unknown>;
+    delete cli.seconds;
+    delete api.seconds;
+    expect(api).toEqual(cli);
+    expect(Buffer.from(readFileSync(out)).equals(Buffer.from(await exportOnnx(await train(toy, { data: readFileSync(csv, 'utf8') }))))).toBe(true);
   });
   it('--epochs, --lr and --log-every override the model\'s defaults', async () => {
     const doc = await trainJson('graphs/toy.ts', '--epochs', '10', '--log-every', '5', '--lr', '0.5');

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import toy from '../../graphs/toy.ts';
 import diabetes from '../../graphs/diabetes.ts';
 import classifier from '../../graphs/binary-classifier.ts';
-import { fit } from '../../runtime/fit.ts';
+import { fitModel as fit } from '../../runtime/train.ts';
 import { parseCsv } from '../../runtime/data.ts';
 import { fileURLToPath } from 'node:url';
 import { TOL, table1, table2, table3, table4, table5, diabetesAccuracy, diabetesCsv, toyTrained } from '../support/seed.ts';

@@ -10,7 +10,7 @@ import toy from '../../graphs/toy.ts';
 import diabetes from '../../graphs/diabetes.ts';
 import zoo from '../../graphs/zoo-softmax.ts';
 import mlp, { syntheticData } from '../../graphs/mlp-w4.ts';
-import { fit } from '../../runtime/fit.ts';
+import { fitModel as fit } from '../../runtime/train.ts';
 import { parseCsv, type Dataset } from '../../runtime/data.ts';
 import { compileModel } from '../../compiler/passes/compile.ts';
 import { Graph } from '../../compiler/ir/graph.ts';

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import zoo from '../../graphs/zoo-softmax.ts';
 import xor from '../../graphs/xor-mlp.ts';
 import { defineModel, input, Linear, crossEntropy, binaryCrossEntropy } from '../../compiler/index.ts';
-import { fit } from '../../runtime/fit.ts';
+import { fitModel as fit } from '../../runtime/train.ts';
 import { parseCsv, inlineData } from '../../runtime/data.ts';
 import type { OptimizerSpec } from '../../compiler/dsl/model.ts';
 import { hasTorch, python, sayIfMissing } from '../support/peers.ts';

@@ -1,7 +1,7 @@
 /**
  * cse: common subexpressions. Interning already makes equal nodes one node; this pass adds what
- * interning cannot see: the operands of commutative ops (Add, Mul, Max) are put in a canonical order,
- * so a+b and b+a become one node.
+ * interning cannot see: the operands of commutative ops (Add, Mul, Max) are put in a canonical order
+ * (their places in the graph), so a+b and b+a become one node.
  */
 import { getOp } from '../../ir/registry.ts';
 import { Node } from '../../ir/node.ts';
@@ -14,11 +14,13 @@ export const cse: Pass = {
   run(g) {
     const rewrites: Rewrite[] = [];
     const before = g.nodes.length;
-    const graph = mapNodes(g, (n) => {
+    // canonical order: the operands' places in the graph's own order (never global ids, which depend on
+    // what was built before)
+    const place = new Map(g.nodes.map((n, i) => [n, i]));
+    const graph = mapNodes(g, (n, original) => {
       if (!getOp(n.op).traits?.commutative || n.inputs.length !== 2) return undefined;
-      const [a, b] = n.inputs;
-      if (a.id <= b.id) return undefined;
-      return Node.mk(n.op, [b, a], n.attrs, n.src);
+      if (place.get(original.inputs[0])! <= place.get(original.inputs[1])!) return undefined;
+      return Node.mk(n.op, [n.inputs[1], n.inputs[0]], n.attrs, n.src);
     });
     const merged = before - graph.nodes.length;
     if (merged > 0) rewrites.push({ what: `${merged} duplicate node(s) merged`, src: undefined });

@@ -7,6 +7,7 @@ import type { Node } from '../../ir/node.ts';
 import { getOp } from '../../ops/op.ts';
 import { isStatic, normAxes, sizeOf } from '../../ir/shape.ts';
 import * as B from '../../ir/build.ts';
+import { atSource } from '../../ir/source.ts';
 import { mapNodes } from '../rewrite.ts';
 import type { Pass, Rewrite } from '../pass.ts';
 
@@ -20,7 +21,7 @@ function evaluate(n: Node): Node | undefined {
   const out = new Float32Array(sizeOf(n.shape as number[]));
   const inShapes = n.inputs.map((i) => i.shape as number[]);
   getOp(n.op).kernel!({ node: n, inShapes, outShape: n.shape as number[], attrs: n.attrs, precision: 'f32' })(ins, out);
-  return B.constant(out, n.shape);
+  return atSource(n.src, () => B.constant(out, n.shape as number[]));
 }
 
 export const foldConstants: Pass = {
@@ -36,7 +37,7 @@ export const foldConstants: Pass = {
         const axes = normAxes(n.attrs.axes as number[] | null, s.length);
         if (axes.every((a) => typeof s[a] === 'number')) {
           rewrites.push({ what: 'SizeOf of a static shape', src: n.src });
-          return B.scalar(axes.reduce((p, a) => p * (s[a] as number), 1));
+          return atSource(n.src, () => B.scalar(axes.reduce((p, a) => p * (s[a] as number), 1)));
         }
         return undefined;
       }

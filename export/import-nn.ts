@@ -1,0 +1,100 @@
+/**
+ * ONNX reductions, arg-reductions, MatMul of any rank and LayerNormalization, built from graphc's op
+ * records. Axes of the reductions other than ReduceSum are an attribute up to opset 17 (an input from 18).
+ *   ReduceMin = −ReduceMax(−x);  ReduceL1 = Σ|x|;  ReduceL2 = √Σx²;  ReduceSumSquare = Σx²;  ReduceLogSum = ln Σx
+ *   ReduceLogSumExp = m + ln Σ e^(x−m), m the maximum (stable for large x)
+ *   LayerNormalization over axes [axis, r): y = (x − μ)/√(σ² + ε)·scale + bias, σ² the biased variance
+ */
+import type { Node } from '../compiler/ir/node.ts';
+import * as B from '../compiler/ir/build.ts';
+import { normAxes, shapeStr } from '../compiler/ir/shape.ts';
+import { onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
+import { need, raise, reduction } from './import-read.ts';
+
+type Reduce = (x: Node, axes: number[] | null, keep: boolean) => Node;
+const rmax: Reduce = (x, axes, keep) => B.mk('ReduceMax', [x], { axes: axes ? normAxes(axes, x.shape.length) : null, keepdims: keep });
+const rsum: Reduce = (x, axes, keep) => B.sum(x, axes, keep);
+const squeezeAxes = (y: Node, x: Node, axes: number[] | null) => {
+  const ax = normAxes(axes, x.shape.length);
+  return B.reshape(y, x.shape.filter((_, i) => !ax.includes(i)));
+};
+const logSumExp: Reduce = (x, axes, keep) => {
+  const m = rmax(x, axes, true);
+  const y = B.add(m, B.log(rsum(B.exp(B.sub(x, m)), axes, true)));
+  return keep ? y : squeezeAxes(y, x, axes);
+};
+
+const v = [1, 11, 13];
+const reductions: Record<string, Importer> = {
+  ReduceMax: reduction([1, 11, 12, 13], 18, rmax),
+  ReduceMin: reduction([1, 11, 12, 13], 18, (x, a, k) => B.neg(rmax(B.neg(x), a, k))),
+  ReduceProd: reduction(v, 18, (x, axes, keep) => B.mk('Prod', [x], { axes: axes ? [...axes] : null, keepdims: keep })),
+  ReduceL1: reduction(v, 18, (x, a, k) => rsum(B.abs(x), a, k)),
+  ReduceL2: reduction(v, 18, (x, a, k) => B.sqrt(rsum(B.mul(x, x), a, k))),
+  ReduceSumSquare: reduction(v, 18, (x, a, k) => rsum(B.mul(x, x), a, k)),
+  ReduceLogSum: reduction(v, 18, (x, a, k) => B.log(rsum(x, a, k))),
+  ReduceLogSumExp: reduction(v, 18, logSumExp),
+};
+
+/** ArgMax and ArgMin: along `axis` (default 0), keepdims (default 1); select_last_index from opset 12. */
+const arg = (min: boolean): Importer =>
+  rule([1, 11, 12, 13], (c) => {
+    let x = need(c, 0);
+    if (min) x = B.neg(x);
+    const axis = normAxes([c.attrInt('axis', 0)], x.shape.length)[0];
+    const keep = c.attrInt('keepdims', 1) === 1;
+    const last = c.opset >= 12 && c.attrInt('select_last_index', 0) === 1;
+    let y: Node;
+    if (last) {
+      const n = x.shape[axis];
+      if (typeof n !== 'number') return raise(`select_last_index along the symbolic dim '${n}'`);
+      const rev = B.mk('Slice', [x], { begin: x.shape.map((_, i) => (i === axis ? n - 1 : 0)), step: x.shape.map((_, i) => (i === axis ? -1 : 1)), shape: [...x.shape] as number[] });
+      y = B.sub(n - 1, B.mk('ArgMax', [rev], { axis }));
+    } else y = B.mk('ArgMax', [x], { axis });
+    return keep ? B.unsqueeze(y, [axis]) : y;
+  });
+
+/** MatMul of any rank (numpy matmul): 1-D operands promoted and their axis dropped after. */
+const matmul = rule([1, 9, 13], (c) => {
+  let [a, b] = [need(c, 0), need(c, 1)];
+  const [ra, rb] = [a.shape.length, b.shape.length];
+  if (ra === 0 || rb === 0) raise('MatMul of a scalar');
+  if (ra === 1) a = B.unsqueeze(a, [0]);
+  if (rb === 1) b = B.unsqueeze(b, [1]);
+  let y: Node;
+  if (a.shape.length === 2 && b.shape.length === 2) y = B.matmul(a, b);
+  else if (b.shape.length === 2 && a.shape.slice(0, -2).every((d) => typeof d === 'number') && typeof a.shape[a.shape.length - 2] === 'number') {
+    // [..., M, K]·[K, N]: one product through the 2-D kernel
+    const lead = a.shape.slice(0, -1) as number[];
+    const rows = lead.reduce((p, d) => p * d, 1);
+    y = B.reshape(B.matmul(B.reshape(a, [rows, a.shape[a.shape.length - 1]]), b), [...lead, b.shape[1]]);
+  } else y = B.mk('BatchMatMul', [a, b]);
+  if (rb === 1) y = B.reshape(y, y.shape.slice(0, -1));
+  if (ra === 1) y = B.reshape(y, [...y.shape.slice(0, -2), y.shape[y.shape.length - 1]]);
+  return y;
+});
+
+const layerNorm = rule([17], (c) => {
+  const x = need(c, 0);
+  const r = x.shape.length;
+  const axis = normAxes([c.attrInt('axis', -1)], r)[0];
+  const eps = c.attrFloat('epsilon', 1e-5);
+  const stash = c.attrInt('stash_type', 1);
+  if (stash !== 1) raise(`stash_type ${stash} (graphc computes in float32)`);
+  const axes = [...Array(r - axis).keys()].map((i) => axis + i);
+  const mean = B.mean(x, axes, true);
+  const d = B.sub(x, mean);
+  const inv = B.div(1, B.sqrt(B.add(B.mean(B.mul(d, d), axes, true), eps)));
+  let y = B.mul(B.mul(d, inv), need(c, 1));
+  if (c.has(2)) y = B.add(y, need(c, 2));
+  if (y.shape.length !== r) raise(`scale or bias of a rank above ${shapeStr(x.shape)}'s`);
+  return [y, mean, inv];
+});
+
+export const nnImporters: Readonly<Record<string, Importer>> = {
+  ...reductions,
+  ArgMax: arg(false),
+  ArgMin: arg(true),
+  MatMul: matmul,
+  LayerNormalization: layerNorm,
+};

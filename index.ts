@@ -1,0 +1,55 @@
+/**
+ * graphc's public entry (`import { ... } from 'graphc'`): the typed DSL for writing models, and training,
+ * inference and ONNX from code through the same pipeline and runtime as `graphc train`:
+ *
+ *     const trained = await train(model, { data: { x, y }, epochs: 100, lr: 0.5 });
+ *     predict(trained, { x }); await exportOnnx(trained);
+ *
+ * Nothing here needs Node: it runs in a browser page as it does in Node. (`graphc/node` is Node's edge.)
+ * The ONNX codec loads on the first exportOnnx/importOnnx, not with this entry: a model file that
+ * imports its DSL from here starts without it.
+ */
+import './compiler/ops/index.ts';
+import type { BuiltModel, Model } from './compiler/dsl/model.ts';
+import type { TensorValue } from './runtime/plan.ts';
+import { trainModel, predictWith, trainedModel, type Trained, type TrainOptions } from './runtime/train.ts';
+import type { ImportedModel } from './export/import.ts';
+
+export * from './compiler/index.ts';
+export { compileModel } from './compiler/passes/compile.ts';
+export type { CompiledModel, CompileOptions } from './compiler/passes/compile.ts';
+export { parseCsv, DataError } from './runtime/data.ts';
+export type { Dataset, ArrayData } from './runtime/data.ts';
+export type { TensorValue } from './runtime/plan.ts';
+export { trainedModel, useFileReader } from './runtime/train.ts';
+export type { Trained, TrainOptions, TrainData, LogEntry } from './runtime/train.ts';
+export { attachLoss } from './export/trainable.ts';
+export { OnnxImportError } from './export/import-error.ts';
+export type { ImportedModel } from './export/import.ts';
+export type { LossKind } from './export/trainable.ts';
+
+/**
+ * Trains a model (a `defineModel` module's default export, or a built one such as `attachLoss(await importOnnx(bytes), 'bce')`)
+ * and returns what `graphc train --json` prints: `{ model, options, data, config, log, params, accuracy?, seconds }`.
+ */
+export function train(model: Model | BuiltModel, options: TrainOptions = {}): Promise<Trained> {
+  return trainModel(model, options);
+}
+
+/** The model's `predict` output for `x`, with the trained parameters: `{ data: Float32Array, shape }`. */
+export function predict(trained: Trained, input: { readonly x: readonly (readonly number[])[] | Float32Array | readonly number[]; readonly shape?: readonly number[] }): TensorValue {
+  return predictWith(trained, input);
+}
+
+/** The trained model's inference graph with its trained parameters as ONNX bytes (what `graphc train --onnx` writes). */
+export async function exportOnnx(trained: Trained): Promise<Uint8Array> {
+  const t = trainedModel(trained);
+  const { exportModel } = await import('./export/model.ts');
+  return exportModel(t.compiled, 'inference', t.params.values);
+}
+
+/** An ONNX model's bytes as a graphc model: run it, or train it after `attachLoss` (throws `OnnxImportError`). */
+export async function importOnnx(bytes: Uint8Array): Promise<ImportedModel> {
+  const { importOnnx } = await import('./export/import.ts');
+  return importOnnx(bytes);
+}

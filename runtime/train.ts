@@ -1,0 +1,184 @@
+/**
+ * Training a model from code: the one path behind both `graphc train` and the package's `train`. A model
+ * is built, compiled by the same pipeline (`compileModel`), and trained by `fit` on the same runtime; the
+ * result is the document `graphc train --json` prints (`JSON.stringify(result)` is that document), with
+ * what `predict` and the ONNX export need kept beside it.
+ */
+import type { BuiltModel, Model, OptimizerSpec, TrainConfig } from '../compiler/dsl/model.ts';
+import { defineModel, isModel } from '../compiler/dsl/model.ts';
+import { compileModel, type CompiledModel } from '../compiler/passes/compile.ts';
+import { TorchGenerator } from '../compiler/init/torch-random.ts';
+import { GraphError } from '../compiler/ir/errors.ts';
+import { Executable, ParamStore, type TensorValue } from './executable.ts';
+import { Trainer } from './trainer.ts';
+import { fit, feedsFor, type FitOptions, type FitResult, type LogEntry } from './fit.ts';
+import { arrayData, firstNaNRow, inlineData, parseCsv, DataError, type ArrayData, type Dataset } from './data.ts';
+
+export type { LogEntry };
+
+/** Compiles a built model and trains it: `fit` on the model's compiled step, its parameters, its generator. */
+export function fitModel(
+  m: BuiltModel,
+  data: Dataset,
+  cfg: TrainConfig,
+  opts: Omit<FitOptions, 'metrics' | 'shuffler'> & { readonly optimize?: boolean; readonly fuse?: boolean; readonly compiled?: CompiledModel; readonly metrics?: FitOptions['metrics'] } = {},
+): FitResult & { readonly compiled: CompiledModel } {
+  const compiled = opts.compiled ?? compileModel(m, { lr: cfg.lr, optimizer: cfg.optimizer, optimize: opts.optimize, fuse: opts.fuse });
+  const step = compiled.trainStep;
+  const params = new ParamStore([...step.params, ...m.forward.params.filter((p) => !step.params.includes(p))]);
+  const res = fit(new Trainer(step, params), data, cfg, {
+    ...opts,
+    metrics: opts.metrics !== undefined ? opts.metrics : compiled.metrics,
+    shuffler: m.generator ?? new TorchGenerator(0),
+  });
+  return { ...res, compiled };
+}
+
+/** Data for `train`: CSV text (features, then the target, per line), arrays in memory, or a `Dataset`. */
+export type TrainData = string | ArrayData | Dataset;
+
+export interface TrainOptions {
+  /** The data (default: the model's own, when it is inline or generated, or a file where one can be read). */
+  readonly data?: TrainData;
+  /** Shown as the data's source in the result (default: '<memory>', '<csv>' or the model's). */
+  readonly source?: string;
+  readonly epochs?: number;
+  readonly lr?: number;
+  readonly logEvery?: number;
+  readonly logAccuracy?: boolean;
+  readonly batchSize?: number;
+  readonly shuffle?: boolean;
+  readonly holdout?: number;
+  readonly optimizer?: OptimizerSpec;
+  /** The model's seed (its generator: initial values and shuffling), instead of its own. */
+  readonly seed?: number;
+  /** The model's variants, e.g. `{ loss: 'bce' }`. */
+  readonly options?: Readonly<Record<string, string>>;
+  /** Run the optimization pipeline (default true) and fuse losses (default true), as `--no-opt`/`--no-fuse`. */
+  readonly optimize?: boolean;
+  readonly fuse?: boolean;
+  /** Called with each logged epoch as training goes. */
+  readonly onLog?: (e: LogEntry) => void;
+  /** Called after every epoch with the latest computed cost (progress). */
+  readonly onEpoch?: (epoch: number, cost: number) => void;
+  /** Compute the cost on every epoch (a curve of every epoch's cost through `onEpoch`). */
+  readonly costEveryEpoch?: boolean;
+}
+
+/** The result of training: the document `graphc train --json` prints. */
+export interface Trained {
+  readonly model: string;
+  readonly options: Readonly<Record<string, string>>;
+  readonly data: { readonly source: string; readonly rows: number; readonly features: number };
+  readonly config: { readonly epochs: number; readonly lr: number; readonly logEvery: number };
+  readonly log: readonly LogEntry[];
+  /** The model's trained parameters by name, row-major (the optimizer's state stays out). */
+  readonly params: Readonly<Record<string, number[]>>;
+  /** Accuracy of the trained model on its training data (classifiers). */
+  readonly accuracy?: number;
+  readonly seconds: number;
+}
+
+interface Kept {
+  readonly compiled: CompiledModel;
+  readonly store: ParamStore;
+  readonly built: BuiltModel;
+  readonly cfg: TrainConfig;
+  readonly data: Dataset;
+  inference?: Executable;
+}
+const kept = new WeakMap<Trained, Kept>();
+
+function keptOf(t: Trained, what: string): Kept {
+  const k = kept.get(t);
+  if (!k) throw new GraphError(`${what}: expected the result of train()`);
+  return k;
+}
+
+/** What `train` trained: its compiled model and trained parameter store (for export and inference). */
+export function trainedModel(t: Trained): { readonly compiled: CompiledModel; readonly params: ParamStore; readonly built: BuiltModel; readonly config: TrainConfig; readonly dataset: Dataset } {
+  const k = keptOf(t, 'trainedModel');
+  return { compiled: k.compiled, params: k.store, built: k.built, config: k.cfg, dataset: k.data };
+}
+
+/** A file's text, for a model whose data is a file (installed by the platform's edge; none in a browser). */
+let readText: ((url: URL | string) => string) | null = null;
+export function useFileReader(read: (url: URL | string) => string): void {
+  readText = read;
+}
+
+function dataOf(model: Model | null, built: BuiltModel, d: TrainData | undefined, source: string | undefined): { data: Dataset; source: string } {
+  if (typeof d === 'string') return { data: parseCsv(d, source ?? '<csv>'), source: source ?? '<csv>' };
+  if (d && 'rows' in d && 'features' in d && d.x instanceof Float32Array) return { data: d as Dataset, source: source ?? '<memory>' };
+  if (d) return { data: arrayData(d as ArrayData), source: source ?? '<memory>' };
+  const own = model?.spec.data;
+  if (!own) throw new DataError(`model ${built.name} has no built-in data: give train() its data`);
+  if (typeof own === 'function') return { data: own(), source: source ?? '<generated by the model>' };
+  if (own instanceof URL || typeof own === 'string') {
+    if (!readText) throw new DataError(`model ${built.name}'s data is a file (${String(own)}): give train() the data (its CSV text, or arrays)`);
+    return { data: parseCsv(readText(own), String(own)), source: source ?? String(own) };
+  }
+  return { data: inlineData(own.x, own.y), source: source ?? '<built-in>' };
+}
+
+/**
+ * Builds, compiles and trains a model (or trains a built one, e.g. an imported ONNX model with a loss
+ * attached) with the model's training configuration and `o`'s overrides.
+ */
+export async function trainModel(model: Model | BuiltModel, o: TrainOptions = {}): Promise<Trained> {
+  let m: Model | null = isModel(model) ? model : null;
+  if (m && o.seed !== undefined) m = defineModel({ ...m.spec, seed: o.seed });
+  const built = m ? m.build(o.options ?? {}) : (model as BuiltModel);
+  const base: TrainConfig = m ? m.train : { epochs: 100, lr: 0.1, logEvery: 10, logAccuracy: false };
+  const pick = <K extends keyof TrainConfig>(k: K): Partial<TrainConfig> => (o[k as keyof TrainOptions] !== undefined ? { [k]: o[k as keyof TrainOptions] } : {});
+  const cfg: TrainConfig = { ...base, ...pick('epochs'), ...pick('lr'), ...pick('logEvery'), ...pick('logAccuracy'), ...pick('batchSize'), ...pick('shuffle'), ...pick('holdout'), ...pick('optimizer') };
+  const { data, source } = dataOf(m, built, o.data, o.source);
+  const compiled = compileModel(built, { lr: cfg.lr, optimizer: cfg.optimizer, optimize: o.optimize, fuse: o.fuse });
+  return trainCompiled(built, compiled, cfg, data, source, o);
+}
+
+/**
+ * Trains a built model already compiled (by `compileModel` with `cfg`'s lr and optimizer) on `data`, and
+ * returns the `graphc train --json` document (what `graphc train` does once it has compiled).
+ */
+export function trainCompiled(
+  built: BuiltModel,
+  compiled: CompiledModel,
+  cfg: TrainConfig,
+  data: Dataset,
+  source: string,
+  o: Pick<FitOptions, 'onLog' | 'onEpoch' | 'costEveryEpoch'> = {},
+): Trained {
+  const nanRow = firstNaNRow(data);
+  if (nanRow) throw new DataError(`${source}: data row ${nanRow} holds NaN`);
+  const res = fitModel(built, data, cfg, { compiled, onLog: o.onLog, onEpoch: o.onEpoch, costEveryEpoch: o.costEveryEpoch });
+  const doc: Trained = {
+    model: built.name,
+    options: built.options,
+    data: { source, rows: data.rows, features: data.features },
+    config: { epochs: cfg.epochs, lr: cfg.lr, logEvery: cfg.logEvery },
+    log: res.log,
+    params: Object.fromEntries(built.forward.params.map((p) => [String(p.attrs.name), Array.from(res.params.get(String(p.attrs.name)))])),
+    ...(res.finalAccuracy !== undefined && { accuracy: res.finalAccuracy }),
+    seconds: res.seconds,
+  };
+  kept.set(doc, { compiled: res.compiled, store: res.params, built, cfg, data });
+  return doc;
+}
+
+/** The model's `predict` output for inputs `x` (rows of numbers, or flat with `shape`), with trained parameters. */
+export function predictWith(t: Trained, input: { readonly x: ArrayData['x']; readonly shape?: readonly number[] }): TensorValue {
+  const k = keptOf(t, 'predict');
+  const inference = k.compiled.inference;
+  const d = arrayData({ x: input.x, shape: input.shape, y: new Float32Array(rowsOf(input)) });
+  const feeds = feedsFor(k.compiled.trainStep, d);
+  const exe = (k.inference ??= new Executable(inference, k.store));
+  const ins = Object.fromEntries(inference.inputs.map((n) => [String(n.attrs.name), feeds[String(n.attrs.name)]]));
+  return exe.outputs(ins).predict;
+}
+
+function rowsOf(i: { readonly x: ArrayData['x']; readonly shape?: readonly number[] }): number {
+  if (i.shape) return i.shape[0];
+  if (i.x instanceof Float32Array) throw new DataError('predict: a flat x needs its shape ([rows, ...])');
+  return typeof i.x[0] === 'number' ? i.x.length : i.x.length;
+}
