@@ -5,11 +5,12 @@
 import { GraphError } from '../compiler/ir/errors.ts';
 import { ShapeError } from '../compiler/ir/shape.ts';
 import { DataError } from '../runtime/data.ts';
+import { MemoryLimitError } from '../runtime/kernels/heap.ts';
 import { UserError } from './user-error.ts';
 
 export { UserError };
 
-const userErrors = [UserError, GraphError, ShapeError, DataError];
+const userErrors = [UserError, GraphError, ShapeError, DataError, MemoryLimitError];
 
 export function isUserError(e: unknown): boolean {
   return userErrors.some((c) => e instanceof c);

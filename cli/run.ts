@@ -41,13 +41,22 @@ export function registerRun(program: Command, run: (fn: () => Promise<void>) => 
           process.stdout.write(JSON.stringify({ model: file, rows: table.rows, outputs }) + '\n');
           return;
         }
-        const lines: string[] = [];
-        for (const [oname, v] of Object.entries(outputs)) {
-          const width = v.shape.length > 1 ? v.shape.slice(1).reduce((a, b) => a * b, 1) : 1;
-          lines.push(`${oname} ${shapeStr(v.shape)}`);
-          for (let r = 0; r * width < v.data.length; r++) lines.push(v.data.slice(r * width, (r + 1) * width).map((x) => x.toPrecision(7)).join(' '));
-        }
-        process.stdout.write(lines.join('\n') + '\n');
+        process.stdout.write(formatOutputs(outputs));
       }),
     );
+}
+
+/**
+ * Outputs as text: each output's name and shape, then one line per row (the first dimension). Rows are
+ * counted from the shape, never from the buffer, so a zero-size dimension prints no values.
+ */
+export function formatOutputs(outputs: Record<string, { shape: readonly number[]; data: ArrayLike<number> }>): string {
+  const lines: string[] = [];
+  for (const [oname, v] of Object.entries(outputs)) {
+    const rows = v.shape.length > 0 ? v.shape[0] : 1;
+    const width = v.shape.slice(1).reduce((a, b) => a * b, 1);
+    lines.push(`${oname} ${shapeStr(v.shape)}`);
+    if (width > 0) for (let r = 0; r < rows; r++) lines.push(Array.from({ length: width }, (_, k) => v.data[r * width + k].toPrecision(7)).join(' '));
+  }
+  return lines.join('\n') + '\n';
 }

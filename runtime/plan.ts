@@ -9,7 +9,7 @@ import type { Kernel } from './kernels/kernel.ts';
 import { getOp } from '../compiler/ops/op.ts';
 import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { heap, type Heap } from './kernels/heap.ts';
+import { heap, memoryLimitError, type Heap } from './kernels/heap.ts';
 import { findRowRegions, regionKernel, type RegionMiss } from './rows.ts';
 import { pathOf } from './kernels/kernel.ts';
 import { fallbacks, type Fallback } from './kernels/fallbacks.ts';
@@ -161,7 +161,7 @@ export class Plan {
     const sizes = computed.map((n) => (unstored.has(n) ? 0 : sizeOf(this.shapes.get(n)!) * bytesPer));
     const offsets = reuse ? placeBuffers(sizes, def, lastUse) : prefixOffsets(sizes);
     const arenaBytes = computed.reduce((m, _, i) => Math.max(m, offsets[i] + align(sizes[i])), 0);
-    const arena = this.heap ? this.heap.alloc(Math.max(arenaBytes, ALIGN) / 4, this) : new Buf(Math.max(arenaBytes, ALIGN) / bytesPer);
+    const arena = this.heap ? this.heap.alloc(Math.max(arenaBytes, ALIGN) / 4, this) : ordinaryArena(Buf, Math.max(arenaBytes, ALIGN), bytesPer);
     this.memory = { arenaBytes, livenessBound: livenessBound(sizes, def, lastUse), unsharedBytes: sizes.reduce((a, b) => a + align(b), 0) };
 
     // every node's buffer, then the steps (a region's step takes buffers of nodes scheduled after its head)
@@ -194,7 +194,9 @@ export class Plan {
         this.stepNodes.push(n);
       }
     }
-    this.sequence = this.heap && opts.oneCall !== false ? Sequence.of(this.steps.map((st) => st.kernel.wasm), (i) => this.buffersOf(this.steps[i]), this.heap, this) : null;
+    // one call pays for small plans (the JS loop's overhead is per kernel and matters there); a module of
+    // tens of thousands of calls costs more to generate and compile than the loop it replaces
+    this.sequence = this.heap && opts.oneCall !== false && this.steps.length <= ONE_CALL_MAX_KERNELS ? Sequence.of(this.steps.map((st) => st.kernel.wasm), (i) => this.buffersOf(this.steps[i]), this.heap, this) : null;
   }
 
   /**
@@ -396,6 +398,16 @@ function preparedKernel(n: Node, inShapes: number[][], outShape: number[], preci
   return k;
 }
 
+/** An arena outside the heap; an allocation the engine refuses is the model's size, not a bug. */
+function ordinaryArena(Buf: Float32ArrayConstructor, bytes: number, bytesPer: number): Float32Array {
+  try {
+    return new Buf(bytes / bytesPer);
+  } catch (e) {
+    if (e instanceof RangeError) throw memoryLimitError(bytes, 'more than this machine could give');
+    throw e;
+  }
+}
+
 const align = (b: number) => Math.ceil(b / ALIGN) * ALIGN;
 
 function prefixOffsets(sizes: readonly number[]): number[] {
@@ -407,14 +419,26 @@ function prefixOffsets(sizes: readonly number[]): number[] {
   });
 }
 
+/** Kernels up to which a plan runs as one WebAssembly call. */
+const ONE_CALL_MAX_KERNELS = 4096;
+
+/** Buffers up to which placement is the greedy by size (quadratic in the buffers alive together); beyond, a linear scan. */
+const GREEDY_PLACEMENT_MAX = 4096;
+
 /**
- * Offsets in one arena for buffers alive over [i, lastUse[i]]: largest first, each at the lowest offset
- * that overlaps no already placed buffer whose lifetime overlaps its own (greedy by size, a standard
- * heuristic for static memory planning). A buffer is written at step i while its inputs are still
- * read, so lifetimes that touch count as overlapping.
+ * Offsets in one arena for buffers alive over [def[i], lastUse[i]]. A buffer is written at its step while
+ * its inputs are still read, so lifetimes that touch count as overlapping. Up to GREEDY_PLACEMENT_MAX
+ * buffers: largest first, each at the lowest offset that overlaps no already placed buffer whose lifetime
+ * overlaps its own (greedy by size, a standard heuristic for static memory planning). Larger graphs take
+ * a linear scan in schedule order that reuses a freed offset of the same size, so planning stays
+ * near-linear in the graph's size.
  */
 function placeBuffers(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number[] {
-  const idx = sizes.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  return sizes.filter((s) => s > 0).length <= GREEDY_PLACEMENT_MAX ? greedyBySize(sizes, def, lastUse) : linearScan(sizes, def, lastUse);
+}
+
+function greedyBySize(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number[] {
+  const idx = sizes.map((_, i) => i).filter((i) => sizes[i] > 0).sort((a, b) => sizes[b] - sizes[a] || a - b);
   const offsets = new Array<number>(sizes.length).fill(0);
   const placed: number[] = [];
   for (const i of idx) {
@@ -433,13 +457,39 @@ function placeBuffers(sizes: readonly number[], def: readonly number[], lastUse:
   return offsets;
 }
 
-/** The largest total size of buffers alive at the same step. */
-function livenessBound(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number {
-  let best = 0;
-  for (let t = 0; t < sizes.length; t++) {
-    let live = 0;
-    for (let i = 0; i < sizes.length; i++) if (def[i] <= t && lastUse[i] >= t) live += align(sizes[i]);
-    best = Math.max(best, live);
+function linearScan(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number[] {
+  const offsets = new Array<number>(sizes.length).fill(0);
+  const live = sizes.map((_, i) => i).filter((i) => sizes[i] > 0);
+  const byDef = [...live].sort((a, b) => def[a] - def[b] || a - b);
+  const byEnd = [...live].sort((a, b) => lastUse[a] - lastUse[b] || a - b);
+  const free = new Map<number, number[]>(); // aligned size -> offsets free for it
+  let top = 0, ended = 0;
+  for (const i of byDef) {
+    // every buffer whose last use is before this one's step was placed before it, and is free now
+    for (; ended < byEnd.length && lastUse[byEnd[ended]] < def[i]; ended++) {
+      const j = byEnd[ended], s = align(sizes[j]);
+      (free.get(s) ?? free.set(s, []).get(s)!).push(offsets[j]);
+    }
+    const s = align(sizes[i]);
+    const reuse = free.get(s)?.pop();
+    if (reuse !== undefined) offsets[i] = reuse;
+    else {
+      offsets[i] = top;
+      top += s;
+    }
   }
+  return offsets;
+}
+
+/** The largest total size of buffers alive at the same step (a sweep over the steps). */
+function livenessBound(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number {
+  const n = sizes.length;
+  const delta = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    delta[def[i]] += align(sizes[i]);
+    delta[Math.min(lastUse[i], n - 1) + 1] -= align(sizes[i]);
+  }
+  let best = 0, live = 0;
+  for (let t = 0; t < n; t++) best = Math.max(best, (live += delta[t]));
   return best;
 }

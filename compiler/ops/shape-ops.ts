@@ -1,28 +1,47 @@
 /** Ops that only move data: reshape, unsqueeze, and broadcasting one tensor to another's shape. */
 import { defineOp } from './op.ts';
-import { broadcastShapes, isStatic, normAxes, shapeStr, sizeOf, type Dim } from '../ir/shape.ts';
+import { broadcastShapes, isStatic, normAxes, shapeStr, sizeOf, ShapeError, type Dim } from '../ir/shape.ts';
+import { posStr } from '../ir/source.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
 
-const copy = () => (ins: readonly Float32Array[], out: Float32Array) => out.set(ins[0].length === out.length ? ins[0] : ins[0].subarray(0, out.length));
+/** A copy of the same number of elements (reshapes and unsqueezes move no data). */
+const copy = () => (ins: readonly Float32Array[], out: Float32Array) => out.set(ins[0]);
 
+/**
+ * Reshape's element count is checked where it is known: at build when both shapes are static, else when
+ * a plan binds the symbols (the kernel refuses to be prepared), so no value is ever cut or padded.
+ */
 defineOp({
   name: 'Reshape',
   dsl: { method: 'reshape' },
   arity: 1,
   infer([a], attrs, src) {
     const shape = attrs.shape as Dim[];
+    const bad = shape.findIndex((d) => (typeof d === 'number' ? !Number.isSafeInteger(d) || d < -1 : typeof d !== 'string' || d === ''));
+    if (bad >= 0) throw new GraphError(`Reshape: dimension ${shape[bad]} in ${shapeStr(shape)} (dims are -1 or non-negative integers)`, src);
+    if (shape.filter((d) => d === -1).length > 1) throw new GraphError(`Reshape: ${shapeStr(shape)} holds more than one -1`, src);
     if (isStatic(a.shape) && isStatic(shape) && !shape.includes(-1) && sizeOf(a.shape) !== sizeOf(shape))
       throw new GraphError(`Reshape: cannot reshape ${shapeStr(a.shape)} (${sizeOf(a.shape)} elements) to ${shapeStr(shape)}`, src);
     if (shape.includes(-1)) {
-      if (!isStatic(a.shape)) throw new GraphError(`Reshape: -1 needs a static input shape, got ${shapeStr(a.shape)}`, src);
+      if (!isStatic(a.shape) || !isStatic(shape)) throw new GraphError(`Reshape: -1 needs static shapes, got ${shapeStr(a.shape)} to ${shapeStr(shape)}`, src);
       const known = sizeOf(shape.filter((d) => d !== -1) as number[]);
-      return { shape: shape.map((d) => (d === -1 ? sizeOf(a.shape as number[]) / known : d)), dtype: a.dtype };
+      const size = sizeOf(a.shape as number[]);
+      if (known === 0 || size % known !== 0) throw new GraphError(`Reshape: cannot reshape ${shapeStr(a.shape)} (${size} elements) to ${shapeStr(shape)}`, src);
+      return { shape: shape.map((d) => (d === -1 ? size / known : d)), dtype: a.dtype };
     }
     return { shape, dtype: a.dtype };
   },
-  kernel: copy,
+  kernel: (ctx) => {
+    const [from] = ctx.inShapes;
+    if (sizeOf(from) !== sizeOf(ctx.outShape)) {
+      const pos = posStr(ctx.node.src);
+      const at = pos === '<unknown>' ? '' : `${pos}: `;
+      throw new ShapeError(`${at}Reshape: cannot reshape ${shapeStr(from)} (${sizeOf(from)} elements) to ${shapeStr(ctx.outShape)}`);
+    }
+    return copy();
+  },
   grad: (n, g) => [B.reshape(g, n.inputs[0].shape)],
   onnx: (e, n, ins) => {
     // Symbolic dims: 0 copies the input's dim at the same position; otherwise -1 (inferred).

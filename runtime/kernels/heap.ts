@@ -19,6 +19,16 @@ const ALIGN = 64; // bytes: a cache line, and a multiple of one SIMD vector
 /** Pages the memory may grow to (4 GiB, the most a 32-bit memory addresses). */
 export const MAX_PAGES = 65536;
 
+/** A model that needs more memory than WebAssembly can grow to (or the host can give): a user's error. */
+export class MemoryLimitError extends Error {
+  override name = 'MemoryLimitError';
+}
+
+const GiB = 2 ** 30;
+/** "this model needs N GiB": `bytes` in all, against the 4 GiB a 32-bit memory addresses. */
+export const memoryLimitError = (bytes: number, why = `more than the ${(MAX_PAGES * PAGE) / GiB} GiB WebAssembly memory can hold`): MemoryLimitError =>
+  new MemoryLimitError(`this model needs ${(bytes / GiB).toFixed(1)} GiB of memory, ${why}`);
+
 interface Region {
   offset: number;
   bytes: number;
@@ -108,13 +118,18 @@ export class Heap {
     const have = this.memory.buffer.byteLength;
     // (SIMD kernels may read up to 12 bytes past a matrix's last row: the memory always extends past the top)
     if (end + ALIGN > have) {
+      if (end + ALIGN > MAX_PAGES * PAGE) throw memoryLimitError(end);
       const pages = Math.ceil((end + ALIGN - have) / PAGE);
       // grow by at least a quarter of the current size, so repeated small growths stay rare
       const grow = Math.max(pages, Math.min(Math.ceil(have / PAGE / 4), MAX_PAGES - have / PAGE));
       try {
         this.memory.grow(grow);
       } catch {
-        this.memory.grow(pages); // the larger step may not fit under the maximum; this one must
+        try {
+          this.memory.grow(pages); // the larger step may not fit under the maximum; this one must
+        } catch {
+          throw memoryLimitError(end, 'more than this machine could give');
+        }
       }
       this.buffers.add(this.memory.buffer);
     }

@@ -85,12 +85,17 @@ export function chain(n: number, op: 'Relu' | 'Add', width = 4): Uint8Array {
   return model({ inputs: [{ name: 'x', dims: ['N', width] }], nodes, outputs: [prev] });
 }
 
-/** `n` independent nodes reading one input, summed pairwise into one output (a graph `n` nodes wide). */
+/**
+ * `n` independent nodes reading one input, each adding its own constant (so no two are the same node),
+ * summed pairwise into one output: a graph `n` nodes wide.
+ */
 export function wide(n: number, width = 4): Uint8Array {
   const nodes: NodeSpec[] = [];
+  const inits: TensorSpec[] = [];
   let level: string[] = [];
   for (let k = 0; k < n; k++) {
-    nodes.push({ op: k % 2 ? 'Relu' : 'Tanh', inputs: ['x'], outputs: [`w${k}`] });
+    inits.push({ name: `c${k}`, dims: [1], floats: [k] });
+    nodes.push({ op: 'Add', inputs: ['x', `c${k}`], outputs: [`w${k}`] });
     level.push(`w${k}`);
   }
   let id = 0;
@@ -103,5 +108,5 @@ export function wide(n: number, width = 4): Uint8Array {
     if (level.length % 2) next.push(level[level.length - 1]);
     level = next;
   }
-  return model({ inputs: [{ name: 'x', dims: ['N', width] }], nodes, outputs: [level[0]] });
+  return model({ inputs: [{ name: 'x', dims: ['N', width] }], inits, nodes, outputs: [level[0]] });
 }
