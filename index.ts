@@ -36,7 +36,7 @@ export function train(model: Model | BuiltModel, options: TrainOptions = {}): Pr
   return trainModel(model, options);
 }
 
-/** The model's `predict` output for `x`, with the trained parameters: `{ data: Float32Array, shape }`. */
+/** The model's `predict` output for `x` (rows, or flat with the model's row size or `shape`), with the trained parameters: `{ data: Float32Array, shape }`. */
 export function predict(trained: Trained, input: { readonly x: readonly (readonly number[])[] | Float32Array | readonly number[]; readonly shape?: readonly number[] }): TensorValue {
   return predictWith(trained, input);
 }

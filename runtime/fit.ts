@@ -82,7 +82,7 @@ export interface FitOptions {
   readonly costEveryEpoch?: boolean;
 }
 
-function xyInputs(g: Graph): { x: Node; y: Node } {
+export function xyInputs(g: Graph): { x: Node; y: Node } {
   const inputs = g.inputs;
   const y = inputs.find((n) => n.attrs.name === 'y');
   const others = inputs.filter((n) => n !== y);

@@ -265,6 +265,11 @@ export function useHelperThread(spawn: (source: string) => WorkerLike): void {
   epoch++;
 }
 
+/** The installed way to make the helper thread, or null (kernels on the calling thread alone). */
+export function helperSpawner(): ((source: string) => WorkerLike) | null {
+  return spawner;
+}
+
 /** Stops the helper thread: kernels run on the calling thread alone. */
 export function stopHelperThread(): void {
   helper?.stop();
