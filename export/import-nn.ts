@@ -91,10 +91,46 @@ const layerNorm = rule([17], (c) => {
   return [y, mean, inv];
 });
 
+/** A constant operand's numbers: an integer tensor folded at import, a float constant or an initializer. */
+function constNumbers(c: Parameters<Importer>[0], k: number, what: string): number[] {
+  const ints = c.ints(k);
+  if (ints) return ints;
+  const x = need(c, k);
+  // a float constant, or an initializer (imported as a parameter: its values in the file are read)
+  const v = x.op === 'Const' ? x.attrs.value : x.op === 'Param' ? x.attrs.init : undefined;
+  if (!(v instanceof Float32Array)) return raise(`${what} that is not a constant`);
+  return Array.from(v);
+}
+
+/**
+ * OneHot of 1-D indices along the last axis: depth and [off, on] constants. From opset 11 an index in
+ * [-depth, 0) counts from the end; any other index out of range gives a row of `off` (both versions).
+ */
+const oneHot = rule([9, 11], (c) => {
+  const given = need(c, 0);
+  // ONNX truncates float indices; graphc's kernel would give a row of zeros for a fraction
+  if (given.dtype === 'f32') raise('float indices (graphc takes integer indices)');
+  const idx = B.cast(given, 'f32');
+  if (idx.shape.length !== 1) raise(`indices of shape ${shapeStr(idx.shape)} (graphc takes 1-D indices)`);
+  const axis = c.attrInt('axis', -1);
+  if (axis !== -1 && axis !== 1) raise(`axis ${axis} (graphc puts the classes last)`);
+  const depth = constNumbers(c, 1, 'a depth');
+  const values = constNumbers(c, 2, 'values');
+  if (depth.length !== 1 || !Number.isInteger(depth[0]) || depth[0] < 1) raise(`depth [${depth}]`);
+  if (values.length !== 2) raise(`values of ${values.length} elements (off and on expected)`);
+  const d = depth[0], [off, on] = values;
+  // from opset 11, idx + depth where idx < 0
+  let k = idx;
+  if (c.opset >= 11) k = B.add(k, B.mul(d, B.sub(1, B.cast(B.mk('GreaterEqual', [k, B.constant([0], [])]), 'f32'))));
+  const hot = B.mk('OneHot', [k], { classes: d });
+  return off === 0 && on === 1 ? hot : B.add(B.mul(hot, on - off), off);
+});
+
 export const nnImporters: Readonly<Record<string, Importer>> = {
   ...reductions,
   ArgMax: arg(false),
   ArgMin: arg(true),
   MatMul: matmul,
   LayerNormalization: layerNorm,
+  OneHot: oneHot,
 };

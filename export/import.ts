@@ -206,6 +206,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   );
   if (hasCycle(dag)) fail('the graph has a cycle');
 
+  const graphInputs = inputs;
   for (const key of topologicalSort(dag)) {
     const i = Number(key);
     const n = nodes[i];
@@ -268,6 +269,13 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       outputs: (n.output ?? []).length,
       attrString: (name, d) => { const a = attr(name, AT.STRING); return a ? new TextDecoder().decode(a.s ?? new Uint8Array(0)) : d; },
       nodeName: label,
+      dimSize: (d) => {
+        for (const x of graphInputs) {
+          const axis = x.shape.indexOf(d);
+          if (axis >= 0) return B.mk('SizeOf', [x], { axes: [axis] });
+        }
+        return undefined;
+      },
     };
     let out: OnnxValue | readonly OnnxValue[];
     try {

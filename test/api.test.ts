@@ -1,7 +1,8 @@
 /**
  * The package's entry (index.ts) used as a program would: train, predict and export, against the seed's
- * tables (PyTorch's printed costs), a closed-form prediction from the trained parameters, and onnxruntime
- * running the exported bytes. The README's example runs as written.
+ * tables (PyTorch's printed costs), a closed-form prediction from the trained parameters, and the exported
+ * bytes imported back (onnxruntime runs them in api-onnx.slow.test.ts). The README's example runs here on
+ * the sources, and from the packed tarball as written in test/cli/pack.test.ts.
  */
 import { describe, expect, it, vi } from 'vitest';
 import { readFileSync, writeFileSync, rmSync } from 'node:fs';

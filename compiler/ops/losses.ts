@@ -6,7 +6,7 @@
  * Class indices are carried as float values (exact up to 2^24). The fused forms compute log-softmax
  * stably and carry their own gradient, (softmax(z) - onehot(y)) / N, finite at logits of ±1e4.
  */
-import { defineOp } from './op.ts';
+import { defineOp, onnxOperand, onnxRule, UnsupportedError, type OnnxImporter } from './op.ts';
 import type { Node } from '../ir/node.ts';
 import { sameShape, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -22,6 +22,24 @@ function checkIndexed(name: string) {
 
 const onehot = (y: Node, z: Node) => B.mk('OneHot', [y], { classes: z.shape[1] as number });
 const rows = (z: Node) => B.sizeOf(z, [0]);
+/**
+ * The ONNX losses over scores [N, C] and integer labels [N] (opset 12 and 13 read alike), as `op`:
+ * reduction 'mean' (the default) or 'sum'; class weights, ignore_index, 'none' and the log-prob output
+ * are refused (the importer refuses an output a rule does not give).
+ */
+const lossImport = (op: string): OnnxImporter =>
+  onnxRule([12, 13], (c) => {
+    const [z, y] = [onnxOperand(c, 0), onnxOperand(c, 1)];
+    if (c.has(2)) throw new UnsupportedError('class weights');
+    if (!Number.isNaN(c.attrInt('ignore_index', Number.NaN))) throw new UnsupportedError('ignore_index');
+    if (y.dtype === 'f32') throw new UnsupportedError('float labels (integer class indices expected)');
+    if (z.shape.length !== 2 || y.shape.length !== 1) throw new UnsupportedError(`scores ${shapeStr(z.shape)} and labels ${shapeStr(y.shape)} (graphc takes [N, C] and [N])`);
+    const reduction = c.attrString('reduction', 'mean');
+    if (reduction !== 'mean' && reduction !== 'sum') throw new UnsupportedError(`reduction '${reduction}'`);
+    const loss = B.mk(op, [z, B.cast(y, 'f32')]);
+    return reduction === 'sum' ? B.mul(loss, rows(z)) : loss;
+  });
+
 const int64 = (e: Parameters<NonNullable<Parameters<typeof defineOp>[0]['onnx']>>[0], name: string) => e.op('Cast', [name], { to: 7 });
 
 defineOp({
@@ -40,6 +58,7 @@ defineOp({
   },
   grad: (n, g) => [B.div(B.mul(B.neg(onehot(n.inputs[1], n.inputs[0])), g), rows(n.inputs[0])), null],
   onnx: (e, _n, [lp, y]) => e.op('NegativeLogLikelihoodLoss', [lp, int64(e, y)], { reduction: 'mean' }),
+  onnxImport: { NegativeLogLikelihoodLoss: lossImport('NLL') },
 });
 
 defineOp({
@@ -68,6 +87,7 @@ defineOp({
     return [B.div(B.mul(B.sub(B.mk('Softmax', [z], { axis: 1 }), onehot(y, z)), g), rows(z)), null];
   },
   onnx: (e, _n, [z, y]) => e.op('SoftmaxCrossEntropyLoss', [z, int64(e, y)], { reduction: 'mean' }),
+  onnxImport: { SoftmaxCrossEntropyLoss: lossImport('CrossEntropy') },
 });
 
 defineOp({

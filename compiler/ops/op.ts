@@ -68,6 +68,8 @@ export interface OnnxImportCtx {
   /** How many outputs the node names (Split's parts). */
   readonly outputs: number;
   readonly nodeName: string;
+  /** A float scalar holding a symbolic dim's size at run time (read off a graph input with that dim). */
+  dimSize(name: string): Node | undefined;
 }
 
 /**
@@ -83,7 +85,17 @@ export function onnxOperand(c: OnnxImportCtx, k: number): Node {
   if (n) return n;
   const ic = c.intConst(k);
   if (ic && ic.values.every((d) => typeof d === 'number')) return Node.mk('Const', [], { value: Float32Array.from(ic.values as number[]), shape: [...ic.dims], dtype: 'i64' });
-  throw new UnsupportedError(`input ${k} is ${c.has(k) ? 'an integer tensor of symbolic values' : 'missing'}`);
+  if (ic) {
+    // symbolic dims (the batch 'N' of Shape(x)) become run-time sizes read off the inputs carrying them
+    const parts = ic.values.map((d) => {
+      const v = typeof d === 'number' ? Node.mk('Const', [], { value: Float32Array.of(d), shape: [], dtype: 'f32' }) : c.dimSize(d);
+      if (!v) throw new UnsupportedError(`input ${k} holds the dim '${d}', which no graph input carries`);
+      return Node.mk('Reshape', [v], { shape: [1] });
+    });
+    const flat = parts.length === 1 ? parts[0] : Node.mk('Concat', parts, { axis: 0 });
+    return Node.mk('Cast', [Node.mk('Reshape', [flat], { shape: [...ic.dims] })], { to: 'i64' });
+  }
+  throw new UnsupportedError(`input ${k} is missing`);
 }
 
 /** An import rule that reads the ONNX forms of the op since the given versions. */

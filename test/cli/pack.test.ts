@@ -2,7 +2,8 @@
  * The package as a user gets it from the registry: `npm pack`, install the tarball into an empty folder
  * (made by `npm init -y`, so a CommonJS scope), write a model there that imports graphc by its name, and
  * run `npx graphc train` and `npx graphc compile --onnx` on it (writing nothing beside the model); use it
- * from a plain Node program (the built JavaScript, no TypeScript loader); and type-check a TypeScript
+ * from a plain Node program (the built JavaScript, no TypeScript loader), the README's example as written
+ * among them; and type-check a TypeScript
  * project against it, where a matmul of mismatched shapes in the user's own file is a `tsc` error.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -102,6 +103,18 @@ console.log(JSON.stringify({ costs: trained.log.map((e) => e.cost), params: trai
     expect(out.shape).toEqual([1, 1]);
     expect(out.p[0]).toBeCloseTo(1 / (1 + Math.exp(-(4 * W[0] + 2 * W[1] + b[0]))), 6);
     expect(out.onnx).toBeGreaterThan(100);
+  }, 120_000);
+
+  it('runs the README\'s "Use it from code" example as written, as plain Node', async () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    writeFileSync(join(app, 'readme.mjs'), /## Use it from code[\s\S]*?```ts\n([\s\S]*?)```/.exec(readme)![1]);
+    const r = await sh(process.execPath, ['readme.mjs'], app);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const out = r.stdout.trim().split('\n');
+    expect(out.slice(0, 3)).toEqual(['Epoch 0 Cost: 0.693147', 'Epoch 500 Cost: 0.037261', 'Epoch 1000 Cost: 0.019852']);
+    expect(out[3]).toMatch(/^P\(pass \| 4 h, 2 h\) = 0\.\d{4}$/);
+    expect(out[4]).toMatch(/^\d+ bytes of ONNX$/);
   }, 120_000);
 
   it('runs in a plain Node program that imports graphc by its name', async () => {
