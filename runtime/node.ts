@@ -8,7 +8,19 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
+import { useFileReader } from './files.ts';
+
+/**
+ * Lets `train()` read a model's data where it is a file (`data: new URL('./set.csv', import.meta.url)`,
+ * or a path from the working directory), as `graphc train` does.
+ */
+export function useNodeFileReader(): void {
+  useFileReader((f) => readFileSync(f instanceof URL ? fileURLToPath(f) : resolve(f), 'utf8'));
+}
 
 /** Turns on relaxed SIMD where V8 has it behind a flag; returns whether the kernels can use it. */
 export function useRelaxedSimd(): boolean {

@@ -8,7 +8,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { train, predict, defineModel, input, param, zeros, sigmoid, binaryCrossEntropy } from '../index.ts';
-import { useNodeHelperThread } from '../runtime/node.ts';
+import { useNodeFileReader, useNodeHelperThread } from '../runtime/node.ts';
+import { useFileReader } from '../runtime/train.ts';
 import { helperSpawner, readyHelper, stopHelperThread } from '../runtime/kernels/threads.ts';
 import toy from '../graphs/toy.ts';
 import { TOL, table1 } from './support/seed.ts';
@@ -67,6 +68,17 @@ describe('train() data and minibatches', () => {
     expect(shuffled.log.map((e) => e.cost)).not.toEqual(inTurn.log.map((e) => e.cost));
     expect((await train(toy, { data, epochs: 3, logEvery: 1, batchSize: 2, shuffle: true })).log).toEqual(shuffled.log);
     expect((await train(toy, { data, epochs: 3, logEvery: 1, batchSize: 2, shuffle: true, seed: 7 })).log).not.toEqual(shuffled.log);
+  });
+});
+
+describe('a model whose data is a file', () => {
+  it('is read in Node after useNodeFileReader(); without a reader, one sentence says what to do', async () => {
+    useFileReader(null);
+    await expect(train(toy)).rejects.toThrow(/data is a file \(.*toy\.csv\): give train\(\) the data .* useNodeFileReader\(\) from 'graphc\/node'/);
+    useNodeFileReader();
+    const t = await train(toy);
+    t.log.forEach((e, i) => expect(Math.abs(e.cost - table1[i])).toBeLessThanOrEqual(TOL));
+    expect(t.data.source).toBe(fileURLToPath(toy.spec.data as URL));
   });
 });
 
