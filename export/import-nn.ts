@@ -126,6 +126,29 @@ const oneHot = rule([9, 11], (c) => {
   return off === 0 && on === 1 ? hot : B.add(B.mul(hot, on - off), off);
 });
 
+/**
+ * BatchNormalization in inference: y = (x − mean)/√(var + ε)·scale + B, per channel (axis 1), with the
+ * running statistics given. `spatial` 0 (opset 7) and training_mode 1 (from 14) are refused; momentum
+ * only updates statistics in training and is read and unused.
+ */
+const batchNorm = rule([7, 9, 14, 15], (c) => {
+  const x = need(c, 0);
+  const r = x.shape.length;
+  if (r < 2) raise(`input of shape ${shapeStr(x.shape)} (a channel axis 1 expected)`);
+  if (c.opset < 9 && c.attrInt('spatial', 1) !== 1) raise('spatial 0 (statistics per element)');
+  if (c.opset >= 14 && c.attrInt('training_mode', 0) !== 0) raise('training_mode 1 (graphc imports inference)');
+  c.attrFloat('momentum', 0.9);
+  const eps = c.attrFloat('epsilon', 1e-5);
+  const ch = x.shape[1];
+  const perChannel = (k: number) => {
+    const p = need(c, k);
+    if (p.shape.length !== 1 || p.shape[0] !== ch) raise(`input ${k} of shape ${shapeStr(p.shape)} (expected [${ch}])`);
+    return B.reshape(p, [ch, ...Array<number>(r - 2).fill(1)]);
+  };
+  const [scale, bias, mean, variance] = [1, 2, 3, 4].map(perChannel);
+  return B.add(B.mul(B.div(B.sub(x, mean), B.sqrt(B.add(variance, eps))), scale), bias);
+});
+
 export const nnImporters: Readonly<Record<string, Importer>> = {
   ...reductions,
   ArgMax: arg(false),
@@ -133,4 +156,5 @@ export const nnImporters: Readonly<Record<string, Importer>> = {
   MatMul: matmul,
   LayerNormalization: layerNorm,
   OneHot: oneHot,
+  BatchNormalization: batchNorm,
 };

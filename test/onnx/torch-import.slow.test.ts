@@ -20,35 +20,42 @@ sayIfMissing('PyTorch (python3-torch)', hasTorch, 'torch-import.slow.test');
 const dir = mkdtempSync(join(tmpdir(), 'graphc-import-'));
 
 /** Exports a torch module and returns its outputs on a fixed batch. */
-function torchExport(kind: 'logreg' | 'mlp', path: string): { x: number[][]; y: number[][] } {
+function torchExport(kind: 'logreg' | 'mlp' | 'heads', path: string, opset = 17): { x: number[][]; y: number[][] } {
   const out = python(`
 import torch, json, sys
 torch.manual_seed(0)
 if sys.argv[1] == 'logreg':
     model = torch.nn.Sequential(torch.nn.Linear(8, 1), torch.nn.Sigmoid())
     x = torch.randn(7, 8)
+elif sys.argv[1] == 'heads':
+    bn = torch.nn.BatchNorm1d(16)
+    with torch.no_grad():
+        bn.running_mean.uniform_(-1, 1); bn.running_var.uniform_(0.5, 2); bn.weight.uniform_(0.5, 1.5); bn.bias.uniform_(-1, 1)
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), bn, torch.nn.LeakyReLU(0.1), torch.nn.Linear(16, 6), torch.nn.GELU(), torch.nn.LayerNorm(6), torch.nn.Dropout(0.5), torch.nn.LogSoftmax(dim=1)).eval()
+    x = torch.randn(7, 8)
 else:
     model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3))
     x = torch.randn(7, 8)
-torch.onnx.export(model, (x,), sys.argv[2], input_names=['input'], output_names=['output'], dynamic_axes={'input': {0: 'batch'}, 'output': {0: 'batch'}}, opset_version=17)
+torch.onnx.export(model, (x,), sys.argv[2], input_names=['input'], output_names=['output'], dynamic_axes={'input': {0: 'batch'}, 'output': {0: 'batch'}}, opset_version=int(sys.argv[3]))
 with torch.no_grad():
     y = model(x)
 print(json.dumps({'x': x.tolist(), 'y': y.tolist()}))
-`, [kind, path]);
+`, [kind, path, String(opset)]);
   return JSON.parse(out);
 }
 
 describe.skipIf(!hasTorch)('models exported by torch.onnx.export', () => {
-  for (const kind of ['logreg', 'mlp'] as const)
-    it(`${kind}: outputs within 1e-5 of PyTorch`, () => {
-      const path = join(dir, `${kind}.onnx`);
-      const ref = torchExport(kind, path);
+  const cases = [['logreg', 17], ['mlp', 17], ['heads', 11], ['heads', 13], ['heads', 17]] as const;
+  for (const [kind, opset] of cases)
+    it(`${kind} at opset ${opset}: outputs within 1e-5 of PyTorch`, () => {
+      const path = join(dir, `${kind}-${opset}.onnx`);
+      const ref = torchExport(kind, path, opset);
       const m = importOnnx(new Uint8Array(readFileSync(path)));
       expect(m.inputs.map((n) => n.shape)).toEqual([['batch', 8]]);
       const out = runGraph(m.graph, { input: { data: ref.x.flat(), shape: [ref.x.length, 8] } }, 'f32').output;
       const want = ref.y.flat();
       expect(out.length).toBe(want.length);
-      out.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThanOrEqual(1e-5));
+      out.forEach((v, i) => expect(Math.abs(v - want[i]), `${i}: ${v} vs ${want[i]}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(want[i]))));
     });
 
   it('an imported logistic regression trains like the DSL model (loss attached, fused)', () => {
