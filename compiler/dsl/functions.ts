@@ -4,6 +4,8 @@ import type { Node } from '../ir/node.ts';
 import * as B from '../ir/build.ts';
 import { Tensor, wrap } from './tensor.ts';
 import type { Broadcast, BroadcastCheck } from './shape-types.ts';
+import type { Dim } from '../ir/shape.ts';
+import { batchNormNode, type AvgPoolOptions, type BatchNormOptions, type ConvOptions, type Pair, type PoolOptions } from './vision.ts';
 
 type Operand<T extends Shape> = Tensor<T> | number;
 type Bin = <const A extends Shape = [], const C extends Shape = []>(a: Operand<A>, b: (Tensor<C> & BroadcastCheck<A, C>) | number) => Tensor<Broadcast<A, C>>;
@@ -60,3 +62,22 @@ export const mse = <S extends Shape>(prediction: Tensor<S>, target: Tensor<S>): 
 /** Fraction of rows whose largest score is at the target class index. */
 export const multiclassAccuracy = <const N extends Shape[number], const C extends Shape[number]>(scores: Tensor<[N, C]>, classes: Tensor<[N]>): Tensor<[]> =>
   wrap(B.mean(B.cast(B.mk('Equal', [B.cast(B.mk('ArgMax', [scores.node], { axis: 1 }), 'f32'), classes.node]), 'f32')));
+
+/** F.conv2d: x [N, C, H, W] with weight [O, C/groups, KH, KW] and an optional bias [O]. */
+export const conv2d = <S extends Shape, const W extends Shape>(x: Tensor<S>, weight: Tensor<W>, bias?: Tensor<[W[0]]>, options?: ConvOptions) => x.conv2d(weight, bias, options);
+/** F.max_pool2d. */
+export const maxPool2d = <S extends Shape>(x: Tensor<S>, kernel: Pair, options?: PoolOptions) => x.maxPool2d(kernel, options);
+/** F.avg_pool2d. */
+export const avgPool2d = <S extends Shape>(x: Tensor<S>, kernel: Pair, options?: AvgPoolOptions) => x.avgPool2d(kernel, options);
+/** F.adaptive_avg_pool2d(x, 1). */
+export const globalAvgPool = <S extends Shape>(x: Tensor<S>) => x.globalAvgPool();
+/** torch.flatten(x, axis). */
+export const flatten = <S extends Shape>(x: Tensor<S>, axis = 1) => x.flatten(axis);
+/** F.dropout in training; identity in inference and export. */
+export const dropout = <S extends Shape>(x: Tensor<S>, p = 0.5, seed?: number): Tensor<S> => x.dropout(p, seed);
+/**
+ * F.batch_norm over axis 1 of x [N, C, ...]: per-channel scale, bias and running statistics [C]. In training
+ * (the default) the batch's statistics normalize and the running ones move by `momentum`.
+ */
+export const batchNorm = <S extends Shape, const C extends Dim>(x: Tensor<S>, scale: Tensor<[C]>, bias: Tensor<[C]>, runningMean: Tensor<[C]>, runningVar: Tensor<[C]>, options?: BatchNormOptions): Tensor<S> =>
+  wrap(batchNormNode(x.node, scale.node, bias.node, runningMean.node, runningVar.node, options));

@@ -8,6 +8,7 @@ import type { Dim, Shape } from '../ir/shape.ts';
 import * as B from '../ir/build.ts';
 import type { Broadcast, BroadcastCheck, MatMulCheck, MatMulShape, Reduced, Transposed } from './shape-types.ts';
 import { ownSources } from '../ir/source.ts';
+import { avgPool2dNode, conv2dNode, dropoutNode, maxPool2dNode, type AvgPoolOptions, type ConvOptions, type Pair, type PoolOptions } from './vision.ts';
 
 // the DSL (this folder) builds nodes for the model: their position is the model's
 ownSources(import.meta.url);
@@ -123,6 +124,31 @@ export class Tensor<S extends Shape = Shape> {
   }
   reshape<const T extends readonly Dim[]>(shape: T): Tensor<T> {
     return wrap(B.mk('Reshape', [this.node], { shape: [...shape] as number[] }));
+  }
+
+  /** 2-D convolution of x [N, C, H, W] with weight [O, C/groups, KH, KW] and an optional bias [O]. */
+  conv2d<const W extends Shape>(weight: Tensor<W>, bias?: Tensor<[W[0]]>, options?: ConvOptions): Tensor<[S[0], W[0], number, number]> {
+    return wrap(conv2dNode(this.node, weight.node, bias?.node, options));
+  }
+  /** Max over windows of x [N, C, H, W]. */
+  maxPool2d(kernel: Pair, options?: PoolOptions): Tensor<[S[0], S[1], number, number]> {
+    return wrap(maxPool2dNode(this.node, kernel, options));
+  }
+  /** Mean over windows of x [N, C, H, W]. */
+  avgPool2d(kernel: Pair, options?: AvgPoolOptions): Tensor<[S[0], S[1], number, number]> {
+    return wrap(avgPool2dNode(this.node, kernel, options));
+  }
+  /** Mean over each channel's plane: [N, C, H, W] → [N, C, 1, 1]. */
+  globalAvgPool(): Tensor<[S[0], S[1], 1, 1]> {
+    return wrap(B.mk('GlobalAvgPool', [this.node]));
+  }
+  /** Axes from `axis` on merged into one (torch.flatten(x, axis)); the merged size is checked when built. */
+  flatten(axis = 1): Tensor<[S[0], any]> {
+    return wrap(B.mk('Flatten', [this.node], { axis }));
+  }
+  /** Entries zeroed with probability p and the rest scaled by 1/(1 − p) in training; identity in inference. */
+  dropout(p = 0.5, seed?: number): Tensor<S> {
+    return wrap(dropoutNode(this.node, p, seed));
   }
 }
 

@@ -16,6 +16,8 @@ import { grad } from '../../compiler/autodiff/grad.ts';
 import { GraphError } from '../../compiler/ir/errors.ts';
 import { Plan } from '../../runtime/plan.ts';
 import { randoms } from '../support/run.ts';
+import { convAttrs } from '../../compiler/ops/conv.ts';
+import { poolAttrs } from '../../compiler/ops/pool.ts';
 
 interface Row {
   readonly name: string;
@@ -88,6 +90,21 @@ const rows: Row[] = [
   { name: 'Gather axis 0, repeated index', op: 'Gather', shapes: [[3, 4]], build: ([a]) => B.mk('Gather', [a, B.constant([2, 0, 2], [3])], { axis: 0 }) },
   { name: 'GatherGrad axis 1', op: 'GatherGrad', shapes: [[3, 2], [3, 4]], build: ([g, like]) => B.mk('GatherGrad', [g, B.constant([1, -1], [2]), like], { axis: 1 }) },
   { name: 'Expand [3,1] to [2,3,4]', op: 'Expand', shapes: [[3, 1]], build: ([a]) => B.mk('Expand', [a], { shape: [2, 3, 4] }) },
+  // convolutions, pooling, normalization (compiler/ops/conv.ts, pool.ts, norm.ts, dropout.ts, flatten.ts)
+  { name: 'Conv pad 1, bias', op: 'Conv', shapes: [[2, 2, 4, 4], [3, 2, 3, 3], [3]], build: ([x, w, b]) => B.mk('Conv', [x, w, b], convAttrs({ pads: [1, 1, 1, 1] })) },
+  { name: 'Conv stride, dilation, asymmetric pads, 2 groups', op: 'Conv', shapes: [[1, 4, 5, 5], [4, 2, 2, 2]], build: ([x, w]) => B.mk('Conv', [x, w], convAttrs({ stride: [2, 1], pads: [1, 0, 0, 1], dilation: [1, 2], group: 2 })) },
+  { name: 'ConvBackInput', op: 'ConvBackInput', shapes: [[2, 4, 3, 4], [4, 1, 2, 2]], build: ([g, w]) => B.mk('ConvBackInput', [g, w], { ...convAttrs({ stride: [2, 1], pads: [1, 0, 0, 1], dilation: [1, 2], group: 2 }), inShape: [2, 2, 5, 5] }) },
+  { name: 'ConvBackWeight', op: 'ConvBackWeight', shapes: [[2, 4, 3, 4], [2, 2, 5, 5]], build: ([g, x]) => B.mk('ConvBackWeight', [g, x], { ...convAttrs({ stride: [2, 1], pads: [1, 0, 0, 1], dilation: [1, 2], group: 2 }), inShape: [4, 1, 2, 2] }) },
+  { name: 'MaxPool 2x2', op: 'MaxPool', shapes: [[2, 2, 4, 4]], build: ([x]) => B.mk('MaxPool', [x], poolAttrs({ kernel: [2, 2] })) },
+  { name: 'MaxPool 3x3 stride 2 pad 1 ceil', op: 'MaxPool', shapes: [[1, 2, 6, 5]], build: ([x]) => B.mk('MaxPool', [x], poolAttrs({ kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], ceil: true })) },
+  { name: 'AvgPool 3x3 stride 2 pad 1 ceil, padding excluded', op: 'AvgPool', shapes: [[1, 2, 6, 5]], build: ([x]) => B.mk('AvgPool', [x], poolAttrs({ kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], ceil: true, countIncludePad: false }, true)) },
+  { name: 'AvgPoolGrad padding included', op: 'AvgPoolGrad', shapes: [[1, 2, 4, 3], [1, 2, 6, 5]], build: ([g, x]) => B.mk('AvgPoolGrad', [g, x], poolAttrs({ kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], ceil: true }, true)) },
+  { name: 'GlobalAvgPool', op: 'GlobalAvgPool', shapes: [[2, 3, 2, 3]], build: ([x]) => B.mk('GlobalAvgPool', [x]) },
+  { name: 'BatchNorm (evaluation) 2-D', op: 'BatchNorm', shapes: [[2, 3, 2, 2], [3], [3], [3], [3]], build: (xs) => B.mk('BatchNorm', xs, { eps: 1e-5 }), domains: [[-2, 2], [-2, 2], [-2, 2], [-2, 2], [0.5, 2]] },
+  { name: 'BatchNormTrain 2-D', op: 'BatchNormTrain', shapes: [[3, 2, 2, 2], [2], [2]], build: ([x, s, b]) => B.mk('BatchNormTrain', [x, s, b, B.constant([0, 0], [2]), B.constant([1, 1], [2])], { eps: 1e-5, momentum: 0.1 }) },
+  { name: 'BatchNormTrain 1-D', op: 'BatchNormTrain', shapes: [[5, 3], [3], [3]], build: ([x, s, b]) => B.mk('BatchNormTrain', [x, s, b, B.constant([0, 0, 0], [3]), B.constant([1, 1, 1], [3])], { eps: 1e-5, momentum: 0.1 }) },
+  { name: 'Dropout (a fixed mask)', op: 'Dropout', shapes: [[2, 3]], build: ([x]) => B.mk('Dropout', [x, B.constant([2, 0, 2, 2, 0, 2], [2, 3])], { p: 0.5 }) },
+  { name: 'Flatten', op: 'Flatten', shapes: [[2, 3, 2]], build: ([x]) => B.mk('Flatten', [x], { axis: 1 }) },
   { name: 'Prod axis 1 keepdims', op: 'Prod', shapes: [[3, 4]], build: ([a]) => B.mk('Prod', [a], { axes: [1], keepdims: true }), domain: [0.5, 1.5] },
   { name: 'Prod all', op: 'Prod', shapes: [[2, 3]], build: ([a]) => B.mk('Prod', [a], { axes: null, keepdims: false }), domain: [-1.5, -0.5] },
   { name: 'BatchMatMul broadcast [2,1,3,4]·[3,4,2]', op: 'BatchMatMul', shapes: [[2, 1, 3, 4], [3, 4, 2]], build: ([a, b]) => B.mk('BatchMatMul', [a, b]) },
@@ -100,6 +117,8 @@ const noGradient: Record<string, string> = {
   SizeOf: 'an integer count',
   ArgMax: 'an index',
   OneHot: 'built from indices',
+  DropoutMask: 'a random draw',
+  MaxPoolGrad: 'refused: second derivatives of max pooling are not supported',
 };
 
 function leaves(shapes: number[][], seed: number, row: Row): { nodes: Node[]; values: Float64Array[] } {
@@ -175,6 +194,9 @@ describe('second derivatives: gradients are graphs, differentiated again', () =>
     ['x * exp(x)', [4], (x) => B.sum(B.mul(x, B.exp(x))), [-1, 1]],
     ['x * y * y (y = tanh x)', [4], (x) => { const t = B.tanh(x); return B.sum(B.mul(x, B.mul(t, t))); }, [-1, 1]],
     ['BCE on logits', [4, 1], (x) => B.bceWithLogits(x, B.constant([0, 1, 1, 0], [4, 1])), [-3, 3]],
+    ['conv of x with x as its kernel', [1, 1, 3, 3], (x) => { const y = B.mk('Conv', [x, x], convAttrs({ pads: [1, 1, 1, 1] })); return B.sum(B.mul(y, y)); }, [-1, 1]],
+    ['batch norm (training) squared', [4, 2], (x) => { const y = B.mk('BatchNormTrain', [x, B.constant([1.5, 0.5], [2]), B.constant([0.1, -0.2], [2]), B.constant([0, 0], [2]), B.constant([1, 1], [2])], { eps: 1e-5, momentum: 0.1 }); return B.sum(B.mul(y, B.mul(y, B.constant([1, 2, 3, 4, 5, 6, 7, 8], [4, 2])))); }, [-1, 1]],
+    ['avg pool squared', [1, 1, 4, 4], (x) => { const y = B.mk('AvgPool', [x], poolAttrs({ kernel: [2, 2], stride: [1, 1] }, true)); return B.sum(B.mul(y, y)); }, [-1, 1]],
     ['matmul loss', [2, 3], (x) => B.sum(B.mul(B.matmul(x, B.transpose(x)), B.matmul(x, B.transpose(x)))), [-1, 1]],
   ];
   for (const [label, shape, fn, domain] of cases)

@@ -1,0 +1,124 @@
+/**
+ * Batch normalization over the channel axis 1 of x [N, C, ...] (PyTorch's BatchNorm1d/2d, ONNX's
+ * BatchNormalization), in two ops:
+ *   BatchNorm(x, scale, bias, mean, var)       evaluation: y = (x − mean)/√(var + eps)·scale + bias
+ *   BatchNormTrain(x, scale, bias, rMean, rVar) training: the same with the batch's mean and biased
+ *     variance over every axis but 1; the running statistics are inputs only so that the inference form
+ *     can take them (`inferenceMode` in compiler/train/step.ts swaps one op for the other).
+ * The running statistics move as PyTorch moves them: r ← (1 − momentum)·r + momentum·s, with the
+ * unbiased variance (`runningUpdates`). Gradients are written in graph nodes, so they differentiate again.
+ */
+import { defineOp, onnxRule, UnsupportedError } from './op.ts';
+import type { Node } from '../ir/node.ts';
+import { shapeStr } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
+import * as B from '../ir/build.ts';
+
+function check([x, ...vs]: readonly Node[], op: string, src: Node['src']) {
+  if (x.shape.length < 2) throw new GraphError(`${op}: expects x [N, C, ...], got ${shapeStr(x.shape)}`, src);
+  for (const v of vs) if (v.shape.length !== 1 || v.shape[0] !== x.shape[1]) throw new GraphError(`${op}: per-channel inputs must be [${x.shape[1]}], got ${shapeStr(v.shape)}`, src);
+  return { shape: x.shape, dtype: 'f32' as const };
+}
+
+/** The axes statistics run over (all but the channels). */
+export const statAxes = (x: Node): number[] => [0, ...x.shape.slice(2).map((_, i) => i + 2)];
+/** A per-channel vector [C] shaped to broadcast against x: [C, 1, ...]. */
+const perChannel = (v: Node, x: Node): Node => B.reshape(v, [x.shape[1], ...x.shape.slice(2).map(() => 1)]);
+
+/** Per-channel float64 statistics and the affine map y = a·x + b of each channel. */
+function channelKernel(shape: readonly number[], affine: (c: number, ins: readonly Float32Array[], x: Float32Array, plane: number, N: number, C: number) => [number, number]) {
+  const [N, C] = shape, plane = shape.slice(2).reduce((p, d) => p * d, 1);
+  return (ins: readonly Float32Array[], out: Float32Array) => {
+    const x = ins[0];
+    for (let c = 0; c < C; c++) {
+      const [a, b] = affine(c, ins, x, plane, N, C);
+      for (let n = 0; n < N; n++) {
+        const o = (n * C + c) * plane;
+        for (let i = 0; i < plane; i++) out[o + i] = x[o + i] * a + b;
+      }
+    }
+  };
+}
+
+defineOp({
+  name: 'BatchNorm',
+  dsl: { fn: 'batchNorm' },
+  arity: 5,
+  infer: (ins, _a, src) => check(ins, 'BatchNorm', src),
+  kernel: (ctx) => {
+    const eps = ctx.attrs.eps as number;
+    return channelKernel(ctx.inShapes[0], (c, [, s, b, m, v]) => {
+      const a = s[c] / Math.sqrt(v[c] + eps);
+      return [a, b[c] - m[c] * a];
+    });
+  },
+  grad(n, g) {
+    const [x, s, , m, v] = n.inputs, ax = statAxes(x), eps = n.attrs.eps as number;
+    const rstd = B.div(1, B.sqrt(B.add(v, eps)));
+    const xc = B.sub(x, perChannel(m, x));
+    const gs = B.sum(g, ax);
+    return [
+      B.mul(g, perChannel(B.mul(s, rstd), x)),
+      B.mul(B.sum(B.mul(g, xc), ax), rstd),
+      gs,
+      B.neg(B.mul(gs, B.mul(s, rstd))),
+      B.mul(B.sum(B.mul(g, xc), ax), B.mul(s, B.mul(-0.5, B.mul(rstd, B.mul(rstd, rstd))))),
+    ];
+  },
+  onnx: (e, n, ins) => e.op('BatchNormalization', ins, { epsilon: n.attrs.eps as number }),
+  onnxImport: {
+    BatchNormalization: onnxRule([7, 9, 14, 15], (c) => {
+      if (c.attrInt('training_mode', 0) !== 0) throw new UnsupportedError('BatchNormalization: training_mode 1 is not imported');
+      c.attrFloat('momentum', 0.9); // running statistics are not updated in inference
+      if (c.attrInt('spatial', 1) !== 1) throw new UnsupportedError('BatchNormalization: spatial 0 is not imported');
+      c.attrInts('consumed_inputs'); // opset 1's hint for in-place updates, no meaning here
+      const ins = c.inputs.slice(0, 5);
+      if (ins.some((x) => !x)) throw new UnsupportedError('BatchNormalization: needs x, scale, bias, mean and var');
+      return B.mk('BatchNorm', ins as Node[], { eps: c.attrFloat('epsilon', 1e-5) });
+    }),
+  },
+  showAttrs: (a) => `eps=${a.eps}`,
+});
+
+defineOp({
+  name: 'BatchNormTrain',
+  dsl: { fn: 'batchNorm' },
+  arity: 5,
+  infer: (ins, _a, src) => check(ins, 'BatchNormTrain', src),
+  kernel: (ctx) => {
+    const eps = ctx.attrs.eps as number;
+    return channelKernel(ctx.inShapes[0], (c, [, s, b], x, plane, N, C) => {
+      let sum = 0;
+      for (let n = 0; n < N; n++) for (let i = 0, o = (n * C + c) * plane; i < plane; i++) sum += x[o + i];
+      const mean = sum / (N * plane);
+      let ss = 0;
+      for (let n = 0; n < N; n++) for (let i = 0, o = (n * C + c) * plane; i < plane; i++) ss += (x[o + i] - mean) ** 2;
+      const a = (1 / Math.sqrt(ss / (N * plane) + eps)) * s[c];
+      return [a, b[c] - mean * a];
+    });
+  },
+  grad(n, g) {
+    const [x, s] = n.inputs, ax = statAxes(x), eps = n.attrs.eps as number;
+    const xc = B.sub(x, B.mean(x, ax, true));
+    const rstd = B.div(1, B.sqrt(B.add(B.mean(B.mul(xc, xc), ax, true), eps)));
+    const xhat = B.mul(xc, rstd);
+    const dxhat = B.mul(g, perChannel(s, x));
+    const dx = B.mul(rstd, B.sub(B.sub(dxhat, B.mean(dxhat, ax, true)), B.mul(xhat, B.mean(B.mul(dxhat, xhat), ax, true))));
+    return [dx, B.sum(B.mul(g, xhat), ax), B.sum(g, ax), null, null];
+  },
+  // no ONNX mapping: exported graphs are inference graphs, where this op is BatchNorm
+  showAttrs: (a) => `eps=${a.eps} momentum=${a.momentum}`,
+});
+
+/** The next running mean and variance of a BatchNormTrain node (PyTorch's update; unbiased variance). */
+export function runningUpdates(n: Node): { mean: Node; var: Node } {
+  const [x, , , rm, rv] = n.inputs, ax = statAxes(x), m = n.attrs.momentum as number;
+  const mu = B.mean(x, ax, true);
+  const xc = B.sub(x, mu);
+  const count = B.sizeOf(x, ax);
+  const unbiased = B.div(B.sum(B.mul(xc, xc), ax), B.sub(count, 1));
+  return {
+    mean: B.add(B.mul(1 - m, rm), B.mul(m, B.reshape(mu, [x.shape[1]]))),
+    var: B.add(B.mul(1 - m, rv), B.mul(m, unbiased)),
+  };
+}

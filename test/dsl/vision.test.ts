@@ -1,0 +1,48 @@
+/** The DSL's convolution, pooling, normalization, dropout and flatten: what each builds, with its shape. */
+import { describe, expect, it } from 'vitest';
+import { avgPool2d, batchNorm, conv2d, dropout, flatten, globalAvgPool, input, maxPool2d, param, zeros, ones } from '../../compiler/index.ts';
+
+const x = input('x', ['N', 2, 8, 7]);
+const w = param('w', [4, 1, 3, 3], zeros());
+const b = param('b', [4], zeros());
+
+describe('vision ops in the DSL', () => {
+  it('conv2d: options as torch names them, method and function alike', () => {
+    const y = x.conv2d(w, b, { stride: 2, padding: 1, groups: 2 });
+    expect(y.node.op).toBe('Conv');
+    expect(y.node.attrs).toMatchObject({ stride: [2, 2], pads: [1, 1, 1, 1], dilation: [1, 1], group: 2 });
+    expect(y.shape).toEqual(['N', 4, 4, 4]);
+    expect(conv2d(x, w, undefined, { padding: [1, 0], dilation: [1, 2], groups: 2 }).shape).toEqual(['N', 4, 8, 3]);
+  });
+
+  it('pooling: the stride defaults to the kernel', () => {
+    expect(x.maxPool2d(2).shape).toEqual(['N', 2, 4, 3]);
+    expect(maxPool2d(x, 2, { ceilMode: true }).shape).toEqual(['N', 2, 4, 4]);
+    const a = avgPool2d(x, [3, 2], { stride: 1, padding: [1, 1], countIncludePad: false });
+    expect(a.node.op).toBe('AvgPool');
+    expect(a.shape).toEqual(['N', 2, 8, 8]);
+    expect(globalAvgPool(x).shape).toEqual(['N', 2, 1, 1]);
+    expect(x.avgPool2d(2).node.attrs).toMatchObject({ kernel: [2, 2], stride: [2, 2], countIncludePad: true });
+  });
+
+  it('flatten keeps the batch axis', () => {
+    expect(x.flatten().shape).toEqual(['N', 112]);
+    expect(flatten(x, 2).shape).toEqual(['N', 2, 56]);
+  });
+
+  it('batchNorm: training (running statistics move) by default, evaluation on request', () => {
+    const s = param('s', [2], ones()), m = param('m', [2], zeros()), v = param('v', [2], ones());
+    const t = batchNorm(x, s, b.reshape([2, 2]).sum(1), m, v);
+    expect(t.node.op).toBe('BatchNormTrain');
+    expect(t.node.attrs).toMatchObject({ eps: 1e-5, momentum: 0.1 });
+    expect(batchNorm(x, s, s, m, v, { training: false, eps: 1e-3 }).node.attrs).toEqual({ eps: 1e-3 });
+  });
+
+  it('dropout: x times a mask drawn per run, each call its own stream', () => {
+    const d = dropout(x, 0.25), e = x.dropout(0.25);
+    expect(d.node.op).toBe('Dropout');
+    expect(d.node.inputs[1].op).toBe('DropoutMask');
+    expect(d.node.inputs[1].attrs.seed).not.toBe(e.node.inputs[1].attrs.seed);
+    expect(x.dropout(0.5, 7).node.inputs[1].attrs).toEqual({ p: 0.5, seed: 7 });
+  });
+});
