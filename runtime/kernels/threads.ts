@@ -191,6 +191,17 @@ export class HelperThread {
   private readonly slots = new Map<string, number>();
   /** When a load the helper did not take in time may be tried again (performance.now()). */
   private retryAt = 0;
+  private retryPending = false;
+
+  /**
+   * True once, when a load the helper did not take may be tried again: calls written without the
+   * helper's copy of a kernel (wasm/sequence.ts) are written again then (`helperEpoch`).
+   */
+  retryDue(): boolean {
+    if (!this.retryPending || performance.now() < this.retryAt) return false;
+    this.retryPending = false;
+    return true;
+  }
 
   /**
    * The helper's slot for a shape kernel (wasm/module.ts), compiled there the first time (the caller
@@ -214,6 +225,7 @@ export class HelperThread {
       h.free(region);
       if (revoked) {
         this.retryAt = performance.now() + LOAD_RETRY_MS;
+        this.retryPending = true;
         return -1;
       }
       if (this.args[3] !== 1) {
@@ -240,10 +252,12 @@ let spawner: ((source: string) => WorkerLike) | null = null;
 let epoch = 0;
 
 /**
- * Counts the changes of which helper takes jobs (one ready, stopped, replaced): a plan's WebAssembly call
- * written for one helper, or for none, is written again when it changes (wasm/sequence.ts).
+ * Counts the changes of which helper takes jobs (one ready, stopped, replaced), and the moments a kernel
+ * it did not take to compile may be asked again: a plan's WebAssembly call written for one helper, or for
+ * none, is written again when it changes (wasm/sequence.ts).
  */
 export function helperEpoch(): number {
+  if (helper?.retryDue()) epoch++;
   return epoch;
 }
 
