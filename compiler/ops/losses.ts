@@ -24,20 +24,32 @@ const onehot = (y: Node, z: Node) => B.mk('OneHot', [y], { classes: z.shape[1] a
 const rows = (z: Node) => B.sizeOf(z, [0]);
 /**
  * The ONNX losses over scores [N, C] and integer labels [N] (opset 12 and 13 read alike), as `op`:
- * reduction 'mean' (the default) or 'sum'; class weights, ignore_index, 'none' and the log-prob output
- * are refused (the importer refuses an output a rule does not give).
+ * reduction 'mean' (the default), 'sum' or 'none'; SoftmaxCrossEntropyLoss's log_prob output. With
+ * class weights, ignore_index or 'none', rows are weighted by w = onehot(y)·weight·[y ≠ ignore_index]:
+ * per-row loss −Σ_c w·log p, averaged over Σ w (the weights of the rows kept).
  */
-const lossImport = (op: string): OnnxImporter =>
+const lossImport = (op: 'NLL' | 'CrossEntropy'): OnnxImporter =>
   onnxRule([12, 13], (c) => {
     const [z, y] = [onnxOperand(c, 0), onnxOperand(c, 1)];
-    if (c.has(2)) throw new UnsupportedError('class weights');
-    if (!Number.isNaN(c.attrInt('ignore_index', Number.NaN))) throw new UnsupportedError('ignore_index');
+    const ii = c.attrInt('ignore_index', Number.NaN);
     if (y.dtype === 'f32') throw new UnsupportedError('float labels (integer class indices expected)');
     if (z.shape.length !== 2 || y.shape.length !== 1) throw new UnsupportedError(`scores ${shapeStr(z.shape)} and labels ${shapeStr(y.shape)} (graphc takes [N, C] and [N])`);
     const reduction = c.attrString('reduction', 'mean');
-    if (reduction !== 'mean' && reduction !== 'sum') throw new UnsupportedError(`reduction '${reduction}'`);
-    const loss = B.mk(op, [z, B.cast(y, 'f32')]);
-    return reduction === 'sum' ? B.mul(loss, rows(z)) : loss;
+    if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') throw new UnsupportedError(`reduction '${reduction}'`);
+    const labels = B.cast(y, 'f32');
+    const logp = op === 'CrossEntropy' ? B.mk('LogSoftmax', [z], { axis: 1 }) : z;
+    let loss: Node;
+    if (Number.isNaN(ii) && reduction !== 'none' && !c.has(2)) {
+      loss = B.mk(op, [z, labels]);
+      if (reduction === 'sum') loss = B.mul(loss, rows(z));
+    } else {
+      let w = onehot(labels, z);
+      if (c.has(2)) w = B.mul(w, onnxOperand(c, 2));
+      if (!Number.isNaN(ii)) w = B.mul(w, B.unsqueeze(B.sub(1, B.cast(B.mk('Equal', [labels, B.constant([ii], [])]), 'f32')), [1]));
+      const per = B.neg(B.sum(B.mul(w, logp), [1], false));
+      loss = reduction === 'none' ? per : reduction === 'sum' ? B.sum(per, null, false) : B.div(B.sum(per, null, false), B.sum(w, null, false));
+    }
+    return op === 'CrossEntropy' && c.outputs > 1 ? [loss, logp] : loss;
   });
 
 const int64 = (e: Parameters<NonNullable<Parameters<typeof defineOp>[0]['onnx']>>[0], name: string) => e.op('Cast', [name], { to: 7 });
