@@ -7,9 +7,9 @@
 import { Graph, type GraphOutput } from '../ir/graph.ts';
 import * as B from '../ir/build.ts';
 import { GraphError } from '../ir/errors.ts';
-import { callerPos } from '../ir/source.ts';
+import { callerPos, posStr } from '../ir/source.ts';
 import type { Dim, Shape } from '../ir/shape.ts';
-import { inLeafScope, type DType } from '../ir/node.ts';
+import { inLeafScope, type DType, type Node } from '../ir/node.ts';
 import { TorchGenerator } from '../init/torch-random.ts';
 import type { OptimizerConfig } from '../train/optimizers.ts';
 import { wrap, type AnyTensor, type Mutable, type Tensor } from './tensor.ts';
@@ -124,9 +124,24 @@ export function defineModel<const O extends Options = {}>(spec: ModelSpec<O>): M
         { name: 'predict', node: out.predict.node },
       ];
       if (out.accuracy) outputs.push({ name: 'accuracy', node: out.accuracy.node });
-      return { name: spec.name, description: spec.description ?? '', forward: new Graph(outputs, spec.name), options: chosen, generator: last };
+      const forward = new Graph(outputs, spec.name);
+      uniqueLeafNames(spec.name, forward);
+      return { name: spec.name, description: spec.description ?? '', forward, options: chosen, generator: last };
     },
   };
+}
+
+/** Inputs and parameters are fed and saved by name: two different leaves with one name are refused. */
+function uniqueLeafNames(model: string, g: Graph): void {
+  const seen = new Map<string, Node>();
+  for (const n of g.nodes) {
+    if (n.op !== 'Param' && n.op !== 'Input') continue;
+    const name = String(n.attrs.name);
+    const first = seen.get(name);
+    const what = (m: Node) => (m.op === 'Param' ? 'a parameter' : 'an input');
+    if (first && first !== n) throw new GraphError(`model ${model}: ${what(n)} is named '${name}', as is ${what(first)} (${posStr(first.src)}); names must be unique`, n.src);
+    seen.set(name, n);
+  }
 }
 
 export function isModel(x: unknown): x is Model {

@@ -276,14 +276,25 @@ export class TorchGenerator {
 
   /** What `nn.Linear(inFeatures, outFeatures)` draws: weight [out, in] row-major, then bias [out]. */
   linearInit(inFeatures: number, outFeatures: number): { weight: Float32Array; bias: Float32Array } {
+    return this.kaimingInit(inFeatures, inFeatures * outFeatures, outFeatures);
+  }
+
+  /** What nn.Conv2d draws: weight [out, in/groups, kh, kw] as Linear's (fan-in in/groups·kh·kw), then bias. */
+  conv2dInit(inChannels: number, outChannels: number, kernel: readonly [number, number], groups = 1, bias = true): { weight: Float32Array; bias?: Float32Array } {
+    const fanIn = (inChannels / groups) * kernel[0] * kernel[1];
+    const r = this.kaimingInit(fanIn, fanIn * outChannels, bias ? outChannels : -1);
+    return bias ? r : { weight: r.weight };
+  }
+
+  /** kaiming_uniform_(a=√5) of `count` weights, then `biasCount` biases in ±1/√fanIn (none when negative). */
+  private kaimingInit(fanIn: number, count: number, biasCount: number): { weight: Float32Array; bias: Float32Array } {
     const a = Math.sqrt(5);
     const gain = Math.sqrt(2 / (1 + a * a)); // calculate_gain('leaky_relu', √5)
-    const n = inFeatures * outFeatures;
     // kaiming_uniform_ returns without drawing for a zero-element weight
-    const wBound = n > 0 ? Math.sqrt(3) * (gain / Math.sqrt(inFeatures)) : 0;
-    const weight = n > 0 ? this.uniform(n, -wBound, wBound) : new Float32Array(0);
-    const bBound = inFeatures > 0 ? 1 / Math.sqrt(inFeatures) : 0;
-    const bias = this.uniform(outFeatures, -bBound, bBound);
+    const wBound = count > 0 ? Math.sqrt(3) * (gain / Math.sqrt(fanIn)) : 0;
+    const weight = count > 0 ? this.uniform(count, -wBound, wBound) : new Float32Array(0);
+    const bBound = fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0;
+    const bias = biasCount >= 0 ? this.uniform(biasCount, -bBound, bBound) : new Float32Array(0);
     return { weight, bias };
   }
 }

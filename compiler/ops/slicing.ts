@@ -6,7 +6,7 @@
  */
 import { defineOp } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
-import { broadcastShapes, normAxes, shapeStr, type Dim } from '../ir/shape.ts';
+import { broadcastShapes, normAxes, shapeStr, ShapeError, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
@@ -164,7 +164,8 @@ defineOp({
       for (let o = 0; o < outer; o++)
         for (let j = 0; j < m; j++) {
           const k = idx[j] < 0 ? idx[j] + n : idx[j];
-          if (!(k >= 0 && k < n)) throw new RangeError(`Gather: index ${idx[j]} is out of range for an axis of ${n}`);
+          // indices are data: one that is not an integer in range is the data's error, as in PyTorch
+          if (!(k >= 0 && k < n && Number.isInteger(k))) throw new ShapeError(`Gather: index ${idx[j]} is not an integer in [${-n}, ${n}) (the axis has ${n})`);
           const src = (o * n + k) * inner;
           out.set(x.subarray(src, src + inner), (o * m + j) * inner);
         }

@@ -46,3 +46,21 @@ describe('vision ops in the DSL', () => {
     expect(x.dropout(0.5, 7).node.inputs[1].attrs).toEqual({ p: 0.5, seed: 7 });
   });
 });
+
+describe('convolutional layers', () => {
+  it('Conv2d draws as nn.Conv2d does: Linear\'s rule with fan-in in/groups·kh·kw, weight then bias', async () => {
+    const { Conv2d, MaxPool2d, Flatten, Dropout, manualSeed, TorchGenerator } = await import('../../compiler/index.ts');
+    manualSeed(3);
+    const c = new Conv2d(2, 4, 3, { padding: 1 }, 'c1');
+    const ref = new TorchGenerator(3).linearInit(18, 4);
+    expect(c.weight.shape).toEqual([4, 2, 3, 3]);
+    expect(Array.from(c.weight.node.attrs.init as Float32Array)).toEqual(Array.from(ref.weight));
+    expect(Array.from(c.bias!.node.attrs.init as Float32Array)).toEqual(Array.from(ref.bias));
+    const g = new Conv2d(4, 6, [2, 3], { groups: 2, bias: false });
+    expect(g.weight.shape).toEqual([6, 2, 2, 3]);
+    expect(g.bias).toBeUndefined();
+    const y = new Flatten().forward(new MaxPool2d(2).forward(c.forward(x).relu()));
+    expect(y.shape).toEqual(['N', 48]);
+    expect(new Dropout(0.1).forward(y).node.op).toBe('Dropout');
+  });
+});

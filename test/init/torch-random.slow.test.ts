@@ -29,3 +29,21 @@ print(json.dumps({'u': u, 'w': lin.weight.flatten().tolist(), 'b': lin.bias.toli
     expect([Array.from(g.dataLoaderOrder(20)), Array.from(g.dataLoaderOrder(20))]).toEqual(ref.orders);
   });
 });
+
+describe.skipIf(!hasTorch)('nn.Conv2d against PyTorch, bit for bit', () => {
+  it('with and without bias, grouped, after the same manual_seed', () => {
+    const ref = JSON.parse(python(`
+import torch, json
+torch.manual_seed(5)
+a = torch.nn.Conv2d(2, 4, 3)
+b = torch.nn.Conv2d(4, 6, (2, 3), groups=2, bias=False)
+print(json.dumps({'aw': a.weight.flatten().tolist(), 'ab': a.bias.tolist(), 'bw': b.weight.flatten().tolist()}))`)) as { aw: number[]; ab: number[]; bw: number[] };
+    const g = new TorchGenerator(5);
+    const a = g.conv2dInit(2, 4, [3, 3]);
+    expect(Array.from(a.weight)).toEqual(ref.aw.map(Math.fround));
+    expect(Array.from(a.bias!)).toEqual(ref.ab.map(Math.fround));
+    const b = g.conv2dInit(4, 6, [2, 3], 2, false);
+    expect(Array.from(b.weight)).toEqual(ref.bw.map(Math.fround));
+    expect(b.bias).toBeUndefined();
+  });
+});
