@@ -4,20 +4,9 @@
  * op, and a name no input, initializer or node defines is refused naming the node or output.
  */
 import { describe, expect, it } from 'vitest';
-import { importOnnx, OnnxImportError } from '../../export/index.ts';
+import { importOnnx } from '../../export/index.ts';
 import { model, modelProto, encodeModel, type Attr } from '../fuzz/build.ts';
-
-function refused(bytes: Uint8Array, message: RegExp): void {
-  let err: unknown;
-  try {
-    importOnnx(bytes);
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(OnnxImportError);
-  expect((err as Error).message).toMatch(message);
-  expect((err as Error).message).not.toContain('\n');
-}
+import { refused } from '../support/refused.ts';
 
 const gemm = (attrs: Attr[]) =>
   modelProto({ inputs: [{ name: 'a', dims: ['N', 2] }], inits: [{ name: 'b', dims: [2, 2], floats: [1, 2, 3, 4] }], nodes: [{ op: 'Gemm', inputs: ['a', 'b'], attrs }], outputs: ['t0'] });

@@ -6,22 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { importOnnx, OnnxImportError } from '../../export/index.ts';
 import { loadOnnx } from '../../cli/load.ts';
 import { UserError } from '../../cli/user-error.ts';
 import { model } from '../fuzz/build.ts';
-
-function refused(bytes: Uint8Array, message: RegExp): void {
-  let err: unknown;
-  try {
-    importOnnx(bytes);
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(OnnxImportError);
-  expect((err as Error).message).toMatch(message);
-  expect((err as Error).message).not.toContain('\n');
-}
+import { refused } from '../support/refused.ts';
 
 const reshapeTo = (target: number[], raw = false) =>
   model({

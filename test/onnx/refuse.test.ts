@@ -3,8 +3,9 @@
  * the node, the op, the opset and the operand. Models are written with onnx-proto here, field by field.
  */
 import { describe, expect, it } from 'vitest';
-import { importOnnx, OnnxImportError } from '../../export/index.ts';
+import { importOnnx } from '../../export/index.ts';
 import { onnx, DataType } from '../../export/proto.ts';
+import { refused } from '../support/refused.ts';
 
 const AT = onnx.AttributeProto.AttributeType;
 type Attr = { name: string; type: number; i?: number; f?: number; ints?: number[] };
@@ -23,18 +24,6 @@ function model(opset: number, opType: string, attrs: Attr[], inputs = ['x'], ext
     },
   }).finish();
 }
-
-const refused = (bytes: Uint8Array, re: RegExp) => {
-  let err: unknown;
-  try {
-    importOnnx(bytes);
-  } catch (e) {
-    err = e;
-  }
-  expect(err).toBeInstanceOf(OnnxImportError);
-  expect((err as Error).message).toMatch(re);
-  expect((err as Error).message).not.toContain('\n');
-};
 
 describe('forms a rule does not read are refused', () => {
   it('an attribute unknown to the rule', () => refused(model(13, 'Relu', [{ name: 'frobnicate', type: AT.INT, i: 1 }]), /^node 'n0' \(Relu, opset 13\): attribute 'frobnicate' not supported$/));
