@@ -14,6 +14,7 @@ export { NODE_TESTS, hasNodeTests, sayIfMissing } from './missing.ts';
 
 export const hasTorch = pythonHas('torch');
 export const hasOnnx = pythonHas('onnx');
+export const hasOpenCv = pythonHas('cv2');
 
 /** Runs a Python script with the peer interpreter; returns stdout, throws with stderr on failure. */
 export function python(script: string, args: string[] = []): string {
