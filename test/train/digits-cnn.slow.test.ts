@@ -1,9 +1,9 @@
 /**
  * graphs/digits-cnn.ts against PyTorch 1.13 running the same network on the same data: the same layers
- * after manual_seed(0) (graphc initializes as PyTorch does), Adam, minibatches of 64 in
+ * (BatchNorm2d in training mode, then model.eval() for the held-out rows) after manual_seed(0) (graphc initializes as PyTorch does), Adam, minibatches of 64 in
  * DataLoader(shuffle=True)'s order, the last 20% of data/digits.csv held out. The cost of every epoch
- * agrees to the printed digits that float32 allows (the kernels sum in other orders, and Adam's first
- * steps magnify the last bits of near-zero gradients: a few units of the sixth decimal at most), the
+ * agrees to the printed digits that float32 allows (the kernels sum in other orders: within 2e-6, where
+ * the printed cost has six decimals; float32 PyTorch and float64 PyTorch differ by as much), the
  * held-out accuracy of every epoch is the same count of rows, and the exported inference graph gives
  * PyTorch's predictions in onnxruntime-node and in OpenCV's dnn module.
  */
@@ -31,7 +31,7 @@ xy = np.loadtxt(sys.argv[1], delimiter=',', dtype=np.float32)
 x = torch.from_numpy(xy[:, :-1]).reshape(-1, 1, 8, 8); y = torch.from_numpy(xy[:, -1]).long()
 n = round(len(xy) * (1 - cfg['holdout']))
 model = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 16, 3, padding=1),
-                      nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 10))
+                      nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(64, 10))
 opt = torch.optim.Adam(model.parameters(), lr=cfg['lr'])
 dl = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x[:n], y[:n]), batch_size=cfg['batch'], shuffle=True)
 costs, accs = [], []
@@ -78,7 +78,7 @@ describe.skipIf(!hasTorch)('digits CNN vs PyTorch', () => {
 
   it('the cost of every epoch, to the printed digits float32 allows', () => {
     expect(trained.log.map((e) => e.epoch)).toEqual(ref.costs.map((_, i) => i));
-    trained.log.forEach((e, i) => expect(Math.abs(e.cost - ref.costs[i]), `epoch ${i}: ${e.cost} vs ${ref.costs[i]}`).toBeLessThanOrEqual(3e-6));
+    trained.log.forEach((e, i) => expect(Math.abs(e.cost - ref.costs[i]), `epoch ${i}: ${e.cost} vs ${ref.costs[i]}`).toBeLessThanOrEqual(2e-6));
     expect(ref.costs.at(-1)).toBeLessThan(0.05); // it learned
   });
 
