@@ -1,5 +1,5 @@
 /** The Debian peers used as references: found or not, said plainly. */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export const PYTHON = '/usr/bin/python3';
@@ -21,4 +21,11 @@ export function python(script: string, args: string[] = []): string {
   const r = spawnSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
   return r.stdout;
+}
+
+/** As `python`, without blocking the test worker while it runs (long scripts: the worker keeps answering). */
+export function pythonAsync(script: string, args: string[] = []): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`python failed: ${stderr}`)) : resolve(stdout))),
+  );
 }

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { train, exportOnnx, type Trained } from '../../index.ts';
 import cnn from '../../graphs/digits-cnn.ts';
-import { hasOpenCv, hasTorch, python, sayIfMissing } from '../support/peers.ts';
+import { hasOpenCv, hasTorch, pythonAsync, sayIfMissing } from '../support/peers.ts';
 import { dataFile } from '../support/seed.ts';
 
 sayIfMissing('PyTorch (python3-torch)', hasTorch, 'train/digits-cnn.slow.test');
@@ -67,7 +67,7 @@ describe.skipIf(!hasTorch)('digits CNN vs PyTorch', () => {
   let ref: Ref, trained: Trained, onnx: Uint8Array, heldX: Float32Array, start: number;
   beforeAll(async () => {
     const t = cnn.train;
-    ref = JSON.parse(python(torchScript, [csv, JSON.stringify({ seed: 0, lr: t.lr, holdout: t.holdout, batch: t.batchSize, epochs: t.epochs })])) as Ref;
+    ref = JSON.parse(await pythonAsync(torchScript, [csv, JSON.stringify({ seed: 0, lr: t.lr, holdout: t.holdout, batch: t.batchSize, epochs: t.epochs })])) as Ref;
     const text = readFileSync(csv, 'utf8');
     trained = await train(cnn, { data: text, source: csv });
     onnx = await exportOnnx(trained);
@@ -96,10 +96,10 @@ describe.skipIf(!hasTorch)('digits CNN vs PyTorch', () => {
     expect(argmax(p, ref.held)).toEqual(argmax(ref.probs, ref.held));
   });
 
-  it.skipIf(!hasOpenCv)('the exported inference graph in OpenCV (cv2.dnn.readNetFromONNX): PyTorch\'s predictions', () => {
+  it.skipIf(!hasOpenCv)('the exported inference graph in OpenCV (cv2.dnn.readNetFromONNX): PyTorch\'s predictions', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'graphc-cnn-')), 'digits-cnn.onnx');
     writeFileSync(file, onnx);
-    const p = JSON.parse(python(opencvScript, [file, csv, String(start)])) as number[];
+    const p = JSON.parse(await pythonAsync(opencvScript, [file, csv, String(start)])) as number[];
     expect(p).toHaveLength(ref.held * 10);
     p.forEach((v, i) => expect(Math.abs(v - ref.probs[i]), `value ${i}`).toBeLessThanOrEqual(1e-3));
     expect(argmax(p, ref.held)).toEqual(argmax(ref.probs, ref.held));
