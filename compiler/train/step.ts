@@ -1,7 +1,8 @@
 /**
  * The training step as one static graph: forward, gradients (symbolic, from autodiff) and the optimizer
- * update. Its inputs are the model's inputs and parameters; its outputs are the loss and each parameter's
- * next value (`next:<name>`), which the runtime writes back. Metrics (accuracy) are a separate graph,
+ * update. Its inputs are the model's inputs and parameters, and the optimizer's leaves (its learning rate
+ * `optimizer.lr`, and state); its outputs are the loss and each parameter's and state's next value
+ * (`next:<name>`), which the runtime writes back. Metrics (accuracy) are a separate graph,
  * `metricsGraph`, run only when they are logged.
  */
 import { Graph, type GraphOutput } from '../ir/graph.ts';
@@ -18,7 +19,7 @@ export function trainStepGraph(m: BuiltModel, opt: OptimizerConfig): Graph {
   const params = m.forward.params;
   const grads = grad(loss, params);
   const outputs: GraphOutput[] = [{ name: 'loss', node: loss }];
-  for (const u of optimizerUpdates(params, grads, opt)) outputs.push({ name: nextName(String(u.leaf.attrs.name)), node: u.next });
+  for (const u of optimizerUpdates(params, grads, opt, loss.src)) outputs.push({ name: nextName(String(u.leaf.attrs.name)), node: u.next });
   return new Graph(outputs, `${m.name}.train`);
 }
 
