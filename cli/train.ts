@@ -39,7 +39,7 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .command('train')
     .description(commands.train.description)
     .argument('<model>', 'model file (.ts) that default-exports defineModel({...})')
-    .option('--data <file>', 'CSV data: all columns but the last are x, the last is y; # starts a comment (default: the model\'s built-in data)')
+    .option('--data <file>', 'CSV data: all columns but the last are x (filling x of any rank row-major), the last is y; # starts a comment (default: the model\'s built-in data)')
     .option('--epochs <n>', 'train epochs 0..n (n + 1 steps)', positiveInt)
     .option('--lr <x>', 'learning rate', positiveNumber)
     .option('--log-every <k>', 'log every k epochs', positiveInt)

@@ -104,7 +104,8 @@ export function arrayData(d: ArrayData): Dataset {
     if (size !== flat.length || shape.some((s) => !Number.isInteger(s) || s < 1)) throw new DataError(`data: x holds ${flat.length} values, its shape [${shape.join(', ')}] says ${size}`);
     const rows = shape[0];
     const sample = shape.slice(1);
-    return { x: flat, y: flatY(rows), rows, features: size / rows, ...(sample.length > 1 && { sample }) };
+    // a shape given is the rows' shape, held to the model's input; one made here is only their count
+    return { x: flat, y: flatY(rows), rows, features: size / rows, ...((d.shape || sample.length > 1) && { sample }) };
   }
   const xRows = d.x as readonly (readonly number[])[];
   const features = xRows[0]?.length ?? 0;

@@ -7,9 +7,10 @@ import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { shapeStr } from '../compiler/ir/shape.ts';
+import { posStr } from '../compiler/ir/source.ts';
 import type { TensorValue } from './executable.ts';
 import type { Trainer } from './trainer.ts';
-import type { Dataset } from './data.ts';
+import { DataError, type Dataset } from './data.ts';
 import { allocate } from './kernels/heap.ts';
 
 /** Draws each epoch's order of the examples (a TorchGenerator: DataLoader(shuffle=True)'s order). */
@@ -39,15 +40,33 @@ export function xyInputs(g: Graph): { x: Node; y: Node } {
   return { x, y };
 }
 
-/** The feeds of a data set (or of its first `rows` rows) for a graph whose inputs are x [N, ...] and y. */
-export function feedsFor(g: Graph, d: Dataset, rows = d.rows): Record<string, TensorValue> {
-  const { x, y } = xyInputs(g);
-  const sample = d.sample ?? [d.features];
-  const fits = x.shape.length === sample.length + 1 && sample.every((s, i) => typeof x.shape[i + 1] !== 'number' || x.shape[i + 1] === s);
-  if (!fits) {
-    const has = d.sample ? `rows of shape [${sample.join(', ')}]` : `${d.features} feature column(s)`;
-    throw new GraphError(`model ${g.name} expects x of shape ${shapeStr(x.shape)}, but the data has ${has}`, x.src);
+/**
+ * The shape of one row of x as the model's input x takes it. A data set of rows of F values (CSV columns,
+ * rows of numbers) fills an x of any rank row by row, row-major: `[N, 1, 8, 8]` takes rows of 64. A data
+ * set that says its rows' shape (`sample`) must have the input's. Else a DataError naming the data, the
+ * input and the count it takes.
+ */
+export function sampleShape(g: Graph, d: Dataset): number[] {
+  const { x } = xyInputs(g);
+  const want = x.shape.slice(1);
+  const where = `${d.source ?? 'data'}: `;
+  const input = `the input ${String(x.attrs.name)} ${shapeStr(x.shape)}${x.src ? ` (${posStr(x.src)})` : ''}`;
+  if (d.sample) {
+    const fits = want.length === d.sample.length && d.sample.every((s, i) => typeof want[i] !== 'number' || want[i] === s);
+    if (!fits) throw new DataError(`${where}rows of shape [${d.sample.join(', ')}], but ${input} takes rows of shape ${shapeStr(want)}`);
+    return [...d.sample];
   }
+  if (want.length === 1 && (typeof want[0] !== 'number' || want[0] === d.features)) return [d.features];
+  const dims = want.every((s): s is number => typeof s === 'number') ? want : null;
+  const per = dims ? dims.reduce((a, b) => a * b, 1) : NaN;
+  if (dims && per === d.features && dims.length > 0) return dims;
+  const takes = dims ? `takes ${per} value(s) per row` : 'has symbolic dims after the first: give the data with its shape';
+  throw new DataError(`${where}${d.features} feature column(s), but ${input} ${takes}`);
+}
+
+/** The feeds of a data set (or of its first `rows` rows) for a graph whose inputs are x [N, ...] and y. */
+export function feedsFor(g: Graph, d: Dataset, rows = d.rows, sample = sampleShape(g, d)): Record<string, TensorValue> {
+  const { x, y } = xyInputs(g);
   // targets: [N, 1] for a per-row value, [N] for class indices
   const yShape = y.shape.length === 1 ? [rows] : [rows, 1];
   return {

@@ -20,7 +20,7 @@ import type { Dataset } from './data.ts';
 import { release, resident } from './kernels/heap.ts';
 import { Batches, feedsFor, splitHoldout, type Shuffler } from './feeds.ts';
 
-export { feedsFor, splitHoldout, xyInputs, type Shuffler } from './feeds.ts';
+export { feedsFor, sampleShape, splitHoldout, xyInputs, type Shuffler } from './feeds.ts';
 
 export interface LogEntry {
   readonly epoch: number;

@@ -67,7 +67,7 @@ describe('train()', () => {
     // the first cost is ln 2 (W = 0), whatever the data
     expect(t.log[0].cost).toBeCloseTo(Math.LN2, 6);
     expect(predict(t, { x: x.subarray(0, 6), shape: [1, 2, 3] }).shape).toEqual([1, 1]);
-    await expect(train(m, { data: { x, shape: [4, 6], y: [0, 1, 1, 0] } })).rejects.toThrow(/expects x of shape \[N, 2, 3\]/);
+    await expect(train(m, { data: { x, shape: [4, 6], y: [0, 1, 1, 0] } })).rejects.toThrow(/rows of shape \[6\], but the input x \[N, 2, 3\] .*takes rows of shape \[2, 3\]/);
   });
 
   it('refuses data that does not fit, in one sentence', async () => {

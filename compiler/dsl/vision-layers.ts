@@ -4,7 +4,10 @@ import * as B from '../ir/build.ts';
 import { callerPos } from '../ir/source.ts';
 import { generator } from './model.ts';
 import { wrap, type Tensor } from './tensor.ts';
-import type { AvgPoolOptions, ConvOptions, Pair, PoolOptions } from './vision.ts';
+import { GraphError } from '../ir/errors.ts';
+import { shapeStr, type Dim } from '../ir/shape.ts';
+import type { Node } from '../ir/node.ts';
+import { batchNormNode, type AvgPoolOptions, type ConvOptions, type Pair, type PoolOptions } from './vision.ts';
 
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
@@ -51,5 +54,52 @@ export class Dropout {
 export class Flatten {
   forward<S extends Shape>(x: Tensor<S>): Tensor<[S[0], any]> {
     return x.flatten(1);
+  }
+}
+
+/** `nn.BatchNorm{1,2}d`'s state: weight (ones), bias (zeros), running_mean (zeros), running_var (ones). */
+abstract class BatchNormLayer<const C extends number> {
+  readonly weight: Tensor<[C]>;
+  readonly bias: Tensor<[C]>;
+  /** Running statistics: model state the train step moves (not trained, no gradient), read in inference. */
+  readonly runningMean: Tensor<[C]>;
+  readonly runningVar: Tensor<[C]>;
+  constructor(readonly numFeatures: C, readonly eps: number, readonly momentum: number, readonly name: string) {
+    const src = callerPos();
+    const leaf = (what: string, fill: number): Tensor<[C]> => wrap(B.mk('Param', [], { name: `${name}.${what}`, shape: [numFeatures], init: new Float32Array(numFeatures).fill(fill) }, src));
+    this.weight = leaf('weight', 1);
+    this.bias = leaf('bias', 0);
+    this.runningMean = leaf('running_mean', 0);
+    this.runningVar = leaf('running_var', 1);
+  }
+  protected apply(x: Node, ranks: readonly number[], layer: string): Node {
+    if (!ranks.includes(x.shape.length)) {
+      throw new GraphError(`${layer}(${this.numFeatures}): expects x of rank ${ranks.join(' or ')}, got ${shapeStr(x.shape)}`, callerPos());
+    }
+    if (x.shape[1] !== this.numFeatures) throw new GraphError(`${layer}(${this.numFeatures}): x has ${x.shape[1]} channels (axis 1 of ${shapeStr(x.shape)})`, callerPos());
+    return batchNormNode(x, this.weight.node, this.bias.node, this.runningMean.node, this.runningVar.node, { eps: this.eps, momentum: this.momentum });
+  }
+}
+
+/**
+ * `nn.BatchNorm1d(C, eps = 1e-5, momentum = 0.1)` over x [N, C] or [N, C, L]: batch statistics and moving
+ * running statistics in training, the running statistics in `predict` and the exported graph.
+ */
+export class BatchNorm1d<const C extends number> extends BatchNormLayer<C> {
+  constructor(numFeatures: C, options: { readonly eps?: number; readonly momentum?: number } = {}, name = 'bn') {
+    super(numFeatures, options.eps ?? 1e-5, options.momentum ?? 0.1, name);
+  }
+  forward<S extends readonly [Dim, C] | readonly [Dim, C, Dim]>(x: Tensor<S>): Tensor<S> {
+    return wrap(this.apply(x.node, [2, 3], 'BatchNorm1d'));
+  }
+}
+
+/** `nn.BatchNorm2d(C, eps = 1e-5, momentum = 0.1)` over x [N, C, H, W], as BatchNorm1d. */
+export class BatchNorm2d<const C extends number> extends BatchNormLayer<C> {
+  constructor(numFeatures: C, options: { readonly eps?: number; readonly momentum?: number } = {}, name = 'bn') {
+    super(numFeatures, options.eps ?? 1e-5, options.momentum ?? 0.1, name);
+  }
+  forward<S extends readonly [Dim, C, Dim, Dim]>(x: Tensor<S>): Tensor<S> {
+    return wrap(this.apply(x.node, [4], 'BatchNorm2d'));
   }
 }

@@ -72,7 +72,22 @@ describe('bad input', () => {
   });
   it('a CSV with a ragged row', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('ragged.csv', '1,2,0\n3,4\n')), /ragged\.csv:2: expected 3 columns like the first row, got 2/));
   it('a CSV with a non-number', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('word.csv', '# comment\n1,2,0\n3,four,1\n')), /word\.csv:3: column 2 is not a number: 'four'/));
-  it('a feature count that does not match the model', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('three.csv', '1,2,3,0\n')), /expects x of shape \[N, 2\], but the data has 3 feature column/));
+  it('a feature count that does not match the model', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('three.csv', '1,2,3,0\n')), /three\.csv: 3 feature column\(s\), but the input x \[N, 2\] \(.*\) takes 2 value\(s\) per row/));
+  it('image rows that do not fill the model\'s input', async () => {
+    const f = file('img.ts', `import { defineModel, input, param, zeros, crossEntropy } from 'graphc';
+export default defineModel({
+  name: 'img',
+  build() {
+    const x = input('x', ['N', 1, 7, 7]);
+    const y = input('y', ['N']);
+    const z = x.flatten(1).matmul(param('W', [49, 10], zeros()));
+    return { loss: crossEntropy(z, y), predict: z };
+  },
+});
+`);
+    const digits = fileURLToPath(new URL('../../data/digits.csv', import.meta.url));
+    expectUserError(await graphc('train', f, '--no-check', '--data', digits), /digits\.csv: 64 feature column\(s\), but the input x \[N, 1, 7, 7\] \(.*img\.ts:\d+\) takes 49 value\(s\) per row/);
+  });
   it('NaN in the data', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('nan.csv', '1,2,0\nnan,1,1\n')), /nan\.csv:2: column 1: NaN is not a finite number/));
   it('a missing data file', async () => expectUserError(await graphc('train', good, '--no-check', '--data', 'nowhere.csv'), /nowhere\.csv: no such file/));
   it('an unwritable output path: refused before training, nothing written', async () => {

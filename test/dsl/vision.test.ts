@@ -64,3 +64,23 @@ describe('convolutional layers', () => {
     expect(new Dropout(0.1).forward(y).node.op).toBe('Dropout');
   });
 });
+
+describe('batch normalization layers', () => {
+  it('BatchNorm1d/2d hold nn.BatchNorm\'s state under its state_dict names, and build BatchNormTrain', async () => {
+    const { BatchNorm1d, BatchNorm2d, Linear } = await import('../../compiler/index.ts');
+    const bn = new BatchNorm2d(2);
+    const init = (t: { node: { attrs: Record<string, unknown> } }) => Array.from(t.node.attrs.init as Float32Array);
+    expect([bn.weight, bn.bias, bn.runningMean, bn.runningVar].map((t) => t.node.attrs.name)).toEqual(['bn.weight', 'bn.bias', 'bn.running_mean', 'bn.running_var']);
+    expect([bn.weight, bn.bias, bn.runningMean, bn.runningVar].map(init)).toEqual([[1, 1], [0, 0], [0, 0], [1, 1]]);
+    const y = bn.forward(x);
+    expect(y.shape).toEqual(['N', 2, 8, 7]);
+    expect(y.node.op).toBe('BatchNormTrain');
+    expect(y.node.attrs).toEqual({ eps: 1e-5, momentum: 0.1 });
+    const h = new Linear(3, 4).forward(input('v', ['N', 3]));
+    const b1 = new BatchNorm1d(4, { momentum: 0.2, eps: 1e-3 }, 'bn1');
+    expect(b1.forward(h).node.attrs).toEqual({ eps: 1e-3, momentum: 0.2 });
+    expect(b1.forward(input('s', ['N', 4, 5])).shape).toEqual(['N', 4, 5]);
+    expect(() => bn.forward(input('q', ['N', 2]) as never)).toThrow(/BatchNorm2d\(2\): expects x of rank 4, got \[N, 2\]/);
+    expect(() => b1.forward(input('r', ['N', 3]) as never)).toThrow(/BatchNorm1d\(4\): x has 3 channels/);
+  });
+});

@@ -112,6 +112,8 @@ export interface Func {
   readonly params: number[];
   readonly locals: number[];
   readonly body: number[];
+  /** Result types (none where absent). */
+  readonly results?: number[];
 }
 
 /** A function a module imports (as env.<name>), taking these parameters and returning nothing. */
@@ -126,8 +128,8 @@ export interface Import {
  * results). A shared memory must be declared shared, with a maximum of at least the memory's own.
  */
 export function module(funcs: readonly Func[], memory: { shared: boolean; maxPages?: number } = { shared: false }, fnImports: readonly Import[] = []): Uint8Array {
-  const signature = (params: number[]) => [0x60, ...vec(params.map((p) => [p])), 0];
-  const types = [...fnImports.map((f) => signature(f.params)), ...funcs.map((f) => signature(f.params))];
+  const signature = (params: number[], results: number[] = []) => [0x60, ...vec(params.map((p) => [p])), ...vec(results.map((r) => [r]))];
+  const types = [...fnImports.map((f) => signature(f.params)), ...funcs.map((f) => signature(f.params, f.results))];
   // limits: flags 0x00 (min) or 0x03 (shared, min and max); min 1 page
   const limits = memory.shared ? [0x03, 1, ...uleb(memory.maxPages ?? 65536)] : [0x00, 1];
   const imports = [[...name('env'), ...name('memory'), 0x02, ...limits], ...fnImports.map((f, i) => [...name('env'), ...name(f.name), 0x00, ...uleb(i)])];

@@ -14,7 +14,7 @@ import { withPath, type Kernel, type WasmEntry } from '../kernel.ts';
 import { sizeOf } from '../../../compiler/ir/shape.ts';
 import { accessFor } from '../elementwise.ts';
 import { heap, MAX_PAGES } from '../heap.ts';
-import { I32, V128, module, op, simd } from './asm.ts';
+import { I32, V128, module, op, simd, type Func } from './asm.ts';
 import { MATH_SCRATCH } from './math.ts';
 import { noteFallback } from '../fallbacks.ts';
 
@@ -117,7 +117,7 @@ export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (
  * tiles, the loop does two vectors per iteration in independent registers (long chains like exp are
  * latency-bound: the second vector's work overlaps the first's), then the odd one.
  */
-function generate(steps: readonly SimdStep[], kinds: readonly ('same' | 'scalar' | 'tile')[], memory: WebAssembly.Memory): Compiled | null {
+export function elementwiseFunc(steps: readonly SimdStep[], kinds: readonly ('same' | 'scalar' | 'tile')[]): Func {
   const P = { out: 0, nb: 1, lb: 2, in: 3 };
   const k = kinds.length;
   const tiled = kinds.includes('tile');
@@ -157,9 +157,12 @@ function generate(steps: readonly SimdStep[], kinds: readonly ('same' | 'scalar'
     emit([0x04, 0x40], op.i32(0), op.set(L.t), op.end); // if … end
   }
   emit(op.br(0), op.end, op.end);
-  const f = { name: 'ew', params: Array(3 + k).fill(I32), locals: [I32, I32, ...Array(copies * perCopy).fill(V128)], body: b };
+  return { name: 'ew', params: Array(3 + k).fill(I32), locals: [I32, I32, ...Array(copies * perCopy).fill(V128)], body: b };
+}
+
+function generate(steps: readonly SimdStep[], kinds: readonly ('same' | 'scalar' | 'tile')[], memory: WebAssembly.Memory): Compiled | null {
   try {
-    const mod = new WebAssembly.Module(module([f], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>);
+    const mod = new WebAssembly.Module(module([elementwiseFunc(steps, kinds)], { shared: true, maxPages: MAX_PAGES }) as Uint8Array<ArrayBuffer>);
     const inst = new WebAssembly.Instance(mod, { env: { memory } });
     return { fn: inst.exports.ew as (...args: number[]) => void };
   } catch (e) {

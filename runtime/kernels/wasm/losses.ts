@@ -23,7 +23,7 @@ const highHalf = I.lanes([2, 3, 2, 3]);
  * Two vectors per iteration in independent registers (the exp and log1p chains overlap), then the odd
  * one, then the last; the terms are float32, their sum float64, divided by n in float64.
  */
-function bceKernel(withExp: boolean): Func {
+export function bceKernel(withExp: boolean): Func {
   const P = withExp ? { z: 0, y: 1, e: 2, nb: 3, mask: 4, out: 5, n: 6 } : { z: 0, y: 1, e: -1, nb: 2, mask: 3, out: 4, n: 5 };
   const params = withExp ? 7 : 6;
   const L = { i: params, lo: params + 1, hi: params + 2, first: params + 3 };

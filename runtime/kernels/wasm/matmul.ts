@@ -331,7 +331,7 @@ export function vecmatEntry(k: WasmKernels, sv: number, K: number, N: number, sc
  * share is posted to the helper (JOB_CALL, as `HelperThread.post`) and, as `HelperThread.finish`, taken
  * back and run here if the helper has not claimed it by the time ours is done.
  */
-function vecmatDriverFunc(): Func {
+export function vecmatDriverFunc(): Func {
   const P = 0, L = { c: 1, s: 2, posted: 3 };
   const C = (i: number) => 4 * i; // byte offset of control i32 i
   const b: number[] = [];

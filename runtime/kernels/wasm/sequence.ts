@@ -10,7 +10,7 @@
  * offsets are in the argument block, written again only when a plan's leaves move (`ready`).
  */
 import type { WasmEntry } from '../kernel.ts';
-import { I32, module, op, type Import } from './asm.ts';
+import { I32, module, op, type Func, type Import } from './asm.ts';
 import { MAX_PAGES, type Heap } from '../heap.ts';
 import { helperEpoch } from '../threads.ts';
 import { noteFallback } from '../fallbacks.ts';
@@ -40,6 +40,19 @@ function sequenceModule(outer: readonly Entry[], inner: readonly Entry[]): WebAs
   const key = `${outer.map(kind).join(',')}|${inner.map(kind).join(',')}`;
   let m = modules.get(key);
   if (m !== undefined) return m;
+  try {
+    const { run, imports } = sequenceFunc(outer, inner);
+    m = new WebAssembly.Module(module([run], { shared: true, maxPages: MAX_PAGES }, imports) as Uint8Array<ArrayBuffer>);
+  } catch (e) {
+    noteFallback(`a plan as one WebAssembly call (${outer.length} kernels)`, e);
+    m = null;
+  }
+  modules.set(key, m);
+  return m;
+}
+
+/** The function `run` of a sequence, and the kernels it imports. */
+export function sequenceFunc(outer: readonly Entry[], inner: readonly Entry[]): { run: Func; imports: Import[] } {
   const P = { block: 0, times: 1, inner: 2 };
   const count = 3; // local: the inner loop's counter
   // by position in [...outer, ...inner] (the block's order): each entry's first argument (in i32s from
@@ -82,15 +95,7 @@ function sequenceModule(outer: readonly Entry[], inner: readonly Entry[]): WebAs
   }
   for (let i = 0; i < outer.length; i++) emit(i);
   b.push(...op.get(P.times), ...op.i32(1), ...op.sub, ...op.set(P.times), ...op.br(0), ...op.end, ...op.end);
-  try {
-    const run = { name: 'run', params: [I32, I32, I32], locals: Array(1 + locals).fill(I32), body: b };
-    m = new WebAssembly.Module(module([run], { shared: true, maxPages: MAX_PAGES }, imports) as Uint8Array<ArrayBuffer>);
-  } catch (e) {
-    noteFallback(`a plan as one WebAssembly call (${outer.length} kernels)`, e);
-    m = null;
-  }
-  modules.set(key, m);
-  return m;
+  return { run: { name: 'run', params: [I32, I32, I32], locals: Array(1 + locals).fill(I32), body: b }, imports };
 }
 
 export class Sequence {

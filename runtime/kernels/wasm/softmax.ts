@@ -15,7 +15,7 @@ const F64 = 0x7c;
 const f32Const = (x: number) => [0x43, ...new Uint8Array(Float32Array.of(x).buffer)];
 const F32_SUB = [0x93], F32_MAX = [0x97], F64_ADD = [0xa0], F64_DIV = [0xa3], PROMOTE = [0xbb], DEMOTE = [0xb6];
 
-function softmaxRowsKernel(): Func {
+export function softmaxRowsKernel(): Func {
   const P = { x: 0, out: 1, rows: 2, n: 3, nb: 4 };
   const L = { o: 5, k: 6, row: 7, i: 8, m: 9, s: 10, v: 11, scratch: 12 };
   const b: number[] = [];

@@ -16,7 +16,7 @@ const { promoteLow, f64x2Add } = I;
 const highHalf = I.lanes([2, 3, 2, 3]);
 const zero = I.f32(0);
 
-function sumAllKernel(): Func {
+export function sumAllKernel(): Func {
   const P = { x: 0, nb: 1, acc: 2 };
   const L = { i: 3, v: 4, s: 5 }; // s .. s+3: the four f64x2 sums
   const b: number[] = [];
@@ -34,7 +34,7 @@ function sumAllKernel(): Func {
   return { name: 'sumAll', params: Array(3).fill(I32), locals: [I32, V128, ...Array(4).fill(V128)], body: b };
 }
 
-function sumColsKernel(): Func {
+export function sumColsKernel(): Func {
   const P = { x: 0, rows: 1, rb: 2, acc: 3 };
   const L = { r: 4, j: 5, px: 6, pa: 7, v: 8 };
   const b: number[] = [];

@@ -8,44 +8,49 @@
  *                                          rows, in independent sets of accumulators
  * Addresses and strides are in bytes; sums accumulate in float32, as BLAS does.
  */
-import { F32, I32, V128, op, simd, type Func } from './asm.ts';
+import type { Func } from './asm.ts';
+import { FunctionBuilder, type Local } from './builder.ts';
 
-const zeroV128 = simd.f32(0);
+const i32s = (n: number) => Array<'i32'>(n).fill('i32');
+
+/** a += x·y on f32x4 lanes (a multiply then an add), or one relaxed multiply-add with `fma`; x and y push their operands. */
+function madd(f: FunctionBuilder, fma: boolean, acc: Local, x: () => void, y: () => void): void {
+  if (fma) {
+    x();
+    y();
+    f.get(acc).op('f32x4.relaxed_madd').set(acc);
+  } else {
+    f.get(acc);
+    x();
+    y();
+    f.op('f32x4.mul').op('f32x4.add').set(acc);
+  }
+}
 
 /** matvec(a0, lda, v0, c0, M, kb16, kb4, kb): kb = K·4, kb16 and kb4 = K rounded down to 16 and 4, in bytes. */
 export function matvecKernel(): Func {
-  const P = { a0: 0, lda: 1, v0: 2, c0: 3, M: 4, kb16: 5, kb4: 6, kb: 7 };
-  const L = { i: 8, k: 9, pa: 10, pc: 11, acc: 12, s: 16 };
-  const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
-  const fma = (acc: number, off: number) =>
-    emit(op.get(acc), op.get(L.pa), op.get(L.k), op.add, op.v128Load(off), op.get(P.v0), op.get(L.k), op.add, op.v128Load(off), op.f32x4Mul, op.f32x4Add, op.set(acc));
-  emit(op.get(P.a0), op.set(L.pa), op.get(P.c0), op.set(L.pc), op.i32(0), op.set(L.i));
-  emit(op.block, op.loop);
-  emit(op.get(L.i), op.get(P.M), op.geS, op.brIf(1));
-  for (let r = 0; r < 4; r++) emit(zeroV128, op.set(L.acc + r));
-  emit(op.i32(0), op.set(L.k));
-  // 16 floats per iteration, in four independent accumulators
-  emit(op.block, op.loop, op.get(L.k), op.get(P.kb16), op.geS, op.brIf(1));
-  for (let r = 0; r < 4; r++) fma(L.acc + r, r * 16);
-  emit(op.get(L.k), op.i32(64), op.add, op.set(L.k), op.br(0), op.end, op.end);
-  // then 4 at a time
-  emit(op.block, op.loop, op.get(L.k), op.get(P.kb4), op.geS, op.brIf(1));
-  fma(L.acc, 0);
-  emit(op.get(L.k), op.i32(16), op.add, op.set(L.k), op.br(0), op.end, op.end);
-  emit(op.get(L.acc), op.get(L.acc + 1), op.f32x4Add, op.get(L.acc + 2), op.get(L.acc + 3), op.f32x4Add, op.f32x4Add, op.set(L.acc));
-  emit(op.get(L.acc), op.f32x4Extract(0), op.get(L.acc), op.f32x4Extract(1), op.f32Add);
-  emit(op.get(L.acc), op.f32x4Extract(2), op.get(L.acc), op.f32x4Extract(3), op.f32Add, op.f32Add, op.set(L.s));
-  // then one at a time
-  emit(op.block, op.loop, op.get(L.k), op.get(P.kb), op.geS, op.brIf(1));
-  emit(op.get(L.s), op.get(L.pa), op.get(L.k), op.add, op.f32Load(0), op.get(P.v0), op.get(L.k), op.add, op.f32Load(0), op.f32Mul, op.f32Add, op.set(L.s));
-  emit(op.get(L.k), op.i32(4), op.add, op.set(L.k), op.br(0), op.end, op.end);
-  emit(op.get(L.pc), op.get(L.s), op.f32Store(0));
-  emit(op.get(L.pc), op.i32(4), op.add, op.set(L.pc));
-  emit(op.get(L.pa), op.get(P.lda), op.add, op.set(L.pa));
-  emit(op.get(L.i), op.i32(1), op.add, op.set(L.i));
-  emit(op.br(0), op.end, op.end);
-  return { name: 'matvec', params: Array(8).fill(I32), locals: [...Array(4).fill(I32), ...Array(4).fill(V128), F32], body: b };
+  const f = new FunctionBuilder('matvec', i32s(8));
+  const [a0, lda, v0, c0, M, kb16, kb4, kb] = f.params;
+  const [i, k, pa, pc] = f.locals('i32', 4), acc = f.locals('v128', 4), s = f.local('f32');
+  const fma = (a: Local, off: number) =>
+    f.get(a).get(pa, k).op('i32.add').op('v128.load', off).get(v0, k).op('i32.add').op('v128.load', off).op('f32x4.mul').op('f32x4.add').set(a);
+  f.get(a0).set(pa).get(c0).set(pc).i32(0).set(i);
+  f.forUp(i, M, 1, () => {
+    for (let r = 0; r < 4; r++) f.f32x4(0).set(acc[r]);
+    f.i32(0).set(k);
+    // 16 floats per iteration, in four independent accumulators, then 4 at a time
+    f.forUp(k, kb16, 64, () => acc.forEach((a, r) => fma(a, r * 16)));
+    f.forUp(k, kb4, 16, () => fma(acc[0], 0));
+    f.get(acc[0], acc[1]).op('f32x4.add').get(acc[2], acc[3]).op('f32x4.add').op('f32x4.add').set(acc[0]);
+    f.get(acc[0]).op('f32x4.extract_lane', 0).get(acc[0]).op('f32x4.extract_lane', 1).op('f32.add');
+    f.get(acc[0]).op('f32x4.extract_lane', 2).get(acc[0]).op('f32x4.extract_lane', 3).op('f32.add').op('f32.add').set(s);
+    // then one at a time
+    f.forUp(k, kb, 4, () => f.get(s, pa, k).op('i32.add').op('f32.load').get(v0, k).op('i32.add').op('f32.load').op('f32.mul').op('f32.add').set(s));
+    f.get(pc, s).op('f32.store');
+    f.get(pc).i32(4).op('i32.add').set(pc);
+    f.get(pa, lda).op('i32.add').set(pa);
+  });
+  return f.func();
 }
 
 /**
@@ -54,49 +59,40 @@ export function matvecKernel(): Func {
  * `zero`, c is zeroed first. K must be a multiple of R.
  */
 export function vecmatKernel(R: number, fma = false): Func {
-  const P = { v0: 0, sv: 1, m0: 2, ldm: 3, c0: 4, K: 5, nb: 6, zero: 7 };
-  const L = { k: 8, j: 9, pv: 10, pm: 11, rowM: 12, acc: 12 + R, s: 13 + R };
-  const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
-  emit(op.get(P.zero), op.if_, op.i32(0), op.set(L.j));
-  emit(op.block, op.loop, op.get(L.j), op.get(P.nb), op.geS, op.brIf(1));
-  emit(op.get(P.c0), op.get(L.j), op.add, zeroV128, op.v128Store(0));
-  emit(op.get(L.j), op.i32(16), op.add, op.set(L.j), op.br(0), op.end, op.end, op.end);
-  emit(op.get(P.v0), op.set(L.pv), op.get(P.m0), op.set(L.pm), op.i32(0), op.set(L.k));
-  emit(op.block, op.loop, op.get(L.k), op.get(P.K), op.geS, op.brIf(1));
-  // the R values of v, splatted; the R row addresses of M
-  for (let r = 0; r < R; r++) {
-    emit(op.get(L.pv), op.load32Splat(0), op.set(L.s + r));
-    emit(op.get(L.pv), op.get(P.sv), op.add, op.set(L.pv));
-    emit(op.get(L.pm), op.set(L.rowM + r));
-    emit(op.get(L.pm), op.get(P.ldm), op.add, op.set(L.pm));
-  }
-  emit(op.i32(0), op.set(L.j));
-  emit(op.block, op.loop, op.get(L.j), op.get(P.nb), op.geS, op.brIf(1));
-  emit(op.get(P.c0), op.get(L.j), op.add, op.v128Load(0), op.set(L.acc));
-  for (let r = 0; r < R; r++)
-    if (fma) emit(op.get(L.s + r), op.get(L.rowM + r), op.get(L.j), op.add, op.v128Load(0), op.get(L.acc), op.f32x4RelaxedMadd, op.set(L.acc));
-    else emit(op.get(L.acc), op.get(L.s + r), op.get(L.rowM + r), op.get(L.j), op.add, op.v128Load(0), op.f32x4Mul, op.f32x4Add, op.set(L.acc));
-  emit(op.get(P.c0), op.get(L.j), op.add, op.get(L.acc), op.v128Store(0));
-  emit(op.get(L.j), op.i32(16), op.add, op.set(L.j), op.br(0), op.end, op.end);
-  emit(op.get(L.k), op.i32(R), op.add, op.set(L.k), op.br(0), op.end, op.end);
-  return { name: `vecmat${R}`, params: Array(8).fill(I32), locals: [...Array(4 + R).fill(I32), V128, ...Array(R).fill(V128)], body: b };
+  const f = new FunctionBuilder(`vecmat${R}`, i32s(8));
+  const [v0, sv, m0, ldm, c0, K, nb, zero] = f.params;
+  const [k, j, pv, pm] = f.locals('i32', 4), rowM = f.locals('i32', R), acc = f.local('v128'), s = f.locals('v128', R);
+  f.get(zero).if().i32(0).set(j);
+  f.forUp(j, nb, 16, () => f.get(c0, j).op('i32.add').f32x4(0).op('v128.store'));
+  f.end();
+  f.get(v0).set(pv).get(m0).set(pm).i32(0).set(k);
+  f.forUp(k, K, R, () => {
+    // the R values of v, splatted; the R row addresses of M
+    for (let r = 0; r < R; r++) {
+      f.get(pv).op('v128.load32_splat').set(s[r]);
+      f.get(pv, sv).op('i32.add').set(pv);
+      f.get(pm).set(rowM[r]);
+      f.get(pm, ldm).op('i32.add').set(pm);
+    }
+    f.i32(0).set(j);
+    f.forUp(j, nb, 16, () => {
+      f.get(c0, j).op('i32.add').op('v128.load').set(acc);
+      for (let r = 0; r < R; r++) madd(f, fma, acc, () => f.get(s[r]), () => f.get(rowM[r], j).op('i32.add').op('v128.load'));
+      f.get(c0, j).op('i32.add').get(acc).op('v128.store');
+    });
+  });
+  return f.func();
 }
 
 /** addTo(dst, src, nb): dst[0..nb) += src[0..nb), nb bytes (a multiple of 16): a split product's halves added. */
 export function addToKernel(): Func {
-  const P = { dst: 0, src: 1, nb: 2 };
-  const L = { j: 3 };
-  const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
-  emit(op.i32(0), op.set(L.j));
-  emit(op.block, op.loop, op.get(L.j), op.get(P.nb), op.geS, op.brIf(1));
-  emit(op.get(P.dst), op.get(L.j), op.add, op.get(P.dst), op.get(L.j), op.add, op.v128Load(0), op.get(P.src), op.get(L.j), op.add, op.v128Load(0), op.f32x4Add, op.v128Store(0));
-  emit(op.get(L.j), op.i32(16), op.add, op.set(L.j), op.br(0), op.end, op.end);
-  return { name: 'addTo', params: Array(3).fill(I32), locals: [I32], body: b };
+  const f = new FunctionBuilder('addTo', i32s(3));
+  const [dst, src, nb] = f.params;
+  const j = f.local('i32');
+  f.i32(0).set(j);
+  f.forUp(j, nb, 16, () => f.get(dst, j).op('i32.add').get(dst, j).op('i32.add').op('v128.load').get(src, j).op('i32.add').op('v128.load').op('f32x4.add').op('v128.store'));
+  return f.func();
 }
-
-const pickLanes = simd.lanes;
 
 /**
  * matvec4(a0, lda, v0, c0, M4, kb): c[i] = Σ_k A[i,k]·v[k] four rows at a time, for K a multiple of 4
@@ -105,30 +101,32 @@ const pickLanes = simd.lanes;
  * row on its own.
  */
 export function matvec4Kernel(fma = false): Func {
-  const P = { a0: 0, lda: 1, v0: 2, c0: 3, M: 4, kb: 5 };
-  const L = { i: 6, k: 7, pa: 8, lda2: 9, lda3: 10, acc: 11, vk: 15, u: 16, w: 17 };
-  const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
-  emit(op.get(P.lda), op.i32(2), op.mul, op.set(L.lda2), op.get(P.lda), op.i32(3), op.mul, op.set(L.lda3));
-  emit(op.get(P.a0), op.set(L.pa), op.i32(0), op.set(L.i));
-  emit(op.block, op.loop, op.get(L.i), op.get(P.M), op.geS, op.brIf(1));
-  for (let r = 0; r < 4; r++) emit(zeroV128, op.set(L.acc + r));
-  emit(op.i32(0), op.set(L.k));
-  emit(op.block, op.loop, op.get(L.k), op.get(P.kb), op.geS, op.brIf(1));
-  emit(op.get(P.v0), op.get(L.k), op.add, op.v128Load(0), op.set(L.vk));
-  const rowOff = [[], [op.get(P.lda), op.add], [op.get(L.lda2), op.add], [op.get(L.lda3), op.add]];
-  for (let r = 0; r < 4; r++)
-    if (fma) emit(op.get(L.pa), ...rowOff[r], op.get(L.k), op.add, op.v128Load(0), op.get(L.vk), op.get(L.acc + r), op.f32x4RelaxedMadd, op.set(L.acc + r));
-    else emit(op.get(L.acc + r), op.get(L.pa), ...rowOff[r], op.get(L.k), op.add, op.v128Load(0), op.get(L.vk), op.f32x4Mul, op.f32x4Add, op.set(L.acc + r));
-  emit(op.get(L.k), op.i32(16), op.add, op.set(L.k), op.br(0), op.end, op.end);
-  // u = [Σ lanes 0,2 | 1,3 of rows 0, 1], w the same for rows 2, 3, then one vector of the four sums
-  emit(op.get(L.acc), op.get(L.acc + 1), pickLanes([0, 1, 4, 5]), op.get(L.acc), op.get(L.acc + 1), pickLanes([2, 3, 6, 7]), op.f32x4Add, op.set(L.u));
-  emit(op.get(L.acc + 2), op.get(L.acc + 3), pickLanes([0, 1, 4, 5]), op.get(L.acc + 2), op.get(L.acc + 3), pickLanes([2, 3, 6, 7]), op.f32x4Add, op.set(L.w));
-  emit(op.get(P.c0), op.get(L.i), op.i32(4), op.mul, op.add);
-  emit(op.get(L.u), op.get(L.w), pickLanes([0, 2, 4, 6]), op.get(L.u), op.get(L.w), pickLanes([1, 3, 5, 7]), op.f32x4Add, op.v128Store(0));
-  emit(op.get(L.pa), op.get(P.lda), op.i32(4), op.mul, op.add, op.set(L.pa));
-  emit(op.get(L.i), op.i32(4), op.add, op.set(L.i), op.br(0), op.end, op.end);
-  return { name: 'matvec4', params: Array(6).fill(I32), locals: [...Array(5).fill(I32), ...Array(7).fill(V128)], body: b };
+  const f = new FunctionBuilder('matvec4', i32s(6));
+  const [a0, lda, v0, c0, M, kb] = f.params;
+  const [i, k, pa, lda2, lda3] = f.locals('i32', 5), acc = f.locals('v128', 4), [vk, u, w] = f.locals('v128', 3);
+  f.get(lda).i32(2).op('i32.mul').set(lda2).get(lda).i32(3).op('i32.mul').set(lda3);
+  f.get(a0).set(pa).i32(0).set(i);
+  f.forUp(i, M, 4, () => {
+    for (let r = 0; r < 4; r++) f.f32x4(0).set(acc[r]);
+    f.i32(0).set(k);
+    f.forUp(k, kb, 16, () => {
+      f.get(v0, k).op('i32.add').op('v128.load').set(vk);
+      const rowOff = [null, lda, lda2, lda3];
+      for (let r = 0; r < 4; r++)
+        madd(f, fma, acc[r], () => {
+          f.get(pa);
+          if (rowOff[r]) f.get(rowOff[r]!).op('i32.add');
+          f.get(k).op('i32.add').op('v128.load');
+        }, () => f.get(vk));
+    });
+    // u = [Σ lanes 0,2 | 1,3 of rows 0, 1], w the same for rows 2, 3, then one vector of the four sums
+    f.get(acc[0], acc[1]).lanes([0, 1, 4, 5]).get(acc[0], acc[1]).lanes([2, 3, 6, 7]).op('f32x4.add').set(u);
+    f.get(acc[2], acc[3]).lanes([0, 1, 4, 5]).get(acc[2], acc[3]).lanes([2, 3, 6, 7]).op('f32x4.add').set(w);
+    f.get(c0, i).i32(4).op('i32.mul').op('i32.add');
+    f.get(u, w).lanes([0, 2, 4, 6]).get(u, w).lanes([1, 3, 5, 7]).op('f32x4.add').op('v128.store');
+    f.get(pa, lda).i32(4).op('i32.mul').op('i32.add').set(pa);
+  });
+  return f.func();
 }
 
 /**
@@ -141,35 +139,28 @@ export function matvec4Kernel(fma = false): Func {
  */
 export function vecmatTallKernel(V: number, fma = false): Func {
   const S = V <= 2 ? 4 : 2;
-  const P = { v0: 0, sv: 1, m0: 2, ldm: 3, c0: 4, K: 5 };
-  const L = { k: 6, pv: 7, pm: 8, KS: 9, s: 10, acc: 11 };
-  const acc = (set: number, j: number) => L.acc + set * V + j;
-  const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
-  for (let set = 0; set < S; set++) for (let j = 0; j < V; j++) emit(zeroV128, op.set(acc(set, j)));
-  const row = (set: number) => {
+  const f = new FunctionBuilder(`vecmatTall${V}`, i32s(6));
+  const [v0, sv, m0, ldm, c0, K] = f.params;
+  const [k, pv, pm, KS] = f.locals('i32', 4), s = f.local('v128');
+  const acc = Array.from({ length: S }, () => f.locals('v128', V));
+  for (const set of acc) for (const a of set) f.f32x4(0).set(a);
+  const row = (set: Local[]) => {
     // s = splat(v[k]); acc[set] += s · M[k, ·]; then the next row
-    emit(op.get(L.pv), op.load32Splat(0), op.set(L.s));
-    for (let j = 0; j < V; j++)
-      if (fma) emit(op.get(L.s), op.get(L.pm), op.v128Load(16 * j), op.get(acc(set, j)), op.f32x4RelaxedMadd, op.set(acc(set, j)));
-      else emit(op.get(acc(set, j)), op.get(L.s), op.get(L.pm), op.v128Load(16 * j), op.f32x4Mul, op.f32x4Add, op.set(acc(set, j)));
-    emit(op.get(L.pv), op.get(P.sv), op.add, op.set(L.pv));
-    emit(op.get(L.pm), op.get(P.ldm), op.add, op.set(L.pm));
+    f.get(pv).op('v128.load32_splat').set(s);
+    set.forEach((a, j) => madd(f, fma, a, () => f.get(s), () => f.get(pm).op('v128.load', 16 * j)));
+    f.get(pv, sv).op('i32.add').set(pv);
+    f.get(pm, ldm).op('i32.add').set(pm);
   };
-  emit(op.get(P.v0), op.set(L.pv), op.get(P.m0), op.set(L.pm), op.i32(0), op.set(L.k));
-  emit(op.get(P.K), op.get(P.K), op.i32(S), op.remU, op.sub, op.set(L.KS)); // K rounded down to a multiple of S
-  emit(op.block, op.loop, op.get(L.k), op.get(L.KS), op.geS, op.brIf(1));
-  for (let set = 0; set < S; set++) row(set);
-  emit(op.get(L.k), op.i32(S), op.add, op.set(L.k), op.br(0), op.end, op.end);
-  emit(op.block, op.loop, op.get(L.k), op.get(P.K), op.geS, op.brIf(1));
-  row(0);
-  emit(op.get(L.k), op.i32(1), op.add, op.set(L.k), op.br(0), op.end, op.end);
+  f.get(v0).set(pv).get(m0).set(pm).i32(0).set(k);
+  f.get(K, K).i32(S).op('i32.rem_u').op('i32.sub').set(KS); // K rounded down to a multiple of S
+  f.forUp(k, KS, S, () => acc.forEach(row));
+  f.forUp(k, K, 1, () => row(acc[0]));
   for (let j = 0; j < V; j++) {
-    emit(op.get(P.c0), op.get(acc(0, j)));
-    for (let set = 1; set < S; set++) emit(op.get(acc(set, j)), op.f32x4Add);
-    emit(op.v128Store(16 * j));
+    f.get(c0, acc[0][j]);
+    for (let set = 1; set < S; set++) f.get(acc[set][j]).op('f32x4.add');
+    f.op('v128.store', 16 * j);
   }
-  return { name: `vecmatTall${V}`, params: Array(6).fill(I32), locals: [...Array(4).fill(I32), V128, ...Array(S * V).fill(V128)], body: b };
+  return f.func();
 }
 
 /** Rows of A a pass of `vecmatWideKernel` reads (c is read and written once per this many rows). */
@@ -189,32 +180,34 @@ export const WIDE_ARG = { v0: 0, sv: 1, m0: 2, c0: 3, K: 4 } as const;
 export function vecmatWideKernel(ldm: number, fma = false): Func {
   const R = WIDE_ROWS;
   const nb = (ldm + 15) & ~15, nb2 = nb & ~31;
-  const L = { args: 0, v: 1, sv: 2, m: 3, c0: 4, K: 5, k: 6, pc: 7, pm: 8, s: 9, acc: 9 + R };
-  const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
-  const arg = (k: number) => [...op.get(L.args), ...op.i32Load(4 * k)];
-  emit(arg(WIDE_ARG.v0), op.set(L.v), arg(WIDE_ARG.sv), op.set(L.sv), arg(WIDE_ARG.m0), op.set(L.m), arg(WIDE_ARG.c0), op.set(L.c0), arg(WIDE_ARG.K), op.set(L.K));
-  for (let j = 0; j < nb; j += 16) emit(op.get(L.c0), zeroV128, op.v128Store(j));
+  const f = new FunctionBuilder('kernel', ['i32']);
+  const [args] = f.params;
+  const [v, sv, m, c0, K, k, pc, pm] = f.locals('i32', 8), s = f.locals('v128', R), acc = f.locals('v128', 2);
+  const arg = (j: number, l: Local) => f.get(args).op('i32.load', 4 * j).set(l);
+  arg(WIDE_ARG.v0, v);
+  arg(WIDE_ARG.sv, sv);
+  arg(WIDE_ARG.m0, m);
+  arg(WIDE_ARG.c0, c0);
+  arg(WIDE_ARG.K, K);
+  for (let j = 0; j < nb; j += 16) f.get(c0).f32x4(0).op('v128.store', j);
   /** One vector of c at byte offset `o` from pc: read, the pass's eight multiply-adds, written. */
-  const vector = (o: number, acc: number) => {
-    emit(op.get(L.pc), op.v128Load(o), op.set(acc));
-    for (let r = 0; r < R; r++)
-      if (fma) emit(op.get(L.s + r), op.get(L.pm), op.v128Load(r * ldm + o), op.get(acc), op.f32x4RelaxedMadd, op.set(acc));
-      else emit(op.get(acc), op.get(L.s + r), op.get(L.pm), op.v128Load(r * ldm + o), op.f32x4Mul, op.f32x4Add, op.set(acc));
-    emit(op.get(L.pc), op.get(acc), op.v128Store(o));
+  const vector = (o: number, a: Local) => {
+    f.get(pc).op('v128.load', o).set(a);
+    for (let r = 0; r < R; r++) madd(f, fma, a, () => f.get(s[r]), () => f.get(pm).op('v128.load', r * ldm + o));
+    f.get(pc, a).op('v128.store', o);
   };
-  emit(op.i32(0), op.set(L.k));
-  emit(op.block, op.loop, op.get(L.k), op.get(L.K), op.geS, op.brIf(1));
-  for (let r = 0; r < R; r++) emit(op.get(L.v), op.load32Splat(0), op.set(L.s + r), op.get(L.v), op.get(L.sv), op.add, op.set(L.v));
-  emit(op.get(L.c0), op.set(L.pc), op.get(L.m), op.set(L.pm));
-  if (nb2 > 0) {
-    emit(op.block, op.loop, op.get(L.pc), op.get(L.c0), op.i32(nb2), op.add, op.geS, op.brIf(1));
-    vector(0, L.acc);
-    vector(16, L.acc + 1);
-    emit(op.get(L.pc), op.i32(32), op.add, op.set(L.pc), op.get(L.pm), op.i32(32), op.add, op.set(L.pm), op.br(0), op.end, op.end);
-  }
-  if (nb2 < nb) vector(0, L.acc);
-  emit(op.get(L.m), op.i32(R * ldm), op.add, op.set(L.m));
-  emit(op.get(L.k), op.i32(R), op.add, op.set(L.k), op.br(0), op.end, op.end);
-  return { name: 'kernel', params: [I32], locals: [...Array(8).fill(I32), ...Array(R + 2).fill(V128)], body: b };
+  f.i32(0).set(k);
+  f.forUp(k, K, R, () => {
+    for (let r = 0; r < R; r++) f.get(v).op('v128.load32_splat').set(s[r]).get(v, sv).op('i32.add').set(v);
+    f.get(c0).set(pc).get(m).set(pm);
+    if (nb2 > 0) {
+      f.block().loop().get(pc, c0).i32(nb2).op('i32.add').op('i32.ge_s').brIf(1);
+      vector(0, acc[0]);
+      vector(16, acc[1]);
+      f.get(pc).i32(32).op('i32.add').set(pc).get(pm).i32(32).op('i32.add').set(pm).br(0).end().end();
+    }
+    if (nb2 < nb) vector(0, acc[0]);
+    f.get(m).i32(R * ldm).op('i32.add').set(m);
+  });
+  return f.func();
 }
