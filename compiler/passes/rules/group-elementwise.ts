@@ -4,12 +4,13 @@
  * backwards, an input op joins when it is elementwise and the group is its only consumer (a value needed
  * elsewhere, or a graph output, stays materialized). Elementwise ops commute with broadcasting, so the
  * whole group is evaluated per output element, each outside input read through its broadcast index.
+ * An op's attributes (LeakyRelu's alpha) go with its instruction, and its rule for them with the loop.
  */
 import { Node as IRNode, type Node } from '../../ir/node.ts';
 import { getOp } from '../../ir/registry.ts';
 import { consumers } from '../rewrite.ts';
 import type { Pass, Rewrite } from '../pass.ts';
-import type { Instruction } from '../../ops/fused.ts';
+import { instruction, type Instruction } from '../../ops/fused.ts';
 
 const isElementwise = (n: Node) => getOp(n.op).traits?.elementwise !== undefined;
 
@@ -49,7 +50,7 @@ export const groupElementwise: Pass = {
           if (j < 0) j = inputs.push(x) - 1;
           return -(j + 1);
         });
-        return [n.op, args] as const;
+        return instruction(n.op, args, n.attrs);
       });
       groups.set(root, { inputs, attrs: { body: JSON.stringify(body), shape: [...root.shape] as number[], dtype: root.dtype } });
       rewrites.push({ what: `${order.map((n) => n.op).join('·')} (${order.length} ops) -> one loop`, src: root.src });
