@@ -27,7 +27,7 @@ export const commands: Record<string, CommandInfo> = {
     load: async () => (await import('./train.ts')).registerTrain,
   },
   run: {
-    description: 'run an ONNX model in graphc\'s Float32 runtime on rows of a CSV file',
+    description: 'run an ONNX model in graphc\'s Float32 runtime on inputs from CSV, .npy or JSON files',
     argument: '<model.onnx>',
     load: async () => (await import('./run.ts')).registerRun,
   },

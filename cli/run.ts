@@ -1,60 +1,65 @@
-/** `graphc run MODEL.onnx --input FILE.csv`: imports an ONNX model and runs it in graphc's runtime. */
+/**
+ * `graphc run MODEL.onnx --input [name=]FILE ... [--output [name=]FILE ...]`: imports an ONNX model and
+ * runs it in graphc's runtime on inputs read from CSV, .npy or JSON files (cli/feed.ts), printing the
+ * outputs or writing them to files (cli/outputs.ts).
+ */
 import { commands } from './commands.ts';
 import type { Command } from 'commander';
 import { Plan } from '../runtime/plan.ts';
-import { readCsvTable } from '../runtime/node.ts';
-import { shapeStr } from '../compiler/ir/shape.ts';
-import { checkReadable, loadOnnx } from './load.ts';
-import { UserError } from './errors.ts';
+import { loadOnnx } from './load.ts';
+import { assignInputs, readInputs } from './feed.ts';
+import { assignOutputs, formatOutputs, jsonTensor, writeOutputs, type Outputs } from './outputs.ts';
+
+export { formatOutputs };
+
+const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function registerRun(program: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
   return program
     .command('run')
     .description(commands.run.description)
-    .argument('<model.onnx>', 'an ONNX model with one float input of shape [N, F]')
-    .requiredOption('--input <file.csv>', 'one row per example; F columns (or F + 1: the last, a label, is ignored); # starts a comment')
-    .option('--json', 'print one JSON document: { outputs: { name: { shape, data } } }')
-    .action((file: string, o: { input: string; json?: boolean }) =>
+    .argument('<model.onnx>', 'an ONNX model (its inputs of any rank, float32, int64 or bool)')
+    .requiredOption(
+      '--input <[name=]file>',
+      'an input\'s values (repeatable; the bare file when the model has one input): .csv (one row per example, ' +
+        'the rest of the input\'s shape row-major across the columns, one more column a label, ignored; # starts a comment), ' +
+        '.npy (float32/float64, int32/int64 for integer inputs, C order), or .json (nested arrays, or {"shape": [...], "data": [...]})',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--output <[name=]file>',
+      'write an output to a file instead of printing it (repeatable; by extension: .csv, .npy or .json; a bare .json takes every output); written when complete',
+      collect,
+      [] as string[],
+    )
+    .option('--json', 'print the outputs not written to files as one JSON document: { model, inputs, outputs: { name: { shape, data } } }')
+    .action((file: string, o: { input: string[]; output: string[]; json?: boolean }) =>
       run(async () => {
         const m = await loadOnnx(file);
-        if (m.inputs.length !== 1) throw new UserError(`${file}: graphc run feeds models with one input; this one has ${m.inputs.length}`);
-        const input = m.inputs[0];
-        const name = String(input.attrs.name);
-        const table = readCsvTable(checkReadable(o.input, 'CSV input file'), o.input);
-        const f = input.shape[input.shape.length - 1];
-        if (input.shape.length !== 2) throw new UserError(`${file}: input '${name}' has shape ${shapeStr(input.shape)}; graphc run feeds [N, F] inputs`);
-        let cols = table.cols;
-        if (typeof f === 'number' && cols === f + 1) cols = f; // the last column is a label
-        else if (typeof f === 'number' && cols !== f) throw new UserError(`${o.input}: the model's input '${name}' has ${f} features per row, the file has ${table.cols} columns`);
-        const data = table.copyColumns(0, cols);
-        const plan = new Plan(m.graph, new Map([[name, [table.rows, cols]]]));
-        const leaves = new Map<string, Float32Array>([[name, data]]);
+        const inputFiles = assignInputs(o.input, m.inputs, file);
+        const names = m.graph.outputs.map((out) => out.name);
+        const outputFiles = assignOutputs(o.output, names, file);
+        const env = new Map<string, number>();
+        const feeds = readInputs(inputFiles, env);
+        const plan = new Plan(m.graph, new Map(feeds.map((f) => [f.name, f.shape])));
+        const leaves = new Map<string, Float32Array>(feeds.map((f) => [f.name, f.data]));
         for (const p of m.params) leaves.set(String(p.attrs.name), p.attrs.init as Float32Array);
         plan.run(leaves);
-        const outputs = Object.fromEntries(m.graph.outputs.map((out) => {
+        const outputs: Outputs = Object.fromEntries(m.graph.outputs.map((out) => {
           const v = plan.value(out.node);
-          return [out.name, { shape: v.shape, data: Array.from(v.data) }];
+          return [out.name, { shape: v.shape, data: v.data.slice(0, v.shape.reduce((a, b) => a * b, 1)), dtype: out.node.dtype }];
         }));
-        if (o.json) {
-          process.stdout.write(JSON.stringify({ model: file, rows: table.rows, outputs }) + '\n');
-          return;
-        }
-        process.stdout.write(formatOutputs(outputs));
+        const doc = (outs: Outputs) => ({
+          model: file,
+          inputs: Object.fromEntries(feeds.map((f) => [f.name, f.shape])),
+          outputs: Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, jsonTensor(v)])),
+        });
+        writeOutputs(outputFiles, outputs, doc);
+        const written = new Set([...outputFiles.values()].flat());
+        const rest = Object.fromEntries(Object.entries(outputs).filter(([k]) => !written.has(k)));
+        if (Object.keys(rest).length === 0) return;
+        process.stdout.write(o.json ? JSON.stringify(doc(rest)) + '\n' : formatOutputs(rest));
       }),
     );
-}
-
-/**
- * Outputs as text: each output's name and shape, then one line per row (the first dimension). Rows are
- * counted from the shape, never from the buffer, so a zero-size dimension prints no values.
- */
-export function formatOutputs(outputs: Record<string, { shape: readonly number[]; data: ArrayLike<number> }>): string {
-  const lines: string[] = [];
-  for (const [oname, v] of Object.entries(outputs)) {
-    const rows = v.shape.length > 0 ? v.shape[0] : 1;
-    const width = v.shape.slice(1).reduce((a, b) => a * b, 1);
-    lines.push(`${oname} ${shapeStr(v.shape)}`);
-    if (width > 0) for (let r = 0; r < rows; r++) lines.push(Array.from({ length: width }, (_, k) => v.data[r * width + k].toPrecision(7)).join(' '));
-  }
-  return lines.join('\n') + '\n';
 }

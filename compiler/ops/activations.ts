@@ -11,7 +11,7 @@ import { onnxOperand as arg, onnxRule as rule } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import type { ElementwiseRule } from '../ir/op.ts';
 import * as B from '../ir/build.ts';
-import { v } from '../../runtime/kernels/wasm/elementwise.ts';
+import { simdRuleOf, type SimdRule } from '../../runtime/kernels/wasm/elementwise.ts';
 
 /** An attribute's value as float32 kernels compute with it (float64 ones too: one definition), and as JS source. */
 const f32 = (x: number) => Math.fround(x);
@@ -19,13 +19,13 @@ const lit = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
 const mask = (b: Node) => B.cast(b, 'f32');
 const ge = (a: Node | number, b: Node | number) => B.mk('GreaterEqual', [typeof a === 'number' ? B.scalar(a) : a, typeof b === 'number' ? B.scalar(b) : b]);
 
-function leakyRule(attrs: Attrs): ElementwiseRule {
+function leakyRule(attrs: Attrs): ElementwiseRule & { readonly simd: SimdRule } {
   const alpha = f32((attrs.alpha as number | undefined) ?? 0.01);
   return {
     fn: (x) => (x > 0 ? x : x * alpha),
     js: (x) => `(${x} > 0 ? ${x} : ${x} * ${lit(alpha)})`,
     // x where x > 0, else x·alpha (NaN: x·alpha, NaN)
-    simd: (x) => [...v.get(x), ...v.get(x), ...v.const(alpha), ...v.mul, ...v.get(x), ...v.const(0), ...v.gt, ...v.bitselect],
+    simd: (f, x) => f.get(x, x).f32x4(alpha).op('f32x4.mul').get(x).f32x4(0).op('f32x4.gt').op('v128.bitselect'),
   };
 }
 const leaky = leakyRule({});
@@ -43,7 +43,7 @@ elementwise('LeakyRelu', 1, leaky.fn, leaky.js, (n, g) => {
   showAttrs: (a) => `alpha=${a.alpha ?? 0.01}`,
 });
 
-function clipRule(attrs: Attrs): ElementwiseRule {
+function clipRule(attrs: Attrs): ElementwiseRule & { readonly simd: SimdRule } {
   const lo = attrs.min === undefined ? null : f32(attrs.min as number);
   const hi = attrs.max === undefined ? null : f32(attrs.max as number);
   // as f32x4.pmax(x, lo) and pmin(·, hi): the bound where it is strictly beyond, else x
@@ -54,7 +54,11 @@ function clipRule(attrs: Attrs): ElementwiseRule {
       const y = lo === null ? x : `(${x} < ${lit(lo)} ? ${lit(lo)} : ${x})`;
       return hi === null ? y : `(${lit(hi)} < ${y} ? ${lit(hi)} : ${y})`;
     },
-    simd: (x) => [...v.get(x), ...(lo === null ? [] : [...v.const(lo), ...v.pmax]), ...(hi === null ? [] : [...v.const(hi), ...v.pmin])],
+    simd: (f, x) => {
+      f.get(x);
+      if (lo !== null) f.f32x4(lo).op('f32x4.pmax');
+      if (hi !== null) f.f32x4(hi).op('f32x4.pmin');
+    },
   };
 }
 const clip = clipRule({});

@@ -16,7 +16,7 @@ import { atSource } from '../ir/source.ts';
 import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
 import { withPath } from '../../runtime/kernels/kernel.ts';
-import { simdElementwise, type SimdStep } from '../../runtime/kernels/wasm/elementwise.ts';
+import { simdElementwise, simdRuleOf, type SimdStep } from '../../runtime/kernels/wasm/elementwise.ts';
 
 export type Instruction = readonly [op: string, args: readonly number[], attrs?: Attrs];
 
@@ -89,7 +89,7 @@ defineOp({
     // in WebAssembly SIMD when every op of the chain has a SIMD rule
     const steps: SimdStep[] = [];
     for (const [k, [op, args, attrs]] of body.entries()) {
-      const rule = rules[k].simd;
+      const rule = simdRuleOf(rules[k]);
       if (!rule) return withPath(js, `JavaScript (${op} has no SIMD rule)`);
       steps.push({ name: stepName(op, attrs), rule, args });
     }

@@ -1,0 +1,118 @@
+/**
+ * `graphc run`'s inputs: which file feeds which of the model's inputs (`--input name=file`, or a bare
+ * file when the model has one input), and each file read into the input's shape. A CSV's rows are
+ * examples, each row's values the rest of the input's shape in row-major order (`[N, 1, 8, 8]` from 64
+ * columns; one column more is a label, ignored); a `.npy` file and a JSON document (nested arrays, or
+ * `{ "shape": [...], "data": [...] }`) carry their own shape. Symbolic dims are bound from what the files
+ * hold, the same symbol to the same size across inputs. Integer inputs (int64 in the model) take integers
+ * of at most 2^24 in magnitude (graphc holds them in float32, exactly to there). Every mistake is one line
+ * naming the file and what was expected.
+ */
+import { readFileSync } from 'node:fs';
+import type { Node } from '../compiler/ir/node.ts';
+import { bindShape, shapeStr, ShapeError, type Dim } from '../compiler/ir/shape.ts';
+import { readCsvTable } from '../runtime/node.ts';
+import { DataError } from '../runtime/data.ts';
+import { checkReadable } from './readable.ts';
+import { readNpy, NpyError } from './npy.ts';
+import { readJsonTensor } from './json-tensor.ts';
+import { UserError } from './user-error.ts';
+
+export interface Feed {
+  readonly name: string;
+  readonly shape: number[];
+  readonly data: Float32Array;
+}
+
+const INT_LIMIT = 2 ** 24;
+const dtypeName = (n: Node) => (n.dtype === 'i64' ? 'int64' : n.dtype === 'bool' ? 'bool' : 'float32');
+export const describeInput = (n: Node) => `'${String(n.attrs.name)}' ${shapeStr(n.shape)} ${dtypeName(n)}`;
+
+/** Pairs each `--input` with a model input: `name=file` where name is an input's, else a bare file. */
+export function assignInputs(specs: readonly string[], inputs: readonly Node[], model: string): Map<Node, string> {
+  const byName = new Map(inputs.map((n) => [String(n.attrs.name), n]));
+  const out = new Map<Node, string>();
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    const named = eq > 0 ? byName.get(spec.slice(0, eq)) : undefined;
+    let node: Node, file: string;
+    if (named) [node, file] = [named, spec.slice(eq + 1)];
+    else {
+      if (inputs.length !== 1) {
+        const hint = eq > 0 ? `'${spec.slice(0, eq)}' is not one of its inputs; ` : '';
+        throw new UserError(`${model}: ${hint}the model has ${inputs.length} inputs (${inputs.map(describeInput).join(', ')}): give each as --input name=file`);
+      }
+      [node, file] = [inputs[0], spec];
+    }
+    if (out.has(node)) throw new UserError(`${model}: input '${String(node.attrs.name)}' is given twice (${out.get(node)}, ${file})`);
+    out.set(node, file);
+  }
+  const missing = inputs.filter((n) => !out.has(n));
+  if (missing.length) throw new UserError(`${model}: no file for input ${missing.map(describeInput).join(', ')}: give --input ${inputs.length > 1 ? 'name=file' : 'FILE'}`);
+  return out;
+}
+
+/** Reads every input's file, in the model's input order, binding symbolic dims in `env`. */
+export function readInputs(files: ReadonlyMap<Node, string>, env: Map<string, number>): Feed[] {
+  return [...files].map(([node, file]) => readInput(node, file, env));
+}
+
+function readInput(node: Node, file: string, env: Map<string, number>): Feed {
+  const name = String(node.attrs.name);
+  const abs = checkReadable(file, `data for input '${name}'`);
+  const what = `${file}: input ${describeInput(node)}`;
+  let shape: number[], values: ArrayLike<number>, ints: boolean;
+  try {
+    const bytes = readFileSync(abs);
+    if (/\.npy$/i.test(file) || bytes.subarray(0, 6).toString('latin1') === '\x93NUMPY') {
+      const a = readNpy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      const want = node.dtype === 'i64' ? ['int'] : node.dtype === 'bool' ? ['bool', 'int'] : ['float'];
+      if (!want.includes(a.kind)) throw new UserError(`${what}: expected ${node.dtype === 'i64' ? 'an int64 or int32' : node.dtype === 'bool' ? 'a bool' : 'a float32 or float64'} array, the file holds ${a.descr}`);
+      [shape, values, ints] = [a.shape, a.data, a.kind !== 'float'];
+    } else if (/\.json$/i.test(file)) {
+      const t = readJsonTensor(bytes.toString('utf8'));
+      [shape, values, ints] = [t.shape, t.data, false];
+    } else {
+      const table = readCsvTable(abs, file);
+      shape = csvShape(node.shape, table.rows, table.cols, env, what);
+      const per = shape.slice(1).reduce((a, b) => a * b, 1);
+      [values, ints] = [table.copyColumns(0, node.shape.length === 0 ? 1 : per), false];
+    }
+    bindShape(node.shape, shape, env, what);
+  } catch (e) {
+    if (e instanceof NpyError || e instanceof ShapeError) throw new UserError(e.message.startsWith(file) ? e.message : `${what}: ${e.message}`);
+    if (e instanceof DataError || e instanceof UserError) throw e;
+    throw new UserError(`${what}: ${(e as Error).message.split('\n')[0]}`);
+  }
+  const data = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (node.dtype !== 'f32' && !ints && !(Number.isInteger(v) && Math.abs(v) <= INT_LIMIT))
+      throw new UserError(`${what}: expected integers${node.dtype === 'bool' ? ' (0 or 1)' : ` within ±2^24`}, value ${i} is ${v}`);
+    if (node.dtype === 'i64' && ints && Math.abs(v) > INT_LIMIT) throw new UserError(`${what}: value ${i} (${v}) is beyond ±2^24, which graphc holds exactly`);
+    data[i] = v;
+  }
+  return { name, shape, data };
+}
+
+/**
+ * The shape a CSV table fills: rows are the first dim; a row's values fill the rest, whose one unknown
+ * symbolic dim (if any) is what the columns leave. A column beyond that is a label, ignored.
+ */
+function csvShape(want: readonly Dim[], rows: number, cols: number, env: ReadonlyMap<string, number>, what: string): number[] {
+  if (want.length === 0) {
+    if (rows !== 1 || cols !== 1) throw new UserError(`${what}: expected one value (a scalar), the file has ${rows} rows of ${cols} columns`);
+    return [];
+  }
+  const rest = want.slice(1).map((d) => (typeof d === 'number' ? d : env.get(d) ?? d));
+  const free = rest.flatMap((d, k) => (typeof d === 'string' ? [k] : []));
+  const known = rest.reduce<number>((a, d) => a * (typeof d === 'number' ? d : 1), 1);
+  if (free.length > 1) throw new UserError(`${what}: a CSV row cannot fill ${free.length} unknown dims (${free.map((k) => rest[k]).join(', ')}); give a .npy or JSON file`);
+  if (free.length === 1) {
+    if (known === 0 || cols % known !== 0) throw new UserError(`${what}: expected a multiple of ${known} columns per row, the file has ${cols}`);
+    rest[free[0]] = cols / known;
+    return [rows, ...(rest as number[])];
+  }
+  if (cols !== known && cols !== known + 1) throw new UserError(`${what}: expected ${known} columns per row (${shapeStr(rest)} row-major${known > 0 ? `, or ${known + 1} with a label last` : ''}), the file has ${cols}`);
+  return [rows, ...(rest as number[])];
+}
