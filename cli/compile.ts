@@ -44,7 +44,10 @@ export function explain(report: readonly PassReport[]): string {
     const n = r.rewrites.length;
     const where = [...new Set(r.rewrites.filter((x) => x.src).map((x) => posStr(x.src)))];
     lines.push(`  ${r.pass}: ${r.before} -> ${r.after} ops, ${n} rewrite${n === 1 ? '' : 's'}${where.length ? ` at ${where.join(', ')}` : ''}`);
-    for (const x of r.rewrites) lines.push(`      ${x.what}${resolvePos(x.src) ? `  (${posStr(x.src)})` : ''}`);
+    for (const x of r.rewrites) {
+      lines.push(`      ${x.what}${resolvePos(x.src) ? `  (${posStr(x.src)})` : ''}`);
+      if (x.why) lines.push(`        why: ${x.why}`);
+    }
     for (const m of r.misses) lines.push(`      not applied${resolvePos(m.src) ? ` at ${posStr(m.src)}` : ''}: ${m.what}`);
   }
   return lines.join('\n');
