@@ -76,7 +76,12 @@ describe('graphc imports its own exports and matches onnxruntime', () => {
       // the parameters and the optimizer's state, which the step updates (not its learning rate)
       const params = compiled.trainStep.params.map((p) => String(p.attrs.name)).filter((p) => compiled.trainStep.has(`next:${p}`));
       // (the learning rate is left to its default, the initializer of its input)
-      for (const p of compiled.trainStep.params.filter((q) => params.includes(String(q.attrs.name)))) feeds[String(p.attrs.name)] = { data: randoms(p.shape.reduce<number>((a, d) => a * (d as number), 1), 7, -0.5, 0.5), shape: p.shape as number[] };
+      // (each in its own domain: Adam's second moment is never negative, its step count a whole number)
+      for (const p of compiled.trainStep.params.filter((q) => params.includes(String(q.attrs.name)))) {
+        const name = String(p.attrs.name), size = p.shape.reduce<number>((a, d) => a * (d as number), 1);
+        const data = name === 'optimizer.step' ? [3] : name.endsWith('.exp_avg_sq') ? randoms(size, 7, 0, 0.5) : randoms(size, 7, -0.5, 0.5);
+        feeds[name] = { data, shape: p.shape as number[] };
+      }
       let ortFeeds = feeds, ourFeeds = feeds;
       for (let step = 0; step < 3; step++) {
         const theirs = await ortRun(path, ortFeeds);
