@@ -3,10 +3,11 @@
  * data already in memory, best of 3 after a warm-up. Training is timed as PyTorch's timed region runs
  * it: the model's construction (graphc: build, passes, planning) and the loop, the cost on every step.
  * `--only W4` runs one workload (peak memory is read from a process that ran W4 alone); `--only W3,W4,MM` those.
+ * Beside the workloads (in `COMPILE`): each model's compile time by part, warm.
  */
 import { readFileSync } from 'node:fs';
 import '../compiler/ops/index.ts';
-import { defineModel, input, param, zeros, binaryCrossEntropy } from '../compiler/index.ts';
+import { defineModel, input, param, zeros, binaryCrossEntropy, crossEntropy, Conv2d, MaxPool2d, Flatten, Linear } from '../compiler/index.ts';
 import { compileModel } from '../compiler/passes/compile.ts';
 import { Graph } from '../compiler/ir/graph.ts';
 import * as B from '../compiler/ir/build.ts';
@@ -25,6 +26,7 @@ import { simdPeakGflops } from './peak.ts';
 import toy from '../graphs/toy.ts';
 import diabetes from '../graphs/diabetes.ts';
 import mlp, { syntheticData } from '../graphs/mlp-w4.ts';
+import digitsCnn from '../graphs/digits-cnn.ts';
 import type { Model } from '../compiler/dsl/model.ts';
 
 const arg = (name: string, d: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : d);
@@ -69,7 +71,7 @@ function bestParts(fn: () => Parts, repeats = 3): R & Parts {
  * for the steps the seed logs only (the others run without the loss). PyTorch's timed region likewise
  * creates its parameters and optimizer.
  */
-function training(model: Model, data: Dataset, train: TrainConfig, seedLog = false) {
+function training(model: Model, data: Dataset, train: TrainConfig, seedLog = false, compileOnly = false) {
   const owner = {};
   const placed = { ...data, x: resident(data.x, owner), y: resident(data.y, owner) };
   const batch = train.batchSize && train.batchSize < data.rows ? train.batchSize : data.rows;
@@ -78,16 +80,47 @@ function training(model: Model, data: Dataset, train: TrainConfig, seedLog = fal
     const t0 = performance.now();
     const m = model.build();
     const t1 = performance.now();
-    const step = compileModel(m, { lr: train.lr }).trainStep;
+    const step = compileModel(m, { lr: train.lr, optimizer: train.optimizer }).trainStep;
     const t2 = performance.now();
     const trainer = new Trainer(step, new ParamStore(step.params));
     trainer.prepare(feedsFor(m.forward, placed, batch));
     const t3 = performance.now();
-    fit(trainer, placed, train, { metrics: null, shuffler: m.generator, costEveryEpoch: !seedLog });
+    if (!compileOnly) fit(trainer, placed, train, { metrics: null, shuffler: m.generator, costEveryEpoch: !seedLog });
     const t4 = performance.now();
     return { seconds: (t4 - t0) / 1e3, build: (t1 - t0) / 1e3, passes: (t2 - t1) / 1e3, plan: (t3 - t2) / 1e3, loop: (t4 - t3) / 1e3 };
   };
 }
+
+/** W6b's network: Conv2d(1,32,3) → ReLU → MaxPool2d(2) → Conv2d(32,64,3) → ReLU → MaxPool2d(2) → Flatten → Linear(1600,10). */
+const cnnW6b = defineModel({
+  name: 'cnn-w6b',
+  seed: 0,
+  train: { epochs: 0, lr: 0.05, logEvery: 1, logAccuracy: false, batchSize: 128, shuffle: false },
+  build() {
+    const conv1 = new Conv2d(1, 32, 3, {}, 'conv1'), conv2 = new Conv2d(32, 64, 3, {}, 'conv2');
+    const pool = new MaxPool2d(2), flatten = new Flatten(), fc = new Linear(64 * 5 * 5, 10, 'fc');
+    const x = input('x', ['N', 1, 28, 28]);
+    const y = input('y', ['N']);
+    const h = pool.forward(conv2.forward(pool.forward(conv1.forward(x).relu())).relu());
+    const z = fc.forward(flatten.forward(h));
+    return { loss: crossEntropy(z, y), predict: z.softmax(1) };
+  },
+});
+
+/**
+ * A model's compile time, warm, by part (build, passes, planning for the workload's batch): the median and
+ * the least of 15 after 3 unrecorded, each part its own (milliseconds; the least is the figure a busy
+ * machine disturbs least).
+ */
+function compileTimes(model: Model, data: Dataset, train: TrainConfig) {
+  const run = training(model, data, train, false, true);
+  for (let i = 0; i < 3; i++) run();
+  const runs = Array.from({ length: 15 }, run);
+  const sorted = (k: keyof Parts) => runs.map((r) => r[k] * 1e3).sort((a, b) => a - b);
+  const part = (k: keyof Parts) => ({ median: sorted(k)[7], min: sorted(k)[0] });
+  return { build: part('build'), passes: part('passes'), plan: part('plan'), total: part('seconds') };
+}
+const compile: Record<string, ReturnType<typeof compileTimes>> = {};
 
 const results: Record<string, unknown> = {};
 // W1, W2: the seed's loops (epochs 0..1000 and 0..100, full batch, lr 1), the cost on every step as the
@@ -97,10 +130,12 @@ const toyData = parseCsv(readFileSync(new URL('../data/toy.csv', import.meta.url
 const diabetesData = want('W1') || want('W2') ? parseCsv(readFileSync(diabetesCsv, 'utf8')) : null;
 if (want('W1')) {
   results.W1 = bestParts(training(toy, toyData, toy.train));
+  compile.toy = compileTimes(toy, toyData, toy.train);
   results.W1_seedlog = bestParts(training(toy, toyData, toy.train, true));
 }
 if (want('W2')) {
   results.W2 = bestParts(training(diabetes, diabetesData!, diabetes.train));
+  compile.diabetes = compileTimes(diabetes, diabetesData!, diabetes.train);
   results.W2_seedlog = bestParts(training(diabetes, diabetesData!, diabetes.train, true));
 }
 if (want('W3')) {
@@ -130,12 +165,28 @@ if (want('W3')) {
 }
 if (want('W4')) {
   // one epoch of 64 minibatches of 128, in order, the cost of every batch computed (the epoch's mean is logged)
-  results.W4 = bestParts(training(mlp, syntheticData(), mlp.train));
+  const data = syntheticData();
+  results.W4 = bestParts(training(mlp, data, mlp.train));
+  compile['mlp-w4'] = compileTimes(mlp, data, mlp.train);
   // the train step's arena for a batch of 128, beside the liveness lower bound and the unshared total
   const m = mlp.build();
   const step = compileModel(m, { lr: 0.05 }).trainStep;
   const plan = new Plan(step, new Map([['x', [128, 784]], ['y', [128]]]));
   results.W4_arena = { ...plan.memory };
+}
+// W6a: the digits CNN (graphs/digits-cnn.ts), one epoch of the 1,797 images at batch 64, shuffled, Adam
+if (want('W6a')) {
+  const digits = parseCsv(readFileSync(new URL('../data/digits.csv', import.meta.url), 'utf8'));
+  const train = { ...digitsCnn.train, epochs: 0, lr: 0.005, holdout: undefined, logAccuracy: false };
+  results.W6a = bestParts(training(digitsCnn, digits, train));
+  compile['digits-cnn'] = compileTimes(digitsCnn, digits, train);
+}
+// W6b: a larger CNN on 8,192 synthetic 28×28 images (standard normal, labels uniform; seeded), batch 128
+// in order, SGD lr 0.05, one epoch
+if (want('W6b')) {
+  const rows = 8192, g = new FastRandom(7);
+  const images = { x: g.normal(rows * 784, 0, 1), y: g.integers(rows, 10), rows, features: 784, sample: [1, 28, 28] };
+  results.W6b = bestParts(training(cnnW6b, images, cnnW6b.train));
 }
 if (want('W5')) {
   const m = mlp.build();
@@ -164,6 +215,7 @@ if (want('MM')) {
 }
 // the most a WebAssembly SIMD kernel can do on one thread here (not a workload: the ceiling the others meet)
 if (want('PEAK')) results.PEAK = { gflops: simdPeakGflops() };
+results.COMPILE = compile;
 results.peak_rss_bytes = process.resourceUsage().maxRSS * 1024;
 console.log(JSON.stringify({ peer: threads === 2 ? 'graphc' : 'graphc-1t', version: '0.1.0', threads, results }));
 process.exit(0);
