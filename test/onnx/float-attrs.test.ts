@@ -20,7 +20,7 @@ const attrsOf = (bytes: Uint8Array, op: string) =>
 
 describe('whole-number float attributes', () => {
   const bytes = inLeafScope(() => {
-    const x = B.mk('Input', [], { name: 'x', shape: ['N', 2, 3], dtype: 'f32' });
+    const x = B.mk('Input', [], { name: 'x', shape: ['N', 2, 3] as unknown as number[], dtype: 'f32' });
     const stat = (name: string, v: number) => B.mk('Param', [], { name, shape: [2], init: Float32Array.of(v, v) });
     const bn = B.mk('BatchNorm', [B.mk('LeakyRelu', [x], { alpha: 1 }), stat('s', 1), stat('b', 0), stat('m', 0), stat('v', 1)], { eps: 1 });
     return exportGraph(new Graph([{ name: 'y', node: bn }]), { mode: 'inference', name: 'floats' });
