@@ -8,16 +8,15 @@
 import { DirectedGraph } from 'graphology';
 import { hasCycle, topologicalSort } from 'graphology-dag';
 import { Graph } from '../compiler/ir/graph.ts';
-import { inLeafScope, type Node } from '../compiler/ir/node.ts';
+import { inLeafScope, type Node, type DType } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import type { Dim } from '../compiler/ir/shape.ts';
 import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
-
-type TensorProto = import('onnx-proto').onnx.ITensorProto;
 import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldInts } from './import-fold.ts';
 import { OnnxImportError } from './import-error.ts';
+import { MAX_ELEMENTS, MAX_RANK, fail, floats, ints, dimsOf, intOutput } from './import-tensor.ts';
 import { ownSources } from '../compiler/ir/source.ts';
 
 // nodes built here are built for the caller: their position is the caller's
@@ -26,11 +25,7 @@ ownSources(import.meta.url);
 const AT = onnx.AttributeProto.AttributeType;
 const attrTypeName = (t: number | null | undefined) => Object.entries(AT).find(([, v]) => v === (t ?? 0))?.[0] ?? String(t);
 
-export { OnnxImportError };
-
-/** The largest tensor graphc accepts from a file (elements). */
-export const MAX_ELEMENTS = 1 << 28;
-const MAX_RANK = 8;
+export { OnnxImportError, MAX_ELEMENTS };
 
 export interface ImportedModel {
   readonly name: string;
@@ -40,17 +35,9 @@ export interface ImportedModel {
   readonly graph: Graph;
   readonly inputs: readonly Node[];
   readonly params: readonly Node[];
+  /** The type and shape of every tensor the file names (integer tensors folded at import: int64). */
+  readonly tensors: ReadonlyMap<string, { readonly shape: readonly Dim[]; readonly dtype: DType }>;
 }
-
-/** One line, printable: names read from a hostile file may hold control characters or be huge. */
-const printable = (msg: string) => {
-  const clean = msg.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return clean.length > 400 ? clean.slice(0, 400) + '…' : clean;
-};
-
-const fail = (msg: string): never => {
-  throw new OnnxImportError(printable(msg));
-};
 
 export function decodeModel(bytes: Uint8Array): ModelProto {
   if (bytes.length === 0) fail('empty file, not an ONNX model');
@@ -59,67 +46,6 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
   } catch (e) {
     return fail(`not an ONNX model: the protobuf is truncated or corrupted (${(e as Error).message})`);
   }
-}
-
-function checkDims(what: string, raw: readonly unknown[]): number[] {
-  if (raw.length > MAX_RANK) fail(`${what}: rank ${raw.length} is more than ${MAX_RANK}`);
-  const dims = raw.map((d) => {
-    let n: number;
-    try {
-      n = toNumber(d as number);
-    } catch {
-      return fail(`${what}: dimension ${String(d)} is too large`);
-    }
-    if (!Number.isInteger(n) || n < 0) fail(`${what}: dimension ${n} is negative`);
-    return n;
-  });
-  const count = dims.reduce((p, d) => p * d, 1);
-  if (count > MAX_ELEMENTS) fail(`${what}: dims [${dims.join(', ')}] claim ${count} elements, more than graphc accepts (${MAX_ELEMENTS})`);
-  return dims;
-}
-
-/** Float32 values of a tensor, after checking that the data present matches its dims. */
-function floats(t: TensorProto, what: string): { dims: number[]; data: Float32Array } {
-  const dims = checkDims(what, t.dims ?? []);
-  const count = dims.reduce((p, d) => p * d, 1);
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`${what}: external data is not supported`);
-  if (t.dataType !== DataType.FLOAT) fail(`${what}: data type ${t.dataType} is not float32`);
-  const raw = t.rawData;
-  if (raw && raw.length > 0) {
-    if (raw.length !== count * 4) fail(`${what}: dims [${dims.join(', ')}] need ${count * 4} bytes of data, the file holds ${raw.length}`);
-    const data = new Float32Array(count);
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    for (let i = 0; i < count; i++) data[i] = view.getFloat32(i * 4, true);
-    return { dims, data };
-  }
-  const fd = t.floatData ?? [];
-  if (fd.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${fd.length}`);
-  return { dims, data: Float32Array.from(fd) };
-}
-
-const dimsOf = (t: TensorProto): number[] => (t.dims ?? []).map((d) => toNumber(d as number));
-
-function ints(t: TensorProto, what: string): number[] {
-  const dims = checkDims(what, t.dims ?? []);
-  const count = dims.reduce((p, d) => p * d, 1);
-  if (t.dataType !== DataType.INT64 && t.dataType !== DataType.INT32) fail(`${what}: expected integers, got data type ${t.dataType}`);
-  const raw = t.rawData;
-  if (raw && raw.length > 0) {
-    const width = t.dataType === DataType.INT64 ? 8 : 4;
-    if (raw.length !== count * width) fail(`${what}: dims [${dims.join(', ')}] need ${count * width} bytes, the file holds ${raw.length}`);
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    return Array.from({ length: count }, (_, i) => (width === 8 ? toNumber(view.getBigInt64(i * 8, true), what) : view.getInt32(i * 4, true)));
-  }
-  const src = t.dataType === DataType.INT64 ? (t.int64Data ?? []) : (t.int32Data ?? []);
-  if (src.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${src.length}`);
-  return (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toNumber(v, what));
-}
-
-/** An int64 tensor known at import that the graph outputs: a constant (symbolic values cannot be). */
-function intOutput(v: IntConst | undefined, name: string): Node {
-  if (!v) return fail(`output '${name}' is not computed by the graph`);
-  if (!v.values.every((d) => typeof d === 'number')) return fail(`output '${name}' holds symbolic dims [${v.values.join(', ')}]`);
-  return B.mk('Const', [], { value: Float32Array.from(v.values as number[]), shape: [...v.dims], dtype: 'i64' });
 }
 
 export interface ImportOptions {
@@ -304,5 +230,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   }
   const outputs = (g.output ?? []).map((o) => ({ name: o.name || fail('a graph output has no name'), node: values.get(o.name ?? '') ?? intOutput(intValues.get(o.name ?? ''), o.name ?? '') }));
   if (outputs.length === 0) fail('the graph has no outputs');
-  return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params };
+  const tensors = new Map<string, { shape: readonly Dim[]; dtype: DType }>([...intValues].map(([k, v]) => [k, { shape: v.dims, dtype: 'i64' as DType }]));
+  for (const [k, v] of values) tensors.set(k, { shape: v.shape, dtype: v.dtype });
+  return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params, tensors };
 }
