@@ -24,5 +24,6 @@ export { verify } from './ir/verify.ts';
 export { grad } from './autodiff/grad.ts';
 export { trainStepGraph, inferenceGraph } from './train/step.ts';
 export { GraphError } from './ir/errors.ts';
+export { useSourceMap } from './ir/source.ts';
 export { TorchGenerator } from './init/torch-random.ts';
 export { FastRandom } from './init/fast-random.ts';

@@ -17,7 +17,7 @@ import type { Node } from '../compiler/ir/node.ts';
 import type { Kernel, WasmEntry } from './kernels/kernel.ts';
 import { getOp } from '../compiler/ir/registry.ts';
 import { normAxes, shapeStr } from '../compiler/ir/shape.ts';
-import type { SimdRule, SimdStep } from './kernels/wasm/elementwise.ts';
+import { simdRuleOf, type SimdRule, type SimdStep } from './kernels/wasm/elementwise.ts';
 import { ARG, rowKernelFor, type RowProgram } from './kernels/wasm/rows.ts';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
 import type { Heap } from './kernels/heap.ts';
@@ -50,7 +50,7 @@ function stepsOf(n: Node): { name: string; rule: SimdRule; args: number[] }[] | 
   const body: [string, number[]][] = n.op === 'Fused' ? JSON.parse(String(n.attrs.body)) : [[n.op, n.inputs.map((_, j) => -(j + 1))]];
   const out = [];
   for (const [op, args] of body) {
-    const rule = getOp(op).traits?.elementwise?.simd;
+    const rule = simdRuleOf(getOp(op).traits?.elementwise);
     if (!rule) return null;
     out.push({ name: op, rule, args });
   }

@@ -14,10 +14,11 @@ export interface OpCore {
   readonly traits?: {
     /**
      * Elementwise with numpy broadcasting; `fn` is the scalar function, `js` its JS expression, `simd`
-     * (optional) its WebAssembly SIMD lowering: given the locals of its arguments, instructions that
-     * leave its f32x4 result on the stack (see runtime/kernels/wasm/elementwise.ts).
+     * (optional) its WebAssembly SIMD lowering: given a function builder and the locals of its
+     * arguments, it emits instructions that leave its f32x4 result on the stack (a `SimdRule`,
+     * runtime/kernels/wasm/elementwise.ts; typed there, as the IR sees no kernel types).
      */
-    readonly elementwise?: { readonly fn: (...x: number[]) => number; readonly js: (...x: string[]) => string; readonly simd?: (...args: number[]) => number[] };
+    readonly elementwise?: { readonly fn: (...x: number[]) => number; readonly js: (...x: string[]) => string; readonly simd?: (...args: never[]) => void };
     readonly commutative?: boolean;
     /** Leaf ops: inputs, parameters, constants. */
     readonly leaf?: boolean;

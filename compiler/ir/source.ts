@@ -2,7 +2,11 @@
  * Source positions: each node remembers where in the user's model file it was built, so errors, the
  * `--explain` report and the exported ONNX can point back to the DSL line. Captured from the JavaScript
  * stack (works in Node and browsers whose stacks name `file:line:col`), skipping graphc's own frames.
+ * In a bundle (graphc and the user's code in one file), positions go through the bundle's source map
+ * (`useSourceMap`), and graphc's own frames are those whose mapped source lies in graphc's folders.
  */
+import { sourceMapLookup, type SourceMapJson } from './source-map.ts';
+
 export interface SourcePos {
   readonly file: string;
   readonly line: number;
@@ -15,10 +19,19 @@ export interface SourcePos {
  * so positions are found without naming the repository's folders.
  */
 const own = new Set<string>();
+/**
+ * Where each registering module is, as a stack (its second frame is the module's own line): in a bundle,
+ * where every module shares the bundle's URL, the bundle's source map names each one's original folder.
+ */
+const marks: Error[] = [];
+/** Those folders, as mapped (recomputed when a map is registered). */
+let ownMapped: Set<string> | null = null;
 export function ownSources(moduleUrl: string): void {
   const dir = moduleUrl.slice(0, moduleUrl.lastIndexOf('/') + 1);
   own.add(dir);
   if (dir.startsWith('file://')) own.add(decodeURIComponent(dir.slice(7)));
+  marks.push(new Error());
+  ownMapped = null;
 }
 ownSources(import.meta.url);
 const isOwn = (file: string): boolean => {
@@ -46,13 +59,61 @@ const maps = new Map<string, PositionMap>();
 /** Positions in `file` (a path or URL) are shown through `map` (undefined: as they are). */
 export function mapSource(file: string, map: PositionMap): void {
   maps.set(file.startsWith('file://') ? decodeURIComponent(file.slice(7)) : file, map);
+  ownMapped = null;
+}
+
+/**
+ * Positions in a bundle name the user's lines: registers the bundle's source map, given as its JSON (text
+ * or parsed), as a `data:` URL, or as the bundle's own text ending in an inline `sourceMappingURL`.
+ * `bundle` is the bundle's URL; by default the file graphc itself runs from, which is the bundle when
+ * graphc is bundled into it. The map's sources are taken relative to the bundle (as bundlers write them).
+ */
+export function useSourceMap(map: string | SourceMapJson, bundle: string = import.meta.url): void {
+  const json = typeof map === 'string' ? parseMap(map) : map;
+  const lookup = sourceMapLookup(json);
+  mapSource(bundle, (line, col) => {
+    const p = lookup(line, col);
+    if (!p) return undefined;
+    let file = p.source;
+    try {
+      file = new URL(p.source, bundle).href;
+    } catch {
+      // a bundle named by a bare path: sources as the map names them
+    }
+    return { file, line: p.line, col: p.col };
+  });
+}
+
+function parseMap(text: string): SourceMapJson {
+  const t = text.trimStart();
+  if (t.startsWith('{')) return JSON.parse(t) as SourceMapJson;
+  const inline = /(?:^|\n)\/\/[#@] sourceMappingURL=(data:[^\s]*)\s*$/.exec(t);
+  const url = t.startsWith('data:') ? t.trim() : inline?.[1];
+  const m = url && /^data:application\/json[^,]*?(;base64)?,(.*)$/s.exec(url);
+  if (!m) throw new Error('useSourceMap: expected a source map (its JSON or a data: URL) or a bundle with an inline sourceMappingURL');
+  const body = m[1] ? new TextDecoder().decode(Uint8Array.from(atob(m[2]), (c) => c.charCodeAt(0))) : decodeURIComponent(m[2]);
+  return JSON.parse(body) as SourceMapJson;
 }
 
 /** A `file:line:col` position as the user wrote it (through a registered source map). */
 export function originalPos(file: string, line: number, col: number): SourcePos {
-  const f = file.startsWith('file://') ? decodeURIComponent(file.slice(7)) : file;
-  const m = maps.get(f);
-  return (m && m(line, col)) ?? { file, line, col };
+  return mappedPos(file, line, col) ?? { file, line, col };
+}
+
+/** Whether positions in `file` go through a source map; then `mappedPos` gives them, or undefined where it maps none. */
+const mapOf = (file: string): PositionMap | undefined => maps.get(file.startsWith('file://') ? decodeURIComponent(file.slice(7)) : file);
+const mappedPos = (file: string, line: number, col: number): SourcePos | undefined => mapOf(file)?.(line, col);
+
+/** graphc's own folders as a bundle's source map names them: those of the modules that registered. */
+function ownMappedDirs(): Set<string> {
+  if (ownMapped) return ownMapped;
+  const dirs = new Set<string>();
+  for (const e of marks) {
+    const m = frameRe.exec((e.stack ?? '').split('\n').filter((l) => frameRe.test(l.trim()))[1]?.trim() ?? '');
+    const p = m && mappedPos(m[1], Number(m[2]), Number(m[3]));
+    if (p) dirs.add(p.file.slice(0, p.file.lastIndexOf('/') + 1));
+  }
+  return (ownMapped = dirs);
 }
 
 export function displayFile(file: string): string {
@@ -114,8 +175,17 @@ function fromStack(stack: string | undefined): SourcePos | undefined {
     if (!m) continue;
     const file = m[1];
     if (file.startsWith('node:') || file.includes('/node_modules/')) continue;
+    if (mapOf(file)) {
+      // a bundle: the frame is the user's when its source is outside graphc's folders (a frame the map
+      // names no source for is the bundler's glue)
+      const p = mappedPos(file, Number(m[2]), Number(m[3]));
+      if (!p || p.file.includes('/node_modules/')) continue;
+      const dirs = ownMappedDirs();
+      if ([...dirs].some((d) => p.file.startsWith(d))) continue;
+      return p;
+    }
     if (isOwn(file)) continue;
-    return originalPos(file, Number(m[2]), Number(m[3]));
+    return { file, line: Number(m[2]), col: Number(m[3]) };
   }
   return undefined;
 }

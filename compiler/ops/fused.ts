@@ -14,7 +14,7 @@ import { atSource } from '../ir/source.ts';
 import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
 import { withPath } from '../../runtime/kernels/kernel.ts';
-import { simdElementwise, type SimdStep } from '../../runtime/kernels/wasm/elementwise.ts';
+import { simdElementwise, simdRuleOf, type SimdStep } from '../../runtime/kernels/wasm/elementwise.ts';
 
 export type Instruction = readonly [op: string, args: readonly number[]];
 
@@ -80,7 +80,7 @@ defineOp({
     // in WebAssembly SIMD when every op of the chain has a SIMD rule
     const steps: SimdStep[] = [];
     for (const [op, args] of body) {
-      const rule = getOp(op).traits!.elementwise!.simd;
+      const rule = simdRuleOf(getOp(op).traits!.elementwise);
       if (!rule) return withPath(js, `JavaScript (${op} has no SIMD rule)`);
       steps.push({ name: op, rule, args });
     }
