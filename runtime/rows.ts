@@ -21,7 +21,7 @@ import { simdRuleOf, type SimdRule, type SimdStep } from './kernels/wasm/element
 import { ARG, rowKernelFor, type RowProgram } from './kernels/wasm/rows.ts';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
 import type { Heap } from './kernels/heap.ts';
-import { JOB_CALL, readyHelper } from './kernels/threads.ts';
+import { readyHelper } from './kernels/threads.ts';
 import { SplitTimer } from './kernels/split.ts';
 
 /** A product that did not become a region's head, and why (for `graphc compile --explain`). */
@@ -227,9 +227,7 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
     const t0 = helper ? performance.now() : 0;
     const slot = post ? helper!.load(rk) : -1;
     if (slot >= 0) {
-      helper!.args[0] = slot;
-      helper!.args[1] = theirs.byteOffset;
-      helper!.post(JOB_CALL);
+      helper!.post('call', slot, theirs.byteOffset);
     }
     f(mine.byteOffset);
     if (slot < 0 || helper!.finish()) f(theirs.byteOffset);

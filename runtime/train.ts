@@ -86,7 +86,7 @@ export interface Trained {
   readonly data: { readonly source: string; readonly rows: number; readonly features: number };
   readonly config: { readonly epochs: number; readonly lr: number; readonly logEvery: number };
   readonly log: readonly LogEntry[];
-  /** The model's trained parameters by name, row-major (the optimizer's state stays out). */
+  /** The model's trained parameters and running statistics (`bn.running_mean`) by name, row-major (the optimizer's state stays out). */
   readonly params: Readonly<Record<string, number[]>>;
   /** Accuracy of the trained model on its training data (classifiers). */
   readonly accuracy?: number;
