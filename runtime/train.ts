@@ -141,7 +141,10 @@ async function dataOf(model: Model | null, built: BuiltModel, d: TrainData | und
   if (own instanceof URL || typeof own === 'string') {
     const name = own instanceof URL && own.protocol === 'file:' ? decodeURIComponent(own.pathname) : String(own);
     const readText = fileReader();
-    if (readText) return { data: parseCsv(readText(own), name), source: source ?? name };
+    if (readText) {
+      const read = readText(own, name);
+      return { data: typeof read === 'string' ? parseCsv(read, name) : read, source: source ?? name };
+    }
     const web = own instanceof URL && /^https?:$/.test(own.protocol) && typeof fetch === 'function';
     if (!web) throw new DataError(`model ${built.name}'s data is a file (${name}): give train() the data (its CSV text, or arrays), or in Node call useNodeFileReader() from 'graphc/node' first`);
     const res = await fetch(own);
