@@ -6,7 +6,7 @@
  *    or trained values when given);
  *  - training step: parameters and a batch (x, y) as inputs, the loss and the updated parameters
  *    (`<name>.next`) as outputs, in standard ops, so any ONNX runtime trains the model by feeding the
- *    outputs back in.
+ *    outputs back in; the learning rate `optimizer.lr` is an input whose initializer is its default.
  * Each ONNX node's doc_string holds the DSL source position of the graphc node it implements.
  */
 import type { Graph } from '../compiler/ir/graph.ts';
@@ -16,6 +16,7 @@ import { importOnnx, OnnxImportError } from './import.ts';
 import { posStr, resolvePos } from '../compiler/ir/source.ts';
 import { getOp } from '../compiler/ops/op.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
+import { nextName } from '../compiler/train/step.ts';
 import { onnx, DataType } from './proto.ts';
 import { OnnxBuilder, floatTensor } from './emit.ts';
 import { onnxTypes } from './types.ts';
@@ -63,7 +64,9 @@ export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
     const name = String(n.attrs.name);
     if (n.op === 'Input' || (n.op === 'Param' && opts.mode === 'train')) {
       names.set(n, name);
-      inputs.push(Object.assign(valueInfo(name, n), { docString: inputDoc(n, opts.mode) }));
+      inputs.push(Object.assign(valueInfo(name, n), { docString: inputDoc(n, opts.mode, g.has(nextName(name))) }));
+      // a leaf the step reads and does not update (its learning rate): an input with its value as default
+      if (n.op === 'Param' && !g.has(nextName(name))) e.initializer(floatTensor(name, opts.params?.get(name) ?? (n.attrs.init as Float32Array), n.shape as number[]));
     } else if (n.op === 'Param') {
       names.set(n, name);
       const value = opts.params?.get(name) ?? (n.attrs.init as Float32Array);
@@ -134,8 +137,9 @@ export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
 const where = (n: Node) => (resolvePos(n.src) ? ` (${posStr(n.src)})` : '');
 
 /** A graph input's doc_string: what to feed, and where the model declares it. */
-function inputDoc(n: Node, mode: ExportOptions['mode']): string {
+function inputDoc(n: Node, mode: ExportOptions['mode'], updated: boolean): string {
   const name = String(n.attrs.name);
+  if (n.op === 'Param' && !updated) return `'${name}'${where(n)}: read by the step, not updated; defaults to its initializer`;
   if (n.op === 'Param') return `parameter '${name}'${where(n)}: its current value; the step outputs the next as '${name}.next'`;
   return `input '${name}'${where(n)}${mode === 'train' ? ': a batch' : ''}`;
 }

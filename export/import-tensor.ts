@@ -1,19 +1,29 @@
 /**
- * Tensors read from an untrusted ONNX file: every size a header claims is checked against the bytes
- * present before anything is allocated, dims must be non-negative and bounded. Each refusal is one
- * printable line (names from a hostile file may hold control characters or be huge).
+ * Tensors read from an ONNX file, checked before anything is allocated: the data present must match the
+ * dims, dims must be non-negative integers, a tensor at most `MAX_ELEMENTS` elements of rank at most
+ * `MAX_RANK`, and all the tensors a file holds (initializers, Constant values, tensor attributes) at
+ * most `MAX_TOTAL_ELEMENTS` together. A graph holds at most `MAX_NODES` nodes. Each refusal is one line.
  */
-import * as B from '../compiler/ir/build.ts';
-import type { Node } from '../compiler/ir/node.ts';
-import type { IntConst } from '../compiler/ops/op.ts';
 import { onnx, DataType, toNumber } from './proto.ts';
 import { OnnxImportError } from './import-error.ts';
 
-export type TensorProto = import('onnx-proto').onnx.ITensorProto;
+type TensorProto = import('onnx-proto').onnx.ITensorProto;
 
 /** The largest tensor graphc accepts from a file (elements). */
 export const MAX_ELEMENTS = 1 << 28;
+/** The highest rank graphc accepts from a file. */
 export const MAX_RANK = 8;
+/** The most elements the tensors of one file may hold together (1 GiB of float32). */
+export const MAX_TOTAL_ELEMENTS = 1 << 28;
+/** The most nodes one graph may hold. */
+export const MAX_NODES = 1 << 20;
+
+// elements declared so far by the file being imported (an import runs to its end before another starts)
+let declared = 0;
+/** Starts the count of elements declared by one file. */
+export function startBudget(): void {
+  declared = 0;
+}
 
 /** One line, printable: names read from a hostile file may hold control characters or be huge. */
 const printable = (msg: string) => {
@@ -25,7 +35,7 @@ export const fail = (msg: string): never => {
   throw new OnnxImportError(printable(msg));
 };
 
-export function checkDims(what: string, raw: readonly unknown[]): number[] {
+function checkDims(what: string, raw: readonly unknown[]): number[] {
   if (raw.length > MAX_RANK) fail(`${what}: rank ${raw.length} is more than ${MAX_RANK}`);
   const dims = raw.map((d) => {
     let n: number;
@@ -39,6 +49,8 @@ export function checkDims(what: string, raw: readonly unknown[]): number[] {
   });
   const count = dims.reduce((p, d) => p * d, 1);
   if (count > MAX_ELEMENTS) fail(`${what}: dims [${dims.join(', ')}] claim ${count} elements, more than graphc accepts (${MAX_ELEMENTS})`);
+  declared += count;
+  if (declared > MAX_TOTAL_ELEMENTS) fail(`${what}: the file's tensors claim ${declared} elements in all, more than graphc accepts (${MAX_TOTAL_ELEMENTS})`);
   return dims;
 }
 
@@ -66,6 +78,7 @@ export const dimsOf = (t: TensorProto): number[] => (t.dims ?? []).map((d) => to
 export function ints(t: TensorProto, what: string): number[] {
   const dims = checkDims(what, t.dims ?? []);
   const count = dims.reduce((p, d) => p * d, 1);
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`${what}: external data is not supported`);
   if (t.dataType !== DataType.INT64 && t.dataType !== DataType.INT32) fail(`${what}: expected integers, got data type ${t.dataType}`);
   const raw = t.rawData;
   if (raw && raw.length > 0) {
@@ -79,9 +92,3 @@ export function ints(t: TensorProto, what: string): number[] {
   return (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toNumber(v, what));
 }
 
-/** An int64 tensor known at import that the graph outputs: a constant (symbolic values cannot be). */
-export function intOutput(v: IntConst | undefined, name: string): Node {
-  if (!v) return fail(`output '${name}' is not computed by the graph`);
-  if (!v.values.every((d) => typeof d === 'number')) return fail(`output '${name}' holds symbolic dims [${v.values.join(', ')}]`);
-  return B.mk('Const', [], { value: Float32Array.from(v.values as number[]), shape: [...v.dims], dtype: 'i64' });
-}

@@ -1,22 +1,25 @@
 /**
  * ONNX import: a ModelProto becomes graphc IR (inputs, initializers as parameters, nodes through the
  * import table), so graphc's runtime runs it and graphc can train it. Files are not trusted: every size
- * a header claims is checked against the bytes present before anything is allocated, dims must be
- * non-negative and bounded, every tensor a node reads must be defined, and the graph must be acyclic.
- * Each refusal is one line saying what is wrong.
+ * a header claims is checked against the bytes present and the limits before anything is allocated
+ * (import-tensor.ts), every tensor a node reads must be defined, and the graph must be acyclic. Each
+ * refusal is one line saying what is wrong.
  */
 import { Graph } from '../compiler/ir/graph.ts';
 import { inLeafScope, type Node, type DType } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import type { Dim } from '../compiler/ir/shape.ts';
 import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
+
 import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldInts } from './import-fold.ts';
 import { OnnxImportError } from './import-error.ts';
-import { MAX_ELEMENTS, MAX_RANK, fail, floats, ints, dimsOf, intOutput } from './import-tensor.ts';
 import { atSource, callerPos, ownSources } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
+import { fail, floats, ints, dimsOf, startBudget, MAX_NODES, MAX_RANK } from './import-tensor.ts';
+
+export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
 // nodes built here are built for the caller: their position is the caller's
 ownSources(import.meta.url);
@@ -24,7 +27,7 @@ ownSources(import.meta.url);
 const AT = onnx.AttributeProto.AttributeType;
 const attrTypeName = (t: number | null | undefined) => Object.entries(AT).find(([, v]) => v === (t ?? 0))?.[0] ?? String(t);
 
-export { OnnxImportError, MAX_ELEMENTS };
+export { OnnxImportError };
 
 export interface ImportedModel {
   readonly name: string;
@@ -47,6 +50,13 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
   }
 }
 
+/** An int64 tensor known at import that the graph outputs: a constant (symbolic values cannot be). */
+function intOutput(v: IntConst | undefined, name: string): Node {
+  if (!v) return fail(`output '${name}' is not computed by the graph`);
+  if (!v.values.every((d) => typeof d === 'number')) return fail(`output '${name}' holds symbolic dims [${v.values.join(', ')}]`);
+  return B.mk('Const', [], { value: Float32Array.from(v.values as number[]), shape: [...v.dims], dtype: 'i64' });
+}
+
 export interface ImportOptions {
   /**
    * Values for integer graph inputs (shapes, axes): graphc computes in float32, so an int64 input is
@@ -62,6 +72,9 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Importe
     const opset = toNumber((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number, 'the opset');
     if (!opset) fail('the model does not import the default ONNX opset');
     if (opset > 17) fail(`opset ${opset}: graphc imports opsets up to 17`);
+    const count = (g.node ?? []).length;
+    if (count > MAX_NODES) fail(`the graph has ${count} nodes, more than graphc accepts (${MAX_NODES})`);
+    startBudget();
     // every node is the caller's: its position is read from one stack, not from one per node
     const pos = callerPos();
     return inLeafScope(() => atSource(pos, () => build(model, g, opset, opts)));

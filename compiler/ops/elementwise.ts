@@ -3,27 +3,34 @@
  * reference), its JS expression (for generated loops and fused chains), its gradient and its ONNX name.
  */
 import { defineOp } from './op.ts';
-import type { Node } from '../ir/node.ts';
+import type { Attrs, Node } from '../ir/node.ts';
+import type { ElementwiseRule } from '../ir/op.ts';
+import { stepName } from './fused.ts';
 import type { OpDef, OpSurface } from './op.ts';
 import { broadcastShapes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
 import { withPath } from '../../runtime/kernels/kernel.ts';
-import { simdElementwise, lanewise, type SimdRule } from '../../runtime/kernels/wasm/elementwise.ts';
+import { simdElementwise, simdRuleOf, lanewise, type SimdRule } from '../../runtime/kernels/wasm/elementwise.ts';
 import { expF32x4 } from '../../runtime/kernels/wasm/math.ts';
 
 type Grad = (node: Node, g: Node) => readonly (Node | null)[];
-type Extra = Partial<OpDef> & { readonly simd?: SimdRule; readonly dsl: OpSurface };
+type Extra = Partial<OpDef> & {
+  readonly simd?: SimdRule;
+  readonly dsl: OpSurface;
+  /** An op with attributes: its rule for a node's attributes (the one given for none is its defaults'). */
+  readonly withAttrs?: (attrs: Attrs) => ElementwiseRule;
+};
 
 export function elementwise(name: string, arity: number, fn: (...x: number[]) => number, js: (...x: string[]) => string, grad: Grad | undefined, onnxName: string, extra: Extra): OpDef {
-  const { simd, ...rest } = extra;
+  const { simd, withAttrs, ...rest } = extra;
   const args = Array.from({ length: arity }, (_, i) => -(i + 1));
   return defineOp({
     ...rest,
     name,
     arity,
-    traits: { elementwise: { fn, js, ...(simd && { simd }) }, ...(extra.traits ?? {}) },
+    traits: { elementwise: { fn, js, ...(simd && { simd }), ...(withAttrs && { withAttrs }) }, ...(extra.traits ?? {}) },
     infer(inputs, _a, src) {
       let shape = inputs[0].shape;
       for (const x of inputs.slice(1)) {
@@ -34,8 +41,10 @@ export function elementwise(name: string, arity: number, fn: (...x: number[]) =>
       return { shape, dtype: inputs.every((x) => x.dtype === 'i64') ? 'i64' : 'f32' };
     },
     kernel: (ctx) => {
-      const jsKernel = elementwiseKernel(js(...ctx.inShapes.map((_, i) => `x${i}`)), ctx.inShapes, ctx.outShape);
-      return simd ? simdElementwise([{ name, rule: simd, args }], ctx.inShapes, ctx.outShape, ctx.precision, jsKernel) : withPath(jsKernel, `JavaScript (${name} has no SIMD rule)`);
+      const r = withAttrs ? withAttrs(ctx.attrs) : { js, simd };
+      const jsKernel = elementwiseKernel(r.js(...ctx.inShapes.map((_, i) => `x${i}`)), ctx.inShapes, ctx.outShape);
+      const rule = simdRuleOf(r);
+      return rule ? simdElementwise([{ name: stepName(name, ctx.attrs), rule, args }], ctx.inShapes, ctx.outShape, ctx.precision, jsKernel) : withPath(jsKernel, `JavaScript (${name} has no SIMD rule)`);
     },
     grad,
     onnx: extra.onnx ?? ((e, _n, ins) => e.op(onnxName, ins)),

@@ -1,8 +1,9 @@
 /**
  * The training step as one static graph: forward, gradients (symbolic, from autodiff) and the optimizer
- * update. Its inputs are the model's inputs and parameters; its outputs are the loss and each parameter's
- * next value (`next:<name>`), which the runtime writes back. Batch normalization's running statistics are
- * model state of the same kind: the step outputs their next values (PyTorch's momentum update), and the
+ * update. Its inputs are the model's inputs and parameters, and the optimizer's leaves (its learning rate
+ * `optimizer.lr`, and its state); its outputs are the loss and each parameter's and state's next value
+ * (`next:<name>`), which the runtime writes back. Batch normalization's running statistics are model
+ * state of the same kind: the step outputs their next values (PyTorch's momentum update), and the
  * optimizer never sees them. Metrics (accuracy) are a separate graph, `metricsGraph`, run only when they
  * are logged; it and the inference graph are in evaluation mode (`inferenceMode`).
  */
@@ -26,7 +27,7 @@ export function trainStepGraph(m: BuiltModel, opt: OptimizerConfig): Graph {
   const params = m.forward.params.filter((p) => !held.has(p));
   const grads = grad(loss, params);
   const outputs: GraphOutput[] = [{ name: 'loss', node: loss }];
-  for (const u of [...optimizerUpdates(params, grads, opt), ...stats]) outputs.push({ name: nextName(String(u.leaf.attrs.name)), node: u.next });
+  for (const u of [...optimizerUpdates(params, grads, opt, loss.src), ...stats]) outputs.push({ name: nextName(String(u.leaf.attrs.name)), node: u.next });
   return new Graph(outputs, `${m.name}.train`);
 }
 

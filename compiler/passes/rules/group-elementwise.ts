@@ -4,6 +4,7 @@
  * backwards, an input op joins when it is elementwise and the group is its only consumer (a value needed
  * elsewhere, or a graph output, stays materialized). Elementwise ops commute with broadcasting, so the
  * whole group is evaluated per output element, each outside input read through its broadcast index.
+ * An op's attributes (LeakyRelu's alpha) go with its instruction, and its rule for them with the loop.
  * A group holds at most `MAX_GROUP` ops: a longer chain becomes several loops, so that the generated code
  * (one local per op) stays small and its cost stays linear in the graph's size.
  */
@@ -11,7 +12,7 @@ import { Node as IRNode, type Node } from '../../ir/node.ts';
 import { getOp } from '../../ir/registry.ts';
 import { consumers } from '../rewrite.ts';
 import type { Pass, Rewrite } from '../pass.ts';
-import type { Instruction } from '../../ops/fused.ts';
+import { instruction, type Instruction } from '../../ops/fused.ts';
 
 /** The most ops one fused loop holds. */
 export const MAX_GROUP = 256;
@@ -56,7 +57,7 @@ export const groupElementwise: Pass = {
           if (j === undefined) inputIndex.set(x, (j = inputs.push(x) - 1));
           return -(j + 1);
         });
-        return [n.op, args] as const;
+        return instruction(n.op, args, n.attrs);
       });
       groups.set(root, { inputs, attrs: { body: JSON.stringify(body), shape: [...root.shape] as number[], dtype: root.dtype } });
       rewrites.push({ what: `${order.map((n) => n.op).join('·')} (${order.length} ops) -> one loop`, src: root.src });
