@@ -44,7 +44,10 @@ export function explain(report: readonly PassReport[]): string {
     const n = r.rewrites.length;
     const where = [...new Set(r.rewrites.filter((x) => x.src).map((x) => posStr(x.src)))];
     lines.push(`  ${r.pass}: ${r.before} -> ${r.after} ops, ${n} rewrite${n === 1 ? '' : 's'}${where.length ? ` at ${where.join(', ')}` : ''}`);
-    for (const x of r.rewrites) lines.push(`      ${x.what}${resolvePos(x.src) ? `  (${posStr(x.src)})` : ''}`);
+    for (const x of r.rewrites) {
+      lines.push(`      ${x.what}${resolvePos(x.src) ? `  (${posStr(x.src)})` : ''}`);
+      if (x.why) lines.push(`        why: ${x.why}`);
+    }
     for (const m of r.misses) lines.push(`      not applied${resolvePos(m.src) ? ` at ${posStr(m.src)}` : ''}: ${m.what}`);
   }
   return lines.join('\n');
@@ -62,7 +65,7 @@ export function registerCompile(program: Command, run: (fn: () => Promise<void>)
     .option('--no-check', 'skip type-checking the model file first')
     .option('--no-opt', 'skip the optimization pipeline')
     .option('--no-fuse', 'keep the loss as written (no sigmoid + BCE fusion)')
-    .option('--lr <x>', 'learning rate baked into the train step (default: the model\'s)', positiveNumber)
+    .option('--lr <x>', 'the initial value of the train step\'s learning-rate leaf, optimizer.lr (default: the model\'s)', positiveNumber)
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--onnx <out.onnx>', 'write the inference graph (inputs to predictions, parameters as initializers) as ONNX')
     .option('--onnx-train <out.onnx>', 'write the training step as ONNX: inputs the parameters and a batch, outputs the loss and <param>.next')

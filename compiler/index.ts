@@ -22,7 +22,7 @@ export { Graph } from './ir/graph.ts';
 export { printGraph } from './ir/print.ts';
 export { verify } from './ir/verify.ts';
 export { grad } from './autodiff/grad.ts';
-export { trainStepGraph, inferenceGraph } from './train/step.ts';
+export { trainStepGraph, inferenceGraph, inferenceMode } from './train/step.ts';
 export { GraphError } from './ir/errors.ts';
 export { useSourceMap } from './ir/source.ts';
 export { TorchGenerator } from './init/torch-random.ts';

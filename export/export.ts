@@ -6,13 +6,14 @@
  *    or trained values when given);
  *  - training step: parameters and a batch (x, y) as inputs, the loss and the updated parameters
  *    (`<name>.next`) as outputs, in standard ops, so any ONNX runtime trains the model by feeding the
- *    outputs back in.
+ *    outputs back in; the learning rate `optimizer.lr` is an input whose initializer is its default.
  * Each ONNX node's doc_string holds the DSL source position of the graphc node it implements.
  */
 import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node, DType } from '../compiler/ir/node.ts';
 import { getOp } from '../compiler/ops/op.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
+import { nextName } from '../compiler/train/step.ts';
 import { onnx, DataType } from './proto.ts';
 import { OnnxBuilder, floatTensor } from './emit.ts';
 import { version as graphcVersion } from './version.ts';
@@ -46,6 +47,12 @@ function valueInfo(name: string, n: Node) {
   });
 }
 
+/** Ops of training mode only, which the inference graph replaces (`inferenceMode`), said in the export's refusal. */
+const trainingOnly: Record<string, string> = {
+  BatchNormTrain: 'batch normalization by batch statistics',
+  DropoutMask: 'a dropout mask',
+};
+
 export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
   const e = new OnnxBuilder();
   const names = new Map<Node, string>();
@@ -55,6 +62,8 @@ export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
     if (n.op === 'Input' || (n.op === 'Param' && opts.mode === 'train')) {
       names.set(n, name);
       inputs.push(valueInfo(name, n));
+      // a leaf the step reads and does not update (its learning rate): an input with its value as default
+      if (n.op === 'Param' && !g.has(nextName(name))) e.initializer(floatTensor(name, opts.params?.get(name) ?? (n.attrs.init as Float32Array), n.shape as number[]));
     } else if (n.op === 'Param') {
       names.set(n, name);
       const value = opts.params?.get(name) ?? (n.attrs.init as Float32Array);
@@ -64,7 +73,7 @@ export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
       names.set(n, e.constF32(n.attrs.value as Float32Array, n.shape as number[]));
     } else {
       const def = getOp(n.op);
-      if (!def.onnx) throw new GraphError(`ONNX export: op ${n.op} has no ONNX mapping`, n.src);
+      if (!def.onnx) throw new GraphError(`ONNX export: op ${n.op} has no ONNX mapping${trainingOnly[n.op] && opts.mode === 'train' ? ` (${trainingOnly[n.op]}): the training step cannot be exported; the inference graph can` : ''}`, n.src);
       e.src = n.src;
       names.set(n, def.onnx(e, n, n.inputs.map((i) => names.get(i)!)));
     }

@@ -76,10 +76,6 @@ export const mathImporters: Readonly<Record<string, Importer>> = {
   Reciprocal: unary([6, 13], (x) => B.div(1, x)),
   Softsign: unary([1], (x) => B.div(x, B.add(B.abs(x), 1))),
   HardSwish: unary([14], (x) => B.mul(x, hardSigmoid(x, 1 / 6, 0.5))),
-  LeakyRelu: rule([6, 16], (c) => {
-    const x = need(c, 0);
-    return B.sub(B.relu(x), B.mul(negRelu(x), c.attrFloat('alpha', 0.01)));
-  }),
   PRelu: rule([7, 9, 16], (c) => {
     const x = need(c, 0);
     return B.sub(B.relu(x), B.mul(negRelu(x), need(c, 1)));

@@ -5,8 +5,6 @@
  * non-negative and bounded, every tensor a node reads must be defined, and the graph must be acyclic.
  * Each refusal is one line saying what is wrong.
  */
-import { DirectedGraph } from 'graphology';
-import { hasCycle, topologicalSort } from 'graphology-dag';
 import { Graph } from '../compiler/ir/graph.ts';
 import { inLeafScope, type Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
@@ -18,7 +16,8 @@ import { importerFor, supportedOps, UnsupportedError, type OpContext } from './i
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldInts } from './import-fold.ts';
 import { OnnxImportError } from './import-error.ts';
-import { ownSources } from '../compiler/ir/source.ts';
+import { atSource, callerPos, ownSources } from '../compiler/ir/source.ts';
+import { nodeOrder } from './import-order.ts';
 
 // nodes built here are built for the caller: their position is the caller's
 ownSources(import.meta.url);
@@ -137,7 +136,9 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Importe
     const opset = toNumber((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number, 'the opset');
     if (!opset) fail('the model does not import the default ONNX opset');
     if (opset > 17) fail(`opset ${opset}: graphc imports opsets up to 17`);
-    return inLeafScope(() => build(model, g, opset, opts));
+    // every node is the caller's: its position is read from one stack, not from one per node
+    const pos = callerPos();
+    return inLeafScope(() => atSource(pos, () => build(model, g, opset, opts)));
   } catch (e) {
     // an int64 field read outside a node's rule (dims, integer data): the file is malformed
     if (e instanceof ProtoIntegerError) fail(e.message);
@@ -194,21 +195,17 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     if (producer.has(o) || values.has(o) || intValues.has(o)) fail(`tensor '${o}' is defined twice (node '${n.name || i}')`);
     producer.set(o, i);
   }));
-  const dag = new DirectedGraph();
-  nodes.forEach((_, i) => dag.addNode(i));
-  nodes.forEach((n, i) =>
-    (n.input ?? []).forEach((name) => {
+  const order = nodeOrder(nodes.length, (i, edge) =>
+    (nodes[i].input ?? []).forEach((name) => {
       if (!name) return;
       const p = producer.get(name);
-      if (p !== undefined) dag.mergeEdge(p, i);
-      else if (!values.has(name) && !intValues.has(name)) fail(`node '${n.name || i}' (${n.opType}) reads '${name}', which no input, initializer or node defines`);
+      if (p !== undefined) edge(p);
+      else if (!values.has(name) && !intValues.has(name)) fail(`node '${nodes[i].name || i}' (${nodes[i].opType}) reads '${name}', which no input, initializer or node defines`);
     }),
-  );
-  if (hasCycle(dag)) fail('the graph has a cycle');
+  ) ?? fail('the graph has a cycle');
 
   const graphInputs = inputs;
-  for (const key of topologicalSort(dag)) {
-    const i = Number(key);
+  for (const i of order) {
     const n = nodes[i];
     const label = `node '${n.name || i}' (${n.opType})`;
     if (n.domain && n.domain !== 'ai.onnx') fail(`${label}: domain '${n.domain}' is not supported`);

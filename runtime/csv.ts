@@ -20,35 +20,72 @@ export class DataError extends Error {
 
 /** A numeric table: rows of `cols` values, stored in blocks as read (`CsvTable.copyColumns` reads them out). */
 export class CsvTable {
+  private readonly blocks: (Float32Array | null)[];
   constructor(
     readonly file: string,
     readonly rows: number,
     readonly cols: number,
-    private readonly blocks: readonly Float32Array[],
+    blocks: readonly Float32Array[],
     private readonly blockRows: number,
     /** [first data row, its file line] wherever a skipped line shifted the numbering. */
     private readonly lineMarks: readonly (readonly [number, number])[],
-  ) {}
+  ) {
+    this.blocks = [...blocks];
+  }
 
   /** The file line (1-based) of data row `row` (0-based). */
   lineOf(row: number): number {
-    let line = row + 1;
-    for (const [r, l] of this.lineMarks) {
-      if (r > row) break;
-      line = l + (row - r);
-    }
-    return line;
+    return lineOfRow(this.lineMarks, row);
+  }
+
+  /** `lineOf` without the table: it holds the line numbering only, so the values can be freed. */
+  lines(): (row: number) => number {
+    const marks = this.lineMarks;
+    return (row) => lineOfRow(marks, row);
+  }
+
+  private block(r: number): Float32Array {
+    const b = this.blocks[Math.floor(r / this.blockRows)];
+    if (!b) throw new Error(`${this.file}: the table's values were taken`);
+    return b;
   }
 
   /** Columns [from, to) of every row, row-major. */
   copyColumns(from: number, to: number): Float32Array {
     const w = to - from, out = new Float32Array(this.rows * w);
     for (let r = 0; r < this.rows; r++) {
-      const b = this.blocks[Math.floor(r / this.blockRows)], o = (r % this.blockRows) * this.cols + from;
+      const b = this.block(r), o = (r % this.blockRows) * this.cols + from;
       for (let c = 0; c < w; c++) out[r * w + c] = b[o + c];
     }
     return out;
   }
+
+  /**
+   * All columns but the last (x) and the last (y), row-major, each block of the table released once
+   * copied: the memory used at once is the values and one block, not the values twice. The table holds
+   * no values after.
+   */
+  takeXY(): { x: Float32Array; y: Float32Array } {
+    const f = this.cols - 1, x = new Float32Array(this.rows * f), y = new Float32Array(this.rows);
+    for (let k = 0, r = 0; r < this.rows; k++) {
+      const b = this.block(r);
+      for (let o = 0; o < b.length; o += this.cols, r++) {
+        for (let c = 0; c < f; c++) x[r * f + c] = b[o + c];
+        y[r] = b[o + f];
+      }
+      this.blocks[k] = null;
+    }
+    return { x, y };
+  }
+}
+
+function lineOfRow(marks: readonly (readonly [number, number])[], row: number): number {
+  let line = row + 1;
+  for (const [r, l] of marks) {
+    if (r > row) break;
+    line = l + (row - r);
+  }
+  return line;
 }
 
 const BLOCK_VALUES = 1 << 18;

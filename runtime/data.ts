@@ -43,10 +43,11 @@ export function parseMatrix(text: string, file = '<data>'): Matrix {
   return { rows: t.rows, cols: t.cols, data: t.copyColumns(0, t.cols) };
 }
 
-/** The data set of a table: all columns but the last are x, the last is y. */
+/** The data set of a table: all columns but the last are x, the last is y (the table's values move into them). */
 export function tableDataset(t: CsvTable): Dataset {
   if (t.cols < 2) throw new DataError(`${t.file}: expected at least 2 columns (features, then the label), got ${t.cols}`);
-  return { x: t.copyColumns(0, t.cols - 1), y: t.copyColumns(t.cols - 1, t.cols), rows: t.rows, features: t.cols - 1, source: t.file, lineOf: (r) => t.lineOf(r) };
+  const { x, y } = t.takeXY();
+  return { x, y, rows: t.rows, features: t.cols - 1, source: t.file, lineOf: t.lines() };
 }
 
 export function parseCsv(text: string, file = '<data>'): Dataset {

@@ -9,16 +9,18 @@
  * epochs from one logged epoch to the next run as one WebAssembly call, several such cycles a call, where
  * the steps' plans allow it (`Trainer.cycles`), and otherwise the steps between two logged epochs do
  * (`Trainer.updateTimes`).
+ * The learning rate is a leaf of the step (`Trainer.lr`): a number sets it once; a schedule sets it before
+ * every step, which then runs alone (a step's rate is read when it starts).
  */
 import type { Graph } from '../compiler/ir/graph.ts';
-import type { Node } from '../compiler/ir/node.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { shapeStr } from '../compiler/ir/shape.ts';
-import { posStr } from '../compiler/ir/source.ts';
-import { Executable, type ParamStore, type TensorValue } from './executable.ts';
+import { Executable, type ParamStore } from './executable.ts';
 import { Trainer } from './trainer.ts';
-import { DataError, type Dataset } from './data.ts';
-import { allocate, release, resident } from './kernels/heap.ts';
+import type { Dataset } from './data.ts';
+import { release, resident } from './kernels/heap.ts';
+import { Batches, feedsFor, splitHoldout, type Shuffler } from './feeds.ts';
+
+export { feedsFor, sampleShape, splitHoldout, xyInputs, type Shuffler } from './feeds.ts';
 
 export interface LogEntry {
   readonly epoch: number;
@@ -26,18 +28,6 @@ export interface LogEntry {
   readonly accuracy?: number;
   /** Accuracy on the held-out rows (with `holdout`). */
   readonly valAccuracy?: number;
-}
-
-/** The first rows for training and the rest held out, without copying. */
-export function splitHoldout(d: Dataset, fraction: number): { train: Dataset; val: Dataset | null } {
-  if (!fraction) return { train: d, val: null };
-  const n = Math.round(d.rows * (1 - fraction));
-  if (n <= 0 || n >= d.rows) throw new GraphError(`holdout ${fraction} leaves no rows for training or for evaluation (${d.rows} rows)`);
-  const F = d.features;
-  return {
-    train: { ...d, x: d.x.subarray(0, n * F), y: d.y.subarray(0, n), rows: n },
-    val: { ...d, x: d.x.subarray(n * F), y: d.y.subarray(n), rows: d.rows - n },
-  };
 }
 
 export interface FitResult {
@@ -49,8 +39,20 @@ export interface FitResult {
   readonly seconds: number;
 }
 
+/**
+ * A learning-rate schedule: the rate of each step from its epoch (0..epochs) and its index among all the
+ * steps of training (0, 1, ...; with minibatches, several a epoch). As `LambdaLR` in PyTorch, but it gives
+ * the rate itself: `(epoch) => 0.1 * 0.95 ** epoch` is `LambdaLR(opt, lambda e: 0.95 ** e)` at lr 0.1.
+ */
+export type LrSchedule = (epoch: number, step: number) => number;
+
 /** What `fit` needs of a training configuration (a model's `TrainConfig` is one). */
 export interface FitConfig {
+  /**
+   * The learning rate, or a schedule giving each step's; absent, the rate the step was compiled with.
+   * Either way the compiled step is the same: the rate is its leaf `optimizer.lr`, written before steps.
+   */
+  readonly lr?: number | LrSchedule;
   /** Epochs after the initial one: epochs 0..epochs, i.e. epochs + 1 steps. */
   readonly epochs: number;
   /** Log every K epochs (and the last). */
@@ -65,11 +67,6 @@ export interface FitConfig {
   readonly holdout?: number;
 }
 
-/** Draws each epoch's order of the examples (a TorchGenerator: DataLoader(shuffle=True)'s order). */
-export interface Shuffler {
-  dataLoaderOrder(n: number): ArrayLike<number>;
-}
-
 export interface FitOptions {
   /** Metrics graph (accuracy), run on logged epochs and after training; null for none. */
   readonly metrics?: Graph | null;
@@ -81,51 +78,6 @@ export interface FitOptions {
   readonly onEpoch?: (epoch: number, cost: number) => void;
   /** Compute the cost on every epoch, not only on logged ones (a curve of every epoch's cost). */
   readonly costEveryEpoch?: boolean;
-}
-
-export function xyInputs(g: Graph): { x: Node; y: Node } {
-  const inputs = g.inputs;
-  const y = inputs.find((n) => n.attrs.name === 'y');
-  const others = inputs.filter((n) => n !== y);
-  // the features go to the input named x, or to the model's only other input (imported models)
-  const x = others.find((n) => n.attrs.name === 'x') ?? (others.length === 1 ? others[0] : undefined);
-  if (!x || !y) throw new GraphError(`model ${g.name}: a model trained on CSV data needs a target input 'y' and one feature input ('x')`);
-  return { x, y };
-}
-
-/**
- * The shape of one row of x as the model's input x takes it. A data set of rows of F values (CSV columns,
- * rows of numbers) fills an x of any rank row by row, row-major: `[N, 1, 8, 8]` takes rows of 64. A data
- * set that says its rows' shape (`sample`) must have the input's. Else a DataError naming the data, the
- * input and the count it takes.
- */
-export function sampleShape(g: Graph, d: Dataset): number[] {
-  const { x } = xyInputs(g);
-  const want = x.shape.slice(1);
-  const where = `${d.source ?? 'data'}: `;
-  const input = `the input ${String(x.attrs.name)} ${shapeStr(x.shape)}${x.src ? ` (${posStr(x.src)})` : ''}`;
-  if (d.sample) {
-    const fits = want.length === d.sample.length && d.sample.every((s, i) => typeof want[i] !== 'number' || want[i] === s);
-    if (!fits) throw new DataError(`${where}rows of shape [${d.sample.join(', ')}], but ${input} takes rows of shape ${shapeStr(want)}`);
-    return [...d.sample];
-  }
-  if (want.length === 1 && (typeof want[0] !== 'number' || want[0] === d.features)) return [d.features];
-  const dims = want.every((s): s is number => typeof s === 'number') ? want : null;
-  const per = dims ? dims.reduce((a, b) => a * b, 1) : NaN;
-  if (dims && per === d.features && dims.length > 0) return dims;
-  const takes = dims ? `takes ${per} value(s) per row` : 'has symbolic dims after the first: give the data with its shape';
-  throw new DataError(`${where}${d.features} feature column(s), but ${input} ${takes}`);
-}
-
-/** The feeds of a data set (or of its first `rows` rows) for a graph whose inputs are x [N, ...] and y. */
-export function feedsFor(g: Graph, d: Dataset, rows = d.rows, sample = sampleShape(g, d)): Record<string, TensorValue> {
-  const { x, y } = xyInputs(g);
-  // targets: [N, 1] for a per-row value, [N] for class indices
-  const yShape = y.shape.length === 1 ? [rows] : [rows, 1];
-  return {
-    [String(x.attrs.name)]: { data: d.x.subarray(0, rows * d.features), shape: [rows, ...sample] },
-    y: { data: d.y.subarray(0, rows), shape: yShape },
-  };
 }
 
 /**
@@ -161,6 +113,12 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
   const batch = cfg.batchSize && cfg.batchSize < d.rows ? cfg.batchSize : 0;
   if (batch && cfg.shuffle && !opts.shuffler) throw new GraphError(`model ${step.name}: shuffled minibatches need a shuffler (the model's generator)`);
   const batches = batch ? new Batches(step, d, batch, cfg.shuffle ? opts.shuffler! : null) : null;
+  const schedule = typeof cfg.lr === 'function' ? cfg.lr : null;
+  if (typeof cfg.lr === 'number' && trainer.hasRate) trainer.lr = cfg.lr;
+  if (schedule && !trainer.hasRate) throw new GraphError(`model ${step.name}: a learning-rate schedule needs the step's rate as a leaf ('optimizer.lr', as graphc compiles it)`);
+  // the step about to run: its rate from the schedule (where there is one), then counted
+  let steps = 0;
+  const rateFor = schedule ? (epoch: number) => void (trainer.lr = rateOf(schedule, epoch, steps++)) : null;
   const t0 = performance.now();
   let cost = NaN;
   const isLogged = (epoch: number) => epoch % cfg.logEvery === 0 || epoch === cfg.epochs;
@@ -172,7 +130,7 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
   // epochs, and splits their steps by time instead.
   const K = cfg.logEvery;
   let first = 0;
-  if (!batches && K > 1 && !opts.costEveryEpoch && !(metrics && (cfg.logAccuracy || valFeeds))) {
+  if (!batches && !schedule && K > 1 && !opts.costEveryEpoch && !(metrics && (cfg.logAccuracy || valFeeds))) {
     const t = performance.now();
     cost = trainer.run(feeds);
     let perCycle = ((performance.now() - t) / 1000) * K;
@@ -206,13 +164,16 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
     const costed = logged || opts.costEveryEpoch === true;
     let acc: number | undefined;
     if (batches) {
-      if (costed) cost = batches.epoch(trainer, true);
-      else batches.epoch(trainer, false);
+      const before = rateFor && (() => rateFor(epoch));
+      if (costed) cost = batches.epoch(trainer, true, before);
+      else batches.epoch(trainer, false, before);
       if (logged && metrics && cfg.logAccuracy) acc = accuracy();
     } else {
       // the accuracy of this epoch's forward pass: same parameters as the step about to run
       if (logged && metrics && cfg.logAccuracy) acc = accuracy();
+      rateFor?.(epoch);
       if (costed) cost = trainer.run(feeds);
+      else if (rateFor) trainer.update(feeds);
       else {
         // this epoch and the next ones up to one that computes the cost: steps on the same batch, run
         // together (one WebAssembly call where the step's plan is one), in calls of about
@@ -245,60 +206,9 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
   return { log, params, finalAccuracy, seconds };
 }
 
-/**
- * Minibatches of a data set: shuffled, gathered into buffers allocated once; in order, the data set's
- * own consecutive rows (views made once, nothing copied).
- */
-class Batches {
-  /** Shuffled: the gather buffers and the feeds over them (full batches, and the last one if shorter). */
-  private readonly gather: { x: Float32Array; y: Float32Array; full: Record<string, TensorValue>; last: Record<string, TensorValue> | null } | null;
-  /** In order: the feeds of each batch, views of the data set. */
-  private readonly views: Record<string, TensorValue>[] | null;
-
-  constructor(
-    g: Graph,
-    private readonly d: Dataset,
-    private readonly size: number,
-    private readonly gen: Shuffler | null,
-  ) {
-    const F = d.features;
-    if (gen) {
-      const x = allocate(size * F, this), y = allocate(size, this);
-      const shaped = (rows: number) => feedsFor(g, { ...d, x, y, rows: size }, rows);
-      const rest = d.rows % size;
-      this.gather = { x, y, full: shaped(size), last: rest ? shaped(rest) : null };
-      this.views = null;
-    } else {
-      this.gather = null;
-      this.views = Array.from({ length: Math.ceil(d.rows / size) }, (_, b) => {
-        const start = b * size, rows = Math.min(size, d.rows - start);
-        return feedsFor(g, { ...d, x: d.x.subarray(start * F), y: d.y.subarray(start), rows }, rows);
-      });
-    }
-  }
-
-  /** One epoch of steps; returns the mean of the batch costs (NaN when not `costed`). */
-  epoch(trainer: Trainer, costed: boolean): number {
-    const { d, size, gather } = this;
-    const order = this.gen ? this.gen.dataLoaderOrder(d.rows) : null;
-    const F = d.features;
-    let total = 0;
-    let count = 0;
-    for (let start = 0; start < d.rows; start += size) {
-      const n = Math.min(size, d.rows - start);
-      let feeds: Record<string, TensorValue>;
-      if (gather && order) {
-        for (let i = 0; i < n; i++) {
-          const r = order[start + i];
-          gather.x.set(d.x.subarray(r * F, r * F + F), i * F);
-          gather.y[i] = d.y[r];
-        }
-        feeds = n === size ? gather.full : gather.last!;
-      } else feeds = this.views![count];
-      if (costed) total += trainer.run(feeds);
-      else trainer.update(feeds);
-      count++;
-    }
-    return costed ? total / count : NaN;
-  }
+/** A schedule's rate for a step, refused by name where it is not a finite number. */
+function rateOf(schedule: LrSchedule, epoch: number, step: number): number {
+  const r = schedule(epoch, step);
+  if (typeof r !== 'number' || !Number.isFinite(r)) throw new GraphError(`the learning-rate schedule gave ${String(r)} at epoch ${epoch}, step ${step}: expected a finite number`);
+  return r;
 }

@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { availableParallelism } from 'node:os';
 import { setFlagsFromString } from 'node:v8';
-import { openSync, readSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, readSync, closeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
@@ -18,10 +18,11 @@ import { useFileReader } from './files.ts';
 
 /**
  * Lets `train()` read a model's data where it is a file (`data: new URL('./set.csv', import.meta.url)`,
- * or a path from the working directory), as `graphc train` does.
+ * or a path from the working directory), as `graphc train` does: streamed from disk (`readCsvFile`), so
+ * the memory used is near the data's own size.
  */
 export function useNodeFileReader(): void {
-  useFileReader((f) => readFileSync(f instanceof URL ? fileURLToPath(f) : resolve(f), 'utf8'));
+  useFileReader((f, name) => readCsvFile(f instanceof URL ? fileURLToPath(f) : resolve(f), name));
 }
 
 /** Turns on relaxed SIMD where V8 has it behind a flag; returns whether the kernels can use it. */

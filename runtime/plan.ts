@@ -6,7 +6,6 @@
 import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import type { Kernel } from './kernels/kernel.ts';
-import { getOp } from '../compiler/ops/op.ts';
 import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { heap, memoryLimitError, type Heap } from './kernels/heap.ts';
@@ -14,6 +13,8 @@ import { findRowRegions, regionKernel, type RegionMiss } from './rows.ts';
 import { pathOf } from './kernels/kernel.ts';
 import { fallbacks, type Fallback } from './kernels/fallbacks.ts';
 import { Sequence, type Buffers, type Entry } from './kernels/wasm/sequence.ts';
+import { ALIGN, align, livenessBound, placeBuffers, prefixOffsets } from './placement.ts';
+import { preparedKernel } from './prepared.ts';
 
 export interface TensorValue {
   readonly data: Float32Array;
@@ -50,8 +51,6 @@ export interface MemoryReport {
   /** Bytes without sharing (every buffer its own). */
   readonly unsharedBytes: number;
 }
-
-const ALIGN = 16; // bytes: one SIMD vector
 
 /** What a plan decided (`Plan.report`). */
 export interface PlanReport {
@@ -375,29 +374,6 @@ export interface Copy {
   readonly from: Node;
   readonly to: Float32Array;
 }
-
-/**
- * Prepared kernels, kept by what they depend on (op, attributes, shapes, precision), so that planning the
- * same graph again (a new model build, a new shape seen before) does not prepare them again. Kernels
- * hold no state between calls (their scratch is only used during a call, and plans run one kernel at a
- * time), so plans can share them. The most recently used are kept.
- */
-const kernelCache = new Map<string, Kernel>();
-const KERNEL_CACHE_SIZE = 256;
-
-function preparedKernel(n: Node, inShapes: number[][], outShape: number[], precision: 'f32' | 'f64'): Kernel {
-  const key = `${n.op}|${precision}|${JSON.stringify(n.attrs)}|${inShapes.join(';')}|${outShape.join(',')}`;
-  let k = kernelCache.get(key);
-  if (k) {
-    kernelCache.delete(key); // most recent last
-  } else {
-    k = getOp(n.op).kernel!({ node: n, inShapes, outShape, attrs: n.attrs, precision });
-    if (kernelCache.size >= KERNEL_CACHE_SIZE) kernelCache.delete(kernelCache.keys().next().value!);
-  }
-  kernelCache.set(key, k);
-  return k;
-}
-
 /** An arena outside the heap; an allocation the engine refuses is the model's size, not a bug. */
 function ordinaryArena(Buf: Float32ArrayConstructor, bytes: number, bytesPer: number): Float32Array {
   try {
@@ -408,88 +384,5 @@ function ordinaryArena(Buf: Float32ArrayConstructor, bytes: number, bytesPer: nu
   }
 }
 
-const align = (b: number) => Math.ceil(b / ALIGN) * ALIGN;
-
-function prefixOffsets(sizes: readonly number[]): number[] {
-  let off = 0;
-  return sizes.map((s) => {
-    const o = off;
-    off += align(s);
-    return o;
-  });
-}
-
 /** Kernels up to which a plan runs as one WebAssembly call. */
 const ONE_CALL_MAX_KERNELS = 4096;
-
-/** Buffers up to which placement is the greedy by size (quadratic in the buffers alive together); beyond, a linear scan. */
-const GREEDY_PLACEMENT_MAX = 4096;
-
-/**
- * Offsets in one arena for buffers alive over [def[i], lastUse[i]]. A buffer is written at its step while
- * its inputs are still read, so lifetimes that touch count as overlapping. Up to GREEDY_PLACEMENT_MAX
- * buffers: largest first, each at the lowest offset that overlaps no already placed buffer whose lifetime
- * overlaps its own (greedy by size, a standard heuristic for static memory planning). Larger graphs take
- * a linear scan in schedule order that reuses a freed offset of the same size, so planning stays
- * near-linear in the graph's size.
- */
-function placeBuffers(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number[] {
-  return sizes.filter((s) => s > 0).length <= GREEDY_PLACEMENT_MAX ? greedyBySize(sizes, def, lastUse) : linearScan(sizes, def, lastUse);
-}
-
-function greedyBySize(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number[] {
-  const idx = sizes.map((_, i) => i).filter((i) => sizes[i] > 0).sort((a, b) => sizes[b] - sizes[a] || a - b);
-  const offsets = new Array<number>(sizes.length).fill(0);
-  const placed: number[] = [];
-  for (const i of idx) {
-    const conflicts = placed
-      .filter((j) => def[i] <= lastUse[j] && def[j] <= lastUse[i])
-      .map((j) => [offsets[j], offsets[j] + align(sizes[j])] as const)
-      .sort((a, b) => a[0] - b[0]);
-    let off = 0;
-    for (const [lo, hi] of conflicts) {
-      if (off + align(sizes[i]) <= lo) break;
-      off = Math.max(off, hi);
-    }
-    offsets[i] = off;
-    placed.push(i);
-  }
-  return offsets;
-}
-
-function linearScan(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number[] {
-  const offsets = new Array<number>(sizes.length).fill(0);
-  const live = sizes.map((_, i) => i).filter((i) => sizes[i] > 0);
-  const byDef = [...live].sort((a, b) => def[a] - def[b] || a - b);
-  const byEnd = [...live].sort((a, b) => lastUse[a] - lastUse[b] || a - b);
-  const free = new Map<number, number[]>(); // aligned size -> offsets free for it
-  let top = 0, ended = 0;
-  for (const i of byDef) {
-    // every buffer whose last use is before this one's step was placed before it, and is free now
-    for (; ended < byEnd.length && lastUse[byEnd[ended]] < def[i]; ended++) {
-      const j = byEnd[ended], s = align(sizes[j]);
-      (free.get(s) ?? free.set(s, []).get(s)!).push(offsets[j]);
-    }
-    const s = align(sizes[i]);
-    const reuse = free.get(s)?.pop();
-    if (reuse !== undefined) offsets[i] = reuse;
-    else {
-      offsets[i] = top;
-      top += s;
-    }
-  }
-  return offsets;
-}
-
-/** The largest total size of buffers alive at the same step (a sweep over the steps). */
-function livenessBound(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number {
-  const n = sizes.length;
-  const delta = new Float64Array(n + 1);
-  for (let i = 0; i < n; i++) {
-    delta[def[i]] += align(sizes[i]);
-    delta[Math.min(lastUse[i], n - 1) + 1] -= align(sizes[i]);
-  }
-  let best = 0, live = 0;
-  for (let t = 0; t < n; t++) best = Math.max(best, (live += delta[t]));
-  return best;
-}

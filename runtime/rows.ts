@@ -16,12 +16,14 @@
 import type { Node } from '../compiler/ir/node.ts';
 import type { Kernel, WasmEntry } from './kernels/kernel.ts';
 import { getOp } from '../compiler/ir/registry.ts';
+import { elementwiseRule } from '../compiler/ir/op.ts';
+import { bodyOf, instruction, stepName, type Instruction } from '../compiler/ops/fused.ts';
 import { normAxes, shapeStr } from '../compiler/ir/shape.ts';
-import type { SimdRule, SimdStep } from './kernels/wasm/elementwise.ts';
+import { simdRuleOf, type SimdRule, type SimdStep } from './kernels/wasm/elementwise.ts';
 import { ARG, rowKernelFor, type RowProgram } from './kernels/wasm/rows.ts';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
 import type { Heap } from './kernels/heap.ts';
-import { JOB_CALL, readyHelper } from './kernels/threads.ts';
+import { readyHelper } from './kernels/threads.ts';
 import { SplitTimer } from './kernels/split.ts';
 
 /** A product that did not become a region's head, and why (for `graphc compile --explain`). */
@@ -47,12 +49,12 @@ export interface RowRegion {
 
 /** The SIMD steps of an elementwise node (a Fused chain's body, or the op itself), or null if an op has no rule. */
 function stepsOf(n: Node): { name: string; rule: SimdRule; args: number[] }[] | null {
-  const body: [string, number[]][] = n.op === 'Fused' ? JSON.parse(String(n.attrs.body)) : [[n.op, n.inputs.map((_, j) => -(j + 1))]];
+  const body: Instruction[] = n.op === 'Fused' ? bodyOf(n) : [instruction(n.op, n.inputs.map((_, j) => -(j + 1)), n.attrs)];
   const out = [];
-  for (const [op, args] of body) {
-    const rule = getOp(op).traits?.elementwise?.simd;
+  for (const [op, args, attrs] of body) {
+    const rule = simdRuleOf(elementwiseRule(getOp(op), attrs));
     if (!rule) return null;
-    out.push({ name: op, rule, args });
+    out.push({ name: stepName(op, attrs), rule, args: [...args] });
   }
   return out;
 }
@@ -227,9 +229,7 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
     const t0 = helper ? performance.now() : 0;
     const slot = post ? helper!.load(rk) : -1;
     if (slot >= 0) {
-      helper!.args[0] = slot;
-      helper!.args[1] = theirs.byteOffset;
-      helper!.post(JOB_CALL);
+      helper!.post('call', slot, theirs.byteOffset);
     }
     f(mine.byteOffset);
     if (slot < 0 || helper!.finish()) f(theirs.byteOffset);

@@ -11,7 +11,7 @@ import { TorchGenerator } from '../compiler/init/torch-random.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
 import { Trainer } from './trainer.ts';
-import { fit, feedsFor, xyInputs, type FitOptions, type FitResult, type LogEntry } from './fit.ts';
+import { fit, feedsFor, xyInputs, type FitOptions, type FitResult, type LogEntry, type LrSchedule } from './fit.ts';
 import { heap } from './kernels/heap.ts';
 import { helperSpawner, stopHelperThread, useHelperThread, type WorkerLike } from './kernels/threads.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
@@ -21,17 +21,19 @@ import { checkData } from './data-checks.ts';
 export { useFileReader } from './files.ts';
 import { arrayData, inlineData, parseCsv, DataError, type ArrayData, type Dataset } from './data.ts';
 
-export type { LogEntry };
+export type { LogEntry, LrSchedule };
 
 /** Compiles a built model and trains it: `fit` on the model's compiled step, its parameters, its generator. */
 export function fitModel(
   m: BuiltModel,
   data: Dataset,
-  cfg: TrainConfig,
+  cfg: TrainConfig | (Omit<TrainConfig, 'lr'> & { readonly lr: LrSchedule }),
   opts: Omit<FitOptions, 'metrics' | 'shuffler'> & { readonly optimize?: boolean; readonly fuse?: boolean; readonly compiled?: CompiledModel; readonly metrics?: FitOptions['metrics'] } = {},
 ): FitResult & { readonly compiled: CompiledModel } {
   checkData(m, data);
-  const compiled = opts.compiled ?? compileModel(m, { lr: cfg.lr, optimizer: cfg.optimizer, optimize: opts.optimize, fuse: opts.fuse });
+  // (the rate compiled is only the leaf's first value: fit sets it, or the schedule each step's)
+  const lr = typeof cfg.lr === 'function' ? rateAtStart(cfg.lr) : cfg.lr;
+  const compiled = opts.compiled ?? compileModel(m, { lr, optimizer: cfg.optimizer, optimize: opts.optimize, fuse: opts.fuse });
   const step = compiled.trainStep;
   const params = new ParamStore([...step.params, ...m.forward.params.filter((p) => !step.params.includes(p))]);
   const res = fit(new Trainer(step, params), data, cfg, {
@@ -40,6 +42,13 @@ export function fitModel(
     shuffler: m.generator ?? new TorchGenerator(0),
   });
   return { ...res, compiled };
+}
+
+/** A schedule's first rate (the document's `config.lr`, and the step's leaf's first value). */
+function rateAtStart(schedule: LrSchedule): number {
+  const r = schedule(0, 0);
+  if (typeof r !== 'number' || !Number.isFinite(r)) throw new GraphError(`the learning-rate schedule gave ${String(r)} at epoch 0, step 0: expected a finite number`);
+  return r;
 }
 
 /** Data for `train`: CSV text (features, then the target, per line), arrays in memory, or a `Dataset`. */
@@ -51,7 +60,12 @@ export interface TrainOptions {
   /** Shown as the data's source in the result (default: '<memory>', '<csv>' or the model's). */
   readonly source?: string;
   readonly epochs?: number;
-  readonly lr?: number;
+  /**
+   * The learning rate, or a schedule: a function of the epoch (0..epochs) and the step's index among all
+   * steps, giving each step's rate, as a PyTorch scheduler sets it (`(epoch) => 0.1 * 0.95 ** epoch`).
+   * The step is compiled once either way: the rate is one of its inputs.
+   */
+  readonly lr?: number | LrSchedule;
   readonly logEvery?: number;
   readonly logAccuracy?: boolean;
   readonly batchSize?: number;
@@ -87,7 +101,7 @@ export interface Trained {
   readonly data: { readonly source: string; readonly rows: number; readonly features: number };
   readonly config: { readonly epochs: number; readonly lr: number; readonly logEvery: number };
   readonly log: readonly LogEntry[];
-  /** The model's trained parameters by name, row-major (the optimizer's state stays out). */
+  /** The model's trained parameters and running statistics (`bn.running_mean`) by name, row-major (the optimizer's state stays out). */
   readonly params: Readonly<Record<string, number[]>>;
   /** Accuracy of the trained model on its training data (classifiers). */
   readonly accuracy?: number;
@@ -142,7 +156,10 @@ async function dataOf(model: Model | null, built: BuiltModel, d: TrainData | und
   if (own instanceof URL || typeof own === 'string') {
     const name = own instanceof URL && own.protocol === 'file:' ? decodeURIComponent(own.pathname) : String(own);
     const readText = fileReader();
-    if (readText) return { data: parseCsv(readText(own), name), source: source ?? name };
+    if (readText) {
+      const read = readText(own, name);
+      return { data: typeof read === 'string' ? parseCsv(read, name) : read, source: source ?? name };
+    }
     const web = own instanceof URL && /^https?:$/.test(own.protocol) && typeof fetch === 'function';
     if (!web) throw new DataError(`model ${built.name}'s data is a file (${name}): give train() the data (its CSV text, or arrays), or in Node call useNodeFileReader() from 'graphc/node' first`);
     const res = await fetch(own);
@@ -162,10 +179,11 @@ export async function trainModel(model: Model | BuiltModel, o: TrainOptions = {}
   const built = m ? m.build(o.options ?? {}) : (model as BuiltModel);
   const base: TrainConfig = m ? m.train : { epochs: 100, lr: 0.1, logEvery: 10, logAccuracy: false };
   const pick = <K extends keyof TrainConfig>(k: K): Partial<TrainConfig> => (o[k as keyof TrainOptions] !== undefined ? { [k]: o[k as keyof TrainOptions] } : {});
-  const cfg: TrainConfig = { ...base, ...pick('epochs'), ...pick('lr'), ...pick('logEvery'), ...pick('logAccuracy'), ...pick('batchSize'), ...pick('shuffle'), ...pick('holdout'), ...pick('optimizer') };
+  const schedule = typeof o.lr === 'function' ? o.lr : undefined;
+  const cfg: TrainConfig = { ...base, ...pick('epochs'), ...(schedule ? { lr: rateAtStart(schedule) } : pick('lr')), ...pick('logEvery'), ...pick('logAccuracy'), ...pick('batchSize'), ...pick('shuffle'), ...pick('holdout'), ...pick('optimizer') };
   const { data, source } = await dataOf(m, built, o.data, o.source);
   const compiled = compileModel(built, { lr: cfg.lr, optimizer: cfg.optimizer, optimize: o.optimize, fuse: o.fuse });
-  return withThreads(o.threads, () => trainCompiled(built, compiled, cfg, data, source, o));
+  return withThreads(o.threads, () => trainCompiled(built, compiled, cfg, data, source, { ...o, schedule }));
 }
 
 /** Runs `run` with kernels on `threads` threads (1: then as before; a helper started for 2 stays installed). */
@@ -209,9 +227,9 @@ export function trainCompiled(
   cfg: TrainConfig,
   data: Dataset,
   source: string,
-  o: Pick<FitOptions, 'onLog' | 'onEpoch' | 'costEveryEpoch'> = {},
+  o: Pick<FitOptions, 'onLog' | 'onEpoch' | 'costEveryEpoch'> & { readonly schedule?: LrSchedule } = {},
 ): Trained {
-  const res = fitModel(built, data.source ? data : { ...data, source }, cfg, { compiled, onLog: o.onLog, onEpoch: o.onEpoch, costEveryEpoch: o.costEveryEpoch });
+  const res = fitModel(built, data.source ? data : { ...data, source }, o.schedule ? { ...cfg, lr: o.schedule } : cfg, { compiled, onLog: o.onLog, onEpoch: o.onEpoch, costEveryEpoch: o.costEveryEpoch });
   const doc: Trained = {
     model: built.name,
     options: built.options,

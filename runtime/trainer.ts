@@ -10,6 +10,8 @@
 import { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { nextName } from '../compiler/train/step.ts';
+import { LR_NAME } from '../compiler/train/optimizers.ts';
+import { GraphError } from '../compiler/ir/errors.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
 import type { Copy, Plan } from './plan.ts';
 import { Sequence } from './kernels/wasm/sequence.ts';
@@ -34,6 +36,8 @@ export class Trainer {
   private losses: Float32Array | null = null;
   /** The most cycles one call of `cycles` runs. */
   static readonly MAX_CYCLES = 256;
+  /** The value of the step's learning-rate leaf (in the store, read in place by the plans), or null without one. */
+  private readonly rate: Float32Array | null;
 
   constructor(
     readonly step: Graph,
@@ -42,13 +46,31 @@ export class Trainer {
     this.lossNode = step.output('loss');
     const stepper = (g: Graph): Stepper => ({
       exe: new Executable(g, params),
-      copies: [...params.values].map(([name, param]) => ({ from: g.output(nextName(name)), to: param })),
+      copies: [...params.values].filter(([name]) => name !== LR_NAME).map(([name, param]) => ({ from: g.output(nextName(name)), to: param })),
       plan: null,
       nexts: [],
     });
     this.withLoss = stepper(step);
     this.exe = this.withLoss.exe;
     this.quiet = stepper(new Graph(step.outputs.filter((o) => o.name !== 'loss'), `${step.name}.update`));
+    this.rate = step.params.some((p) => p.attrs.name === LR_NAME) ? params.get(LR_NAME) : null;
+  }
+
+  /** Whether the step reads its learning rate from a leaf (steps compiled by graphc do), so that `lr` can be set. */
+  get hasRate(): boolean {
+    return this.rate !== null;
+  }
+
+  /** The learning rate the next step uses (NaN for a step without a learning-rate leaf). */
+  get lr(): number {
+    return this.rate ? this.rate[0] : NaN;
+  }
+
+  /** Sets the learning rate of the next steps: the step's leaf is written, nothing is planned again. */
+  set lr(value: number) {
+    if (!this.rate) throw new GraphError(`train step ${this.step.name} has no learning-rate leaf ('${LR_NAME}'): its rate is fixed`);
+    if (!Number.isFinite(value)) throw new GraphError(`learning rate must be a finite number, got ${value}`);
+    this.rate[0] = value;
   }
 
   /** Plans both kinds of step for a batch of these shapes (and their calls), so that the first steps do not. */

@@ -24,6 +24,8 @@ export const exp = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.exp();
 export const log = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.log();
 export const sigmoid = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.sigmoid();
 export const relu = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.relu();
+export const leakyRelu = <S extends Shape>(x: Tensor<S>, alpha = 0.01): Tensor<S> => x.leakyRelu(alpha);
+export const clamp = <S extends Shape>(x: Tensor<S>, min?: number, max?: number): Tensor<S> => x.clamp(min, max);
 export const tanh = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.tanh();
 export const abs = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.abs();
 export const softplus = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.softplus();

@@ -55,6 +55,14 @@ export class Tensor<S extends Shape = Shape> {
   relu(): Tensor<S> {
     return wrap(B.mk('Relu', [this.node]));
   }
+  /** x where x > 0, else alpha·x (PyTorch's `F.leaky_relu(x, negative_slope=alpha)`). */
+  leakyRelu(alpha = 0.01): Tensor<S> {
+    return wrap(B.mk('LeakyRelu', [this.node], { alpha }));
+  }
+  /** x limited to [min, max], either bound optional (PyTorch's `torch.clamp`). */
+  clamp(min?: number, max?: number): Tensor<S> {
+    return wrap(B.mk('Clip', [this.node], { ...(min !== undefined && { min }), ...(max !== undefined && { max }) }));
+  }
   tanh(): Tensor<S> {
     return wrap(B.mk('Tanh', [this.node]));
   }

@@ -8,16 +8,30 @@ import type { Attrs, DType, Node } from './node.ts';
 import type { Shape } from './shape.ts';
 import type { SourcePos } from './source.ts';
 
+/** An elementwise op's scalar function, its JS expression and (optionally) its WebAssembly SIMD lowering. */
+export interface ElementwiseRule {
+  readonly fn: (...x: number[]) => number;
+  readonly js: (...x: string[]) => string;
+  readonly simd?: (...args: never[]) => void;
+}
+
 export interface OpCore {
   readonly name: string;
   readonly arity: number | 'variadic';
   readonly traits?: {
     /**
      * Elementwise with numpy broadcasting; `fn` is the scalar function, `js` its JS expression, `simd`
-     * (optional) its WebAssembly SIMD lowering: given the locals of its arguments, instructions that
-     * leave its f32x4 result on the stack (see runtime/kernels/wasm/elementwise.ts).
+     * (optional) its WebAssembly SIMD lowering: given a function builder and the locals of its
+     * arguments, it emits instructions that leave its f32x4 result on the stack (a `SimdRule`,
+     * runtime/kernels/wasm/elementwise.ts; typed there, as the IR sees no kernel types).
      */
-    readonly elementwise?: { readonly fn: (...x: number[]) => number; readonly js: (...x: string[]) => string; readonly simd?: (...args: number[]) => number[] };
+    readonly elementwise?: ElementwiseRule & {
+      /**
+       * An op with attributes (LeakyRelu's alpha, Clip's bounds): its rule for a node's attributes, which
+       * fused chains keep with each instruction (the rule above is the one for no attributes given).
+       */
+      readonly withAttrs?: (attrs: Attrs) => ElementwiseRule;
+    };
     readonly commutative?: boolean;
     /** Leaf ops: inputs, parameters, constants. */
     readonly leaf?: boolean;
@@ -30,4 +44,10 @@ export interface OpCore {
   grad?(node: Node, g: Node): readonly (Node | null)[];
   /** Human-readable attributes for the printer (defaults to all attributes). */
   showAttrs?(attrs: Attrs): string;
+}
+
+/** The elementwise rule of `op` for a node with `attrs` (its own rule where it reads no attributes), or undefined for a non-elementwise op. */
+export function elementwiseRule(op: OpCore, attrs: Attrs = {}): ElementwiseRule | undefined {
+  const e = op.traits?.elementwise;
+  return e?.withAttrs && Object.keys(attrs).length ? e.withAttrs(attrs) : e;
 }

@@ -12,7 +12,6 @@ import * as B from '../ir/build.ts';
 import type { Kernel } from '../../runtime/kernels/kernel.ts';
 import { heap, type Heap } from '../../runtime/kernels/heap.ts';
 import { lossKernels } from '../../runtime/kernels/wasm/losses.ts';
-import { v } from '../../runtime/kernels/wasm/elementwise.ts';
 import { binaryOp } from './elementwise.ts';
 
 /** The loss in plain JS, float64 throughout (the reference, and the path outside the heap). */
@@ -113,7 +112,7 @@ binaryOp('SigmoidExp', (z, e) => (z >= 0 ? 1 / (1 + e) : e / (1 + e)), (z, e) =>
   dsl: { internal: 'made by the share-exp pass' },
   traits: { fused: true },
   // as Sigmoid's rule after its exp: select(1, e, z >= 0) / (e + 1)
-  simd: (z, e) => [...v.const(1), ...v.get(e), ...v.get(z), ...v.const(0), ...v.ge, ...v.bitselect, ...v.get(e), ...v.const(1), ...v.add, ...v.div],
+  simd: (f, z, e) => f.f32x4(1).get(e, z).f32x4(0).op('f32x4.ge').op('v128.bitselect').get(e).f32x4(1).op('f32x4.add').op('f32x4.div'),
   onnx: (em, _n, [z, e]) => {
     const one = em.constF32([1], []);
     const num = em.op('Where', [em.op('GreaterOrEqual', [z, em.constF32([0], [])]), one, e]);

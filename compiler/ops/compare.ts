@@ -4,10 +4,11 @@ import type { DType } from '../ir/node.ts';
 import { broadcastShapes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
-import { simdElementwise, v, type SimdRule } from '../../runtime/kernels/wasm/elementwise.ts';
+import { simdElementwise, type SimdRule } from '../../runtime/kernels/wasm/elementwise.ts';
+import type { FunctionBuilder } from '../../runtime/kernels/wasm/builder.ts';
 
 // a lane mask (all ones where true) as 1.0 or 0.0
-const maskToOne = [...v.const(1), ...v.and];
+const maskToOne = (f: FunctionBuilder) => f.f32x4(1).op('v128.and');
 
 function comparison(name: string, method: string, js: (a: string, b: string) => string, fn: (a: number, b: number) => number, onnxName: string, simd: SimdRule) {
   defineOp({
@@ -26,8 +27,8 @@ function comparison(name: string, method: string, js: (a: string, b: string) => 
   });
 }
 
-comparison('GreaterEqual', 'ge', (a, b) => `(${a} >= ${b} ? 1 : 0)`, (a, b) => (a >= b ? 1 : 0), 'GreaterOrEqual', (a, b) => [...v.get(a), ...v.get(b), ...v.ge, ...maskToOne]);
-comparison('Equal', 'eq', (a, b) => `(${a} === ${b} ? 1 : 0)`, (a, b) => (a === b ? 1 : 0), 'Equal', (a, b) => [...v.get(a), ...v.get(b), ...v.eq, ...maskToOne]);
+comparison('GreaterEqual', 'ge', (a, b) => `(${a} >= ${b} ? 1 : 0)`, (a, b) => (a >= b ? 1 : 0), 'GreaterOrEqual', (f, a, b) => maskToOne(f.get(a, b).op('f32x4.ge')));
+comparison('Equal', 'eq', (a, b) => `(${a} === ${b} ? 1 : 0)`, (a, b) => (a === b ? 1 : 0), 'Equal', (f, a, b) => maskToOne(f.get(a, b).op('f32x4.eq')));
 
 const onnxType: Record<DType, number> = { f32: 1, bool: 9, i64: 7 };
 const castJs: Record<DType, (x: string) => string> = {
@@ -36,8 +37,8 @@ const castJs: Record<DType, (x: string) => string> = {
   i64: (x) => `Math.trunc(${x})`,
 };
 const castSimd: Partial<Record<DType, SimdRule>> = {
-  f32: (x) => v.get(x),
-  bool: (x) => [...v.get(x), ...v.const(0), ...v.ne, ...maskToOne],
+  f32: (f, x) => f.get(x),
+  bool: (f, x) => maskToOne(f.get(x).f32x4(0).op('f32x4.ne')),
 };
 
 defineOp({

@@ -1,22 +1,30 @@
 /**
  * Fused: a chain (a DAG) of elementwise ops run as one loop, made by the group-elementwise pass. Its body
- * is a list of instructions `[op, args]` where an argument k >= 0 is instruction k's result and -(j+1) is
- * the fused node's input j; the last instruction is the result. Each op's own JS expression builds the
+ * is a list of instructions `[op, args]` (or `[op, args, attrs]` for an op with attributes, such as
+ * LeakyRelu's alpha) where an argument k >= 0 is instruction k's result and -(j+1) is the fused node's
+ * input j; the last instruction is the result. Each op's own JS expression builds the
  * loop body, so a fused kernel computes what the ops would (intermediates stay in float64 registers
  * instead of being rounded to float32 between ops). The gradient and the ONNX mapping expand the body
  * back into the original ops.
  */
 import { defineOp, getOp } from './op.ts';
-import { Node } from '../ir/node.ts';
+import { Node, type Attrs } from '../ir/node.ts';
+import { elementwiseRule } from '../ir/op.ts';
 import { broadcastShapes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import { atSource } from '../ir/source.ts';
 import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
 import { withPath } from '../../runtime/kernels/kernel.ts';
-import { simdElementwise, type SimdStep } from '../../runtime/kernels/wasm/elementwise.ts';
+import { simdElementwise, simdRuleOf, type SimdStep } from '../../runtime/kernels/wasm/elementwise.ts';
 
-export type Instruction = readonly [op: string, args: readonly number[]];
+export type Instruction = readonly [op: string, args: readonly number[], attrs?: Attrs];
+
+/** A body's instruction for an op with these attributes (none: `[op, args]`, as bodies without attributes print). */
+export const instruction = (op: string, args: readonly number[], attrs: Attrs): Instruction => (Object.keys(attrs).length ? [op, args, attrs] : [op, args]);
+
+/** The name of an instruction's SIMD step (its kernels are cached by it): the op, and its attributes where it has some. */
+export const stepName = (op: string, attrs: Attrs | undefined): string => (attrs && Object.keys(attrs).length ? `${op}${JSON.stringify(attrs)}` : op);
 
 export const bodyOf = (n: Node): Instruction[] => JSON.parse(String(n.attrs.body)) as Instruction[];
 
@@ -25,7 +33,7 @@ function expandBody(n: Node): Node[] {
   const vals: Node[] = [];
   const arg = (k: number) => (k < 0 ? n.inputs[-k - 1] : vals[k]);
   atSource(n.src, () => {
-    for (const [op, args] of bodyOf(n)) vals.push(Node.mk(op, args.map(arg)));
+    for (const [op, args, attrs] of bodyOf(n)) vals.push(Node.mk(op, args.map(arg), attrs));
   });
   return vals;
 }
@@ -75,14 +83,15 @@ defineOp({
   kernel(ctx) {
     const body = JSON.parse(String(ctx.attrs.body)) as Instruction[];
     const name = (k: number) => (k < 0 ? `x${-k - 1}` : `t${k}`);
-    const stmts = body.map(([op, args], k) => `const t${k} = ${getOp(op).traits!.elementwise!.js(...args.map(name))};`);
+    const rules = body.map(([op, , attrs]) => elementwiseRule(getOp(op), attrs)!);
+    const stmts = body.map(([, args], k) => `const t${k} = ${rules[k].js(...args.map(name))};`);
     const js = elementwiseKernel(`t${body.length - 1}`, ctx.inShapes, ctx.outShape, stmts.join('\n'));
     // in WebAssembly SIMD when every op of the chain has a SIMD rule
     const steps: SimdStep[] = [];
-    for (const [op, args] of body) {
-      const rule = getOp(op).traits!.elementwise!.simd;
+    for (const [k, [op, args, attrs]] of body.entries()) {
+      const rule = simdRuleOf(rules[k]);
       if (!rule) return withPath(js, `JavaScript (${op} has no SIMD rule)`);
-      steps.push({ name: op, rule, args });
+      steps.push({ name: stepName(op, attrs), rule, args });
     }
     return simdElementwise(steps, ctx.inShapes, ctx.outShape, ctx.precision, js);
   },
@@ -92,12 +101,12 @@ defineOp({
     const nodes: Node[] = [];
     const arg = (k: number) => (k < 0 ? ins[-k - 1] : names[k]);
     const argNode = (k: number) => (k < 0 ? n.inputs[-k - 1] : nodes[k]);
-    for (const [op, args] of bodyOf(n)) {
-      const node = Node.mk(op, args.map(argNode), {}, n.src);
+    for (const [op, args, attrs] of bodyOf(n)) {
+      const node = Node.mk(op, args.map(argNode), attrs, n.src);
       nodes.push(node);
       names.push(getOp(op).onnx!(e, node, args.map(arg)));
     }
     return names[names.length - 1];
   },
-  showAttrs: (a) => `${(JSON.parse(String(a.body)) as Instruction[]).map(([op]) => op).join('·')}`,
+  showAttrs: (a) => (JSON.parse(String(a.body)) as Instruction[]).map(([op, , attrs]) => (attrs ? `${op}(${getOp(op).showAttrs?.(attrs) ?? JSON.stringify(attrs)})` : op)).join('·'),
 });

@@ -1,6 +1,7 @@
 /** Imports every op file once, so that the op table is complete. */
 import './leaves.ts';
 import './elementwise.ts';
+import './activations.ts';
 import './compare.ts';
 import './reduce.ts';
 import './matmul.ts';

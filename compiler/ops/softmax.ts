@@ -12,7 +12,7 @@ import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { reduceKernel } from '../../runtime/kernels/reduce.ts';
 import type { Kernel } from '../../runtime/kernels/kernel.ts';
-import { simdElementwise, SIMD_MIN_ELEMENTS } from '../../runtime/kernels/wasm/elementwise.ts';
+import { simdElementwise, simdRuleOf, SIMD_MIN_ELEMENTS } from '../../runtime/kernels/wasm/elementwise.ts';
 import { softmaxKernels } from '../../runtime/kernels/wasm/softmax.ts';
 import { heap } from '../../runtime/kernels/heap.ts';
 
@@ -55,7 +55,7 @@ function softmaxKernel(shape: readonly number[], axis: number, log: boolean, pre
   // Exp op's), then each row divided by its float64 sum
   // blocks below SIMD_MIN_ELEMENTS run as one function of their own (a call per row would cost more)
   if (outer * n < SIMD_MIN_ELEMENTS) return smallSoftmax(outer, n, js);
-  const exp = simdElementwise([{ name: 'Exp', rule: getOp('Exp').traits!.elementwise!.simd!, args: [-1] }], [shape], shape, precision, js);
+  const exp = simdElementwise([{ name: 'Exp', rule: simdRuleOf(getOp('Exp').traits!.elementwise)!, args: [-1] }], [shape], shape, precision, js);
   if (exp === js) return smallSoftmax(outer, n, js);
   const inPlace: Float32Array[] = [new Float32Array(0)];
   return (ins, out) => {

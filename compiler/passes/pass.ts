@@ -9,6 +9,8 @@ export interface Rewrite {
   /** What was rewritten, e.g. "BCE(Sigmoid(z), y) -> BCEWithLogits(z, y)". */
   readonly what: string;
   readonly src: SourcePos | undefined;
+  /** Why the rewrite matters, where it is more than tidiness (shown by --explain under the rewrite). */
+  readonly why?: string;
 }
 
 export interface PassResult {

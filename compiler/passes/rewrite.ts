@@ -36,9 +36,10 @@ export function consumers(g: Graph): Map<Node, Node[]> {
   const m = new Map<Node, Node[]>();
   for (const n of g.nodes)
     for (const i of n.inputs) {
-      const l = m.get(i) ?? [];
-      if (!l.includes(n)) l.push(n);
-      m.set(i, l);
+      const l = m.get(i);
+      // a node reading one input twice reads it in one visit: only the last entry can be `n`
+      if (!l) m.set(i, [n]);
+      else if (l[l.length - 1] !== n) l.push(n);
     }
   return m;
 }

@@ -8,10 +8,14 @@
  * Adam (torch.optim.Adam, amsgrad off): t = t + 1; g = g + wd·p; m = β1·m + (1 - β1)·g;
  *   v = β2·v + (1 - β2)·g²; p = p - (lr / (1 - β1^t)) · m / (√v / √(1 - β2^t) + ε).
  * AdamW: p = p·(1 - lr·wd) first, then Adam without weight decay in the gradient.
+ *
+ * The learning rate is a leaf of the step, the scalar parameter `optimizer.lr` (initialized to `lr`, with
+ * no `next:` output): the runtime writes it before a step, as a PyTorch scheduler writes an optimizer's
+ * `param_groups[0]['lr']`, so a schedule needs no recompiling and every rate gives the same graph.
  */
 import type { Node } from '../ir/node.ts';
 import * as B from '../ir/build.ts';
-import { atSource, ownSources } from '../ir/source.ts';
+import { atSource, ownSources, type SourcePos } from '../ir/source.ts';
 
 // nodes built here are built for the caller: their position is the caller's
 ownSources(import.meta.url);
@@ -19,6 +23,9 @@ ownSources(import.meta.url);
 export type OptimizerConfig =
   | { readonly kind?: 'sgd'; readonly lr: number; readonly momentum?: number; readonly dampening?: number; readonly nesterov?: boolean; readonly weightDecay?: number }
   | { readonly kind: 'adam' | 'adamw'; readonly lr: number; readonly betas?: readonly [number, number]; readonly eps?: number; readonly weightDecay?: number };
+
+/** The name of the step's learning-rate leaf. */
+export const LR_NAME = 'optimizer.lr';
 
 export interface Update {
   /** The parameter or state leaf (a Param node). */
@@ -29,12 +36,16 @@ export interface Update {
 
 const state = (name: string, like: Node): Node => B.mk('Param', [], { name, shape: [...like.shape] as number[], init: new Float32Array(like.shape.reduce((p: number, d) => p * (d as number), 1)) });
 
-export function optimizerUpdates(params: readonly Node[], grads: readonly Node[], cfg: OptimizerConfig): Update[] {
+/** The updates of `params` given their gradients; the optimizer's own leaves are placed at `src` (the loss's). */
+export function optimizerUpdates(params: readonly Node[], grads: readonly Node[], cfg: OptimizerConfig, src?: SourcePos): Update[] {
   const updates: Update[] = [];
   const kind = cfg.kind ?? 'sgd';
   const needsStep = kind !== 'sgd' || ((cfg as { dampening?: number }).dampening ?? 0) !== 0;
-  const step = needsStep ? B.mk('Param', [], { name: 'optimizer.step', shape: [], init: new Float32Array(1) }) : null;
-  if (step) updates.push({ leaf: step, next: B.add(step, 1) });
+  const { step, lr } = atSource(src, () => ({
+    step: needsStep ? B.mk('Param', [], { name: 'optimizer.step', shape: [], init: new Float32Array(1) }) : null,
+    lr: B.mk('Param', [], { name: LR_NAME, shape: [], init: Float32Array.of(cfg.lr) }),
+  }));
+  if (step) updates.push({ leaf: step, next: atSource(src, () => B.add(step, 1)) });
   params.forEach((p, i) => {
     const name = String(p.attrs.name);
     atSource(p.src, () => {
@@ -45,7 +56,7 @@ export function optimizerUpdates(params: readonly Node[], grads: readonly Node[]
         const wd = cfg.weightDecay ?? 0;
         let base = p;
         if (wd && cfg.kind === 'adam') g = B.add(g, B.mul(p, wd));
-        if (wd && cfg.kind === 'adamw') base = B.mul(p, 1 - cfg.lr * wd);
+        if (wd && cfg.kind === 'adamw') base = B.mul(p, B.sub(1, B.mul(lr, wd)));
         const m = state(`${name}.exp_avg`, p);
         const v = state(`${name}.exp_avg_sq`, p);
         const m2 = B.add(B.mul(m, b1), B.mul(g, 1 - b1));
@@ -55,7 +66,7 @@ export function optimizerUpdates(params: readonly Node[], grads: readonly Node[]
         const bc2 = B.sub(1, B.exp(B.mul(t, Math.log(b2))));
         const denom = B.add(B.div(B.sqrt(v2), B.sqrt(bc2)), eps);
         updates.push({ leaf: m, next: m2 }, { leaf: v, next: v2 });
-        updates.push({ leaf: p, next: B.sub(base, B.mul(B.div(cfg.lr, bc1), B.div(m2, denom))) });
+        updates.push({ leaf: p, next: B.sub(base, B.mul(B.div(lr, bc1), B.div(m2, denom))) });
         return;
       }
       const c = cfg as Extract<OptimizerConfig, { kind?: 'sgd' }>;
@@ -72,7 +83,7 @@ export function optimizerUpdates(params: readonly Node[], grads: readonly Node[]
         updates.push({ leaf: buf, next: buf2 });
         g = c.nesterov ? B.add(g, B.mul(buf2, mu)) : buf2;
       }
-      updates.push({ leaf: p, next: B.sub(p, B.mul(g, c.lr)) });
+      updates.push({ leaf: p, next: B.sub(p, B.mul(g, lr)) });
     });
   });
   return updates;

@@ -22,6 +22,9 @@
 import { heap } from './heap.ts';
 import { compiled } from './wasm/module.ts';
 import { noteFallback } from './fallbacks.ts';
+import { CONTROL, JOBS, MAX_ARGS, REVOKED, TAKEN, argIndex, jobHandlers, type JobArgs, type JobName } from './jobs.ts';
+
+const { SEQ, DONE, KIND, READY, ARGS, STATE, NEXT, POSTED } = CONTROL;
 
 /** What the runtime needs of a worker. */
 export interface WorkerLike {
@@ -30,18 +33,7 @@ export interface WorkerLike {
   unref?(): void;
 }
 
-/**
- * Control block, in the heap (so that a plan's WebAssembly call can post jobs too): [job seq, done seq,
- * job kind, ready, ...args], on a cache line of its own the next chunk of a job that both threads take
- * chunks of, and on another the seq of the caller's latest job. Indices of i32s.
- */
-const SEQ = 0, DONE = 1, KIND = 2, READY = 3, ARGS = 4, STATE = 24, NEXT = 32, POSTED = 48;
-export const CONTROL = { SEQ, DONE, KIND, READY, ARGS, STATE, NEXT, POSTED } as const;
-/**
- * The state word of the latest job: its seq while nobody has claimed it, TAKEN once the helper has, REVOKED
- * once the caller has taken it back. Seqs are positive (they count modulo 2^30).
- */
-export const TAKEN = -1, REVOKED = -2;
+export { CONTROL, TAKEN, REVOKED } from './jobs.ts';
 /** How long the helper spins for the next job before it sleeps (microseconds). */
 export const SPIN_US = 200;
 /**
@@ -50,21 +42,10 @@ export const SPIN_US = 200;
  * busy machine's time spent waiting for a helper that does not run.
  */
 const LOAD_GRACE_MS = 2, LOAD_RETRY_MS = 100;
-export const JOB_EXIT = 0, JOB_GEMM = 1, JOB_MATVEC = 2, JOB_VECMAT = 3, JOB_LOAD = 4, JOB_CALL = 5;
 
 /**
  * The helper's program (plain JavaScript, no imports): instantiate the kernels over the shared memory,
- * then run jobs. Arguments by job:
- *   GEMM    gemmRows's twelve (the blocking `gemm` packed B for), but for the rows: i0 is the rows of
- *           a chunk and i1 the end of the rows; both threads take chunks (the next one's index is
- *           counted in the control block) until none is left, so a core slowed by other work does less
- *   MATVEC  the matvec kernel's eight
- *   VECMAT  vecmat4's first seven (it zeroes its partial sums first), then v, M and the row count of
- *           the vecmat1 tail
- *   LOAD    the byte offset and length of a shape kernel's module (wasm/module.ts: a row region's, a
- *           vector-matrix product's) in the memory, and the slot to keep it in; the fourth is set to 1
- *           when it compiled
- *   CALL    the slot, and the byte offset of the kernel's argument block
+ * then run jobs, by the handlers of their declarations (jobs.ts).
  */
 const HELPER_SOURCE = `
 const start = (msg) => {
@@ -72,7 +53,7 @@ const start = (msg) => {
   const ctl = new Int32Array(memory.buffer, control, 64);
   const k = new WebAssembly.Instance(module, { env: { memory } }).exports;
   Atomics.store(ctl, ${READY}, 1);
-  const a = ctl.subarray(${ARGS}, ${ARGS} + 16);
+  const a = ctl.subarray(${ARGS}, ${ARGS + MAX_ARGS});
   const loaded = []; // shape kernels (wasm/module.ts), compiled here from bytes the caller put in the memory
   let seen = Atomics.load(ctl, ${SEQ});
   for (;;) {
@@ -86,29 +67,8 @@ const start = (msg) => {
     seen = s;
     // claim the job: the caller may have taken it back already (then it is done, or being done, there)
     if (Atomics.compareExchange(ctl, ${STATE}, s, ${TAKEN}) !== s) continue;
-    const kind = ctl[${KIND}];
-    if (kind === ${JOB_EXIT}) return;
-    if (kind === ${JOB_GEMM}) {
-      const ch = a[8], end = a[9];
-      for (let i; (i = Atomics.add(ctl, ${NEXT}, 1) * ch) < end; ) k.gemmRows(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], i, Math.min(end, i + ch), a[10], a[11]);
-    } else if (kind === ${JOB_MATVEC}) {
-      k.matvec(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
-    } else if (kind === ${JOB_LOAD}) {
-      try {
-        const bytes = new Uint8Array(memory.buffer, a[0], a[1]).slice();
-        loaded[a[2]] = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.kernel;
-        a[3] = 1;
-      } catch {
-        a[3] = 0; // the caller sees 0, notes the fallback and runs the kernel on one thread
-      }
-    } else if (kind === ${JOB_CALL}) {
-      loaded[a[0]](a[1]);
-    } else if (kind === ${JOB_VECMAT}) {
-      const [v0, sv, m0, ldm, c0, K4, nb, vt, mt, Kt] = a;
-      if (nb > 0) {
-        k.vecmat4(v0, sv, m0, ldm, c0, K4, nb, 1);
-        if (Kt > 0) k.vecmat1(vt, sv, mt, ldm, c0, Kt, nb, 0);
-      }
+    switch (ctl[${KIND}]) {
+${jobHandlers()}
     }
     Atomics.store(ctl, ${DONE}, seen);
     Atomics.notify(ctl, ${DONE});
@@ -131,7 +91,7 @@ export class HelperThread {
     // never freed: a stopped helper's block stays readable (ready 0) for calls written for it
     const cells = h.alloc(64);
     this.ctl = new Int32Array(cells.buffer, cells.byteOffset, 64);
-    this.args = this.ctl.subarray(ARGS, ARGS + 16);
+    this.args = this.ctl.subarray(ARGS, ARGS + MAX_ARGS);
     this.control = cells.byteOffset;
     const w = spawn(HELPER_SOURCE);
     w.postMessage({ module: compiled(true), memory: h.memory, control: this.control });
@@ -143,13 +103,14 @@ export class HelperThread {
     return Atomics.load(this.ctl, READY) === 1;
   }
 
-  /** The job's arguments, to fill before `post` (no array is made per job). */
+  /** The posted job's argument words (a job may leave results there: `load`'s `ok`). */
   readonly args: Int32Array;
 
-  /** Posts a job whose arguments are in `args`; `finish` must be called before the next one. */
-  post(kind: number): void {
+  /** Posts a job with its declared arguments (jobs.ts); `finish` must be called before the next one. */
+  post<J extends JobName>(job: J, ...args: JobArgs<J>): void {
     const c = this.ctl;
-    c[KIND] = kind;
+    for (let i = 0; i < args.length; i++) c[ARGS + i] = args[i];
+    c[KIND] = JOBS[job].code;
     c[NEXT] = 0;
     const seq = (c[POSTED] = (c[POSTED] + 1) & 0x3fffffff || 1);
     Atomics.store(c, STATE, seq);
@@ -215,11 +176,7 @@ export class HelperThread {
       const region = h.alloc(Math.ceil(k.bytes.length / 4));
       new Uint8Array(region.buffer, region.byteOffset, k.bytes.length).set(k.bytes);
       slot = this.slots.size;
-      this.args[0] = region.byteOffset;
-      this.args[1] = k.bytes.length;
-      this.args[2] = slot;
-      this.args[3] = 0;
-      this.post(JOB_LOAD);
+      this.post('load', region.byteOffset, k.bytes.length, slot, 0);
       // a helper that does not take the job soon (parked by the scheduler) compiles it on a later call
       const revoked = this.finish(LOAD_GRACE_MS);
       h.free(region);
@@ -228,7 +185,7 @@ export class HelperThread {
         this.retryPending = true;
         return -1;
       }
-      if (this.args[3] !== 1) {
+      if (this.args[argIndex('load', 'ok')] !== 1) {
         noteFallback(`the helper thread's copy of the WebAssembly kernel ${k.key} (the kernel runs on one thread)`, 'the helper could not compile it');
         slot = -1;
       }
@@ -240,7 +197,7 @@ export class HelperThread {
   /** Ends the helper's loop (and marks it not ready, for the WebAssembly calls that post to it). */
   stop(): void {
     Atomics.store(this.ctl, READY, 0);
-    this.post(JOB_EXIT);
+    this.post('exit');
   }
 }
 

@@ -44,3 +44,21 @@ describe('CSV read in chunks', () => {
     expect(JSON.parse(read(texts[0], () => 3)).lines).toEqual([2, 4, 5, 8]);
   });
 });
+
+describe('a table taken as a data set', () => {
+  it('x and y over several blocks, the line numbers kept, the table emptied', async () => {
+    const { parseTable, tableDataset } = await import('../../runtime/data.ts');
+    // 300,000 rows of 3 values: more than one block of the table
+    const rows = 300_000;
+    let text = '# head\n';
+    for (let r = 0; r < rows; r++) text += `${r},${-r},${r % 7}\n`;
+    const t = parseTable(text, 'big.csv');
+    const d = tableDataset(t);
+    expect([d.rows, d.features, d.x.length, d.y.length]).toEqual([rows, 2, 2 * rows, rows]);
+    for (const r of [0, 1, 87_381, 87_382, 174_763, rows - 1]) {
+      expect([d.x[2 * r], d.x[2 * r + 1], d.y[r]]).toEqual([r, -r || 0, r % 7]);
+      expect(d.lineOf!(r)).toBe(r + 2);
+    }
+    expect(() => t.copyColumns(0, 1)).toThrow(/values were taken/);
+  });
+});

@@ -71,8 +71,10 @@ describe('graphc imports its own exports and matches onnxruntime', () => {
       writeFileSync(path, bytes);
       const imported = importOnnx(bytes);
       const feeds = feedsFor(built, 3);
-      const params = compiled.trainStep.params.map((p) => String(p.attrs.name));
-      for (const p of compiled.trainStep.params) feeds[String(p.attrs.name)] = { data: randoms(p.shape.reduce<number>((a, d) => a * (d as number), 1), 7, -0.5, 0.5), shape: p.shape as number[] };
+      // the parameters and the optimizer's state, which the step updates (not its learning rate)
+      const params = compiled.trainStep.params.map((p) => String(p.attrs.name)).filter((p) => compiled.trainStep.has(`next:${p}`));
+      // (the learning rate is left to its default, the initializer of its input)
+      for (const p of compiled.trainStep.params.filter((q) => params.includes(String(q.attrs.name)))) feeds[String(p.attrs.name)] = { data: randoms(p.shape.reduce<number>((a, d) => a * (d as number), 1), 7, -0.5, 0.5), shape: p.shape as number[] };
       let ortFeeds = feeds, ourFeeds = feeds;
       for (let step = 0; step < 3; step++) {
         const theirs = await ortRun(path, ortFeeds);

@@ -95,7 +95,8 @@ function zeroAllocations(trainer: Trainer, feeds: Record<string, TensorValue>, s
 describe('zero allocations per training step: seed toy model', () => {
   const m = toy.build();
   const data = parseCsv(readFileSync(fileURLToPath(toy.spec.data as URL), 'utf8'));
-  const trainer = new Trainer(trainStepGraph(m, { lr: 1 }), new ParamStore(m.forward.params));
+  const step = trainStepGraph(m, { lr: 1 });
+  const trainer = new Trainer(step, new ParamStore(step.params));
   zeroAllocations(trainer, feedsFor(m.forward, data), 1000, 30000);
 });
 
@@ -117,7 +118,8 @@ describe('zero allocations per training step: W4 batch on the WebAssembly kernel
   const d = syntheticData(128);
   const owner = {};
   const feeds = feedsFor(m.forward, { ...d, x: resident(d.x, owner), y: resident(d.y, owner) });
-  const trainer = new Trainer(trainStepGraph(m, { lr: 0.05 }), new ParamStore(m.forward.params));
+  const step = trainStepGraph(m, { lr: 0.05 });
+  const trainer = new Trainer(step, new ParamStore(step.params));
   beforeAll(async () => {
     useNodeHelperThread();
     for (let i = 0; i < 500 && !readyHelper(); i++) await new Promise((r) => setTimeout(r, 10));

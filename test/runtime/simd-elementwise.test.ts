@@ -10,7 +10,7 @@ import '../../compiler/ops/index.ts';
 import { allOps, getOp } from '../../compiler/ops/op.ts';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
-import { simdElementwise } from '../../runtime/kernels/wasm/elementwise.ts';
+import { simdElementwise, simdRuleOf } from '../../runtime/kernels/wasm/elementwise.ts';
 import type { Node } from '../../compiler/ir/node.ts';
 import { randoms } from '../support/run.ts';
 
@@ -73,7 +73,7 @@ describe('SIMD elementwise kernels equal the JS kernels', () => {
         const simd = h.alloc(n), js = h.alloc(n), viaOp = h.alloc(n);
         const jsKernel = elementwiseKernel(op.traits!.elementwise!.js(...shapes.map((_, j) => `x${j}`)), shapes, out);
         // the generator must take this layout (not fall back to the JS kernel)
-        const simdKernel = simdElementwise([{ name: op.name, rule: op.traits!.elementwise!.simd!, args: shapes.map((_, j) => -(j + 1)) }], shapes, out, 'f32', jsKernel);
+        const simdKernel = simdElementwise([{ name: op.name, rule: simdRuleOf(op.traits!.elementwise)!, args: shapes.map((_, j) => -(j + 1)) }], shapes, out, 'f32', jsKernel);
         expect(simdKernel).not.toBe(jsKernel);
         simdKernel(ins, simd);
         jsKernel(ins, js);
@@ -94,7 +94,7 @@ describe('SIMD elementwise kernels equal the JS kernels', () => {
     const shapes = [[128, 10], [10]], out = [128, 10];
     const a = values(1280, 1), b = values(10, 2), got = h.alloc(1280);
     const jsKernel = elementwiseKernel('(x0 + x1)', shapes, out);
-    expect(simdElementwise([{ name: 'Add', rule: getOp('Add').traits!.elementwise!.simd!, args: [-1, -2] }], shapes, out, 'f32', jsKernel)).toBe(jsKernel);
+    expect(simdElementwise([{ name: 'Add', rule: simdRuleOf(getOp('Add').traits!.elementwise)!, args: [-1, -2] }], shapes, out, 'f32', jsKernel)).toBe(jsKernel);
     getOp('Add').kernel!({ node: null as unknown as Node, inShapes: shapes, outShape: out, attrs: {}, precision: 'f32' })([a, b], got);
     for (let i = 0; i < 1280; i++) expect(Object.is(got[i], Math.fround(a[i] + b[i % 10]))).toBe(true);
   });

@@ -9,7 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel, matmulReference } from '../../runtime/kernels/matmul.ts';
-import { readyHelper, stopHelperThread, useHelperThread, CONTROL, REVOKED, TAKEN, JOB_MATVEC } from '../../runtime/kernels/threads.ts';
+import { readyHelper, stopHelperThread, useHelperThread, CONTROL, REVOKED, TAKEN } from '../../runtime/kernels/threads.ts';
 import { SplitTimer } from '../../runtime/kernels/split.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import { randoms } from '../support/run.ts';
@@ -94,9 +94,7 @@ describe('splitting a kernel with the helper thread', () => {
     const hp = readyHelper()!;
     const { M, K, a: A, b: v } = kernels[2]; // the matrix-vector case: the helper's kernel over all rows
     const c = h.alloc(M).fill(NaN);
-    const g = hp.args;
-    g[0] = A.byteOffset; g[1] = K * 4; g[2] = v.byteOffset; g[3] = c.byteOffset; g[4] = M; g[5] = (K - (K % 16)) * 4; g[6] = (K - (K % 4)) * 4; g[7] = K * 4;
-    hp.post(JOB_MATVEC);
+    hp.post('matvec', A.byteOffset, K * 4, v.byteOffset, c.byteOffset, M, (K - (K % 16)) * 4, (K - (K % 4)) * 4, K * 4);
     expect(hp.finish(10_000)).toBe(false);
     expect(stateOf()).toBe(TAKEN);
     expect(new Uint32Array(c.buffer, c.byteOffset, M)).toEqual(alone[2]);

@@ -12,7 +12,7 @@ import { addToKernel, matvec4Kernel, matvecKernel, vecmatKernel, vecmatTallKerne
 import { sumAllKernel, sumColsKernel } from '../../runtime/kernels/wasm/sums.ts';
 import { softmaxRowsKernel } from '../../runtime/kernels/wasm/softmax.ts';
 import { bceKernel } from '../../runtime/kernels/wasm/losses.ts';
-import { elementwiseFunc, type SimdStep } from '../../runtime/kernels/wasm/elementwise.ts';
+import { elementwiseFunc, simdRuleOf, type SimdStep } from '../../runtime/kernels/wasm/elementwise.ts';
 import { rowKernel, type RowProgram } from '../../runtime/kernels/wasm/rows.ts';
 import { sequenceFunc, type Entry } from '../../runtime/kernels/wasm/sequence.ts';
 import { vecmatDriverFunc } from '../../runtime/kernels/wasm/matmul.ts';
@@ -27,7 +27,7 @@ const heapModule = (funcs: readonly Func[], imports: readonly Import[] = []) => 
 const I32 = 0x7f;
 
 /** A step of a chain by op name (the op's own SIMD rule). */
-export const step = (name: string, args: readonly number[]): SimdStep => ({ name, rule: getOp(name).traits!.elementwise!.simd!, args });
+export const step = (name: string, args: readonly number[]): SimdStep => ({ name, rule: simdRuleOf(getOp(name).traits!.elementwise)!, args });
 
 /** Chains of elementwise ops (arguments: k >= 0 step k, -(j+1) input j) and their input count. */
 export const CHAINS: { name: string; inputs: number; steps: SimdStep[] }[] = [

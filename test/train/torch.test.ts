@@ -178,3 +178,27 @@ print(json.dumps(costs))`, [dir])) as number[];
     near(r.log.map((e) => e.cost), ref);
   });
 });
+
+describe.skipIf(!hasTorch)('a learning-rate schedule vs PyTorch', () => {
+  it('diabetes, SGD with momentum under LambdaLR(0.95 ** epoch), 201 epochs: cost table', async () => {
+    const { default: diabetes } = await import('../../graphs/diabetes.ts');
+    const { trainModel } = await import('../../runtime/train.ts');
+    const ref = JSON.parse(python(`
+import torch, numpy as np, json, sys
+xy = np.loadtxt(sys.argv[1], delimiter=',', dtype=np.float32)
+x = torch.from_numpy(xy[:, :-1]); y = torch.from_numpy(xy[:, -1:])
+W = torch.zeros((8, 1), requires_grad=True); b = torch.zeros(1, requires_grad=True)
+opt = torch.optim.SGD([W, b], lr=0.5, momentum=0.9)
+sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda e: 0.95 ** e)
+costs = []
+for epoch in range(201):
+    cost = torch.nn.functional.binary_cross_entropy(torch.sigmoid(x.matmul(W) + b), y)
+    opt.zero_grad(); cost.backward(); opt.step(); sched.step()
+    if epoch % 20 == 0: costs.append(cost.item())
+print(json.dumps(costs))`, [diabetesCsv])) as number[];
+    // the schedule gives the rate itself: PyTorch's lr 0.5 times its lambda
+    const r = await trainModel(diabetes, { data: readFileSync(diabetesCsv, 'utf8'), options: { loss: 'bce' }, epochs: 200, logEvery: 20, optimizer: { momentum: 0.9 }, lr: (epoch) => 0.5 * 0.95 ** epoch });
+    near(r.log.map((e) => e.cost), ref);
+    expect(r.config.lr).toBe(0.5);
+  });
+});

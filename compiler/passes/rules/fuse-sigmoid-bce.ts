@@ -141,6 +141,11 @@ function mentionsLogSigmoid(n: Node, depth = 0): boolean {
   return n.inputs.some((i) => mentionsLogSigmoid(i, depth + 1));
 }
 
+/** What the fusion buys, as --explain says it. */
+const WHY =
+  'in float32 sigmoid(z) rounds to exactly 1 above about z = 17 and to 0 below about z = -103, so log(h) or log(1-h) is log 0 = -inf ' +
+  '(and 0 * -inf is NaN); BCEWithLogits computes max(z, 0) - z*y + log(1 + exp(-|z|)), finite for every z, with the gradient (sigmoid(z) - y)/N';
+
 export const fuseSigmoidBce: Pass = {
   name: 'fuse-sigmoid-bce',
   description: 'BCE of sigmoid(z), as the op or written out, becomes the stable BCEWithLogits(z, y)',
@@ -158,7 +163,7 @@ export const fuseSigmoidBce: Pass = {
       if (n.op === 'BCE') {
         const [h, y] = n.inputs;
         if (h.op !== 'Sigmoid') return undefined;
-        rewrites.push({ what: 'BCE(sigmoid(z), y) -> BCEWithLogits(z, y)', src: n.src });
+        rewrites.push({ what: 'BCE(sigmoid(z), y) -> BCEWithLogits(z, y)', src: n.src, why: WHY });
         return B.mk('BCEWithLogits', [h.inputs[0], y], {}, n.src);
       }
       const avg = averageOf(n);
@@ -174,7 +179,7 @@ export const fuseSigmoidBce: Pass = {
         misses.push({ what: m.miss, src: n.src });
         return undefined;
       }
-      rewrites.push({ what: '-(y*log(h) + (1-y)*log(1-h)) averaged, h = sigmoid(z) -> BCEWithLogits(z, y)', src: n.src });
+      rewrites.push({ what: '-(y*log(h) + (1-y)*log(1-h)) averaged, h = sigmoid(z) -> BCEWithLogits(z, y)', src: n.src, why: WHY });
       return B.mk('BCEWithLogits', [m.z, m.y], {}, n.src);
     });
     return { graph, rewrites, misses };

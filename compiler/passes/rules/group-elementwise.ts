@@ -4,12 +4,18 @@
  * backwards, an input op joins when it is elementwise and the group is its only consumer (a value needed
  * elsewhere, or a graph output, stays materialized). Elementwise ops commute with broadcasting, so the
  * whole group is evaluated per output element, each outside input read through its broadcast index.
+ * An op's attributes (LeakyRelu's alpha) go with its instruction, and its rule for them with the loop.
+ * A group holds at most `MAX_GROUP` ops: a longer chain becomes several loops, so that the generated code
+ * (one local per op) stays small and its cost stays linear in the graph's size.
  */
 import { Node as IRNode, type Node } from '../../ir/node.ts';
 import { getOp } from '../../ir/registry.ts';
 import { consumers } from '../rewrite.ts';
 import type { Pass, Rewrite } from '../pass.ts';
-import type { Instruction } from '../../ops/fused.ts';
+import { instruction, type Instruction } from '../../ops/fused.ts';
+
+/** The most ops one fused loop holds. */
+export const MAX_GROUP = 256;
 
 const isElementwise = (n: Node) => getOp(n.op).traits?.elementwise !== undefined;
 
@@ -18,6 +24,7 @@ export const groupElementwise: Pass = {
   description: 'chains of elementwise ops become one fused loop',
   run(g) {
     const users = consumers(g);
+    const pos = new Map(g.nodes.map((n, i) => [n, i]));
     const outputs = new Set(g.outputs.map((o) => o.node));
     const taken = new Set<Node>();
     const groups = new Map<Node, { inputs: Node[]; attrs: Record<string, string | number[]> }>();
@@ -28,7 +35,7 @@ export const groupElementwise: Pass = {
       // grow the group backwards
       const members = new Set<Node>([root]);
       const stack = [...root.inputs];
-      while (stack.length) {
+      while (stack.length && members.size < MAX_GROUP) {
         const p = stack.pop()!;
         if (members.has(p) || taken.has(p) || !isElementwise(p) || outputs.has(p)) continue;
         if (!(users.get(p) ?? []).every((u) => members.has(u))) continue;
@@ -38,18 +45,19 @@ export const groupElementwise: Pass = {
       if (members.size < 2) continue;
       for (const m of members) taken.add(m);
       // instructions in topological order (g.nodes order), outside inputs numbered by first use
-      const order = g.nodes.filter((n) => members.has(n));
+      const order = [...members].sort((a, b) => pos.get(a)! - pos.get(b)!);
       const index = new Map<Node, number>();
       const inputs: Node[] = [];
+      const inputIndex = new Map<Node, number>();
       const body: Instruction[] = order.map((n, i) => {
         index.set(n, i);
         const args = n.inputs.map((x) => {
           if (members.has(x)) return index.get(x)!;
-          let j = inputs.indexOf(x);
-          if (j < 0) j = inputs.push(x) - 1;
+          let j = inputIndex.get(x);
+          if (j === undefined) inputIndex.set(x, (j = inputs.push(x) - 1));
           return -(j + 1);
         });
-        return [n.op, args] as const;
+        return instruction(n.op, args, n.attrs);
       });
       groups.set(root, { inputs, attrs: { body: JSON.stringify(body), shape: [...root.shape] as number[], dtype: root.dtype } });
       rewrites.push({ what: `${order.map((n) => n.op).join('·')} (${order.length} ops) -> one loop`, src: root.src });

@@ -14,15 +14,19 @@ import { withPath, type Kernel, type WasmEntry } from '../kernel.ts';
 import { sizeOf } from '../../../compiler/ir/shape.ts';
 import { accessFor } from '../elementwise.ts';
 import { heap, MAX_PAGES } from '../heap.ts';
-import { I32, V128, module, op, simd, type Func } from './asm.ts';
+import { module, type Func } from './asm.ts';
+import { FunctionBuilder, type Local } from './builder.ts';
 import { MATH_SCRATCH } from './math.ts';
 import { noteFallback } from '../fallbacks.ts';
 
 /**
- * How an op lowers: given the locals holding its arguments, then `MATH_SCRATCH` scratch locals it may
- * overwrite, bytes that leave its f32x4 result on the stack.
+ * How an op lowers: given the builder and the locals holding its arguments, then `MATH_SCRATCH` scratch
+ * locals it may overwrite, instructions that leave its f32x4 result on the stack.
  */
-export type SimdRule = (...args: number[]) => number[];
+export type SimdRule = (f: FunctionBuilder, ...args: Local[]) => void;
+
+/** An op's rule, from its elementwise trait (which the IR types loosely: it sees no kernel types). */
+export const simdRuleOf = (t: { readonly simd?: (...args: never[]) => void } | undefined): SimdRule | undefined => t?.simd as SimdRule | undefined;
 
 /** One op of a chain: its rule, and its arguments (k >= 0: step k's result; -(j+1): input j). */
 export interface SimdStep {
@@ -37,8 +41,8 @@ export const SIMD_MIN_ELEMENTS = 256;
 /** Vectors per iteration of untiled loops. */
 const UNROLL = 2; // measured: 2 and 4 alike for exp and sigmoid chains, both ~1.4× faster than 1
 
-/** Instructions for the ops' SIMD rules: the lane-wise table, locals, and f32x4 constants. */
-export const v = { ...simd, get: op.get, set: op.set, const: simd.f32 };
+/** A rule applying one instruction to the op's own operands (a rule is also handed scratch locals after them). */
+export const lanewise = (arity: number, instr: string): SimdRule => (f, ...a) => f.get(...a.slice(0, arity)).op(instr);
 
 interface Compiled {
   readonly fn: (...args: number[]) => void;
@@ -118,46 +122,43 @@ export function simdElementwise(steps: readonly SimdStep[], inShapes: readonly (
  * latency-bound: the second vector's work overlaps the first's), then the odd one.
  */
 export function elementwiseFunc(steps: readonly SimdStep[], kinds: readonly ('same' | 'scalar' | 'tile')[]): Func {
-  const P = { out: 0, nb: 1, lb: 2, in: 3 };
   const k = kinds.length;
   const tiled = kinds.includes('tile');
   const copies = tiled ? 1 : UNROLL;
-  const L = { i: 3 + k, t: 4 + k, first: 5 + k };
+  const f = new FunctionBuilder('ew', Array(3 + k).fill('i32'));
+  const [out, nb, lb, ...ins] = f.params;
+  const [i, t] = f.locals('i32', 2);
   // per copy: k input values, one local per step, then the scratch locals
-  const perCopy = k + steps.length + MATH_SCRATCH;
-  const x = (c: number, j: number) => L.first + c * perCopy + j;
-  const stepLocal = (c: number, s: number) => L.first + c * perCopy + k + s;
-  const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((v) => b.push(...v));
+  const regs = Array.from({ length: copies }, () => ({ x: f.locals('v128', k), step: f.locals('v128', steps.length), scratch: f.locals('v128', MATH_SCRATCH) }));
   /** One vector at byte offset i + 16·c (tile offset t), in copy c's locals. */
   const vector = (c: number) => {
+    const { x, step, scratch } = regs[c];
     kinds.forEach((kind, j) => {
-      if (kind === 'same') emit(op.get(P.in + j), op.get(L.i), op.add, op.v128Load(16 * c), op.set(x(c, j)));
-      if (kind === 'tile') emit(op.get(P.in + j), op.get(L.t), op.add, op.v128Load(0), op.set(x(c, j)));
+      if (kind === 'same') f.get(ins[j], i).op('i32.add').op('v128.load', 16 * c).set(x[j]);
+      if (kind === 'tile') f.get(ins[j], t).op('i32.add').op('v128.load', 0).set(x[j]);
     });
-    const arg = (a: number) => (a < 0 ? x(c, -a - 1) : stepLocal(c, a));
-    const scratch = Array.from({ length: MATH_SCRATCH }, (_, m) => stepLocal(c, steps.length) + m);
-    for (const [s, st] of steps.entries()) emit(st.rule(...st.args.map(arg), ...scratch), op.set(stepLocal(c, s)));
-    emit(op.get(P.out), op.get(L.i), op.add, op.get(stepLocal(c, steps.length - 1)), op.v128Store(16 * c));
+    const arg = (a: number) => (a < 0 ? x[-a - 1] : step[a]);
+    for (const [s, st] of steps.entries()) {
+      st.rule(f, ...st.args.map(arg), ...scratch);
+      f.set(step[s]);
+    }
+    f.get(out, i).op('i32.add').get(step[steps.length - 1]).op('v128.store', 16 * c);
   };
-  for (let c = 0; c < copies; c++) kinds.forEach((kind, j) => kind === 'scalar' && emit(op.get(P.in + j), op.load32Splat(0), op.set(x(c, j))));
-  emit(op.i32(0), op.set(L.i), op.i32(0), op.set(L.t));
+  for (const { x } of regs) kinds.forEach((kind, j) => kind === 'scalar' && f.get(ins[j]).op('v128.load32_splat').set(x[j]));
+  f.i32(0).set(i).i32(0).set(t);
   if (copies > 1) {
     // `copies` vectors while i + 16·copies <= nb
-    emit(op.block, op.loop, op.get(L.i), op.i32(16 * copies), op.add, op.get(P.nb), [0x4a], op.brIf(1)); // i32.gt_s
+    f.block().loop().get(i).i32(16 * copies).op('i32.add').get(nb).op('i32.gt_s').brIf(1);
     for (let c = 0; c < copies; c++) vector(c);
-    emit(op.get(L.i), op.i32(16 * copies), op.add, op.set(L.i), op.br(0), op.end, op.end);
+    f.get(i).i32(16 * copies).op('i32.add').set(i).br(0).end().end();
   }
-  emit(op.block, op.loop, op.get(L.i), op.get(P.nb), op.geS, op.brIf(1));
+  f.block().loop().get(i, nb).op('i32.ge_s').brIf(1);
   vector(0);
-  emit(op.get(L.i), op.i32(16), op.add, op.set(L.i));
-  if (tiled) {
-    // t = t + 16 == lb ? 0 : t + 16
-    emit(op.get(L.t), op.i32(16), op.add, op.tee(L.t), op.get(P.lb), op.geS);
-    emit([0x04, 0x40], op.i32(0), op.set(L.t), op.end); // if … end
-  }
-  emit(op.br(0), op.end, op.end);
-  return { name: 'ew', params: Array(3 + k).fill(I32), locals: [I32, I32, ...Array(copies * perCopy).fill(V128)], body: b };
+  f.get(i).i32(16).op('i32.add').set(i);
+  // t = t + 16 == lb ? 0 : t + 16
+  if (tiled) f.get(t).i32(16).op('i32.add').tee(t).get(lb).op('i32.ge_s').if().i32(0).set(t).end();
+  f.br(0).end().end();
+  return f.func();
 }
 
 function generate(steps: readonly SimdStep[], kinds: readonly ('same' | 'scalar' | 'tile')[], memory: WebAssembly.Memory): Compiled | null {

@@ -5,14 +5,10 @@
  * share-exp pass computes it once for the loss and its gradient). The last n mod 4 terms are one more
  * vector, masked; the kernel divides by n and stores the mean.
  */
-import { I32, V128, op, simd as I, type Func } from './asm.ts';
+import type { Func } from './asm.ts';
+import { FunctionBuilder } from './builder.ts';
 import { heapKernels } from './module.ts';
 import { MATH_SCRATCH, expF32x4, log1pUnitF32x4 } from './math.ts';
-
-const { promoteLow, f64x2Add } = I;
-const F64_LANE = (l: number) => [0xfd, 0x21, l]; // f64x2.extract_lane
-// lanes 2 and 3 of a f32x4 moved to lanes 0 and 1
-const highHalf = I.lanes([2, 3, 2, 3]);
 
 /**
  * bce(z, y, nb, mask, out, n): the mean of the terms of n values of z and y, stored as float32 at out;
@@ -24,42 +20,43 @@ const highHalf = I.lanes([2, 3, 2, 3]);
  * one, then the last; the terms are float32, their sum float64, divided by n in float64.
  */
 export function bceKernel(withExp: boolean): Func {
-  const P = withExp ? { z: 0, y: 1, e: 2, nb: 3, mask: 4, out: 5, n: 6 } : { z: 0, y: 1, e: -1, nb: 2, mask: 3, out: 4, n: 5 };
-  const params = withExp ? 7 : 6;
-  const L = { i: params, lo: params + 1, hi: params + 2, first: params + 3 };
-  const perCopy = 3 + MATH_SCRATCH; // z, u, term, scratch
-  const loc = (c: number, j: number) => L.first + c * perCopy + j;
-  const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
+  const f = new FunctionBuilder(withExp ? 'bceExp' : 'bce', Array(withExp ? 7 : 6).fill('i32'));
+  const [z0, y0] = f.params, e0 = withExp ? f.params[2] : null;
+  const [nb, mask, out, n] = f.params.slice(withExp ? 3 : 2);
+  const i = f.local('i32'), [lo, hi] = f.locals('v128', 2);
+  const regs = [0, 1].map(() => ({ z: f.local('v128'), u: f.local('v128'), t: f.local('v128'), scratch: f.locals('v128', MATH_SCRATCH) }));
   const vector = (c: number, masked = false) => {
-    const [z, u, t] = [loc(c, 0), loc(c, 1), loc(c, 2)];
-    const scratch = Array.from({ length: MATH_SCRATCH }, (_, k) => loc(c, 3 + k));
-    emit(op.get(P.z), op.get(L.i), op.add, op.v128Load(16 * c), op.set(z));
+    const { z, u, t, scratch } = regs[c];
+    f.get(z0, i).op('i32.add').op('v128.load', 16 * c).set(z);
     // u = e^(−|z|), then the term max(z, 0) − z·y + log1p(u), max as the JS rule: z > 0 ? z : 0
-    if (withExp) emit(op.get(P.e), op.get(L.i), op.add, op.v128Load(16 * c), op.set(u));
-    else emit(op.get(z), I.abs, I.neg, op.set(u), expF32x4(u, scratch), op.set(u));
-    emit(op.get(z), op.get(z), I.f32(0), I.gt, I.and);
-    emit(op.get(z), op.get(P.y), op.get(L.i), op.add, op.v128Load(16 * c), I.mul, I.sub);
-    emit(log1pUnitF32x4(u, scratch), I.add, op.set(t));
-    if (masked) emit(op.get(t), op.get(P.mask), op.v128Load(0), I.and, op.set(t));
-    emit(op.get(L.lo), op.get(t), promoteLow, f64x2Add, op.set(L.lo));
-    emit(op.get(L.hi), op.get(t), op.get(t), highHalf, promoteLow, f64x2Add, op.set(L.hi));
+    if (e0) f.get(e0, i).op('i32.add').op('v128.load', 16 * c).set(u);
+    else {
+      f.get(z).op('f32x4.abs').op('f32x4.neg').set(u);
+      expF32x4(f, u, scratch);
+      f.set(u);
+    }
+    f.get(z, z).f32x4(0).op('f32x4.gt').op('v128.and');
+    f.get(z, y0, i).op('i32.add').op('v128.load', 16 * c).op('f32x4.mul').op('f32x4.sub');
+    log1pUnitF32x4(f, u, scratch);
+    f.op('f32x4.add').set(t);
+    if (masked) f.get(t, mask).op('v128.load', 0).op('v128.and').set(t);
+    f.get(lo, t).op('f64x2.promote_low_f32x4').op('f64x2.add').set(lo);
+    f.get(hi, t, t).lanes([2, 3, 2, 3]).op('f64x2.promote_low_f32x4').op('f64x2.add').set(hi);
   };
-  emit(op.i32(0), op.set(L.i));
-  emit(op.block, op.loop, op.get(L.i), op.i32(32), op.add, op.get(P.nb), [0x4a], op.brIf(1)); // i32.gt_s
+  f.i32(0).set(i);
+  f.block().loop().get(i).i32(32).op('i32.add').get(nb).op('i32.gt_s').brIf(1);
   vector(0);
   vector(1);
-  emit(op.get(L.i), op.i32(32), op.add, op.set(L.i), op.br(0), op.end, op.end);
-  emit(op.block, op.loop, op.get(L.i), op.get(P.nb), op.geS, op.brIf(1));
-  vector(0);
-  emit(op.get(L.i), op.i32(16), op.add, op.set(L.i), op.br(0), op.end, op.end);
-  emit(op.get(P.mask), op.if_);
+  f.get(i).i32(32).op('i32.add').set(i).br(0).end().end();
+  f.forUp(i, nb, 16, () => vector(0));
+  f.get(mask).if();
   vector(0, true);
-  emit(op.end);
+  f.end();
   // out = (lane 0 + lane 1 of lo + hi) / n, rounded to float32
-  emit(op.get(L.lo), op.get(L.hi), f64x2Add, op.set(L.lo));
-  emit(op.get(P.out), op.get(L.lo), F64_LANE(0), op.get(L.lo), F64_LANE(1), [0xa0], op.get(P.n), [0xb7], [0xa3], [0xb6], op.f32Store(0)); // f64.add, f64.convert_i32_s, f64.div, f32.demote_f64
-  return { name: withExp ? 'bceExp' : 'bce', params: Array(params).fill(I32), locals: [I32, V128, V128, ...Array(2 * perCopy).fill(V128)], body: b };
+  f.get(lo, hi).op('f64x2.add').set(lo);
+  f.get(out, lo).op('f64x2.extract_lane', 0).get(lo).op('f64x2.extract_lane', 1).op('f64.add');
+  f.get(n).op('f64.convert_i32_s').op('f64.div').op('f32.demote_f64').op('f32.store', 0);
+  return f.func();
 }
 
 export interface LossKernels {

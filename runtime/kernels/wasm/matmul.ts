@@ -11,10 +11,13 @@
  */
 import { WasmKernels, hasRelaxedSimd, shapeKernel, type ShapeKernel } from './module.ts';
 import { WIDE_ARG, WIDE_ROWS, vecmatWideKernel } from './vector.ts';
-import { I32, module, op, type Func } from './asm.ts';
+import { module, type Func } from './asm.ts';
+import { FunctionBuilder } from './builder.ts';
+import { TYPE_CODE } from './opcodes.ts';
 import { MAX_PAGES } from '../heap.ts';
 import type { WasmEntry } from '../kernel.ts';
-import { readyHelper, helperStarting, CONTROL, REVOKED, JOB_CALL, JOB_GEMM, JOB_MATVEC, JOB_VECMAT, type HelperThread } from '../threads.ts';
+import { readyHelper, helperStarting, CONTROL, REVOKED, type HelperThread } from '../threads.ts';
+import { emitPost, type JobArgs } from '../jobs.ts';
 import { noteFallback } from '../fallbacks.ts';
 import { SplitTimer } from '../split.ts';
 
@@ -92,9 +95,7 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
     // both threads take chunks of rows until none is left: a thread whose core is slowed by other work
     // (these machines are shared) does fewer, instead of the other waiting for its half
     const ch = gemmChunkRows(M4);
-    const g = helper.args;
-    g[0] = aOff; g[1] = sa; g[2] = ska; g[3] = bOff; g[4] = cOff; g[5] = NP * 4; g[6] = K; g[7] = NP; g[8] = ch; g[9] = M4; g[10] = KC; g[11] = NC;
-    helper.post(JOB_GEMM);
+    helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC);
     for (let i; (i = helper.claim() * ch) < M4; ) k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, i, Math.min(M4, i + ch), KC, NC);
   } else if (M4 > 0) k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC); // column blocks, then K blocks, then rows (the first K block overwrites C)
   // the last M mod 4 rows, in plain loops
@@ -140,22 +141,14 @@ export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Floa
   const t0 = helper ? performance.now() : 0;
   const mine = split ? M >> 1 : M;
   const kb16 = (K - (K % 16)) * 4, kb4 = (K - (K % 4)) * 4;
-  const theirs = (g: Int32Array | number[]) => {
-    g[0] = A.byteOffset + mine * K * 4; g[1] = K * 4; g[2] = v.byteOffset; g[3] = c.byteOffset + mine * 4;
-    g[4] = M - mine; g[5] = kb16; g[6] = kb4; g[7] = K * 4;
-    return g;
-  };
-  if (post) {
-    theirs(helper!.args);
-    helper!.post(JOB_MATVEC);
-  }
+  const theirs = (): JobArgs<'matvec'> => [A.byteOffset + mine * K * 4, K * 4, v.byteOffset, c.byteOffset + mine * 4, M - mine, kb16, kb4, K * 4];
+  if (post) helper!.post('matvec', ...theirs());
   // short rows (K a multiple of 4, up to a few vectors): four rows at a time, reduced together
   const four = K % 4 === 0 && K <= 64 ? mine - (mine % 4) : 0;
   if (four > 0) k.matvec4(A.byteOffset, K * 4, v.byteOffset, c.byteOffset, four, K * 4);
   if (four < mine) k.matvec(A.byteOffset + four * K * 4, K * 4, v.byteOffset, c.byteOffset + four * 4, mine - four, kb16, kb4, K * 4);
   if (split && (!post || helper!.finish())) {
-    const g = theirs([0, 0, 0, 0, 0, 0, 0, 0]);
-    k.matvec(g[0], g[1], g[2], g[3], g[4], g[5], g[6], g[7]);
+    k.matvec(...theirs());
   }
   if (helper) timer!.record(post, performance.now() - t0);
 }
@@ -239,9 +232,7 @@ function vecmatWide(k: WasmKernels, wide: ShapeKernel, split: boolean, helper: H
   // the second share: the helper's rows are a multiple of 8, all through the wide kernel
   if (split) wideBlock(a, 8, v, sv, A, N, mine, K - mine, scratch.partial);
   if (slot >= 0) {
-    helper!.args[0] = slot;
-    helper!.args[1] = a.byteOffset + 32;
-    helper!.post(JOB_CALL);
+    helper!.post('call', slot, a.byteOffset + 32);
   }
   const K8 = mine - (mine % WIDE_ROWS);
   wideBlock(a, 0, v, sv, A, N, 0, K8, c);
@@ -260,22 +251,18 @@ function vecmatFour(k: WasmKernels, split: boolean, helper: HelperThread | null,
   split &&= scratch !== null;
   const mine = split ? (K >> 3) << 2 : K;
   const rest = K - mine, rest4 = rest - (rest % 4);
-  const theirs = (g: Int32Array | number[]) => {
-    g[0] = v.byteOffset + mine * sv * 4; g[1] = sv * 4; g[2] = A.byteOffset + mine * N * 4; g[3] = N * 4; g[4] = scratch!.partial.byteOffset;
-    g[5] = rest4; g[6] = N4 * 4; g[7] = v.byteOffset + (mine + rest4) * sv * 4; g[8] = A.byteOffset + (mine + rest4) * N * 4; g[9] = rest - rest4;
-    return g;
-  };
-  if (split && helper) {
-    theirs(helper.args);
-    helper.post(JOB_VECMAT);
-  }
+  const theirs = (): JobArgs<'vecmat'> => [
+    v.byteOffset + mine * sv * 4, sv * 4, A.byteOffset + mine * N * 4, N * 4, scratch!.partial.byteOffset,
+    rest4, N4 * 4, v.byteOffset + (mine + rest4) * sv * 4, A.byteOffset + (mine + rest4) * N * 4, rest - rest4,
+  ];
+  if (split && helper) helper.post('vecmat', ...theirs());
   const K4 = mine - (mine % 4);
   // (the four-row kernel zeroes c first, even when it has no rows)
   k.vecmat4(v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K4, N4 * 4, 1);
   if (K4 < mine) k.vecmat1(v.byteOffset + K4 * sv * 4, sv * 4, A.byteOffset + K4 * N * 4, N * 4, c.byteOffset, mine - K4, N4 * 4, 0);
   if (split) {
     if (!helper || helper.finish()) {
-      const [v0, sv4, m0, ldm, c0, K4t, nb, vt, mt, Kt] = theirs(new Array<number>(10));
+      const [v0, sv4, m0, ldm, c0, K4t, nb, vt, mt, Kt] = theirs();
       if (nb > 0) {
         k.vecmat4(v0, sv4, m0, ldm, c0, K4t, nb, 1);
         if (Kt > 0) k.vecmat1(vt, sv4, mt, ldm, c0, Kt, nb, 0);
@@ -332,40 +319,36 @@ export function vecmatEntry(k: WasmKernels, sv: number, K: number, N: number, sc
  * back and run here if the helper has not claimed it by the time ours is done.
  */
 export function vecmatDriverFunc(): Func {
-  const P = 0, L = { c: 1, s: 2, posted: 3 };
+  const f = new FunctionBuilder('driver', ['i32'], [], [{ params: ['i32'] }, { params: ['i32', 'i32', 'i32'] }]); // imports: wide, addTo
+  const [P] = f.params;
+  const [c, s, posted] = f.locals('i32', 3);
   const C = (i: number) => 4 * i; // byte offset of control i32 i
-  const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
-  const arg = (j: number) => [...op.get(P), ...op.i32Load(4 * j)];
-  emit(arg(0), op.set(L.c));
+  const arg = (j: number) => f.get(P).op('i32.load', 4 * j);
+  arg(0).set(c);
   // split = control != 0 & slot >= 0 & ready == 1 (reading the ready word at address 12 when there is no control block is harmless)
-  emit(op.get(L.c), op.i32(0), op.ne, arg(1), op.i32(0), op.geS, op.and, op.get(L.c), op.i32AtomicLoad(C(CONTROL.READY)), op.i32(1), [0x46], op.and); // i32.eq
-  emit(op.set(L.posted), op.get(L.posted));
-  emit(op.if_);
-  emit(op.get(L.c), arg(1), op.i32Store(C(CONTROL.ARGS)));
-  emit(op.get(L.c), arg(2), op.i32Store(C(CONTROL.ARGS + 1)));
-  emit(op.get(L.c), op.i32(JOB_CALL), op.i32Store(C(CONTROL.KIND)));
-  emit(op.get(L.c), op.i32(0), op.i32Store(C(CONTROL.NEXT)));
-  // seq = (posted + 1) & 0x3fffffff, or 1 where that is 0 (as HelperThread.post)
-  emit(op.get(L.c), op.i32Load(C(CONTROL.POSTED)), op.i32(1), op.add, op.i32(0x3fffffff), op.and, op.set(L.s));
-  emit(op.get(L.s), op.eqz, op.if_, op.i32(1), op.set(L.s), op.end);
-  emit(op.get(L.c), op.get(L.s), op.i32Store(C(CONTROL.POSTED)));
-  emit(op.get(L.c), op.get(L.s), op.i32AtomicStore(C(CONTROL.STATE)));
-  emit(op.get(L.c), op.get(L.s), op.i32AtomicStore(C(CONTROL.SEQ)));
-  emit(op.get(L.c), op.i32(1), op.atomicNotify(C(CONTROL.SEQ)), op.drop);
-  emit(op.end);
-  emit(arg(3), op.call(0)); // ours
-  emit(arg(4), op.if_);
-  emit(op.get(L.posted), op.if_);
+  f.get(c).i32(0).op('i32.ne');
+  arg(1).i32(0).op('i32.ge_s').op('i32.and');
+  f.get(c).op('i32.atomic.load', C(CONTROL.READY)).i32(1).op('i32.eq').op('i32.and');
+  f.set(posted).get(posted).if();
+  emitPost(f, c, s, 'call', [() => arg(1), () => arg(2)]);
+  f.end();
+  arg(3).call(0); // ours
+  arg(4).if();
+  f.get(posted).if();
   // take the share back unless the helper has claimed it; if it has, wait until it is done
-  emit(op.get(L.c), op.get(L.s), op.i32(REVOKED), op.i32AtomicCmpxchg(C(CONTROL.STATE)), op.get(L.s), [0x46]); // i32.eq
-  emit(op.if_, arg(2), op.call(0), op.else_);
-  emit(op.loop, op.get(L.c), op.i32AtomicLoad(C(CONTROL.DONE)), op.get(L.s), op.ne, op.brIf(0), op.end);
-  emit(op.end);
-  emit(op.else_, arg(2), op.call(0), op.end); // the second share, here
-  emit(arg(5), arg(6), arg(7), op.call(1)); // c += partial
-  emit(op.end);
-  return { name: 'driver', params: [I32], locals: [I32, I32, I32], body: b };
+  f.get(c, s).i32(REVOKED).op('i32.atomic.rmw.cmpxchg', C(CONTROL.STATE)).get(s).op('i32.eq');
+  f.if();
+  arg(2).call(0);
+  f.else().loop().get(c).op('i32.atomic.load', C(CONTROL.DONE)).get(s).op('i32.ne').brIf(0).end();
+  f.end();
+  f.else();
+  arg(2).call(0); // the second share, here
+  f.end();
+  arg(5);
+  arg(6);
+  arg(7).call(1); // c += partial
+  f.end();
+  return f.func();
 }
 
 const drivers = new WeakMap<ShapeKernel, ((p: number) => void) | null>();
@@ -375,7 +358,7 @@ function driverFor(wide: ShapeKernel, k: WasmKernels): ((p: number) => void) | n
   let d = drivers.get(wide);
   if (d === undefined) {
     try {
-      driverModule ??= new WebAssembly.Module(module([vecmatDriverFunc()], { shared: true, maxPages: MAX_PAGES }, [{ name: 'wide', params: [I32] }, { name: 'addTo', params: [I32, I32, I32] }]) as Uint8Array<ArrayBuffer>);
+      driverModule ??= new WebAssembly.Module(module([vecmatDriverFunc()], { shared: true, maxPages: MAX_PAGES }, [{ name: 'wide', params: [TYPE_CODE.i32] }, { name: 'addTo', params: Array(3).fill(TYPE_CODE.i32) }]) as Uint8Array<ArrayBuffer>);
       d = new WebAssembly.Instance(driverModule, { env: { memory: k.memory, wide: wide.fn, addTo: k.addTo } }).exports.driver as (p: number) => void;
     } catch (e) {
       noteFallback('the vector-matrix driver for one-call plans', e);

@@ -21,7 +21,8 @@
  * On W2's step (759 rows, 8 features, logistic regression) the region with two groups per iteration is
  * faster than with one, and than the six separate kernels it replaces (`npm run bench`, W2).
  */
-import { I32, V128, op, simd, type Func } from './asm.ts';
+import type { Func } from './asm.ts';
+import { FunctionBuilder, type Local } from './builder.ts';
 import { shapeKernel, type ShapeKernel } from './module.ts';
 import { MATH_SCRATCH } from './math.ts';
 import type { SimdStep } from './elementwise.ts';
@@ -52,8 +53,6 @@ export interface RowProgram {
  */
 export const ARG = { x: 0, w: 1, groups: 2, tail: 3, mask: 4, first: 5 } as const;
 
-const { add, mul, and, promoteLow, f64x2Add, lanes } = simd;
-const zero = simd.f32(0);
 /**
  * Groups of four rows per iteration, each in its own registers, so that one group's long chain (an exp)
  * overlaps the others': four for rows of up to 8 floats, two for wider ones (whose groups hold more
@@ -67,117 +66,144 @@ const SETS = 2;
 
 export function rowKernel(p: RowProgram, fma: boolean, copies = copiesFor(p.K)): Func {
   const V = Math.ceil(p.K / 4), part = p.K % 4;
-  /** Clears the lanes past K of a row's (or w's) last vector, where K is not a multiple of 4. */
-  const clearPast = (j: number) => (part && j === V - 1 ? [...simd.firstLanes(part), ...and] : []);
   const nOps = p.operands.length, nSt = p.stores.length, nG = p.grads.length, nS = p.sums.length;
-  // i32 locals after the one parameter (args)
-  let next = 1;
-  const i32 = (n: number) => ((next += n), next - n);
   const C = copies;
-  const lx = i32(1), lGroups = i32(1), lTail = i32(1), lMask = i32(1), lG = i32(1), lOff = i32(1);
-  const lRowC = Array.from({ length: C }, () => i32(4));
-  const lPtr = i32(nOps + nSt + nG + 2 * nS);
-  const firstV = next;
-  const v128 = (n: number) => ((next += n), next - n);
-  const lW = v128(V), lScalar = v128(nOps), lAcc = v128(nG * SETS * V), lSum = v128(2 * nS), lMaskV = v128(1);
-  const per = Array.from({ length: C }, () => ({ lOp: v128(nOps), lXr: v128(4 * V), lDot: v128(4), lZ: v128(1), lStep: v128(p.steps.length), lScratch: v128(MATH_SCRATCH), lM: v128(2) }));
-  let lOp = 0, lXr = 0, lDot = 0, lZ = 0, lStep = 0, lScratch = 0, lM = 0, lRow = 0;
-  const use = (c: number) => { ({ lOp, lXr, lDot, lZ, lStep, lScratch, lM } = per[c]); lRow = lRowC[c]; };
-  const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
-  const arg = (k: number) => [...op.get(0), ...op.i32Load(4 * k)];
-  const ptrOp = (j: number) => lPtr + j, ptrSt = (j: number) => lPtr + nOps + j, ptrG = (j: number) => lPtr + nOps + nSt + j, ptrS = (j: number) => lPtr + nOps + nSt + nG + j, ptrT = (j: number) => lPtr + nOps + nSt + nG + nS + j;
-  const value = (k: number) => (k === -1 ? lZ : k <= -2 ? (p.operands[-k - 2] === 'row' ? lOp : lScalar) + (-k - 2) : lStep + k);
-  const madd = (a: number[], x: number[], acc: number[]) => (fma ? [...a, ...x, ...acc, ...op.f32x4RelaxedMadd] : [...acc, ...a, ...x, ...mul, ...add]);
+  const f = new FunctionBuilder('kernel', ['i32']);
+  const [args] = f.params;
+  const [lx, lGroups, lTail, lMask, lG, lOff] = f.locals('i32', 6);
+  const rowC = Array.from({ length: C }, () => f.locals('i32', 4));
+  const ptrOp = f.locals('i32', nOps), ptrSt = f.locals('i32', nSt), ptrG = f.locals('i32', nG), ptrS = f.locals('i32', nS), ptrT = f.locals('i32', nS);
+  const lW = f.locals('v128', V), lScalar = f.locals('v128', nOps), lAcc = f.locals('v128', nG * SETS * V), lSum = f.locals('v128', 2 * nS), lMaskV = f.local('v128');
+  const per = Array.from({ length: C }, () => ({ op: f.locals('v128', nOps), xr: f.locals('v128', 4 * V), dot: f.locals('v128', 4), z: f.local('v128'), step: f.locals('v128', p.steps.length), scratch: f.locals('v128', MATH_SCRATCH), m: f.locals('v128', 2) }));
+  /** Clears the lanes past K of a row's (or w's) last vector, where K is not a multiple of 4. */
+  const clearPast = (j: number) => part && j === V - 1 && f.v128(Int32Array.from([0, 1, 2, 3], (l) => (l < part ? -1 : 0))).op('v128.and');
+  const arg = (k: number, l: Local) => f.get(args).op('i32.load', 4 * k).set(l);
+  const madd = (a: () => unknown, x: () => unknown, acc: Local) => {
+    if (fma) {
+      a();
+      x();
+      f.get(acc).op('f32x4.relaxed_madd');
+    } else {
+      f.get(acc);
+      a();
+      x();
+      f.op('f32x4.mul').op('f32x4.add');
+    }
+  };
 
-  emit(arg(ARG.x), op.set(lx), arg(ARG.groups), op.set(lGroups), arg(ARG.tail), op.set(lTail), arg(ARG.mask), op.set(lMask));
-  for (let j = 0; j < nOps + nSt + nG + 2 * nS; j++) emit(arg(ARG.first + j), op.set(lPtr + j));
-  emit(arg(ARG.w), op.set(lG));
-  for (let j = 0; j < V; j++) emit(op.get(lG), op.v128Load(16 * j), clearPast(j), op.set(lW + j));
-  p.operands.forEach((kind, j) => kind === 'scalar' && emit(op.get(ptrOp(j)), op.load32Splat(0), op.set(lScalar + j)));
-  for (let j = 0; j < nG * SETS * V; j++) emit(zero, op.set(lAcc + j));
-  for (let j = 0; j < 2 * nS; j++) emit(zero, op.set(lSum + j));
+  arg(ARG.x, lx);
+  arg(ARG.groups, lGroups);
+  arg(ARG.tail, lTail);
+  arg(ARG.mask, lMask);
+  [...ptrOp, ...ptrSt, ...ptrG, ...ptrS, ...ptrT].forEach((l, j) => arg(ARG.first + j, l));
+  arg(ARG.w, lG);
+  lW.forEach((w, j) => {
+    f.get(lG).op('v128.load', 16 * j);
+    clearPast(j);
+    f.set(w);
+  });
+  p.operands.forEach((kind, j) => kind === 'scalar' && f.get(ptrOp[j]).op('v128.load32_splat').set(lScalar[j]));
+  for (const a of [...lAcc, ...lSum]) f.f32x4(0).set(a);
 
   /** One group of four rows (copy c's registers) at its row pointers, byte offset lOff + 16c into the per-row buffers. */
   const group = (masked: boolean, c = 0) => {
-    use(c);
+    const { op: lOp, xr, dot, z, step, scratch, m } = per[c];
+    const value = (k: number) => (k === -1 ? z : k <= -2 ? (p.operands[-k - 2] === 'row' ? lOp : lScalar)[-k - 2] : step[k]);
     for (let r = 0; r < 4; r++) {
-      for (let j = 0; j < V; j++) emit(op.get(lRow + r), op.v128Load(16 * j), clearPast(j), op.set(lXr + r * V + j));
-      emit(op.get(lXr + r * V), op.get(lW), mul, op.set(lDot + r));
-      for (let j = 1; j < V; j++) emit(madd(op.get(lXr + r * V + j), op.get(lW + j), op.get(lDot + r)), op.set(lDot + r));
+      for (let j = 0; j < V; j++) {
+        f.get(rowC[c][r]).op('v128.load', 16 * j);
+        clearPast(j);
+        f.set(xr[r * V + j]);
+      }
+      f.get(xr[r * V], lW[0]).op('f32x4.mul').set(dot[r]);
+      for (let j = 1; j < V; j++) {
+        madd(() => f.get(xr[r * V + j]), () => f.get(lW[j]), dot[r]);
+        f.set(dot[r]);
+      }
     }
     // z = the four rows' sums, one lane each (as matvec4 reduces)
-    emit(op.get(lDot), op.get(lDot + 1), lanes([0, 1, 4, 5]), op.get(lDot), op.get(lDot + 1), lanes([2, 3, 6, 7]), add, op.set(lM));
-    emit(op.get(lDot + 2), op.get(lDot + 3), lanes([0, 1, 4, 5]), op.get(lDot + 2), op.get(lDot + 3), lanes([2, 3, 6, 7]), add, op.set(lM + 1));
-    emit(op.get(lM), op.get(lM + 1), lanes([0, 2, 4, 6]), op.get(lM), op.get(lM + 1), lanes([1, 3, 5, 7]), add, op.set(lZ));
-    p.operands.forEach((kind, j) => kind === 'row' && emit(op.get(ptrOp(j)), op.get(lOff), op.add, op.v128Load(16 * c), op.set(lOp + j)));
-    const scratch = Array.from({ length: MATH_SCRATCH }, (_, m) => lScratch + m);
-    for (const [s, st] of p.steps.entries()) emit(st.rule(...st.args.map(value), ...scratch), op.set(lStep + s));
-    p.stores.forEach((k, j) => emit(op.get(ptrSt(j)), op.get(lOff), op.add, op.get(value(k)), op.v128Store(16 * c)));
+    f.get(dot[0], dot[1]).lanes([0, 1, 4, 5]).get(dot[0], dot[1]).lanes([2, 3, 6, 7]).op('f32x4.add').set(m[0]);
+    f.get(dot[2], dot[3]).lanes([0, 1, 4, 5]).get(dot[2], dot[3]).lanes([2, 3, 6, 7]).op('f32x4.add').set(m[1]);
+    f.get(m[0], m[1]).lanes([0, 2, 4, 6]).get(m[0], m[1]).lanes([1, 3, 5, 7]).op('f32x4.add').set(z);
+    p.operands.forEach((kind, j) => kind === 'row' && f.get(ptrOp[j], lOff).op('i32.add').op('v128.load', 16 * c).set(lOp[j]));
+    for (const [s, st] of p.steps.entries()) {
+      st.rule(f, ...st.args.map(value), ...scratch);
+      f.set(step[s]);
+    }
+    p.stores.forEach((k, j) => f.get(ptrSt[j], lOff).op('i32.add').get(value(k)).op('v128.store', 16 * c));
     // the reductions see only real rows: in the tail group, the mask's lanes are zero past the last row
-    const reduced = (k: number) => (masked ? [...op.get(value(k)), ...op.get(lMaskV), ...and] : op.get(value(k)));
+    const reduced = (k: number) => (masked ? f.get(value(k), lMaskV).op('v128.and') : f.get(value(k)));
     p.grads.forEach((k, gi) => {
-      emit(reduced(k), op.set(lM));
+      reduced(k).set(m[0]);
       for (let r = 0; r < 4; r++) {
-        emit(op.get(lM), op.get(lM), lanes([r, r, r, r]), op.set(lM + 1));
+        f.get(m[0], m[0]).lanes([r, r, r, r]).set(m[1]);
         for (let j = 0; j < V; j++) {
-          const acc = lAcc + (gi * SETS + ((r + 4 * c) % SETS)) * V + j;
-          emit(madd(op.get(lM + 1), op.get(lXr + r * V + j), op.get(acc)), op.set(acc));
+          const acc = lAcc[(gi * SETS + ((r + 4 * c) % SETS)) * V + j];
+          madd(() => f.get(m[1]), () => f.get(xr[r * V + j]), acc);
+          f.set(acc);
         }
       }
     });
     p.sums.forEach((k, si) => {
-      emit(reduced(k), op.set(lM));
-      emit(op.get(lSum + 2 * si), op.get(lM), promoteLow, f64x2Add, op.set(lSum + 2 * si));
-      emit(op.get(lSum + 2 * si + 1), op.get(lM), op.get(lM), lanes([2, 3, 2, 3]), promoteLow, f64x2Add, op.set(lSum + 2 * si + 1));
+      reduced(k).set(m[0]);
+      f.get(lSum[2 * si], m[0]).op('f64x2.promote_low_f32x4').op('f64x2.add').set(lSum[2 * si]);
+      f.get(lSum[2 * si + 1], m[0], m[0]).lanes([2, 3, 2, 3]).op('f64x2.promote_low_f32x4').op('f64x2.add').set(lSum[2 * si + 1]);
     });
   };
   const rowBytes = 4 * p.K;
-  emit(op.i32(0), op.set(lG), op.i32(0), op.set(lOff));
-  emit(op.block, op.loop, op.get(lG), op.i32(C), op.add, op.get(lGroups), op.gtS, op.brIf(1));
-  for (let c = 0; c < C; c++) for (let r = 0; r < 4; r++) emit(op.get(lx), op.get(lG), op.i32(4 * rowBytes), op.mul, op.add, op.i32((4 * c + r) * rowBytes), op.add, op.set(lRowC[c] + r));
+  /** The four row pointers of copy c's registers: rows 4·(g + c) .. of X, where lG holds g. */
+  const rows = (c: number, groupAt: Local, first: number) => {
+    for (let r = 0; r < 4; r++) f.get(lx, groupAt).i32(4 * rowBytes).op('i32.mul').op('i32.add').i32((first + r) * rowBytes).op('i32.add').set(rowC[c][r]);
+  };
+  f.i32(0).set(lG).i32(0).set(lOff);
+  f.block().loop().get(lG).i32(C).op('i32.add').get(lGroups).op('i32.gt_s').brIf(1);
+  for (let c = 0; c < C; c++) rows(c, lG, 4 * c);
   for (let c = 0; c < C; c++) group(false, c);
-  emit(op.get(lOff), op.i32(16 * C), op.add, op.set(lOff));
-  emit(op.get(lG), op.i32(C), op.add, op.set(lG), op.br(0), op.end, op.end);
-  if (C > 1) {
-    emit(op.block, op.loop, op.get(lG), op.get(lGroups), op.geS, op.brIf(1));
-    for (let r = 0; r < 4; r++) emit(op.get(lx), op.get(lG), op.i32(4 * rowBytes), op.mul, op.add, op.i32(r * rowBytes), op.add, op.set(lRowC[0] + r));
-    group(false, 0);
-    emit(op.get(lOff), op.i32(16), op.add, op.set(lOff));
-    emit(op.get(lG), op.i32(1), op.add, op.set(lG), op.br(0), op.end, op.end);
-  }
+  f.get(lOff).i32(16 * C).op('i32.add').set(lOff);
+  f.get(lG).i32(C).op('i32.add').set(lG).br(0).end().end();
+  if (C > 1)
+    f.forUp(lG, lGroups, 1, () => {
+      rows(0, lG, 0);
+      group(false, 0);
+      f.get(lOff).i32(16).op('i32.add').set(lOff);
+    });
   // the tail: rows past the last read row 0
-  emit(op.get(lTail), op.if_);
+  f.get(lTail).if();
   for (let r = 0; r < 4; r++) {
-    emit(op.get(lx), op.get(lGroups), op.i32(4 * rowBytes), op.mul, op.add, op.i32(r * rowBytes), op.add); // the row
-    emit(op.get(lx), op.get(lTail), op.i32(r), op.gtS, op.select, op.set(lRowC[0] + r)); // or row 0
+    f.get(lx, lGroups).i32(4 * rowBytes).op('i32.mul').op('i32.add').i32(r * rowBytes).op('i32.add'); // the row
+    f.get(lx, lTail).i32(r).op('i32.gt_s').select().set(rowC[0][r]); // or row 0
   }
-  emit(op.get(lMask), op.v128Load(0), op.set(lMaskV));
+  f.get(lMask).op('v128.load', 0).set(lMaskV);
   group(true);
-  emit(op.end);
+  f.end();
   // results: the sets of accumulators added; the sums' partials stored
+  const m = per[0].m;
   p.grads.forEach((_, gi) => {
     for (let j = 0; j < V; j++) {
-      emit(op.get(lAcc + gi * SETS * V + j));
-      for (let r = 1; r < SETS; r++) emit(op.get(lAcc + (gi * SETS + r) * V + j), add);
-      emit(op.set(lM));
+      f.get(lAcc[gi * SETS * V + j]);
+      for (let r = 1; r < SETS; r++) f.get(lAcc[(gi * SETS + r) * V + j]).op('f32x4.add');
+      f.set(m[0]);
       // K floats exactly: the last vector's first K mod 4 lanes where K is not a multiple of 4
       const lanesHere = j === V - 1 && part ? part : 4;
-      if (lanesHere === 4) emit(op.get(ptrG(gi)), op.get(lM), op.v128Store(16 * j));
-      if (lanesHere === 2 || lanesHere === 3) emit(op.get(ptrG(gi)), op.get(lM), op.store64Lane(16 * j, 0));
-      if (lanesHere === 1 || lanesHere === 3) emit(op.get(ptrG(gi)), op.get(lM), op.store32Lane(16 * j + 4 * (lanesHere - 1), lanesHere - 1));
+      if (lanesHere === 4) f.get(ptrG[gi], m[0]).op('v128.store', 16 * j);
+      if (lanesHere === 2 || lanesHere === 3) f.get(ptrG[gi], m[0]).op('v128.store64_lane', 16 * j, 0);
+      if (lanesHere === 1 || lanesHere === 3) f.get(ptrG[gi], m[0]).op('v128.store32_lane', 16 * j + 4 * (lanesHere - 1), lanesHere - 1);
     }
   });
-  p.sums.forEach((_, si) => emit(op.get(ptrS(si)), op.get(lSum + 2 * si), op.v128Store(0), op.get(ptrS(si)), op.get(lSum + 2 * si + 1), op.v128Store(16)));
+  p.sums.forEach((_, si) => f.get(ptrS[si], lSum[2 * si]).op('v128.store', 0).get(ptrS[si], lSum[2 * si + 1]).op('v128.store', 16));
   // and the totals asked for: (p0 + p1) + (p2 + p3) in float64, then rounded to float32
-  const lane = (l: number, k: number) => [...op.get(l), 0xfd, 0x21, k]; // f64x2.extract_lane
-  const F64_ADD = [0xa0], DEMOTE = [0xb6];
+  const lane = (l: Local, k: number) => f.get(l).op('f64x2.extract_lane', k);
   p.sums.forEach((_, si) => {
-    const [lo, hi] = [lSum + 2 * si, lSum + 2 * si + 1];
-    emit(op.get(ptrT(si)), op.if_, op.get(ptrT(si)));
-    emit(lane(lo, 0), lane(lo, 1), F64_ADD, lane(hi, 0), lane(hi, 1), F64_ADD, F64_ADD, DEMOTE, op.f32Store(0), op.end);
+    const [lo, hi] = [lSum[2 * si], lSum[2 * si + 1]];
+    f.get(ptrT[si]).if().get(ptrT[si]);
+    lane(lo, 0);
+    lane(lo, 1);
+    f.op('f64.add');
+    lane(hi, 0);
+    lane(hi, 1);
+    f.op('f64.add').op('f64.add').op('f32.demote_f64').op('f32.store', 0).end();
   });
-  return { name: 'kernel', params: [I32], locals: [...Array(firstV - 1).fill(I32), ...Array(next - firstV).fill(V128)], body: b };
+  return f.func();
 }
 
 /** The compiled kernel of a program for a shared memory (the heap), or null where it does not compile. */

@@ -10,7 +10,9 @@
  * offsets are in the argument block, written again only when a plan's leaves move (`ready`).
  */
 import type { WasmEntry } from '../kernel.ts';
-import { I32, module, op, type Func, type Import } from './asm.ts';
+import { module, type Func, type Import } from './asm.ts';
+import { FunctionBuilder, type Local } from './builder.ts';
+import { TYPE_CODE } from './opcodes.ts';
 import { MAX_PAGES, type Heap } from '../heap.ts';
 import { helperEpoch } from '../threads.ts';
 import { noteFallback } from '../fallbacks.ts';
@@ -26,8 +28,6 @@ export type Buffers = (i: number) => { ins: readonly Float32Array[]; out: Float3
  * arguments, the destination advancing by the byte count at each run: a value kept from every run).
  */
 export type Entry = WasmEntry & { readonly copy?: boolean; readonly emit?: boolean };
-
-const MEMORY_COPY = [0xfc, 0x0a, 0x00, 0x00]; // memory.copy (bulk memory): destination, source, bytes
 
 const modules = new Map<string, WebAssembly.Module | null>();
 const kind = (e: Entry) => (e.fn ? String(e.arity) : e.emit ? 'e' : e.copy ? 'c' : 's');
@@ -53,49 +53,59 @@ function sequenceModule(outer: readonly Entry[], inner: readonly Entry[]): WebAs
 
 /** The function `run` of a sequence, and the kernels it imports. */
 export function sequenceFunc(outer: readonly Entry[], inner: readonly Entry[]): { run: Func; imports: Import[] } {
-  const P = { block: 0, times: 1, inner: 2 };
-  const count = 3; // local: the inner loop's counter
   // by position in [...outer, ...inner] (the block's order): each entry's first argument (in i32s from
   // the block's start), each kernel's import, each emit's destination local
   const all = [...outer, ...inner];
-  const first: number[] = [], importOf: number[] = [], emitLocal: number[] = [];
+  const first: number[] = [], importOf: number[] = [];
   const imports: Import[] = [];
-  let at = 0, locals = 0;
+  let at = 0;
   for (const [i, e] of all.entries()) {
     first.push(at);
     at += e.arity;
     if (e.fn) {
       importOf[i] = imports.length;
-      imports.push({ name: `k${imports.length}`, params: Array(e.arity).fill(I32) });
+      imports.push({ name: `k${imports.length}`, params: Array(e.arity).fill(TYPE_CODE.i32) });
     }
-    if (e.emit) emitLocal[i] = 4 + locals++;
   }
-  const b: number[] = [];
+  const f = new FunctionBuilder('run', ['i32', 'i32', 'i32'], [], imports.map((im) => ({ params: im.params.map(() => 'i32' as const) })));
+  const [block, times, innerRuns] = f.params;
+  const count = f.local('i32'); // the inner loop's counter
+  const emitLocal: Local[] = [];
+  for (const [i, e] of all.entries()) if (e.emit) emitLocal[i] = f.local('i32');
   const emit = (i: number) => {
     const e = all[i];
-    const arg = (j: number) => [...op.get(P.block), ...op.i32Load(4 * (first[i] + j))];
+    const arg = (j: number) => f.get(block).op('i32.load', 4 * (first[i] + j));
     if (e.fn) {
-      for (let j = 0; j < e.arity; j++) b.push(...arg(j));
-      b.push(...op.call(importOf[i]));
+      for (let j = 0; j < e.arity; j++) arg(j);
+      f.call(importOf[i]);
     } else if (e.emit) {
       const d = emitLocal[i];
-      b.push(...op.get(d), ...arg(1), ...arg(2), ...MEMORY_COPY);
-      b.push(...op.get(d), ...arg(2), ...op.add, ...op.set(d));
-    } else if (e.copy) b.push(...arg(0), ...arg(1), ...arg(2), ...MEMORY_COPY);
-    else b.push(...arg(0), ...arg(1), ...op.i32Store(0));
+      f.get(d);
+      arg(1);
+      arg(2).op('memory.copy'); // destination, source, bytes (bulk memory)
+      f.get(d);
+      arg(2).op('i32.add').set(d);
+    } else if (e.copy) {
+      arg(0);
+      arg(1);
+      arg(2).op('memory.copy');
+    } else {
+      arg(0);
+      arg(1).op('i32.store');
+    }
   };
   // the emits' first destinations
-  for (const [i, e] of all.entries()) if (e.emit) b.push(...op.get(P.block), ...op.i32Load(4 * first[i]), ...op.set(emitLocal[i]));
+  for (const [i, e] of all.entries()) if (e.emit) f.get(block).op('i32.load', 4 * first[i]).set(emitLocal[i]);
   // while (times != 0) { for (c = inner; c != 0; c--) { inner } outer; times -= 1 }
-  b.push(...op.block, ...op.loop, ...op.get(P.times), ...op.eqz, ...op.brIf(1));
+  f.block().loop().get(times).op('i32.eqz').brIf(1);
   if (inner.length) {
-    b.push(...op.get(P.inner), ...op.set(count), ...op.block, ...op.loop, ...op.get(count), ...op.eqz, ...op.brIf(1));
+    f.get(innerRuns).set(count).block().loop().get(count).op('i32.eqz').brIf(1);
     for (let i = outer.length; i < all.length; i++) emit(i);
-    b.push(...op.get(count), ...op.i32(1), ...op.sub, ...op.set(count), ...op.br(0), ...op.end, ...op.end);
+    f.get(count).i32(1).op('i32.sub').set(count).br(0).end().end();
   }
   for (let i = 0; i < outer.length; i++) emit(i);
-  b.push(...op.get(P.times), ...op.i32(1), ...op.sub, ...op.set(P.times), ...op.br(0), ...op.end, ...op.end);
-  return { run: { name: 'run', params: [I32, I32, I32], locals: Array(1 + locals).fill(I32), body: b }, imports };
+  f.get(times).i32(1).op('i32.sub').set(times).br(0).end().end();
+  return { run: f.func(), imports };
 }
 
 export class Sequence {

@@ -8,49 +8,50 @@
  *                                 holding rb/4 doubles (the caller zeroes it): a sum over a batch axis
  * The JS kernels (runtime/kernels/reduce.ts) also sum in float64; the order of the additions differs.
  */
-import { I32, V128, op, simd as I, type Func } from './asm.ts';
+import type { Func } from './asm.ts';
+import { FunctionBuilder, type Local } from './builder.ts';
 import { heapKernels } from './module.ts';
 
-const { promoteLow, f64x2Add } = I;
-// lanes 2 and 3 of a f32x4 moved to lanes 0 and 1
-const highHalf = I.lanes([2, 3, 2, 3]);
-const zero = I.f32(0);
+/** sum += the low two lanes of v, promoted (f64x2); `high`: lanes 2 and 3, moved to lanes 0 and 1 first. */
+const addHalf = (f: FunctionBuilder, v: Local, high: boolean) => {
+  f.get(v);
+  if (high) f.get(v).lanes([2, 3, 2, 3]);
+  return f.op('f64x2.promote_low_f32x4').op('f64x2.add');
+};
 
 export function sumAllKernel(): Func {
-  const P = { x: 0, nb: 1, acc: 2 };
-  const L = { i: 3, v: 4, s: 5 }; // s .. s+3: the four f64x2 sums
-  const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
-  for (let j = 0; j < 4; j++) emit(zero, op.set(L.s + j));
-  emit(op.i32(0), op.set(L.i));
-  emit(op.block, op.loop, op.get(L.i), op.get(P.nb), op.geS, op.brIf(1));
-  for (let c = 0; c < 2; c++) {
-    emit(op.get(P.x), op.get(L.i), op.add, op.v128Load(16 * c), op.set(L.v));
-    emit(op.get(L.s + 2 * c), op.get(L.v), promoteLow, f64x2Add, op.set(L.s + 2 * c));
-    emit(op.get(L.s + 2 * c + 1), op.get(L.v), op.get(L.v), highHalf, promoteLow, f64x2Add, op.set(L.s + 2 * c + 1));
-  }
-  emit(op.get(L.i), op.i32(32), op.add, op.set(L.i), op.br(0), op.end, op.end);
-  for (let j = 0; j < 4; j++) emit(op.get(P.acc), op.get(L.s + j), op.v128Store(16 * j));
-  return { name: 'sumAll', params: Array(3).fill(I32), locals: [I32, V128, ...Array(4).fill(V128)], body: b };
+  const f = new FunctionBuilder('sumAll', Array(3).fill('i32'));
+  const [x, nb, acc] = f.params;
+  const i = f.local('i32'), v = f.local('v128'), s = f.locals('v128', 4); // the four f64x2 sums
+  for (const l of s) f.f32x4(0).set(l);
+  f.i32(0).set(i);
+  f.forUp(i, nb, 32, () => {
+    for (let c = 0; c < 2; c++) {
+      f.get(x, i).op('i32.add').op('v128.load', 16 * c).set(v);
+      addHalf(f.get(s[2 * c]), v, false).set(s[2 * c]);
+      addHalf(f.get(s[2 * c + 1]), v, true).set(s[2 * c + 1]);
+    }
+  });
+  s.forEach((l, j) => f.get(acc, l).op('v128.store', 16 * j));
+  return f.func();
 }
 
 export function sumColsKernel(): Func {
-  const P = { x: 0, rows: 1, rb: 2, acc: 3 };
-  const L = { r: 4, j: 5, px: 6, pa: 7, v: 8 };
-  const b: number[] = [];
-  const emit = (...xs: number[][]) => xs.forEach((x) => b.push(...x));
-  emit(op.get(P.x), op.set(L.px), op.i32(0), op.set(L.r));
-  emit(op.block, op.loop, op.get(L.r), op.get(P.rows), op.geS, op.brIf(1));
-  emit(op.i32(0), op.set(L.j), op.get(P.acc), op.set(L.pa));
-  emit(op.block, op.loop, op.get(L.j), op.get(P.rb), op.geS, op.brIf(1));
-  emit(op.get(L.px), op.get(L.j), op.add, op.v128Load(0), op.set(L.v));
-  emit(op.get(L.pa), op.get(L.pa), op.v128Load(0), op.get(L.v), promoteLow, f64x2Add, op.v128Store(0));
-  emit(op.get(L.pa), op.get(L.pa), op.v128Load(16), op.get(L.v), op.get(L.v), highHalf, promoteLow, f64x2Add, op.v128Store(16));
-  emit(op.get(L.pa), op.i32(32), op.add, op.set(L.pa));
-  emit(op.get(L.j), op.i32(16), op.add, op.set(L.j), op.br(0), op.end, op.end);
-  emit(op.get(L.px), op.get(P.rb), op.add, op.set(L.px));
-  emit(op.get(L.r), op.i32(1), op.add, op.set(L.r), op.br(0), op.end, op.end);
-  return { name: 'sumCols', params: Array(4).fill(I32), locals: [...Array(4).fill(I32), V128], body: b };
+  const f = new FunctionBuilder('sumCols', Array(4).fill('i32'));
+  const [x, rows, rb, acc] = f.params;
+  const [r, j, px, pa] = f.locals('i32', 4), v = f.local('v128');
+  f.get(x).set(px).i32(0).set(r);
+  f.forUp(r, rows, 1, () => {
+    f.i32(0).set(j).get(acc).set(pa);
+    f.forUp(j, rb, 16, () => {
+      f.get(px, j).op('i32.add').op('v128.load').set(v);
+      addHalf(f.get(pa, pa).op('v128.load', 0), v, false).op('v128.store', 0);
+      addHalf(f.get(pa, pa).op('v128.load', 16), v, true).op('v128.store', 16);
+      f.get(pa).i32(32).op('i32.add').set(pa);
+    });
+    f.get(px, rb).op('i32.add').set(px);
+  });
+  return f.func();
 }
 
 export interface SumKernels {

@@ -1,0 +1,83 @@
+/**
+ * Elementwise ops with attributes, each as its PyTorch function computes it in float32:
+ *   LeakyRelu(x; alpha = 0.01)   x where x > 0, else alpha·x   (F.leaky_relu, negative_slope = alpha)
+ *   Clip(x; min, max)            max(x, min) then min(·, max), either bound optional; NaN stays NaN
+ *                                (torch.clamp; ONNX Clip)
+ * The attributes go with the op into fused chains and their SIMD kernels (`withAttrs`: the rule for a
+ * node's attributes), so a chain with a LeakyRelu is one loop like any other.
+ */
+import { elementwise } from './elementwise.ts';
+import { onnxOperand as arg, onnxRule as rule } from './op.ts';
+import type { Attrs, Node } from '../ir/node.ts';
+import type { ElementwiseRule } from '../ir/op.ts';
+import * as B from '../ir/build.ts';
+import { simdRuleOf, type SimdRule } from '../../runtime/kernels/wasm/elementwise.ts';
+
+/** An attribute's value as float32 kernels compute with it (float64 ones too: one definition), and as JS source. */
+const f32 = (x: number) => Math.fround(x);
+const lit = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
+const mask = (b: Node) => B.cast(b, 'f32');
+const ge = (a: Node | number, b: Node | number) => B.mk('GreaterEqual', [typeof a === 'number' ? B.scalar(a) : a, typeof b === 'number' ? B.scalar(b) : b]);
+
+function leakyRule(attrs: Attrs): ElementwiseRule & { readonly simd: SimdRule } {
+  const alpha = f32((attrs.alpha as number | undefined) ?? 0.01);
+  return {
+    fn: (x) => (x > 0 ? x : x * alpha),
+    js: (x) => `(${x} > 0 ? ${x} : ${x} * ${lit(alpha)})`,
+    // x where x > 0, else x·alpha (NaN: x·alpha, NaN)
+    simd: (f, x) => f.get(x, x).f32x4(alpha).op('f32x4.mul').get(x).f32x4(0).op('f32x4.gt').op('v128.bitselect'),
+  };
+}
+const leaky = leakyRule({});
+elementwise('LeakyRelu', 1, leaky.fn, leaky.js, (n, g) => {
+  // g where x > 0, else g·alpha (at 0: g·alpha, as PyTorch)
+  const alpha = f32((n.attrs.alpha as number | undefined) ?? 0.01);
+  const neg = mask(ge(0, n.inputs[0]));
+  return [B.add(B.mul(g, B.sub(1, neg)), B.mul(B.mul(g, alpha), neg))];
+}, 'LeakyRelu', {
+  dsl: { method: 'leakyRelu', fn: 'leakyRelu' },
+  simd: leaky.simd,
+  withAttrs: leakyRule,
+  onnx: (e, n, ins) => e.op('LeakyRelu', ins, { alpha: f32((n.attrs.alpha as number | undefined) ?? 0.01) }),
+  onnxImport: { LeakyRelu: rule([6, 16], (c) => B.mk('LeakyRelu', [arg(c, 0)], { alpha: c.attrFloat('alpha', 0.01) })) },
+  showAttrs: (a) => `alpha=${a.alpha ?? 0.01}`,
+});
+
+function clipRule(attrs: Attrs): ElementwiseRule & { readonly simd: SimdRule } {
+  const lo = attrs.min === undefined ? null : f32(attrs.min as number);
+  const hi = attrs.max === undefined ? null : f32(attrs.max as number);
+  // as f32x4.pmax(x, lo) and pmin(·, hi): the bound where it is strictly beyond, else x
+  const up = (x: number) => (lo !== null && x < lo ? lo : x);
+  return {
+    fn: (x) => (hi !== null && hi < up(x) ? hi : up(x)),
+    js: (x) => {
+      const y = lo === null ? x : `(${x} < ${lit(lo)} ? ${lit(lo)} : ${x})`;
+      return hi === null ? y : `(${lit(hi)} < ${y} ? ${lit(hi)} : ${y})`;
+    },
+    simd: (f, x) => {
+      f.get(x);
+      if (lo !== null) f.f32x4(lo).op('f32x4.pmax');
+      if (hi !== null) f.f32x4(hi).op('f32x4.pmin');
+    },
+  };
+}
+const clip = clipRule({});
+elementwise('Clip', 1, clip.fn, clip.js, (n, g) => {
+  // g where min <= x <= max (at a bound too, as PyTorch's clamp)
+  const x = n.inputs[0];
+  let m = g;
+  if (n.attrs.min !== undefined) m = B.mul(m, mask(ge(x, f32(n.attrs.min as number))));
+  if (n.attrs.max !== undefined) m = B.mul(m, mask(ge(f32(n.attrs.max as number), x)));
+  return [m];
+}, 'Clip', {
+  dsl: { method: 'clamp', fn: 'clamp' },
+  simd: clip.simd,
+  withAttrs: clipRule,
+  onnx: (e, n, ins) => {
+    // bounds as optional inputs (opset 11 on); '' names an absent one
+    const bound = (k: string) => (n.attrs[k] === undefined ? '' : e.constF32([f32(n.attrs[k] as number)], []));
+    const [lo, hi] = [bound('min'), bound('max')];
+    return e.op('Clip', hi ? [...ins, lo, hi] : lo ? [...ins, lo] : [...ins]);
+  },
+  showAttrs: (a) => [a.min !== undefined && `min=${a.min}`, a.max !== undefined && `max=${a.max}`].filter(Boolean).join(', '),
+});

@@ -1,0 +1,116 @@
+/**
+ * The helper thread's protocol: the control block's layout, and its jobs, each declared once (its number,
+ * its i32 arguments in order, and what the helper does with them). From the declarations come the
+ * helper's handlers (`jobHandlers`, in the source the helper runs: threads.ts), the typed arguments of
+ * `HelperThread.post` (`JobArgs`), and the WebAssembly that posts a job from a plan's one call
+ * (`emitPost`, for the vector-matrix driver in wasm/matmul.ts).
+ */
+import type { FunctionBuilder, Local } from './wasm/builder.ts';
+
+/**
+ * Control block, in the heap (so that a plan's WebAssembly call can post jobs too): [job seq, done seq,
+ * job kind, ready, ...args], on a cache line of its own the next chunk of a job that both threads take
+ * chunks of, and on another the seq of the caller's latest job. Indices of i32s.
+ */
+const SEQ = 0, DONE = 1, KIND = 2, READY = 3, ARGS = 4, STATE = 24, NEXT = 32, POSTED = 48;
+export const CONTROL = { SEQ, DONE, KIND, READY, ARGS, STATE, NEXT, POSTED } as const;
+/** Arguments a job may have (the control block's words from ARGS up to STATE). */
+export const MAX_ARGS = 16;
+/**
+ * The state word of the latest job: its seq while nobody has claimed it, TAKEN once the helper has, REVOKED
+ * once the caller has taken it back. Seqs are positive (they count modulo 2^30).
+ */
+export const TAKEN = -1, REVOKED = -2;
+
+interface JobSpec {
+  readonly code: number;
+  readonly args: readonly string[];
+  /**
+   * The helper's handler, as JavaScript source run with each argument in a constant of its name, `k` the
+   * kernel module's exports, `ctl` the control block, `a` the arguments' words, `memory` and `loaded`
+   * (the shape kernels the helper compiled); `at` gives an argument's index in `a` (for results).
+   */
+  readonly run: (at: Readonly<Record<string, number>>) => string;
+}
+
+export const JOBS = {
+  /** Ends the helper's loop. */
+  exit: { code: 0, args: [], run: () => 'return;' },
+  /**
+   * gemmRows's twelve arguments (the blocking `gemm` packed B for), but for the rows: `chunk` rows a
+   * chunk and `end` the end of the rows; both threads take chunks (the next one's index is counted in the
+   * control block) until none is left, so a core slowed by other work does less.
+   */
+  gemm: {
+    code: 1,
+    args: ['a0', 'sa', 'ska', 'b0', 'c0', 'ldc', 'K', 'NP', 'chunk', 'end', 'KC', 'NC'],
+    run: () => `for (let i; (i = Atomics.add(ctl, ${NEXT}, 1) * chunk) < end; ) k.gemmRows(a0, sa, ska, b0, c0, ldc, K, NP, i, Math.min(end, i + chunk), KC, NC);`,
+  },
+  /** The matvec kernel's eight. */
+  matvec: { code: 2, args: ['a0', 'lda', 'v0', 'c0', 'M', 'kb16', 'kb4', 'kb'], run: () => 'k.matvec(a0, lda, v0, c0, M, kb16, kb4, kb);' },
+  /** vecmat4's first seven (it zeroes its partial sums first), then v, M and the row count of the vecmat1 tail. */
+  vecmat: {
+    code: 3,
+    args: ['v0', 'sv', 'm0', 'ldm', 'c0', 'K4', 'nb', 'vt', 'mt', 'Kt'],
+    run: () => 'if (nb > 0) { k.vecmat4(v0, sv, m0, ldm, c0, K4, nb, 1); if (Kt > 0) k.vecmat1(vt, sv, mt, ldm, c0, Kt, nb, 0); }',
+  },
+  /**
+   * The byte offset and length of a shape kernel's module (wasm/module.ts: a row region's, a vector-matrix
+   * product's) in the memory, and the slot to keep it in; `ok` is set to 1 when it compiled (0: the
+   * caller notes the fallback and runs the kernel on one thread).
+   */
+  load: {
+    code: 4,
+    args: ['offset', 'length', 'slot', 'ok'],
+    run: (at) => `try { const bytes = new Uint8Array(memory.buffer, offset, length).slice(); loaded[slot] = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.kernel; a[${at.ok}] = 1; } catch { a[${at.ok}] = 0; }`,
+  },
+  /** The slot of a loaded shape kernel, and the byte offset of its argument block. */
+  call: { code: 5, args: ['slot', 'block'], run: () => 'loaded[slot](block);' },
+} as const satisfies Record<string, JobSpec>;
+
+export type JobName = keyof typeof JOBS;
+/** A job's arguments: one number for each it declares, in order. */
+export type JobArgs<J extends JobName> = Each<(typeof JOBS)[J]['args'], number>;
+type Each<T extends readonly unknown[], V> = { -readonly [I in keyof T]: V };
+
+/** The index of a job's argument in the control block's argument words. */
+export function argIndex<J extends JobName>(job: J, name: (typeof JOBS)[J]['args'][number]): number {
+  return (JOBS[job].args as readonly string[]).indexOf(name);
+}
+
+/** The helper's handlers: one `case` per job, on the job's number, over the argument words `a` (source). */
+export function jobHandlers(): string {
+  return Object.values(JOBS as Record<string, JobSpec>)
+    .map((j) => {
+      const at = Object.fromEntries(j.args.map((n, i) => [n, i]));
+      const names = j.args.length ? `const ${j.args.map((n, i) => `${n} = a[${i}]`).join(', ')}; ` : '';
+      return `      case ${j.code}: { ${names}${j.run(at)} break; }`;
+    })
+    .join('\n');
+}
+
+/** Each argument of a job, as a function pushing its i32 (in the declared order). */
+export type JobPushes<J extends JobName> = Each<(typeof JOBS)[J]['args'], () => unknown>;
+
+/**
+ * WebAssembly posting a job as `HelperThread.post` does, to the control block whose byte offset is in
+ * `control`: the arguments, the job's number, the chunk counter reset, then the next seq (left in `seq`:
+ * the caller's `finish` compares it) as the latest posted, the job's state and its seq, and a notify.
+ */
+export function emitPost<J extends JobName>(f: FunctionBuilder, control: Local, seq: Local, job: J, args: JobPushes<J>): void {
+  const at = (i: number) => 4 * i; // byte offset of control word i
+  (args as (() => unknown)[]).forEach((push, i) => {
+    f.get(control);
+    push();
+    f.op('i32.store', at(ARGS + i));
+  });
+  f.get(control).i32(JOBS[job].code).op('i32.store', at(KIND));
+  f.get(control).i32(0).op('i32.store', at(NEXT));
+  // seq = (posted + 1) & 0x3fffffff, or 1 where that is 0
+  f.get(control).op('i32.load', at(POSTED)).i32(1).op('i32.add').i32(0x3fffffff).op('i32.and').set(seq);
+  f.get(seq).op('i32.eqz').if().i32(1).set(seq).end();
+  f.get(control, seq).op('i32.store', at(POSTED));
+  f.get(control, seq).op('i32.atomic.store', at(STATE));
+  f.get(control, seq).op('i32.atomic.store', at(SEQ));
+  f.get(control).i32(1).op('memory.atomic.notify', at(SEQ)).drop();
+}

@@ -1,0 +1,89 @@
+/**
+ * Placing a plan's buffers in one arena: each buffer is alive from the step that writes it to its last
+ * read, and buffers whose lifetimes do not overlap share memory. Offsets are aligned to one SIMD vector.
+ */
+
+export const ALIGN = 16; // bytes: one SIMD vector
+
+export const align = (b: number) => Math.ceil(b / ALIGN) * ALIGN;
+
+export function prefixOffsets(sizes: readonly number[]): number[] {
+  let off = 0;
+  return sizes.map((s) => {
+    const o = off;
+    off += align(s);
+    return o;
+  });
+}
+
+/** Buffers up to which placement is the greedy by size (quadratic in the buffers alive together); beyond, a linear scan. */
+const GREEDY_PLACEMENT_MAX = 4096;
+
+/**
+ * Offsets in one arena for buffers alive over [def[i], lastUse[i]]. A buffer is written at its step while
+ * its inputs are still read, so lifetimes that touch count as overlapping. Up to GREEDY_PLACEMENT_MAX
+ * buffers: largest first, each at the lowest offset that overlaps no already placed buffer whose lifetime
+ * overlaps its own (greedy by size, a standard heuristic for static memory planning). Larger graphs take
+ * a linear scan in schedule order that reuses a freed offset of the same size, so planning stays
+ * near-linear in the graph's size.
+ */
+export function placeBuffers(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number[] {
+  return sizes.filter((s) => s > 0).length <= GREEDY_PLACEMENT_MAX ? greedyBySize(sizes, def, lastUse) : linearScan(sizes, def, lastUse);
+}
+
+function greedyBySize(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number[] {
+  const idx = sizes.map((_, i) => i).filter((i) => sizes[i] > 0).sort((a, b) => sizes[b] - sizes[a] || a - b);
+  const offsets = new Array<number>(sizes.length).fill(0);
+  const placed: number[] = [];
+  for (const i of idx) {
+    const conflicts = placed
+      .filter((j) => def[i] <= lastUse[j] && def[j] <= lastUse[i])
+      .map((j) => [offsets[j], offsets[j] + align(sizes[j])] as const)
+      .sort((a, b) => a[0] - b[0]);
+    let off = 0;
+    for (const [lo, hi] of conflicts) {
+      if (off + align(sizes[i]) <= lo) break;
+      off = Math.max(off, hi);
+    }
+    offsets[i] = off;
+    placed.push(i);
+  }
+  return offsets;
+}
+
+function linearScan(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number[] {
+  const offsets = new Array<number>(sizes.length).fill(0);
+  const live = sizes.map((_, i) => i).filter((i) => sizes[i] > 0);
+  const byDef = [...live].sort((a, b) => def[a] - def[b] || a - b);
+  const byEnd = [...live].sort((a, b) => lastUse[a] - lastUse[b] || a - b);
+  const free = new Map<number, number[]>(); // aligned size -> offsets free for it
+  let top = 0, ended = 0;
+  for (const i of byDef) {
+    // every buffer whose last use is before this one's step was placed before it, and is free now
+    for (; ended < byEnd.length && lastUse[byEnd[ended]] < def[i]; ended++) {
+      const j = byEnd[ended], s = align(sizes[j]);
+      (free.get(s) ?? free.set(s, []).get(s)!).push(offsets[j]);
+    }
+    const s = align(sizes[i]);
+    const reuse = free.get(s)?.pop();
+    if (reuse !== undefined) offsets[i] = reuse;
+    else {
+      offsets[i] = top;
+      top += s;
+    }
+  }
+  return offsets;
+}
+
+/** The largest total size of buffers alive at the same step (a sweep over the steps). */
+export function livenessBound(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number {
+  const n = sizes.length;
+  const delta = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    delta[def[i]] += align(sizes[i]);
+    delta[Math.min(lastUse[i], n - 1) + 1] -= align(sizes[i]);
+  }
+  let best = 0, live = 0;
+  for (let t = 0; t < n; t++) best = Math.max(best, (live += delta[t]));
+  return best;
+}

@@ -1,0 +1,29 @@
+/**
+ * The kernels of plans, prepared once for each op, attributes, shapes and precision and shared between
+ * plans (`preparedKernel`).
+ */
+import type { Node } from '../compiler/ir/node.ts';
+import type { Kernel } from './kernels/kernel.ts';
+import { getOp } from '../compiler/ops/op.ts';
+
+/**
+ * Prepared kernels, kept by what they depend on (op, attributes, shapes, precision), so that planning the
+ * same graph again (a new model build, a new shape seen before) does not prepare them again. Kernels
+ * hold no state between calls (their scratch is only used during a call, and plans run one kernel at a
+ * time), so plans can share them. The most recently used are kept.
+ */
+const kernelCache = new Map<string, Kernel>();
+const KERNEL_CACHE_SIZE = 256;
+
+export function preparedKernel(n: Node, inShapes: number[][], outShape: number[], precision: 'f32' | 'f64'): Kernel {
+  const key = `${n.op}|${precision}|${JSON.stringify(n.attrs)}|${inShapes.join(';')}|${outShape.join(',')}`;
+  let k = kernelCache.get(key);
+  if (k) {
+    kernelCache.delete(key); // most recent last
+  } else {
+    k = getOp(n.op).kernel!({ node: n, inShapes, outShape, attrs: n.attrs, precision });
+    if (kernelCache.size >= KERNEL_CACHE_SIZE) kernelCache.delete(kernelCache.keys().next().value!);
+  }
+  kernelCache.set(key, k);
+  return k;
+}

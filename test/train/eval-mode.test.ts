@@ -1,0 +1,75 @@
+/**
+ * Training and evaluation modes: the train step moves batch normalization's running statistics (and the
+ * optimizer never sees them); the inference and metrics graphs are in evaluation mode (BatchNorm over
+ * the running statistics, dropout the identity); the training step refuses ONNX export in one line.
+ */
+import { describe, expect, it } from 'vitest';
+import { BatchNorm1d, Dropout, Linear, defineModel, input, inferenceMode, accuracy, Graph } from '../../compiler/index.ts';
+import { compileModel } from '../../compiler/passes/compile.ts';
+import { exportModel } from '../../export/model.ts';
+
+const model = defineModel({
+  name: 'bn-dropout',
+  build() {
+    const x = input('x', ['N', 3]), y = input('y', ['N', 1]);
+    const l1 = new Linear(3, 4, 'l1'), bn = new BatchNorm1d(4), l2 = new Linear(4, 1, 'l2');
+    const p = l2.forward(new Dropout(0.25).forward(bn.forward(l1.forward(x)).relu()));
+    const d = p.sub(y);
+    return { loss: d.mul(d).mean(), predict: p, accuracy: accuracy(p.ge(0.5), y) };
+  },
+});
+
+const ops = (g: Graph) => g.nodes.map((n) => n.op);
+const outputs = (g: Graph) => g.outputs.map((o) => o.name);
+
+describe('training and evaluation modes', () => {
+  it('the train step outputs the running statistics\' next values and gives them no optimizer state', () => {
+    for (const optimizer of [undefined, { kind: 'adam' as const }, { kind: 'sgd' as const, momentum: 0.9, weightDecay: 0.1 }]) {
+      const c = compileModel(model.build(), { lr: 0.1, optimizer, optimize: false });
+      expect(outputs(c.trainStep)).toContain('next:bn.running_mean');
+      expect(outputs(c.trainStep)).toContain('next:bn.running_var');
+      expect(outputs(c.trainStep).filter((n) => n.includes('running_') && n !== 'next:bn.running_mean' && n !== 'next:bn.running_var')).toEqual([]);
+      expect(c.trainStep.params.filter((p) => String(p.attrs.name).startsWith('bn.running_') && String(p.attrs.name).split('.').length > 2)).toEqual([]);
+      expect(ops(c.trainStep)).toContain('BatchNormTrain');
+      expect(ops(c.trainStep)).toContain('DropoutMask');
+    }
+  });
+
+  it('inference and metrics graphs: BatchNorm over the running statistics, no dropout', () => {
+    for (const optimize of [false, true]) {
+      const c = compileModel(model.build(), { lr: 0.1, optimize });
+      for (const g of [c.inference, c.metrics!]) {
+        expect(ops(g)).not.toContain('BatchNormTrain');
+        expect(ops(g)).not.toContain('Dropout');
+        expect(ops(g)).not.toContain('DropoutMask');
+        const bn = g.nodes.find((n) => n.op === 'BatchNorm')!;
+        expect(bn.inputs.slice(3).map((n) => n.attrs.name)).toEqual(['bn.running_mean', 'bn.running_var']);
+        expect(bn.attrs).toEqual({ eps: 1e-5 });
+      }
+    }
+  });
+
+  it('inferenceMode keeps a graph without training-only ops as it is, and keeps positions', () => {
+    const built = model.build();
+    const g = new Graph([{ name: 'predict', node: built.forward.output('predict') }]);
+    const e = inferenceMode(g);
+    expect(inferenceMode(e)).toBe(e);
+    const bn = e.nodes.find((n) => n.op === 'BatchNorm')!;
+    expect(bn.src).toBe(g.nodes.find((n) => n.op === 'BatchNormTrain')!.src);
+  });
+
+  it('the ONNX inference graph holds BatchNormalization; the training step is refused in one line', () => {
+    const c = compileModel(model.build(), { lr: 0.1 });
+    const text = new TextDecoder('latin1').decode(exportModel(c, 'inference'));
+    expect(text).toContain('BatchNormalization');
+    expect(text).not.toContain('Dropout');
+    let msg = '';
+    try {
+      exportModel(c, 'train');
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/^\S*eval-mode\.test\.ts:\d+(:\d+)?: ONNX export: op (BatchNormTrain|DropoutMask) has no ONNX mapping \(.+\): the training step cannot be exported/);
+    expect(msg).not.toContain('\n');
+  });
+});
