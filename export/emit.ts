@@ -22,14 +22,14 @@ export class OnnxBuilder implements OnnxEmit {
     return `${this.prefix}${base}_${this.count++}`;
   }
 
-  op(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}): string {
+  op(opType: string, inputs: readonly string[], attrs: Record<string, AttrValue> = {}, outputs = 1): string {
     const out = this.fresh(opType);
     this.nodes.push(
       onnx.NodeProto.create({
         opType,
         name: out,
         input: [...inputs],
-        output: [out],
+        output: [out, ...Array.from({ length: outputs - 1 }, (_, i) => `${out}_out${i + 1}`)],
         attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
         docString: resolvePos(this.src) ? posStr(this.src) : '',
       }),

@@ -47,12 +47,6 @@ function valueInfo(name: string, n: Node) {
   });
 }
 
-/** Ops of training mode only, which the inference graph replaces (`inferenceMode`), said in the export's refusal. */
-const trainingOnly: Record<string, string> = {
-  BatchNormTrain: 'batch normalization by batch statistics',
-  DropoutMask: 'a dropout mask',
-};
-
 export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
   const e = new OnnxBuilder();
   const names = new Map<Node, string>();
@@ -73,7 +67,7 @@ export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
       names.set(n, e.constF32(n.attrs.value as Float32Array, n.shape as number[]));
     } else {
       const def = getOp(n.op);
-      if (!def.onnx) throw new GraphError(`ONNX export: op ${n.op} has no ONNX mapping${trainingOnly[n.op] && opts.mode === 'train' ? ` (${trainingOnly[n.op]}): the training step cannot be exported; the inference graph can` : ''}`, n.src);
+      if (!def.onnx) throw new GraphError(`ONNX export: op ${n.op} has no ONNX mapping`, n.src);
       e.src = n.src;
       names.set(n, def.onnx(e, n, n.inputs.map((i) => names.get(i)!)));
     }

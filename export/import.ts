@@ -1,9 +1,9 @@
 /**
  * ONNX import: a ModelProto becomes graphc IR (inputs, initializers as parameters, nodes through the
  * import table), so graphc's runtime runs it and graphc can train it. Files are not trusted: every size
- * a header claims is checked against the bytes present before anything is allocated, dims must be
- * non-negative and bounded, every tensor a node reads must be defined, and the graph must be acyclic.
- * Each refusal is one line saying what is wrong.
+ * a header claims is checked against the bytes present and the limits before anything is allocated
+ * (import-tensor.ts), every tensor a node reads must be defined, and the graph must be acyclic. Each
+ * refusal is one line saying what is wrong.
  */
 import { Graph } from '../compiler/ir/graph.ts';
 import { inLeafScope, type Node } from '../compiler/ir/node.ts';
@@ -11,13 +11,15 @@ import * as B from '../compiler/ir/build.ts';
 import type { Dim } from '../compiler/ir/shape.ts';
 import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
 
-type TensorProto = import('onnx-proto').onnx.ITensorProto;
 import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldInts } from './import-fold.ts';
 import { OnnxImportError } from './import-error.ts';
 import { atSource, callerPos, ownSources } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
+import { fail, floats, ints, dimsOf, startBudget, MAX_NODES, MAX_RANK } from './import-tensor.ts';
+
+export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
 // nodes built here are built for the caller: their position is the caller's
 ownSources(import.meta.url);
@@ -26,10 +28,6 @@ const AT = onnx.AttributeProto.AttributeType;
 const attrTypeName = (t: number | null | undefined) => Object.entries(AT).find(([, v]) => v === (t ?? 0))?.[0] ?? String(t);
 
 export { OnnxImportError };
-
-/** The largest tensor graphc accepts from a file (elements). */
-export const MAX_ELEMENTS = 1 << 28;
-const MAX_RANK = 8;
 
 export interface ImportedModel {
   readonly name: string;
@@ -41,16 +39,6 @@ export interface ImportedModel {
   readonly params: readonly Node[];
 }
 
-/** One line, printable: names read from a hostile file may hold control characters or be huge. */
-const printable = (msg: string) => {
-  const clean = msg.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return clean.length > 400 ? clean.slice(0, 400) + '…' : clean;
-};
-
-const fail = (msg: string): never => {
-  throw new OnnxImportError(printable(msg));
-};
-
 export function decodeModel(bytes: Uint8Array): ModelProto {
   if (bytes.length === 0) fail('empty file, not an ONNX model');
   try {
@@ -58,60 +46,6 @@ export function decodeModel(bytes: Uint8Array): ModelProto {
   } catch (e) {
     return fail(`not an ONNX model: the protobuf is truncated or corrupted (${(e as Error).message})`);
   }
-}
-
-function checkDims(what: string, raw: readonly unknown[]): number[] {
-  if (raw.length > MAX_RANK) fail(`${what}: rank ${raw.length} is more than ${MAX_RANK}`);
-  const dims = raw.map((d) => {
-    let n: number;
-    try {
-      n = toNumber(d as number);
-    } catch {
-      return fail(`${what}: dimension ${String(d)} is too large`);
-    }
-    if (!Number.isInteger(n) || n < 0) fail(`${what}: dimension ${n} is negative`);
-    return n;
-  });
-  const count = dims.reduce((p, d) => p * d, 1);
-  if (count > MAX_ELEMENTS) fail(`${what}: dims [${dims.join(', ')}] claim ${count} elements, more than graphc accepts (${MAX_ELEMENTS})`);
-  return dims;
-}
-
-/** Float32 values of a tensor, after checking that the data present matches its dims. */
-function floats(t: TensorProto, what: string): { dims: number[]; data: Float32Array } {
-  const dims = checkDims(what, t.dims ?? []);
-  const count = dims.reduce((p, d) => p * d, 1);
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`${what}: external data is not supported`);
-  if (t.dataType !== DataType.FLOAT) fail(`${what}: data type ${t.dataType} is not float32`);
-  const raw = t.rawData;
-  if (raw && raw.length > 0) {
-    if (raw.length !== count * 4) fail(`${what}: dims [${dims.join(', ')}] need ${count * 4} bytes of data, the file holds ${raw.length}`);
-    const data = new Float32Array(count);
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    for (let i = 0; i < count; i++) data[i] = view.getFloat32(i * 4, true);
-    return { dims, data };
-  }
-  const fd = t.floatData ?? [];
-  if (fd.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${fd.length}`);
-  return { dims, data: Float32Array.from(fd) };
-}
-
-const dimsOf = (t: TensorProto): number[] => (t.dims ?? []).map((d) => toNumber(d as number));
-
-function ints(t: TensorProto, what: string): number[] {
-  const dims = checkDims(what, t.dims ?? []);
-  const count = dims.reduce((p, d) => p * d, 1);
-  if (t.dataType !== DataType.INT64 && t.dataType !== DataType.INT32) fail(`${what}: expected integers, got data type ${t.dataType}`);
-  const raw = t.rawData;
-  if (raw && raw.length > 0) {
-    const width = t.dataType === DataType.INT64 ? 8 : 4;
-    if (raw.length !== count * width) fail(`${what}: dims [${dims.join(', ')}] need ${count * width} bytes, the file holds ${raw.length}`);
-    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    return Array.from({ length: count }, (_, i) => (width === 8 ? toNumber(view.getBigInt64(i * 8, true), what) : view.getInt32(i * 4, true)));
-  }
-  const src = t.dataType === DataType.INT64 ? (t.int64Data ?? []) : (t.int32Data ?? []);
-  if (src.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${src.length}`);
-  return (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toNumber(v, what));
 }
 
 /** An int64 tensor known at import that the graph outputs: a constant (symbolic values cannot be). */
@@ -136,6 +70,9 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Importe
     const opset = toNumber((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number, 'the opset');
     if (!opset) fail('the model does not import the default ONNX opset');
     if (opset > 17) fail(`opset ${opset}: graphc imports opsets up to 17`);
+    const count = (g.node ?? []).length;
+    if (count > MAX_NODES) fail(`the graph has ${count} nodes, more than graphc accepts (${MAX_NODES})`);
+    startBudget();
     // every node is the caller's: its position is read from one stack, not from one per node
     const pos = callerPos();
     return inLeafScope(() => atSource(pos, () => build(model, g, opset, opts)));

@@ -4,7 +4,7 @@ import '../compiler/ops/index.ts';
 export { exportGraph, onnxOutputName, OPSET, IR_VERSION } from './export.ts';
 export type { ExportOptions } from './export.ts';
 export { exportModel } from './model.ts';
-export { importOnnx, decodeModel, OnnxImportError, MAX_ELEMENTS } from './import.ts';
+export { importOnnx, decodeModel, OnnxImportError, MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import.ts';
 export type { ImportedModel } from './import.ts';
 export { supportedOps } from './import-ops.ts';
 export { attachLoss } from './trainable.ts';

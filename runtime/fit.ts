@@ -207,7 +207,7 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
 }
 
 /** A schedule's rate for a step, refused by name where it is not a finite number. */
-function rateOf(schedule: LrSchedule, epoch: number, step: number): number {
+export function rateOf(schedule: LrSchedule, epoch: number, step: number): number {
   const r = schedule(epoch, step);
   if (typeof r !== 'number' || !Number.isFinite(r)) throw new GraphError(`the learning-rate schedule gave ${String(r)} at epoch ${epoch}, step ${step}: expected a finite number`);
   return r;

@@ -11,7 +11,7 @@ import { TorchGenerator } from '../compiler/init/torch-random.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
 import { Trainer } from './trainer.ts';
-import { fit, feedsFor, xyInputs, type FitOptions, type FitResult, type LogEntry, type LrSchedule } from './fit.ts';
+import { fit, feedsFor, rateOf, xyInputs, type FitOptions, type FitResult, type LogEntry, type LrSchedule } from './fit.ts';
 import { heap } from './kernels/heap.ts';
 import { helperSpawner, stopHelperThread, useHelperThread, type WorkerLike } from './kernels/threads.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
@@ -32,7 +32,7 @@ export function fitModel(
 ): FitResult & { readonly compiled: CompiledModel } {
   checkData(m, data);
   // (the rate compiled is only the leaf's first value: fit sets it, or the schedule each step's)
-  const lr = typeof cfg.lr === 'function' ? rateAtStart(cfg.lr) : cfg.lr;
+  const lr = typeof cfg.lr === 'function' ? rateOf(cfg.lr, 0, 0) : cfg.lr;
   const compiled = opts.compiled ?? compileModel(m, { lr, optimizer: cfg.optimizer, optimize: opts.optimize, fuse: opts.fuse });
   const step = compiled.trainStep;
   const params = new ParamStore([...step.params, ...m.forward.params.filter((p) => !step.params.includes(p))]);
@@ -42,13 +42,6 @@ export function fitModel(
     shuffler: m.generator ?? new TorchGenerator(0),
   });
   return { ...res, compiled };
-}
-
-/** A schedule's first rate (the document's `config.lr`, and the step's leaf's first value). */
-function rateAtStart(schedule: LrSchedule): number {
-  const r = schedule(0, 0);
-  if (typeof r !== 'number' || !Number.isFinite(r)) throw new GraphError(`the learning-rate schedule gave ${String(r)} at epoch 0, step 0: expected a finite number`);
-  return r;
 }
 
 /** Data for `train`: CSV text (features, then the target, per line), arrays in memory, or a `Dataset`. */
@@ -180,7 +173,7 @@ export async function trainModel(model: Model | BuiltModel, o: TrainOptions = {}
   const base: TrainConfig = m ? m.train : { epochs: 100, lr: 0.1, logEvery: 10, logAccuracy: false };
   const pick = <K extends keyof TrainConfig>(k: K): Partial<TrainConfig> => (o[k as keyof TrainOptions] !== undefined ? { [k]: o[k as keyof TrainOptions] } : {});
   const schedule = typeof o.lr === 'function' ? o.lr : undefined;
-  const cfg: TrainConfig = { ...base, ...pick('epochs'), ...(schedule ? { lr: rateAtStart(schedule) } : pick('lr')), ...pick('logEvery'), ...pick('logAccuracy'), ...pick('batchSize'), ...pick('shuffle'), ...pick('holdout'), ...pick('optimizer') };
+  const cfg: TrainConfig = { ...base, ...pick('epochs'), ...(schedule ? { lr: rateOf(schedule, 0, 0) } : pick('lr')), ...pick('logEvery'), ...pick('logAccuracy'), ...pick('batchSize'), ...pick('shuffle'), ...pick('holdout'), ...pick('optimizer') };
   const { data, source } = await dataOf(m, built, o.data, o.source);
   const compiled = compileModel(built, { lr: cfg.lr, optimizer: cfg.optimizer, optimize: o.optimize, fuse: o.fuse });
   return withThreads(o.threads, () => trainCompiled(built, compiled, cfg, data, source, { ...o, schedule }));

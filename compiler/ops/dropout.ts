@@ -2,7 +2,8 @@
  * Dropout in two ops: DropoutMask(x) draws, at every run, a fresh mask of x's shape whose entries are 0
  * with probability p and 1/(1 − p) otherwise (from its own xorshift generator, seeded by the attribute `seed`, so
  * runs are reproducible); Dropout(x, mask) = x·mask. The gradient is g·mask, the same mask. In inference
- * Dropout(x, mask) is x (`inferenceMode` in compiler/train/step.ts), which is also what it exports as.
+ * Dropout(x, mask) is x (`inferenceMode` in compiler/train/step.ts), which is also what it exports as;
+ * an exported training step draws its masks with ONNX's RandomUniformLike (the runtime's stream, not this one).
  */
 import { defineOp } from './op.ts';
 import { shapeStr } from '../ir/shape.ts';
@@ -30,6 +31,12 @@ defineOp({
     };
   },
   grad: () => [null],
+  // in an exported training step: (RandomUniformLike(x) >= p)·1/(1 − p), drawn by the runtime's own generator
+  onnx: (e, n, [x]) => {
+    const p = n.attrs.p as number;
+    const kept = e.op('Cast', [e.op('GreaterOrEqual', [e.op('RandomUniformLike', [x], { dtype: 1 }), e.constF32([p], [])])], { to: 1 });
+    return e.op('Mul', [kept, e.constF32([1 / (1 - p)], [])]);
+  },
   showAttrs: (a) => `p=${a.p} seed=${a.seed}`,
 });
 

@@ -106,7 +106,15 @@ defineOp({
     const dx = B.mul(rstd, B.sub(B.sub(dxhat, B.mean(dxhat, ax, true)), B.mul(xhat, B.mean(B.mul(dxhat, xhat), ax, true))));
     return [dx, B.sum(B.mul(g, xhat), ax), B.sum(g, ax), null, null];
   },
-  // no ONNX mapping: exported graphs are inference graphs, where this op is BatchNorm
+  // in an exported training step (inference graphs hold BatchNorm): ONNX's training mode, Y only. The running
+  // statistics' updates are nodes of the step (PyTorch's unbiased variance; ONNX's running_var is biased), so
+  // the two running outputs, which ONNX requires in training mode, go unused, and the op is given constant
+  // statistics rather than the step's (onnxruntime may write its running outputs over those inputs).
+  onnx: (e, n, [x, s, b]) => {
+    const c = n.inputs[1].shape[0] as number;
+    const stat = (v: number) => e.constF32(new Array<number>(c).fill(v), [c]);
+    return e.op('BatchNormalization', [x, s, b, stat(0), stat(1)], { epsilon: n.attrs.eps as number, training_mode: 1 }, 3);
+  },
   showAttrs: (a) => `eps=${a.eps} momentum=${a.momentum}`,
 });
 

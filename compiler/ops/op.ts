@@ -15,8 +15,8 @@ ownSources(import.meta.url);
 
 /** What the ONNX exporter offers an op's mapping. Names are tensor names in the ONNX graph. */
 export interface OnnxEmit {
-  /** Adds `opType(inputs) -> one output` and returns the output's name. */
-  op(opType: string, inputs: readonly string[], attrs?: Record<string, number | string | number[] | string[]>): string;
+  /** Adds `opType(inputs)` and returns its first output's name (`outputs`: how many it has, default 1; the rest unused). */
+  op(opType: string, inputs: readonly string[], attrs?: Record<string, number | string | number[] | string[]>, outputs?: number): string;
   constF32(values: ArrayLike<number>, dims: readonly number[]): string;
   constI64(values: readonly number[], dims?: readonly number[]): string;
   /** Runtime shape of a tensor as an int64 1-D tensor. */

@@ -36,6 +36,17 @@ export interface Update {
 
 const state = (name: string, like: Node): Node => B.mk('Param', [], { name, shape: [...like.shape] as number[], init: new Float32Array(like.shape.reduce((p: number, d) => p * (d as number), 1)) });
 
+/**
+ * Adam's bias correction 1 − β^t, accurate in float32 where 1 − e^(t·ln β) is not: for β2 = 0.999 the
+ * first steps' 1 − β2^t is about 0.001, and float32's e^x near 1 leaves it about 3e-5 off (PyTorch computes
+ * it in double), which a network with batch normalization amplifies over epochs. As −expm1(x), x = t·ln β,
+ * written e^x − 1 = 2·tanh(x/2) / (1 − tanh(x/2)): no cancellation.
+ */
+function biasCorrection(t: Node, beta: number): Node {
+  const th = B.tanh(B.mul(t, Math.log(beta) / 2));
+  return B.div(B.mul(th, -2), B.sub(1, th));
+}
+
 /** The updates of `params` given their gradients; the optimizer's own leaves are placed at `src` (the loss's). */
 export function optimizerUpdates(params: readonly Node[], grads: readonly Node[], cfg: OptimizerConfig, src?: SourcePos): Update[] {
   const updates: Update[] = [];
@@ -62,8 +73,8 @@ export function optimizerUpdates(params: readonly Node[], grads: readonly Node[]
         const m2 = B.add(B.mul(m, b1), B.mul(g, 1 - b1));
         const v2 = B.add(B.mul(v, b2), B.mul(B.mul(g, g), 1 - b2));
         const t = B.add(step!, 1);
-        const bc1 = B.sub(1, B.exp(B.mul(t, Math.log(b1))));
-        const bc2 = B.sub(1, B.exp(B.mul(t, Math.log(b2))));
+        const bc1 = biasCorrection(t, b1);
+        const bc2 = biasCorrection(t, b2);
         const denom = B.add(B.div(B.sqrt(v2), B.sqrt(bc2)), eps);
         updates.push({ leaf: m, next: m2 }, { leaf: v, next: v2 });
         updates.push({ leaf: p, next: B.sub(base, B.mul(B.div(lr, bc1), B.div(m2, denom))) });

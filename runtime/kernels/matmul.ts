@@ -23,6 +23,7 @@ export const VECTOR_MIN_WORK = 2048;
 export function matmulKernel(M: number, K: number, N: number, transA = false, transB = false, precision: 'f32' | 'f64' = 'f32'): Kernel {
   const js = jsMatmulKernel(M, K, N, transA, transB);
   if (precision !== 'f32') return js;
+  if (K === 0) return withPath(js, 'JavaScript (an inner dimension of 0: the output is zeros)');
   if (M * K * N < (M === 1 || N === 1 ? VECTOR_MIN_WORK : WASM_MIN_WORK)) return withPath(js, 'JavaScript (a product too small for a WebAssembly call to pay)');
   const h = heap();
   const k = h && kernelsFor(h.memory);
@@ -70,6 +71,8 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
 
 /** Plain JS loops, float64 accumulation: the reference kernels, and the path for small products. */
 export function jsMatmulKernel(M: number, K: number, N: number, transA = false, transB = false): Kernel {
+  // sums of nothing: one fill, not a loop over the outputs (a 20,000 × 0 by 0 × 20,000 product)
+  if (K === 0) return (_, c) => c.fill(0);
   if (!transA && transB) return (ins, c) => dotRows(ins[0], ins[1], c, M, K, N);
   if (!transA && !transB) {
     if (N === 1) return (ins, c) => matvec(ins[0], ins[1], c, M, K);

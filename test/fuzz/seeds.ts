@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { compileModel } from '../../compiler/passes/index.ts';
 import { exportModel } from '../../export/index.ts';
 import type { Model } from '../../compiler/dsl/model.ts';
+import { trainStepRefused } from '../support/train-export.ts';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -18,7 +19,7 @@ export async function loadSeeds(): Promise<Seed[]> {
     const def = (await import(here(`../../graphs/${f}`))).default as Model;
     const c = compileModel(def.build(), { lr: 0.1 });
     seeds.push({ name: `graphc ${f} inference`, bytes: exportModel(c, 'inference') });
-    seeds.push({ name: `graphc ${f} train step`, bytes: exportModel(c, 'train') });
+    if (!trainStepRefused[f]) seeds.push({ name: `graphc ${f} train step`, bytes: exportModel(c, 'train') });
   }
   for (const f of readdirSync(here('seeds')).filter((f) => f.endsWith('.onnx')).sort())
     seeds.push({ name: `PyTorch ${f}`, bytes: new Uint8Array(readFileSync(here(`seeds/${f}`))) });

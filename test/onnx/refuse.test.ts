@@ -39,3 +39,19 @@ describe('forms a rule does not read are refused', () => {
     expect(importOnnx(model(13, 'ReduceSum', [{ name: 'keepdims', type: AT.INT, i: 1 }], ['x', 'ax'], [{ name: 'ax', ints: [-1] }])).graph.outputs[0].node.shape).toEqual([2, 1]);
   });
 });
+
+describe('the limits', () => {
+  it('a graph of more than MAX_NODES nodes is refused before any is built', async () => {
+    const { MAX_NODES } = await import('../../export/index.ts');
+    const bytes = onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { name: 'g', node: Array.from({ length: MAX_NODES + 1 }, () => ({})) } }).finish();
+    refused(bytes, new RegExp(`^the graph has ${MAX_NODES + 1} nodes, more than graphc accepts \\(${MAX_NODES}\\)$`));
+  });
+  it('integer data held outside the file is refused as external', () => {
+    const bytes = onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: { name: 'g', initializer: [{ name: 's', dataType: DataType.INT64, dims: [1], dataLocation: onnx.TensorProto.DataLocation.EXTERNAL, externalData: [{ key: 'location', value: '../../etc/passwd' }] }], output: [{ name: 's' }] },
+    }).finish();
+    refused(bytes, /^initializer 's': external data is not supported$/);
+  });
+});

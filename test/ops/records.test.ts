@@ -22,8 +22,6 @@ const NO_ONNX_YET: Record<string, string> = {
   ConvBackWeight: 'the gradient of a convolution by its weight',
   MaxPoolGrad: 'the gradient of a max pooling',
   AvgPoolGrad: 'the gradient of an average pooling',
-  BatchNormTrain: 'batch normalization in training mode (inference graphs use BatchNorm)',
-  DropoutMask: 'a dropout mask (inference graphs drop dropout)',
 };
 
 describe('op records', () => {

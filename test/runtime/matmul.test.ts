@@ -20,3 +20,16 @@ describe('matmul kernels', () => {
           c.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref[i]))));
         });
 });
+
+describe('a product with an inner dimension of 0', () => {
+  it('is zeros, by one fill, in every layout and precision', () => {
+    for (const precision of ['f32', 'f64'] as const)
+      for (const [tA, tB] of [[false, false], [true, false], [false, true], [true, true]]) {
+        const c = new Float32Array(300 * 200).fill(7);
+        const k = matmulKernel(300, 0, 200, tA, tB, precision);
+        k([new Float32Array(0), new Float32Array(0)], c);
+        expect(c.every((v) => v === 0)).toBe(true);
+      }
+    expect((matmulKernel(300, 0, 200) as { path?: string }).path).toMatch(/inner dimension of 0/);
+  });
+});

@@ -112,10 +112,6 @@ describe('the builder refuses ill-typed code where it is emitted', () => {
     expect(refusal((f) => f.call(0))).toBe('WebAssembly function k, instruction 1 (call 0): function 0 is not one this function may call (0 given)');
     expect(refusal((f) => f.op('i32.bogus'))).toBe('unknown WebAssembly instruction i32.bogus');
   });
-  it('bytes decoded from a fragment are checked the same way', () => {
-    expect(refusal((f) => f.code([0x20, 0x00, 0x20, 0x01, 0x6a]))).toBe('WebAssembly function k, instruction 3 (i32.add): needs [i32 i32] on the stack, which holds [i32 f32]');
-    expect(refusal((f) => f.code([0x20, 0x05]))).toBe('WebAssembly function k, instruction 0 (local.get): local 5 is not declared (2 locals)');
-  });
   it('code after a branch is unreachable: any operands, as the specification says', () => {
     const f = new FunctionBuilder('k', []);
     f.block('f32').f32(1).br(0).op('i32.add').op('f32.convert_i32_s').end().drop();

@@ -1,5 +1,5 @@
 /** The Debian peers used as references: found or not, said plainly. */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
 export const PYTHON = '/usr/bin/python3';
@@ -14,10 +14,18 @@ export { NODE_TESTS, hasNodeTests, sayIfMissing } from './missing.ts';
 
 export const hasTorch = pythonHas('torch');
 export const hasOnnx = pythonHas('onnx');
+export const hasOpenCv = pythonHas('cv2');
 
 /** Runs a Python script with the peer interpreter; returns stdout, throws with stderr on failure. */
 export function python(script: string, args: string[] = []): string {
   const r = spawnSync(PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.status !== 0) throw new Error(`python failed: ${r.stderr}`);
   return r.stdout;
+}
+
+/** As `python`, without blocking the test worker while it runs (long scripts: the worker keeps answering). */
+export function pythonAsync(script: string, args: string[] = []): Promise<string> {
+  return new Promise((resolve, reject) =>
+    execFile(PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`python failed: ${stderr}`)) : resolve(stdout))),
+  );
 }

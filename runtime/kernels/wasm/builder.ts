@@ -6,7 +6,6 @@
  * instruction and the stack, instead of failing later when the module is compiled.
  */
 import { TYPE_CODE, opInfo, type OpInfo, type ValType } from './opcodes.ts';
-import { decodeInto } from './decode.ts';
 import { OperandStack } from './stack.ts';
 import { sleb, uleb, type Func } from './asm.ts';
 
@@ -43,12 +42,6 @@ export class FunctionBuilder {
     this.stack = new OperandStack((what, msg) => this.fail(what, msg), results);
   }
 
-  /** The local at `index` (for instructions decoded from bytes). */
-  localAt(index: number): Local {
-    if (index >= this.types.length) this.fail('local.get', `local ${index} is not declared (${this.types.length} locals)`);
-    return { index, type: this.types[index], owner: this };
-  }
-
   /** A new local of type t (declared in the order made). */
   local(t: ValType): Local {
     this.types.push(t);
@@ -61,7 +54,7 @@ export class FunctionBuilder {
   }
 
   /** Throws an error naming the function, the instruction count and `what`. */
-  fail(what: string, msg: string): never {
+  private fail(what: string, msg: string): never {
     throw new Error(`WebAssembly function ${this.name}, instruction ${this.count} (${what}): ${msg}`);
   }
 
@@ -163,7 +156,7 @@ export class FunctionBuilder {
   }
 
   /** Opens a block, loop or if (the methods of those names). */
-  open(kind: 'block' | 'loop' | 'if', t: ValType | null): this {
+  private open(kind: 'block' | 'loop' | 'if', t: ValType | null): this {
     this.count++;
     this.stack.open(kind, t ? [t] : []);
     return this.put(opInfo(kind), [t ? TYPE_CODE[t] : 0x40]);
@@ -255,12 +248,6 @@ export class FunctionBuilder {
     this.count++;
     this.stack.select();
     return this.put(opInfo('select'), []);
-  }
-
-  /** Instructions given as bytes (a fragment written elsewhere), each decoded and checked as if emitted by name. */
-  code(bytes: readonly number[]): this {
-    decodeInto(this, bytes);
-    return this;
   }
 
   /** The function: every block ended, exactly its results on the stack. */

@@ -6,6 +6,7 @@
  * Instructions whose signature depends on their immediates or on the frame (control, locals, calls,
  * drop, select) are listed with `special` and checked by the builder itself.
  */
+import { uleb } from './asm.ts';
 export type ValType = 'i32' | 'i64' | 'f32' | 'f64' | 'v128';
 
 /** WebAssembly's byte for each value type. */
@@ -32,16 +33,6 @@ export interface OpInfo {
   readonly special?: true;
 }
 
-const uleb = (v: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = v & 0x7f;
-    v >>>= 7;
-    if (v) b |= 0x80;
-    out.push(b);
-  } while (v);
-  return out;
-};
 
 const table = new Map<string, OpInfo>();
 const sig = (s: string): [ValType[], ValType[]] => {

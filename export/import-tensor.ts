@@ -1,0 +1,94 @@
+/**
+ * Tensors read from an ONNX file, checked before anything is allocated: the data present must match the
+ * dims, dims must be non-negative integers, a tensor at most `MAX_ELEMENTS` elements of rank at most
+ * `MAX_RANK`, and all the tensors a file holds (initializers, Constant values, tensor attributes) at
+ * most `MAX_TOTAL_ELEMENTS` together. A graph holds at most `MAX_NODES` nodes. Each refusal is one line.
+ */
+import { onnx, DataType, toNumber } from './proto.ts';
+import { OnnxImportError } from './import-error.ts';
+
+type TensorProto = import('onnx-proto').onnx.ITensorProto;
+
+/** The largest tensor graphc accepts from a file (elements). */
+export const MAX_ELEMENTS = 1 << 28;
+/** The highest rank graphc accepts from a file. */
+export const MAX_RANK = 8;
+/** The most elements the tensors of one file may hold together (1 GiB of float32). */
+export const MAX_TOTAL_ELEMENTS = 1 << 28;
+/** The most nodes one graph may hold. */
+export const MAX_NODES = 1 << 20;
+
+// elements declared so far by the file being imported (an import runs to its end before another starts)
+let declared = 0;
+/** Starts the count of elements declared by one file. */
+export function startBudget(): void {
+  declared = 0;
+}
+
+/** One line, printable: names read from a hostile file may hold control characters or be huge. */
+const printable = (msg: string) => {
+  const clean = msg.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return clean.length > 400 ? clean.slice(0, 400) + '…' : clean;
+};
+
+export const fail = (msg: string): never => {
+  throw new OnnxImportError(printable(msg));
+};
+
+function checkDims(what: string, raw: readonly unknown[]): number[] {
+  if (raw.length > MAX_RANK) fail(`${what}: rank ${raw.length} is more than ${MAX_RANK}`);
+  const dims = raw.map((d) => {
+    let n: number;
+    try {
+      n = toNumber(d as number);
+    } catch {
+      return fail(`${what}: dimension ${String(d)} is too large`);
+    }
+    if (!Number.isInteger(n) || n < 0) fail(`${what}: dimension ${n} is negative`);
+    return n;
+  });
+  const count = dims.reduce((p, d) => p * d, 1);
+  if (count > MAX_ELEMENTS) fail(`${what}: dims [${dims.join(', ')}] claim ${count} elements, more than graphc accepts (${MAX_ELEMENTS})`);
+  declared += count;
+  if (declared > MAX_TOTAL_ELEMENTS) fail(`${what}: the file's tensors claim ${declared} elements in all, more than graphc accepts (${MAX_TOTAL_ELEMENTS})`);
+  return dims;
+}
+
+/** Float32 values of a tensor, after checking that the data present matches its dims. */
+export function floats(t: TensorProto, what: string): { dims: number[]; data: Float32Array } {
+  const dims = checkDims(what, t.dims ?? []);
+  const count = dims.reduce((p, d) => p * d, 1);
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`${what}: external data is not supported`);
+  if (t.dataType !== DataType.FLOAT) fail(`${what}: data type ${t.dataType} is not float32`);
+  const raw = t.rawData;
+  if (raw && raw.length > 0) {
+    if (raw.length !== count * 4) fail(`${what}: dims [${dims.join(', ')}] need ${count * 4} bytes of data, the file holds ${raw.length}`);
+    const data = new Float32Array(count);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    for (let i = 0; i < count; i++) data[i] = view.getFloat32(i * 4, true);
+    return { dims, data };
+  }
+  const fd = t.floatData ?? [];
+  if (fd.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${fd.length}`);
+  return { dims, data: Float32Array.from(fd) };
+}
+
+export const dimsOf = (t: TensorProto): number[] => (t.dims ?? []).map((d) => toNumber(d as number));
+
+export function ints(t: TensorProto, what: string): number[] {
+  const dims = checkDims(what, t.dims ?? []);
+  const count = dims.reduce((p, d) => p * d, 1);
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`${what}: external data is not supported`);
+  if (t.dataType !== DataType.INT64 && t.dataType !== DataType.INT32) fail(`${what}: expected integers, got data type ${t.dataType}`);
+  const raw = t.rawData;
+  if (raw && raw.length > 0) {
+    const width = t.dataType === DataType.INT64 ? 8 : 4;
+    if (raw.length !== count * width) fail(`${what}: dims [${dims.join(', ')}] need ${count * width} bytes, the file holds ${raw.length}`);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    return Array.from({ length: count }, (_, i) => (width === 8 ? toNumber(view.getBigInt64(i * 8, true), what) : view.getInt32(i * 4, true)));
+  }
+  const src = t.dataType === DataType.INT64 ? (t.int64Data ?? []) : (t.int32Data ?? []);
+  if (src.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${src.length}`);
+  return (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toNumber(v, what));
+}
+
