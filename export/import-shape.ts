@@ -191,6 +191,18 @@ const expand = rule([8, 13], (c) => {
   return B.mk('Expand', [need(c, 0)], { shape: [...to] as number[] });
 });
 
+/** Tile: axis i repeated repeats[i] times, as x reshaped to [1, d0, 1, d1, ...], expanded to [r0, d0, r1, d1, ...] and merged. */
+const tile = rule([6, 13], (c) => {
+  const x = need(c, 0);
+  const reps = c.ints(1) ?? raise('Tile needs constant repeats');
+  if (reps.length !== x.shape.length) raise(`Tile repeats [${reps}] for an input of rank ${x.shape.length}`);
+  if (reps.some((r) => r < 1)) raise(`Tile repeats [${reps}] below 1`);
+  if (reps.every((r) => r === 1)) return x;
+  const out = x.shape.map((d, i) => (reps[i] === 1 ? d : typeof d === 'number' ? d * reps[i] : raise(`Tile repeating the symbolic dim '${d}'`)));
+  const spread = B.reshape(x, x.shape.flatMap((d) => [1, d]));
+  return B.reshape(B.mk('Expand', [spread], { shape: x.shape.flatMap((d, i) => [reps[i], d]) as number[] }), out);
+});
+
 const constantOfShape = rule([9], (c) => {
   const dims = vec(c, 0)?.values ?? raise('ConstantOfShape needs a constant shape');
   const v = c.attrTensor('value') ?? { values: [0], dims: [1], integer: false };
@@ -242,6 +254,7 @@ export const shapeImporters: Readonly<Record<string, Importer>> = {
   Slice: slice,
   Split: split,
   Expand: expand,
+  Tile: tile,
   ConstantOfShape: constantOfShape,
   Range: range,
   Pad: pad,
