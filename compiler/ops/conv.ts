@@ -6,7 +6,8 @@
  * Inputs x, w and an optional bias b. Gradients are two ops of their own, closed under differentiation:
  *   ConvBackInput(g, w)  = dL/dx   (linear in g and in w)
  *   ConvBackWeight(g, x) = dL/dw   (linear in g and in x)
- * and their own gradients are convolutions and each other again.
+ * and their own gradients are convolutions and each other again. Their ONNX forms are in window-onnx.ts;
+ * ConvTranspose imports as ConvBackInput.
  */
 import { defineOp, onnxRule, UnsupportedError, type OnnxImportCtx } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
@@ -14,6 +15,7 @@ import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { convBackInputKernel, convBackWeightKernel, convKernel, type ConvGeom } from '../../runtime/kernels/conv.ts';
+import { convBackInputOnnx, convBackWeightOnnx } from './window-onnx.ts';
 
 /** The number of spatial axes of a convolution's attributes (2 where none says: the DSL's conv2d). */
 const axesOf = (a: Attrs): number => (a.stride as number[] | undefined)?.length ?? 2;
@@ -147,6 +149,7 @@ defineOp({
     const at = pick(n.attrs);
     return [B.mk('Conv', [h, w], { stride: at.stride, pads: at.pads, dilation: at.dilation, group: at.group }), B.mk('ConvBackWeight', [g, h], { ...at, inShape: [...w.shape] as number[] })];
   },
+  onnx: convBackInputOnnx,
   showAttrs: showConv,
 });
 
@@ -161,5 +164,6 @@ defineOp({
     const at = pick(n.attrs);
     return [B.mk('Conv', [x, h], { stride: at.stride, pads: at.pads, dilation: at.dilation, group: at.group }), B.mk('ConvBackInput', [g, h], { ...at, inShape: [...x.shape] as number[] })];
   },
+  onnx: convBackWeightOnnx,
   showAttrs: showConv,
 });
