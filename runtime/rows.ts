@@ -243,7 +243,7 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
     }
     if (helper) timer.record(post, performance.now() - t0);
   };
-  const timer = new SplitTimer();
+  const timer = new SplitTimer(`row region (${N} rows, ${K} features)`);
   cells = h.alloc(partialsAt + 16 * nS, kernel);
   [all, mine, theirs] = [block(0), block(1), block(2)];
   const mask = new Int32Array(cells.buffer, at(3 * nArgs), 4);

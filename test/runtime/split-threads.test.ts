@@ -10,7 +10,8 @@ import { Worker } from 'node:worker_threads';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel, matmulReference } from '../../runtime/kernels/matmul.ts';
 import { readyHelper, stopHelperThread, useHelperThread, CONTROL, REVOKED, TAKEN } from '../../runtime/kernels/threads.ts';
-import { SplitTimer } from '../../runtime/kernels/split.ts';
+import { SplitTimer, splitChoices } from '../../runtime/kernels/split.ts';
+import { formatSplitChoices } from '../../runtime/report.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import { randoms } from '../support/run.ts';
 
@@ -73,6 +74,15 @@ describe('splitting a kernel with the helper thread', () => {
       SplitTimer.force = force;
       expect(outputs(force === null ? 40 : 3), `force ${force}`).toEqual(alone);
     }
+    // each kernel measured itself both ways, and says what it chose (graphc train --explain)
+    const gemm = splitChoices().find((c) => c.what === 'matrix product [256,512]·[512,64]');
+    expect(gemm).toBeDefined();
+    expect(gemm!.looks).toBeGreaterThan(0);
+    expect(gemm!.splitting).toBe(gemm!.splitMs < gemm!.oneMs);
+    const text = formatSplitChoices(splitChoices(), true);
+    expect(text).toMatch(/^threads: \d+ of \d+ kernels/);
+    expect(text).toContain(`matrix product [256,512]·[512,64]: ${gemm!.splitting ? 'two threads' : 'one thread'}`);
+    expect(formatSplitChoices([], false)).toContain('one (--threads 1)');
   });
 
   it('a parked helper: the caller takes its share back, the same bits', async () => {

@@ -44,7 +44,7 @@ export interface GemmScratch {
 
 /** Scratch for `gemm` of one shape, from `alloc`. */
 export function gemmScratch(M: number, K: number, N: number, alloc: (floats: number) => Float32Array): GemmScratch {
-  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: new SplitTimer() };
+  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: new SplitTimer(`matrix product [${M},${K}]·[${K},${N}]`) };
 }
 
 /**
@@ -168,11 +168,11 @@ export interface VecmatScratch {
   readonly timer: SplitTimer;
 }
 
-/** Scratch for `vecmat` of width N, from `alloc` (heap floats). */
-export function vecmatScratch(N: number, alloc: (floats: number) => Float32Array): VecmatScratch {
+/** Scratch for `vecmat` of width N (over K rows), from `alloc` (heap floats). */
+export function vecmatScratch(K: number, N: number, alloc: (floats: number) => Float32Array): VecmatScratch {
   const N4 = (N + 3) & ~3;
   const f = alloc(N4 + 48);
-  return { partial: f.subarray(0, N4), args: new Int32Array(f.buffer, f.byteOffset + N4 * 4, 48), timer: new SplitTimer() };
+  return { partial: f.subarray(0, N4), args: new Int32Array(f.buffer, f.byteOffset + N4 * 4, 48), timer: new SplitTimer(`vector-matrix product [${K}]·[${K},${N}]`) };
 }
 
 /** The wide vector-matrix kernel for rows of `ldm` bytes, compiled for the heap's memory (null where it does not compile). */
@@ -375,7 +375,7 @@ export class WasmMatmul {
   private readonly memory = new WebAssembly.Memory({ initial: 16 });
   private readonly kernels = new WasmKernels(this.memory, false);
   private f32 = new Float32Array(this.memory.buffer);
-  private readonly timer = new SplitTimer();
+  private readonly timer = new SplitTimer('matrix products on copies');
 
   private ensure(floats: number): Float32Array {
     const bytes = floats * 4;
