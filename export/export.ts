@@ -11,11 +11,15 @@
  */
 import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node, DType } from '../compiler/ir/node.ts';
+import type { Dim } from '../compiler/ir/shape.ts';
+import { importOnnx, OnnxImportError } from './import.ts';
+import { posStr, resolvePos } from '../compiler/ir/source.ts';
 import { getOp } from '../compiler/ops/op.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { nextName } from '../compiler/train/step.ts';
 import { onnx, DataType } from './proto.ts';
 import { OnnxBuilder, floatTensor } from './emit.ts';
+import { onnxTypes } from './types.ts';
 import { version as graphcVersion } from './version.ts';
 
 export const OPSET = 17;
@@ -35,27 +39,26 @@ const elemType: Record<DType, number> = { f32: DataType.FLOAT, bool: DataType.BO
 /** ONNX names: the graph's own output names, with `next:W` written `W.next`. */
 export const onnxOutputName = (name: string): string => (name.startsWith('next:') ? `${name.slice(5)}.next` : name);
 
-function valueInfo(name: string, n: Node) {
+function tensorInfo(name: string, dtype: DType | number, shape: readonly Dim[]) {
   return onnx.ValueInfoProto.create({
     name,
-    type: {
-      tensorType: {
-        elemType: elemType[n.dtype],
-        shape: { dim: n.shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) },
-      },
-    },
+    type: { tensorType: { elemType: typeof dtype === 'number' ? dtype : elemType[dtype], shape: { dim: shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
   });
 }
+
+const valueInfo = (name: string, n: Node) => tensorInfo(name, n.dtype, n.shape);
 
 export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
   const e = new OnnxBuilder();
   const names = new Map<Node, string>();
   const inputs = [];
+  // the type and shape of each tensor a graphc node computes, under its ONNX name
+  const known = new Map<string, ReturnType<typeof valueInfo>>();
   for (const n of g.nodes) {
     const name = String(n.attrs.name);
     if (n.op === 'Input' || (n.op === 'Param' && opts.mode === 'train')) {
       names.set(n, name);
-      inputs.push(valueInfo(name, n));
+      inputs.push(Object.assign(valueInfo(name, n), { docString: inputDoc(n, opts.mode, g.has(nextName(name))) }));
       // a leaf the step reads and does not update (its learning rate): an input with its value as default
       if (n.op === 'Param' && !g.has(nextName(name))) e.initializer(floatTensor(name, opts.params?.get(name) ?? (n.attrs.init as Float32Array), n.shape as number[]));
     } else if (n.op === 'Param') {
@@ -69,15 +72,18 @@ export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
       const def = getOp(n.op);
       if (!def.onnx) throw new GraphError(`ONNX export: op ${n.op} has no ONNX mapping`, n.src);
       e.src = n.src;
-      names.set(n, def.onnx(e, n, n.inputs.map((i) => names.get(i)!)));
+      const out = def.onnx(e, n, n.inputs.map((i) => names.get(i)!));
+      names.set(n, out);
+      if (!known.has(out)) known.set(out, valueInfo(out, n));
     }
   }
   const outputs = g.outputs.map((o) => {
     const name = onnxOutputName(o.name);
     e.src = o.node.src;
     e.rename(names.get(o.node)!, name);
-    return valueInfo(name, o.node);
+    return Object.assign(valueInfo(name, o.node), { docString: outputDoc(o.name, o.node, opts.mode) });
   });
+  const outputNames = new Set(outputs.map((o) => o.name));
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: OPSET }],
@@ -96,6 +102,44 @@ export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
     }),
     metadataProps: [{ key: 'graphc.mode', value: opts.mode }],
   });
+  // value_info: every tensor a node computes, but the graph's outputs (typed above)
+  const setValueInfo = () => (model.graph!.valueInfo = e.nodes.flatMap((n) => n.output ?? []).filter((o) => !outputNames.has(o) && known.has(o)).map((o) => known.get(o)!));
+  setValueInfo();
   // a copy: protobufjs hands out views into a shared buffer pool
+  const bytes = new Uint8Array(onnx.ModelProto.encode(model).finish());
+  // the tensors a mapping computes on its way to a graphc node's value (the stable BCE's Softplus...)
+  // have no graphc node: their types and shapes are what graphc's importer infers reading the file back
+  const inner = e.nodes.flatMap((n) => n.output ?? []).filter((o) => !known.has(o) && !outputNames.has(o));
+  if (inner.length === 0) return bytes;
+  let tensors: ReturnType<typeof importOnnx>['tensors'];
+  try {
+    tensors = importOnnx(bytes).tensors;
+  } catch (err) {
+    // a mapping the importer does not read back yet: those tensors go without value_info
+    if (err instanceof OnnxImportError) return bytes;
+    throw err;
+  }
+  const types = onnxTypes(e.nodes, [...inputs, ...known.values()], e.initializers);
+  for (const name of inner) {
+    const t = tensors.get(name), type = types.get(name);
+    if (t && type !== undefined) known.set(name, tensorInfo(name, type, t.shape));
+  }
+  setValueInfo();
   return new Uint8Array(onnx.ModelProto.encode(model).finish());
+}
+
+const where = (n: Node) => (resolvePos(n.src) ? ` (${posStr(n.src)})` : '');
+
+/** A graph input's doc_string: what to feed, and where the model declares it. */
+function inputDoc(n: Node, mode: ExportOptions['mode'], updated: boolean): string {
+  const name = String(n.attrs.name);
+  if (n.op === 'Param' && !updated) return `'${name}'${where(n)}: read by the step, not updated; defaults to its initializer`;
+  if (n.op === 'Param') return `parameter '${name}'${where(n)}: its current value; the step outputs the next as '${name}.next'`;
+  return `input '${name}'${where(n)}${mode === 'train' ? ': a batch' : ''}`;
+}
+
+/** A graph output's doc_string: what it holds, and where the model computes it. */
+function outputDoc(name: string, n: Node, mode: ExportOptions['mode']): string {
+  if (name.startsWith('next:')) return `parameter '${name.slice(5)}' after one step${where(n)}: feed it back as '${name.slice(5)}'`;
+  return `${mode === 'train' && name === 'loss' ? "the batch's loss before the step" : `output '${name}'`}${where(n)}`;
 }

@@ -6,7 +6,7 @@
  * refusal is one line saying what is wrong.
  */
 import { Graph } from '../compiler/ir/graph.ts';
-import { inLeafScope, type Node } from '../compiler/ir/node.ts';
+import { inLeafScope, type Node, type DType } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import type { Dim } from '../compiler/ir/shape.ts';
 import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
@@ -37,6 +37,8 @@ export interface ImportedModel {
   readonly graph: Graph;
   readonly inputs: readonly Node[];
   readonly params: readonly Node[];
+  /** The type and shape of every tensor the file names (integer tensors folded at import: int64). */
+  readonly tensors: ReadonlyMap<string, { readonly shape: readonly Dim[]; readonly dtype: DType }>;
 }
 
 export function decodeModel(bytes: Uint8Array): ModelProto {
@@ -238,5 +240,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   }
   const outputs = (g.output ?? []).map((o) => ({ name: o.name || fail('a graph output has no name'), node: values.get(o.name ?? '') ?? intOutput(intValues.get(o.name ?? ''), o.name ?? '') }));
   if (outputs.length === 0) fail('the graph has no outputs');
-  return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params };
+  const tensors = new Map<string, { shape: readonly Dim[]; dtype: DType }>([...intValues].map(([k, v]) => [k, { shape: v.dims, dtype: 'i64' as DType }]));
+  for (const [k, v] of values) tensors.set(k, { shape: v.shape, dtype: v.dtype });
+  return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params, tensors };
 }

@@ -1,0 +1,35 @@
+/**
+ * The ONNX element type of every tensor a graph's nodes compute, propagated in node order from the
+ * graph's inputs, its initializers and the tensors already typed: the type ONNX's own inference gives
+ * (shapes and symbolic arithmetic are graphc's importer's; integer shape arithmetic such as
+ * `ReduceProd(Shape(x))` is int64 in ONNX where graphc folds it to a constant).
+ */
+import { onnx, DataType, type NodeProto, type TensorProto } from './proto.ts';
+
+type ValueInfo = ReturnType<typeof onnx.ValueInfoProto.create>;
+
+/** Ops whose output is bool, int64 regardless of their inputs. */
+const BOOL = new Set(['Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf']);
+const INT64 = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'NonZero']);
+
+export function onnxTypes(nodes: readonly NodeProto[], typed: readonly ValueInfo[], initializers: readonly TensorProto[]): Map<string, number> {
+  const types = new Map<string, number>();
+  for (const v of typed) if (v.name && v.type?.tensorType?.elemType) types.set(v.name, v.type.tensorType.elemType);
+  for (const t of initializers) if (t.name && t.dataType) types.set(t.name, t.dataType);
+  for (const n of nodes) {
+    const op = n.opType ?? '';
+    const ins = n.input ?? [];
+    const to = (n.attribute ?? []).find((a) => a.name === 'to')?.i;
+    const type = BOOL.has(op) ? DataType.BOOL
+      : INT64.has(op) ? DataType.INT64
+      : op === 'Cast' ? Number(to)
+      : op === 'Where' ? types.get(ins[1])
+      : op === 'ConstantOfShape' ? ((n.attribute ?? []).find((a) => a.name === 'value')?.t?.dataType ?? DataType.FLOAT)
+      : op === 'OneHot' ? types.get(ins[2])
+      : types.get(ins[0]);
+    // a node's other outputs (Dropout's mask, a loss's log-probabilities) are typed where known only
+    const first = n.output?.[0];
+    if (first && type !== undefined && !types.has(first)) types.set(first, type);
+  }
+  return types;
+}
