@@ -11,7 +11,8 @@
  * job's state word) before it starts it, and the caller, once its own share is done, revokes a job the
  * helper has not claimed and does that share itself (`finish`), with the same kernel over the same rows, so
  * that results are the same bit for bit whichever thread computes a share. Chunked jobs (GEMM) are claimed
- * chunk by chunk, so a slow helper does fewer chunks. Whether to post a kernel's share at all is decided by
+ * chunk by chunk, so a slow helper does fewer chunks, and a chunk the helper holds and does not finish
+ * soon is taken back too (`takeBack`: the helper computes it into rows of its own, then drops them). Whether to post a kernel's share at all is decided by
  * measurement (split.ts, `SplitTimer`): where two threads are not faster, the caller does both shares.
  *
  * The runtime does not create threads itself (it has no platform API for that): the platform's edge
