@@ -2,11 +2,11 @@
  * Builds an ONNX graph node by node: the `OnnxEmit` that each op's mapping calls. Names are generated
  * deterministically; every node carries the DSL source position of the graphc node it came from.
  */
-import type { OnnxEmit } from '../compiler/ops/op.ts';
+import type { OnnxAttr, OnnxEmit } from '../compiler/ops/op.ts';
 import { posStr, resolvePos, type SourcePos } from '../compiler/ir/source.ts';
 import { onnx, DataType, AttrType, type NodeProto, type TensorProto } from './proto.ts';
 
-type AttrValue = number | string | number[] | string[];
+type AttrValue = OnnxAttr;
 
 export class OnnxBuilder implements OnnxEmit {
   readonly nodes: NodeProto[] = [];
@@ -78,6 +78,7 @@ export function floatTensor(name: string, data: Float32Array, dims: readonly num
 }
 
 function attribute(name: string, v: AttrValue) {
+  if (typeof v === 'object' && 'kind' in v) return onnx.AttributeProto.create({ name, type: AttrType.FLOAT, f: v.value });
   if (typeof v === 'number') return Number.isInteger(v) ? onnx.AttributeProto.create({ name, type: AttrType.INT, i: v }) : onnx.AttributeProto.create({ name, type: AttrType.FLOAT, f: v });
   if (typeof v === 'string') return onnx.AttributeProto.create({ name, type: AttrType.STRING, s: new TextEncoder().encode(v) });
   if (v.every((x) => typeof x === 'number')) return onnx.AttributeProto.create({ name, type: AttrType.INTS, ints: v as number[] });

@@ -7,7 +7,7 @@
  * node's attributes), so a chain with a LeakyRelu is one loop like any other.
  */
 import { elementwise } from './elementwise.ts';
-import { onnxOperand as arg, onnxRule as rule } from './op.ts';
+import { onnxFloat, onnxOperand as arg, onnxRule as rule } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import type { ElementwiseRule } from '../ir/op.ts';
 import * as B from '../ir/build.ts';
@@ -38,7 +38,7 @@ elementwise('LeakyRelu', 1, leaky.fn, leaky.js, (n, g) => {
   dsl: { method: 'leakyRelu', fn: 'leakyRelu' },
   simd: leaky.simd,
   withAttrs: leakyRule,
-  onnx: (e, n, ins) => e.op('LeakyRelu', ins, { alpha: f32((n.attrs.alpha as number | undefined) ?? 0.01) }),
+  onnx: (e, n, ins) => e.op('LeakyRelu', ins, { alpha: onnxFloat(f32((n.attrs.alpha as number | undefined) ?? 0.01)) }),
   onnxImport: { LeakyRelu: rule([6, 16], (c) => B.mk('LeakyRelu', [arg(c, 0)], { alpha: c.attrFloat('alpha', 0.01) })) },
   showAttrs: (a) => `alpha=${a.alpha ?? 0.01}`,
 });

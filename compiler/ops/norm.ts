@@ -8,7 +8,7 @@
  * The running statistics move as PyTorch moves them: r ← (1 − momentum)·r + momentum·s, with the
  * unbiased variance (`runningUpdates`). Gradients are written in graph nodes, so they differentiate again.
  */
-import { defineOp, onnxRule, UnsupportedError } from './op.ts';
+import { defineOp, onnxFloat, onnxRule, UnsupportedError } from './op.ts';
 import type { Node } from '../ir/node.ts';
 import { shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -65,7 +65,7 @@ defineOp({
       B.mul(B.sum(B.mul(g, xc), ax), B.mul(s, B.mul(-0.5, B.mul(rstd, B.mul(rstd, rstd))))),
     ];
   },
-  onnx: (e, n, ins) => e.op('BatchNormalization', ins, { epsilon: n.attrs.eps as number }),
+  onnx: (e, n, ins) => e.op('BatchNormalization', ins, { epsilon: onnxFloat(n.attrs.eps as number) }),
   onnxImport: {
     BatchNormalization: onnxRule([7, 9, 14, 15], (c) => {
       if (c.attrInt('training_mode', 0) !== 0) throw new UnsupportedError('BatchNormalization: training_mode 1 is not imported');
@@ -113,7 +113,7 @@ defineOp({
   onnx: (e, n, [x, s, b]) => {
     const c = n.inputs[1].shape[0] as number;
     const stat = (v: number) => e.constF32(new Array<number>(c).fill(v), [c]);
-    return e.op('BatchNormalization', [x, s, b, stat(0), stat(1)], { epsilon: n.attrs.eps as number, training_mode: 1 }, 3);
+    return e.op('BatchNormalization', [x, s, b, stat(0), stat(1)], { epsilon: onnxFloat(n.attrs.eps as number), training_mode: 1 }, 3);
   },
   showAttrs: (a) => `eps=${a.eps} momentum=${a.momentum}`,
 });

@@ -13,10 +13,21 @@ import { ownSources } from '../ir/source.ts';
 // nodes built here are built for the caller: their position is the caller's
 ownSources(import.meta.url);
 
+/**
+ * A FLOAT attribute (LeakyRelu's alpha, an epsilon): a bare number is written as INT when it is whole, so a
+ * float attribute whose value may be whole (alpha = 1) is given as `onnxFloat(v)`.
+ */
+export interface OnnxFloat {
+  readonly kind: 'float';
+  readonly value: number;
+}
+export const onnxFloat = (value: number): OnnxFloat => ({ kind: 'float', value });
+export type OnnxAttr = number | OnnxFloat | string | number[] | string[];
+
 /** What the ONNX exporter offers an op's mapping. Names are tensor names in the ONNX graph. */
 export interface OnnxEmit {
   /** Adds `opType(inputs)` and returns its first output's name (`outputs`: how many it has, default 1; the rest unused). */
-  op(opType: string, inputs: readonly string[], attrs?: Record<string, number | string | number[] | string[]>, outputs?: number): string;
+  op(opType: string, inputs: readonly string[], attrs?: Record<string, OnnxAttr>, outputs?: number): string;
   constF32(values: ArrayLike<number>, dims: readonly number[]): string;
   constI64(values: readonly number[], dims?: readonly number[]): string;
   /** Runtime shape of a tensor as an int64 1-D tensor. */

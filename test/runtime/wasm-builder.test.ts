@@ -112,6 +112,14 @@ describe('the builder refuses ill-typed code where it is emitted', () => {
     expect(refusal((f) => f.call(0))).toBe('WebAssembly function k, instruction 1 (call 0): function 0 is not one this function may call (0 given)');
     expect(refusal((f) => f.op('i32.bogus'))).toBe('unknown WebAssembly instruction i32.bogus');
   });
+  it('constants of every type, an i64 among them, compute their values', () => {
+    const f = new FunctionBuilder('c', [], ['i64']);
+    f.i64(-(2n ** 40n) - 3n).i64(5n).op('i64.mul').f64(2.5).op('f64.nearest').op('i64.trunc_f64_s').op('i64.add');
+    const mod = new WebAssembly.Module(module([f.func()]) as Uint8Array<ArrayBuffer>);
+    const c = new WebAssembly.Instance(mod, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } }).exports.c as () => bigint;
+    expect(c()).toBe((-(2n ** 40n) - 3n) * 5n + 2n);
+    expect(refusal((g) => g.i64(2n ** 64n))).toBe('WebAssembly function k, instruction 0 (i64.const): 18446744073709551616 is not a 64-bit integer');
+  });
   it('code after a branch is unreachable: any operands, as the specification says', () => {
     const f = new FunctionBuilder('k', []);
     f.block('f32').f32(1).br(0).op('i32.add').op('f32.convert_i32_s').end().drop();

@@ -37,6 +37,7 @@ export const CHAINS: { name: string; inputs: number; steps: SimdStep[] }[] = [
   { name: 'Mul·Sub', inputs: 3, steps: [step('Mul', [-1, -2]), step('Sub', [-3, 0])] },
   { name: 'Relu·Max·Div·Sqrt', inputs: 4, steps: [step('Relu', [-1]), step('Max', [0, -2]), step('Div', [1, -3]), step('Abs', [-4]), step('Sqrt', [3]), step('Mul', [2, 4])] },
   { name: 'GreaterEqual·Neg', inputs: 2, steps: [step('GreaterEqual', [-1, -2]), step('Neg', [0])] },
+  { name: 'SigmoidExp·Equal', inputs: 2, steps: [step('SigmoidExp', [-1, -2]), step('Equal', [0, -1])] },
 ];
 
 /** Row programs over K features (values: −1 z, −(j+2) operand j, k step k). */

@@ -130,6 +130,18 @@ export class FunctionBuilder {
     if (!Number.isInteger(v) || v < -(2 ** 31) || v >= 2 ** 32) this.fail('i32.const', `${v} is not a 32-bit integer`);
     return this.constant('i32.const', 'i32', sleb(v | 0));
   }
+  i64(v: bigint): this {
+    if (v < -(2n ** 63n) || v >= 2n ** 64n) this.fail('i64.const', `${v} is not a 64-bit integer`);
+    const out: number[] = [];
+    for (let x = BigInt.asIntN(64, v); ; ) {
+      const b = Number(x & 0x7fn);
+      x >>= 7n;
+      const last = (x === 0n && !(b & 0x40)) || (x === -1n && (b & 0x40) !== 0);
+      out.push(last ? b : b | 0x80);
+      if (last) break;
+    }
+    return this.constant('i64.const', 'i64', out);
+  }
   f32(x: number): this {
     return this.constant('f32.const', 'f32', [...new Uint8Array(Float32Array.of(x).buffer)]);
   }
