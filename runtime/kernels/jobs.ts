@@ -3,7 +3,7 @@
  * its i32 arguments in order, and what the helper does with them). From the declarations come the
  * helper's handlers (`jobHandlers`, in the source the helper runs: threads.ts), the typed arguments of
  * `HelperThread.post` (`JobArgs`), and the WebAssembly that posts a job from a plan's one call
- * (`emitPost`, for the vector-matrix driver in wasm/matmul.ts).
+ * (`emitPost`, for the vector-matrix driver in wasm/vecmat-entry.ts).
  */
 import type { FunctionBuilder, Local } from './wasm/builder.ts';
 

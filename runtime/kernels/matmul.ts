@@ -4,7 +4,9 @@
  * order that reads memory sequentially; sums accumulate in float64.
  */
 import { withPath, type Kernel } from './kernel.ts';
-import { gemm, kernelsFor, matvec as wasmMatvec, gemmScratch, vecmat as wasmVecmat, vecmatEntry, vecmatScratch, wasmMatmul, type VecmatScratch } from './wasm/matmul.ts';
+import { gemm, gemmScratch, kernelsFor, wasmMatmul } from './wasm/gemm.ts';
+import { matvec as wasmMatvec, vecmat as wasmVecmat, vecmatScratch, type VecmatScratch } from './wasm/vector-drivers.ts';
+import { vecmatEntry } from './wasm/vecmat-entry.ts';
 import type { WasmEntry } from './kernel.ts';
 import { heap } from './heap.ts';
 import { SplitTimer } from './split.ts';

@@ -1,6 +1,6 @@
 /** The WebAssembly SIMD matmul against the plain definition (float64), every layout, edges included. */
 import { describe, expect, it } from 'vitest';
-import { WasmMatmul } from '../../runtime/kernels/wasm/matmul.ts';
+import { WasmMatmul } from '../../runtime/kernels/wasm/gemm.ts';
 import { matmulReference, matmulKernel } from '../../runtime/kernels/matmul.ts';
 import { randoms } from '../support/run.ts';
 

@@ -15,7 +15,7 @@ import { bceKernel } from '../../runtime/kernels/wasm/losses.ts';
 import { elementwiseFunc, simdRuleOf, type SimdStep } from '../../runtime/kernels/wasm/elementwise.ts';
 import { rowKernel, type RowProgram } from '../../runtime/kernels/wasm/rows.ts';
 import { sequenceFunc, type Entry } from '../../runtime/kernels/wasm/sequence.ts';
-import { vecmatDriverFunc } from '../../runtime/kernels/wasm/matmul.ts';
+import { vecmatDriverFunc } from '../../runtime/kernels/wasm/vecmat-entry.ts';
 import { MAX_PAGES } from '../../runtime/kernels/heap.ts';
 
 export interface Generated {

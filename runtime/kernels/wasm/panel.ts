@@ -2,7 +2,7 @@
  * The matmul panel kernel in WebAssembly SIMD: a block of 4 rows × N columns of C += A·B for a slice of
  * K (C = A·B with `first`, the first slice: the tile starts from zero instead of C). For each 8-column panel, a 4×8 tile of C is kept in eight f32x4 registers while k runs, each step
  * loading 8 values of B and splatting 4 values of A (16 multiply-adds per 6 loads). B is packed panel by
- * panel (see `gemm` in matmul.ts, which drives it). Where the engine has relaxed SIMD, each multiply-add
+ * panel (see `gemm` in gemm.ts, which drives it). Where the engine has relaxed SIMD, each multiply-add
  * is one f32x4.relaxed_madd (a fused multiply-add on machines that have one), else a multiply and an add.
  */
 import type { Func } from './asm.ts';
@@ -62,7 +62,7 @@ export function panelKernel(fma = false): Func {
 
 /**
  * gemmRows(a0, sa, ska, b0, c0, ldc, K, NP, i0, i1, KC, NC): rows [i0, i1) of C (a multiple of 4 apart)
- * over the whole product, by the blocking `gemm` (matmul.ts) packed B for: column blocks of NC, then K
+ * over the whole product, by the blocking `gemm` (gemm.ts) packed B for: column blocks of NC, then K
  * blocks of KC, then rows four at a time, so a packed KC×NC block of B is reused by every row while it
  * is in cache. `panel` is the panel kernel's index in the module. Both threads run their rows with it.
  * Strides sa, ska (A(i,k) = a[i·sa + k·ska]) and K, NP, KC, NC are in elements; ldc in bytes.

@@ -1,0 +1,180 @@
+/**
+ * The driver of the WebAssembly SIMD matrix-product kernel (panel.ts). It packs B panel
+ * by panel (N padded to whole panels of 8, the padding zeros), then walks column blocks, K blocks and
+ * rows, so a packed block of B is reused by every row; the last M mod 4 rows are done in plain loops.
+ * Operands in the runtime's heap are used in place; others are copied into a private memory first.
+ * C accumulates in float32, as BLAS does.
+ * C[M,N] = op(A)·op(B): A is [M,K] or, transposed, stored [K,M] (read with strides, no copy); a
+ * transposed B is packed from its columns.
+ * With a helper thread (threads.ts), large products are split by rows between the calling thread and
+ * the helper, in chunks that each takes while any are left.
+ */
+import { WasmKernels } from './module.ts';
+import { noteFallback } from '../fallbacks.ts';
+import { readyHelper } from '../threads.ts';
+import { SplitTimer } from '../split.ts';
+
+/**
+ * K block (rows of packed B a panel call streams) and N block (columns): a block of B is KC×NC floats
+ * (512 KB, one core's L2 here). Chosen by measurement on this machine among 128–512 × 256–1024; the
+ * differences were within its run-to-run noise except for 1024³ on one thread, best with these.
+ */
+const KC = 512;
+const NC = 256;
+const PAGE = 65536;
+
+/** Columns of B (and C) rounded up to whole 8-column panels. */
+const padded = (N: number) => (N + 7) & ~7;
+
+/** Scratch `gemm` needs: B packed ([K, N rounded up to 8]), and, when N is not a multiple of 8, a padded C. */
+export interface GemmScratch {
+  readonly packed: Float32Array;
+  /** [M, N rounded up to 8]: the kernel writes whole panels into it (the extra columns of B are zeros). */
+  readonly paddedC: Float32Array | null;
+  /** Whether posting rows to the helper thread pays for this product (split.ts). */
+  readonly timer: SplitTimer;
+}
+
+/** Scratch for `gemm` of one shape, from `alloc`. */
+export function gemmScratch(M: number, K: number, N: number, alloc: (floats: number) => Float32Array): GemmScratch {
+  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: new SplitTimer() };
+}
+
+/**
+ * c = op(a)·op(b) with the panel kernel: op(a) is [M,K], op(b) is [K,N]. `a`, `c` and the scratch must
+ * be views of the kernels' memory; `b` may be any array (`bInMemory` says whether it is in the kernels'
+ * memory too, so that the packing kernel can read it).
+ */
+export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float32Array, scratch: GemmScratch, M: number, K: number, N: number, transA: boolean, transB: boolean, bInMemory = false): void {
+  const M4 = M - (M % 4), N8 = N - (N % 8), NP = padded(N);
+  const packed = scratch.packed;
+  // C: in place when N fills whole panels, else the padded copy
+  const cp = scratch.paddedC ?? c;
+  // pack B: for each K block, panel after panel of 8 columns, row after row
+  const inPlaceB = !transB && bInMemory;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kc = Math.min(KC, K - k0);
+    const block = k0 * NP;
+    if (inPlaceB && N8 > 0) k.pack(b.byteOffset + k0 * N * 4, N * 4, packed.byteOffset + block * 4, kc, N8 >> 3);
+    else
+      for (let j0 = 0; j0 < N8; j0 += 8) {
+        let o = block + j0 * kc;
+        for (let kk = k0; kk < k0 + kc; kk++) {
+          if (transB) for (let t = 0; t < 8; t++) packed[o++] = b[(j0 + t) * K + kk];
+          else {
+            const r = kk * N + j0;
+            for (let t = 0; t < 8; t++) packed[o++] = b[r + t];
+          }
+        }
+      }
+    if (N8 < N) {
+      let o = block + N8 * kc;
+      for (let kk = k0; kk < k0 + kc; kk++)
+        for (let j = N8; j < NP; j++) packed[o++] = j >= N ? 0 : transB ? b[j * K + kk] : b[kk * N + j];
+    }
+  }
+  if (K === 0) {
+    c.fill(0);
+    return;
+  }
+  const sa = transA ? 1 : K, ska = transA ? M : 1; // A(i,k) = a[i*sa + k*ska]
+  const aOff = a.byteOffset, bOff = packed.byteOffset, cOff = cp.byteOffset;
+  // with a helper thread (and a heap-resident product), both threads take chunks of the rows
+  const splittable = M4 >= 64 && M * K * N >= SPLIT_MIN_WORK && k.shared;
+  const helper = splittable ? readyHelper() : null;
+  const post = helper !== null && scratch.timer.split();
+  const t0 = helper ? performance.now() : 0;
+  if (helper && post) {
+    // both threads take chunks of rows until none is left: a thread whose core is slowed by other work
+    // (these machines are shared) does fewer, instead of the other waiting for its half
+    const ch = gemmChunkRows(M4);
+    helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC);
+    for (let i; (i = helper.claim() * ch) < M4; ) k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, i, Math.min(M4, i + ch), KC, NC);
+  } else if (M4 > 0) k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC); // column blocks, then K blocks, then rows (the first K block overwrites C)
+  // the last M mod 4 rows, in plain loops
+  const sbk = transB ? 1 : N, sbj = transB ? K : 1; // B(k,j) = b[k*sbk + j*sbj]
+  for (let i = M4; i < M; i++)
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let kk = 0; kk < K; kk++) s += a[i * sa + kk * ska] * b[kk * sbk + j * sbj];
+      cp[i * NP + j] = s;
+    }
+  // (taken back: the helper claimed no chunk, and all were done here)
+  if (post) helper!.finish();
+  if (helper) scratch.timer.record(post, performance.now() - t0);
+  if (cp !== c)
+    for (let i = 0; i < M; i++) {
+      const o = i * NP, r = i * N;
+      for (let j = 0; j < N; j++) c[r + j] = cp[o + j];
+    }
+}
+
+/**
+ * Rows of a chunk of a split product (a multiple of 4): 1/64 of the rows, at least 4, so that the thread
+ * that finishes first waits for at most one small chunk of the other's, while each chunk still walks the
+ * blocks of B over many rows (a K block of packed B is reread from cache by every four rows of a chunk).
+ * With a busy process on the second core (another tenant's work), chunks finish W4's epoch sooner than
+ * fixed halves; on a quiet machine the two are the same within the noise (`npm run bench`, W4).
+ */
+export function gemmChunkRows(M4: number): number {
+  return Math.max(4, ((M4 >> 6) + 3) & ~3);
+}
+
+/** Products (M·K·N) below this run on one thread: a job costs a few microseconds to hand over. */
+export const SPLIT_MIN_WORK = 1 << 21;
+/** The panel kernel with its own memory: operands that are not in the heap are copied in. */
+export class WasmMatmul {
+  private readonly memory = new WebAssembly.Memory({ initial: 16 });
+  private readonly kernels = new WasmKernels(this.memory, false);
+  private f32 = new Float32Array(this.memory.buffer);
+  private readonly timer = new SplitTimer();
+
+  private ensure(floats: number): Float32Array {
+    const bytes = floats * 4;
+    if (bytes > this.memory.buffer.byteLength) this.memory.grow(Math.ceil((bytes - this.memory.buffer.byteLength) / PAGE));
+    if (this.f32.buffer !== this.memory.buffer) this.f32 = new Float32Array(this.memory.buffer);
+    return this.f32;
+  }
+
+  /** c = op(a)·op(b); op(a) is [M,K], op(b) is [K,N]. */
+  run(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
+    const NP = padded(N);
+    const aOff = 0, pOff = M * K, qOff = pOff + K * NP, cOff = qOff + M * NP;
+    const mem = this.ensure(cOff + M * N + 8);
+    mem.set(a.subarray(0, M * K), aOff);
+    const cv = mem.subarray(cOff, cOff + M * N);
+    const scratch = { packed: mem.subarray(pOff, qOff), paddedC: N % 8 ? mem.subarray(qOff, cOff) : null, timer: this.timer };
+    gemm(this.kernels, mem.subarray(aOff, aOff + M * K), b, cv, scratch, M, K, N, transA, transB);
+    c.set(cv);
+  }
+}
+
+let shared: WasmMatmul | null | undefined;
+/** The process-wide engine with a private memory, or null where WebAssembly SIMD is not available. */
+export function wasmMatmul(): WasmMatmul | null {
+  if (shared === undefined) {
+    try {
+      shared = new WasmMatmul();
+    } catch (e) {
+      noteFallback('WebAssembly matrix products (private memory)', e);
+      shared = null;
+    }
+  }
+  return shared;
+}
+
+const bound = new WeakMap<WebAssembly.Memory, WasmKernels | null>();
+/** The kernels bound to a shared memory (the runtime's heap), or null where that fails. */
+export function kernelsFor(memory: WebAssembly.Memory): WasmKernels | null {
+  let k = bound.get(memory);
+  if (k === undefined) {
+    try {
+      k = new WasmKernels(memory, true);
+    } catch (e) {
+      noteFallback('WebAssembly matrix products in the heap', e);
+      k = null;
+    }
+    bound.set(memory, k);
+  }
+  return k;
+}
