@@ -101,7 +101,7 @@ defineOp({
   },
   onnx: convBackInputOnnx,
   onnxImport: {
-    ConvTranspose: onnxRule([1, 11], (c) => {
+    ConvTranspose: onnxRule([1, 11, 22], (c) => {
       const [g, w, b] = c.inputs;
       if (!g || !w) throw new UnsupportedError('ConvTranspose: needs X and W');
       const a = windowAttrs(c, 'ConvTranspose', w.shape.slice(2) as number[]);
