@@ -17,7 +17,7 @@ import { foldInts } from './import-fold.ts';
 import { OnnxImportError } from './import-error.ts';
 import { atSource, callerPos, ownSources } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
-import { fail, floats, ints, dimsOf, startBudget, MAX_NODES, MAX_RANK } from './import-tensor.ts';
+import { fail, floats, ints, dimsOf, checkTotal, MAX_NODES, MAX_RANK } from './import-tensor.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
@@ -74,7 +74,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Importe
     if (opset > NEWEST_OPSET) fail(`opset ${opset}: graphc imports opsets up to ${NEWEST_OPSET}`);
     const count = (g.node ?? []).length;
     if (count > MAX_NODES) fail(`the graph has ${count} nodes, more than graphc accepts (${MAX_NODES})`);
-    startBudget();
+    checkTotal(g);
     // every node is the caller's: its position is read from one stack, not from one per node
     const pos = callerPos();
     return inLeafScope(() => atSource(pos, () => build(model, g, opset, opts)));
