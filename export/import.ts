@@ -11,7 +11,7 @@ import * as B from '../compiler/ir/build.ts';
 import type { Dim } from '../compiler/ir/shape.ts';
 import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
 
-import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
+import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldInts } from './import-fold.ts';
 import { OnnxImportError } from './import-error.ts';
@@ -71,7 +71,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Importe
     const g = model.graph ?? fail('the model has no graph');
     const opset = toNumber((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number, 'the opset');
     if (!opset) fail('the model does not import the default ONNX opset');
-    if (opset > 17) fail(`opset ${opset}: graphc imports opsets up to 17`);
+    if (opset > NEWEST_OPSET) fail(`opset ${opset}: graphc imports opsets up to ${NEWEST_OPSET}`);
     const count = (g.node ?? []).length;
     if (count > MAX_NODES) fail(`the graph has ${count} nodes, more than graphc accepts (${MAX_NODES})`);
     checkTotal(g);

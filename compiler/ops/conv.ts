@@ -73,7 +73,7 @@ defineOp({
     return b ? [dx, dw, B.sum(g, [0, 2, 3])] : [dx, dw];
   },
   onnx: (e, n, ins) => e.op('Conv', ins, { strides: two(n.attrs, 'stride', 1), pads: padsOf(n.attrs), dilations: two(n.attrs, 'dilation', 1), group: (n.attrs.group as number) ?? 1, kernel_shape: (n.inputs[1].shape as number[]).slice(2) }),
-  onnxImport: { Conv: onnxRule([1, 11], (c) => B.mk('Conv', c.inputs.filter((x): x is Node => !!x), convAttrs(windowAttrs(c, 'Conv', c.inputs[1]?.shape.slice(2) as number[])))) },
+  onnxImport: { Conv: onnxRule([1, 11, 22], (c) => B.mk('Conv', c.inputs.filter((x): x is Node => !!x), convAttrs(windowAttrs(c, 'Conv', c.inputs[1]?.shape.slice(2) as number[])))) },
   showAttrs: showConv,
 });
 
@@ -101,7 +101,7 @@ defineOp({
   },
   onnx: convBackInputOnnx,
   onnxImport: {
-    ConvTranspose: onnxRule([1, 11], (c) => {
+    ConvTranspose: onnxRule([1, 11, 22], (c) => {
       const [g, w, b] = c.inputs;
       if (!g || !w) throw new UnsupportedError('ConvTranspose: needs X and W');
       const a = windowAttrs(c, 'ConvTranspose', w.shape.slice(2) as number[]);
