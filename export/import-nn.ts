@@ -25,15 +25,15 @@ const logSumExp: Reduce = (x, axes, keep) => {
   return keep ? y : squeezeAxes(y, x, axes);
 };
 
-const v = [1, 11, 13];
+const v = [1, 11, 13, 18];
 const reductions: Record<string, Importer> = {
-  ReduceMax: reduction([1, 11, 12, 13], 18, rmax),
-  ReduceMin: reduction([1, 11, 12, 13], 18, (x, a, k) => B.neg(rmax(B.neg(x), a, k))),
+  ReduceMax: reduction([1, 11, 12, 13, 18, 20], 18, rmax),
+  ReduceMin: reduction([1, 11, 12, 13, 18, 20], 18, (x, a, k) => B.neg(rmax(B.neg(x), a, k))),
   ReduceProd: reduction(v, 18, (x, axes, keep) => B.mk('Prod', [x], { axes: axes ? [...axes] : null, keepdims: keep })),
-  ReduceL1: reduction(v, 18, (x, a, k) => rsum(B.abs(x), a, k)),
-  ReduceL2: reduction(v, 18, (x, a, k) => B.sqrt(rsum(B.mul(x, x), a, k))),
-  ReduceSumSquare: reduction(v, 18, (x, a, k) => rsum(B.mul(x, x), a, k)),
-  ReduceLogSum: reduction(v, 18, (x, a, k) => B.log(rsum(x, a, k))),
+  ReduceL1: reduction(v, 18, (x, a, k) => rsum(B.abs(x), a, k), B.abs),
+  ReduceL2: reduction(v, 18, (x, a, k) => B.sqrt(rsum(B.mul(x, x), a, k)), B.abs),
+  ReduceSumSquare: reduction(v, 18, (x, a, k) => rsum(B.mul(x, x), a, k), (x) => B.mul(x, x)),
+  ReduceLogSum: reduction(v, 18, (x, a, k) => B.log(rsum(x, a, k)), B.log),
   ReduceLogSumExp: reduction(v, 18, logSumExp),
 };
 
@@ -93,7 +93,7 @@ const layerNorm = rule([17], (c) => {
 });
 
 /** InstanceNormalization: each (n, c) plane normalized over its spatial axes, then scale[c]·y + B[c]. */
-const instanceNorm = rule([6], (c) => {
+const instanceNorm = rule([6, 22], (c) => {
   const x = need(c, 0);
   const r = x.shape.length;
   if (r < 3) raise(`input of shape ${shapeStr(x.shape)} (N, C and a spatial axis expected)`);

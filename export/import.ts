@@ -11,13 +11,13 @@ import * as B from '../compiler/ir/build.ts';
 import { isStatic, type Dim } from '../compiler/ir/shape.ts';
 import { onnx, DataType, toNumber, ProtoIntegerError, DEFAULT_KEY, type ModelProto, type AttributeProto } from './proto.ts';
 
-import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
+import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldInts } from './import-fold.ts';
 import { OnnxImportError } from './import-error.ts';
 import { atSource, callerPos, ownSources } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
-import { fail, floats, ints, dimsOf, startBudget, MAX_NODES, MAX_RANK } from './import-tensor.ts';
+import { fail, floats, ints, dimsOf, checkTotal, MAX_NODES, MAX_RANK } from './import-tensor.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
@@ -96,10 +96,10 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Importe
     const g = model.graph ?? fail('the model has no graph');
     const opset = toNumber((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number, 'the opset');
     if (!opset) fail('the model does not import the default ONNX opset');
-    if (opset > 17) fail(`opset ${opset}: graphc imports opsets up to 17`);
+    if (opset > NEWEST_OPSET) fail(`opset ${opset}: graphc imports opsets up to ${NEWEST_OPSET}`);
     const count = (g.node ?? []).length;
     if (count > MAX_NODES) fail(`the graph has ${count} nodes, more than graphc accepts (${MAX_NODES})`);
-    startBudget();
+    checkTotal(g);
     // every node is the caller's: its position is read from one stack, not from one per node
     const pos = callerPos();
     return inLeafScope(() => atSource(pos, () => build(model, g, opset, opts)));

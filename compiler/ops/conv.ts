@@ -81,7 +81,7 @@ defineOp({
     return b ? [dx, dw, B.sum(g, [0, ...g.shape.slice(2).map((_, i) => i + 2)])] : [dx, dw];
   },
   onnx: (e, n, ins) => e.op('Conv', ins, { strides: two(n.attrs, 'stride', 1), pads: padsOf(n.attrs), dilations: two(n.attrs, 'dilation', 1), group: (n.attrs.group as number) ?? 1, kernel_shape: (n.inputs[1].shape as number[]).slice(2) }),
-  onnxImport: { Conv: onnxRule([1, 11], (c) => B.mk('Conv', c.inputs.filter((x): x is Node => !!x), convAttrsOf(windowAttrs(c, 'Conv', c.inputs[1]?.shape.slice(2) as number[])))) },
+  onnxImport: { Conv: onnxRule([1, 11, 22], (c) => B.mk('Conv', c.inputs.filter((x): x is Node => !!x), convAttrsOf(windowAttrs(c, 'Conv', c.inputs[1]?.shape.slice(2) as number[])))) },
   showAttrs: showConv,
 });
 
@@ -143,7 +143,7 @@ defineOp({
   arity: 2,
   infer: ([g], a) => ({ shape: [g.shape[0], ...(a.inShape as number[]).slice(1)], dtype: 'f32' }),
   kernel: (ctx) => convBackInputKernel(geom(ctx.outShape, ctx.inShapes[1], ctx.inShapes[0], ctx.attrs), ctx.precision),
-  onnxImport: { ConvTranspose: onnxRule([1, 11], (c) => convTranspose(c)) },
+  onnxImport: { ConvTranspose: onnxRule([1, 11, 22], (c) => convTranspose(c)) },
   grad(n, h) {
     const [g, w] = n.inputs;
     const at = pick(n.attrs);

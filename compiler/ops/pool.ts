@@ -111,7 +111,7 @@ defineOp({
   grad: (n, g) => [B.mk('MaxPoolGrad', [g, n.inputs[0]], n.attrs)],
   onnx: (e, n, ins) => e.op('MaxPool', ins, { kernel_shape: k2(n.attrs), strides: s2(n.attrs), pads: p4(n.attrs), ...(n.attrs.dilation ? { dilations: dil(n.attrs) } : {}), ceil_mode: n.attrs.ceil ? 1 : 0 }),
   onnxImport: {
-    MaxPool: onnxRule([1, 8, 10, 11, 12], (c) => {
+    MaxPool: onnxRule([1, 8, 10, 11, 12, 22], (c) => {
       const w = windowAttrs(c, 'MaxPool');
       if (c.attrInt('storage_order', 0) !== 0) throw new UnsupportedError('MaxPool: storage_order 1 is not imported');
       return B.mk('MaxPool', [c.inputs[0]!], poolAttrs({ ...w, ceil: c.attrInt('ceil_mode', 0) === 1 }));
@@ -168,7 +168,7 @@ defineOp({
   grad: (n, g) => [B.mk('AvgPoolGrad', [g, n.inputs[0]], n.attrs)],
   onnx: (e, n, ins) => e.op('AveragePool', ins, { kernel_shape: k2(n.attrs), strides: s2(n.attrs), pads: p4(n.attrs), ceil_mode: n.attrs.ceil ? 1 : 0, count_include_pad: n.attrs.countIncludePad === false ? 0 : 1 }),
   onnxImport: {
-    AveragePool: onnxRule([7, 10, 11], (c) => {
+    AveragePool: onnxRule([7, 10, 11, 19, 22], (c) => {
       const w = windowAttrs(c, 'AveragePool');
       if (w.dilation.some((d) => d !== 1)) throw new UnsupportedError('AveragePool: dilations other than 1 are not imported');
       return B.mk('AvgPool', [c.inputs[0]!], poolAttrs({ ...w, ceil: c.attrInt('ceil_mode', 0) === 1, countIncludePad: c.attrInt('count_include_pad', 0) === 1 }, true));
@@ -202,5 +202,5 @@ defineOp({
     return [B.div(B.expandAs(g, x), B.sizeOf(x, axes))];
   },
   onnx: (e, _n, ins) => e.op('GlobalAveragePool', ins),
-  onnxImport: { GlobalAveragePool: onnxRule([1], (c) => B.mk('GlobalAvgPool', [c.inputs[0]!])) },
+  onnxImport: { GlobalAveragePool: onnxRule([1, 22], (c) => B.mk('GlobalAvgPool', [c.inputs[0]!])) },
 });
