@@ -5,7 +5,8 @@
  * optional bias b. Gradients are two ops of their own, closed under differentiation:
  *   ConvBackInput(g, w)  = dL/dx   (linear in g and in w)
  *   ConvBackWeight(g, x) = dL/dw   (linear in g and in x)
- * and their own gradients are convolutions and each other again.
+ * and their own gradients are convolutions and each other again. Their ONNX forms are in window-onnx.ts;
+ * ConvTranspose imports as ConvBackInput.
  */
 import { defineOp, onnxRule, UnsupportedError, type OnnxImportCtx } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
@@ -13,6 +14,7 @@ import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { convBackInputKernel, convBackWeightKernel, convKernel, type ConvGeom } from '../../runtime/kernels/conv.ts';
+import { convBackInputOnnx, convBackWeightOnnx } from './window-onnx.ts';
 
 const two = (a: Attrs, k: string, d: number): number[] => (a[k] as number[] | undefined) ?? [d, d];
 const padsOf = (a: Attrs): number[] => (a.pads as number[] | undefined) ?? [0, 0, 0, 0];
@@ -83,7 +85,7 @@ export function windowAttrs(c: OnnxImportCtx, op: string, kernel?: number[]) {
   if (auto !== 'NOTSET' && auto !== 'VALID') throw new UnsupportedError(`${op}: auto_pad ${auto} is not imported`);
   const ks = c.attrInts('kernel_shape') ?? kernel;
   if (!ks || ks.length !== 2) throw new UnsupportedError(`${op}: kernel_shape must have 2 entries`);
-  return { kernel: ks, stride: c.attrInts('strides') ?? [1, 1], pads: c.attrInts('pads') ?? [0, 0, 0, 0], dilation: c.attrInts('dilations') ?? [1, 1], group: op === 'Conv' ? c.attrInt('group', 1) : 1 };
+  return { kernel: ks, stride: c.attrInts('strides') ?? [1, 1], pads: c.attrInts('pads') ?? [0, 0, 0, 0], dilation: c.attrInts('dilations') ?? [1, 1], group: op.startsWith('Conv') ? c.attrInt('group', 1) : 1 };
 }
 
 defineOp({
@@ -96,6 +98,25 @@ defineOp({
     const [g, w] = n.inputs;
     const at = pick(n.attrs);
     return [B.mk('Conv', [h, w], { stride: at.stride, pads: at.pads, dilation: at.dilation, group: at.group }), B.mk('ConvBackWeight', [g, h], { ...at, inShape: [...w.shape] as number[] })];
+  },
+  onnx: convBackInputOnnx,
+  onnxImport: {
+    ConvTranspose: onnxRule([1, 11], (c) => {
+      const [g, w, b] = c.inputs;
+      if (!g || !w) throw new UnsupportedError('ConvTranspose: needs X and W');
+      const a = windowAttrs(c, 'ConvTranspose', w.shape.slice(2) as number[]);
+      if (c.attrInts('output_shape')) throw new UnsupportedError('ConvTranspose: output_shape is not imported (give output_padding)');
+      const extra = c.attrInts('output_padding') ?? [0, 0];
+      const sizes = [2, 3].map((ax, i) => {
+        const d = g.shape[ax];
+        if (typeof d !== 'number') throw new UnsupportedError(`ConvTranspose: the symbolic spatial dim '${d}' is not imported`);
+        if (extra[i] < 0 || extra[i] >= a.stride[i]) throw new UnsupportedError(`ConvTranspose: output_padding ${extra[i]} outside [0, stride ${a.stride[i]})`);
+        return a.stride[i] * (d - 1) + extra[i] + a.dilation[i] * (a.kernel[i] - 1) + 1 - a.pads[i] - a.pads[i + 2];
+      });
+      if (sizes.some((d) => d < 1)) throw new UnsupportedError(`ConvTranspose: an output of ${sizes.join('×')}`);
+      const y = B.mk('ConvBackInput', [g, w], { ...convAttrs(a), inShape: [g.shape[0], (w.shape[1] as number) * a.group, ...sizes] as number[] });
+      return b ? B.add(y, B.reshape(b, [b.shape[0], 1, 1])) : y;
+    }),
   },
   showAttrs: showConv,
 });
@@ -111,5 +132,6 @@ defineOp({
     const at = pick(n.attrs);
     return [B.mk('Conv', [x, h], { stride: at.stride, pads: at.pads, dilation: at.dilation, group: at.group }), B.mk('ConvBackInput', [g, h], { ...at, inShape: [...x.shape] as number[] })];
   },
+  onnx: convBackWeightOnnx,
   showAttrs: showConv,
 });

@@ -68,13 +68,22 @@ defineOp({
   onnx: (e, n, ins) => e.op('BatchNormalization', ins, { epsilon: onnxFloat(n.attrs.eps as number) }),
   onnxImport: {
     BatchNormalization: onnxRule([7, 9, 14, 15], (c) => {
-      if (c.attrInt('training_mode', 0) !== 0) throw new UnsupportedError('BatchNormalization: training_mode 1 is not imported');
-      c.attrFloat('momentum', 0.9); // running statistics are not updated in inference
+      const training = c.attrInt('training_mode', 0) !== 0;
+      const momentum = c.attrFloat('momentum', 0.9); // running statistics are not updated in inference
       if (c.attrInt('spatial', 1) !== 1) throw new UnsupportedError('BatchNormalization: spatial 0 is not imported');
       c.attrInts('consumed_inputs'); // opset 1's hint for in-place updates, no meaning here
       const ins = c.inputs.slice(0, 5);
       if (ins.some((x) => !x)) throw new UnsupportedError('BatchNormalization: needs x, scale, bias, mean and var');
-      return B.mk('BatchNorm', ins as Node[], { eps: c.attrFloat('epsilon', 1e-5) });
+      const eps = c.attrFloat('epsilon', 1e-5);
+      if (!training) return B.mk('BatchNorm', ins as Node[], { eps });
+      // training mode: the batch's statistics; ONNX's running outputs move by its momentum with the biased variance
+      const [x, , , rm, rv] = ins as Node[], ax = statAxes(x);
+      const y = B.mk('BatchNormTrain', ins as Node[], { eps, momentum: 1 - momentum });
+      if (c.outputs < 2) return y;
+      const mu = B.mean(x, ax, true), xc = B.sub(x, mu);
+      const flat = (v: Node) => B.reshape(v, [x.shape[1]]);
+      const next = (r: Node, s: Node) => B.add(B.mul(r, momentum), B.mul(flat(s), 1 - momentum));
+      return [y, next(rm, mu), next(rv, B.mean(B.mul(xc, xc), ax, true))];
     }),
   },
   showAttrs: (a) => `eps=${a.eps}`,

@@ -4,7 +4,7 @@
  * bottom, right], ceil (ceil_mode), and for the average countIncludePad. Max pooling pads with −∞; its
  * gradient routes each output gradient to the first maximum of its window (MaxPoolGrad, recomputing it).
  * The average's gradient spreads each output gradient over its window (AvgPoolGrad, whose own gradient is
- * the average again).
+ * the average again). Their ONNX forms are in window-onnx.ts.
  */
 import { defineOp, onnxRule, UnsupportedError } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
@@ -13,6 +13,7 @@ import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { sweep, windowAttrs } from './conv.ts';
 import { reduceKernel } from '../../runtime/kernels/reduce.ts';
+import { avgPoolGradOnnx, maxPoolGradOnnx } from './window-onnx.ts';
 
 const k2 = (a: Attrs) => a.kernel as number[];
 const s2 = (a: Attrs) => (a.stride as number[] | undefined) ?? k2(a);
@@ -98,6 +99,7 @@ defineOp({
   grad: (n) => {
     throw new GraphError('MaxPool: second derivatives are not supported', n.src);
   },
+  onnx: maxPoolGradOnnx,
   showAttrs: showPool,
 });
 
@@ -163,6 +165,7 @@ defineOp({
   infer: ([, x]) => ({ shape: x.shape, dtype: 'f32' }),
   kernel: (ctx) => avgKernel(ctx.inShapes[1], ctx.inShapes[0], ctx.attrs, true),
   grad: (n, h) => [B.mk('AvgPool', [h], n.attrs), null],
+  onnx: (e, n, ins) => avgPoolGradOnnx(e, n, ins, () => divisors(windows(n.inputs[1].shape as number[], n.inputs[0].shape as number[], n.attrs), n.attrs.countIncludePad !== false)),
   showAttrs: showPool,
 });
 

@@ -90,7 +90,12 @@ describe('every model\'s training step exports to ONNX', () => {
       const feeds: Record<string, { data: number[]; shape: number[] }> = feedsFor(built, 3);
       const y = built.forward.inputs.find((n) => n.attrs.name === 'y')!;
       if (y.shape.length === 1) feeds.y.data = feeds.y.data.map((_, i) => i % 2); // class indices
-      for (const p of compiled.trainStep.params) feeds[String(p.attrs.name)] = { data: Array.from(p.attrs.init as Float32Array), shape: p.shape as number[] };
+      // Adam's second moment away from zero: a bias before batch normalization has a gradient of rounding
+      // noise only, which a zero second moment would blow up into a full step of either sign
+      for (const p of compiled.trainStep.params) {
+        const name = String(p.attrs.name), init = p.attrs.init as Float32Array;
+        feeds[name] = { data: name.endsWith('.exp_avg_sq') ? randoms(init.length, 11, 0.1, 0.5) : Array.from(init), shape: p.shape as number[] };
+      }
       const ours = runGraph(compiled.trainStep, feeds, 'f32');
       const session = await ort.InferenceSession.create(path);
       const ortFeeds = Object.fromEntries(session.inputNames.map((name) => [name, new ort.Tensor('float32', Float32Array.from(feeds[name].data), feeds[name].shape)]));

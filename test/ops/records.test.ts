@@ -18,10 +18,6 @@ const proto = Tensor.prototype as unknown as Record<string, unknown>;
 const NO_ONNX_YET: Record<string, string> = {
   SliceGrad: 'the gradient of an imported Slice',
   GatherGrad: 'the gradient of an imported Gather',
-  ConvBackInput: 'the gradient of a convolution by its input',
-  ConvBackWeight: 'the gradient of a convolution by its weight',
-  MaxPoolGrad: 'the gradient of a max pooling',
-  AvgPoolGrad: 'the gradient of an average pooling',
 };
 
 describe('op records', () => {

@@ -1,6 +1,6 @@
 /**
- * Batch normalization held to PyTorch 1.13 (run at test time): a model with BatchNorm1d and one with
- * BatchNorm2d, built after the same manual_seed, trained a few full-batch SGD steps. Each step's loss, the
+ * Batch normalization held to PyTorch 1.13 (run at test time): models with BatchNorm1d over [N, C] and
+ * over [N, C, L] (statistics over N and L per channel) and one with BatchNorm2d, built after the same manual_seed, trained a few full-batch SGD steps. Each step's loss, the
  * final parameters and running statistics (state_dict names) match within float32 tolerance; predictions
  * in evaluation mode match `model.eval()`, and so does the exported inference graph in onnxruntime.
  */
@@ -17,7 +17,7 @@ const LR = 0.1;
 interface Ref { x: number[]; xt: number[]; y: number[]; losses: number[]; state: Record<string, number[]>; eval: number[] }
 
 /** PyTorch's side: the same model after manual_seed(0), data from its own generator, STEPS SGD steps. */
-function torchRun(kind: '1d' | '2d'): Ref {
+function torchRun(kind: Kind): Ref {
   return JSON.parse(python(`
 import torch, json, sys
 kind, steps, lr = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
@@ -27,15 +27,17 @@ class M(torch.nn.Module):
         super().__init__()
         if kind == '1d':
             self.l1 = torch.nn.Linear(5, 6); self.bn = torch.nn.BatchNorm1d(6); self.l2 = torch.nn.Linear(6, 1)
+        elif kind == '1dL':
+            self.bn = torch.nn.BatchNorm1d(3); self.l2 = torch.nn.Linear(15, 1)
         else:
             self.conv = torch.nn.Conv2d(1, 3, 3, padding=1); self.bn = torch.nn.BatchNorm2d(3); self.l2 = torch.nn.Linear(48, 1)
     def forward(self, x):
-        h = self.l1(x) if kind == '1d' else self.conv(x)
+        h = self.l1(x) if kind == '1d' else x if kind == '1dL' else self.conv(x)
         h = torch.relu(self.bn(h))
         return self.l2(h.flatten(1))
 m = M()
 g = torch.Generator().manual_seed(1)
-shape = (16, 5) if kind == '1d' else (12, 1, 4, 4)
+shape = (16, 5) if kind == '1d' else (12, 3, 5) if kind == '1dL' else (12, 1, 4, 4)
 x = torch.randn(*shape, generator=g) * 2 + 0.5
 xt = torch.randn(*((7,) + shape[1:]), generator=g) * 2 + 0.5
 y = torch.randn(shape[0], 1, generator=g)
@@ -53,13 +55,24 @@ print(json.dumps({'x': x.flatten().tolist(), 'xt': xt.flatten().tolist(), 'y': y
 
 const mse = (p: Tensor<['N', 1]>, y: Tensor<['N', 1]>) => { const d = p.sub(y); return d.mul(d).mean(); };
 
-const models = {
+type Kind = '1d' | '1dL' | '2d';
+const models: Record<Kind, ReturnType<typeof defineModel>> = {
   '1d': defineModel({
     name: 'bn1d',
     build() {
       const x = input('x', ['N', 5]), y = input('y', ['N', 1]);
       const l1 = new Linear(5, 6, 'l1'), bn = new BatchNorm1d(6), l2 = new Linear(6, 1, 'l2');
       const p = l2.forward(bn.forward(l1.forward(x)).relu());
+      return { loss: mse(p, y), predict: p };
+    },
+  }),
+  // BatchNorm1d over [N, C, L]: statistics over N and L per channel
+  '1dL': defineModel({
+    name: 'bn1dL',
+    build() {
+      const x = input('x', ['N', 3, 5]), y = input('y', ['N', 1]);
+      const bn = new BatchNorm1d(3), l2 = new Linear(15, 1, 'l2');
+      const p = l2.forward(new Flatten().forward(bn.forward(x).relu()));
       return { loss: mse(p, y), predict: p };
     },
   }),
@@ -80,10 +93,10 @@ const near = (got: ArrayLike<number>, want: readonly number[], tol: number, what
 };
 
 describe.skipIf(!hasTorch)('batch normalization against PyTorch', () => {
-  for (const kind of ['1d', '2d'] as const)
+  for (const kind of ['1d', '1dL', '2d'] as const)
     it(`BatchNorm${kind}: per-step losses, parameters, running statistics, eval predictions and ONNX`, async () => {
       const ref = torchRun(kind);
-      const row = kind === '1d' ? [5] : [1, 4, 4];
+      const row = kind === '1d' ? [5] : kind === '1dL' ? [3, 5] : [1, 4, 4];
       const per = row.reduce((a, b) => a * b, 1);
       const rows = ref.y.length;
       const t = await train(models[kind], { data: { x: Float32Array.from(ref.x), shape: [rows, ...row], y: ref.y }, epochs: STEPS - 1, lr: LR, logEvery: 1 });

@@ -1,0 +1,108 @@
+/**
+ * ONNX forms of the window gradients (convolution and pooling), in standard `ai.onnx` ops at opset 17, so
+ * that a training step with convolutions exports and a runtime trains it by feeding its outputs back:
+ *   ConvBackInput(g, w)   ConvTranspose(g, w) with the convolution's attributes; output_padding restores
+ *                         the rows and columns the forward stride dropped.
+ *   ConvBackWeight(g, x)  Conv over transposed tensors: xᵀ [C, N, H, W] convolved with gᵀ [O, N, OH, OW]
+ *                         (stride and dilation swapped), per group, cut to the kernel, transposed back.
+ *   MaxPoolGrad(g, x)     each window position k as a strided Slice of x padded with −∞; the window's
+ *                         first maximum (PyTorch's and graphc's choice among ties) found by Equal against
+ *                         their Max and a running "already taken" mask; g placed back by `place`.
+ *   AvgPoolGrad(g, x)     g divided by each window's divisor, placed back by `place`.
+ * `place` is a grouped ConvTranspose with a constant one-hot (or all-ones) kernel: output position
+ * oy·s + ky receives the value for window position (ky, kx), overlapping windows add up, and the padding is
+ * cut off. Every shape but the batch must be static.
+ */
+import type { OnnxEmit } from './op.ts';
+import type { Attrs, Node } from '../ir/node.ts';
+import { shapeStr, type Dim } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
+
+const two = (a: Attrs, k: string, d: number): number[] => (a[k] as number[] | undefined) ?? [d, d];
+const padsOf = (a: Attrs): number[] => (a.pads as number[] | undefined) ?? [0, 0, 0, 0];
+const FLOAT = 1;
+
+/** The dims of a shape after the batch, which the ONNX forms need as numbers. */
+function statics(n: Node, shape: readonly Dim[]): number[] {
+  const rest = shape.slice(1);
+  if (rest.some((d) => typeof d !== 'number')) throw new GraphError(`ONNX export: ${n.op} needs static dims after the batch, got ${shapeStr(shape)}`, n.src);
+  return rest as number[];
+}
+
+const slice = (e: OnnxEmit, x: string, starts: number[], ends: number[], axes: number[], steps?: number[]) =>
+  e.op('Slice', [x, e.constI64(starts), e.constI64(ends), e.constI64(axes), ...(steps ? [e.constI64(steps)] : [])]);
+
+export function convBackInputOnnx(e: OnnxEmit, n: Node, [g, w]: readonly string[]): string {
+  const a = n.attrs, s = two(a, 'stride', 1), d = two(a, 'dilation', 1), p = padsOf(a);
+  const [, OH, OW] = statics(n, n.inputs[0].shape), [, H, W] = statics(n, a.inShape as Dim[]), k = (n.inputs[1].shape as number[]).slice(2);
+  // the forward sweep's remainder: rows the stride never reached, which ConvTranspose must still produce
+  const extra = [H + p[0] + p[2] - d[0] * (k[0] - 1) - 1 - s[0] * (OH - 1), W + p[1] + p[3] - d[1] * (k[1] - 1) - 1 - s[1] * (OW - 1)];
+  return e.op('ConvTranspose', [g, w], { strides: s, pads: p, dilations: d, group: (a.group as number) ?? 1, kernel_shape: k, output_padding: extra });
+}
+
+export function convBackWeightOnnx(e: OnnxEmit, n: Node, [g, x]: readonly string[]): string {
+  const a = n.attrs, s = two(a, 'stride', 1), d = two(a, 'dilation', 1), p = padsOf(a), group = (a.group as number) ?? 1;
+  const [O, Cg, KH, KW] = a.inShape as number[], Og = O / group;
+  const [, OH, OW] = statics(n, n.inputs[0].shape), [, H, W] = statics(n, n.inputs[1].shape);
+  const perm = { perm: [1, 0, 2, 3] };
+  const xT = e.op('Transpose', [x], perm), gT = e.op('Transpose', [g], perm);
+  // the sweep of the transposed convolution covers at least the kernel; positions past it are cut
+  const kh = Math.floor((H + p[0] + p[2] - s[0] * (OH - 1) - 1) / d[0]) + 1, kw = Math.floor((W + p[1] + p[3] - s[1] * (OW - 1) - 1) / d[1]) + 1;
+  const parts = Array.from({ length: group }, (_, i) => {
+    const xs = group > 1 ? slice(e, xT, [i * Cg], [(i + 1) * Cg], [0]) : xT;
+    const gs = group > 1 ? slice(e, gT, [i * Og], [(i + 1) * Og], [0]) : gT;
+    const y = e.op('Conv', [xs, gs], { strides: d, dilations: s, pads: p, group: 1, kernel_shape: [OH, OW] });
+    return kh === KH && kw === KW ? y : slice(e, y, [0, 0], [KH, KW], [2, 3]);
+  });
+  return e.op('Transpose', [group > 1 ? e.op('Concat', parts, { axis: 1 }) : parts[0]], perm);
+}
+
+const k2 = (a: Attrs) => a.kernel as number[];
+const s2 = (a: Attrs) => (a.stride as number[] | undefined) ?? k2(a);
+
+/**
+ * Adds values d [N, C·K, OH, OW] (K window positions per channel, `kernel` giving each position's one-hot
+ * or all-ones weights) back onto an input [N, C, H, W] padded by `pads`: a ConvTranspose with group C,
+ * then the padding cut off (and rows no window reached added as zeros).
+ */
+function place(e: OnnxEmit, d: string, C: number, K: number, kernel: (k: number) => number[], a: Attrs, out: { OH: number; OW: number; H: number; W: number }): string {
+  const [kh, kw] = k2(a), [sh, sw] = s2(a), p = padsOf(a);
+  const weights = Array.from({ length: C }, () => Array.from({ length: K }, (_, k) => kernel(k)).flat()).flat();
+  let y = e.op('ConvTranspose', [d, e.constF32(weights, [C * K, 1, kh, kw])], { strides: [sh, sw], group: C, kernel_shape: [kh, kw] });
+  const HO = sh * (out.OH - 1) + kh, WO = sw * (out.OW - 1) + kw;
+  const short = [Math.max(0, p[0] + out.H - HO), Math.max(0, p[1] + out.W - WO)];
+  if (short[0] || short[1]) y = e.op('Pad', [y, e.constI64([0, 0, 0, 0, 0, 0, short[0], short[1]]), e.constF32([0], [])], { mode: 'constant' });
+  const full = [HO + short[0], WO + short[1]];
+  if (p[0] === 0 && p[1] === 0 && full[0] === out.H && full[1] === out.W) return y;
+  return slice(e, y, [p[0], p[1]], [p[0] + out.H, p[1] + out.W], [2, 3]);
+}
+
+export function maxPoolGradOnnx(e: OnnxEmit, n: Node, [g, x]: readonly string[]): string {
+  const a = n.attrs, [kh, kw] = k2(a), [sh, sw] = s2(a), p = padsOf(a);
+  const [C, H, W] = statics(n, n.inputs[1].shape), [, OH, OW] = statics(n, n.inputs[0].shape);
+  // −∞ around x: padding never wins a window, and every window (ceil mode's last ones too) is in range
+  const bottom = Math.max(p[2], sh * (OH - 1) + kh - H - p[0]), right = Math.max(p[3], sw * (OW - 1) + kw - W - p[1]);
+  const xp = p[0] || p[1] || bottom || right ? e.op('Pad', [x, e.constI64([0, 0, p[0], p[1], 0, 0, bottom, right]), e.constF32([-Infinity], [])], { mode: 'constant' }) : x;
+  const at: string[] = [];
+  for (let ky = 0; ky < kh; ky++)
+    for (let kx = 0; kx < kw; kx++) at.push(slice(e, xp, [ky, kx], [ky + sh * (OH - 1) + 1, kx + sw * (OW - 1) + 1], [2, 3], [sh, sw]));
+  const max = at.length > 1 ? e.op('Max', at) : at[0];
+  const one = e.constF32([1], []);
+  let taken = '';
+  const parts = at.map((xk) => {
+    const hit = e.op('Cast', [e.op('Equal', [xk, max])], { to: FLOAT });
+    const first = taken ? e.op('Mul', [hit, e.op('Sub', [one, taken])]) : hit;
+    taken = taken ? e.op('Add', [taken, first]) : first;
+    return e.op('Unsqueeze', [e.op('Mul', [g, first]), e.constI64([2])]);
+  });
+  const K = kh * kw;
+  const d = e.op('Reshape', [e.op('Concat', parts, { axis: 2 }), e.constI64([-1, C * K, OH, OW])]);
+  return place(e, d, C, K, (k) => Array.from({ length: K }, (_, i) => (i === k ? 1 : 0)), a, { OH, OW, H, W });
+}
+
+export function avgPoolGradOnnx(e: OnnxEmit, n: Node, [g]: readonly string[], divisors: () => Float64Array): string {
+  const a = n.attrs, [kh, kw] = k2(a);
+  const [C, H, W] = statics(n, n.inputs[1].shape), [, OH, OW] = statics(n, n.inputs[0].shape);
+  const d = e.op('Div', [g, e.constF32(divisors(), [OH, OW])]);
+  return place(e, d, C, 1, () => new Array<number>(kh * kw).fill(1), a, { OH, OW, H, W });
+}
