@@ -122,6 +122,37 @@ const gather = rule([1, 11, 13], (c) => {
   return B.mk('Gather', [x, need(c, 1)], { axis: normAxes([axis], x.shape.length)[0] });
 });
 
+/**
+ * GatherElements with indices known at import: out[i] is data at i with its `axis` coordinate replaced by
+ * indices[i] (negative counting from the end), read as one Gather of the flattened data at offsets computed
+ * here. Indices computed at run time, and data of a symbolic shape, are refused.
+ */
+const gatherElements = rule([11, 13], (c) => {
+  const x = need(c, 0);
+  const idx = c.intConst(1);
+  if (!idx || !isStatic(idx.values)) return raise('GatherElements with indices that are not constant');
+  if (!isStatic(x.shape)) return raise(`GatherElements on the symbolic shape ${shapeStr(x.shape)}`);
+  const shape = x.shape, r = shape.length, dims = idx.dims;
+  if (dims.length !== r) raise(`GatherElements indices of rank ${dims.length} for data of rank ${r}`);
+  const axis = normAxes([c.attrInt('axis', 0)], r)[0];
+  const size = shape.reduce((p, d) => p * d, 1);
+  if (size > 2 ** 24) raise(`GatherElements on ${size} elements (offsets beyond 2^24)`);
+  const offsets = (idx.values as number[]).map((v, k) => {
+    let off = 0, stride = 1;
+    for (let a = r - 1, rest = k; a >= 0; a--) {
+      let at = rest % dims[a];
+      rest = Math.floor(rest / dims[a]);
+      if (a === axis) at = v < 0 ? v + shape[a] : v;
+      if (at < 0 || at >= shape[a]) raise(`GatherElements index ${a === axis ? v : at} out of range for axis ${a} of ${shapeStr(shape)}`);
+      off += at * stride;
+      stride *= shape[a];
+    }
+    return off;
+  });
+  const at = B.mk('Const', [], { value: Float32Array.from(offsets), shape: [offsets.length], dtype: 'i64' });
+  return B.reshape(B.mk('Gather', [B.reshape(x, [size]), at], { axis: 0 }), dims);
+});
+
 /** Begins, steps and output dims of an ONNX slice (numpy's clamping rules), per axis of `s`. */
 function sliceOf(s: Shape, starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined) {
   const r = s.length;
@@ -198,6 +229,18 @@ const expand = rule([8, 13], (c) => {
   return B.mk('Expand', [need(c, 0)], { shape: [...to] as number[] });
 });
 
+/** Tile: axis i repeated repeats[i] times, as x reshaped to [1, d0, 1, d1, ...], expanded to [r0, d0, r1, d1, ...] and merged. */
+const tile = rule([6, 13], (c) => {
+  const x = need(c, 0);
+  const reps = c.ints(1) ?? raise('Tile needs constant repeats');
+  if (reps.length !== x.shape.length) raise(`Tile repeats [${reps}] for an input of rank ${x.shape.length}`);
+  if (reps.some((r) => r < 1)) raise(`Tile repeats [${reps}] below 1`);
+  if (reps.every((r) => r === 1)) return x;
+  const out = x.shape.map((d, i) => (reps[i] === 1 ? d : typeof d === 'number' ? d * reps[i] : raise(`Tile repeating the symbolic dim '${d}'`)));
+  const spread = B.reshape(x, x.shape.flatMap((d) => [1, d]));
+  return B.reshape(B.mk('Expand', [spread], { shape: x.shape.flatMap((d, i) => [reps[i], d]) as number[] }), out);
+});
+
 const constantOfShape = rule([9, 20, 21, 23, 24, 25], (c) => {
   const dims = vec(c, 0)?.values ?? raise('ConstantOfShape needs a constant shape');
   const v = c.attrTensor('value') ?? { values: [0], dims: [1], integer: false };
@@ -256,9 +299,11 @@ export const shapeImporters: Readonly<Record<string, Importer>> = {
   Size: size,
   Concat: concat,
   Gather: gather,
+  GatherElements: gatherElements,
   Slice: slice,
   Split: split,
   Expand: expand,
+  Tile: tile,
   ConstantOfShape: constantOfShape,
   Range: range,
   Pad: pad,

@@ -23,7 +23,7 @@ import { simdRuleOf, type SimdRule, type SimdStep } from './kernels/wasm/element
 import { ARG, rowKernelFor, type RowProgram } from './kernels/wasm/rows.ts';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
 import type { Heap } from './kernels/heap.ts';
-import { readyHelper } from './kernels/threads.ts';
+import { idleHelper } from './kernels/threads.ts';
 import { SplitTimer } from './kernels/split.ts';
 
 /** A product that did not become a region's head, and why (for `graphc compile --explain`). */
@@ -224,7 +224,7 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
     refresh(ins);
     if (!half) return f(all.byteOffset); // which writes the sums' totals too
     // two shares, the second posted to the helper when that pays (split.ts), else (or taken back) run here
-    const helper = readyHelper();
+    const helper = idleHelper();
     const post = helper !== null && timer.split();
     const t0 = helper ? performance.now() : 0;
     const slot = post ? helper!.load(rk) : -1;
@@ -243,7 +243,7 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
     }
     if (helper) timer.record(post, performance.now() - t0);
   };
-  const timer = new SplitTimer();
+  const timer = new SplitTimer(`row region (${N} rows, ${K} features)`);
   cells = h.alloc(partialsAt + 16 * nS, kernel);
   [all, mine, theirs] = [block(0), block(1), block(2)];
   const mask = new Int32Array(cells.buffer, at(3 * nArgs), 4);
