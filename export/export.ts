@@ -16,6 +16,7 @@ import type { Dim } from '../compiler/ir/shape.ts';
 import { importOnnx, OnnxImportError } from './import.ts';
 import { posStr, resolvePos } from '../compiler/ir/source.ts';
 import { getOp } from '../compiler/ops/op.ts';
+import { expandRegions } from '../compiler/ops/row-region.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { nextName } from '../compiler/train/step.ts';
 import { onnx, DataType, DEFAULT_KEY } from './proto.ts';
@@ -49,7 +50,9 @@ function tensorInfo(name: string, dtype: DType | number, shape: readonly Dim[]) 
 
 const valueInfo = (name: string, n: Node) => tensorInfo(name, n.dtype, n.shape);
 
-export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
+export function exportGraph(given: Graph, opts: ExportOptions): Uint8Array {
+  // row regions are written as the standard ops they were formed from
+  const g = expandRegions(given);
   const e = new OnnxBuilder();
   const names = new Map<Node, string>();
   const inputs = [];

@@ -129,6 +129,7 @@ const noGradient: Record<string, string> = {
   OneHot: 'built from indices',
   DropoutMask: 'a random draw',
   MaxPoolGrad: 'refused: second derivatives of max pooling are not supported',
+  RowRegion: 'formed after differentiation (its rule refuses)',
 };
 
 function leaves(shapes: number[][], seed: number, row: Row): { nodes: Node[]; values: Float64Array[] } {
