@@ -12,6 +12,7 @@ import { GraphError } from '../compiler/ir/errors.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
 import { Trainer } from './trainer.ts';
 import { fit, feedsFor, rateOf, xyInputs, type FitOptions, type FitResult, type LogEntry, type LrSchedule } from './fit.ts';
+import { heap } from './kernels/heap.ts';
 import { helperSpawner, stopHelperThread, useHelperThread, type WorkerLike } from './kernels/threads.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { fileReader } from './files.ts';
@@ -184,6 +185,7 @@ function withThreads<T>(threads: 1 | 2 | undefined, run: () => T): T {
   if (threads !== 1 && threads !== 2) throw new GraphError(`threads must be 1 or 2, got ${String(threads)}`);
   const before = helperSpawner();
   if (threads === 1) stopHelperThread();
+  else if (!heap()) oneThreadOnly();
   else if (!before) {
     const W = (globalThis as { Worker?: new (url: string) => WorkerLike }).Worker;
     if (!W) throw new GraphError("threads: 2 needs a way to start a thread: in Node, call useNodeHelperThread() from 'graphc/node' first");
@@ -194,6 +196,18 @@ function withThreads<T>(threads: 1 | 2 | undefined, run: () => T): T {
   } finally {
     if (threads === 1 && before) useHelperThread(before);
   }
+}
+
+let warned = false;
+/**
+ * `threads: 2` where there is no shared memory (a page that is not cross-origin isolated): training runs on
+ * one thread, with the same results, and says so once on the console.
+ */
+function oneThreadOnly(): void {
+  const why = 'there is no shared memory here (a page must be cross-origin isolated: served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
+  if (warned) return;
+  warned = true;
+  console.warn(`graphc: threads: 2 runs on one thread: ${why}`);
 }
 
 /**

@@ -66,21 +66,33 @@ export function mapSource(file: string, map: PositionMap): void {
  * Positions in a bundle name the user's lines: registers the bundle's source map, given as its JSON (text
  * or parsed), as a `data:` URL, or as the bundle's own text ending in an inline `sourceMappingURL`.
  * `bundle` is the bundle's URL; by default the file graphc itself runs from, which is the bundle when
- * graphc is bundled into it. The map's sources are taken relative to the bundle (as bundlers write them).
+ * graphc is bundled into it. The map's sources are taken relative to the bundle (as bundlers write them),
+ * and shown relative to its folder when they lie in it.
  */
 export function useSourceMap(map: string | SourceMapJson, bundle: string = import.meta.url): void {
   const json = typeof map === 'string' ? parseMap(map) : map;
   const lookup = sourceMapLookup(json);
+  // a source in the bundle's folder or below is shown relative to it (as `graphc` shows a model relative to
+  // the working directory: `graphs/toy.ts:17`, in errors and in exported ONNX alike); others in full
+  const names = new Map<string, string>();
+  const shown = (source: string): string => {
+    let f = names.get(source);
+    if (f === undefined) {
+      try {
+        const abs = new URL(source, bundle).href;
+        const base = new URL('./', bundle).href;
+        f = abs.startsWith(base) ? decodeURIComponent(abs.slice(base.length)) : abs;
+      } catch {
+        f = source; // a bundle named by a bare path: sources as the map names them
+      }
+      names.set(source, f);
+    }
+    return f;
+  };
   mapSource(bundle, (line, col) => {
     const p = lookup(line, col);
     if (!p) return undefined;
-    let file = p.source;
-    try {
-      file = new URL(p.source, bundle).href;
-    } catch {
-      // a bundle named by a bare path: sources as the map names them
-    }
-    return { file, line: p.line, col: p.col };
+    return { file: shown(p.source), line: p.line, col: p.col };
   });
 }
 
@@ -111,7 +123,8 @@ function ownMappedDirs(): Set<string> {
   for (const e of marks) {
     const m = frameRe.exec((e.stack ?? '').split('\n').filter((l) => frameRe.test(l.trim()))[1]?.trim() ?? '');
     const p = m && mappedPos(m[1], Number(m[2]), Number(m[3]));
-    if (p) dirs.add(p.file.slice(0, p.file.lastIndexOf('/') + 1));
+    const dir = p ? p.file.slice(0, p.file.lastIndexOf('/') + 1) : '';
+    if (dir) dirs.add(dir);
   }
   return (ownMapped = dirs);
 }

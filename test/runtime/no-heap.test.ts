@@ -1,6 +1,7 @@
 /**
  * Without shared WebAssembly memory (a browser page without cross-origin isolation), the runtime uses
- * ordinary arrays and copying kernels: the same training gives the same numbers.
+ * ordinary arrays and copying kernels: the same training gives the same numbers, and `threads: 2`
+ * runs on one thread and says why.
  */
 import { describe, expect, it } from 'vitest';
 
@@ -28,6 +29,20 @@ describe('runtime without the heap', () => {
       const W = [...without.params.values.values()][0], W0 = [...withHeap.params.values.values()][0];
       expect(W instanceof Float32Array && !(W.buffer instanceof SharedArrayBuffer)).toBe(true);
       for (let i = 0; i < W.length; i += 97) expect(Math.abs(W[i] - W0[i])).toBeLessThanOrEqual(1e-6);
+      // threads: 2 where no memory can be shared: one thread, the same numbers, and one warning that says why
+      const { train } = await import('../../index.ts');
+      const toy = (await import('../../graphs/toy.ts')).default;
+      const toyData = { x: [[1, 2], [2, 3], [3, 1], [4, 3], [5, 3], [6, 2]], y: [0, 0, 0, 1, 1, 1] };
+      const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+      try {
+        const two = await train(toy, { data: toyData, epochs: 20, threads: 2 });
+        await train(toy, { data: toyData, epochs: 20, threads: 2 });
+        const one = await train(toy, { data: toyData, epochs: 20, threads: 1 });
+        expect(two.log).toEqual(one.log);
+        expect(warn.mock.calls).toEqual([[expect.stringMatching(/^graphc: threads: 2 runs on one thread: .*cross-origin isolated.*Cross-Origin-Embedder-Policy: require-corp/)]]);
+      } finally {
+        warn.mockRestore();
+      }
     } finally {
       delete process.env.GRAPHC_NO_HEAP;
     }
