@@ -12,6 +12,8 @@ type ValueInfo = ReturnType<typeof onnx.ValueInfoProto.create>;
 const BOOL = new Set(['Equal', 'Greater', 'GreaterOrEqual', 'Less', 'LessOrEqual', 'Not', 'And', 'Or', 'Xor', 'IsNaN', 'IsInf']);
 const INT64 = new Set(['Shape', 'Size', 'ArgMax', 'ArgMin', 'NonZero']);
 
+const SAME_TYPE_OUTPUTS = new Set(['BatchNormalization', 'Split']);
+
 export function onnxTypes(nodes: readonly NodeProto[], typed: readonly ValueInfo[], initializers: readonly TensorProto[]): Map<string, number> {
   const types = new Map<string, number>();
   for (const v of typed) if (v.name && v.type?.tensorType?.elemType) types.set(v.name, v.type.tensorType.elemType);
@@ -27,9 +29,10 @@ export function onnxTypes(nodes: readonly NodeProto[], typed: readonly ValueInfo
       : op === 'ConstantOfShape' ? ((n.attribute ?? []).find((a) => a.name === 'value')?.t?.dataType ?? DataType.FLOAT)
       : op === 'OneHot' ? types.get(ins[2])
       : types.get(ins[0]);
-    // a node's other outputs (Dropout's mask, a loss's log-probabilities) are typed where known only
-    const first = n.output?.[0];
-    if (first && type !== undefined && !types.has(first)) types.set(first, type);
+    // a node's other outputs are typed where known only: BatchNormalization's running statistics and
+    // Split's pieces share the first output's type (Dropout's mask, a loss's log-probabilities are left)
+    const outs = SAME_TYPE_OUTPUTS.has(op) ? (n.output ?? []) : (n.output ?? []).slice(0, 1);
+    for (const o of outs) if (o && type !== undefined && !types.has(o)) types.set(o, type);
   }
   return types;
 }
