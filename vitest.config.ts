@@ -5,7 +5,13 @@ import { defaultClientConditions, defaultServerConditions } from 'vite';
  * Two tiers. `npm test` runs the fast one (IR, passes, kernels, runtime, types: in-process, seconds);
  * `npm run test:all` adds the slow one: whole CLI processes, the packed tarball, the README's commands,
  * and the checks against PyTorch, onnx's checker, onnxruntime and the browser.
+ *
+ * The fast tier's files share one process (`fast`: a new process and a fresh load of graphc's modules
+ * per file cost more than most files' tests), except those that change what the process is (`fast-alone`).
  */
+// the fast tier's files that need a process of their own: relaxed SIMD off, the heap turned off
+const alone = ['test/runtime/simd-elementwise.test.ts', 'test/runtime/simd-elementwise-fused.test.ts', 'test/runtime/no-heap.test.ts'];
+
 const slow = [
   'test/cli/**/*.test.ts',
   'test/seed/cli.test.ts',
@@ -21,8 +27,6 @@ const shared = {
   testTimeout: 120_000,
   hookTimeout: 120_000,
   env: { GRAPHC_STRICT_WASM: '1' },
-  // the CLI tests run the built CLI: rebuild dist/ first when sources are newer
-  globalSetup: ['test/support/build-dist.ts'],
 };
 
 // 'graphc' (the package importing itself, as models in graphs/ do) resolves to the TypeScript sources,
@@ -32,7 +36,18 @@ const conditions = { resolve: { conditions: ['graphc-source', ...defaultClientCo
 export default defineConfig({
   test: {
     projects: [
-      { ...conditions, test: { ...shared, name: 'fast', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...slow] } },
+      {
+        ...conditions,
+        test: {
+          ...shared,
+          name: 'fast',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...slow, ...alone],
+          poolOptions: { forks: { singleFork: true, isolate: false } },
+          setupFiles: ['test/support/shared-process.ts'],
+        },
+      },
+      { ...conditions, test: { ...shared, name: 'fast-alone', include: alone } },
       { ...conditions, test: { ...shared, name: 'slow', include: slow, globalSetup: ['test/support/build.ts'] } },
     ],
   },

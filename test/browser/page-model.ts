@@ -1,6 +1,6 @@
 /**
  * A model whose matmul does not fit, on purpose: bundled into a page (page.slow.test.ts) or a Node bundle
- * (test/ir/bundle-positions.test.ts), the error must name this file and the line marked below, not the
+ * (test/ir/bundle-positions.slow.test.ts), the error must name this file and the line marked below, not the
  * bundle's. (The inner dimension is a plain number, so that TypeScript's shape check lets it through.)
  */
 import { defineModel, input, param, zeros, sigmoid, binaryCrossEntropy } from 'graphc';

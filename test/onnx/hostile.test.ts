@@ -3,10 +3,6 @@
  * no allocation of what a header claims. The loader is fuzzed with seeded byte flips and truncations.
  */
 import { describe, expect, it } from 'vitest';
-import { graphc } from '../support/cli.ts';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { importOnnx, exportModel, OnnxImportError } from '../../export/index.ts';
 import { onnx, DataType } from '../../export/proto.ts';
 import { compileModel } from '../../compiler/passes/index.ts';
@@ -80,20 +76,5 @@ describe('hostile ONNX files', () => {
       }
     }
     expect(accepted).toBeLessThan(600);
-  });
-});
-
-describe('the CLI on a hostile file', () => {
-  it('one line on stderr, exit 1, no stack trace', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'graphc-hostile-'));
-    const m = decode();
-    m.graph!.initializer![0].dims = [1e9, 1e9];
-    writeFileSync(join(dir, 'lying.onnx'), encode(m));
-    writeFileSync(join(dir, 'x.csv'), '1,2\n3,4\n');
-    const r = await graphc(['run', join(dir, 'lying.onnx'), '--input', join(dir, 'x.csv')]);
-    expect(r.status).toBe(1);
-    expect(r.stdout).toBe('');
-    expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/^graphc: .*lying\.onnx: initializer '\w+': dims \[1000000000, 1000000000\] claim/);
   });
 });
