@@ -12,7 +12,8 @@ import '../compiler/ops/index.ts';
 import { compileModel } from '../compiler/passes/compile.ts';
 import { Graph } from '../compiler/ir/graph.ts';
 import { Plan } from '../runtime/plan.ts';
-import { findRowRegions } from '../runtime/rows.ts';
+import { neededIn, regionGroups, regionOf } from '../runtime/rows.ts';
+import { resolveShape } from '../compiler/ir/shape.ts';
 import diabetes from '../graphs/diabetes.ts';
 import { rowKernel, ARG, copiesFor, type RowProgram } from '../runtime/kernels/wasm/rows.ts';
 import { vecmatKernel, vecmatWideKernel, WIDE_ARG } from '../runtime/kernels/wasm/vector.ts';
@@ -45,14 +46,14 @@ function race(variants: [string, () => void][], rounds = 40, calls = 2000): void
 const want = (w: string) => process.argv.length <= 2 || process.argv.includes(w);
 
 if (want('rows')) {
-  // the program of W2's step without its loss, as the plan finds it
+  // the program of W2's step without its loss, as the plan makes it from the pass's region
   const m = diabetes.build();
   const step = compileModel(m, { lr: diabetes.train.lr }).trainStep;
   const quiet = new Graph(step.outputs.filter((o) => o.name !== 'loss'));
   const N = 759, K = 8;
   const plan = new Plan(quiet, new Map([['x', [N, K]], ['y', [N, 1]]]), { regions: false });
-  const computed = quiet.nodes.filter((n) => !['Input', 'Param', 'Const'].includes(n.op));
-  const region = findRowRegions(computed, plan.shapes, new Set(quiet.outputs.map((o) => o.node)))[0];
+  const shapes = new Map(quiet.nodes.map((n) => [n, resolveShape(n.shape, plan.env)] as const));
+  const region = regionOf([...regionGroups(quiet).values()][0], shapes, neededIn(quiet));
   const p: RowProgram = region.program;
   const x = h.copyOf(g.uniform(N * K, -1, 1)), w = h.copyOf(g.uniform(K, -0.5, 0.5));
   // operands: the region's (scalars: their values if known when planning, else a bias-like 0.1; rows: 0/1 targets)

@@ -29,8 +29,9 @@ const dtypeName = (n: Node) => (n.dtype === 'i64' ? 'int64' : n.dtype === 'bool'
 export const describeInput = (n: Node) => `'${String(n.attrs.name)}' ${shapeStr(n.shape)} ${dtypeName(n)}`;
 
 /** Pairs each `--input` with a model input: `name=file` where name is an input's, else a bare file. */
-export function assignInputs(specs: readonly string[], inputs: readonly Node[], model: string): Map<Node, string> {
-  const byName = new Map(inputs.map((n) => [String(n.attrs.name), n]));
+export function assignInputs(specs: readonly string[], inputs: readonly Node[], model: string, defaults: readonly Node[] = []): Map<Node, string> {
+  // an input with a default (an initializer in the file) may be given by name; the others must be
+  const byName = new Map([...defaults, ...inputs].map((n) => [String(n.attrs.name), n]));
   const out = new Map<Node, string>();
   for (const spec of specs) {
     const eq = spec.indexOf('=');

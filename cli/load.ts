@@ -11,6 +11,7 @@ import { isModel, type Model, type BuiltModel } from '../compiler/dsl/model.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { inlineData, checkFinite, type Dataset } from '../runtime/data.ts';
 import { readCsvFile } from '../runtime/node.ts';
+import { allocate } from '../runtime/kernels/heap.ts';
 import { UserError } from './errors.ts';
 import type { ImportedModel } from '../export/import.ts';
 
@@ -109,19 +110,24 @@ export async function loadOnnx(path: string): Promise<ImportedModel> {
   }
 }
 
+// A data file is read straight into the memory the kernels read in place, so that training copies it
+// nowhere else: one copy of the data, not two. The command trains once, so it is kept to the end.
+const commandLifetime = {};
+const inHeap = (floats: number): Float32Array => allocate(floats, commandLifetime);
+
 export function loadData(model: Model | null, dataPath: string | undefined): { data: Dataset; source: string } {
   let data: Dataset;
   let source: string;
   if (dataPath) {
     const abs = checkReadable(dataPath, 'CSV data file');
-    data = readCsvFile(abs, dataPath);
+    data = readCsvFile(abs, dataPath, inHeap);
     source = dataPath;
   } else {
     const d = model?.spec.data;
     if (!model || !d) throw new UserError(`model ${model?.spec.name ?? ''} has no built-in data: give one with --data FILE.csv`);
     if (d instanceof URL || typeof d === 'string') {
       const file = d instanceof URL ? fileURLToPath(d) : resolve(d);
-      data = readCsvFile(checkReadable(file, 'CSV data file'), file);
+      data = readCsvFile(checkReadable(file, 'CSV data file'), file, inHeap);
       source = file;
     } else if (typeof d === 'function') {
       data = d();

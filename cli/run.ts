@@ -37,14 +37,15 @@ export function registerRun(program: Command, run: (fn: () => Promise<void>) => 
     .action((file: string, o: { input: string[]; output: string[]; json?: boolean }) =>
       run(async () => {
         const m = await loadOnnx(file);
-        const inputFiles = assignInputs(o.input, m.inputs, file);
+        const inputFiles = assignInputs(o.input, m.inputs, file, m.defaults);
         const names = m.graph.outputs.map((out) => out.name);
         const outputFiles = assignOutputs(o.output, names, file);
         const env = new Map<string, number>();
         const feeds = readInputs(inputFiles, env);
         const plan = new Plan(m.graph, new Map(feeds.map((f) => [f.name, f.shape])));
-        const leaves = new Map<string, Float32Array>(feeds.map((f) => [f.name, f.data]));
-        for (const p of m.params) leaves.set(String(p.attrs.name), p.attrs.init as Float32Array);
+        // a fed value replaces an initializer's (ONNX: an initializer of a graph input is its default)
+        const leaves = new Map<string, Float32Array>(m.params.map((p) => [String(p.attrs.name), p.attrs.init as Float32Array]));
+        for (const f of feeds) leaves.set(f.name, f.data);
         plan.run(leaves);
         const outputs: Outputs = Object.fromEntries(m.graph.outputs.map((out) => {
           const v = plan.value(out.node);

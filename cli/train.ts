@@ -33,6 +33,9 @@ import { clearStatus, status } from './status.ts';
 import { progress } from './progress.ts';
 import type { Curve } from '../compiler/viz/plot.ts';
 import { compileModel } from '../compiler/passes/compile.ts';
+import { formatSplitChoices } from '../runtime/report.ts';
+import { splitChoices } from '../runtime/kernels/split.ts';
+import { helperSpawner } from '../runtime/kernels/threads.ts';
 
 export function registerTrain(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   program
@@ -54,8 +57,9 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .option('--no-fuse', 'keep the loss as written: no sigmoid + BCE fusion (behaves as PyTorch\'s unfused BCE)')
     .option('--plot <file.svg>', 'draw the cost curve (and the accuracy, where there is one) as SVG')
     .option('--no-progress', 'no progress bar on a terminal')
+    .option('--explain', 'after training, say which large kernels split their work with the helper thread and which ran on one thread (each measures which is faster)')
     .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', 'bce')
-    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean }) =>
+    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean; explain?: boolean }) =>
       run(async () => {
         const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;
         if (o.onnx) checkWritable(o.onnx);
@@ -115,6 +119,8 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
         } else if (res.accuracy !== undefined && !cfg.logAccuracy) {
           process.stdout.write(`Accuracy of the trained model on the training set: ${(res.accuracy * 100).toFixed(2)}%\n`);
         }
+        // on stderr with --json, whose stdout is one JSON document
+        if (o.explain) (o.json ? process.stderr : process.stdout).write(formatSplitChoices(splitChoices(), helperSpawner() !== null) + '\n');
       }),
     );
 }

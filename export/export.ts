@@ -6,7 +6,8 @@
  *    or trained values when given);
  *  - training step: parameters and a batch (x, y) as inputs, the loss and the updated parameters
  *    (`<name>.next`) as outputs, in standard ops, so any ONNX runtime trains the model by feeding the
- *    outputs back in; the learning rate `optimizer.lr` is an input whose initializer is its default.
+ *    outputs back in; the learning rate `optimizer.lr` is an input too, its default recorded in the
+ *    metadata (`graphc.default:optimizer.lr`), which graphc's importer reads.
  * Each ONNX node's doc_string holds the DSL source position of the graphc node it implements.
  */
 import type { Graph } from '../compiler/ir/graph.ts';
@@ -15,9 +16,10 @@ import type { Dim } from '../compiler/ir/shape.ts';
 import { importOnnx, OnnxImportError } from './import.ts';
 import { posStr, resolvePos } from '../compiler/ir/source.ts';
 import { getOp } from '../compiler/ops/op.ts';
+import { expandRegions } from '../compiler/ops/row-region.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { nextName } from '../compiler/train/step.ts';
-import { onnx, DataType } from './proto.ts';
+import { onnx, DataType, DEFAULT_KEY } from './proto.ts';
 import { OnnxBuilder, floatTensor } from './emit.ts';
 import { onnxTypes } from './types.ts';
 import { version as graphcVersion } from './version.ts';
@@ -48,10 +50,13 @@ function tensorInfo(name: string, dtype: DType | number, shape: readonly Dim[]) 
 
 const valueInfo = (name: string, n: Node) => tensorInfo(name, n.dtype, n.shape);
 
-export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
+export function exportGraph(given: Graph, opts: ExportOptions): Uint8Array {
+  // row regions are written as the standard ops they were formed from
+  const g = expandRegions(given);
   const e = new OnnxBuilder();
   const names = new Map<Node, string>();
   const inputs = [];
+  const defaults: { key: string; value: string }[] = [];
   // the type and shape of each tensor a graphc node computes, under its ONNX name
   const known = new Map<string, ReturnType<typeof valueInfo>>();
   for (const n of g.nodes) {
@@ -59,8 +64,10 @@ export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
     if (n.op === 'Input' || (n.op === 'Param' && opts.mode === 'train')) {
       names.set(n, name);
       inputs.push(Object.assign(valueInfo(name, n), { docString: inputDoc(n, opts.mode, g.has(nextName(name))) }));
-      // a leaf the step reads and does not update (its learning rate): an input with its value as default
-      if (n.op === 'Param' && !g.has(nextName(name))) e.initializer(floatTensor(name, opts.params?.get(name) ?? (n.attrs.init as Float32Array), n.shape as number[]));
+      // a leaf the step reads and does not update (its learning rate): an input, its default recorded in the
+      // metadata, not as an initializer (an initializer of an input makes onnxruntime warn, and one that is
+      // no input cannot be fed)
+      if (n.op === 'Param' && !g.has(nextName(name))) defaults.push({ key: `${DEFAULT_KEY}${name}`, value: JSON.stringify(Array.from(opts.params?.get(name) ?? (n.attrs.init as Float32Array))) });
     } else if (n.op === 'Param') {
       names.set(n, name);
       const value = opts.params?.get(name) ?? (n.attrs.init as Float32Array);
@@ -100,7 +107,7 @@ export function exportGraph(g: Graph, opts: ExportOptions): Uint8Array {
       output: outputs,
       docString: opts.mode === 'train' ? 'training step: feed each <param>.next output back as <param>' : 'inference',
     }),
-    metadataProps: [{ key: 'graphc.mode', value: opts.mode }],
+    metadataProps: [{ key: 'graphc.mode', value: opts.mode }, ...defaults],
   });
   // value_info: every tensor a node computes, but the graph's outputs (typed above)
   const setValueInfo = () => (model.graph!.valueInfo = e.nodes.flatMap((n) => n.output ?? []).filter((o) => !outputNames.has(o) && known.has(o)).map((o) => known.get(o)!));
@@ -133,7 +140,7 @@ const where = (n: Node) => (resolvePos(n.src) ? ` (${posStr(n.src)})` : '');
 /** A graph input's doc_string: what to feed, and where the model declares it. */
 function inputDoc(n: Node, mode: ExportOptions['mode'], updated: boolean): string {
   const name = String(n.attrs.name);
-  if (n.op === 'Param' && !updated) return `'${name}'${where(n)}: read by the step, not updated; defaults to its initializer`;
+  if (n.op === 'Param' && !updated) return `'${name}'${where(n)}: read by the step, not updated; graphc's default ${Array.from(n.attrs.init as Float32Array).join(', ')} (metadata '${DEFAULT_KEY}${name}')`;
   if (n.op === 'Param') return `parameter '${name}'${where(n)}: its current value; the step outputs the next as '${name}.next'`;
   return `input '${name}'${where(n)}${mode === 'train' ? ': a batch' : ''}`;
 }

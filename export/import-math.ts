@@ -53,7 +53,7 @@ const clipRule = rule([6, 11, 12, 13], (c) => {
 });
 
 /** Dropout at inference: the identity. Training mode (opset 12+) and the mask output are refused. */
-const dropout = rule([7, 10, 12, 13], (c) => {
+const dropout = rule([7, 10, 12, 13, 22], (c) => {
   const x = need(c, 0);
   c.attrFloat('ratio', 0.5);
   if (c.opset >= 12) {
@@ -74,13 +74,13 @@ export const mathImporters: Readonly<Record<string, Importer>> = {
   Mean: variadic([6, 8, 13], B.add, (y, n) => (n === 1 ? y : B.div(y, n))),
   Sqrt: unary([6, 13], B.sqrt),
   Reciprocal: unary([6, 13], (x) => B.div(1, x)),
-  Softsign: unary([1], (x) => B.div(x, B.add(B.abs(x), 1))),
-  HardSwish: unary([14], (x) => B.mul(x, hardSigmoid(x, 1 / 6, 0.5))),
+  Softsign: unary([1, 22], (x) => B.div(x, B.add(B.abs(x), 1))),
+  HardSwish: unary([14, 22], (x) => B.mul(x, hardSigmoid(x, 1 / 6, 0.5))),
   PRelu: rule([7, 9, 16], (c) => {
     const x = need(c, 0);
     return B.sub(B.relu(x), B.mul(negRelu(x), need(c, 1)));
   }),
-  Selu: rule([6], (c) => B.mul(elu(need(c, 0), c.attrFloat('alpha', 1.67326319217681884765625)), c.attrFloat('gamma', 1.05070102214813232421875))),
+  Selu: rule([6, 22], (c) => B.mul(elu(need(c, 0), c.attrFloat('alpha', 1.67326319217681884765625)), c.attrFloat('gamma', 1.05070102214813232421875))),
   Clip: clipRule,
   Softmax: softmax('Softmax'),
   LogSoftmax: softmax('LogSoftmax'),

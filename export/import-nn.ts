@@ -4,6 +4,7 @@
  *   ReduceMin = −ReduceMax(−x);  ReduceL1 = Σ|x|;  ReduceL2 = √Σx²;  ReduceSumSquare = Σx²;  ReduceLogSum = ln Σx
  *   ReduceLogSumExp = m + ln Σ e^(x−m), m the maximum (stable for large x)
  *   LayerNormalization over axes [axis, r): y = (x − μ)/√(σ² + ε)·scale + bias, σ² the biased variance
+ *   InstanceNormalization: the same over each (n, c) plane's spatial axes, scale and bias per channel
  */
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
@@ -24,15 +25,15 @@ const logSumExp: Reduce = (x, axes, keep) => {
   return keep ? y : squeezeAxes(y, x, axes);
 };
 
-const v = [1, 11, 13];
+const v = [1, 11, 13, 18];
 const reductions: Record<string, Importer> = {
-  ReduceMax: reduction([1, 11, 12, 13], 18, rmax),
-  ReduceMin: reduction([1, 11, 12, 13], 18, (x, a, k) => B.neg(rmax(B.neg(x), a, k))),
+  ReduceMax: reduction([1, 11, 12, 13, 18, 20], 18, rmax),
+  ReduceMin: reduction([1, 11, 12, 13, 18, 20], 18, (x, a, k) => B.neg(rmax(B.neg(x), a, k))),
   ReduceProd: reduction(v, 18, (x, axes, keep) => B.mk('Prod', [x], { axes: axes ? [...axes] : null, keepdims: keep })),
-  ReduceL1: reduction(v, 18, (x, a, k) => rsum(B.abs(x), a, k)),
-  ReduceL2: reduction(v, 18, (x, a, k) => B.sqrt(rsum(B.mul(x, x), a, k))),
-  ReduceSumSquare: reduction(v, 18, (x, a, k) => rsum(B.mul(x, x), a, k)),
-  ReduceLogSum: reduction(v, 18, (x, a, k) => B.log(rsum(x, a, k))),
+  ReduceL1: reduction(v, 18, (x, a, k) => rsum(B.abs(x), a, k), B.abs),
+  ReduceL2: reduction(v, 18, (x, a, k) => B.sqrt(rsum(B.mul(x, x), a, k)), B.abs),
+  ReduceSumSquare: reduction(v, 18, (x, a, k) => rsum(B.mul(x, x), a, k), (x) => B.mul(x, x)),
+  ReduceLogSum: reduction(v, 18, (x, a, k) => B.log(rsum(x, a, k)), B.log),
   ReduceLogSumExp: reduction(v, 18, logSumExp),
 };
 
@@ -89,6 +90,23 @@ const layerNorm = rule([17], (c) => {
   if (c.has(2)) y = B.add(y, need(c, 2));
   if (y.shape.length !== r) raise(`scale or bias of a rank above ${shapeStr(x.shape)}'s`);
   return [y, mean, inv];
+});
+
+/** InstanceNormalization: each (n, c) plane normalized over its spatial axes, then scale[c]·y + B[c]. */
+const instanceNorm = rule([6, 22], (c) => {
+  const x = need(c, 0);
+  const r = x.shape.length;
+  if (r < 3) raise(`input of shape ${shapeStr(x.shape)} (N, C and a spatial axis expected)`);
+  const eps = c.attrFloat('epsilon', 1e-5);
+  const axes = [...Array(r - 2).keys()].map((i) => i + 2);
+  const perChannel = (k: number) => {
+    const p = need(c, k);
+    if (p.shape.length !== 1 || p.shape[0] !== x.shape[1]) raise(`input ${k} of shape ${shapeStr(p.shape)} (expected [${x.shape[1]}])`);
+    return B.reshape(p, [x.shape[1], ...Array<number>(r - 2).fill(1)]);
+  };
+  const d = B.sub(x, B.mean(x, axes, true));
+  const y = B.div(d, B.sqrt(B.add(B.mean(B.mul(d, d), axes, true), eps)));
+  return B.add(B.mul(y, perChannel(1)), perChannel(2));
 });
 
 /** A constant operand's numbers: an integer tensor folded at import, a float constant or an initializer. */
@@ -155,6 +173,7 @@ export const nnImporters: Readonly<Record<string, Importer>> = {
   ArgMin: arg(true),
   MatMul: matmul,
   LayerNormalization: layerNorm,
+  InstanceNormalization: instanceNorm,
   OneHot: oneHot,
   BatchNormalization: batchNorm,
 };

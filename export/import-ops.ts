@@ -1,5 +1,5 @@
 /**
- * How each ONNX op (default domain, opset 7 to 17) becomes graphc IR, for the ONNX ops that are not one
+ * How each ONNX op (default domain, opset 7 to 26) becomes graphc IR, for the ONNX ops that are not one
  * graphc op record's own (those live in the record's `onnxImport`). A rule reads the node through typed
  * readers (compiler/ops/op.ts `OnnxImportCtx`): the importer refuses any attribute or input a rule did not
  * read, and a rule lists the ONNX schema versions (`since`) whose forms it reads; test/onnx/schemas.test.ts
@@ -14,6 +14,9 @@ import { shapeImporters } from './import-shape.ts';
 import { nnImporters } from './import-nn.ts';
 
 export { UnsupportedError };
+
+/** The newest opset imported: the newest onnxruntime-node 1.30 accepts, with every imported op's forms up to it read. */
+export const NEWEST_OPSET = 26;
 export type { OpContext };
 
 const gemm = rule([7, 9, 11, 13], (c) => {
@@ -30,8 +33,11 @@ const gemm = rule([7, 9, 11, 13], (c) => {
   return y;
 });
 
-const cast = rule([6, 9, 13], (c) => {
+const cast = rule([6, 9, 13, 19, 21, 23, 24, 25], (c) => {
   const to = c.attrInt('to', 1);
+  // saturate (19) and round_mode (24) apply to casts into the 8-bit float types only, which are refused below
+  c.attrInt('saturate', 1);
+  c.attrString('round_mode', 'up');
   const ic = c.intConst(0);
   if (ic) {
     // an integer tensor known at import: stays folded as integers, or becomes a float constant
@@ -44,7 +50,7 @@ const cast = rule([6, 9, 13], (c) => {
   throw new UnsupportedError(`Cast to ONNX type ${to} (graphc computes in float32, bool and int64)`);
 });
 
-const transpose = rule([1, 13], (c) => {
+const transpose = rule([1, 13, 21, 23, 24, 25], (c) => {
   const x = need(c, 0);
   return B.transpose(x, c.attrInts('perm') ?? [...x.shape.keys()].reverse());
 });
@@ -58,7 +64,7 @@ const importers: Readonly<Record<string, Importer>> = {
   Less: binary([7, 9, 13], (a, b) => not(ge(a, b))),
   LessOrEqual: binary([12, 16], (a, b) => ge(b, a)),
   GreaterOrEqual: binary([12, 16], (a, b) => ge(a, b)),
-  Equal: binary([7, 11, 13], (a, b) => B.mk('Equal', [a, b])),
+  Equal: binary([7, 11, 13, 19], (a, b) => B.mk('Equal', [a, b])),
   Abs: unary([6, 13], B.abs),
   Add: binary([7, 13, 14], B.add),
   Sub: binary([7, 13, 14], B.sub),
@@ -71,10 +77,10 @@ const importers: Readonly<Record<string, Importer>> = {
   Relu: unary([6, 13, 14], B.relu),
   Sigmoid: unary([6, 13], B.sigmoid),
   Tanh: unary([6, 13], B.tanh),
-  Softplus: unary([1], (x) => B.mk('Softplus', [x])),
+  Softplus: unary([1, 22], (x) => B.mk('Softplus', [x])),
   Gemm: gemm,
-  Identity: unary([1, 13, 14, 16], (x) => x),
-  ReduceMean: reduction([1, 11, 13], 18, B.mean),
+  Identity: unary([1, 13, 14, 16, 19, 21, 23, 24, 25], (x) => x),
+  ReduceMean: reduction([1, 11, 13, 18], 18, B.mean),
   ReduceSum: reduction([1, 11, 13], 13, B.sum),
   Transpose: transpose,
   ...mathImporters,

@@ -19,16 +19,17 @@ export const binary = (since: readonly number[], f: (a: Node, b: Node) => Node):
 
 /**
  * Reductions. `axesInput`: the opset from which the axes are an input rather than an attribute (13 for
- * ReduceSum, 18 for the others), where `noop_with_empty_axes` appears too.
+ * ReduceSum, 18 for the others), where `noop_with_empty_axes` appears too: a reduction over no axes, which
+ * still takes the elementwise steps of a composite reduction (`noop`: ReduceLogSum's log, ReduceL1's |x|).
  */
-export function reduction(since: readonly number[], axesInput: number, f: (x: Node, axes: number[] | null, keep: boolean) => Node): Importer {
+export function reduction(since: readonly number[], axesInput: number, f: (x: Node, axes: number[] | null, keep: boolean) => Node, noop: (x: Node) => Node = (x) => x): Importer {
   return rule(since, (c) => {
     const x = need(c, 0);
     const keep = c.attrInt('keepdims', 1) === 1;
     let axes: number[] | undefined;
     if (c.opset >= axesInput) {
       if (c.has(1)) axes = c.ints(1) ?? raise('axes that are not constant');
-      if (!axes || axes.length === 0) return c.attrInt('noop_with_empty_axes', 0) === 1 ? x : f(x, null, keep);
+      if (!axes || axes.length === 0) return c.attrInt('noop_with_empty_axes', 0) === 1 ? noop(x) : f(x, null, keep);
     } else axes = c.attrInts('axes');
     return f(x, axes && axes.length ? axes : null, keep);
   });

@@ -45,7 +45,7 @@ export function reshapeTarget(from: Shape, dims: readonly Dim[], allowzero: bool
   return out;
 }
 
-const reshape = rule([5, 13, 14], (c) => {
+const reshape = rule([5, 13, 14, 19, 21, 23, 24, 25], (c) => {
   const dims = vec(c, 1)?.values ?? raise('Reshape needs a constant shape');
   const allowzero = c.opset >= 14 && c.attrInt('allowzero', 0) === 1;
   const ic = c.intConst(0);
@@ -62,7 +62,7 @@ const withShape = (c: OpContext, shape: Dim[]): OnnxValue => {
   return ic && !isStatic(ic.values) ? intConst(ic.values, shape as number[]) : B.reshape(need(c, 0), shape);
 };
 
-const unsqueeze = rule([1, 11, 13], (c) => {
+const unsqueeze = rule([1, 11, 13, 21, 23, 24, 25], (c) => {
   const s = shapeOf(c, 0);
   const axes = normAxes(axesOf(c) ?? raise('Unsqueeze needs axes'), s.length + (axesOf(c) ?? []).length);
   const out: Dim[] = [];
@@ -70,7 +70,7 @@ const unsqueeze = rule([1, 11, 13], (c) => {
   return withShape(c, out);
 });
 
-const squeeze = rule([1, 11, 13], (c) => {
+const squeeze = rule([1, 11, 13, 21, 23, 24, 25], (c) => {
   const s = shapeOf(c, 0);
   const given = axesOf(c);
   if (!given && !isStatic(s)) raise(`Squeeze without axes of the symbolic shape ${shapeStr(s)}`);
@@ -79,7 +79,7 @@ const squeeze = rule([1, 11, 13], (c) => {
   return withShape(c, s.filter((_, i) => !axes.includes(i)));
 });
 
-const flatten = rule([1, 9, 11, 13], (c) => {
+const flatten = rule([1, 9, 11, 13, 21, 23, 24, 25], (c) => {
   const x = need(c, 0);
   const r = x.shape.length, a = c.attrInt('axis', 1);
   const axis = a < 0 ? a + r : a;
@@ -87,7 +87,7 @@ const flatten = rule([1, 9, 11, 13], (c) => {
   return B.reshape(x, [dimProd(x.shape.slice(0, axis), 'Flatten'), dimProd(x.shape.slice(axis), 'Flatten')]);
 });
 
-const shape = rule([1, 13, 15], (c) => {
+const shape = rule([1, 13, 15, 19, 21, 23, 24, 25], (c) => {
   const s = shapeOf(c, 0);
   const r = s.length;
   const clamp = (v: number) => Math.min(Math.max(v < 0 ? v + r : v, 0), r);
@@ -95,7 +95,7 @@ const shape = rule([1, 13, 15], (c) => {
   return intConst(s.slice(start, Math.max(start, end)));
 });
 
-const size = rule([1, 13], (c) => {
+const size = rule([1, 13, 19, 21, 23, 24, 25], (c) => {
   const s = shapeOf(c, 0);
   if (!isStatic(s)) return raise(`Size of the symbolic shape ${shapeStr(s)}`);
   return intConst([s.reduce((p, d) => p * d, 1)], []);
@@ -120,6 +120,37 @@ const gather = rule([1, 11, 13], (c) => {
   }
   const x = need(c, 0);
   return B.mk('Gather', [x, need(c, 1)], { axis: normAxes([axis], x.shape.length)[0] });
+});
+
+/**
+ * GatherElements with indices known at import: out[i] is data at i with its `axis` coordinate replaced by
+ * indices[i] (negative counting from the end), read as one Gather of the flattened data at offsets computed
+ * here. Indices computed at run time, and data of a symbolic shape, are refused.
+ */
+const gatherElements = rule([11, 13], (c) => {
+  const x = need(c, 0);
+  const idx = c.intConst(1);
+  if (!idx || !isStatic(idx.values)) return raise('GatherElements with indices that are not constant');
+  if (!isStatic(x.shape)) return raise(`GatherElements on the symbolic shape ${shapeStr(x.shape)}`);
+  const shape = x.shape, r = shape.length, dims = idx.dims;
+  if (dims.length !== r) raise(`GatherElements indices of rank ${dims.length} for data of rank ${r}`);
+  const axis = normAxes([c.attrInt('axis', 0)], r)[0];
+  const size = shape.reduce((p, d) => p * d, 1);
+  if (size > 2 ** 24) raise(`GatherElements on ${size} elements (offsets beyond 2^24)`);
+  const offsets = (idx.values as number[]).map((v, k) => {
+    let off = 0, stride = 1;
+    for (let a = r - 1, rest = k; a >= 0; a--) {
+      let at = rest % dims[a];
+      rest = Math.floor(rest / dims[a]);
+      if (a === axis) at = v < 0 ? v + shape[a] : v;
+      if (at < 0 || at >= shape[a]) raise(`GatherElements index ${a === axis ? v : at} out of range for axis ${a} of ${shapeStr(shape)}`);
+      off += at * stride;
+      stride *= shape[a];
+    }
+    return off;
+  });
+  const at = B.mk('Const', [], { value: Float32Array.from(offsets), shape: [offsets.length], dtype: 'i64' });
+  return B.reshape(B.mk('Gather', [B.reshape(x, [size]), at], { axis: 0 }), dims);
 });
 
 /** Begins, steps and output dims of an ONNX slice (numpy's clamping rules), per axis of `s`. */
@@ -171,13 +202,20 @@ const slice = rule([1, 10, 11, 13], (c) => {
   return B.mk('Slice', [x], { begin: a.begin, step: a.step, shape: a.shape as number[] });
 });
 
-const split = rule([2, 11, 13], (c) => {
+/** Split: sizes as an attribute before opset 13, as an input from 13; from 18 `num_outputs` instead (the last part smaller). */
+const split = rule([2, 11, 13, 18], (c) => {
   const x = need(c, 0);
   const axis = normAxes([c.attrInt('axis', 0)], x.shape.length)[0];
   const d = x.shape[axis];
   if (typeof d !== 'number') return raise(`Split along the symbolic dim '${d}'`);
   const given = c.opset >= 13 ? (c.has(1) ? (c.ints(1) ?? raise('split sizes that are not constant')) : undefined) : c.attrInts('split');
-  const parts = given ?? (d % c.outputs === 0 ? Array(c.outputs).fill(d / c.outputs) : raise(`Split of ${d} into ${c.outputs} equal parts`));
+  const count = c.opset >= 18 ? c.attrInt('num_outputs', 0) : 0;
+  if (count && given) raise('both split sizes and num_outputs');
+  if (count && count !== c.outputs) raise(`num_outputs ${count} with ${c.outputs} outputs`);
+  const chunk = Math.ceil(d / count);
+  const parts = count ? Array.from({ length: count }, (_, i) => Math.max(0, Math.min(chunk, d - i * chunk)))
+    : given ?? (d % c.outputs === 0 ? Array(c.outputs).fill(d / c.outputs) : raise(`Split of ${d} into ${c.outputs} equal parts`));
+  if (parts.length !== c.outputs || parts.reduce((p, q) => p + q, 0) !== d || parts.some((p) => p <= 0)) raise(`Split of ${d} into parts ${parts.join(', ')} for ${c.outputs} outputs`);
   let at = 0;
   return parts.map((p) => {
     const begin = x.shape.map((_, i) => (i === axis ? at : 0));
@@ -191,7 +229,19 @@ const expand = rule([8, 13], (c) => {
   return B.mk('Expand', [need(c, 0)], { shape: [...to] as number[] });
 });
 
-const constantOfShape = rule([9], (c) => {
+/** Tile: axis i repeated repeats[i] times, as x reshaped to [1, d0, 1, d1, ...], expanded to [r0, d0, r1, d1, ...] and merged. */
+const tile = rule([6, 13], (c) => {
+  const x = need(c, 0);
+  const reps = c.ints(1) ?? raise('Tile needs constant repeats');
+  if (reps.length !== x.shape.length) raise(`Tile repeats [${reps}] for an input of rank ${x.shape.length}`);
+  if (reps.some((r) => r < 1)) raise(`Tile repeats [${reps}] below 1`);
+  if (reps.every((r) => r === 1)) return x;
+  const out = x.shape.map((d, i) => (reps[i] === 1 ? d : typeof d === 'number' ? d * reps[i] : raise(`Tile repeating the symbolic dim '${d}'`)));
+  const spread = B.reshape(x, x.shape.flatMap((d) => [1, d]));
+  return B.reshape(B.mk('Expand', [spread], { shape: x.shape.flatMap((d, i) => [reps[i], d]) as number[] }), out);
+});
+
+const constantOfShape = rule([9, 20, 21, 23, 24, 25], (c) => {
   const dims = vec(c, 0)?.values ?? raise('ConstantOfShape needs a constant shape');
   const v = c.attrTensor('value') ?? { values: [0], dims: [1], integer: false };
   if (v.values.length !== 1) raise('ConstantOfShape value of more than one element');
@@ -219,11 +269,21 @@ const range = rule([11], (c) => {
   return c.ints(0) ? intConst(vals) : B.constant(vals, [n]);
 });
 
-const pad = rule([2, 11, 13], (c) => {
+/** Pad: pads as an attribute before opset 11, as an input from 11; from 18 an `axes` input names the axes padded. */
+const pad = rule([2, 11, 13, 18, 19, 21, 23, 24, 25], (c) => {
   const x = need(c, 0);
   const mode = c.attrString('mode', 'constant');
   if (!['constant', 'reflect', 'edge'].includes(mode)) raise(`Pad mode '${mode}'`);
-  const pads = (c.opset < 11 ? c.attrInts('pads') : c.ints(1)) ?? raise('Pad needs constant pads');
+  const r = x.shape.length;
+  let pads = (c.opset < 11 ? c.attrInts('pads') : c.ints(1)) ?? raise('Pad needs constant pads');
+  if (c.opset >= 18 && c.has(3)) {
+    const axes = normAxes(c.ints(3) ?? raise('Pad axes that are not constant'), r);
+    if (pads.length !== 2 * axes.length) raise(`Pad with ${pads.length} pads for ${axes.length} axes`);
+    const full = Array<number>(2 * r).fill(0);
+    axes.forEach((a, i) => ((full[a] = pads[i]), (full[a + r] = pads[i + axes.length])));
+    pads = full;
+  }
+  if (pads.length !== 2 * r) raise(`Pad with ${pads.length} pads for rank ${r}`);
   const value = c.opset < 11 ? c.attrFloat('value', 0) : c.has(2) ? (constValues(c, 2)?.[0] ?? raise('a constant_value that is not a constant')) : 0;
   if (pads.some((p) => p < 0)) raise('Pad with negative pads');
   if (pads.every((p) => p === 0)) return x;
@@ -239,9 +299,11 @@ export const shapeImporters: Readonly<Record<string, Importer>> = {
   Size: size,
   Concat: concat,
   Gather: gather,
+  GatherElements: gatherElements,
   Slice: slice,
   Split: split,
   Expand: expand,
+  Tile: tile,
   ConstantOfShape: constantOfShape,
   Range: range,
   Pad: pad,

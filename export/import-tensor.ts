@@ -8,6 +8,7 @@ import { onnx, DataType, toNumber } from './proto.ts';
 import { OnnxImportError } from './import-error.ts';
 
 type TensorProto = import('onnx-proto').onnx.ITensorProto;
+type GraphProto = import('onnx-proto').onnx.IGraphProto;
 
 /** The largest tensor graphc accepts from a file (elements). */
 export const MAX_ELEMENTS = 1 << 28;
@@ -18,11 +19,41 @@ export const MAX_TOTAL_ELEMENTS = 1 << 28;
 /** The most nodes one graph may hold. */
 export const MAX_NODES = 1 << 20;
 
-// elements declared so far by the file being imported (an import runs to its end before another starts)
-let declared = 0;
-/** Starts the count of elements declared by one file. */
-export function startBudget(): void {
-  declared = 0;
+/** The elements `t` declares, or null when its dims are not valid (its own check refuses it then). */
+function declaredCount(t: TensorProto): number | null {
+  let count = 1;
+  for (const d of t.dims ?? []) {
+    let n: number;
+    try {
+      n = toNumber(d as number);
+    } catch {
+      return null;
+    }
+    if (!Number.isInteger(n) || n < 0) return null;
+    count *= n;
+  }
+  return count <= MAX_ELEMENTS ? count : null;
+}
+
+/**
+ * Refuses a graph whose tensors (initializers, Constant values, tensor attributes) claim more than
+ * `MAX_TOTAL_ELEMENTS` elements together, before any of them is read or allocated.
+ */
+export function checkTotal(g: GraphProto): void {
+  let total = 0;
+  const add = (t: TensorProto | null | undefined, what: () => string): void => {
+    if (!t) return;
+    total += declaredCount(t) ?? 0;
+    if (total > MAX_TOTAL_ELEMENTS) fail(`${what()}: the file's tensors claim ${total} elements in all, more than graphc accepts (${MAX_TOTAL_ELEMENTS})`);
+  };
+  for (const t of g.initializer ?? []) add(t, () => `initializer '${t.name}'`);
+  (g.node ?? []).forEach((n, i) => {
+    for (const a of n.attribute ?? []) {
+      const what = () => `node '${n.name || i}' (${n.opType}) attribute '${a.name}'`;
+      add(a.t, what);
+      for (const t of a.tensors ?? []) add(t, what);
+    }
+  });
 }
 
 /** One line, printable: names read from a hostile file may hold control characters or be huge. */
@@ -49,8 +80,6 @@ function checkDims(what: string, raw: readonly unknown[]): number[] {
   });
   const count = dims.reduce((p, d) => p * d, 1);
   if (count > MAX_ELEMENTS) fail(`${what}: dims [${dims.join(', ')}] claim ${count} elements, more than graphc accepts (${MAX_ELEMENTS})`);
-  declared += count;
-  if (declared > MAX_TOTAL_ELEMENTS) fail(`${what}: the file's tensors claim ${declared} elements in all, more than graphc accepts (${MAX_TOTAL_ELEMENTS})`);
   return dims;
 }
 

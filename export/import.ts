@@ -8,16 +8,16 @@
 import { Graph } from '../compiler/ir/graph.ts';
 import { inLeafScope, type Node, type DType } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
-import type { Dim } from '../compiler/ir/shape.ts';
-import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
+import { isStatic, type Dim } from '../compiler/ir/shape.ts';
+import { onnx, DataType, toNumber, ProtoIntegerError, DEFAULT_KEY, type ModelProto, type AttributeProto } from './proto.ts';
 
-import { importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
+import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldInts } from './import-fold.ts';
 import { OnnxImportError } from './import-error.ts';
 import { atSource, callerPos, ownSources } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
-import { fail, floats, ints, dimsOf, startBudget, MAX_NODES, MAX_RANK } from './import-tensor.ts';
+import { fail, floats, ints, dimsOf, checkTotal, MAX_NODES, MAX_RANK } from './import-tensor.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
@@ -37,8 +37,33 @@ export interface ImportedModel {
   readonly graph: Graph;
   readonly inputs: readonly Node[];
   readonly params: readonly Node[];
+  /**
+   * The parameters that are graph inputs too (an initializer of a graph input is that input's default, in
+   * ONNX's semantics), or inputs whose default graphc's metadata records: a value fed under the name
+   * replaces the default.
+   */
+  readonly defaults: readonly Node[];
   /** The type and shape of every tensor the file names (integer tensors folded at import: int64). */
   readonly tensors: ReadonlyMap<string, { readonly shape: readonly Dim[]; readonly dtype: DType }>;
+}
+
+/** Defaults graphc's export records for inputs with no initializer (`graphc.default:<name>`: a JSON array of numbers). */
+const MAX_DEFAULT = 4096;
+function recordedDefaults(model: ModelProto): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const p of model.metadataProps ?? []) {
+    if (!p.key?.startsWith(DEFAULT_KEY)) continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(p.value ?? '');
+    } catch {
+      v = undefined;
+    }
+    if (!Array.isArray(v) || v.length > MAX_DEFAULT || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      fail(`metadata '${p.key.slice(0, 80)}': a default must be a JSON array of at most ${MAX_DEFAULT} finite numbers`);
+    out.set(p.key.slice(DEFAULT_KEY.length), v as number[]);
+  }
+  return out;
 }
 
 export function decodeModel(bytes: Uint8Array): ModelProto {
@@ -71,10 +96,10 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Importe
     const g = model.graph ?? fail('the model has no graph');
     const opset = toNumber((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number, 'the opset');
     if (!opset) fail('the model does not import the default ONNX opset');
-    if (opset > 17) fail(`opset ${opset}: graphc imports opsets up to 17`);
+    if (opset > NEWEST_OPSET) fail(`opset ${opset}: graphc imports opsets up to ${NEWEST_OPSET}`);
     const count = (g.node ?? []).length;
     if (count > MAX_NODES) fail(`the graph has ${count} nodes, more than graphc accepts (${MAX_NODES})`);
-    startBudget();
+    checkTotal(g);
     // every node is the caller's: its position is read from one stack, not from one per node
     const pos = callerPos();
     return inLeafScope(() => atSource(pos, () => build(model, g, opset, opts)));
@@ -103,9 +128,15 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     values.set(name, p);
   }
   const inputs: Node[] = [];
+  const defaults: Node[] = [];
+  const recorded = recordedDefaults(model);
   for (const vi of g.input ?? []) {
     const name = vi.name || fail('a graph input has no name');
-    if (inits.has(name)) continue;
+    if (inits.has(name)) {
+      const p = values.get(name);
+      if (p) defaults.push(p);
+      continue;
+    }
     const tt = vi.type?.tensorType ?? fail(`input '${name}' is not a tensor`);
     const bound = opts.intInputs?.get(name);
     if (bound && (tt.elemType === DataType.INT64 || tt.elemType === DataType.INT32)) {
@@ -122,6 +153,15 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       if (v < 0) fail(`input '${name}': dimension ${v} is negative`);
       return v;
     });
+    const given = recorded.get(name);
+    if (given && dtype === 'f32' && isStatic(shape) && (shape as number[]).reduce((p, d) => p * d, 1) === given.length) {
+      // an input whose default graphc recorded (a training step's learning rate): a parameter, fed or not
+      const p = B.mk('Param', [], { name, shape: shape as number[], init: Float32Array.from(given) });
+      params.push(p);
+      defaults.push(p);
+      values.set(name, p);
+      continue;
+    }
     const n = B.mk('Input', [], { name, shape: shape as number[], dtype });
     inputs.push(n);
     values.set(name, n);
@@ -242,5 +282,5 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   if (outputs.length === 0) fail('the graph has no outputs');
   const tensors = new Map<string, { shape: readonly Dim[]; dtype: DType }>([...intValues].map(([k, v]) => [k, { shape: v.dims, dtype: 'i64' as DType }]));
   for (const [k, v] of values) tensors.set(k, { shape: v.shape, dtype: v.dtype });
-  return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params, tensors };
+  return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params, defaults, tensors };
 }

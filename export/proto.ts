@@ -14,6 +14,11 @@ export type ValueInfoProto = InstanceType<typeof onnx.ValueInfoProto>;
 export type AttributeProto = InstanceType<typeof onnx.AttributeProto>;
 
 export const DataType = onnx.TensorProto.DataType;
+/**
+ * The metadata key prefix under which graphc records an input's default value (`graphc.default:optimizer.lr`,
+ * a JSON array): a default that is no initializer, so runtimes keep the input required and overridable.
+ */
+export const DEFAULT_KEY = 'graphc.default:';
 export const AttrType = onnx.AttributeProto.AttributeType;
 
 type LongLike = number | bigint | { toNumber(): number; toString(): string } | null | undefined;

@@ -63,10 +63,10 @@ export class CsvTable {
   /**
    * All columns but the last (x) and the last (y), row-major, each block of the table released once
    * copied: the memory used at once is the values and one block, not the values twice. The table holds
-   * no values after.
+   * no values after. `place` allocates x and y (a caller may put them where the kernels read them).
    */
-  takeXY(): { x: Float32Array; y: Float32Array } {
-    const f = this.cols - 1, x = new Float32Array(this.rows * f), y = new Float32Array(this.rows);
+  takeXY(place: Place = (n) => new Float32Array(n)): { x: Float32Array; y: Float32Array } {
+    const f = this.cols - 1, x = place(this.rows * f), y = place(this.rows);
     for (let k = 0, r = 0; r < this.rows; k++) {
       const b = this.block(r);
       for (let o = 0; o < b.length; o += this.cols, r++) {
@@ -153,6 +153,9 @@ function latin1(t: Uint8Array, s: number, e: number): string {
  * Reads a CSV file pushed in chunks of bytes; `end()` gives the table. Complete lines are parsed where
  * they lie in the chunk; only a line cut by the chunk's end is copied (to the next chunk's front).
  */
+/** Allocates a zeroed float32 buffer of `floats` values. */
+export type Place = (floats: number) => Float32Array;
+
 export class CsvReader {
   private tail = new Uint8Array(256);
   private tailLen = 0;

@@ -4,7 +4,7 @@
  * table a data set. Parsing works on text or on a table read chunk by chunk (reading files is the
  * caller's business: runtime/node.ts `readCsvFile`), and every error names the file, line and column.
  */
-import { CsvReader, CsvTable, DataError } from './csv.ts';
+import { CsvReader, CsvTable, DataError, type Place } from './csv.ts';
 
 export { DataError, CsvReader, CsvTable } from './csv.ts';
 
@@ -44,9 +44,9 @@ export function parseMatrix(text: string, file = '<data>'): Matrix {
 }
 
 /** The data set of a table: all columns but the last are x, the last is y (the table's values move into them). */
-export function tableDataset(t: CsvTable): Dataset {
+export function tableDataset(t: CsvTable, place?: Place): Dataset {
   if (t.cols < 2) throw new DataError(`${t.file}: expected at least 2 columns (features, then the label), got ${t.cols}`);
-  const { x, y } = t.takeXY();
+  const { x, y } = t.takeXY(place);
   return { x, y, rows: t.rows, features: t.cols - 1, source: t.file, lineOf: t.lines() };
 }
 

@@ -12,7 +12,7 @@ import { openSync, readSync, closeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
-import { CsvReader, type CsvTable } from './csv.ts';
+import { CsvReader, type CsvTable, type Place } from './csv.ts';
 import { tableDataset, type Dataset } from './data.ts';
 import { useFileReader } from './files.ts';
 
@@ -75,7 +75,10 @@ export function readCsvTable(path: string, name = path): CsvTable {
   return reader.end();
 }
 
-/** A CSV file as a data set: all columns but the last are x, the last is y (see `readCsvTable`). */
-export function readCsvFile(path: string, name = path): Dataset {
-  return tableDataset(readCsvTable(path, name));
+/**
+ * A CSV file as a data set: all columns but the last are x, the last is y (see `readCsvTable`); `place`
+ * allocates x and y.
+ */
+export function readCsvFile(path: string, name = path, place?: Place): Dataset {
+  return tableDataset(readCsvTable(path, name), place);
 }

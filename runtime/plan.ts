@@ -9,7 +9,7 @@ import type { Kernel } from './kernels/kernel.ts';
 import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { heap, memoryLimitError, type Heap } from './kernels/heap.ts';
-import { findRowRegions, regionKernel, type RegionMiss } from './rows.ts';
+import { lowerRegions, type RegionMiss } from './rows.ts';
 import { pathOf } from './kernels/kernel.ts';
 import { fallbacks, type Fallback } from './kernels/fallbacks.ts';
 import { Sequence, type Buffers, type Entry } from './kernels/wasm/sequence.ts';
@@ -36,7 +36,11 @@ export interface PlanOptions {
   readonly precision?: 'f32' | 'f64';
   /** Share memory between buffers whose lifetimes do not overlap (default: true for f32). */
   readonly reuse?: boolean;
-  /** Run row regions as one kernel each (rows.ts; default: true, in float32 plans with a heap). */
+  /**
+   * Run the graph's row regions (RowRegion nodes, formed by the row-regions pass) as one kernel each
+   * (rows.ts; default: true, in float32 plans with a heap); else, or where a region's kernel cannot be
+   * made, the region's nodes are expanded into the ops they were formed from.
+   */
   readonly regions?: boolean;
   /** Run as one WebAssembly call where every kernel has a WebAssembly entry (wasm/sequence.ts; default: true). */
   readonly oneCall?: boolean;
@@ -57,7 +61,9 @@ export interface PlanReport {
   readonly precision: 'f32' | 'f64';
   /** The symbolic dims' values it was planned for. */
   readonly env: ReadonlyMap<string, number>;
+  /** The row regions run as one kernel: the first node of each, its chain's instructions, its reductions. */
   readonly regions: readonly { readonly head: Node; readonly members: number; readonly exits: number; readonly path: string }[];
+  /** The row regions expanded into their ops instead, and why. */
   readonly regionMisses: readonly RegionMiss[];
   readonly oneCall: boolean;
   /** Whether its buffers live in the shared WebAssembly heap (else ordinary arrays, JavaScript kernels). */
@@ -76,7 +82,7 @@ export class Plan {
   private readonly steps: Step[] = [];
   /** The node each step computes (a region's head for a region's step). */
   private readonly stepNodes: Node[] = [];
-  /** The row regions formed (their heads and sizes), and the products that did not head one, with why. */
+  /** The row regions run as one kernel each (their first nodes and sizes), and those expanded, with why. */
   private readonly regionInfo: { head: Node; members: number; exits: number }[] = [];
   private readonly regionMisses: RegionMiss[] = [];
   private readonly leafSlots: { node: Node; slot: number; key: string }[] = [];
@@ -95,8 +101,13 @@ export class Plan {
   readonly memory: MemoryReport;
   readonly precision: 'f32' | 'f64';
 
+  /** The graph planned: the one given, with the row regions it does not run as one kernel expanded. */
+  readonly graph: Graph;
+  /** The given graph's output nodes that are other nodes in the graph planned (an expanded region's). */
+  private readonly alias = new Map<Node, Node>();
+
   constructor(
-    readonly graph: Graph,
+    given: Graph,
     leafShapes: ReadonlyMap<string, readonly number[]>,
     options: PlanOptions | 'f32' | 'f64' = {},
   ) {
@@ -104,7 +115,7 @@ export class Plan {
     const precision = (this.precision = opts.precision ?? 'f32');
     const reuse = opts.reuse ?? precision === 'f32';
     const Buf = (precision === 'f64' ? Float64Array : Float32Array) as unknown as Float32ArrayConstructor;
-    for (const n of graph.nodes) {
+    for (const n of given.nodes) {
       if (n.op === 'Input') {
         const name = String(n.attrs.name);
         const s = leafShapes.get(name);
@@ -112,6 +123,15 @@ export class Plan {
         bindShape(n.shape, s, this.env, `input '${name}'`);
       }
     }
+    // float32 arenas live in the runtime's heap (WebAssembly kernels use them in place), freed with the plan
+    this.heap = precision === 'f32' ? heap() : null;
+    // row regions (rows.ts): each runs as one kernel where its first node is scheduled and writes the
+    // outputs a reader needs
+    const lowered = lowerRegions(given, this.env, this.heap, opts.regions !== false, this.regionMisses);
+    const graph = (this.graph = lowered.graph);
+    // the given graph's outputs, where regions were expanded, are other nodes of the graph planned
+    given.outputs.forEach((o, i) => o.node !== graph.outputs[i].node && this.alias.set(o.node, graph.outputs[i].node));
+    const regions = lowered.regions;
     // Computed nodes in execution order, with their sizes and lifetimes [def, lastUse].
     const computed: Node[] = [];
     const order = new Map<Node, number>();
@@ -122,26 +142,16 @@ export class Plan {
         computed.push(n);
       }
     }
-    // float32 arenas live in the runtime's heap (WebAssembly kernels use them in place), freed with the plan
-    this.heap = precision === 'f32' ? heap() : null;
-    // row regions (rows.ts): each runs as one kernel where its head was scheduled and writes its exits and
-    // stored members there; its other members get no buffer
-    const regions = new Map<Node, { kernel: Kernel; buffers: Node[] }>();
     const inRegion = new Set<Node>(), unstored = new Set<Node>();
     const def = computed.map((_, i) => i);
-    if (this.heap && opts.regions !== false)
-      for (const r of findRowRegions(computed, this.shapes, new Set(graph.outputs.map((o) => o.node)), this.regionMisses)) {
-        const k = regionKernel(r, this.shapes.get(r.head)![0], this.heap);
-        if (!k) {
-          this.regionMisses.push({ node: r.head, why: 'its row kernel could not be generated (see the fallbacks)' });
-          continue;
-        }
-        this.regionInfo.push({ head: r.head, members: r.members.length, exits: r.exits.length });
-        regions.set(r.head, k);
-        for (const n of [...r.members, ...r.exits, ...r.absorbed]) inRegion.add(n);
-        for (const m of [...r.members, ...r.absorbed]) if (!r.stores.includes(m)) unstored.add(m);
-        for (const n of [...r.stores, ...r.exits]) def[order.get(n)!] = order.get(r.head)!;
+    for (const [first, r] of regions) {
+      this.regionInfo.push({ head: first, members: r.members, exits: r.exits });
+      for (const n of r.nodes) {
+        if (n !== first) inRegion.add(n);
+        if (!r.buffers.includes(n)) unstored.add(n);
+        def[order.get(n)!] = order.get(first)!;
       }
+    }
     const lastUse = [...def];
     const read = (n: Node, at: number) => {
       const j = order.get(n);
@@ -319,7 +329,7 @@ export class Plan {
     if (this.sequence === null || !h) return null;
     const entries: Entry[] = this.steps.map((st) => st.kernel.wasm!);
     const slotOf = (n: Node) => {
-      const slot = this.slotOf.get(n);
+      const slot = this.slotOf.get(this.alias.get(n) ?? n);
       if (slot === undefined) throw new Error(`node ${n} is not in this plan`);
       return slot;
     };
@@ -354,16 +364,16 @@ export class Plan {
 
   /** The buffer of a node after `run`, without copying (it is overwritten by the next run). */
   buffer(n: Node): Float32Array {
-    const slot = this.slotOf.get(n);
+    const slot = this.slotOf.get(this.alias.get(n) ?? n);
     if (slot === undefined) throw new Error(`node ${n} is not in this plan`);
     return this.slots[slot];
   }
 
   /** The buffer holding a node's value after `run` (shared: copy it to keep it). */
   value(n: Node): TensorValue {
-    const slot = this.slotOf.get(n);
+    const slot = this.slotOf.get(this.alias.get(n) ?? n);
     if (slot === undefined) throw new Error(`node ${n} is not in this plan`);
-    return { data: this.slots[slot], shape: this.shapes.get(n)! };
+    return { data: this.slots[slot], shape: this.shapes.get(this.alias.get(n) ?? n)! };
   }
 }
 

@@ -6,6 +6,7 @@
 import { posStr, resolvePos } from '../compiler/ir/source.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import type { PlanReport } from './plan.ts';
+import type { SplitChoice } from './kernels/split.ts';
 
 const where = (n: Node): string => (resolvePos(n.src) ? ` at ${posStr(n.src)}` : '');
 const name = (n: Node): string => (n.op === 'Fused' ? `Fused{${JSON.parse(String(n.attrs.body)).map((i: [string]) => i[0]).join('·')}}` : n.op);
@@ -28,5 +29,21 @@ export function formatPlanReport(title: string, r: PlanReport): string {
   for (const k of r.kernels) paths.set(k.path, (paths.get(k.path) ?? 0) + 1);
   lines.push(`  kernels: ${[...paths].map(([p, n]) => `${n} ${p}`).join(', ')}`);
   for (const f of r.fallbacks) lines.push(`  fallback: ${f.what}: ${f.cause}`);
+  return lines.join('\n');
+}
+
+/**
+ * What the kernels that can split their work with the helper thread chose, each by timing its own calls
+ * both ways (kernels/split.ts), for `graphc train --explain`. `helper`: whether a helper thread was
+ * installed (`--threads 2`).
+ */
+export function formatSplitChoices(choices: readonly SplitChoice[], helper: boolean): string {
+  if (!helper) return 'threads: one (--threads 1): every kernel ran on the calling thread';
+  if (!choices.length) return 'threads: a helper thread was available; no kernel was large enough to split its work with it';
+  const two = choices.filter((c) => c.splitting).length;
+  const ms = (x: number) => `${x < 1 ? x.toFixed(3) : x.toFixed(2)} ms`;
+  const lines = [`threads: ${two} of ${choices.length} kernel${choices.length === 1 ? '' : 's'} that can split their work with the helper thread do${choices.length === 1 ? 'es' : ''}; the others run on one thread, where two were not faster (each kernel times its own calls both ways, now and then)`];
+  for (const c of choices)
+    lines.push(`  ${c.what}: ${c.splitting ? 'two threads' : 'one thread'} (a call took ${ms(c.splitMs)} split, ${ms(c.oneMs)} on one thread, at the latest of ${c.looks} look${c.looks === 1 ? '' : 's'})`);
   return lines.join('\n');
 }

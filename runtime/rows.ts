@@ -1,151 +1,157 @@
 /**
- * Row regions: where a plan runs a narrow linear layer, the elementwise chain after it and the gradients
- * that reduce that chain over the rows as one kernel (wasm/rows.ts) instead of one kernel each:
- *   head     z = MatMul(X, w)            X [N, K] (K at most 16), w [K, 1]
- *   members  the elementwise ops of shape [N, 1] that read z or another member, and otherwise only
- *            values the region can read when it runs (leaves, constants, element counts, nodes
- *            computed before the head, one such value expanded to every row): per-row ones [N, 1]
- *            and scalars
- *   exits    MatMul(X, g, transA) ([K, 1], the weights' gradient) and sums of g over the rows (the
- *            bias's), g a member
- * The region runs where its head was scheduled and writes its exits and every member read outside it;
- * its other members are never materialized. (The gradient of a logistic or a linear regression is one
- * such region.) This fusion is the plan's: the graph is unchanged, so printing, export and the float64
- * reference plans see the ops one by one.
+ * Row regions, as a plan runs them: the row-regions pass (compiler/passes/rules/row-regions.ts) forms
+ * them as RowRegion nodes (compiler/ops/row-region.ts); here a region's nodes become one kernel
+ * (wasm/rows.ts), generated for its program: the chain's SIMD steps after z = X·w, the members it stores,
+ * the gradients Xᵀ·g and the sums of g over the rows. The region runs where its first node is scheduled
+ * and writes every output a reader needs; its other members have no node and no buffer.
  */
 import type { Node } from '../compiler/ir/node.ts';
 import type { Kernel, WasmEntry } from './kernels/kernel.ts';
 import { getOp } from '../compiler/ir/registry.ts';
 import { elementwiseRule } from '../compiler/ir/op.ts';
 import { bodyOf, instruction, stepName, type Instruction } from '../compiler/ops/fused.ts';
-import { normAxes, shapeStr } from '../compiler/ir/shape.ts';
-import { simdRuleOf, type SimdRule, type SimdStep } from './kernels/wasm/elementwise.ts';
+import { normAxes, resolveShape } from '../compiler/ir/shape.ts';
+import type { Graph } from '../compiler/ir/graph.ts';
+import { expandRegions, regionKey } from '../compiler/ops/row-region.ts';
+import { simdRuleOf, type SimdStep } from './kernels/wasm/elementwise.ts';
 import { ARG, rowKernelFor, type RowProgram } from './kernels/wasm/rows.ts';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
 import type { Heap } from './kernels/heap.ts';
-import { readyHelper } from './kernels/threads.ts';
+import { idleHelper } from './kernels/threads.ts';
 import { SplitTimer } from './kernels/split.ts';
 
-/** A product that did not become a region's head, and why (for `graphc compile --explain`). */
+/** A region's nodes that a plan could not run as one kernel, and why (for `graphc compile --explain`). */
 export interface RegionMiss {
   readonly node: Node;
   readonly why: string;
 }
 
 export interface RowRegion {
-  readonly head: Node;
-  /** The head, then the chain, in schedule order. */
-  readonly members: readonly Node[];
-  /** The gradients, then the sums (the program's order). */
-  readonly exits: readonly Node[];
+  readonly x: Node;
+  readonly w: Node;
+  /** Elementwise instructions of the chain (the product's, counts and expansions excluded). */
+  readonly members: number;
   /** External inputs of the chain (nodes), or the value of an element count known when planning. */
   readonly operands: readonly (Node | number)[];
-  /** Members read outside the region (stored), in the program's `stores` order. */
+  /** The region's nodes whose values a reader needs (members), in the program's `stores` order. */
   readonly stores: readonly Node[];
-  /** Expansions of one value to every row that only the region read (it reads the value): not computed. */
-  readonly absorbed: readonly Node[];
+  /** The region's gradients, then its sums (the program's order). */
+  readonly exits: readonly Node[];
   readonly program: RowProgram;
 }
 
-/** The SIMD steps of an elementwise node (a Fused chain's body, or the op itself), or null if an op has no rule. */
-function stepsOf(n: Node): { name: string; rule: SimdRule; args: number[] }[] | null {
-  const body: Instruction[] = n.op === 'Fused' ? bodyOf(n) : [instruction(n.op, n.inputs.map((_, j) => -(j + 1)), n.attrs)];
-  const out = [];
-  for (const [op, args, attrs] of body) {
-    const rule = simdRuleOf(elementwiseRule(getOp(op), attrs));
-    if (!rule) return null;
-    out.push({ name: stepName(op, attrs), rule, args: [...args] });
-  }
-  return out;
+/** The SIMD steps of one instruction (a Fused chain's body, or the op itself); args as the instruction's. */
+function stepsOf([op, args, attrs]: Instruction): { name: string; rule: SimdStep['rule']; args: number[] }[] {
+  const body: Instruction[] = op === 'Fused' ? (JSON.parse(String(attrs!.body)) as Instruction[]) : [instruction(op, args.map((_, j) => -(j + 1)), attrs ?? {})];
+  return body.map(([o, a, at]) => ({ name: stepName(o, at), rule: simdRuleOf(elementwiseRule(getOp(o), at ?? {}))!, args: [...a] }));
 }
 
-const same = (a: readonly number[] | undefined, b: readonly number[]) => !!a && a.length === b.length && a.every((d, i) => d === b[i]);
-const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
-/** The value of SizeOf(x) for x of this shape: the product of its dims over the node's axes. */
-const countOf = (n: Node, s: readonly number[]) => normAxes(n.attrs.axes as number[] | null, s.length).reduce((p, a) => p * s[a], 1);
+/**
+ * The region of `nodes` (RowRegion nodes of one region, in schedule order) for these concrete shapes;
+ * `needed(n)` says whether a reader needs n's values (not only its shape).
+ */
+export function regionOf(nodes: readonly Node[], shapes: ReadonlyMap<Node, readonly number[]>, needed: (n: Node) => boolean): RowRegion {
+  const first = nodes[0];
+  const body = bodyOf(first);
+  const nExits = first.attrs.exits as number;
+  const ins = first.inputs;
+  const [x, w] = ins;
+  const rowShape = [shapes.get(x)![0], 1];
+  const operands: (Node | number)[] = [];
+  const vals: number[] = [-1];
+  const operandOf = new Map<Node, number>();
+  const inputValue = (j: number): number => {
+    let v = operandOf.get(ins[j]);
+    if (v === undefined) operandOf.set(ins[j], (v = -(operands.push(ins[j]) + 1)));
+    return v;
+  };
+  const argValue = (a: number) => (a >= 0 ? vals[a] : inputValue(-a - 1));
+  const shapeOf = (a: number) => (a >= 0 ? rowShape : shapes.get(ins[-a - 1])!);
+  const steps: SimdStep[] = [];
+  for (let k = 1; k < body.length - nExits; k++) {
+    const [op, args, attrs] = body[k];
+    if (op === 'ExpandAs') vals[k] = argValue(args[0]); // one value expanded to every row: read as that value
+    else if (op === 'SizeOf') {
+      const s = shapeOf(args[0]);
+      vals[k] = -(operands.push(normAxes((attrs?.axes ?? null) as number[] | null, s.length).reduce((p, a) => p * s[a], 1)) + 1);
+    } else {
+      const base = steps.length;
+      for (const st of stepsOf(body[k])) steps.push({ name: st.name, rule: st.rule, args: st.args.map((a) => (a >= 0 ? base + a : argValue(args[-a - 1]))) });
+      vals[k] = steps.length - 1;
+    }
+  }
+  const out = (n: Node) => n.attrs.out as number;
+  const isExit = (n: Node) => out(n) >= body.length - nExits;
+  const stores = nodes.filter((n) => !isExit(n) && needed(n));
+  const grads = nodes.filter((n) => isExit(n) && body[out(n)][0] === 'MatMul');
+  const sums = nodes.filter((n) => isExit(n) && body[out(n)][0] === 'Sum');
+  const size = (o: Node | number) => (typeof o === 'number' ? 1 : shapes.get(o)!.reduce((p, d) => p * d, 1));
+  const program: RowProgram = {
+    K: shapes.get(x)![1],
+    operands: operands.map((o) => (size(o) === 1 ? 'scalar' : 'row')),
+    steps,
+    stores: stores.map((n) => vals[out(n)]),
+    grads: grads.map((n) => vals[body[out(n)][1][1]]),
+    sums: sums.map((n) => vals[body[out(n)][1][0]]),
+  };
+  const members = body.slice(1, body.length - nExits).filter(([op]) => op !== 'ExpandAs' && op !== 'SizeOf').length;
+  return { x, w, members, operands, stores, exits: [...grads, ...sums], program };
+}
+
+/** A region a plan runs as one kernel: its nodes (the first is its step's), the kernel and the buffers it takes. */
+export interface PlannedRegion {
+  readonly nodes: readonly Node[];
+  readonly kernel: Kernel;
+  readonly buffers: readonly Node[];
+  /** The product and the elementwise instructions after it. */
+  readonly members: number;
+  readonly exits: number;
+}
+
+/** The RowRegion nodes of a graph by region, each in schedule order. */
+export function regionGroups(graph: Graph): Map<string, Node[]> {
+  const groups = new Map<string, Node[]>();
+  for (const n of graph.nodes) if (n.op === 'RowRegion') (groups.get(regionKey(n)) ?? groups.set(regionKey(n), []).get(regionKey(n))!).push(n);
+  return groups;
+}
+
+/** Whether a reader of a region's node needs its values: a graph output, or read by more than an element count (which reads only a shape). */
+export function neededIn(graph: Graph): (n: Node) => boolean {
+  const readers = new Map<Node, Node[]>();
+  for (const n of graph.nodes) for (const i of n.inputs) if (i.op === 'RowRegion') (readers.get(i) ?? readers.set(i, []).get(i)!).push(n);
+  const outputs = new Set(graph.outputs.map((o) => o.node));
+  return (n) => outputs.has(n) || (readers.get(n) ?? []).some((c) => c.op !== 'SizeOf');
+}
 
 /**
- * The row regions of a schedule: `computed` are the plan's computed nodes in order, `shapes` their
- * concrete shapes, `outputs` the graph's output nodes.
+ * The graph's row regions, each as one kernel keyed by its first node, over the graph with the others
+ * expanded into their ops (all of them without a heap or with `enabled` false; a region of no rows, or
+ * whose kernel does not compile, is listed in `misses`).
  */
-export function findRowRegions(computed: readonly Node[], shapes: ReadonlyMap<Node, readonly number[]>, outputs: ReadonlySet<Node>, misses: RegionMiss[] = []): RowRegion[] {
-  const index = new Map(computed.map((n, i) => [n, i] as const));
-  const consumers = new Map<Node, Node[]>();
-  for (const n of computed)
-    for (const i of n.inputs) {
-      const c = consumers.get(i);
-      if (c) c.push(n);
-      else consumers.set(i, [n]);
+export function lowerRegions(graph: Graph, env: ReadonlyMap<string, number>, h: Heap | null, enabled: boolean, misses: RegionMiss[]): { graph: Graph; regions: Map<Node, PlannedRegion> } {
+  if (!h || !enabled) return { graph: expandRegions(graph), regions: new Map() };
+  for (;;) {
+    const groups = regionGroups(graph);
+    const needed = neededIn(graph);
+    const shapes = new Map<Node, readonly number[]>();
+    const shapeOf = (n: Node) => shapes.get(n) ?? shapes.set(n, resolveShape(n.shape, env)).get(n)!;
+    const regions = new Map<Node, PlannedRegion>();
+    const failed = new Set<string>();
+    for (const [key, nodes] of groups) {
+      const first = nodes[0];
+      for (const n of [...first.inputs, ...nodes]) shapeOf(n);
+      const N = shapeOf(first.inputs[0])[0];
+      const why = N === 0 ? 'X has no rows: the region runs as its ops' : null;
+      const r = why ? null : regionOf(nodes, shapes, needed);
+      const k = r && r.exits.length > 0 ? regionKernel(r, N, h) : null;
+      if (!r || !k) {
+        misses.push({ node: first, why: why ?? 'its row kernel could not be generated (see the fallbacks): the region runs as its ops' });
+        failed.add(key);
+      } else regions.set(first, { nodes, kernel: k.kernel, buffers: k.buffers, members: r.members + 1, exits: r.exits.length });
     }
-  const taken = new Set<Node>();
-  const regions: RowRegion[] = [];
-  for (const [h, head] of computed.entries()) {
-    if (head.op !== 'MatMul' || taken.has(head)) continue;
-    const miss = (why: string) => misses.push({ node: head, why });
-    // products with a transposed operand are gradients' (Xᵀ·g: a region's exit where one forms; g·Wᵀ)
-    if (head.attrs.transA || head.attrs.transB) continue;
-    const [X, w] = head.inputs;
-    const sx = shapes.get(X)!;
-    const sw = shapes.get(w)!;
-    if (sx.length !== 2 || sx[0] === 0) { miss(`X is ${shapeStr(sx)}: a region needs rows of a 2-D X`); continue; }
-    if (sx[1] > 16) { miss(`X has ${sx[1]} features: a region holds at most 16 in registers`); continue; }
-    if (!same(sw, [sx[1], 1])) { miss(`w is ${shapeStr(sw)}: a region computes one output column`); continue; }
-    const rowShape = [sx[0], 1];
-    // what the region can read when it runs: leaves, constants, nodes computed before the head, and one
-    // value expanded to every row (a mean's gradient is ExpandAs(1, ·) / N), read as that value
-    const before = (n: Node) => !index.has(n) || index.get(n)! < h;
-    const scalarExpanded = (n: Node) => n.op === 'ExpandAs' && size(shapes.get(n.inputs[0])!) === 1 && before(n.inputs[0]);
-    const members = [head];
-    const isMember = new Set<Node>([head]);
-    for (const n of computed.slice(h + 1)) {
-      if (taken.has(n) || n.dtype !== 'f32' || !same(shapes.get(n), rowShape) || !n.inputs.some((i) => isMember.has(i)) || !stepsOf(n)) continue;
-      const readable = n.inputs.every((i) => isMember.has(i) || i.op === 'SizeOf' || scalarExpanded(i) || (before(i) && (same(shapes.get(i), rowShape) || size(shapes.get(i)!) === 1)));
-      if (!readable) continue;
-      members.push(n);
-      isMember.add(n);
-    }
-    const exits = computed.slice(h + 1).filter((n) =>
-      !isMember.has(n) && !taken.has(n) &&
-      ((n.op === 'MatMul' && n.attrs.transA && !n.attrs.transB && n.inputs[0] === X && isMember.has(n.inputs[1])) ||
-        (n.op === 'Sum' && isMember.has(n.inputs[0]) && size(shapes.get(n)!) === 1)));
-    if (exits.length === 0) { miss('no gradient reduces the chain over the rows (an inference graph): separate kernels'); continue; }
-    const grads = exits.filter((e) => e.op === 'MatMul'), sums = exits.filter((e) => e.op === 'Sum');
-    const isExit = new Set(exits);
-    // element counts read a member's shape only; any other reader outside the region needs its values
-    const stores = members.filter((m) => outputs.has(m) || (consumers.get(m) ?? []).some((c) => !isMember.has(c) && !isExit.has(c) && c.op !== 'SizeOf'));
-
-    const operands: (Node | number)[] = [];
-    const value = new Map<Node, number>([[head, -1]]);
-    const valueOf = (n: Node): number => {
-      let v = value.get(n);
-      if (v === undefined && scalarExpanded(n)) value.set(n, (v = valueOf(n.inputs[0])));
-      if (v === undefined) {
-        v = -(operands.length + 2);
-        operands.push(n.op === 'SizeOf' ? countOf(n, shapes.get(n.inputs[0])!) : n);
-        value.set(n, v);
-      }
-      return v;
-    };
-    const steps: SimdStep[] = [];
-    for (const m of members.slice(1)) {
-      const base = steps.length;
-      for (const st of stepsOf(m)!) steps.push({ name: st.name, rule: st.rule, args: st.args.map((a) => (a >= 0 ? base + a : valueOf(m.inputs[-a - 1]))) });
-      value.set(m, steps.length - 1);
-    }
-    const program: RowProgram = {
-      K: sx[1],
-      operands: operands.map((o) => (typeof o === 'number' || size(shapes.get(o)!) === 1 ? 'scalar' : 'row')),
-      steps,
-      stores: stores.map((m) => value.get(m)!),
-      grads: grads.map((e) => value.get(e.inputs[1])!),
-      sums: sums.map((e) => value.get(e.inputs[0])!),
-    };
-    // expansions that only the region reads are not computed at all
-    const absorbed = [...value.keys()].filter((n) => n.op === 'ExpandAs' && !outputs.has(n) && (consumers.get(n) ?? []).every((c) => isMember.has(c)));
-    for (const n of [...members, ...exits]) taken.add(n);
-    regions.push({ head, members, exits: [...grads, ...sums], operands, stores, absorbed, program });
+    if (failed.size === 0) return { graph, regions };
+    graph = expandRegions(graph, (n) => failed.has(regionKey(n)));
   }
-  return regions;
 }
 
 /**
@@ -170,7 +176,7 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
   const f = rk.fn;
   const p = r.program;
   const K = p.K, nOps = r.operands.length, nSt = p.stores.length, nG = p.grads.length, nS = p.sums.length;
-  const buffers = [r.head.inputs[0], r.head.inputs[1], ...r.operands.filter((o): o is Node => typeof o !== 'number'), ...r.stores, ...r.exits];
+  const buffers = [r.x, r.w, ...r.operands.filter((o): o is Node => typeof o !== 'number'), ...r.stores, ...r.exits];
   const nArgs = ARG.first + nOps + nSt + nG + 2 * nS;
   const nodeOperands = r.operands.flatMap((o, j) => (typeof o === 'number' ? [] : [j]));
   const sumOut = buffers.length - nS; // the sums' outputs: written by the kernel, or here from the partials
@@ -224,7 +230,7 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
     refresh(ins);
     if (!half) return f(all.byteOffset); // which writes the sums' totals too
     // two shares, the second posted to the helper when that pays (split.ts), else (or taken back) run here
-    const helper = readyHelper();
+    const helper = idleHelper();
     const post = helper !== null && timer.split();
     const t0 = helper ? performance.now() : 0;
     const slot = post ? helper!.load(rk) : -1;
@@ -243,7 +249,7 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
     }
     if (helper) timer.record(post, performance.now() - t0);
   };
-  const timer = new SplitTimer();
+  const timer = new SplitTimer(`row region (${N} rows, ${K} features)`);
   cells = h.alloc(partialsAt + 16 * nS, kernel);
   [all, mine, theirs] = [block(0), block(1), block(2)];
   const mask = new Int32Array(cells.buffer, at(3 * nArgs), 4);

@@ -102,7 +102,7 @@ elementwise('Elu', 1, elu.fn, elu.js, (n, g) => {
   dsl: { method: 'elu', fn: 'elu' },
   withAttrs: eluRule,
   onnx: (e, n, ins) => e.op('Elu', ins, { alpha: onnxFloat(attr(n.attrs, 'alpha', 1)) }),
-  onnxImport: { Elu: rule([6], (c) => B.mk('Elu', [arg(c, 0)], { alpha: c.attrFloat('alpha', 1) })) },
+  onnxImport: { Elu: rule([6, 22], (c) => B.mk('Elu', [arg(c, 0)], { alpha: c.attrFloat('alpha', 1) })) },
   showAttrs: (a) => `alpha=${a.alpha ?? 1}`,
 });
 
@@ -125,6 +125,6 @@ elementwise('HardSigmoid', 1, hardSigmoid.fn, hardSigmoid.js, (n, g) => {
   dsl: { method: 'hardSigmoid', fn: 'hardSigmoid' },
   withAttrs: hardSigmoidRule,
   onnx: (e, n, ins) => e.op('HardSigmoid', ins, { alpha: onnxFloat(attr(n.attrs, 'alpha', 0.2)), beta: onnxFloat(attr(n.attrs, 'beta', 0.5)) }),
-  onnxImport: { HardSigmoid: rule([6], (c) => B.mk('HardSigmoid', [arg(c, 0)], { alpha: c.attrFloat('alpha', 0.2), beta: c.attrFloat('beta', 0.5) })) },
+  onnxImport: { HardSigmoid: rule([6, 22], (c) => B.mk('HardSigmoid', [arg(c, 0)], { alpha: c.attrFloat('alpha', 0.2), beta: c.attrFloat('beta', 0.5) })) },
   showAttrs: (a) => `alpha=${a.alpha ?? 0.2}, beta=${a.beta ?? 0.5}`,
 });

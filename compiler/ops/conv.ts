@@ -1,8 +1,9 @@
 /**
- * 2-D convolution, NCHW, as ONNX's Conv and PyTorch's conv2d define it: y[n,o] = b[o] + Σ w[o,c,ky,kx] ·
- * x[n, g·Cg + c, oy·s − p + ky·d, ox·s − p + kx·d] over the channels of o's group. Attributes (ONNX's
- * layout): stride [sh, sw], pads [top, left, bottom, right], dilation [dh, dw], group. Inputs x, w and an
- * optional bias b. Gradients are two ops of their own, closed under differentiation:
+ * Convolution over any number of spatial axes (NCL, NCHW, NCDHW), as ONNX's Conv and PyTorch's conv1d,
+ * conv2d and conv3d define it; in 2-D: y[n,o] = b[o] + Σ w[o,c,ky,kx] · x[n, g·Cg + c, oy·s − p + ky·d,
+ * ox·s − p + kx·d] over the channels of o's group. Attributes (ONNX's layout), one entry per spatial axis:
+ * stride, pads (every start, then every end: [top, left, bottom, right] in 2-D), dilation; and group.
+ * Inputs x, w and an optional bias b. Gradients are two ops of their own, closed under differentiation:
  *   ConvBackInput(g, w)  = dL/dx   (linear in g and in w)
  *   ConvBackWeight(g, x) = dL/dw   (linear in g and in x)
  * and their own gradients are convolutions and each other again. Their ONNX forms are in window-onnx.ts;
@@ -16,8 +17,10 @@ import * as B from '../ir/build.ts';
 import { convBackInputKernel, convBackWeightKernel, convKernel, type ConvGeom } from '../../runtime/kernels/conv.ts';
 import { convBackInputOnnx, convBackWeightOnnx } from './window-onnx.ts';
 
-const two = (a: Attrs, k: string, d: number): number[] => (a[k] as number[] | undefined) ?? [d, d];
-const padsOf = (a: Attrs): number[] => (a.pads as number[] | undefined) ?? [0, 0, 0, 0];
+/** The number of spatial axes of a convolution's attributes (2 where none says: the DSL's conv2d). */
+const axesOf = (a: Attrs): number => (a.stride as number[] | undefined)?.length ?? 2;
+const two = (a: Attrs, k: string, d: number): number[] => (a[k] as number[] | undefined) ?? Array<number>(axesOf(a)).fill(d);
+const padsOf = (a: Attrs): number[] => (a.pads as number[] | undefined) ?? Array<number>(2 * axesOf(a)).fill(0);
 
 /** The output extent of a window sweep (convolution or pooling) along one axis. */
 export function sweep(size: Dim, k: number, stride: number, padBegin: number, padEnd: number, dilation = 1, ceil = false): Dim {
@@ -30,24 +33,29 @@ export function sweep(size: Dim, k: number, stride: number, padBegin: number, pa
 export function convAttrs(a: Partial<{ stride: number[]; pads: number[]; dilation: number[]; group: number }>): Attrs {
   return { stride: a.stride ?? [1, 1], pads: a.pads ?? [0, 0, 0, 0], dilation: a.dilation ?? [1, 1], group: a.group ?? 1 };
 }
+/** The convolution attributes of an imported window (any number of spatial axes). */
+const convAttrsOf = (a: { stride: number[]; pads: number[]; dilation: number[]; group: number }): Attrs => ({ stride: a.stride, pads: a.pads, dilation: a.dilation, group: a.group });
 
 function geom(x: readonly number[], w: readonly number[], y: readonly number[], a: Attrs): ConvGeom {
-  const p = padsOf(a);
-  return { N: x[0], C: x[1], H: x[2], W: x[3], O: w[0], KH: w[2], KW: w[3], OH: y[2], OW: y[3], stride: two(a, 'stride', 1), pads: [p[0], p[1]], dilation: two(a, 'dilation', 1), group: (a.group as number) ?? 1 };
+  const d = x.length - 2;
+  return { N: x[0], C: x[1], O: w[0], size: x.slice(2), kernel: w.slice(2), out: y.slice(2), stride: two(a, 'stride', 1), pads: padsOf(a).slice(0, d), dilation: two(a, 'dilation', 1), group: (a.group as number) ?? 1 };
 }
 
 function convShape(x: readonly Dim[], w: readonly Dim[], a: Attrs, src: Node['src'], op: string): Dim[] {
   const group = (a.group as number) ?? 1;
-  if (x.length !== 4 || w.length !== 4) throw new GraphError(`${op}: expects x [N,C,H,W] and w [O,C/group,KH,KW], got ${shapeStr(x)} and ${shapeStr(w)}`, src);
-  const [O, Cg, KH, KW] = w as number[];
+  const d = axesOf(a);
+  if (x.length !== d + 2 || w.length !== d + 2)
+    throw new GraphError(`${op}: expects x [N,C,${d} spatial] and w [O,C/group,${d} kernel], got ${shapeStr(x)} and ${shapeStr(w)}`, src);
+  const [stride, dil, p] = [two(a, 'stride', 1), two(a, 'dilation', 1), padsOf(a)];
+  if (dil.length !== d || p.length !== 2 * d) throw new GraphError(`${op}: ${d} spatial axes need ${d} dilations and ${2 * d} pads, got [${dil}] and [${p}]`, src);
+  const [O, Cg, ...ks] = w as number[];
   if (typeof x[1] === 'number' && x[1] !== Cg * group)
     throw new GraphError(`${op}: x has ${x[1]} channels, the weight ${shapeStr(w)} with group ${group} takes ${Cg * group}`, src);
   if (O % group !== 0) throw new GraphError(`${op}: ${O} output channels do not split into ${group} groups`, src);
-  const [sh, sw] = two(a, 'stride', 1), [dh, dw] = two(a, 'dilation', 1), p = padsOf(a);
-  const OH = sweep(x[2], KH, sh, p[0], p[2], dh), OW = sweep(x[3], KW, sw, p[1], p[3], dw);
-  if ((typeof OH === 'number' && OH < 1) || (typeof OW === 'number' && OW < 1))
-    throw new GraphError(`${op}: a ${KH}×${KW} kernel does not fit the padded input ${shapeStr(x)}`, src);
-  return [x[0], O, OH, OW];
+  const out = ks.map((k, i) => sweep(x[i + 2], k, stride[i], p[i], p[i + d], dil[i]));
+  if (out.some((o) => typeof o === 'number' && o < 1))
+    throw new GraphError(`${op}: a ${ks.join('×')} kernel does not fit the padded input ${shapeStr(x)}`, src);
+  return [x[0], O, ...out];
 }
 
 const showConv = (a: Attrs) => `stride=[${two(a, 'stride', 1)}] pads=[${padsOf(a)}]${a.dilation && two(a, 'dilation', 1).some((d) => d !== 1) ? ` dilation=[${a.dilation}]` : ''}${((a.group as number) ?? 1) !== 1 ? ` group=${a.group}` : ''}`;
@@ -70,54 +78,78 @@ defineOp({
     const at = { ...pick(n.attrs), inShape: [...x.shape] as number[] };
     const dx = B.mk('ConvBackInput', [g, w], at);
     const dw = B.mk('ConvBackWeight', [g, x], { ...pick(n.attrs), inShape: [...w.shape] as number[] });
-    return b ? [dx, dw, B.sum(g, [0, 2, 3])] : [dx, dw];
+    return b ? [dx, dw, B.sum(g, [0, ...g.shape.slice(2).map((_, i) => i + 2)])] : [dx, dw];
   },
   onnx: (e, n, ins) => e.op('Conv', ins, { strides: two(n.attrs, 'stride', 1), pads: padsOf(n.attrs), dilations: two(n.attrs, 'dilation', 1), group: (n.attrs.group as number) ?? 1, kernel_shape: (n.inputs[1].shape as number[]).slice(2) }),
-  onnxImport: { Conv: onnxRule([1, 11], (c) => B.mk('Conv', c.inputs.filter((x): x is Node => !!x), convAttrs(windowAttrs(c, 'Conv', c.inputs[1]?.shape.slice(2) as number[])))) },
+  onnxImport: { Conv: onnxRule([1, 11, 22], (c) => B.mk('Conv', c.inputs.filter((x): x is Node => !!x), convAttrsOf(windowAttrs(c, 'Conv', c.inputs[1]?.shape.slice(2) as number[])))) },
   showAttrs: showConv,
 });
 
-/** Reads kernel_shape, strides, pads, dilations (and group) of an ONNX Conv or pooling node: 2-D, explicit padding. */
+/**
+ * Reads kernel_shape, strides, pads, dilations (and group) of an ONNX Conv or pooling node over any number
+ * of spatial axes: explicit padding or VALID (none).
+ */
 export function windowAttrs(c: OnnxImportCtx, op: string, kernel?: number[]) {
   const x = c.inputs[0];
-  if (!x || x.shape.length !== 4) throw new UnsupportedError(`${op}: only 2-D (NCHW) forms are imported`);
+  if (!x || x.shape.length < 3) throw new UnsupportedError(`${op}: x must have a batch, a channel and at least one spatial axis`);
+  const d = x.shape.length - 2;
   const auto = c.attrString('auto_pad', 'NOTSET');
   if (auto !== 'NOTSET' && auto !== 'VALID') throw new UnsupportedError(`${op}: auto_pad ${auto} is not imported`);
   const ks = c.attrInts('kernel_shape') ?? kernel;
-  if (!ks || ks.length !== 2) throw new UnsupportedError(`${op}: kernel_shape must have 2 entries`);
-  return { kernel: ks, stride: c.attrInts('strides') ?? [1, 1], pads: c.attrInts('pads') ?? [0, 0, 0, 0], dilation: c.attrInts('dilations') ?? [1, 1], group: op.startsWith('Conv') ? c.attrInt('group', 1) : 1 };
+  if (!ks || ks.length !== d) throw new UnsupportedError(`${op}: kernel_shape must have ${d} entries`);
+  const ones = Array<number>(d).fill(1);
+  const given = c.attrInts('pads');
+  const pads = auto === 'VALID' || !given ? Array<number>(2 * d).fill(0) : given;
+  const out = { kernel: ks, stride: c.attrInts('strides') ?? ones, pads, dilation: c.attrInts('dilations') ?? ones, group: op === 'Conv' || op === 'ConvTranspose' ? c.attrInt('group', 1) : 1 };
+  if (out.stride.length !== d || out.pads.length !== 2 * d || out.dilation.length !== d)
+    throw new UnsupportedError(`${op}: strides, pads and dilations must have ${d}, ${2 * d} and ${d} entries`);
+  return out;
+}
+
+/**
+ * ONNX's ConvTranspose is the input gradient of a convolution: x [N, C, ...] is the gradient of a
+ * convolution's output, w [C, M/group, ...kernel] its weight, and the output [N, M, ...] has the extent
+ * stride·(in − 1) + output_padding + dilation·(k − 1) + 1 − pads on each axis. An explicit output_shape and
+ * the SAME auto_pads are refused.
+ */
+function convTranspose(c: OnnxImportCtx): Node {
+  const x = c.inputs[0], w = c.inputs[1];
+  if (!x || !w) throw new UnsupportedError('ConvTranspose: x and w must be float tensors');
+  if (c.attrInts('output_shape')) throw new UnsupportedError('ConvTranspose: output_shape is not imported (give pads and output_padding)');
+  const at = windowAttrs(c, 'ConvTranspose', w.shape.slice(2) as number[]);
+  const d = at.kernel.length;
+  const extra = c.attrInts('output_padding') ?? Array<number>(d).fill(0);
+  if (extra.length !== d || extra.some((e, i) => e < 0 || e >= Math.max(at.stride[i], at.dilation[i])))
+    throw new UnsupportedError(`ConvTranspose: output_padding [${extra}] must have ${d} entries, each below its stride or dilation`);
+  if (w.shape.length !== d + 2 || typeof w.shape[1] !== 'number' || w.shape[0] !== x.shape[1])
+    throw new UnsupportedError(`ConvTranspose: the weight ${shapeStr(w.shape)} does not fit x ${shapeStr(x.shape)}`);
+  const out = x.shape.slice(2).map((n, i) => {
+    if (typeof n !== 'number') throw new UnsupportedError(`ConvTranspose: the symbolic spatial dim '${n}'`);
+    const size = at.stride[i] * (n - 1) + extra[i] + at.dilation[i] * (at.kernel[i] - 1) + 1 - at.pads[i] - at.pads[i + d];
+    if (size < 1) throw new UnsupportedError(`ConvTranspose: pads [${at.pads}] leave no output on axis ${i + 2}`);
+    return size;
+  });
+  const M = (w.shape[1] as number) * at.group;
+  const y = B.mk('ConvBackInput', [x, w], { ...convAttrsOf(at), inShape: [1, M, ...out] });
+  if (!c.has(2)) return y;
+  const b = c.inputs[2];
+  if (!b || b.shape.length !== 1 || b.shape[0] !== M) throw new UnsupportedError(`ConvTranspose: the bias must be [${M}]`);
+  return B.add(y, B.reshape(b, [M, ...out.map(() => 1)]));
 }
 
 defineOp({
   name: 'ConvBackInput',
-  dsl: { internal: 'made by gradient rules (the gradient of Conv by its input)' },
+  dsl: { internal: 'made by gradient rules (the gradient of Conv by its input) and the importer (ConvTranspose)' },
   arity: 2,
   infer: ([g], a) => ({ shape: [g.shape[0], ...(a.inShape as number[]).slice(1)], dtype: 'f32' }),
   kernel: (ctx) => convBackInputKernel(geom(ctx.outShape, ctx.inShapes[1], ctx.inShapes[0], ctx.attrs), ctx.precision),
+  onnxImport: { ConvTranspose: onnxRule([1, 11, 22], (c) => convTranspose(c)) },
   grad(n, h) {
     const [g, w] = n.inputs;
     const at = pick(n.attrs);
     return [B.mk('Conv', [h, w], { stride: at.stride, pads: at.pads, dilation: at.dilation, group: at.group }), B.mk('ConvBackWeight', [g, h], { ...at, inShape: [...w.shape] as number[] })];
   },
   onnx: convBackInputOnnx,
-  onnxImport: {
-    ConvTranspose: onnxRule([1, 11], (c) => {
-      const [g, w, b] = c.inputs;
-      if (!g || !w) throw new UnsupportedError('ConvTranspose: needs X and W');
-      const a = windowAttrs(c, 'ConvTranspose', w.shape.slice(2) as number[]);
-      if (c.attrInts('output_shape')) throw new UnsupportedError('ConvTranspose: output_shape is not imported (give output_padding)');
-      const extra = c.attrInts('output_padding') ?? [0, 0];
-      const sizes = [2, 3].map((ax, i) => {
-        const d = g.shape[ax];
-        if (typeof d !== 'number') throw new UnsupportedError(`ConvTranspose: the symbolic spatial dim '${d}' is not imported`);
-        if (extra[i] < 0 || extra[i] >= a.stride[i]) throw new UnsupportedError(`ConvTranspose: output_padding ${extra[i]} outside [0, stride ${a.stride[i]})`);
-        return a.stride[i] * (d - 1) + extra[i] + a.dilation[i] * (a.kernel[i] - 1) + 1 - a.pads[i] - a.pads[i + 2];
-      });
-      if (sizes.some((d) => d < 1)) throw new UnsupportedError(`ConvTranspose: an output of ${sizes.join('×')}`);
-      const y = B.mk('ConvBackInput', [g, w], { ...convAttrs(a), inShape: [g.shape[0], (w.shape[1] as number) * a.group, ...sizes] as number[] });
-      return b ? B.add(y, B.reshape(b, [b.shape[0], 1, 1])) : y;
-    }),
-  },
   showAttrs: showConv,
 });
 

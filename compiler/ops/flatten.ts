@@ -22,7 +22,7 @@ defineOp({
     return axis === 1 ? e.op('Flatten', ins, { axis: 1 }) : e.op('Reshape', [ins[0], e.constI64([...Array(axis).fill(0), -1])]);
   },
   onnxImport: {
-    Flatten: onnxRule([1, 9, 11, 13], (c) => {
+    Flatten: onnxRule([1, 9, 11, 13, 21, 23, 24, 25], (c) => {
       const x = c.inputs[0]!, r = x.shape.length, axis = c.attrInt('axis', 1);
       const ax = axis < 0 ? axis + r : axis;
       if (ax === 0) return B.mk('Flatten', [B.unsqueeze(x, [0])], { axis: 1 });

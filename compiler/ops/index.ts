@@ -19,3 +19,4 @@ import './norm.ts';
 import './dropout.ts';
 import './flatten.ts';
 import './batch-matmul.ts';
+import './row-region.ts';

@@ -28,8 +28,8 @@ const rows = (z: Node) => B.sizeOf(z, [0]);
  * class weights, ignore_index or 'none', rows are weighted by w = onehot(y)·weight·[y ≠ ignore_index]:
  * per-row loss −Σ_c w·log p, averaged over Σ w (the weights of the rows kept).
  */
-const lossImport = (op: 'NLL' | 'CrossEntropy'): OnnxImporter =>
-  onnxRule([12, 13], (c) => {
+const lossImport = (op: 'NLL' | 'CrossEntropy', since: readonly number[] = [12, 13]): OnnxImporter =>
+  onnxRule(since, (c) => {
     const [z, y] = [onnxOperand(c, 0), onnxOperand(c, 1)];
     const ii = c.attrInt('ignore_index', Number.NaN);
     if (y.dtype === 'f32') throw new UnsupportedError('float labels (integer class indices expected)');
@@ -70,7 +70,7 @@ defineOp({
   },
   grad: (n, g) => [B.div(B.mul(B.neg(onehot(n.inputs[1], n.inputs[0])), g), rows(n.inputs[0])), null],
   onnx: (e, _n, [lp, y]) => e.op('NegativeLogLikelihoodLoss', [lp, int64(e, y)], { reduction: 'mean' }),
-  onnxImport: { NegativeLogLikelihoodLoss: lossImport('NLL') },
+  onnxImport: { NegativeLogLikelihoodLoss: lossImport('NLL', [12, 13, 22]) },
 });
 
 defineOp({

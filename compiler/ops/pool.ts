@@ -1,7 +1,8 @@
 /**
- * 2-D pooling, NCHW, as ONNX's MaxPool, AveragePool and GlobalAveragePool define them (PyTorch's
- * max_pool2d, avg_pool2d, adaptive_avg_pool2d(1)). Attributes: kernel [kh, kw], stride, pads [top, left,
- * bottom, right], ceil (ceil_mode), and for the average countIncludePad. Max pooling pads with −∞; its
+ * Pooling over any number of spatial axes (NCL, NCHW, NCDHW), as ONNX's MaxPool, AveragePool and
+ * GlobalAveragePool define them (PyTorch's max_pool1d/2d/3d, avg_pool1d/2d/3d, adaptive_avg_pool2d(1)).
+ * Attributes, one entry per spatial axis: kernel, stride, pads (every start, then every end), dilation
+ * (max pooling), ceil (ceil_mode), and for the average countIncludePad. Max pooling pads with −∞; its
  * gradient routes each output gradient to the first maximum of its window (MaxPoolGrad, recomputing it).
  * The average's gradient spreads each output gradient over its window (AvgPoolGrad, whose own gradient is
  * the average again). Their ONNX forms are in window-onnx.ts.
@@ -17,51 +18,84 @@ import { avgPoolGradOnnx, maxPoolGradOnnx } from './window-onnx.ts';
 
 const k2 = (a: Attrs) => a.kernel as number[];
 const s2 = (a: Attrs) => (a.stride as number[] | undefined) ?? k2(a);
-const p4 = (a: Attrs) => (a.pads as number[] | undefined) ?? [0, 0, 0, 0];
+const p4 = (a: Attrs) => (a.pads as number[] | undefined) ?? Array<number>(2 * k2(a).length).fill(0);
+const dil = (a: Attrs) => (a.dilation as number[] | undefined) ?? Array<number>(k2(a).length).fill(1);
+const prod = (a: readonly number[]) => a.reduce((p, d) => p * d, 1);
 
 /** Pooling attributes in canonical form; the stride defaults to the kernel (PyTorch's default). */
-export function poolAttrs(a: { kernel: number[]; stride?: number[]; pads?: number[]; ceil?: boolean; countIncludePad?: boolean }, avg = false): Attrs {
-  const base = { kernel: a.kernel, stride: a.stride ?? a.kernel, pads: a.pads ?? [0, 0, 0, 0], ceil: a.ceil ?? false };
+export function poolAttrs(a: { kernel: number[]; stride?: number[]; pads?: number[]; dilation?: number[]; ceil?: boolean; countIncludePad?: boolean }, avg = false): Attrs {
+  const base: Record<string, Attrs[string]> = { kernel: a.kernel, stride: a.stride ?? a.kernel, pads: a.pads ?? Array<number>(2 * a.kernel.length).fill(0), ceil: a.ceil ?? false };
+  // a dilation is kept only where it is not all ones, so 2-D pooling reads as it always has
+  if (a.dilation && a.dilation.some((d) => d !== 1)) base.dilation = a.dilation;
   return avg ? { ...base, countIncludePad: a.countIncludePad ?? true } : base;
 }
 
 function poolShape(x: readonly Dim[], a: Attrs, src: Node['src'], op: string): Dim[] {
-  if (x.length !== 4) throw new GraphError(`${op}: expects x [N,C,H,W], got ${shapeStr(x)}`, src);
-  const [kh, kw] = k2(a), [sh, sw] = s2(a), p = p4(a), ceil = a.ceil === true;
-  if (p[0] * 2 > kh || p[1] * 2 > kw) throw new GraphError(`${op}: padding [${p}] must be at most half the kernel [${kh}, ${kw}]`, src);
-  let OH = sweep(x[2], kh, sh, p[0], p[2], 1, ceil), OW = sweep(x[3], kw, sw, p[1], p[3], 1, ceil);
-  // ceil mode: the last window must start inside the input or its left padding (PyTorch's rule)
-  if (ceil && typeof OH === 'number' && (OH - 1) * sh >= (x[2] as number) + p[0]) OH--;
-  if (ceil && typeof OW === 'number' && (OW - 1) * sw >= (x[3] as number) + p[1]) OW--;
-  if ((typeof OH === 'number' && OH < 1) || (typeof OW === 'number' && OW < 1)) throw new GraphError(`${op}: a ${kh}×${kw} window does not fit ${shapeStr(x)}`, src);
-  return [x[0], x[1], OH, OW];
+  const k = k2(a), s = s2(a), p = p4(a), dl = dil(a), d = k.length, ceil = a.ceil === true;
+  if (x.length !== d + 2) throw new GraphError(`${op}: expects x [N,C,${d} spatial] for a ${d}-axis window, got ${shapeStr(x)}`, src);
+  if (s.length !== d || p.length !== 2 * d || dl.length !== d) throw new GraphError(`${op}: a ${d}-axis window needs ${d} strides and ${2 * d} pads, got [${s}] and [${p}]`, src);
+  if (k.some((kk, i) => p[i] * 2 > kk || p[i + d] * 2 > kk)) throw new GraphError(`${op}: padding [${p}] must be at most half the kernel [${k}]`, src);
+  const out = k.map((kk, i) => {
+    let o = sweep(x[i + 2], kk, s[i], p[i], p[i + d], dl[i], ceil);
+    // ceil mode: the last window must start inside the input or its left padding (PyTorch's rule)
+    if (ceil && typeof o === 'number' && (o - 1) * s[i] >= (x[i + 2] as number) + p[i]) o--;
+    return o;
+  });
+  if (out.some((o) => typeof o === 'number' && o < 1)) throw new GraphError(`${op}: a ${k.join('×')} window does not fit ${shapeStr(x)}`, src);
+  return [x[0], x[1], ...out];
 }
 
-/** Visits each window: for output (plane, oy, ox) the input rows/columns range, clipped to the input. */
-function windows(x: readonly number[], y: readonly number[], a: Attrs) {
-  const [kh, kw] = k2(a), [sh, sw] = s2(a), p = p4(a);
-  const [, , H, W] = x, [N, C, OH, OW] = y;
-  return { N, C, H, W, OH, OW, kh, kw, sh, sw, ph: p[0], pw: p[1], pb: p[2], pr: p[3] };
+/**
+ * The windows of one plane: for output position o, the input offsets it reads (inside the input, in window
+ * order) are offs[starts[o]..starts[o+1]); div[o] is the average's divisor (PyTorch's avg_pool: the window
+ * clipped to the padded input, or to the input when padding is excluded).
+ */
+function windows(x: readonly number[], y: readonly number[], a: Attrs, includePad = true) {
+  const size = x.slice(2), out = y.slice(2), d = size.length;
+  const k = k2(a), s = s2(a), p = p4(a), dl = dil(a);
+  const P = prod(out), K = prod(k);
+  const starts = new Int32Array(P + 1), div = new Float64Array(P);
+  const list: number[] = [];
+  const o = new Array<number>(d).fill(0), kk = new Array<number>(d).fill(0);
+  for (let q = 0; q < P; q++) {
+    for (let i = d - 1, r = q; i >= 0; i--) { o[i] = r % out[i]; r = Math.floor(r / out[i]); }
+    starts[q] = list.length;
+    for (let w = 0; w < K; w++) {
+      for (let i = d - 1, r = w; i >= 0; i--) { kk[i] = r % k[i]; r = Math.floor(r / k[i]); }
+      let off = 0, inside = true;
+      for (let i = 0; i < d; i++) {
+        const at = o[i] * s[i] - p[i] + kk[i] * dl[i];
+        if (at < 0 || at >= size[i]) { inside = false; break; }
+        off = off * size[i] + at;
+      }
+      if (inside) list.push(off);
+    }
+    let dv = 1;
+    for (let i = 0; i < d; i++) {
+      const b0 = o[i] * s[i] - p[i], b1 = Math.min(b0 + k[i], size[i] + p[i + d]);
+      dv *= includePad ? b1 - b0 : Math.min(b1, size[i]) - Math.max(b0, 0);
+    }
+    div[q] = dv;
+  }
+  starts[P] = list.length;
+  return { planes: x[0] * x[1], S: prod(size), P, starts, offs: Int32Array.from(list), div };
 }
 
-const showPool = (a: Attrs) => `kernel=[${k2(a)}] stride=[${s2(a)}]${p4(a).some((v) => v) ? ` pads=[${p4(a)}]` : ''}${a.ceil ? ' ceil' : ''}${a.countIncludePad === false ? ' excludePad' : ''}`;
+const showPool = (a: Attrs) => `kernel=[${k2(a)}] stride=[${s2(a)}]${p4(a).some((v) => v) ? ` pads=[${p4(a)}]` : ''}${dil(a).some((v) => v !== 1) ? ` dilation=[${dil(a)}]` : ''}${a.ceil ? ' ceil' : ''}${a.countIncludePad === false ? ' excludePad' : ''}`;
 
 /** For each output, the input offset of its window's first maximum (−1 for a window of padding only). */
 function argmax(x: Float32Array, at: Int32Array, w: ReturnType<typeof windows>): void {
   let o = 0;
-  for (let pl = 0; pl < w.N * w.C; pl++) {
-    const base = pl * w.H * w.W;
-    for (let oy = 0; oy < w.OH; oy++)
-      for (let ox = 0; ox < w.OW; ox++, o++) {
-        const y0 = oy * w.sh - w.ph, x0 = ox * w.sw - w.pw;
-        let best = -Infinity, arg = -1;
-        for (let iy = Math.max(0, y0); iy < Math.min(w.H, y0 + w.kh); iy++)
-          for (let ix = Math.max(0, x0); ix < Math.min(w.W, x0 + w.kw); ix++) {
-            const v = x[base + iy * w.W + ix];
-            if (v > best || arg < 0 || v !== v) { best = v; arg = base + iy * w.W + ix; if (v !== v) break; }
-          }
-        at[o] = arg;
+  for (let pl = 0; pl < w.planes; pl++) {
+    const base = pl * w.S;
+    for (let q = 0; q < w.P; q++, o++) {
+      let best = -Infinity, arg = -1;
+      for (let j = w.starts[q]; j < w.starts[q + 1]; j++) {
+        const v = x[base + w.offs[j]];
+        if (v > best || arg < 0 || v !== v) { best = v; arg = base + w.offs[j]; if (v !== v) break; }
       }
+      at[o] = arg;
+    }
   }
 }
 
@@ -75,11 +109,10 @@ defineOp({
     return (ins, out) => { const x = ins[0]; argmax(x, at, w); for (let i = 0; i < at.length; i++) out[i] = at[i] < 0 ? -Infinity : x[at[i]]; };
   },
   grad: (n, g) => [B.mk('MaxPoolGrad', [g, n.inputs[0]], n.attrs)],
-  onnx: (e, n, ins) => e.op('MaxPool', ins, { kernel_shape: k2(n.attrs), strides: s2(n.attrs), pads: p4(n.attrs), ceil_mode: n.attrs.ceil ? 1 : 0 }),
+  onnx: (e, n, ins) => e.op('MaxPool', ins, { kernel_shape: k2(n.attrs), strides: s2(n.attrs), pads: p4(n.attrs), ...(n.attrs.dilation ? { dilations: dil(n.attrs) } : {}), ceil_mode: n.attrs.ceil ? 1 : 0 }),
   onnxImport: {
-    MaxPool: onnxRule([1, 8, 10, 11, 12], (c) => {
+    MaxPool: onnxRule([1, 8, 10, 11, 12, 22], (c) => {
       const w = windowAttrs(c, 'MaxPool');
-      if (w.dilation.some((d) => d !== 1)) throw new UnsupportedError('MaxPool: dilations other than 1 are not imported');
       if (c.attrInt('storage_order', 0) !== 0) throw new UnsupportedError('MaxPool: storage_order 1 is not imported');
       return B.mk('MaxPool', [c.inputs[0]!], poolAttrs({ ...w, ceil: c.attrInt('ceil_mode', 0) === 1 }));
     }),
@@ -103,39 +136,25 @@ defineOp({
   showAttrs: showPool,
 });
 
-/** For each output, the divisor of its window (PyTorch's avg_pool2d: padded size or in-input size). */
-function divisors(w: ReturnType<typeof windows>, includePad: boolean): Float64Array {
-  const d = new Float64Array(w.OH * w.OW);
-  for (let oy = 0; oy < w.OH; oy++)
-    for (let ox = 0; ox < w.OW; ox++) {
-      const y0 = oy * w.sh - w.ph, x0 = ox * w.sw - w.pw;
-      const y1 = Math.min(y0 + w.kh, w.H + w.pb), x1 = Math.min(x0 + w.kw, w.W + w.pr);
-      d[oy * w.OW + ox] = includePad ? (y1 - y0) * (x1 - x0) : (Math.min(y1, w.H) - Math.max(y0, 0)) * (Math.min(x1, w.W) - Math.max(x0, 0));
-    }
-  return d;
-}
-
 /** Average pooling forward (`back` false) or its adjoint, spreading g over the windows (`back` true). */
 function avgKernel(x: readonly number[], y: readonly number[], a: Attrs, back: boolean) {
-  const w = windows(x, y, a), div = divisors(w, a.countIncludePad !== false);
+  const w = windows(x, y, a, a.countIncludePad !== false);
   return (ins: readonly Float32Array[], out: Float32Array) => {
     const src = ins[0];
     if (back) out.fill(0);
-    for (let pl = 0, o = 0; pl < w.N * w.C; pl++) {
-      const base = pl * w.H * w.W;
-      for (let oy = 0; oy < w.OH; oy++)
-        for (let ox = 0; ox < w.OW; ox++, o++) {
-          const y0 = oy * w.sh - w.ph, x0 = ox * w.sw - w.pw, dv = div[oy * w.OW + ox];
-          const ya = Math.max(0, y0), yb = Math.min(w.H, y0 + w.kh), xa = Math.max(0, x0), xb = Math.min(w.W, x0 + w.kw);
-          if (back) {
-            const gv = src[o] / dv;
-            for (let iy = ya; iy < yb; iy++) for (let ix = xa; ix < xb; ix++) out[base + iy * w.W + ix] += gv;
-          } else {
-            let s = 0;
-            for (let iy = ya; iy < yb; iy++) for (let ix = xa; ix < xb; ix++) s += src[base + iy * w.W + ix];
-            out[o] = s / dv;
-          }
+    for (let pl = 0, o = 0; pl < w.planes; pl++) {
+      const base = pl * w.S;
+      for (let q = 0; q < w.P; q++, o++) {
+        const j0 = w.starts[q], j1 = w.starts[q + 1];
+        if (back) {
+          const gv = src[o] / w.div[q];
+          for (let j = j0; j < j1; j++) out[base + w.offs[j]] += gv;
+        } else {
+          let s = 0;
+          for (let j = j0; j < j1; j++) s += src[base + w.offs[j]];
+          out[o] = s / w.div[q];
         }
+      }
     }
   };
 }
@@ -149,7 +168,7 @@ defineOp({
   grad: (n, g) => [B.mk('AvgPoolGrad', [g, n.inputs[0]], n.attrs)],
   onnx: (e, n, ins) => e.op('AveragePool', ins, { kernel_shape: k2(n.attrs), strides: s2(n.attrs), pads: p4(n.attrs), ceil_mode: n.attrs.ceil ? 1 : 0, count_include_pad: n.attrs.countIncludePad === false ? 0 : 1 }),
   onnxImport: {
-    AveragePool: onnxRule([7, 10, 11], (c) => {
+    AveragePool: onnxRule([7, 10, 11, 19, 22], (c) => {
       const w = windowAttrs(c, 'AveragePool');
       if (w.dilation.some((d) => d !== 1)) throw new UnsupportedError('AveragePool: dilations other than 1 are not imported');
       return B.mk('AvgPool', [c.inputs[0]!], poolAttrs({ ...w, ceil: c.attrInt('ceil_mode', 0) === 1, countIncludePad: c.attrInt('count_include_pad', 0) === 1 }, true));
@@ -165,7 +184,7 @@ defineOp({
   infer: ([, x]) => ({ shape: x.shape, dtype: 'f32' }),
   kernel: (ctx) => avgKernel(ctx.inShapes[1], ctx.inShapes[0], ctx.attrs, true),
   grad: (n, h) => [B.mk('AvgPool', [h], n.attrs), null],
-  onnx: (e, n, ins) => avgPoolGradOnnx(e, n, ins, () => divisors(windows(n.inputs[1].shape as number[], n.inputs[0].shape as number[], n.attrs), n.attrs.countIncludePad !== false)),
+  onnx: (e, n, ins) => avgPoolGradOnnx(e, n, ins, () => windows(n.inputs[1].shape as number[], n.inputs[0].shape as number[], n.attrs, n.attrs.countIncludePad !== false).div),
   showAttrs: showPool,
 });
 
@@ -183,5 +202,5 @@ defineOp({
     return [B.div(B.expandAs(g, x), B.sizeOf(x, axes))];
   },
   onnx: (e, _n, ins) => e.op('GlobalAveragePool', ins),
-  onnxImport: { GlobalAveragePool: onnxRule([1], (c) => B.mk('GlobalAvgPool', [c.inputs[0]!])) },
+  onnxImport: { GlobalAveragePool: onnxRule([1, 22], (c) => B.mk('GlobalAvgPool', [c.inputs[0]!])) },
 });

@@ -24,6 +24,9 @@ const FLOAT = 1;
 
 /** The dims of a shape after the batch, which the ONNX forms need as numbers. */
 function statics(n: Node, shape: readonly Dim[]): number[] {
+  // the forms below are written for two spatial axes (and undilated pooling)
+  if (shape.length !== 4 || (n.attrs.dilation && n.op !== 'ConvBackInput' && n.op !== 'ConvBackWeight'))
+    throw new GraphError(`ONNX export: ${n.op} is written for 2-D windows${n.attrs.dilation ? ' without dilation' : ''}, got ${shapeStr(shape)}`, n.src);
   const rest = shape.slice(1);
   if (rest.some((d) => typeof d !== 'number')) throw new GraphError(`ONNX export: ${n.op} needs static dims after the batch, got ${shapeStr(shape)}`, n.src);
   return rest as number[];

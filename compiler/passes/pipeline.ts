@@ -18,6 +18,7 @@ import { foldConstants } from './rules/fold-constants.ts';
 import { cse } from './rules/cse.ts';
 import { groupElementwise } from './rules/group-elementwise.ts';
 import { shareExp } from './rules/share-exp.ts';
+import { rowRegions } from './rules/row-regions.ts';
 
 export interface PassReport {
   readonly pass: string;
@@ -33,6 +34,8 @@ export interface OptimizeOptions {
   readonly fuse?: boolean;
   /** Group elementwise chains into fused loops. Default true. */
   readonly group?: boolean;
+  /** Form row regions (a narrow linear layer with its chain and gradients, one kernel). Default true. */
+  readonly regions?: boolean;
 }
 
 /** Passes on the forward graph, before autodiff. */
@@ -48,6 +51,7 @@ export function graphPasses(opts: OptimizeOptions = {}): Pass[] {
   const passes: Pass[] = [simplify, foldConstants, simplify, cse];
   if (opts.fuse !== false) passes.push(shareExp);
   if (opts.group !== false) passes.push(groupElementwise);
+  if (opts.regions !== false) passes.push(rowRegions);
   return passes;
 }
 

@@ -1,10 +1,11 @@
 /**
- * 2-D convolution kernels (NCHW) through im2col and the matrix kernels: the patches of the batch are laid
+ * Convolution kernels (NC and any number of spatial axes: NCL, NCHW, NCDHW) through im2col and the matrix kernels: the patches of the batch are laid
  * out as rows, colsT[N·OH·OW, Cg·KH·KW], so that one product per group does the work of the whole batch:
  *   forward       outT[N·P, Og] = colsT · W_gᵀ            (then scattered to [N, O, OH, OW], bias added)
  *   input grad    dcolsT        = GT[N·P, Og] · W_g        (then added back to the pixels: col2im)
  *   weight grad   dW_g[Og, CK]  = GTᵀ · colsT
- * with P = OH·OW and CK = Cg·KH·KW. Scratch buffers live in the runtime's heap (so the WebAssembly GEMM
+ * with P the output positions (OH·OW in 2-D) and CK = Cg·KH·KW (Cg times the kernel's size in N-D).
+ * Scratch buffers live in the runtime's heap (so the WebAssembly GEMM
  * reads them in place) and are made once, when the kernel is prepared: a run allocates nothing.
  */
 import type { Kernel } from './kernel.ts';
@@ -12,13 +13,16 @@ import { matmulKernel } from './matmul.ts';
 import { heap } from './heap.ts';
 
 export interface ConvGeom {
-  readonly N: number; readonly C: number; readonly H: number; readonly W: number;
-  readonly O: number; readonly KH: number; readonly KW: number;
-  readonly OH: number; readonly OW: number;
-  /** [strideH, strideW], [padTop, padLeft], [dilationH, dilationW], groups. */
+  /** Batch, input channels, output channels. */
+  readonly N: number; readonly C: number; readonly O: number;
+  /** Spatial extents (any number of axes: [L], [H, W], [D, H, W]) of the input, the kernel and the output. */
+  readonly size: readonly number[]; readonly kernel: readonly number[]; readonly out: readonly number[];
+  /** Per spatial axis: stride, padding at the start, dilation; and the groups. */
   readonly stride: readonly number[]; readonly pads: readonly number[]; readonly dilation: readonly number[];
   readonly group: number;
 }
+
+const prod = (a: readonly number[]) => a.reduce((p, d) => p * d, 1);
 
 type Buf = Float32Array;
 
@@ -31,28 +35,29 @@ function scratch(n: number, precision: 'f32' | 'f64', owner: object): Buf {
 
 /** For each (row of colsT, column) the input offset it reads within one image's group, or -1 (padding). */
 function patchMap(g: ConvGeom): Int32Array {
-  const Cg = g.C / g.group, P = g.OH * g.OW, CK = Cg * g.KH * g.KW;
+  const d = g.size.length, Cg = g.C / g.group, P = prod(g.out), K = prod(g.kernel), CK = Cg * K, S = prod(g.size);
   const map = new Int32Array(P * CK);
-  const [sh, sw] = g.stride, [ph, pw] = g.pads, [dh, dw] = g.dilation;
-  for (let oy = 0; oy < g.OH; oy++)
-    for (let ox = 0; ox < g.OW; ox++) {
-      const row = (oy * g.OW + ox) * CK;
-      let k = 0;
-      for (let c = 0; c < Cg; c++)
-        for (let ky = 0; ky < g.KH; ky++) {
-          const iy = oy * sh - ph + ky * dh;
-          for (let kx = 0; kx < g.KW; kx++, k++) {
-            const ix = ox * sw - pw + kx * dw;
-            map[row + k] = iy >= 0 && iy < g.H && ix >= 0 && ix < g.W ? (c * g.H + iy) * g.W + ix : -1;
-          }
-        }
+  const o = new Array<number>(d).fill(0), k = new Array<number>(d).fill(0);
+  for (let p = 0; p < P; p++) {
+    // o: the output position of row p (row-major)
+    for (let a = d - 1, r = p; a >= 0; a--) { o[a] = r % g.out[a]; r = Math.floor(r / g.out[a]); }
+    for (let kk = 0; kk < K; kk++) {
+      for (let a = d - 1, r = kk; a >= 0; a--) { k[a] = r % g.kernel[a]; r = Math.floor(r / g.kernel[a]); }
+      let off = 0, inside = true;
+      for (let a = 0; a < d; a++) {
+        const i = o[a] * g.stride[a] - g.pads[a] + k[a] * g.dilation[a];
+        if (i < 0 || i >= g.size[a]) { inside = false; break; }
+        off = off * g.size[a] + i;
+      }
+      for (let c = 0; c < Cg; c++) map[p * CK + c * K + kk] = inside ? c * S + off : -1;
     }
+  }
   return map;
 }
 
 /** Fills colsT [N·P, CK] with the patches of group `gi` of x. */
 function im2col(x: Buf, cols: Buf, g: ConvGeom, map: Int32Array, gi: number): void {
-  const Cg = g.C / g.group, img = g.C * g.H * g.W, len = map.length, base = gi * Cg * g.H * g.W;
+  const S = prod(g.size), Cg = g.C / g.group, img = g.C * S, len = map.length, base = gi * Cg * S;
   for (let n = 0; n < g.N; n++) {
     const xo = n * img + base, co = n * len;
     for (let i = 0; i < len; i++) {
@@ -64,7 +69,7 @@ function im2col(x: Buf, cols: Buf, g: ConvGeom, map: Int32Array, gi: number): vo
 
 /** Adds colsT [N·P, CK] back onto the pixels of group `gi` of dx (which the caller zeroed). */
 function col2im(cols: Buf, dx: Buf, g: ConvGeom, map: Int32Array, gi: number): void {
-  const Cg = g.C / g.group, img = g.C * g.H * g.W, len = map.length, base = gi * Cg * g.H * g.W;
+  const S = prod(g.size), Cg = g.C / g.group, img = g.C * S, len = map.length, base = gi * Cg * S;
   for (let n = 0; n < g.N; n++) {
     const xo = n * img + base, co = n * len;
     for (let i = 0; i < len; i++) {
@@ -75,11 +80,11 @@ function col2im(cols: Buf, dx: Buf, g: ConvGeom, map: Int32Array, gi: number): v
 }
 
 const sizes = (g: ConvGeom) => {
-  const Cg = g.C / g.group, Og = g.O / g.group, P = g.OH * g.OW;
-  return { Cg, Og, P, CK: Cg * g.KH * g.KW, NP: g.N * P };
+  const Cg = g.C / g.group, Og = g.O / g.group, P = prod(g.out);
+  return { Cg, Og, P, CK: Cg * prod(g.kernel), NP: g.N * P };
 };
 
-/** y = conv(x, w) (+ b): inputs x [N,C,H,W], w [O,C/group,KH,KW], optional b [O]. */
+/** y = conv(x, w) (+ b): inputs x [N,C,...], w [O,C/group,...kernel], optional b [O]. */
 export function convKernel(g: ConvGeom, hasBias: boolean, precision: 'f32' | 'f64'): Kernel {
   const { Og, P, CK, NP } = sizes(g);
   const map = patchMap(g);

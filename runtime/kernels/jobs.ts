@@ -21,6 +21,14 @@ export const MAX_ARGS = 16;
  * once the caller has taken it back. Seqs are positive (they count modulo 2^30).
  */
 export const TAKEN = -1, REVOKED = -2;
+/**
+ * A split GEMM's chunk, by its state word: FREE until a thread holds its index; the helper's while it
+ * computes it (HELPER) and copies it into C (COPYING), then DONE; the caller's (CALLER), or taken back
+ * from the helper by the caller, which computed it itself (TAKEN_BACK: the helper's copy is dropped).
+ */
+export const CHUNK = { FREE: 0, HELPER: 1, COPYING: 2, DONE: 3, CALLER: 4, TAKEN_BACK: 5 } as const;
+/** Chunks a split GEMM may have (its state words). */
+export const MAX_CHUNKS = 256;
 
 interface JobSpec {
   readonly code: number;
@@ -39,12 +47,24 @@ export const JOBS = {
   /**
    * gemmRows's twelve arguments (the blocking `gemm` packed B for), but for the rows: `chunk` rows a
    * chunk and `end` the end of the rows; both threads take chunks (the next one's index is counted in the
-   * control block) until none is left, so a core slowed by other work does less.
+   * control block) until none is left, so a core slowed by other work does less. Then `states` (byte
+   * offset of a word per chunk, `CHUNK`) and `spare` (chunk·NP floats of the helper's): the helper computes
+   * a chunk into `spare` and copies it into C only if the caller has not taken it back meanwhile, so a
+   * helper parked in the middle of a chunk never holds the caller up (the caller computes that chunk too,
+   * with the same kernel: the same bits).
    */
   gemm: {
     code: 1,
-    args: ['a0', 'sa', 'ska', 'b0', 'c0', 'ldc', 'K', 'NP', 'chunk', 'end', 'KC', 'NC'],
-    run: () => `for (let i; (i = Atomics.add(ctl, ${NEXT}, 1) * chunk) < end; ) k.gemmRows(a0, sa, ska, b0, c0, ldc, K, NP, i, Math.min(end, i + chunk), KC, NC);`,
+    args: ['a0', 'sa', 'ska', 'b0', 'c0', 'ldc', 'K', 'NP', 'chunk', 'end', 'KC', 'NC', 'states', 'spare'],
+    run: () =>
+      `const st = new Int32Array(memory.buffer, states, ${MAX_CHUNKS}); ` +
+      `for (let n, i; (i = (n = Atomics.add(ctl, ${NEXT}, 1)) * chunk) < end; ) { ` +
+      `if (Atomics.compareExchange(st, n, ${CHUNK.FREE}, ${CHUNK.HELPER}) !== ${CHUNK.FREE}) continue; ` +
+      `const r = Math.min(end, i + chunk) - i; ` +
+      `k.gemmRows(a0, sa, ska, b0, spare - i * ldc, ldc, K, NP, i, i + r, KC, NC); ` +
+      `if (Atomics.compareExchange(st, n, ${CHUNK.HELPER}, ${CHUNK.COPYING}) !== ${CHUNK.HELPER}) continue; ` +
+      `const f = new Float32Array(memory.buffer); f.copyWithin((c0 + i * ldc) >> 2, spare >> 2, (spare >> 2) + r * NP); ` +
+      `Atomics.store(st, n, ${CHUNK.DONE}); Atomics.notify(st, n); }`,
   },
   /** The matvec kernel's eight. */
   matvec: { code: 2, args: ['a0', 'lda', 'v0', 'c0', 'M', 'kb16', 'kb4', 'kb'], run: () => 'k.matvec(a0, lda, v0, c0, M, kb16, kb4, kb);' },

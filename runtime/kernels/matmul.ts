@@ -38,8 +38,8 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
     // and its WebAssembly entry (a plan run as one call)
     let wasm: WasmEntry | undefined;
     const owns = (b: Float32Array) => h.owns(b);
-    const vecmatOver = (outputs: number) => ((scratch = vecmatScratch(outputs, (n) => h.alloc(n, kernel))), true);
-    const timer = new SplitTimer();
+    const vecmatOver = (outputs: number) => ((scratch = vecmatScratch(K, outputs, (n) => h.alloc(n, kernel))), true);
+    const timer = new SplitTimer(`matrix-vector product [${M},${K}]·[${K},${N}]`);
     if (N === 1 && !transA) run = (a, b, c) => wasmMatvec(k, a, b, c, M, K, timer); // A·b
     else if (N === 1 && vecmatOver(M)) {
       run = (a, b, c) => wasmVecmat(k, b, 1, a, c, K, M, scratch); // Aᵀ·b = (bᵀ·A)ᵀ

@@ -16,6 +16,22 @@ export const MIN_PERIOD = 32, MAX_PERIOD = 1024;
 /** Calls timed each way in a look. */
 export const SAMPLES = 3;
 
+/** What a kernel's latest look measured (for reports: `splitChoices`). */
+export interface SplitChoice {
+  /** The kernel, e.g. `matrix product [128,784]·[784,256]`. */
+  readonly what: string;
+  /** Whether its calls post the helper thread their share now. */
+  readonly splitting: boolean;
+  /** Looks taken so far. */
+  readonly looks: number;
+  /** The latest look's mean time of a call, split and on one thread (milliseconds). */
+  readonly splitMs: number;
+  readonly oneMs: number;
+}
+
+/** The timers of the kernels that exist (weakly: a kernel collected takes its timer with it). */
+const timers = new Set<WeakRef<SplitTimer>>();
+
 export class SplitTimer {
   private n = 0;
   private period = MIN_PERIOD;
@@ -24,6 +40,14 @@ export class SplitTimer {
   private readonly counts = [0, 0];
   /** Set by tests: always split (true), never (false), or measure (null). */
   static force: boolean | null = null;
+  private looks = 0;
+  private splitMs = 0;
+  private oneMs = 0;
+
+  /** `what`: the kernel, as reports name it. */
+  constructor(readonly what = 'a kernel') {
+    timers.add(new WeakRef(this));
+  }
 
   /** Whether this call should post the helper its share. */
   split(): boolean {
@@ -42,7 +66,10 @@ export class SplitTimer {
       this.sums[w] += ms;
       this.counts[w]++;
       if (i === 2 * SAMPLES) {
-        const next = this.sums[1] / this.counts[1] < this.sums[0] / this.counts[0];
+        this.splitMs = this.sums[1] / this.counts[1];
+        this.oneMs = this.sums[0] / this.counts[0];
+        this.looks++;
+        const next = this.splitMs < this.oneMs;
         this.period = next === this.choice ? Math.min(MAX_PERIOD, this.period * 2) : MIN_PERIOD;
         this.choice = next;
         this.sums.fill(0);
@@ -56,4 +83,23 @@ export class SplitTimer {
   get splitting(): boolean {
     return this.choice;
   }
+
+  /** The latest look's outcome, or null before the first look ends. */
+  get outcome(): SplitChoice | null {
+    return this.looks ? { what: this.what, splitting: this.choice, looks: this.looks, splitMs: this.splitMs, oneMs: this.oneMs } : null;
+  }
+}
+
+/**
+ * What every living splittable kernel that has measured itself chose (a kernel measures itself only where
+ * a helper thread takes jobs): whether it splits its work with the helper, and the times it chose by.
+ */
+export function splitChoices(): SplitChoice[] {
+  const out: SplitChoice[] = [];
+  for (const ref of timers) {
+    const t = ref.deref();
+    if (!t) timers.delete(ref);
+    else if (t.outcome) out.push(t.outcome);
+  }
+  return out;
 }

@@ -11,7 +11,8 @@
  * job's state word) before it starts it, and the caller, once its own share is done, revokes a job the
  * helper has not claimed and does that share itself (`finish`), with the same kernel over the same rows, so
  * that results are the same bit for bit whichever thread computes a share. Chunked jobs (GEMM) are claimed
- * chunk by chunk, so a slow helper does fewer chunks. Whether to post a kernel's share at all is decided by
+ * chunk by chunk, so a slow helper does fewer chunks, and a chunk the helper holds and does not finish
+ * soon is taken back too (`takeBack`: the helper computes it into rows of its own, then drops them). Whether to post a kernel's share at all is decided by
  * measurement (split.ts, `SplitTimer`): where two threads are not faster, the caller does both shares.
  *
  * The runtime does not create threads itself (it has no platform API for that): the platform's edge
@@ -22,7 +23,7 @@
 import { heap } from './heap.ts';
 import { compiled } from './wasm/module.ts';
 import { noteFallback } from './fallbacks.ts';
-import { CONTROL, JOBS, MAX_ARGS, REVOKED, TAKEN, argIndex, jobHandlers, type JobArgs, type JobName } from './jobs.ts';
+import { CHUNK, CONTROL, JOBS, MAX_ARGS, MAX_CHUNKS, REVOKED, TAKEN, argIndex, jobHandlers, type JobArgs, type JobName } from './jobs.ts';
 
 const { SEQ, DONE, KIND, READY, ARGS, STATE, NEXT, POSTED } = CONTROL;
 
@@ -93,6 +94,8 @@ export class HelperThread {
     this.ctl = new Int32Array(cells.buffer, cells.byteOffset, 64);
     this.args = this.ctl.subarray(ARGS, ARGS + MAX_ARGS);
     this.control = cells.byteOffset;
+    const states = h.alloc(MAX_CHUNKS);
+    this.chunks = new Int32Array(states.buffer, states.byteOffset, MAX_CHUNKS);
     const w = spawn(HELPER_SOURCE);
     w.postMessage({ module: compiled(true), memory: h.memory, control: this.control });
     w.unref?.();
@@ -105,6 +108,28 @@ export class HelperThread {
 
   /** The posted job's argument words (a job may leave results there: `load`'s `ok`). */
   readonly args: Int32Array;
+  /** A split GEMM's chunk states (jobs.ts, `CHUNK`), in the heap (never freed, like the control block). */
+  readonly chunks: Int32Array;
+  private spareRegion: Float32Array | null = null;
+
+  /**
+   * True when the helper has no job: its latest was done, or taken back before it claimed it. A job is
+   * posted only then (a GEMM's caller may return while the helper still finishes a chunk it took back).
+   */
+  get idle(): boolean {
+    const c = this.ctl;
+    return Atomics.load(c, STATE) === REVOKED || Atomics.load(c, DONE) === c[POSTED];
+  }
+
+  /** The byte offset of `floats` floats of the helper's own (a GEMM chunk's rows); only while it is idle. */
+  spare(floats: number): number {
+    if (!this.spareRegion || this.spareRegion.length < floats) {
+      const h = heap()!;
+      if (this.spareRegion) h.free(this.spareRegion);
+      this.spareRegion = h.alloc(floats, undefined, false);
+    }
+    return this.spareRegion.byteOffset;
+  }
 
   /** Posts a job with its declared arguments (jobs.ts); `finish` must be called before the next one. */
   post<J extends JobName>(job: J, ...args: JobArgs<J>): void {
@@ -149,6 +174,44 @@ export class HelperThread {
     return false;
   }
 
+  /**
+   * Ends a chunked job (GEMM) once the caller has taken every chunk index it could: true if the helper
+   * has claimed it (then `takeBack` each chunk), false if it is taken back whole (all chunks were the
+   * caller's). The helper may still be finishing the job after the caller is done (it is not `idle` then).
+   */
+  claimedChunks(): boolean {
+    const c = this.ctl;
+    return Atomics.compareExchange(c, STATE, c[POSTED], REVOKED) !== c[POSTED];
+  }
+
+  /**
+   * Whether the caller is to compute chunk `n` itself: a chunk whose index went to the helper and which it
+   * has not begun, or has not finished by `until` (performance.now(); about one chunk's time from when the
+   * caller ran out of chunks: a helper that runs finishes it by then), is taken back; the helper's own
+   * copy of it is then dropped. A chunk being copied into C is waited for (a copy of its rows). Never
+   * waits for a helper parked in the middle of a chunk.
+   */
+  takeBack(n: number, until: number): boolean {
+    const st = this.chunks;
+    for (let spins = 0; ; spins++) {
+      const s = Atomics.load(st, n);
+      if (s === CHUNK.CALLER || s === CHUNK.DONE) return false;
+      if (s === CHUNK.COPYING) {
+        // a helper parked in it is waited for asleep
+        if (spins > 4096 && canSleep)
+          try {
+            Atomics.wait(st, n, s, 1);
+          } catch {
+            canSleep = false;
+          }
+        continue;
+      }
+      // FREE: its index went to the helper, which has not begun it; HELPER: begun
+      if (s === CHUNK.HELPER && ((spins & 63) !== 0 || performance.now() < until)) continue;
+      if (Atomics.compareExchange(st, n, s, CHUNK.TAKEN_BACK) === s) return true;
+    }
+  }
+
   private readonly slots = new Map<string, number>();
   /** When a load the helper did not take in time may be tried again (performance.now()). */
   private retryAt = 0;
@@ -172,6 +235,12 @@ export class HelperThread {
     let slot = this.slots.get(k.key);
     if (slot === undefined) {
       if (performance.now() < this.retryAt) return -1;
+      if (!this.idle) {
+        // still finishing a GEMM's chunk: ask again later
+        this.retryAt = performance.now() + LOAD_RETRY_MS;
+        this.retryPending = true;
+        return -1;
+      }
       const h = heap()!;
       const region = h.alloc(Math.ceil(k.bytes.length / 4));
       new Uint8Array(region.buffer, region.byteOffset, k.bytes.length).set(k.bytes);
@@ -247,6 +316,12 @@ export function stopHelperThread(): void {
   helper = null;
   spawner = null;
   epoch++;
+}
+
+/** The helper thread when it has started and has no job (`HelperThread.idle`): one to post a job to. */
+export function idleHelper(): HelperThread | null {
+  const hp = readyHelper();
+  return hp && hp.idle ? hp : null;
 }
 
 /**

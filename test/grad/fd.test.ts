@@ -101,6 +101,11 @@ const rows: Row[] = [
   { name: 'Conv stride, dilation, asymmetric pads, 2 groups', op: 'Conv', shapes: [[1, 4, 5, 5], [4, 2, 2, 2]], build: ([x, w]) => B.mk('Conv', [x, w], convAttrs({ stride: [2, 1], pads: [1, 0, 0, 1], dilation: [1, 2], group: 2 })) },
   { name: 'ConvBackInput', op: 'ConvBackInput', shapes: [[2, 4, 3, 4], [4, 1, 2, 2]], build: ([g, w]) => B.mk('ConvBackInput', [g, w], { ...convAttrs({ stride: [2, 1], pads: [1, 0, 0, 1], dilation: [1, 2], group: 2 }), inShape: [2, 2, 5, 5] }) },
   { name: 'ConvBackWeight', op: 'ConvBackWeight', shapes: [[2, 4, 3, 4], [2, 2, 5, 5]], build: ([g, x]) => B.mk('ConvBackWeight', [g, x], { ...convAttrs({ stride: [2, 1], pads: [1, 0, 0, 1], dilation: [1, 2], group: 2 }), inShape: [4, 1, 2, 2] }) },
+  { name: 'Conv 1-D stride 2, pads, 2 groups', op: 'Conv', shapes: [[2, 4, 7], [6, 2, 3], [6]], build: ([x, w, b]) => B.mk('Conv', [x, w, b], { stride: [2], pads: [1, 2], dilation: [1], group: 2 }) },
+  { name: 'Conv 3-D dilation, asymmetric pads', op: 'Conv', shapes: [[1, 2, 4, 3, 4], [2, 2, 2, 2, 2]], build: ([x, w]) => B.mk('Conv', [x, w], { stride: [1, 2, 1], pads: [1, 0, 0, 0, 1, 1], dilation: [2, 1, 1], group: 1 }) },
+  { name: 'ConvBackInput 1-D (ConvTranspose)', op: 'ConvBackInput', shapes: [[2, 3, 3], [3, 2, 3]], build: ([g, w]) => B.mk('ConvBackInput', [g, w], { stride: [3], pads: [1, 1], dilation: [1], group: 1, inShape: [2, 2, 8] }) },
+  { name: 'MaxPool 1-D dilation 2, pads', op: 'MaxPool', shapes: [[2, 2, 9]], build: ([x]) => B.mk('MaxPool', [x], poolAttrs({ kernel: [3], stride: [2], pads: [1, 1], dilation: [2] })) },
+  { name: 'AvgPool 3-D stride 2 pad 1, padding excluded', op: 'AvgPool', shapes: [[1, 2, 3, 4, 3]], build: ([x]) => B.mk('AvgPool', [x], poolAttrs({ kernel: [2, 2, 2], stride: [2, 2, 2], pads: [1, 1, 1, 1, 1, 1], countIncludePad: false }, true)) },
   { name: 'MaxPool 2x2', op: 'MaxPool', shapes: [[2, 2, 4, 4]], build: ([x]) => B.mk('MaxPool', [x], poolAttrs({ kernel: [2, 2] })) },
   { name: 'MaxPool 3x3 stride 2 pad 1 ceil', op: 'MaxPool', shapes: [[1, 2, 6, 5]], build: ([x]) => B.mk('MaxPool', [x], poolAttrs({ kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], ceil: true })) },
   { name: 'AvgPool 3x3 stride 2 pad 1 ceil, padding excluded', op: 'AvgPool', shapes: [[1, 2, 6, 5]], build: ([x]) => B.mk('AvgPool', [x], poolAttrs({ kernel: [3, 3], stride: [2, 2], pads: [1, 1, 1, 1], ceil: true, countIncludePad: false }, true)) },
@@ -127,6 +132,7 @@ const noGradient: Record<string, string> = {
   OneHot: 'built from indices',
   DropoutMask: 'a random draw',
   MaxPoolGrad: 'refused: second derivatives of max pooling are not supported',
+  RowRegion: 'formed after differentiation (its rule refuses)',
 };
 
 function leaves(shapes: number[][], seed: number, row: Row): { nodes: Node[]; values: Float64Array[] } {

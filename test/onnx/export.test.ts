@@ -126,7 +126,7 @@ describe('the training step as plain ONNX', () => {
     const y = new ort.Tensor('float32', data.y, [data.rows, 1]);
     const costs: number[] = [];
     for (let epoch = 0; epoch <= 100; epoch++) {
-      const out = await session.run({ ...params, x, y });
+      const out = await session.run({ ...params, x, y, 'optimizer.lr': new ort.Tensor('float32', Float32Array.of(1), []) });
       if (epoch % 10 === 0) costs.push((out.loss.data as Float32Array)[0]);
       params = { W: out['W.next'], b: out['b.next'] };
     }

@@ -46,6 +46,21 @@ describe('the limits', () => {
     const bytes = onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { name: 'g', node: Array.from({ length: MAX_NODES + 1 }, () => ({})) } }).finish();
     refused(bytes, new RegExp(`^the graph has ${MAX_NODES + 1} nodes, more than graphc accepts \\(${MAX_NODES}\\)$`));
   });
+  it('tensors claiming more than MAX_TOTAL_ELEMENTS together are refused before any is read', async () => {
+    const { MAX_TOTAL_ELEMENTS, MAX_ELEMENTS } = await import('../../export/index.ts');
+    // each under MAX_ELEMENTS, none holding its data: the total is refused before a missing byte is noticed
+    const half = MAX_TOTAL_ELEMENTS / 2 + 1;
+    expect(half).toBeLessThanOrEqual(MAX_ELEMENTS);
+    const big = (name: string) => ({ name, dataType: DataType.FLOAT, dims: [half] });
+    const graph = (initializer: object[], node: object[] = []) =>
+      onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { name: 'g', initializer, node, output: [{ name: 'a' }] } }).finish();
+    refused(graph([big('a'), big('b')]), new RegExp(`^initializer 'b': the file's tensors claim ${2 * half} elements in all, more than graphc accepts \\(${MAX_TOTAL_ELEMENTS}\\)$`));
+    // a Constant's value counts too, wherever its node stands
+    const constant = { name: 'c', opType: 'Constant', output: ['c'], attribute: [{ name: 'value', type: AT.TENSOR, t: big('v') }] };
+    refused(graph([big('a')], [constant]), /^node 'c' \(Constant\) attribute 'value': the file's tensors claim \d+ elements in all/);
+    // one of them alone is read far enough to find its data missing
+    refused(graph([big('a')]), /^initializer 'a': dims \[\d+\] need \d+ (bytes|values)/);
+  });
   it('integer data held outside the file is refused as external', () => {
     const bytes = onnx.ModelProto.encode({
       irVersion: 8,

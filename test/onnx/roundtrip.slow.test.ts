@@ -75,7 +75,9 @@ describe('graphc imports its own exports and matches onnxruntime', () => {
       const feeds = feedsFor(built, 3);
       // the parameters and the optimizer's state, which the step updates (not its learning rate)
       const params = compiled.trainStep.params.map((p) => String(p.attrs.name)).filter((p) => compiled.trainStep.has(`next:${p}`));
-      // (the learning rate is left to its default, the initializer of its input)
+      // the learning rate: a required input in onnxruntime, its default (the file's metadata) in graphc
+      const lr = compiled.trainStep.params.find((p) => p.attrs.name === 'optimizer.lr');
+      if (lr) feeds['optimizer.lr'] = { data: Array.from(lr.attrs.init as Float32Array), shape: [] };
       // (each in its own domain: Adam's second moment is never negative, its step count a whole number)
       for (const p of compiled.trainStep.params.filter((q) => params.includes(String(q.attrs.name)))) {
         const name = String(p.attrs.name), size = p.shape.reduce<number>((a, d) => a * (d as number), 1);

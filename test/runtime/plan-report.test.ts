@@ -33,7 +33,7 @@ describe('a plan\'s report', () => {
     for (const lr of [1, 0.1]) {
       const r = plan(compileModel(logistic(8, 1).build(), { lr }).trainStep, 100, 8, 1).report();
       expect(r.regions).toHaveLength(1);
-      expect(r.regions[0].head.op).toBe('MatMul');
+      expect(r.regions[0].head.op).toBe('RowRegion');
       expect(r.oneCall).toBe(true);
       expect(r.kernels.every((k) => k.entry)).toBe(true);
       const text = formatPlanReport('step', r);
@@ -42,12 +42,19 @@ describe('a plan\'s report', () => {
     }
   });
 
-  it('names why a product heads no region: more features than a region holds, several outputs', () => {
-    const wide = plan(compileModel(logistic(20, 1).build(), { lr: 0.1 }).trainStep, 100, 20, 1).report();
-    expect(wide.regions).toHaveLength(0);
-    expect(wide.regionMisses.map((m) => m.why)).toContain('X has 20 features: a region holds at most 16 in registers');
-    const multi = plan(compileModel(logistic(4, 3).build(), { lr: 0.1 }).trainStep, 100, 4, 3).report();
-    expect(multi.regionMisses.map((m) => m.why)).toContain('w is [4, 3]: a region computes one output column');
+  it('the row-regions pass names why a product heads no region: more features than a region holds, several outputs', () => {
+    const misses = (features: number, outputs: number) => compileModel(logistic(features, outputs).build(), { lr: 0.1 }).report.filter((p) => p.pass === 'row-regions' && p.graph.endsWith('.train')).flatMap((p) => p.misses.map((m) => m.what));
+    const wide = compileModel(logistic(20, 1).build(), { lr: 0.1 }).trainStep;
+    expect(plan(wide, 100, 20, 1).report().regions).toHaveLength(0);
+    expect(wide.nodes.some((n) => n.op === 'RowRegion')).toBe(false);
+    expect(misses(20, 1)).toContain('MatMul [N, 1] heads no row region: X has 20 features: a region holds at most 16 in registers');
+    expect(misses(4, 3)).toContain('MatMul [N, 3] heads no row region: w is [4, 3]: a region computes one output column');
+  });
+
+  it('a region of no rows runs as its ops, and says so', () => {
+    const r = plan(compileModel(logistic(8, 1).build(), { lr: 0.1 }).trainStep, 0, 8, 1).report();
+    expect(r.regions).toHaveLength(0);
+    expect(r.regionMisses.map((m) => m.why)).toEqual(['X has no rows: the region runs as its ops']);
   });
 
   it('names the kernels without a WebAssembly entry and their path', () => {

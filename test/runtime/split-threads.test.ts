@@ -10,7 +10,9 @@ import { Worker } from 'node:worker_threads';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel, matmulReference } from '../../runtime/kernels/matmul.ts';
 import { readyHelper, stopHelperThread, useHelperThread, CONTROL, REVOKED, TAKEN } from '../../runtime/kernels/threads.ts';
-import { SplitTimer } from '../../runtime/kernels/split.ts';
+import { CHUNK, MAX_CHUNKS } from '../../runtime/kernels/jobs.ts';
+import { SplitTimer, splitChoices } from '../../runtime/kernels/split.ts';
+import { formatSplitChoices } from '../../runtime/report.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import { randoms } from '../support/run.ts';
 
@@ -73,6 +75,15 @@ describe('splitting a kernel with the helper thread', () => {
       SplitTimer.force = force;
       expect(outputs(force === null ? 40 : 3), `force ${force}`).toEqual(alone);
     }
+    // each kernel measured itself both ways, and says what it chose (graphc train --explain)
+    const gemm = splitChoices().find((c) => c.what === 'matrix product [256,512]·[512,64]');
+    expect(gemm).toBeDefined();
+    expect(gemm!.looks).toBeGreaterThan(0);
+    expect(gemm!.splitting).toBe(gemm!.splitMs < gemm!.oneMs);
+    const text = formatSplitChoices(splitChoices(), true);
+    expect(text).toMatch(/^threads: \d+ of \d+ kernels/);
+    expect(text).toContain(`matrix product [256,512]·[512,64]: ${gemm!.splitting ? 'two threads' : 'one thread'}`);
+    expect(formatSplitChoices([], false)).toContain('one (--threads 1)');
   });
 
   it('a parked helper: the caller takes its share back, the same bits', async () => {
@@ -83,6 +94,28 @@ describe('splitting a kernel with the helper thread', () => {
     expect(outputs(2, () => states.push(stateOf()))).toEqual(alone);
     expect(states.filter((s) => s === REVOKED).length).toBeGreaterThan(0);
     expect(states.every((s) => s === REVOKED || s === TAKEN)).toBe(true);
+  });
+
+  it('a helper parked in the middle of a GEMM chunk: the caller takes the chunk back, the same bits', async () => {
+    // the helper computes each chunk and then does not run for 300 ms before it would copy it into C
+    await startHelper(`{ const ce = Atomics.compareExchange; Atomics.compareExchange = (v, i, e, r) => { if (v.length === ${MAX_CHUNKS} && e === ${CHUNK.HELPER} && r === ${CHUNK.COPYING}) { const t = Date.now(); while (Date.now() - t < 300); } return ce(v, i, e, r); }; }\n`);
+    SplitTimer.force = true;
+    const { M, N, kernel, a, b } = kernels[0];
+    const c = h.alloc(M * N).fill(NaN);
+    let takenBack = 0;
+    for (let t = 0; t < 5; t++) {
+      // (a helper still in its last job is not posted the next: then the caller does all the chunks)
+      const start = performance.now();
+      kernel([a, b], c);
+      const ms = performance.now() - start;
+      takenBack += readyHelper()!.chunks.filter((s) => s === CHUNK.TAKEN_BACK).length;
+      expect(new Uint32Array(c.buffer, c.byteOffset, M * N)).toEqual(alone[0]);
+      expect(ms).toBeLessThan(250); // never waited for the parked helper
+      await new Promise((r) => setTimeout(r, 350));
+    }
+    expect(takenBack).toBeGreaterThan(0);
+    expect(outputs(2)).toEqual(alone);
+    h.free(c);
   });
 
   it('a slow helper: the caller waits for the share it claimed, the same bits', async () => {

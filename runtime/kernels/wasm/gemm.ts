@@ -11,7 +11,8 @@
  */
 import { WasmKernels } from './module.ts';
 import { noteFallback } from '../fallbacks.ts';
-import { readyHelper } from '../threads.ts';
+import { idleHelper } from '../threads.ts';
+import { CHUNK, MAX_CHUNKS } from '../jobs.ts';
 import { SplitTimer } from '../split.ts';
 
 /**
@@ -37,7 +38,7 @@ export interface GemmScratch {
 
 /** Scratch for `gemm` of one shape, from `alloc`. */
 export function gemmScratch(M: number, K: number, N: number, alloc: (floats: number) => Float32Array): GemmScratch {
-  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: new SplitTimer() };
+  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: new SplitTimer(`matrix product [${M},${K}]·[${K},${N}]`) };
 }
 
 /**
@@ -81,15 +82,27 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   const aOff = a.byteOffset, bOff = packed.byteOffset, cOff = cp.byteOffset;
   // with a helper thread (and a heap-resident product), both threads take chunks of the rows
   const splittable = M4 >= 64 && M * K * N >= SPLIT_MIN_WORK && k.shared;
-  const helper = splittable ? readyHelper() : null;
+  const ch = gemmChunkRows(M4), chunks = Math.ceil(M4 / ch);
+  const helper = splittable && chunks <= MAX_CHUNKS ? idleHelper() : null;
   const post = helper !== null && scratch.timer.split();
   const t0 = helper ? performance.now() : 0;
   if (helper && post) {
     // both threads take chunks of rows until none is left: a thread whose core is slowed by other work
-    // (these machines are shared) does fewer, instead of the other waiting for its half
-    const ch = gemmChunkRows(M4);
-    helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC);
-    for (let i; (i = helper.claim() * ch) < M4; ) k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, i, Math.min(M4, i + ch), KC, NC);
+    // (these machines are shared) does fewer, instead of the other waiting for its half; a chunk the
+    // helper holds and does not finish in about one chunk's time is taken back and done here
+    helper.chunks.fill(CHUNK.FREE, 0, chunks);
+    helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC, helper.chunks.byteOffset, helper.spare(ch * NP));
+    let chunkMs = 0;
+    for (let n; (n = helper.claim()) < chunks; ) {
+      helper.chunks[n] = CHUNK.CALLER;
+      const t = performance.now();
+      k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC);
+      chunkMs = performance.now() - t;
+    }
+    if (helper.claimedChunks()) {
+      const until = performance.now() + chunkMs * 1.5 + 0.02;
+      for (let n = 0; n < chunks; n++) if (helper.takeBack(n, until)) k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC);
+    }
   } else if (M4 > 0) k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC); // column blocks, then K blocks, then rows (the first K block overwrites C)
   // the last M mod 4 rows, in plain loops
   const sbk = transB ? 1 : N, sbj = transB ? K : 1; // B(k,j) = b[k*sbk + j*sbj]
@@ -99,8 +112,6 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
       for (let kk = 0; kk < K; kk++) s += a[i * sa + kk * ska] * b[kk * sbk + j * sbj];
       cp[i * NP + j] = s;
     }
-  // (taken back: the helper claimed no chunk, and all were done here)
-  if (post) helper!.finish();
   if (helper) scratch.timer.record(post, performance.now() - t0);
   if (cp !== c)
     for (let i = 0; i < M; i++) {
@@ -127,7 +138,7 @@ export class WasmMatmul {
   private readonly memory = new WebAssembly.Memory({ initial: 16 });
   private readonly kernels = new WasmKernels(this.memory, false);
   private f32 = new Float32Array(this.memory.buffer);
-  private readonly timer = new SplitTimer();
+  private readonly timer = new SplitTimer('matrix products on copies');
 
   private ensure(floats: number): Float32Array {
     const bytes = floats * 4;

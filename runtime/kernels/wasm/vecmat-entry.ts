@@ -67,10 +67,14 @@ export function vecmatDriverFunc(): Func {
   const C = (i: number) => 4 * i; // byte offset of control i32 i
   const arg = (j: number) => f.get(P).op('i32.load', 4 * j);
   arg(0).set(c);
-  // split = control != 0 & slot >= 0 & ready == 1 (reading the ready word at address 12 when there is no control block is harmless)
+  // split = control != 0 & slot >= 0 & ready == 1 & idle (the helper's latest job taken back or done, as
+  // HelperThread.idle); reading the control words at low addresses when there is no control block is harmless
   f.get(c).i32(0).op('i32.ne');
   arg(1).i32(0).op('i32.ge_s').op('i32.and');
   f.get(c).op('i32.atomic.load', C(CONTROL.READY)).i32(1).op('i32.eq').op('i32.and');
+  f.get(c).op('i32.atomic.load', C(CONTROL.STATE)).i32(REVOKED).op('i32.eq');
+  f.get(c).op('i32.atomic.load', C(CONTROL.DONE)).get(c).op('i32.load', C(CONTROL.POSTED)).op('i32.eq');
+  f.op('i32.or').op('i32.and');
   f.set(posted).get(posted).if();
   emitPost(f, c, s, 'call', [() => arg(1), () => arg(2)]);
   f.end();

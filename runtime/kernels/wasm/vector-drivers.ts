@@ -4,7 +4,7 @@
  */
 import { hasRelaxedSimd, shapeKernel, type ShapeKernel, type WasmKernels } from './module.ts';
 import { WIDE_ARG, WIDE_ROWS, vecmatWideKernel } from './vector.ts';
-import { readyHelper, type HelperThread } from '../threads.ts';
+import { idleHelper, type HelperThread } from '../threads.ts';
 import type { JobArgs } from '../jobs.ts';
 import { SplitTimer } from '../split.ts';
 import { SPLIT_MIN_WORK } from './gemm.ts';
@@ -16,7 +16,7 @@ export const VECMAT_SPLIT_MIN = 1 << 16;
 export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Float32Array, M: number, K: number, timer: SplitTimer | null = null): void {
   // split: rows [0, mine) here, [mine, M) by the helper's kernel (matvec), here when not posted or taken back
   const split = timer !== null && M * K >= SPLIT_MIN_WORK && M >= 16;
-  const helper = split ? readyHelper() : null;
+  const helper = split ? idleHelper() : null;
   const post = helper !== null && timer!.split();
   const t0 = helper ? performance.now() : 0;
   const mine = split ? M >> 1 : M;
@@ -48,11 +48,11 @@ export interface VecmatScratch {
   readonly timer: SplitTimer;
 }
 
-/** Scratch for `vecmat` of width N, from `alloc` (heap floats). */
-export function vecmatScratch(N: number, alloc: (floats: number) => Float32Array): VecmatScratch {
+/** Scratch for `vecmat` of width N (over K rows), from `alloc` (heap floats). */
+export function vecmatScratch(K: number, N: number, alloc: (floats: number) => Float32Array): VecmatScratch {
   const N4 = (N + 3) & ~3;
   const f = alloc(N4 + 48);
-  return { partial: f.subarray(0, N4), args: new Int32Array(f.buffer, f.byteOffset + N4 * 4, 48), timer: new SplitTimer() };
+  return { partial: f.subarray(0, N4), args: new Int32Array(f.buffer, f.byteOffset + N4 * 4, 48), timer: new SplitTimer(`vector-matrix product [${K}]·[${K},${N}]`) };
 }
 
 /** The wide vector-matrix kernel for rows of `ldm` bytes, compiled for the heap's memory (null where it does not compile). */
@@ -79,7 +79,7 @@ export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Ar
   if (N4 <= 16) return k.vecmatTall[(N4 >> 2) - 1](v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K);
   const wide = scratch !== null && k.shared ? (scratch.wide ??= wideKernel(N * 4, k.memory)) : null;
   const split = scratch !== null && vecmatSplits(K, N);
-  const helper = split ? readyHelper() : null;
+  const helper = split ? idleHelper() : null;
   const post = helper !== null && scratch!.timer.split();
   const t0 = helper ? performance.now() : 0;
   if (wide) vecmatWide(k, wide, split, post ? helper : null, v, sv, A, c, K, N, scratch!);

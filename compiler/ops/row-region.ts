@@ -1,0 +1,82 @@
+/**
+ * RowRegion: one output of a row region, made by the row-regions pass (compiler/passes/rules/row-regions.ts).
+ * A region is a narrow linear layer z = X·w, the elementwise ops after it row by row, and the gradients
+ * that reduce them over the rows (Xᵀ·g, Σ g); a plan runs it as one kernel (runtime/rows.ts). A region
+ * has several outputs (its gradients, and the members read outside it), so each is a node of its own:
+ * the region's nodes share their inputs (X, w, then the operands the chain reads) and their body, and
+ * differ in `out`, the instruction they give.
+ *
+ * The body is a list of instructions `[op, args]` or `[op, args, attrs]`, as a Fused node's: an argument
+ * k >= 0 is instruction k's value, -(j+1) the node's input j. Instruction 0 is the product X·w; the last
+ * `exits` instructions are the reductions over the rows. Expanded (`expandRegion`), a node is the ops it
+ * was formed from, which is how float64 plans, plans without the heap, and the ONNX export see it.
+ */
+import { defineOp, getOp } from './op.ts';
+import { Node, inScopeOf } from '../ir/node.ts';
+import type { Graph } from '../ir/graph.ts';
+import { GraphError } from '../ir/errors.ts';
+import { atSource } from '../ir/source.ts';
+import { bodyOf, type Instruction } from './fused.ts';
+
+/** The region a RowRegion node belongs to: the same for all of its outputs. */
+export const regionKey = (n: Node): string => `${n.inputs.map((i) => i.id).join(',')}|${String(n.attrs.body)}`;
+
+/** A body's instructions' names, as printed: Fused members with their chains. */
+function bodyNames(body: readonly Instruction[], exits: number): string {
+  const name = ([op, , attrs]: Instruction) => (op === 'Fused' && attrs ? `Fused{${(JSON.parse(String(attrs.body)) as Instruction[]).map((i) => i[0]).join('·')}}` : op);
+  const head = body.slice(0, body.length - exits).map(name), tail = body.slice(body.length - exits).map(name);
+  return `${head.join('·')} → ${tail.join(', ')}`;
+}
+
+/** The original nodes of a region node's instructions up to its own, over its inputs; the last is its value. */
+export function expandRegion(n: Node, inputs: readonly Node[] = n.inputs): Node {
+  const vals: Node[] = [];
+  const body = bodyOf(n);
+  const out = n.attrs.out as number;
+  atSource(n.src, () => {
+    for (const [op, args, attrs] of body.slice(0, out + 1)) vals.push(Node.mk(op, args.map((k) => (k < 0 ? inputs[-k - 1] : vals[k])), attrs ?? {}));
+  });
+  return vals[out];
+}
+
+/** The graph with every RowRegion node (or those `which` picks) expanded into the ops it was formed from. */
+export function expandRegions(g: Graph, which: (n: Node) => boolean = () => true): Graph {
+  if (!g.nodes.some((n) => n.op === 'RowRegion' && which(n))) return g;
+  return inScopeOf(g.nodes, () => {
+    const map = new Map<Node, Node>();
+    for (const n of g.nodes) {
+      const ins = n.inputs.map((i) => map.get(i)!);
+      if (n.op === 'RowRegion' && which(n)) map.set(n, expandRegion(n, ins));
+      else map.set(n, ins.every((x, i) => x === n.inputs[i]) ? n : Node.mk(n.op, ins, n.attrs, n.src));
+    }
+    return g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node)! })));
+  });
+}
+
+defineOp({
+  name: 'RowRegion',
+  dsl: { internal: 'made by the row-regions pass after differentiation' },
+  arity: 'variadic',
+  traits: { fused: true },
+  infer(inputs, attrs) {
+    return { shape: attrs.shape as (number | string)[], dtype: 'f32' };
+  },
+  kernel(ctx) {
+    throw new GraphError(`RowRegion (${bodyNames(bodyOf(ctx.node), ctx.attrs.exits as number)}): a plan runs a row region as one kernel or expands it into its ops`, ctx.node.src);
+  },
+  grad(n) {
+    throw new GraphError('RowRegion: row regions are formed after differentiation; differentiate the graph before the row-regions pass', n.src);
+  },
+  onnx(e, n, ins) {
+    const names: string[] = [];
+    const nodes: Node[] = [];
+    const out = n.attrs.out as number;
+    for (const [op, args, attrs] of bodyOf(n).slice(0, out + 1)) {
+      const node = Node.mk(op, args.map((k) => (k < 0 ? n.inputs[-k - 1] : nodes[k])), attrs ?? {}, n.src);
+      nodes.push(node);
+      names.push(getOp(op).onnx!(e, node, args.map((k) => (k < 0 ? ins[-k - 1] : names[k]))));
+    }
+    return names[out];
+  },
+  showAttrs: (a) => `${bodyNames(JSON.parse(String(a.body)) as Instruction[], a.exits as number)} [${a.out}]`,
+});

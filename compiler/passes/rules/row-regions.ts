@@ -1,0 +1,144 @@
+/**
+ * row-regions: a narrow linear layer, the elementwise chain after it and the gradients that reduce that
+ * chain over the rows become one region (compiler/ops/row-region.ts), which a plan runs as one kernel: one
+ * pass over X with the chain in registers (runtime/rows.ts). Scanning the graph in order:
+ *   head     z = MatMul(X, w)            X [N, K] (K known, at most 16), w [K, 1]
+ *   members  the elementwise ops of shape [N, 1] (each with a SIMD rule) that read z or another member,
+ *            and otherwise only values the region can read when it runs (leaves, constants, element
+ *            counts, nodes before the head, one such scalar expanded to every row): per-row ones [N, 1]
+ *            and scalars
+ *   exits    MatMul(X, g, transA) ([K, 1], the weights' gradient) and sums of g over the rows (the
+ *            bias's), g a member
+ * The region's outputs are its exits and the members read outside it (or graph outputs); each becomes a
+ * RowRegion node, and the other members are no longer in the graph. It runs last, after group-elementwise.
+ */
+import { Node, type Attrs } from '../../ir/node.ts';
+import { getOp } from '../../ir/registry.ts';
+import { elementwiseRule } from '../../ir/op.ts';
+import { sameShape, shapeStr, type Shape } from '../../ir/shape.ts';
+import { bodyOf, instruction, type Instruction } from '../../ops/fused.ts';
+import { simdRuleOf } from '../../../runtime/kernels/wasm/elementwise.ts';
+import { consumers } from '../rewrite.ts';
+import type { Pass, Rewrite } from '../pass.ts';
+
+/** The most features a region holds in registers. */
+export const REGION_MAX_FEATURES = 16;
+
+const isLeaf = (n: Node) => n.op === 'Input' || n.op === 'Param' || n.op === 'Const';
+const isScalar = (s: Shape) => s.every((d) => d === 1);
+
+/** Whether every step of an elementwise node (a Fused chain's body, or the op itself) has a SIMD rule. */
+function simdChain(n: Node): boolean {
+  const body: Instruction[] = n.op === 'Fused' ? bodyOf(n) : [instruction(n.op, [], n.attrs)];
+  return body.every(([op, , attrs]) => getOp(op).traits?.elementwise !== undefined && simdRuleOf(elementwiseRule(getOp(op), attrs ?? {})) !== undefined);
+}
+
+interface Region {
+  readonly head: Node;
+  readonly inputs: readonly Node[];
+  readonly attrs: Attrs;
+  /** The nodes it replaces (stored members and exits) and the instruction each is. */
+  readonly outs: ReadonlyMap<Node, number>;
+  readonly what: string;
+}
+
+export const rowRegions: Pass = {
+  name: 'row-regions',
+  description: 'a narrow linear layer, its elementwise chain and their gradients over the rows become one row region',
+  run(g) {
+    const computed = g.nodes.filter((n) => !isLeaf(n));
+    const index = new Map(computed.map((n, i) => [n, i] as const));
+    const users = consumers(g);
+    const outputs = new Set(g.outputs.map((o) => o.node));
+    const taken = new Set<Node>();
+    const regions: Region[] = [];
+    const misses: Rewrite[] = [];
+    for (const [h, head] of computed.entries()) {
+      if (head.op !== 'MatMul' || taken.has(head)) continue;
+      const miss = (why: string) => misses.push({ what: `MatMul ${shapeStr(head.shape)} heads no row region: ${why}`, src: head.src });
+      // products with a transposed operand are gradients' (Xᵀ·g: a region's exit where one forms; g·Wᵀ)
+      if (head.attrs.transA || head.attrs.transB) continue;
+      const [X, w] = head.inputs;
+      const sx = X.shape, K = sx[1];
+      if (sx.length !== 2 || sx[0] === 0) { miss(`X is ${shapeStr(sx)}: a region needs rows of a 2-D X`); continue; }
+      if (typeof K !== 'number') { miss(`X has ${K} features, unknown when compiling: a region's kernel is generated for its width`); continue; }
+      if (K > REGION_MAX_FEATURES) { miss(`X has ${K} features: a region holds at most ${REGION_MAX_FEATURES} in registers`); continue; }
+      if (!sameShape(w.shape, [K, 1])) { miss(`w is ${shapeStr(w.shape)}: a region computes one output column`); continue; }
+      const rowShape = [sx[0], 1];
+      const before = (n: Node) => !index.has(n) || index.get(n)! < h;
+      // an element count, or one value expanded to every row (a mean's gradient is ExpandAs(1, ·) / N), of
+      // a member's shape or of a value before the head: instructions of the body, which the kernel reads
+      // as a number and as that value
+      const known = (n: Node) => isMember.has(n) || before(n);
+      const shapeOnly = (n: Node) => (n.op === 'SizeOf' && known(n.inputs[0])) || (n.op === 'ExpandAs' && isScalar(n.inputs[0].shape) && before(n.inputs[0]) && known(n.inputs[1]));
+      const members = [head];
+      const isMember = new Set<Node>([head]);
+      for (const n of computed.slice(h + 1)) {
+        if (taken.has(n) || n.dtype !== 'f32' || !sameShape(n.shape, rowShape) || !n.inputs.some((i) => isMember.has(i)) || !getOp(n.op).traits?.elementwise && n.op !== 'Fused' || !simdChain(n)) continue;
+        const readable = n.inputs.every((i) => isMember.has(i) || shapeOnly(i) || (before(i) && (sameShape(i.shape, rowShape) || isScalar(i.shape))));
+        if (!readable) continue;
+        members.push(n);
+        isMember.add(n);
+      }
+      const exits = computed.slice(h + 1).filter((n) =>
+        !isMember.has(n) && !taken.has(n) &&
+        ((n.op === 'MatMul' && n.attrs.transA && !n.attrs.transB && n.inputs[0] === X && isMember.has(n.inputs[1])) ||
+          (n.op === 'Sum' && isMember.has(n.inputs[0]) && isScalar(n.shape))));
+      if (exits.length === 0) { miss('no gradient reduces the chain over the rows (an inference graph): separate kernels'); continue; }
+      const isExit = new Set(exits);
+      // the members something outside the region reads (an element count outside reads only the shape,
+      // but must read it from a node: a plan gives such an output no buffer), and graph outputs
+      const stored = members.filter((m) => outputs.has(m) || (users.get(m) ?? []).some((c) => !isMember.has(c) && !isExit.has(c)));
+
+      // the body: instruction 0 is the head; inputs X, w, then the operands by first use
+      const inputs: Node[] = [X, w];
+      const body: Instruction[] = [instruction('MatMul', [-1, -2], head.attrs)];
+      const at = new Map<Node, number>([[head, 0]]);
+      const ref = (n: Node): number => {
+        const k = at.get(n);
+        if (k !== undefined) return k;
+        if (shapeOnly(n)) {
+          const args = n.inputs.map(ref);
+          at.set(n, body.push(instruction(n.op, args, n.attrs)) - 1);
+          return at.get(n)!;
+        }
+        let j = inputs.indexOf(n);
+        if (j < 0) j = inputs.push(n) - 1;
+        return -(j + 1);
+      };
+      for (const m of members.slice(1)) {
+        const args = m.inputs.map(ref);
+        at.set(m, body.push(instruction(m.op, args, m.attrs)) - 1);
+      }
+      for (const e of exits) {
+        const args = e.op === 'MatMul' ? [-1, ref(e.inputs[1])] : [ref(e.inputs[0])];
+        at.set(e, body.push(instruction(e.op, args, e.attrs)) - 1);
+      }
+      for (const n of [...members, ...exits]) taken.add(n);
+      const outs = new Map([...stored, ...exits].map((n) => [n, at.get(n)!] as const));
+      const attrs = { body: JSON.stringify(body), exits: exits.length, shape: [] as number[] };
+      const what = `MatMul and ${members.length - 1} elementwise op${members.length === 2 ? '' : 's'} over ${shapeStr(rowShape)}, ${exits.length} reduction${exits.length === 1 ? '' : 's'} over the rows -> one row region (${outs.size} outputs)`;
+      regions.push({ head, inputs, attrs, outs, what });
+    }
+    if (regions.length === 0) return { graph: g, rewrites: [], misses };
+
+    // rebuild: each stored member and exit becomes its region's node; consumers read them
+    const replaced = new Map<Node, { region: Region; out: number }>();
+    for (const r of regions) for (const [n, out] of r.outs) replaced.set(n, { region: r, out });
+    // (leaves first: a region reads leaves that the graph's order may place after its first node)
+    const map = new Map<Node, Node>(g.nodes.filter(isLeaf).map((n) => [n, n]));
+    for (const n of g.nodes) {
+      const rep = replaced.get(n);
+      if (rep) {
+        const r = rep.region;
+        map.set(n, Node.mk('RowRegion', r.inputs.map((i) => map.get(i)!), { ...r.attrs, out: rep.out, shape: [...n.shape] as number[] }, n.src));
+      } else if (taken.has(n)) map.set(n, n); // inside a region: no longer reached
+      else {
+        const ins = n.inputs.map((i) => map.get(i)!);
+        map.set(n, ins.every((x, i) => x === n.inputs[i]) ? n : Node.mk(n.op, ins, n.attrs, n.src));
+      }
+    }
+    const rewrites = regions.map((r) => ({ what: r.what, src: r.head.src, why: 'one pass over X with the chain in registers; the members no one else reads get no buffer' }));
+    return { graph: g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node)! }))), rewrites, misses };
+  },
+};

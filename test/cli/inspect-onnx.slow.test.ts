@@ -1,0 +1,45 @@
+/**
+ * `graphc inspect model.onnx` draws models other tools wrote: PyTorch's exports in the ONNX test data
+ * (`pytorch-converted`: convolutions, pooling, padding, an embedding, a gated unit, a pixel shuffle) as
+ * SVG and DOT, every node of the imported graph with its shape, and as text.
+ */
+import { describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importOnnx } from '../../export/index.ts';
+import { shapeStr } from '../../compiler/ir/shape.ts';
+import { graphc } from '../support/cli.ts';
+
+const DATA = '/usr/share/libonnx-testdata/data/pytorch-converted';
+const dir = mkdtempSync(join(tmpdir(), 'graphc-inspect-onnx-'));
+const MODELS = ['test_Conv2d_depthwise_with_multiplier', 'test_ConvTranspose2d', 'test_AvgPool1d_stride', 'test_ReflectionPad2d', 'test_Embedding', 'test_GLU_dim', 'test_PixelShuffle', 'test_log_softmax_dim3'];
+const have = existsSync(DATA);
+if (!have) console.log(`inspect-onnx.slow.test: ${DATA} is absent (Debian's libonnx-testdata): skipped`);
+
+describe.skipIf(!have)('graphc inspect draws PyTorch-exported ONNX models with shapes', () => {
+  for (const name of MODELS)
+    it(name, async () => {
+      const file = join(DATA, name, 'model.onnx');
+      const g = importOnnx(new Uint8Array(readFileSync(file))).graph;
+      const svg = join(dir, `${name}.svg`);
+      const r = await graphc(['inspect', file, '--format', 'svg', '-o', svg]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const drawn = readFileSync(svg, 'utf8');
+      expect(drawn).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
+      const dot = await graphc(['inspect', file, '--format', 'dot']);
+      expect(dot.status).toBe(0);
+      // every node, its op and its shape: under its box in the SVG, on its label in DOT
+      // (a tensor other than float32 with its type: the token ids `[1, 4] i64`)
+      for (const n of g.nodes) {
+        const label = `${shapeStr(n.shape)}${n.dtype === 'f32' ? '' : ` ${n.dtype}`}`;
+        if (n.op !== 'Input' && n.op !== 'Param' && n.op !== 'Const') expect(drawn, n.op).toContain(`>${n.op}`);
+        expect(drawn, `${n.op} ${label}`).toContain(`>${label}</text>`);
+        expect(dot.stdout, `${n.op} ${label}`).toContain(`\n${label}"`);
+      }
+      const text = await graphc(['inspect', file]);
+      expect(text.status).toBe(0);
+      expect(text.stdout).toContain(`: ${shapeStr(g.outputs[0].node.shape)}`);
+    });
+});
