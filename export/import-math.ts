@@ -15,12 +15,12 @@ import { need, raise, unary } from './import-read.ts';
 
 const min = (a: Node | number, b: Node | number): Node => B.neg(B.max(B.mul(a, -1), B.mul(b, -1)));
 const negRelu = (x: Node) => B.relu(B.neg(x));
-const elu = (x: Node, alpha: number) => B.add(B.relu(x), B.mul(B.sub(B.exp(B.neg(negRelu(x))), 1), alpha));
+const elu = (x: Node, alpha: number) => B.mk('Elu', [x], { alpha });
 const clip = (x: Node, lo: Node | number | undefined, hi: Node | number | undefined) => {
   const y = lo === undefined ? x : B.max(x, lo);
   return hi === undefined ? y : min(y, hi);
 };
-const hardSigmoid = (x: Node, alpha: number, beta: number) => clip(B.add(B.mul(x, alpha), beta), 0, 1);
+const hardSigmoid = (x: Node, alpha: number, beta: number) => B.mk('HardSigmoid', [x], { alpha, beta });
 
 const variadic = (since: readonly number[], f: (a: Node, b: Node) => Node, post: (y: Node, n: number) => Node = (y) => y): Importer =>
   rule(since, (c) => {
@@ -80,9 +80,7 @@ export const mathImporters: Readonly<Record<string, Importer>> = {
     const x = need(c, 0);
     return B.sub(B.relu(x), B.mul(negRelu(x), need(c, 1)));
   }),
-  Elu: rule([6, 22], (c) => elu(need(c, 0), c.attrFloat('alpha', 1))),
   Selu: rule([6, 22], (c) => B.mul(elu(need(c, 0), c.attrFloat('alpha', 1.67326319217681884765625)), c.attrFloat('gamma', 1.05070102214813232421875))),
-  HardSigmoid: rule([6, 22], (c) => hardSigmoid(need(c, 0), c.attrFloat('alpha', 0.2), c.attrFloat('beta', 0.5))),
   Clip: clipRule,
   Softmax: softmax('Softmax'),
   LogSoftmax: softmax('LogSoftmax'),

@@ -25,6 +25,8 @@ export const log = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.log();
 export const sigmoid = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.sigmoid();
 export const relu = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.relu();
 export const leakyRelu = <S extends Shape>(x: Tensor<S>, alpha = 0.01): Tensor<S> => x.leakyRelu(alpha);
+export const elu = <S extends Shape>(x: Tensor<S>, alpha = 1): Tensor<S> => x.elu(alpha);
+export const hardSigmoid = <S extends Shape>(x: Tensor<S>, alpha = 0.2, beta = 0.5): Tensor<S> => x.hardSigmoid(alpha, beta);
 export const clamp = <S extends Shape>(x: Tensor<S>, min?: number, max?: number): Tensor<S> => x.clamp(min, max);
 export const tanh = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.tanh();
 export const abs = <S extends Shape>(x: Tensor<S>): Tensor<S> => x.abs();

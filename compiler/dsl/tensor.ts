@@ -59,6 +59,14 @@ export class Tensor<S extends Shape = Shape> {
   leakyRelu(alpha = 0.01): Tensor<S> {
     return wrap(B.mk('LeakyRelu', [this.node], { alpha }));
   }
+  /** x where x > 0, else alpha·(eˣ − 1) (PyTorch's `F.elu(x, alpha)`). */
+  elu(alpha = 1): Tensor<S> {
+    return wrap(B.mk('Elu', [this.node], { alpha }));
+  }
+  /** max(0, min(1, alpha·x + beta)) (ONNX's HardSigmoid; PyTorch's `F.hardsigmoid` is alpha = 1/6). */
+  hardSigmoid(alpha = 0.2, beta = 0.5): Tensor<S> {
+    return wrap(B.mk('HardSigmoid', [this.node], { alpha, beta }));
+  }
   /** x limited to [min, max], either bound optional (PyTorch's `torch.clamp`). */
   clamp(min?: number, max?: number): Tensor<S> {
     return wrap(B.mk('Clip', [this.node], { ...(min !== undefined && { min }), ...(max !== undefined && { max }) }));

@@ -3,8 +3,12 @@
  *   LeakyRelu(x; alpha = 0.01)   x where x > 0, else alpha·x   (F.leaky_relu, negative_slope = alpha)
  *   Clip(x; min, max)            max(x, min) then min(·, max), either bound optional; NaN stays NaN
  *                                (torch.clamp; ONNX Clip)
+ *   Elu(x; alpha = 1)            x where x > 0, else alpha·(eˣ − 1)   (F.elu; ONNX Elu)
+ *   HardSigmoid(x; alpha = 0.2, beta = 0.5)  max(0, min(1, alpha·x + beta))   (ONNX HardSigmoid;
+ *                                PyTorch's F.hardsigmoid is alpha = 1/6, beta = 0.5)
  * The attributes go with the op into fused chains and their SIMD kernels (`withAttrs`: the rule for a
- * node's attributes), so a chain with a LeakyRelu is one loop like any other.
+ * node's attributes), so a chain with a LeakyRelu is one loop like any other (Elu and HardSigmoid have
+ * JavaScript rules only: their chains are one JavaScript loop).
  */
 import { elementwise } from './elementwise.ts';
 import { onnxFloat, onnxOperand as arg, onnxRule as rule } from './op.ts';
@@ -80,4 +84,47 @@ elementwise('Clip', 1, clip.fn, clip.js, (n, g) => {
     return e.op('Clip', hi ? [...ins, lo, hi] : lo ? [...ins, lo] : [...ins]);
   },
   showAttrs: (a) => [a.min !== undefined && `min=${a.min}`, a.max !== undefined && `max=${a.max}`].filter(Boolean).join(', '),
+});
+
+const attr = (a: Attrs, k: string, d: number) => f32((a[k] as number | undefined) ?? d);
+
+function eluRule(attrs: Attrs): ElementwiseRule {
+  const alpha = attr(attrs, 'alpha', 1);
+  return { fn: (x) => (x > 0 ? x : alpha * Math.expm1(x)), js: (x) => `(${x} > 0 ? ${x} : ${lit(alpha)} * Math.expm1(${x}))` };
+}
+const elu = eluRule({});
+elementwise('Elu', 1, elu.fn, elu.js, (n, g) => {
+  // g where x > 0, else g·alpha·eˣ = g·(y + alpha), which never overflows (at 0: g·alpha, as PyTorch)
+  const alpha = attr(n.attrs, 'alpha', 1);
+  const neg = mask(ge(0, n.inputs[0]));
+  return [B.add(B.mul(g, B.sub(1, neg)), B.mul(B.mul(g, B.add(n, alpha)), neg))];
+}, 'Elu', {
+  dsl: { method: 'elu', fn: 'elu' },
+  withAttrs: eluRule,
+  onnx: (e, n, ins) => e.op('Elu', ins, { alpha: onnxFloat(attr(n.attrs, 'alpha', 1)) }),
+  onnxImport: { Elu: rule([6, 22], (c) => B.mk('Elu', [arg(c, 0)], { alpha: c.attrFloat('alpha', 1) })) },
+  showAttrs: (a) => `alpha=${a.alpha ?? 1}`,
+});
+
+function hardSigmoidRule(attrs: Attrs): ElementwiseRule {
+  const alpha = attr(attrs, 'alpha', 0.2), beta = attr(attrs, 'beta', 0.5);
+  // in the kernel's precision, rounded once when stored; NaN stays NaN
+  return {
+    fn: (x) => Math.min(1, Math.max(0, alpha * x + beta)),
+    js: (x) => `Math.min(1, Math.max(0, ${lit(alpha)} * ${x} + ${lit(beta)}))`,
+  };
+}
+const hardSigmoid = hardSigmoidRule({});
+elementwise('HardSigmoid', 1, hardSigmoid.fn, hardSigmoid.js, (n, g) => {
+  // g·alpha where 0 < alpha·x + beta < 1, else 0 (PyTorch's hardsigmoid_backward: strict at both ends)
+  const alpha = attr(n.attrs, 'alpha', 0.2), beta = attr(n.attrs, 'beta', 0.5);
+  const v = B.add(B.mul(n.inputs[0], alpha), beta);
+  const inside = B.mul(B.sub(1, mask(ge(0, v))), B.sub(1, mask(ge(v, 1))));
+  return [B.mul(B.mul(g, alpha), inside)];
+}, 'HardSigmoid', {
+  dsl: { method: 'hardSigmoid', fn: 'hardSigmoid' },
+  withAttrs: hardSigmoidRule,
+  onnx: (e, n, ins) => e.op('HardSigmoid', ins, { alpha: onnxFloat(attr(n.attrs, 'alpha', 0.2)), beta: onnxFloat(attr(n.attrs, 'beta', 0.5)) }),
+  onnxImport: { HardSigmoid: rule([6, 22], (c) => B.mk('HardSigmoid', [arg(c, 0)], { alpha: c.attrFloat('alpha', 0.2), beta: c.attrFloat('beta', 0.5) })) },
+  showAttrs: (a) => `alpha=${a.alpha ?? 0.2}, beta=${a.beta ?? 0.5}`,
 });
