@@ -29,15 +29,17 @@ function bodyNames(body: readonly Instruction[], exits: number): string {
 }
 
 /** The original nodes of a region node's instructions up to its own, over its inputs; the last is its value. */
-export function expandRegion(n: Node, inputs: readonly Node[] = n.inputs): Node {
+function regionNodes(n: Node, inputs: readonly Node[]): Node[] {
   const vals: Node[] = [];
-  const body = bodyOf(n);
   const out = n.attrs.out as number;
   atSource(n.src, () => {
-    for (const [op, args, attrs] of body.slice(0, out + 1)) vals.push(Node.mk(op, args.map((k) => (k < 0 ? inputs[-k - 1] : vals[k])), attrs ?? {}));
+    for (const [op, args, attrs] of bodyOf(n).slice(0, out + 1)) vals.push(Node.mk(op, args.map((k) => (k < 0 ? inputs[-k - 1] : vals[k])), attrs ?? {}));
   });
-  return vals[out];
+  return vals;
 }
+
+/** A region node as the ops it was formed from, over `inputs` (its own by default). */
+export const expandRegion = (n: Node, inputs: readonly Node[] = n.inputs): Node => regionNodes(n, inputs).at(-1)!;
 
 /** The graph with every RowRegion node (or those `which` picks) expanded into the ops it was formed from. */
 export function expandRegions(g: Graph, which: (n: Node) => boolean = () => true): Graph {
@@ -67,16 +69,12 @@ defineOp({
   grad(n) {
     throw new GraphError('RowRegion: row regions are formed after differentiation; differentiate the graph before the row-regions pass', n.src);
   },
+  // the ops it was formed from, each by its own mapping (an export expands regions first: expandRegions)
   onnx(e, n, ins) {
-    const names: string[] = [];
-    const nodes: Node[] = [];
-    const out = n.attrs.out as number;
-    for (const [op, args, attrs] of bodyOf(n).slice(0, out + 1)) {
-      const node = Node.mk(op, args.map((k) => (k < 0 ? n.inputs[-k - 1] : nodes[k])), attrs ?? {}, n.src);
-      nodes.push(node);
-      names.push(getOp(op).onnx!(e, node, args.map((k) => (k < 0 ? ins[-k - 1] : names[k]))));
-    }
-    return names[out];
+    const names = new Map<Node, string>(n.inputs.map((x, j) => [x, ins[j]]));
+    let last = '';
+    for (const node of regionNodes(n, n.inputs)) names.set(node, (last = getOp(node.op).onnx!(e, node, node.inputs.map((i) => names.get(i)!))));
+    return last;
   },
   showAttrs: (a) => `${bodyNames(JSON.parse(String(a.body)) as Instruction[], a.exits as number)} [${a.out}]`,
 });
