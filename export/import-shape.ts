@@ -16,15 +16,6 @@ const vec = (c: OpContext, k: number): IntConst | undefined => {
   return v && v.dims.length <= 1 ? v : undefined;
 };
 
-/** The product of dims, kept symbolic where it is one symbol times 1. */
-function dimProd(ds: readonly Dim[], what: string): Dim {
-  const n = ds.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1);
-  const syms = ds.filter((d) => typeof d !== 'number');
-  if (syms.length === 0) return n;
-  if (syms.length === 1 && n === 1) return syms[0];
-  return raise(`${what}: the product of ${shapeStr(ds)} is not a single dim`);
-}
-
 /** Resolves a Reshape target against the input's shape: 0 copies, -1 infers (symbolically where it can). */
 export function reshapeTarget(from: Shape, dims: readonly Dim[], allowzero: boolean): Dim[] {
   const out = dims.map((d, i) => (d === 0 && !allowzero ? from[i] : d));
@@ -77,14 +68,6 @@ const squeeze = rule([1, 11, 13, 21, 23, 24, 25], (c) => {
   const axes = given ? normAxes(given, s.length) : s.flatMap((d, i) => (d === 1 ? [i] : []));
   for (const a of axes) if (s[a] !== 1) raise(`Squeeze of axis ${a}, of size ${s[a]}`);
   return withShape(c, s.filter((_, i) => !axes.includes(i)));
-});
-
-const flatten = rule([1, 9, 11, 13, 21, 23, 24, 25], (c) => {
-  const x = need(c, 0);
-  const r = x.shape.length, a = c.attrInt('axis', 1);
-  const axis = a < 0 ? a + r : a;
-  if (axis < 0 || axis > r) raise(`Flatten axis ${a} of rank ${r}`);
-  return B.reshape(x, [dimProd(x.shape.slice(0, axis), 'Flatten'), dimProd(x.shape.slice(axis), 'Flatten')]);
 });
 
 const shape = rule([1, 13, 15, 19, 21, 23, 24, 25], (c) => {
@@ -294,7 +277,6 @@ export const shapeImporters: Readonly<Record<string, Importer>> = {
   Reshape: reshape,
   Unsqueeze: unsqueeze,
   Squeeze: squeeze,
-  Flatten: flatten,
   Shape: shape,
   Size: size,
   Concat: concat,

@@ -1,5 +1,5 @@
 /** Flatten(x; axis): [d0, …, d(axis−1), d(axis)·…·d(r−1)], as ONNX's Flatten and torch.flatten(x, axis). */
-import { defineOp, onnxRule, UnsupportedError } from './op.ts';
+import { defineOp, onnxOperand, onnxRule, UnsupportedError } from './op.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
@@ -23,15 +23,17 @@ defineOp({
   },
   onnxImport: {
     Flatten: onnxRule([1, 9, 11, 13, 21, 23, 24, 25], (c) => {
-      const x = c.inputs[0]!, r = x.shape.length, axis = c.attrInt('axis', 1);
+      const x = onnxOperand(c, 0), r = x.shape.length, axis = c.attrInt('axis', 1);
       const ax = axis < 0 ? axis + r : axis;
       if (ax === 0) return B.mk('Flatten', [B.unsqueeze(x, [0])], { axis: 1 });
       if (ax < 0 || ax > r) throw new UnsupportedError(`Flatten: axis ${axis} out of range for rank ${r}`);
       const y = B.mk('Flatten', [x], { axis: ax });
       if (ax === 1) return y;
-      const head = x.shape.slice(0, ax);
-      if (head.some((d) => typeof d !== 'number')) throw new UnsupportedError(`Flatten: axis ${axis} past a symbolic leading dimension`);
-      return B.reshape(y, [(head as number[]).reduce((p, d) => p * d, 1), y.shape[ax]]);
+      // the leading axes as one: their product, or the one symbolic dim among 1s (the batch 'N' of [N, 1, …])
+      const head = x.shape.slice(0, ax), sym = head.filter((d) => typeof d !== 'number');
+      const n = (head.filter((d) => typeof d === 'number') as number[]).reduce((p, d) => p * d, 1);
+      if (sym.length > 1 || (sym.length === 1 && n !== 1)) throw new UnsupportedError(`Flatten: axis ${axis} past the symbolic leading dimensions of ${shapeStr(x.shape)}`);
+      return B.reshape(y, [sym.length ? sym[0] : n, y.shape[ax]]);
     }),
   },
   showAttrs: (a) => `axis=${a.axis ?? 1}`,
