@@ -29,6 +29,9 @@ const attrTypeName = (t: number | null | undefined) => Object.entries(AT).find((
 
 export { OnnxImportError };
 
+/** The ONNX ops the importer reads itself, not through an import rule: Constant (its value folded at import). */
+export const IMPORTER_OPS: readonly string[] = ['Constant'];
+
 export interface ImportedModel {
   readonly name: string;
   readonly description: string;
@@ -201,7 +204,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       }
       continue;
     }
-    const imp = importerFor(n.opType ?? '') ?? fail(`${label}: unsupported op; graphc imports ${supportedOps().join(', ')}`);
+    const imp = importerFor(n.opType ?? '') ?? fail(`${label}: unsupported op; graphc imports ${[...supportedOps(), ...IMPORTER_OPS].sort().join(', ')}`);
     const where = `node '${n.name || i}' (${n.opType}, opset ${opset})`;
     const names = n.input ?? [];
     // what the rule reads: anything the file gives that it did not read is refused after it returns
