@@ -9,7 +9,9 @@
  * The body is a list of instructions `[op, args]` or `[op, args, attrs]`, as a Fused node's: an argument
  * k >= 0 is instruction k's value, -(j+1) the node's input j. Instruction 0 is the product X·w; the last
  * `exits` instructions are the reductions over the rows. Expanded (`expandRegion`), a node is the ops it
- * was formed from, which is how float64 plans, plans without the heap, and the ONNX export see it.
+ * was formed from, which is how float64 plans, plans without the heap, and the ONNX export see it; its
+ * kernel is that expansion too, each op by its own kernel, so anything that evaluates a node by its
+ * record (constant folding, a direct call) gets the values of the ops it replaced.
  */
 import { defineOp, getOp } from './op.ts';
 import { Node, inScopeOf } from '../ir/node.ts';
@@ -17,6 +19,8 @@ import type { Graph } from '../ir/graph.ts';
 import { GraphError } from '../ir/errors.ts';
 import { atSource } from '../ir/source.ts';
 import { bodyOf, type Instruction } from './fused.ts';
+import { bindShape, resolveShape } from '../ir/shape.ts';
+import { pathOf, withPath, type Kernel, type KernelCtx } from '../../runtime/kernels/kernel.ts';
 
 /** The region a RowRegion node belongs to: the same for all of its outputs. */
 export const regionKey = (n: Node): string => `${n.inputs.map((i) => i.id).join(',')}|${String(n.attrs.body)}`;
@@ -36,6 +40,44 @@ function regionNodes(n: Node, inputs: readonly Node[]): Node[] {
     for (const [op, args, attrs] of bodyOf(n).slice(0, out + 1)) vals.push(Node.mk(op, args.map((k) => (k < 0 ? inputs[-k - 1] : vals[k])), attrs ?? {}));
   });
   return vals;
+}
+
+/**
+ * A region node's kernel outside a plan's row executor (a float64 plan's, constant folding's, a direct
+ * call): its expansion, each op by its own kernel in body order, the instructions its value does not read
+ * skipped, intermediates in buffers of its own (made once, here). Symbolic dims are bound from its inputs.
+ */
+function expansionKernel(ctx: KernelCtx): Kernel {
+  const n = ctx.node;
+  const env = new Map<string, number>();
+  n.inputs.forEach((x, j) => bindShape(x.shape, ctx.inShapes[j], env, `RowRegion input ${j}`));
+  const vals = regionNodes(n, n.inputs);
+  const read = new Set<Node>([vals.at(-1)!]);
+  for (let k = vals.length - 1; k >= 0; k--) if (read.has(vals[k])) vals[k].inputs.forEach((i) => read.add(i));
+  const Buf = (ctx.precision === 'f64' ? Float64Array : Float32Array) as unknown as Float32ArrayConstructor;
+  const shapes = new Map<Node, readonly number[]>(n.inputs.map((x, j) => [x, ctx.inShapes[j]]));
+  const inputIndex = new Map<Node, number>(n.inputs.map((x, j) => [x, j]));
+  const scratch = new Map<Node, Float32Array>();
+  const steps = vals.filter((m) => read.has(m)).map((m, k, all) => {
+    const outShape = resolveShape(m.shape, env);
+    shapes.set(m, outShape);
+    const last = k === all.length - 1;
+    if (!last) scratch.set(m, new Buf(outShape.reduce((p, d) => p * d, 1)));
+    const kernel = getOp(m.op).kernel!({ node: m, inShapes: m.inputs.map((i) => shapes.get(i)!), outShape, attrs: m.attrs, precision: ctx.precision });
+    // each argument: the region's input j (>= 0), or an intermediate's buffer
+    const from = m.inputs.map((i) => (scratch.has(i) ? scratch.get(i)! : inputIndex.get(i)!));
+    return { kernel, from, ins: new Array<Float32Array>(from.length), out: last ? null : scratch.get(m)! };
+  });
+  const run = (ins: readonly Float32Array[], out: Float32Array) => {
+    for (const st of steps) {
+      for (let a = 0; a < st.from.length; a++) {
+        const f = st.from[a];
+        st.ins[a] = typeof f === 'number' ? ins[f] : f;
+      }
+      st.kernel(st.ins, st.out ?? out);
+    }
+  };
+  return withPath(run, `its ops in turn (${steps.map((st) => pathOf(st.kernel)).join('; ')})`);
 }
 
 /** A region node as the ops it was formed from, over `inputs` (its own by default). */
@@ -63,9 +105,7 @@ defineOp({
   infer(inputs, attrs) {
     return { shape: attrs.shape as (number | string)[], dtype: 'f32' };
   },
-  kernel(ctx) {
-    throw new GraphError(`RowRegion (${bodyNames(bodyOf(ctx.node), ctx.attrs.exits as number)}): a plan runs a row region as one kernel or expands it into its ops`, ctx.node.src);
-  },
+  kernel: expansionKernel,
   grad(n) {
     throw new GraphError('RowRegion: row regions are formed after differentiation; differentiate the graph before the row-regions pass', n.src);
   },
