@@ -44,7 +44,22 @@ export interface OpCore {
   grad?(node: Node, g: Node): readonly (Node | null)[];
   /** Human-readable attributes for the printer (defaults to all attributes). */
   showAttrs?(attrs: Attrs): string;
+  /**
+   * For an op whose nodes share part of what they show (a row region's outputs share its body): printouts
+   * show `shared` once, as `kind` with a name, and each node that name and `own` (in place of showAttrs).
+   * Nodes with the same `key` share it.
+   */
+  showShared?(node: Node): SharedPart;
 }
+
+/** The part of a node's printout that other nodes share (OpCore.showShared). */
+export interface SharedPart {
+  readonly kind: string;
+  readonly key: string;
+  readonly shared: string;
+  readonly own: string;
+}
+
 
 /** The elementwise rule of `op` for a node with `attrs` (its own rule where it reads no attributes), or undefined for a non-elementwise op. */
 export function elementwiseRule(op: OpCore, attrs: Attrs = {}): ElementwiseRule | undefined {

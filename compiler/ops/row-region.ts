@@ -25,11 +25,14 @@ import { pathOf, withPath, type Kernel, type KernelCtx } from '../../runtime/ker
 /** The region a RowRegion node belongs to: the same for all of its outputs. */
 export const regionKey = (n: Node): string => `${n.inputs.map((i) => i.id).join(',')}|${String(n.attrs.body)}`;
 
-/** A body's instructions' names, as printed: Fused members with their chains. */
-function bodyNames(body: readonly Instruction[], exits: number): string {
-  const name = ([op, , attrs]: Instruction) => (op === 'Fused' && attrs ? `Fused{${(JSON.parse(String(attrs.body)) as Instruction[]).map((i) => i[0]).join('·')}}` : op);
+/** An instruction's name, as printed: a Fused member with its chain. */
+const instructionName = ([op, , attrs]: Instruction) => (op === 'Fused' && attrs ? `Fused{${(JSON.parse(String(attrs.body)) as Instruction[]).map((i) => i[0]).join('·')}}` : op);
+
+/** A body's instructions' names, as printed: the chain, then the reductions over the rows (`numbered`: each after its index). */
+function bodyNames(body: readonly Instruction[], exits: number, numbered = false): string {
+  const name = (ins: Instruction) => (numbered ? `[${body.indexOf(ins)}] ` : '') + instructionName(ins);
   const head = body.slice(0, body.length - exits).map(name), tail = body.slice(body.length - exits).map(name);
-  return `${head.join('·')} → ${tail.join(', ')}`;
+  return `${head.join(numbered ? ' · ' : '·')} → ${tail.join(', ')}`;
 }
 
 /** The original nodes of a region node's instructions up to its own, over its inputs; the last is its value. */
@@ -117,4 +120,6 @@ defineOp({
     return last;
   },
   showAttrs: (a) => `${bodyNames(JSON.parse(String(a.body)) as Instruction[], a.exits as number)} [${a.out}]`,
+  // printouts show a region's body once and each output as the instruction it gives: R0 [5] MatMul
+  showShared: (n) => ({ kind: 'region', key: regionKey(n), shared: bodyNames(bodyOf(n), n.attrs.exits as number, true), own: `[${n.attrs.out}] ${instructionName(bodyOf(n)[n.attrs.out as number])}` }),
 });

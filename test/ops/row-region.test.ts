@@ -2,7 +2,7 @@
  * The RowRegion record's kernel, met outside a plan's row executor: a graph evaluated node by node, each
  * by its own record's kernel (RowRegion's included), gives what the same model's graph without row
  * regions gives in the float64 reference plan (which never sees a RowRegion node); constant folding folds
- * a region's gradients to those values too.
+ * a region's gradients to those values too. The printer shows a region's body once.
  */
 import { describe, expect, it } from 'vitest';
 import { defineModel, input, param, values, binaryCrossEntropy, mse } from '../../compiler/index.ts';
@@ -13,6 +13,7 @@ import { resolveShape, bindShape, sizeOf } from '../../compiler/ir/shape.ts';
 import { getOp } from '../../compiler/ops/op.ts';
 import * as B from '../../compiler/ir/build.ts';
 import { foldConstants } from '../../compiler/passes/rules/fold-constants.ts';
+import { printGraph } from '../../compiler/ir/print.ts';
 import { randoms, runGraph } from '../support/run.ts';
 
 /** A linear model of F features; N rows, or a batch known when compiling. */
@@ -103,5 +104,36 @@ describe("RowRegion's kernel is its expansion", () => {
     const got = folded.outputs.map((o) => [...(o.node.attrs.value as Float32Array)]);
     got[0].forEach((v, i) => expect(v).toBeCloseTo(gW[i], 5));
     expect(got[1][0]).toBeCloseTo(gb, 5);
+  });
+});
+
+describe('a printed row region', () => {
+  it('shows each body once, and each output as the instruction it gives', () => {
+    // two heads over x: two regions
+    const two = defineModel({
+      name: 'two-heads',
+      build() {
+        const x = input('x', ['N', 4]);
+        const y = input('y', ['N', 1]);
+        const z1 = x.matmul(param('W1', [4, 1], values(randoms(4, 1, -1, 1))));
+        const z2 = x.matmul(param('W2', [4, 1], values(randoms(4, 2, -1, 1))));
+        return { loss: binaryCrossEntropy(z1.sigmoid(), y).add(mse(z2, y)), predict: z1 };
+      },
+    });
+    const g = compileModel(two.build(), { lr: 0.5 }).trainStep;
+    const regions = g.nodes.filter((n) => n.op === 'RowRegion');
+    const text = printGraph(g, { src: false });
+    const bodies = text.split('\n').filter((l) => l.startsWith('  region '));
+    expect(bodies.map((l) => l.split(' = ')[0].trim())).toEqual(['region R0', 'region R1']);
+    for (const l of bodies) expect(l).toMatch(/^ {2}region R\d = \[0\] MatMul · .* → \[\d+\] MatMul/);
+    // every region node names its region and the instruction it is, never the body again
+    const nodeLines = text.split('\n').filter((l) => l.includes('= RowRegion'));
+    expect(nodeLines).toHaveLength(regions.length);
+    for (const l of nodeLines) expect(l).toMatch(/\{R[01] \[\d+\] [A-Za-z]+(\{[^}]*\})?\} :/);
+    expect(nodeLines.filter((l) => l.includes('{R0 ')).length).toBeGreaterThanOrEqual(2);
+    expect(nodeLines.filter((l) => l.includes('{R1 ')).length).toBeGreaterThanOrEqual(2);
+    // the region line comes before the first node that names it
+    const lines = text.split('\n');
+    expect(lines.findIndex((l) => l.startsWith('  region R1'))).toBeLessThan(lines.findIndex((l) => l.includes('{R1 ')));
   });
 });
