@@ -103,7 +103,7 @@ export async function loadOnnx(path: string): Promise<ImportedModel> {
   const abs = checkReadable(path, 'ONNX model');
   const { importOnnx, OnnxImportError } = await import('../export/import.ts');
   try {
-    return importOnnx(new Uint8Array(readFileSync(abs)));
+    return importOnnx(new Uint8Array(readFileSync(abs)), { file: path });
   } catch (e) {
     if (e instanceof OnnxImportError) throw new UserError(`${path}: ${e.message}`);
     throw e;

@@ -15,8 +15,9 @@ import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpConte
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldInts } from './import-fold.ts';
 import { OnnxImportError } from './import-error.ts';
-import { atSource, callerPos, ownSources } from '../compiler/ir/source.ts';
+import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
+import { GraphError } from '../compiler/ir/errors.ts';
 import { fail, floats, ints, dimsOf, checkTotal, MAX_NODES, MAX_RANK } from './import-tensor.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
@@ -91,7 +92,19 @@ export interface ImportOptions {
    * bound to constant values at import (the model is specialized to them).
    */
   readonly intInputs?: ReadonlyMap<string, number[] | { values: number[]; dims: number[] }>;
+  /**
+   * The file's name as positions show it (default `model.onnx`): each imported node's source position is
+   * this file and the ONNX node it comes from (`model.onnx node 3 'conv1'`), in errors, `graphc inspect`
+   * and an export's `doc_string`s.
+   */
+  readonly file?: string;
 }
+
+/** A name read from the file as a position shows it: control characters escaped, at most 80 characters. */
+const shownName = (name: string): string => {
+  const clean = name.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  return clean.length > 80 ? clean.slice(0, 80) + '…' : clean;
+};
 
 export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportedModel {
   const model = decodeModel(bytes);
@@ -103,9 +116,9 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Importe
     const count = (g.node ?? []).length;
     if (count > MAX_NODES) fail(`the graph has ${count} nodes, more than graphc accepts (${MAX_NODES})`);
     checkTotal(g);
-    // every node is the caller's: its position is read from one stack, not from one per node
-    const pos = callerPos();
-    return inLeafScope(() => atSource(pos, () => build(model, g, opset, opts)));
+    // every node's position is in the file (the node it comes from), never graphc's own code or the caller's
+    const at = (where: string): SourcePos => ({ file: opts.file ?? 'model.onnx', line: 0, col: 0, at: where });
+    return inLeafScope(() => atSource(at('graph'), () => build(model, g, opset, opts, at)));
   } catch (e) {
     // an int64 field read outside a node's rule (dims, integer data): the file is malformed
     if (e instanceof ProtoIntegerError) fail(e.message);
@@ -113,7 +126,7 @@ export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): Importe
   }
 }
 
-function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: number, opts: ImportOptions): ImportedModel {
+function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: number, opts: ImportOptions, at: (where: string) => SourcePos): ImportedModel {
   const values = new Map<string, Node>();
   const intValues = new Map<string, IntConst>();
   const params: Node[] = [];
@@ -126,7 +139,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       continue;
     }
     const { dims, data } = floats(t, `initializer '${name}'`);
-    const p = B.mk('Param', [], { name, shape: dims, init: data });
+    const p = B.mk('Param', [], { name, shape: dims, init: data }, at(`initializer '${shownName(name)}'`));
     params.push(p);
     values.set(name, p);
   }
@@ -159,13 +172,13 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     const given = recorded.get(name);
     if (given && dtype === 'f32' && isStatic(shape) && (shape as number[]).reduce((p, d) => p * d, 1) === given.length) {
       // an input whose default graphc recorded (a training step's learning rate): a parameter, fed or not
-      const p = B.mk('Param', [], { name, shape: shape as number[], init: Float32Array.from(given) });
+      const p = B.mk('Param', [], { name, shape: shape as number[], init: Float32Array.from(given) }, at(`input '${shownName(name)}'`));
       params.push(p);
       defaults.push(p);
       values.set(name, p);
       continue;
     }
-    const n = B.mk('Input', [], { name, shape: shape as number[], dtype });
+    const n = B.mk('Input', [], { name, shape: shape as number[], dtype }, at(`input '${shownName(name)}'`));
     inputs.push(n);
     values.set(name, n);
   }
@@ -190,6 +203,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   for (const i of order) {
     const n = nodes[i];
     const label = `node '${n.name || i}' (${n.opType})`;
+    const pos = at(`node ${i}${n.name ? ` '${shownName(n.name)}'` : ''}`);
     if (n.domain && n.domain !== 'ai.onnx') fail(`${label}: domain '${n.domain}' is not supported`);
     const attrs = new Map((n.attribute ?? []).map((a) => [a.name ?? '', a]));
     if (attrs.size !== (n.attribute ?? []).length) fail(`${label}: an attribute is given twice`);
@@ -200,7 +214,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32) intValues.set(out, intConst(ints(t, label), dimsOf(t)));
       else {
         const { dims, data } = floats(t, label);
-        values.set(out, B.constant(data, dims));
+        values.set(out, atSource(pos, () => B.constant(data, dims)));
       }
       continue;
     }
@@ -258,7 +272,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     };
     let out: OnnxValue | readonly OnnxValue[];
     try {
-      out = imp(ctx);
+      out = atSource(pos, () => imp(ctx));
       // a rule given too few inputs (a variadic op with none) builds nothing: never stored as a value
       if (out === undefined) throw new UnsupportedError('no value computed from the inputs given');
       const ignored = [...attrs.keys()].filter((a) => !readAttrs.has(a));
@@ -267,7 +281,8 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       if (unread.length) throw new UnsupportedError(`input ${unread.join(', ')} not supported`);
     } catch (e) {
       if (e instanceof UnsupportedError) fail(`${where}: ${e.message}`);
-      return fail(`${where}: ${(e as Error).message.split('\n')[0]}`);
+      // a graph error's position is this node, which `where` names already
+      return fail(`${where}: ${(e instanceof GraphError ? e.detail : (e as Error).message).split('\n')[0]}`);
     }
     const outs = Array.isArray(out) ? (out as readonly OnnxValue[]) : [out as OnnxValue];
     const wanted = n.output ?? [];

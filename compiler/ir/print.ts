@@ -9,7 +9,7 @@ import type { Node } from './node.ts';
 import { getOp } from './registry.ts';
 import type { SharedPart } from './op.ts';
 import { shapeStr } from './shape.ts';
-import { displayFile, resolvePos } from './source.ts';
+import { displayFile, posIn, resolvePos } from './source.ts';
 
 export interface PrintOptions {
   /** Show source positions (default true). */
@@ -53,7 +53,7 @@ export function printGraph(g: Graph, opts: PrintOptions = {}): string {
     const args = n.inputs.map((i) => num.get(i)).join(', ');
     const mark = def.traits?.fused ? ' [fused]' : '';
     const src = opts.src !== false && n.op !== 'Const' ? resolvePos(n.src) : undefined;
-    const where = src ? `  @ ${displayFile(src.file).split('/').slice(-2).join('/')}:${src.line}` : '';
+    const where = src ? `  @ ${posIn(displayFile(src.file).split('/').slice(-2).join('/'), src)}` : '';
     const head =
       n.op === 'Input' || n.op === 'Param'
         ? `  ${n.op.toLowerCase()} ${name}`

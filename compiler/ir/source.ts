@@ -11,7 +11,12 @@ export interface SourcePos {
   readonly file: string;
   readonly line: number;
   readonly col: number;
+  /** A place in a file that has no lines, shown in place of the line: an imported ONNX model's node (`node 3 'conv1'`). */
+  readonly at?: string;
 }
+
+/** A position in `file` as shown: `file:line`, or `file node 3 'conv1'` in a file that has no lines. */
+export const posIn = (file: string, p: SourcePos): string => (p.at ? `${file} ${p.at}` : `${file}:${p.line}`);
 
 /**
  * graphc's own code: a stack frame in one of these folders (or below) is not the user's. Each part of
@@ -138,7 +143,7 @@ export function displayFile(file: string): string {
 
 export const posStr = (p: SourcePos | undefined): string => {
   const q = resolvePos(p);
-  return q ? `${displayFile(q.file)}:${q.line}` : '<unknown>';
+  return q ? posIn(displayFile(q.file), q) : '<unknown>';
 };
 
 /**

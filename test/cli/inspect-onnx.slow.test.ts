@@ -1,7 +1,7 @@
 /**
  * `graphc inspect model.onnx` draws models other tools wrote: PyTorch's exports in the ONNX test data
  * (`pytorch-converted`: convolutions, pooling, padding, an embedding, a gated unit, a pixel shuffle) as
- * SVG and DOT, every node of the imported graph with its shape, and as text.
+ * SVG and DOT, every node of the imported graph with its shape, and as text, each node at its place in the file.
  */
 import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -41,5 +41,8 @@ describe.skipIf(!have)('graphc inspect draws PyTorch-exported ONNX models with s
       const text = await graphc(['inspect', file]);
       expect(text.status).toBe(0);
       expect(text.stdout).toContain(`: ${shapeStr(g.outputs[0].node.shape)}`);
+      // each node placed in the file it comes from, never at a line of graphc's own code
+      expect(text.stdout).toMatch(new RegExp(`@ ${name}/model\\.onnx node \\d+`));
+      expect(text.stdout).not.toMatch(/\.(ts|js):\d+/);
     });
 });
