@@ -170,7 +170,9 @@ export class Plan {
     const sizes = computed.map((n) => (unstored.has(n) ? 0 : sizeOf(this.shapes.get(n)!) * bytesPer));
     const offsets = reuse ? placeBuffers(sizes, def, lastUse) : prefixOffsets(sizes);
     const arenaBytes = computed.reduce((m, _, i) => Math.max(m, offsets[i] + align(sizes[i])), 0);
-    const arena = this.heap ? this.heap.alloc(Math.max(arenaBytes, ALIGN) / 4, this) : ordinaryArena(Buf, Math.max(arenaBytes, ALIGN), bytesPer);
+    // not cleared: every buffer in it is written whole by its kernel before it is read (buffers share
+    // memory over their lifetimes, so no kernel may count on zeros there anyway)
+    const arena = this.heap ? this.heap.alloc(Math.max(arenaBytes, ALIGN) / 4, this, false) : ordinaryArena(Buf, Math.max(arenaBytes, ALIGN), bytesPer);
     this.memory = { arenaBytes, livenessBound: livenessBound(sizes, def, lastUse), unsharedBytes: sizes.reduce((a, b) => a + align(b), 0) };
 
     // every node's buffer, then the steps (a region's step takes buffers of nodes scheduled after its head)

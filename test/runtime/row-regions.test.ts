@@ -179,8 +179,9 @@ function runKernel(run: (args: number) => void, p: RowProgram, N: number, x: Flo
   const maskAt = h.alloc(4);
   new Int32Array(maskAt.buffer, maskAt.byteOffset, 4).set([0, 1, 2, 3].map((l) => (l < N % 4 ? -1 : 0)));
   const bufs = [...operands, ...stores, ...grads, ...sums];
-  const argsAt = h.alloc(ARG.first + bufs.length);
-  const a = new Int32Array(argsAt.buffer, argsAt.byteOffset, ARG.first + bufs.length);
+  // then, zero, the sums' totals (none: the kernel writes only their partials)
+  const argsAt = h.alloc(ARG.first + bufs.length + p.sums.length);
+  const a = new Int32Array(argsAt.buffer, argsAt.byteOffset, ARG.first + bufs.length + p.sums.length);
   a[ARG.x] = x.byteOffset; a[ARG.w] = w.byteOffset; a[ARG.groups] = N >> 2; a[ARG.tail] = N % 4; a[ARG.mask] = maskAt.byteOffset;
   bufs.forEach((b, j) => (a[ARG.first + j] = b.byteOffset));
   run(argsAt.byteOffset);
