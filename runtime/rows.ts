@@ -18,7 +18,7 @@ import { ARG, rowKernelFor, type RowProgram } from './kernels/wasm/rows.ts';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
 import type { Heap } from './kernels/heap.ts';
 import { idleHelper } from './kernels/threads.ts';
-import { SplitTimer } from './kernels/split.ts';
+import { splitTimer } from './kernels/split.ts';
 
 /** A region's nodes that a plan could not run as one kernel, and why (for `graphc compile --explain`). */
 export interface RegionMiss {
@@ -249,7 +249,7 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
     }
     if (helper) timer.record(post, performance.now() - t0);
   };
-  const timer = new SplitTimer(`row region (${N} rows, ${K} features)`);
+  const timer = splitTimer(`row region (${N} rows, ${K} features)`, `${rk.key}|${N}`);
   cells = h.alloc(partialsAt + 16 * nS, kernel);
   [all, mine, theirs] = [block(0), block(1), block(2)];
   const mask = new Int32Array(cells.buffer, at(3 * nArgs), 4);

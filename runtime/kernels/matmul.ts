@@ -9,7 +9,7 @@ import { matvec as wasmMatvec, vecmat as wasmVecmat, vecmatScratch, type VecmatS
 import { vecmatEntry } from './wasm/vecmat-entry.ts';
 import type { WasmEntry } from './kernel.ts';
 import { heap } from './heap.ts';
-import { SplitTimer } from './split.ts';
+import { splitTimer } from './split.ts';
 
 /** Products at least this large (M·K·N) run in WebAssembly SIMD kernels. */
 export const WASM_MIN_WORK = 1 << 16;
@@ -39,7 +39,7 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
     let wasm: WasmEntry | undefined;
     const owns = (b: Float32Array) => h.owns(b);
     const vecmatOver = (outputs: number) => ((scratch = vecmatScratch(K, outputs, (n) => h.alloc(n, kernel))), true);
-    const timer = new SplitTimer(`matrix-vector product [${M},${K}]·[${K},${N}]`);
+    const timer = splitTimer(`matrix-vector product [${M},${K}]·[${K},${N}]${transA || transB ? ` (${[transA && 'A', transB && 'B'].filter(Boolean).join(', ')} transposed)` : ''}`);
     if (N === 1 && !transA) run = (a, b, c) => wasmMatvec(k, a, b, c, M, K, timer); // A·b
     else if (N === 1 && vecmatOver(M)) {
       run = (a, b, c) => wasmVecmat(k, b, 1, a, c, K, M, scratch); // Aᵀ·b = (bᵀ·A)ᵀ
@@ -64,7 +64,7 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
       else js(ins, c);
     };
     // scratch for the packed B (and a padded C), freed with the kernel
-    const scratch = gemmScratch(M, K, N, (n) => h.alloc(n, kernel));
+    const scratch = gemmScratch(M, K, N, (n) => h.alloc(n, kernel), transA, transB);
     return withPath(kernel, 'WebAssembly SIMD GEMM');
   }
   if (copying && M >= 16) return withPath((ins, c) => copying.run(ins[0], ins[1], c, M, K, N, transA, transB), 'WebAssembly SIMD GEMM on copies (no shared heap)');

@@ -1,10 +1,14 @@
 /**
  * Whether a kernel's split with the helper thread pays, measured by the kernel itself. A second thread is
  * faster on a quiet machine and can be slower on a shared one (the helper's core busy with another
- * process); the runtime cannot know which it is on, so each splittable kernel times its own calls: now
- * and then a few calls each way, alternating, then the faster way until the next look. A look that
- * confirms the choice doubles the time to the next (up to MAX_PERIOD calls), so a kernel that settles
- * spends a small fraction of its calls measuring; one that flips looks again soon.
+ * process); the runtime cannot know which it is on, so each splittable kernel (one timer per kernel, that
+ * is per shape) times its own calls: now and then a few calls each way, alternating, then the faster way
+ * until the next look. A kernel starts on one thread and adopts the split only where a look measured it
+ * faster by a margin (ADOPT), and keeps it while it stays faster at all: two threads are never chosen on
+ * a tie or on noise. A look that confirms the choice doubles the time to the next (up to MAX_PERIOD
+ * calls), so a kernel that settles spends a small fraction of its calls measuring; one that flips looks
+ * again soon. Kernels below a work-size floor (each kernel's own: gemm.ts, vector-drivers.ts, rows.ts)
+ * never ask: a plan whose kernels are all below it never wakes the helper, nor starts it.
  *
  * The choice changes only who computes a share, never how: both ways run the same kernels over the same
  * rows (the caller runs the helper's share itself when it does not post it), so results are the same bit
@@ -15,6 +19,16 @@
 export const MIN_PERIOD = 32, MAX_PERIOD = 1024;
 /** Calls timed each way in a look. */
 export const SAMPLES = 3;
+/** A kernel on one thread adopts the split where a split call took at most this fraction of a one-thread call. */
+export const ADOPT = 0.9;
+
+/**
+ * The choice after a look: `splitMs` and `oneMs` the look's mean times of a call each way, `splitting`
+ * the choice before it. Adopting the split needs a gain of at least 1 − ADOPT; keeping it, any gain.
+ */
+export function choose(splitting: boolean, splitMs: number, oneMs: number): boolean {
+  return splitMs < (splitting ? 1 : ADOPT) * oneMs;
+}
 
 /** What a kernel's latest look measured (for reports: `splitChoices`). */
 export interface SplitChoice {
@@ -29,13 +43,17 @@ export interface SplitChoice {
   readonly oneMs: number;
 }
 
-/** The timers of the kernels that exist (weakly: a kernel collected takes its timer with it). */
-const timers = new Set<WeakRef<SplitTimer>>();
+/**
+ * The timers by kernel shape (`splitTimer`): every plan's kernel of one shape shares its timer, so a
+ * shape's choice carries over from one plan to the next (a training run plans its step again), and the
+ * kernels of one engine on different shapes never share one.
+ */
+const timers = new Map<string, SplitTimer>();
 
 export class SplitTimer {
   private n = 0;
   private period = MIN_PERIOD;
-  private choice = true;
+  private choice = false;
   private readonly sums = [0, 0];
   private readonly counts = [0, 0];
   /** Set by tests: always split (true), never (false), or measure (null). */
@@ -44,10 +62,8 @@ export class SplitTimer {
   private splitMs = 0;
   private oneMs = 0;
 
-  /** `what`: the kernel, as reports name it. */
-  constructor(readonly what = 'a kernel') {
-    timers.add(new WeakRef(this));
-  }
+  /** `what`: the kernel, as reports name it (kernels take theirs from `splitTimer`, by shape). */
+  constructor(readonly what = 'a kernel') {}
 
   /** Whether this call should post the helper its share. */
   split(): boolean {
@@ -69,7 +85,7 @@ export class SplitTimer {
         this.splitMs = this.sums[1] / this.counts[1];
         this.oneMs = this.sums[0] / this.counts[0];
         this.looks++;
-        const next = this.splitMs < this.oneMs;
+        const next = choose(this.choice, this.splitMs, this.oneMs);
         this.period = next === this.choice ? Math.min(MAX_PERIOD, this.period * 2) : MIN_PERIOD;
         this.choice = next;
         this.sums.fill(0);
@@ -91,15 +107,21 @@ export class SplitTimer {
 }
 
 /**
- * What every living splittable kernel that has measured itself chose (a kernel measures itself only where
+ * The timer of the kernels of one shape, `what` naming it (`matrix product [128,784]·[784,256]`); `key`
+ * tells apart kernels that `what` names alike (row regions of different programs over the same shape).
+ */
+export function splitTimer(what: string, key = what): SplitTimer {
+  let t = timers.get(key);
+  if (!t) timers.set(key, (t = new SplitTimer(what)));
+  return t;
+}
+
+/**
+ * What every splittable kernel shape that has measured itself chose (a kernel measures itself only where
  * a helper thread takes jobs): whether it splits its work with the helper, and the times it chose by.
  */
 export function splitChoices(): SplitChoice[] {
   const out: SplitChoice[] = [];
-  for (const ref of timers) {
-    const t = ref.deref();
-    if (!t) timers.delete(ref);
-    else if (t.outcome) out.push(t.outcome);
-  }
+  for (const t of timers.values()) if (t.outcome) out.push(t.outcome);
   return out;
 }

@@ -11,7 +11,7 @@ import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel, matmulReference } from '../../runtime/kernels/matmul.ts';
 import { readyHelper, stopHelperThread, useHelperThread, CONTROL, REVOKED, TAKEN } from '../../runtime/kernels/threads.ts';
 import { CHUNK, MAX_CHUNKS } from '../../runtime/kernels/jobs.ts';
-import { SplitTimer, splitChoices } from '../../runtime/kernels/split.ts';
+import { ADOPT, SplitTimer, splitChoices } from '../../runtime/kernels/split.ts';
 import { formatSplitChoices } from '../../runtime/report.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import { randoms } from '../support/run.ts';
@@ -79,7 +79,9 @@ describe('splitting a kernel with the helper thread', () => {
     const gemm = splitChoices().find((c) => c.what === 'matrix product [256,512]·[512,64]');
     expect(gemm).toBeDefined();
     expect(gemm!.looks).toBeGreaterThan(0);
-    expect(gemm!.splitting).toBe(gemm!.splitMs < gemm!.oneMs);
+    // split only where its look measured it faster (adopted by a margin: ADOPT), else one thread
+    if (gemm!.splitting) expect(gemm!.splitMs).toBeLessThan(gemm!.oneMs);
+    else expect(gemm!.splitMs).toBeGreaterThanOrEqual(ADOPT * gemm!.oneMs);
     const text = formatSplitChoices(splitChoices(), true);
     expect(text).toMatch(/^threads: \d+ of \d+ kernels/);
     expect(text).toContain(`matrix product [256,512]·[512,64]: ${gemm!.splitting ? 'two threads' : 'one thread'}`);

@@ -13,7 +13,7 @@ import { WasmKernels } from './module.ts';
 import { noteFallback } from '../fallbacks.ts';
 import { idleHelper } from '../threads.ts';
 import { CHUNK, MAX_CHUNKS } from '../jobs.ts';
-import { SplitTimer } from '../split.ts';
+import { splitTimer, type SplitTimer } from '../split.ts';
 
 /**
  * K block (rows of packed B a panel call streams) and N block (columns): a block of B is KC×NC floats
@@ -37,8 +37,14 @@ export interface GemmScratch {
 }
 
 /** Scratch for `gemm` of one shape, from `alloc`. */
-export function gemmScratch(M: number, K: number, N: number, alloc: (floats: number) => Float32Array): GemmScratch {
-  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: new SplitTimer(`matrix product [${M},${K}]·[${K},${N}]`) };
+export function gemmScratch(M: number, K: number, N: number, alloc: (floats: number) => Float32Array, transA = false, transB = false): GemmScratch {
+  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: gemmTimer(M, K, N, transA, transB) };
+}
+
+/** The split timer of a product's shape (split.ts): one per shape and layout of the operands. */
+function gemmTimer(M: number, K: number, N: number, transA: boolean, transB: boolean): SplitTimer {
+  const layout = transA || transB ? ` (${[transA && 'A', transB && 'B'].filter(Boolean).join(', ')} transposed)` : '';
+  return splitTimer(`matrix product [${M},${K}]·[${K},${N}]${layout}`);
 }
 
 /**
@@ -138,7 +144,6 @@ export class WasmMatmul {
   private readonly memory = new WebAssembly.Memory({ initial: 16 });
   private readonly kernels = new WasmKernels(this.memory, false);
   private f32 = new Float32Array(this.memory.buffer);
-  private readonly timer = new SplitTimer('matrix products on copies');
 
   private ensure(floats: number): Float32Array {
     const bytes = floats * 4;
@@ -154,7 +159,8 @@ export class WasmMatmul {
     const mem = this.ensure(cOff + M * N + 8);
     mem.set(a.subarray(0, M * K), aOff);
     const cv = mem.subarray(cOff, cOff + M * N);
-    const scratch = { packed: mem.subarray(pOff, qOff), paddedC: N % 8 ? mem.subarray(qOff, cOff) : null, timer: this.timer };
+    // (the private memory is not shared, so these products never split; their timer is still their shape's)
+    const scratch = { packed: mem.subarray(pOff, qOff), paddedC: N % 8 ? mem.subarray(qOff, cOff) : null, timer: gemmTimer(M, K, N, transA, transB) };
     gemm(this.kernels, mem.subarray(aOff, aOff + M * K), b, cv, scratch, M, K, N, transA, transB);
     c.set(cv);
   }

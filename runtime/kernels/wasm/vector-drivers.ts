@@ -6,7 +6,7 @@ import { hasRelaxedSimd, shapeKernel, type ShapeKernel, type WasmKernels } from 
 import { WIDE_ARG, WIDE_ROWS, vecmatWideKernel } from './vector.ts';
 import { idleHelper, type HelperThread } from '../threads.ts';
 import type { JobArgs } from '../jobs.ts';
-import { SplitTimer } from '../split.ts';
+import { splitTimer, type SplitTimer } from '../split.ts';
 import { SPLIT_MIN_WORK } from './gemm.ts';
 
 /** Matrices (K·N) from this size have vector-matrix products split by rows. */
@@ -52,7 +52,7 @@ export interface VecmatScratch {
 export function vecmatScratch(K: number, N: number, alloc: (floats: number) => Float32Array): VecmatScratch {
   const N4 = (N + 3) & ~3;
   const f = alloc(N4 + 48);
-  return { partial: f.subarray(0, N4), args: new Int32Array(f.buffer, f.byteOffset + N4 * 4, 48), timer: new SplitTimer(`vector-matrix product [${K}]·[${K},${N}]`) };
+  return { partial: f.subarray(0, N4), args: new Int32Array(f.buffer, f.byteOffset + N4 * 4, 48), timer: splitTimer(`vector-matrix product [${K}]·[${K},${N}]`) };
 }
 
 /** The wide vector-matrix kernel for rows of `ldm` bytes, compiled for the heap's memory (null where it does not compile). */

@@ -1,0 +1,136 @@
+/**
+ * Which kernels use the helper thread (runtime/kernels/split.ts, threads.ts): a kernel starts on one
+ * thread and adopts the split only where a look measured it faster by ADOPT's margin; each kernel shape
+ * has a timer of its own; the seed's small models (W1, W2) never start the helper nor post it a job,
+ * while a large product does post its share (in a look, at the latest). No timing is asserted: the
+ * timers are fed the times of their calls here.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import '../../compiler/ops/index.ts';
+import { compileModel } from '../../compiler/passes/compile.ts';
+import { ParamStore } from '../../runtime/executable.ts';
+import { Trainer } from '../../runtime/trainer.ts';
+import { feedsFor, fit } from '../../runtime/fit.ts';
+import { parseCsv, type Dataset } from '../../runtime/data.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
+import { matmulKernel } from '../../runtime/kernels/matmul.ts';
+import { readyHelper, stopHelperThread, useHelperThread, CONTROL } from '../../runtime/kernels/threads.ts';
+import { SplitTimer, SAMPLES, MAX_PERIOD, splitTimer, splitChoices } from '../../runtime/kernels/split.ts';
+import { useRelaxedSimd } from '../../runtime/node.ts';
+import type { Model } from '../../compiler/dsl/model.ts';
+import toy from '../../graphs/toy.ts';
+import diabetes from '../../graphs/diabetes.ts';
+import { randoms } from '../support/run.ts';
+
+useRelaxedSimd();
+const h = heap()!;
+
+/**
+ * Calls `t` until its next look ends, each split call taking `splitMs` and each other `oneMs`; returns the
+ * answers (split or not) of those calls.
+ */
+function look(t: SplitTimer, splitMs: number, oneMs: number): boolean[] {
+  const looks = () => t.outcome?.looks ?? 0;
+  const before = looks(), answers: boolean[] = [];
+  for (let i = 0; i < 4 * MAX_PERIOD && looks() === before; i++) {
+    const s = t.split();
+    answers.push(s);
+    t.record(s, s ? splitMs : oneMs);
+  }
+  expect(looks()).toBe(before + 1);
+  return answers;
+}
+
+describe('a kernel decides by measurement whether to split', () => {
+  it('starts on one thread, then looks: calls alternating both ways', () => {
+    const t = new SplitTimer();
+    expect(look(t, 1, 1)).toEqual([false, ...Array.from({ length: 2 * SAMPLES }, (_, i) => i % 2 === 0)]);
+  });
+
+  it('does not adopt the split for a gain of 5% (within the noise), does for one of half', () => {
+    const small = new SplitTimer();
+    look(small, 0.95, 1);
+    expect(small.splitting).toBe(false);
+    // between looks every call is on one thread
+    const next = look(small, 0.95, 1);
+    expect(next.slice(0, -2 * SAMPLES).every((s) => s === false)).toBe(true);
+    expect(small.splitting).toBe(false);
+    const large = new SplitTimer();
+    look(large, 0.5, 1);
+    expect(large.splitting).toBe(true);
+    expect(large.outcome).toMatchObject({ splitting: true, looks: 1, splitMs: 0.5, oneMs: 1 });
+    expect(look(large, 0.5, 1).slice(0, -2 * SAMPLES).every((s) => s === true)).toBe(true);
+  });
+
+  it('keeps a split that stays faster, drops one that is slower, and stays on one thread on a tie', () => {
+    const t = new SplitTimer();
+    look(t, 0.5, 1);
+    look(t, 0.95, 1);
+    expect(t.splitting).toBe(true);
+    look(t, 1.5, 1);
+    expect(t.splitting).toBe(false);
+    const tie = new SplitTimer();
+    look(tie, 1, 1);
+    expect(tie.splitting).toBe(false);
+  });
+
+  it('one timer per kernel shape: kernels of one shape share it, of another never', () => {
+    expect(splitTimer('matrix product [8,8]·[8,8]')).toBe(splitTimer('matrix product [8,8]·[8,8]'));
+    expect(splitTimer('matrix product [8,8]·[8,8]')).not.toBe(splitTimer('matrix product [8,8]·[8,16]'));
+    expect(splitTimer('row region (8 rows, 2 features)', 'a')).not.toBe(splitTimer('row region (8 rows, 2 features)', 'b'));
+  });
+});
+
+/** A model's training as a caller of `fit` runs it (the bench's W1 and W2), `runs` times. */
+function trainRuns(model: Model, data: Dataset, runs: number): void {
+  for (let r = 0; r < runs; r++) {
+    const m = model.build();
+    const step = compileModel(m, { lr: model.train.lr, optimizer: model.train.optimizer }).trainStep;
+    const trainer = new Trainer(step, new ParamStore(step.params));
+    trainer.prepare(feedsFor(m.forward, data, data.rows));
+    fit(trainer, data, { ...model.train, epochs: 50 }, { metrics: null, shuffler: m.generator, costEveryEpoch: true });
+  }
+}
+
+describe('which work reaches the helper thread', () => {
+  let spawned = 0;
+  afterAll(() => stopHelperThread());
+  const toyData = parseCsv(readFileSync(new URL('../../data/toy.csv', import.meta.url), 'utf8'));
+  const diabetesData = parseCsv(readFileSync(new URL('../../data/data-03-diabetes.csv', import.meta.url), 'utf8'));
+  const posted = () => new Int32Array(h.memory.buffer, readyHelper()!.control, 64)[CONTROL.POSTED];
+
+  it('the seed models (W1, W2) never start the helper', () => {
+    useHelperThread((source) => (spawned++, new Worker(source, { eval: true })));
+    trainRuns(toy, toyData, 3);
+    trainRuns(diabetes, diabetesData, 3);
+    expect(spawned).toBe(0);
+  });
+
+  // a shape of its own (its timer is new here), large enough to split: 260·512·72 multiply-adds
+  const [M, K, N] = [260, 512, 72];
+  const kernel = matmulKernel(M, K, N);
+  const a = h.copyOf(randoms(M * K, 3)), b = h.copyOf(randoms(K * N, 4)), c = h.alloc(M * N);
+
+  it('a large product starts it, and posts it a share in its first look', async () => {
+    for (let i = 0; i < 500 && !readyHelper(); i++) {
+      kernel([a, b], c); // asks for the helper (calls record nothing until it is ready)
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(spawned).toBe(1);
+    expect(readyHelper()).not.toBeNull();
+    const before = posted();
+    for (let i = 0; i <= 2 * SAMPLES; i++) kernel([a, b], c);
+    expect(posted()).toBeGreaterThan(before);
+    expect(splitChoices().find((ch) => ch.what === `matrix product [${M},${K}]·[${K},${N}]`)?.looks).toBeGreaterThan(0);
+  });
+
+  it('with the helper running, the seed models post it nothing', () => {
+    const before = posted();
+    trainRuns(toy, toyData, 2);
+    trainRuns(diabetes, diabetesData, 2);
+    expect(posted()).toBe(before);
+    expect(spawned).toBe(1);
+  });
+});
