@@ -15,6 +15,7 @@ import * as B from '../ir/build.ts';
 import { sweep, windowAttrs } from './conv.ts';
 import { reduceKernel } from '../../runtime/kernels/reduce.ts';
 import { avgPoolGradOnnx, maxPoolGradOnnx } from './window-onnx.ts';
+import { avgPool2dKernel, maxPool2dKernel, type Pool2d } from '../../runtime/kernels/pool.ts';
 
 const k2 = (a: Attrs) => a.kernel as number[];
 const s2 = (a: Attrs) => (a.stride as number[] | undefined) ?? k2(a);
@@ -81,6 +82,12 @@ function windows(x: readonly number[], y: readonly number[], a: Attrs, includePa
   return { planes: x[0] * x[1], S: prod(size), P, starts, offs: Int32Array.from(list), div };
 }
 
+/** A 2-D pooling's geometry for the kernels of runtime/kernels/pool.ts, or null for other ranks. */
+function pool2d(x: readonly number[], y: readonly number[], a: Attrs): Pool2d | null {
+  if (x.length !== 4) return null;
+  return { planes: x[0] * x[1], H: x[2], W: x[3], OH: y[2], OW: y[3], kernel: k2(a), stride: s2(a), pads: p4(a), dilation: dil(a) };
+}
+
 const showPool = (a: Attrs) => `kernel=[${k2(a)}] stride=[${s2(a)}]${p4(a).some((v) => v) ? ` pads=[${p4(a)}]` : ''}${dil(a).some((v) => v !== 1) ? ` dilation=[${dil(a)}]` : ''}${a.ceil ? ' ceil' : ''}${a.countIncludePad === false ? ' excludePad' : ''}`;
 
 /** For each output, the input offset of its window's first maximum (−1 for a window of padding only). */
@@ -105,6 +112,8 @@ defineOp({
   arity: 1,
   infer: ([x], a, src) => ({ shape: poolShape(x.shape, a, src, 'MaxPool'), dtype: 'f32' }),
   kernel(ctx) {
+    const g2 = pool2d(ctx.inShapes[0], ctx.outShape, ctx.attrs);
+    if (g2) return maxPool2dKernel(g2, false);
     const w = windows(ctx.inShapes[0], ctx.outShape, ctx.attrs), at = new Int32Array(ctx.outShape.reduce((p, d) => p * d, 1));
     return (ins, out) => { const x = ins[0]; argmax(x, at, w); for (let i = 0; i < at.length; i++) out[i] = at[i] < 0 ? -Infinity : x[at[i]]; };
   },
@@ -126,6 +135,8 @@ defineOp({
   arity: 2,
   infer: ([, x]) => ({ shape: x.shape, dtype: 'f32' }),
   kernel(ctx) {
+    const g2 = pool2d(ctx.inShapes[1], ctx.inShapes[0], ctx.attrs);
+    if (g2) return maxPool2dKernel(g2, true);
     const w = windows(ctx.inShapes[1], ctx.inShapes[0], ctx.attrs), at = new Int32Array(ctx.inShapes[0].reduce((p, d) => p * d, 1));
     return (ins, out) => { const [g, x] = ins; argmax(x, at, w); out.fill(0); for (let i = 0; i < at.length; i++) if (at[i] >= 0) out[at[i]] += g[i]; };
   },
@@ -138,6 +149,8 @@ defineOp({
 
 /** Average pooling forward (`back` false) or its adjoint, spreading g over the windows (`back` true). */
 function avgKernel(x: readonly number[], y: readonly number[], a: Attrs, back: boolean) {
+  const g2 = pool2d(x, y, a);
+  if (g2) return avgPool2dKernel(g2, a.countIncludePad !== false, back);
   const w = windows(x, y, a, a.countIncludePad !== false);
   return (ins: readonly Float32Array[], out: Float32Array) => {
     const src = ins[0];
