@@ -86,10 +86,14 @@ export interface ArrayData {
   readonly shape?: readonly number[];
 }
 
-/** A `Dataset` from data in memory (copied), checked: as many targets as rows, no ragged rows. */
+/**
+ * A `Dataset` from data in memory, checked: as many targets as rows, no ragged rows. A Float32Array is
+ * taken as it is, not copied (training copies it once, into the runtime's heap, for as long as it runs);
+ * rows and arrays of numbers are converted.
+ */
 export function arrayData(d: ArrayData): Dataset {
   const flatY = (rows: number): Float32Array => {
-    const y = d.y instanceof Float32Array ? Float32Array.from(d.y) : Float32Array.from((d.y as readonly (number | readonly number[])[]).map((v) => (typeof v === 'number' ? v : single(v))));
+    const y = d.y instanceof Float32Array ? d.y : Float32Array.from((d.y as readonly (number | readonly number[])[]).map((v) => (typeof v === 'number' ? v : single(v))));
     if (y.length !== rows) throw new DataError(`data: ${rows} row(s) of x but ${y.length} target(s) in y`);
     return y;
   };
@@ -98,7 +102,7 @@ export function arrayData(d: ArrayData): Dataset {
     return v[0];
   };
   if (d.x instanceof Float32Array || (d.x.length > 0 && typeof d.x[0] === 'number')) {
-    const flat = d.x instanceof Float32Array ? Float32Array.from(d.x) : Float32Array.from(d.x as readonly number[]);
+    const flat = d.x instanceof Float32Array ? d.x : Float32Array.from(d.x as readonly number[]);
     const shape = d.shape ?? (d.x instanceof Float32Array ? undefined : [flat.length, 1]);
     if (!shape || shape.length < 2) throw new DataError('data: a flat x needs its shape ([rows, ...], at least two dims)');
     const size = shape.reduce((a, b) => a * b, 1);

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { train, predict, defineModel, input, param, zeros, sigmoid, binaryCrossEntropy } from '../index.ts';
 import { useNodeFileReader, useNodeHelperThread } from '../runtime/node.ts';
-import { useFileReader } from '../runtime/train.ts';
+import { useFileReader, trainedModel } from '../runtime/train.ts';
 import { helperSpawner, readyHelper, stopHelperThread } from '../runtime/kernels/threads.ts';
 import toy from '../graphs/toy.ts';
 import { TOL, table1 } from './support/seed.ts';
@@ -24,6 +24,10 @@ describe('train() data and minibatches', () => {
     const t = await train(toy, { data: { x, y } });
     t.log.forEach((e, i) => expect(Math.abs(e.cost - table1[i])).toBeLessThanOrEqual(TOL));
     expect(t.data).toEqual({ source: '<memory>', rows: 6, features: 2 });
+    // the caller's arrays are the data set, not copies of them (fit alone copies, into the heap)
+    expect(trainedModel(t).dataset.x).toBe(x);
+    expect(trainedModel(t).dataset.y).toBe(y);
+    expect(Array.from(x)).toEqual(rows.flatMap((r) => r.slice(0, 2)));
     const p = predict(t, { x: x.subarray(0, 4) });
     expect(p.shape).toEqual([2, 1]);
     expect(Array.from(p.data)).toEqual(Array.from(predict(t, { x: [rows[0].slice(0, 2), rows[1].slice(0, 2)] }).data));
