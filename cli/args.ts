@@ -1,23 +1,59 @@
-/** Argument parsers shared by the commands; a bad value is a one-line user error. */
+/**
+ * Argument parsers shared by the commands. A bad value is a user error: commander prints it as one line
+ * naming the option and what it expected, and the process exits 1.
+ */
 import { InvalidArgumentError } from 'commander';
+import { UserError } from './user-error.ts';
 
-export function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got '${v}'`);
+/** A count written in decimal digits (`0x10`, `1e3`, `1.5` and the empty string are refused). */
+function decimalInt(v: string, what: string, min: number): number {
+  const n = /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected ${what}, got '${v}'`);
   return n;
 }
 
+/** An integer ≥ 0 (epochs: `--epochs 0` is the one step of epoch 0). */
+export function nonNegativeInt(v: string): number {
+  return decimalInt(v, 'a non-negative integer', 0);
+}
+
+/** An integer ≥ 1 (a batch size, a logging interval, a row count: zero of them means nothing). */
+export function positiveInt(v: string): number {
+  return decimalInt(v, 'a positive integer', 1);
+}
+
 export function positiveNumber(v: string): number {
-  const n = Number(v);
+  const n = v.trim() === '' ? NaN : Number(v);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${v}'`);
   return n;
+}
+
+/** A fraction strictly between 0 and 1 (a share of the rows). */
+export function fraction(v: string): number {
+  const n = v.trim() === '' ? NaN : Number(v);
+  if (!(n > 0 && n < 1)) throw new InvalidArgumentError(`expected a fraction between 0 and 1, got '${v}'`);
+  return n;
+}
+
+/** A parser that takes one of `choices`. */
+export function oneOf(...choices: string[]): (v: string) => string {
+  return (v) => {
+    if (!choices.includes(v)) throw new InvalidArgumentError(`expected ${choices.join(' or ')}, got '${v}'`);
+    return v;
+  };
+}
+
+/** `--option key=value`, repeatable: each checked as it is parsed. */
+export function collectOption(v: string, prev: string[]): string[] {
+  if (v.indexOf('=') <= 0) throw new InvalidArgumentError(`expected key=value (e.g. loss=bce), got '${v}'`);
+  return [...prev, v];
 }
 
 export function parseOptions(kv: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const s of kv) {
     const i = s.indexOf('=');
-    if (i <= 0) throw new InvalidArgumentError(`--option expects key=value, got '${s}'`);
+    if (i <= 0) throw new UserError(`--option expects key=value, got '${s}'`);
     out[s.slice(0, i)] = s.slice(i + 1);
   }
   return out;

@@ -6,6 +6,7 @@ import { toDot, toMermaid, toSvg } from '../compiler/viz/index.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { loadAndCompile } from './compile.ts';
 import { loadOnnx } from './load.ts';
+import { collectOption } from './args.ts';
 import { UserError } from './errors.ts';
 import { writeAtomic, checkWritable } from './write.ts';
 
@@ -20,7 +21,7 @@ export function registerInspect(program: Command, run: (fn: () => Promise<void>)
     .option('--format <fmt>', 'text | dot | mermaid | svg', 'text')
     .option('--no-opt', 'the graph as built, before the optimization pipeline')
     .option('--no-fuse', 'optimize, but keep the loss as written')
-    .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', collectOption, [] as string[])
     .option('-o, --out <file>', 'write to a file instead of standard output')
     .action((file: string, o: { graph: string; format: string; opt: boolean; fuse: boolean; option: string[]; out?: string }) =>
       run(async () => {

@@ -26,7 +26,7 @@ async function loadTrainable(file: string, o: { data?: string; option: string[];
   const { data, source } = loadData(model, o.data);
   return { built, train: model.train, data, source };
 }
-import { parseOptions, positiveInt, positiveNumber } from './args.ts';
+import { collectOption, fraction, nonNegativeInt, oneOf, parseOptions, positiveInt, positiveNumber } from './args.ts';
 import { checkWritable, writeAtomic } from './write.ts';
 import { CheckGate, startCheck } from './check.ts';
 import { clearStatus, status } from './status.ts';
@@ -43,13 +43,13 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .description(commands.train.description)
     .argument('<model>', 'model file (.ts) that default-exports defineModel({...})')
     .option('--data <file>', 'CSV data: all columns but the last are x (filling x of any rank row-major), the last is y; # starts a comment (default: the model\'s built-in data)')
-    .option('--epochs <n>', 'train epochs 0..n (n + 1 steps)', positiveInt)
+    .option('--epochs <n>', 'train epochs 0..n (n + 1 steps)', nonNegativeInt)
     .option('--lr <x>', 'learning rate', positiveNumber)
     .option('--log-every <k>', 'log every k epochs', positiveInt)
     .option('--batch-size <n>', 'minibatch size (default: the model\'s, or the whole data set)', positiveInt)
     .option('--shuffle', 'visit the examples in a new order each epoch (DataLoader(shuffle=True)\'s order after the model\'s seed)')
-    .option('--holdout <fraction>', 'hold out the last fraction of the rows and log the accuracy on them', positiveNumber)
-    .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', (v: string, prev: string[]) => [...prev, v], [] as string[])
+    .option('--holdout <fraction>', 'hold out the last fraction of the rows and log the accuracy on them', fraction)
+    .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', collectOption, [] as string[])
     .option('--json', 'print one JSON document: config, log, params, accuracy')
     .option('--onnx <out.onnx>', 'after training, write the inference graph with the trained parameters as ONNX')
     .option('--no-check', 'skip type-checking the model file first')
@@ -58,7 +58,7 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
     .option('--plot <file.svg>', 'draw the cost curve (and the accuracy, where there is one) as SVG')
     .option('--no-progress', 'no progress bar on a terminal')
     .option('--explain', 'after training, say which large kernels split their work with the helper thread and which ran on one thread (each measures which is faster)')
-    .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', 'bce')
+    .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', oneOf('bce', 'mse'), 'bce')
     .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean; explain?: boolean }) =>
       run(async () => {
         const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;

@@ -193,6 +193,11 @@ export class CsvReader {
 
   /** Text (one string or several, in order) instead of bytes; characters above U+00FF are not numbers. */
   pushText(text: string): void {
+    // a byte-order mark read as text is U+FEFF: its UTF-8 bytes, so that the error names it as in a file
+    if (text.charCodeAt(0) === 0xfeff && this.line === 1 && this.tailLen === 0 && this.rows === 0) {
+      this.push(new Uint8Array([0xef, 0xbb, 0xbf]));
+      text = text.slice(1);
+    }
     const n = 1 << 16, buf = new Uint8Array(n);
     for (let s = 0; s < text.length; s += n) {
       const e = Math.min(text.length, s + n);
@@ -277,7 +282,16 @@ export class CsvReader {
   }
 
   private notANumber(b: Uint8Array, s: number, e: number, col: number): never {
-    const text = latin1(b, s, Math.min(e, s + 40)) + (e - s > 40 ? '…' : '');
-    throw new DataError(`${this.file}:${this.line}: column ${col + 1} is not a number: '${text}'`);
+    const bom = this.line === 1 && col === 0 && b[s] === 0xef && b[s + 1] === 0xbb && b[s + 2] === 0xbf;
+    const why = bom ? ' (the file starts with a byte-order mark: save it as UTF-8 without one)' : '';
+    throw new DataError(`${this.file}:${this.line}: column ${col + 1} is not a number: '${shown(b.subarray(s, e))}'${why}`);
   }
+}
+
+/** A cell as an error shows it: UTF-8, at most 40 characters, control and invisible characters escaped. */
+function shown(cell: Uint8Array): string {
+  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(cell.subarray(0, 160));
+  const chars = [...text];
+  const cut = chars.slice(0, 40).join('') + (chars.length > 40 || cell.length > 160 ? '…' : '');
+  return cut.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff\ufffd']/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -85,6 +85,7 @@ export interface FitOptions {
  * its compilation are the caller's (`fitModel` in train.ts compiles a model and calls this).
  */
 export function fit(trainer: Trainer, data: Dataset, cfg: FitConfig, opts: FitOptions = {}): FitResult {
+  checkConfig(trainer.step.name, cfg);
   // the data set is copied once to where the kernels read it in place, and freed when training ends
   const x = resident(data.x), y = resident(data.y);
   try {
@@ -93,6 +94,16 @@ export function fit(trainer: Trainer, data: Dataset, cfg: FitConfig, opts: FitOp
     release(x, data.x);
     release(y, data.y);
   }
+}
+
+/** Counts that must be whole and positive, and the rest in range: else a GraphError naming the field. */
+function checkConfig(model: string, cfg: FitConfig): void {
+  const bad = (field: string, v: unknown, want: string) => new GraphError(`model ${model}: training ${field} must be ${want}, got ${String(v)}`);
+  if (!Number.isSafeInteger(cfg.epochs) || cfg.epochs < 0) throw bad('epochs', cfg.epochs, 'an integer 0 or more');
+  if (!Number.isSafeInteger(cfg.logEvery) || cfg.logEvery < 1) throw bad('logEvery', cfg.logEvery, 'an integer 1 or more');
+  if (cfg.batchSize !== undefined && (!Number.isSafeInteger(cfg.batchSize) || cfg.batchSize < 1)) throw bad('batchSize', cfg.batchSize, 'an integer 1 or more');
+  if (typeof cfg.lr === 'number' && !Number.isFinite(cfg.lr)) throw bad('lr', cfg.lr, 'a finite number');
+  if (cfg.holdout !== undefined && !(cfg.holdout >= 0 && cfg.holdout < 1)) throw bad('holdout', cfg.holdout, 'a fraction in [0, 1)');
 }
 
 /** The longest a call of several training steps or cycles should take (seconds). */

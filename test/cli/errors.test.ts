@@ -113,6 +113,35 @@ export default defineModel({
     expectUserError(await graphc('frobnicate'), /unknown command 'frobnicate'/);
     expectUserError(await graphc('train', 'graphs/toy.ts', '--epochs', 'many'), /expected a non-negative integer, got 'many'/);
   });
+  it('bad counts and option values are refused as the arguments are read', async () => {
+    const ok = csv('ok5.csv', '1,2,0\n3,4,1\n');
+    const cases: [string[], RegExp][] = [
+      [['train', good, '--option', 'loss'], /'--option <key=value>' argument 'loss' is invalid\. expected key=value/],
+      [['compile', good, '--option', 'loss'], /expected key=value/],
+      [['train', good, '--batch-size', '0'], /'--batch-size <n>' argument '0' is invalid\. expected a positive integer/],
+      [['train', good, '--log-every', '0'], /'--log-every <k>' argument '0' is invalid\. expected a positive integer/],
+      [['train', good, '--epochs', '0x10'], /expected a non-negative integer, got '0x10'/],
+      [['train', good, '--holdout', '1'], /expected a fraction between 0 and 1, got '1'/],
+      [['train', good, '--loss', 'bogus'], /expected bce or mse, got 'bogus'/],
+      [['compile', good, '--explain', '--rows', '0'], /'--rows <n>' argument '0' is invalid/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await graphc(...args, '--no-check', ...(args[0] === 'train' ? ['--data', ok] : []));
+      expectUserError(r, message);
+      expect(r.stdout).toBe('');
+    }
+  });
+  it('a folder that takes no new file (/proc): refused before training, in words', async () => {
+    const r = await graphc('train', 'graphs/toy.ts', '--no-check', '--onnx', '/proc/graphc-test.onnx');
+    expectUserError(r, /\/proc\/graphc-test\.onnx: cannot write in \/proc: no such file or directory$/);
+    expect(r.stdout).not.toMatch(/Epoch/);
+  });
+  it('a byte-order mark and control bytes in a CSV: named and escaped', async () => {
+    expectUserError(await graphc('train', good, '--no-check', '--data', csv('bom.csv', '\ufeff1,2,0\n')), /bom\.csv:1: column 1 is not a number: '\\ufeff1' \(the file starts with a byte-order mark/);
+    const r = await graphc('train', good, '--no-check', '--data', csv('ctl.csv', '1,2\u001b[2J,0\n'));
+    expectUserError(r, /ctl\.csv:1: column 2 is not a number: '2\\u001b\[2J'/);
+    expect(r.stderr).not.toContain('\u001b');
+  });
   it('--debug shows the stack trace', async () => {
     const r = await graphc('--debug', 'train', 'nope.ts');
     expect(r.status).toBe(1);

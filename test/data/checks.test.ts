@@ -45,3 +45,33 @@ describe('every value finite', () => {
   it('-inf', () => expect(train('1,2,0\n4,-inf,1\n')).toMatch(/^toy\.csv:2: column 2: -Infinity is not a finite number/));
   it('nan as a target', () => expect(train('1,2,0\n\n4,3,nan\n')).toMatch(/^toy\.csv:3: column 3: NaN is not a finite number/));
 });
+
+describe('a cell that is not a number, as the error shows it', () => {
+  const read = (text: string) => refusal(() => parseCsv(text, 'f.csv'));
+  it('a byte-order mark is named and shown escaped (numpy.loadtxt refuses it too)', () =>
+    expect(read('\ufeff1,2,0\n3,4,1\n')).toBe("f.csv:1: column 1 is not a number: '\\ufeff1' (the file starts with a byte-order mark: save it as UTF-8 without one)"));
+  it('tabs and control bytes are escaped, not sent to the terminal', () => expect(read('1\t2\u001b[2J\t0\n')).toBe("f.csv:1: column 1 is not a number: '1\\u00092\\u001b[2J\\u00090'"));
+  it('a long cell is cut at 40 characters', () => expect(read(`${'x'.repeat(100)},1\n`)).toBe(`f.csv:1: column 1 is not a number: '${'x'.repeat(40)}…'`));
+});
+
+describe('training counts', () => {
+  const train = (over: object) => {
+    try {
+      fit(toy.build({ loss: 'bce' }), parseCsv('1,2,0\n4,3,1\n', 'toy.csv'), { ...cfg, ...over });
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'trained';
+  };
+  it('logEvery 0 is refused, not a log of the last epoch only', () => expect(train({ logEvery: 0 })).toBe('model toy.train: training logEvery must be an integer 1 or more, got 0'));
+  it('batchSize 0 and -1 are refused, not taken as the whole set', () => {
+    expect(train({ batchSize: 0 })).toBe('model toy.train: training batchSize must be an integer 1 or more, got 0');
+    expect(train({ batchSize: -1 })).toMatch(/batchSize must be an integer 1 or more, got -1/);
+  });
+  it('epochs -1 and 2.5, holdout 1 are refused', () => {
+    expect(train({ epochs: -1 })).toMatch(/epochs must be an integer 0 or more, got -1/);
+    expect(train({ epochs: 2.5 })).toMatch(/epochs must be an integer 0 or more, got 2\.5/);
+    expect(train({ holdout: 1 })).toMatch(/holdout must be a fraction in \[0, 1\), got 1/);
+  });
+  it('epochs 0 (the one step of epoch 0) and batchSize 1 train', () => expect([train({ epochs: 0 }), train({ batchSize: 1 })]).toEqual(['trained', 'trained']));
+});
