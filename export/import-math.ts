@@ -6,6 +6,8 @@
  *   leaky_relu(x, α) = relu(x) − α·relu(−x);  elu(x, α) = relu(x) + α·(exp(−relu(−x)) − 1)
  *   selu = γ·elu(x, α);  hard_sigmoid(x, α, β) = clip(αx + β, 0, 1);  hard_swish(x) = x·hard_sigmoid(x, 1/6, 1/2)
  *   softsign(x) = x / (1 + |x|);  min(a, b) = −max(−a, −b)
+ *   gelu(x) = x/2·(1 + erf(x/√2)); with approximate = 'tanh', x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+ *   (the ONNX Gelu operator's definition, opset 20)
  */
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
@@ -67,6 +69,15 @@ const dropout = rule([7, 10, 12, 13, 22], (c) => {
   return x;
 });
 
+const gelu = rule([20], (c) => {
+  if (c.opset < 20) raise('Gelu is an op of opset 20 and later');
+  const x = need(c, 0), approximate = c.attrString('approximate', 'none');
+  const half = B.mul(x, 0.5);
+  if (approximate === 'none') return B.mul(half, B.add(B.mk('Erf', [B.mul(x, Math.SQRT1_2)]), 1));
+  if (approximate === 'tanh') return B.mul(half, B.add(B.tanh(B.mul(B.add(x, B.mul(B.mul(B.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI))), 1));
+  return raise(`Gelu approximate '${approximate}' (ONNX defines 'none' and 'tanh')`);
+});
+
 export const mathImporters: Readonly<Record<string, Importer>> = {
   Max: variadic([6, 8, 12, 13], B.max),
   Min: variadic([6, 8, 12, 13], min),
@@ -85,4 +96,5 @@ export const mathImporters: Readonly<Record<string, Importer>> = {
   Softmax: softmax('Softmax'),
   LogSoftmax: softmax('LogSoftmax'),
   Dropout: dropout,
+  Gelu: gelu,
 };

@@ -1,8 +1,8 @@
 /**
  * The opset-18-and-later forms of the imported ops against onnxruntime-node: one-node models written by
  * python3-onnx's helper at opsets 18 to NEWEST_OPSET (the reductions' axes as an input, Split's
- * num_outputs, Pad's axes, Cast's saturate, AveragePool's dilations, and the versions that only widen the
- * types), run in onnxruntime and in graphc on the same inputs. The forms graphc does not implement are
+ * num_outputs, Pad's axes, Cast's saturate, AveragePool's dilations, Gelu's two forms, and the versions
+ * that only widen the types), run in onnxruntime and in graphc on the same inputs. The forms graphc does not implement are
  * refused in one line naming the node, op, opset and what is unsupported.
  */
 import { describe, it } from 'vitest';
@@ -42,6 +42,11 @@ const cases: OneNode[] = [
   { opset: 22, op: 'ConvTranspose', x: [[1, 2, 4, 4], [2, 3, 3, 3]], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] } },
   { opset: 22, op: 'GlobalAveragePool', x: [[1, 2, 3, 3]] },
   ...['Elu', 'Selu', 'HardSigmoid', 'HardSwish', 'Softplus', 'Softsign', 'Dropout'].map((op) => ({ opset: 22, op, x: [[2, 3]] })),
+  ...[20, N].flatMap((opset) => [
+    { opset, op: 'Gelu', x: [[3, 7]] },
+    { opset, op: 'Gelu', x: [[3, 7]], attrs: { approximate: 'none' } },
+    { opset, op: 'Gelu', x: [[3, 7]], attrs: { approximate: 'tanh' } },
+  ]),
   ...[N].flatMap((opset) => [
     { opset, op: 'Identity', x: [[2, 3]] },
     { opset, op: 'Transpose', x: [[2, 3, 4]], attrs: { perm: [2, 0, 1] } },
@@ -73,6 +78,8 @@ const REFUSED: [OneNode, RegExp][] = [
   [{ opset: 18, op: 'ReduceMax', x: [[2, 3]], attrs: { axes: [1] } }, /^node 'n0' \(ReduceMax, opset 18\): attribute 'axes' not supported$/],
   [{ opset: 17, op: 'Pad', x: [[2, 3]], ints: [['pads', [0, 1, 0, 1]], ['', []], ['axes', [1]]] }, /^node 'n0' \(Pad, opset 17\): input 3 \('axes'\) not supported$/],
   [{ opset: 19, op: 'Cast', x: [[2, 3]], attrs: { to: 17, saturate: 0 } }, /^node 'n0' \(Cast, opset 19\): Cast to ONNX type 17 /],
+  [{ opset: 20, op: 'Gelu', x: [[2]], attrs: { approximate: 'erf' } }, /^node 'n0' \(Gelu, opset 20\): Gelu approximate 'erf' \(ONNX defines 'none' and 'tanh'\)$/],
+  [{ opset: 17, op: 'Gelu', x: [[2]] }, /^node 'n0' \(Gelu, opset 17\): Gelu is an op of opset 20 and later$/],
   [{ opset: N + 1, op: 'Relu', x: [[2]] }, new RegExp(`^opset ${N + 1}: graphc imports opsets up to ${N}$`)],
 ];
 
