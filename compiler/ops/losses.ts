@@ -8,7 +8,7 @@
  */
 import { defineOp, onnxOperand, onnxRule, UnsupportedError, type OnnxImporter } from './op.ts';
 import type { Node } from '../ir/node.ts';
-import { sameShape, shapeStr } from '../ir/shape.ts';
+import { isStatic, sameShape, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 
@@ -23,17 +23,42 @@ function checkIndexed(name: string) {
 const onehot = (y: Node, z: Node) => B.mk('OneHot', [y], { classes: z.shape[1] as number });
 const rows = (z: Node) => B.sizeOf(z, [0]);
 /**
+ * Scores [N, C, d1, …, dk] and labels [N, d1, …, dk] as rows [M, C] and [M] (M = N·d1·…·dk), with the maps
+ * giving a per-row result ([M]) and a per-score one ([M, C]) the input's shapes back. [N, C] and [N] as given.
+ */
+function rowsOf(z: Node, y: Node) {
+  const r = z.shape.length;
+  const fits = r >= 2 && y.shape.length === r - 1 && y.shape.every((d, i) => d === z.shape[i === 0 ? 0 : i + 1]);
+  if (!fits) throw new UnsupportedError(`scores ${shapeStr(z.shape)} and labels ${shapeStr(y.shape)} (graphc takes [N, C, d1, …] and [N, d1, …])`);
+  if (r === 2) return { z, y, unflatten: (x: Node) => x, unflattenScores: (x: Node) => x };
+  if (!isStatic(z.shape)) throw new UnsupportedError(`scores ${shapeStr(z.shape)} of more than 2 dims with symbolic dims`);
+  const dims = z.shape as number[], classes = dims[1];
+  const m = dims.reduce((p, d) => p * d, 1) / classes;
+  const last = [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1];
+  const back = [0, r - 1, ...Array.from({ length: r - 2 }, (_, i) => i + 1)];
+  const moved = [dims[0], ...dims.slice(2), classes];
+  return {
+    z: B.reshape(B.transpose(z, last), [m, classes]),
+    y: B.reshape(y, [m]),
+    unflatten: (x: Node) => B.reshape(x, y.shape),
+    unflattenScores: (x: Node) => B.transpose(B.reshape(x, moved), back),
+  };
+}
+
+/**
  * The ONNX losses over scores [N, C] and integer labels [N] (opset 12 and 13 read alike), as `op`:
  * reduction 'mean' (the default), 'sum' or 'none'; SoftmaxCrossEntropyLoss's log_prob output. With
  * class weights, ignore_index or 'none', rows are weighted by w = onehot(y)·weight·[y ≠ ignore_index]:
- * per-row loss −Σ_c w·log p, averaged over Σ w (the weights of the rows kept).
+ * per-row loss −Σ_c w·log p, averaged over Σ w (the weights of the rows kept). Scores [N, C, d1, …, dk]
+ * and labels [N, d1, …, dk] (ONNX's higher-dimensional form, every element a row) are read as [N·d1·…·dk, C]
+ * and [N·d1·…·dk]: the class axis moved last, both flattened; 'none' and log_prob are given their shapes back.
  */
 const lossImport = (op: 'NLL' | 'CrossEntropy', since: readonly number[] = [12, 13]): OnnxImporter =>
   onnxRule(since, (c) => {
-    const [z, y] = [onnxOperand(c, 0), onnxOperand(c, 1)];
+    const [zIn, yIn] = [onnxOperand(c, 0), onnxOperand(c, 1)];
     const ii = c.attrInt('ignore_index', Number.NaN);
-    if (y.dtype === 'f32') throw new UnsupportedError('float labels (integer class indices expected)');
-    if (z.shape.length !== 2 || y.shape.length !== 1) throw new UnsupportedError(`scores ${shapeStr(z.shape)} and labels ${shapeStr(y.shape)} (graphc takes [N, C] and [N])`);
+    if (yIn.dtype === 'f32') throw new UnsupportedError('float labels (integer class indices expected)');
+    const { z, y, unflatten, unflattenScores } = rowsOf(zIn, yIn);
     const reduction = c.attrString('reduction', 'mean');
     if (reduction !== 'mean' && reduction !== 'sum' && reduction !== 'none') throw new UnsupportedError(`reduction '${reduction}'`);
     const labels = B.cast(y, 'f32');
@@ -47,9 +72,9 @@ const lossImport = (op: 'NLL' | 'CrossEntropy', since: readonly number[] = [12, 
       if (c.has(2)) w = B.mul(w, onnxOperand(c, 2));
       if (!Number.isNaN(ii)) w = B.mul(w, B.unsqueeze(B.sub(1, B.cast(B.mk('Equal', [labels, B.constant([ii], [])]), 'f32')), [1]));
       const per = B.neg(B.sum(B.mul(w, logp), [1], false));
-      loss = reduction === 'none' ? per : reduction === 'sum' ? B.sum(per, null, false) : B.div(B.sum(per, null, false), B.sum(w, null, false));
+      loss = reduction === 'none' ? unflatten(per) : reduction === 'sum' ? B.sum(per, null, false) : B.div(B.sum(per, null, false), B.sum(w, null, false));
     }
-    return op === 'CrossEntropy' && c.outputs > 1 ? [loss, logp] : loss;
+    return op === 'CrossEntropy' && c.outputs > 1 ? [loss, unflattenScores(logp)] : loss;
   });
 
 const int64 = (e: Parameters<NonNullable<Parameters<typeof defineOp>[0]['onnx']>>[0], name: string) => e.op('Cast', [name], { to: 7 });

@@ -16,6 +16,9 @@ describe.skipIf(!hasNodeTests)('ONNX backend node tests', () => {
     expect(passed.size).toBeGreaterThanOrEqual(350);
     for (const t of ['test_reduce_sum_keepdims_example', 'test_slice_neg_steps', 'test_gather_negative_indices', 'test_concat_3d_axis_negative_1', 'test_layer_normalization_4d_axis1', 'test_matmul_4d', 'test_flatten_negative_axis1', 'test_erf', 'test_leakyrelu', 'test_split_variable_parts_2d', 'test_reflect_pad', 'test_argmax_keepdims_random_select_last_index', 'test_reduce_l2_keep_dims_random', 'test_softmax_axis_0', 'test_softmax_axis_0_expanded'])
       expect(passed.has(t), t).toBe(true);
+    // the losses above 2-D (scores [N, C, d1, …], every element a row): each reduction, weights, ignore_index, log_prob
+    for (const t of ['test_nllloss_NCd1d2d3d4d5_mean_weight', 'test_nllloss_NCd1d2_with_weight_reduction_sum_ii', 'test_nllloss_NCd1d2d3_none_no_weight_negative_ii', 'test_sce_mean_weight_ii_4d_log_prob', 'test_sce_NCd1d2d3_none_no_weight_negative_ii', 'test_sce_mean_3d_expanded'])
+      expect(passed.has(t), t).toBe(true);
     for (const t of ['test_add_bcast', 'test_matmul_2d', 'test_gemm_all_attributes', 'test_sigmoid', 'test_reduce_mean_keepdims_random', 'test_reduce_sum_keepdims_random', 'test_softplus', 'test_relu', 'test_transpose_default', 'test_log'])
       expect(passed.has(t), t).toBe(true);
   });
