@@ -24,6 +24,8 @@ export interface CheckResult {
   readonly errors: string[];
   /** A JavaScript model: nothing to type-check. */
   readonly skipped?: boolean;
+  /** Why the file, free of type errors, is not a model (no default export, or not a defineModel result). */
+  readonly notModel?: string;
 }
 
 /** The nearest tsconfig.json at or above `dir`, as TypeScript finds it. */
@@ -38,6 +40,7 @@ export function findTsconfig(dir: string): string | undefined {
 interface Cached {
   readonly inputs: Record<string, string>;
   readonly errors: string[];
+  readonly notModel?: string;
 }
 
 interface Pending {
@@ -59,7 +62,7 @@ function lookup(path: string): CheckResult | Pending {
   const entry = join(cacheDir('checks'), `${sha([abs, config ?? '', tsVersion, graphcStamp()].join('\0'))}.json`);
   try {
     const c = JSON.parse(readFileSync(entry, 'utf8')) as Cached;
-    if (unchanged(c.inputs)) return { file, errors: c.errors };
+    if (unchanged(c.inputs)) return { file, errors: c.errors, notModel: c.notModel };
   } catch {
     /* not cached */
   }
@@ -77,8 +80,8 @@ function store(p: Pending, r: TypeCheck): CheckResult {
       hashes[f] = '';
     }
   }
-  writeWhole(p.entry, JSON.stringify({ inputs: hashes, errors: r.errors } satisfies Cached));
-  return { file: p.file, errors: r.errors };
+  writeWhole(p.entry, JSON.stringify({ inputs: hashes, errors: r.errors, notModel: r.notModel } satisfies Cached));
+  return { file: p.file, errors: r.errors, notModel: r.notModel };
 }
 
 /** Type-checks the model at `path` in this thread (from the cache when nothing it read has changed). */
@@ -258,6 +261,8 @@ export function registerCheck(program: Command, run: (fn: () => Promise<void>) =
     .action((file: string) =>
       run(async () => {
         const r = await checkModel(file);
+        // (train and compile say so themselves when they load the module)
+        if (r.errors.length === 0 && r.notModel) throw new UserError(`${r.file}: ${r.notModel}`);
         if (r.errors.length === 0) {
           process.stdout.write(r.skipped ? `${r.file}: a JavaScript model: nothing to type-check\n` : `${r.file}: no type errors\n`);
           return;

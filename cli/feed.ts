@@ -8,7 +8,7 @@
  * of at most 2^24 in magnitude (graphc holds them in float32, exactly to there). Every mistake is one line
  * naming the file and what was expected.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import type { Node } from '../compiler/ir/node.ts';
 import { bindShape, shapeStr, ShapeError, type Dim } from '../compiler/ir/shape.ts';
 import { readCsvTable } from '../runtime/node.ts';
@@ -43,6 +43,8 @@ export function assignInputs(specs: readonly string[], inputs: readonly Node[], 
         const hint = eq > 0 ? `'${spec.slice(0, eq)}' is not one of its inputs; ` : '';
         throw new UserError(`${model}: ${hint}the model has ${inputs.length} inputs (${inputs.map(describeInput).join(', ')}): give each as --input name=file`);
       }
+      // `name=file` with a name the model lacks (a file so named is written ./name=file)
+      if (eq > 0 && !/[/\\]/.test(spec.slice(0, eq)) && !existsSync(spec)) throw new UserError(`${model}: '${spec.slice(0, eq)}' is not an input of the model (its input: ${describeInput(inputs[0])})`);
       [node, file] = [inputs[0], spec];
     }
     if (out.has(node)) throw new UserError(`${model}: input '${String(node.attrs.name)}' is given twice (${out.get(node)}, ${file})`);

@@ -70,6 +70,8 @@ export function assignOutputs(specs: readonly string[], names: readonly string[]
   for (const spec of specs) {
     const eq = spec.indexOf('=');
     const named = eq > 0 && names.includes(spec.slice(0, eq));
+    // `name=file` with a name the model lacks (a file so named is written ./name=file)
+    if (eq > 0 && !named && !/[/\\]/.test(spec.slice(0, eq))) throw new UserError(`${model}: '${spec.slice(0, eq)}' is not an output of the model (its outputs: ${names.join(', ')}; for a file named ${spec}, write ./${spec})`);
     const file = named ? spec.slice(eq + 1) : spec;
     if (!FORMATS.test(file)) throw new UserError(`${file}: --output writes .csv, .npy or .json files (by the extension)`);
     let outs: string[];

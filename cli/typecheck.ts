@@ -14,6 +14,8 @@ export interface TypeCheck {
   readonly inputs: string[];
   /** The configuration could not be used: this message, and no check. */
   readonly fatal?: string;
+  /** Why the file is not a model, where it has no type error: no default export, or one that is not a model. */
+  readonly notModel?: string;
 }
 
 type Ts = typeof TS;
@@ -64,5 +66,19 @@ export function typeCheck(abs: string, config: string | undefined): TypeCheck {
     .filter((f) => !f.fileName.includes('/node_modules/') && !program.isSourceFileDefaultLibrary(f))
     .map((f) => f.fileName);
   saveTypescriptCache();
-  return { errors, inputs };
+  return { errors, inputs, notModel: sf && !errors.length ? notAModel(ts, program, sf) : undefined };
+}
+
+/** Why `sf` is not a model module: it exports nothing as default, or a value whose type is not a `Model`. */
+function notAModel(ts: Ts, program: TS.Program, sf: TS.SourceFile): string | undefined {
+  const checker = program.getTypeChecker();
+  const mod = checker.getSymbolAtLocation(sf);
+  const found = mod && checker.getExportsOfModule(mod).find((s) => s.escapedName === 'default');
+  if (!found) return 'not a graphc model: it exports nothing as default (expected `export default defineModel({...})`)';
+  const type = checker.getTypeOfSymbol(found.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(found) : found);
+  if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return undefined;
+  // a Model's `kind` is the literal 'graphc-model' (compiler/dsl/model.ts)
+  const kind = type.getProperty('kind');
+  if (kind && checker.typeToString(checker.getTypeOfSymbol(kind)) === '"graphc-model"') return undefined;
+  return `not a graphc model: its default export is ${checker.typeToString(type)}, not a defineModel({...}) result`;
 }

@@ -6,7 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { readNpy, writeNpy, NpyError } from '../cli/npy.ts';
 import { readJsonTensor, JsonTensorError } from '../cli/json-tensor.ts';
-import { csvText, f32String } from '../cli/outputs.ts';
+import { assignOutputs, csvText, f32String } from '../cli/outputs.ts';
+import { assignInputs } from '../cli/feed.ts';
+import toy from '../graphs/toy.ts';
 
 /** A .npy file as NumPy writes it: version, header dict, then the data bytes. */
 function npy(header: string, data: Uint8Array, major = 1): Uint8Array {
@@ -115,5 +117,26 @@ describe('numbers written', () => {
     expect(csvText({ shape: [2, 1, 2], data: Float32Array.from([1, 0.5, NaN, -Infinity]) })).toBe('1,0.5\nnan,-inf\n');
     expect(csvText({ shape: [], data: [7] })).toBe('7\n');
     expect(csvText({ shape: [0, 3], data: [] })).toBe('');
+  });
+});
+
+describe('--input and --output as name=file', () => {
+  const x = toy.build().forward.inputs.filter((n) => n.attrs.name === 'x');
+  const refusal = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return 'accepted';
+  };
+  it('a name the model lacks is refused, naming what it has, not read or written as a file of that name', () => {
+    expect(refusal(() => assignInputs(['q=in.csv'], x, 'm.onnx'))).toBe("m.onnx: 'q' is not an input of the model (its input: 'x' [N, 2] float32)");
+    expect(refusal(() => assignOutputs(['bogus=o.csv'], ['predict'], 'm.onnx'))).toBe("m.onnx: 'bogus' is not an output of the model (its outputs: predict; for a file named bogus=o.csv, write ./bogus=o.csv)");
+  });
+  it('a name the model has, and a path with = in a folder name, are taken', () => {
+    expect([...assignInputs(['x=in.csv'], x, 'm.onnx').values()]).toEqual(['in.csv']);
+    expect([...assignInputs(['./q=in.csv'], x, 'm.onnx').values()]).toEqual(['./q=in.csv']);
+    expect([...assignOutputs(['predict=o.csv'], ['predict'], 'm.onnx').keys()]).toEqual(['o.csv']);
   });
 });

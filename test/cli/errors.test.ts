@@ -142,6 +142,13 @@ export default defineModel({
     expectUserError(r, /ctl\.csv:1: column 2 is not a number: '2\\u001b\[2J'/);
     expect(r.stderr).not.toContain('\u001b');
   });
+  it('check: a module with no default export, or one that is not a model, is not "no type errors"', async () => {
+    expectUserError(await graphc('check', file('none.ts', 'export const x = 1;\n')), /none\.ts: not a graphc model: it exports nothing as default/);
+    expectUserError(await graphc('check', file('num.ts', 'export default 42;\n')), /num\.ts: not a graphc model: its default export is 42, not a defineModel/);
+    const r = await graphc('check', good);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/good\.ts: no type errors/);
+  });
   it('--debug shows the stack trace', async () => {
     const r = await graphc('--debug', 'train', 'nope.ts');
     expect(r.status).toBe(1);
