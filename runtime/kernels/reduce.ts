@@ -77,6 +77,31 @@ export function reduceKernel(kind: ReduceKind, inShape: readonly number[], axes:
       }
     };
   }
+  // The kept axes in one block between reduced ones ([outer, kept, inner], outer and inner reduced: a
+  // bias's gradient over [N, C, H, W]): each kept slot sums contiguous runs of `inner` elements
+  const kept = [...Array(r).keys()].filter((d) => !red.has(d));
+  if (kind !== 'max' && kept.length && kept.every((d, i) => i === 0 || d === kept[i - 1] + 1)) {
+    const outer = sizeOf(inShape.slice(0, kept[0])), mid = sizeOf(inShape.slice(kept[0], kept[kept.length - 1] + 1));
+    const inner = sizeOf(inShape.slice(kept[kept.length - 1] + 1)), inner4 = inner - (inner % 4);
+    const acc = new Float64Array(mid);
+    return (ins, out) => {
+      const x = ins[0];
+      acc.fill(0);
+      for (let o = 0, base = 0; o < outer; o++)
+        for (let m = 0; m < mid; m++, base += inner) {
+          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+          for (let k = base; k < base + inner4; k += 4) {
+            s0 += x[k];
+            s1 += x[k + 1];
+            s2 += x[k + 2];
+            s3 += x[k + 3];
+          }
+          for (let k = base + inner4; k < base + inner; k++) s0 += x[k];
+          acc[m] += s0 + s1 + (s2 + s3);
+        }
+      for (let m = 0; m < mid; m++) out[m] = acc[m] * scale;
+    };
+  }
   // General case: precomputed output slot per input element (reduced axes do not move the slot).
   const n = sizeOf(inShape);
   const outStrides: number[] = new Array(r).fill(0);
