@@ -20,8 +20,8 @@ import { splitTimer, type SplitTimer } from '../split.ts';
  * (512 KB, one core's L2 here). Chosen by measurement on this machine among 128–512 × 256–1024; the
  * differences were within its run-to-run noise except for 1024³ on one thread, best with these.
  */
-const KC = 512;
-const NC = 256;
+export const KC = 512;
+export const NC = 256;
 const PAGE = 65536;
 
 /** Columns of B (and C) rounded up to whole 8-column panels. */
