@@ -1,7 +1,9 @@
 /**
  * Training progress: on a terminal, a progress bar (cli-progress) with the epoch and the latest cost,
  * on standard error so the log lines on standard output stay clean; nothing when output is not a
- * terminal or with --json.
+ * terminal or with --json. The bar leaves the terminal's modes alone (the cursor shown, lines wrapping,
+ * each line cut to the width anyway): training runs synchronously, so Ctrl-C ends the process with no
+ * handler of ours to run, and a mode set here would stay set in the user's shell.
  */
 import cliProgress from 'cli-progress';
 
@@ -17,7 +19,7 @@ export function progress(total: number, enabled: boolean): Progress {
     return { update() {}, log: (l) => process.stdout.write(l + '\n'), stop() {} };
   }
   const bar = new cliProgress.SingleBar(
-    { format: 'training [{bar}] {percentage}% | epoch {value}/{total} | cost {cost}', stream: process.stderr, hideCursor: true, clearOnComplete: true, stopOnComplete: false, linewrap: false },
+    { format: 'training [{bar}] {percentage}% | epoch {value}/{total} | cost {cost}', stream: process.stderr, hideCursor: false, clearOnComplete: true, stopOnComplete: false, linewrap: true },
     cliProgress.Presets.shades_classic,
   );
   let last = 0;

@@ -3,7 +3,7 @@
  * exit 1, no stack trace, no partial output file.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { graphc as runGraphc, type Ran } from '../support/cli.ts';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -148,6 +148,28 @@ export default defineModel({
     const r = await graphc('check', good);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/good\.ts: no type errors/);
+  });
+  it('Ctrl-C on a terminal while training: exit 130, the terminal\'s modes untouched, no file written', async () => {
+    // a terminal from script(1); ^C typed into it once the progress bar shows
+    const target = join(out, 'interrupted.onnx');
+    const cmd = [process.execPath, join(root, 'bin/graphc.js'), 'train', good, '--no-check', '--data', csv('long.csv', '1,2,0\n3,4,1\n'), '--epochs', '100000000', '--log-every', '10000000', '--onnx', target].map((a) => JSON.stringify(a)).join(' ');
+    const child = spawn('script', ['-qec', cmd, '/dev/null'], { cwd: root, env: { ...process.env, GRAPHC_QUIET: '' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let tty = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const first = !tty.includes('training [');
+      tty += d.toString();
+      if (first && tty.includes('training [')) setTimeout(() => child.stdin.write('\x03'), 200);
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 90_000);
+    const status = await new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    clearTimeout(killer);
+    expect(tty).toContain('training [');
+    expect(status).toBe(130);
+    // neither the cursor hidden nor line wrapping turned off: nothing would turn them back on
+    expect(tty).not.toContain('\x1b[?25l');
+    expect(tty).not.toContain('\x1b[?7l');
+    expect(existsSync(target)).toBe(false);
+    expect(readdirSync(out).filter((f) => f.includes('interrupted'))).toEqual([]);
   });
   it('--debug shows the stack trace', async () => {
     const r = await graphc('--debug', 'train', 'nope.ts');
