@@ -8,7 +8,7 @@
  */
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
-import { normAxes, shapeStr } from '../compiler/ir/shape.ts';
+import { isStatic, normAxes, shapeStr } from '../compiler/ir/shape.ts';
 import { onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
 import { need, raise, reduction } from './import-read.ts';
 
@@ -121,26 +121,32 @@ function constNumbers(c: Parameters<Importer>[0], k: number, what: string): numb
 }
 
 /**
- * OneHot of 1-D indices along the last axis: depth and [off, on] constants. From opset 11 an index in
- * [-depth, 0) counts from the end; any other index out of range gives a row of `off` (both versions).
+ * OneHot: depth and [off, on] constants; indices of any static shape S give S with the classes inserted at
+ * `axis` (default −1, last), read as the 1-D OneHot of the flattened indices, reshaped, the class axis moved.
+ * From opset 11 an index in [−depth, 0) counts from the end; any other index out of range gives a row of
+ * `off` (both versions).
  */
 const oneHot = rule([9, 11], (c) => {
   const given = need(c, 0);
   // ONNX truncates float indices; graphc's kernel would give a row of zeros for a fraction
   if (given.dtype === 'f32') raise('float indices (graphc takes integer indices)');
   const idx = B.cast(given, 'f32');
-  if (idx.shape.length !== 1) raise(`indices of shape ${shapeStr(idx.shape)} (graphc takes 1-D indices)`);
-  const axis = c.attrInt('axis', -1);
-  if (axis !== -1 && axis !== 1) raise(`axis ${axis} (graphc puts the classes last)`);
+  const r = idx.shape.length, a = c.attrInt('axis', -1);
+  if (r === 0) raise('scalar indices (ONNX takes indices of rank 1 or more)');
+  if (a < -r - 1 || a > r) raise(`axis ${a} for indices of rank ${r}`);
+  const axis = a < 0 ? a + r + 1 : a;
+  if (r > 1 && !isStatic(idx.shape)) raise(`indices of the symbolic shape ${shapeStr(idx.shape)} (of more than 1 dim)`);
   const depth = constNumbers(c, 1, 'a depth');
   const values = constNumbers(c, 2, 'values');
   if (depth.length !== 1 || !Number.isInteger(depth[0]) || depth[0] < 1) raise(`depth [${depth}]`);
   if (values.length !== 2) raise(`values of ${values.length} elements (off and on expected)`);
   const d = depth[0], [off, on] = values;
   // from opset 11, idx + depth where idx < 0
-  let k = idx;
+  let k = r === 1 ? idx : B.reshape(idx, [(idx.shape as number[]).reduce((p, n) => p * n, 1)]);
   if (c.opset >= 11) k = B.add(k, B.mul(d, B.sub(1, B.cast(B.mk('GreaterEqual', [k, B.constant([0], [])]), 'f32'))));
-  const hot = B.mk('OneHot', [k], { classes: d });
+  let hot = B.mk('OneHot', [k], { classes: d });
+  if (r !== 1) hot = B.reshape(hot, [...idx.shape, d]);
+  if (axis !== r) hot = B.transpose(hot, [...Array.from({ length: axis }, (_, i) => i), r, ...Array.from({ length: r - axis }, (_, i) => axis + i)]);
   return off === 0 && on === 1 ? hot : B.add(B.mul(hot, on - off), off);
 });
 
