@@ -89,18 +89,18 @@ defineOp({
  * Reads kernel_shape, strides, pads, dilations (and group) of an ONNX Conv or pooling node over any number
  * of spatial axes: explicit padding or VALID (none).
  */
-export function windowAttrs(c: OnnxImportCtx, op: string, kernel?: number[]) {
+export function windowAttrs(c: OnnxImportCtx, op: string, kernel?: number[], same = false) {
   const x = c.inputs[0];
   if (!x || x.shape.length < 3) throw new UnsupportedError(`${op}: x must have a batch, a channel and at least one spatial axis`);
   const d = x.shape.length - 2;
   const auto = c.attrString('auto_pad', 'NOTSET');
-  if (auto !== 'NOTSET' && auto !== 'VALID') throw new UnsupportedError(`${op}: auto_pad ${auto} is not imported`);
+  if (auto !== 'NOTSET' && auto !== 'VALID' && !(same && (auto === 'SAME_UPPER' || auto === 'SAME_LOWER'))) throw new UnsupportedError(`${op}: auto_pad ${auto} is not imported`);
   const ks = c.attrInts('kernel_shape') ?? kernel;
   if (!ks || ks.length !== d) throw new UnsupportedError(`${op}: kernel_shape must have ${d} entries`);
   const ones = Array<number>(d).fill(1);
   const given = c.attrInts('pads');
   const pads = auto === 'VALID' || !given ? Array<number>(2 * d).fill(0) : given;
-  const out = { kernel: ks, stride: c.attrInts('strides') ?? ones, pads, dilation: c.attrInts('dilations') ?? ones, group: op === 'Conv' || op === 'ConvTranspose' ? c.attrInt('group', 1) : 1 };
+  const out = { auto, kernel: ks, stride: c.attrInts('strides') ?? ones, pads, dilation: c.attrInts('dilations') ?? ones, group: op === 'Conv' || op === 'ConvTranspose' ? c.attrInt('group', 1) : 1 };
   if (out.stride.length !== d || out.pads.length !== 2 * d || out.dilation.length !== d)
     throw new UnsupportedError(`${op}: strides, pads and dilations must have ${d}, ${2 * d} and ${d} entries`);
   return out;
@@ -109,20 +109,24 @@ export function windowAttrs(c: OnnxImportCtx, op: string, kernel?: number[]) {
 /**
  * ONNX's ConvTranspose is the input gradient of a convolution: x [N, C, ...] is the gradient of a
  * convolution's output, w [C, M/group, ...kernel] its weight, and the output [N, M, ...] has the extent
- * stride·(in − 1) + output_padding + dilation·(k − 1) + 1 − pads on each axis. An explicit output_shape and
- * the SAME auto_pads are refused.
+ * stride·(in − 1) + output_padding + dilation·(k − 1) + 1 − pads on each axis. An output_shape (or, with
+ * auto_pad SAME_*, in·stride) sets the extent instead, the pads computed as onnxruntime does: the total
+ * max(0, natural − extent), its larger half at the end for SAME_UPPER, at the start otherwise, and an
+ * output_shape past the natural extent grown at the end (as output_padding is, so by less than the stride;
+ * SAME's in·stride past it is not).
  */
 function convTranspose(c: OnnxImportCtx): Node {
   const x = c.inputs[0], w = c.inputs[1];
   if (!x || !w) throw new UnsupportedError('ConvTranspose: x and w must be float tensors');
-  if (c.attrInts('output_shape')) throw new UnsupportedError('ConvTranspose: output_shape is not imported (give pads and output_padding)');
-  const at = windowAttrs(c, 'ConvTranspose', w.shape.slice(2) as number[]);
+  const given = c.attrInts('output_shape');
+  const at = windowAttrs(c, 'ConvTranspose', w.shape.slice(2) as number[], true);
   const d = at.kernel.length;
-  const extra = c.attrInts('output_padding') ?? Array<number>(d).fill(0);
+  let extra = c.attrInts('output_padding') ?? Array<number>(d).fill(0);
   if (extra.length !== d || extra.some((e, i) => e < 0 || e >= Math.max(at.stride[i], at.dilation[i])))
     throw new UnsupportedError(`ConvTranspose: output_padding [${extra}] must have ${d} entries, each below its stride or dilation`);
   if (w.shape.length !== d + 2 || typeof w.shape[1] !== 'number' || w.shape[0] !== x.shape[1])
     throw new UnsupportedError(`ConvTranspose: the weight ${shapeStr(w.shape)} does not fit x ${shapeStr(x.shape)}`);
+  if (given || at.auto !== 'NOTSET') ({ pads: at.pads, extra } = autoPads(x.shape.slice(2), given, at, extra));
   const out = x.shape.slice(2).map((n, i) => {
     if (typeof n !== 'number') throw new UnsupportedError(`ConvTranspose: the symbolic spatial dim '${n}'`);
     const size = at.stride[i] * (n - 1) + extra[i] + at.dilation[i] * (at.kernel[i] - 1) + 1 - at.pads[i] - at.pads[i + d];
@@ -135,6 +139,26 @@ function convTranspose(c: OnnxImportCtx): Node {
   const b = c.inputs[2];
   if (!b || b.shape.length !== 1 || b.shape[0] !== M) throw new UnsupportedError(`ConvTranspose: the bias must be [${M}]`);
   return B.add(y, B.reshape(b, [M, ...out.map(() => 1)]));
+}
+
+/** ConvTranspose's pads and output_padding for an output_shape or auto_pad (see convTranspose). */
+function autoPads(ins: readonly Dim[], given: number[] | undefined, at: ReturnType<typeof windowAttrs>, extra: number[]) {
+  const d = ins.length;
+  if (ins.some((n) => typeof n !== 'number')) throw new UnsupportedError(`ConvTranspose: output_shape or auto_pad over the symbolic spatial dims ${shapeStr(ins)}`);
+  const sizes = ins as number[];
+  if (at.auto === 'VALID' && !given) return { pads: Array<number>(2 * d).fill(0), extra };
+  const want = given ?? sizes.map((n, i) => n * at.stride[i]);
+  if (want.length !== d) throw new UnsupportedError(`ConvTranspose: output_shape [${given}] must have ${d} entries`);
+  const pads = Array<number>(2 * d).fill(0), grown = [...extra];
+  sizes.forEach((n, i) => {
+    const natural = at.stride[i] * (n - 1) + extra[i] + at.dilation[i] * (at.kernel[i] - 1) + 1;
+    const total = Math.max(0, natural - want[i]), half = Math.floor(total / 2);
+    [pads[i], pads[i + d]] = at.auto === 'SAME_UPPER' ? [half, total - half] : [total - half, half];
+    // an output_shape past the natural extent grows it at the end; SAME's in·stride does not
+    if (given) grown[i] = extra[i] + want[i] - (natural - total);
+    if (grown[i] >= Math.max(at.stride[i], at.dilation[i])) throw new UnsupportedError(`ConvTranspose: output_shape [${want}] is past the extent the input gives on axis ${i + 2}`);
+  });
+  return { pads, extra: grown };
 }
 
 defineOp({
