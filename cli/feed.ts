@@ -38,6 +38,7 @@ export function assignInputs(specs: readonly string[], inputs: readonly Node[], 
     const named = eq > 0 ? byName.get(spec.slice(0, eq)) : undefined;
     let node: Node, file: string;
     if (named) [node, file] = [named, spec.slice(eq + 1)];
+    else if (eq === 0) throw new UserError(`--input ${spec}: no input name before '='`);
     else {
       if (inputs.length !== 1) {
         const hint = eq > 0 ? `'${spec.slice(0, eq)}' is not one of its inputs; ` : '';
@@ -47,6 +48,7 @@ export function assignInputs(specs: readonly string[], inputs: readonly Node[], 
       if (eq > 0 && !/[/\\]/.test(spec.slice(0, eq)) && !existsSync(spec)) throw new UserError(`${model}: '${spec.slice(0, eq)}' is not an input of the model (its input: ${describeInput(inputs[0])})`);
       [node, file] = [inputs[0], spec];
     }
+    if (!file) throw new UserError(`--input ${spec}: no file name after '='`);
     if (out.has(node)) throw new UserError(`${model}: input '${String(node.attrs.name)}' is given twice (${out.get(node)}, ${file})`);
     out.set(node, file);
   }

@@ -73,6 +73,7 @@ export function assignOutputs(specs: readonly string[], names: readonly string[]
     // `name=file` with a name the model lacks (a file so named is written ./name=file)
     if (eq > 0 && !named && !/[/\\]/.test(spec.slice(0, eq))) throw new UserError(`${model}: '${spec.slice(0, eq)}' is not an output of the model (its outputs: ${names.join(', ')}; for a file named ${spec}, write ./${spec})`);
     const file = named ? spec.slice(eq + 1) : spec;
+    if (!file) throw new UserError(`--output ${spec}: no file name after '='`);
     if (!FORMATS.test(file)) throw new UserError(`${file}: --output writes .csv, .npy or .json files (by the extension)`);
     let outs: string[];
     if (named) outs = [spec.slice(0, eq)];

@@ -48,7 +48,11 @@ export function fitModel(
 export type TrainData = string | ArrayData | Dataset;
 
 export interface TrainOptions {
-  /** The data (default: the model's own, when it is inline or generated, or a file where one can be read). */
+  /**
+   * The data (default: the model's own, when it is inline or generated, or a file where one can be read).
+   * Float32Arrays are used as they are, not copied: training reads them when it runs (one copy into the
+   * runtime's memory for its duration), so leave them unchanged until `train` resolves.
+   */
   readonly data?: TrainData;
   /** Shown as the data's source in the result (default: '<memory>', '<csv>' or the model's). */
   readonly source?: string;

@@ -134,6 +134,11 @@ describe('--input and --output as name=file', () => {
     expect(refusal(() => assignInputs(['q=in.csv'], x, 'm.onnx'))).toBe("m.onnx: 'q' is not an input of the model (its input: 'x' [N, 2] float32)");
     expect(refusal(() => assignOutputs(['bogus=o.csv'], ['predict'], 'm.onnx'))).toBe("m.onnx: 'bogus' is not an output of the model (its outputs: predict; for a file named bogus=o.csv, write ./bogus=o.csv)");
   });
+  it('an empty name or file around = is refused', () => {
+    expect(refusal(() => assignInputs(['=in.csv'], x, 'm.onnx'))).toBe("--input =in.csv: no input name before '='");
+    expect(refusal(() => assignInputs(['x='], x, 'm.onnx'))).toBe("--input x=: no file name after '='");
+    expect(refusal(() => assignOutputs(['predict='], ['predict'], 'm.onnx'))).toBe("--output predict=: no file name after '='");
+  });
   it('a name the model has, and a path with = in a folder name, are taken', () => {
     expect([...assignInputs(['x=in.csv'], x, 'm.onnx').values()]).toEqual(['in.csv']);
     expect([...assignInputs(['./q=in.csv'], x, 'm.onnx').values()]).toEqual(['./q=in.csv']);
