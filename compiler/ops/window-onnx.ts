@@ -2,9 +2,10 @@
  * ONNX forms of the window gradients (convolution and pooling), in standard `ai.onnx` ops at opset 17, so
  * that a training step with convolutions exports and a runtime trains it by feeding its outputs back:
  *   ConvBackInput(g, w)   ConvTranspose(g, w) with the convolution's attributes; output_padding restores
- *                         the rows and columns the forward stride dropped.
+ *                         the rows and columns the forward stride dropped. Any number of spatial axes.
  *   ConvBackWeight(g, x)  Conv over transposed tensors: xᵀ [C, N, H, W] convolved with gᵀ [O, N, OH, OW]
  *                         (stride and dilation swapped), per group, cut to the kernel, transposed back.
+ *                         Any number of spatial axes.
  *   MaxPoolGrad(g, x)     each window position k as a strided Slice of x padded with −∞; the window's
  *                         first maximum (PyTorch's and graphc's choice among ties) found by Equal against
  *                         their Max and a running "already taken" mask; g placed back by `place`.
@@ -18,15 +19,18 @@ import type { Attrs, Node } from '../ir/node.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 
-const two = (a: Attrs, k: string, d: number): number[] => (a[k] as number[] | undefined) ?? [d, d];
 const padsOf = (a: Attrs): number[] => (a.pads as number[] | undefined) ?? [0, 0, 0, 0];
+/** An attribute over d spatial axes (pads: 2·d, begins then ends), its default repeated where absent. */
+const perAxis = (a: Attrs, k: string, d: number, dflt: number): number[] => (a[k] as number[] | undefined) ?? Array<number>(k === 'pads' ? 2 * d : d).fill(dflt);
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 const FLOAT = 1;
 
 /** The dims of a shape after the batch, which the ONNX forms need as numbers. */
 function statics(n: Node, shape: readonly Dim[]): number[] {
-  // the forms below are written for two spatial axes (and undilated pooling)
-  if (shape.length !== 4 || (n.attrs.dilation && n.op !== 'ConvBackInput' && n.op !== 'ConvBackWeight'))
-    throw new GraphError(`ONNX export: ${n.op} is written for 2-D windows${n.attrs.dilation ? ' without dilation' : ''}, got ${shapeStr(shape)}`, n.src);
+  // the convolutions' forms are written for any number of spatial axes; pooling's for two (undilated)
+  const conv = n.op === 'ConvBackInput' || n.op === 'ConvBackWeight';
+  if (conv ? shape.length < 3 : shape.length !== 4 || n.attrs.dilation)
+    throw new GraphError(`ONNX export: ${n.op} is written for ${conv ? 'windows of 1 or more spatial axes' : `2-D windows${n.attrs.dilation ? ' without dilation' : ''}`}, got ${shapeStr(shape)}`, n.src);
   const rest = shape.slice(1);
   if (rest.some((d) => typeof d !== 'number')) throw new GraphError(`ONNX export: ${n.op} needs static dims after the batch, got ${shapeStr(shape)}`, n.src);
   return rest as number[];
@@ -36,26 +40,27 @@ const slice = (e: OnnxEmit, x: string, starts: number[], ends: number[], axes: n
   e.op('Slice', [x, e.constI64(starts), e.constI64(ends), e.constI64(axes), ...(steps ? [e.constI64(steps)] : [])]);
 
 export function convBackInputOnnx(e: OnnxEmit, n: Node, [g, w]: readonly string[]): string {
-  const a = n.attrs, s = two(a, 'stride', 1), d = two(a, 'dilation', 1), p = padsOf(a);
-  const [, OH, OW] = statics(n, n.inputs[0].shape), [, H, W] = statics(n, a.inShape as Dim[]), k = (n.inputs[1].shape as number[]).slice(2);
+  const [, ...out] = statics(n, n.inputs[0].shape), [, ...size] = statics(n, n.attrs.inShape as Dim[]);
+  const a = n.attrs, d = out.length, s = perAxis(a, 'stride', d, 1), dl = perAxis(a, 'dilation', d, 1), p = perAxis(a, 'pads', d, 0);
+  const k = (n.inputs[1].shape as number[]).slice(2);
   // the forward sweep's remainder: rows the stride never reached, which ConvTranspose must still produce
-  const extra = [H + p[0] + p[2] - d[0] * (k[0] - 1) - 1 - s[0] * (OH - 1), W + p[1] + p[3] - d[1] * (k[1] - 1) - 1 - s[1] * (OW - 1)];
-  return e.op('ConvTranspose', [g, w], { strides: s, pads: p, dilations: d, group: (a.group as number) ?? 1, kernel_shape: k, output_padding: extra });
+  const extra = size.map((h, i) => h + p[i] + p[i + d] - dl[i] * (k[i] - 1) - 1 - s[i] * (out[i] - 1));
+  return e.op('ConvTranspose', [g, w], { strides: s, pads: p, dilations: dl, group: (a.group as number) ?? 1, kernel_shape: k, output_padding: extra });
 }
 
 export function convBackWeightOnnx(e: OnnxEmit, n: Node, [g, x]: readonly string[]): string {
-  const a = n.attrs, s = two(a, 'stride', 1), d = two(a, 'dilation', 1), p = padsOf(a), group = (a.group as number) ?? 1;
-  const [O, Cg, KH, KW] = a.inShape as number[], Og = O / group;
-  const [, OH, OW] = statics(n, n.inputs[0].shape), [, H, W] = statics(n, n.inputs[1].shape);
-  const perm = { perm: [1, 0, 2, 3] };
+  const [, ...out] = statics(n, n.inputs[0].shape), [, ...size] = statics(n, n.inputs[1].shape);
+  const a = n.attrs, d = out.length, s = perAxis(a, 'stride', d, 1), dl = perAxis(a, 'dilation', d, 1), p = perAxis(a, 'pads', d, 0), group = (a.group as number) ?? 1;
+  const [O, Cg, ...K] = a.inShape as number[], Og = O / group;
+  const perm = { perm: [1, 0, ...range(2, d)] };
   const xT = e.op('Transpose', [x], perm), gT = e.op('Transpose', [g], perm);
   // the sweep of the transposed convolution covers at least the kernel; positions past it are cut
-  const kh = Math.floor((H + p[0] + p[2] - s[0] * (OH - 1) - 1) / d[0]) + 1, kw = Math.floor((W + p[1] + p[3] - s[1] * (OW - 1) - 1) / d[1]) + 1;
+  const swept = size.map((h, i) => Math.floor((h + p[i] + p[i + d] - s[i] * (out[i] - 1) - 1) / dl[i]) + 1);
   const parts = Array.from({ length: group }, (_, i) => {
     const xs = group > 1 ? slice(e, xT, [i * Cg], [(i + 1) * Cg], [0]) : xT;
     const gs = group > 1 ? slice(e, gT, [i * Og], [(i + 1) * Og], [0]) : gT;
-    const y = e.op('Conv', [xs, gs], { strides: d, dilations: s, pads: p, group: 1, kernel_shape: [OH, OW] });
-    return kh === KH && kw === KW ? y : slice(e, y, [0, 0], [KH, KW], [2, 3]);
+    const y = e.op('Conv', [xs, gs], { strides: dl, dilations: s, pads: p, group: 1, kernel_shape: out });
+    return swept.every((v, j) => v === K[j]) ? y : slice(e, y, K.map(() => 0), K, range(2, d));
   });
   return e.op('Transpose', [group > 1 ? e.op('Concat', parts, { axis: 1 }) : parts[0]], perm);
 }
