@@ -92,6 +92,10 @@ export interface ArrayData {
  * rows and arrays of numbers are converted.
  */
 export function arrayData(d: ArrayData): Dataset {
+  for (const k of ['x', 'y'] as const) {
+    const v: unknown = d[k];
+    if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView))) throw new DataError(`data: ${k} must be an array (rows of numbers, or numbers) or a typed array, got ${v === null ? 'null' : typeof v}`);
+  }
   const flatY = (rows: number): Float32Array => {
     const y = d.y instanceof Float32Array ? d.y : Float32Array.from((d.y as readonly (number | readonly number[])[]).map((v) => (typeof v === 'number' ? v : single(v))));
     if (y.length !== rows) throw new DataError(`data: ${rows} row(s) of x but ${y.length} target(s) in y`);

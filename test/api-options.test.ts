@@ -32,6 +32,9 @@ describe('train() data and minibatches', () => {
     expect(p.shape).toEqual([2, 1]);
     expect(Array.from(p.data)).toEqual(Array.from(predict(t, { x: [rows[0].slice(0, 2), rows[1].slice(0, 2)] }).data));
     await expect(train(toy, { data: { x: x.subarray(0, 5), y } })).rejects.toThrow(/x holds 5 values, not whole rows of 2/);
+    // (from JavaScript, where the types do not stop it)
+    await expect(train(toy, { data: { x: 'abc' as never, y } })).rejects.toThrow(/^data: x must be an array \(rows of numbers, or numbers\) or a typed array, got string$/);
+    await expect(train(toy, { data: { x, y: null as never } })).rejects.toThrow(/^data: y must be an array .* got null$/);
   });
 
   it('batchSize: one step per batch, the epoch\'s cost the mean of its batches (float64 SGD by hand)', async () => {
