@@ -12,14 +12,14 @@
  *   AvgPoolGrad(g, x)     g divided by each window's divisor, placed back by `place`.
  * `place` is a grouped ConvTranspose with a constant one-hot (or all-ones) kernel: output position
  * oy·s + ky receives the value for window position (ky, kx), overlapping windows add up, and the padding is
- * cut off. Every shape but the batch must be static.
+ * cut off. Each form takes any number of spatial axes (pooling undilated). Every shape but the batch must be
+ * static.
  */
 import type { OnnxEmit } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 
-const padsOf = (a: Attrs): number[] => (a.pads as number[] | undefined) ?? [0, 0, 0, 0];
 /** An attribute over d spatial axes (pads: 2·d, begins then ends), its default repeated where absent. */
 const perAxis = (a: Attrs, k: string, d: number, dflt: number): number[] => (a[k] as number[] | undefined) ?? Array<number>(k === 'pads' ? 2 * d : d).fill(dflt);
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
@@ -27,10 +27,10 @@ const FLOAT = 1;
 
 /** The dims of a shape after the batch, which the ONNX forms need as numbers. */
 function statics(n: Node, shape: readonly Dim[]): number[] {
-  // the convolutions' forms are written for any number of spatial axes; pooling's for two (undilated)
-  const conv = n.op === 'ConvBackInput' || n.op === 'ConvBackWeight';
-  if (conv ? shape.length < 3 : shape.length !== 4 || n.attrs.dilation)
-    throw new GraphError(`ONNX export: ${n.op} is written for ${conv ? 'windows of 1 or more spatial axes' : `2-D windows${n.attrs.dilation ? ' without dilation' : ''}`}, got ${shapeStr(shape)}`, n.src);
+  // the forms are written for any number of spatial axes (pooling's undilated)
+  const pool = n.op !== 'ConvBackInput' && n.op !== 'ConvBackWeight';
+  if (shape.length < 3 || (pool && n.attrs.dilation))
+    throw new GraphError(`ONNX export: ${n.op} is written for windows of 1 or more spatial axes${pool ? ' without dilation' : ''}, got ${shapeStr(shape)}${pool && n.attrs.dilation ? ` and dilation [${n.attrs.dilation as number[]}]` : ''}`, n.src);
   const rest = shape.slice(1);
   if (rest.some((d) => typeof d !== 'number')) throw new GraphError(`ONNX export: ${n.op} needs static dims after the batch, got ${shapeStr(shape)}`, n.src);
   return rest as number[];
@@ -65,35 +65,36 @@ export function convBackWeightOnnx(e: OnnxEmit, n: Node, [g, x]: readonly string
   return e.op('Transpose', [group > 1 ? e.op('Concat', parts, { axis: 1 }) : parts[0]], perm);
 }
 
-const k2 = (a: Attrs) => a.kernel as number[];
-const s2 = (a: Attrs) => (a.stride as number[] | undefined) ?? k2(a);
+const kernelOf = (a: Attrs) => a.kernel as number[];
+const strideOf = (a: Attrs) => (a.stride as number[] | undefined) ?? kernelOf(a);
 
 /**
- * Adds values d [N, C·K, OH, OW] (K window positions per channel, `kernel` giving each position's one-hot
- * or all-ones weights) back onto an input [N, C, H, W] padded by `pads`: a ConvTranspose with group C,
+ * Adds values d [N, C·K, ...out] (K window positions per channel, `kernel` giving each position's one-hot
+ * or all-ones weights) back onto an input [N, C, ...size] padded by the pads: a ConvTranspose with group C,
  * then the padding cut off (and rows no window reached added as zeros).
  */
-function place(e: OnnxEmit, d: string, C: number, K: number, kernel: (k: number) => number[], a: Attrs, out: { OH: number; OW: number; H: number; W: number }): string {
-  const [kh, kw] = k2(a), [sh, sw] = s2(a), p = padsOf(a);
-  const weights = Array.from({ length: C }, () => Array.from({ length: K }, (_, k) => kernel(k)).flat()).flat();
-  let y = e.op('ConvTranspose', [d, e.constF32(weights, [C * K, 1, kh, kw])], { strides: [sh, sw], group: C, kernel_shape: [kh, kw] });
-  const HO = sh * (out.OH - 1) + kh, WO = sw * (out.OW - 1) + kw;
-  const short = [Math.max(0, p[0] + out.H - HO), Math.max(0, p[1] + out.W - WO)];
-  if (short[0] || short[1]) y = e.op('Pad', [y, e.constI64([0, 0, 0, 0, 0, 0, short[0], short[1]]), e.constF32([0], [])], { mode: 'constant' });
-  const full = [HO + short[0], WO + short[1]];
-  if (p[0] === 0 && p[1] === 0 && full[0] === out.H && full[1] === out.W) return y;
-  return slice(e, y, [p[0], p[1]], [p[0] + out.H, p[1] + out.W], [2, 3]);
+function place(e: OnnxEmit, d: string, C: number, K: number, kernel: (k: number) => number[], a: Attrs, out: number[], size: number[]): string {
+  const k = kernelOf(a), s = strideOf(a), D = k.length, p = perAxis(a, 'pads', D, 0);
+  const weights = Array.from({ length: C }, () => Array.from({ length: K }, (_, j) => kernel(j)).flat()).flat();
+  let y = e.op('ConvTranspose', [d, e.constF32(weights, [C * K, 1, ...k])], { strides: s, group: C, kernel_shape: k });
+  const reached = out.map((o, i) => s[i] * (o - 1) + k[i]);
+  const short = size.map((n, i) => Math.max(0, p[i] + n - reached[i]));
+  if (short.some((v) => v)) y = e.op('Pad', [y, e.constI64([0, 0, ...short.map(() => 0), 0, 0, ...short]), e.constF32([0], [])], { mode: 'constant' });
+  if (p.slice(0, D).every((v) => v === 0) && reached.every((r, i) => r + short[i] === size[i])) return y;
+  return slice(e, y, p.slice(0, D), size.map((n, i) => p[i] + n), range(2, D));
 }
 
+/** Every window position of a kernel, as per-axis offsets (the last axis fastest). */
+const positions = (k: number[]): number[][] =>
+  Array.from({ length: k.reduce((p, v) => p * v, 1) }, (_, j) => k.map((_, i) => Math.floor(j / k.slice(i + 1).reduce((p, v) => p * v, 1)) % k[i]));
+
 export function maxPoolGradOnnx(e: OnnxEmit, n: Node, [g, x]: readonly string[]): string {
-  const a = n.attrs, [kh, kw] = k2(a), [sh, sw] = s2(a), p = padsOf(a);
-  const [C, H, W] = statics(n, n.inputs[1].shape), [, OH, OW] = statics(n, n.inputs[0].shape);
+  const a = n.attrs, k = kernelOf(a), s = strideOf(a), D = k.length, p = perAxis(a, 'pads', D, 0);
+  const [C, ...size] = statics(n, n.inputs[1].shape), [, ...out] = statics(n, n.inputs[0].shape);
   // −∞ around x: padding never wins a window, and every window (ceil mode's last ones too) is in range
-  const bottom = Math.max(p[2], sh * (OH - 1) + kh - H - p[0]), right = Math.max(p[3], sw * (OW - 1) + kw - W - p[1]);
-  const xp = p[0] || p[1] || bottom || right ? e.op('Pad', [x, e.constI64([0, 0, p[0], p[1], 0, 0, bottom, right]), e.constF32([-Infinity], [])], { mode: 'constant' }) : x;
-  const at: string[] = [];
-  for (let ky = 0; ky < kh; ky++)
-    for (let kx = 0; kx < kw; kx++) at.push(slice(e, xp, [ky, kx], [ky + sh * (OH - 1) + 1, kx + sw * (OW - 1) + 1], [2, 3], [sh, sw]));
+  const end = size.map((h, i) => Math.max(p[i + D], s[i] * (out[i] - 1) + k[i] - h - p[i]));
+  const xp = [...p.slice(0, D), ...end].some((v) => v) ? e.op('Pad', [x, e.constI64([0, 0, ...p.slice(0, D), 0, 0, ...end]), e.constF32([-Infinity], [])], { mode: 'constant' }) : x;
+  const at = positions(k).map((kk) => slice(e, xp, kk, kk.map((v, i) => v + s[i] * (out[i] - 1) + 1), range(2, D), s));
   const max = at.length > 1 ? e.op('Max', at) : at[0];
   const one = e.constF32([1], []);
   let taken = '';
@@ -103,14 +104,14 @@ export function maxPoolGradOnnx(e: OnnxEmit, n: Node, [g, x]: readonly string[])
     taken = taken ? e.op('Add', [taken, first]) : first;
     return e.op('Unsqueeze', [e.op('Mul', [g, first]), e.constI64([2])]);
   });
-  const K = kh * kw;
-  const d = e.op('Reshape', [e.op('Concat', parts, { axis: 2 }), e.constI64([-1, C * K, OH, OW])]);
-  return place(e, d, C, K, (k) => Array.from({ length: K }, (_, i) => (i === k ? 1 : 0)), a, { OH, OW, H, W });
+  const K = at.length;
+  const d = e.op('Reshape', [e.op('Concat', parts, { axis: 2 }), e.constI64([-1, C * K, ...out])]);
+  return place(e, d, C, K, (j) => Array.from({ length: K }, (_, i) => (i === j ? 1 : 0)), a, out, size);
 }
 
 export function avgPoolGradOnnx(e: OnnxEmit, n: Node, [g]: readonly string[], divisors: () => Float64Array): string {
-  const a = n.attrs, [kh, kw] = k2(a);
-  const [C, H, W] = statics(n, n.inputs[1].shape), [, OH, OW] = statics(n, n.inputs[0].shape);
-  const d = e.op('Div', [g, e.constF32(divisors(), [OH, OW])]);
-  return place(e, d, C, 1, () => new Array<number>(kh * kw).fill(1), a, { OH, OW, H, W });
+  const k = kernelOf(n.attrs), K = k.reduce((p, v) => p * v, 1);
+  const [C, ...size] = statics(n, n.inputs[1].shape), [, ...out] = statics(n, n.inputs[0].shape);
+  const d = e.op('Div', [g, e.constF32(divisors(), out)]);
+  return place(e, d, C, 1, () => new Array<number>(K).fill(1), n.attrs, out, size);
 }
