@@ -173,6 +173,13 @@ const batchNorm = rule([7, 9, 14, 15], (c) => {
   return B.add(B.mul(B.div(B.sub(x, mean), B.sqrt(B.add(variance, eps))), scale), bias);
 });
 
+/** GlobalMaxPool: the maximum over every spatial axis (2 on), each kept as a 1. */
+const globalMaxPool = rule([1, 22], (c) => {
+  const x = need(c, 0);
+  if (x.shape.length < 3) raise(`input of shape ${shapeStr(x.shape)} (a batch, a channel and a spatial axis expected)`);
+  return rmax(x, x.shape.slice(2).map((_, i) => i + 2), true);
+});
+
 export const nnImporters: Readonly<Record<string, Importer>> = {
   ...reductions,
   ArgMax: arg(false),
@@ -182,4 +189,5 @@ export const nnImporters: Readonly<Record<string, Importer>> = {
   InstanceNormalization: instanceNorm,
   OneHot: oneHot,
   BatchNormalization: batchNorm,
+  GlobalMaxPool: globalMaxPool,
 };
