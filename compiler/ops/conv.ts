@@ -87,22 +87,34 @@ defineOp({
 
 /**
  * Reads kernel_shape, strides, pads, dilations (and group) of an ONNX Conv or pooling node over any number
- * of spatial axes: explicit padding or VALID (none).
+ * of spatial axes: explicit padding, VALID (none), or SAME_UPPER / SAME_LOWER: an output of ⌈in/stride⌉ on
+ * each axis, the total padding max(0, (out − 1)·stride + dilation·(k − 1) + 1 − in) split with the odd one at
+ * the end (UPPER) or the start (LOWER), as ONNX defines auto_pad (undilated). `ownPads`: ConvTranspose,
+ * which computes its own pads for SAME (its output is in·stride).
  */
-export function windowAttrs(c: OnnxImportCtx, op: string, kernel?: number[], same = false) {
+export function windowAttrs(c: OnnxImportCtx, op: string, kernel?: number[], ownPads = false) {
   const x = c.inputs[0];
   if (!x || x.shape.length < 3) throw new UnsupportedError(`${op}: x must have a batch, a channel and at least one spatial axis`);
   const d = x.shape.length - 2;
   const auto = c.attrString('auto_pad', 'NOTSET');
-  if (auto !== 'NOTSET' && auto !== 'VALID' && !(same && (auto === 'SAME_UPPER' || auto === 'SAME_LOWER'))) throw new UnsupportedError(`${op}: auto_pad ${auto} is not imported`);
+  if (auto !== 'NOTSET' && auto !== 'VALID' && auto !== 'SAME_UPPER' && auto !== 'SAME_LOWER') throw new UnsupportedError(`${op}: auto_pad ${auto} is not imported`);
   const ks = c.attrInts('kernel_shape') ?? kernel;
   if (!ks || ks.length !== d) throw new UnsupportedError(`${op}: kernel_shape must have ${d} entries`);
   const ones = Array<number>(d).fill(1);
   const given = c.attrInts('pads');
-  const pads = auto === 'VALID' || !given ? Array<number>(2 * d).fill(0) : given;
+  const pads = auto !== 'NOTSET' || !given ? Array<number>(2 * d).fill(0) : given;
   const out = { auto, kernel: ks, stride: c.attrInts('strides') ?? ones, pads, dilation: c.attrInts('dilations') ?? ones, group: op === 'Conv' || op === 'ConvTranspose' ? c.attrInt('group', 1) : 1 };
   if (out.stride.length !== d || out.pads.length !== 2 * d || out.dilation.length !== d)
     throw new UnsupportedError(`${op}: strides, pads and dilations must have ${d}, ${2 * d} and ${d} entries`);
+  // SAME with dilation: onnxruntime refuses it, so there is no reference for its padding
+  if (auto.startsWith('SAME') && !ownPads && out.dilation.some((v) => v !== 1)) throw new UnsupportedError(`${op}: auto_pad ${auto} with dilations [${out.dilation}]`);
+  if (auto.startsWith('SAME') && !ownPads)
+    x.shape.slice(2).forEach((n, i) => {
+      if (typeof n !== 'number') throw new UnsupportedError(`${op}: auto_pad ${auto} over the symbolic spatial dim '${n}'`);
+      const size = Math.ceil(n / out.stride[i]);
+      const total = Math.max(0, (size - 1) * out.stride[i] + out.dilation[i] * (ks[i] - 1) + 1 - n), half = Math.floor(total / 2);
+      [pads[i], pads[i + d]] = auto === 'SAME_UPPER' ? [half, total - half] : [total - half, half];
+    });
   return out;
 }
 

@@ -19,8 +19,8 @@ describe.skipIf(!hasNodeTests)('ONNX backend node tests', () => {
     // the losses above 2-D (scores [N, C, d1, …], every element a row): each reduction, weights, ignore_index, log_prob
     for (const t of ['test_nllloss_NCd1d2d3d4d5_mean_weight', 'test_nllloss_NCd1d2_with_weight_reduction_sum_ii', 'test_nllloss_NCd1d2d3_none_no_weight_negative_ii', 'test_sce_mean_weight_ii_4d_log_prob', 'test_sce_NCd1d2d3_none_no_weight_negative_ii', 'test_sce_mean_3d_expanded'])
       expect(passed.has(t), t).toBe(true);
-    // ConvTranspose's extent from output_shape or auto_pad SAME; GlobalMaxPool
-    for (const t of ['test_convtranspose_output_shape', 'test_convtranspose_kernel_shape', 'test_convtranspose_autopad_same', 'test_globalmaxpool', 'test_globalmaxpool_precomputed'])
+    // auto_pad SAME; ConvTranspose's extent from output_shape; GlobalMaxPool
+    for (const t of ['test_convtranspose_output_shape', 'test_convtranspose_kernel_shape', 'test_convtranspose_autopad_same', 'test_conv_with_autopad_same', 'test_maxpool_2d_same_lower', 'test_averagepool_2d_same_upper', 'test_globalmaxpool', 'test_globalmaxpool_precomputed'])
       expect(passed.has(t), t).toBe(true);
     for (const t of ['test_add_bcast', 'test_matmul_2d', 'test_gemm_all_attributes', 'test_sigmoid', 'test_reduce_mean_keepdims_random', 'test_reduce_sum_keepdims_random', 'test_softplus', 'test_relu', 'test_transpose_default', 'test_log'])
       expect(passed.has(t), t).toBe(true);
