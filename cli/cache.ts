@@ -4,9 +4,10 @@
  * beside the user's files; anything in it may be deleted at any time.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { ioWhy, UserError } from './user-error.ts';
 import { fileURLToPath } from 'node:url';
 import { version } from '../export/version.ts';
 
@@ -20,9 +21,29 @@ const uid = (): string => {
 
 /** graphc's cache folder (GRAPHC_CACHE, or a folder in the system's temporary directory). */
 export function cacheDir(sub: string): string {
-  const dir = join(process.env.GRAPHC_CACHE ?? join(tmpdir(), `graphc-cache-${uid()}`), sub);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const base = process.env.GRAPHC_CACHE || join(tmpdir(), `graphc-cache-${uid()}`);
+  const dir = join(base, sub);
+  try {
+    makeDirs(resolve(dir));
+  } catch (e) {
+    throw new UserError(`${unusable(base)}: ${ioWhy(e)}`);
+  }
   return dir;
+}
+
+const unusable = (base: string) => `${process.env.GRAPHC_CACHE ? `GRAPHC_CACHE=${base}` : base}: cannot hold graphc's cache (set GRAPHC_CACHE to a folder it can write)`;
+
+/**
+ * Makes `dir` and the folders above it that are missing, one level at a time (Node's recursive mkdir
+ * never returns for a path under /proc).
+ */
+function makeDirs(dir: string): void {
+  if (existsSync(dir)) {
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    return;
+  }
+  if (dirname(dir) !== dir) makeDirs(dirname(dir));
+  mkdirSync(dir, { mode: 0o700 });
 }
 
 export const sha = (s: string | Uint8Array): string => createHash('sha256').update(s).digest('hex').slice(0, 24);
@@ -42,8 +63,17 @@ export function unchanged(files: Record<string, string>): boolean {
 /** Writes a file so that readers see it whole or not at all. */
 export function writeWhole(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, file);
+  try {
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* nothing was written */
+    }
+    throw new UserError(`${unusable(dirname(dirname(file)))}: ${ioWhy(e)}`);
+  }
 }
 
 /** Changes whenever graphc's own way of bundling or checking changes (its version, these files' builds). */

@@ -5,23 +5,7 @@
 import { closeSync, openSync, renameSync, unlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors.ts';
-
-/** What a failed write's error code means, in words. */
-function why(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  const words: Record<string, string> = {
-    ENOENT: 'no such file or directory',
-    EACCES: 'permission denied',
-    EPERM: 'operation not permitted',
-    EROFS: 'read-only file system',
-    ENOSPC: 'no space left on the device',
-    EDQUOT: 'disk quota exceeded',
-    EISDIR: 'is a directory',
-    ENOTDIR: 'a part of the path is not a directory',
-    ENAMETOOLONG: 'the name is too long',
-  };
-  return (code && words[code]) ?? code ?? (e as Error).message;
-}
+import { ioWhy } from './user-error.ts';
 
 /**
  * Fails early (before long work) when `path` cannot be written: the folder must exist, and a file must
@@ -38,7 +22,7 @@ export function checkWritable(path: string): void {
   try {
     closeSync(openSync(probe, 'wx'));
   } catch (e) {
-    throw new UserError(`${path}: cannot write in ${dir}: ${why(e)}`);
+    throw new UserError(`${path}: cannot write in ${dir}: ${ioWhy(e)}`);
   }
   unlinkSync(probe);
 }
@@ -58,6 +42,6 @@ export function writeAtomic(path: string, data: Uint8Array | string): void {
     } catch {
       /* nothing was written */
     }
-    throw new UserError(`${path}: cannot write: ${why(e)}`);
+    throw new UserError(`${path}: cannot write: ${ioWhy(e)}`);
   }
 }

@@ -171,6 +171,14 @@ export default defineModel({
     expect(existsSync(target)).toBe(false);
     expect(readdirSync(out).filter((f) => f.includes('interrupted'))).toEqual([]);
   });
+  it('a cache folder that cannot be made: one line, not a hang (/proc) or an internal error (a file)', async () => {
+    for (const cache of ['/proc/graphc-cache', join(csv('cache.csv', '1,2,0\n'), 'sub')]) {
+      for (const extra of [[], ['--no-check']]) {
+        const r = await runGraphc(['train', good, ...extra, '--data', csv('ok6.csv', '1,2,0\n')], { env: { ...process.env, GRAPHC_CACHE: cache }, timeout: 60_000 });
+        expectUserError(r, /^graphc: GRAPHC_CACHE=.*: cannot hold graphc's cache \(set GRAPHC_CACHE to a folder it can write\): (no such file or directory|a part of the path is not a directory)$/);
+      }
+    }
+  });
   it('--debug shows the stack trace', async () => {
     const r = await graphc('--debug', 'train', 'nope.ts');
     expect(r.status).toBe(1);
