@@ -149,13 +149,15 @@ function latin1(t: Uint8Array, s: number, e: number): string {
   return out;
 }
 
+/** The longest line read (bytes): /dev/zero or a binary file without line ends stops here, not at 4 GiB. */
+const MAX_LINE = 2 ** 28;
+/** Allocates a zeroed float32 buffer of `floats` values. */
+export type Place = (floats: number) => Float32Array;
+
 /**
  * Reads a CSV file pushed in chunks of bytes; `end()` gives the table. Complete lines are parsed where
  * they lie in the chunk; only a line cut by the chunk's end is copied (to the next chunk's front).
  */
-/** Allocates a zeroed float32 buffer of `floats` values. */
-export type Place = (floats: number) => Float32Array;
-
 export class CsvReader {
   private tail = new Uint8Array(256);
   private tailLen = 0;
@@ -219,6 +221,7 @@ export class CsvReader {
 
   private keep(b: Uint8Array, s: number, e: number): void {
     const need = this.tailLen + e - s;
+    if (need > MAX_LINE) throw new DataError(`${this.file}:${this.line}: a line of more than ${MAX_LINE / 2 ** 20} MiB (is it a CSV text file?)`);
     if (need > this.tail.length) {
       const t = new Uint8Array(Math.max(need, this.tail.length * 2));
       t.set(this.tail.subarray(0, this.tailLen));

@@ -179,6 +179,8 @@ export default defineModel({
       }
     }
   });
+  it('data with no line end (/dev/zero): one line naming it, not an internal error at 4 GiB', async () =>
+    expectUserError(await graphc('train', good, '--no-check', '--data', '/dev/zero'), /^graphc: \/dev\/zero:1: a line of more than 256 MiB \(is it a CSV text file\?\)$/));
   it('--debug shows the stack trace', async () => {
     const r = await graphc('--debug', 'train', 'nope.ts');
     expect(r.status).toBe(1);
