@@ -8,7 +8,7 @@
  * of at most 2^24 in magnitude (graphc holds them in float32, exactly to there). Every mistake is one line
  * naming the file and what was expected.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { Node } from '../compiler/ir/node.ts';
 import { bindShape, shapeStr, ShapeError, type Dim } from '../compiler/ir/shape.ts';
 import { readCsvTable } from '../runtime/node.ts';
@@ -62,20 +62,31 @@ export function readInputs(files: ReadonlyMap<Node, string>, env: Map<string, nu
   return [...files].map(([node, file]) => readInput(node, file, env));
 }
 
+function magic(abs: string): string {
+  const fd = openSync(abs, 'r');
+  try {
+    const b = Buffer.alloc(6);
+    return b.subarray(0, readSync(fd, b, 0, 6, null)).toString('latin1');
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readInput(node: Node, file: string, env: Map<string, number>): Feed {
   const name = String(node.attrs.name);
   const abs = checkReadable(file, `data for input '${name}'`);
   const what = `${file}: input ${describeInput(node)}`;
   let shape: number[], values: ArrayLike<number>, ints: boolean;
   try {
-    const bytes = readFileSync(abs);
-    if (/\.npy$/i.test(file) || bytes.subarray(0, 6).toString('latin1') === '\x93NUMPY') {
+    // the format by name or magic (the first bytes alone: a CSV is read as a stream, below)
+    if (/\.npy$/i.test(file) || magic(abs) === '\x93NUMPY') {
+      const bytes = readFileSync(abs);
       const a = readNpy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       const want = node.dtype === 'i64' ? ['int'] : node.dtype === 'bool' ? ['bool', 'int'] : ['float'];
       if (!want.includes(a.kind)) throw new UserError(`${what}: expected ${node.dtype === 'i64' ? 'an int64 or int32' : node.dtype === 'bool' ? 'a bool' : 'a float32 or float64'} array, the file holds ${a.descr}`);
       [shape, values, ints] = [a.shape, a.data, a.kind !== 'float'];
     } else if (/\.json$/i.test(file)) {
-      const t = readJsonTensor(bytes.toString('utf8'));
+      const t = readJsonTensor(readFileSync(abs, 'utf8'));
       [shape, values, ints] = [t.shape, t.data, false];
     } else {
       const table = readCsvTable(abs, file);

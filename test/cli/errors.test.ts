@@ -179,8 +179,13 @@ export default defineModel({
       }
     }
   });
-  it('data with no line end (/dev/zero): one line naming it, not an internal error at 4 GiB', async () =>
-    expectUserError(await graphc('train', good, '--no-check', '--data', '/dev/zero'), /^graphc: \/dev\/zero:1: a line of more than 256 MiB \(is it a CSV text file\?\)$/));
+  it('data with no line end (/dev/zero): one line naming it, not an internal error at 4 GiB or no end', async () => {
+    const message = /^graphc: \/dev\/zero:1: a line of more than 256 MiB \(is it a CSV text file\?\)$/;
+    expectUserError(await graphc('train', good, '--no-check', '--data', '/dev/zero'), message);
+    const onnx = join(out, 'zero-in.onnx');
+    expect((await graphc('compile', 'graphs/toy.ts', '--no-check', '--onnx', onnx)).status).toBe(0);
+    expectUserError(await runGraphc(['run', onnx, '--input', '/dev/zero'], { timeout: 60_000 }), message);
+  });
   it('--debug shows the stack trace', async () => {
     const r = await graphc('--debug', 'train', 'nope.ts');
     expect(r.status).toBe(1);
