@@ -21,13 +21,23 @@ export function formatPlanReport(title: string, r: PlanReport): string {
   for (const m of r.regionMisses) lines.push(`  not a row region${where(m.node)}: ${m.why}`);
   if (r.oneCall) lines.push('  one call: every kernel has a WebAssembly entry, so a run is one WebAssembly call');
   else if (r.heap) {
-    const missing = r.kernels.filter((k) => !k.entry);
-    const shown = missing.slice(0, 6).map((k) => `${name(k.node)}${where(k.node)} (${k.path})`);
-    lines.push(`  kernel by kernel, not one call: ${missing.length} kernel${missing.length === 1 ? ' has' : 's have'} no WebAssembly entry: ${shown.join('; ')}${missing.length > 6 ? '; …' : ''}`);
+    const missing = r.kernels.filter((k) => !k.entry).length;
+    const n = r.kernels.length;
+    lines.push(`  kernel by kernel, not one call: ${missing} of ${n} kernel${n === 1 ? '' : 's'} ${missing === 1 ? 'has' : 'have'} no WebAssembly entry (below, by path)`);
   }
-  const paths = new Map<string, number>();
-  for (const k of r.kernels) paths.set(k.path, (paths.get(k.path) ?? 0) + 1);
-  lines.push(`  kernels: ${[...paths].map(([p, n]) => `${n} ${p}`).join(', ')}`);
+  // every kernel, by path (and whether it has an entry), the same op at the same line counted once
+  const groups = new Map<string, Map<string, number>>();
+  for (const k of r.kernels) {
+    const key = k.path + (k.entry || !r.heap ? '' : ', no WebAssembly entry');
+    const ops = groups.get(key) ?? groups.set(key, new Map()).get(key)!;
+    const op = `${name(k.node)}${where(k.node)}`;
+    ops.set(op, (ops.get(op) ?? 0) + 1);
+  }
+  lines.push(`  kernels, by path:`);
+  for (const [path, ops] of groups) {
+    const n = [...ops.values()].reduce((a, b) => a + b, 0);
+    lines.push(`    ${n} ${path}: ${[...ops].map(([op, c]) => (c > 1 ? `${c} × ${op}` : op)).join('; ')}`);
+  }
   for (const f of r.fallbacks) lines.push(`  fallback: ${f.what}: ${f.cause}`);
   return lines.join('\n');
 }

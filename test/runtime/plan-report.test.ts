@@ -10,6 +10,7 @@ import { inLeafScope } from '../../compiler/ir/node.ts';
 import { compileModel } from '../../compiler/passes/compile.ts';
 import { defineModel, input, param, zeros, sigmoid, binaryCrossEntropy } from '../../compiler/index.ts';
 import { Plan } from '../../runtime/plan.ts';
+import binaryClassifier from '../../graphs/binary-classifier.ts';
 import { formatPlanReport } from '../../runtime/report.ts';
 import { fallbacks, noteFallback } from '../../runtime/kernels/fallbacks.ts';
 
@@ -49,6 +50,9 @@ describe('a plan\'s report', () => {
     expect(wide.nodes.some((n) => n.op === 'RowRegion')).toBe(false);
     expect(misses(20, 1)).toContain('MatMul [N, 1] heads no row region: X has 20 features: a region holds at most 16 in registers');
     expect(misses(4, 3)).toContain('MatMul [N, 3] heads no row region: w is [4, 3]: a region computes one output column');
+    // a Linear(8, 1) holds its weight as [1, 8] and multiplies by its transpose
+    const linear = compileModel(binaryClassifier.build(), { lr: 1 }).report.filter((p) => p.pass === 'row-regions' && p.graph.endsWith('.train')).flatMap((p) => p.misses.map((m) => m.what));
+    expect(linear).toEqual(['MatMul [N, 1] heads no row region: its weight is transposed (X·Wᵀ, W [1, 8], as a Linear layer holds it): a region reads w as a column [K, 1]']);
   });
 
   it('a region of no rows runs as its ops, and says so', () => {
@@ -65,7 +69,8 @@ describe('a plan\'s report', () => {
     const r = new Plan(g, new Map([['x', [8]]])).report();
     expect(r.oneCall).toBe(false);
     expect(r.kernels.map((k) => k.path)).toEqual(['JavaScript (Tanh has no SIMD rule)']);
-    expect(formatPlanReport('t', r)).toMatch(/kernel by kernel, not one call: 1 kernel has no WebAssembly entry: Tanh .*\(JavaScript \(Tanh has no SIMD rule\)\)/);
+    expect(formatPlanReport('t', r)).toMatch(/kernel by kernel, not one call: 1 of 1 kernel has no WebAssembly entry \(below, by path\)/);
+    expect(formatPlanReport('t', r)).toMatch(/\n {4}1 JavaScript \(Tanh has no SIMD rule\), no WebAssembly entry: Tanh at .*plan-report\.test\.ts:\d+/);
   });
 
   it('lists every fallback with its cause, and strict mode turns one into an error', () => {

@@ -56,9 +56,11 @@ export const rowRegions: Pass = {
     for (const [h, head] of computed.entries()) {
       if (head.op !== 'MatMul' || taken.has(head)) continue;
       const miss = (why: string) => misses.push({ what: `MatMul ${shapeStr(head.shape)} heads no row region: ${why}`, src: head.src });
-      // products with a transposed operand are gradients' (Xᵀ·g: a region's exit where one forms; g·Wᵀ)
-      if (head.attrs.transA || head.attrs.transB) continue;
+      // products with a transposed operand are gradients' (Xᵀ·g: a region's exit where one forms; g·Wᵀ),
+      // or a Linear layer's X·Wᵀ, which is said when it has one output column
       const [X, w] = head.inputs;
+      if (head.attrs.transB && !head.attrs.transA && w.shape.length === 2 && w.shape[0] === 1) miss(`its weight is transposed (X·Wᵀ, W ${shapeStr(w.shape)}, as a Linear layer holds it): a region reads w as a column [K, 1]`);
+      if (head.attrs.transA || head.attrs.transB) continue;
       const sx = X.shape, K = sx[1];
       if (sx.length !== 2 || sx[0] === 0) { miss(`X is ${shapeStr(sx)}: a region needs rows of a 2-D X`); continue; }
       if (typeof K !== 'number') { miss(`X has ${K} features, unknown when compiling: a region's kernel is generated for its width`); continue; }
