@@ -47,7 +47,7 @@ describe('elementwise ops with attributes in fused chains', () => {
     expect(group.rewrites.map((r) => r.what)).toContain('Add·Clip·LeakyRelu·Mul (4 ops) -> one loop');
     // as `graphc compile --explain` shows it: the rewrite, and the loop's kernel in WebAssembly SIMD
     expect(explain(report)).toContain('Add·Clip·LeakyRelu·Mul (4 ops) -> one loop');
-    expect(explainPlan('plan', opt, rows)).toMatch(/kernels: .*WebAssembly SIMD/);
+    expect(explainPlan('plan', opt, rows)).toMatch(/kernels, by path:\n(.*\n)* {4}\d+ WebAssembly SIMD: Fused\{Add·Clip·LeakyRelu·Mul\}/);
   });
 
   it('its kernel is WebAssembly SIMD and matches the unfused float64 reference', () => {
