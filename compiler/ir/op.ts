@@ -42,8 +42,8 @@ export interface OpCore {
   infer(inputs: readonly Node[], attrs: Attrs, src: SourcePos | undefined): { shape: Shape; dtype: DType };
   /** Vector-Jacobian product: the gradient for each input (null where none flows) given `g`, the output gradient. */
   grad?(node: Node, g: Node): readonly (Node | null)[];
-  /** Human-readable attributes for the printer (defaults to all attributes). */
-  showAttrs?(attrs: Attrs): string;
+  /** Human-readable attributes for the printer (defaults to all attributes); `node`, where given, for what its inputs tell (a kernel's size). */
+  showAttrs?(attrs: Attrs, node?: Node): string;
   /**
    * For an op whose nodes share part of what they show (a row region's outputs share its body): printouts
    * show `shared` once, as `kind` with a name, and each node that name and `own` (in place of showAttrs).

@@ -58,7 +58,8 @@ function convShape(x: readonly Dim[], w: readonly Dim[], a: Attrs, src: Node['sr
   return [x[0], O, ...out];
 }
 
-const showConv = (a: Attrs) => `stride=[${two(a, 'stride', 1)}] pads=[${padsOf(a)}]${a.dilation && two(a, 'dilation', 1).some((d) => d !== 1) ? ` dilation=[${a.dilation}]` : ''}${((a.group as number) ?? 1) !== 1 ? ` group=${a.group}` : ''}`;
+/** A convolution's attributes as printed, with its kernel's size where the node is given (from the weight's shape). */
+const showConv = (a: Attrs, n?: Node) => `${n ? `kernel=[${((n.op === 'ConvBackWeight' ? a.inShape : n.inputs[1]?.shape) as Dim[] | undefined)?.slice(2) ?? '?'}] ` : ''}stride=[${two(a, 'stride', 1)}] pads=[${padsOf(a)}]${a.dilation && two(a, 'dilation', 1).some((d) => d !== 1) ? ` dilation=[${a.dilation}]` : ''}${((a.group as number) ?? 1) !== 1 ? ` group=${a.group}` : ''}`;
 const pick = (a: Attrs) => ({ stride: a.stride, pads: a.pads, dilation: a.dilation, group: a.group, inShape: a.inShape });
 
 defineOp({

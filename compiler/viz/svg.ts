@@ -10,13 +10,15 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 export function toSvg(g: Graph): string {
   const v = vizGraph(g);
   const L = layout(v);
-  const caption = `${v.name} — orange: fused by graphc's passes`;
-  const width = Math.max(L.width, Math.ceil(caption.length * 6) + 16); // ~6 px per character at 11 px
+  // the caption: the graph's name and what the styles mean, then the shared parts (a row region's body)
+  const caption = [`${v.name} — ${v.notes[0]}`, ...v.notes.slice(1)];
+  const width = Math.max(L.width, ...caption.map((c) => Math.ceil(c.length * 6) + 16)); // ~6 px per character at 11 px
+  const height = L.height + 10 + 15 * caption.length;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${L.height + 24}" viewBox="0 0 ${width} ${L.height + 24}" font-family="Helvetica, Arial, sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Helvetica, Arial, sans-serif">`,
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M 0 0 L 10 5 L 0 10 z" fill="#52525b"/></marker></defs>',
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="8" y="${L.height + 16}" font-size="11" fill="#71717a">${esc(caption)}</text>`,
+    ...caption.map((c, i) => `<text x="8" y="${L.height + 16 + 15 * i}" font-size="11" fill="#71717a">${esc(c)}</text>`),
   ];
   for (const [a, b] of v.edges) {
     const s = L.boxes.get(a)!, t = L.boxes.get(b)!;
@@ -33,8 +35,9 @@ export function toSvg(g: Graph): string {
   for (const n of v.nodes) {
     const b = L.boxes.get(n.id)!;
     const rx = n.kind === 'input' || n.kind === 'param' ? b.h / 2 : 6;
+    const computed = n.kind === 'op' || n.kind === 'fused'; // gradient: dashed; update: purple
     out.push(
-      `<g><rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="${rx}" fill="${fill[n.kind]}" stroke="${stroke[n.kind]}" stroke-width="${n.kind === 'fused' ? 2.2 : 1.2}"/>` +
+      `<g><rect x="${b.x}" y="${b.y}" width="${b.w}" height="${b.h}" rx="${rx}" fill="${fill[n.kind]}" stroke="${computed && n.phase === 'update' ? '#7e22ce' : stroke[n.kind]}" stroke-width="${n.kind === 'fused' || (computed && n.phase === 'update') ? 2.2 : 1.2}"${computed && n.phase === 'gradient' ? ' stroke-dasharray="5 3"' : ''}/>` +
         `<text x="${b.x + b.w / 2}" y="${b.y + 16}" font-size="12" text-anchor="middle" font-weight="${n.kind === 'fused' ? 'bold' : 'normal'}">${esc(n.label)}</text>` +
         `<text x="${b.x + b.w / 2}" y="${b.y + 30}" font-size="10" text-anchor="middle" fill="#52525b">${esc(n.sub)}</text></g>`,
     );
