@@ -30,13 +30,13 @@ describe.skipIf(!have)('graphc inspect draws PyTorch-exported ONNX models with s
       expect(drawn).toMatch(/^<svg[\s\S]*<\/svg>\s*$/);
       const dot = await graphc(['inspect', file, '--format', 'dot']);
       expect(dot.status).toBe(0);
-      // every node, its op and its shape: under its box in the SVG, on its label in DOT
+      // every node, its op and its shape: under its box in the SVG, on its label in DOT (after DOT's line break, \n)
       // (a tensor other than float32 with its type: the token ids `[1, 4] i64`)
       for (const n of g.nodes) {
         const label = `${shapeStr(n.shape)}${n.dtype === 'f32' ? '' : ` ${n.dtype}`}`;
         if (n.op !== 'Input' && n.op !== 'Param' && n.op !== 'Const') expect(drawn, n.op).toContain(`>${n.op}`);
         expect(drawn, `${n.op} ${label}`).toContain(`>${label}</text>`);
-        expect(dot.stdout, `${n.op} ${label}`).toContain(`\n${label}"`);
+        expect(dot.stdout, `${n.op} ${label}`).toContain(`\\n${label}"`); // DOT's own line break
       }
       const text = await graphc(['inspect', file]);
       expect(text.status).toBe(0);
