@@ -49,7 +49,7 @@ export function printGraph(g: Graph, opts: PrintOptions = {}): string {
     const def = getOp(n.op);
     const s = shared.get(n);
     if (s?.first) lines.push(`  ${s.part.kind} ${s.name} = ${s.part.shared}`);
-    const attrs = s ? `${s.name} ${s.part.own}` : def.showAttrs ? def.showAttrs(n.attrs) : Object.keys(n.attrs).length ? JSON.stringify(n.attrs) : '';
+    const attrs = s ? `${s.name} ${s.part.own}` : def.showAttrs ? def.showAttrs(n.attrs, n) : Object.keys(n.attrs).length ? JSON.stringify(n.attrs) : '';
     const args = n.inputs.map((i) => num.get(i)).join(', ');
     const mark = def.traits?.fused ? ' [fused]' : '';
     const src = opts.src !== false && n.op !== 'Const' ? resolvePos(n.src) : undefined;

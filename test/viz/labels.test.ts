@@ -12,6 +12,7 @@ import { vizGraph } from '../../compiler/viz/labels.ts';
 import { toDot } from '../../compiler/viz/dot.ts';
 import { toSvg } from '../../compiler/viz/svg.ts';
 import { toMermaid } from '../../compiler/viz/mermaid.ts';
+import { printGraph } from '../../compiler/ir/print.ts';
 
 const step = compileModel(digitsCnn.build(), { lr: 0.01 }).trainStep;
 const v = vizGraph(step);
@@ -50,7 +51,7 @@ describe('pictures of the digits CNN', () => {
     expect(v.nodes.filter((n) => n.label === 'conv1.weight').length).toBeGreaterThanOrEqual(2);
   });
 
-  it('DOT labels break lines with \\n, SVG and Mermaid carry the same labels', () => {
+  it('DOT labels break lines with \\n, SVG, Mermaid and the text printout carry the same labels', () => {
     const dot = toDot(step);
     expect(dot).not.toContain('\\\\n');
     expect(dot).toContain('label="Conv kernel=[3,3] stride=[1,1] pads=[1,1,1,1]\\n[N, 8, 8, 8]"');
@@ -58,6 +59,7 @@ describe('pictures of the digits CNN', () => {
     for (const line of dot.split('\n').filter((l) => l.includes('[label='))) expect(line).toMatch(/label="[^"\n]*\\n[^"\n]*"/);
     expect(toSvg(step)).toContain('>Conv kernel=[3,3] stride=[1,1] pads=[1,1,1,1]</text>');
     expect(toMermaid(step)).toContain('"Conv kernel=[3,3] stride=[1,1] pads=[1,1,1,1]<br/>[N, 8, 8, 8]"');
+    expect(printGraph(step, { src: false })).toMatch(/= Conv\(x, conv1\.weight, conv1\.bias\) \{kernel=\[3,3\] stride=\[1,1\] pads=\[1,1,1,1\]\} : \[N, 8, 8, 8\]/);
   });
 
   it("a row region's body is one note, which its nodes name", () => {
