@@ -33,12 +33,6 @@ export interface WasmEntry {
   readonly fn?: (...args: number[]) => void;
   readonly arity: number;
   args(ins: readonly Float32Array[], out: Float32Array): readonly number[] | null;
-  /**
-   * For an entry that can post a share of its work to the helper thread: `what` names it, and `post`
-   * sets, after `args`, whether its next calls post the share (else the entry computes it itself, the
-   * same bits); it returns false where there is no helper to post to.
-   */
-  readonly split?: { readonly what: string; post(on: boolean): boolean };
 }
 
 /** `k`, saying how it computes (shown by `graphc compile --explain`). */

@@ -18,7 +18,6 @@ import * as B from '../../compiler/ir/build.ts';
 import { inLeafScope } from '../../compiler/ir/node.ts';
 import { readyHelper, stopHelperThread, CONTROL } from '../../runtime/kernels/threads.ts';
 import { useNodeHelperThread } from '../../runtime/node.ts';
-import { SplitTimer, SAMPLES, MAX_PERIOD } from '../../runtime/kernels/split.ts';
 import mlp from '../../graphs/mlp-w4.ts';
 import { randoms } from '../support/run.ts';
 
@@ -59,12 +58,11 @@ describe('batch-1 inference as one WebAssembly call', () => {
     for (let i = 0; i < 500 && !readyHelper(); i++) await new Promise((r) => setTimeout(r, 10));
     expect(readyHelper()).not.toBeNull();
     // the helper takes jobs: the same plan's call is written again and splits the product (a job a run,
-    // posted from WebAssembly) where the split is forced on
+    // posted from WebAssembly)
     const hp = readyHelper()!;
     const posted = () => new Int32Array(h.memory.buffer, hp.control, 64)[CONTROL.POSTED];
     // (the helper compiles the product's kernel when first asked; on a busy machine it may not take that
     // job in time, and the call asks it again a little later: until then, calls run on this thread)
-    SplitTimer.force = true;
     let before = posted();
     for (let i = 0; i < 200; i++) {
       before = posted();
@@ -73,17 +71,6 @@ describe('batch-1 inference as one WebAssembly call', () => {
       await new Promise((r) => setTimeout(r, 10));
     }
     expect(posted() - before).toBe(3);
-    // forced off: no job
-    SplitTimer.force = false;
-    before = posted();
-    for (let j = 0; j < 3; j++) plan.run(leaves);
-    expect(posted()).toBe(before);
-    // measured: the call's next look (within two periods, whatever calls of this shape ran before in the
-    // process) posts the share on its split calls
-    SplitTimer.force = null;
-    before = posted();
-    for (let j = 0; j < 2 * MAX_PERIOD + 2 * SAMPLES && posted() === before; j++) plan.run(leaves);
-    expect(posted()).toBeGreaterThan(before);
     const split = [...plan.value(out).data];
     expect(split).toEqual(run(x, false).y); // kernel by kernel, split the same way
     const again = run(x, true);

@@ -15,7 +15,6 @@ import { FunctionBuilder, type Local } from './builder.ts';
 import { TYPE_CODE } from './opcodes.ts';
 import { MAX_PAGES, type Heap } from '../heap.ts';
 import { helperEpoch } from '../threads.ts';
-import { splitTimer, type SplitTimer } from '../split.ts';
 import { noteFallback } from '../fallbacks.ts';
 
 type Call = (block: number, times: number, inner: number) => void;
@@ -120,9 +119,6 @@ export class Sequence {
   private boundAt = -1;
   private boundEpoch = -1;
   private bound = false;
-  /** The entries that can post work to the helper thread, and the timer of the call's split (split.ts). */
-  private readonly splits: NonNullable<Entry['split']>[];
-  private readonly timer: SplitTimer | null;
 
   private constructor(
     private readonly entries: readonly Entry[],
@@ -143,9 +139,6 @@ export class Sequence {
     }
     const cells = h.alloc(Math.max(total, 1), owner);
     this.block = new Int32Array(cells.buffer, cells.byteOffset, Math.max(total, 1));
-    this.splits = entries.flatMap((e) => (e.split ? [e.split] : []));
-    const kinds = entries.map((e) => (e.fn ? String(e.arity) : 'c')).join(',');
-    this.timer = this.splits.length ? splitTimer(`one call of ${entries.length} kernels (${this.splits.map((e) => e.what).join(', ')})`, `sequence|${kinds}|${this.splits.map((e) => e.what).join('|')}`) : null;
   }
 
   /**
@@ -181,19 +174,8 @@ export class Sequence {
     return (this.bound = true);
   }
 
-  /**
-   * `times` times: `inner` runs of the inner entries, then the outer ones (after `ready` said true). Where
-   * entries can post work to the helper thread, the call as a whole is timed both ways now and then, and
-   * they post it only where that pays (split.ts), as a kernel run alone does.
-   */
+  /** `times` times: `inner` runs of the inner entries, then the outer ones (after `ready` said true). */
   call(times = 1, inner = 0): void {
-    const t = this.timer;
-    if (t === null) return this.run(this.block.byteOffset, times, inner);
-    const on = t.split();
-    let helper = false;
-    for (const e of this.splits) helper = e.post(on) || helper;
-    const t0 = helper ? performance.now() : 0;
     this.run(this.block.byteOffset, times, inner);
-    if (helper) t.record(on, performance.now() - t0);
   }
 }

@@ -18,8 +18,7 @@ import { ownRows, vecmatSplits, wideBlock, wideKernel, type VecmatScratch } from
  * The WebAssembly entry (a plan run as one call: sequence.ts) of `vecmat` over these shapes, computing
  * what it computes: for narrow matrices the narrow kernel; for wide ones, where no rows are left over
  * (K a multiple of 16), a driver (`vecmatDriver`) that splits the rows with the helper thread as `vecmat`
- * does, posting the job itself where the sequence's timer says it pays (`split`: sequence.ts). `pick`
- * gives the vector and the matrix of the kernel's inputs. Undefined
+ * does, posting the job itself. `pick` gives the vector and the matrix of the kernel's inputs. Undefined
  * where there is none. The entry's arguments wait (null) while a helper is starting: the plan then runs
  * kernel by kernel, and its call is written again once the helper takes jobs (`helperEpoch`).
  */
@@ -38,10 +37,7 @@ export function vecmatEntry(k: WasmKernels, sv: number, K: number, N: number, sc
   if (!driver) return undefined;
   const splittable = vecmatSplits(K, N);
   const a = scratch!.args, partial = scratch!.partial;
-  // the helper's control block the arguments were written with (0: none); `split.post` clears it or puts it back
-  let control = 0;
-  const split = splittable ? { what: `vector-matrix product [${K}]·[${K},${N}]`, post: (on: boolean) => ((a[40] = on ? control : 0), control !== 0) } : undefined;
-  return { fn: driver, arity: 1, split, args: (ins, c) => {
+  return { fn: driver, arity: 1, args: (ins, c) => {
     if (!owns(ins[0]) || !owns(ins[1]) || !owns(c)) return null;
     const hp = splittable ? readyHelper() : null;
     if (splittable && hp === null && helperStarting()) return null;
@@ -52,8 +48,7 @@ export function vecmatEntry(k: WasmKernels, sv: number, K: number, N: number, sc
     wideBlock(a, 24, v, sv, A, N, 0, mine, c);
     wideBlock(a, 32, v, sv, A, N, mine, K - mine, partial);
     const at = (i: number) => a.byteOffset + 4 * i;
-    control = hp && slot >= 0 ? hp.control : 0;
-    a.set([control, slot, at(32), at(24), splittable ? 1 : 0, c.byteOffset, partial.byteOffset, N4 * 4], 40);
+    a.set([hp && slot >= 0 ? hp.control : 0, slot, at(32), at(24), splittable ? 1 : 0, c.byteOffset, partial.byteOffset, N4 * 4], 40);
     return [at(40)];
   } };
 }
