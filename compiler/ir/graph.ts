@@ -38,9 +38,11 @@ export class Graph {
   withOutputs(outputs: readonly GraphOutput[]): Graph {
     return new Graph(outputs, this.name);
   }
-  /** Number of non-leaf nodes. */
+  #opCount = -1;
+  /** Number of non-leaf nodes (counted once: a graph does not change). */
   get opCount(): number {
-    return this.nodes.filter((n) => n.op !== 'Input' && n.op !== 'Param' && n.op !== 'Const').length;
+    if (this.#opCount < 0) this.#opCount = this.nodes.filter((n) => n.op !== 'Input' && n.op !== 'Param' && n.op !== 'Const').length;
+    return this.#opCount;
   }
 }
 

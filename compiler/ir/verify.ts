@@ -4,8 +4,12 @@
  * - every node's shape and dtype are what its op's rule infers from its inputs now;
  * - the order is topological (inputs before users) and there are no cycles;
  * - input and parameter names are unique; output names are unique.
+ * Nodes and graphs are immutable, so what was checked once holds: a node's own checks (arity, shape rule)
+ * run once per node, and a graph that passed is not walked again (a pass that changed nothing costs
+ * nothing). Only the checks that depend on the whole graph (order, membership, names) run per new graph.
  */
 import type { Graph } from './graph.ts';
+import type { Node } from './node.ts';
 import { getOp } from './registry.ts';
 import { sameShape, shapeStr } from './shape.ts';
 
@@ -13,22 +17,31 @@ export class VerifyError extends Error {
   override name = 'VerifyError';
 }
 
+/** Nodes whose own checks passed, and graphs that passed whole. */
+const checkedNodes = new WeakSet<Node>();
+const checkedGraphs = new WeakSet<Graph>();
+
 export function verify(g: Graph, after = 'build'): void {
+  if (checkedGraphs.has(g)) return;
   const fail = (msg: string): never => {
     throw new VerifyError(`verifier (after ${after}): ${msg}`);
   };
   const pos = new Map(g.nodes.map((n, i) => [n, i]));
   const leafNames = new Map<string, number>();
-  for (const [i, n] of g.nodes.entries()) {
-    const def = getOp(n.op);
-    if (def.arity !== 'variadic' && n.inputs.length !== def.arity) fail(`${n} has ${n.inputs.length} inputs, ${n.op} takes ${def.arity}`);
+  for (let i = 0; i < g.nodes.length; i++) {
+    const n = g.nodes[i];
     for (const inp of n.inputs) {
       const p = pos.get(inp);
       if (p === undefined) fail(`${n} uses ${inp}, which is not in the graph`);
       if (p! >= i) fail(`${n} comes before its input ${inp} (cycle or bad order)`);
     }
-    const { shape, dtype } = def.infer(n.inputs, n.attrs, n.src);
-    if (!sameShape(shape, n.shape) || dtype !== n.dtype) fail(`${n} has ${shapeStr(n.shape)}:${n.dtype}, its rule gives ${shapeStr(shape)}:${dtype}`);
+    if (!checkedNodes.has(n)) {
+      const def = getOp(n.op);
+      if (def.arity !== 'variadic' && n.inputs.length !== def.arity) fail(`${n} has ${n.inputs.length} inputs, ${n.op} takes ${def.arity}`);
+      const { shape, dtype } = def.infer(n.inputs, n.attrs, n.src);
+      if (!sameShape(shape, n.shape) || dtype !== n.dtype) fail(`${n} has ${shapeStr(n.shape)}:${n.dtype}, its rule gives ${shapeStr(shape)}:${dtype}`);
+      checkedNodes.add(n);
+    }
     if (n.op === 'Input' || n.op === 'Param') {
       const name = String(n.attrs.name);
       if (leafNames.has(name) && leafNames.get(name) !== n.id) fail(`two leaves are named '${name}'`);
@@ -40,4 +53,5 @@ export function verify(g: Graph, after = 'build'): void {
     if (outNames.has(o.name)) fail(`output '${o.name}' appears twice`);
     outNames.add(o.name);
   }
+  checkedGraphs.add(g);
 }
