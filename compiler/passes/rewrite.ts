@@ -18,7 +18,8 @@ export function replaceAll(g: Graph, subst: ReadonlyMap<Node, Node>): Graph {
 
 /**
  * Rebuilds `g` bottom-up. `f` sees each node with its inputs already rebuilt (as `rebuilt`) and may
- * return a replacement; returning undefined keeps the node (rebuilt if its inputs changed).
+ * return a replacement; returning undefined keeps the node (rebuilt if its inputs changed). Where no
+ * output changes, the result is `g` itself.
  */
 export function mapNodes(g: Graph, f: (rebuilt: Node, original: Node) => Node | undefined): Graph {
   const map = new Map<Node, Node>();
@@ -28,6 +29,8 @@ export function mapNodes(g: Graph, f: (rebuilt: Node, original: Node) => Node | 
     const rebuilt = same ? n : Node.mk(n.op, ins, n.attrs, n.src);
     map.set(n, f(rebuilt, n) ?? rebuilt);
   }
+  // nothing replaced: the same graph (its order and its verification are kept)
+  if (g.outputs.every((o) => map.get(o.node) === o.node)) return g;
   return g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node)! })));
 }
 
