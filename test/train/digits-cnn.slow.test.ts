@@ -4,7 +4,8 @@
  * DataLoader(shuffle=True)'s order, the last 20% of data/digits.csv held out. The cost of every epoch
  * agrees to the printed digits that float32 allows (the kernels sum in other orders: within 2e-6, where
  * the printed cost has six decimals; float32 PyTorch and float64 PyTorch differ by as much), the
- * held-out accuracy of every epoch is the same count of rows, and the exported inference graph gives
+ * held-out accuracy of every epoch is the same count of rows give or take one (a row whose two best
+ * scores are closer than those sums' rounding can go either way), and the exported inference graph gives
  * PyTorch's predictions in onnxruntime-node and in OpenCV's dnn module.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -82,8 +83,10 @@ describe.skipIf(!hasTorch)('digits CNN vs PyTorch', () => {
     expect(ref.costs.at(-1)).toBeLessThan(0.05); // it learned
   });
 
-  it('the held-out accuracy of every epoch: the same count of rows', () => {
-    expect(trained.log.map((e) => Math.round(e.valAccuracy! * ref.held))).toEqual(ref.correct);
+  it('the held-out accuracy of every epoch: the same count of rows, give or take one', () => {
+    const ours = trained.log.map((e) => Math.round(e.valAccuracy! * ref.held));
+    expect(ours).toHaveLength(ref.correct.length);
+    ours.forEach((n, i) => expect(Math.abs(n - ref.correct[i]), `epoch ${i}: ${n} rows against PyTorch's ${ref.correct[i]}`).toBeLessThanOrEqual(1));
     expect(ref.correct.at(-1)! / ref.held).toBeGreaterThan(0.85);
   });
 
