@@ -4,10 +4,11 @@
  * beside the user's files; anything in it may be deleted at any time.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ioWhy, UserError } from './user-error.ts';
+import { replaceWhole } from './write.ts';
 import { fileURLToPath } from 'node:url';
 import { version } from '../export/version.ts';
 
@@ -62,16 +63,9 @@ export function unchanged(files: Record<string, string>): boolean {
 
 /** Writes a file so that readers see it whole or not at all. */
 export function writeWhole(file: string, data: string | Uint8Array): void {
-  const tmp = `${file}.${process.pid}.tmp`;
   try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, file);
+    replaceWhole(file, `${file}.${process.pid}.tmp`, data);
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* nothing was written */
-    }
     throw new UserError(`${unusable(dirname(dirname(file)))}: ${ioWhy(e)}`);
   }
 }

@@ -32,16 +32,27 @@ const tmpName = (abs: string) => join(dirname(abs), `.${basename(abs)}.${process
 export function writeAtomic(path: string, data: Uint8Array | string): void {
   const abs = resolve(path);
   checkWritable(path);
-  const tmp = tmpName(abs);
+  try {
+    replaceWhole(abs, tmpName(abs), data);
+  } catch (e) {
+    throw new UserError(`${path}: cannot write: ${ioWhy(e)}`);
+  }
+}
+
+/**
+ * Writes `data` to `tmp` and renames it over `file`, so readers see the file whole or not at all; on a
+ * failure the temporary file is removed and the error rethrown for the caller to name.
+ */
+export function replaceWhole(file: string, tmp: string, data: Uint8Array | string): void {
   try {
     writeFileSync(tmp, data);
-    renameSync(tmp, abs);
+    renameSync(tmp, file);
   } catch (e) {
     try {
       unlinkSync(tmp);
     } catch {
       /* nothing was written */
     }
-    throw new UserError(`${path}: cannot write: ${ioWhy(e)}`);
+    throw e;
   }
 }
