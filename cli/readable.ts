@@ -1,7 +1,7 @@
 /** Whether a file the user named can be read: a one-line user error when it is missing or a folder. */
 import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { UserError } from './user-error.ts';
+import { ioWhy, UserError } from './user-error.ts';
 
 export function checkReadable(path: string, what: string): string {
   const abs = resolve(path);
@@ -9,8 +9,8 @@ export function checkReadable(path: string, what: string): string {
   if (statSync(abs).isDirectory()) throw new UserError(`${path}: is a directory, not a file (${what})`);
   try {
     accessSync(abs, constants.R_OK);
-  } catch {
-    throw new UserError(`${path}: cannot read: permission denied (${what})`);
+  } catch (e) {
+    throw new UserError(`${path}: cannot read: ${ioWhy(e)} (${what})`);
   }
   return abs;
 }

@@ -60,8 +60,8 @@ function recordedDefaults(model: ModelProto): Map<string, number[]> {
     let v: unknown;
     try {
       v = JSON.parse(p.value ?? '');
-    } catch {
-      v = undefined;
+    } catch (e) {
+      fail(`metadata '${p.key.slice(0, 80)}': a default must be a JSON array of numbers, and this is not JSON: ${(e as Error).message.split('\n')[0].slice(0, 120)}`);
     }
     if (!Array.isArray(v) || v.length > MAX_DEFAULT || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
       fail(`metadata '${p.key.slice(0, 80)}': a default must be a JSON array of at most ${MAX_DEFAULT} finite numbers`);

@@ -391,7 +391,7 @@ function ordinaryArena(Buf: Float32ArrayConstructor, bytes: number, bytesPer: nu
   try {
     return new Buf(bytes / bytesPer);
   } catch (e) {
-    if (e instanceof RangeError) throw memoryLimitError(bytes, 'more than this machine could give');
+    if (e instanceof RangeError) throw memoryLimitError(bytes, `more than this machine could give (${e.message.split('\n')[0]})`);
     throw e;
   }
 }

@@ -127,8 +127,8 @@ export class Heap {
       } catch {
         try {
           this.memory.grow(pages); // the larger step may not fit under the maximum; this one must
-        } catch {
-          throw memoryLimitError(end, 'more than this machine could give');
+        } catch (e) {
+          throw memoryLimitError(end, `more than this machine could give (${String((e as Error)?.message ?? e).split('\n')[0]})`);
         }
       }
       this.buffers.add(this.memory.buffer);

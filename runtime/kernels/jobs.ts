@@ -76,13 +76,19 @@ export const JOBS = {
   },
   /**
    * The byte offset and length of a shape kernel's module (wasm/module.ts: a row region's, a vector-matrix
-   * product's) in the memory, and the slot to keep it in; `ok` is set to 1 when it compiled (0: the
-   * caller notes the fallback and runs the kernel on one thread).
+   * product's) in the memory, the bytes there the helper may overwrite (`room`), and the slot to keep it in.
+   * `ok` is set to 1 when it compiled; else to minus the length of the error's message, which the helper
+   * writes (UTF-8, cut to `room` bytes) at `offset`: the caller reports the fallback with that cause and
+   * runs the kernel on one thread.
    */
   load: {
     code: 4,
-    args: ['offset', 'length', 'slot', 'ok'],
-    run: (at) => `try { const bytes = new Uint8Array(memory.buffer, offset, length).slice(); loaded[slot] = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.kernel; a[${at.ok}] = 1; } catch { a[${at.ok}] = 0; }`,
+    args: ['offset', 'length', 'room', 'slot', 'ok'],
+    run: (at) =>
+      `try { const bytes = new Uint8Array(memory.buffer, offset, length).slice(); ` +
+      `loaded[slot] = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.kernel; a[${at.ok}] = 1; } ` +
+      `catch (e) { const m = new TextEncoder().encode(String((e && e.message) || e)).subarray(0, room); ` +
+      `new Uint8Array(memory.buffer, offset, m.length).set(m); a[${at.ok}] = -m.length; }`,
   },
   /** The slot of a loaded shape kernel, and the byte offset of its argument block. */
   call: { code: 5, args: ['slot', 'block'], run: () => 'loaded[slot](block);' },

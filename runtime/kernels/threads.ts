@@ -43,6 +43,8 @@ export const SPIN_US = 200;
  * busy machine's time spent waiting for a helper that does not run.
  */
 const LOAD_GRACE_MS = 2, LOAD_RETRY_MS = 100;
+/** Bytes the helper may write a failed load's error message into. */
+const CAUSE_BYTES = 512;
 
 /**
  * The helper's program (plain JavaScript, no imports): instantiate the kernels over the shared memory,
@@ -242,20 +244,24 @@ export class HelperThread {
         return -1;
       }
       const h = heap()!;
-      const region = h.alloc(Math.ceil(k.bytes.length / 4));
+      const room = Math.max(k.bytes.length, CAUSE_BYTES);
+      const region = h.alloc(Math.ceil(room / 4));
       new Uint8Array(region.buffer, region.byteOffset, k.bytes.length).set(k.bytes);
       slot = this.slots.size;
-      this.post('load', region.byteOffset, k.bytes.length, slot, 0);
+      this.post('load', region.byteOffset, k.bytes.length, room, slot, 0);
       // a helper that does not take the job soon (parked by the scheduler) compiles it on a later call
       const revoked = this.finish(LOAD_GRACE_MS);
+      const ok = this.args[argIndex('load', 'ok')];
+      // the helper's error message, where it left one (copied out: a decoder does not read shared memory)
+      const cause = ok < 0 ? new TextDecoder().decode(new Uint8Array(region.buffer, region.byteOffset, -ok).slice()) : '';
       h.free(region);
       if (revoked) {
         this.retryAt = performance.now() + LOAD_RETRY_MS;
         this.retryPending = true;
         return -1;
       }
-      if (this.args[argIndex('load', 'ok')] !== 1) {
-        noteFallback(`the helper thread's copy of the WebAssembly kernel ${k.key} (the kernel runs on one thread)`, 'the helper could not compile it');
+      if (ok !== 1) {
+        noteFallback(`the helper thread's copy of the WebAssembly kernel ${k.key} (the kernel runs on one thread)`, cause || 'the helper gave no cause');
         slot = -1;
       }
       this.slots.set(k.key, slot);

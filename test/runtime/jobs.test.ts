@@ -14,7 +14,7 @@ describe('helper thread jobs', () => {
     expect(new Set(codes).size).toBe(codes.length);
     for (const j of Object.values(JOBS)) expect(j.args.length).toBeLessThanOrEqual(MAX_ARGS);
     expect(CONTROL.ARGS + MAX_ARGS).toBeLessThanOrEqual(CONTROL.STATE);
-    expect(argIndex('load', 'ok')).toBe(3);
+    expect(argIndex('load', 'ok')).toBe(4);
   });
 
   it('the handlers run each job on its arguments, read from their words', () => {
