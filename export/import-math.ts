@@ -24,6 +24,18 @@ const clip = (x: Node, lo: Node | number | undefined, hi: Node | number | undefi
 };
 const hardSigmoid = (x: Node, alpha: number, beta: number) => B.mk('HardSigmoid', [x], { alpha, beta });
 
+/**
+ * PRelu's slope at opset 6, which does not broadcast as numpy does: one element shared by every channel,
+ * one per channel (axis 1; PyTorch's PReLU(C)), or x's own shape.
+ */
+function channelSlope(x: Node, slope: Node): Node {
+  const s = slope.shape, r = x.shape.length;
+  if (isStatic(s) && (s as number[]).reduce((p, d) => p * d, 1) === 1) return B.reshape(slope, []);
+  if (s.length === 1 && r >= 2 && s[0] === x.shape[1]) return B.reshape(slope, [s[0], ...Array<number>(r - 2).fill(1)] as number[]);
+  if (s.length === r && s.every((d, i) => d === x.shape[i])) return slope;
+  return raise(`slope of shape ${shapeStr(s)} for x of shape ${shapeStr(x.shape)} (opset 6: one element, one per channel or x's shape)`);
+}
+
 const variadic = (since: readonly number[], f: (a: Node, b: Node) => Node, post: (y: Node, n: number) => Node = (y) => y): Importer =>
   rule(since, (c) => {
     const xs = c.inputs.map((_, k) => need(c, k));
@@ -54,19 +66,27 @@ const clipRule = rule([6, 11, 12, 13], (c) => {
   return clip(x, c.has(1) ? B.cast(need(c, 1), 'f32') : undefined, c.has(2) ? B.cast(need(c, 2), 'f32') : undefined);
 });
 
-/** Dropout at inference: the identity. Training mode (opset 12+) and the mask output are refused. */
-const dropout = rule([7, 10, 12, 13, 22], (c) => {
+/**
+ * Dropout at inference: the identity, and from opset 12 the mask output, all true (ONNX's reference; before
+ * 12 the mask's value in inference is not defined, and it is refused). Training mode is refused: its
+ * random mask cannot be reproduced against a reference (the seed's generator is the runtime's own).
+ */
+const dropout = rule([6, 7, 10, 12, 13, 22], (c) => {
   const x = need(c, 0);
   c.attrFloat('ratio', 0.5);
+  if (c.opset < 7 && c.attrInt('is_test', 0) !== 1) raise('is_test 0 (training mode; graphc imports Dropout for inference)');
   if (c.opset >= 12) {
     c.attrInt('seed', 0);
     if (c.has(1)) c.ints(1) ?? need(c, 1);
     if (c.has(2)) {
-      const t = c.ints(2) ?? raise('training_mode that is not a constant');
+      const t = c.ints(2) ?? raise('training_mode given at run time (training mode\'s random mask has no reference to match)');
       if (t.some((v) => v !== 0)) raise('training_mode = true (graphc imports Dropout for inference)');
     }
   }
-  return x;
+  if (c.outputs < 2) return x;
+  if (c.opset < 12) raise(`the mask output at opset ${c.opset} (its value in inference is defined from opset 12)`);
+  const yes = B.mk('Const', [], { value: Float32Array.of(1), shape: [], dtype: 'bool' });
+  return [x, B.mk('Expand', [yes], { shape: [...x.shape] as number[] })];
 });
 
 const gelu = rule([20], (c) => {
@@ -87,9 +107,11 @@ export const mathImporters: Readonly<Record<string, Importer>> = {
   Reciprocal: unary([6, 13], (x) => B.div(1, x)),
   Softsign: unary([1, 22], (x) => B.div(x, B.add(B.abs(x), 1))),
   HardSwish: unary([14, 22], (x) => B.mul(x, hardSigmoid(x, 1 / 6, 0.5))),
-  PRelu: rule([7, 9, 16], (c) => {
+  PRelu: rule([6, 7, 9, 16], (c) => {
     const x = need(c, 0);
-    return B.sub(B.relu(x), B.mul(negRelu(x), need(c, 1)));
+    let slope = need(c, 1);
+    if (c.opset < 7) slope = channelSlope(x, slope);
+    return B.sub(B.relu(x), B.mul(negRelu(x), slope));
   }),
   Selu: rule([6, 22], (c) => B.mul(elu(need(c, 0), c.attrFloat('alpha', 1.67326319217681884765625)), c.attrFloat('gamma', 1.05070102214813232421875))),
   Clip: clipRule,

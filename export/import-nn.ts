@@ -110,13 +110,13 @@ const instanceNorm = rule([6, 22], (c) => {
 });
 
 /** A constant operand's numbers: an integer tensor folded at import, a float constant or an initializer. */
-function constNumbers(c: Parameters<Importer>[0], k: number, what: string): number[] {
+function constNumbers(c: Parameters<Importer>[0], k: number, why: string): number[] {
   const ints = c.ints(k);
   if (ints) return ints;
   const x = need(c, k);
   // a float constant, or an initializer (imported as a parameter: its values in the file are read)
   const v = x.op === 'Const' ? x.attrs.value : x.op === 'Param' ? x.attrs.init : undefined;
-  if (!(v instanceof Float32Array)) return raise(`${what} that is not a constant`);
+  if (!(v instanceof Float32Array)) return raise(why);
   return Array.from(v);
 }
 
@@ -128,16 +128,15 @@ function constNumbers(c: Parameters<Importer>[0], k: number, what: string): numb
  */
 const oneHot = rule([9, 11], (c) => {
   const given = need(c, 0);
-  // ONNX truncates float indices; graphc's kernel would give a row of zeros for a fraction
-  if (given.dtype === 'f32') raise('float indices (graphc takes integer indices)');
-  const idx = B.cast(given, 'f32');
+  // float indices are truncated toward zero (ONNX's cast to int64)
+  const idx = B.cast(given.dtype === 'f32' ? B.cast(given, 'i64') : given, 'f32');
   const r = idx.shape.length, a = c.attrInt('axis', -1);
   if (r === 0) raise('scalar indices (ONNX takes indices of rank 1 or more)');
   if (a < -r - 1 || a > r) raise(`axis ${a} for indices of rank ${r}`);
   const axis = a < 0 ? a + r + 1 : a;
   if (r > 1 && !isStatic(idx.shape)) raise(`indices of the symbolic shape ${shapeStr(idx.shape)} (of more than 1 dim)`);
-  const depth = constNumbers(c, 1, 'a depth');
-  const values = constNumbers(c, 2, 'values');
+  const depth = constNumbers(c, 1, "a depth computed at run time (the output's shape depends on it; graphc's shapes are fixed at import)");
+  const values = constNumbers(c, 2, 'values computed at run time (graphc reads off and on at import)');
   if (depth.length !== 1 || !Number.isInteger(depth[0]) || depth[0] < 1) raise(`depth [${depth}]`);
   if (values.length !== 2) raise(`values of ${values.length} elements (off and on expected)`);
   const d = depth[0], [off, on] = values;
@@ -148,29 +147,6 @@ const oneHot = rule([9, 11], (c) => {
   if (r !== 1) hot = B.reshape(hot, [...idx.shape, d]);
   if (axis !== r) hot = B.transpose(hot, [...Array.from({ length: axis }, (_, i) => i), r, ...Array.from({ length: r - axis }, (_, i) => axis + i)]);
   return off === 0 && on === 1 ? hot : B.add(B.mul(hot, on - off), off);
-});
-
-/**
- * BatchNormalization in inference: y = (x − mean)/√(var + ε)·scale + B, per channel (axis 1), with the
- * running statistics given. `spatial` 0 (opset 7) and training_mode 1 (from 14) are refused; momentum
- * only updates statistics in training and is read and unused.
- */
-const batchNorm = rule([7, 9, 14, 15], (c) => {
-  const x = need(c, 0);
-  const r = x.shape.length;
-  if (r < 2) raise(`input of shape ${shapeStr(x.shape)} (a channel axis 1 expected)`);
-  if (c.opset < 9 && c.attrInt('spatial', 1) !== 1) raise('spatial 0 (statistics per element)');
-  if (c.opset >= 14 && c.attrInt('training_mode', 0) !== 0) raise('training_mode 1 (graphc imports inference)');
-  c.attrFloat('momentum', 0.9);
-  const eps = c.attrFloat('epsilon', 1e-5);
-  const ch = x.shape[1];
-  const perChannel = (k: number) => {
-    const p = need(c, k);
-    if (p.shape.length !== 1 || p.shape[0] !== ch) raise(`input ${k} of shape ${shapeStr(p.shape)} (expected [${ch}])`);
-    return B.reshape(p, [ch, ...Array<number>(r - 2).fill(1)]);
-  };
-  const [scale, bias, mean, variance] = [1, 2, 3, 4].map(perChannel);
-  return B.add(B.mul(B.div(B.sub(x, mean), B.sqrt(B.add(variance, eps))), scale), bias);
 });
 
 /** GlobalMaxPool: the maximum over every spatial axis (2 on), each kept as a 1. */
@@ -188,6 +164,5 @@ export const nnImporters: Readonly<Record<string, Importer>> = {
   LayerNormalization: layerNorm,
   InstanceNormalization: instanceNorm,
   OneHot: oneHot,
-  BatchNormalization: batchNorm,
   GlobalMaxPool: globalMaxPool,
 };

@@ -7,8 +7,9 @@
  */
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
+import { shapeStr } from '../compiler/ir/shape.ts';
 import { UnsupportedError, onnxImporter, onnxImportedOps, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
-import { need, unary, binary, reduction } from './import-read.ts';
+import { need, unary, binary, arith, reduction } from './import-read.ts';
 import { mathImporters } from './import-math.ts';
 import { shapeImporters } from './import-shape.ts';
 import { nnImporters } from './import-nn.ts';
@@ -19,16 +20,22 @@ export { UnsupportedError };
 export const NEWEST_OPSET = 26;
 export type { OpContext };
 
-const gemm = rule([7, 9, 11, 13], (c) => {
+/** Gemm: C broadcast onto [M, N] (from opset 7; at opset 6 only with `broadcast` 1, else C is [M, N]). */
+const gemm = rule([6, 7, 9, 11, 13], (c) => {
   const [a, b] = [need(c, 0), need(c, 1)];
   if (a.shape.length !== 2 || b.shape.length !== 2) throw new UnsupportedError('Gemm needs 2-D A and B');
   let y = B.matmul(a, b, c.attrInt('transA', 0) === 1, c.attrInt('transB', 0) === 1);
   const alpha = c.attrFloat('alpha', 1);
   if (alpha !== 1) y = B.mul(y, alpha);
   const beta = c.attrFloat('beta', 1);
+  const broadcast = c.opset >= 7 || c.attrInt('broadcast', 0) === 1;
   if (c.has(2)) {
     const bias = need(c, 2);
+    const mn = y.shape;
+    if (!broadcast && (bias.shape.length !== 2 || bias.shape[0] !== mn[0] || bias.shape[1] !== mn[1])) throw new UnsupportedError(`C of shape ${shapeStr(bias.shape)} without broadcast (expected ${shapeStr(mn)})`);
     y = B.add(y, beta === 1 ? bias : B.mul(bias, beta));
+    // C is broadcast onto [M, N], never the product onto C
+    if (y.shape.length !== 2 || y.shape[0] !== mn[0] || y.shape[1] !== mn[1]) throw new UnsupportedError(`C of shape ${shapeStr(bias.shape)} does not broadcast to ${shapeStr(mn)}`);
   }
   return y;
 });
@@ -66,10 +73,10 @@ const importers: Readonly<Record<string, Importer>> = {
   GreaterOrEqual: binary([12, 16], (a, b) => ge(a, b)),
   Equal: binary([7, 11, 13, 19], (a, b) => B.mk('Equal', [a, b])),
   Abs: unary([6, 13], B.abs),
-  Add: binary([7, 13, 14], B.add),
-  Sub: binary([7, 13, 14], B.sub),
-  Mul: binary([7, 13, 14], B.mul),
-  Div: binary([7, 13, 14], B.div),
+  Add: arith([6, 7, 13, 14], B.add),
+  Sub: arith([6, 7, 13, 14], B.sub),
+  Mul: arith([6, 7, 13, 14], B.mul),
+  Div: arith([6, 7, 13, 14], B.div),
   Cast: cast,
   Exp: unary([6, 13], B.exp),
   Log: unary([6, 13], B.log),

@@ -263,8 +263,9 @@ const constValues = (c: OpContext, k: number): number[] | undefined => {
   return n && n.op === 'Const' ? [...(n.attrs.value as Float32Array)] : undefined;
 };
 
+/** Range: start, limit and delta known at import (the output's length depends on their values). */
 const range = rule([11], (c) => {
-  const [start, limit, delta] = [0, 1, 2].map((k) => constValues(c, k)?.[0] ?? raise(`Range input ${k} that is not a constant`));
+  const [start, limit, delta] = [0, 1, 2].map((k) => constValues(c, k)?.[0] ?? raise(`input ${k} computed at run time (Range's length depends on its values; graphc's shapes are fixed at import)`));
   if (delta === 0) raise('Range with delta 0');
   const n = Math.max(Math.ceil((limit - start) / delta), 0);
   const vals = Array.from({ length: n }, (_, i) => start + i * delta);
@@ -286,10 +287,18 @@ const pad = rule([2, 11, 13, 18, 19, 21, 23, 24, 25], (c) => {
     pads = full;
   }
   if (pads.length !== 2 * r) raise(`Pad with ${pads.length} pads for rank ${r}`);
-  const value = c.opset < 11 ? c.attrFloat('value', 0) : c.has(2) ? (constValues(c, 2)?.[0] ?? raise('a constant_value that is not a constant')) : 0;
+  const known = c.opset < 11 ? c.attrFloat('value', 0) : c.has(2) ? constValues(c, 2) : 0;
   if (pads.some((p) => p < 0)) raise('Pad with negative pads');
   if (pads.every((p) => p === 0)) return x;
-  return B.mk('Pad', [x], { pads, mode, value });
+  if (typeof known === 'number' || known) return B.mk('Pad', [x], { pads, mode, value: typeof known === 'number' ? known : known[0] });
+  // a constant_value computed at run time (a scalar; ignored outside constant mode): where the padded ones
+  // are 0, the value
+  const v = need(c, 2);
+  if (v.shape.length > 1 || (v.shape.length === 1 && v.shape[0] !== 1)) raise(`constant_value of shape ${shapeStr(v.shape)} (a scalar expected)`);
+  const padded = B.mk('Pad', [x], { pads, mode, value: 0 });
+  if (mode !== 'constant') return padded;
+  const inside = B.mk('Pad', [B.mk('Expand', [B.scalar(1)], { shape: [...x.shape] as number[] })], { pads, mode, value: 0 });
+  return B.mk('Where', [B.cast(inside, 'bool'), padded, B.cast(B.reshape(v, []), 'f32')]);
 });
 
 export const shapeImporters: Readonly<Record<string, Importer>> = {

@@ -6,6 +6,8 @@ import type { Node } from '../ir/node.ts';
 import * as B from '../ir/build.ts';
 import { convAttrs } from '../ops/conv.ts';
 import { poolAttrs } from '../ops/pool.ts';
+import { callerPos } from '../ir/source.ts';
+import { GraphError } from '../ir/errors.ts';
 
 /** A size for both spatial axes, or [height, width]. */
 export type Pair = number | readonly [number, number];
@@ -28,13 +30,20 @@ export function conv2dNode(x: Node, weight: Node, bias: Node | undefined, o: Con
   return B.mk('Conv', bias ? [x, weight, bias] : [x, weight], attrs);
 }
 
+/** PyTorch's pooling rule: the padding at most half the kernel. */
+function poolPads(op: string, kernel: Pair, padding: Pair): number[] {
+  const k = pair(kernel), p = pads(padding);
+  if (k.some((kk, i) => p[i] * 2 > kk)) throw new GraphError(`${op}: padding [${p}] must be at most half the kernel [${k}]`, callerPos());
+  return p;
+}
+
 /** F.max_pool2d(x, kernel, stride = kernel, padding, ceil_mode). */
 export const maxPool2dNode = (x: Node, kernel: Pair, o: PoolOptions = {}): Node =>
-  B.mk('MaxPool', [x], poolAttrs({ kernel: pair(kernel), stride: pair(o.stride ?? kernel), pads: pads(o.padding ?? 0), ceil: o.ceilMode ?? false }));
+  B.mk('MaxPool', [x], poolAttrs({ kernel: pair(kernel), stride: pair(o.stride ?? kernel), pads: poolPads('MaxPool', kernel, o.padding ?? 0), ceil: o.ceilMode ?? false }));
 
 /** F.avg_pool2d(x, kernel, stride = kernel, padding, ceil_mode, count_include_pad). */
 export const avgPool2dNode = (x: Node, kernel: Pair, o: AvgPoolOptions = {}): Node =>
-  B.mk('AvgPool', [x], poolAttrs({ kernel: pair(kernel), stride: pair(o.stride ?? kernel), pads: pads(o.padding ?? 0), ceil: o.ceilMode ?? false, countIncludePad: o.countIncludePad ?? true }, true));
+  B.mk('AvgPool', [x], poolAttrs({ kernel: pair(kernel), stride: pair(o.stride ?? kernel), pads: poolPads('AvgPool', kernel, o.padding ?? 0), ceil: o.ceilMode ?? false, countIncludePad: o.countIncludePad ?? true }, true));
 
 /** F.batch_norm over axis 1 of x [N, C, ...]. */
 export function batchNormNode(x: Node, scale: Node, bias: Node, runningMean: Node, runningVar: Node, o: BatchNormOptions = {}): Node {

@@ -67,7 +67,9 @@ defineOp({
   },
   onnx: (e, n, ins) => e.op('BatchNormalization', ins, { epsilon: onnxFloat(n.attrs.eps as number) }),
   onnxImport: {
-    BatchNormalization: onnxRule([7, 9, 14, 15], (c) => {
+    BatchNormalization: onnxRule([6, 7, 9, 14, 15], (c) => {
+      // opset 6 says inference with is_test 1; its training form (is_test 0, the default) has other outputs
+      if (c.opset < 7 && c.attrInt('is_test', 0) !== 1) throw new UnsupportedError('BatchNormalization: is_test 0 (opset 6 training) is not imported');
       const training = c.attrInt('training_mode', 0) !== 0;
       const momentum = c.attrFloat('momentum', 0.9); // running statistics are not updated in inference
       if (c.attrInt('spatial', 1) !== 1) throw new UnsupportedError('BatchNormalization: spatial 0 is not imported');

@@ -35,7 +35,8 @@ function poolShape(x: readonly Dim[], a: Attrs, src: Node['src'], op: string): D
   const k = k2(a), s = s2(a), p = p4(a), dl = dil(a), d = k.length, ceil = a.ceil === true;
   if (x.length !== d + 2) throw new GraphError(`${op}: expects x [N,C,${d} spatial] for a ${d}-axis window, got ${shapeStr(x)}`, src);
   if (s.length !== d || p.length !== 2 * d || dl.length !== d) throw new GraphError(`${op}: a ${d}-axis window needs ${d} strides and ${2 * d} pads, got [${s}] and [${p}]`, src);
-  if (k.some((kk, i) => p[i] * 2 > kk || p[i + d] * 2 > kk)) throw new GraphError(`${op}: padding [${p}] must be at most half the kernel [${k}]`, src);
+  // every window reaches the input (onnxruntime's rule; PyTorch's, at most half the kernel, is the DSL's)
+  if (k.some((kk, i) => p[i] >= kk || p[i + d] >= kk)) throw new GraphError(`${op}: padding [${p}] must be smaller than the kernel [${k}]`, src);
   const out = k.map((kk, i) => {
     let o = sweep(x[i + 2], kk, s[i], p[i], p[i + d], dl[i], ceil);
     // ceil mode: the last window must start inside the input or its left padding (PyTorch's rule)

@@ -39,14 +39,16 @@ function readTensor(path: string): { name: string; dims: number[]; data: Float32
   return { name: t.name ?? '', dims, data, dtype: t.dataType ?? 0 };
 }
 
-/** Integer inputs of a test set (shapes, axes, indices), by the model's input names. */
+const isInt = (t: number | null | undefined) => t === DataType.INT64 || t === DataType.INT32;
+
+/** Integer inputs of a test set (shapes, axes, indices; int64 or int32), by the model's input names. */
 function intInputsOf(modelBytes: Uint8Array, files: string[]): Map<string, { values: number[]; dims: number[] }> {
   const g = onnx.ModelProto.decode(modelBytes).graph;
   const inits = new Set((g?.initializer ?? []).map((t) => t.name));
   const names = (g?.input ?? []).filter((i) => !inits.has(i.name)).map((i) => i.name ?? '');
   const out = new Map<string, { values: number[]; dims: number[] }>();
   files.forEach((f, k) => {
-    if (onnx.TensorProto.decode(readFileSync(f)).dataType !== DataType.INT64 || !names[k]) return;
+    if (!isInt(onnx.TensorProto.decode(readFileSync(f)).dataType) || !names[k]) return;
     const t = readTensor(f);
     out.set(names[k], { values: [...t.data], dims: t.dims });
   });
@@ -72,7 +74,7 @@ export function runNodeTest(dir: string): Outcome {
       }
       let inputs, expected;
       try {
-        inputs = list('input_').map(readTensor).filter((t) => t.dtype !== DataType.INT64);
+        inputs = list('input_').map(readTensor).filter((t) => !isInt(t.dtype));
         expected = list('output_').map(readTensor);
       } catch (e) {
         return { name, status: 'unsupported', reason: `test data of ${(e as Error).message}` };

@@ -27,7 +27,7 @@ function model(opset: number, opType: string, attrs: Attr[], inputs = ['x'], ext
 
 describe('forms a rule does not read are refused', () => {
   it('an attribute unknown to the rule', () => refused(model(13, 'Relu', [{ name: 'frobnicate', type: AT.INT, i: 1 }]), /^node 'n0' \(Relu, opset 13\): attribute 'frobnicate' not supported$/));
-  it('opset-6 legacy broadcasting (Add with broadcast=1)', () => refused(model(6, 'Add', [{ name: 'broadcast', type: AT.INT, i: 1 }], ['x', 'x']), /\(Add, opset 6\): attribute 'broadcast' not supported/));
+  it('opset-6 legacy broadcasting of a comparison (Greater with broadcast=1)', () => refused(model(6, 'Greater', [{ name: 'broadcast', type: AT.INT, i: 1 }], ['x', 'x']), /\(Greater, opset 6\): attribute 'broadcast' not supported/));
   it('an extra input', () => refused(model(13, 'Relu', [], ['x', 'x']), /\(Relu, opset 13\): input 1 \('x'\) not supported/));
   it('ReduceSum axes as an attribute at opset 13 (the input form applies)', () => refused(model(13, 'ReduceSum', [{ name: 'axes', type: AT.INTS, ints: [1] }]), /attribute 'axes' not supported/));
   it('ReduceSum axes as an input at opset 11 (the attribute form applies)', () =>
