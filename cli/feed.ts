@@ -5,8 +5,10 @@
  * columns; one column more is a label, ignored); a `.npy` file and a JSON document (nested arrays, or
  * `{ "shape": [...], "data": [...] }`) carry their own shape. Symbolic dims are bound from what the files
  * hold, the same symbol to the same size across inputs. Integer inputs (int64 in the model) take integers
- * of at most 2^24 in magnitude (graphc holds them in float32, exactly to there). Every mistake is one line
- * naming the file and what was expected.
+ * of at most 2^24 in magnitude (graphc holds them in float32, exactly to there). Every value is finite
+ * (NaN, Infinity and numbers beyond float32's range are refused, as training data's are, unless the
+ * caller allows them: `--allow-non-finite`). Every mistake is one line naming the file (and a CSV's line
+ * and column) and what was expected.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import type { Node } from '../compiler/ir/node.ts';
@@ -57,9 +59,12 @@ export function assignInputs(specs: readonly string[], inputs: readonly Node[], 
   return out;
 }
 
-/** Reads every input's file, in the model's input order, binding symbolic dims in `env`. */
-export function readInputs(files: ReadonlyMap<Node, string>, env: Map<string, number>): Feed[] {
-  return [...files].map(([node, file]) => readInput(node, file, env));
+/**
+ * Reads every input's file, in the model's input order, binding symbolic dims in `env`; a value that is
+ * not finite (in float32) is refused unless `allowNonFinite`.
+ */
+export function readInputs(files: ReadonlyMap<Node, string>, env: Map<string, number>, allowNonFinite = false): Feed[] {
+  return [...files].map(([node, file]) => readInput(node, file, env, allowNonFinite));
 }
 
 function magic(abs: string): string {
@@ -72,11 +77,23 @@ function magic(abs: string): string {
   }
 }
 
-function readInput(node: Node, file: string, env: Map<string, number>): Feed {
+/** Where value `i` of a file of `shape` is: its index, e.g. `[2, 0]`. */
+const indexOf = (shape: readonly number[], i: number): string => {
+  const at: number[] = [];
+  for (let k = shape.length - 1; k >= 0; k--) {
+    at.unshift(i % shape[k]);
+    i = Math.floor(i / shape[k]);
+  }
+  return `[${at.join(', ')}]`;
+};
+
+function readInput(node: Node, file: string, env: Map<string, number>, allowNonFinite: boolean): Feed {
   const name = String(node.attrs.name);
   const abs = checkReadable(file, `data for input '${name}'`);
   const what = `${file}: input ${describeInput(node)}`;
   let shape: number[], values: ArrayLike<number>, ints: boolean;
+  // where value i is, for the one-line refusal of a value that is not finite
+  let where = (i: number) => `${what}: value ${i} (at ${indexOf(shape, i)})`;
   try {
     // the format by name or magic (the first bytes alone: a CSV is read as a stream, below)
     if (/\.npy$/i.test(file) || magic(abs) === '\x93NUMPY') {
@@ -93,6 +110,8 @@ function readInput(node: Node, file: string, env: Map<string, number>): Feed {
       shape = csvShape(node.shape, table.rows, table.cols, env, what);
       const per = shape.slice(1).reduce((a, b) => a * b, 1);
       [values, ints] = [table.copyColumns(0, node.shape.length === 0 ? 1 : per), false];
+      const lineOf = table.lines();
+      where = (i) => `${file}:${lineOf(Math.floor(i / per))}: column ${(i % per) + 1}`;
     }
     bindShape(node.shape, shape, env, what);
   } catch (e) {
@@ -107,6 +126,8 @@ function readInput(node: Node, file: string, env: Map<string, number>): Feed {
       throw new UserError(`${what}: expected integers${node.dtype === 'bool' ? ' (0 or 1)' : ` within ±2^24`}, value ${i} is ${v}`);
     if (node.dtype === 'i64' && ints && Math.abs(v) > INT_LIMIT) throw new UserError(`${what}: value ${i} (${v}) is beyond ±2^24, which graphc holds exactly`);
     data[i] = v;
+    if (!allowNonFinite && !Number.isFinite(data[i]))
+      throw new UserError(`${where(i)}: ${Number.isFinite(v) ? `${v} is beyond float32's range` : `${v} is not a finite number`} (inputs must be finite; --allow-non-finite runs on them)`);
   }
   return { name, shape, data };
 }

@@ -33,15 +33,16 @@ export function registerRun(program: Command, run: (fn: () => Promise<void>) => 
       collect,
       [] as string[],
     )
+    .option('--allow-non-finite', 'run on input values that are NaN, Infinity or beyond float32\'s range (refused by default, one line naming the file, line and column, as training data\'s are)')
     .option('--json', 'print the outputs not written to files as one JSON document: { model, inputs, outputs: { name: { shape, data } } }')
-    .action((file: string, o: { input: string[]; output: string[]; json?: boolean }) =>
+    .action((file: string, o: { input: string[]; output: string[]; json?: boolean; allowNonFinite?: boolean }) =>
       run(async () => {
         const m = await loadOnnx(file);
         const inputFiles = assignInputs(o.input, m.inputs, file, m.defaults);
         const names = m.graph.outputs.map((out) => out.name);
         const outputFiles = assignOutputs(o.output, names, file);
         const env = new Map<string, number>();
-        const feeds = readInputs(inputFiles, env);
+        const feeds = readInputs(inputFiles, env, o.allowNonFinite === true);
         const plan = new Plan(m.graph, new Map(feeds.map((f) => [f.name, f.shape])));
         // a fed value replaces an initializer's (ONNX: an initializer of a graph input is its default)
         const leaves = new Map<string, Float32Array>(m.params.map((p) => [String(p.attrs.name), p.attrs.init as Float32Array]));
