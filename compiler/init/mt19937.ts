@@ -28,6 +28,8 @@ export function seedLow32(seed: number | bigint): number {
 
 export class MT19937 {
   private readonly mt = new Uint32Array(N);
+  /** The current state's N draws, tempered when the state is twisted (one tight loop, not one per draw). */
+  private readonly out = new Uint32Array(N);
   private index = N; // N: twist before the next draw
 
   constructor(seed: number | bigint = 5489) {
@@ -42,12 +44,7 @@ export class MT19937 {
   /** One 32-bit draw, as an unsigned integer (PyTorch's `random()`). */
   random(): number {
     if (this.index >= N) this.twist();
-    let y = this.mt[this.index++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return this.out[this.index++];
   }
 
   /** Same as random(); the name earlier callers use. */
@@ -64,9 +61,23 @@ export class MT19937 {
 
   private twist(): void {
     const mt = this.mt;
-    for (let k = 0; k < N; k++) {
-      const y = (mt[k] & UPPER) | (mt[(k + 1) % N] & LOWER);
-      mt[k] = mt[(k + M) % N] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+    // k + 1 and k + M wrap past the end of the state: three loops, no remainder per step
+    const next = (k: number, k1: number, km: number) => {
+      const y = (mt[k] & UPPER) | (mt[k1] & LOWER);
+      mt[k] = mt[km] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
+    };
+    let k = 0;
+    for (; k < N - M; k++) next(k, k + 1, k + M);
+    for (; k < N - 1; k++) next(k, k + 1, k + M - N);
+    next(N - 1, 0, M - 1);
+    const out = this.out;
+    for (let i = 0; i < N; i++) {
+      let y = mt[i];
+      y ^= y >>> 11;
+      y ^= (y << 7) & 0x9d2c5680;
+      y ^= (y << 15) & 0xefc60000;
+      y ^= y >>> 18;
+      out[i] = y >>> 0;
     }
     this.index = 0;
   }

@@ -70,13 +70,13 @@ export function fmaf(a: number, b: number, c: number): number {
   const s = p + c;
   const r = f(s);
   if (r === s) return r;
-  const v = s - p; // TwoSum: s + err is exactly p + c
-  const err = (p - (s - v)) + (c - v);
-  if (err === 0) return r;
-  // Rounding s instead of p + c is wrong only when s is exactly halfway between two floats:
-  // then the other float is r + 2(s − r), and the exact value lies on err's side of s.
+  // Rounding s (the double nearest p + c) instead of p + c differs only where s is halfway between two
+  // floats (a halfway point between them would be a double nearer p + c): then r + 2(s − r) is a float.
   const other = r + 2 * (s - r);
   if (f(other) !== other) return r;
+  const v = s - p; // TwoSum: s + err is exactly p + c
+  const err = (p - (s - v)) + (c - v);
+  if (err === 0) return r; // a true tie: fround's ties-to-even is the rule
   return (err > 0) === (other > r) ? other : r;
 }
 
@@ -94,15 +94,15 @@ const SIN_P = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1].map(f);
 const COS_P = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2].map(f);
 const TWO_PI_F = f(2 * Math.PI);
 
-const bits = new DataView(new ArrayBuffer(4));
+const bitsF = new Float32Array(1), bitsU = new Uint32Array(bitsF.buffer); // one float's bits
 
 /** `log256_ps` for one lane, x > 0 (the Box-Muller argument is in [2^-24, 1]). */
 function logAvx(x: number): number {
-  bits.setFloat32(0, x);
-  const b = bits.getUint32(0);
+  bitsF[0] = x;
+  const b = bitsU[0];
   let e = f((b >>> 23) - 127 + 1); // exponent with the significand taken in [0.5, 1)
-  bits.setUint32(0, (b & ~0x7f800000) | 0x3f000000);
-  let m = bits.getFloat32(0);
+  bitsU[0] = (b & ~0x7f800000) | 0x3f000000;
+  let m = bitsF[0];
   if (m < SQRTHF) {
     e = f(e - 1);
     m = f(f(m - 1) + m);
@@ -118,8 +118,8 @@ function logAvx(x: number): number {
   return fmaf(e, LOG_Q2, f(m + y));
 }
 
-/** `sincos256_ps` for one lane, x ≥ 0 (θ ∈ [0, 2π)): [sin x, cos x]. */
-function sincosAvx(x: number): [number, number] {
+/** `sincos256_ps` for one lane, x ≥ 0 (θ ∈ [0, 2π)): sin x into out[0], cos x into out[1] (no array made per call). */
+function sincosAvx(x: number, out: Float64Array): void {
   let j = Math.trunc(f(x * FOPI)); // octant
   j = (j + 1) & ~1;
   const y = j;
@@ -138,12 +138,12 @@ function sincosAvx(x: number): [number, number] {
   s = f(s * z);
   s = fmaf(s, x, x);
   const swap = (j & 2) !== 0; // octants where sin and cos polynomials trade places
-  let sin = swap ? c : s;
-  let cos = swap ? s : c;
-  if (j & 4) sin = -sin;
-  if (((j - 2) & 4) === 0) cos = -cos;
-  return [sin, cos];
+  const sin = swap ? c : s;
+  const cos = swap ? s : c;
+  out[0] = j & 4 ? -sin : sin;
+  out[1] = ((j - 2) & 4) === 0 ? -cos : cos;
 }
+const sincos = new Float64Array(2); // sincosAvx's results
 
 export interface TorchGeneratorOptions {
   /** The PyTorch CPU kernel to match (default 'avx2'; see CpuCapability). */
@@ -209,7 +209,8 @@ export class TorchGenerator {
     }
     const m = f(mean);
     const s = f(std);
-    for (let i = 0; i < n; i++) out[i] = this.uniformFloat(0, 1);
+    const mt = this.mt; // uniforms in [0, 1): x·1 + 0 is x itself in either kernel's rounding
+    for (let i = 0; i < n; i++) out[i] = (mt.random() & 0xffffff) * 2 ** -24;
     for (let i = 0; i + 16 <= n; i += 16) this.boxMuller16(out, i, m, s);
     if (n % 16 !== 0) {
       for (let i = n - 16; i < n; i++) out[i] = this.uniformFloat(0, 1);
@@ -235,21 +236,20 @@ export class TorchGenerator {
 
   /** Box-Muller on the 16 uniforms at d[o .. o+16), in place (normal_fill_16 / normal_fill_16_AVX2). */
   private boxMuller16(d: Float32Array, o: number, mean: number, std: number): void {
-    for (let j = o; j < o + 8; j++) {
-      const u1 = f(1 - d[j]);
-      const u2 = d[j + 8];
-      if (this.capability === 'avx2') {
-        const r = f(Math.sqrt(f(-2 * logAvx(u1))));
-        const [sin, cos] = sincosAvx(f(TWO_PI_F * u2));
-        d[j] = fmaf(f(r * cos), std, mean);
-        d[j + 8] = fmaf(f(r * sin), std, mean);
-      } else {
-        const r = f(Math.sqrt(f(-2 * f(Math.log(u1)))));
-        const theta = f(2 * Math.PI * u2); // 2.0f · π (double) · u2, then to float
+    if (this.capability === 'avx2')
+      for (let j = o; j < o + 8; j++) {
+        const r = f(Math.sqrt(f(-2 * logAvx(f(1 - d[j])))));
+        sincosAvx(f(TWO_PI_F * d[j + 8]), sincos);
+        d[j] = fmaf(f(r * sincos[1]), std, mean);
+        d[j + 8] = fmaf(f(r * sincos[0]), std, mean);
+      }
+    else
+      for (let j = o; j < o + 8; j++) {
+        const r = f(Math.sqrt(f(-2 * f(Math.log(f(1 - d[j]))))));
+        const theta = f(2 * Math.PI * d[j + 8]); // 2.0f · π (double) · u2, then to float
         d[j] = f(f(f(r * f(Math.cos(theta))) * std) + mean);
         d[j + 8] = f(f(f(r * f(Math.sin(theta))) * std) + mean);
       }
-    }
   }
 
   /** `torch.randperm(n, generator=g)` on the CPU, as int32. */
