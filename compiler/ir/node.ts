@@ -8,14 +8,17 @@
 import type { Shape } from './shape.ts';
 import { callerPos, forcedPos, type SourcePos } from './source.ts';
 import { getOp } from './registry.ts';
+import { InternTable, nodeHash } from './intern.ts';
 
 export type DType = 'f32' | 'bool' | 'i64';
 export type AttrValue = number | string | boolean | null | readonly number[] | readonly string[] | Float32Array;
 export type Attrs = Readonly<Record<string, AttrValue>>;
 
 let nextId = 1;
-let scope = 0;
 let scopes = 0;
+/** Nodes built outside any build: held weakly, since this table is never dropped. */
+const outside = new InternTable<Node>(0, true);
+let current: InternTable<Node> = outside;
 
 /**
  * Runs `fn` in a fresh scope (each model build is one): nodes built inside are distinct from those of
@@ -24,7 +27,7 @@ let scopes = 0;
  * to the latest scope among its inputs and the scope it is built in.
  */
 export function inLeafScope<T>(fn: () => T): T {
-  return withScope(++scopes, fn);
+  return withScope(new InternTable<Node>(++scopes), fn);
 }
 
 /**
@@ -32,23 +35,25 @@ export function inLeafScope<T>(fn: () => T): T {
  * gradient, its rewrites, the constants they need) belongs to the graph's build, not to every build.
  */
 export function inScopeOf<T>(nodes: readonly Node[], fn: () => T): T {
-  return withScope(nodes.reduce((s, n) => Math.max(s, n.scope), scope), fn);
+  let t = current;
+  for (const n of nodes) {
+    const tn = tableOf(n);
+    if (tn.id > t.id) t = tn;
+  }
+  return withScope(t, fn);
 }
 
-function withScope<T>(s: number, fn: () => T): T {
-  const prev = scope;
-  scope = s;
+function withScope<T>(t: InternTable<Node>, fn: () => T): T {
+  const prev = current;
+  current = t;
   try {
     return fn();
   } finally {
-    scope = prev;
+    current = prev;
   }
 }
-const table = new Map<string, WeakRef<Node>>();
-const registry = new FinalizationRegistry<string>((key) => {
-  const ref = table.get(key);
-  if (ref && ref.deref() === undefined) table.delete(key);
-});
+
+let tableOf: (n: Node) => InternTable<Node>;
 
 export class Node {
   readonly id: number;
@@ -58,38 +63,47 @@ export class Node {
   readonly shape: Shape;
   readonly dtype: DType;
   readonly #src: SourcePos | undefined;
-  readonly key: string;
+  /** Its build's table (which holds it): a build's nodes live and go together. */
+  readonly #table: InternTable<Node>;
   /** The build it belongs to (see `inLeafScope`). */
   readonly scope: number;
 
+  static {
+    tableOf = (n) => n.#table;
+  }
+
   /** Use `mk` (interning) rather than the constructor. */
-  private constructor(op: string, inputs: readonly Node[], attrs: Attrs, shape: Shape, dtype: DType, src: SourcePos | undefined, key: string, scope: number) {
+  private constructor(op: string, inputs: readonly Node[], attrs: Attrs, shape: Shape, dtype: DType, src: SourcePos | undefined, table: InternTable<Node>) {
     this.id = nextId++;
     this.op = op;
-    this.inputs = Object.freeze([...inputs]);
-    this.attrs = Object.freeze({ ...attrs });
-    this.shape = Object.freeze([...shape]);
+    // frozen arrays and attributes (another node's) are shared as they are
+    this.inputs = Object.isFrozen(inputs) ? inputs : Object.freeze([...inputs]);
+    this.attrs = Object.isFrozen(attrs) ? attrs : Object.freeze({ ...attrs });
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = dtype;
     this.#src = src;
-    this.key = key;
-    this.scope = scope;
+    this.#table = table;
+    this.scope = table.id;
     Object.freeze(this);
   }
 
   /** Creates (or finds) the node `op(inputs; attrs)`; the op's shape rule validates it. */
   static mk(op: string, inputs: readonly Node[], attrs: Attrs = {}, src?: SourcePos): Node {
     const def = getOp(op);
-    const at = inputs.reduce((s, i) => Math.max(s, i.scope), scope);
-    const key = `${op}(${inputs.map((i) => i.id).join(',')})${attrKey(attrs)}@${at}`;
-    const hit = table.get(key)?.deref();
-    if (hit && samePayload(hit.attrs, attrs)) return hit;
+    let t = current;
+    for (let i = 0; i < inputs.length; i++) {
+      const ti = inputs[i].#table;
+      if (ti.id > t.id) t = ti;
+    }
+    const h = nodeHash(op, inputs, attrs);
+    const hit = t.find(h, op, inputs, attrs);
+    if (hit) return hit;
     if (def.arity !== 'variadic' && inputs.length !== def.arity)
       throw new Error(`${op} takes ${def.arity} input(s), got ${inputs.length}`);
     const pos = src ?? forcedPos() ?? callerPos();
     const { shape, dtype } = def.infer(inputs, attrs, pos);
-    const n = new Node(op, inputs, attrs, shape, dtype, pos, key, at);
-    table.set(key, new WeakRef(n));
-    registry.register(n, key);
+    const n = new Node(op, inputs, attrs, shape, dtype, pos, t);
+    t.add(h, n);
     return n;
   }
 
@@ -105,38 +119,4 @@ export class Node {
   toString(): string {
     return `%${this.id}:${this.op}`;
   }
-}
-
-/** Array payloads are keyed by a hash; a hit is confirmed element by element. */
-function samePayload(a: Attrs, b: Attrs): boolean {
-  for (const k of Object.keys(b)) {
-    const x = a[k], y = b[k];
-    if (y instanceof Float32Array) {
-      if (!(x instanceof Float32Array) || x.length !== y.length) return false;
-      for (let i = 0; i < y.length; i++) if (!Object.is(x[i], y[i])) return false;
-    }
-  }
-  return true;
-}
-
-function attrKey(attrs: Attrs): string {
-  const keys = Object.keys(attrs).sort();
-  if (keys.length === 0) return '';
-  return '{' + keys.map((k) => `${k}=${valueKey(attrs[k])}`).join(';') + '}';
-}
-
-function valueKey(v: AttrValue): string {
-  if (v instanceof Float32Array) return `f32[${v.length}]#${hashF32(v)}`;
-  return JSON.stringify(v);
-}
-
-/** FNV-1a over the bytes of a float array: interning key for constant and initializer payloads. */
-function hashF32(a: Float32Array): string {
-  const b = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-  let h1 = 0x811c9dc5, h2 = 0x01000193 ^ b.length;
-  for (let i = 0; i < b.length; i++) {
-    h1 = Math.imul(h1 ^ b[i], 0x01000193);
-    h2 = Math.imul(h2 ^ b[i], 0x5bd1e995);
-  }
-  return (h1 >>> 0).toString(16) + (h2 >>> 0).toString(16);
 }
