@@ -29,12 +29,16 @@ export class OnnxBuilder implements OnnxEmit {
         opType,
         name: out,
         input: [...inputs],
-        output: [out, ...Array.from({ length: outputs - 1 }, (_, i) => `${out}_out${i + 1}`)],
+        output: [out, ...Array.from({ length: outputs - 1 }, (_, i) => this.output(out, i + 1))],
         attribute: Object.entries(attrs).map(([k, v]) => attribute(k, v)),
         docString: resolvePos(this.src) ? posStr(this.src) : '',
       }),
     );
     return out;
+  }
+
+  output(first: string, k: number): string {
+    return k === 0 ? first : `${first}_out${k}`;
   }
 
   /** A named identity, to give a graph output its name. */

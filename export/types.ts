@@ -30,9 +30,11 @@ export function onnxTypes(nodes: readonly NodeProto[], typed: readonly ValueInfo
       : op === 'OneHot' ? types.get(ins[2])
       : types.get(ins[0]);
     // a node's other outputs are typed where known only: BatchNormalization's running statistics and
-    // Split's pieces share the first output's type (Dropout's mask, a loss's log-probabilities are left)
+    // Split's pieces share the first output's type, MaxPool's indices are int64 (Dropout's mask, a loss's
+    // log-probabilities are left)
     const outs = SAME_TYPE_OUTPUTS.has(op) ? (n.output ?? []) : (n.output ?? []).slice(0, 1);
     for (const o of outs) if (o && type !== undefined && !types.has(o)) types.set(o, type);
+    if (op === 'MaxPool' && n.output?.[1]) types.set(n.output[1], DataType.INT64);
   }
   return types;
 }

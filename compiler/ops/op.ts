@@ -28,6 +28,8 @@ export type OnnxAttr = number | OnnxFloat | string | number[] | string[];
 export interface OnnxEmit {
   /** Adds `opType(inputs)` and returns its first output's name (`outputs`: how many it has, default 1; the rest unused). */
   op(opType: string, inputs: readonly string[], attrs?: Record<string, OnnxAttr>, outputs?: number): string;
+  /** The name of output k of the node whose first output `op` returned as `first`. */
+  output(first: string, k: number): string;
   constF32(values: ArrayLike<number>, dims: readonly number[]): string;
   constI64(values: readonly number[], dims?: readonly number[]): string;
   /** Runtime shape of a tensor as an int64 1-D tensor. */

@@ -123,11 +123,57 @@ defineOp({
   onnxImport: {
     MaxPool: onnxRule([1, 8, 10, 11, 12, 22], (c) => {
       const w = windowAttrs(c, 'MaxPool');
-      if (c.attrInt('storage_order', 0) !== 0) throw new UnsupportedError('MaxPool: storage_order 1 is not imported');
-      return B.mk('MaxPool', [c.inputs[0]!], poolAttrs({ ...w, ceil: c.attrInt('ceil_mode', 0) === 1 }));
+      // the indices' layout (from opset 8): row-major (0) or column-major (1) offsets in each plane
+      const order = c.opset >= 8 ? c.attrInt('storage_order', 0) : 0;
+      if (order !== 0 && order !== 1) throw new UnsupportedError(`MaxPool: storage_order ${order}`);
+      const x = c.inputs[0]!, attrs = poolAttrs({ ...w, ceil: c.attrInt('ceil_mode', 0) === 1 });
+      const y = B.mk('MaxPool', [x], attrs);
+      if (c.outputs < 2) return y;
+      if (!x.shape.every((d) => typeof d === 'number')) throw new UnsupportedError(`MaxPool: indices over the symbolic shape ${shapeStr(x.shape)}`);
+      const size = prod(x.shape as number[]);
+      // indices are held as float32 values in graphc's runtime: exact up to 2^24
+      if (size > 2 ** 24) throw new UnsupportedError(`MaxPool: indices into ${size} elements (exact up to 2^24)`);
+      return [y, B.mk('MaxPoolIndex', [x], { ...attrs, storageOrder: order })];
     }),
   },
   showAttrs: showPool,
+});
+
+/**
+ * MaxPool's second ONNX output: each window's first maximum as an offset into the whole input (planes
+ * N·C in order), within its plane row-major (storageOrder 0) or column-major (1, the first spatial axis
+ * fastest); −1 for a window of padding only.
+ */
+defineOp({
+  name: 'MaxPoolIndex',
+  dsl: { internal: "read from ONNX files by the importer (MaxPool's Indices output)" },
+  arity: 1,
+  infer: ([x], a, src) => ({ shape: poolShape(x.shape, a, src, 'MaxPool'), dtype: 'i64' }),
+  kernel(ctx) {
+    const x = ctx.inShapes[0], size = x.slice(2), S = prod(size);
+    const w = windows(x, ctx.outShape, ctx.attrs), at = new Int32Array(prod(ctx.outShape));
+    const colMajor = ctx.attrs.storageOrder === 1;
+    // an offset in a plane, row-major, as its column-major offset (axis i's stride: the sizes before it)
+    const colStride = size.map((_, i) => prod(size.slice(0, i)));
+    const transpose = (r: number) => {
+      let off = 0;
+      for (let i = size.length - 1, rest = r; i >= 0; i--) {
+        off += (rest % size[i]) * colStride[i];
+        rest = Math.floor(rest / size[i]);
+      }
+      return off;
+    };
+    return (ins, out) => {
+      argmax(ins[0], at, w);
+      for (let i = 0; i < at.length; i++) {
+        const a = at[i];
+        out[i] = a < 0 ? -1 : colMajor ? a - (a % S) + transpose(a % S) : a;
+      }
+    };
+  },
+  grad: () => [null],
+  onnx: (e, n, ins) => e.output(e.op('MaxPool', ins, { kernel_shape: k2(n.attrs), strides: s2(n.attrs), pads: p4(n.attrs), ...(n.attrs.dilation ? { dilations: dil(n.attrs) } : {}), ceil_mode: n.attrs.ceil ? 1 : 0, storage_order: n.attrs.storageOrder as number }, 2), 1),
+  showAttrs: (a) => `${showPool(a)}${a.storageOrder === 1 ? ' column-major' : ''}`,
 });
 
 defineOp({

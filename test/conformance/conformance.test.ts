@@ -22,8 +22,8 @@ describe.skipIf(!hasNodeTests)('ONNX backend node tests', () => {
     // auto_pad SAME; ConvTranspose's extent from output_shape; GlobalMaxPool
     for (const t of ['test_convtranspose_output_shape', 'test_convtranspose_kernel_shape', 'test_convtranspose_autopad_same', 'test_conv_with_autopad_same', 'test_maxpool_2d_same_lower', 'test_averagepool_2d_same_upper', 'test_globalmaxpool', 'test_globalmaxpool_precomputed'])
       expect(passed.has(t), t).toBe(true);
-    // pooling padded past half the kernel; Pad's value, Range's operands (int32) and Dropout's mask
-    for (const t of ['test_averagepool_2d_pads', 'test_averagepool_2d_pads_count_include_pad', 'test_maxpool_2d_pads', 'test_constant_pad', 'test_range_int32_type_negative_delta', 'test_dropout_default_mask', 'test_dropout_default_mask_ratio'])
+    // pooling padded past half the kernel; Pad's value, Range's operands (int32), Dropout's mask, MaxPool's indices
+    for (const t of ['test_averagepool_2d_pads', 'test_averagepool_2d_pads_count_include_pad', 'test_maxpool_2d_pads', 'test_constant_pad', 'test_range_int32_type_negative_delta', 'test_dropout_default_mask', 'test_dropout_default_mask_ratio', 'test_maxpool_with_argmax_2d_precomputed_pads', 'test_maxpool_with_argmax_2d_precomputed_strides'])
       expect(passed.has(t), t).toBe(true);
     for (const t of ['test_add_bcast', 'test_matmul_2d', 'test_gemm_all_attributes', 'test_sigmoid', 'test_reduce_mean_keepdims_random', 'test_reduce_sum_keepdims_random', 'test_softplus', 'test_relu', 'test_transpose_default', 'test_log'])
       expect(passed.has(t), t).toBe(true);

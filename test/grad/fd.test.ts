@@ -129,6 +129,7 @@ const noGradient: Record<string, string> = {
   Equal: 'a step function',
   SizeOf: 'an integer count',
   ArgMax: 'an index',
+  MaxPoolIndex: 'an index',
   OneHot: 'built from indices',
   DropoutMask: 'a random draw',
   MaxPoolGrad: 'refused: second derivatives of max pooling are not supported',
