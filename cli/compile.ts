@@ -85,11 +85,11 @@ export function registerCompile(program: Command, run: (fn: () => Promise<void>)
         }
         if (o.print) out.push(printGraph(g));
         if (o.onnx) {
-          writeAtomic(o.onnx, exportModel(compiled, 'inference'));
+          await writeAtomic(o.onnx, exportModel(compiled, 'inference'));
           out.push(`wrote ${o.onnx} (inference, ONNX opset ${OPSET})`);
         }
         if (o.onnxTrain) {
-          writeAtomic(o.onnxTrain, exportModel(compiled, 'train'));
+          await writeAtomic(o.onnxTrain, exportModel(compiled, 'train'));
           out.push(`wrote ${o.onnxTrain} (training step, ONNX opset ${OPSET})`);
         }
         if (!o.explain && !o.print && !o.onnx && !o.onnxTrain)

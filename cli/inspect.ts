@@ -36,7 +36,7 @@ export function registerInspect(program: Command, run: (fn: () => Promise<void>)
           g = graphs[o.graph] ?? (() => { throw new UserError(`--graph must be forward, train or infer, got '${o.graph}'`); })();
         }
         const text = render(g) + '\n';
-        if (o.out) writeAtomic(o.out, text);
+        if (o.out) await writeAtomic(o.out, text);
         else process.stdout.write(text);
       }),
     );

@@ -91,11 +91,11 @@ export function assignOutputs(specs: readonly string[], names: readonly string[]
 }
 
 /** Writes each file of `assignOutputs` (atomically, one after another). */
-export function writeOutputs(files: ReadonlyMap<string, readonly string[]>, outputs: Outputs, doc: (outs: Outputs) => unknown): void {
+export async function writeOutputs(files: ReadonlyMap<string, readonly string[]>, outputs: Outputs, doc: (outs: Outputs) => unknown): Promise<void> {
   for (const [file, names] of files) {
     const v = outputs[names[0]];
-    if (/\.csv$/i.test(file)) writeAtomic(file, csvText(v));
-    else if (/\.npy$/i.test(file)) writeAtomic(file, writeNpy(v.shape, v.data, v.dtype === 'i64' ? 'int' : v.dtype === 'bool' ? 'bool' : 'float'));
-    else writeAtomic(file, JSON.stringify(names.length === 1 ? jsonTensor(v) : doc(Object.fromEntries(names.map((n) => [n, outputs[n]])))) + '\n');
+    if (/\.csv$/i.test(file)) await writeAtomic(file, csvText(v));
+    else if (/\.npy$/i.test(file)) await writeAtomic(file, writeNpy(v.shape, v.data, v.dtype === 'i64' ? 'int' : v.dtype === 'bool' ? 'bool' : 'float'));
+    else await writeAtomic(file, JSON.stringify(names.length === 1 ? jsonTensor(v) : doc(Object.fromEntries(names.map((n) => [n, outputs[n]])))) + '\n');
   }
 }

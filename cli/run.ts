@@ -57,7 +57,7 @@ export function registerRun(program: Command, run: (fn: () => Promise<void>) => 
           inputs: Object.fromEntries(feeds.map((f) => [f.name, f.shape])),
           outputs: Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, jsonTensor(v)])),
         });
-        writeOutputs(outputFiles, outputs, doc);
+        await writeOutputs(outputFiles, outputs, doc);
         const written = new Set([...outputFiles.values()].flat());
         const rest = Object.fromEntries(Object.entries(outputs).filter(([k]) => !written.has(k)));
         if (Object.keys(rest).length === 0) return;

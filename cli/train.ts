@@ -111,9 +111,9 @@ export function registerTrain(program: Command, run: (fn: () => Promise<void>) =
           const curves: Curve[] = [{ label: 'cost', color: '#2563eb', points: costs }];
           if (acc.length) curves.push({ label: 'accuracy', color: '#16a34a', points: acc, range: [0, 1] });
           const { plotSvg } = await import('../compiler/viz/plot.ts');
-          writeAtomic(o.plot, plotSvg(`${built.name}: training (lr ${cfg.lr})`, curves));
+          await writeAtomic(o.plot, plotSvg(`${built.name}: training (lr ${cfg.lr})`, curves));
         }
-        if (o.onnx) writeAtomic(o.onnx, (await import('../export/model.ts')).exportModel(compiled, 'inference', trainedModel(res).params.values));
+        if (o.onnx) await writeAtomic(o.onnx, (await import('../export/model.ts')).exportModel(compiled, 'inference', trainedModel(res).params.values));
         if (o.json) {
           process.stdout.write(JSON.stringify(res, null, 2) + '\n');
         } else if (res.accuracy !== undefined && !cfg.logAccuracy) {

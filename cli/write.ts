@@ -1,11 +1,18 @@
 /**
  * Writing output files atomically: the bytes go to a temporary file beside the target, which is renamed
- * over it only when complete, so a failure never leaves a half-written file.
+ * over it only when complete, so a failure never leaves a half-written file. An output is written in
+ * chunks, with handlers for SIGINT and SIGTERM installed only while a write is pending: Ctrl-C (or a kill)
+ * during the write removes the temporary file and exits 130 (143), so neither a `.tmp` file nor a half
+ * file remains. (The rest of a command runs synchronously with the signals' default action: no handler
+ * of ours would run there, and a handler installed for the whole command would defer Ctrl-C until the
+ * synchronous work was done.)
  */
 import { closeSync, openSync, renameSync, unlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors.ts';
 import { ioWhy } from './user-error.ts';
+import { clearStatus } from './status.ts';
 
 /**
  * Fails early (before long work) when `path` cannot be written: the folder must exist, and a file must
@@ -29,13 +36,53 @@ export function checkWritable(path: string): void {
 
 const tmpName = (abs: string) => join(dirname(abs), `.${basename(abs)}.${process.pid}.tmp`);
 
-export function writeAtomic(path: string, data: Uint8Array | string): void {
+/** Temporary files being written, removed if a signal ends the process first. */
+const pending = new Set<string>();
+const onSignal = (signal: NodeJS.Signals): void => {
+  for (const tmp of pending) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* not created yet */
+    }
+  }
+  clearStatus();
+  process.exit(signal === 'SIGINT' ? 130 : 143);
+};
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/** Bytes written at a time: between chunks a signal's handler can run. */
+const CHUNK = 1 << 20;
+
+/**
+ * Writes `data` to `path` whole: to a temporary file beside it, renamed over it when complete; a failure
+ * is a one-line user error, and a signal during the write leaves nothing behind (see above).
+ */
+export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const abs = resolve(path);
   checkWritable(path);
+  const tmp = tmpName(abs);
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  if (pending.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  pending.add(tmp);
   try {
-    replaceWhole(abs, tmpName(abs), data);
+    const f = await open(tmp, 'w');
+    try {
+      for (let at = 0; at < bytes.length; ) at += (await f.write(bytes, at, Math.min(CHUNK, bytes.length - at))).bytesWritten;
+    } finally {
+      await f.close();
+    }
+    await rename(tmp, abs);
   } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* nothing was written */
+    }
     throw new UserError(`${path}: cannot write: ${ioWhy(e)}`);
+  } finally {
+    pending.delete(tmp);
+    if (pending.size === 0) for (const s of SIGNALS) process.off(s, onSignal);
   }
 }
 
