@@ -66,8 +66,26 @@ export const JOBS = {
       `const f = new Float32Array(memory.buffer); f.copyWithin((c0 + i * ldc) >> 2, spare >> 2, (spare >> 2) + r * NP); ` +
       `Atomics.store(st, n, ${CHUNK.DONE}); Atomics.notify(st, n); }`,
   },
-  /** The matvec kernel's eight. */
-  matvec: { code: 2, args: ['a0', 'lda', 'v0', 'c0', 'M', 'kb16', 'kb4', 'kb'], run: () => 'k.matvec(a0, lda, v0, c0, M, kb16, kb4, kb);' },
+  /**
+   * The matvec kernel's eight (`M` the end of the rows), then `chunk` rows a chunk (a multiple of 4),
+   * `four` (1: each chunk's rows four at a time through matvec4, its last M mod 4 through matvec), and
+   * `states` and `spare` as for `gemm`: both threads take chunks, the helper computes each into `spare`
+   * and copies it into c unless the caller has taken it back.
+   */
+  matvec: {
+    code: 2,
+    args: ['a0', 'lda', 'v0', 'c0', 'M', 'kb16', 'kb4', 'kb', 'chunk', 'four', 'states', 'spare'],
+    run: () =>
+      `const st = new Int32Array(memory.buffer, states, ${MAX_CHUNKS}); ` +
+      `for (let n, i; (i = (n = Atomics.add(ctl, ${NEXT}, 1)) * chunk) < M; ) { ` +
+      `if (Atomics.compareExchange(st, n, ${CHUNK.FREE}, ${CHUNK.HELPER}) !== ${CHUNK.FREE}) continue; ` +
+      `const r = Math.min(M, i + chunk) - i, r4 = four ? r - (r % 4) : 0; ` +
+      `if (r4 > 0) k.matvec4(a0 + i * lda, lda, v0, spare, r4, kb); ` +
+      `if (r4 < r) k.matvec(a0 + (i + r4) * lda, lda, v0, spare + r4 * 4, r - r4, kb16, kb4, kb); ` +
+      `if (Atomics.compareExchange(st, n, ${CHUNK.HELPER}, ${CHUNK.COPYING}) !== ${CHUNK.HELPER}) continue; ` +
+      `const f = new Float32Array(memory.buffer); f.copyWithin((c0 >> 2) + i, spare >> 2, (spare >> 2) + r); ` +
+      `Atomics.store(st, n, ${CHUNK.DONE}); Atomics.notify(st, n); }`,
+  },
   /** vecmat4's first seven (it zeroes its partial sums first), then v, M and the row count of the vecmat1 tail. */
   vecmat: {
     code: 3,
@@ -92,6 +110,22 @@ export const JOBS = {
   },
   /** The slot of a loaded shape kernel, and the byte offset of its argument block. */
   call: { code: 5, args: ['slot', 'block'], run: () => 'loaded[slot](block);' },
+  /**
+   * A loaded shape kernel (its slot) called on `count` chunks, chunk n's argument block at byte offset
+   * `blocks + n · stride`; both threads take chunks. The helper's blocks write into cells of its own
+   * (`HelperThread.spare`), which the caller reads for the chunks left DONE (`states`, as for `gemm`): a
+   * chunk the caller takes back is computed into the caller's cells, so a late helper changes nothing.
+   */
+  chunks: {
+    code: 6,
+    args: ['slot', 'blocks', 'stride', 'count', 'states'],
+    run: () =>
+      `const st = new Int32Array(memory.buffer, states, ${MAX_CHUNKS}); ` +
+      `for (let n; (n = Atomics.add(ctl, ${NEXT}, 1)) < count; ) { ` +
+      `if (Atomics.compareExchange(st, n, ${CHUNK.FREE}, ${CHUNK.HELPER}) !== ${CHUNK.FREE}) continue; ` +
+      `loaded[slot](blocks + n * stride); ` +
+      `if (Atomics.compareExchange(st, n, ${CHUNK.HELPER}, ${CHUNK.DONE}) === ${CHUNK.HELPER}) Atomics.notify(st, n); }`,
+  },
 } as const satisfies Record<string, JobSpec>;
 
 export type JobName = keyof typeof JOBS;

@@ -3,11 +3,13 @@
  * faster on a quiet machine and can be slower on a shared one (the helper's core busy with another
  * process); the runtime cannot know which it is on, so each splittable kernel (one timer per kernel, that
  * is per shape) times its own calls: now and then a few calls each way, alternating, then the faster way
- * until the next look. A kernel starts on one thread and adopts the split only where a look measured it
- * faster by a margin (ADOPT), and keeps it while it stays faster at all: two threads are never chosen on
- * a tie or on noise. A look that confirms the choice doubles the time to the next (up to MAX_PERIOD
- * calls), so a kernel that settles spends a small fraction of its calls measuring; one that flips looks
- * again soon. Kernels below a work-size floor (each kernel's own: gemm.ts, vector-drivers.ts, rows.ts)
+ * until the next look. A look compares the median call each way (one call slowed by the scheduler moves
+ * neither). A kernel starts on one thread and adopts the split only where a look measured it faster by a
+ * margin (ADOPT), and keeps it while it stays faster at all: two threads are never chosen on a tie or on
+ * noise. A look that confirms the choice doubles the time to the next (up to MAX_PERIOD calls, or
+ * LOOK_MS of the kernel's time, whichever comes first: a machine's load changes), so a kernel that
+ * settles spends a small fraction of its calls measuring; one that flips looks again soon. Calls made
+ * while tests force the choice (`SplitTimer.force`) are not measurements. Kernels below a work-size floor (each kernel's own: gemm.ts, vector-drivers.ts, rows.ts)
  * never ask: a plan whose kernels are all below it never wakes the helper, nor starts it.
  *
  * The choice changes only who computes a share, never how: both ways run the same kernels over the same
@@ -19,11 +21,13 @@
 export const MIN_PERIOD = 32, MAX_PERIOD = 1024;
 /** Calls timed each way in a look. */
 export const SAMPLES = 3;
+/** The kernel's time (ms, its calls summed) after which it looks again even before MAX_PERIOD calls. */
+export const LOOK_MS = 2000;
 /** A kernel on one thread adopts the split where a split call took at most this fraction of a one-thread call. */
 export const ADOPT = 0.9;
 
 /**
- * The choice after a look: `splitMs` and `oneMs` the look's mean times of a call each way, `splitting`
+ * The choice after a look: `splitMs` and `oneMs` the look's median times of a call each way, `splitting`
  * the choice before it. Adopting the split needs a gain of at least 1 − ADOPT; keeping it, any gain.
  */
 export function choose(splitting: boolean, splitMs: number, oneMs: number): boolean {
@@ -38,7 +42,7 @@ export interface SplitChoice {
   readonly splitting: boolean;
   /** Looks taken so far. */
   readonly looks: number;
-  /** The latest look's mean time of a call, split and on one thread (milliseconds). */
+  /** The latest look's median time of a call, split and on one thread (milliseconds). */
   readonly splitMs: number;
   readonly oneMs: number;
 }
@@ -54,8 +58,10 @@ export class SplitTimer {
   private n = 0;
   private period = MIN_PERIOD;
   private choice = false;
-  private readonly sums = [0, 0];
-  private readonly counts = [0, 0];
+  /** A look's times of a call, on one thread ([0]) and split ([1]). */
+  private readonly times: [number[], number[]] = [[], []];
+  /** The kernel's time since the latest look (ms). */
+  private since = 0;
   /** Set by tests: always split (true), never (false), or measure (null). */
   static force: boolean | null = null;
   private looks = 0;
@@ -76,23 +82,23 @@ export class SplitTimer {
 
   /** Records the time of a call that `split` answered (milliseconds); ends a look when it is complete. */
   record(split: boolean, ms: number): void {
+    if (SplitTimer.force !== null) return;
     const i = this.n++;
+    this.since += ms;
     if (i > 0 && i <= 2 * SAMPLES) {
-      const w = split ? 1 : 0;
-      this.sums[w] += ms;
-      this.counts[w]++;
+      this.times[split ? 1 : 0].push(ms);
       if (i === 2 * SAMPLES) {
-        this.splitMs = this.sums[1] / this.counts[1];
-        this.oneMs = this.sums[0] / this.counts[0];
+        this.splitMs = median(this.times[1]);
+        this.oneMs = median(this.times[0]);
         this.looks++;
         const next = choose(this.choice, this.splitMs, this.oneMs);
         this.period = next === this.choice ? Math.min(MAX_PERIOD, this.period * 2) : MIN_PERIOD;
         this.choice = next;
-        this.sums.fill(0);
-        this.counts.fill(0);
+        this.times[0].length = this.times[1].length = 0;
+        this.since = 0;
       }
     }
-    if (this.n >= this.period) this.n = 0;
+    if (this.n >= this.period || (this.n > 2 * SAMPLES && this.since >= LOOK_MS)) this.n = 0;
   }
 
   /** The current choice (for reports and tests). */
@@ -104,6 +110,12 @@ export class SplitTimer {
   get outcome(): SplitChoice | null {
     return this.looks ? { what: this.what, splitting: this.choice, looks: this.looks, splitMs: this.splitMs, oneMs: this.oneMs } : null;
   }
+}
+
+/** The middle of `v` (the mean of the two middle ones for an even count). */
+function median(v: number[]): number {
+  const s = [...v].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /**

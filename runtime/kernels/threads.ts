@@ -186,6 +186,32 @@ export class HelperThread {
     return Atomics.compareExchange(c, STATE, c[POSTED], REVOKED) !== c[POSTED];
   }
 
+  /** The chunk states' byte offset, `count` of them set FREE: for a chunked job about to be posted. */
+  freeChunks(count: number): number {
+    this.chunks.fill(CHUNK.FREE, 0, count);
+    return this.chunks.byteOffset;
+  }
+
+  /**
+   * The caller's side of a posted chunked job of `count` chunks: takes chunk indices until none is left,
+   * computing each with `run`, then takes back (and computes with `run`) each chunk the helper has not
+   * begun or does not finish in about one chunk's time. When it returns, every chunk is done, its state
+   * saying by whom: DONE the helper, CALLER or TAKEN_BACK the caller.
+   */
+  shareChunks(count: number, run: (n: number) => void): void {
+    let chunkMs = 0;
+    for (let n; (n = this.claim()) < count; ) {
+      this.chunks[n] = CHUNK.CALLER;
+      const t = performance.now();
+      run(n);
+      chunkMs = performance.now() - t;
+    }
+    if (this.claimedChunks()) {
+      const until = performance.now() + chunkMs * 1.5 + 0.02;
+      for (let n = 0; n < count; n++) if (this.takeBack(n, until)) run(n);
+    }
+  }
+
   /**
    * Whether the caller is to compute chunk `n` itself: a chunk whose index went to the helper and which it
    * has not begun, or has not finished by `until` (performance.now(); about one chunk's time from when the

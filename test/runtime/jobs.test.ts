@@ -22,8 +22,9 @@ describe('helper thread jobs', () => {
     const k = new Proxy({}, { get: (_t, name) => (...args: number[]) => calls.push([name, ...args]) });
     const run = new Function('k', 'ctl', 'a', 'memory', 'loaded', 'kind', `switch (kind) {\n${jobHandlers()}\n}\nreturn 'done';`);
     const a = Int32Array.from({ length: MAX_ARGS }, (_, i) => 10 + i);
-    expect(run(k, null, a, null, [], JOBS.matvec.code)).toBe('done');
-    expect(calls).toEqual([['matvec', 10, 11, 12, 13, 14, 15, 16, 17]]);
+    expect(run(k, null, a, null, [], JOBS.vecmat.code)).toBe('done');
+    // v0 sv m0 ldm c0 K4 nb vt mt Kt = 10 … 19
+    expect(calls).toEqual([['vecmat4', 10, 11, 12, 13, 14, 15, 16, 1], ['vecmat1', 17, 11, 18, 13, 14, 19, 16, 0]]);
     expect(run(k, null, a, null, [], JOBS.exit.code)).toBeUndefined();
     const loaded: ((b: number) => void)[] = [];
     loaded[10] = (b) => calls.push(['loaded', b]);

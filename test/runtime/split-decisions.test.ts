@@ -17,7 +17,7 @@ import { parseCsv, type Dataset } from '../../runtime/data.ts';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel } from '../../runtime/kernels/matmul.ts';
 import { readyHelper, stopHelperThread, useHelperThread, CONTROL } from '../../runtime/kernels/threads.ts';
-import { SplitTimer, SAMPLES, MAX_PERIOD, splitTimer, splitChoices } from '../../runtime/kernels/split.ts';
+import { SplitTimer, SAMPLES, MAX_PERIOD, LOOK_MS, splitTimer, splitChoices } from '../../runtime/kernels/split.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import type { Model } from '../../compiler/dsl/model.ts';
 import toy from '../../graphs/toy.ts';
@@ -74,6 +74,39 @@ describe('a kernel decides by measurement whether to split', () => {
     const tie = new SplitTimer();
     look(tie, 1, 1);
     expect(tie.splitting).toBe(false);
+  });
+
+  it('one slow call in a look (a thread the scheduler parked) does not decide it: the median does', () => {
+    const t = new SplitTimer();
+    // split calls take 0.5 ms, one of them 50 ms; one-thread calls 1 ms
+    let k = 0;
+    const before = t.outcome?.looks ?? 0;
+    for (let i = 0; i < MAX_PERIOD && (t.outcome?.looks ?? 0) === before; i++) {
+      const s = t.split();
+      t.record(s, s ? (k++ === 1 ? 50 : 0.5) : 1);
+    }
+    expect(t.splitting).toBe(true);
+    expect(t.outcome).toMatchObject({ splitMs: 0.5, oneMs: 1 });
+  });
+
+  it('calls made while a test forces the choice are not measurements', () => {
+    const t = new SplitTimer();
+    SplitTimer.force = true;
+    try {
+      for (let i = 0; i < 4 * MAX_PERIOD; i++) t.record(t.split(), 0.1);
+    } finally {
+      SplitTimer.force = null;
+    }
+    expect(t.outcome).toBeNull();
+    expect(look(t, 1, 1)[0]).toBe(false); // its first call, then its first look
+  });
+
+  it('a kernel of long calls looks again after LOOK_MS of them, before MAX_PERIOD calls', () => {
+    const t = new SplitTimer();
+    look(t, 0.5, 1);
+    // each call LOOK_MS / 10: the next look comes within a dozen calls, not MIN_PERIOD's 2 × 32
+    const answers = look(t, LOOK_MS / 20, LOOK_MS / 10);
+    expect(answers.length).toBeLessThanOrEqual(2 * SAMPLES + 21);
   });
 
   it('one timer per kernel shape: kernels of one shape share it, of another never', () => {

@@ -98,26 +98,32 @@ describe('splitting a kernel with the helper thread', () => {
     expect(states.every((s) => s === REVOKED || s === TAKEN)).toBe(true);
   });
 
-  it('a helper parked in the middle of a GEMM chunk: the caller takes the chunk back, the same bits', async () => {
-    // the helper computes each chunk and then does not run for 300 ms before it would copy it into C
-    await startHelper(`{ const ce = Atomics.compareExchange; Atomics.compareExchange = (v, i, e, r) => { if (v.length === ${MAX_CHUNKS} && e === ${CHUNK.HELPER} && r === ${CHUNK.COPYING}) { const t = Date.now(); while (Date.now() - t < 300); } return ce(v, i, e, r); }; }\n`);
+  it('a helper parked in the middle of a chunk (GEMM, matrix-vector, vector-matrix): the caller takes it back, the same bits', async () => {
+    // the helper computes each chunk and then does not run for 300 ms before it would copy it into C (GEMM,
+    // matrix-vector) or mark its partial sums done (vector-matrix)
+    await startHelper(`{ const ce = Atomics.compareExchange; Atomics.compareExchange = (v, i, e, r) => { if (v.length === ${MAX_CHUNKS} && e === ${CHUNK.HELPER} && (r === ${CHUNK.COPYING} || r === ${CHUNK.DONE})) { const t = Date.now(); while (Date.now() - t < 300); } return ce(v, i, e, r); }; }\n`);
     SplitTimer.force = true;
-    const { M, N, kernel, a, b } = kernels[0];
-    const c = h.alloc(M * N).fill(NaN);
-    let takenBack = 0;
-    for (let t = 0; t < 5; t++) {
-      // (a helper still in its last job is not posted the next: then the caller does all the chunks)
-      const start = performance.now();
-      kernel([a, b], c);
-      const ms = performance.now() - start;
-      takenBack += readyHelper()!.chunks.filter((s) => s === CHUNK.TAKEN_BACK).length;
-      expect(new Uint32Array(c.buffer, c.byteOffset, M * N)).toEqual(alone[0]);
-      expect(ms).toBeLessThan(250); // never waited for the parked helper
-      await new Promise((r) => setTimeout(r, 350));
+    for (const which of [0, 2, 3]) {
+      const { M, N, kernel, a, b } = kernels[which];
+      const c = h.alloc(M * N).fill(NaN);
+      const bits = () => new Uint32Array(c.buffer, c.byteOffset, M * N);
+      let takenBack = 0;
+      for (let t = 0; t < 3; t++) {
+        // (a helper still in its last job is not posted the next: then the caller does all the chunks)
+        const start = performance.now();
+        kernel([a, b], c);
+        const ms = performance.now() - start;
+        takenBack += readyHelper()!.chunks.filter((s) => s === CHUNK.TAKEN_BACK).length;
+        expect(bits(), `case ${which}`).toEqual(alone[which]);
+        expect(ms).toBeLessThan(250); // never waited for the parked helper
+        await new Promise((r) => setTimeout(r, 350));
+        // the helper has woken and finished the chunk it held: the output is still the caller's
+        expect(bits(), `case ${which}, after the helper woke`).toEqual(alone[which]);
+      }
+      expect(takenBack, `case ${which}`).toBeGreaterThan(0);
+      h.free(c);
     }
-    expect(takenBack).toBeGreaterThan(0);
     expect(outputs(2)).toEqual(alone);
-    h.free(c);
   });
 
   it('a slow helper: the caller waits for the share it claimed, the same bits', async () => {
@@ -127,9 +133,9 @@ describe('splitting a kernel with the helper thread', () => {
     expect(outputs(3)).toEqual(alone);
     // a job the helper has claimed (the caller gives it time to): \`finish\` waits until it is done
     const hp = readyHelper()!;
-    const { M, K, a: A, b: v } = kernels[2]; // the matrix-vector case: the helper's kernel over all rows
+    const { M, K, a: A, b: v } = kernels[2]; // the matrix-vector case: the helper's kernel over all rows (one chunk)
     const c = h.alloc(M).fill(NaN);
-    hp.post('matvec', A.byteOffset, K * 4, v.byteOffset, c.byteOffset, M, (K - (K % 16)) * 4, (K - (K % 4)) * 4, K * 4);
+    hp.post('matvec', A.byteOffset, K * 4, v.byteOffset, c.byteOffset, M, (K - (K % 16)) * 4, (K - (K % 4)) * 4, K * 4, M, 0, hp.freeChunks(1), hp.spare(M));
     expect(hp.finish(10_000)).toBe(false);
     expect(stateOf()).toBe(TAKEN);
     expect(new Uint32Array(c.buffer, c.byteOffset, M)).toEqual(alone[2]);

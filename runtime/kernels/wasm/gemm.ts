@@ -12,7 +12,7 @@
 import { WasmKernels } from './module.ts';
 import { noteFallback } from '../fallbacks.ts';
 import { idleHelper } from '../threads.ts';
-import { CHUNK, MAX_CHUNKS } from '../jobs.ts';
+import { MAX_CHUNKS } from '../jobs.ts';
 import { splitTimer, type SplitTimer } from '../split.ts';
 
 /**
@@ -96,19 +96,8 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
     // both threads take chunks of rows until none is left: a thread whose core is slowed by other work
     // (these machines are shared) does fewer, instead of the other waiting for its half; a chunk the
     // helper holds and does not finish in about one chunk's time is taken back and done here
-    helper.chunks.fill(CHUNK.FREE, 0, chunks);
-    helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC, helper.chunks.byteOffset, helper.spare(ch * NP));
-    let chunkMs = 0;
-    for (let n; (n = helper.claim()) < chunks; ) {
-      helper.chunks[n] = CHUNK.CALLER;
-      const t = performance.now();
-      k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC);
-      chunkMs = performance.now() - t;
-    }
-    if (helper.claimedChunks()) {
-      const until = performance.now() + chunkMs * 1.5 + 0.02;
-      for (let n = 0; n < chunks; n++) if (helper.takeBack(n, until)) k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC);
-    }
+    helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC, helper.freeChunks(chunks), helper.spare(ch * NP));
+    helper.shareChunks(chunks, (n) => k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC));
   } else if (M4 > 0) k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC); // column blocks, then K blocks, then rows (the first K block overwrites C)
   // the last M mod 4 rows, in plain loops
   const sbk = transB ? 1 : N, sbj = transB ? K : 1; // B(k,j) = b[k*sbk + j*sbj]

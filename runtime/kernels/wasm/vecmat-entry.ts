@@ -32,7 +32,8 @@ export function vecmatEntry(k: WasmKernels, sv: number, K: number, N: number, sc
     } };
   }
   const wide = scratch !== null && k.shared ? (scratch.wide ??= wideKernel(N * 4, k.memory)) : null;
-  if (!wide || K < 16 || K % 16 !== 0) return undefined;
+  // (more than two chunks: kernel by kernel, where both threads take chunks while any are left)
+  if (!wide || K < 16 || K % 16 !== 0 || scratch!.chunks > 2) return undefined;
   const driver = driverFor(wide, k);
   if (!driver) return undefined;
   const splittable = vecmatSplits(K, N);
@@ -45,8 +46,8 @@ export function vecmatEntry(k: WasmKernels, sv: number, K: number, N: number, sc
     const [v, A] = pick(ins);
     // as vecmatWide (K a multiple of 16: no rows left for vecmat1 on either side)
     const mine = splittable ? ownRows(K) : K;
-    wideBlock(a, 24, v, sv, A, N, 0, mine, c);
-    wideBlock(a, 32, v, sv, A, N, mine, K - mine, partial);
+    wideBlock(a, 24, v, sv, A, N, 0, mine, c.byteOffset);
+    wideBlock(a, 32, v, sv, A, N, mine, K - mine, partial.byteOffset);
     const at = (i: number) => a.byteOffset + 4 * i;
     a.set([hp && slot >= 0 ? hp.control : 0, slot, at(32), at(24), splittable ? 1 : 0, c.byteOffset, partial.byteOffset, N4 * 4], 40);
     return [at(40)];

@@ -5,54 +5,89 @@
 import { hasRelaxedSimd, shapeKernel, type ShapeKernel, type WasmKernels } from './module.ts';
 import { WIDE_ARG, WIDE_ROWS, vecmatWideKernel } from './vector.ts';
 import { idleHelper, type HelperThread } from '../threads.ts';
-import type { JobArgs } from '../jobs.ts';
+import { CHUNK, MAX_CHUNKS, type JobArgs } from '../jobs.ts';
 import { splitTimer, type SplitTimer } from '../split.ts';
 import { SPLIT_MIN_WORK } from './gemm.ts';
 
 /** Matrices (K·N) from this size have vector-matrix products split by rows. */
 export const VECMAT_SPLIT_MIN = 1 << 16;
 
-/** c[i] = Σ_k A[i,k]·v[k] for A [M,K] row-major; all three views of the kernels' memory. */
+/** Rows of a chunk of a split matrix-vector product of M rows (a multiple of 4): about 1/32 of them. */
+export const matvecChunkRows = (M: number) => Math.max(16, ((Math.ceil(M / 32) + 3) & ~3));
+
+/**
+ * c[i] = Σ_k A[i,k]·v[k] for A [M,K] row-major; all three views of the kernels' memory. Short rows (K a
+ * multiple of 4, up to a few vectors) go four at a time, reduced together. A product large enough to
+ * split is done in chunks of rows (`matvecChunkRows`) which both threads take while any are left, when
+ * the helper is posted (split.ts); each row's sum is the same whichever thread computes its chunk.
+ */
 export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Float32Array, M: number, K: number, timer: SplitTimer | null = null): void {
-  // split: rows [0, mine) here, [mine, M) by the helper's kernel (matvec), here when not posted or taken back
-  const split = timer !== null && M * K >= SPLIT_MIN_WORK && M >= 16;
-  const helper = split ? idleHelper() : null;
+  const split = timer !== null && M * K >= SPLIT_MIN_WORK && M >= 64;
+  const ch = split ? matvecChunkRows(M) : M, chunks = Math.ceil(M / ch);
+  const helper = split && chunks <= MAX_CHUNKS ? idleHelper() : null;
   const post = helper !== null && timer!.split();
   const t0 = helper ? performance.now() : 0;
-  const mine = split ? M >> 1 : M;
-  const kb16 = (K - (K % 16)) * 4, kb4 = (K - (K % 4)) * 4;
-  const theirs = (): JobArgs<'matvec'> => [A.byteOffset + mine * K * 4, K * 4, v.byteOffset, c.byteOffset + mine * 4, M - mine, kb16, kb4, K * 4];
-  if (post) helper!.post('matvec', ...theirs());
-  // short rows (K a multiple of 4, up to a few vectors): four rows at a time, reduced together
-  const four = K % 4 === 0 && K <= 64 ? mine - (mine % 4) : 0;
-  if (four > 0) k.matvec4(A.byteOffset, K * 4, v.byteOffset, c.byteOffset, four, K * 4);
-  if (four < mine) k.matvec(A.byteOffset + four * K * 4, K * 4, v.byteOffset, c.byteOffset + four * 4, mine - four, kb16, kb4, K * 4);
-  if (split && (!post || helper!.finish())) {
-    k.matvec(...theirs());
-  }
+  const kb16 = (K - (K % 16)) * 4, kb4 = (K - (K % 4)) * 4, lda = K * 4;
+  const four = K % 4 === 0 && K <= 64;
+  // rows [i, i + r): four at a time where they are short, the last r mod 4 one at a time
+  const rows = (i: number, r: number) => {
+    const r4 = four ? r - (r % 4) : 0;
+    if (r4 > 0) k.matvec4(A.byteOffset + i * lda, lda, v.byteOffset, c.byteOffset + i * 4, r4, lda);
+    if (r4 < r) k.matvec(A.byteOffset + (i + r4) * lda, lda, v.byteOffset, c.byteOffset + (i + r4) * 4, r - r4, kb16, kb4, lda);
+  };
+  if (post) {
+    const hp = helper!;
+    hp.post('matvec', A.byteOffset, lda, v.byteOffset, c.byteOffset, M, kb16, kb4, lda, ch, four ? 1 : 0, hp.freeChunks(chunks), hp.spare(ch));
+    hp.shareChunks(chunks, (n) => rows(n * ch, Math.min(M, n * ch + ch) - n * ch));
+  } else rows(0, M);
   if (helper) timer!.record(post, performance.now() - t0);
 }
 
-/** What a vector-matrix product of one width needs in the heap: the helper's partial sums and two argument blocks. */
+/** What a vector-matrix product of one width needs in the heap: partial sums and argument blocks. */
 export interface VecmatScratch {
-  /** The helper's share of the outputs (N rounded up to 4 floats). */
+  /** Rows of a chunk of a split product (a multiple of WIDE_ROWS), and how many chunks (1: not split). */
+  readonly chunkRows: number;
+  readonly chunks: number;
+  /** The calling thread's partial sums of chunks 1, 2, …: N rounded up to 4 floats each, at n·N4 (chunk 0 goes to c). */
+  readonly own: Float32Array;
+  /** Chunk 1's partial sums (the four-row kernel's helper share, the one-call driver's second share). */
   readonly partial: Float32Array;
   /**
-   * Argument blocks of the wide kernel (WIDE_ARG), eight i32s each: `vecmat`'s (ours at 0, the helper's
-   * at 8), then its entry's (all rows at 16, ours at 24, the helper's at 32) and the entry's own at 40.
+   * Argument blocks of the wide kernel (WIDE_ARG), eight i32s each: `vecmatFour`'s (ours at 0, the
+   * helper's at 8), then the one-call entry's (all rows at 16, ours at 24, the helper's at 32) and the
+   * entry's own at 40.
    */
   readonly args: Int32Array;
+  /** The wide kernel's blocks by chunk: the caller's at 8·n, the helper's at 8·(chunks + n). */
+  readonly blocks: Int32Array;
   /** The wide kernel for this width and memory, found on the first call (null: none). */
   wide?: ShapeKernel | null;
   /** Whether posting rows to the helper thread pays for this product (split.ts). */
   readonly timer: SplitTimer;
 }
 
+/**
+ * The chunks of a vector-matrix product of K rows and N columns: rows [n·rows, (n + 1)·rows) of the
+ * K − K mod 8 whole groups of eight, 2 to 32 chunks of at least 2,048 rows where the product splits, else
+ * one. Two chunks split the rows where the one-call driver does (vecmat-entry.ts, `ownRows`).
+ */
+export function vecmatChunks(K: number, N: number): { rows: number; chunks: number } {
+  const K8 = K - (K % WIDE_ROWS);
+  if (!vecmatSplits(K, N) || K8 === 0) return { rows: K8, chunks: 1 };
+  const want = Math.max(2, Math.min(32, Math.floor(K8 / 2048)));
+  const rows = (Math.ceil(K8 / want) + WIDE_ROWS - 1) & ~(WIDE_ROWS - 1);
+  return { rows, chunks: Math.ceil(K8 / rows) };
+}
+
 /** Scratch for `vecmat` of width N (over K rows), from `alloc` (heap floats). */
 export function vecmatScratch(K: number, N: number, alloc: (floats: number) => Float32Array): VecmatScratch {
   const N4 = (N + 3) & ~3;
-  const f = alloc(N4 + 48);
-  return { partial: f.subarray(0, N4), args: new Int32Array(f.buffer, f.byteOffset + N4 * 4, 48), timer: splitTimer(`vector-matrix product [${K}]·[${K},${N}]`) };
+  const { rows, chunks } = vecmatChunks(K, N);
+  const P = Math.max(2, chunks) * N4;
+  const f = alloc(P + 48 + 16 * chunks);
+  const own = f.subarray(0, P);
+  const ints = (at: number, n: number) => new Int32Array(f.buffer, f.byteOffset + at * 4, n);
+  return { chunkRows: rows, chunks, own, partial: own.subarray(N4, 2 * N4), args: ints(P, 48), blocks: ints(P + 48, 16 * chunks), timer: splitTimer(`vector-matrix product [${K}]·[${K},${N}]`) };
 }
 
 /** The wide vector-matrix kernel for rows of `ldm` bytes, compiled for the heap's memory (null where it does not compile). */
@@ -66,12 +101,11 @@ export function wideKernel(ldm: number, memory: WebAssembly.Memory): ShapeKernel
  * memory. The columns are done in whole vectors, N rounded up to 4: the extra lanes read the start of the
  * next row (or up to 12 bytes past the matrix, inside the heap's slack) and are written into c's padding
  * (every heap buffer has 16-byte padding), never into a result. With `scratch` (in the same memory), rows
- * go eight at a time through the kernel generated for this width (vector.ts, `vecmatWideKernel`), and
- * with a helper thread they are split: the helper sums the last half of the rows (a multiple of 8) into
- * `scratch.partial`, which is then added to c. Each thread streams one contiguous half of the matrix, the
- * same half call after call, which for a weight matrix can stay in that core's cache (a 784×256 float
- * matrix does not fit one core's L2 on every machine; its halves do; halves of every row would use only
- * half of the L2's sets).
+ * go eight at a time through the kernel generated for this width (vector.ts, `vecmatWideKernel`), and a
+ * product large enough is summed in chunks of rows (`vecmatChunks`), chunk 0 into c and each other into
+ * partial sums, added to c in chunk order after the last M mod 8 rows: the same sums whichever thread
+ * computes a chunk. With a helper thread both threads take chunks while any are left, so a helper the
+ * scheduler parks does few or none.
  */
 export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch | null = null): void {
   const N4 = (N + 3) & ~3;
@@ -82,7 +116,7 @@ export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Ar
   const helper = split ? idleHelper() : null;
   const post = helper !== null && scratch!.timer.split();
   const t0 = helper ? performance.now() : 0;
-  if (wide) vecmatWide(k, wide, split, post ? helper : null, v, sv, A, c, K, N, scratch!);
+  if (wide) vecmatWide(k, wide, post ? helper : null, v, sv, A, c, K, N, scratch!);
   else vecmatFour(k, split, post ? helper : null, v, sv, A, c, K, N, scratch);
   if (helper) scratch!.timer.record(post, performance.now() - t0);
 }
@@ -93,35 +127,38 @@ export const vecmatSplits = (K: number, N: number) => ((N + 3) & ~3) >= 32 && K 
 /** Of a split product's K rows, the calling thread's: [0, mine), the helper's [mine, K) (a multiple of 8). */
 export const ownRows = (K: number) => K - ((K >> 4) << 3);
 
-/** Writes the wide kernel's argument block at i32 `at` of `a`: rows [r0, r0 + rows) of v·A into out. */
-export function wideBlock(a: Int32Array, at: number, v: Float32Array, sv: number, A: Float32Array, N: number, r0: number, rows: number, out: Float32Array): void {
+/** Writes the wide kernel's argument block at i32 `at` of `a`: rows [r0, r0 + rows) of v·A into the floats at byte offset `out`. */
+export function wideBlock(a: Int32Array, at: number, v: Float32Array, sv: number, A: Float32Array, N: number, r0: number, rows: number, out: number): void {
   a[at + WIDE_ARG.v0] = v.byteOffset + r0 * sv * 4; a[at + WIDE_ARG.sv] = sv * 4; a[at + WIDE_ARG.m0] = A.byteOffset + r0 * N * 4;
-  a[at + WIDE_ARG.c0] = out.byteOffset; a[at + WIDE_ARG.K] = rows;
+  a[at + WIDE_ARG.c0] = out; a[at + WIDE_ARG.K] = rows;
 }
 
 /**
- * `vecmat` by the wide kernel; `split`: the rows in two shares (the second's sums in `scratch.partial`,
- * added to c), the second posted to `helper` if given. (Each way is a function of its own, as is the
- * choice: V8 optimizes small functions sooner and faster, which a new product's first calls wait for.)
+ * `vecmat` by the wide kernel, in `scratch.chunks` chunks; those the helper computes (when given and the
+ * kernel loads there) are summed into its own cells, read for the chunks it finished. (Each way is a
+ * function of its own, as is the choice: V8 optimizes small functions sooner and faster, which a new
+ * product's first calls wait for.)
  */
-function vecmatWide(k: WasmKernels, wide: ShapeKernel, split: boolean, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch): void {
+function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch): void {
   const N4 = (N + 3) & ~3;
-  const a = scratch.args;
-  const slot = helper ? helper.load(wide) : -1;
-  const mine = split ? ownRows(K) : K;
-  // the second share: the helper's rows are a multiple of 8, all through the wide kernel
-  if (split) wideBlock(a, 8, v, sv, A, N, mine, K - mine, scratch.partial);
+  const { chunks: C, chunkRows: ch, blocks: b } = scratch;
+  const K8 = K - (K % WIDE_ROWS);
+  const slot = helper && C > 1 ? helper.load(wide) : -1;
+  const theirs = slot >= 0 ? helper!.spare(C * N4) : 0;
+  for (let n = 0; n < C; n++) {
+    const r0 = n * ch, rows = Math.min(K8, r0 + ch) - r0;
+    wideBlock(b, 8 * n, v, sv, A, N, r0, rows, n === 0 ? c.byteOffset : scratch.own.byteOffset + n * N4 * 4);
+    if (slot >= 0) wideBlock(b, 8 * (C + n), v, sv, A, N, r0, rows, theirs + n * N4 * 4);
+  }
+  const run = (n: number) => wide.fn(b.byteOffset + 32 * n); // (zeroes its output first, even for no rows)
   if (slot >= 0) {
-    helper!.post('call', slot, a.byteOffset + 32);
-  }
-  const K8 = mine - (mine % WIDE_ROWS);
-  wideBlock(a, 0, v, sv, A, N, 0, K8, c);
-  wide.fn(a.byteOffset); // (zeroes c first, even for no rows)
-  if (K8 < mine) k.vecmat1(v.byteOffset + K8 * sv * 4, sv * 4, A.byteOffset + K8 * N * 4, N * 4, c.byteOffset, mine - K8, N4 * 4, 0);
-  if (split) {
-    if (slot < 0 || helper!.finish()) wide.fn(a.byteOffset + 32);
-    k.addTo(c.byteOffset, scratch.partial.byteOffset, N4 * 4);
-  }
+    helper!.post('chunks', slot, b.byteOffset + 32 * C, 32, C, helper!.freeChunks(C));
+    helper!.shareChunks(C, run);
+  } else for (let n = 0; n < C; n++) run(n);
+  const byHelper = (n: number) => slot >= 0 && Atomics.load(helper!.chunks, n) === CHUNK.DONE;
+  if (byHelper(0)) c.set(new Float32Array(k.memory.buffer, theirs, N));
+  if (K8 < K) k.vecmat1(v.byteOffset + K8 * sv * 4, sv * 4, A.byteOffset + K8 * N * 4, N * 4, c.byteOffset, K - K8, N4 * 4, 0);
+  for (let n = 1; n < C; n++) k.addTo(c.byteOffset, byHelper(n) ? theirs + n * N4 * 4 : scratch.own.byteOffset + n * N4 * 4, N4 * 4);
 }
 
 /** `vecmat` by the four-row kernel. */
