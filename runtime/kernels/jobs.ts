@@ -113,18 +113,23 @@ export const JOBS = {
   /**
    * A loaded shape kernel (its slot) called on `count` chunks, chunk n's argument block at byte offset
    * `blocks + n · stride`; both threads take chunks. The helper's blocks write into cells of its own
-   * (`HelperThread.spare`), which the caller reads for the chunks left DONE (`states`, as for `gemm`): a
-   * chunk the caller takes back is computed into the caller's cells, so a late helper changes nothing.
+   * (`HelperThread.spare`), which the caller reads for the chunks left DONE (`states`, as for `gemm`);
+   * then the helper copies `nCopy` runs of bytes of a chunk into place, each [to, from, bytes] in i32s at
+   * `copies + 12 · (n · nCopy + j)`, unless the caller has taken the chunk back. A chunk the caller takes
+   * back it computes into its own cells: a late helper changes nothing the caller reads.
    */
   chunks: {
     code: 6,
-    args: ['slot', 'blocks', 'stride', 'count', 'states'],
+    args: ['slot', 'blocks', 'stride', 'count', 'states', 'copies', 'nCopy'],
     run: () =>
       `const st = new Int32Array(memory.buffer, states, ${MAX_CHUNKS}); ` +
       `for (let n; (n = Atomics.add(ctl, ${NEXT}, 1)) < count; ) { ` +
       `if (Atomics.compareExchange(st, n, ${CHUNK.FREE}, ${CHUNK.HELPER}) !== ${CHUNK.FREE}) continue; ` +
       `loaded[slot](blocks + n * stride); ` +
-      `if (Atomics.compareExchange(st, n, ${CHUNK.HELPER}, ${CHUNK.DONE}) === ${CHUNK.HELPER}) Atomics.notify(st, n); }`,
+      `if (Atomics.compareExchange(st, n, ${CHUNK.HELPER}, nCopy > 0 ? ${CHUNK.COPYING} : ${CHUNK.DONE}) !== ${CHUNK.HELPER}) continue; ` +
+      `if (nCopy > 0) { const u = new Uint8Array(memory.buffer), c = new Int32Array(memory.buffer, copies + 12 * n * nCopy, 3 * nCopy); ` +
+      `for (let j = 0; j < 3 * nCopy; j += 3) u.copyWithin(c[j], c[j + 1], c[j + 1] + c[j + 2]); Atomics.store(st, n, ${CHUNK.DONE}); } ` +
+      `Atomics.notify(st, n); }`,
   },
 } as const satisfies Record<string, JobSpec>;
 

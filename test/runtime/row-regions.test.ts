@@ -19,6 +19,7 @@ import { module } from '../../runtime/kernels/wasm/asm.ts';
 import { MAX_PAGES } from '../../runtime/kernels/heap.ts';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { readyHelper, stopHelperThread } from '../../runtime/kernels/threads.ts';
+import { SplitTimer } from '../../runtime/kernels/split.ts';
 import { useNodeHelperThread, useRelaxedSimd } from '../../runtime/node.ts';
 import type { Node } from '../../compiler/ir/node.ts';
 import { randoms } from '../support/run.ts';
@@ -156,6 +157,20 @@ describe('row regions', () => {
     afterAll(() => stopHelperThread());
 
     it('the helper starts', () => expect(readyHelper()).not.toBeNull());
+    it('chunks posted to the helper or all on this thread: the same bits (stored rows, gradients, sums)', () => {
+      try {
+        for (const [loss, F] of [['bce', 8], ['mse', 5]] as const)
+          for (const g of Object.values(steps(F, loss))) {
+            const N = ROW_SPLIT_MIN_ROWS * 2 + 13;
+            SplitTimer.force = false;
+            const one = runAll(g, N, F, 3, {});
+            SplitTimer.force = true;
+            for (let t = 0; t < 3; t++) expect(runAll(g, N, F, 3, {})).toEqual(one);
+          }
+      } finally {
+        SplitTimer.force = null;
+      }
+    });
     for (const loss of ['bce', 'mse'] as const)
       for (const F of [2, 4, 5, 8, 16])
         it(`${loss}, ${F} features, ${ROW_SPLIT_MIN_ROWS} rows and more: the same outputs as on one thread`, () => matches(loss, F, [ROW_SPLIT_MIN_ROWS, ROW_SPLIT_MIN_ROWS + 3, ROW_SPLIT_MIN_ROWS + 13]));

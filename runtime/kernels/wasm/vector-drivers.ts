@@ -152,7 +152,7 @@ function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | nu
   }
   const run = (n: number) => wide.fn(b.byteOffset + 32 * n); // (zeroes its output first, even for no rows)
   if (slot >= 0) {
-    helper!.post('chunks', slot, b.byteOffset + 32 * C, 32, C, helper!.freeChunks(C));
+    helper!.post('chunks', slot, b.byteOffset + 32 * C, 32, C, helper!.freeChunks(C), 0, 0);
     helper!.shareChunks(C, run);
   } else for (let n = 0; n < C; n++) run(n);
   const byHelper = (n: number) => slot >= 0 && Atomics.load(helper!.chunks, n) === CHUNK.DONE;
