@@ -7,12 +7,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { train, predict, defineModel, input, param, zeros, sigmoid, binaryCrossEntropy } from '../index.ts';
+import { train, predict } from '../index.ts';
 import { useNodeFileReader, useNodeHelperThread } from '../runtime/node.ts';
 import { useFileReader, trainedModel } from '../runtime/train.ts';
 import { helperSpawner, readyHelper, stopHelperThread } from '../runtime/kernels/threads.ts';
 import toy from '../graphs/toy.ts';
 import { TOL, table1 } from './support/seed.ts';
+import { wide, wideData } from './support/wide.ts';
 
 const toyCsv = readFileSync(fileURLToPath(toy.spec.data as URL), 'utf8');
 const rows = toyCsv.split('\n').filter((l) => /^\d/.test(l)).map((l) => l.split(',').map(Number));
@@ -92,20 +93,9 @@ describe('a model whose data is a file', () => {
 
 describe('train({ threads })', () => {
   afterAll(() => stopHelperThread());
-  // large enough that its row kernels split between two threads (ROW_SPLIT_MIN_ROWS rows and more)
-  const N = 20000;
-  const x = Float32Array.from({ length: N * 8 }, (_, i) => Math.sin(i * 0.37) * 2);
-  const y = Float32Array.from({ length: N }, (_, r) => (x[r * 8] + x[r * 8 + 3] > 0 ? 1 : 0));
-  const model = defineModel({
-    name: 'wide',
-    train: { epochs: 40, lr: 0.5, logEvery: 10, logAccuracy: false },
-    build() {
-      const xi = input('x', ['N', 8]);
-      const yi = input('y', ['N', 1]);
-      const h = sigmoid(xi.matmul(param('W', [8, 1], zeros())).add(param('b', [1], zeros())));
-      return { loss: binaryCrossEntropy(h, yi), predict: h };
-    },
-  });
+  // large enough that its row kernels split between two threads (test/support/wide.ts)
+  const { x, y } = wideData();
+  const model = wide;
 
   it('1 and 2 threads give the same bits; the helper installed before is there after', async () => {
     stopHelperThread();

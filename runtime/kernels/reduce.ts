@@ -45,22 +45,9 @@ export function reduceKernel(kind: ReduceKind, inShape: readonly number[], axes:
     const simd = precision === 'f32' ? simdSum(outer, mid, inner, scale, () => reduceKernel(kind, inShape, axes)) : null;
     if (simd) return simd;
     if (inner === 1) {
-      // four independent float64 partial sums (a single chain waits on each add's latency), added pairwise
-      const mid4 = mid - (mid % 4);
       return (ins, out) => {
         const x = ins[0];
-        for (let o = 0; o < outer; o++) {
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-          const base = o * mid;
-          for (let k = base; k < base + mid4; k += 4) {
-            s0 += x[k];
-            s1 += x[k + 1];
-            s2 += x[k + 2];
-            s3 += x[k + 3];
-          }
-          for (let k = base + mid4; k < base + mid; k++) s0 += x[k];
-          out[o] = (s0 + s1 + (s2 + s3)) * scale;
-        }
+        for (let o = 0; o < outer; o++) out[o] = sumRun(x, o * mid, mid) * scale;
       };
     }
     const acc = new Float64Array(inner);
@@ -82,23 +69,13 @@ export function reduceKernel(kind: ReduceKind, inShape: readonly number[], axes:
   const kept = [...Array(r).keys()].filter((d) => !red.has(d));
   if (kind !== 'max' && kept.length && kept.every((d, i) => i === 0 || d === kept[i - 1] + 1)) {
     const outer = sizeOf(inShape.slice(0, kept[0])), mid = sizeOf(inShape.slice(kept[0], kept[kept.length - 1] + 1));
-    const inner = sizeOf(inShape.slice(kept[kept.length - 1] + 1)), inner4 = inner - (inner % 4);
+    const inner = sizeOf(inShape.slice(kept[kept.length - 1] + 1));
     const acc = new Float64Array(mid);
     return (ins, out) => {
       const x = ins[0];
       acc.fill(0);
       for (let o = 0, base = 0; o < outer; o++)
-        for (let m = 0; m < mid; m++, base += inner) {
-          let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-          for (let k = base; k < base + inner4; k += 4) {
-            s0 += x[k];
-            s1 += x[k + 1];
-            s2 += x[k + 2];
-            s3 += x[k + 3];
-          }
-          for (let k = base + inner4; k < base + inner; k++) s0 += x[k];
-          acc[m] += s0 + s1 + (s2 + s3);
-        }
+        for (let m = 0; m < mid; m++, base += inner) acc[m] += sumRun(x, base, inner);
       for (let m = 0; m < mid; m++) out[m] = acc[m] * scale;
     };
   }
@@ -120,6 +97,23 @@ export function reduceKernel(kind: ReduceKind, inShape: readonly number[], axes:
     }
     for (let j = 0; j < acc.length; j++) out[j] = acc[j] * scale;
   };
+}
+
+/**
+ * The float64 sum of `x[start .. start + n)`: four independent partial sums (a single chain waits on each
+ * add's latency), the tail added to the first, then added pairwise.
+ */
+function sumRun(x: Float32Array, start: number, n: number): number {
+  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  const end4 = start + n - (n % 4), end = start + n;
+  for (let k = start; k < end4; k += 4) {
+    s0 += x[k];
+    s1 += x[k + 1];
+    s2 += x[k + 2];
+    s3 += x[k + 3];
+  }
+  for (let k = end4; k < end; k++) s0 += x[k];
+  return s0 + s1 + (s2 + s3);
 }
 
 /**

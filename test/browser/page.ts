@@ -9,10 +9,11 @@
  *                 has started in its Web Worker and taken jobs, and with one thread: both logs and params;
  *   bench(runs)   the seconds per training step of the toy and diabetes models (bench/browser.ts).
  */
-import { train, exportOnnx, useSourceMap, defineModel, input, param, zeros, sigmoid, binaryCrossEntropy, type Trained } from 'graphc';
+import { train, exportOnnx, useSourceMap, type Trained } from 'graphc';
 import toy from '../../graphs/toy.ts';
 import diabetes from '../../graphs/diabetes.ts';
 import mismatched, { data as mismatchedData } from './page-model.ts';
+import { wide, wideData } from '../support/wide.ts';
 
 async function text(path: string): Promise<string> {
   const r = await fetch(path);
@@ -67,22 +68,9 @@ async function run(threads: 1 | 2) {
   };
 }
 
-/** Large enough that its row kernels split between two threads (as test/api-options.test.ts's). */
-const N = 20000;
-const wide = defineModel({
-  name: 'wide',
-  train: { epochs: 40, lr: 0.5, logEvery: 10, logAccuracy: false },
-  build() {
-    const x = input('x', ['N', 8]);
-    const y = input('y', ['N', 1]);
-    const h = sigmoid(x.matmul(param('W', [8, 1], zeros())).add(param('b', [1], zeros())));
-    return { loss: binaryCrossEntropy(h, y), predict: h };
-  },
-});
-
 async function helper() {
-  const x = Float32Array.from({ length: N * 8 }, (_, i) => Math.sin(i * 0.37) * 2);
-  const y = Float32Array.from({ length: N }, (_, r) => (x[r * 8] + x[r * 8 + 3] > 0 ? 1 : 0));
+  // large enough that its row kernels split between two threads (as test/api-options.test.ts's)
+  const { x, y } = wideData();
   // the helper starts when a kernel first has work to split, and takes jobs once its Worker has started
   // the control block's words 1 and 3 are CONTROL.DONE and CONTROL.READY (runtime/kernels/threads.ts; the test holds them)
   for (let i = 0; i < 200 && !(workers.control && Atomics.load(workers.control, 1) > 0); i++) {
