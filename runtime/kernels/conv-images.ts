@@ -1,0 +1,102 @@
+/**
+ * Float32 convolution kernels that work image by image, each image's patches gathered straight into the
+ * panel-packed form the WebAssembly GEMM reads for B (wasm/gemm.ts), small enough to stay in cache while
+ * the product reads it, and products that read the NCHW tensors where they are:
+ *   forward       y[n, O_g, P]   = W_g[Og, CK] · cols_n[CK, P]      (the product's rows copied to NCHW)
+ *   weight grad   dW_g[Og, CK]   = Σ_n g[n, O_g, P] · cols_nᵀ[P, CK]  (one running sum over the images' positions)
+ * with P the output positions and CK = Cg times the kernel's size. The forward's bias is a last column of
+ * the weight against a row of ones in the patches, so the product ends by adding it: no pass of its own.
+ * Each returns null where the heap's kernels are missing; each runs its fallback (the batch-wide kernels
+ * of conv.ts) for buffers outside the heap. Scratch is made when the kernel is prepared.
+ */
+import type { Kernel } from './kernel.ts';
+import { heap } from './heap.ts';
+import { KC, NC, kernelsFor } from './wasm/gemm.ts';
+import { moves, packedIndex, patchMap, prod, sizes, type ConvGeom } from './conv-maps.ts';
+
+/** y = conv(x, w) (+ b), image by image; `fallback` runs inputs outside the heap. */
+export function imagesForwardKernel(g: ConvGeom, hasBias: boolean, fallback: Kernel): Kernel | null {
+  const h = heap(), k = h && kernelsFor(h.memory), mv = moves('f32', kernel);
+  if (!h || !k || !mv) return null;
+  const { Cg, Og, P, CK } = sizes(g), P8 = (P + 7) & ~7, Og4 = Og - (Og % 4), S = prod(g.size);
+  // the product's depth: the patch entries, then with a bias a row of ones
+  const K = CK + (hasBias ? 1 : 0);
+  const rowMap = patchMap(g), at = packedIndex(K, P), map = new Int32Array(K * P8).fill(-1);
+  for (let ck = 0; ck < CK; ck++) for (let p = 0; p < P; p++) map[at(ck, p)] = rowMap[p * CK + ck];
+  const ones = Int32Array.from({ length: hasBias ? P : 0 }, (_, p) => at(CK, p));
+  const packed = h.alloc(K * P8, kernel), prodOut = h.alloc(Og * P8, kernel), mapAt = mv.map(map);
+  // the weight with the bias as its last column, or a copy of a weight outside the heap
+  const wb = h.alloc(g.O * K, kernel);
+  // a view of the whole heap, for the rows' copies (made again when the memory has grown)
+  let whole: Float32Array = new Float32Array(0);
+  function kernel(ins: readonly Float32Array[], out: Float32Array): void {
+    const [x, w] = ins, b = hasBias ? ins[2] : null;
+    if (!h!.owns(x) || !h!.owns(out)) return fallback(ins, out);
+    let wp = w;
+    if (b || !h!.owns(w)) {
+      for (let o = 0; o < g.O; o++) {
+        for (let ck = 0; ck < CK; ck++) wb[o * K + ck] = w[o * CK + ck];
+        if (b) wb[o * K + CK] = b[o];
+      }
+      wp = wb;
+    }
+    if (whole.byteLength < Math.max(out.byteOffset + out.byteLength, prodOut.byteOffset + prodOut.byteLength)) whole = new Float32Array(h!.memory.buffer);
+    const src = prodOut.byteOffset >> 2, dst = out.byteOffset >> 2;
+    for (let n = 0; n < g.N; n++)
+      for (let gi = 0; gi < g.group; gi++) {
+        const wo = gi * Og * K;
+        mv!.k.gather(packed.byteOffset, x.byteOffset + (n * g.C * S + gi * Cg * S) * 4, mapAt, map.length);
+        for (let i = 0; i < ones.length; i++) packed[ones[i]] = 1;
+        if (Og4 > 0) k!.gemmRows(wp.byteOffset + wo * 4, K, 1, packed.byteOffset, prodOut.byteOffset, P8 * 4, K, P8, 0, Og4, KC, NC);
+        // the last Og mod 4 rows of the product, in plain loops
+        for (let o = Og4; o < Og; o++)
+          for (let p = 0; p < P; p++) {
+            let s = 0;
+            for (let kk = 0; kk < K; kk++) s += wp[wo + o * K + kk] * packed[at(kk, p)];
+            prodOut[o * P8 + p] = s;
+          }
+        for (let o = 0, d = dst + (n * g.O + gi * Og) * P; o < Og; o++, d += P) whole.copyWithin(d, src + o * P8, src + o * P8 + P);
+      }
+  }
+  return Object.assign(kernel, { path: 'patches packed per image + WebAssembly SIMD GEMM into NCHW' });
+}
+
+/** dW = conv's weight gradient (inputs g [N,O,...out], x [N,C,...]), image by image; `fallback` runs inputs outside the heap. */
+export function imagesWeightKernel(g: ConvGeom, fallback: Kernel): Kernel | null {
+  const h = heap(), k = h && kernelsFor(h.memory), mv = moves('f32', kernel);
+  if (!h || !k || !mv) return null;
+  const { Cg, Og, P, CK } = sizes(g), CK8 = (CK + 7) & ~7, Og4 = Og - (Og % 4), S = prod(g.size);
+  // B = cols_nᵀ [P, CK]: the product's depth is the output positions
+  const rowMap = patchMap(g), at = packedIndex(P, CK), map = new Int32Array(P * CK8).fill(-1);
+  for (let p = 0; p < P; p++) for (let ck = 0; ck < CK; ck++) map[at(p, ck)] = rowMap[p * CK + ck];
+  const packed = h.alloc(P * CK8, kernel), acc = h.alloc(Og * CK8, kernel), mapAt = mv.map(map);
+  // the last Og mod 4 rows, summed in plain loops
+  const tail = new Float64Array((Og - Og4) * CK);
+  function kernel(ins: readonly Float32Array[], out: Float32Array): void {
+    const [gr, x] = ins;
+    if (!h!.owns(gr) || !h!.owns(x)) return fallback(ins, out);
+    for (let gi = 0; gi < g.group; gi++) {
+      acc.fill(0);
+      tail.fill(0);
+      for (let n = 0; n < g.N; n++) {
+        mv!.k.gather(packed.byteOffset, x.byteOffset + (n * g.C * S + gi * Cg * S) * 4, mapAt, map.length);
+        const go = (n * g.O + gi * Og) * P;
+        // A = the image's gradient rows [Og, P] in place; the panel kernel goes on from the sums so far
+        // (the first image's first K block starts them), so each sum runs over the images' positions in order
+        for (let k0 = 0; k0 < P; k0 += KC) {
+          const kc = Math.min(KC, P - k0), b = packed.byteOffset + k0 * CK8 * 4, first = n === 0 && k0 === 0 ? 1 : 0;
+          for (let i = 0; i < Og4; i += 4) k!.panel(gr.byteOffset + (go + i * P + k0) * 4, P * 4, 4, b, 32, acc.byteOffset + i * CK8 * 4, CK8 * 4, kc, CK8, first);
+        }
+        for (let o = Og4; o < Og; o++)
+          for (let ck = 0; ck < CK; ck++) {
+            let s = 0;
+            for (let p = 0; p < P; p++) s += gr[go + o * P + p] * packed[at(p, ck)];
+            tail[(o - Og4) * CK + ck] += s;
+          }
+      }
+      for (let o = 0; o < Og; o++)
+        for (let ck = 0, d = (gi * Og + o) * CK; ck < CK; ck++) out[d + ck] = o < Og4 ? acc[o * CK8 + ck] : tail[(o - Og4) * CK + ck];
+    }
+  }
+  return Object.assign(kernel, { path: 'patches packed per image + WebAssembly SIMD GEMM, summed over the images' });
+}
