@@ -7,6 +7,8 @@
  *           step without its loss) with 1 to 5 groups of four rows per iteration
  *   vecmat  W5 batch 1's product (784×256 weights) by the four-row kernel and by the wide kernel
  *           generated for its row width, all rows and half of them (one thread's share)
+ *   packing A·Bᵀ with B packed in WebAssembly (in the heap) and in JavaScript (the copying path's way),
+ *           at a batch of 128: an MLP's input gradient [128,256]·[784,256]ᵀ and W4's [128,10]·[256,10]ᵀ
  */
 import '../compiler/ops/index.ts';
 import { compileModel } from '../compiler/passes/compile.ts';
@@ -19,6 +21,7 @@ import { rowKernel, ARG, copiesFor, type RowProgram } from '../runtime/kernels/w
 import { vecmatKernel, vecmatWideKernel, WIDE_ARG } from '../runtime/kernels/wasm/vector.ts';
 import { module, type Func } from '../runtime/kernels/wasm/asm.ts';
 import { heap, MAX_PAGES } from '../runtime/kernels/heap.ts';
+import { gemm, gemmScratch, kernelsFor } from '../runtime/kernels/wasm/gemm.ts';
 import { useRelaxedSimd } from '../runtime/node.ts';
 import { TorchGenerator } from '../compiler/init/torch-random.ts';
 
@@ -87,5 +90,15 @@ if (want('vecmat')) {
     [`four rows a pass, ${K / 2} rows`, () => four(v.byteOffset, 4, A.byteOffset, N * 4, c.byteOffset, K / 2, N * 4, 1)],
     [`wide (eight rows a pass), ${K / 2} rows`, wideRows(K / 2)],
   ], 25, 1000);
+}
+if (want('packing')) {
+  const k = kernelsFor(h.memory)!;
+  for (const [M, K, N] of [[128, 256, 784], [128, 10, 256]]) {
+    const a = h.copyOf(g.normal(M * K)), b = h.copyOf(g.normal(K * N)), c = h.alloc(M * N);
+    const scratch = gemmScratch(M, K, N, (n) => h.alloc(n, h), false, true);
+    console.log(`packing: A [${M},${K}] · Bᵀ (B stored [${N},${K}]), one thread`);
+    // many short rounds: on a shared machine a core's speed changes over tens of milliseconds
+    race([true, false].map((inWasm) => [`B packed in ${inWasm ? 'WebAssembly' : 'JavaScript'}`, () => gemm(k, a, b, c, scratch, M, K, N, false, true, inWasm)] as [string, () => void]), 200, Math.max(1, Math.round(2e6 / (M * K * N))));
+  }
 }
 process.exit(0);

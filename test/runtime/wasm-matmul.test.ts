@@ -1,6 +1,7 @@
 /** The WebAssembly SIMD matmul against the plain definition (float64), every layout, edges included. */
 import { describe, expect, it } from 'vitest';
-import { WasmMatmul } from '../../runtime/kernels/wasm/gemm.ts';
+import { WasmMatmul, gemm, gemmScratch, kernelsFor } from '../../runtime/kernels/wasm/gemm.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulReference, matmulKernel } from '../../runtime/kernels/matmul.ts';
 import { randoms } from '../support/run.ts';
 
@@ -17,6 +18,20 @@ describe('WebAssembly SIMD matmul', () => {
           const ref = matmulReference(a, b, M, K, N, tA, tB);
           c.forEach((v, i) => expect(Math.abs(v - ref[i]), `${i}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref[i])) * Math.sqrt(K)));
         });
+  it('a transposed B packed in WebAssembly (operands in the heap) gives the bits of the JS packing', () => {
+    const h = heap()!, k = kernelsFor(h.memory)!;
+    // K: whole and partial groups of four, two K blocks; N: whole panels and a padded tail
+    for (const [M, K, N] of [[8, 4, 8], [12, 7, 19], [128, 10, 256], [20, 600, 37]]) {
+      const a = h.copyOf(randoms(M * K, K)), b = h.copyOf(randoms(K * N, N));
+      const inWasm = h.alloc(M * N), inJs = h.alloc(M * N);
+      const scratch = gemmScratch(M, K, N, (n) => h.alloc(n), false, true);
+      gemm(k, a, b, inWasm, scratch, M, K, N, false, true, true);
+      gemm(k, a, b, inJs, scratch, M, K, N, false, true, false);
+      expect(Array.from(inWasm), `${M}x${K}x${N}`).toEqual(Array.from(inJs));
+      const ref = matmulReference(a, b, M, K, N, false, true);
+      inWasm.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref[i])) * Math.sqrt(K)));
+    }
+  });
   it('the runtime picks it for large products and the result is the same', () => {
     const [M, K, N] = [64, 200, 32];
     const a = Float32Array.from(randoms(M * K, 1)), b = Float32Array.from(randoms(K * N, 2));

@@ -5,7 +5,7 @@
  * Operands in the runtime's heap are used in place; others are copied into a private memory first.
  * C accumulates in float32, as BLAS does.
  * C[M,N] = op(A)·op(B): A is [M,K] or, transposed, stored [K,M] (read with strides, no copy); a
- * transposed B is packed from its columns.
+ * transposed B is packed from its columns (in WebAssembly, by 4×4 transposes, when it is in the heap).
  * With a helper thread (threads.ts), large products are split by rows between the calling thread and
  * the helper, in chunks that each takes while any are left.
  */
@@ -63,6 +63,7 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
     const kc = Math.min(KC, K - k0);
     const block = k0 * NP;
     if (inPlaceB && N8 > 0) k.pack(b.byteOffset + k0 * N * 4, N * 4, packed.byteOffset + block * 4, kc, N8 >> 3);
+    else if (transB && bInMemory && N8 > 0) k.packT(b.byteOffset + k0 * 4, K * 4, packed.byteOffset + block * 4, kc, N8 >> 3);
     else
       for (let j0 = 0; j0 < N8; j0 += 8) {
         let o = block + j0 * kc;

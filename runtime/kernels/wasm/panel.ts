@@ -4,6 +4,8 @@
  * loading 8 values of B and splatting 4 values of A (16 multiply-adds per 6 loads). B is packed panel by
  * panel (see `gemm` in gemm.ts, which drives it). Where the engine has relaxed SIMD, each multiply-add
  * is one f32x4.relaxed_madd (a fused multiply-add on machines that have one), else a multiply and an add.
+ * The k loop is not unrolled: unrolled by two, V8's code for x64 (16 vector registers) spills two of the
+ * accumulators to the stack every step, and the kernel ran at about half the speed.
  */
 import type { Func } from './asm.ts';
 import { FunctionBuilder, type Signature } from './builder.ts';
@@ -117,6 +119,55 @@ export function packKernel(): Func {
       f.get(dst, s).op('v128.load', 0).op('v128.store', 0);
       f.get(dst, s).op('v128.load', 16).op('v128.store', 16);
       f.get(s, ldb).op('i32.add').set(s);
+      f.get(dst).i32(32).op('i32.add').set(dst);
+    });
+  });
+  return f.func();
+}
+
+/**
+ * packT(src, ldb, dst, kc, panels): the same packed layout from a transposed B (stored [N, K]: column j
+ * of op(B) is row j of the array, rows ldb bytes apart): for each panel, eight rows of the array, read
+ * along k. Four k at a time, each four rows' four values are transposed with shuffles (a 4×4 transpose),
+ * so every load and store is a whole vector; the last kc mod 4 values one by one.
+ */
+export function packTKernel(): Func {
+  const f = new FunctionBuilder('packT', i32s(5));
+  const [src, ldb, dst, kc, np] = f.params;
+  const [p, k, s, kc4, row] = f.locals('i32', 5), r = f.locals('v128', 8), t = f.locals('v128', 4);
+  f.get(kc).i32(-4).op('i32.and').set(kc4);
+  f.i32(0).set(p);
+  f.forUp(p, np, 1, () => {
+    // s: the panel's first row (8 rows down per panel)
+    f.get(src, p, ldb).op('i32.mul').i32(3).op('i32.shl').op('i32.add').set(s);
+    f.i32(0).set(k);
+    f.forUp(k, kc4, 4, () => {
+      // r[q]: four k of row q
+      for (let q = 0; q < 8; q++) {
+        f.get(s).i32(q).get(ldb).op('i32.mul').op('i32.add').op('v128.load', 0).set(r[q]);
+      }
+      for (let half = 0; half < 2; half++) {
+        const [a, b, c, d] = r.slice(half * 4, half * 4 + 4);
+        f.get(a, b).lanes([0, 4, 1, 5]).set(t[0]);
+        f.get(a, b).lanes([2, 6, 3, 7]).set(t[1]);
+        f.get(c, d).lanes([0, 4, 1, 5]).set(t[2]);
+        f.get(c, d).lanes([2, 6, 3, 7]).set(t[3]);
+        // row k + i of the panel: columns 0–3 at +0, 4–7 at +16
+        f.get(dst).get(t[0], t[2]).lanes([0, 1, 4, 5]).op('v128.store', half * 16);
+        f.get(dst).get(t[0], t[2]).lanes([2, 3, 6, 7]).op('v128.store', 32 + half * 16);
+        f.get(dst).get(t[1], t[3]).lanes([0, 1, 4, 5]).op('v128.store', 64 + half * 16);
+        f.get(dst).get(t[1], t[3]).lanes([2, 3, 6, 7]).op('v128.store', 96 + half * 16);
+      }
+      f.get(s).i32(16).op('i32.add').set(s);
+      f.get(dst).i32(128).op('i32.add').set(dst);
+    });
+    f.forUp(k, kc, 1, () => {
+      f.get(s).set(row);
+      for (let q = 0; q < 8; q++) {
+        f.get(dst, row).op('f32.load', 0).op('f32.store', 4 * q);
+        if (q < 7) f.get(row, ldb).op('i32.add').set(row);
+      }
+      f.get(s).i32(4).op('i32.add').set(s);
       f.get(dst).i32(32).op('i32.add').set(dst);
     });
   });
