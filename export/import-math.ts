@@ -73,7 +73,8 @@ const clipRule = rule([6, 11, 12, 13], (c) => {
  */
 const dropout = rule([6, 7, 10, 12, 13, 22], (c) => {
   const x = need(c, 0);
-  c.attrFloat('ratio', 0.5);
+  // the ratio: an attribute before opset 12, an input from 12 (unused in inference)
+  if (c.opset < 12) c.attrFloat('ratio', 0.5);
   if (c.opset < 7 && c.attrInt('is_test', 0) !== 1) raise('is_test 0 (training mode; graphc imports Dropout for inference)');
   if (c.opset >= 12) {
     c.attrInt('seed', 0);

@@ -70,10 +70,10 @@ defineOp({
     BatchNormalization: onnxRule([6, 7, 9, 14, 15], (c) => {
       // opset 6 says inference with is_test 1; its training form (is_test 0, the default) has other outputs
       if (c.opset < 7 && c.attrInt('is_test', 0) !== 1) throw new UnsupportedError('BatchNormalization: is_test 0 (opset 6 training) is not imported');
-      const training = c.attrInt('training_mode', 0) !== 0;
+      // each attribute read in the opsets that define it: training_mode from 14, spatial before 9
+      const training = c.opset >= 14 && c.attrInt('training_mode', 0) !== 0;
       const momentum = c.attrFloat('momentum', 0.9); // running statistics are not updated in inference
-      if (c.attrInt('spatial', 1) !== 1) throw new UnsupportedError('BatchNormalization: spatial 0 is not imported');
-      c.attrInts('consumed_inputs'); // opset 1's hint for in-place updates, no meaning here
+      if (c.opset < 9 && c.attrInt('spatial', 1) !== 1) throw new UnsupportedError('BatchNormalization: spatial 0 is not imported');
       const ins = c.inputs.slice(0, 5);
       if (ins.some((x) => !x)) throw new UnsupportedError('BatchNormalization: needs x, scale, bias, mean and var');
       const eps = c.attrFloat('epsilon', 1e-5);

@@ -7,7 +7,7 @@
  * The average's gradient spreads each output gradient over its window (AvgPoolGrad, whose own gradient is
  * the average again). Their ONNX forms are in window-onnx.ts.
  */
-import { defineOp, onnxRule, UnsupportedError } from './op.ts';
+import { defineOp, onnxRule, UnsupportedError, type OnnxImportCtx } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -107,6 +107,18 @@ function argmax(x: Float32Array, at: Int32Array, w: ReturnType<typeof windows>):
   }
 }
 
+/**
+ * Refuses an attribute a file sets before the opset that introduced it (a value other than the one the
+ * older form implies: ceil_mode 0, dilations of 1).
+ */
+function newerAttrs(c: OnnxImportCtx, op: string, since: [string, number][]): void {
+  for (const [name, v] of since) {
+    if (c.opset >= v) continue;
+    const set = name === 'dilations' ? (c.attrInts(name) ?? []).some((d) => d !== 1) : c.attrInt(name, 0) !== 0;
+    if (set) throw new UnsupportedError(`${op}: attribute '${name}' before opset ${v}, which introduced it`);
+  }
+}
+
 defineOp({
   name: 'MaxPool',
   dsl: { method: 'maxPool2d', fn: 'maxPool2d' },
@@ -122,6 +134,8 @@ defineOp({
   onnx: (e, n, ins) => e.op('MaxPool', ins, { kernel_shape: k2(n.attrs), strides: s2(n.attrs), pads: p4(n.attrs), ...(n.attrs.dilation ? { dilations: dil(n.attrs) } : {}), ceil_mode: n.attrs.ceil ? 1 : 0 }),
   onnxImport: {
     MaxPool: onnxRule([1, 8, 10, 11, 12, 22], (c) => {
+      // ceil_mode and dilations are opset 10's: an older file giving them is refused, never read
+      newerAttrs(c, 'MaxPool', [['ceil_mode', 10], ['dilations', 10]]);
       const w = windowAttrs(c, 'MaxPool');
       // the indices' layout (from opset 8): row-major (0) or column-major (1) offsets in each plane
       const order = c.opset >= 8 ? c.attrInt('storage_order', 0) : 0;
@@ -229,6 +243,7 @@ defineOp({
   onnx: (e, n, ins) => e.op('AveragePool', ins, { kernel_shape: k2(n.attrs), strides: s2(n.attrs), pads: p4(n.attrs), ceil_mode: n.attrs.ceil ? 1 : 0, count_include_pad: n.attrs.countIncludePad === false ? 0 : 1 }),
   onnxImport: {
     AveragePool: onnxRule([7, 10, 11, 19, 22], (c) => {
+      newerAttrs(c, 'AveragePool', [['ceil_mode', 10], ['dilations', 19]]);
       const w = windowAttrs(c, 'AveragePool');
       if (w.dilation.some((d) => d !== 1)) throw new UnsupportedError('AveragePool: dilations other than 1 are not imported');
       return B.mk('AvgPool', [c.inputs[0]!], poolAttrs({ ...w, ceil: c.attrInt('ceil_mode', 0) === 1, countIncludePad: c.attrInt('count_include_pad', 0) === 1 }, true));

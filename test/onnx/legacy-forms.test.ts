@@ -12,7 +12,7 @@ import { refused } from '../support/refused.ts';
 import { runGraph } from '../support/run.ts';
 
 const AT = onnx.AttributeProto.AttributeType;
-type Attr = { name: string; type: number; i?: number; f?: number; s?: Uint8Array };
+type Attr = { name: string; type: number; i?: number; f?: number; ints?: number[]; s?: Uint8Array };
 const int = (name: string, i: number): Attr => ({ name, type: AT.INT, i });
 type In = { name: string; shape: number[]; type?: number };
 type Init = { name: string; dims: number[]; floats?: number[]; ints?: number[] };
@@ -85,6 +85,23 @@ describe('opset 6: is_test and PRelu\'s slope', () => {
     const y = run(model(6, 'PRelu', ['x', 'p'], [], [x, { name: 'p', shape: [2] }]), { x: { data: [-1, 2, -3, -4], shape: [1, 2, 2] }, p: { data: [0.5, 0.25], shape: [2] } }).y;
     expect([...y]).toEqual([-0.5, 2, -0.75, -1]);
     refused(model(6, 'PRelu', ['x', 'p'], [], [x, { name: 'p', shape: [3] }]), /\(PRelu, opset 6\): slope of shape \[3\] for x of shape \[1, 2, 2\]/);
+  });
+});
+
+describe('an attribute outside the opsets that define it is refused', () => {
+  const x = { name: 'x', shape: [1, 1, 4, 4] };
+  const stats = ['s', 'b', 'm', 'v'].map((name): Init => ({ name, dims: [1], floats: [1] }));
+  it('BatchNormalization: spatial after opset 8, training_mode before 14', () => {
+    refused(model(9, 'BatchNormalization', ['x', 's', 'b', 'm', 'v'], [int('spatial', 1)], [x], stats), /\(BatchNormalization, opset 9\): attribute 'spatial' not supported/);
+    refused(model(13, 'BatchNormalization', ['x', 's', 'b', 'm', 'v'], [int('training_mode', 1)], [x], stats), /\(BatchNormalization, opset 13\): attribute 'training_mode' not supported/);
+  });
+  it('Dropout: the ratio attribute from opset 12 (an input there)', () =>
+    refused(model(13, 'Dropout', ['x'], [{ name: 'ratio', type: AT.FLOAT, f: 0.3 }], [x]), /\(Dropout, opset 13\): attribute 'ratio' not supported/));
+  it('MaxPool and AveragePool: ceil_mode before opset 10', () => {
+    const k = { name: 'kernel_shape', type: AT.INTS, ints: [2, 2] };
+    refused(model(8, 'MaxPool', ['x'], [k, int('ceil_mode', 1)], [x]), /\(MaxPool, opset 8\): MaxPool: attribute 'ceil_mode' before opset 10/);
+    refused(model(9, 'AveragePool', ['x'], [k, int('ceil_mode', 1)], [x]), /\(AveragePool, opset 9\): AveragePool: attribute 'ceil_mode' before opset 10/);
+    expect(importOnnx(model(8, 'MaxPool', ['x'], [k, int('storage_order', 1)], [x])).graph.outputs[0].node.shape).toEqual([1, 1, 3, 3]);
   });
 });
 
