@@ -6,12 +6,15 @@
  *   weight grad   dW_g[Og, CK]   = Σ_n g[n, O_g, P] · cols_nᵀ[P, CK]  (one running sum over the images' positions)
  * with P the output positions and CK = Cg times the kernel's size. The forward's bias is a last column of
  * the weight against a row of ones in the patches, so the product ends by adding it: no pass of its own.
- * Each returns null where the heap's kernels are missing; each runs its fallback (the batch-wide kernels
- * of conv.ts) for buffers outside the heap. Scratch is made when the kernel is prepared.
+ * The forward's product is split by rows with the helper thread where that measures faster (split.ts);
+ * the weight gradient's running sums stay on the calling thread. Each returns null where the heap's
+ * kernels are missing; each runs its fallback (the batch-wide kernels of conv.ts) for buffers outside
+ * the heap. Scratch is made when the kernel is prepared.
  */
 import type { Kernel } from './kernel.ts';
 import { heap } from './heap.ts';
-import { KC, NC, kernelsFor } from './wasm/gemm.ts';
+import { KC, NC, gemmRowsShared, kernelsFor } from './wasm/gemm.ts';
+import { splitTimer } from './split.ts';
 import { moves, packedIndex, patchMap, prod, sizes, type ConvGeom } from './conv-maps.ts';
 
 /** y = conv(x, w) (+ b), image by image; `fallback` runs inputs outside the heap. */
@@ -27,6 +30,7 @@ export function imagesForwardKernel(g: ConvGeom, hasBias: boolean, fallback: Ker
   const packed = h.alloc(K * P8, kernel), prodOut = h.alloc(Og * P8, kernel), mapAt = mv.map(map);
   // the weight with the bias as its last column, or a copy of a weight outside the heap
   const wb = h.alloc(g.O * K, kernel);
+  const timer = splitTimer(`matrix product [${Og},${K}]·[${K},${P8}] (a convolution's, per image)`);
   // a view of the whole heap, for the rows' copies (made again when the memory has grown)
   let whole: Float32Array = new Float32Array(0);
   function kernel(ins: readonly Float32Array[], out: Float32Array): void {
@@ -47,7 +51,8 @@ export function imagesForwardKernel(g: ConvGeom, hasBias: boolean, fallback: Ker
         const wo = gi * Og * K;
         mv!.k.gather(packed.byteOffset, x.byteOffset + (n * g.C * S + gi * Cg * S) * 4, mapAt, map.length);
         for (let i = 0; i < ones.length; i++) packed[ones[i]] = 1;
-        if (Og4 > 0) k!.gemmRows(wp.byteOffset + wo * 4, K, 1, packed.byteOffset, prodOut.byteOffset, P8 * 4, K, P8, 0, Og4, KC, NC);
+        // rows in chunks both threads take, where the helper is idle and the split measured to pay
+        if (Og4 > 0) gemmRowsShared(k!, timer, wp.byteOffset + wo * 4, K, 1, packed.byteOffset, prodOut.byteOffset, K, P8, Og4, Og4 * K * P8);
         // the last Og mod 4 rows of the product, in plain loops
         for (let o = Og4; o < Og; o++)
           for (let p = 0; p < P; p++) {
@@ -58,7 +63,7 @@ export function imagesForwardKernel(g: ConvGeom, hasBias: boolean, fallback: Ker
         for (let o = 0, d = dst + (n * g.O + gi * Og) * P; o < Og; o++, d += P) whole.copyWithin(d, src + o * P8, src + o * P8 + P);
       }
   }
-  return Object.assign(kernel, { path: 'patches packed per image + WebAssembly SIMD GEMM into NCHW' });
+  return Object.assign(kernel, { path: 'patches packed per image + WebAssembly SIMD GEMM (rows shared with the helper thread) into NCHW' });
 }
 
 /** dW = conv's weight gradient (inputs g [N,O,...out], x [N,C,...]), image by image; `fallback` runs inputs outside the heap. */

@@ -63,8 +63,10 @@ function col2im(cols: Buf, dx: Buf, g: ConvGeom, map: Int32Array, gi: number, mv
 
 /** y = conv(x, w) (+ b): inputs x [N,C,...], w [O,C/group,...kernel], optional b [O]. */
 export function convKernel(g: ConvGeom, hasBias: boolean, precision: 'f32' | 'f64'): Kernel {
-  const rows = convRowsKernel(g, hasBias, precision);
-  return (precision === 'f32' && imagesForwardKernel(g, hasBias, rows)) || rows;
+  if (precision === 'f64') return convRowsKernel(g, hasBias, precision);
+  // the batch-wide kernel only where the image-by-image one cannot run (made on first use: its scratch is large)
+  let rows: Kernel | null = null;
+  return imagesForwardKernel(g, hasBias, (ins, out) => (rows ??= convRowsKernel(g, hasBias, precision))(ins, out)) ?? convRowsKernel(g, hasBias, precision);
 }
 
 /** The forward convolution over the whole batch at once: outT[N·P, Og] = colsT · W_gᵀ, then scattered to NCHW. */

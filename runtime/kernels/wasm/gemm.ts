@@ -87,19 +87,7 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   }
   const sa = transA ? 1 : K, ska = transA ? M : 1; // A(i,k) = a[i*sa + k*ska]
   const aOff = a.byteOffset, bOff = packed.byteOffset, cOff = cp.byteOffset;
-  // with a helper thread (and a heap-resident product), both threads take chunks of the rows
-  const splittable = M4 >= 64 && M * K * N >= SPLIT_MIN_WORK && k.shared;
-  const ch = gemmChunkRows(M4), chunks = Math.ceil(M4 / ch);
-  const helper = splittable && chunks <= MAX_CHUNKS ? idleHelper() : null;
-  const post = helper !== null && scratch.timer.split();
-  const t0 = helper ? performance.now() : 0;
-  if (helper && post) {
-    // both threads take chunks of rows until none is left: a thread whose core is slowed by other work
-    // (these machines are shared) does fewer, instead of the other waiting for its half; a chunk the
-    // helper holds and does not finish in about one chunk's time is taken back and done here
-    helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC, helper.freeChunks(chunks), helper.spare(ch * NP));
-    helper.shareChunks(chunks, (n) => k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC));
-  } else if (M4 > 0) k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC); // column blocks, then K blocks, then rows (the first K block overwrites C)
+  if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N);
   // the last M mod 4 rows, in plain loops
   const sbk = transB ? 1 : N, sbj = transB ? K : 1; // B(k,j) = b[k*sbk + j*sbj]
   for (let i = M4; i < M; i++)
@@ -108,12 +96,32 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
       for (let kk = 0; kk < K; kk++) s += a[i * sa + kk * ska] * b[kk * sbk + j * sbj];
       cp[i * NP + j] = s;
     }
-  if (helper) scratch.timer.record(post, performance.now() - t0);
   if (cp !== c)
     for (let i = 0; i < M; i++) {
       const o = i * NP, r = i * N;
       for (let j = 0; j < N; j++) c[r + j] = cp[o + j];
     }
+}
+
+/**
+ * Rows [0, M4) of C (rows NP·4 bytes apart) = A·B with B packed, by the row kernel: with a helper thread
+ * (and a heap-resident product of `work` = M·K·N at least SPLIT_MIN_WORK), both threads take chunks of
+ * the rows where `timer` measured it to pay; the same kernel over the same rows either way.
+ */
+export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, sa: number, ska: number, bOff: number, cOff: number, K: number, NP: number, M4: number, work: number): void {
+  const splittable = M4 >= 64 && work >= SPLIT_MIN_WORK && k.shared;
+  const ch = gemmChunkRows(M4), chunks = Math.ceil(M4 / ch);
+  const helper = splittable && chunks <= MAX_CHUNKS ? idleHelper() : null;
+  const post = helper !== null && timer.split();
+  const t0 = helper ? performance.now() : 0;
+  if (helper && post) {
+    // both threads take chunks of rows until none is left: a thread whose core is slowed by other work
+    // (these machines are shared) does fewer, instead of the other waiting for its half; a chunk the
+    // helper holds and does not finish in about one chunk's time is taken back and done here
+    helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC, helper.freeChunks(chunks), helper.spare(ch * NP));
+    helper.shareChunks(chunks, (n) => k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC));
+  } else k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC); // column blocks, then K blocks, then rows (the first K block overwrites C)
+  if (helper) timer.record(post, performance.now() - t0);
 }
 
 /**
