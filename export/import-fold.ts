@@ -27,3 +27,26 @@ export function foldInts(n: Node): IntConst | undefined {
   const v = plan.value(n);
   return intConst(Array.from(v.data, Math.trunc), v.shape);
 }
+
+/**
+ * The values of a float tensor computed from constants only (no graph input, no initializer), evaluated
+ * now in float32 as the model would compute them: the operands an op needs at import (Range's start, limit
+ * and delta, Pad's constant_value, OneHot's depth) when a file computes them. Undefined otherwise.
+ */
+export function foldFloats(n: Node): number[] | undefined {
+  if (n.dtype === 'i64' || !n.shape.every((d) => typeof d === 'number')) return undefined;
+  if ((n.shape as number[]).reduce((p, d) => p * d, 1) > MAX_FOLDED) return undefined;
+  if (n.op === 'Const') return Array.from(n.attrs.value as Float32Array);
+  const seen = new Set<Node>();
+  const stack = [n];
+  while (stack.length) {
+    const m = stack.pop()!;
+    if (seen.has(m)) continue;
+    seen.add(m);
+    if (m.op === 'Input' || m.op === 'Param') return undefined;
+    stack.push(...m.inputs);
+  }
+  const plan = new Plan(new Graph([{ name: 'v', node: n }]), new Map(), { precision: 'f32', reuse: false });
+  plan.run(new Map());
+  return Array.from(plan.value(n).data);
+}

@@ -11,6 +11,7 @@ import * as B from '../compiler/ir/build.ts';
 import { isStatic, normAxes, shapeStr } from '../compiler/ir/shape.ts';
 import { onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
 import { need, raise, reduction } from './import-read.ts';
+import { foldFloats } from './import-fold.ts';
 
 type Reduce = (x: Node, axes: number[] | null, keep: boolean) => Node;
 const rmax: Reduce = (x, axes, keep) => B.mk('ReduceMax', [x], { axes: axes ? normAxes(axes, x.shape.length) : null, keepdims: keep });
@@ -114,10 +115,10 @@ function constNumbers(c: Parameters<Importer>[0], k: number, why: string): numbe
   const ints = c.ints(k);
   if (ints) return ints;
   const x = need(c, k);
-  // a float constant, or an initializer (imported as a parameter: its values in the file are read)
-  const v = x.op === 'Const' ? x.attrs.value : x.op === 'Param' ? x.attrs.init : undefined;
-  if (!(v instanceof Float32Array)) return raise(why);
-  return Array.from(v);
+  // an initializer (imported as a parameter: its values in the file are read), or a float tensor computed
+  // from constants only
+  if (x.op === 'Param' && x.attrs.init instanceof Float32Array) return Array.from(x.attrs.init);
+  return foldFloats(x) ?? raise(why);
 }
 
 /**

@@ -8,6 +8,7 @@ import * as B from '../compiler/ir/build.ts';
 import { isStatic, normAxes, shapeStr, type Dim, type Shape } from '../compiler/ir/shape.ts';
 import { intConst, onnxRule as rule, type IntConst, type OnnxImportCtx as OpContext, type OnnxImporter as Importer, type OnnxValue } from '../compiler/ops/op.ts';
 import { need, raise } from './import-read.ts';
+import { foldFloats } from './import-fold.ts';
 
 const BIG = 2 ** 53;
 /** A 1-D (or scalar) integer tensor folded at import, where input k is one. */
@@ -255,12 +256,12 @@ const constantOfShape = rule([9, 20, 21, 23, 24, 25], (c) => {
   return B.mk('Expand', [v.integer ? B.mk('Const', [], { value: Float32Array.of(v.values[0]), shape: [], dtype: 'i64' }) : B.scalar(v.values[0])], { shape: [...dims] as number[] });
 });
 
-/** The values of a constant operand: folded integers, or a float constant. */
+/** The values of a constant operand: folded integers, or a float tensor computed from constants only. */
 const constValues = (c: OpContext, k: number): number[] | undefined => {
   const ints = c.ints(k);
   if (ints) return ints;
   const n = c.inputs[k];
-  return n && n.op === 'Const' ? [...(n.attrs.value as Float32Array)] : undefined;
+  return n ? foldFloats(n) : undefined;
 };
 
 /** Range: start, limit and delta known at import (the output's length depends on their values). */

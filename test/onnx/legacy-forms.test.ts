@@ -116,6 +116,18 @@ describe('computed operands', () => {
     // 1.9 → 1, −0.5 → 0, −1.5 → −1 (the last class), 2.99 → 2
     expect([...run(bytes, { i: { data: [1.9, -0.5, -1.5, 2.99], shape: [4] } }).y]).toEqual([0, 1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 1]);
   });
+  it('Range and OneHot take operands a file computes from constants (folded at import, in float32)', () => {
+    const k = (name: string, v: number) => ({ name, opType: 'Constant', output: [name], attribute: [{ name: 'value', type: AT.TENSOR, t: { dataType: DataType.FLOAT, dims: [], floatData: [v] } }] });
+    const graph = (node: object[], input: object[], output: string[]) =>
+      onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 13 }], graph: { name: 'g', node, input, output: output.map((name) => ({ name })) } }).finish();
+    // start 7.5 − 2.5, limit 6.5, delta 1/4: ⌈(6.5 − 5)/0.25⌉ = 6 values
+    const range = graph([k('a', 7.5), k('b', 2.5), k('l', 6.5), k('one', 1), k('four', 4), { opType: 'Sub', input: ['a', 'b'], output: ['s'] }, { opType: 'Div', input: ['one', 'four'], output: ['d'] }, { opType: 'Range', input: ['s', 'l', 'd'], output: ['y'] }], [], ['y']);
+    expect([...run(range, {}).y]).toEqual([5, 5.25, 5.5, 5.75, 6, 6.25]);
+    // depth 1 + 2, indices given at run time
+    const i = { name: 'i', type: { tensorType: { elemType: DataType.INT64, shape: { dim: [{ dimValue: 2 }] } } } };
+    const oneHot = graph([k('p', 1), k('q', 2), { opType: 'Add', input: ['p', 'q'], output: ['depth'] }, { opType: 'Constant', output: ['v'], attribute: [{ name: 'value', type: AT.TENSOR, t: { dataType: DataType.FLOAT, dims: [2], floatData: [0, 5] } }] }, { opType: 'OneHot', input: ['i', 'depth', 'v'], output: ['y'] }], [i], ['y']);
+    expect([...run(oneHot, { i: { data: [2, 0], shape: [2] } }).y]).toEqual([0, 0, 5, 5, 0, 0]);
+  });
   it('what decides a shape at run time is refused, saying why', () => {
     const s = (name: string) => ({ name, shape: [] });
     refused(model(11, 'Range', ['a', 'b', 'c'], [], [s('a'), s('b'), s('c')]), /^node 'n0' \(Range, opset 11\): input 0 computed at run time \(Range's length depends on its values/);
