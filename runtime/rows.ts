@@ -92,7 +92,11 @@ export function regionOf(nodes: readonly Node[], shapes: ReadonlyMap<Node, reado
     operands: operands.map((o) => (size(o) === 1 ? 'scalar' : 'row')),
     steps,
     stores: stores.map((n) => vals[out(n)]),
-    grads: grads.map((n) => vals[body[out(n)][1][1]]),
+    // Xᵀ·g (args X, g) or, for a weight held as a row, gᵀ·X (args g, X): the same K sums
+    grads: grads.map((n) => {
+      const [a, b] = body[out(n)][1];
+      return vals[a === -1 ? b : a];
+    }),
     sums: sums.map((n) => vals[body[out(n)][1][0]]),
   };
   const members = body.slice(1, body.length - nExits).filter(([op]) => op !== 'ExpandAs' && op !== 'SizeOf').length;

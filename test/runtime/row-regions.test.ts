@@ -8,7 +8,7 @@
  * with the helper thread, which takes the second half of the rows of large regions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defineModel, input, param, values, binaryCrossEntropy, mse } from '../../compiler/index.ts';
+import { defineModel, input, param, values, binaryCrossEntropy, mse, Linear } from '../../compiler/index.ts';
 import { compileModel } from '../../compiler/passes/index.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
 import { Plan } from '../../runtime/plan.ts';
@@ -26,23 +26,25 @@ import { randoms } from '../support/run.ts';
 
 const h = heap()!;
 
-function linearModel(F: number, loss: 'bce' | 'mse') {
+/** w a column [F, 1] (x·w), or, `linear`, a Linear(F, 1) layer's row [1, F] (x·Wᵀ, its gradient gᵀ·x). */
+function linearModel(F: number, loss: 'bce' | 'mse', linear = false) {
   return defineModel({
     name: `linear-${loss}-${F}`,
+    seed: F,
     build() {
       const x = input('x', ['N', F]);
       const y = input('y', ['N', 1]);
       const W = param('W', [F, 1], values(randoms(F, F, -1, 1)));
       const b = param('b', [1], values([0.25]));
-      const z = x.matmul(W).add(b);
+      const z = linear ? new Linear(F, 1).forward(x) : x.matmul(W).add(b);
       return loss === 'bce' ? { loss: binaryCrossEntropy(z.sigmoid(), y), predict: z.sigmoid() } : { loss: mse(z, y), predict: z };
     },
   });
 }
 
 /** The train step, and the same without its loss (the step a loop runs when the cost is not logged). */
-function steps(F: number, loss: 'bce' | 'mse') {
-  const step = compileModel(linearModel(F, loss).build(), { lr: 0.5 }).trainStep;
+function steps(F: number, loss: 'bce' | 'mse', linear = false) {
+  const step = compileModel(linearModel(F, loss, linear).build(), { lr: 0.5 }).trainStep;
   return { step, quiet: new Graph(step.outputs.filter((o) => o.name !== 'loss')) };
 }
 
@@ -89,6 +91,11 @@ describe('row regions', () => {
   for (const loss of ['bce', 'mse'] as const)
     for (const F of [4, 8, 12, 16])
       it(`${loss}, ${F} features: the step's outputs match the float64 plan and the separate kernels`, () => matches(loss, F, [64, 65, 66, 67, 68, 71, 72, 76, 79, 759]));
+
+  // a Linear(F, 1) layer holds its weight as a row [1, F] and computes x·Wᵀ: the same K floats as a column
+  for (const loss of ['bce', 'mse'] as const)
+    for (const F of [1, 3, 8, 16])
+      it(`${loss}, Linear(${F}, 1): one region, the step's outputs match the float64 plan and the separate kernels`, () => matches(loss, F, [1, 5, 64, 67, 759], true));
 
   // rows of K floats that are not whole vectors (the seed's toy set has 2 features), and few rows (the
   // toy set has 6; fewer than 4 are a tail group alone)
@@ -203,8 +210,8 @@ function runKernel(run: (args: number) => void, p: RowProgram, N: number, x: Flo
   return { stores: stores.map((b) => [...b]), grads: grads.map((b) => [...b]), sums: sums.map((b) => [...b]) };
 }
 
-function matches(loss: 'bce' | 'mse', F: number, rows: number[]) {
-  const { step, quiet } = steps(F, loss);
+function matches(loss: 'bce' | 'mse', F: number, rows: number[], linear = false) {
+  const { step, quiet } = steps(F, loss, linear);
   for (const N of rows)
     for (const g of [step, quiet]) {
       expect(regionsOf(g, N, F), `N = ${N}`).toHaveLength(1);

@@ -2,13 +2,14 @@
  * row-regions: a narrow linear layer, the elementwise chain after it and the gradients that reduce that
  * chain over the rows become one region (compiler/ops/row-region.ts), which a plan runs as one kernel: one
  * pass over X with the chain in registers (runtime/rows.ts). Scanning the graph in order:
- *   head     z = MatMul(X, w)            X [N, K] (K known, at most 16), w [K, 1]
+ *   head     z = MatMul(X, w)            X [N, K] (K known, at most 16), w [K, 1]; or X·Wᵀ, W [1, K]
+ *                                        (a Linear layer with one output: the same K floats in memory)
  *   members  the elementwise ops of shape [N, 1] (each with a SIMD rule) that read z or another member,
  *            and otherwise only values the region can read when it runs (leaves, constants, element
  *            counts, nodes before the head, one such scalar expanded to every row): per-row ones [N, 1]
  *            and scalars
- *   exits    MatMul(X, g, transA) ([K, 1], the weights' gradient) and sums of g over the rows (the
- *            bias's), g a member
+ *   exits    MatMul(X, g, transA) ([K, 1], the weights' gradient; for W [1, K] MatMul(g, X, transA),
+ *            [1, K], the same floats) and sums of g over the rows (the bias's), g a member
  * The region's outputs are its exits and the members read outside it (or graph outputs); each becomes a
  * RowRegion node, and the other members are no longer in the graph. It runs last, after group-elementwise.
  */
@@ -56,16 +57,17 @@ export const rowRegions: Pass = {
     for (const [h, head] of computed.entries()) {
       if (head.op !== 'MatMul' || taken.has(head)) continue;
       const miss = (why: string) => misses.push({ what: `MatMul ${shapeStr(head.shape)} heads no row region: ${why}`, src: head.src });
-      // products with a transposed operand are gradients' (Xᵀ·g: a region's exit where one forms; g·Wᵀ),
-      // or a Linear layer's X·Wᵀ, which is said when it has one output column
+      // products with a transposed X are gradients' (Xᵀ·g: a region's exit where one forms); a transposed
+      // weight is a Linear layer's X·Wᵀ (or a gradient's g·Wᵀ), which heads one when W is one row [1, K]:
+      // its K floats are the column w's
       const [X, w] = head.inputs;
-      if (head.attrs.transB && !head.attrs.transA && w.shape.length === 2 && w.shape[0] === 1) miss(`its weight is transposed (X·Wᵀ, W ${shapeStr(w.shape)}, as a Linear layer holds it): a region reads w as a column [K, 1]`);
-      if (head.attrs.transA || head.attrs.transB) continue;
+      if (head.attrs.transA) continue;
+      const rowW = head.attrs.transB === true;
       const sx = X.shape, K = sx[1];
       if (sx.length !== 2 || sx[0] === 0) { miss(`X is ${shapeStr(sx)}: a region needs rows of a 2-D X`); continue; }
       if (typeof K !== 'number') { miss(`X has ${K} features, unknown when compiling: a region's kernel is generated for its width`); continue; }
       if (K > REGION_MAX_FEATURES) { miss(`X has ${K} features: a region holds at most ${REGION_MAX_FEATURES} in registers`); continue; }
-      if (!sameShape(w.shape, [K, 1])) { miss(`w is ${shapeStr(w.shape)}: a region computes one output column`); continue; }
+      if (!sameShape(w.shape, rowW ? [1, K] : [K, 1])) { miss(`${rowW ? 'Wᵀ' : 'w'} is ${rowW ? shapeStr([w.shape[1], w.shape[0]]) : shapeStr(w.shape)}: a region computes one output column`); continue; }
       const rowShape = [sx[0], 1];
       const before = (n: Node) => !index.has(n) || index.get(n)! < h;
       // an element count, or one value expanded to every row (a mean's gradient is ExpandAs(1, ·) / N), of
@@ -82,10 +84,12 @@ export const rowRegions: Pass = {
         members.push(n);
         isMember.add(n);
       }
+      // the weights' gradient as w's shape: Xᵀ·g [K, 1] for a column, gᵀ·X [1, K] for a row
+      const weightGrad = (n: Node) =>
+        n.op === 'MatMul' && n.attrs.transA && !n.attrs.transB &&
+        (rowW ? n.inputs[1] === X && isMember.has(n.inputs[0]) : n.inputs[0] === X && isMember.has(n.inputs[1]));
       const exits = computed.slice(h + 1).filter((n) =>
-        !isMember.has(n) && !taken.has(n) &&
-        ((n.op === 'MatMul' && n.attrs.transA && !n.attrs.transB && n.inputs[0] === X && isMember.has(n.inputs[1])) ||
-          (n.op === 'Sum' && isMember.has(n.inputs[0]) && isScalar(n.shape))));
+        !isMember.has(n) && !taken.has(n) && (weightGrad(n) || (n.op === 'Sum' && isMember.has(n.inputs[0]) && isScalar(n.shape))));
       if (exits.length === 0) { miss('no gradient reduces the chain over the rows (an inference graph): separate kernels'); continue; }
       const isExit = new Set(exits);
       // the members something outside the region reads (an element count outside reads only the shape,
@@ -113,7 +117,7 @@ export const rowRegions: Pass = {
         at.set(m, body.push(instruction(m.op, args, m.attrs)) - 1);
       }
       for (const e of exits) {
-        const args = e.op === 'MatMul' ? [-1, ref(e.inputs[1])] : [ref(e.inputs[0])];
+        const args = e.op !== 'MatMul' ? [ref(e.inputs[0])] : rowW ? [ref(e.inputs[0]), -1] : [-1, ref(e.inputs[1])];
         at.set(e, body.push(instruction(e.op, args, e.attrs)) - 1);
       }
       for (const n of [...members, ...exits]) taken.add(n);
