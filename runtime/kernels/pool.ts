@@ -123,15 +123,9 @@ function max2x2(g: Pool2d, grad: boolean): Kernel {
     if (v > best) arg = i + W + 1; else if (v !== v) return i + W + 1;
     return arg;
   };
-  const jsGrad = (gr: Float32Array, src: Float32Array, out: Float32Array, x0: number) => {
-    for (let pl = 0; pl < planes; pl++)
-      for (let oy = 0, row = pl * S, o = pl * OH * OW; oy < OH; oy++, row += sy, o += OW)
-        for (let ox = x0, i = row + ox * sx; ox < OW; ox++, i += sx) {
-          // the last outputs of a row beside the SIMD kernel's: stride 2, so no other window writes these taps
-          out[i] = out[i + 1] = out[i + W] = out[i + W + 1] = 0;
-          out[argmax(src, i)] += gr[o + ox];
-        }
-  };
+  // the last OW mod 4 outputs of each row: the SIMD kernels again over the row's last four outputs, which
+  // writes some of them a second time with the same values (the windows do not overlap: stride 2)
+  const tail = (OW - 4) * 4;
   const jsForward = (src: Float32Array, out: Float32Array, x0: number) => {
     for (let pl = 0; pl < planes; pl++)
       for (let oy = 0, row = pl * S, o = pl * OH * OW; oy < OH; oy++, row += sy, o += OW)
@@ -147,7 +141,7 @@ function max2x2(g: Pool2d, grad: boolean): Kernel {
       }
       if (uncovered) out.fill(0);
       k!.maxPool2x2Grad(gr.byteOffset, src.byteOffset, out.byteOffset, planes, OH, S * 4, W * 4, OW * 4, OW4 * 4);
-      if (OW4 < OW) jsGrad(gr, src, out, OW4);
+      if (OW4 < OW) k!.maxPool2x2Grad(gr.byteOffset + tail, src.byteOffset + 2 * tail, out.byteOffset + 2 * tail, planes, OH, S * 4, W * 4, OW * 4, 16);
     };
   // every window's gradient added at its first maximum, dx cleared first (the JS path)
   function jsGradAll(gr: Float32Array, src: Float32Array, out: Float32Array) {
@@ -159,7 +153,7 @@ function max2x2(g: Pool2d, grad: boolean): Kernel {
     const src = ins[0];
     if (!simd(ins, out)) return jsForward(src, out, 0);
     k!.maxPool2x2(src.byteOffset, out.byteOffset, planes, OH, S * 4, W * 4, OW * 4, OW4 * 4);
-    if (OW4 < OW) jsForward(src, out, OW4);
+    if (OW4 < OW) k!.maxPool2x2(src.byteOffset + 2 * tail, out.byteOffset + tail, planes, OH, S * 4, W * 4, OW * 4, 16);
   };
 }
 
