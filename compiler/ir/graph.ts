@@ -15,9 +15,18 @@ export class Graph {
   /** Deterministic topological order of every node reachable from the outputs. */
   readonly nodes: readonly Node[];
 
+  readonly #index: ReadonlyMap<Node, number>;
+
   constructor(outputs: readonly GraphOutput[], readonly name = 'graph') {
     this.outputs = Object.freeze([...outputs]);
-    this.nodes = Object.freeze(topoOrder(outputs.map((o) => o.node)));
+    const { order, index } = ordered(outputs.map((o) => o.node));
+    this.nodes = Object.freeze(order);
+    this.#index = index;
+  }
+
+  /** A node's place in `nodes`, or undefined when the graph does not hold it. */
+  indexOf(n: Node): number | undefined {
+    return this.#index.get(n);
   }
 
   get inputs(): Node[] {
@@ -47,28 +56,41 @@ export class Graph {
 }
 
 export function topoOrder(roots: readonly Node[]): Node[] {
-  const seen = new Set<Node>();
+  return ordered(roots).order;
+}
+
+/** The post-order from `roots`, and each node's place in it. */
+function ordered(roots: readonly Node[]): { order: Node[]; index: Map<Node, number> } {
+  // a node is in `index` from its first visit: -1 while its inputs are walked, then its place
+  const index = new Map<Node, number>();
   const order: Node[] = [];
-  // iterative post-order DFS (graphs from importers can be deep)
+  // iterative post-order DFS (graphs from importers can be deep): nodes and how many inputs each has had
+  const nodes: Node[] = [];
+  const next: number[] = [];
   for (const root of roots) {
-    if (seen.has(root)) continue;
-    const stack: [Node, number][] = [[root, 0]];
-    seen.add(root);
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      const [n, i] = top;
+    if (index.has(root)) continue;
+    index.set(root, -1);
+    nodes.push(root);
+    next.push(0);
+    while (nodes.length) {
+      const top = nodes.length - 1;
+      const n = nodes[top];
+      const i = next[top];
       if (i < n.inputs.length) {
-        top[1]++;
+        next[top] = i + 1;
         const c = n.inputs[i];
-        if (!seen.has(c)) {
-          seen.add(c);
-          stack.push([c, 0]);
+        if (!index.has(c)) {
+          index.set(c, -1);
+          nodes.push(c);
+          next.push(0);
         }
       } else {
-        stack.pop();
+        nodes.pop();
+        next.pop();
+        index.set(n, order.length);
         order.push(n);
       }
     }
   }
-  return order;
+  return { order, index };
 }

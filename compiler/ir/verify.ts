@@ -26,12 +26,11 @@ export function verify(g: Graph, after = 'build'): void {
   const fail = (msg: string): never => {
     throw new VerifyError(`verifier (after ${after}): ${msg}`);
   };
-  const pos = new Map(g.nodes.map((n, i) => [n, i]));
   const leafNames = new Map<string, number>();
   for (let i = 0; i < g.nodes.length; i++) {
     const n = g.nodes[i];
     for (const inp of n.inputs) {
-      const p = pos.get(inp);
+      const p = g.indexOf(inp);
       if (p === undefined) fail(`${n} uses ${inp}, which is not in the graph`);
       if (p! >= i) fail(`${n} comes before its input ${inp} (cycle or bad order)`);
     }

@@ -24,14 +24,23 @@ export function replaceAll(g: Graph, subst: ReadonlyMap<Node, Node>): Graph {
 export function mapNodes(g: Graph, f: (rebuilt: Node, original: Node) => Node | undefined): Graph {
   const map = new Map<Node, Node>();
   for (const n of g.nodes) {
-    const ins = n.inputs.map((i) => map.get(i)!);
-    const same = ins.every((x, i) => x === n.inputs[i]);
-    const rebuilt = same ? n : Node.mk(n.op, ins, n.attrs, n.src);
+    const rebuilt = rebuild(n, map);
     map.set(n, f(rebuilt, n) ?? rebuilt);
   }
   // nothing replaced: the same graph (its order and its verification are kept)
   if (g.outputs.every((o) => map.get(o.node) === o.node)) return g;
   return g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node)! })));
+}
+
+/** `n` over its inputs' images in `map` (all present): `n` itself where none changed. */
+export function rebuild(n: Node, map: ReadonlyMap<Node, Node>): Node {
+  const inputs = n.inputs;
+  for (let i = 0; i < inputs.length; i++) {
+    if (map.get(inputs[i]) === inputs[i]) continue;
+    const ins = inputs.map((x) => map.get(x)!);
+    return Node.mk(n.op, ins, n.attrs, n.src);
+  }
+  return n;
 }
 
 /** Consumers of each node in `g`. */

@@ -16,10 +16,9 @@ export const cse: Pass = {
     const before = g.nodes.length;
     // canonical order: the operands' places in the graph's own order (never global ids, which depend on
     // what was built before)
-    const place = new Map(g.nodes.map((n, i) => [n, i]));
     const graph = mapNodes(g, (n, original) => {
       if (!getOp(n.op).traits?.commutative || n.inputs.length !== 2) return undefined;
-      if (place.get(original.inputs[0])! <= place.get(original.inputs[1])!) return undefined;
+      if (g.indexOf(original.inputs[0])! <= g.indexOf(original.inputs[1])!) return undefined;
       return Node.mk(n.op, [n.inputs[1], n.inputs[0]], n.attrs, n.src);
     });
     const merged = before - graph.nodes.length;

@@ -10,7 +10,7 @@
  */
 import { Node as IRNode, type Node } from '../../ir/node.ts';
 import { getOp } from '../../ir/registry.ts';
-import { consumers } from '../rewrite.ts';
+import { consumers, rebuild } from '../rewrite.ts';
 import type { Pass, Rewrite } from '../pass.ts';
 import { instruction, type Instruction } from '../../ops/fused.ts';
 
@@ -24,7 +24,6 @@ export const groupElementwise: Pass = {
   description: 'chains of elementwise ops become one fused loop',
   run(g) {
     const users = consumers(g);
-    const pos = new Map(g.nodes.map((n, i) => [n, i]));
     const outputs = new Set(g.outputs.map((o) => o.node));
     const taken = new Set<Node>();
     const groups = new Map<Node, { inputs: Node[]; attrs: Record<string, string | number[]> }>();
@@ -45,7 +44,7 @@ export const groupElementwise: Pass = {
       if (members.size < 2) continue;
       for (const m of members) taken.add(m);
       // instructions in topological order (g.nodes order), outside inputs numbered by first use
-      const order = [...members].sort((a, b) => pos.get(a)! - pos.get(b)!);
+      const order = [...members].sort((a, b) => g.indexOf(a)! - g.indexOf(b)!);
       const index = new Map<Node, number>();
       const inputs: Node[] = [];
       const inputIndex = new Map<Node, number>();
@@ -68,10 +67,7 @@ export const groupElementwise: Pass = {
       const grp = groups.get(n);
       if (grp) map.set(n, IRNode.mk('Fused', grp.inputs.map((i) => map.get(i)!), grp.attrs, n.src));
       else if (taken.has(n)) map.set(n, n); // absorbed: no longer reached
-      else {
-        const ins = n.inputs.map((i) => map.get(i)!);
-        map.set(n, ins.every((x, i) => x === n.inputs[i]) ? n : IRNode.mk(n.op, ins, n.attrs, n.src));
-      }
+      else map.set(n, rebuild(n, map));
     }
     return { graph: g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node)! }))), rewrites };
   },

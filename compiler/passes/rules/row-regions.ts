@@ -19,7 +19,7 @@ import { elementwiseRule } from '../../ir/op.ts';
 import { sameShape, shapeStr, type Shape } from '../../ir/shape.ts';
 import { bodyOf, instruction, type Instruction } from '../../ops/fused.ts';
 import { simdRuleOf } from '../../../runtime/kernels/wasm/elementwise.ts';
-import { consumers } from '../rewrite.ts';
+import { consumers, rebuild } from '../rewrite.ts';
 import type { Pass, Rewrite } from '../pass.ts';
 
 /** The most features a region holds in registers. */
@@ -139,10 +139,7 @@ export const rowRegions: Pass = {
         const r = rep.region;
         map.set(n, Node.mk('RowRegion', r.inputs.map((i) => map.get(i)!), { ...r.attrs, out: rep.out, shape: [...n.shape] as number[] }, n.src));
       } else if (taken.has(n)) map.set(n, n); // inside a region: no longer reached
-      else {
-        const ins = n.inputs.map((i) => map.get(i)!);
-        map.set(n, ins.every((x, i) => x === n.inputs[i]) ? n : Node.mk(n.op, ins, n.attrs, n.src));
-      }
+      else map.set(n, rebuild(n, map));
     }
     const rewrites = regions.map((r) => ({ what: r.what, src: r.head.src, why: 'one pass over X with the chain in registers; the members no one else reads get no buffer' }));
     return { graph: g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node)! }))), rewrites, misses };
