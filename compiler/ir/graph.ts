@@ -50,7 +50,11 @@ export class Graph {
   #opCount = -1;
   /** Number of non-leaf nodes (counted once: a graph does not change). */
   get opCount(): number {
-    if (this.#opCount < 0) this.#opCount = this.nodes.filter((n) => n.op !== 'Input' && n.op !== 'Param' && n.op !== 'Const').length;
+    if (this.#opCount < 0) {
+      let count = 0;
+      for (const n of this.nodes) if (n.op !== 'Input' && n.op !== 'Param' && n.op !== 'Const') count++;
+      this.#opCount = count;
+    }
     return this.#opCount;
   }
 }

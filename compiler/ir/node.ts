@@ -53,7 +53,14 @@ function withScope<T>(t: InternTable<Node>, fn: () => T): T {
   }
 }
 
+/**
+ * Runs the verifier's checks of `n` itself (arity, shape rule) unless they passed before: a node does not
+ * change, so what held once holds.
+ */
+export const verifyNodeOnce = (n: Node, check: (n: Node) => void): void => checkOnce(n, check);
+
 let tableOf: (n: Node) => InternTable<Node>;
+let checkOnce: (n: Node, check: (n: Node) => void) => void;
 
 export class Node {
   readonly id: number;
@@ -67,9 +74,16 @@ export class Node {
   readonly #table: InternTable<Node>;
   /** The build it belongs to (see `inLeafScope`). */
   readonly scope: number;
+  /** Whether the verifier's checks of the node itself passed (not part of the node: it is frozen without it). */
+  #checked = false;
 
   static {
     tableOf = (n) => n.#table;
+    checkOnce = (n, check) => {
+      if (n.#checked) return;
+      check(n);
+      n.#checked = true;
+    };
   }
 
   /** Use `mk` (interning) rather than the constructor. */

@@ -9,7 +9,7 @@
  * nothing). Only the checks that depend on the whole graph (order, membership, names) run per new graph.
  */
 import type { Graph } from './graph.ts';
-import type { Node } from './node.ts';
+import { verifyNodeOnce, type Node } from './node.ts';
 import { getOp } from './registry.ts';
 import { sameShape, shapeStr } from './shape.ts';
 
@@ -17,14 +17,19 @@ export class VerifyError extends Error {
   override name = 'VerifyError';
 }
 
-/** Nodes whose own checks passed, and graphs that passed whole. */
-const checkedNodes = new WeakSet<Node>();
+/** Graphs that passed whole (a node's own checks are remembered by `verifyNodeOnce`). */
 const checkedGraphs = new WeakSet<Graph>();
 
 export function verify(g: Graph, after = 'build'): void {
   if (checkedGraphs.has(g)) return;
   const fail = (msg: string): never => {
     throw new VerifyError(`verifier (after ${after}): ${msg}`);
+  };
+  const checkNode = (n: Node) => {
+    const def = getOp(n.op);
+    if (def.arity !== 'variadic' && n.inputs.length !== def.arity) fail(`${n} has ${n.inputs.length} inputs, ${n.op} takes ${def.arity}`);
+    const { shape, dtype } = def.infer(n.inputs, n.attrs, n.src);
+    if (!sameShape(shape, n.shape) || dtype !== n.dtype) fail(`${n} has ${shapeStr(n.shape)}:${n.dtype}, its rule gives ${shapeStr(shape)}:${dtype}`);
   };
   const leafNames = new Map<string, number>();
   for (let i = 0; i < g.nodes.length; i++) {
@@ -34,13 +39,7 @@ export function verify(g: Graph, after = 'build'): void {
       if (p === undefined) fail(`${n} uses ${inp}, which is not in the graph`);
       if (p! >= i) fail(`${n} comes before its input ${inp} (cycle or bad order)`);
     }
-    if (!checkedNodes.has(n)) {
-      const def = getOp(n.op);
-      if (def.arity !== 'variadic' && n.inputs.length !== def.arity) fail(`${n} has ${n.inputs.length} inputs, ${n.op} takes ${def.arity}`);
-      const { shape, dtype } = def.infer(n.inputs, n.attrs, n.src);
-      if (!sameShape(shape, n.shape) || dtype !== n.dtype) fail(`${n} has ${shapeStr(n.shape)}:${n.dtype}, its rule gives ${shapeStr(shape)}:${dtype}`);
-      checkedNodes.add(n);
-    }
+    verifyNodeOnce(n, checkNode);
     if (n.op === 'Input' || n.op === 'Param') {
       const name = String(n.attrs.name);
       if (leafNames.has(name) && leafNames.get(name) !== n.id) fail(`two leaves are named '${name}'`);

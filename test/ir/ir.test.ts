@@ -63,6 +63,12 @@ describe('verifier and printer', () => {
   it('the train-step graph verifies', () => {
     expect(() => verify(trainStepGraph(toy.build(), { lr: 1 }))).not.toThrow();
   });
+  it('a graph knows the place of each of its nodes, and of no other node', () => {
+    const g = trainStepGraph(toy.build(), { lr: 1 });
+    expect(g.nodes.every((n, i) => g.indexOf(n) === i)).toBe(true);
+    for (const n of g.nodes) for (const i of n.inputs) expect(g.indexOf(i)!).toBeLessThan(g.indexOf(n)!);
+    expect(g.indexOf(input('elsewhere', [1]).node)).toBeUndefined();
+  });
   it('two leaves with one name are refused', () => {
     const g = new Graph([{ name: 'y', node: input('dup', [2]).add(input('dup', [1, 2])).node }]);
     expect(() => verify(g)).toThrow(/two leaves are named 'dup'/);
