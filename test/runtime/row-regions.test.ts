@@ -168,7 +168,7 @@ describe('row regions', () => {
       try {
         for (const [loss, F] of [['bce', 8], ['mse', 5]] as const)
           for (const g of Object.values(steps(F, loss))) {
-            const N = ROW_SPLIT_MIN_ROWS * 2 + 13;
+            const N = ROW_SPLIT_MIN_ROWS + 13; // four chunks, the last with a tail of one row
             SplitTimer.force = false;
             const one = runAll(g, N, F, 3, {});
             SplitTimer.force = true;
