@@ -286,7 +286,8 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
       }
       ins[sumOut + s][0] = total;
     }
-    if (helper) timer.record(post, performance.now() - t0);
+    // (a call meant to be split whose kernel the helper has not loaded yet ran on one thread: not a measurement)
+    if (helper && (!post || slot >= 0)) timer.record(post, performance.now() - t0);
   };
   const timer = splitTimer(`row region (${N} rows, ${K} features)`, `${rk.key}|${N}`);
   cells = h.alloc(copiesAt + 3 * nSt * C, kernel);

@@ -116,9 +116,9 @@ export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Ar
   const helper = split ? idleHelper() : null;
   const post = helper !== null && scratch!.timer.split();
   const t0 = helper ? performance.now() : 0;
-  if (wide) vecmatWide(k, wide, post ? helper : null, v, sv, A, c, K, N, scratch!);
-  else vecmatFour(k, split, post ? helper : null, v, sv, A, c, K, N, scratch);
-  if (helper) scratch!.timer.record(post, performance.now() - t0);
+  // (a call meant to be split whose kernel the helper has not loaded yet ran on one thread: not a measurement)
+  const posted = wide ? vecmatWide(k, wide, post ? helper : null, v, sv, A, c, K, N, scratch!) : (vecmatFour(k, split, post ? helper : null, v, sv, A, c, K, N, scratch), post);
+  if (helper && posted === post) scratch!.timer.record(post, performance.now() - t0);
 }
 
 /** Whether a vector-matrix product of K rows and N columns is split with the helper thread (when there is one). */
@@ -135,11 +135,12 @@ export function wideBlock(a: Int32Array, at: number, v: Float32Array, sv: number
 
 /**
  * `vecmat` by the wide kernel, in `scratch.chunks` chunks; those the helper computes (when given and the
- * kernel loads there) are summed into its own cells, read for the chunks it finished. (Each way is a
+ * kernel loads there) are summed into its own cells, read for the chunks it finished. Returns whether the
+ * helper was posted. (Each way is a
  * function of its own, as is the choice: V8 optimizes small functions sooner and faster, which a new
  * product's first calls wait for.)
  */
-function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch): void {
+function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch): boolean {
   const N4 = (N + 3) & ~3;
   const { chunks: C, chunkRows: ch, blocks: b } = scratch;
   const K8 = K - (K % WIDE_ROWS);
@@ -159,6 +160,7 @@ function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | nu
   if (byHelper(0)) c.set(new Float32Array(k.memory.buffer, theirs, N));
   if (K8 < K) k.vecmat1(v.byteOffset + K8 * sv * 4, sv * 4, A.byteOffset + K8 * N * 4, N * 4, c.byteOffset, K - K8, N4 * 4, 0);
   for (let n = 1; n < C; n++) k.addTo(c.byteOffset, byHelper(n) ? theirs + n * N4 * 4 : scratch.own.byteOffset + n * N4 * 4, N4 * 4);
+  return slot >= 0;
 }
 
 /** `vecmat` by the four-row kernel. */
