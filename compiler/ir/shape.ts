@@ -10,7 +10,10 @@ export type Shape = readonly Dim[];
 export const shapeStr = (s: Shape): string => `[${s.join(', ')}]`;
 
 export function sameShape(a: Shape, b: Shape): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export function broadcastDim(a: Dim, b: Dim): Dim | null {
@@ -20,7 +23,9 @@ export function broadcastDim(a: Dim, b: Dim): Dim | null {
   return null;
 }
 
-export function broadcastShapes(a: Shape, b: Shape): Dim[] | null {
+/** The shape `a` and `b` broadcast to: `a` itself (not a copy) when they are the same. */
+export function broadcastShapes(a: Shape, b: Shape): Shape | null {
+  if (sameShape(a, b)) return a;
   const n = Math.max(a.length, b.length);
   const out: Dim[] = new Array(n);
   for (let i = 0; i < n; i++) {

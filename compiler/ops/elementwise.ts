@@ -33,8 +33,8 @@ export function elementwise(name: string, arity: number, fn: (...x: number[]) =>
     traits: { elementwise: { fn, js, ...(simd && { simd }), ...(withAttrs && { withAttrs }) }, ...(extra.traits ?? {}) },
     infer(inputs, _a, src) {
       let shape = inputs[0].shape;
-      for (const x of inputs.slice(1)) {
-        const s = broadcastShapes(shape, x.shape);
+      for (let i = 1; i < inputs.length; i++) {
+        const s = broadcastShapes(shape, inputs[i].shape);
         if (!s) throw new GraphError(`${name}: shapes ${inputs.map((i) => shapeStr(i.shape)).join(' and ')} do not broadcast`, src);
         shape = s;
       }
