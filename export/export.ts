@@ -22,6 +22,7 @@ import { nextName } from '../compiler/train/step.ts';
 import { onnx, DataType, DEFAULT_KEY } from './proto.ts';
 import { OnnxBuilder, floatTensor } from './emit.ts';
 import { onnxTypes } from './types.ts';
+import { shapeStandIns } from './stand-ins.ts';
 import { version as graphcVersion } from './version.ts';
 
 export const OPSET = 17;
@@ -91,6 +92,7 @@ export function exportGraph(given: Graph, opts: ExportOptions): Uint8Array {
     return Object.assign(valueInfo(name, o.node), { docString: outputDoc(o.name, o.node, opts.mode) });
   });
   const outputNames = new Set(outputs.map((o) => o.name));
+  const metadataProps = [{ key: 'graphc.mode', value: opts.mode }, ...defaults];
   const model = onnx.ModelProto.create({
     irVersion: IR_VERSION,
     opsetImport: [{ domain: '', version: OPSET }],
@@ -107,33 +109,42 @@ export function exportGraph(given: Graph, opts: ExportOptions): Uint8Array {
       output: outputs,
       docString: opts.mode === 'train' ? 'training step: feed each <param>.next output back as <param>' : 'inference',
     }),
-    metadataProps: [{ key: 'graphc.mode', value: opts.mode }, ...defaults],
+    metadataProps,
   });
   // value_info: every tensor a node computes, but the graph's outputs (typed above)
   const setValueInfo = () => (model.graph!.valueInfo = e.nodes.flatMap((n) => n.output ?? []).filter((o) => !outputNames.has(o) && known.has(o)).map((o) => known.get(o)!));
-  setValueInfo();
-  // a copy: protobufjs hands out views into a shared buffer pool
-  const bytes = new Uint8Array(onnx.ModelProto.encode(model).finish());
   // the tensors a mapping computes on its way to a graphc node's value (the stable BCE's Softplus...)
   // have no graphc node: their types and shapes are what graphc's importer infers reading the file back
   const inner = e.nodes.flatMap((n) => n.output ?? []).filter((o) => !known.has(o) && !outputNames.has(o));
-  if (inner.length === 0) return bytes;
-  let tensors: ReturnType<typeof importOnnx>['tensors'];
-  try {
-    tensors = importOnnx(bytes).tensors;
-  } catch (err) {
-    // a mapping the importer does not read back yet: those tensors go without value_info
-    if (err instanceof OnnxImportError) return bytes;
-    throw err;
-  }
-  const types = onnxTypes(e.nodes, [...inputs, ...known.values()], e.initializers);
-  for (const name of inner) {
-    const t = tensors.get(name), type = types.get(name);
-    if (t && type !== undefined) known.set(name, tensorInfo(name, type, t.shape));
+  if (inner.length > 0) {
+    setValueInfo();
+    model.graph!.node = shapeStandIns(e.nodes);
+    let tensors: ReturnType<typeof importOnnx>['tensors'] | undefined;
+    let why = 'no type and shape known for it';
+    try {
+      tensors = importOnnx(onnx.ModelProto.encode(model).finish()).tensors;
+    } catch (err) {
+      if (!(err instanceof OnnxImportError)) throw err;
+      why = `graphc's importer cannot read the export back: ${err.message}`;
+    }
+    model.graph!.node = e.nodes;
+    const types = onnxTypes(e.nodes, [...inputs, ...known.values()], e.initializers);
+    const untyped = [];
+    for (const name of inner) {
+      const t = tensors?.get(name), type = types.get(name);
+      if (t && type !== undefined) known.set(name, tensorInfo(name, type, t.shape));
+      else untyped.push(name);
+    }
+    // never silently: the tensors left without value_info are named in the file, with the reason
+    if (untyped.length > 0) metadataProps.push({ key: UNTYPED_KEY, value: `${untyped.join(', ')}: ${why}` });
   }
   setValueInfo();
+  // a copy: protobufjs hands out views into a shared buffer pool
   return new Uint8Array(onnx.ModelProto.encode(model).finish());
 }
+
+/** The metadata key naming the computed tensors an export could not give a value_info, and why. */
+export const UNTYPED_KEY = 'graphc.untyped';
 
 const where = (n: Node) => (resolvePos(n.src) ? ` (${posStr(n.src)})` : '');
 

@@ -5,6 +5,7 @@
  * `ReduceProd(Shape(x))` is int64 in ONNX where graphc folds it to a constant).
  */
 import { onnx, DataType, type NodeProto, type TensorProto } from './proto.ts';
+import { isRandomLike, randomLikeType } from './stand-ins.ts';
 
 type ValueInfo = ReturnType<typeof onnx.ValueInfoProto.create>;
 
@@ -28,6 +29,7 @@ export function onnxTypes(nodes: readonly NodeProto[], typed: readonly ValueInfo
       : op === 'Where' ? types.get(ins[1])
       : op === 'ConstantOfShape' ? ((n.attribute ?? []).find((a) => a.name === 'value')?.t?.dataType ?? DataType.FLOAT)
       : op === 'OneHot' ? types.get(ins[2])
+      : isRandomLike(op) ? (randomLikeType(n) ?? types.get(ins[0]))
       : types.get(ins[0]);
     // a node's other outputs are typed where known only: BatchNormalization's running statistics and
     // Split's pieces share the first output's type, MaxPool's indices are int64 (Dropout's mask, a loss's
