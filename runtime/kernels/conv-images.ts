@@ -2,7 +2,7 @@
  * Float32 convolution kernels that work image by image, each image's patches gathered straight into the
  * panel-packed form the WebAssembly GEMM reads for B (wasm/gemm.ts), small enough to stay in cache while
  * the product reads it, and products that read the NCHW tensors where they are:
- *   forward       y[n, O_g, P]   = W_g[Og, CK] · cols_n[CK, P]      (the product's rows copied to NCHW)
+ *   forward       y[n, O_g, P]   = W_g[Og, CK] · cols_n[CK, P]      (a few images side by side; rows copied to NCHW)
  *   weight grad   dW_g[Og, CK]   = Σ_n g[n, O_g, P] · cols_nᵀ[P, CK]  (one running sum over the images' positions)
  * with P the output positions and CK = Cg times the kernel's size. The forward's bias is a last column of
  * the weight against a row of ones in the patches, so the product ends by adding it: no pass of its own.
@@ -17,20 +17,35 @@ import { KC, NC, gemmRowsShared, kernelsFor } from './wasm/gemm.ts';
 import { splitTimer } from './split.ts';
 import { moves, packedIndex, patchMap, prod, sizes, type ConvGeom } from './conv-maps.ts';
 
-/** y = conv(x, w) (+ b), image by image; `fallback` runs inputs outside the heap. */
+/**
+ * y = conv(x, w) (+ b), a few images at a time: the patches of `m` images side by side in one packed B
+ * (each image's positions padded to whole panels), so that small images still make a product of about
+ * 256 columns; `fallback` runs inputs outside the heap.
+ */
 export function imagesForwardKernel(g: ConvGeom, hasBias: boolean, fallback: Kernel): Kernel | null {
   const h = heap(), k = h && kernelsFor(h.memory), mv = moves('f32', kernel);
   if (!h || !k || !mv) return null;
-  const { Cg, Og, P, CK } = sizes(g), P8 = (P + 7) & ~7, Og4 = Og - (Og % 4), S = prod(g.size);
+  const { Cg, Og, P, CK } = sizes(g), P8 = (P + 7) & ~7, Og4 = Og - (Og % 4), S = prod(g.size), img = g.C * S;
+  const m = Math.max(1, Math.min(g.N, Math.floor(256 / P8)));
   // the product's depth: the patch entries, then with a bias a row of ones
   const K = CK + (hasBias ? 1 : 0);
-  const rowMap = patchMap(g), at = packedIndex(K, P), map = new Int32Array(K * P8).fill(-1);
-  for (let ck = 0; ck < CK; ck++) for (let p = 0; p < P; p++) map[at(ck, p)] = rowMap[p * CK + ck];
-  const ones = Int32Array.from({ length: hasBias ? P : 0 }, (_, p) => at(CK, p));
-  const packed = h.alloc(K * P8, kernel), prodOut = h.alloc(Og * P8, kernel), mapAt = mv.map(map);
+  const rowMap = patchMap(g);
+  // the packed layout of `mm` images side by side: where each entry reads (relative to the first image's
+  // group), where the ones go, and the timer of the product's shape
+  const layout = (mm: number) => {
+    const NP = mm * P8, at = packedIndex(K, NP), map = new Int32Array(K * NP).fill(-1), ones: number[] = [];
+    for (let j = 0; j < mm; j++)
+      for (let p = 0; p < P; p++) {
+        for (let ck = 0; ck < CK; ck++) if (rowMap[p * CK + ck] >= 0) map[at(ck, j * P8 + p)] = rowMap[p * CK + ck] + j * img;
+        if (hasBias) ones.push(at(CK, j * P8 + p));
+      }
+    const timer = splitTimer(`matrix product [${Og},${K}]·[${K},${NP}] (a convolution's, ${mm} image${mm > 1 ? 's' : ''} at a time)`);
+    return { NP, at, len: map.length, mapAt: mv.map(map), ones: Int32Array.from(ones), timer };
+  };
+  const full = layout(m), rest = g.N % m ? layout(g.N % m) : full;
+  const packed = h.alloc(K * m * P8, kernel), prodOut = h.alloc(Og * m * P8, kernel);
   // the weight with the bias as its last column, or a copy of a weight outside the heap
   const wb = h.alloc(g.O * K, kernel);
-  const timer = splitTimer(`matrix product [${Og},${K}]·[${K},${P8}] (a convolution's, per image)`);
   // a view of the whole heap, for the rows' copies (made again when the memory has grown)
   let whole: Float32Array = new Float32Array(0);
   function kernel(ins: readonly Float32Array[], out: Float32Array): void {
@@ -46,24 +61,27 @@ export function imagesForwardKernel(g: ConvGeom, hasBias: boolean, fallback: Ker
     }
     if (whole.byteLength < Math.max(out.byteOffset + out.byteLength, prodOut.byteOffset + prodOut.byteLength)) whole = new Float32Array(h!.memory.buffer);
     const src = prodOut.byteOffset >> 2, dst = out.byteOffset >> 2;
-    for (let n = 0; n < g.N; n++)
+    for (let n = 0; n < g.N; n += m) {
+      const L = n + m <= g.N ? full : rest, mm = L.NP / P8, NP = L.NP;
       for (let gi = 0; gi < g.group; gi++) {
         const wo = gi * Og * K;
-        mv!.k.gather(packed.byteOffset, x.byteOffset + (n * g.C * S + gi * Cg * S) * 4, mapAt, map.length);
-        for (let i = 0; i < ones.length; i++) packed[ones[i]] = 1;
+        mv!.k.gather(packed.byteOffset, x.byteOffset + (n * img + gi * Cg * S) * 4, L.mapAt, L.len);
+        for (let i = 0; i < L.ones.length; i++) packed[L.ones[i]] = 1;
         // rows in chunks both threads take, where the helper is idle and the split measured to pay
-        if (Og4 > 0) gemmRowsShared(k!, timer, wp.byteOffset + wo * 4, K, 1, packed.byteOffset, prodOut.byteOffset, K, P8, Og4, Og4 * K * P8);
+        if (Og4 > 0) gemmRowsShared(k!, L.timer, wp.byteOffset + wo * 4, K, 1, packed.byteOffset, prodOut.byteOffset, K, NP, Og4, Og4 * K * NP);
         // the last Og mod 4 rows of the product, in plain loops
         for (let o = Og4; o < Og; o++)
-          for (let p = 0; p < P; p++) {
+          for (let j = 0; j < NP; j++) {
             let s = 0;
-            for (let kk = 0; kk < K; kk++) s += wp[wo + o * K + kk] * packed[at(kk, p)];
-            prodOut[o * P8 + p] = s;
+            for (let kk = 0; kk < K; kk++) s += wp[wo + o * K + kk] * packed[L.at(kk, j)];
+            prodOut[o * NP + j] = s;
           }
-        for (let o = 0, d = dst + (n * g.O + gi * Og) * P; o < Og; o++, d += P) whole.copyWithin(d, src + o * P8, src + o * P8 + P);
+        for (let j = 0; j < mm; j++)
+          for (let o = 0, d = dst + ((n + j) * g.O + gi * Og) * P, q = src + j * P8; o < Og; o++, d += P, q += NP) whole.copyWithin(d, q, q + P);
       }
+    }
   }
-  return Object.assign(kernel, { path: 'patches packed per image + WebAssembly SIMD GEMM (rows shared with the helper thread) into NCHW' });
+  return Object.assign(kernel, { path: 'patches packed a few images at a time + WebAssembly SIMD GEMM (rows shared with the helper thread) into NCHW' });
 }
 
 /** dW = conv's weight gradient (inputs g [N,O,...out], x [N,C,...]), image by image; `fallback` runs inputs outside the heap. */

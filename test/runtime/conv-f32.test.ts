@@ -1,4 +1,4 @@
-// The float32 convolution kernels (the forward's patches packed per image with the WebAssembly GEMM
+// The float32 convolution kernels (the forward's patches packed a few images at a time with the WebAssembly GEMM
 // writing NCHW; the layout moves of all three in WebAssembly) against naive float64 loops written from the
 // definition: y[n,o,oy,ox] = b[o] + Σ w[o,c,ky,kx] · x[n, g·Cg + c, oy·s − p + ky·d, ox·s − p + kx·d] over
 // the channels of o's group, zero outside the input; dx and dW are the same sum read the other way.
@@ -12,6 +12,7 @@ const cases: Case[] = [
   { name: '4→6 (rows past a multiple of 4), 3×3 on 11×13', N: 2, C: 4, O: 6, size: [11, 13], k: [3, 3], s: [1, 1], p: [0, 0], d: [1, 1], group: 1 },
   { name: 'stride 2, dilation 2, pad (1,2)', N: 2, C: 3, O: 4, size: [9, 10], k: [3, 2], s: [2, 2], p: [1, 2], d: [2, 2], group: 1 },
   { name: 'groups 2: 6→10', N: 2, C: 6, O: 10, size: [7, 7], k: [3, 3], s: [1, 1], p: [1, 1], d: [1, 1], group: 2 },
+  { name: 'five images: the forward four at a time, then one', N: 5, C: 2, O: 4, size: [8, 8], k: [3, 3], s: [1, 1], p: [1, 1], d: [1, 1], group: 1 },
   { name: '64→8, 3×3: 576 taps, two K blocks of the GEMM', N: 2, C: 64, O: 8, size: [6, 6], k: [3, 3], s: [1, 1], p: [0, 0], d: [1, 1], group: 1 },
 ];
 
