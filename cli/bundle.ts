@@ -13,7 +13,7 @@ import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Plugin } from 'esbuild';
 import { UserError } from './user-error.ts';
-import { cacheDir, graphcStamp, sha, unchanged, writeWhole } from './cache.ts';
+import { cacheDir, graphcStamp, sha, unchanged, writeWholeAsync } from './cache.ts';
 
 export interface Bundled {
   /** The bundled module (in the cache folder). */
@@ -121,8 +121,8 @@ export async function bundleModel(abs: string, shown: (f: string) => string): Pr
   }
   // contents in the name: a process importing an older bundle never sees this one change under it
   const out = join(dir, `${key}-${sha(code)}.mjs`);
-  writeWhole(`${out}.map`, map);
-  writeWhole(out, code.replace(/\/\/# sourceMappingURL=\S+\s*$/, `//# sourceMappingURL=${basename(out)}.map\n`));
-  writeWhole(manifestFile, JSON.stringify({ inputs, out } satisfies Manifest));
+  await writeWholeAsync(`${out}.map`, map);
+  await writeWholeAsync(out, code.replace(/\/\/# sourceMappingURL=\S+\s*$/, `//# sourceMappingURL=${basename(out)}.map\n`));
+  await writeWholeAsync(manifestFile, JSON.stringify({ inputs, out } satisfies Manifest));
   return { file: out, map, inputs: Object.keys(inputs) };
 }

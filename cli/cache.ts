@@ -4,11 +4,11 @@
  * beside the user's files; anything in it may be deleted at any time.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { ioWhy, UserError } from './user-error.ts';
-import { replaceWhole } from './write.ts';
+import { replaceWhole, tmpName, writeGuarded } from './write.ts';
 import { fileURLToPath } from 'node:url';
 import { version } from '../export/version.ts';
 
@@ -61,12 +61,61 @@ export function unchanged(files: Record<string, string>): boolean {
   return true;
 }
 
-/** Writes a file so that readers see it whole or not at all. */
+/**
+ * Writes a cache file so that readers see it whole or not at all, through the temporary file
+ * `.<name>.<pid>.tmp` beside it. From an asynchronous caller (`writeWholeAsync`), the write is guarded
+ * as an output's is: SIGINT or SIGTERM meanwhile removes the temporary file (cli/write.ts). The
+ * synchronous writes (a type check's result, stored between training steps; the compiler's code cache,
+ * written by the type check's worker thread) run no handler of ours until they end, so a kill meanwhile
+ * can leave the temporary file: no reader opens it, and the next write in its folder removes it.
+ */
 export function writeWhole(file: string, data: string | Uint8Array): void {
   try {
-    replaceWhole(file, `${file}.${process.pid}.tmp`, data);
+    removeStale(dirname(file));
+    replaceWhole(file, tmpName(file), data);
   } catch (e) {
     throw new UserError(`${unusable(dirname(dirname(file)))}: ${ioWhy(e)}`);
+  }
+}
+
+export async function writeWholeAsync(file: string, data: string | Uint8Array): Promise<void> {
+  try {
+    removeStale(dirname(file));
+    await writeGuarded(file, tmpName(file), data);
+  } catch (e) {
+    throw new UserError(`${unusable(dirname(dirname(file)))}: ${ioWhy(e)}`);
+  }
+}
+
+/** A temporary file older than this is stale even if a process of its id runs (ids are reused). */
+const STALE_MS = 60 * 60 * 1000;
+
+/**
+ * Removes the temporary files in `dir` that no write will finish: those of a process that has ended, or
+ * older than an hour. Another process's temporary file may vanish meanwhile (renamed or removed).
+ */
+export function removeStale(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const m = /\.(\d+)\.tmp$/.exec(name);
+    if (!m) continue;
+    const path = join(dir, name);
+    try {
+      if (running(Number(m[1])) && Date.now() - statSync(path).mtimeMs < STALE_MS) continue;
+      unlinkSync(path);
+    } catch {
+      /* gone already */
+    }
+  }
+}
+
+/** Whether a process with this id runs (one of another user's counts). */
+function running(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -34,7 +34,8 @@ export function checkWritable(path: string): void {
   unlinkSync(probe);
 }
 
-const tmpName = (abs: string) => join(dirname(abs), `.${basename(abs)}.${process.pid}.tmp`);
+/** The temporary file a write of `abs` goes through: `.<name>.<pid>.tmp` beside it. */
+export const tmpName = (abs: string): string => join(dirname(abs), `.${basename(abs)}.${process.pid}.tmp`);
 
 /** Temporary files being written, removed if a signal ends the process first. */
 const pending = new Set<string>();
@@ -61,7 +62,18 @@ const CHUNK = 1 << 20;
 export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const abs = resolve(path);
   checkWritable(path);
-  const tmp = tmpName(abs);
+  try {
+    await writeGuarded(abs, tmpName(abs), data);
+  } catch (e) {
+    throw new UserError(`${path}: cannot write: ${ioWhy(e)}`);
+  }
+}
+
+/**
+ * Writes `data` to `tmp` in chunks and renames it over `file`, with `tmp` removed if SIGINT or SIGTERM
+ * comes meanwhile (see above) or the write fails; the error is rethrown for the caller to name.
+ */
+export async function writeGuarded(file: string, tmp: string, data: Uint8Array | string): Promise<void> {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
   if (pending.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
   pending.add(tmp);
@@ -72,14 +84,14 @@ export async function writeAtomic(path: string, data: Uint8Array | string): Prom
     } finally {
       await f.close();
     }
-    await rename(tmp, abs);
+    await rename(tmp, file);
   } catch (e) {
     try {
       unlinkSync(tmp);
     } catch {
       /* nothing was written */
     }
-    throw new UserError(`${path}: cannot write: ${ioWhy(e)}`);
+    throw e;
   } finally {
     pending.delete(tmp);
     if (pending.size === 0) for (const s of SIGNALS) process.off(s, onSignal);
