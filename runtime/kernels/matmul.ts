@@ -12,7 +12,7 @@ import { heap } from './heap.ts';
 import { splitTimer } from './split.ts';
 
 /** Products at least this large (M·K·N) run in WebAssembly SIMD kernels. */
-export const WASM_MIN_WORK = 1 << 16;
+export const WASM_MIN_WORK = 1 << 15;
 /** Matrix-vector products (one row or one column) from this size run in the streaming SIMD kernels. */
 export const VECTOR_MIN_WORK = 2048;
 
