@@ -103,7 +103,8 @@ const inside = (t: ReturnType<typeof axis>, k: number) => t.lo.every((l, o) => l
 /**
  * Max pooling and its gradient for 2×2 windows that all lie inside the input: four taps, read directly.
  * At stride 2 with the buffers in the heap, four outputs at a time in WebAssembly SIMD (wasm/pool.ts), the
- * last OW mod 4 outputs of each row here.
+ * last OW mod 4 outputs of each row here; inputs 4 wide with every row covered (4×4 → 2×2), two output rows
+ * at a time.
  */
 function max2x2(g: Pool2d, grad: boolean): Kernel {
   const { planes, H, W, OH, OW } = g, S = H * W, sy = g.stride[0] * W, sx = g.stride[1];
@@ -132,6 +133,29 @@ function max2x2(g: Pool2d, grad: boolean): Kernel {
         for (let ox = x0, i = row + ox * sx; ox < OW; ox++, i += sx) out[o + ox] = src[argmax(src, i)];
   };
   const simd = (ins: readonly Float32Array[], out: Float32Array) => k !== null && OW4 > 0 && h!.owns(ins[0]) && (ins.length < 2 || h!.owns(ins[1])) && h!.owns(out);
+  // 4 wide, all rows covered: the planes' rows are one sequence of R output rows, two a group; an odd last
+  // row goes with the one before it again (the same values written twice)
+  const R = planes * OH;
+  if (k !== null && W === 4 && H === 2 * OH && R >= 2) {
+    const w4 = (ins: readonly Float32Array[], out: Float32Array) => h!.owns(ins[0]) && (ins.length < 2 || h!.owns(ins[1])) && h!.owns(out);
+    const nb = (R >> 1) * 16, last = (R - 2) * 8;
+    if (grad)
+      return (ins, out) => {
+        const gr = ins[0], src = ins[1];
+        if (!w4(ins, out)) {
+          out.fill(0);
+          return jsGradAll(gr, src, out);
+        }
+        k.maxPool2x2W4Grad(gr.byteOffset, src.byteOffset, out.byteOffset, 1, 1, 0, 16, 0, nb);
+        if (R & 1) k.maxPool2x2W4Grad(gr.byteOffset + last, src.byteOffset + 4 * last, out.byteOffset + 4 * last, 1, 1, 0, 16, 0, 16);
+      };
+    return (ins, out) => {
+      const src = ins[0];
+      if (!w4(ins, out)) return jsForward(src, out, 0);
+      k.maxPool2x2W4(src.byteOffset, out.byteOffset, 1, 1, 0, 16, 0, nb);
+      if (R & 1) k.maxPool2x2W4(src.byteOffset + 4 * last, out.byteOffset + last, 1, 1, 0, 16, 0, 16);
+    };
+  }
   if (grad)
     return (ins, out) => {
       const gr = ins[0], src = ins[1];
