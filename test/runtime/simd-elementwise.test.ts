@@ -1,6 +1,6 @@
 /**
  * Elementwise ops in WebAssembly SIMD against the same ops' JS kernels: every op with a SIMD rule, each
- * broadcast the generator handles (same shape, scalar, tile), lengths that are not a multiple of 4, and
+ * broadcast the generator handles (same shape, scalar, tile, channel), lengths that are not a multiple of 4, and
  * the awkward values (NaN, ±0, ±Infinity, ties). Bit for bit, except exp and sigmoid, whose SIMD forms
  * are float32 polynomials: those are held to a few float32 ulps of the float64 functions over a dense
  * sweep, with the special values exact. And the fused BCE-with-logits loss against its float64 form.
@@ -63,7 +63,7 @@ describe('SIMD elementwise kernels equal the JS kernels', () => {
   it('covers the ops that have SIMD rules', () => expect(simdOps.map((o) => o.name)).toEqual(expect.arrayContaining(['Add', 'Sub', 'Mul', 'Div', 'Max', 'Neg', 'Abs', 'Relu', 'Sqrt', 'GreaterEqual', 'Equal'])));
   for (const op of simdOps) {
     const arity = op.arity as number;
-    const layouts: number[][][] = arity === 1 ? [[[1027]], [[64, 33]]] : [[[1027], [1027]], [[64, 33], [1]], [[1], [64, 36]], [[50, 64], [64]], [[64], [50, 64]]];
+    const layouts: number[][][] = arity === 1 ? [[[1027]], [[64, 33]]] : [[[1027], [1027]], [[64, 33], [1]], [[1], [64, 36]], [[50, 64], [64]], [[64], [50, 64]], [[6, 16, 4, 4], [16, 1, 1]], [[1, 8, 1, 1], [3, 8, 2, 2]]];
     for (const shapes of layouts)
       it(`${op.name} ${shapes.map((s) => `[${s}]`).join(' ')}`, () => {
         const out = shapes.reduce((a, b) => (a.length >= b.length && a.reduce((x, y) => x * y, 1) >= b.reduce((x, y) => x * y, 1) ? a : b));
@@ -97,6 +97,29 @@ describe('SIMD elementwise kernels equal the JS kernels', () => {
     expect(simdElementwise([{ name: 'Add', rule: simdRuleOf(getOp('Add').traits!.elementwise)!, args: [-1, -2] }], shapes, out, 'f32', jsKernel)).toBe(jsKernel);
     getOp('Add').kernel!({ node: null as unknown as Node, inShapes: shapes, outShape: out, attrs: {}, precision: 'f32' })([a, b], got);
     for (let i = 0; i < 1280; i++) expect(Object.is(got[i], Math.fround(a[i] + b[i % 10]))).toBe(true);
+  });
+  it('a channel whose runs are not whole vectors is left to the JS kernel, which gets it right', () => {
+    const shapes = [[2, 8, 3, 3], [8, 1, 1]], out = [2, 8, 3, 3];
+    const a = values(144, 1), b = values(8, 2), got = h.alloc(144);
+    const jsKernel = elementwiseKernel('(x0 * x1)', shapes, out);
+    expect(simdElementwise([{ name: 'Mul', rule: simdRuleOf(getOp('Mul').traits!.elementwise)!, args: [-1, -2] }], shapes, out, 'f32', jsKernel)).toBe(jsKernel);
+    getOp('Mul').kernel!({ node: null as unknown as Node, inShapes: shapes, outShape: out, attrs: {}, precision: 'f32' })([a, b], got);
+    for (let i = 0; i < 144; i++) expect(Object.is(got[i], Math.fround(a[i] * b[Math.floor(i / 9) % 8]))).toBe(true);
+  });
+  it('a fused chain of five operands, three of them channels (a batch norm gradient: k·(g − m·(x − μ)))', () => {
+    const n = 5 * 12 * 8, g = values(n, 1), x = values(n, 2), k = values(12, 3), m = values(12, 4), mu = values(12, 5);
+    const body = JSON.stringify([['Sub', [-2, -5]], ['Mul', [-4, 0]], ['Sub', [-1, 1]], ['Mul', [-3, 2]]]);
+    const shapes = [[5, 12, 8], [5, 12, 8], [12, 1], [1, 12, 1], [12, 1]];
+    const fused = { node: null as unknown as Node, inShapes: shapes, outShape: [5, 12, 8], attrs: { body }, precision: 'f32' as const };
+    const a = h.alloc(n);
+    const kernel = getOp('Fused').kernel!(fused);
+    expect((kernel as { path?: string }).path).toBe('WebAssembly SIMD');
+    kernel([g, x, k, m, mu], a);
+    for (let i = 0; i < n; i++) {
+      const c = Math.floor(i / 8) % 12;
+      const want = Math.fround(k[c] * Math.fround(g[i] - Math.fround(m[c] * Math.fround(x[i] - mu[c]))));
+      if (!Object.is(a[i], want)) expect.fail(`element ${i}: ${a[i]}, want ${want}`);
+    }
   });
   it('Cast to bool and a fused chain (W - lr·g, the SGD update)', () => {
     const x = values(2050, 9), out1 = h.alloc(2050), out2 = h.alloc(2050);
