@@ -2,6 +2,9 @@
  * Placing a plan's buffers in one arena: each buffer is alive from the step that writes it to its last
  * read, and buffers whose lifetimes do not overlap share memory. Offsets are aligned to one SIMD vector.
  */
+import type { Graph } from '../compiler/ir/graph.ts';
+import type { Node } from '../compiler/ir/node.ts';
+import { memoryLimitError } from './kernels/heap.ts';
 
 export const ALIGN = 16; // bytes: one SIMD vector
 
@@ -86,4 +89,52 @@ export function livenessBound(sizes: readonly number[], def: readonly number[], 
   let best = 0, live = 0;
   for (let t = 0; t < n; t++) best = Math.max(best, (live += delta[t]));
   return best;
+}
+
+/** A region as placement sees it: the nodes it computes, and those of them (or its inputs) it keeps in buffers. */
+interface RegionNodes {
+  readonly nodes: readonly Node[];
+  readonly buffers: readonly Node[];
+}
+
+/**
+ * Each computed node's lifetime in execution order, [def, lastUse]: a row region's nodes are written at its
+ * first node's step and its buffers read there; nodes inside a region read nothing themselves; the graph's
+ * outputs live to the end. `unstored`: region nodes no reader needs a buffer for.
+ */
+export function lifetimes(graph: Graph, computed: readonly Node[], order: ReadonlyMap<Node, number>, regions: ReadonlyMap<Node, RegionNodes>): { def: number[]; lastUse: number[]; inRegion: Set<Node>; unstored: Set<Node> } {
+  const inRegion = new Set<Node>(), unstored = new Set<Node>();
+  const def = computed.map((_, i) => i);
+  for (const [first, r] of regions) {
+    for (const n of r.nodes) {
+      if (n !== first) inRegion.add(n);
+      if (!r.buffers.includes(n)) unstored.add(n);
+      def[order.get(n)!] = order.get(first)!;
+    }
+  }
+  const lastUse = [...def];
+  const read = (n: Node, at: number) => {
+    const j = order.get(n);
+    if (j !== undefined) lastUse[j] = Math.max(lastUse[j], at);
+  };
+  for (const [i, n] of computed.entries()) {
+    const region = regions.get(n);
+    if (region) region.buffers.forEach((b) => read(b, i));
+    else if (!inRegion.has(n)) n.inputs.forEach((inp) => read(inp, i));
+  }
+  for (const o of graph.outputs) {
+    const j = order.get(o.node);
+    if (j !== undefined) lastUse[j] = Infinity;
+  }
+  return { def, lastUse, inRegion, unstored };
+}
+
+/** An arena outside the heap; an allocation the engine refuses is the model's size, not a bug. */
+export function ordinaryArena(Buf: Float32ArrayConstructor, bytes: number, bytesPer: number): Float32Array {
+  try {
+    return new Buf(bytes / bytesPer);
+  } catch (e) {
+    if (e instanceof RangeError) throw memoryLimitError(bytes, `more than this machine could give (${e.message.split('\n')[0]})`);
+    throw e;
+  }
 }

@@ -8,70 +8,22 @@ import type { Node } from '../compiler/ir/node.ts';
 import type { Kernel } from './kernels/kernel.ts';
 import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { heap, memoryLimitError, type Heap } from './kernels/heap.ts';
+import { heap, type Heap } from './kernels/heap.ts';
 import { lowerRegions, type RegionMiss } from './rows.ts';
 import { pathOf } from './kernels/kernel.ts';
-import { fallbacks, type Fallback } from './kernels/fallbacks.ts';
+import { fallbacks } from './kernels/fallbacks.ts';
 import { Sequence, type Buffers, type Entry } from './kernels/wasm/sequence.ts';
-import { ALIGN, align, livenessBound, placeBuffers, prefixOffsets } from './placement.ts';
+import { ALIGN, align, lifetimes, livenessBound, ordinaryArena, placeBuffers, prefixOffsets } from './placement.ts';
 import { preparedKernel } from './prepared.ts';
+import type { Copy, MemoryReport, PlanOptions, PlanReport, TensorValue } from './plan-types.ts';
 
-export interface TensorValue {
-  readonly data: Float32Array;
-  readonly shape: readonly number[];
-}
+export type { Copy, MemoryReport, PlanOptions, PlanReport, TensorValue } from './plan-types.ts';
 
 interface Step {
   readonly kernel: Kernel;
   readonly ins: Float32Array[];
   readonly inSlots: Int32Array;
   readonly out: Float32Array;
-}
-
-export interface PlanOptions {
-  /**
-   * 'f64' runs the same kernels on Float64Array buffers (the float64 reference for gradient checks;
-   * kernels are written against the array interface, so they work on either).
-   */
-  readonly precision?: 'f32' | 'f64';
-  /** Share memory between buffers whose lifetimes do not overlap (default: true for f32). */
-  readonly reuse?: boolean;
-  /**
-   * Run the graph's row regions (RowRegion nodes, formed by the row-regions pass) as one kernel each
-   * (rows.ts; default: true, in float32 plans with a heap); else, or where a region's kernel cannot be
-   * made, the region's nodes are expanded into the ops they were formed from.
-   */
-  readonly regions?: boolean;
-  /** Run as one WebAssembly call where every kernel has a WebAssembly entry (wasm/sequence.ts; default: true). */
-  readonly oneCall?: boolean;
-}
-
-/** Memory of a plan: the arena it allocated, and the least any placement could use. */
-export interface MemoryReport {
-  /** Bytes of the arena holding every intermediate buffer. */
-  readonly arenaBytes: number;
-  /** Lower bound: the largest total size of buffers alive at one time. */
-  readonly livenessBound: number;
-  /** Bytes without sharing (every buffer its own). */
-  readonly unsharedBytes: number;
-}
-
-/** What a plan decided (`Plan.report`). */
-export interface PlanReport {
-  readonly precision: 'f32' | 'f64';
-  /** The symbolic dims' values it was planned for. */
-  readonly env: ReadonlyMap<string, number>;
-  /** The row regions run as one kernel: the first node of each, its chain's instructions, its reductions. */
-  readonly regions: readonly { readonly head: Node; readonly members: number; readonly exits: number; readonly path: string }[];
-  /** The row regions expanded into their ops instead, and why. */
-  readonly regionMisses: readonly RegionMiss[];
-  readonly oneCall: boolean;
-  /** Whether its buffers live in the shared WebAssembly heap (else ordinary arrays, JavaScript kernels). */
-  readonly heap: boolean;
-  /** Each step's node (a region's head for a region), how its kernel computes, and whether it has a WebAssembly entry. */
-  readonly kernels: readonly { readonly node: Node; readonly path: string; readonly entry: boolean }[];
-  readonly arenaBytes: number;
-  readonly fallbacks: readonly Fallback[];
 }
 
 export class Plan {
@@ -142,30 +94,8 @@ export class Plan {
         computed.push(n);
       }
     }
-    const inRegion = new Set<Node>(), unstored = new Set<Node>();
-    const def = computed.map((_, i) => i);
-    for (const [first, r] of regions) {
-      this.regionInfo.push({ head: first, members: r.members, exits: r.exits });
-      for (const n of r.nodes) {
-        if (n !== first) inRegion.add(n);
-        if (!r.buffers.includes(n)) unstored.add(n);
-        def[order.get(n)!] = order.get(first)!;
-      }
-    }
-    const lastUse = [...def];
-    const read = (n: Node, at: number) => {
-      const j = order.get(n);
-      if (j !== undefined) lastUse[j] = Math.max(lastUse[j], at);
-    };
-    for (const [i, n] of computed.entries()) {
-      const region = regions.get(n);
-      if (region) region.buffers.forEach((b) => read(b, i));
-      else if (!inRegion.has(n)) n.inputs.forEach((inp) => read(inp, i));
-    }
-    for (const o of graph.outputs) {
-      const j = order.get(o.node);
-      if (j !== undefined) lastUse[j] = Infinity;
-    }
+    for (const [first, r] of regions) this.regionInfo.push({ head: first, members: r.members, exits: r.exits });
+    const { def, lastUse, inRegion, unstored } = lifetimes(graph, computed, order, regions);
     const bytesPer = precision === 'f64' ? 8 : 4;
     const sizes = computed.map((n) => (unstored.has(n) ? 0 : sizeOf(this.shapes.get(n)!) * bytesPer));
     const offsets = reuse ? placeBuffers(sizes, def, lastUse) : prefixOffsets(sizes);
@@ -330,17 +260,12 @@ export class Plan {
     const h = this.heap;
     if (this.sequence === null || !h) return null;
     const entries: Entry[] = this.steps.map((st) => st.kernel.wasm!);
-    const slotOf = (n: Node) => {
-      const slot = this.slotOf.get(this.alias.get(n) ?? n);
-      if (slot === undefined) throw new Error(`node ${n} is not in this plan`);
-      return slot;
-    };
     for (const c of copies) {
-      const from = slotOf(c.from);
+      const from = this.slotFor(c.from);
       entries.push({ copy: true, arity: 3, args: () => (h.owns(c.to) && c.to.length === this.slots[from].length ? [c.to.byteOffset, this.slots[from].byteOffset, 4 * c.to.length] : null) });
     }
     if (emit) {
-      const from = slotOf(emit.from);
+      const from = this.slotFor(emit.from);
       entries.push({ emit: true, arity: 3, args: () => (h.owns(emit.to) ? [emit.to.byteOffset, this.slots[from].byteOffset, 4 * this.slots[from].length] : null) });
     }
     const none = { ins: [] as Float32Array[], out: EMPTY };
@@ -366,35 +291,23 @@ export class Plan {
 
   /** The buffer of a node after `run`, without copying (it is overwritten by the next run). */
   buffer(n: Node): Float32Array {
-    const slot = this.slotOf.get(this.alias.get(n) ?? n);
-    if (slot === undefined) throw new Error(`node ${n} is not in this plan`);
-    return this.slots[slot];
+    return this.slots[this.slotFor(n)];
   }
 
   /** The buffer holding a node's value after `run` (shared: copy it to keep it). */
   value(n: Node): TensorValue {
+    return { data: this.slots[this.slotFor(n)], shape: this.shapes.get(this.alias.get(n) ?? n)! };
+  }
+
+  /** The slot of a node of the given graph (an expanded region's output is another node's). */
+  private slotFor(n: Node): number {
     const slot = this.slotOf.get(this.alias.get(n) ?? n);
     if (slot === undefined) throw new Error(`node ${n} is not in this plan`);
-    return { data: this.slots[slot], shape: this.shapes.get(this.alias.get(n) ?? n)! };
+    return slot;
   }
 }
 
 const EMPTY = new Float32Array(0);
-
-/** A value copied after each run of `Plan.runTimes`: node `from`'s buffer into `to`. */
-export interface Copy {
-  readonly from: Node;
-  readonly to: Float32Array;
-}
-/** An arena outside the heap; an allocation the engine refuses is the model's size, not a bug. */
-function ordinaryArena(Buf: Float32ArrayConstructor, bytes: number, bytesPer: number): Float32Array {
-  try {
-    return new Buf(bytes / bytesPer);
-  } catch (e) {
-    if (e instanceof RangeError) throw memoryLimitError(bytes, `more than this machine could give (${e.message.split('\n')[0]})`);
-    throw e;
-  }
-}
 
 /** Kernels up to which a plan runs as one WebAssembly call. */
 const ONE_CALL_MAX_KERNELS = 4096;
