@@ -2,8 +2,8 @@
  * Reductions over axes. The input is viewed as [outer, reduced, inner] when the reduced axes are
  * contiguous (the common cases: all elements, the batch axis, the class axis); otherwise each input
  * element's output slot is precomputed. Sums accumulate in float64 and are stored as float32; in float32
- * plans, contiguous sums of at least SIMD_MIN_ELEMENTS elements in the heap run in WebAssembly SIMD
- * (wasm/sums.ts), still in float64.
+ * plans, contiguous sums, and sums around one block of kept axes, of at least SIMD_MIN_ELEMENTS elements
+ * in the heap run in WebAssembly SIMD (wasm/sums.ts), still in float64.
  */
 import type { Kernel } from './kernel.ts';
 import { sizeOf } from '../../compiler/ir/shape.ts';
@@ -70,6 +70,8 @@ export function reduceKernel(kind: ReduceKind, inShape: readonly number[], axes:
   if (kind !== 'max' && kept.length && kept.every((d, i) => i === 0 || d === kept[i - 1] + 1)) {
     const outer = sizeOf(inShape.slice(0, kept[0])), mid = sizeOf(inShape.slice(kept[0], kept[kept.length - 1] + 1));
     const inner = sizeOf(inShape.slice(kept[kept.length - 1] + 1));
+    const simd = precision === 'f32' ? simdKeptSum(outer, mid, inner, scale, () => reduceKernel(kind, inShape, axes)) : null;
+    if (simd) return simd;
     const acc = new Float64Array(mid);
     return (ins, out) => {
       const x = ins[0];
@@ -151,5 +153,35 @@ function simdSum(outer: number, mid: number, inner: number, scale: number, jsKer
   // float64 scratch in the heap (8 doubles, or one per column), freed with the kernel
   const region = h.alloc(2 * Math.max(8, inner), kernel);
   acc = new Float64Array(region.buffer, region.byteOffset, Math.max(8, inner));
+  return kernel;
+}
+
+/**
+ * Sums over the outer and inner axes of [outer, kept, inner] (a bias's or a batch norm's per-channel
+ * sums over [N, C, H, W]) in WebAssembly SIMD, for operands in the heap: the columns of the [outer,
+ * kept·inner] view summed down in one call, then each kept slot's `inner` column sums added here, all in
+ * float64; null where the rows are not whole vectors or the input is small.
+ */
+function simdKeptSum(outer: number, mid: number, inner: number, scale: number, jsKernel: () => Kernel): Kernel | null {
+  const h = heap();
+  const k = h && sumKernels(h.memory);
+  const cols = mid * inner;
+  if (!h || !k || outer * cols < SIMD_MIN_ELEMENTS || cols % 4 !== 0) return null;
+  let acc: Float64Array;
+  const js = jsKernel();
+  const kernel: Kernel = (ins, out) => {
+    const x = ins[0];
+    if (!h.owns(x)) return js(ins, out);
+    acc.fill(0);
+    k.sumCols(x.byteOffset, outer, cols * 4, acc.byteOffset);
+    for (let m = 0, j = 0; m < mid; m++) {
+      let s = 0;
+      for (const end = j + inner; j < end; j++) s += acc[j];
+      out[m] = s * scale;
+    }
+  };
+  // float64 scratch in the heap (one double per column), freed with the kernel
+  const region = h.alloc(2 * cols, kernel);
+  acc = new Float64Array(region.buffer, region.byteOffset, cols);
   return kernel;
 }
