@@ -12,6 +12,7 @@ import { UnsupportedError, onnxImporter, onnxImportedOps, onnxRule as rule, type
 import { need, unary, binary, arith, reduction } from './import-read.ts';
 import { mathImporters } from './import-math.ts';
 import { shapeImporters } from './import-shape.ts';
+import { padRangeImporters } from './import-pad-range.ts';
 import { nnImporters } from './import-nn.ts';
 
 export { UnsupportedError };
@@ -92,6 +93,7 @@ const importers: Readonly<Record<string, Importer>> = {
   Transpose: transpose,
   ...mathImporters,
   ...shapeImporters,
+  ...padRangeImporters,
   ...nnImporters,
 };
 
