@@ -2,9 +2,10 @@
  * Tensors read from an ONNX file, checked before anything is allocated: the data present must match the
  * dims, dims must be non-negative integers, a tensor at most `MAX_ELEMENTS` elements of rank at most
  * `MAX_RANK`, and all the tensors a file holds (initializers, Constant values, tensor attributes) at
- * most `MAX_TOTAL_ELEMENTS` together. A graph holds at most `MAX_NODES` nodes. Each refusal is one line.
+ * most `MAX_TOTAL_ELEMENTS` together. A graph holds at most `MAX_NODES` nodes. Inputs' defaults that
+ * graphc's export records in the metadata are bounded likewise. Each refusal is one line.
  */
-import { onnx, DataType, toNumber } from './proto.ts';
+import { onnx, DataType, toNumber, DEFAULT_KEY, type ModelProto } from './proto.ts';
 import { OnnxImportError } from './import-error.ts';
 
 type TensorProto = import('onnx-proto').onnx.ITensorProto;
@@ -121,3 +122,21 @@ export function ints(t: TensorProto, what: string): number[] {
   return (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toNumber(v, what));
 }
 
+/** Defaults graphc's export records for inputs with no initializer (`graphc.default:<name>`: a JSON array of numbers). */
+const MAX_DEFAULT = 4096;
+export function recordedDefaults(model: ModelProto): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  for (const p of model.metadataProps ?? []) {
+    if (!p.key?.startsWith(DEFAULT_KEY)) continue;
+    let v: unknown;
+    try {
+      v = JSON.parse(p.value ?? '');
+    } catch (e) {
+      fail(`metadata '${p.key.slice(0, 80)}': a default must be a JSON array of numbers, and this is not JSON: ${(e as Error).message.split('\n')[0].slice(0, 120)}`);
+    }
+    if (!Array.isArray(v) || v.length > MAX_DEFAULT || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
+      fail(`metadata '${p.key.slice(0, 80)}': a default must be a JSON array of at most ${MAX_DEFAULT} finite numbers`);
+    out.set(p.key.slice(DEFAULT_KEY.length), v as number[]);
+  }
+  return out;
+}

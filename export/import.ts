@@ -9,7 +9,7 @@ import { Graph } from '../compiler/ir/graph.ts';
 import { inLeafScope, type Node, type DType } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { isStatic, type Dim } from '../compiler/ir/shape.ts';
-import { onnx, DataType, toNumber, ProtoIntegerError, DEFAULT_KEY, type ModelProto, type AttributeProto } from './proto.ts';
+import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
 
 import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
@@ -18,7 +18,7 @@ import { OnnxImportError } from './import-error.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { fail, floats, ints, dimsOf, checkTotal, MAX_NODES, MAX_RANK } from './import-tensor.ts';
+import { fail, floats, ints, dimsOf, checkTotal, recordedDefaults, MAX_NODES, MAX_RANK } from './import-tensor.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
@@ -49,25 +49,6 @@ export interface ImportedModel {
   readonly defaults: readonly Node[];
   /** The type and shape of every tensor the file names (integer tensors folded at import: int64). */
   readonly tensors: ReadonlyMap<string, { readonly shape: readonly Dim[]; readonly dtype: DType }>;
-}
-
-/** Defaults graphc's export records for inputs with no initializer (`graphc.default:<name>`: a JSON array of numbers). */
-const MAX_DEFAULT = 4096;
-function recordedDefaults(model: ModelProto): Map<string, number[]> {
-  const out = new Map<string, number[]>();
-  for (const p of model.metadataProps ?? []) {
-    if (!p.key?.startsWith(DEFAULT_KEY)) continue;
-    let v: unknown;
-    try {
-      v = JSON.parse(p.value ?? '');
-    } catch (e) {
-      fail(`metadata '${p.key.slice(0, 80)}': a default must be a JSON array of numbers, and this is not JSON: ${(e as Error).message.split('\n')[0].slice(0, 120)}`);
-    }
-    if (!Array.isArray(v) || v.length > MAX_DEFAULT || !v.every((x) => typeof x === 'number' && Number.isFinite(x)))
-      fail(`metadata '${p.key.slice(0, 80)}': a default must be a JSON array of at most ${MAX_DEFAULT} finite numbers`);
-    out.set(p.key.slice(DEFAULT_KEY.length), v as number[]);
-  }
-  return out;
 }
 
 export function decodeModel(bytes: Uint8Array): ModelProto {
