@@ -43,9 +43,29 @@ function compile(m: BuiltModel, options: CompileOptions): CompiledModel {
   const fused: BuiltModel = { ...m, forward };
   const rawStep = trainStepGraph(fused, opt);
   const trainStep = runPasses(rawStep, graphPasses(opts), report);
-  const rawInfer = inferenceGraph(fused);
-  const inference = runPasses(rawInfer, graphPasses(opts), report);
-  const rawMetrics = metricsGraph(fused);
-  const metrics = rawMetrics && runPasses(rawMetrics, graphPasses(opts), []);
-  return { forward, trainStep, inference, metrics, report, model: fused };
+  // the inference and metrics graphs are compiled when first asked for (training alone needs neither), in
+  // the model's scope as the train step was; the report includes the inference passes once it is read
+  const scope = m.forward.nodes;
+  let inference: Graph | undefined;
+  let metrics: Graph | null | undefined;
+  const inferenceNow = () => (inference ??= inScopeOf(scope, () => runPasses(inferenceGraph(fused), graphPasses(opts), report)));
+  return {
+    forward,
+    trainStep,
+    get inference() {
+      return inferenceNow();
+    },
+    get metrics() {
+      if (metrics === undefined) {
+        const raw = inScopeOf(scope, () => metricsGraph(fused));
+        metrics = raw && inScopeOf(scope, () => runPasses(raw, graphPasses(opts), []));
+      }
+      return metrics;
+    },
+    get report() {
+      inferenceNow();
+      return report;
+    },
+    model: fused,
+  };
 }
