@@ -73,11 +73,13 @@ export class Trainer {
     this.rate[0] = value;
   }
 
-  /** Plans both kinds of step for a batch of these shapes (and their calls), so that the first steps do not. */
+  /**
+   * Plans the step with the loss for a batch of these shapes, so that the first such step does not. The
+   * step without the loss (and the cycles' call) is planned at its first use: a loop that computes the
+   * cost on every step never runs it.
+   */
   prepare(batch: Readonly<Record<string, TensorValue>>): void {
     this.withLoss.exe.prepare(batch);
-    this.quiet.exe.prepare(batch, this.quiet.copies);
-    this.cycleFor(batch);
   }
 
   /**
