@@ -8,7 +8,11 @@
  * margin (ADOPT), and keeps it while it stays faster at all: two threads are never chosen on a tie or on
  * noise. A look that confirms the choice doubles the time to the next (up to MAX_PERIOD calls, or
  * LOOK_MS of the kernel's time, whichever comes first: a machine's load changes), so a kernel that
- * settles spends a small fraction of its calls measuring; one that flips looks again soon. Calls made
+ * settles spends a small fraction of its calls measuring; one that flips looks again soon. Between looks
+ * a split kernel still watches its calls: DROP split calls in a row slower than the latest look's
+ * one-thread median (another process has taken the helper's core since) return it to one thread at
+ * once, until a look MIN_PERIOD calls later measures the split faster by ADOPT's margin again, so a split
+ * adopted at a quiet moment costs at most those few calls once the machine gets busy. Calls made
  * while tests force the choice (`SplitTimer.force`) are not measurements. Kernels below a work-size floor (each kernel's own: gemm.ts, vector-drivers.ts, rows.ts)
  * never ask: a plan whose kernels are all below it never wakes the helper, nor starts it.
  *
@@ -25,6 +29,8 @@ export const SAMPLES = 3;
 export const LOOK_MS = 2000;
 /** A kernel on one thread adopts the split where a split call took at most this fraction of a one-thread call. */
 export const ADOPT = 0.9;
+/** Split calls in a row, between looks, slower than the latest look's one-thread median that drop the split. */
+export const DROP = 2;
 
 /**
  * The choice after a look: `splitMs` and `oneMs` the look's median times of a call each way, `splitting`
@@ -67,6 +73,8 @@ export class SplitTimer {
   private looks = 0;
   private splitMs = 0;
   private oneMs = 0;
+  /** Split calls in a row since the latest look slower than `oneMs`. */
+  private slow = 0;
 
   /** `what`: the kernel, as reports name it (kernels take theirs from `splitTimer`, by shape). */
   constructor(readonly what = 'a kernel') {}
@@ -96,6 +104,16 @@ export class SplitTimer {
         this.choice = next;
         this.times[0].length = this.times[1].length = 0;
         this.since = 0;
+        this.slow = 0;
+      }
+    } else if (split && this.choice) {
+      this.slow = ms > this.oneMs ? this.slow + 1 : 0;
+      if (this.slow >= DROP) {
+        this.choice = false;
+        this.slow = 0;
+        // the next look MIN_PERIOD calls from now
+        this.n = 2 * SAMPLES + 1;
+        this.period = this.n + MIN_PERIOD;
       }
     }
     if (this.n >= this.period || (this.n > 2 * SAMPLES && this.since >= LOOK_MS)) this.n = 0;

@@ -17,7 +17,7 @@ import { parseCsv, type Dataset } from '../../runtime/data.ts';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel } from '../../runtime/kernels/matmul.ts';
 import { readyHelper, stopHelperThread, useHelperThread, CONTROL } from '../../runtime/kernels/threads.ts';
-import { SplitTimer, SAMPLES, MAX_PERIOD, LOOK_MS, splitTimer, splitChoices } from '../../runtime/kernels/split.ts';
+import { SplitTimer, SAMPLES, MAX_PERIOD, MIN_PERIOD, LOOK_MS, DROP, splitTimer, splitChoices } from '../../runtime/kernels/split.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import type { Model } from '../../compiler/dsl/model.ts';
 import toy from '../../graphs/toy.ts';
@@ -87,6 +87,29 @@ describe('a kernel decides by measurement whether to split', () => {
     }
     expect(t.splitting).toBe(true);
     expect(t.outcome).toMatchObject({ splitMs: 0.5, oneMs: 1 });
+  });
+
+  it('drops a split whose calls turn slower than a one-thread call between looks, after DROP of them', () => {
+    const t = new SplitTimer();
+    look(t, 0.5, 1);
+    expect(t.splitting).toBe(true);
+    // one slow split call (a thread parked once) keeps the split
+    for (const ms of [1.5, 0.5, 1.5, 0.5]) t.record(t.split(), ms);
+    expect(t.splitting).toBe(true);
+    // DROP in a row slower than the look's one-thread median: back on one thread at once
+    const answers: boolean[] = [];
+    for (let i = 0; i < DROP; i++) {
+      const s = t.split();
+      answers.push(s);
+      t.record(s, s ? 1.2 : 1);
+    }
+    expect(answers).toEqual(Array(DROP).fill(true));
+    expect(t.splitting).toBe(false);
+    // the next look MIN_PERIOD calls on; it adopts the split again only by ADOPT's margin
+    const next = look(t, 0.95, 1);
+    expect(next.length).toBe(MIN_PERIOD + 1 + 2 * SAMPLES);
+    expect(next.slice(0, MIN_PERIOD + 1).every((s) => s === false)).toBe(true);
+    expect(t.splitting).toBe(false);
   });
 
   it('calls made while a test forces the choice are not measurements', () => {
