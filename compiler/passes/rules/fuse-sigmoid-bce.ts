@@ -152,6 +152,8 @@ export const fuseSigmoidBce: Pass = {
   run(g) {
     const rewrites: Rewrite[] = [];
     const misses: Rewrite[] = [];
+    // both forms (and every miss) need a Sigmoid: without one, nothing here can match
+    if (!g.nodes.some((n) => n.op === 'Sigmoid')) return { graph: g, rewrites, misses };
     const users = consumers(g);
     // a node all of whose consumers are themselves averages (its negation, or a sum's division) is
     // judged as part of them
