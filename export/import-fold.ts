@@ -10,18 +10,24 @@ import { Plan } from '../runtime/plan.ts';
 
 const MAX_FOLDED = 1 << 16;
 
-export function foldInts(n: Node): IntConst | undefined {
-  if (n.dtype !== 'i64' || n.op === 'Input' || !n.shape.every((d) => typeof d === 'number')) return undefined;
-  if ((n.shape as number[]).reduce((p, d) => p * d, 1) > MAX_FOLDED) return undefined;
+/** Whether a node of static shape is small enough to fold and computed from constants only (no input, no initializer). */
+function foldable(n: Node): boolean {
+  if ((n.shape as number[]).reduce((p, d) => p * d, 1) > MAX_FOLDED) return false;
   const seen = new Set<Node>();
   const stack = [n];
   while (stack.length) {
     const m = stack.pop()!;
     if (seen.has(m)) continue;
     seen.add(m);
-    if (m.op === 'Input' || m.op === 'Param') return undefined;
+    if (m.op === 'Input' || m.op === 'Param') return false;
     stack.push(...m.inputs);
   }
+  return true;
+}
+
+export function foldInts(n: Node): IntConst | undefined {
+  if (n.dtype !== 'i64' || n.op === 'Input' || !n.shape.every((d) => typeof d === 'number')) return undefined;
+  if (!foldable(n)) return undefined;
   const plan = new Plan(new Graph([{ name: 'v', node: n }]), new Map(), { precision: 'f64', reuse: false });
   plan.run(new Map());
   const v = plan.value(n);
@@ -35,17 +41,8 @@ export function foldInts(n: Node): IntConst | undefined {
  */
 export function foldFloats(n: Node): number[] | undefined {
   if (n.dtype === 'i64' || !n.shape.every((d) => typeof d === 'number')) return undefined;
-  if ((n.shape as number[]).reduce((p, d) => p * d, 1) > MAX_FOLDED) return undefined;
+  if (!foldable(n)) return undefined;
   if (n.op === 'Const') return Array.from(n.attrs.value as Float32Array);
-  const seen = new Set<Node>();
-  const stack = [n];
-  while (stack.length) {
-    const m = stack.pop()!;
-    if (seen.has(m)) continue;
-    seen.add(m);
-    if (m.op === 'Input' || m.op === 'Param') return undefined;
-    stack.push(...m.inputs);
-  }
   const plan = new Plan(new Graph([{ name: 'v', node: n }]), new Map(), { precision: 'f32', reuse: false });
   plan.run(new Map());
   return Array.from(plan.value(n).data);
