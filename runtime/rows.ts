@@ -211,6 +211,7 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
   const at = (k: number) => cells.byteOffset + 4 * k;
   const block = (b: number) => new Int32Array(cells.buffer, at(b * nArgs), nArgs);
   let all: Int32Array, partials: Float64Array, copies: Int32Array;
+  let heap32 = new Float32Array(0), heap64 = new Float64Array(0);
 
   /**
    * Fills a block for rows [r0, r0 + rows) from the buffers' byte offsets: stored rows to `stores` (the
@@ -271,8 +272,11 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
     } else for (let n = 0; n < C; n++) run(n);
     const byHelper = (n: number) => slot >= 0 && Atomics.load(helper!.chunks, n) === CHUNK.DONE;
     // gradients: chunk 0's, then each other chunk's added in chunk order
+    // whole-heap views, made again only when the memory has grown (none per call)
+    if (heap32.buffer !== h.memory.buffer) (heap32 = new Float32Array(h.memory.buffer)), (heap64 = new Float64Array(h.memory.buffer));
+    const m = heap32;
     for (let g = 0; g < nG; g++) {
-      const out = ins[gradOut + g], m = new Float32Array(h.memory.buffer);
+      const out = ins[gradOut + g];
       const src = (n: number) => (byHelper(n) ? theirs + 4 * n * zone + 32 * nS + 4 * g * K : ownGrad(n, g)) >> 2;
       if (byHelper(0)) out.set(m.subarray(src(0), src(0) + K));
       for (let n = 1; n < C; n++) for (let j = 0, o = src(n); j < K; j++) out[j] += m[o + j];
@@ -281,8 +285,8 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
     for (let s = 0; s < nS; s++) {
       let total = 0;
       for (let n = 0; n < C; n++) {
-        const q = byHelper(n) ? new Float64Array(h.memory.buffer, theirs + 4 * n * zone + 32 * s, 4) : partials.subarray(4 * (n * nS + s), 4 * (n * nS + s) + 4);
-        total += (q[0] + q[1]) + (q[2] + q[3]);
+        const q = byHelper(n) ? heap64 : partials, i = byHelper(n) ? (theirs + 4 * n * zone + 32 * s) >> 3 : 4 * (n * nS + s);
+        total += (q[i] + q[i + 1]) + (q[i + 2] + q[i + 3]);
       }
       ins[sumOut + s][0] = total;
     }
