@@ -7,7 +7,6 @@
  * modules. The compiler is loaded only when a check runs, and a check's outcome is cached by the contents
  * of the model, every local file it reads and the configuration, so an unchanged model is not re-checked.
  */
-import { commands } from './commands.ts';
 import type { Command } from 'commander';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -253,10 +252,9 @@ export class CheckGate {
   }
 }
 
-export function registerCheck(program: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
-  return program
-    .command('check')
-    .description(commands.check.description)
+/** Adds the `check` command's argument, options and action to its entry (named and described by commands.ts). */
+export function registerCheck(command: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
+  return command
     .argument('<model>', 'model file (.ts)')
     .action((file: string) =>
       run(async () => {

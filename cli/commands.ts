@@ -6,7 +6,8 @@
 import type { Command } from 'commander';
 
 export type Runner = (fn: () => Promise<void>) => Promise<void>;
-type Register = (program: Command, run: Runner) => unknown;
+/** Adds a command's argument, options and action to the entry `registerCommands` made for it. */
+type Register = (command: Command, run: Runner) => unknown;
 
 export interface CommandInfo {
   readonly description: string;
@@ -61,7 +62,8 @@ export function commandIn(argv: readonly string[]): string | undefined {
 export async function registerCommands(program: Command, run: Runner, argv: readonly string[]): Promise<void> {
   const named = commandIn(argv);
   for (const [name, info] of Object.entries(commands)) {
-    if (name === named) await (await info.load())(program, run);
-    else program.command(name).description(info.description).argument(info.argument);
+    const command = program.command(name).description(info.description);
+    if (name === named) await (await info.load())(command, run);
+    else command.argument(info.argument);
   }
 }

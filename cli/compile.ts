@@ -1,5 +1,4 @@
 /** `graphc compile MODEL.ts`: builds and optimizes the model's graphs; prints, explains or exports them. */
-import { commands } from './commands.ts';
 import type { Command } from 'commander';
 import { compileModel, type CompiledModel } from '../compiler/passes/index.ts';
 import type { PassReport } from '../compiler/passes/pipeline.ts';
@@ -53,10 +52,9 @@ export function explain(report: readonly PassReport[]): string {
   return lines.join('\n');
 }
 
-export function registerCompile(program: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
-  return program
-    .command('compile')
-    .description(commands.compile.description)
+/** Adds the `compile` command's argument, options and action to its entry (named and described by commands.ts). */
+export function registerCompile(command: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
+  return command
     .argument('<model>', 'model file (.ts) that default-exports defineModel({...})')
     .option('--print', 'print the train-step graph as text (optimized unless --no-opt)')
     .option('--graph <which>', 'with --print: train | forward | infer', 'train')

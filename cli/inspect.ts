@@ -1,5 +1,4 @@
 /** `graphc inspect MODEL.ts|MODEL.onnx`: shows a graph as text, DOT, Mermaid or SVG. */
-import { commands } from './commands.ts';
 import type { Command } from 'commander';
 import { printGraph } from '../compiler/ir/print.ts';
 import { toDot, toMermaid, toSvg } from '../compiler/viz/index.ts';
@@ -12,10 +11,9 @@ import { writeAtomic, checkWritable } from './write.ts';
 
 const formats: Record<string, (g: Graph) => string> = { text: (g) => printGraph(g), dot: toDot, mermaid: toMermaid, svg: toSvg };
 
-export function registerInspect(program: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
-  return program
-    .command('inspect')
-    .description(commands.inspect.description)
+/** Adds the `inspect` command's argument, options and action to its entry (named and described by commands.ts). */
+export function registerInspect(command: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
+  return command
     .argument('<model>', 'a model file (.ts) or an ONNX file (.onnx)')
     .option('--graph <which>', 'for a .ts model: forward | train (forward, gradients and update) | infer', 'train')
     .option('--format <fmt>', 'text | dot | mermaid | svg', 'text')

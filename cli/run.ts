@@ -3,7 +3,6 @@
  * runs it in graphc's runtime on inputs read from CSV, .npy or JSON files (cli/feed.ts), printing the
  * outputs or writing them to files (cli/outputs.ts).
  */
-import { commands } from './commands.ts';
 import type { Command } from 'commander';
 import { Plan } from '../runtime/plan.ts';
 import { loadOnnx } from './load.ts';
@@ -14,10 +13,9 @@ export { formatOutputs };
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
-export function registerRun(program: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
-  return program
-    .command('run')
-    .description(commands.run.description)
+/** Adds the `run` command's argument, options and action to its entry (named and described by commands.ts). */
+export function registerRun(command: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
+  return command
     .argument('<model.onnx>', 'an ONNX model (its inputs of any rank, float32, int64 or bool)')
     .requiredOption(
       '--input <[name=]file>',

@@ -1,5 +1,4 @@
 /** `graphc train MODEL.ts`: trains on the model's data (or --data) and prints the seed's log lines. */
-import { commands } from './commands.ts';
 import type { Command } from 'commander';
 import type { TrainConfig } from '../compiler/dsl/model.ts';
 import { trainCompiled, trainedModel, type LogEntry } from '../runtime/train.ts';
@@ -37,10 +36,9 @@ import { formatSplitChoices } from '../runtime/report.ts';
 import { splitChoices } from '../runtime/kernels/split.ts';
 import { helperSpawner } from '../runtime/kernels/threads.ts';
 
-export function registerTrain(program: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
-  program
-    .command('train')
-    .description(commands.train.description)
+/** Adds the `train` command's argument, options and action to its entry (named and described by commands.ts). */
+export function registerTrain(command: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
+  command
     .argument('<model>', 'model file (.ts) that default-exports defineModel({...})')
     .option('--data <file>', 'CSV data: all columns but the last are x (filling x of any rank row-major), the last is y; # starts a comment (default: the model\'s built-in data)')
     .option('--epochs <n>', 'train epochs 0..n (n + 1 steps)', nonNegativeInt)
