@@ -14,6 +14,7 @@ import { readCsvFile } from '../runtime/node.ts';
 import { allocate } from '../runtime/kernels/heap.ts';
 import { UserError } from './errors.ts';
 import type { ImportedModel } from '../export/import.ts';
+import type { OnnxSession } from '../export/specialize.ts';
 
 export { checkReadable } from './readable.ts';
 
@@ -97,13 +98,27 @@ function firstUserFrame(e: unknown, abs: string): string {
   return '';
 }
 
-/** The data named by --data, or the model's built-in data. */
 /** Imports an ONNX file into graphc's IR; a bad file is a one-line user error. */
 export async function loadOnnx(path: string): Promise<ImportedModel> {
   const abs = checkReadable(path, 'ONNX model');
   const { importOnnx, OnnxImportError } = await import('../export/import.ts');
   try {
     return importOnnx(new Uint8Array(readFileSync(abs)), { file: path });
+  } catch (e) {
+    if (e instanceof OnnxImportError) throw new UserError(`${path}: ${e.message}`);
+    throw e;
+  }
+}
+
+/**
+ * An ONNX file as a session (export/specialize.ts): imported now, or, where a graph input decides a shape
+ * or a mode, once per value it is fed; a bad file is a one-line user error.
+ */
+export async function loadOnnxSession(path: string): Promise<OnnxSession> {
+  const abs = checkReadable(path, 'ONNX model');
+  const [{ OnnxSession }, { OnnxImportError }] = await Promise.all([import('../export/specialize.ts'), import('../export/import-error.ts')]);
+  try {
+    return new OnnxSession(new Uint8Array(readFileSync(abs)), { file: path });
   } catch (e) {
     if (e instanceof OnnxImportError) throw new UserError(`${path}: ${e.message}`);
     throw e;

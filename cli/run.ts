@@ -4,8 +4,10 @@
  * outputs or writing them to files (cli/outputs.ts).
  */
 import type { Command } from 'commander';
-import { Plan } from '../runtime/plan.ts';
-import { loadOnnx } from './load.ts';
+import type { DType } from '../compiler/ir/node.ts';
+import { OnnxImportError } from '../export/import-error.ts';
+import { loadOnnxSession } from './load.ts';
+import { UserError } from './errors.ts';
 import { assignInputs, readInputs } from './feed.ts';
 import { assignOutputs, formatOutputs, jsonTensor, writeOutputs, type Outputs } from './outputs.ts';
 
@@ -33,23 +35,23 @@ export function registerRun(command: Command, run: (fn: () => Promise<void>) => 
     )
     .option('--allow-non-finite', 'run on input values that are NaN, Infinity or beyond float32\'s range (refused by default, one line naming the file, line and column, as training data\'s are)')
     .option('--json', 'print the outputs not written to files as one JSON document: { model, inputs, outputs: { name: { shape, data } } }')
-    .action((file: string, o: { input: string[]; output: string[]; json?: boolean; allowNonFinite?: boolean }) =>
+    .option('--explain', 'print to standard error what graphc decided: the inputs the model is specialised on (a graph input that decides a shape or a mode, such as OneHot\'s depth) and why, and the plan')
+    .action((file: string, o: { input: string[]; output: string[]; json?: boolean; allowNonFinite?: boolean; explain?: boolean }) =>
       run(async () => {
-        const m = await loadOnnx(file);
-        const inputFiles = assignInputs(o.input, m.inputs, file, m.defaults);
-        const names = m.graph.outputs.map((out) => out.name);
-        const outputFiles = assignOutputs(o.output, names, file);
+        const session = await loadOnnxSession(file);
+        const inputFiles = assignInputs(o.input, session.inputs, file, session.defaults);
+        const outputFiles = assignOutputs(o.output, session.outputNames, file);
         const env = new Map<string, number>();
         const feeds = readInputs(inputFiles, env, o.allowNonFinite === true);
-        const plan = new Plan(m.graph, new Map(feeds.map((f) => [f.name, f.shape])));
-        // a fed value replaces an initializer's (ONNX: an initializer of a graph input is its default)
-        const leaves = new Map<string, Float32Array>(m.params.map((p) => [String(p.attrs.name), p.attrs.init as Float32Array]));
-        for (const f of feeds) leaves.set(f.name, f.data);
-        plan.run(leaves);
-        const outputs: Outputs = Object.fromEntries(m.graph.outputs.map((out) => {
-          const v = plan.value(out.node);
-          return [out.name, { shape: v.shape, data: v.data.slice(0, v.shape.reduce((a, b) => a * b, 1)), dtype: out.node.dtype }];
-        }));
+        let values;
+        try {
+          values = session.run(new Map(feeds.map((f) => [f.name, f])));
+        } catch (e) {
+          if (e instanceof OnnxImportError) throw new UserError(`${file}: ${e.message}`);
+          throw e;
+        }
+        if (o.explain) process.stderr.write(session.explain() + '\n');
+        const outputs: Outputs = Object.fromEntries([...values].map(([name, v]) => [name, { shape: v.shape, data: v.data.slice(), dtype: v.dtype as DType }]));
         const doc = (outs: Outputs) => ({
           model: file,
           inputs: Object.fromEntries(feeds.map((f) => [f.name, f.shape])),

@@ -67,9 +67,11 @@ const clipRule = rule([6, 11, 12, 13], (c) => {
 });
 
 /**
- * Dropout at inference: the identity, and from opset 12 the mask output, all true (ONNX's reference; before
- * 12 the mask's value in inference is not defined, and it is refused). Training mode is refused: its
- * random mask cannot be reproduced against a reference (the seed's generator is the runtime's own).
+ * Dropout: inference's identity, and from opset 12 the mask output, all true (ONNX's reference; before
+ * 12 the mask's value in inference is not defined, and it is refused). From opset 12 training_mode and
+ * ratio are inputs, read at import (graph inputs: the model is specialised on their values, OnnxSession):
+ * training mode with ratio 0 keeps every element (y = x, the mask all true); with a ratio above 0 it is
+ * refused: its mask is random, drawn by a generator graphc does not share (numpy's, in ONNX's reference).
  */
 const dropout = rule([6, 7, 10, 12, 13, 22], (c) => {
   const x = need(c, 0);
@@ -78,11 +80,12 @@ const dropout = rule([6, 7, 10, 12, 13, 22], (c) => {
   if (c.opset < 7 && c.attrInt('is_test', 0) !== 1) raise('is_test 0 (training mode; graphc imports Dropout for inference)');
   if (c.opset >= 12) {
     c.attrInt('seed', 0);
-    if (c.has(1)) c.ints(1) ?? need(c, 1);
-    if (c.has(2)) {
-      const t = c.ints(2) ?? raise('training_mode given at run time (training mode\'s random mask has no reference to match)');
-      if (t.some((v) => v !== 0)) raise('training_mode = true (graphc imports Dropout for inference)');
-    }
+    const training = c.has(2) && c.known(2, 'training_mode decides what Dropout computes').some((v) => v !== 0);
+    if (training) {
+      const ratio = c.has(1) ? c.known(1, "the ratio decides training mode's mask") : [0.5];
+      if (ratio.length !== 1) raise(`a ratio of ${ratio.length} elements (a scalar expected)`);
+      if (ratio[0] !== 0) raise(`training_mode = true with ratio ${ratio[0]} (the mask is random, from a generator graphc does not share: graphc imports Dropout for inference, or training with ratio 0)`);
+    } else if (c.has(1)) c.ints(1) ?? need(c, 1);
   }
   if (c.outputs < 2) return x;
   if (c.opset < 12) raise(`the mask output at opset ${c.opset} (its value in inference is defined from opset 12)`);

@@ -11,7 +11,6 @@ import * as B from '../compiler/ir/build.ts';
 import { isStatic, normAxes, shapeStr } from '../compiler/ir/shape.ts';
 import { onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
 import { need, raise, reduction } from './import-read.ts';
-import { foldFloats } from './import-fold.ts';
 
 type Reduce = (x: Node, axes: number[] | null, keep: boolean) => Node;
 const rmax: Reduce = (x, axes, keep) => B.mk('ReduceMax', [x], { axes: axes ? normAxes(axes, x.shape.length) : null, keepdims: keep });
@@ -110,17 +109,6 @@ const instanceNorm = rule([6, 22], (c) => {
   return B.add(B.mul(y, perChannel(1)), perChannel(2));
 });
 
-/** A constant operand's numbers: an integer tensor folded at import, a float constant or an initializer. */
-function constNumbers(c: Parameters<Importer>[0], k: number, why: string): number[] {
-  const ints = c.ints(k);
-  if (ints) return ints;
-  const x = need(c, k);
-  // an initializer (imported as a parameter: its values in the file are read), or a float tensor computed
-  // from constants only
-  if (x.op === 'Param' && x.attrs.init instanceof Float32Array) return Array.from(x.attrs.init);
-  return foldFloats(x) ?? raise(why);
-}
-
 /**
  * OneHot: depth and [off, on] constants; indices of any static shape S give S with the classes inserted at
  * `axis` (default −1, last), read as the 1-D OneHot of the flattened indices, reshaped, the class axis moved.
@@ -136,8 +124,8 @@ const oneHot = rule([9, 11], (c) => {
   if (a < -r - 1 || a > r) raise(`axis ${a} for indices of rank ${r}`);
   const axis = a < 0 ? a + r + 1 : a;
   if (r > 1 && !isStatic(idx.shape)) raise(`indices of the symbolic shape ${shapeStr(idx.shape)} (of more than 1 dim)`);
-  const depth = constNumbers(c, 1, "a depth computed at run time (the output's shape depends on it; graphc's shapes are fixed at import)");
-  const values = constNumbers(c, 2, 'values computed at run time (graphc reads off and on at import)');
+  const depth = c.known(1, "the depth decides the output's shape");
+  const values = c.known(2, 'graphc reads off and on at import');
   if (depth.length !== 1 || !Number.isInteger(depth[0]) || depth[0] < 1) raise(`depth [${depth}]`);
   if (values.length !== 2) raise(`values of ${values.length} elements (off and on expected)`);
   const d = depth[0], [off, on] = values;

@@ -17,9 +17,15 @@ const constValues = (c: OpContext, k: number): number[] | undefined => {
   return n ? foldFloats(n) : undefined;
 };
 
-/** Range: start, limit and delta known at import (the output's length depends on their values). */
+/**
+ * Range: start, limit and delta known at import (the output's length depends on their values); graph
+ * inputs, the model is specialised on their values (OnnxSession).
+ */
 const range = rule([11], (c) => {
-  const [start, limit, delta] = [0, 1, 2].map((k) => constValues(c, k)?.[0] ?? raise(`input ${k} computed at run time (Range's length depends on its values; graphc's shapes are fixed at import)`));
+  const [start, limit, delta] = [0, 1, 2].map((k) => {
+    const v = c.known(k, "Range's length depends on its operands' values");
+    return v.length === 1 ? v[0] : raise(`input ${k} of ${v.length} elements (a scalar expected)`);
+  });
   if (delta === 0) raise('Range with delta 0');
   const n = Math.max(Math.ceil((limit - start) / delta), 0);
   const vals = Array.from({ length: n }, (_, i) => start + i * delta);

@@ -204,7 +204,7 @@ const slice = rule([1, 10, 11, 13], (c) => {
   return B.mk('Slice', [x], { begin: a.begin, step: a.step, shape: a.shape as number[] });
 });
 
-/** Split: sizes as an attribute before opset 13, as an input from 13; from 18 `num_outputs` instead (the last part smaller). */
+/** Split: sizes as an attribute before opset 13, as an input from 13 (parts may be empty); from 18 `num_outputs` instead (the last part smaller). */
 const split = rule([2, 11, 13, 18], (c) => {
   const x = need(c, 0);
   const axis = normAxes([c.attrInt('axis', 0)], x.shape.length)[0];
@@ -217,7 +217,7 @@ const split = rule([2, 11, 13, 18], (c) => {
   const chunk = Math.ceil(d / count);
   const parts = count ? Array.from({ length: count }, (_, i) => Math.max(0, Math.min(chunk, d - i * chunk)))
     : given ?? (d % c.outputs === 0 ? Array(c.outputs).fill(d / c.outputs) : raise(`Split of ${d} into ${c.outputs} equal parts`));
-  if (parts.length !== c.outputs || parts.reduce((p, q) => p + q, 0) !== d || parts.some((p) => p <= 0)) raise(`Split of ${d} into parts ${parts.join(', ')} for ${c.outputs} outputs`);
+  if (parts.length !== c.outputs || parts.reduce((p, q) => p + q, 0) !== d || parts.some((p) => p < 0)) raise(`Split of ${d} into parts ${parts.join(', ')} for ${c.outputs} outputs`);
   let at = 0;
   return parts.map((p) => {
     const begin = x.shape.map((_, i) => (i === axis ? at : 0));

@@ -58,7 +58,7 @@ export function checkTotal(g: GraphProto): void {
 }
 
 /** One line, printable: names read from a hostile file may hold control characters or be huge. */
-const printable = (msg: string) => {
+export const printable = (msg: string) => {
   const clean = msg.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
   return clean.length > 400 ? clean.slice(0, 400) + '…' : clean;
 };

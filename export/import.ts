@@ -12,13 +12,14 @@ import { isStatic, type Dim } from '../compiler/ir/shape.ts';
 import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
 
 import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
-import { intConst, isIntConst, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
-import { foldInts } from './import-fold.ts';
-import { OnnxImportError } from './import-error.ts';
+import { intConst, isIntConst, NeedsValuesError, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
+import { foldFloats, foldInts } from './import-fold.ts';
+import { OnnxImportError, OnnxSpecializeError } from './import-error.ts';
+import { constantValue, specializable } from './import-constant.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { fail, floats, ints, dimsOf, checkTotal, recordedDefaults, MAX_NODES, MAX_RANK } from './import-tensor.ts';
+import { fail, floats, ints, dimsOf, checkTotal, printable, recordedDefaults, MAX_NODES, MAX_RANK } from './import-tensor.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
@@ -28,7 +29,7 @@ ownSources(import.meta.url);
 const AT = onnx.AttributeProto.AttributeType;
 const attrTypeName = (t: number | null | undefined) => Object.entries(AT).find(([, v]) => v === (t ?? 0))?.[0] ?? String(t);
 
-export { OnnxImportError };
+export { OnnxImportError, OnnxSpecializeError };
 
 /** The ONNX ops the importer reads itself, not through an import rule: Constant (its value folded at import). */
 export const IMPORTER_OPS: readonly string[] = ['Constant'];
@@ -73,6 +74,12 @@ export interface ImportOptions {
    * bound to constant values at import (the model is specialized to them).
    */
   readonly intInputs?: ReadonlyMap<string, number[] | { values: number[]; dims: number[] }>;
+  /**
+   * Values for graph inputs of any type that decide a shape or a mode (Range's operands, OneHot's depth,
+   * Dropout's ratio and training_mode): each such input is bound to its value, a constant, and the model
+   * is specialised to it (a model that needs one and lacks it throws `OnnxSpecializeError` naming it).
+   */
+  readonly bind?: ReadonlyMap<string, { values: readonly number[]; dims: readonly number[] }>;
   /**
    * The file's name as positions show it (default `model.onnx`): each imported node's source position is
    * this file and the ONNX node it comes from (`model.onnx node 3 'conv1'`), in errors, `graphc inspect`
@@ -135,12 +142,22 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       continue;
     }
     const tt = vi.type?.tensorType ?? fail(`input '${name}' is not a tensor`);
-    const bound = opts.intInputs?.get(name);
-    if (bound && (tt.elemType === DataType.INT64 || tt.elemType === DataType.INT32)) {
-      intValues.set(name, Array.isArray(bound) ? intConst(bound) : intConst(bound.values, bound.dims));
+    const isInt = tt.elemType === DataType.INT64 || tt.elemType === DataType.INT32;
+    const bound = opts.bind?.get(name) ?? opts.intInputs?.get(name);
+    if (bound && isInt) {
+      const b = bound as { values: readonly number[]; dims: readonly number[] } | readonly number[];
+      intValues.set(name, Array.isArray(b) ? intConst(b as readonly number[]) : intConst((b as { values: readonly number[] }).values, (b as { dims: readonly number[] }).dims));
       continue;
     }
-    const dtype = tt.elemType === DataType.FLOAT ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : tt.elemType === DataType.INT64 || tt.elemType === DataType.INT32 ? 'i64' : fail(`input '${name}': element type ${tt.elemType} is not supported (float32, bool, int64, int32)`);
+    const dtype = tt.elemType === DataType.FLOAT ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : isInt ? 'i64' : fail(`input '${name}': element type ${tt.elemType} is not supported (float32, bool, int64, int32)`);
+    const given = opts.bind?.get(name);
+    if (given) {
+      // a float or bool input bound to its value: a constant (the model specialised on it)
+      const count = given.dims.reduce((p, d) => p * d, 1);
+      if (count !== given.values.length) fail(`input '${name}': the value bound holds ${given.values.length} numbers for dims [${given.dims.join(', ')}]`);
+      values.set(name, atSource(at(`input '${shownName(name)}'`), () => B.mk('Const', [], { value: Float32Array.from(given.values), shape: [...given.dims], dtype })));
+      continue;
+    }
     const dimsRaw = tt.shape?.dim ?? fail(`input '${name}' has no shape`);
     if (dimsRaw.length > MAX_RANK) fail(`input '${name}': rank ${dimsRaw.length} is more than ${MAX_RANK}`);
     const shape: Dim[] = dimsRaw.map((d, k) => {
@@ -150,10 +167,10 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       if (v < 0) fail(`input '${name}': dimension ${v} is negative`);
       return v;
     });
-    const given = recorded.get(name);
-    if (given && dtype === 'f32' && isStatic(shape) && (shape as number[]).reduce((p, d) => p * d, 1) === given.length) {
+    const recordedValue = recorded.get(name);
+    if (recordedValue && dtype === 'f32' && isStatic(shape) && (shape as number[]).reduce((p, d) => p * d, 1) === recordedValue.length) {
       // an input whose default graphc recorded (a training step's learning rate): a parameter, fed or not
-      const p = B.mk('Param', [], { name, shape: shape as number[], init: Float32Array.from(given) }, at(`input '${shownName(name)}'`));
+      const p = B.mk('Param', [], { name, shape: shape as number[], init: Float32Array.from(recordedValue) }, at(`input '${shownName(name)}'`));
       params.push(p);
       defaults.push(p);
       values.set(name, p);
@@ -189,13 +206,11 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     const attrs = new Map((n.attribute ?? []).map((a) => [a.name ?? '', a]));
     if (attrs.size !== (n.attribute ?? []).length) fail(`${label}: an attribute is given twice`);
     if (n.opType === 'Constant') {
-      const v = attrs.get('value');
-      const t = (v?.type === AT.TENSOR ? v.t : null) ?? fail(`${label}: only the 'value' tensor form is supported`);
-      const out = n.output![0];
-      if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32) intValues.set(out, intConst(ints(t, label), dimsOf(t)));
-      else {
-        const { dims, data } = floats(t, label);
-        values.set(out, atSource(pos, () => B.constant(data, dims)));
+      const v = constantValue(n, opset, `node '${n.name || i}' (Constant, opset ${opset})`);
+      const out = n.output?.[0];
+      if (out) {
+        if (v.integer) intValues.set(out, intConst(v.values, v.dims));
+        else values.set(out, atSource(pos, () => B.constant(v.values, v.dims)));
       }
       continue;
     }
@@ -230,6 +245,24 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
         readInputs.add(k);
         return intValues.get(names[k] ?? '');
       },
+      known: (k, what) => {
+        readInputs.add(k);
+        const name = names[k] ?? '';
+        const ic = intValues.get(name);
+        if (ic) {
+          if (ic.values.every((d) => typeof d === 'number')) return ic.values as number[];
+          throw new UnsupportedError(`${what}: input ${k} holds the symbolic dims [${ic.values.join(', ')}]`);
+        }
+        const x = name ? values.get(name) : undefined;
+        if (!x) throw new UnsupportedError(`${what}: input ${k} is missing`);
+        if (x.op === 'Param' && x.attrs.init instanceof Float32Array) return Array.from(x.attrs.init);
+        const folded = x.dtype === 'i64' ? foldInts(x)?.values : foldFloats(x);
+        if (folded && folded.every((d) => typeof d === 'number')) return folded as number[];
+        const from = specializable(x);
+        const shown = from?.map((f) => `'${shownName(f)}'`).join(', ');
+        if (from) throw new NeedsValuesError(`${what}; input ${k} comes from graph input${from.length > 1 ? 's' : ''} ${shown}, known at run time: graphc specialises the model on ${from.length > 1 ? 'their values' : 'its value'} (graphc run and OnnxSession, once per value; importOnnx's bind option)`, from);
+        throw new UnsupportedError(`${what}; input ${k} is computed at run time (graphc fixes shapes at import, and specialises a model only on small graph inputs: a scalar or a shape vector, computed with no initializer)`);
+      },
       attrInt: (name, d) => { const a = attr(name, AT.INT); return a ? toNumber(a.i as number, `attribute '${name}'`) : d; },
       attrFloat: (name, d) => { const a = attr(name, AT.FLOAT); return a ? (a.f ?? 0) : d; },
       attrInts: (name) => attr(name, AT.INTS)?.ints?.map((v) => toNumber(v as number, `attribute '${name}'`)),
@@ -261,6 +294,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       const unread = names.flatMap((name, k) => (name && !readInputs.has(k) ? [`${k} ('${name}')`] : []));
       if (unread.length) throw new UnsupportedError(`input ${unread.join(', ')} not supported`);
     } catch (e) {
+      if (e instanceof NeedsValuesError) throw new OnnxSpecializeError(printable(`${where}: ${e.message}`), e.inputs, graphInputs, defaults);
       if (e instanceof UnsupportedError) fail(`${where}: ${e.message}`);
       // a graph error's position is this node, which `where` names already
       return fail(`${where}: ${(e instanceof GraphError ? e.detail : (e as Error).message).split('\n')[0]}`);

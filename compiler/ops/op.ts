@@ -42,6 +42,20 @@ export class UnsupportedError extends Error {
 }
 
 /**
+ * An operand whose values decide a shape (or a mode) is computed from small graph inputs (`inputs`, by
+ * name): the model can be imported once their values are known, specialised on them (export/specialize.ts).
+ */
+export class NeedsValuesError extends UnsupportedError {
+  override name = 'NeedsValuesError';
+  constructor(
+    message: string,
+    readonly inputs: readonly string[],
+  ) {
+    super(message);
+  }
+}
+
+/**
  * An int64 tensor known at import: shape arithmetic (Shape, Gather, Concat, Unsqueeze of shapes), axes,
  * indices. Folded, never a runtime value; a value may be a symbolic dim's name (the batch 'N').
  */
@@ -69,6 +83,13 @@ export interface OnnxImportCtx {
   ints(k: number): number[] | undefined;
   /** Input k as an int64 tensor folded at import (its values may name symbolic dims), or undefined. */
   intConst(k: number): IntConst | undefined;
+  /**
+   * The values of input k, which must be known at import (`what` names what they decide, for the
+   * refusal): folded integers, a constant, an initializer, or a tensor computed from constants. When they
+   * are computed from small graph inputs, throws NeedsValuesError naming them (the model is specialised on
+   * their values when run); otherwise UnsupportedError.
+   */
+  known(k: number, what: string): number[];
   /** Whether input k is given (a non-empty name). */
   has(k: number): boolean;
   attrInt(name: string, dflt: number): number;

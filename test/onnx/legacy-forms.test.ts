@@ -6,7 +6,7 @@
  * forms on PyTorch's numbers (test/conformance).
  */
 import { describe, expect, it } from 'vitest';
-import { importOnnx } from '../../export/index.ts';
+import { importOnnx, OnnxSpecializeError } from '../../export/index.ts';
 import { onnx, DataType } from '../../export/proto.ts';
 import { refused } from '../support/refused.ts';
 import { runGraph } from '../support/run.ts';
@@ -128,18 +128,28 @@ describe('computed operands', () => {
     const oneHot = graph([k('p', 1), k('q', 2), { opType: 'Add', input: ['p', 'q'], output: ['depth'] }, { opType: 'Constant', output: ['v'], attribute: [{ name: 'value', type: AT.TENSOR, t: { dataType: DataType.FLOAT, dims: [2], floatData: [0, 5] } }] }, { opType: 'OneHot', input: ['i', 'depth', 'v'], output: ['y'] }], [i], ['y']);
     expect([...run(oneHot, { i: { data: [2, 0], shape: [2] } }).y]).toEqual([0, 0, 5, 5, 0, 0]);
   });
-  it('what decides a shape at run time is refused, saying why', () => {
+  it('what decides a shape at run time: small graph inputs are named to specialise on; others are refused, saying why', () => {
     const s = (name: string) => ({ name, shape: [] });
-    refused(model(11, 'Range', ['a', 'b', 'c'], [], [s('a'), s('b'), s('c')]), /^node 'n0' \(Range, opset 11\): input 0 computed at run time \(Range's length depends on its values/);
-    refused(model(11, 'OneHot', ['i', 'd', 'v'], [], [{ name: 'i', shape: [3], type: DataType.INT64 }, s('d')], [{ name: 'v', dims: [2], floats: [0, 1] }]), /\(OneHot, opset 11\): a depth computed at run time \(the output's shape depends on it/);
+    refused(model(11, 'Range', ['a', 'b', 'c'], [], [s('a'), s('b'), s('c')]), /^node 'n0' \(Range, opset 11\): Range's length depends on its operands' values; input 0 comes from graph input 'a', known at run time: graphc specialises the model on its value/);
+    refused(model(11, 'OneHot', ['i', 'd', 'v'], [], [{ name: 'i', shape: [3], type: DataType.INT64 }, s('d')], [{ name: 'v', dims: [2], floats: [0, 1] }]), /\(OneHot, opset 11\): the depth decides the output's shape; input 1 comes from graph input 'd'/);
+    let err: unknown;
+    try {
+      importOnnx(model(11, 'Range', ['a', 'b', 'c'], [], [s('a'), s('b'), s('c')]));
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(OnnxSpecializeError);
+    expect((err as OnnxSpecializeError).inputs).toEqual(['a']);
+    // a depth computed with an initializer, or from an input larger than a shape vector, is not specialised on
+    refused(model(11, 'OneHot', ['i', 'd', 'v'], [], [{ name: 'i', shape: [3], type: DataType.INT64 }, { name: 'd', shape: [65] }], [{ name: 'v', dims: [2], floats: [0, 1] }]), /\(OneHot, opset 11\): the depth decides the output's shape; input 1 is computed at run time \(graphc fixes shapes at import, and specialises a model only on small graph inputs/);
   });
-  it('Dropout: the mask from opset 12 (all true in inference); training_mode given at run time and the mask before 12 are refused', () => {
+  it('Dropout: the mask from opset 12 (all true in inference); training_mode given at run time names its input; the mask before 12 is refused', () => {
     const x = { name: 'x', shape: [2] };
     const out = run(model(13, 'Dropout', ['x'], [], [x], [], ['y', 'm']), { x: { data: [3, 4], shape: [2] } });
     expect([...out.y]).toEqual([3, 4]);
     expect([...out.m]).toEqual([1, 1]);
     expect(importOnnx(model(13, 'Dropout', ['x'], [], [x], [], ['y', 'm'])).graph.outputs[1].node.dtype).toBe('bool');
     refused(model(10, 'Dropout', ['x'], [], [x], [], ['y', 'm']), /\(Dropout, opset 10\): the mask output at opset 10/);
-    refused(model(13, 'Dropout', ['x', 'r', 't'], [], [x, { name: 't', shape: [], type: DataType.BOOL }], [{ name: 'r', dims: [], floats: [0.5] }]), /\(Dropout, opset 13\): training_mode given at run time/);
+    refused(model(13, 'Dropout', ['x', 'r', 't'], [], [x, { name: 't', shape: [], type: DataType.BOOL }], [{ name: 'r', dims: [], floats: [0.5] }]), /\(Dropout, opset 13\): training_mode decides what Dropout computes; input 2 comes from graph input 't'/);
   });
 });

@@ -8,6 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { NEWEST_OPSET as NEWEST, importerFor, supportedOps } from '../../export/import-ops.ts';
+import { CONSTANT_SINCE } from '../../export/import-constant.ts';
+import { IMPORTER_OPS } from '../../export/import.ts';
 import '../../compiler/ops/index.ts';
 
 type Version = { since: number; attributes: string[]; inputs: string[] };
@@ -26,6 +28,11 @@ describe('import rules against ONNX schema history', () => {
     expect(versionsInUse(schemas.ops.ReduceSum)).toEqual([1, 11, 13]);
     expect(versionsInUse(schemas.ops.ReduceMax)).toEqual([1, 11, 12, 13, 18, 20]);
     expect(versionsInUse(schemas.ops.Split)).toEqual([2, 11, 13, 18]);
+  });
+
+  it('Constant (read by the importer itself): every schema version from opset 7 to ' + NEWEST, () => {
+    expect(IMPORTER_OPS).toEqual(['Constant']);
+    expect([...CONSTANT_SINCE]).toEqual(versionsInUse(schemas.ops.Constant));
   });
 
   for (const op of supportedOps())

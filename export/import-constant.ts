@@ -1,0 +1,79 @@
+/**
+ * What the importer reads itself rather than through an op's import rule: Constant's value, in each of its
+ * attribute forms, and which graph inputs an operand needed at import could be specialised on.
+ */
+import type { Node } from '../compiler/ir/node.ts';
+import { toNumber, DataType, AttrType as AT, type GraphProto } from './proto.ts';
+import { fail, floats, ints, dimsOf, MAX_ELEMENTS } from './import-tensor.ts';
+
+/**
+ * Constant's schema versions, whose forms `constantValue` reads: `value` (a tensor) from 1, `sparse_value`
+ * from 11 (refused), the scalar and list forms from 12 (`value_float(s)`, `value_int(s)`; the string forms
+ * are refused). The versions after 12 widen the tensor's types only.
+ */
+export const CONSTANT_SINCE: readonly number[] = [1, 9, 11, 12, 13, 19, 21, 23, 24, 25];
+
+/** A Constant node's value: float32 numbers, or integers (int64 or int32, folded at import as int64). */
+export function constantValue(n: NonNullable<GraphProto['node']>[number], opset: number, where: string): { values: number[]; dims: number[]; integer: boolean } {
+  const attrs = n.attribute ?? [];
+  if (attrs.length !== 1) fail(`${where}: ${attrs.length === 0 ? 'no value attribute' : `${attrs.length} attributes (ONNX's Constant takes exactly one value)`}`);
+  const a = attrs[0];
+  const name = a.name ?? '';
+  const since = name === 'value' ? 1 : name === 'sparse_value' ? 11 : 12;
+  const known = ['value', 'sparse_value', 'value_float', 'value_floats', 'value_int', 'value_ints', 'value_string', 'value_strings'];
+  if (!known.includes(name)) fail(`${where}: attribute '${name}' not supported`);
+  if (opset < since) fail(`${where}: attribute '${name}' is Constant's from opset ${since}`);
+  const type = name === 'value' ? AT.TENSOR : name === 'value_float' ? AT.FLOAT : name === 'value_floats' ? AT.FLOATS : name === 'value_int' ? AT.INT : name === 'value_ints' ? AT.INTS : null;
+  if (type === null) fail(`${where}: attribute '${name}' not supported (${name === 'sparse_value' ? 'sparse tensors' : 'string tensors'}: graphc computes in float32, int64 and bool)`);
+  const typeName = (t: number | null | undefined) => Object.entries(AT).find(([, v]) => v === (t ?? 0))?.[0] ?? String(t);
+  if (a.type !== type) fail(`${where}: attribute '${name}' has type ${typeName(a.type)}, expected ${typeName(type)}`);
+  const what = `${where} attribute '${name}'`;
+  const list = (count: number) => {
+    if (count > MAX_ELEMENTS) fail(`${what}: ${count} values, more than graphc accepts (${MAX_ELEMENTS})`);
+  };
+  switch (name) {
+    case 'value': {
+      const t = a.t ?? fail(`${what}: no tensor`);
+      if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32) return { values: ints(t, where), dims: dimsOf(t), integer: true };
+      const { dims, data } = floats(t, where);
+      return { values: Array.from(data), dims, integer: false };
+    }
+    case 'value_float':
+      return { values: [Math.fround(a.f ?? 0)], dims: [], integer: false };
+    case 'value_floats':
+      list(a.floats?.length ?? 0);
+      return { values: (a.floats ?? []).map((v: number) => Math.fround(v)), dims: [a.floats?.length ?? 0], integer: false };
+    case 'value_int':
+      return { values: [toNumber(a.i as number, what)], dims: [], integer: true };
+    default:
+      list(a.ints?.length ?? 0);
+      return { values: (a.ints ?? []).map((v: unknown) => toNumber(v as number, what)), dims: [a.ints?.length ?? 0], integer: true };
+  }
+}
+
+/** The most elements a graph input the model is specialised on may hold: a scalar or a shape vector. */
+export const MAX_SPECIALIZED_ELEMENTS = 64;
+
+/**
+ * The graph inputs `x` is computed from, by name, when the model can be specialised on them: each is small
+ * (static, up to MAX_SPECIALIZED_ELEMENTS elements) and nothing else it reads is an initializer (a
+ * parameter, which is not folded). Undefined otherwise.
+ */
+export function specializable(x: Node): string[] | undefined {
+  const found = new Set<string>();
+  const seen = new Set<Node>();
+  const stack = [x];
+  while (stack.length) {
+    const m = stack.pop()!;
+    if (seen.has(m)) continue;
+    seen.add(m);
+    if (m.op === 'Param') return undefined;
+    if (m.op === 'Input') {
+      const s = m.shape;
+      if (!s.every((d) => typeof d === 'number') || (s as number[]).reduce((p, d) => p * d, 1) > MAX_SPECIALIZED_ELEMENTS) return undefined;
+      found.add(String(m.attrs.name));
+    }
+    stack.push(...m.inputs);
+  }
+  return found.size ? [...found].sort() : undefined;
+}

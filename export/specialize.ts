@@ -1,0 +1,142 @@
+/**
+ * An ONNX model run as onnxruntime runs it, where graphc fixes shapes at import: when an operand that
+ * decides a shape or a mode (Range's operands, OneHot's depth, Dropout's training_mode and ratio) is a
+ * graph input, the model is specialised on that input's value. `OnnxSession` imports the model bound to
+ * the values each run is fed (`ImportOptions.bind`), once per distinct value (the inputs are small: a
+ * scalar or a shape vector, export/import-constant.ts), keeps the last `MAX_VARIANTS` imports and their
+ * plans, and says which inputs it specialises on and why (`explain()`, `graphc run --explain`).
+ */
+import type { Node } from '../compiler/ir/node.ts';
+import { Plan } from '../runtime/plan.ts';
+import { formatPlanReport } from '../runtime/report.ts';
+import type { TensorValue } from '../runtime/plan-types.ts';
+import { decodeModel, importOnnx, type ImportedModel, type ImportOptions } from './import.ts';
+import { OnnxImportError, OnnxSpecializeError } from './import-error.ts';
+
+/** How many specialisations (distinct values of the inputs specialised on) a session keeps. */
+export const MAX_VARIANTS = 16;
+
+export interface SessionFeed {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+}
+
+interface Variant {
+  readonly model: ImportedModel;
+  plan?: Plan;
+  planKey?: string;
+}
+
+export class OnnxSession {
+  /** The model's graph inputs (initializers excepted), in the file's order, as the import reads them. */
+  readonly inputs: readonly Node[];
+  /** Graph inputs with an initializer (a default a feed replaces). */
+  readonly defaults: readonly Node[];
+  /** The graph's outputs by name, in the file's order. */
+  readonly outputNames: readonly string[];
+  /** The inputs the model is specialised on, each with why (the node whose operand it decides). */
+  readonly specializedOn = new Map<string, string>();
+  private readonly variants = new Map<string, Variant>();
+  private compiled = 0;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly opts: Omit<ImportOptions, 'bind'> = {},
+  ) {
+    this.outputNames = (decodeModel(bytes).graph?.output ?? []).map((o) => o.name ?? '');
+    try {
+      const m = importOnnx(bytes, opts);
+      this.variants.set('', { model: m });
+      this.compiled = 1;
+      [this.inputs, this.defaults] = [m.inputs, m.defaults];
+    } catch (e) {
+      if (!(e instanceof OnnxSpecializeError)) throw e;
+      for (const name of e.inputs) this.specializedOn.set(name, e.message);
+      [this.inputs, this.defaults] = [e.graphInputs as Node[], e.defaults as Node[]];
+    }
+  }
+
+  /** The model imported for these feeds: bound to the values of the inputs it is specialised on (cached). */
+  model(feeds: ReadonlyMap<string, SessionFeed>): ImportedModel {
+    for (;;) {
+      const key = this.key(feeds);
+      const hit = this.variants.get(key);
+      if (hit) {
+        // most recently used last
+        this.variants.delete(key);
+        this.variants.set(key, hit);
+        return hit.model;
+      }
+      const bind = new Map([...this.specializedOn.keys()].map((name) => {
+        const f = feeds.get(name)!;
+        return [name, { values: Array.from(f.data), dims: [...f.shape] }];
+      }));
+      try {
+        const model = importOnnx(this.bytes, { ...this.opts, bind });
+        this.variants.set(key, { model });
+        this.compiled++;
+        if (this.variants.size > MAX_VARIANTS) this.variants.delete(this.variants.keys().next().value!);
+        return model;
+      } catch (e) {
+        if (!(e instanceof OnnxSpecializeError)) throw e;
+        // another operand needs a value: specialise on its inputs too (each round adds one at least)
+        const fresh = e.inputs.filter((n) => !this.specializedOn.has(n));
+        if (fresh.length === 0) throw new OnnxImportError(e.message);
+        for (const name of fresh) this.specializedOn.set(name, e.message);
+      }
+    }
+  }
+
+  /** Runs the model on these feeds (every graph input by name; a default's may be left out): its outputs by name. */
+  run(feeds: ReadonlyMap<string, SessionFeed>): Map<string, TensorValue & { readonly dtype: string }> {
+    const m = this.model(feeds);
+    const variant = this.variants.get(this.key(feeds))!;
+    const shapes = new Map<string, number[]>();
+    const leaves = new Map<string, Float32Array>(m.params.map((p) => [String(p.attrs.name), p.attrs.init as Float32Array]));
+    for (const n of m.inputs) {
+      const name = String(n.attrs.name);
+      const f = feeds.get(name) ?? fail(`input '${name}' is not fed`);
+      shapes.set(name, [...f.shape]);
+      leaves.set(name, f.data);
+    }
+    // a fed value replaces an initializer's (ONNX: an initializer of a graph input is its default)
+    for (const p of m.defaults) {
+      const f = feeds.get(String(p.attrs.name));
+      if (f) leaves.set(String(p.attrs.name), f.data);
+    }
+    const planKey = JSON.stringify([...shapes]);
+    if (!variant.plan || variant.planKey !== planKey) [variant.plan, variant.planKey] = [new Plan(m.graph, shapes), planKey];
+    variant.plan.run(leaves);
+    return new Map(m.graph.outputs.map((o) => {
+      const v = variant.plan!.value(o.node);
+      const count = v.shape.reduce((a, b) => a * b, 1);
+      return [o.name, { shape: v.shape, data: v.data.subarray(0, count), dtype: o.node.dtype }];
+    }));
+  }
+
+  /** What the session decided: the inputs specialised on and why, how many imports, the last plan's report. */
+  explain(): string {
+    const lines: string[] = [];
+    if (this.specializedOn.size === 0) lines.push('specialisation: none (no graph input decides a shape or a mode)');
+    else {
+      lines.push(`specialisation: the model is imported once per distinct value of ${[...this.specializedOn.keys()].map((n) => `'${n}'`).join(', ')} (${this.compiled} import${this.compiled === 1 ? '' : 's'} so far, the last ${MAX_VARIANTS} kept)`);
+      for (const [name, why] of this.specializedOn) lines.push(`  '${name}': ${why}`);
+    }
+    const last = [...this.variants.values()].pop();
+    if (last?.plan) lines.push(formatPlanReport('plan', last.plan.report()));
+    return lines.join('\n');
+  }
+
+  private key(feeds: ReadonlyMap<string, SessionFeed>): string {
+    if (this.specializedOn.size === 0) return '';
+    return JSON.stringify([...this.specializedOn.keys()].sort().map((name) => {
+      const f = feeds.get(name);
+      if (!f) fail(`input '${name}' is not fed, and the model is specialised on its value (${this.specializedOn.get(name)})`);
+      return [name, f!.shape, Array.from(f!.data)];
+    }));
+  }
+}
+
+const fail = (msg: string): never => {
+  throw new OnnxImportError(msg);
+};
