@@ -50,6 +50,12 @@ export interface ImportedModel {
   readonly defaults: readonly Node[];
   /** The type and shape of every tensor the file names (integer tensors folded at import: int64). */
   readonly tensors: ReadonlyMap<string, { readonly shape: readonly Dim[]; readonly dtype: DType }>;
+  /**
+   * Graph inputs with a default (an initializer) whose value the import read as a shape or a mode
+   * (OneHot's depth...), each with the node that read it: a value fed for one specialises the model
+   * (OnnxSession), which the default's import does not.
+   */
+  readonly readDefaults: ReadonlyMap<string, string>;
 }
 
 export function decodeModel(bytes: Uint8Array): ModelProto {
@@ -87,6 +93,9 @@ export interface ImportOptions {
    */
   readonly file?: string;
 }
+
+/** Whether bound dims match declared ones (null: a dim the file leaves open). */
+const sameDims = (a: readonly number[], b: readonly (Dim | null)[]) => a.length === b.length && a.every((d, i) => b[i] === null || typeof b[i] === 'string' || b[i] === d);
 
 /** A name read from the file as a position shows it: control characters escaped, at most 80 characters. */
 const shownName = (name: string): string => {
@@ -133,12 +142,19 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   }
   const inputs: Node[] = [];
   const defaults: Node[] = [];
+  const readDefaults = new Map<string, string>();
   const recorded = recordedDefaults(model);
   for (const vi of g.input ?? []) {
     const name = vi.name || fail('a graph input has no name');
     if (inits.has(name)) {
       const p = values.get(name);
-      if (p) defaults.push(p);
+      const given = opts.bind?.get(name);
+      if (p && given) {
+        // a default bound to the value fed for it (the model specialised on it): a constant, no parameter
+        if (!sameDims(given.dims, p.shape)) fail(`input '${name}': the value bound has dims [${given.dims.join(', ')}], the initializer [${p.shape.join(', ')}]`);
+        values.set(name, atSource(at(`input '${shownName(name)}'`), () => B.constant(Float32Array.from(given.values), [...given.dims])));
+        params.splice(params.indexOf(p), 1);
+      } else if (p) defaults.push(p);
       continue;
     }
     const tt = vi.type?.tensorType ?? fail(`input '${name}' is not a tensor`);
@@ -146,6 +162,8 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     const bound = opts.bind?.get(name) ?? opts.intInputs?.get(name);
     if (bound && isInt) {
       const b = bound as { values: readonly number[]; dims: readonly number[] } | readonly number[];
+      const declared = tt.shape?.dim?.map((d) => (d.dimValue === null || d.dimValue === undefined || d.dimParam ? null : toNumber(d.dimValue as number)));
+      if (!Array.isArray(b) && declared && !sameDims((b as { dims: readonly number[] }).dims, declared)) fail(`input '${name}': the value bound has dims [${(b as { dims: readonly number[] }).dims.join(', ')}], the input's are [${declared.map((d) => d ?? '?').join(', ')}]`);
       intValues.set(name, Array.isArray(b) ? intConst(b as readonly number[]) : intConst((b as { values: readonly number[] }).values, (b as { dims: readonly number[] }).dims));
       continue;
     }
@@ -155,6 +173,8 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       // a float or bool input bound to its value: a constant (the model specialised on it)
       const count = given.dims.reduce((p, d) => p * d, 1);
       if (count !== given.values.length) fail(`input '${name}': the value bound holds ${given.values.length} numbers for dims [${given.dims.join(', ')}]`);
+      const declared = (tt.shape?.dim ?? []).map((d) => (d.dimValue === null || d.dimValue === undefined || d.dimParam ? null : toNumber(d.dimValue as number)));
+      if (tt.shape && !sameDims(given.dims, declared)) fail(`input '${name}': the value bound has dims [${given.dims.join(', ')}], the input's are [${declared.map((d) => d ?? '?').join(', ')}]`);
       values.set(name, atSource(at(`input '${shownName(name)}'`), () => B.mk('Const', [], { value: Float32Array.from(given.values), shape: [...given.dims], dtype })));
       continue;
     }
@@ -255,7 +275,11 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
         }
         const x = name ? values.get(name) : undefined;
         if (!x) throw new UnsupportedError(`${what}: input ${k} is missing`);
-        if (x.op === 'Param' && x.attrs.init instanceof Float32Array) return Array.from(x.attrs.init);
+        if (x.op === 'Param' && x.attrs.init instanceof Float32Array) {
+          // a graph input's default read as a value: a value fed for it specialises the model (OnnxSession)
+          if (defaults.includes(x)) readDefaults.set(name, `${where}: ${what}; input ${k} is graph input '${shownName(name)}', its default (an initializer) read at import`);
+          return Array.from(x.attrs.init);
+        }
         const folded = x.dtype === 'i64' ? foldInts(x)?.values : foldFloats(x);
         if (folded && folded.every((d) => typeof d === 'number')) return folded as number[];
         const from = specializable(x);
@@ -315,5 +339,5 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   if (outputs.length === 0) fail('the graph has no outputs');
   const tensors = new Map<string, { shape: readonly Dim[]; dtype: DType }>([...intValues].map(([k, v]) => [k, { shape: v.dims, dtype: 'i64' as DType }]));
   for (const [k, v] of values) tensors.set(k, { shape: v.shape, dtype: v.dtype });
-  return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params, defaults, tensors };
+  return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params, defaults, tensors, readDefaults };
 }

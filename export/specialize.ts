@@ -46,9 +46,11 @@ export class OnnxSession {
     this.outputNames = (decodeModel(bytes).graph?.output ?? []).map((o) => o.name ?? '');
     try {
       const m = importOnnx(bytes, opts);
-      this.variants.set('', { model: m });
       this.compiled = 1;
       [this.inputs, this.defaults] = [m.inputs, m.defaults];
+      for (const [name, why] of m.readDefaults) this.specializedOn.set(name, why);
+      // the defaults read at import, none fed: this import
+      this.variants.set(this.key(new Map()), { model: m });
     } catch (e) {
       if (!(e instanceof OnnxSpecializeError)) throw e;
       for (const name of e.inputs) this.specializedOn.set(name, e.message);
@@ -67,13 +69,18 @@ export class OnnxSession {
         this.variants.set(key, hit);
         return hit.model;
       }
-      const bind = new Map([...this.specializedOn.keys()].map((name) => {
-        const f = feeds.get(name)!;
-        return [name, { values: Array.from(f.data), dims: [...f.shape] }];
+      // an input specialised on is fed (key() checks), but for a default left out: its initializer's value
+      const bind = new Map([...this.specializedOn.keys()].flatMap((name) => {
+        const f = feeds.get(name);
+        return f ? [[name, { values: Array.from(f.data), dims: [...f.shape] }] as const] : [];
       }));
       try {
         const model = importOnnx(this.bytes, { ...this.opts, bind });
-        this.variants.set(key, { model });
+        const fresh = [...model.readDefaults].filter(([name]) => !this.specializedOn.has(name));
+        for (const [name, why] of fresh) this.specializedOn.set(name, why);
+        // a default read at import and fed: import again, bound to the value fed
+        if (fresh.some(([name]) => feeds.has(name))) continue;
+        this.variants.set(this.key(feeds), { model });
         this.compiled++;
         if (this.variants.size > MAX_VARIANTS) this.variants.delete(this.variants.keys().next().value!);
         return model;
@@ -129,8 +136,10 @@ export class OnnxSession {
 
   private key(feeds: ReadonlyMap<string, SessionFeed>): string {
     if (this.specializedOn.size === 0) return '';
+    const optional = new Set(this.defaults.map((p) => String(p.attrs.name)));
     return JSON.stringify([...this.specializedOn.keys()].sort().map((name) => {
       const f = feeds.get(name);
+      if (!f && optional.has(name)) return [name, 'default'];
       if (!f) fail(`input '${name}' is not fed, and the model is specialised on its value (${this.specializedOn.get(name)})`);
       return [name, f!.shape, Array.from(f!.data)];
     }));

@@ -51,6 +51,7 @@ describe('a model specialised on the graph inputs that decide its shapes', () =>
   it('an input it specialises on must be fed; bound at import, the model imports without a session', () => {
     const s = new OnnxSession(range);
     expect(() => s.run(new Map([['b', feed([5])], ['c', feed([1])]]))).toThrow(/^input 'a' is not fed, and the model is specialised on its value/);
+    expect(() => s.run(new Map([['a', feed([1], [1])], ['b', feed([5])], ['c', feed([1])]]))).toThrow(/^input 'a': the value bound has dims \[1\], the input's are \[\]$/);
     const bind = new Map(['a', 'b', 'c'].map((n, k) => [n, { values: [[2, 4, 1][k]], dims: [] }]));
     expect([...runGraph(importOnnx(range, { bind }).graph, {}).y]).toEqual([2, 3]);
   });
@@ -77,6 +78,29 @@ describe('a model specialised on the graph inputs that decide its shapes', () =>
       expect(run(s, { x, r: feed([r]), t: feed([t]) })).toEqual({ y: { shape: [3], data: [1, -2, 3] }, m: { shape: [3], data: [1, 1, 1] } });
     expect(() => s.run(new Map([['x', x], ['r', feed([0.5])], ['t', feed([1])]]))).toThrow(OnnxImportError);
     expect(() => s.run(new Map([['x', x], ['r', feed([0.5])], ['t', feed([1])]]))).toThrow(/\(Dropout, opset 13\): training_mode = true with ratio 0\.5 \(the mask is random/);
+  });
+
+  it('a default (an initializer that is a graph input) read as a depth: a value fed for it specialises the model', () => {
+    const bytes = onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 11 }],
+      graph: {
+        name: 'g',
+        node: [{ name: 'o', opType: 'OneHot', input: ['i', 'd', 'v'], output: ['y'] }],
+        input: [['i', [2], DataType.INT64], ['d', [], DataType.FLOAT]].map(([name, dims, elemType]) => ({ name: name as string, type: { tensorType: { elemType: elemType as number, shape: { dim: (dims as number[]).map((dimValue) => ({ dimValue })) } } } })),
+        output: [{ name: 'y' }],
+        initializer: [{ name: 'd', dataType: DataType.FLOAT, dims: [], floatData: [2] }, { name: 'v', dataType: DataType.FLOAT, dims: [2], floatData: [0, 1] }],
+      },
+    }).finish();
+    expect([...importOnnx(bytes).readDefaults.keys()]).toEqual(['d']);
+    const s = new OnnxSession(bytes);
+    const i = feed([1, 0], [2]);
+    expect(run(s, { i }).y).toEqual({ shape: [2, 2], data: [0, 1, 1, 0] });
+    // depth 3 fed for the default: three classes, not the initializer's two
+    expect(run(s, { i, d: feed([3]) }).y).toEqual({ shape: [2, 3], data: [0, 1, 0, 1, 0, 0] });
+    expect(s.explain()).toContain("'d': node 'o' (OneHot, opset 11): the depth decides the output's shape; input 1 is graph input 'd', its default (an initializer) read at import");
+    // a value of other dims than the input's is refused
+    expect(() => s.run(new Map([['i', i], ['d', feed([3], [1])]]))).toThrow(/^input 'd': the value bound has dims \[1\], the initializer \[\]$/);
   });
 
   it('a model that needs no value imports once, and says so', () => {
