@@ -51,7 +51,7 @@ export function registerRun(command: Command, run: (fn: () => Promise<void>) => 
           throw e;
         }
         if (o.explain) process.stderr.write(session.explain() + '\n');
-        const outputs: Outputs = Object.fromEntries([...values].map(([name, v]) => [name, { shape: v.shape, data: v.data.slice(), dtype: v.dtype as DType }]));
+        const outputs: Outputs = Object.fromEntries([...values].map(([name, v]) => [name, { shape: v.shape, data: v.data, dtype: v.dtype as DType }]));
         const doc = (outs: Outputs) => ({
           model: file,
           inputs: Object.fromEntries(feeds.map((f) => [f.name, f.shape])),

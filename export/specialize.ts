@@ -117,7 +117,8 @@ export class OnnxSession {
     return new Map(m.graph.outputs.map((o) => {
       const v = variant.plan!.value(o.node);
       const count = v.shape.reduce((a, b) => a * b, 1);
-      return [o.name, { shape: v.shape, data: v.data.subarray(0, count), dtype: o.node.dtype }];
+      // a copy: the plan's buffers are rewritten by the next run
+      return [o.name, { shape: [...v.shape], data: v.data.slice(0, count), dtype: o.node.dtype }];
     }));
   }
 
