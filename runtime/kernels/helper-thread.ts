@@ -145,9 +145,10 @@ export class HelperThread {
    * The caller's side of a posted chunked job of `count` chunks: takes chunk indices until none is left,
    * computing each with `run`, then takes back (and computes with `run`) each chunk the helper has not
    * begun or does not finish in about one chunk's time. When it returns, every chunk is done, its state
-   * saying by whom: DONE the helper, CALLER or TAKEN_BACK the caller.
+   * saying by whom: DONE the helper, CALLER or TAKEN_BACK the caller. Returns how many the helper did
+   * (the split timer's measure of whether it helped: split.ts, `helped`).
    */
-  shareChunks(count: number, run: (n: number) => void): void {
+  shareChunks(count: number, run: (n: number) => void): number {
     let chunkMs = 0;
     for (let n; (n = this.claim()) < count; ) {
       this.chunks[n] = CHUNK.CALLER;
@@ -155,10 +156,14 @@ export class HelperThread {
       run(n);
       chunkMs = performance.now() - t;
     }
-    if (this.claimedChunks()) {
-      const until = performance.now() + chunkMs * 1.5 + 0.02;
-      for (let n = 0; n < count; n++) if (this.takeBack(n, until)) run(n);
+    if (!this.claimedChunks()) return 0;
+    const until = performance.now() + chunkMs * 1.5 + 0.02;
+    let done = 0;
+    for (let n = 0; n < count; n++) {
+      if (this.takeBack(n, until)) run(n);
+      else if (Atomics.load(this.chunks, n) === CHUNK.DONE) done++;
     }
+    return done;
   }
 
   /**

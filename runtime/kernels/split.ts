@@ -9,10 +9,12 @@
  * noise. A look that confirms the choice doubles the time to the next (up to MAX_PERIOD calls, or
  * LOOK_MS of the kernel's time, whichever comes first: a machine's load changes), so a kernel that
  * settles spends a small fraction of its calls measuring; one that flips looks again soon. Between looks
- * a split kernel still watches its calls: DROP split calls in a row slower than the latest look's
- * one-thread median (another process has taken the helper's core since) return it to one thread at
- * once, until a look MIN_PERIOD calls later measures the split faster by ADOPT's margin again, so a split
- * adopted at a quiet moment costs at most those few calls once the machine gets busy. Calls made
+ * a split kernel still watches its calls: DROP split calls in a row that were slower than the latest
+ * look's one-thread median, or in which the helper computed less than HELPED of the work (another process
+ * has taken the helper's core since; the second holds where the look's median was itself slowed, which
+ * leaves the first no margin to see) return it to one thread at once, until a look MIN_PERIOD calls
+ * later measures the split faster by ADOPT's margin again, so a split adopted at a quiet moment costs at
+ * most those few calls once the machine gets busy. Calls made
  * while tests force the choice (`SplitTimer.force`) are not measurements. Kernels below a work-size floor (each kernel's own: gemm.ts, vector-drivers.ts, rows.ts)
  * never ask: a plan whose kernels are all below it never wakes the helper, nor starts it.
  *
@@ -29,8 +31,16 @@ export const SAMPLES = 3;
 export const LOOK_MS = 2000;
 /** A kernel on one thread adopts the split where a split call took at most this fraction of a one-thread call. */
 export const ADOPT = 0.9;
-/** Split calls in a row, between looks, slower than the latest look's one-thread median that drop the split. */
+/**
+ * Split calls in a row, between looks, slower than the latest look's one-thread median or not helped by
+ * the helper (`helped`), that drop the split.
+ */
 export const DROP = 2;
+/** The least fraction of a split call's work (its chunks) the helper must compute for the call to count as helped. */
+export const HELPED = 1 / 8;
+
+/** Whether a split call in which the helper computed `done` of its `count` chunks was helped (HELPED of them, at least one). */
+export const helped = (done: number, count: number): boolean => done > 0 && done >= HELPED * count;
 
 /**
  * The choice after a look: `splitMs` and `oneMs` the look's median times of a call each way, `splitting`
@@ -73,7 +83,7 @@ export class SplitTimer {
   private looks = 0;
   private splitMs = 0;
   private oneMs = 0;
-  /** Split calls in a row since the latest look slower than `oneMs`. */
+  /** Split calls in a row since the latest look slower than `oneMs` or not helped. */
   private slow = 0;
 
   /** `what`: the kernel, as reports name it (kernels take theirs from `splitTimer`, by shape). */
@@ -88,8 +98,11 @@ export class SplitTimer {
     return this.choice;
   }
 
-  /** Records the time of a call that `split` answered (milliseconds); ends a look when it is complete. */
-  record(split: boolean, ms: number): void {
+  /**
+   * Records the time of a call that `split` answered (milliseconds) and, for a split call, whether the
+   * helper did its part (`helped`); ends a look when it is complete.
+   */
+  record(split: boolean, ms: number, helped = true): void {
     if (SplitTimer.force !== null) return;
     const i = this.n++;
     this.since += ms;
@@ -107,7 +120,7 @@ export class SplitTimer {
         this.slow = 0;
       }
     } else if (split && this.choice) {
-      this.slow = ms > this.oneMs ? this.slow + 1 : 0;
+      this.slow = ms > this.oneMs || !helped ? this.slow + 1 : 0;
       if (this.slow >= DROP) {
         this.choice = false;
         this.slow = 0;

@@ -12,7 +12,8 @@ import { defineModel, input, param, values, binaryCrossEntropy, mse, Linear } fr
 import { compileModel } from '../../compiler/passes/index.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
 import { Plan } from '../../runtime/plan.ts';
-import { neededIn, regionGroups, regionOf, ROW_SPLIT_MIN_ROWS } from '../../runtime/rows.ts';
+import { neededIn, regionGroups, regionOf } from '../../runtime/rows.ts';
+import { ROW_SPLIT_MIN_ROWS } from '../../runtime/row-kernel.ts';
 import { resolveShape } from '../../compiler/ir/shape.ts';
 import { ARG, rowKernel, type RowProgram } from '../../runtime/kernels/wasm/rows.ts';
 import { module } from '../../runtime/kernels/wasm/asm.ts';

@@ -17,7 +17,7 @@ import { parseCsv, type Dataset } from '../../runtime/data.ts';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel } from '../../runtime/kernels/matmul.ts';
 import { readyHelper, stopHelperThread, useHelperThread, CONTROL } from '../../runtime/kernels/threads.ts';
-import { SplitTimer, SAMPLES, MAX_PERIOD, MIN_PERIOD, LOOK_MS, DROP, splitTimer, splitChoices } from '../../runtime/kernels/split.ts';
+import { SplitTimer, SAMPLES, MAX_PERIOD, MIN_PERIOD, LOOK_MS, DROP, HELPED, helped, splitTimer, splitChoices } from '../../runtime/kernels/split.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import type { Model } from '../../compiler/dsl/model.ts';
 import toy from '../../graphs/toy.ts';
@@ -109,6 +109,33 @@ describe('a kernel decides by measurement whether to split', () => {
     const next = look(t, 0.95, 1);
     expect(next.length).toBe(MIN_PERIOD + 1 + 2 * SAMPLES);
     expect(next.slice(0, MIN_PERIOD + 1).every((s) => s === false)).toBe(true);
+    expect(t.splitting).toBe(false);
+  });
+
+  it('a split call counts as helped where the helper computed at least HELPED of its chunks', () => {
+    expect(helped(0, 64)).toBe(false);
+    expect(helped(Math.ceil(HELPED * 64) - 1, 64)).toBe(false);
+    expect(helped(Math.ceil(HELPED * 64), 64)).toBe(true);
+    expect(helped(1, 2)).toBe(true);
+    expect(helped(0, 1)).toBe(false);
+  });
+
+  it('drops a split after DROP fast calls in a row that the helper did not help (a look slowed by the load)', () => {
+    const t = new SplitTimer();
+    // the look's one-thread calls slowed (median 30 ms): no split call is slower than that
+    look(t, 0.5, 30);
+    expect(t.splitting).toBe(true);
+    // one call the helper did not help, between helped ones, keeps the split
+    for (const h of [false, true, false, true]) t.record(t.split(), 1, h);
+    expect(t.splitting).toBe(true);
+    // DROP in a row it did not help (its core taken; the caller did the work alone): back on one thread
+    const answers: boolean[] = [];
+    for (let i = 0; i < DROP; i++) {
+      const s = t.split();
+      answers.push(s);
+      t.record(s, 1, false);
+    }
+    expect(answers).toEqual(Array(DROP).fill(true));
     expect(t.splitting).toBe(false);
   });
 

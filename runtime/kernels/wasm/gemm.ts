@@ -13,7 +13,7 @@ import { WasmKernels } from './module.ts';
 import { noteFallback } from '../fallbacks.ts';
 import { idleHelper } from '../threads.ts';
 import { MAX_CHUNKS } from '../jobs.ts';
-import { splitTimer, type SplitTimer } from '../split.ts';
+import { helped, splitTimer, type SplitTimer } from '../split.ts';
 
 /**
  * K block (rows of packed B a panel call streams) and N block (columns): a block of B is KC×NC floats
@@ -114,14 +114,15 @@ export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, 
   const helper = splittable && chunks <= MAX_CHUNKS ? idleHelper() : null;
   const post = helper !== null && timer.split();
   const t0 = helper ? performance.now() : 0;
+  let done = 0;
   if (helper && post) {
     // both threads take chunks of rows until none is left: a thread whose core is slowed by other work
     // (these machines are shared) does fewer, instead of the other waiting for its half; a chunk the
     // helper holds and does not finish in about one chunk's time is taken back and done here
     helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC, helper.freeChunks(chunks), helper.spare(ch * NP));
-    helper.shareChunks(chunks, (n) => k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC));
+    done = helper.shareChunks(chunks, (n) => k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC));
   } else k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC); // column blocks, then K blocks, then rows (the first K block overwrites C)
-  if (helper) timer.record(post, performance.now() - t0);
+  if (helper) timer.record(post, performance.now() - t0, helped(done, chunks));
 }
 
 /**

@@ -6,7 +6,7 @@ import { hasRelaxedSimd, shapeKernel, type ShapeKernel, type WasmKernels } from 
 import { WIDE_ARG, WIDE_ROWS, vecmatWideKernel } from './vector.ts';
 import { idleHelper, type HelperThread } from '../threads.ts';
 import { CHUNK, MAX_CHUNKS, type JobArgs } from '../jobs.ts';
-import { splitTimer, type SplitTimer } from '../split.ts';
+import { helped, splitTimer, type SplitTimer } from '../split.ts';
 import { SPLIT_MIN_WORK } from './gemm.ts';
 
 /** Matrices (K·N) from this size have vector-matrix products split by rows. */
@@ -35,12 +35,13 @@ export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Floa
     if (r4 > 0) k.matvec4(A.byteOffset + i * lda, lda, v.byteOffset, c.byteOffset + i * 4, r4, lda);
     if (r4 < r) k.matvec(A.byteOffset + (i + r4) * lda, lda, v.byteOffset, c.byteOffset + (i + r4) * 4, r - r4, kb16, kb4, lda);
   };
+  let done = 0;
   if (post) {
     const hp = helper!;
     hp.post('matvec', A.byteOffset, lda, v.byteOffset, c.byteOffset, M, kb16, kb4, lda, ch, four ? 1 : 0, hp.freeChunks(chunks), hp.spare(ch));
-    hp.shareChunks(chunks, (n) => rows(n * ch, Math.min(M, n * ch + ch) - n * ch));
+    done = hp.shareChunks(chunks, (n) => rows(n * ch, Math.min(M, n * ch + ch) - n * ch));
   } else rows(0, M);
-  if (helper) timer!.record(post, performance.now() - t0);
+  if (helper) timer!.record(post, performance.now() - t0, helped(done, chunks));
 }
 
 /** What a vector-matrix product of one width needs in the heap: partial sums and argument blocks. */
@@ -116,9 +117,10 @@ export function vecmat(k: WasmKernels, v: Float32Array, sv: number, A: Float32Ar
   const helper = split ? idleHelper() : null;
   const post = helper !== null && scratch!.timer.split();
   const t0 = helper ? performance.now() : 0;
-  // (a call meant to be split whose kernel the helper has not loaded yet ran on one thread: not a measurement)
-  const posted = wide ? vecmatWide(k, wide, post ? helper : null, v, sv, A, c, K, N, scratch!) : (vecmatFour(k, split, post ? helper : null, v, sv, A, c, K, N, scratch), post);
-  if (helper && posted === post) scratch!.timer.record(post, performance.now() - t0);
+  // (a call meant to be split whose kernel the helper has not loaded yet ran on one thread: not a
+  // measurement); how much of the work the helper did, as a fraction
+  const share = wide ? vecmatWide(k, wide, post ? helper : null, v, sv, A, c, K, N, scratch!) : vecmatFour(k, split, post ? helper : null, v, sv, A, c, K, N, scratch);
+  if (helper && (share >= 0) === post) scratch!.timer.record(post, performance.now() - t0, helped(share, 1));
 }
 
 /** Whether a vector-matrix product of K rows and N columns is split with the helper thread (when there is one). */
@@ -135,12 +137,12 @@ export function wideBlock(a: Int32Array, at: number, v: Float32Array, sv: number
 
 /**
  * `vecmat` by the wide kernel, in `scratch.chunks` chunks; those the helper computes (when given and the
- * kernel loads there) are summed into its own cells, read for the chunks it finished. Returns whether the
- * helper was posted. (Each way is a
+ * kernel loads there) are summed into its own cells, read for the chunks it finished. Returns the
+ * fraction of the chunks the helper did, or -1 where it was not posted. (Each way is a
  * function of its own, as is the choice: V8 optimizes small functions sooner and faster, which a new
  * product's first calls wait for.)
  */
-function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch): boolean {
+function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch): number {
   const N4 = (N + 3) & ~3;
   const { chunks: C, chunkRows: ch, blocks: b } = scratch;
   const K8 = K - (K % WIDE_ROWS);
@@ -152,19 +154,20 @@ function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | nu
     if (slot >= 0) wideBlock(b, 8 * (C + n), v, sv, A, N, r0, rows, theirs + n * N4 * 4);
   }
   const run = (n: number) => wide.fn(b.byteOffset + 32 * n); // (zeroes its output first, even for no rows)
+  let done = 0;
   if (slot >= 0) {
     helper!.post('chunks', slot, b.byteOffset + 32 * C, 32, C, helper!.freeChunks(C), 0, 0);
-    helper!.shareChunks(C, run);
+    done = helper!.shareChunks(C, run);
   } else for (let n = 0; n < C; n++) run(n);
   const byHelper = (n: number) => slot >= 0 && Atomics.load(helper!.chunks, n) === CHUNK.DONE;
   if (byHelper(0)) c.set(new Float32Array(k.memory.buffer, theirs, N));
   if (K8 < K) k.vecmat1(v.byteOffset + K8 * sv * 4, sv * 4, A.byteOffset + K8 * N * 4, N * 4, c.byteOffset, K - K8, N4 * 4, 0);
   for (let n = 1; n < C; n++) k.addTo(c.byteOffset, byHelper(n) ? theirs + n * N4 * 4 : scratch.own.byteOffset + n * N4 * 4, N4 * 4);
-  return slot >= 0;
+  return slot >= 0 ? done / C : -1;
 }
 
-/** `vecmat` by the four-row kernel. */
-function vecmatFour(k: WasmKernels, split: boolean, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch | null): void {
+/** `vecmat` by the four-row kernel; returns as `vecmatWide` does (the helper's share is half or none). */
+function vecmatFour(k: WasmKernels, split: boolean, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch | null): number {
   const N4 = (N + 3) & ~3;
   // rows [0, mine) here, [mine, K) as the helper's job (JOB_VECMAT) does them; mine is a multiple of 4
   split &&= scratch !== null;
@@ -179,8 +182,10 @@ function vecmatFour(k: WasmKernels, split: boolean, helper: HelperThread | null,
   // (the four-row kernel zeroes c first, even when it has no rows)
   k.vecmat4(v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K4, N4 * 4, 1);
   if (K4 < mine) k.vecmat1(v.byteOffset + K4 * sv * 4, sv * 4, A.byteOffset + K4 * N * 4, N * 4, c.byteOffset, mine - K4, N4 * 4, 0);
+  let share = helper && split ? 0.5 : -1;
   if (split) {
     if (!helper || helper.finish()) {
+      if (helper) share = 0;
       const [v0, sv4, m0, ldm, c0, K4t, nb, vt, mt, Kt] = theirs();
       if (nb > 0) {
         k.vecmat4(v0, sv4, m0, ldm, c0, K4t, nb, 1);
@@ -189,4 +194,5 @@ function vecmatFour(k: WasmKernels, split: boolean, helper: HelperThread | null,
     }
     k.addTo(c.byteOffset, scratch!.partial.byteOffset, N4 * 4);
   }
+  return share;
 }
