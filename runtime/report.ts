@@ -54,6 +54,6 @@ export function formatSplitChoices(choices: readonly SplitChoice[], helper: bool
   const ms = (x: number) => `${x < 1 ? x.toFixed(3) : x.toFixed(2)} ms`;
   const lines = [`threads: ${two} of ${choices.length} kernel${choices.length === 1 ? '' : 's'} that can split their work with the helper thread do${choices.length === 1 ? 'es' : ''}; the others run on one thread, where two were not faster (each kernel times its own calls both ways, now and then)`];
   for (const c of choices)
-    lines.push(`  ${c.what}: ${c.splitting ? 'two threads' : 'one thread'} (a call took ${ms(c.splitMs)} split, ${ms(c.oneMs)} on one thread, at the latest of ${c.looks} look${c.looks === 1 ? '' : 's'})`);
+    lines.push(`  ${c.what}: ${c.splitting ? 'two threads' : 'one thread'} (a call took ${ms(c.splitMs)} split, ${ms(c.oneMs)} on one thread, at the latest of ${c.looks} look${c.looks === 1 ? '' : 's'}${c.dropped ? '; dropped since: split calls turned slower or the helper did not help' : ''})`);
   return lines.join('\n');
 }

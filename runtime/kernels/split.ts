@@ -61,6 +61,8 @@ export interface SplitChoice {
   /** The latest look's median time of a call, split and on one thread (milliseconds). */
   readonly splitMs: number;
   readonly oneMs: number;
+  /** Whether the split the look chose was dropped since (DROP calls slower than `oneMs` or not helped). */
+  readonly dropped: boolean;
 }
 
 /**
@@ -85,6 +87,8 @@ export class SplitTimer {
   private oneMs = 0;
   /** Split calls in a row since the latest look slower than `oneMs` or not helped. */
   private slow = 0;
+  /** Whether the split was dropped since the latest look. */
+  private dropped = false;
 
   /** `what`: the kernel, as reports name it (kernels take theirs from `splitTimer`, by shape). */
   constructor(readonly what = 'a kernel') {}
@@ -118,12 +122,14 @@ export class SplitTimer {
         this.times[0].length = this.times[1].length = 0;
         this.since = 0;
         this.slow = 0;
+        this.dropped = false;
       }
     } else if (split && this.choice) {
       this.slow = ms > this.oneMs || !helped ? this.slow + 1 : 0;
       if (this.slow >= DROP) {
         this.choice = false;
         this.slow = 0;
+        this.dropped = true;
         // the next look MIN_PERIOD calls from now
         this.n = 2 * SAMPLES + 1;
         this.period = this.n + MIN_PERIOD;
@@ -139,7 +145,7 @@ export class SplitTimer {
 
   /** The latest look's outcome, or null before the first look ends. */
   get outcome(): SplitChoice | null {
-    return this.looks ? { what: this.what, splitting: this.choice, looks: this.looks, splitMs: this.splitMs, oneMs: this.oneMs } : null;
+    return this.looks ? { what: this.what, splitting: this.choice, looks: this.looks, splitMs: this.splitMs, oneMs: this.oneMs, dropped: this.dropped } : null;
   }
 }
 

@@ -105,11 +105,14 @@ describe('a kernel decides by measurement whether to split', () => {
     }
     expect(answers).toEqual(Array(DROP).fill(true));
     expect(t.splitting).toBe(false);
+    // the report keeps the look's times and says the split was dropped since
+    expect(t.outcome).toMatchObject({ splitting: false, splitMs: 0.5, oneMs: 1, dropped: true });
     // the next look MIN_PERIOD calls on; it adopts the split again only by ADOPT's margin
     const next = look(t, 0.95, 1);
     expect(next.length).toBe(MIN_PERIOD + 1 + 2 * SAMPLES);
     expect(next.slice(0, MIN_PERIOD + 1).every((s) => s === false)).toBe(true);
     expect(t.splitting).toBe(false);
+    expect(t.outcome).toMatchObject({ splitMs: 0.95, dropped: false });
   });
 
   it('a split call counts as helped where the helper computed at least HELPED of its chunks', () => {

@@ -79,9 +79,11 @@ describe('splitting a kernel with the helper thread', () => {
     const gemm = splitChoices().find((c) => c.what === 'matrix product [256,512]·[512,64]');
     expect(gemm).toBeDefined();
     expect(gemm!.looks).toBeGreaterThan(0);
-    // split only where its look measured it faster (adopted by a margin: ADOPT), else one thread
+    // split only where its look measured it faster (adopted by a margin: ADOPT), else one thread; a split
+    // the look adopted can have been dropped since (calls turned slower, or the helper did not help)
     if (gemm!.splitting) expect(gemm!.splitMs).toBeLessThan(gemm!.oneMs);
-    else expect(gemm!.splitMs).toBeGreaterThanOrEqual(ADOPT * gemm!.oneMs);
+    else if (!gemm!.dropped) expect(gemm!.splitMs).toBeGreaterThanOrEqual(ADOPT * gemm!.oneMs);
+    else expect(gemm!.splitMs).toBeLessThan(gemm!.oneMs);
     const text = formatSplitChoices(splitChoices(), true);
     expect(text).toMatch(/^threads: \d+ of \d+ kernels/);
     expect(text).toContain(`matrix product [256,512]·[512,64]: ${gemm!.splitting ? 'two threads' : 'one thread'}`);

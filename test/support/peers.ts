@@ -23,9 +23,12 @@ export function python(script: string, args: string[] = []): string {
   return r.stdout;
 }
 
-/** As `python`, without blocking the test worker while it runs (long scripts: the worker keeps answering). */
-export function pythonAsync(script: string, args: string[] = []): Promise<string> {
+/**
+ * As `python`, without blocking the test worker while it runs (long scripts: the worker keeps answering);
+ * `env` adds variables to the interpreter's environment.
+ */
+export function pythonAsync(script: string, args: string[] = [], env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) =>
-    execFile(PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20 }, (err, stdout, stderr) => (err ? reject(new Error(`python failed: ${stderr}`)) : resolve(stdout))),
+    execFile(PYTHON, ['-c', script, ...args], { encoding: 'utf8', maxBuffer: 64 << 20, env: { ...process.env, ...env } }, (err, stdout, stderr) => (err ? reject(new Error(`python failed: ${stderr}`)) : resolve(stdout))),
   );
 }
