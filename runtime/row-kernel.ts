@@ -6,13 +6,28 @@
  */
 import type { Node } from '../compiler/ir/node.ts';
 import type { Kernel, WasmEntry } from './kernels/kernel.ts';
-import { ARG, rowKernelFor } from './kernels/wasm/rows.ts';
+import { ARG, rowKernelFor, type RowProgram } from './kernels/wasm/rows.ts';
 import { hasRelaxedSimd } from './kernels/wasm/module.ts';
 import type { Heap } from './kernels/heap.ts';
 import { idleHelper } from './kernels/threads.ts';
 import { helped, splitTimer } from './kernels/split.ts';
 import { CHUNK } from './kernels/jobs.ts';
-import type { RowRegion } from './rows.ts';
+
+
+/** A row region planned for concrete shapes (rows.ts makes them): its nodes, operands and program. */
+export interface RowRegion {
+  readonly x: Node;
+  readonly w: Node;
+  /** Elementwise instructions of the chain (the product's, counts and expansions excluded). */
+  readonly members: number;
+  /** External inputs of the chain (nodes), or the value of an element count known when planning. */
+  readonly operands: readonly (Node | number)[];
+  /** The region's nodes whose values a reader needs (members), in the program's `stores` order. */
+  readonly stores: readonly Node[];
+  /** The region's gradients, then its sums (the program's order). */
+  readonly exits: readonly Node[];
+  readonly program: RowProgram;
+}
 
 /**
  * Regions from this many rows are done in chunks of rows (`rowChunks`) that the helper thread may share

@@ -17,26 +17,14 @@ import { simdRuleOf, type SimdStep } from './kernels/wasm/elementwise.ts';
 import type { Heap } from './kernels/heap.ts';
 import type { Kernel } from './kernels/kernel.ts';
 import type { RowProgram } from './kernels/wasm/rows.ts';
-import { regionKernel } from './row-kernel.ts';
+import { regionKernel, type RowRegion } from './row-kernel.ts';
+
+export type { RowRegion } from './row-kernel.ts';
 
 /** A region's nodes that a plan could not run as one kernel, and why (for `graphc compile --explain`). */
 export interface RegionMiss {
   readonly node: Node;
   readonly why: string;
-}
-
-export interface RowRegion {
-  readonly x: Node;
-  readonly w: Node;
-  /** Elementwise instructions of the chain (the product's, counts and expansions excluded). */
-  readonly members: number;
-  /** External inputs of the chain (nodes), or the value of an element count known when planning. */
-  readonly operands: readonly (Node | number)[];
-  /** The region's nodes whose values a reader needs (members), in the program's `stores` order. */
-  readonly stores: readonly Node[];
-  /** The region's gradients, then its sums (the program's order). */
-  readonly exits: readonly Node[];
-  readonly program: RowProgram;
 }
 
 /** The SIMD steps of one instruction (a Fused chain's body, or the op itself); args as the instruction's. */
