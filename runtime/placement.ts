@@ -37,19 +37,35 @@ export function placeBuffers(sizes: readonly number[], def: readonly number[], l
 function greedyBySize(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number[] {
   const idx = sizes.map((_, i) => i).filter((i) => sizes[i] > 0).sort((a, b) => sizes[b] - sizes[a] || a - b);
   const offsets = new Array<number>(sizes.length).fill(0);
-  const placed: number[] = [];
-  for (const i of idx) {
-    const conflicts = placed
-      .filter((j) => def[i] <= lastUse[j] && def[j] <= lastUse[i])
-      .map((j) => [offsets[j], offsets[j] + align(sizes[j])] as const)
-      .sort((a, b) => a[0] - b[0]);
+  // the placed buffers, and the extents [lo, hi) of those that overlap the one being placed, by start
+  // (scratch made once: planning a graph makes no arrays per buffer)
+  const placed = new Int32Array(idx.length);
+  const lo = new Float64Array(idx.length), hi = new Float64Array(idx.length);
+  const byLo = new Int32Array(idx.length);
+  for (let p = 0; p < idx.length; p++) {
+    const i = idx[p];
+    let m = 0;
+    for (let q = 0; q < p; q++) {
+      const j = placed[q];
+      if (def[i] <= lastUse[j] && def[j] <= lastUse[i]) {
+        lo[m] = offsets[j];
+        hi[m] = offsets[j] + align(sizes[j]);
+        byLo[m] = m;
+        m++;
+      }
+    }
+    // by start; extents that start together may go in any order (the scan takes the largest end of them)
+    const order = byLo.subarray(0, m);
+    if (m > 1) order.sort((a, b) => lo[a] - lo[b]);
+    const need = align(sizes[i]);
     let off = 0;
-    for (const [lo, hi] of conflicts) {
-      if (off + align(sizes[i]) <= lo) break;
-      off = Math.max(off, hi);
+    for (let q = 0; q < m; q++) {
+      const k = order[q];
+      if (off + need <= lo[k]) break;
+      off = Math.max(off, hi[k]);
     }
     offsets[i] = off;
-    placed.push(i);
+    placed[p] = i;
   }
   return offsets;
 }

@@ -15,8 +15,13 @@ import { getOp } from '../compiler/ops/op.ts';
 const kernelCache = new Map<string, Kernel>();
 const KERNEL_CACHE_SIZE = 256;
 
+/** Each node's attributes as text, kept while the node lives: every plan of a graph (each batch size, the step with and without its loss) keys the same nodes. */
+const attrsText = new WeakMap<Node, string>();
+
 export function preparedKernel(n: Node, inShapes: number[][], outShape: number[], precision: 'f32' | 'f64'): Kernel {
-  const key = `${n.op}|${precision}|${JSON.stringify(n.attrs)}|${inShapes.join(';')}|${outShape.join(',')}`;
+  let attrs = attrsText.get(n);
+  if (attrs === undefined) attrsText.set(n, (attrs = JSON.stringify(n.attrs)));
+  const key = `${n.op}|${precision}|${attrs}|${inShapes.join(';')}|${outShape.join(',')}`;
   let k = kernelCache.get(key);
   if (k) {
     kernelCache.delete(key); // most recent last
