@@ -45,7 +45,9 @@ export class Graph {
   }
   /** Same graph with some outputs replaced by other nodes (a rewrite's result). */
   withOutputs(outputs: readonly GraphOutput[]): Graph {
-    return new Graph(outputs, this.name);
+    // the same outputs are the same graph: its order, and its verification, are kept
+    const same = outputs.length === this.outputs.length && outputs.every((o, i) => o.name === this.outputs[i].name && o.node === this.outputs[i].node);
+    return same ? this : new Graph(outputs, this.name);
   }
   #opCount = -1;
   /** Number of non-leaf nodes (counted once: a graph does not change). */

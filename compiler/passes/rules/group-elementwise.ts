@@ -61,6 +61,7 @@ export const groupElementwise: Pass = {
       groups.set(root, { inputs, attrs: { body: JSON.stringify(body), shape: [...root.shape] as number[], dtype: root.dtype } });
       rewrites.push({ what: `${order.map((n) => n.op).join('·')} (${order.length} ops) -> one loop`, src: root.src });
     }
+    if (groups.size === 0) return { graph: g, rewrites };
     // rebuild bottom-up: each group root becomes a Fused node over its (rebuilt) outside inputs
     const map = new Map<Node, Node>();
     for (const n of g.nodes) {

@@ -59,6 +59,11 @@ export const simplifyRules: readonly Rule[] = [
   },
 ];
 
+/** The rules of each op, in the table's order (a node is tried against its own op's rules only). */
+const rulesOf = new Map<string, Rule[]>();
+for (const r of simplifyRules) (rulesOf.get(r.op) ?? rulesOf.set(r.op, []).get(r.op)!).push(r);
+const NO_RULES: readonly Rule[] = [];
+
 export const simplify: Pass = {
   name: 'simplify',
   description: 'algebraic identities: x*1, x+0, -(-x), log(exp(x)), ...',
@@ -68,8 +73,7 @@ export const simplify: Pass = {
       let cur = n;
       for (let changed = true; changed; ) {
         changed = false;
-        for (const r of simplifyRules) {
-          if (r.op !== cur.op) continue;
+        for (const r of rulesOf.get(cur.op) ?? NO_RULES) {
           const at = cur;
           const out = atSource(at.src, () => r.apply(at));
           if (out && out !== cur && sameShape(out.shape, cur.shape) && out.dtype === cur.dtype) {
