@@ -50,12 +50,26 @@ const cast = rule([6, 9, 13, 19, 21, 23, 24, 25], (c) => {
   if (ic) {
     // an integer tensor known at import: stays folded as integers, or becomes a float constant
     if (to === 7 || to === 6) return ic;
-    if (to === 1 && ic.values.every((d) => typeof d === 'number')) return B.constant(ic.values as number[], ic.dims);
+    if ((to === 1 || to === 11) && ic.values.every((d) => typeof d === 'number')) return B.constant(ic.values as number[], ic.dims);
   }
-  if (to === 1) return B.cast(need(c, 0), 'f32');
+  // float64 (11) is computed in float32 (export/import-f64.ts)
+  if (to === 1 || to === 11) return B.cast(need(c, 0), 'f32');
   if (to === 9) return B.cast(need(c, 0), 'bool');
   if (to === 7 || to === 6) return B.cast(need(c, 0), 'i64');
-  throw new UnsupportedError(`Cast to ONNX type ${to} (graphc computes in float32, bool and int64)`);
+  throw new UnsupportedError(`Cast to ONNX type ${to} (graphc computes in float32, float64 as float32, bool and int64)`);
+});
+
+/** CastLike: a Cast to the type of its second input (`like`, read for its type only). */
+const castLike = rule([15, 19, 21, 23, 24, 25], (c) => {
+  c.attrInt('saturate', 1);
+  c.attrString('round_mode', 'up');
+  const to = c.intConst(1) ? 'i64' : need(c, 1).dtype;
+  const ic = c.intConst(0);
+  if (ic) {
+    if (to === 'i64') return ic;
+    if (to === 'f32' && ic.values.every((d) => typeof d === 'number')) return B.constant(ic.values as number[], ic.dims);
+  }
+  return B.cast(need(c, 0), to);
 });
 
 const transpose = rule([1, 13, 21, 23, 24, 25], (c) => {
@@ -79,6 +93,7 @@ const importers: Readonly<Record<string, Importer>> = {
   Mul: arith([6, 7, 13, 14], B.mul),
   Div: arith([6, 7, 13, 14], B.div),
   Cast: cast,
+  CastLike: castLike,
   Exp: unary([6, 13], B.exp),
   Log: unary([6, 13], B.log),
   Neg: unary([6, 13], B.neg),

@@ -84,23 +84,49 @@ function checkDims(what: string, raw: readonly unknown[]): number[] {
   return dims;
 }
 
-/** Float32 values of a tensor, after checking that the data present matches its dims. */
+/** The largest finite float32, and the smallest positive normal one: the range graphc computes float64 values in. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+export const FLOAT32_MIN_NORMAL = 2 ** -126;
+
+/**
+ * Float64 values as graphc computes them, in float32 (the practice of TensorFlow.js's converter), refusing
+ * in one line a finite value whose magnitude float32 cannot hold (above FLOAT32_MAX it would become
+ * Infinity; below FLOAT32_MIN_NORMAL it would lose its digits or become 0): never a silent wrong answer.
+ */
+export function narrowDoubles(values: ArrayLike<number>, what: string): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i], a = Math.abs(v);
+    if (a > FLOAT32_MAX && a !== Infinity) fail(`${what}: float64 value ${i} is ${v}, beyond float32's range (±3.4e38), in which graphc computes float64 tensors`);
+    if (a !== 0 && a < FLOAT32_MIN_NORMAL) fail(`${what}: float64 value ${i} is ${v}, below float32's smallest normal magnitude (1.2e-38), in which graphc computes float64 tensors`);
+    out[i] = v;
+  }
+  return out;
+}
+
+/**
+ * Float32 values of a tensor (float32, or float64 narrowed by `narrowDoubles`), after checking that the
+ * data present matches its dims.
+ */
 export function floats(t: TensorProto, what: string): { dims: number[]; data: Float32Array } {
   const dims = checkDims(what, t.dims ?? []);
   const count = dims.reduce((p, d) => p * d, 1);
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`${what}: external data is not supported`);
-  if (t.dataType !== DataType.FLOAT) fail(`${what}: data type ${t.dataType} is not float32`);
+  const double = t.dataType === DataType.DOUBLE;
+  if (t.dataType !== DataType.FLOAT && !double) fail(`${what}: data type ${t.dataType} is not float32 or float64`);
+  const width = double ? 8 : 4;
   const raw = t.rawData;
   if (raw && raw.length > 0) {
-    if (raw.length !== count * 4) fail(`${what}: dims [${dims.join(', ')}] need ${count * 4} bytes of data, the file holds ${raw.length}`);
-    const data = new Float32Array(count);
+    if (raw.length !== count * width) fail(`${what}: dims [${dims.join(', ')}] need ${count * width} bytes of data, the file holds ${raw.length}`);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    if (double) return { dims, data: narrowDoubles(Float64Array.from({ length: count }, (_, i) => view.getFloat64(i * 8, true)), what) };
+    const data = new Float32Array(count);
     for (let i = 0; i < count; i++) data[i] = view.getFloat32(i * 4, true);
     return { dims, data };
   }
-  const fd = t.floatData ?? [];
+  const fd = (double ? t.doubleData : t.floatData) ?? [];
   if (fd.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${fd.length}`);
-  return { dims, data: Float32Array.from(fd) };
+  return { dims, data: double ? narrowDoubles(fd, what) : Float32Array.from(fd) };
 }
 
 export const dimsOf = (t: TensorProto): number[] => (t.dims ?? []).map((d) => toNumber(d as number));

@@ -20,6 +20,7 @@ import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { fail, floats, ints, dimsOf, checkTotal, printable, recordedDefaults, MAX_NODES, MAX_RANK } from './import-tensor.ts';
+import { float64Use, FLOAT64_NOTE, type Float64Use } from './import-f64.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
@@ -56,6 +57,10 @@ export interface ImportedModel {
    * (OnnxSession), which the default's import does not.
    */
   readonly readDefaults: ReadonlyMap<string, string>;
+  /** The graph inputs and outputs declared float64 (computed in float32: export/import-f64.ts). */
+  readonly float64: Float64Use;
+  /** What the import says once about how the model is computed (a float64 model: in float32), one line each. */
+  readonly notes: readonly string[];
 }
 
 export function decodeModel(bytes: Uint8Array): ModelProto {
@@ -167,7 +172,8 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       intValues.set(name, Array.isArray(b) ? intConst(b as readonly number[]) : intConst((b as { values: readonly number[] }).values, (b as { dims: readonly number[] }).dims));
       continue;
     }
-    const dtype = tt.elemType === DataType.FLOAT ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : isInt ? 'i64' : fail(`input '${name}': element type ${tt.elemType} is not supported (float32, bool, int64, int32)`);
+    // float64 inputs are computed in float32 (export/import-f64.ts)
+    const dtype = tt.elemType === DataType.FLOAT || tt.elemType === DataType.DOUBLE ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : isInt ? 'i64' : fail(`input '${name}': element type ${tt.elemType} is not supported (float32, float64, bool, int64, int32)`);
     const given = opts.bind?.get(name);
     if (given) {
       // a float or bool input bound to its value: a constant (the model specialised on it)
@@ -339,5 +345,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   if (outputs.length === 0) fail('the graph has no outputs');
   const tensors = new Map<string, { shape: readonly Dim[]; dtype: DType }>([...intValues].map(([k, v]) => [k, { shape: v.dims, dtype: 'i64' as DType }]));
   for (const [k, v] of values) tensors.set(k, { shape: v.shape, dtype: v.dtype });
-  return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params, defaults, tensors, readDefaults };
+  const float64 = float64Use(g);
+  const notes = float64.any ? [FLOAT64_NOTE] : [];
+  return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params, defaults, tensors, readDefaults, float64, notes };
 }

@@ -9,16 +9,25 @@
 import type { Node } from '../compiler/ir/node.ts';
 import { Plan } from '../runtime/plan.ts';
 import { formatPlanReport } from '../runtime/report.ts';
-import type { TensorValue } from '../runtime/plan-types.ts';
 import { decodeModel, importOnnx, type ImportedModel, type ImportOptions } from './import.ts';
 import { OnnxImportError, OnnxSpecializeError } from './import-error.ts';
+import { narrowDoubles } from './import-tensor.ts';
+import { float64Use, FLOAT64_NOTE } from './import-f64.ts';
 
 /** How many specialisations (distinct values of the inputs specialised on) a session keeps. */
 export const MAX_VARIANTS = 16;
 
 export interface SessionFeed {
-  readonly data: Float32Array;
+  /** Float64Array for a float64 input (narrowed to float32, refused where float32 cannot hold a value). */
+  readonly data: Float32Array | Float64Array;
   readonly shape: readonly number[];
+}
+
+/** An output as the model declares it: Float64Array (dtype 'f64') for an output declared float64. */
+export interface SessionOutput {
+  readonly data: Float32Array | Float64Array;
+  readonly shape: readonly number[];
+  readonly dtype: string;
 }
 
 interface Variant {
@@ -34,6 +43,10 @@ export class OnnxSession {
   readonly defaults: readonly Node[];
   /** The graph's outputs by name, in the file's order. */
   readonly outputNames: readonly string[];
+  /** What the import says about how the model is computed (a float64 model: in float32), one line each. */
+  readonly notes: readonly string[] = [];
+  /** The graph inputs the model declares float64 (fed as Float64Array, narrowed to float32). */
+  readonly float64Inputs: ReadonlySet<string>;
   /** The inputs the model is specialised on, each with why (the node whose operand it decides). */
   readonly specializedOn = new Map<string, string>();
   private readonly variants = new Map<string, Variant>();
@@ -43,7 +56,11 @@ export class OnnxSession {
     private readonly bytes: Uint8Array,
     private readonly opts: Omit<ImportOptions, 'bind'> = {},
   ) {
-    this.outputNames = (decodeModel(bytes).graph?.output ?? []).map((o) => o.name ?? '');
+    const g = decodeModel(bytes).graph;
+    this.outputNames = (g?.output ?? []).map((o) => o.name ?? '');
+    const use = float64Use(g ?? {});
+    this.float64Inputs = use.inputs;
+    if (use.any) this.notes = [FLOAT64_NOTE];
     try {
       const m = importOnnx(bytes, opts);
       this.compiled = 1;
@@ -95,7 +112,9 @@ export class OnnxSession {
   }
 
   /** Runs the model on these feeds (every graph input by name; a default's may be left out): its outputs by name. */
-  run(feeds: ReadonlyMap<string, SessionFeed>): Map<string, TensorValue & { readonly dtype: string }> {
+  run(given: ReadonlyMap<string, SessionFeed>): Map<string, SessionOutput> {
+    // float64 values narrowed to float32 once, before they bind a specialisation or feed the plan
+    const feeds = new Map([...given].map(([name, f]) => [name, f.data instanceof Float64Array ? { shape: f.shape, data: narrowDoubles(f.data, `input '${name}'`) } : f] as const));
     const m = this.model(feeds);
     const variant = this.variants.get(this.key(feeds))!;
     const shapes = new Map<string, number[]>();
@@ -104,21 +123,25 @@ export class OnnxSession {
       const name = String(n.attrs.name);
       const f = feeds.get(name) ?? fail(`input '${name}' is not fed`);
       shapes.set(name, [...f.shape]);
-      leaves.set(name, f.data);
+      leaves.set(name, f.data as Float32Array);
     }
     // a fed value replaces an initializer's (ONNX: an initializer of a graph input is its default)
     for (const p of m.defaults) {
       const f = feeds.get(String(p.attrs.name));
-      if (f) leaves.set(String(p.attrs.name), f.data);
+      if (f) leaves.set(String(p.attrs.name), f.data as Float32Array);
     }
     const planKey = JSON.stringify([...shapes]);
     if (!variant.plan || variant.planKey !== planKey) [variant.plan, variant.planKey] = [new Plan(m.graph, shapes), planKey];
     variant.plan.run(leaves);
-    return new Map(m.graph.outputs.map((o) => {
+    const finiteIn = m.float64.any && [...leaves.values()].every((d) => d.every(Number.isFinite));
+    return new Map(m.graph.outputs.map((o): [string, SessionOutput] => {
       const v = variant.plan!.value(o.node);
       const count = v.shape.reduce((a, b) => a * b, 1);
-      // a copy: the plan's buffers are rewritten by the next run
-      return [o.name, { shape: [...v.shape], data: v.data.slice(0, count), dtype: o.node.dtype }];
+      if (!m.float64.outputs.has(o.name)) return [o.name, { shape: [...v.shape], data: v.data.slice(0, count), dtype: o.node.dtype }];
+      // float64 computed in float32: a value that overflowed float32 on the way is refused, not handed out
+      const bad = finiteIn ? v.data.subarray(0, count).findIndex((x) => !Number.isFinite(x)) : -1;
+      if (bad >= 0) fail(`output '${o.name}' (float64): value ${bad} is ${v.data[bad]} from finite inputs; graphc computes float64 tensors in float32, whose range (±3.4e38) the model's computation left`);
+      return [o.name, { shape: [...v.shape], data: Float64Array.from(v.data.subarray(0, count)), dtype: 'f64' }];
     }));
   }
 

@@ -13,7 +13,7 @@ describe.skipIf(!hasNodeTests)('ONNX backend node tests', () => {
     expect(failed.map((o) => `${o.name}: ${'reason' in o ? o.reason : ''}`)).toEqual([]);
     const passed = new Set(outcomes.filter((o) => o.status === 'passed').map((o) => o.name));
     // issue 17's target is 350; the floor is the count passed now, so none is lost unnoticed
-    expect(passed.size).toBeGreaterThanOrEqual(548);
+    expect(passed.size).toBeGreaterThanOrEqual(564);
     for (const t of ['test_reduce_sum_keepdims_example', 'test_slice_neg_steps', 'test_gather_negative_indices', 'test_concat_3d_axis_negative_1', 'test_layer_normalization_4d_axis1', 'test_matmul_4d', 'test_flatten_negative_axis1', 'test_erf', 'test_leakyrelu', 'test_split_variable_parts_2d', 'test_reflect_pad', 'test_argmax_keepdims_random_select_last_index', 'test_reduce_l2_keep_dims_random', 'test_softmax_axis_0', 'test_softmax_axis_0_expanded'])
       expect(passed.has(t), t).toBe(true);
     // the losses above 2-D (scores [N, C, d1, …], every element a row): each reduction, weights, ignore_index, log_prob
@@ -28,6 +28,9 @@ describe.skipIf(!hasNodeTests)('ONNX backend node tests', () => {
     // graph inputs that decide a shape or a mode (the model specialised on their values), empty Split parts
     for (const t of ['test_range_float_type_positive_delta', 'test_onehot_without_axis', 'test_onehot_with_axis', 'test_onehot_with_negative_axis', 'test_onehot_negative_indices', 'test_training_dropout_zero_ratio', 'test_training_dropout_zero_ratio_mask', 'test_split_zero_size_splits'])
       expect(passed.has(t), t).toBe(true);
+    // float64 models, computed in float32 (export/import-f64.ts): outputs float64, within the tests' tolerance
+    for (const t of ['test_reduce_log_sum_exp_keepdims_random', 'test_reduce_log_sum_exp_default_axes_keepdims_example', 'test_max_float64', 'test_min_float64', 'test_cast_FLOAT_to_DOUBLE', 'test_cast_DOUBLE_to_FLOAT', 'test_castlike_FLOAT_to_DOUBLE', 'test_castlike_DOUBLE_to_FLOAT_expanded'])
+      expect(passed.has(t), t).toBe(true);
     for (const t of ['test_add_bcast', 'test_matmul_2d', 'test_gemm_all_attributes', 'test_sigmoid', 'test_reduce_mean_keepdims_random', 'test_reduce_sum_keepdims_random', 'test_softplus', 'test_relu', 'test_transpose_default', 'test_log'])
       expect(passed.has(t), t).toBe(true);
   });
@@ -35,8 +38,9 @@ describe.skipIf(!hasNodeTests)('ONNX backend node tests', () => {
 
 /**
  * The pytorch-converted and pytorch-operator folders: no test fails, and every test onnxruntime-node passes
- * with the same harness (59 and 24; the rest are opset-6 forms it has no kernel for, or float64 data)
- * passes here too. Named below: the ones that need N-D convolution and pooling, ConvTranspose, Tile and
+ * with the same harness (59 and 24; the rest are opset-6 forms it has no kernel for) passes here too. The 5
+ * left unsupported here are float64 Adds at opset 6 (no onnxruntime kernel) whose data is uninitialized
+ * memory (magnitudes such as 1e-316 and 1e+228): float32 cannot hold them, so they are refused. Named below: the ones that need N-D convolution and pooling, ConvTranspose, Tile and
  * InstanceNormalization, and opset 6's forms (broadcast on Add and Gemm, is_test, PRelu per channel).
  */
 describe.skipIf(!hasNodeTests)('ONNX backend tests converted from PyTorch', () => {

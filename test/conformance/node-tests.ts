@@ -1,7 +1,7 @@
 /**
  * The ONNX backend node tests (a model and input/expected-output .pb files per directory, from Debian's
  * libonnx-testdata) run through graphc's importer and Float32 runtime. A test is `unsupported` when its
- * model uses an op graphc does not import or a form it does not take (non-float32 data, a 3-D MatMul),
+ * model uses an op graphc does not import or a form it does not take (float16 or 8-bit data, a 3-D MatMul),
  * with the reason; otherwise it must pass: every output within rtol 1e-3 / atol 1e-7 (onnx's backend
  * test defaults) of the expected values, with the expected shape.
  */
@@ -13,16 +13,20 @@ import { onnx, DataType, toNumber } from '../../export/proto.ts';
 
 export type Outcome = { name: string; status: 'passed' } | { name: string; status: 'failed' | 'unsupported'; reason: string };
 
-function readTensor(path: string): { name: string; dims: number[]; data: Float32Array; dtype: number } {
+function readTensor(path: string): { name: string; dims: number[]; data: Float32Array | Float64Array; dtype: number } {
   const t = onnx.TensorProto.decode(readFileSync(path));
   const dims = (t.dims ?? []).map((d) => toNumber(d as number));
   const count = dims.reduce((p, d) => p * d, 1);
-  let data: Float32Array;
+  let data: Float32Array | Float64Array;
   const raw = t.rawData;
   const view = raw && raw.length ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
   switch (t.dataType) {
     case DataType.FLOAT:
       data = view ? Float32Array.from({ length: count }, (_, i) => view.getFloat32(i * 4, true)) : Float32Array.from(t.floatData ?? []);
+      break;
+    case DataType.DOUBLE:
+      // fed as float64: the session narrows it (graphc computes float64 tensors in float32)
+      data = view ? Float64Array.from({ length: count }, (_, i) => view.getFloat64(i * 8, true)) : Float64Array.from(t.doubleData ?? []);
       break;
     case DataType.INT64:
       data = view ? Float32Array.from({ length: count }, (_, i) => Number(view.getBigInt64(i * 8, true))) : Float32Array.from((t.int64Data ?? []).map((v) => toNumber(v as number)));
@@ -54,7 +58,7 @@ function intInputsOf(names: readonly string[], files: string[]): Map<string, { v
   files.forEach((f, k) => {
     if (!isInt(onnx.TensorProto.decode(readFileSync(f)).dataType) || !names[k]) return;
     const t = readTensor(f);
-    out.set(names[k], { values: [...t.data], dims: t.dims });
+    out.set(names[k], { values: Array.from(t.data), dims: t.dims });
   });
   return out;
 }
@@ -95,6 +99,8 @@ export function runNodeTest(dir: string): Outcome {
       for (const [k, [oname, got]] of [...outputs].entries()) {
         const want = expected[k];
         if (got.shape.join(',') !== want.dims.join(',')) return { name, status: 'failed', reason: `${set} output ${oname}: shape [${got.shape}] , expected [${want.dims}]` };
+        // an output the model declares float64 is handed out as float64
+        if ((want.dtype === DataType.DOUBLE) !== got.data instanceof Float64Array) return { name, status: 'failed', reason: `${set} output ${oname}: ${got.data.constructor.name}, expected ONNX type ${want.dtype}` };
         for (let i = 0; i < want.data.length; i++) {
           const a = got.data[i], b = want.data[i];
           const ok = Number.isNaN(b) ? Number.isNaN(a) : Math.abs(a - b) <= 1e-7 + 1e-3 * Math.abs(b);

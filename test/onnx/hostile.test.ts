@@ -56,8 +56,13 @@ describe('hostile ONNX files', () => {
   });
   it('a non-float initializer used as data', () => {
     const m = decode();
+    m.graph!.initializer![0].dataType = DataType.FLOAT16;
+    refused(encode(m), /data type 10 is not float32 or float64/);
+  });
+  it('a float64 initializer holding float32 data (half the bytes)', () => {
+    const m = decode();
     m.graph!.initializer![0].dataType = DataType.DOUBLE;
-    refused(encode(m), /data type 11 is not float32/);
+    refused(encode(m), /need \d+ (bytes of data|values), the file holds \d+$/);
   });
 
   it('fuzz: 600 seeded flips and truncations never crash, hang or throw anything but a one-line refusal', () => {
