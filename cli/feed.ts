@@ -23,7 +23,8 @@ import { UserError } from './user-error.ts';
 export interface Feed {
   readonly name: string;
   readonly shape: number[];
-  readonly data: Float32Array;
+  /** Float64Array for an input the model declares float64 (the session narrows it, refusing what float32 cannot hold). */
+  readonly data: Float32Array | Float64Array;
 }
 
 const INT_LIMIT = 2 ** 24;
@@ -61,10 +62,11 @@ export function assignInputs(specs: readonly string[], inputs: readonly Node[], 
 
 /**
  * Reads every input's file, in the model's input order, binding symbolic dims in `env`; a value that is
- * not finite (in float32) is refused unless `allowNonFinite`.
+ * not finite (in float32) is refused unless `allowNonFinite`. The inputs named in `double` (declared
+ * float64) keep their float64 values.
  */
-export function readInputs(files: ReadonlyMap<Node, string>, env: Map<string, number>, allowNonFinite = false): Feed[] {
-  return [...files].map(([node, file]) => readInput(node, file, env, allowNonFinite));
+export function readInputs(files: ReadonlyMap<Node, string>, env: Map<string, number>, allowNonFinite = false, double: ReadonlySet<string> = new Set()): Feed[] {
+  return [...files].map(([node, file]) => readInput(node, file, env, allowNonFinite, double.has(String(node.attrs.name))));
 }
 
 function magic(abs: string): string {
@@ -87,10 +89,10 @@ const indexOf = (shape: readonly number[], i: number): string => {
   return `[${at.join(', ')}]`;
 };
 
-function readInput(node: Node, file: string, env: Map<string, number>, allowNonFinite: boolean): Feed {
+function readInput(node: Node, file: string, env: Map<string, number>, allowNonFinite: boolean, double: boolean): Feed {
   const name = String(node.attrs.name);
   const abs = checkReadable(file, `data for input '${name}'`);
-  const what = `${file}: input ${describeInput(node)}`;
+  const what = `${file}: input ${describeInput(node).replace(/ float32$/, double ? ' float64' : ' float32')}`;
   let shape: number[], values: ArrayLike<number>, ints: boolean;
   // where value i is, for the one-line refusal of a value that is not finite
   let where = (i: number) => `${what}: value ${i} (at ${indexOf(shape, i)})`;
@@ -119,14 +121,14 @@ function readInput(node: Node, file: string, env: Map<string, number>, allowNonF
     if (e instanceof DataError || e instanceof UserError) throw e;
     throw new UserError(`${what}: ${(e as Error).message.split('\n')[0]}`);
   }
-  const data = new Float32Array(values.length);
+  const data = double ? new Float64Array(values.length) : new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (node.dtype !== 'f32' && !ints && !(Number.isInteger(v) && Math.abs(v) <= INT_LIMIT))
       throw new UserError(`${what}: expected integers${node.dtype === 'bool' ? ' (0 or 1)' : ` within ±2^24`}, value ${i} is ${v}`);
     if (node.dtype === 'i64' && ints && Math.abs(v) > INT_LIMIT) throw new UserError(`${what}: value ${i} (${v}) is beyond ±2^24, which graphc holds exactly`);
     data[i] = v;
-    if (!allowNonFinite && !Number.isFinite(data[i]))
+    if (!allowNonFinite && !Number.isFinite(Math.fround(data[i])))
       throw new UserError(`${where(i)}: ${Number.isFinite(v) ? `${v} is beyond float32's range` : `${v} is not a finite number`} (inputs must be finite; --allow-non-finite runs on them)`);
   }
   return { name, shape, data };

@@ -79,9 +79,9 @@ export function readNpy(bytes: Uint8Array): NpyArray {
 }
 
 /** A .npy file (version 1.0) of the values as float32 ('<f4'), int64 ('<i8') or bool ('|b1'). */
-export function writeNpy(shape: readonly number[], data: ArrayLike<number>, kind: NpyKind = 'float'): Uint8Array {
-  const descr = kind === 'float' ? '<f4' : kind === 'int' ? '<i8' : '|b1';
-  const size = kind === 'float' ? 4 : kind === 'int' ? 8 : 1;
+export function writeNpy(shape: readonly number[], data: ArrayLike<number>, kind: NpyKind | 'double' = 'float'): Uint8Array {
+  const descr = kind === 'float' ? '<f4' : kind === 'double' ? '<f8' : kind === 'int' ? '<i8' : '|b1';
+  const size = kind === 'float' ? 4 : kind === 'double' || kind === 'int' ? 8 : 1;
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${tuple}, }`;
   // pad with spaces so that the data starts on a multiple of 64 bytes; the header ends in a newline
@@ -98,6 +98,7 @@ export function writeNpy(shape: readonly number[], data: ArrayLike<number>, kind
   for (let i = 0; i < count; i++) {
     const o = total + i * size;
     if (kind === 'float') view.setFloat32(o, data[i], true);
+    else if (kind === 'double') view.setFloat64(o, data[i], true);
     else if (kind === 'int') view.setBigInt64(o, BigInt(Math.trunc(data[i])), true);
     else out[o] = data[i] ? 1 : 0;
   }

@@ -1,7 +1,7 @@
 /**
  * `graphc run`'s outputs: printed as text or JSON, or written to files by extension (`.csv`: one row per
  * first-dim entry, the rest of the shape row-major across the columns, as `graphc run` reads a CSV;
- * `.npy`: float32, int64 or bool; `.json`: the output as `{ shape, data }`, which `graphc run` reads back; a bare `.json` for a model
+ * `.npy`: float32 (float64 for an output the model declares so), int64 or bool; `.json`: the output as `{ shape, data }`, which `graphc run` reads back; a bare `.json` for a model
  * with several outputs holds them all, as `--json` prints them). Numbers are the shortest decimals that read back as the same
  * float32. Files are written atomically, after the run, so a failure leaves none half-written.
  */
@@ -14,7 +14,8 @@ import { UserError } from './user-error.ts';
 export interface OutputValue {
   readonly shape: readonly number[];
   readonly data: ArrayLike<number>;
-  readonly dtype?: DType;
+  /** 'f64': an output the model declares float64 (computed in float32; written as float64). */
+  readonly dtype?: DType | 'f64';
 }
 export type Outputs = Record<string, OutputValue>;
 
@@ -32,7 +33,7 @@ const jsonNumber = (v: number) => (Number.isFinite(v) ? Number(f32String(v)) : S
 const csvNumber = (v: number) => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : f32String(v));
 
 /** One output as the JSON `{ shape, data }` (data flat, row-major). */
-export const jsonTensor = (v: OutputValue) => ({ shape: [...v.shape], ...(v.dtype && v.dtype !== 'f32' ? { dtype: v.dtype === 'i64' ? 'int64' : 'bool' } : {}), data: Array.from(v.data, jsonNumber) });
+export const jsonTensor = (v: OutputValue) => ({ shape: [...v.shape], ...(v.dtype && v.dtype !== 'f32' ? { dtype: v.dtype === 'i64' ? 'int64' : v.dtype === 'f64' ? 'float64' : 'bool' } : {}), data: Array.from(v.data, jsonNumber) });
 
 /**
  * Outputs as text: each output's name and shape, then one line per row (the first dimension). Rows are
@@ -43,7 +44,7 @@ export function formatOutputs(outputs: Outputs): string {
   for (const [oname, v] of Object.entries(outputs)) {
     const rows = v.shape.length > 0 ? v.shape[0] : 1;
     const width = v.shape.slice(1).reduce((a, b) => a * b, 1);
-    const num = v.dtype && v.dtype !== 'f32' ? String : (x: number) => x.toPrecision(7);
+    const num = v.dtype && v.dtype !== 'f32' && v.dtype !== 'f64' ? String : (x: number) => x.toPrecision(7);
     lines.push(`${oname} ${shapeStr(v.shape)}`);
     if (width > 0) for (let r = 0; r < rows; r++) lines.push(Array.from({ length: width }, (_, k) => num(v.data[r * width + k])).join(' '));
   }
@@ -95,7 +96,7 @@ export async function writeOutputs(files: ReadonlyMap<string, readonly string[]>
   for (const [file, names] of files) {
     const v = outputs[names[0]];
     if (/\.csv$/i.test(file)) await writeAtomic(file, csvText(v));
-    else if (/\.npy$/i.test(file)) await writeAtomic(file, writeNpy(v.shape, v.data, v.dtype === 'i64' ? 'int' : v.dtype === 'bool' ? 'bool' : 'float'));
+    else if (/\.npy$/i.test(file)) await writeAtomic(file, writeNpy(v.shape, v.data, v.dtype === 'i64' ? 'int' : v.dtype === 'bool' ? 'bool' : v.dtype === 'f64' ? 'double' : 'float'));
     else await writeAtomic(file, JSON.stringify(names.length === 1 ? jsonTensor(v) : doc(Object.fromEntries(names.map((n) => [n, outputs[n]])))) + '\n');
   }
 }

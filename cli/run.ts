@@ -18,7 +18,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 /** Adds the `run` command's argument, options and action to its entry (named and described by commands.ts). */
 export function registerRun(command: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
   return command
-    .argument('<model.onnx>', 'an ONNX model (its inputs of any rank, float32, int64 or bool)')
+    .argument('<model.onnx>', 'an ONNX model (its inputs of any rank, float32, float64 (computed in float32), int64 or bool)')
     .requiredOption(
       '--input <[name=]file>',
       'an input\'s values (repeatable; the bare file when the model has one input): .csv (one row per example, ' +
@@ -42,7 +42,9 @@ export function registerRun(command: Command, run: (fn: () => Promise<void>) => 
         const inputFiles = assignInputs(o.input, session.inputs, file, session.defaults);
         const outputFiles = assignOutputs(o.output, session.outputNames, file);
         const env = new Map<string, number>();
-        const feeds = readInputs(inputFiles, env, o.allowNonFinite === true);
+        // said once: how graphc computes the model (a float64 model: in float32)
+        for (const note of session.notes) process.stderr.write(`graphc: ${file}: ${note}\n`);
+        const feeds = readInputs(inputFiles, env, o.allowNonFinite === true, session.float64Inputs);
         let values;
         try {
           values = session.run(new Map(feeds.map((f) => [f.name, f])));
@@ -51,7 +53,7 @@ export function registerRun(command: Command, run: (fn: () => Promise<void>) => 
           throw e;
         }
         if (o.explain) process.stderr.write(session.explain() + '\n');
-        const outputs: Outputs = Object.fromEntries([...values].map(([name, v]) => [name, { shape: v.shape, data: v.data, dtype: v.dtype as DType }]));
+        const outputs: Outputs = Object.fromEntries([...values].map(([name, v]) => [name, { shape: v.shape, data: v.data, dtype: v.dtype as DType | 'f64' }]));
         const doc = (outs: Outputs) => ({
           model: file,
           inputs: Object.fromEntries(feeds.map((f) => [f.name, f.shape])),
