@@ -51,17 +51,18 @@ export const JOBS = {
    * offset of a word per chunk, `CHUNK`) and `spare` (chunk·NP floats of the helper's): the helper computes
    * a chunk into `spare` and copies it into C only if the caller has not taken it back meanwhile, so a
    * helper parked in the middle of a chunk never holds the caller up (the caller computes that chunk too,
-   * with the same kernel: the same bits).
+   * with the same kernel: the same bits). Last, gemmRows's `strip`: 0, or for a transposed A 16·KC bytes
+   * of the helper's own.
    */
   gemm: {
     code: 1,
-    args: ['a0', 'sa', 'ska', 'b0', 'c0', 'ldc', 'K', 'NP', 'chunk', 'end', 'KC', 'NC', 'states', 'spare'],
+    args: ['a0', 'sa', 'ska', 'b0', 'c0', 'ldc', 'K', 'NP', 'chunk', 'end', 'KC', 'NC', 'states', 'spare', 'strip'],
     run: () =>
       `const st = new Int32Array(memory.buffer, states, ${MAX_CHUNKS}); ` +
       `for (let n, i; (i = (n = Atomics.add(ctl, ${NEXT}, 1)) * chunk) < end; ) { ` +
       `if (Atomics.compareExchange(st, n, ${CHUNK.FREE}, ${CHUNK.HELPER}) !== ${CHUNK.FREE}) continue; ` +
       `const r = Math.min(end, i + chunk) - i; ` +
-      `k.gemmRows(a0, sa, ska, b0, spare - i * ldc, ldc, K, NP, i, i + r, KC, NC); ` +
+      `k.gemmRows(a0, sa, ska, b0, spare - i * ldc, ldc, K, NP, i, i + r, KC, NC, strip); ` +
       `if (Atomics.compareExchange(st, n, ${CHUNK.HELPER}, ${CHUNK.COPYING}) !== ${CHUNK.HELPER}) continue; ` +
       `const f = new Float32Array(memory.buffer); f.copyWithin((c0 + i * ldc) >> 2, spare >> 2, (spare >> 2) + r * NP); ` +
       `Atomics.store(st, n, ${CHUNK.DONE}); Atomics.notify(st, n); }`,

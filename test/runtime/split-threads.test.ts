@@ -19,9 +19,10 @@ import { randoms } from '../support/run.ts';
 useRelaxedSimd();
 const h = heap()!;
 
-// each large enough to split: GEMM by chunks of rows (plain and transposed A, a short last chunk),
-// matrix-vector by rows, vector-matrix by rows (the wide kernel, its helper's share summed apart)
-const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false]] as const;
+// each large enough to split: GEMM by chunks of rows (plain and transposed A, a short last chunk; a
+// transposed A wide enough to be read through each thread's strip), matrix-vector by rows, vector-matrix
+// by rows (the wide kernel, its helper's share summed apart)
+const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false], [260, 300, 72, true]] as const;
 const kernels = cases.map(([M, K, N, tA]) => ({ M, K, N, tA, kernel: matmulKernel(M, K, N, tA, false), a: h.copyOf(randoms(M * K, M + 1)), b: h.copyOf(randoms(K * N, N + 2)) }));
 
 /** Every case's output, computed `times` times (the last), as bits. */

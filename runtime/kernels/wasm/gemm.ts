@@ -26,6 +26,10 @@ const PAGE = 65536;
 
 /** Columns of B (and C) rounded up to whole 8-column panels. */
 const padded = (N: number) => (N + 7) & ~7;
+/** Floats of a transposed A's strip (a row group's four values of each k of a K block). */
+const STRIP = 4 * KC;
+/** Columns (padded) from which a transposed A is read through the strip: 8 panels read each copy. */
+const STRIP_MIN_COLUMNS = 64;
 
 /** Scratch `gemm` needs: B packed ([K, N rounded up to 8]), and, when N is not a multiple of 8, a padded C. */
 export interface GemmScratch {
@@ -34,11 +38,13 @@ export interface GemmScratch {
   readonly paddedC: Float32Array | null;
   /** Whether posting rows to the helper thread pays for this product (split.ts). */
   readonly timer: SplitTimer;
+  /** With a transposed A: 4·KC floats where a row group's values of A are copied per K block (panel.ts, `gemmRowsKernel`). */
+  readonly strip: Float32Array | null;
 }
 
 /** Scratch for `gemm` of one shape, from `alloc`. */
 export function gemmScratch(M: number, K: number, N: number, alloc: (floats: number) => Float32Array, transA = false, transB = false): GemmScratch {
-  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: gemmTimer(M, K, N, transA, transB) };
+  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: gemmTimer(M, K, N, transA, transB), strip: transA && M >= 4 ? alloc(STRIP) : null };
 }
 
 /** The split timer of a product's shape (split.ts): one per shape and layout of the operands. */
@@ -87,7 +93,10 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   }
   const sa = transA ? 1 : K, ska = transA ? M : 1; // A(i,k) = a[i*sa + k*ska]
   const aOff = a.byteOffset, bOff = packed.byteOffset, cOff = cp.byteOffset;
-  if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N);
+  // a transposed A through the strip where enough panels read each copy (measured: 32 panels, W4's weight
+  // gradient, about 9% faster; 2 panels, a 10-column product, slower)
+  const strip = transA && scratch.strip && NP >= STRIP_MIN_COLUMNS ? scratch.strip.byteOffset : 0;
+  if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N, strip);
   // the last M mod 4 rows, in plain loops
   const sbk = transB ? 1 : N, sbj = transB ? K : 1; // B(k,j) = b[k*sbk + j*sbj]
   for (let i = M4; i < M; i++)
@@ -106,9 +115,10 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
 /**
  * Rows [0, M4) of C (rows NP·4 bytes apart) = A·B with B packed, by the row kernel: with a helper thread
  * (and a heap-resident product of `work` = M·K·N at least SPLIT_MIN_WORK), both threads take chunks of
- * the rows where `timer` measured it to pay; the same kernel over the same rows either way.
+ * the rows where `timer` measured it to pay; the same kernel over the same rows either way. `strip`: the
+ * calling thread's strip for a transposed A (sa 1), or 0; the helper then uses one of its own.
  */
-export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, sa: number, ska: number, bOff: number, cOff: number, K: number, NP: number, M4: number, work: number): void {
+export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, sa: number, ska: number, bOff: number, cOff: number, K: number, NP: number, M4: number, work: number, strip = 0): void {
   const splittable = M4 >= 64 && work >= SPLIT_MIN_WORK && k.shared;
   const ch = gemmChunkRows(M4), chunks = Math.ceil(M4 / ch);
   const helper = splittable && chunks <= MAX_CHUNKS ? idleHelper() : null;
@@ -119,9 +129,11 @@ export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, 
     // both threads take chunks of rows until none is left: a thread whose core is slowed by other work
     // (these machines are shared) does fewer, instead of the other waiting for its half; a chunk the
     // helper holds and does not finish in about one chunk's time is taken back and done here
-    helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC, helper.freeChunks(chunks), helper.spare(ch * NP));
-    done = helper.shareChunks(chunks, (n) => k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC));
-  } else k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC); // column blocks, then K blocks, then rows (the first K block overwrites C)
+    // the helper's rows of a chunk, then (for a transposed A) its strip
+    const spare = helper.spare(ch * NP + (strip ? STRIP : 0));
+    helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC, helper.freeChunks(chunks), spare, strip ? spare + ch * NP * 4 : 0);
+    done = helper.shareChunks(chunks, (n) => k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC, strip));
+  } else k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC, strip); // column blocks, then K blocks, then rows (the first K block overwrites C)
   if (helper) timer.record(post, performance.now() - t0, helped(done, chunks));
 }
 
@@ -154,12 +166,12 @@ export class WasmMatmul {
   /** c = op(a)·op(b); op(a) is [M,K], op(b) is [K,N]. */
   run(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
     const NP = padded(N);
-    const aOff = 0, pOff = M * K, qOff = pOff + K * NP, cOff = qOff + M * NP;
-    const mem = this.ensure(cOff + M * N + 8);
+    const aOff = 0, pOff = M * K, qOff = pOff + K * NP, cOff = qOff + M * NP, sOff = cOff + M * N + 8;
+    const mem = this.ensure(sOff + STRIP);
     mem.set(a.subarray(0, M * K), aOff);
     const cv = mem.subarray(cOff, cOff + M * N);
     // (the private memory is not shared, so these products never split; their timer is still their shape's)
-    const scratch = { packed: mem.subarray(pOff, qOff), paddedC: N % 8 ? mem.subarray(qOff, cOff) : null, timer: gemmTimer(M, K, N, transA, transB) };
+    const scratch = { packed: mem.subarray(pOff, qOff), paddedC: N % 8 ? mem.subarray(qOff, cOff) : null, timer: gemmTimer(M, K, N, transA, transB), strip: transA ? mem.subarray(sOff, sOff + STRIP) : null };
     gemm(this.kernels, mem.subarray(aOff, aOff + M * K), b, cv, scratch, M, K, N, transA, transB);
     c.set(cv);
   }

@@ -63,18 +63,24 @@ export function panelKernel(fma = false): Func {
 }
 
 /**
- * gemmRows(a0, sa, ska, b0, c0, ldc, K, NP, i0, i1, KC, NC): rows [i0, i1) of C (a multiple of 4 apart)
- * over the whole product, by the blocking `gemm` (gemm.ts) packed B for: column blocks of NC, then K
- * blocks of KC, then rows four at a time, so a packed KC×NC block of B is reused by every row while it
+ * gemmRows(a0, sa, ska, b0, c0, ldc, K, NP, i0, i1, KC, NC, strip): rows [i0, i1) of C (a multiple of 4
+ * apart) over the whole product, by the blocking `gemm` (gemm.ts) packed B for: column blocks of NC, then
+ * K blocks of KC, then rows four at a time, so a packed KC×NC block of B is reused by every row while it
  * is in cache. `panel` is the panel kernel's index in the module. Both threads run their rows with it.
  * Strides sa, ska (A(i,k) = a[i·sa + k·ska]) and K, NP, KC, NC are in elements; ldc in bytes.
+ * `strip` (a byte offset of 16·KC bytes of the calling thread's own, or 0) is for a transposed A (sa 1):
+ * each k's four values of a row group are then 16 bytes of one row of the array, rows ska·4 bytes apart,
+ * so the panel kernel's loads would touch a new cache line, and soon a new page, at every k, for every
+ * panel. With a strip, a row group's four values per k are first copied there, one vector per k, and
+ * every panel reads them 16 bytes apart. The same multiply-adds in the same order: the same bits.
  */
 export function gemmRowsKernel(panel: number): Func {
   const callees: Signature[] = [];
   callees[panel] = { params: i32s(10) }; // the panel kernel, by its index in the module
-  const f = new FunctionBuilder('gemmRows', i32s(12), [], callees);
-  const [a0, sa, ska, b0, c0, ldc, K, NP, i0, i1, KC, NC] = f.params;
-  const [j0, nc, k0, kc, bb, i] = f.locals('i32', 6);
+  const f = new FunctionBuilder('gemmRows', i32s(13), [], callees);
+  const [a0, sa, ska, b0, c0, ldc, K, NP, i0, i1, KC, NC, strip] = f.params;
+  const [j0, nc, k0, kc, bb, i, pa, k, ska4, as, aks] = f.locals('i32', 11);
+  f.get(ska).i32(4).op('i32.mul').set(ska4);
   // x = min(rest, block): select(block, rest, rest > block)
   const min = (rest: () => void, block: typeof K) => {
     f.get(block);
@@ -93,8 +99,19 @@ export function gemmRowsKernel(panel: number): Func {
       f.get(b0, k0, NP).op('i32.mul').get(j0, kc).op('i32.mul').op('i32.add').i32(4).op('i32.mul').op('i32.add').set(bb);
       f.get(i0).set(i);
       f.forUp(i, i1, 4, () => {
-        f.get(a0, i, sa).op('i32.mul').get(k0, ska).op('i32.mul').op('i32.add').i32(4).op('i32.mul').op('i32.add'); // a
-        f.get(sa).i32(4).op('i32.mul').get(ska).i32(4).op('i32.mul').get(bb).i32(32); // sa, ska (bytes), b, ldb
+        f.get(a0, i, sa).op('i32.mul').get(k0, ska).op('i32.mul').op('i32.add').i32(4).op('i32.mul').op('i32.add').set(pa); // a
+        f.get(strip).if();
+        // the row group's four values of each k, one vector of a row of the array, to the strip
+        f.i32(0).set(k);
+        f.forUp(k, kc, 1, () => {
+          f.get(strip, k).i32(4).op('i32.shl').op('i32.add').get(pa).op('v128.load', 0).op('v128.store', 0);
+          f.get(pa, ska4).op('i32.add').set(pa);
+        });
+        f.get(strip).set(pa).i32(4).set(as).i32(16).set(aks);
+        f.else();
+        f.get(sa).i32(4).op('i32.mul').set(as).get(ska4).set(aks);
+        f.end();
+        f.get(pa, as, aks, bb).i32(32); // a, sa, ska (bytes), b, ldb
         f.get(c0, i, ldc).op('i32.mul').op('i32.add').get(j0).i32(4).op('i32.mul').op('i32.add').get(ldc); // c, ldc
         f.get(kc, nc, k0).op('i32.eqz').call(panel);
       });
