@@ -103,7 +103,10 @@ export async function loadOnnx(path: string): Promise<ImportedModel> {
   const abs = checkReadable(path, 'ONNX model');
   const { importOnnx, OnnxImportError } = await import('../export/import.ts');
   try {
-    return importOnnx(new Uint8Array(readFileSync(abs)), { file: path });
+    const m = importOnnx(new Uint8Array(readFileSync(abs)), { file: path });
+    // said once: how graphc computes the model (a float64 model: in float32)
+    for (const note of m.notes) process.stderr.write(`graphc: ${path}: ${note}\n`);
+    return m;
   } catch (e) {
     if (e instanceof OnnxImportError) throw new UserError(`${path}: ${e.message}`);
     throw e;

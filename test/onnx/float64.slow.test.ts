@@ -3,7 +3,7 @@
  * python3-onnx and checked by its checker, run by onnxruntime-node in float64 and by graphc in float32
  * (export/import-f64.ts): OnnxSession's and `graphc run`'s outputs within the ONNX node tests' tolerance
  * (rtol 1e-3, atol 1e-7) of onnxruntime's, float64 outputs as float64 (numpy reads `<f8` back), the int64
- * output exact, the one line said once on standard error, and a fed value beyond float32's range refused
+ * output exact, the one line said once on standard error (`run`, `inspect`), and a fed value beyond float32's range refused
  * in one line, exit 1.
  */
 import { describe, expect, it } from 'vitest';
@@ -84,6 +84,14 @@ describe.skipIf(!hasOnnx)('a float64 model in graphc (float32) and onnxruntime (
     const doc = JSON.parse(j.stdout);
     expect(doc.outputs.y.dtype).toBe('float64');
     close(doc.outputs.y.data, ref.y.data);
+  });
+
+  it('graphc inspect says the one line too, once, on standard error', async () => {
+    await setup;
+    const r = await runGraphc(['inspect', 'd.onnx'], { cwd: dir, timeout: 120_000 });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("graphc: d.onnx: the model's float64 tensors are computed in float32 (graphc's runtime; outputs keep their float64 type, values beyond float32's range are refused)\n");
+    expect(r.stdout).toMatch(/^graph d \{\n  input x : \[N, 5\]/);
   });
 
   it("a fed value beyond float32's range: one line, exit 1, with or without --allow-non-finite", async () => {
