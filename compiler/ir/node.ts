@@ -53,14 +53,7 @@ function withScope<T>(t: InternTable<Node>, fn: () => T): T {
   }
 }
 
-/**
- * Runs the verifier's checks of `n` itself (arity, shape rule) unless they passed before: a node does not
- * change, so what held once holds.
- */
-export const verifyNodeOnce = (n: Node, check: (n: Node) => void): void => checkOnce(n, check);
-
 let tableOf: (n: Node) => InternTable<Node>;
-let checkOnce: (n: Node, check: (n: Node) => void) => void;
 
 export class Node {
   readonly id: number;
@@ -74,16 +67,9 @@ export class Node {
   readonly #table: InternTable<Node>;
   /** The build it belongs to (see `inLeafScope`). */
   readonly scope: number;
-  /** Whether the verifier's checks of the node itself passed (not part of the node: it is frozen without it). */
-  #checked = false;
 
   static {
     tableOf = (n) => n.#table;
-    checkOnce = (n, check) => {
-      if (n.#checked) return;
-      check(n);
-      n.#checked = true;
-    };
   }
 
   /** Use `mk` (interning) rather than the constructor. */
@@ -101,7 +87,11 @@ export class Node {
     Object.freeze(this);
   }
 
-  /** Creates (or finds) the node `op(inputs; attrs)`; the op's shape rule validates it. */
+  /**
+   * Creates (or finds) the node `op(inputs; attrs)`; the op's arity and shape rule validate it. This is
+   * the only way to make a node and a node never changes, so every node's arity and shape are its op's in
+   * every graph: the verifier does not run the rules again.
+   */
   static mk(op: string, inputs: readonly Node[], attrs: Attrs = {}, src?: SourcePos): Node {
     const def = getOp(op);
     let t = current;
