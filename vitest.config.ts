@@ -9,8 +9,16 @@ import { defaultClientConditions, defaultServerConditions } from 'vite';
  * The fast tier's files share one process (`fast`: a new process and a fresh load of graphc's modules
  * per file cost more than most files' tests), except those that change what the process is (`fast-alone`).
  */
-// the fast tier's files that need a process of their own: relaxed SIMD off, the heap turned off
-const alone = ['test/runtime/simd-elementwise.test.ts', 'test/runtime/simd-elementwise-fused.test.ts', 'test/runtime/no-heap.test.ts'];
+// the fast tier's files that need a process of their own: relaxed SIMD off, the heap turned off, and a
+// fresh instance of graphc's modules (vi.resetModules: the files after them would meet a second heap and
+// a helper thread bound to the first)
+const alone = [
+  'test/runtime/simd-elementwise.test.ts',
+  'test/runtime/simd-elementwise-fused.test.ts',
+  'test/runtime/no-heap.test.ts',
+  'test/passes/golden.test.ts',
+  'test/onnx/history.test.ts',
+];
 
 const slow = [
   'test/cli/**/*.test.ts',

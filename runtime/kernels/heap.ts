@@ -65,9 +65,24 @@ export class Heap {
     return this.memory.buffer.byteLength;
   }
 
+  /**
+   * The memory's current buffer, recorded as ours. A shared memory's `buffer` is a new SharedArrayBuffer
+   * object after every grow call, one of no pages included (the JS API refreshes it), and the objects
+   * were seen to change at an unchanged length in a process running many plans beside the helper thread:
+   * every object a view is made over is recorded when it is met, not only the one read after a growth.
+   */
+  private current(): ArrayBufferLike {
+    const b = this.memory.buffer;
+    this.buffers.add(b);
+    return b;
+  }
+
   /** True when `a` is a view of this heap (WebAssembly kernels can then use its byte offset directly). */
   owns(a: ArrayBufferView): boolean {
-    return this.buffers.has(a.buffer);
+    if (this.buffers.has(a.buffer)) return true;
+    if (a.buffer !== this.memory.buffer) return false;
+    this.buffers.add(a.buffer);
+    return true;
   }
 
   /**
@@ -78,7 +93,7 @@ export class Heap {
    */
   alloc(floats: number, owner?: object, zero = true): Float32Array {
     const offset = this.allocBytes(Math.max(4, floats * 4));
-    const view = new Float32Array(this.memory.buffer, offset, floats);
+    const view = new Float32Array(this.current(), offset, floats);
     if (zero && offset < this.clean) view.fill(0, 0, Math.min(floats, (this.clean - offset) >> 2));
     this.clean = Math.max(this.clean, offset + this.live.get(offset)!);
     if (owner) this.registry.register(owner, [offset]);
@@ -131,7 +146,7 @@ export class Heap {
           throw memoryLimitError(end, `more than this machine could give (${String((e as Error)?.message ?? e).split('\n')[0]})`);
         }
       }
-      this.buffers.add(this.memory.buffer);
+      this.current();
     }
     this.top = end;
     this.live.set(offset, size);

@@ -70,6 +70,22 @@ describe('heap', () => {
     expect(h.owns(a) && h.owns(big)).toBe(true);
   });
 
+  it('knows its views over every buffer object the memory hands out, a growth or not', () => {
+    // a shared memory's buffer is a new SharedArrayBuffer object after any grow call, one of no pages
+    // included (the JS API refreshes it); views over each object are views of the same memory
+    const h = new Heap(new WebAssembly.Memory({ initial: 1, maximum: 16, shared: true }));
+    const before = h.alloc(4);
+    const object = h.memory.buffer;
+    h.memory.grow(0);
+    expect(h.memory.buffer).not.toBe(object);
+    const after = h.alloc(4);
+    const outside = new Float32Array(h.memory.buffer, 1024, 4); // made by a kernel from the memory itself
+    expect(h.owns(before) && h.owns(after) && h.owns(outside)).toBe(true);
+    expect(h.owns(new Float32Array(new SharedArrayBuffer(64)))).toBe(false);
+    h.free(after);
+    h.free(before);
+  });
+
   it('float32 plans place their arenas, parameters and constants in the heap; float64 plans do not', () => {
     const h = heap();
     expect(h).not.toBeNull();
