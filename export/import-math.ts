@@ -8,6 +8,8 @@
  *   softsign(x) = x / (1 + |x|);  min(a, b) = −max(−a, −b)
  *   gelu(x) = x/2·(1 + erf(x/√2)); with approximate = 'tanh', x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
  *   (the ONNX Gelu operator's definition, opset 20)
+ *   cumsum(x) along an axis of static length n = x · T over that axis, T [n, n] the 0/1 matrix with
+ *   T[i][j] = 1 where element i adds into element j: i ≤ j (i < j exclusive; i ≥ j, i > j reversed)
  */
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
@@ -102,6 +104,35 @@ const gelu = rule([20], (c) => {
   return raise(`Gelu approximate '${approximate}' (ONNX defines 'none' and 'tanh')`);
 });
 
+/** The longest axis CumSum is read for: its triangular matrix holds n² float32 values (4 MiB). */
+export const MAX_CUMSUM = 1024;
+
+const cumSum = rule([11, 14], (c) => {
+  const x = need(c, 0);
+  const axes = c.ints(1) ?? raise('axis: expected an integer known at import (a constant, an initializer, or a bound input)');
+  if (axes.length !== 1) raise(`axis: expected one integer, got [${axes.join(', ')}]`);
+  const exclusive = c.attrInt('exclusive', 0) !== 0, reverse = c.attrInt('reverse', 0) !== 0;
+  if (x.dtype !== 'f32') raise(`CumSum of ${x.dtype} (graphc sums floats)`);
+  const r = x.shape.length;
+  if (r === 0) raise('CumSum of a scalar');
+  const axis = normAxes([axes[0]], r)[0];
+  const n = x.shape[axis];
+  if (typeof n !== 'number') return raise(`axis ${axis} has the symbolic length ${n} (graphc needs it static)`);
+  if (n > MAX_CUMSUM) raise(`axis ${axis} has length ${n}, more than graphc sums this way (${MAX_CUMSUM})`);
+  const t = new Float32Array(n * n);
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) t[i * n + j] = (reverse ? (exclusive ? i > j : i >= j) : exclusive ? i < j : i <= j) ? 1 : 0;
+  // the axis moved last, the rest flattened into rows when static (one 2-D product), else a batched product
+  const perm = [...[...x.shape.keys()].filter((k) => k !== axis), axis];
+  const xt = axis === r - 1 ? x : B.transpose(x, perm);
+  const lead = xt.shape.slice(0, -1);
+  const T = B.constant(t, [n, n]);
+  const y = lead.every((d) => typeof d === 'number')
+    ? B.reshape(B.matmul(B.reshape(xt, [(lead as number[]).reduce((p, d) => p * d, 1), n]), T), xt.shape)
+    : B.mk('BatchMatMul', [xt, T]);
+  return axis === r - 1 ? y : B.transpose(y, perm.map((_, k) => perm.indexOf(k)));
+});
+
 export const mathImporters: Readonly<Record<string, Importer>> = {
   Max: variadic([6, 8, 12, 13], B.max),
   Min: variadic([6, 8, 12, 13], min),
@@ -123,4 +154,5 @@ export const mathImporters: Readonly<Record<string, Importer>> = {
   LogSoftmax: softmax('LogSoftmax'),
   Dropout: dropout,
   Gelu: gelu,
+  CumSum: cumSum,
 };
