@@ -23,5 +23,10 @@ export interface PassResult {
 export interface Pass {
   readonly name: string;
   readonly description: string;
+  /**
+   * Whether running the pass on its own result changes nothing (each node is rewritten until no rule
+   * applies): the pipeline then skips a run on a graph the pass returned and nothing has changed since.
+   */
+  readonly idempotent?: boolean;
   run(g: Graph): PassResult;
 }

@@ -63,8 +63,16 @@ export function runPasses(g: Graph, passes: readonly Pass[], report: PassReport[
 function run(g: Graph, passes: readonly Pass[], report: PassReport[]): Graph {
   verify(g, 'build');
   let cur = g;
+  // what each idempotent pass returned: run again on that same graph (simplify after a fold-constants
+  // that folded nothing), it would rewrite nothing
+  const returned = new Map<Pass, Graph>();
   for (const p of passes) {
+    if (p.idempotent && returned.get(p) === cur) {
+      report.push({ pass: p.name, graph: g.name, before: cur.opCount, after: cur.opCount, rewrites: [], misses: [] });
+      continue;
+    }
     const r = p.run(cur);
+    if (p.idempotent) returned.set(p, r.graph);
     verify(r.graph, p.name);
     report.push({ pass: p.name, graph: g.name, before: cur.opCount, after: r.graph.opCount, rewrites: r.rewrites, misses: r.misses ?? [] });
     cur = r.graph;

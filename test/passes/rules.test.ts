@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { input, param, values, Graph } from '../../compiler/index.ts';
 import * as B from '../../compiler/ir/build.ts';
 import type { Node } from '../../compiler/ir/node.ts';
-import { runPasses } from '../../compiler/passes/index.ts';
+import { runPasses, type PassReport } from '../../compiler/passes/index.ts';
+import { trainStepGraph, inferenceGraph } from '../../compiler/train/step.ts';
 import { simplify } from '../../compiler/passes/rules/simplify.ts';
 import { foldConstants } from '../../compiler/passes/rules/fold-constants.ts';
 import { cse } from '../../compiler/passes/rules/cse.ts';
@@ -51,6 +52,40 @@ describe('simplify', () => {
     const W = param('W', [5, 4], values(randoms(20, 9))).node;
     check(simplify, B.matmul(x().node, B.transpose(W)), ['MatMul']);
     check(simplify, B.transpose(B.matmul(x().node, B.transpose(W))), ['MatMul']);
+  });
+});
+
+describe('simplify is idempotent (the pipeline skips a run on its own result)', () => {
+  const again = (g: Graph) => {
+    const once = simplify.run(g).graph;
+    const twice = simplify.run(once);
+    expect(twice.rewrites).toEqual([]);
+    expect(twice.graph).toBe(once);
+  };
+  it('on the rules\' cases', () => {
+    const v = x().node;
+    const W = param('W', [5, 4], values(randoms(20, 9))).node;
+    for (const out of [
+      B.sub(B.div(B.log(B.exp(B.neg(B.neg(B.add(B.mul(v, 1), 0))))), 1), 0),
+      B.mul(B.neg(B.sub(0, v)), B.neg(B.mul(B.exp(v), -1))),
+      B.neg(B.neg(B.neg(B.mul(B.neg(v), -1)))),
+      B.transpose(B.matmul(B.transpose(B.transpose(x().node)), B.transpose(W))),
+    ])
+      again(new Graph([{ name: 'out', node: out }], 'rule'));
+  });
+  it('on the train steps of the models in graphs/', async () => {
+    for (const name of ['toy', 'diabetes', 'xor-mlp', 'zoo-softmax', 'breast-cancer', 'binary-classifier', 'mlp-w4', 'digits-cnn']) {
+      const model = (await import(`../../graphs/${name}.ts`)).default;
+      const m = model.build();
+      again(trainStepGraph(m, { ...(model.train.optimizer ?? {}), lr: model.train.lr }));
+      again(inferenceGraph(m));
+    }
+  });
+  it('the pipeline reports the skipped run with no rewrites', () => {
+    const report: PassReport[] = [];
+    const g = new Graph([{ name: 'out', node: B.neg(B.neg(x().node)) }], 'rule');
+    runPasses(g, [simplify, simplify], report);
+    expect(report.map((r) => [r.pass, r.rewrites.length])).toEqual([['simplify', 1], ['simplify', 0]]);
   });
 });
 

@@ -67,6 +67,9 @@ const NO_RULES: readonly Rule[] = [];
 export const simplify: Pass = {
   name: 'simplify',
   description: 'algebraic identities: x*1, x+0, -(-x), log(exp(x)), ...',
+  // a node's rules see it and its inputs only, and each node is rewritten until none applies (its inputs
+  // first): on its own result, no rule applies
+  idempotent: true,
   run(g) {
     const rewrites: Rewrite[] = [];
     const graph = mapNodes(g, (n) => {
