@@ -65,6 +65,8 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   const cp = scratch.paddedC ?? c;
   // pack B: for each K block, panel after panel of 8 columns, row after row
   const inPlaceB = !transB && bInMemory;
+  // rows to be shared: the helper woken now spins by the time they are posted, after the packing
+  if (M4 > 0 && K > 0 && splits(k, scratch.timer, M4, M * K * N)) idleHelper()?.wake();
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     const block = k0 * NP;
@@ -119,9 +121,8 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
  * calling thread's strip for a transposed A (sa 1), or 0; the helper then uses one of its own.
  */
 export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, sa: number, ska: number, bOff: number, cOff: number, K: number, NP: number, M4: number, work: number, strip = 0): void {
-  const splittable = M4 >= 64 && work >= SPLIT_MIN_WORK && k.shared;
   const ch = gemmChunkRows(M4), chunks = Math.ceil(M4 / ch);
-  const helper = splittable && chunks <= MAX_CHUNKS ? idleHelper() : null;
+  const helper = splittable(k, M4, work) ? idleHelper() : null;
   const post = helper !== null && timer.split();
   const t0 = helper ? performance.now() : 0;
   let done = 0;
@@ -135,6 +136,16 @@ export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, 
     done = helper.shareChunks(chunks, (n) => k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC, strip));
   } else k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC, strip); // column blocks, then K blocks, then rows (the first K block overwrites C)
   if (helper) timer.record(post, performance.now() - t0, helped(done, chunks));
+}
+
+/** Whether a product of M4 rows (in whole row groups) and `work` = M·K·N may share its rows with the helper. */
+function splittable(k: WasmKernels, M4: number, work: number): boolean {
+  return M4 >= 64 && work >= SPLIT_MIN_WORK && k.shared && Math.ceil(M4 / gemmChunkRows(M4)) <= MAX_CHUNKS;
+}
+
+/** Whether `gemmRowsShared` will post the helper rows of this product, if the helper is idle then. */
+function splits(k: WasmKernels, timer: SplitTimer, M4: number, work: number): boolean {
+  return splittable(k, M4, work) && timer.split();
 }
 
 /**
