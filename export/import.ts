@@ -20,7 +20,7 @@ import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { fail, floats, ints, dimsOf, checkTotal, printable, recordedDefaults, MAX_NODES, MAX_RANK } from './import-tensor.ts';
-import { float64Use, FLOAT64_NOTE, type Float64Use } from './import-f64.ts';
+import { float64Model, FLOAT64_NOTE, type Float64Model } from './import-f64.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
@@ -57,8 +57,8 @@ export interface ImportedModel {
    * (OnnxSession), which the default's import does not.
    */
   readonly readDefaults: ReadonlyMap<string, string>;
-  /** The graph inputs and outputs declared float64 (computed in float32: export/import-f64.ts). */
-  readonly float64: Float64Use;
+  /** The graph inputs and outputs declared float64, and the float64 tensors computed (in float32: export/import-f64.ts). */
+  readonly float64: Float64Model;
   /** What the import says once about how the model is computed (a float64 model: in float32), one line each. */
   readonly notes: readonly string[];
 }
@@ -345,7 +345,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   if (outputs.length === 0) fail('the graph has no outputs');
   const tensors = new Map<string, { shape: readonly Dim[]; dtype: DType }>([...intValues].map(([k, v]) => [k, { shape: v.dims, dtype: 'i64' as DType }]));
   for (const [k, v] of values) tensors.set(k, { shape: v.shape, dtype: v.dtype });
-  const float64 = float64Use(g);
+  const float64 = float64Model(g, order, values);
   const notes = float64.any ? [FLOAT64_NOTE] : [];
   return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params, defaults, tensors, readDefaults, float64, notes };
 }

@@ -7,6 +7,7 @@
  * plans, and says which inputs it specialises on and why (`explain()`, `graphc run --explain`).
  */
 import type { Node } from '../compiler/ir/node.ts';
+import { Graph } from '../compiler/ir/graph.ts';
 import { Plan } from '../runtime/plan.ts';
 import { formatPlanReport } from '../runtime/report.ts';
 import { decodeModel, importOnnx, type ImportedModel, type ImportOptions } from './import.ts';
@@ -35,6 +36,19 @@ interface Variant {
   plan?: Plan;
   planKey?: string;
 }
+
+/**
+ * The graph a model's plans run: its outputs and, for a float64 model, every float64 tensor it computes,
+ * kept so that each run can check them (`OnnxSession.run`).
+ */
+function planGraph(m: ImportedModel): Graph {
+  const kept = new Set(m.graph.outputs.map((o) => o.node));
+  const extra = [...m.float64.computed].filter(([, n]) => !kept.has(n) && kept.add(n)).map(([name, node]) => ({ name: `\0float64 ${name}`, node }));
+  return extra.length ? new Graph([...m.graph.outputs, ...extra], m.graph.name) : m.graph;
+}
+
+/** Whether every constant a graph holds is finite (a float64 model's check only looks for what the computation made). */
+const finiteConstants = (g: Graph) => g.nodes.every((n) => n.op !== 'Const' || (n.attrs.value as Float32Array).every(Number.isFinite));
 
 export class OnnxSession {
   /** The model's graph inputs (initializers excepted), in the file's order, as the import reads them. */
@@ -131,9 +145,18 @@ export class OnnxSession {
       if (f) leaves.set(String(p.attrs.name), f.data as Float32Array);
     }
     const planKey = JSON.stringify([...shapes]);
-    if (!variant.plan || variant.planKey !== planKey) [variant.plan, variant.planKey] = [new Plan(m.graph, shapes), planKey];
+    if (!variant.plan || variant.planKey !== planKey) [variant.plan, variant.planKey] = [new Plan(planGraph(m), shapes), planKey];
     variant.plan.run(leaves);
-    const finiteIn = m.float64.any && [...leaves.values()].every((d) => d.every(Number.isFinite));
+    const finiteIn = m.float64.any && [...leaves.values()].every((d) => d.every(Number.isFinite)) && finiteConstants(m.graph);
+    // float64 computed in float32: a float64 tensor that left float32's range on the way (Infinity, or NaN
+    // made of it) is refused, not handed on to the outputs it feeds, whatever their type
+    if (finiteIn)
+      for (const [name, node] of m.float64.computed) {
+        const v = variant.plan.value(node);
+        const count = v.shape.reduce((a, b) => a * b, 1);
+        const bad = v.data.subarray(0, count).findIndex((x) => !Number.isFinite(x));
+        if (bad >= 0) fail(`float64 tensor '${name}'${node.src?.at ? ` (${node.src.at})` : ''}: value ${bad} is ${v.data[bad]} from finite inputs; graphc computes float64 tensors in float32, whose range (±3.4e38) the computation left`);
+      }
     return new Map(m.graph.outputs.map((o): [string, SessionOutput] => {
       const v = variant.plan!.value(o.node);
       const count = v.shape.reduce((a, b) => a * b, 1);

@@ -129,11 +129,32 @@ describe('a float64 model, computed in float32', () => {
     expect(runError(affine, [1, 2, 3, 4, 5e-324, 6])).toMatch(/^input 'x': float64 value 4 is 5e-324, below float32's smallest normal/);
   });
 
-  it("refuses a float64 output that left float32's range on the way, passes what the inputs brought", () => {
+  it("refuses a float64 tensor that left float32's range on the way, passes what the inputs brought", () => {
     const exp = model([{ opType: 'Exp', input: ['x'], output: ['y'] }], [['y', DataType.DOUBLE]]);
     // e^100 is finite in float64, Infinity in float32
-    expect(runError(exp, [0, 1, 2, 3, 100, 5])).toMatch(/^output 'y' \(float64\): value 4 is Infinity from finite inputs;/);
-    // an infinite input: Infinity is float64's answer too
+    expect(runError(exp, [0, 1, 2, 3, 100, 5])).toMatch(/^float64 tensor 'y' \(node 0\): value 4 is Infinity from finite inputs;/);
+    // an infinite input, or constant: Infinity is float64's answer too
     expect(Array.from(run(exp, [0, 0, 0, 0, Infinity, 0]).get('y')!.data)).toEqual([1, 1, 1, 1, Infinity, 1]);
+    const masked = model(
+      [
+        { opType: 'Constant', input: [], output: ['c'], attribute: [{ name: 'value', type: AT.TENSOR, t: double('', [0, -Infinity, 0], [3]) }] },
+        { opType: 'Add', input: ['x', 'c'], output: ['y'] },
+      ],
+      [['y', DataType.DOUBLE]],
+    );
+    expect(Array.from(run(masked, [1, 2, 3, 4, 5, 6]).get('y')!.data)).toEqual([1, -Infinity, 3, 4, -Infinity, 6]);
+  });
+
+  it('refuses an overflow hidden from the outputs: an int64 ArgMax over float64 values past float32', () => {
+    // e^100 < e^101 in float64; both Infinity in float32, where ArgMax would answer 0 instead of 1
+    const argmax = model(
+      [
+        { opType: 'Exp', input: ['x'], output: ['e'] },
+        { opType: 'ArgMax', input: ['e'], output: ['k'], attribute: [{ name: 'axis', type: AT.INT, i: 1 }, { name: 'keepdims', type: AT.INT, i: 0 }] },
+      ],
+      [['k', DataType.INT64]],
+    );
+    expect(runError(argmax, [100, 101, 0, 0, 1, 2])).toMatch(/^float64 tensor 'e' \(node 0\): value 0 is Infinity from finite inputs;/);
+    expect(Array.from(run(argmax, [10, 11, 0, 0, 1, 2]).get('k')!.data)).toEqual([1, 2]);
   });
 });
