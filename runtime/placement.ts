@@ -38,10 +38,9 @@ function greedyBySize(sizes: readonly number[], def: readonly number[], lastUse:
   const idx = sizes.map((_, i) => i).filter((i) => sizes[i] > 0).sort((a, b) => sizes[b] - sizes[a] || a - b);
   const offsets = new Array<number>(sizes.length).fill(0);
   // the placed buffers, and the extents [lo, hi) of those that overlap the one being placed, by start
-  // (scratch made once: planning a graph makes no arrays per buffer)
+  // (scratch made once per graph)
   const placed = new Int32Array(idx.length);
   const lo = new Float64Array(idx.length), hi = new Float64Array(idx.length);
-  const byLo = new Int32Array(idx.length);
   for (let p = 0; p < idx.length; p++) {
     const i = idx[p];
     let m = 0;
@@ -50,24 +49,43 @@ function greedyBySize(sizes: readonly number[], def: readonly number[], lastUse:
       if (def[i] <= lastUse[j] && def[j] <= lastUse[i]) {
         lo[m] = offsets[j];
         hi[m] = offsets[j] + align(sizes[j]);
-        byLo[m] = m;
         m++;
       }
     }
-    // by start; extents that start together may go in any order (the scan takes the largest end of them)
-    const order = byLo.subarray(0, m);
-    if (m > 1) order.sort((a, b) => lo[a] - lo[b]);
+    // by start (insertion: a buffer overlaps few others); extents that start together may go in any
+    // order, since the scan takes the largest end among them
+    if (m <= 64) {
+      for (let a = 1; a < m; a++) {
+        const l = lo[a], h = hi[a];
+        let b = a - 1;
+        for (; b >= 0 && lo[b] > l; b--) {
+          lo[b + 1] = lo[b];
+          hi[b + 1] = hi[b];
+        }
+        lo[b + 1] = l;
+        hi[b + 1] = h;
+      }
+    } else sortExtents(lo, hi, m);
     const need = align(sizes[i]);
     let off = 0;
     for (let q = 0; q < m; q++) {
-      const k = order[q];
-      if (off + need <= lo[k]) break;
-      off = Math.max(off, hi[k]);
+      if (off + need <= lo[q]) break;
+      off = Math.max(off, hi[q]);
     }
     offsets[i] = off;
     placed[p] = i;
   }
   return offsets;
+}
+
+/** The first m extents [lo, hi) sorted by start (for the many a buffer can overlap in a large graph). */
+function sortExtents(lo: Float64Array, hi: Float64Array, m: number): void {
+  const order = Array.from({ length: m }, (_, k) => k).sort((a, b) => lo[a] - lo[b]);
+  const l = order.map((k) => lo[k]), h = order.map((k) => hi[k]);
+  for (let k = 0; k < m; k++) {
+    lo[k] = l[k];
+    hi[k] = h[k];
+  }
 }
 
 function linearScan(sizes: readonly number[], def: readonly number[], lastUse: readonly number[]): number[] {
