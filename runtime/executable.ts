@@ -32,7 +32,7 @@ export class ParamStore {
 
 export class Executable {
   private plan: Plan | null = null;
-  private readonly inputNodes: Node[];
+  private readonly inputNodes: readonly Node[];
   /** Leaf buffers in the plan's order, and where each input and parameter goes in it. */
   private leafBufs: Float32Array[] = [];
   private inputIndex: number[] = [];

@@ -29,11 +29,15 @@ export class Graph {
     return this.#index.get(n);
   }
 
-  get inputs(): Node[] {
-    return this.nodes.filter((n) => n.op === 'Input');
+  #inputs: readonly Node[] | undefined;
+  #params: readonly Node[] | undefined;
+  /** The graph's inputs, in its order (found once: a graph does not change). */
+  get inputs(): readonly Node[] {
+    return (this.#inputs ??= Object.freeze(this.nodes.filter((n) => n.op === 'Input')));
   }
-  get params(): Node[] {
-    return this.nodes.filter((n) => n.op === 'Param');
+  /** The graph's parameters, in its order (found once). */
+  get params(): readonly Node[] {
+    return (this.#params ??= Object.freeze(this.nodes.filter((n) => n.op === 'Param')));
   }
   output(name: string): Node {
     const o = this.outputs.find((x) => x.name === name);
