@@ -24,11 +24,21 @@ function evaluate(n: Node): Node | undefined {
   return atSource(n.src, () => B.constant(out, n.shape as number[]));
 }
 
+/** Whether the rule below may fold `n` itself (a node it does not fold changes only if its inputs do). */
+const foldable = (n: Node): boolean => {
+  if (n.op === 'SizeOf') return true;
+  const def = getOp(n.op);
+  return !def.traits?.leaf && def.kernel !== undefined && n.inputs.length > 0 && n.inputs.every((i) => i.op === 'Const');
+};
+
 export const foldConstants: Pass = {
   name: 'fold-constants',
   description: 'evaluate nodes whose inputs are all constants; element counts of static shapes',
   run(g) {
     const rewrites: Rewrite[] = [];
+    // folding starts at a node of the graph as given (an element count, or a node over constants only):
+    // where there is none, nothing folds, and the graph is returned at once
+    if (!g.nodes.some(foldable)) return { graph: g, rewrites };
     const graph = mapNodes(g, (n) => {
       const def = getOp(n.op);
       if (def.traits?.leaf || !def.kernel) return undefined;

@@ -48,9 +48,9 @@ export const rowRegions: Pass = {
   description: 'a narrow linear layer, its elementwise chain and their gradients over the rows become one row region',
   run(g) {
     const computed = g.nodes.filter((n) => !isLeaf(n));
-    const index = new Map(computed.map((n, i) => [n, i] as const));
-    const users = consumers(g);
-    const outputs = new Set(g.outputs.map((o) => o.node));
+    // made when a product first qualifies as a head (most graphs have none: the pass then only reports why)
+    let index: Map<Node, number> | undefined, users: Map<Node, Node[]> | undefined, outputs: Set<Node> | undefined;
+    const indexOf = (n: Node) => (index ??= new Map(computed.map((c, i) => [c, i] as const))).get(n);
     const taken = new Set<Node>();
     const regions: Region[] = [];
     const misses: Rewrite[] = [];
@@ -69,7 +69,10 @@ export const rowRegions: Pass = {
       if (K > REGION_MAX_FEATURES) { miss(`X has ${K} features: a region holds at most ${REGION_MAX_FEATURES} in registers`); continue; }
       if (!sameShape(w.shape, rowW ? [1, K] : [K, 1])) { miss(`${rowW ? 'Wᵀ' : 'w'} is ${rowW ? shapeStr([w.shape[1], w.shape[0]]) : shapeStr(w.shape)}: a region computes one output column`); continue; }
       const rowShape = [sx[0], 1];
-      const before = (n: Node) => !index.has(n) || index.get(n)! < h;
+      const before = (n: Node) => {
+        const k = indexOf(n);
+        return k === undefined || k < h;
+      };
       // an element count, or one value expanded to every row (a mean's gradient is ExpandAs(1, ·) / N), of
       // a member's shape or of a value before the head: instructions of the body, which the kernel reads
       // as a number and as that value
@@ -94,7 +97,9 @@ export const rowRegions: Pass = {
       const isExit = new Set(exits);
       // the members something outside the region reads (an element count outside reads only the shape,
       // but must read it from a node: a plan gives such an output no buffer), and graph outputs
-      const stored = members.filter((m) => outputs.has(m) || (users.get(m) ?? []).some((c) => !isMember.has(c) && !isExit.has(c)));
+      users ??= consumers(g);
+      outputs ??= new Set(g.outputs.map((o) => o.node));
+      const stored = members.filter((m) => outputs!.has(m) || (users!.get(m) ?? []).some((c) => !isMember.has(c) && !isExit.has(c)));
 
       // the body: instruction 0 is the head; inputs X, w, then the operands by first use
       const inputs: Node[] = [X, w];
