@@ -20,7 +20,8 @@ import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { fail, floats, ints, dimsOf, checkTotal, printable, recordedDefaults, MAX_NODES, MAX_RANK } from './import-tensor.ts';
-import { float64Model, FLOAT64_NOTE, type Float64Model } from './import-f64.ts';
+import { float64Model, FLOAT64_NOTE } from './import-f64.ts';
+import { decodeModel, type ImportedModel, type ImportOptions } from './import-model.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
@@ -31,72 +32,16 @@ const AT = onnx.AttributeProto.AttributeType;
 const attrTypeName = (t: number | null | undefined) => Object.entries(AT).find(([, v]) => v === (t ?? 0))?.[0] ?? String(t);
 
 export { OnnxImportError, OnnxSpecializeError };
+export { decodeModel, type ImportedModel, type ImportOptions } from './import-model.ts';
 
 /** The ONNX ops the importer reads itself, not through an import rule: Constant (its value folded at import). */
 export const IMPORTER_OPS: readonly string[] = ['Constant'];
-
-export interface ImportedModel {
-  readonly name: string;
-  readonly description: string;
-  readonly opset: number;
-  /** Outputs under their ONNX names. */
-  readonly graph: Graph;
-  readonly inputs: readonly Node[];
-  readonly params: readonly Node[];
-  /**
-   * The parameters that are graph inputs too (an initializer of a graph input is that input's default, in
-   * ONNX's semantics), or inputs whose default graphc's metadata records: a value fed under the name
-   * replaces the default.
-   */
-  readonly defaults: readonly Node[];
-  /** The type and shape of every tensor the file names (integer tensors folded at import: int64). */
-  readonly tensors: ReadonlyMap<string, { readonly shape: readonly Dim[]; readonly dtype: DType }>;
-  /**
-   * Graph inputs with a default (an initializer) whose value the import read as a shape or a mode
-   * (OneHot's depth...), each with the node that read it: a value fed for one specialises the model
-   * (OnnxSession), which the default's import does not.
-   */
-  readonly readDefaults: ReadonlyMap<string, string>;
-  /** The graph inputs and outputs declared float64, and the float64 tensors computed (in float32: export/import-f64.ts). */
-  readonly float64: Float64Model;
-  /** What the import says once about how the model is computed (a float64 model: in float32), one line each. */
-  readonly notes: readonly string[];
-}
-
-export function decodeModel(bytes: Uint8Array): ModelProto {
-  if (bytes.length === 0) fail('empty file, not an ONNX model');
-  try {
-    return onnx.ModelProto.decode(bytes);
-  } catch (e) {
-    return fail(`not an ONNX model: the protobuf is truncated or corrupted (${(e as Error).message})`);
-  }
-}
 
 /** An int64 tensor known at import that the graph outputs: a constant (symbolic values cannot be). */
 function intOutput(v: IntConst | undefined, name: string): Node {
   if (!v) return fail(`output '${name}' is not computed by the graph`);
   if (!v.values.every((d) => typeof d === 'number')) return fail(`output '${name}' holds symbolic dims [${v.values.join(', ')}]`);
   return B.mk('Const', [], { value: Float32Array.from(v.values as number[]), shape: [...v.dims], dtype: 'i64' });
-}
-
-export interface ImportOptions {
-  /**
-   * Values for integer graph inputs (shapes, axes): graphc computes in float32, so an int64 input is
-   * bound to constant values at import (the model is specialized to them).
-   */
-  readonly intInputs?: ReadonlyMap<string, number[] | { values: number[]; dims: number[] }>;
-  /**
-   * Values for graph inputs of any type that decide a shape or a mode (Range's operands, OneHot's depth,
-   * Dropout's ratio and training_mode): each such input is bound to its value, a constant, and the model
-   * is specialised to it (a model that needs one and lacks it throws `OnnxSpecializeError` naming it).
-   */
-  readonly bind?: ReadonlyMap<string, { values: readonly number[]; dims: readonly number[] }>;
-  /**
-   * The file's name as positions show it (default `model.onnx`): each imported node's source position is
-   * this file and the ONNX node it comes from (`model.onnx node 3 'conv1'`), in errors, `graphc inspect`
-   * and an export's `doc_string`s.
-   */
-  readonly file?: string;
 }
 
 /** Whether bound dims match declared ones (null: a dim the file leaves open). */
