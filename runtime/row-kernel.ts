@@ -143,8 +143,9 @@ export function regionKernel(r: RowRegion, N: number, h: Heap): { kernel: Kernel
     } else for (let n = 0; n < C; n++) run(n);
     const byHelper = (n: number) => slot >= 0 && Atomics.load(helper!.chunks, n) === CHUNK.DONE;
     // gradients: chunk 0's, then each other chunk's added in chunk order
-    // whole-heap views, made again only when the memory has grown (none per call)
-    if (heap32.buffer !== h.memory.buffer) (heap32 = new Float32Array(h.memory.buffer)), (heap64 = new Float64Array(h.memory.buffer));
+    // whole-heap views, made again only when the memory has grown (none per call); by length, not by the
+    // buffer object, which a shared memory may hand out anew at an unchanged length (heap.ts)
+    if (heap32.byteLength !== h.memory.buffer.byteLength) (heap32 = new Float32Array(h.memory.buffer)), (heap64 = new Float64Array(h.memory.buffer));
     const m = heap32;
     for (let g = 0; g < nG; g++) {
       const out = ins[gradOut + g];
