@@ -54,7 +54,7 @@ export interface ImportOptions {
   readonly intInputs?: ReadonlyMap<string, number[] | { values: number[]; dims: number[] }>;
   /**
    * Values for graph inputs of any type that decide a shape or a mode (Range's operands, OneHot's depth,
-   * Dropout's ratio and training_mode): each such input is bound to its value, a constant, and the model
+   * an int64 shape or axes, Dropout's ratio and training_mode): each such input is bound to its value, a constant, and the model
    * is specialised to it (a model that needs one and lacks it throws `OnnxSpecializeError` naming it).
    */
   readonly bind?: ReadonlyMap<string, { values: readonly number[]; dims: readonly number[] }>;

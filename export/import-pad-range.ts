@@ -38,9 +38,9 @@ const pad = rule([2, 11, 13, 18, 19, 21, 23, 24, 25], (c) => {
   const mode = c.attrString('mode', 'constant');
   if (!['constant', 'reflect', 'edge'].includes(mode)) raise(`Pad mode '${mode}'`);
   const r = x.shape.length;
-  let pads = (c.opset < 11 ? c.attrInts('pads') : c.ints(1)) ?? raise('Pad needs constant pads');
+  let pads = c.opset < 11 ? (c.attrInts('pads') ?? raise('Pad needs its pads')) : (c.ints(1) ?? c.known(1, 'the pads decide the output\'s shape'));
   if (c.opset >= 18 && c.has(3)) {
-    const axes = normAxes(c.ints(3) ?? raise('Pad axes that are not constant'), r);
+    const axes = normAxes(c.ints(3) ?? c.known(3, 'the axes decide the output\'s shape'), r);
     if (pads.length !== 2 * axes.length) raise(`Pad with ${pads.length} pads for ${axes.length} axes`);
     const full = Array<number>(2 * r).fill(0);
     axes.forEach((a, i) => ((full[a] = pads[i]), (full[a + r] = pads[i + axes.length])));

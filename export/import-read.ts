@@ -57,7 +57,7 @@ export function reduction(since: readonly number[], axesInput: number, f: (x: No
     const keep = c.attrInt('keepdims', 1) === 1;
     let axes: number[] | undefined;
     if (c.opset >= axesInput) {
-      if (c.has(1)) axes = c.ints(1) ?? raise('axes that are not constant');
+      if (c.has(1)) axes = c.ints(1) ?? c.known(1, 'the axes decide the output\'s shape');
       if (!axes || axes.length === 0) return c.attrInt('noop_with_empty_axes', 0) === 1 ? noop(x) : f(x, null, keep);
     } else axes = c.attrInts('axes');
     return f(x, axes && axes.length ? axes : null, keep);

@@ -37,7 +37,7 @@ export function reshapeTarget(from: Shape, dims: readonly Dim[], allowzero: bool
 }
 
 const reshape = rule([5, 13, 14, 19, 21, 23, 24, 25], (c) => {
-  const dims = vec(c, 1)?.values ?? raise('Reshape needs a constant shape');
+  const dims = vec(c, 1)?.values ?? c.known(1, 'the shape decides what Reshape computes');
   const allowzero = c.opset >= 14 && c.attrInt('allowzero', 0) === 1;
   const ic = c.intConst(0);
   if (ic && !isStatic(ic.values)) return intConst(ic.values, reshapeTarget(ic.dims, dims, allowzero) as number[]);
@@ -46,7 +46,7 @@ const reshape = rule([5, 13, 14, 19, 21, 23, 24, 25], (c) => {
 });
 
 /** Squeeze and Unsqueeze: axes as an attribute before opset 13, as an input from 13. */
-const axesOf = (c: OpContext): number[] | undefined => (c.opset >= 13 ? (c.has(1) ? (c.ints(1) ?? raise('axes that are not constant')) : undefined) : c.attrInts('axes'));
+const axesOf = (c: OpContext): number[] | undefined => (c.opset >= 13 ? (c.has(1) ? (c.ints(1) ?? c.known(1, 'the axes decide the output\'s shape')) : undefined) : c.attrInts('axes'));
 const shapeOf = (c: OpContext, k: number): Shape => c.intConst(k)?.dims ?? need(c, k).shape;
 const withShape = (c: OpContext, shape: Dim[]): OnnxValue => {
   const ic = c.intConst(0);
@@ -191,7 +191,7 @@ const slice = rule([1, 10, 11, 13], (c) => {
   const [starts, ends, axes, steps] =
     c.opset < 10
       ? [c.attrInts('starts'), c.attrInts('ends'), c.attrInts('axes'), undefined]
-      : [c.ints(1), c.ints(2), c.has(3) ? (c.ints(3) ?? raise('axes that are not constant')) : undefined, c.has(4) ? (c.ints(4) ?? raise('steps that are not constant')) : undefined];
+      : [1, 2, 3, 4].map((k) => (k <= 2 || c.has(k) ? (c.ints(k) ?? c.known(k, 'starts, ends, axes and steps decide the output\'s shape')) : undefined));
   if (!starts || !ends) return raise('Slice needs constant starts and ends');
   const data = vec(c, 0);
   if (data && data.dims.length === 1) {
@@ -210,7 +210,7 @@ const split = rule([2, 11, 13, 18], (c) => {
   const axis = normAxes([c.attrInt('axis', 0)], x.shape.length)[0];
   const d = x.shape[axis];
   if (typeof d !== 'number') return raise(`Split along the symbolic dim '${d}'`);
-  const given = c.opset >= 13 ? (c.has(1) ? (c.ints(1) ?? raise('split sizes that are not constant')) : undefined) : c.attrInts('split');
+  const given = c.opset >= 13 ? (c.has(1) ? (c.ints(1) ?? c.known(1, 'the split sizes decide the outputs\' shapes')) : undefined) : c.attrInts('split');
   const count = c.opset >= 18 ? c.attrInt('num_outputs', 0) : 0;
   if (count && given) raise('both split sizes and num_outputs');
   if (count && count !== c.outputs) raise(`num_outputs ${count} with ${c.outputs} outputs`);
@@ -227,14 +227,14 @@ const split = rule([2, 11, 13, 18], (c) => {
 });
 
 const expand = rule([8, 13], (c) => {
-  const to = vec(c, 1)?.values ?? raise('Expand needs a constant shape');
+  const to = vec(c, 1)?.values ?? c.known(1, 'the shape decides what Expand computes');
   return B.mk('Expand', [need(c, 0)], { shape: [...to] as number[] });
 });
 
 /** Tile: axis i repeated repeats[i] times, as x reshaped to [1, d0, 1, d1, ...], expanded to [r0, d0, r1, d1, ...] and merged. */
 const tile = rule([6, 13], (c) => {
   const x = need(c, 0);
-  const reps = c.ints(1) ?? raise('Tile needs constant repeats');
+  const reps = c.ints(1) ?? c.known(1, 'the repeats decide the output\'s shape');
   if (reps.length !== x.shape.length) raise(`Tile repeats [${reps}] for an input of rank ${x.shape.length}`);
   if (reps.some((r) => r < 1)) raise(`Tile repeats [${reps}] below 1`);
   if (reps.every((r) => r === 1)) return x;
@@ -244,7 +244,7 @@ const tile = rule([6, 13], (c) => {
 });
 
 const constantOfShape = rule([9, 20, 21, 23, 24, 25], (c) => {
-  const dims = vec(c, 0)?.values ?? raise('ConstantOfShape needs a constant shape');
+  const dims = vec(c, 0)?.values ?? c.known(0, 'the shape decides what ConstantOfShape computes');
   const v = c.attrTensor('value') ?? { values: [0], dims: [1], integer: false };
   if (v.values.length !== 1) raise('ConstantOfShape value of more than one element');
   if (isStatic(dims)) {

@@ -1,7 +1,8 @@
 /**
  * An ONNX model run as onnxruntime runs it, where graphc fixes shapes at import: when an operand that
- * decides a shape or a mode (Range's operands, OneHot's depth, Dropout's training_mode and ratio) is a
- * graph input, the model is specialised on that input's value. `OnnxSession` imports the model bound to
+ * decides a shape or a mode (Range's operands, OneHot's depth, Dropout's training_mode and ratio, an int64
+ * shape, axes, pads, repeats or Slice's starts and ends) is a graph input, the model is specialised on
+ * that input's value. `OnnxSession` imports the model bound to
  * the values each run is fed (`ImportOptions.bind`), once per distinct value (the inputs are small: a
  * scalar or a shape vector, export/import-constant.ts), keeps the last `MAX_VARIANTS` imports and their
  * plans, and says which inputs it specialises on and why (`explain()`, `graphc run --explain`).
