@@ -7,7 +7,7 @@ import '../../compiler/ops/index.ts';
 import { getOp } from '../../compiler/ops/op.ts';
 import { module, type Func, type Import } from '../../runtime/kernels/wasm/asm.ts';
 import { kernelModuleBytes } from '../../runtime/kernels/wasm/module.ts';
-import { gemmRowsKernel, packKernel, packTKernel, panelKernel } from '../../runtime/kernels/wasm/panel.ts';
+import { copyRowsKernel, gemmRowsKernel, packKernel, packTailKernel, packTKernel, panelKernel } from '../../runtime/kernels/wasm/panel.ts';
 import { addToKernel, matvec4Kernel, matvecKernel, vecmatKernel, vecmatTallKernel, vecmatWideKernel } from '../../runtime/kernels/wasm/vector.ts';
 import { sumAllKernel, sumColsKernel } from '../../runtime/kernels/wasm/sums.ts';
 import { softmaxRowsKernel } from '../../runtime/kernels/wasm/softmax.ts';
@@ -76,6 +76,8 @@ export function generated(): Generated[] {
   add('gemmRows', heapModule([panelKernel(false), gemmRowsKernel(0)]));
   add('pack', heapModule([packKernel()]));
   add('packT', heapModule([packTKernel()]));
+  add('packTail', heapModule([packTailKernel()]));
+  add('copyRows', heapModule([copyRowsKernel()]));
   add('matvec', heapModule([matvecKernel()]));
   add('addTo', heapModule([addToKernel()]));
   add('sums', heapModule([sumAllKernel(), sumColsKernel()]));

@@ -83,7 +83,8 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
           }
         }
       }
-    if (N8 < N) {
+    if (N8 < N && inPlaceB) k.packTail(b.byteOffset + (k0 * N + N8) * 4, N * 4, packed.byteOffset + (block + N8 * kc) * 4, kc, (N - N8) * 4);
+    else if (N8 < N) {
       let o = block + N8 * kc;
       for (let kk = k0; kk < k0 + kc; kk++)
         for (let j = N8; j < NP; j++) packed[o++] = j >= N ? 0 : transB ? b[j * K + kk] : b[kk * N + j];
@@ -107,11 +108,8 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
       for (let kk = 0; kk < K; kk++) s += a[i * sa + kk * ska] * b[kk * sbk + j * sbj];
       cp[i * NP + j] = s;
     }
-  if (cp !== c)
-    for (let i = 0; i < M; i++) {
-      const o = i * NP, r = i * N;
-      for (let j = 0; j < N; j++) c[r + j] = cp[o + j];
-    }
+  // the padded C's real columns into C (both in the kernels' memory)
+  if (cp !== c) k.copyRows(cp.byteOffset, NP * 4, c.byteOffset, N * 4, M, N * 4);
 }
 
 /**

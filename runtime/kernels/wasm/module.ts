@@ -3,7 +3,7 @@
  * kind (shared: the runtime's heap and its helper thread; private: the copying fallback).
  */
 import { module, type Func } from './asm.ts';
-import { gemmRowsKernel, packKernel, packTKernel, panelKernel } from './panel.ts';
+import { copyRowsKernel, gemmRowsKernel, packKernel, packTailKernel, packTKernel, panelKernel } from './panel.ts';
 import { addToKernel, matvec4Kernel, matvecKernel, vecmatKernel, vecmatTallKernel } from './vector.ts';
 import { MAX_PAGES } from '../heap.ts';
 import { noteFallback } from '../fallbacks.ts';
@@ -20,6 +20,8 @@ export class WasmKernels {
   readonly addTo: Fn;
   readonly pack: Fn;
   readonly packT: Fn;
+  readonly packTail: Fn;
+  readonly copyRows: Fn;
   readonly matvec4: Fn;
   /** vecmatTall[V - 1]: the narrow vector-matrix kernel for V vectors a row (V = 1..4). */
   readonly vecmatTall: Fn[];
@@ -39,6 +41,8 @@ export class WasmKernels {
     this.addTo = e.addTo;
     this.pack = e.pack;
     this.packT = e.packT;
+    this.packTail = e.packTail;
+    this.copyRows = e.copyRows;
     this.matvec4 = e.matvec4;
     this.vecmatTall = [1, 2, 3, 4].map((V) => e[`vecmatTall${V}`]);
   }
@@ -46,7 +50,7 @@ export class WasmKernels {
 
 /** The kernels, as a module for a shared or a private memory; `fma` uses relaxed SIMD's multiply-add. */
 export function kernelModuleBytes(shared: boolean, fma: boolean): Uint8Array {
-  return module([panelKernel(fma), gemmRowsKernel(0), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel(fma), ...[1, 2, 3, 4].map((V) => vecmatTallKernel(V, fma)), addToKernel(), packTKernel()], { shared, maxPages: MAX_PAGES });
+  return module([panelKernel(fma), gemmRowsKernel(0), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel(fma), ...[1, 2, 3, 4].map((V) => vecmatTallKernel(V, fma)), addToKernel(), packTKernel(), packTailKernel(), copyRowsKernel()], { shared, maxPages: MAX_PAGES });
 }
 
 let relaxed: boolean | undefined;

@@ -211,3 +211,45 @@ export function packTKernel(): Func {
   });
   return f.func();
 }
+
+/**
+ * packTail(src, ldb, dst, kc, bytes): the last, partial panel of a row-major B (N mod 8 columns, `bytes`
+ * of each row, rows ldb bytes apart): each of its kc rows of 8 values is the row's last columns, then
+ * zeros (the padding columns, which add nothing to C's real columns).
+ */
+export function packTailKernel(): Func {
+  const f = new FunctionBuilder('packTail', i32s(5));
+  const [src, ldb, dst, kc, bytes] = f.params;
+  const [k, j] = f.locals('i32', 2);
+  f.i32(0).set(k);
+  f.forUp(k, kc, 1, () => {
+    f.get(dst).f32x4(0).op('v128.store', 0);
+    f.get(dst).f32x4(0).op('v128.store', 16);
+    f.i32(0).set(j);
+    f.forUp(j, bytes, 4, () => f.get(dst, j).op('i32.add').get(src, j).op('i32.add').op('f32.load').op('f32.store'));
+    f.get(src, ldb).op('i32.add').set(src);
+    f.get(dst).i32(32).op('i32.add').set(dst);
+  });
+  return f.func();
+}
+
+/**
+ * copyRows(src, lds, dst, ldd, rows, bytes): `bytes` (a multiple of 4) of each of `rows` rows, rows lds
+ * bytes apart at src and ldd at dst: a padded C's real columns into C (whole vectors, then the last
+ * values one by one, so that nothing past a row's bytes is written).
+ */
+export function copyRowsKernel(): Func {
+  const f = new FunctionBuilder('copyRows', i32s(6));
+  const [src, lds, dst, ldd, rows, bytes] = f.params;
+  const [i, j, b16] = f.locals('i32', 3);
+  f.get(bytes).i32(-16).op('i32.and').set(b16);
+  f.i32(0).set(i);
+  f.forUp(i, rows, 1, () => {
+    f.i32(0).set(j);
+    f.forUp(j, b16, 16, () => f.get(dst, j).op('i32.add').get(src, j).op('i32.add').op('v128.load').op('v128.store'));
+    f.forUp(j, bytes, 4, () => f.get(dst, j).op('i32.add').get(src, j).op('i32.add').op('f32.load').op('f32.store'));
+    f.get(src, lds).op('i32.add').set(src);
+    f.get(dst, ldd).op('i32.add').set(dst);
+  });
+  return f.func();
+}
