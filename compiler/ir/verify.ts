@@ -1,7 +1,10 @@
 /**
  * The verifier: checks a graph's invariants. Run after every pass; a failure names the pass that broke it.
  * - the order is topological (inputs before users) and there are no cycles;
- * - input and parameter names are unique; output names are unique.
+ * - input and parameter names are unique; output names are unique;
+ * - after a pass (`before`, the graph the pass was given): the graph keeps its interface, the same
+ *   outputs in the same order, each with the shape and dtype it had, and no input or parameter the graph
+ *   did not have (a pass rewrites how outputs are computed, never what they are or what they read).
  * A node's own invariants (its op is known, it has the op's arity, its shape and dtype are what the op's
  * rule infers from its inputs) are checked by `Node.mk` when the node is made, the only way to make one;
  * nodes are immutable, so they hold in every graph and are not checked again. A graph that passed is not
@@ -16,11 +19,12 @@ export class VerifyError extends Error {
 /** Graphs that passed. */
 const checkedGraphs = new WeakSet<Graph>();
 
-export function verify(g: Graph, after = 'build'): void {
-  if (checkedGraphs.has(g)) return;
+export function verify(g: Graph, after = 'build', before?: Graph): void {
   const fail = (msg: string): never => {
     throw new VerifyError(`verifier (after ${after}): ${msg}`);
   };
+  if (before && before !== g) sameInterface(before, g, fail);
+  if (checkedGraphs.has(g)) return;
   const leafNames = new Map<string, number>();
   for (let i = 0; i < g.nodes.length; i++) {
     const n = g.nodes[i];
@@ -41,4 +45,19 @@ export function verify(g: Graph, after = 'build'): void {
     outNames.add(o.name);
   }
   checkedGraphs.add(g);
+}
+
+const shown = (shape: readonly unknown[]) => `[${shape.join(', ')}]`;
+
+/** `after` has `before`'s outputs (names, order, shapes, dtypes) and no leaf `before` lacks. */
+function sameInterface(before: Graph, after: Graph, fail: (msg: string) => never): void {
+  if (after.outputs.length !== before.outputs.length) fail(`${before.outputs.length} outputs became ${after.outputs.length}`);
+  before.outputs.forEach((o, i) => {
+    const a = after.outputs[i];
+    if (a.name !== o.name) fail(`output ${i} '${o.name}' became '${a.name}'`);
+    if (a.node.dtype !== o.node.dtype) fail(`output '${o.name}' changed dtype: ${o.node.dtype} became ${a.node.dtype}`);
+    if (shown(a.node.shape) !== shown(o.node.shape)) fail(`output '${o.name}' changed shape: ${shown(o.node.shape)} became ${shown(a.node.shape)}`);
+  });
+  const leaves = new Set([...before.inputs, ...before.params]);
+  for (const n of [...after.inputs, ...after.params]) if (!leaves.has(n)) fail(`${n.op === 'Input' ? 'input' : 'parameter'} '${String(n.attrs.name)}' ${shown(n.shape)} is new`);
 }

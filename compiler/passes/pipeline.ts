@@ -73,7 +73,7 @@ function run(g: Graph, passes: readonly Pass[], report: PassReport[]): Graph {
     }
     const r = p.run(cur);
     if (p.idempotent) returned.set(p, r.graph);
-    verify(r.graph, p.name);
+    verify(r.graph, p.name, cur);
     report.push({ pass: p.name, graph: g.name, before: cur.opCount, after: r.graph.opCount, rewrites: r.rewrites, misses: r.misses ?? [] });
     cur = r.graph;
   }

@@ -1,6 +1,7 @@
 /** The IR's invariants: interning, immutability, build-time shape errors, symbolic dims, the verifier, the printer. */
 import { describe, expect, it } from 'vitest';
 import { input, param, zeros, sigmoid, Graph, GraphError, printGraph, verify, Node } from '../../compiler/index.ts';
+import { runPasses, type Pass } from '../../compiler/passes/index.ts';
 import { Plan } from '../../runtime/plan.ts';
 import toy from '../../graphs/toy.ts';
 import { trainStepGraph } from '../../compiler/train/step.ts';
@@ -72,6 +73,20 @@ describe('verifier and printer', () => {
   it('two leaves with one name are refused', () => {
     const g = new Graph([{ name: 'y', node: input('dup', [2]).add(input('dup', [1, 2])).node }]);
     expect(() => verify(g)).toThrow(/two leaves are named 'dup'/);
+  });
+  it('a pass that changes the graph\'s interface is named: outputs swapped, reshaped, or a leaf added', () => {
+    const x = input('x', ['N', 2]);
+    const g = new Graph([{ name: 'y', node: sigmoid(x).node }, { name: 's', node: x.sum().node }]);
+    const broken = (name: string, make: (g: Graph) => Graph): Pass => ({ name, description: 'a broken pass', run: (h) => ({ graph: make(h), rewrites: [] }) });
+    const swap = broken('swap', (h) => h.withOutputs([h.outputs[1], h.outputs[0]]));
+    expect(() => runPasses(g, [swap])).toThrow(/^verifier \(after swap\): output 0 'y' became 's'$/);
+    const summed = broken('summed', (h) => h.withOutputs([{ name: 'y', node: sigmoid(x).sum().node }, h.outputs[1]]));
+    expect(() => runPasses(g, [summed])).toThrow(/^verifier \(after summed\): output 'y' changed shape: \[N, 2\] became \[\]$/);
+    const extra = broken('extra', (h) => h.withOutputs([{ name: 'y', node: sigmoid(x.add(param('w', [2], zeros([2])))).node }, h.outputs[1]]));
+    expect(() => runPasses(g, [extra])).toThrow(/^verifier \(after extra\): parameter 'w' \[2\] is new$/);
+    // a pass that computes the same outputs another way keeps the interface
+    const other = broken('other', (h) => h.withOutputs([{ name: 'y', node: sigmoid(x.neg().neg()).node }, h.outputs[1]]));
+    expect(runPasses(g, [other]).outputs[0].node).not.toBe(g.outputs[0].node);
   });
   it('printing is deterministic: the same model built twice prints the same text', () => {
     const a = printGraph(trainStepGraph(toy.build(), { lr: 1 }));
