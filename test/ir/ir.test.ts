@@ -82,7 +82,7 @@ describe('verifier and printer', () => {
     expect(() => runPasses(g, [swap])).toThrow(/^verifier \(after swap\): output 0 'y' became 's'$/);
     const summed = broken('summed', (h) => h.withOutputs([{ name: 'y', node: sigmoid(x).sum().node }, h.outputs[1]]));
     expect(() => runPasses(g, [summed])).toThrow(/^verifier \(after summed\): output 'y' changed shape: \[N, 2\] became \[\]$/);
-    const extra = broken('extra', (h) => h.withOutputs([{ name: 'y', node: sigmoid(x.add(param('w', [2], zeros([2])))).node }, h.outputs[1]]));
+    const extra = broken('extra', (h) => h.withOutputs([{ name: 'y', node: sigmoid(x.add(param('w', [2], zeros()))).node }, h.outputs[1]]));
     expect(() => runPasses(g, [extra])).toThrow(/^verifier \(after extra\): parameter 'w' \[2\] is new$/);
     // a pass that computes the same outputs another way keeps the interface
     const other = broken('other', (h) => h.withOutputs([{ name: 'y', node: sigmoid(x.neg().neg()).node }, h.outputs[1]]));
