@@ -4,7 +4,9 @@ import { printGraph } from '../compiler/ir/print.ts';
 import { toDot, toMermaid, toSvg } from '../compiler/viz/index.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { loadAndCompile } from './compile.ts';
-import { loadOnnx } from './load.ts';
+import { loadOnnxSession } from './load.ts';
+import { assignInputs, readInputs } from './feed.ts';
+import { OnnxImportError } from '../export/import-error.ts';
 import { collectOption } from './args.ts';
 import { UserError } from './errors.ts';
 import { writeAtomic, checkWritable } from './write.ts';
@@ -21,13 +23,19 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
     .option('--no-fuse', 'optimize, but keep the loss as written')
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', collectOption, [] as string[])
     .option('-o, --out <file>', 'write to a file instead of standard output')
-    .action((file: string, o: { graph: string; format: string; opt: boolean; fuse: boolean; option: string[]; out?: string }) =>
+    .option(
+      '--input <name=file>',
+      'for an .onnx model whose graph input decides a shape (Reshape\'s shape, a Range\'s operands...): its value, read as graphc run reads it; the model is drawn specialised on it (repeatable)',
+      collectOption,
+      [] as string[],
+    )
+    .action((file: string, o: { graph: string; format: string; opt: boolean; fuse: boolean; option: string[]; out?: string; input: string[] }) =>
       run(async () => {
         const render = formats[o.format];
         if (!render) throw new UserError(`--format must be text, dot, mermaid or svg, got '${o.format}'`);
         if (o.out) checkWritable(o.out);
         let g: Graph;
-        if (file.endsWith('.onnx')) g = (await loadOnnx(file)).graph;
+        if (file.endsWith('.onnx')) g = await onnxGraph(file, o.input);
         else {
           const { compiled } = await loadAndCompile(file, { option: o.option, opt: o.opt, fuse: o.fuse });
           const graphs: Record<string, Graph> = { forward: compiled.forward, train: compiled.trainStep, infer: compiled.inference };
@@ -38,4 +46,27 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
         else process.stdout.write(text);
       }),
     );
+}
+
+/**
+ * An ONNX model's graph: as imported, or, where a graph input decides a shape or a mode, specialised on
+ * the values given for those inputs (`--input name=file`, read as `graphc run` reads them).
+ */
+async function onnxGraph(file: string, specs: readonly string[]): Promise<Graph> {
+  const session = await loadOnnxSession(file);
+  for (const note of session.notes) process.stderr.write(`graphc: ${file}: ${note}\n`);
+  const decide = session.inputs.filter((n) => session.specializedOn.has(String(n.attrs.name)));
+  if (specs.length && decide.length === 0) throw new UserError(`${file}: no graph input decides a shape or a mode: draw it without --input`);
+  if (decide.length && !specs.length) {
+    const name = String(decide[0].attrs.name);
+    throw new UserError(`${file}: ${session.specializedOn.get(name)}; draw it with --input ${name}=FILE`);
+  }
+  const others = session.inputs.filter((n) => !decide.includes(n));
+  const feeds = specs.length ? readInputs(assignInputs(specs, decide, file, [...session.defaults, ...others]), new Map(), false, session.float64Inputs) : [];
+  try {
+    return session.model(new Map(feeds.map((f) => [f.name, f]))).graph;
+  } catch (e) {
+    if (e instanceof OnnxImportError) throw new UserError(`${file}: ${e.message}`);
+    throw e;
+  }
 }

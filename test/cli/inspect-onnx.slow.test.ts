@@ -1,15 +1,18 @@
 /**
  * `graphc inspect model.onnx` draws models other tools wrote: PyTorch's exports in the ONNX test data
  * (`pytorch-converted`: convolutions, pooling, padding, an embedding, a gated unit, a pixel shuffle) as
- * SVG and DOT, every node of the imported graph with its shape, and as text, each node at its place in the file.
+ * SVG and DOT, every node of the imported graph with its shape, and as text, each node at its place in the file;
+ * and a model whose graph input decides a shape, drawn specialised on the value given for it.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { importOnnx } from '../../export/index.ts';
 import { shapeStr } from '../../compiler/ir/shape.ts';
 import { graphc } from '../support/cli.ts';
+import { model } from '../fuzz/build.ts';
+import { DataType } from '../../export/proto.ts';
 
 const DATA = '/usr/share/libonnx-testdata/data/pytorch-converted';
 const dir = mkdtempSync(join(tmpdir(), 'graphc-inspect-onnx-'));
@@ -45,4 +48,25 @@ describe.skipIf(!have)('graphc inspect draws PyTorch-exported ONNX models with s
       expect(text.stdout).toMatch(new RegExp(`@ ${name}/model\\.onnx node \\d+`));
       expect(text.stdout).not.toMatch(/\.(ts|js):\d+/);
     });
+});
+
+describe('graphc inspect on a model whose graph input decides a shape', () => {
+  // Reshape(x [2, 6], shape): the shape is a graph input (int64), known only when given
+  const file = join(dir, 'reshape.onnx');
+  const shape = join(dir, 'shape.json');
+  writeFileSync(file, model({ opset: 13, inputs: [{ name: 'x', dims: [2, 6] }, { name: 'shape', dims: [2], elemType: DataType.INT64 }], nodes: [{ op: 'Reshape', inputs: ['x', 'shape'], outputs: ['y'] }], outputs: ['y'] }));
+  writeFileSync(shape, JSON.stringify({ shape: [2], data: [3, 4] }));
+
+  it('without its value: one line naming the input and how to give it', async () => {
+    const r = await graphc(['inspect', file]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^graphc: .*reshape\.onnx: node 'n0' \(Reshape, opset 13\): the shape decides what Reshape computes; input 1 comes from graph input 'shape'.*; draw it with --input shape=FILE\n$/);
+  });
+
+  it('with --input name=file: drawn specialised on it, with its shapes', async () => {
+    const r = await graphc(['inspect', file, '--input', `shape=${shape}`]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/Reshape\(x\) \{\[3, 4\]\} : \[3, 4\]/);
+  });
 });
