@@ -54,7 +54,6 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
  */
 async function onnxGraph(file: string, specs: readonly string[]): Promise<Graph> {
   const session = await loadOnnxSession(file);
-  for (const note of session.notes) process.stderr.write(`graphc: ${file}: ${note}\n`);
   const decide = session.inputs.filter((n) => session.specializedOn.has(String(n.attrs.name)));
   if (specs.length && decide.length === 0) throw new UserError(`${file}: no graph input decides a shape or a mode: draw it without --input`);
   if (decide.length && !specs.length) {

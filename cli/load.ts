@@ -98,14 +98,16 @@ function firstUserFrame(e: unknown, abs: string): string {
   return '';
 }
 
+/** Said once, on standard error: how graphc computes an imported model (a float64 model: in float32). */
+const sayNotes = (path: string, notes: readonly string[]) => notes.forEach((note) => process.stderr.write(`graphc: ${path}: ${note}\n`));
+
 /** Imports an ONNX file into graphc's IR; a bad file is a one-line user error. */
 export async function loadOnnx(path: string): Promise<ImportedModel> {
   const abs = checkReadable(path, 'ONNX model');
   const { importOnnx, OnnxImportError } = await import('../export/import.ts');
   try {
     const m = importOnnx(new Uint8Array(readFileSync(abs)), { file: path });
-    // said once: how graphc computes the model (a float64 model: in float32)
-    for (const note of m.notes) process.stderr.write(`graphc: ${path}: ${note}\n`);
+    sayNotes(path, m.notes);
     return m;
   } catch (e) {
     if (e instanceof OnnxImportError) throw new UserError(`${path}: ${e.message}`);
@@ -115,13 +117,15 @@ export async function loadOnnx(path: string): Promise<ImportedModel> {
 
 /**
  * An ONNX file as a session (export/specialize.ts): imported now, or, where a graph input decides a shape
- * or a mode, once per value it is fed; a bad file is a one-line user error.
+ * or a mode, once per value it is fed; its notes said on standard error; a bad file is a one-line user error.
  */
 export async function loadOnnxSession(path: string): Promise<OnnxSession> {
   const abs = checkReadable(path, 'ONNX model');
   const [{ OnnxSession }, { OnnxImportError }] = await Promise.all([import('../export/specialize.ts'), import('../export/import-error.ts')]);
   try {
-    return new OnnxSession(new Uint8Array(readFileSync(abs)), { file: path });
+    const session = new OnnxSession(new Uint8Array(readFileSync(abs)), { file: path });
+    sayNotes(path, session.notes);
+    return session;
   } catch (e) {
     if (e instanceof OnnxImportError) throw new UserError(`${path}: ${e.message}`);
     throw e;

@@ -42,8 +42,6 @@ export function registerRun(command: Command, run: (fn: () => Promise<void>) => 
         const inputFiles = assignInputs(o.input, session.inputs, file, session.defaults);
         const outputFiles = assignOutputs(o.output, session.outputNames, file);
         const env = new Map<string, number>();
-        // said once: how graphc computes the model (a float64 model: in float32)
-        for (const note of session.notes) process.stderr.write(`graphc: ${file}: ${note}\n`);
         const feeds = readInputs(inputFiles, env, o.allowNonFinite === true, session.float64Inputs);
         let values;
         try {

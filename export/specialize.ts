@@ -36,6 +36,8 @@ interface Variant {
   readonly model: ImportedModel;
   plan?: Plan;
   planKey?: string;
+  /** Whether every constant of the model's graph is finite (found at its first run). */
+  constantsFinite?: boolean;
 }
 
 /**
@@ -50,6 +52,16 @@ function planGraph(m: ImportedModel): Graph {
 
 /** Whether every constant a graph holds is finite (a float64 model's check only looks for what the computation made). */
 const finiteConstants = (g: Graph) => g.nodes.every((n) => n.op !== 'Const' || (n.attrs.value as Float32Array).every(Number.isFinite));
+
+/**
+ * Refuses a float64 tensor computed in float32 (`what`) that holds a value float32's range could not: an
+ * Infinity, or a NaN made of one, from finite inputs.
+ */
+function refuseOverflow(v: { readonly data: Float32Array; readonly shape: readonly number[] }, what: string, computation = 'computation'): void {
+  const count = v.shape.reduce((a, b) => a * b, 1);
+  const bad = v.data.subarray(0, count).findIndex((x) => !Number.isFinite(x));
+  if (bad >= 0) fail(`${what}: value ${bad} is ${v.data[bad]} from finite inputs; graphc computes float64 tensors in float32, whose range (±3.4e38) the ${computation} left`);
+}
 
 export class OnnxSession {
   /** The model's graph inputs (initializers excepted), in the file's order, as the import reads them. */
@@ -148,23 +160,15 @@ export class OnnxSession {
     const planKey = JSON.stringify([...shapes]);
     if (!variant.plan || variant.planKey !== planKey) [variant.plan, variant.planKey] = [new Plan(planGraph(m), shapes), planKey];
     variant.plan.run(leaves);
-    const finiteIn = m.float64.any && [...leaves.values()].every((d) => d.every(Number.isFinite)) && finiteConstants(m.graph);
+    const finiteIn = m.float64.any && [...leaves.values()].every((d) => d.every(Number.isFinite)) && (variant.constantsFinite ??= finiteConstants(m.graph));
     // float64 computed in float32: a float64 tensor that left float32's range on the way (Infinity, or NaN
     // made of it) is refused, not handed on to the outputs it feeds, whatever their type
-    if (finiteIn)
-      for (const [name, node] of m.float64.computed) {
-        const v = variant.plan.value(node);
-        const count = v.shape.reduce((a, b) => a * b, 1);
-        const bad = v.data.subarray(0, count).findIndex((x) => !Number.isFinite(x));
-        if (bad >= 0) fail(`float64 tensor '${name}'${node.src?.at ? ` (${node.src.at})` : ''}: value ${bad} is ${v.data[bad]} from finite inputs; graphc computes float64 tensors in float32, whose range (±3.4e38) the computation left`);
-      }
+    if (finiteIn) for (const [name, node] of m.float64.computed) refuseOverflow(variant.plan.value(node), `float64 tensor '${name}'${node.src?.at ? ` (${node.src.at})` : ''}`);
     return new Map(m.graph.outputs.map((o): [string, SessionOutput] => {
       const v = variant.plan!.value(o.node);
       const count = v.shape.reduce((a, b) => a * b, 1);
       if (!m.float64.outputs.has(o.name)) return [o.name, { shape: [...v.shape], data: v.data.slice(0, count), dtype: o.node.dtype }];
-      // float64 computed in float32: a value that overflowed float32 on the way is refused, not handed out
-      const bad = finiteIn ? v.data.subarray(0, count).findIndex((x) => !Number.isFinite(x)) : -1;
-      if (bad >= 0) fail(`output '${o.name}' (float64): value ${bad} is ${v.data[bad]} from finite inputs; graphc computes float64 tensors in float32, whose range (±3.4e38) the model's computation left`);
+      if (finiteIn) refuseOverflow(v, `output '${o.name}' (float64)`, "model's computation");
       return [o.name, { shape: [...v.shape], data: Float64Array.from(v.data.subarray(0, count)), dtype: 'f64' }];
     }));
   }

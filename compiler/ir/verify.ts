@@ -11,6 +11,7 @@
  * walked again either (a pass that changed nothing costs nothing).
  */
 import type { Graph } from './graph.ts';
+import { sameShape, shapeStr } from './shape.ts';
 
 export class VerifyError extends Error {
   override name = 'VerifyError';
@@ -47,8 +48,6 @@ export function verify(g: Graph, after = 'build', before?: Graph): void {
   checkedGraphs.add(g);
 }
 
-const shown = (shape: readonly unknown[]) => `[${shape.join(', ')}]`;
-
 /** `after` has `before`'s outputs (names, order, shapes, dtypes) and no leaf `before` lacks. */
 function sameInterface(before: Graph, after: Graph, fail: (msg: string) => never): void {
   if (after.outputs.length !== before.outputs.length) fail(`${before.outputs.length} outputs became ${after.outputs.length}`);
@@ -56,8 +55,8 @@ function sameInterface(before: Graph, after: Graph, fail: (msg: string) => never
     const a = after.outputs[i];
     if (a.name !== o.name) fail(`output ${i} '${o.name}' became '${a.name}'`);
     if (a.node.dtype !== o.node.dtype) fail(`output '${o.name}' changed dtype: ${o.node.dtype} became ${a.node.dtype}`);
-    if (shown(a.node.shape) !== shown(o.node.shape)) fail(`output '${o.name}' changed shape: ${shown(o.node.shape)} became ${shown(a.node.shape)}`);
+    if (!sameShape(a.node.shape, o.node.shape)) fail(`output '${o.name}' changed shape: ${shapeStr(o.node.shape)} became ${shapeStr(a.node.shape)}`);
   });
   const leaves = new Set([...before.inputs, ...before.params]);
-  for (const n of [...after.inputs, ...after.params]) if (!leaves.has(n)) fail(`${n.op === 'Input' ? 'input' : 'parameter'} '${String(n.attrs.name)}' ${shown(n.shape)} is new`);
+  for (const n of [...after.inputs, ...after.params]) if (!leaves.has(n)) fail(`${n.op === 'Input' ? 'input' : 'parameter'} '${String(n.attrs.name)}' ${shapeStr(n.shape)} is new`);
 }
