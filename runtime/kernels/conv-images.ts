@@ -40,14 +40,15 @@ export function imagesForwardKernel(g: ConvGeom, hasBias: boolean, fallback: Ker
         if (hasBias) ones.push(at(CK, j * P8 + p));
       }
     const timer = splitTimer(`matrix product [${Og},${K}]·[${K},${NP}] (a convolution's, ${mm} image${mm > 1 ? 's' : ''} at a time)`);
-    return { NP, at, len: map.length, mapAt: mv.map(map), ones: Int32Array.from(ones), timer };
+    // one image's rows of the product [Og, P] (at its column j·P8), read into NCHW's [Og, P]
+    const rows = new Int32Array(Og * P);
+    for (let o = 0; o < Og; o++) for (let p = 0; p < P; p++) rows[o * P + p] = o * NP + p;
+    return { NP, at, len: map.length, pack: mv.gatherer(map), unpack: mv.gatherer(rows), ones: Int32Array.from(ones), timer };
   };
   const full = layout(m), rest = g.N % m ? layout(g.N % m) : full;
   const packed = h.alloc(K * m * P8, kernel), prodOut = h.alloc(Og * m * P8, kernel);
   // the weight with the bias as its last column, or a copy of a weight outside the heap
   const wb = h.alloc(g.O * K, kernel);
-  // a view of the whole heap, for the rows' copies (made again when the memory has grown)
-  let whole: Float32Array = new Float32Array(0);
   function kernel(ins: readonly Float32Array[], out: Float32Array): void {
     const [x, w] = ins, b = hasBias ? ins[2] : null;
     if (!h!.owns(x) || !h!.owns(out)) return fallback(ins, out);
@@ -59,13 +60,11 @@ export function imagesForwardKernel(g: ConvGeom, hasBias: boolean, fallback: Ker
       }
       wp = wb;
     }
-    if (whole.byteLength < Math.max(out.byteOffset + out.byteLength, prodOut.byteOffset + prodOut.byteLength)) whole = new Float32Array(h!.memory.buffer);
-    const src = prodOut.byteOffset >> 2, dst = out.byteOffset >> 2;
     for (let n = 0; n < g.N; n += m) {
       const L = n + m <= g.N ? full : rest, mm = L.NP / P8, NP = L.NP;
       for (let gi = 0; gi < g.group; gi++) {
         const wo = gi * Og * K;
-        mv!.k.gather(packed.byteOffset, x.byteOffset + (n * img + gi * Cg * S) * 4, L.mapAt, L.len);
+        L.pack.fn(packed.byteOffset, x.byteOffset + (n * img + gi * Cg * S) * 4, L.pack.at, L.len);
         for (let i = 0; i < L.ones.length; i++) packed[L.ones[i]] = 1;
         // rows in chunks both threads take, where the helper is idle and the split measured to pay
         if (Og4 > 0) gemmRowsShared(k!, L.timer, wp.byteOffset + wo * 4, K, 1, packed.byteOffset, prodOut.byteOffset, K, NP, Og4, Og4 * K * NP);
@@ -76,8 +75,7 @@ export function imagesForwardKernel(g: ConvGeom, hasBias: boolean, fallback: Ker
             for (let kk = 0; kk < K; kk++) s += wp[wo + o * K + kk] * packed[L.at(kk, j)];
             prodOut[o * NP + j] = s;
           }
-        for (let j = 0; j < mm; j++)
-          for (let o = 0, d = dst + ((n + j) * g.O + gi * Og) * P, q = src + j * P8; o < Og; o++, d += P, q += NP) whole.copyWithin(d, q, q + P);
+        for (let j = 0; j < mm; j++) L.unpack.fn(out.byteOffset + ((n + j) * g.O + gi * Og) * P * 4, prodOut.byteOffset + j * P8 * 4, L.unpack.at, Og * P);
       }
     }
   }
@@ -92,7 +90,7 @@ export function imagesWeightKernel(g: ConvGeom, fallback: Kernel): Kernel | null
   // B = cols_nᵀ [P, CK]: the product's depth is the output positions
   const rowMap = patchMap(g), at = packedIndex(P, CK), map = new Int32Array(P * CK8).fill(-1);
   for (let p = 0; p < P; p++) for (let ck = 0; ck < CK; ck++) map[at(p, ck)] = rowMap[p * CK + ck];
-  const packed = h.alloc(P * CK8, kernel), acc = h.alloc(Og * CK8, kernel), mapAt = mv.map(map);
+  const packed = h.alloc(P * CK8, kernel), acc = h.alloc(Og * CK8, kernel), pack = mv.gatherer(map);
   // the last Og mod 4 rows, summed in plain loops
   const tail = new Float64Array((Og - Og4) * CK);
   function kernel(ins: readonly Float32Array[], out: Float32Array): void {
@@ -102,7 +100,7 @@ export function imagesWeightKernel(g: ConvGeom, fallback: Kernel): Kernel | null
       acc.fill(0);
       tail.fill(0);
       for (let n = 0; n < g.N; n++) {
-        mv!.k.gather(packed.byteOffset, x.byteOffset + (n * g.C * S + gi * Cg * S) * 4, mapAt, map.length);
+        pack.fn(packed.byteOffset, x.byteOffset + (n * g.C * S + gi * Cg * S) * 4, pack.at, map.length);
         const go = (n * g.O + gi * Og) * P;
         // A = the image's gradient rows [Og, P] in place; the panel kernel goes on from the sums so far
         // (the first image's first K block starts them), so each sum runs over the images' positions in order

@@ -4,7 +4,7 @@
  * GEMM's packed layout of B.
  */
 import { heap, type Heap } from './heap.ts';
-import { gatherKernels, type GatherKernels } from './wasm/gather.ts';
+import { gatherKernels, vectorMap, type GatherKernels } from './wasm/gather.ts';
 import { KC } from './wasm/gemm.ts';
 
 export interface ConvGeom {
@@ -45,22 +45,36 @@ export function patchMap(g: ConvGeom): Int32Array {
  * The layout moves in WebAssembly (wasm/gather.ts) for float32 buffers in the heap: the kernels and the
  * byte-offset maps they read, in the heap (freed with `owner`). Null for float64 plans or without a heap.
  */
-export interface Moves { readonly k: GatherKernels; readonly h: Heap; readonly map: (m: Int32Array) => number }
+export interface Moves {
+  readonly k: GatherKernels;
+  readonly h: Heap;
+  /** Where the byte-offset form of a map is (placed on first use). */
+  readonly map: (m: Int32Array) => number;
+  /** A gather by `m` (placed now): `gatherVec` where at least half its groups of four move as vectors, else `gather`. */
+  readonly gatherer: (m: Int32Array) => Gatherer;
+}
+/** A gather by one map: `fn(dst, src, at, n)` moves the map's n elements. */
+export interface Gatherer { readonly fn: (dst: number, src: number, map: number, n: number) => void; readonly at: number }
 export function moves(precision: 'f32' | 'f64', owner: object): Moves | null {
   const h = heap(), k = precision === 'f32' && h ? gatherKernels(h.memory) : null;
   if (!h || !k) return null;
   const placed = new Map<Int32Array, number>();
+  const place = (m: Int32Array) => {
+    const region = h.alloc(m.length, owner, false);
+    new Int32Array(region.buffer, region.byteOffset, m.length).set(m);
+    return region.byteOffset;
+  };
+  const bytesOf = (m: Int32Array) => m.map((v) => (v < 0 ? -1 : v * 4));
+  const map = (m: Int32Array) => {
+    let at = placed.get(m);
+    if (at === undefined) placed.set(m, (at = place(bytesOf(m))));
+    return at;
+  };
   return {
-    k, h,
-    map(m) {
-      let at = placed.get(m);
-      if (at === undefined) {
-        const region = h.alloc(m.length, owner, false);
-        const bytes = new Int32Array(region.buffer, region.byteOffset, m.length);
-        for (let i = 0; i < m.length; i++) bytes[i] = m[i] < 0 ? -1 : m[i] * 4;
-        placed.set(m, (at = region.byteOffset));
-      }
-      return at;
+    k, h, map,
+    gatherer(m) {
+      const v = vectorMap(bytesOf(m));
+      return 2 * v.vectors >= m.length >> 2 ? { fn: k.gatherVec, at: place(v.map) } : { fn: k.gather, at: map(m) };
     },
   };
 }
