@@ -118,9 +118,11 @@ export class Batches {
       const n = Math.min(size, d.rows - start);
       let feeds: Record<string, TensorValue>;
       if (gather && order) {
+        // element by element: a view per row (subarray) would allocate per step
+        const gx = gather.x, dx = d.x;
         for (let i = 0; i < n; i++) {
           const r = order[start + i];
-          gather.x.set(d.x.subarray(r * F, r * F + F), i * F);
+          for (let f = 0, to = i * F, from = r * F; f < F; f++) gx[to + f] = dx[from + f];
           gather.y[i] = d.y[r];
         }
         feeds = n === size ? gather.full : gather.last!;

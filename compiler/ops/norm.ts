@@ -13,6 +13,9 @@ import type { Node } from '../ir/node.ts';
 import { shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
+import type { Kernel } from '../../runtime/kernels/kernel.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
+import { batchNormKernels } from '../../runtime/kernels/wasm/batch-norm.ts';
 
 function check([x, ...vs]: readonly Node[], op: string, src: Node['src']) {
   if (x.shape.length < 2) throw new GraphError(`${op}: expects x [N, C, ...], got ${shapeStr(x.shape)}`, src);
@@ -38,6 +41,19 @@ function channelKernel(shape: readonly number[], affine: (c: number, ins: readon
       }
     }
   };
+}
+
+/** BatchNormTrain's forward in WebAssembly (the same bits as `channelKernel`'s), for buffers in the heap; `js` for others. */
+function wasmTrain(shape: readonly number[], eps: number, js: Kernel): Kernel {
+  const h = heap(), k = h && batchNormKernels(h.memory);
+  if (!h || !k) return js;
+  const [N, C] = shape, plane = shape.slice(2).reduce((p, d) => p * d, 1);
+  const kernel: Kernel = (ins, out) => {
+    const [x, s, b] = ins;
+    if (!h.owns(x) || !h.owns(out) || !h.owns(s) || !h.owns(b)) return js(ins, out);
+    k.batchNormTrain(x.byteOffset, out.byteOffset, s.byteOffset, b.byteOffset, N, C, plane, eps);
+  };
+  return Object.assign(kernel, { path: 'WebAssembly' });
 }
 
 defineOp({
@@ -98,7 +114,7 @@ defineOp({
   infer: (ins, _a, src) => check(ins, 'BatchNormTrain', src),
   kernel: (ctx) => {
     const eps = ctx.attrs.eps as number;
-    return channelKernel(ctx.inShapes[0], (c, [, s, b], x, plane, N, C) => {
+    const js = channelKernel(ctx.inShapes[0], (c, [, s, b], x, plane, N, C) => {
       let sum = 0;
       for (let n = 0; n < N; n++) for (let i = 0, o = (n * C + c) * plane; i < plane; i++) sum += x[o + i];
       const mean = sum / (N * plane);
@@ -107,6 +123,7 @@ defineOp({
       const a = (1 / Math.sqrt(ss / (N * plane) + eps)) * s[c];
       return [a, b[c] - mean * a];
     });
+    return ctx.precision === 'f32' ? wasmTrain(ctx.inShapes[0], eps, js) : js;
   },
   grad(n, g) {
     const [x, s] = n.inputs, ax = statAxes(x), eps = n.attrs.eps as number;

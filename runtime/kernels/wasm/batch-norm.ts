@@ -1,0 +1,91 @@
+/**
+ * Batch normalization's training forward in WebAssembly (NCHW, statistics over every axis but 1):
+ *   batchNormTrain(x, y, s, b, N, C, plane, eps)
+ * for each channel c: the float64 mean of its N·plane values, their biased variance (the squared
+ * deviations summed in float64), a = s[c]/√(var + eps), and y = x·a + (b[c] − mean·a) in float64, rounded
+ * to float32. The same operations, one at a time in the same order, as the JS kernel in
+ * compiler/ops/norm.ts (whose `d ** 2` is d·d): the same bits. A channel's sums are chains of dependent
+ * adds (their order is the result's), so four channels go together, four chains side by side.
+ */
+import type { Func } from './asm.ts';
+import { FunctionBuilder, type Local } from './builder.ts';
+import { heapKernels } from './module.ts';
+
+/** Channels done together. */
+const GROUP = 4;
+
+export function batchNormTrainKernel(): Func {
+  const f = new FunctionBuilder('batchNormTrain', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'f64']);
+  const [x, y, s, b, N, C, plane, eps] = f.params;
+  const [c, n, p, end, pb, q, cEnd] = f.locals('i32', 7);
+  const off = f.locals('i32', GROUP); // byte distance of channel c + g from channel c: g·plane·4
+  const [d, count] = f.locals('f64', 2);
+  const sum = f.locals('f64', GROUP), mean = f.locals('f64', GROUP), a = f.locals('f64', GROUP), bb = f.locals('f64', GROUP);
+  // x[channel c + g] as float64, at byte p (channel c's)
+  const load = (g: number) => {
+    f.get(x, p).op('i32.add');
+    if (g > 0) f.get(off[g]).op('i32.add');
+    return f.op('f32.load', 0).op('f64.promote_f32');
+  };
+  // p over channel c's values (byte offsets): N runs of `plane` values
+  const overChannel = (body: () => void) => {
+    f.i32(0).set(n);
+    f.forUp(n, N, 1, () => {
+      f.get(n, C).op('i32.mul').get(c).op('i32.add').get(pb).op('i32.mul').set(p);
+      f.get(p, pb).op('i32.add').set(end);
+      f.forUp(p, end, 4, body);
+    });
+  };
+  // channels c .. c + G − 1
+  const channels = (G: number) => {
+    for (let g = 0; g < G; g++) f.f64(0).set(sum[g]);
+    overChannel(() => {
+      for (let g = 0; g < G; g++) load(g).get(sum[g]).op('f64.add').set(sum[g]);
+    });
+    for (let g = 0; g < G; g++) f.get(sum[g], count).op('f64.div').set(mean[g]).f64(0).set(sum[g]);
+    overChannel(() => {
+      for (let g = 0; g < G; g++) {
+        load(g).get(mean[g]).op('f64.sub').set(d);
+        f.get(sum[g], d, d).op('f64.mul').op('f64.add').set(sum[g]);
+      }
+    });
+    for (let g = 0; g < G; g++) {
+      // a = (1 / √(ss/count + eps)) · s[c + g];  bb = b[c + g] − mean · a
+      f.get(c).i32(g).op('i32.add').i32(4).op('i32.mul').set(q);
+      f.f64(1).get(sum[g], count).op('f64.div').get(eps).op('f64.add').op('f64.sqrt').op('f64.div');
+      f.get(s, q).op('i32.add').op('f32.load', 0).op('f64.promote_f32').op('f64.mul').set(a[g]);
+      f.get(b, q).op('i32.add').op('f32.load', 0).op('f64.promote_f32').get(mean[g], a[g]).op('f64.mul').op('f64.sub').set(bb[g]);
+    }
+    overChannel(() => {
+      for (let g = 0; g < G; g++) {
+        f.get(y, p).op('i32.add');
+        if (g > 0) f.get(off[g]).op('i32.add');
+        load(g).get(a[g]).op('f64.mul').get(bb[g]).op('f64.add');
+        f.op('f32.demote_f64').op('f32.store', 0);
+      }
+    });
+    f.get(c).i32(G).op('i32.add').set(c);
+  };
+  f.get(plane).i32(4).op('i32.mul').set(pb);
+  for (let g = 1; g < GROUP; g++) f.get(pb).i32(g).op('i32.mul').set(off[g]);
+  f.get(N, plane).op('i32.mul').op('f64.convert_i32_s').set(count);
+  f.get(C).i32(-GROUP).op('i32.and').set(cEnd);
+  f.i32(0).set(c);
+  loopWhile(f, c, cEnd, () => channels(GROUP));
+  loopWhile(f, c, C, () => channels(1));
+  return f.func();
+}
+
+/** while (i < end) body (body moves i on). */
+function loopWhile(f: FunctionBuilder, i: Local, end: Local, body: () => void): void {
+  f.block().loop().get(i, end).op('i32.ge_s').brIf(1);
+  body();
+  f.br(0).end().end();
+}
+
+export interface BatchNormKernels {
+  readonly batchNormTrain: (x: number, y: number, s: number, b: number, N: number, C: number, plane: number, eps: number) => void;
+}
+
+/** The kernel bound to the heap's memory, or null where it cannot be compiled. */
+export const batchNormKernels = heapKernels<BatchNormKernels>(() => [batchNormTrainKernel()]);

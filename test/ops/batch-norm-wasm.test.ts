@@ -1,0 +1,31 @@
+// BatchNormTrain's WebAssembly forward (runtime/kernels/wasm/batch-norm.ts), which float32 plans run on
+// buffers in the heap, against the op's JS kernel (the same op run on buffers outside the heap), bit for
+// bit: shapes with one value a channel per image up to wide planes, values spread over many exponents.
+import { describe, expect, it } from 'vitest';
+import '../../compiler/ops/index.ts';
+import { getOp } from '../../compiler/ops/op.ts';
+import { heap } from '../../runtime/kernels/heap.ts';
+import type { Node } from '../../compiler/ir/node.ts';
+
+const h = heap()!;
+
+function values(n: number, seed: number): Float32Array {
+  let r = seed;
+  const rand = () => ((r = (r * 1103515245 + 12345) >>> 0) >>> 8) / 2 ** 24;
+  return Float32Array.from({ length: n }, () => (rand() - 0.3) * 2 ** Math.floor(rand() * 24 - 12));
+}
+
+describe('BatchNormTrain in WebAssembly', () => {
+  for (const shape of [[64, 16, 4, 4], [5, 16, 4, 4], [3, 2, 7], [1, 3, 1, 1], [2, 5, 9, 11], [8, 4]])
+    it(`gives the JS kernel's bits for x ${shape.join('×')}`, () => {
+      const C = shape[1], n = shape.reduce((p, d) => p * d, 1);
+      const op = getOp('BatchNormTrain');
+      const kernel = op.kernel!({ node: null as unknown as Node, inShapes: [shape, [C], [C], [C], [C]], outShape: shape, attrs: { eps: 1e-5, momentum: 0.1 }, precision: 'f32' });
+      expect(kernel.path).toBe('WebAssembly');
+      const ins = [values(n, n), values(C, 7), values(C, 8), new Float32Array(C), new Float32Array(C).fill(1)];
+      const outside = new Float32Array(n), inside = h.alloc(n);
+      kernel(ins, outside);
+      kernel(ins.map((v) => h.copyOf(v)), inside);
+      expect(new Uint32Array(inside.buffer, inside.byteOffset, n)).toEqual(new Uint32Array(outside.buffer));
+    });
+});
