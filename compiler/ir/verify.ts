@@ -1,16 +1,19 @@
 /**
  * The verifier: checks a graph's invariants. Run after every pass; a failure names the pass that broke it.
- * - the order is topological (inputs before users) and there are no cycles;
  * - input and parameter names are unique; output names are unique;
  * - after a pass (`before`, the graph the pass was given): the graph keeps its interface, the same
  *   outputs in the same order, each with the shape and dtype it had, and no input or parameter the graph
  *   did not have (a pass rewrites how outputs are computed, never what they are or what they read).
- * A node's own invariants (its op is known, it has the op's arity, its shape and dtype are what the op's
- * rule infers from its inputs) are checked by `Node.mk` when the node is made, the only way to make one;
- * nodes are immutable, so they hold in every graph and are not checked again. A graph that passed is not
- * walked again either (a pass that changed nothing costs nothing).
+ * A graph's order is topological by construction: `Graph` lists every node its outputs reach, each after
+ * its inputs (nodes are immutable, so there are no cycles), and nothing else makes a graph. A node's own
+ * invariants (its op is known, it has the op's arity, its shape and dtype are what the op's rule infers
+ * from its inputs) are checked by `Node.mk` when the node is made, the only way to make one; they hold in
+ * every graph and are not checked again. A graph that passed is not checked again either (a pass that
+ * changed nothing costs nothing), and one whose interface is that of a graph that passed has unique names
+ * by that: its outputs are the other's, its leaves some of the other's.
  */
 import type { Graph } from './graph.ts';
+import type { Node } from './node.ts';
 import { sameShape, shapeStr } from './shape.ts';
 
 export class VerifyError extends Error {
@@ -24,39 +27,46 @@ export function verify(g: Graph, after = 'build', before?: Graph): void {
   const fail = (msg: string): never => {
     throw new VerifyError(`verifier (after ${after}): ${msg}`);
   };
-  if (before && before !== g) sameInterface(before, g, fail);
+  const changed = before !== undefined && before !== g;
+  if (changed) sameInterface(before, g, fail);
   if (checkedGraphs.has(g)) return;
-  const leafNames = new Map<string, number>();
-  for (let i = 0; i < g.nodes.length; i++) {
-    const n = g.nodes[i];
-    for (const inp of n.inputs) {
-      const p = g.indexOf(inp);
-      if (p === undefined) fail(`${n} uses ${inp}, which is not in the graph`);
-      if (p! >= i) fail(`${n} comes before its input ${inp} (cycle or bad order)`);
-    }
-    if (n.op === 'Input' || n.op === 'Param') {
-      const name = String(n.attrs.name);
-      if (leafNames.has(name) && leafNames.get(name) !== n.id) fail(`two leaves are named '${name}'`);
-      leafNames.set(name, n.id);
-    }
+  // the same outputs and a subset of the leaves of a graph that passed: their names are unique
+  if (!changed || !checkedGraphs.has(before)) uniqueNames(g, fail);
+  checkedGraphs.add(g);
+}
+
+/** No two leaves (inputs and parameters) share a name, nor two outputs. */
+function uniqueNames(g: Graph, fail: (msg: string) => never): void {
+  const leafNames = new Map<string, Node>();
+  for (const n of g.nodes) {
+    if (n.op !== 'Input' && n.op !== 'Param') continue;
+    const name = String(n.attrs.name);
+    const seen = leafNames.get(name);
+    if (seen !== undefined && seen !== n) fail(`two leaves are named '${name}'`);
+    leafNames.set(name, n);
   }
   const outNames = new Set<string>();
   for (const o of g.outputs) {
     if (outNames.has(o.name)) fail(`output '${o.name}' appears twice`);
     outNames.add(o.name);
   }
-  checkedGraphs.add(g);
 }
 
 /** `after` has `before`'s outputs (names, order, shapes, dtypes) and no leaf `before` lacks. */
 function sameInterface(before: Graph, after: Graph, fail: (msg: string) => never): void {
   if (after.outputs.length !== before.outputs.length) fail(`${before.outputs.length} outputs became ${after.outputs.length}`);
-  before.outputs.forEach((o, i) => {
-    const a = after.outputs[i];
+  for (let i = 0; i < before.outputs.length; i++) {
+    const o = before.outputs[i], a = after.outputs[i];
     if (a.name !== o.name) fail(`output ${i} '${o.name}' became '${a.name}'`);
     if (a.node.dtype !== o.node.dtype) fail(`output '${o.name}' changed dtype: ${o.node.dtype} became ${a.node.dtype}`);
     if (!sameShape(a.node.shape, o.node.shape)) fail(`output '${o.name}' changed shape: ${shapeStr(o.node.shape)} became ${shapeStr(a.node.shape)}`);
-  });
-  const leaves = new Set([...before.inputs, ...before.params]);
-  for (const n of [...after.inputs, ...after.params]) if (!leaves.has(n)) fail(`${n.op === 'Input' ? 'input' : 'parameter'} '${String(n.attrs.name)}' ${shapeStr(n.shape)} is new`);
+  }
+  // a leaf `before` holds is one of its inputs or parameters; a new input is named before a new parameter
+  let newInput: Node | undefined, newParam: Node | undefined;
+  for (const n of after.nodes) {
+    if (n.op === 'Input') newInput ??= before.indexOf(n) === undefined ? n : undefined;
+    else if (n.op === 'Param') newParam ??= before.indexOf(n) === undefined ? n : undefined;
+  }
+  const n = newInput ?? newParam;
+  if (n) fail(`${n.op === 'Input' ? 'input' : 'parameter'} '${String(n.attrs.name)}' ${shapeStr(n.shape)} is new`);
 }
