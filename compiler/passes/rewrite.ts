@@ -22,22 +22,25 @@ export function replaceAll(g: Graph, subst: ReadonlyMap<Node, Node>): Graph {
  * output changes, the result is `g` itself.
  */
 export function mapNodes(g: Graph, f: (rebuilt: Node, original: Node) => Node | undefined): Graph {
-  const map = new Map<Node, Node>();
+  // the nodes whose image is another node (made once the first one is): until then, each node is itself
+  let map: Map<Node, Node> | undefined;
   for (const n of g.nodes) {
-    const rebuilt = rebuild(n, map);
-    map.set(n, f(rebuilt, n) ?? rebuilt);
+    const rebuilt = map === undefined ? n : rebuild(n, map);
+    const image = f(rebuilt, n) ?? rebuilt;
+    if (image !== n) (map ??= new Map()).set(n, image);
   }
   // nothing replaced: the same graph (its order and its verification are kept)
-  if (g.outputs.every((o) => map.get(o.node) === o.node)) return g;
-  return g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node)! })));
+  if (map === undefined || g.outputs.every((o) => !map.has(o.node))) return g;
+  return g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node) ?? o.node })));
 }
 
-/** `n` over its inputs' images in `map` (all present): `n` itself where none changed. */
+/** `n` over its inputs' images in `map` (a node not in it is its own image): `n` itself where none changed. */
 export function rebuild(n: Node, map: ReadonlyMap<Node, Node>): Node {
   const inputs = n.inputs;
   for (let i = 0; i < inputs.length; i++) {
-    if (map.get(inputs[i]) === inputs[i]) continue;
-    const ins = inputs.map((x) => map.get(x)!);
+    const x = map.get(inputs[i]);
+    if (x === undefined || x === inputs[i]) continue;
+    const ins = inputs.map((y) => map.get(y) ?? y);
     return Node.mk(n.op, ins, n.attrs, n.src);
   }
   return n;
