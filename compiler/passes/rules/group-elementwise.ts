@@ -23,23 +23,25 @@ export const groupElementwise: Pass = {
   name: 'group-elementwise',
   description: 'chains of elementwise ops become one fused loop',
   run(g) {
+    const nodes = g.nodes;
+    // a group is an elementwise op and another it reads: without one, nothing here applies
+    if (!nodes.some((n) => isElementwise(n) && n.inputs.some(isElementwise))) return { graph: g, rewrites: [] };
     const users = consumers(g);
     const outputs = new Set(g.outputs.map((o) => o.node));
     const taken = new Set<Node>();
     const groups = new Map<Node, { inputs: Node[]; attrs: Record<string, string | number[]> }>();
     const rewrites: Rewrite[] = [];
-    for (let k = g.nodes.length - 1; k >= 0; k--) {
-      const root = g.nodes[k];
+    for (let k = nodes.length - 1; k >= 0; k--) {
+      const root = nodes[k];
       if (taken.has(root) || !isElementwise(root)) continue;
       // grow the group backwards
       const members = new Set<Node>([root]);
       const stack = [...root.inputs];
       while (stack.length && members.size < MAX_GROUP) {
         const p = stack.pop()!;
-        if (members.has(p) || taken.has(p) || !isElementwise(p) || outputs.has(p)) continue;
-        if (!(users.get(p) ?? []).every((u) => members.has(u))) continue;
+        if (members.has(p) || taken.has(p) || !isElementwise(p) || outputs.has(p) || !allIn(users.get(p), members)) continue;
         members.add(p);
-        stack.push(...p.inputs);
+        for (const i of p.inputs) stack.push(i);
       }
       if (members.size < 2) continue;
       for (const m of members) taken.add(m);
@@ -48,28 +50,41 @@ export const groupElementwise: Pass = {
       const index = new Map<Node, number>();
       const inputs: Node[] = [];
       const inputIndex = new Map<Node, number>();
-      const body: Instruction[] = order.map((n, i) => {
-        index.set(n, i);
-        const args = n.inputs.map((x) => {
-          if (members.has(x)) return index.get(x)!;
-          let j = inputIndex.get(x);
-          if (j === undefined) inputIndex.set(x, (j = inputs.push(x) - 1));
-          return -(j + 1);
-        });
-        return instruction(n.op, args, n.attrs);
-      });
+      const body: Instruction[] = [];
+      for (const n of order) {
+        index.set(n, body.length);
+        const args: number[] = [];
+        for (const x of n.inputs) {
+          if (members.has(x)) args.push(index.get(x)!);
+          else {
+            let j = inputIndex.get(x);
+            if (j === undefined) inputIndex.set(x, (j = inputs.push(x) - 1));
+            args.push(-(j + 1));
+          }
+        }
+        body.push(instruction(n.op, args, n.attrs));
+      }
       groups.set(root, { inputs, attrs: { body: JSON.stringify(body), shape: [...root.shape] as number[], dtype: root.dtype } });
       rewrites.push({ what: `${order.map((n) => n.op).join('·')} (${order.length} ops) -> one loop`, src: root.src });
     }
     if (groups.size === 0) return { graph: g, rewrites };
-    // rebuild bottom-up: each group root becomes a Fused node over its (rebuilt) outside inputs
+    // rebuild bottom-up: each group root becomes a Fused node over its (rebuilt) outside inputs; `map` holds
+    // the nodes rebuilt (a node not in it is itself; an absorbed member is no longer reached)
     const map = new Map<Node, Node>();
-    for (const n of g.nodes) {
+    for (const n of nodes) {
       const grp = groups.get(n);
-      if (grp) map.set(n, IRNode.mk('Fused', grp.inputs.map((i) => map.get(i)!), grp.attrs, n.src));
-      else if (taken.has(n)) map.set(n, n); // absorbed: no longer reached
-      else map.set(n, rebuild(n, map));
+      if (grp) map.set(n, IRNode.mk('Fused', grp.inputs.map((i) => map.get(i) ?? i), grp.attrs, n.src));
+      else if (!taken.has(n)) {
+        const r = rebuild(n, map);
+        if (r !== n) map.set(n, r);
+      }
     }
-    return { graph: g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node)! }))), rewrites };
+    return { graph: g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node) ?? o.node }))), rewrites };
   },
 };
+
+/** Whether every node of `us` (none: true) is in `set`. */
+function allIn(us: readonly Node[] | undefined, set: ReadonlySet<Node>): boolean {
+  if (us) for (const u of us) if (!set.has(u)) return false;
+  return true;
+}

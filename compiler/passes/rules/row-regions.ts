@@ -19,7 +19,7 @@ import { elementwiseRule } from '../../ir/op.ts';
 import { sameShape, shapeStr, type Shape } from '../../ir/shape.ts';
 import { bodyOf, instruction, type Instruction } from '../../ops/fused.ts';
 import { simdRuleOf } from '../../../runtime/kernels/wasm/elementwise.ts';
-import { consumers, rebuild } from '../rewrite.ts';
+import { rebuild } from '../rewrite.ts';
 import type { Pass, Rewrite } from '../pass.ts';
 
 /** The most features a region holds in registers. */
@@ -27,6 +27,12 @@ export const REGION_MAX_FEATURES = 16;
 
 const isLeaf = (n: Node) => n.op === 'Input' || n.op === 'Param' || n.op === 'Const';
 const isScalar = (s: Shape) => s.every((d) => d === 1);
+
+/** Whether `n` reads a node of `set`. */
+function readsOneOf(n: Node, set: ReadonlySet<Node>): boolean {
+  for (const i of n.inputs) if (set.has(i)) return true;
+  return false;
+}
 
 /** Whether every step of an elementwise node (a Fused chain's body, or the op itself) has a SIMD rule. */
 function simdChain(n: Node): boolean {
@@ -47,14 +53,15 @@ export const rowRegions: Pass = {
   name: 'row-regions',
   description: 'a narrow linear layer, its elementwise chain and their gradients over the rows become one row region',
   run(g) {
-    const computed = g.nodes.filter((n) => !isLeaf(n));
-    // made when a product first qualifies as a head (most graphs have none: the pass then only reports why)
-    let index: Map<Node, number> | undefined, users: Map<Node, Node[]> | undefined, outputs: Set<Node> | undefined;
-    const indexOf = (n: Node) => (index ??= new Map(computed.map((c, i) => [c, i] as const))).get(n);
+    const nodes = g.nodes;
+    // a region's head is a product whose X is not transposed: without one, nothing here applies
+    if (!nodes.some((n) => n.op === 'MatMul' && !n.attrs.transA)) return { graph: g, rewrites: [], misses: [] };
     const taken = new Set<Node>();
     const regions: Region[] = [];
     const misses: Rewrite[] = [];
-    for (const [h, head] of computed.entries()) {
+    let outputs: Set<Node> | undefined;
+    for (let h = 0; h < nodes.length; h++) {
+      const head = nodes[h];
       if (head.op !== 'MatMul' || taken.has(head)) continue;
       const miss = (why: string) => misses.push({ what: `MatMul ${shapeStr(head.shape)} heads no row region: ${why}`, src: head.src });
       // products with a transposed X are gradients' (Xᵀ·g: a region's exit where one forms); a transposed
@@ -69,10 +76,8 @@ export const rowRegions: Pass = {
       if (K > REGION_MAX_FEATURES) { miss(`X has ${K} features: a region holds at most ${REGION_MAX_FEATURES} in registers`); continue; }
       if (!sameShape(w.shape, rowW ? [1, K] : [K, 1])) { miss(`${rowW ? 'Wᵀ' : 'w'} is ${rowW ? shapeStr([w.shape[1], w.shape[0]]) : shapeStr(w.shape)}: a region computes one output column`); continue; }
       const rowShape = [sx[0], 1];
-      const before = (n: Node) => {
-        const k = indexOf(n);
-        return k === undefined || k < h;
-      };
+      // a leaf, or a node the graph's order places before the head
+      const before = (n: Node) => isLeaf(n) || g.indexOf(n)! < h;
       // an element count, or one value expanded to every row (a mean's gradient is ExpandAs(1, ·) / N), of
       // a member's shape or of a value before the head: instructions of the body, which the kernel reads
       // as a number and as that value
@@ -80,26 +85,37 @@ export const rowRegions: Pass = {
       const shapeOnly = (n: Node) => (n.op === 'SizeOf' && known(n.inputs[0])) || (n.op === 'ExpandAs' && isScalar(n.inputs[0].shape) && before(n.inputs[0]) && known(n.inputs[1]));
       const members = [head];
       const isMember = new Set<Node>([head]);
-      for (const n of computed.slice(h + 1)) {
-        if (taken.has(n) || n.dtype !== 'f32' || !sameShape(n.shape, rowShape) || !n.inputs.some((i) => isMember.has(i)) || !getOp(n.op).traits?.elementwise && n.op !== 'Fused' || !simdChain(n)) continue;
-        const readable = n.inputs.every((i) => isMember.has(i) || shapeOnly(i) || (before(i) && (sameShape(i.shape, rowShape) || isScalar(i.shape))));
+      for (let k = h + 1; k < nodes.length; k++) {
+        const n = nodes[k];
+        if (isLeaf(n) || taken.has(n) || n.dtype !== 'f32' || !sameShape(n.shape, rowShape) || !readsOneOf(n, isMember) || !getOp(n.op).traits?.elementwise && n.op !== 'Fused' || !simdChain(n)) continue;
+        let readable = true;
+        for (const i of n.inputs) if (!(isMember.has(i) || shapeOnly(i) || (before(i) && (sameShape(i.shape, rowShape) || isScalar(i.shape))))) readable = false;
         if (!readable) continue;
         members.push(n);
         isMember.add(n);
       }
-      // the weights' gradient as w's shape: Xᵀ·g [K, 1] for a column, gᵀ·X [1, K] for a row
-      const weightGrad = (n: Node) =>
-        n.op === 'MatMul' && n.attrs.transA && !n.attrs.transB &&
-        (rowW ? n.inputs[1] === X && isMember.has(n.inputs[0]) : n.inputs[0] === X && isMember.has(n.inputs[1]));
-      const exits = computed.slice(h + 1).filter((n) =>
-        !isMember.has(n) && !taken.has(n) && (weightGrad(n) || (n.op === 'Sum' && isMember.has(n.inputs[0]) && isScalar(n.shape))));
+      // the weights' gradient as w's shape: Xᵀ·g [K, 1] for a column, gᵀ·X [1, K] for a row; a sum over the rows
+      const exits: Node[] = [];
+      for (let k = h + 1; k < nodes.length; k++) {
+        const n = nodes[k];
+        if (isMember.has(n) || taken.has(n)) continue;
+        const weightGrad = n.op === 'MatMul' && n.attrs.transA && !n.attrs.transB &&
+          (rowW ? n.inputs[1] === X && isMember.has(n.inputs[0]) : n.inputs[0] === X && isMember.has(n.inputs[1]));
+        if (weightGrad || (n.op === 'Sum' && isMember.has(n.inputs[0]) && isScalar(n.shape))) exits.push(n);
+      }
       if (exits.length === 0) { miss('no gradient reduces the chain over the rows (an inference graph): separate kernels'); continue; }
       const isExit = new Set(exits);
       // the members something outside the region reads (an element count outside reads only the shape,
-      // but must read it from a node: a plan gives such an output no buffer), and graph outputs
-      users ??= consumers(g);
+      // but must read it from a node: a plan gives such an output no buffer), and graph outputs; a
+      // member's readers come after it, so after the head
+      const readOutside = new Set<Node>();
+      for (let k = h + 1; k < nodes.length; k++) {
+        const c = nodes[k];
+        if (isMember.has(c) || isExit.has(c)) continue;
+        for (const i of c.inputs) if (isMember.has(i)) readOutside.add(i);
+      }
       outputs ??= new Set(g.outputs.map((o) => o.node));
-      const stored = members.filter((m) => outputs!.has(m) || (users!.get(m) ?? []).some((c) => !isMember.has(c) && !isExit.has(c)));
+      const stored = members.filter((m) => outputs!.has(m) || readOutside.has(m));
 
       // the body: instruction 0 is the head; inputs X, w, then the operands by first use
       const inputs: Node[] = [X, w];
@@ -136,17 +152,20 @@ export const rowRegions: Pass = {
     // rebuild: each stored member and exit becomes its region's node; consumers read them
     const replaced = new Map<Node, { region: Region; out: number }>();
     for (const r of regions) for (const [n, out] of r.outs) replaced.set(n, { region: r, out });
-    // (leaves first: a region reads leaves that the graph's order may place after its first node)
-    const map = new Map<Node, Node>(g.nodes.filter(isLeaf).map((n) => [n, n]));
-    for (const n of g.nodes) {
+    // the nodes rebuilt (a node not in `map` is itself): a region reads its inputs as rebuilt, and they
+    // come before its members (leaves, and nodes before its head)
+    const map = new Map<Node, Node>();
+    for (const n of nodes) {
       const rep = replaced.get(n);
       if (rep) {
         const r = rep.region;
-        map.set(n, Node.mk('RowRegion', r.inputs.map((i) => map.get(i)!), { ...r.attrs, out: rep.out, shape: [...n.shape] as number[] }, n.src));
-      } else if (taken.has(n)) map.set(n, n); // inside a region: no longer reached
-      else map.set(n, rebuild(n, map));
+        map.set(n, Node.mk('RowRegion', r.inputs.map((i) => map.get(i) ?? i), { ...r.attrs, out: rep.out, shape: [...n.shape] as number[] }, n.src));
+      } else if (!taken.has(n)) { // (a member not replaced is inside its region: no longer reached)
+        const r = rebuild(n, map);
+        if (r !== n) map.set(n, r);
+      }
     }
     const rewrites = regions.map((r) => ({ what: r.what, src: r.head.src, why: 'one pass over X with the chain in registers; the members no one else reads get no buffer' }));
-    return { graph: g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node)! }))), rewrites, misses };
+    return { graph: g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node) ?? o.node }))), rewrites, misses };
   },
 };
