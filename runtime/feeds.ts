@@ -114,15 +114,18 @@ export class Batches {
     const F = d.features;
     let total = 0;
     let count = 0;
+    // where the rows and the batch are views of one buffer (the heap), each row is moved within it
+    // (copyWithin), which makes no view per row
+    const whole = gather && gather.x.buffer === d.x.buffer ? new Float32Array(d.x.buffer) : null;
     for (let start = 0; start < d.rows; start += size) {
       const n = Math.min(size, d.rows - start);
       let feeds: Record<string, TensorValue>;
       if (gather && order) {
-        // element by element: a view per row (subarray) would allocate per step
-        const gx = gather.x, dx = d.x;
+        const to = gather.x.byteOffset >> 2, from = d.x.byteOffset >> 2;
         for (let i = 0; i < n; i++) {
           const r = order[start + i];
-          for (let f = 0, to = i * F, from = r * F; f < F; f++) gx[to + f] = dx[from + f];
+          if (whole) whole.copyWithin(to + i * F, from + r * F, from + r * F + F);
+          else gather.x.set(d.x.subarray(r * F, r * F + F), i * F);
           gather.y[i] = d.y[r];
         }
         feeds = n === size ? gather.full : gather.last!;
