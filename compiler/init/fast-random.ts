@@ -1,6 +1,6 @@
 /**
  * Seeded random numbers for synthetic data sets, fast rather than PyTorch's (torch-random.ts reproduces
- * PyTorch's streams for parameters, at a few hundred nanoseconds a normal value). A data set of millions
+ * PyTorch's streams for parameters, at tens of nanoseconds a normal value). A data set of millions
  * of values needs a few nanoseconds a value: xoshiro128** (four 32-bit words of state, period 2^128 − 1)
  * for the bits, and the ziggurat method (128 strips) for normal values, which most of the time costs one
  * draw, a table lookup, a compare and a multiply. Plain TypeScript (runs in a browser).

@@ -15,9 +15,12 @@
  */
 const N = 624;
 const M = 397;
-const MATRIX_A = 0x9908b0df;
-const UPPER = 0x80000000;
+// As int32 values (`| 0`), so that the twist stays in 32-bit integer arithmetic
+const MATRIX_A = 0x9908b0df | 0;
+const UPPER = 0x80000000 | 0;
 const LOWER = 0x7fffffff;
+const TEMPER_B = 0x9d2c5680 | 0;
+const TEMPER_C = 0xefc60000 | 0;
 
 /** The low 32 bits of a seed as PyTorch reads it (an integer, taken modulo 2^64, then modulo 2^32). */
 export function seedLow32(seed: number | bigint): number {
@@ -27,7 +30,7 @@ export function seedLow32(seed: number | bigint): number {
 }
 
 export class MT19937 {
-  private readonly mt = new Uint32Array(N);
+  private readonly mt = new Int32Array(N);
   /** The current state's N draws, tempered when the state is twisted (one tight loop, not one per draw). */
   private readonly out = new Uint32Array(N);
   private index = N; // N: twist before the next draw
@@ -37,7 +40,7 @@ export class MT19937 {
     mt[0] = seedLow32(seed);
     for (let i = 1; i < N; i++) {
       const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
-      mt[i] = Math.imul(1812433253, prev) + i; // Uint32Array storage wraps modulo 2^32
+      mt[i] = Math.imul(1812433253, prev) + i; // Int32Array storage wraps modulo 2^32
     }
   }
 
@@ -52,6 +55,20 @@ export class MT19937 {
     return this.random();
   }
 
+  /** The next `count` draws into dst[at ..], in order: `random()` that many times, a state at a time. */
+  fill(dst: Uint32Array, at: number, count: number): void {
+    const out = this.out;
+    let i = this.index;
+    for (let k = at, end = at + count; k < end; k++) {
+      if (i >= N) {
+        this.twist();
+        i = 0;
+      }
+      dst[k] = out[i++];
+    }
+    this.index = i;
+  }
+
   /** Two draws as one unsigned 64-bit value, the first draw high (PyTorch's `random64()`). */
   random64(): bigint {
     const hi = this.random();
@@ -61,23 +78,27 @@ export class MT19937 {
 
   private twist(): void {
     const mt = this.mt;
-    // k + 1 and k + M wrap past the end of the state: three loops, no remainder per step
-    const next = (k: number, k1: number, km: number) => {
-      const y = (mt[k] & UPPER) | (mt[k1] & LOWER);
-      mt[k] = mt[km] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-    };
+    // In int32 arithmetic throughout (the words' bits as Int32Array holds them), without a branch per word:
+    // the low bit of y selects MATRIX_A by a mask. k + 1 and k + M wrap past the end: three loops.
     let k = 0;
-    for (; k < N - M; k++) next(k, k + 1, k + M);
-    for (; k < N - 1; k++) next(k, k + 1, k + M - N);
-    next(N - 1, 0, M - 1);
+    for (; k < N - M; k++) {
+      const y = (mt[k] & UPPER) | (mt[k + 1] & LOWER);
+      mt[k] = mt[k + M] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+    }
+    for (; k < N - 1; k++) {
+      const y = (mt[k] & UPPER) | (mt[k + 1] & LOWER);
+      mt[k] = mt[k + M - N] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
+    }
+    const y = (mt[N - 1] & UPPER) | (mt[0] & LOWER);
+    mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (-(y & 1) & MATRIX_A);
     const out = this.out;
     for (let i = 0; i < N; i++) {
       let y = mt[i];
       y ^= y >>> 11;
-      y ^= (y << 7) & 0x9d2c5680;
-      y ^= (y << 15) & 0xefc60000;
+      y ^= (y << 7) & TEMPER_B;
+      y ^= (y << 15) & TEMPER_C;
       y ^= y >>> 18;
-      out[i] = y >>> 0;
+      out[i] = y; // Uint32Array storage reads the int32's bits as unsigned
     }
     this.index = 0;
   }

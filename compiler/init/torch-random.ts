@@ -18,7 +18,7 @@
  *   out[j + 8] = r·sin θ·std + mean. If n is not a multiple of 16, 16 more uniforms overwrite the LAST 16
  *   elements (overlapping the previous block) and that block is transformed again.
  *   The AVX2 kernel evaluates ln, sin and cos with `log256_ps` and `sincos256_ps` of avx_mathfun.h
- *   (Cephes' single-precision polynomials, reproduced below in float arithmetic with the FMAs GCC
+ *   (Cephes' single-precision polynomials, reproduced in normal-fill.ts in float arithmetic with the FMAs GCC
  *   contracts them into: every Horner step, y·z + e·q1 in ln, c·z − z/2 in cos, s·x + x in sin, each
  *   told apart from its unfused variant by comparison with torch; the fused last step of the angle
  *   reduction never changed a result in 6M samples), 2π as the float nearest 2·π, and a final FMA
@@ -55,6 +55,12 @@
  * (other kernels, other FMA contractions) are not reproduced.
  */
 import { MT19937 } from './mt19937.ts';
+import { boxMullerAvx2, boxMullerDefault, fmaf } from './normal-fill.ts';
+
+export { fmaf };
+
+/** How many draws normal_ takes from the stream before transforming them (a multiple of 16). */
+const CHUNK = 4096;
 
 /** Which CPU kernel PyTorch ran (`ATEN_CPU_CAPABILITY`): 'avx2' on x86-64 CPUs with AVX2 and FMA. */
 export type CpuCapability = 'avx2' | 'default';
@@ -63,87 +69,6 @@ export type CpuCapability = 'avx2' | 'default';
 export const DEFAULT_TORCH_SEED = 67280421310721n;
 
 const f = Math.fround;
-
-/** Float32 a·b + c rounded once (a fused multiply-add), for float32 inputs. */
-export function fmaf(a: number, b: number, c: number): number {
-  const p = a * b; // exact: two 24-bit significands fit in double's 53
-  const s = p + c;
-  const r = f(s);
-  if (r === s) return r;
-  // Rounding s (the double nearest p + c) instead of p + c differs only where s is halfway between two
-  // floats (a halfway point between them would be a double nearer p + c): then r + 2(s − r) is a float.
-  const other = r + 2 * (s - r);
-  if (f(other) !== other) return r;
-  const v = s - p; // TwoSum: s + err is exactly p + c
-  const err = (p - (s - v)) + (c - v);
-  if (err === 0) return r; // a true tie: fround's ties-to-even is the rule
-  return (err > 0) === (other > r) ? other : r;
-}
-
-// avx_mathfun.h's constants (Cephes' single-precision logf and sinf/cosf), as float.
-const SQRTHF = f(0.707106781186547524);
-const LOG_P = [7.0376836292e-2, -1.151461031e-1, 1.167699874e-1, -1.2420140846e-1, 1.4249322787e-1,
-  -1.6668057665e-1, 2.0000714765e-1, -2.4999993993e-1, 3.3333331174e-1].map(f);
-const LOG_Q1 = f(-2.12194440e-4);
-const LOG_Q2 = f(0.693359375);
-const FOPI = f(1.27323954473516); // 4/π
-const DP1 = f(-0.78515625);
-const DP2 = f(-2.4187564849853515625e-4);
-const DP3 = f(-3.77489497744594108e-8);
-const SIN_P = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1].map(f);
-const COS_P = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2].map(f);
-const TWO_PI_F = f(2 * Math.PI);
-
-const bitsF = new Float32Array(1), bitsU = new Uint32Array(bitsF.buffer); // one float's bits
-
-/** `log256_ps` for one lane, x > 0 (the Box-Muller argument is in [2^-24, 1]). */
-function logAvx(x: number): number {
-  bitsF[0] = x;
-  const b = bitsU[0];
-  let e = f((b >>> 23) - 127 + 1); // exponent with the significand taken in [0.5, 1)
-  bitsU[0] = (b & ~0x7f800000) | 0x3f000000;
-  let m = bitsF[0];
-  if (m < SQRTHF) {
-    e = f(e - 1);
-    m = f(f(m - 1) + m);
-  } else {
-    m = f(m - 1);
-  }
-  const z = f(m * m);
-  let y = LOG_P[0];
-  for (let k = 1; k < 9; k++) y = fmaf(y, m, LOG_P[k]); // Horner steps, each one FMA
-  y = f(y * m);
-  y = fmaf(y, z, f(e * LOG_Q1)); // y·z + e·q1: GCC fuses the first product
-  y = f(y - f(z * 0.5));
-  return fmaf(e, LOG_Q2, f(m + y));
-}
-
-/** `sincos256_ps` for one lane, x ≥ 0 (θ ∈ [0, 2π)): sin x into out[0], cos x into out[1] (no array made per call). */
-function sincosAvx(x: number, out: Float64Array): void {
-  let j = Math.trunc(f(x * FOPI)); // octant
-  j = (j + 1) & ~1;
-  const y = j;
-  // Extended-precision reduction x − j·π/4 (π/4 split into three floats)
-  x = fmaf(y, DP1, x);
-  x = fmaf(y, DP2, x);
-  x = fmaf(y, DP3, x);
-  const z = f(x * x);
-  let c = fmaf(COS_P[0], z, COS_P[1]);
-  c = fmaf(c, z, COS_P[2]);
-  c = f(c * z);
-  c = fmaf(c, z, -f(z * 0.5)); // c·z − z/2: GCC fuses the first product
-  c = f(c + 1);
-  let s = fmaf(SIN_P[0], z, SIN_P[1]);
-  s = fmaf(s, z, SIN_P[2]);
-  s = f(s * z);
-  s = fmaf(s, x, x);
-  const swap = (j & 2) !== 0; // octants where sin and cos polynomials trade places
-  const sin = swap ? c : s;
-  const cos = swap ? s : c;
-  out[0] = j & 4 ? -sin : sin;
-  out[1] = ((j - 2) & 4) === 0 ? -cos : cos;
-}
-const sincos = new Float64Array(2); // sincosAvx's results
 
 export interface TorchGeneratorOptions {
   /** The PyTorch CPU kernel to match (default 'avx2'; see CpuCapability). */
@@ -209,12 +134,20 @@ export class TorchGenerator {
     }
     const m = f(mean);
     const s = f(std);
-    const mt = this.mt; // uniforms in [0, 1): x·1 + 0 is x itself in either kernel's rounding
-    for (let i = 0; i < n; i++) out[i] = (mt.random() & 0xffffff) * 2 ** -24;
-    for (let i = 0; i + 16 <= n; i += 16) this.boxMuller16(out, i, m, s);
+    // PyTorch draws all n uniforms first, then transforms them: the same draws, a chunk at a time, each
+    // transformed once drawn (see normal-fill.ts)
+    const blocks = n - (n % 16);
+    const draws = new Uint32Array(Math.min(blocks, CHUNK));
+    for (let at = 0; at < blocks; at += draws.length) {
+      const len = Math.min(draws.length, blocks - at);
+      this.mt.fill(draws, 0, len);
+      this.boxMuller(draws, out, at, len, m, s);
+    }
     if (n % 16 !== 0) {
-      for (let i = n - 16; i < n; i++) out[i] = this.uniformFloat(0, 1);
-      this.boxMuller16(out, n - 16, m, s);
+      // the last n % 16 uniforms of the first pass are drawn and overwritten: 16 more for the last 16 elements
+      this.mt.fill(draws, 0, n % 16);
+      this.mt.fill(draws, 0, 16);
+      this.boxMuller(draws, out, n - 16, 16, m, s);
     }
     return out;
   }
@@ -234,22 +167,10 @@ export class TorchGenerator {
     return r * Math.cos(theta);
   }
 
-  /** Box-Muller on the 16 uniforms at d[o .. o+16), in place (normal_fill_16 / normal_fill_16_AVX2). */
-  private boxMuller16(d: Float32Array, o: number, mean: number, std: number): void {
-    if (this.capability === 'avx2')
-      for (let j = o; j < o + 8; j++) {
-        const r = f(Math.sqrt(f(-2 * logAvx(f(1 - d[j])))));
-        sincosAvx(f(TWO_PI_F * d[j + 8]), sincos);
-        d[j] = fmaf(f(r * sincos[1]), std, mean);
-        d[j + 8] = fmaf(f(r * sincos[0]), std, mean);
-      }
-    else
-      for (let j = o; j < o + 8; j++) {
-        const r = f(Math.sqrt(f(-2 * f(Math.log(f(1 - d[j]))))));
-        const theta = f(2 * Math.PI * d[j + 8]); // 2.0f · π (double) · u2, then to float
-        d[j] = f(f(f(r * f(Math.cos(theta))) * std) + mean);
-        d[j + 8] = f(f(f(r * f(Math.sin(theta))) * std) + mean);
-      }
+  /** Box-Muller on len draws (a multiple of 16) into out[to ..], by this generator's kernel. */
+  private boxMuller(draws: Uint32Array, out: Float32Array, to: number, len: number, mean: number, std: number): void {
+    if (this.capability === 'avx2') boxMullerAvx2(draws, 0, out, to, len, mean, std);
+    else boxMullerDefault(draws, 0, out, to, len, mean, std);
   }
 
   /** `torch.randperm(n, generator=g)` on the CPU, as int32. */
