@@ -45,8 +45,18 @@ function peel(n: Node, sign = 1): { n: Node; sign: number } {
 
 type Average = { e: Node; sign: number } | { miss: string } | undefined;
 
+/** The ops an average (below) can be written with: its negations, and the forms of the average itself. */
+const AVERAGE_OPS = new Set(['Neg', 'Mul', 'Add', 'Sub', 'Mean', 'Div']);
+
+/** ±(the sum of all of x's elements): that sum's argument and the sign. */
+const sumAll = (x: Node) => {
+  const p = peel(x);
+  return p.n.op === 'Sum' && p.n.attrs.axes === null ? { e: p.n.inputs[0], sign: p.sign } : undefined;
+};
+
 /** If `n` is ±(the average of E over all its elements), returns E and the sign. */
 function averageOf(root: Node): Average {
+  if (!AVERAGE_OPS.has(root.op)) return undefined;
   const { n, sign } = peel(root);
   // a sum or difference of two averages over one shape is the average of the sum (linearity)
   if (n.op === 'Add' || n.op === 'Sub') {
@@ -59,10 +69,6 @@ function averageOf(root: Node): Average {
     return undefined;
   }
   if (n.op === 'Mean') return n.attrs.axes === null ? { e: n.inputs[0], sign } : { miss: 'the mean is over some axes only' };
-  const sumAll = (x: Node) => {
-    const p = peel(x);
-    return p.n.op === 'Sum' && p.n.attrs.axes === null ? { e: p.n.inputs[0], sign: p.sign } : undefined;
-  };
   if (n.op === 'Div') {
     const s = sumAll(n.inputs[0]);
     if (!s) return undefined;
@@ -138,7 +144,8 @@ function matchFormula(e: Node, outerSign: number): Match {
 function mentionsLogSigmoid(n: Node, depth = 0): boolean {
   if (depth > 8) return false;
   if (n.op === 'Log' && (n.inputs[0].op === 'Sigmoid' || oneMinus(n.inputs[0])?.op === 'Sigmoid')) return true;
-  return n.inputs.some((i) => mentionsLogSigmoid(i, depth + 1));
+  for (const i of n.inputs) if (mentionsLogSigmoid(i, depth + 1)) return true;
+  return false;
 }
 
 /** What the fusion buys, as --explain says it. */
@@ -154,11 +161,11 @@ export const fuseSigmoidBce: Pass = {
     const misses: Rewrite[] = [];
     // both forms (and every miss) need a Sigmoid: without one, nothing here can match
     if (!g.nodes.some((n) => n.op === 'Sigmoid')) return { graph: g, rewrites, misses };
-    const users = consumers(g);
+    let users: Map<Node, Node[]> | undefined;
     // a node all of whose consumers are themselves averages (its negation, or a sum's division) is
     // judged as part of them
     const negated = (n: Node) => {
-      const us = users.get(n) ?? [];
+      const us = (users ??= consumers(g)).get(n) ?? [];
       return us.length > 0 && us.every((u) => averageOf(u) !== undefined) && !g.outputs.some((o) => o.node === n);
     };
     const graph = mapNodes(g, (n, original) => {
