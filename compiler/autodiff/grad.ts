@@ -32,7 +32,10 @@ function sweep(y: Node, xs: readonly Node[], opts: GradOptions): Node[] {
   // Only nodes on a path from some x to y carry gradient.
   const wanted = new Set(xs);
   const onPath = new Set<Node>();
-  for (const n of order) if (wanted.has(n) || n.inputs.some((i) => onPath.has(i))) onPath.add(n);
+  for (const n of order) {
+    if (wanted.has(n)) onPath.add(n);
+    else for (const i of n.inputs) if (onPath.has(i)) { onPath.add(n); break; }
+  }
 
   const acc = new Map<Node, Node>();
   acc.set(y, opts.seed ?? B.constant([1], []));
@@ -43,14 +46,14 @@ function sweep(y: Node, xs: readonly Node[], opts: GradOptions): Node[] {
     const def = getOp(n.op);
     if (!def.grad) throw new GraphError(`grad: op ${n.op} has no gradient rule`, n.src);
     const gs = atSource(n.src, () => def.grad!(n, g));
-    n.inputs.forEach((inp, i) => {
-      const gi = gs[i];
-      if (!gi || !onPath.has(inp)) return;
+    for (let i = 0; i < n.inputs.length; i++) {
+      const inp = n.inputs[i], gi = gs[i];
+      if (!gi || !onPath.has(inp)) continue;
       if (!sameShape(gi.shape, inp.shape))
         throw new GraphError(`grad: ${n.op}'s rule gave a gradient of shape ${shapeStr(gi.shape)} for an input of shape ${shapeStr(inp.shape)}`, n.src);
       const prev = acc.get(inp);
       acc.set(inp, prev ? atSource(inp.src, () => B.add(prev, gi)) : gi);
-    });
+    }
   }
   return xs.map((x) => acc.get(x) ?? B.mk('ExpandAs', [B.constant([0], []), x]));
 }

@@ -22,7 +22,8 @@ export const nextName = (param: string): string => `next:${param}`;
 
 export function trainStepGraph(m: BuiltModel, opt: OptimizerConfig): Graph {
   const loss = m.forward.output('loss');
-  const stats = runningStatUpdates(new Graph([{ name: 'loss', node: loss }]));
+  // (the loss's nodes are the forward graph's: without a BatchNormTrain there, there are no statistics)
+  const stats = m.forward.nodes.some((n) => n.op === 'BatchNormTrain') ? runningStatUpdates(new Graph([{ name: 'loss', node: loss }])) : [];
   const held = new Set(stats.map((u) => u.leaf));
   const params = m.forward.params.filter((p) => !held.has(p));
   const grads = grad(loss, params);
