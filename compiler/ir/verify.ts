@@ -24,42 +24,44 @@ export class VerifyError extends Error {
 const checkedGraphs = new WeakSet<Graph>();
 
 export function verify(g: Graph, after = 'build', before?: Graph): void {
-  const fail = (msg: string): never => {
-    throw new VerifyError(`verifier (after ${after}): ${msg}`);
-  };
   const changed = before !== undefined && before !== g;
-  if (changed) sameInterface(before, g, fail);
+  if (changed) sameInterface(before, g, after);
   if (checkedGraphs.has(g)) return;
   // the same outputs and a subset of the leaves of a graph that passed: their names are unique
-  if (!changed || !checkedGraphs.has(before)) uniqueNames(g, fail);
+  if (!changed || !checkedGraphs.has(before)) uniqueNames(g, after);
   checkedGraphs.add(g);
 }
 
+/** Fails, naming what the graph was checked after (a pass, or its build). */
+function fail(after: string, msg: string): never {
+  throw new VerifyError(`verifier (after ${after}): ${msg}`);
+}
+
 /** No two leaves (inputs and parameters) share a name, nor two outputs. */
-function uniqueNames(g: Graph, fail: (msg: string) => never): void {
+function uniqueNames(g: Graph, after: string): void {
   const leafNames = new Map<string, Node>();
   for (const n of g.nodes) {
     if (n.op !== 'Input' && n.op !== 'Param') continue;
     const name = String(n.attrs.name);
     const seen = leafNames.get(name);
-    if (seen !== undefined && seen !== n) fail(`two leaves are named '${name}'`);
+    if (seen !== undefined && seen !== n) fail(after, `two leaves are named '${name}'`);
     leafNames.set(name, n);
   }
   const outNames = new Set<string>();
   for (const o of g.outputs) {
-    if (outNames.has(o.name)) fail(`output '${o.name}' appears twice`);
+    if (outNames.has(o.name)) fail(after, `output '${o.name}' appears twice`);
     outNames.add(o.name);
   }
 }
 
-/** `after` has `before`'s outputs (names, order, shapes, dtypes) and no leaf `before` lacks. */
-function sameInterface(before: Graph, after: Graph, fail: (msg: string) => never): void {
-  if (after.outputs.length !== before.outputs.length) fail(`${before.outputs.length} outputs became ${after.outputs.length}`);
+/** `after` (the graph after `pass`) has `before`'s outputs (names, order, shapes, dtypes) and no leaf `before` lacks. */
+function sameInterface(before: Graph, after: Graph, pass: string): void {
+  if (after.outputs.length !== before.outputs.length) fail(pass, `${before.outputs.length} outputs became ${after.outputs.length}`);
   for (let i = 0; i < before.outputs.length; i++) {
     const o = before.outputs[i], a = after.outputs[i];
-    if (a.name !== o.name) fail(`output ${i} '${o.name}' became '${a.name}'`);
-    if (a.node.dtype !== o.node.dtype) fail(`output '${o.name}' changed dtype: ${o.node.dtype} became ${a.node.dtype}`);
-    if (!sameShape(a.node.shape, o.node.shape)) fail(`output '${o.name}' changed shape: ${shapeStr(o.node.shape)} became ${shapeStr(a.node.shape)}`);
+    if (a.name !== o.name) fail(pass, `output ${i} '${o.name}' became '${a.name}'`);
+    if (a.node.dtype !== o.node.dtype) fail(pass, `output '${o.name}' changed dtype: ${o.node.dtype} became ${a.node.dtype}`);
+    if (!sameShape(a.node.shape, o.node.shape)) fail(pass, `output '${o.name}' changed shape: ${shapeStr(o.node.shape)} became ${shapeStr(a.node.shape)}`);
   }
   // a leaf `before` holds is one of its inputs or parameters; a new input is named before a new parameter
   let newInput: Node | undefined, newParam: Node | undefined;
@@ -68,5 +70,5 @@ function sameInterface(before: Graph, after: Graph, fail: (msg: string) => never
     else if (n.op === 'Param') newParam ??= before.indexOf(n) === undefined ? n : undefined;
   }
   const n = newInput ?? newParam;
-  if (n) fail(`${n.op === 'Input' ? 'input' : 'parameter'} '${String(n.attrs.name)}' ${shapeStr(n.shape)} is new`);
+  if (n) fail(pass, `${n.op === 'Input' ? 'input' : 'parameter'} '${String(n.attrs.name)}' ${shapeStr(n.shape)} is new`);
 }

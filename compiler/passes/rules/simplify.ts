@@ -62,7 +62,15 @@ export const simplifyRules: readonly Rule[] = [
 /** The rules of each op, in the table's order (a node is tried against its own op's rules only). */
 const rulesOf = new Map<string, Rule[]>();
 for (const r of simplifyRules) (rulesOf.get(r.op) ?? rulesOf.set(r.op, []).get(r.op)!).push(r);
-const NO_RULES: readonly Rule[] = [];
+
+/** The first of `rules` that rewrites `n` to another node of its shape and dtype, and that node. */
+function firstRule(n: Node, rules: readonly Rule[]): { rule: Rule; out: Node } | undefined {
+  for (const rule of rules) {
+    const out = rule.apply(n);
+    if (out && out !== n && sameShape(out.shape, n.shape) && out.dtype === n.dtype) return { rule, out };
+  }
+  return undefined;
+}
 
 export const simplify: Pass = {
   name: 'simplify',
@@ -74,18 +82,13 @@ export const simplify: Pass = {
     const rewrites: Rewrite[] = [];
     const graph = mapNodes(g, (n) => {
       let cur = n;
-      for (let changed = true; changed; ) {
-        changed = false;
-        for (const r of rulesOf.get(cur.op) ?? NO_RULES) {
-          const at = cur;
-          const out = atSource(at.src, () => r.apply(at));
-          if (out && out !== cur && sameShape(out.shape, cur.shape) && out.dtype === cur.dtype) {
-            rewrites.push({ what: r.name, src: cur.src });
-            cur = out;
-            changed = true;
-            break;
-          }
-        }
+      // until none of its op's rules applies (the rules build at the node's position)
+      for (let rules = rulesOf.get(cur.op); rules !== undefined; rules = rulesOf.get(cur.op)) {
+        const at = cur, tried = rules;
+        const hit = atSource(at.src, () => firstRule(at, tried));
+        if (!hit) break;
+        rewrites.push({ what: hit.rule.name, src: at.src });
+        cur = hit.out;
       }
       return cur === n ? undefined : cur;
     });
