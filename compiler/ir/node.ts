@@ -5,7 +5,7 @@
  * own rule. Interning never reaches across builds: a node's identity, printout and source position do
  * not depend on what was built before it.
  */
-import type { Shape } from './shape.ts';
+import { sameShape, type Shape } from './shape.ts';
 import { callerPos, forcedPos, type SourcePos } from './source.ts';
 import { getOp } from './registry.ts';
 import { InternTable, nodeHash } from './intern.ts';
@@ -54,6 +54,7 @@ function withScope<T>(t: InternTable<Node>, fn: () => T): T {
 }
 
 let tableOf: (n: Node) => InternTable<Node>;
+let construct: (op: string, inputs: readonly Node[], attrs: Attrs, shape: Shape, dtype: DType, src: SourcePos | undefined, table: InternTable<Node>) => Node;
 
 export class Node {
   readonly id: number;
@@ -70,6 +71,7 @@ export class Node {
 
   static {
     tableOf = (n) => n.#table;
+    construct = (op, inputs, attrs, shape, dtype, src, table) => new Node(op, inputs, attrs, shape, dtype, src, table);
   }
 
   /** Use `mk` (interning) rather than the constructor. */
@@ -89,26 +91,21 @@ export class Node {
 
   /**
    * Creates (or finds) the node `op(inputs; attrs)`; the op's arity and shape rule validate it. This is
-   * the only way to make a node and a node never changes, so every node's arity and shape are its op's in
-   * every graph: the verifier does not run the rules again.
+   * the only way to make a node (`remake` is this with the rule's answer known) and a node never changes,
+   * so every node's arity and shape are its op's in every graph: the verifier does not run the rules again.
    */
   static mk(op: string, inputs: readonly Node[], attrs: Attrs = {}, src?: SourcePos): Node {
-    const def = getOp(op);
-    let t = current;
-    for (let i = 0; i < inputs.length; i++) {
-      const ti = inputs[i].#table;
-      if (ti.id > t.id) t = ti;
-    }
-    const h = nodeHash(op, inputs, attrs);
-    const hit = t.find(h, op, inputs, attrs);
-    if (hit) return hit;
-    if (def.arity !== 'variadic' && inputs.length !== def.arity)
-      throw new Error(`${op} takes ${def.arity} input(s), got ${inputs.length}`);
-    const pos = src ?? forcedPos() ?? callerPos();
-    const { shape, dtype } = def.infer(inputs, attrs, pos);
-    const n = new Node(op, inputs, attrs, shape, dtype, pos, t);
-    t.add(h, n);
-    return n;
+    return make(op, inputs, attrs, src, undefined);
+  }
+
+  /**
+   * `n` over other inputs: `Node.mk(n.op, inputs, n.attrs, n.src)`. Where each input has the shape and
+   * dtype of the one it replaces (a rewrite keeps what it replaces), the op's shape rule, a function of the
+   * attributes and of the inputs' shapes and dtypes (OpCore.infer), gives n's shape and dtype again: they
+   * are kept rather than inferred again. Elsewhere the rule runs as in `mk`.
+   */
+  static remake(n: Node, inputs: readonly Node[]): Node {
+    return make(n.op, inputs, n.attrs, n.src, n);
   }
 
   /**
@@ -123,4 +120,34 @@ export class Node {
   toString(): string {
     return `%${this.id}:${this.op}`;
   }
+}
+
+/** `Node.mk`, and `Node.remake` of `like` (its shape and dtype, where the inputs' shapes and dtypes are its inputs'). */
+function make(op: string, inputs: readonly Node[], attrs: Attrs, src: SourcePos | undefined, like: Node | undefined): Node {
+  const def = getOp(op);
+  let t = current;
+  for (let i = 0; i < inputs.length; i++) {
+    const ti = tableOf(inputs[i]);
+    if (ti.id > t.id) t = ti;
+  }
+  const h = nodeHash(op, inputs, attrs);
+  const hit = t.find(h, op, inputs, attrs);
+  if (hit) return hit;
+  if (def.arity !== 'variadic' && inputs.length !== def.arity)
+    throw new Error(`${op} takes ${def.arity} input(s), got ${inputs.length}`);
+  const pos = src ?? forcedPos() ?? callerPos();
+  const { shape, dtype } = like && sameInputs(like.inputs, inputs) ? like : def.infer(inputs, attrs, pos);
+  const n = construct(op, inputs, attrs, shape, dtype, pos, t);
+  t.add(h, n);
+  return n;
+}
+
+/** Whether `b` has `a`'s length and each of its nodes the shape and dtype of `a`'s. */
+function sameInputs(a: readonly Node[], b: readonly Node[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i], y = b[i];
+    if (x !== y && (x.dtype !== y.dtype || (x.shape !== y.shape && !sameShape(x.shape, y.shape)))) return false;
+  }
+  return true;
 }

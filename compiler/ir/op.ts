@@ -38,7 +38,11 @@ export interface OpCore {
     /** Fused op produced by a pass (marked in printouts). */
     readonly fused?: boolean;
   };
-  /** Shape rule: validates inputs and attributes (throwing an error that names the op, the shapes and `src`). */
+  /**
+   * Shape rule: validates inputs and attributes (throwing an error that names the op, the shapes and `src`).
+   * A function of the attributes and of the inputs' shapes and dtypes only: a node rebuilt over inputs of
+   * the same shapes and dtypes keeps the shape and dtype it has (`Node.remake`).
+   */
   infer(inputs: readonly Node[], attrs: Attrs, src: SourcePos | undefined): { shape: Shape; dtype: DType };
   /** Vector-Jacobian product: the gradient for each input (null where none flows) given `g`, the output gradient. */
   grad?(node: Node, g: Node): readonly (Node | null)[];

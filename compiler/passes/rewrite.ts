@@ -41,7 +41,7 @@ export function rebuild(n: Node, map: ReadonlyMap<Node, Node>): Node {
     const x = map.get(inputs[i]);
     if (x === undefined || x === inputs[i]) continue;
     const ins = inputs.map((y) => map.get(y) ?? y);
-    return Node.mk(n.op, ins, n.attrs, n.src);
+    return Node.remake(n, ins);
   }
   return n;
 }
