@@ -86,10 +86,16 @@ export function imagesForwardKernel(g: ConvGeom, hasBias: boolean, fallback: Ker
 export function imagesWeightKernel(g: ConvGeom, fallback: Kernel): Kernel | null {
   const h = heap(), k = h && kernelsFor(h.memory), mv = moves('f32', kernel);
   if (!h || !k || !mv) return null;
-  const { Cg, Og, P, CK } = sizes(g), CK8 = (CK + 7) & ~7, Og4 = Og - (Og % 4), S = prod(g.size);
-  // B = cols_nᵀ [P, CK]: the product's depth is the output positions
-  const rowMap = patchMap(g), at = packedIndex(P, CK), map = new Int32Array(P * CK8).fill(-1);
-  for (let p = 0; p < P; p++) for (let ck = 0; ck < CK; ck++) map[at(p, ck)] = rowMap[p * CK + ck];
+  const { Cg, Og, P, CK } = sizes(g), Og4 = Og - (Og % 4), S = prod(g.size);
+  // B = cols_nᵀ [P, CK]: the product's depth is the output positions. Its columns (the taps) are laid
+  // out with each run along the last kernel axis padded to a whole vector (a 3-wide kernel's taps read
+  // three consecutive pixels: four columns, the last zero), where that axis reads consecutive pixels, so
+  // that the patches move four floats a step (gatherVec). A column's sums do not depend on where it is.
+  const d = g.kernel.length - 1, KW = g.kernel[d], dense = g.stride[d] === 1 && g.dilation[d] === 1;
+  const KW4 = dense ? (KW + 3) & ~3 : KW, CKp = (CK / KW) * KW4, CK8 = (CKp + 7) & ~7;
+  const col = Int32Array.from({ length: CK }, (_, ck) => Math.floor(ck / KW) * KW4 + (ck % KW));
+  const rowMap = patchMap(g), at = packedIndex(P, CKp), map = new Int32Array(P * CK8).fill(-1);
+  for (let p = 0; p < P; p++) for (let ck = 0; ck < CK; ck++) map[at(p, col[ck])] = rowMap[p * CK + ck];
   const packed = h.alloc(P * CK8, kernel), acc = h.alloc(Og * CK8, kernel), pack = mv.gatherer(map);
   // the last Og mod 4 rows, summed in plain loops
   const tail = new Float64Array((Og - Og4) * CK);
@@ -111,12 +117,12 @@ export function imagesWeightKernel(g: ConvGeom, fallback: Kernel): Kernel | null
         for (let o = Og4; o < Og; o++)
           for (let ck = 0; ck < CK; ck++) {
             let s = 0;
-            for (let p = 0; p < P; p++) s += gr[go + o * P + p] * packed[at(p, ck)];
+            for (let p = 0; p < P; p++) s += gr[go + o * P + p] * packed[at(p, col[ck])];
             tail[(o - Og4) * CK + ck] += s;
           }
       }
       for (let o = 0; o < Og; o++)
-        for (let ck = 0, d = (gi * Og + o) * CK; ck < CK; ck++) out[d + ck] = o < Og4 ? acc[o * CK8 + ck] : tail[(o - Og4) * CK + ck];
+        for (let ck = 0, w = (gi * Og + o) * CK; ck < CK; ck++) out[w + ck] = o < Og4 ? acc[o * CK8 + col[ck]] : tail[(o - Og4) * CK + ck];
     }
   }
   return Object.assign(kernel, { path: 'patches packed per image + WebAssembly SIMD GEMM, summed over the images' });
