@@ -87,6 +87,11 @@ function training(model: Model, data: Dataset, train: TrainConfig, seedLog = fal
     const t3 = performance.now();
     if (!compileOnly) fit(trainer, placed, train, { metrics: null, shuffler: m.generator, costEveryEpoch: !seedLog });
     const t4 = performance.now();
+    // the run's memory in the runtime's heap freed now, as PyTorch's is when its model is dropped (and the
+    // tfjs peer's by dispose()); otherwise only a collection noticed between tasks frees it, never in this
+    // synchronous loop, and every run would take fresh pages
+    trainer.dispose();
+    trainer.params.dispose();
     return { seconds: (t4 - t0) / 1e3, build: (t1 - t0) / 1e3, passes: (t2 - t1) / 1e3, plan: (t3 - t2) / 1e3, loop: (t4 - t3) / 1e3 };
   };
 }

@@ -6,7 +6,7 @@ import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { Plan, type Copy, type TensorValue } from './plan.ts';
-import { allocate } from './kernels/heap.ts';
+import { allocate, heap } from './kernels/heap.ts';
 
 /** Parameter values by name, initialized from the graph's initializers. */
 export class ParamStore {
@@ -17,7 +17,8 @@ export class ParamStore {
       const name = String(p.attrs.name);
       // in the runtime's heap, so that kernels use parameters in place; freed with the store
       const init = p.attrs.init as Float32Array;
-      const v = allocate(init.length, this);
+      // (not cleared first: the initial values overwrite it whole)
+      const v = allocate(init.length, this, false);
       v.set(init);
       this.values.set(name, v);
       this.shapes.set(name, p.shape as number[]);
@@ -27,6 +28,16 @@ export class ParamStore {
     const v = this.values.get(name);
     if (!v) throw new Error(`no parameter '${name}'`);
     return v;
+  }
+
+  /**
+   * Frees the values' memory in the heap now, for the next allocations (as `Plan.dispose`); the store
+   * and its values must not be used after.
+   */
+  dispose(): void {
+    const h = heap();
+    if (h) for (const v of this.values.values()) if (h.owns(v)) h.free(v);
+    this.values.clear();
   }
 }
 
@@ -127,6 +138,11 @@ export class Executable {
     }
     ({ plan: this.plan, leafBufs: this.leafBufs, inputIndex: this.inputIndex, paramIndex: this.paramIndex } = entry);
     this.inputNames.forEach((n, i) => (this.lastShapes[i] = [...inputs[n].shape]));
+  }
+
+  /** Frees the memory of every plan made (`Plan.dispose`); the executable must not be used after. */
+  dispose(): void {
+    for (const e of this.plans.values()) e.plan.dispose();
   }
 
   /** Runs and copies out the named outputs. */

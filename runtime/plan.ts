@@ -43,6 +43,9 @@ export class Plan {
   /** Leaves used in place in the last run (null: staged, or not run yet). */
   private readonly inPlace: (Float32Array | null)[] = [];
   private readonly heap: Heap | null;
+  /** The plan's regions of the heap (its arena, constants, staging), which `dispose` frees. */
+  private readonly owned: Float32Array[] = [];
+  private disposed = false;
   /** Where every kernel has a WebAssembly entry: the plan as one call (wasm/sequence.ts). */
   private readonly sequence: Sequence | null;
   /** Counts the runs (and `place` calls) whose leaves moved: a call made over this plan's buffers is written again when it changes (`Sequence.ready`). */
@@ -102,7 +105,7 @@ export class Plan {
     const arenaBytes = computed.reduce((m, _, i) => Math.max(m, offsets[i] + align(sizes[i])), 0);
     // not cleared: every buffer in it is written whole by its kernel before it is read (buffers share
     // memory over their lifetimes, so no kernel may count on zeros there anyway)
-    const arena = this.heap ? this.heap.alloc(Math.max(arenaBytes, ALIGN) / 4, this, false) : ordinaryArena(Buf, Math.max(arenaBytes, ALIGN), bytesPer);
+    const arena = this.heap ? this.own(this.heap.alloc(Math.max(arenaBytes, ALIGN) / 4, this, false)) : ordinaryArena(Buf, Math.max(arenaBytes, ALIGN), bytesPer);
     this.memory = { arenaBytes, livenessBound: livenessBound(sizes, def, lastUse), unsharedBytes: sizes.reduce((a, b) => a + align(b), 0) };
 
     // every node's buffer, then the steps (a region's step takes buffers of nodes scheduled after its head)
@@ -116,7 +119,7 @@ export class Plan {
         this.inPlace.push(null);
       } else if (n.op === 'Const') {
         const value = n.attrs.value as Float32Array;
-        this.slots.push(precision === 'f64' ? (Float64Array.from(value) as unknown as Float32Array) : this.heap ? this.heap.copyOf(value, this) : value);
+        this.slots.push(precision === 'f64' ? (Float64Array.from(value) as unknown as Float32Array) : this.heap ? this.own(this.heap.copyOf(value, this)) : value);
       } else {
         const k = order.get(n)!;
         this.slots.push(unstored.has(n) ? EMPTY : arena.subarray(offsets[k] / bytesPer, offsets[k] / bytesPer + sizeOf(this.shapes.get(n)!)));
@@ -205,6 +208,7 @@ export class Plan {
    * first, and, done before the first run (`Executable.prepare`), what makes that run as fast as the next.
    */
   place(leafBufs: readonly Float32Array[]): void {
+    if (this.disposed) throw new Error('a plan was used after its dispose()');
     const slots = this.slots;
     const h = this.heap;
     let moved = false;
@@ -272,6 +276,29 @@ export class Plan {
     return { entries, buffers: (i) => (i < this.steps.length ? this.buffersOf(this.steps[i]) : none) };
   }
 
+  private own(region: Float32Array): Float32Array {
+    this.owned.push(region);
+    return region;
+  }
+
+  /**
+   * Frees the plan's buffers in the heap now: their memory is used again by the next allocations (a
+   * plan collected frees them too, but only when its owner's collection is noticed, between tasks).
+   * The plan must not be used after.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const r of this.owned) this.heap!.free(r);
+    this.owned.length = 0;
+    this.slots.fill(EMPTY);
+  }
+
+  /** Whether `dispose` has freed the plan's buffers. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   /** A step's buffers in the current slots. */
   private buffersOf(st: Step): { ins: Float32Array[]; out: Float32Array } {
     const ins = st.ins;
@@ -283,7 +310,7 @@ export class Plan {
     let st = this.staging[i];
     if (st === null || st.length !== buf.length) {
       if (buf.length !== sizeOf(this.shapes.get(this.leafSlots[i].node)!)) return buf; // the kernels will say what is wrong
-      st = this.staging[i] = this.heap!.alloc(buf.length, this, false); // overwritten whole below
+      st = this.staging[i] = this.own(this.heap!.alloc(buf.length, this, false)); // overwritten whole below
     }
     st.set(buf);
     return st;

@@ -115,6 +115,18 @@ export class Trainer {
     return c.seq !== null && c.seq.ready(a.placements + b.placements) ? c.seq : null;
   }
 
+  /**
+   * Frees the memory of the trainer's plans now (`Plan.dispose`), for the next allocations; the trainer
+   * must not be used after. The parameter store is the caller's (`ParamStore.dispose`).
+   */
+  dispose(): void {
+    this.withLoss.exe.dispose();
+    this.quiet.exe.dispose();
+    if (this.losses) heap()?.free(this.losses);
+    this.losses = null;
+    this.cycle = null;
+  }
+
   /** One training step on a batch; returns the loss computed before the update (PyTorch's order). */
   run(batch: Readonly<Record<string, TensorValue>>): number {
     const plan = stepOn(this.withLoss, batch);

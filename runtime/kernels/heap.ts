@@ -44,7 +44,13 @@ export class Heap {
   /** Bytes from here up have never been handed out: they are still the zeros the memory grew with. */
   private clean: number;
   private readonly live = new Map<number, number>(); // offset -> bytes
-  private readonly registry = new FinalizationRegistry<number[]>((offsets) => offsets.forEach((o) => this.release(o)));
+  /** Each live region's allocation number: an owner collected after its region was freed (and the
+   * offset handed out again) must not free the new region. */
+  private readonly allocations = new Map<number, number>();
+  private allocated = 0;
+  private readonly registry = new FinalizationRegistry<readonly [number, number]>(([offset, n]) => {
+    if (this.allocations.get(offset) === n) this.release(offset);
+  });
 
   constructor(memory: WebAssembly.Memory, reserved = ALIGN) {
     this.memory = memory;
@@ -96,7 +102,9 @@ export class Heap {
     const view = new Float32Array(this.current(), offset, floats);
     if (zero && offset < this.clean) view.fill(0, 0, Math.min(floats, (this.clean - offset) >> 2));
     this.clean = Math.max(this.clean, offset + this.live.get(offset)!);
-    if (owner) this.registry.register(owner, [offset]);
+    const n = ++this.allocated;
+    this.allocations.set(offset, n);
+    if (owner) this.registry.register(owner, [offset, n]);
     return view;
   }
 
@@ -107,7 +115,10 @@ export class Heap {
     return v;
   }
 
-  /** Frees the region starting at the view's first element. */
+  /**
+   * Frees the region starting at the view's first element now, rather than when its owner is collected
+   * (which, the collector's callbacks running between tasks, never happens inside one synchronous loop).
+   */
   free(view: Float32Array): void {
     if (!this.owns(view)) throw new Error('free: not a view of this heap');
     this.release(view.byteOffset);
@@ -157,6 +168,7 @@ export class Heap {
     const size = this.live.get(offset);
     if (size === undefined) return;
     this.live.delete(offset);
+    this.allocations.delete(offset);
     // insert sorted, then coalesce with neighbours
     let i = 0;
     while (i < this.freeList.length && this.freeList[i].offset < offset) i++;
@@ -199,10 +211,13 @@ export function heap(): Heap | null {
   return theHeap;
 }
 
-/** A zeroed float32 buffer: in the heap when there is one (owned by `owner`), else an ordinary array. */
-export function allocate(floats: number, owner: object): Float32Array {
+/**
+ * A float32 buffer: in the heap when there is one (owned by `owner`), else an ordinary array. Zeroed,
+ * unless `zero` is false (for a buffer its first writer overwrites whole).
+ */
+export function allocate(floats: number, owner: object, zero = true): Float32Array {
   const h = heap();
-  return h ? h.alloc(floats, owner) : new Float32Array(floats);
+  return h ? h.alloc(floats, owner, zero) : new Float32Array(floats);
 }
 
 /**
