@@ -16,6 +16,7 @@ import './slicing.ts';
 import './conv.ts';
 import './pool.ts';
 import './norm.ts';
+import './norm-grad.ts';
 import './dropout.ts';
 import './flatten.ts';
 import './batch-matmul.ts';

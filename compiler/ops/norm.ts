@@ -6,7 +6,8 @@
  *     variance over every axis but 1; the running statistics are inputs only so that the inference form
  *     can take them (`inferenceMode` in compiler/train/step.ts swaps one op for the other).
  * The running statistics move as PyTorch moves them: r ← (1 − momentum)·r + momentum·s, with the
- * unbiased variance (`runningUpdates`). Gradients are written in graph nodes, so they differentiate again.
+ * unbiased variance (`runningUpdates`). Gradients are graph nodes, so they differentiate again (BatchNormTrain's
+ * for x and its scale are BatchNormTrainGrad nodes, in norm-grad.ts, which differentiate through their expansion).
  */
 import { defineOp, onnxFloat, onnxRule, UnsupportedError } from './op.ts';
 import type { Node } from '../ir/node.ts';
@@ -26,7 +27,7 @@ function check([x, ...vs]: readonly Node[], op: string, src: Node['src']) {
 /** The axes statistics run over (all but the channels). */
 export const statAxes = (x: Node): number[] => [0, ...x.shape.slice(2).map((_, i) => i + 2)];
 /** A per-channel vector [C] shaped to broadcast against x: [C, 1, ...]. */
-const perChannel = (v: Node, x: Node): Node => B.reshape(v, [x.shape[1], ...x.shape.slice(2).map(() => 1)]);
+export const perChannel = (v: Node, x: Node): Node => B.reshape(v, [x.shape[1], ...x.shape.slice(2).map(() => 1)]);
 
 /** Per-channel float64 statistics and the affine map y = a·x + b of each channel. */
 function channelKernel(shape: readonly number[], affine: (c: number, ins: readonly Float32Array[], x: Float32Array, plane: number, N: number, C: number) => [number, number]) {
@@ -126,13 +127,10 @@ defineOp({
     return ctx.precision === 'f32' ? wasmTrain(ctx.inShapes[0], eps, js) : js;
   },
   grad(n, g) {
-    const [x, s] = n.inputs, ax = statAxes(x), eps = n.attrs.eps as number;
-    const xc = B.sub(x, B.mean(x, ax, true));
-    const rstd = B.div(1, B.sqrt(B.add(B.mean(B.mul(xc, xc), ax, true), eps)));
-    const xhat = B.mul(xc, rstd);
-    const dxhat = B.mul(g, perChannel(s, x));
-    const dx = B.mul(rstd, B.sub(B.sub(dxhat, B.mean(dxhat, ax, true)), B.mul(xhat, B.mean(B.mul(dxhat, xhat), ax, true))));
-    return [dx, B.sum(B.mul(g, xhat), ax), B.sum(g, ax), null, null];
+    // x's and the scale's each one kernel (norm-grad.ts); the bias's the plain sum
+    const [x, s] = n.inputs, eps = n.attrs.eps as number;
+    const part = (out: string) => B.mk('BatchNormTrainGrad', [x, s, g], { eps, out });
+    return [part('x'), part('scale'), B.sum(g, statAxes(x)), null, null];
   },
   // in an exported training step (inference graphs hold BatchNorm): ONNX's training mode, Y only. The running
   // statistics' updates are nodes of the step (PyTorch's unbiased variance; ONNX's running_var is biased), so

@@ -29,3 +29,22 @@ describe('BatchNormTrain in WebAssembly', () => {
       expect(new Uint32Array(inside.buffer, inside.byteOffset, n)).toEqual(new Uint32Array(outside.buffer));
     });
 });
+
+// BatchNormTrainGrad's WebAssembly kernel sums in float64 as the JS kernel does, in another order, and
+// writes dx in float32 arithmetic: within float32 rounding of the JS kernel's values.
+describe('BatchNormTrainGrad in WebAssembly', () => {
+  for (const out of ['x', 'scale'])
+    for (const shape of [[64, 16, 4, 4], [5, 3, 4], [1, 2, 2, 2], [7, 5, 8]])
+      it(`is the JS kernel's gradient for ${out}, x ${shape.join('×')}`, () => {
+        const C = shape[1], n = shape.reduce((p, d) => p * d, 1), m = out === 'x' ? n : C;
+        const kernel = getOp('BatchNormTrainGrad').kernel!({ node: null as unknown as Node, inShapes: [shape, [C], shape], outShape: out === 'x' ? shape : [C], attrs: { eps: 1e-5, out }, precision: 'f32' });
+        expect(kernel.path).toBe('WebAssembly');
+        const x = values(n, n).map((v, i) => v + (i % 3)), ins = [x, values(C, 7), values(n, 9)];
+        const outside = new Float32Array(m), inside = h.alloc(m);
+        kernel(ins, outside);
+        kernel(ins.map((v) => h.copyOf(v)), inside);
+        const scale = outside.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+        for (let i = 0; i < m; i++) expect(Math.abs(inside[i] - outside[i]), `${i}`).toBeLessThanOrEqual(4e-6 * scale);
+        expect(inside).not.toEqual(new Float32Array(m));
+      });
+});

@@ -83,9 +83,81 @@ function loopWhile(f: FunctionBuilder, i: Local, end: Local, body: () => void): 
   f.br(0).end().end();
 }
 
-export interface BatchNormKernels {
-  readonly batchNormTrain: (x: number, y: number, s: number, b: number, N: number, C: number, plane: number, eps: number) => void;
+/**
+ * BatchNormTrain's gradient for x or (`scale` 1) for its scale, for planes of whole vectors (plane a
+ * multiple of 4):
+ *   batchNormTrainGrad(x, s, g, y, N, C, plane, eps, scale)
+ * for each channel c, in float64 (each f32x4 promoted to two f64x2): mean = Σx/M, then Σ(x − mean)²,
+ * Σg and Σg·(x − mean), rstd = 1/√(Σ(x − mean)²/M + eps); the scale's gradient Σg·(x − mean)·rstd, or
+ * dx = (g − Σg/M − (x − mean)·rstd²·Σg(x − mean)/M)·rstd·s[c] in f32x4.
+ */
+export function batchNormTrainGradKernel(): Func {
+  const f = new FunctionBuilder('batchNormTrainGrad', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'f64', 'i32']);
+  const [x, s, g, y, N, C, plane, eps, scale] = f.params;
+  const [c, n, p, end, pb] = f.locals('i32', 5);
+  const [count, mean, rstd, sgx] = f.locals('f64', 4);
+  const [vx, vg, dl, dh, mv, a, mg, k, mf] = f.locals('v128', 9);
+  const acc = f.locals('v128', 6);
+  const overChannel = (body: () => void) => {
+    f.i32(0).set(n);
+    f.forUp(n, N, 1, () => {
+      f.get(n, C).op('i32.mul').get(c).op('i32.add').get(pb).op('i32.mul').set(p);
+      f.get(p, pb).op('i32.add').set(end);
+      f.forUp(p, end, 16, body);
+    });
+  };
+  const half = (v: Local, high: boolean) => (high ? f.get(v, v).lanes([2, 3, 2, 3]) : f.get(v)).op('f64x2.promote_low_f32x4');
+  const total = (l0: Local, l1: Local) => f.get(l0).op('f64x2.extract_lane', 0).get(l0).op('f64x2.extract_lane', 1).op('f64.add').get(l1).op('f64x2.extract_lane', 0).op('f64.add').get(l1).op('f64x2.extract_lane', 1).op('f64.add');
+  f.get(plane).i32(4).op('i32.mul').set(pb);
+  f.get(N, plane).op('i32.mul').op('f64.convert_i32_s').set(count);
+  f.i32(0).set(c);
+  f.forUp(c, C, 1, () => {
+    for (const l of acc) f.f32x4(0).set(l);
+    overChannel(() => {
+      f.get(x, p).op('i32.add').op('v128.load', 0).set(vx);
+      half(vx, false).get(acc[0]).op('f64x2.add').set(acc[0]);
+      half(vx, true).get(acc[1]).op('f64x2.add').set(acc[1]);
+    });
+    total(acc[0], acc[1]).get(count).op('f64.div').tee(mean).op('f64x2.splat').set(mv);
+    f.f32x4(0).set(acc[0]).f32x4(0).set(acc[1]);
+    overChannel(() => {
+      f.get(x, p).op('i32.add').op('v128.load', 0).set(vx);
+      f.get(g, p).op('i32.add').op('v128.load', 0).set(vg);
+      half(vx, false).get(mv).op('f64x2.sub').set(dl);
+      half(vx, true).get(mv).op('f64x2.sub').set(dh);
+      f.get(acc[0], dl, dl).op('f64x2.mul').op('f64x2.add').set(acc[0]);
+      f.get(acc[1], dh, dh).op('f64x2.mul').op('f64x2.add').set(acc[1]);
+      half(vg, false).tee(vx).get(acc[2]).op('f64x2.add').set(acc[2]);
+      f.get(acc[4], vx, dl).op('f64x2.mul').op('f64x2.add').set(acc[4]);
+      half(vg, true).tee(vx).get(acc[3]).op('f64x2.add').set(acc[3]);
+      f.get(acc[5], vx, dh).op('f64x2.mul').op('f64x2.add').set(acc[5]);
+    });
+    f.f64(1);
+    total(acc[0], acc[1]).get(count).op('f64.div').get(eps).op('f64.add').op('f64.sqrt').op('f64.div').set(rstd);
+    total(acc[4], acc[5]).set(sgx);
+    f.get(scale).if();
+    f.get(y).get(c).i32(4).op('i32.mul').op('i32.add').get(sgx, rstd).op('f64.mul').op('f32.demote_f64').op('f32.store', 0);
+    f.else();
+    // a = rstd·s[c], mg = Σg/M, k = rstd²·Σg(x − mean)/M, as f32x4 splats
+    f.get(rstd).get(s).get(c).i32(4).op('i32.mul').op('i32.add').op('f32.load', 0).op('f64.promote_f32').op('f64.mul').op('f32.demote_f64').op('f32x4.splat').set(a);
+    total(acc[2], acc[3]).get(count).op('f64.div').op('f32.demote_f64').op('f32x4.splat').set(mg);
+    f.get(rstd, rstd).op('f64.mul').get(sgx).op('f64.mul').get(count).op('f64.div').op('f32.demote_f64').op('f32x4.splat').set(k);
+    f.get(mean).op('f32.demote_f64').op('f32x4.splat').set(mf);
+    overChannel(() => {
+      f.get(y, p).op('i32.add');
+      f.get(g, p).op('i32.add').op('v128.load', 0).get(mg).op('f32x4.sub');
+      f.get(x, p).op('i32.add').op('v128.load', 0).get(mf).op('f32x4.sub').get(k).op('f32x4.mul').op('f32x4.sub');
+      f.get(a).op('f32x4.mul').op('v128.store', 0);
+    });
+    f.end();
+  });
+  return f.func();
 }
 
-/** The kernel bound to the heap's memory, or null where it cannot be compiled. */
-export const batchNormKernels = heapKernels<BatchNormKernels>(() => [batchNormTrainKernel()]);
+export interface BatchNormKernels {
+  readonly batchNormTrain: (x: number, y: number, s: number, b: number, N: number, C: number, plane: number, eps: number) => void;
+  readonly batchNormTrainGrad: (x: number, s: number, g: number, y: number, N: number, C: number, plane: number, eps: number, scale: number) => void;
+}
+
+/** The kernels bound to the heap's memory, or null where they cannot be compiled. */
+export const batchNormKernels = heapKernels<BatchNormKernels>(() => [batchNormTrainKernel(), batchNormTrainGradKernel()]);
