@@ -124,6 +124,8 @@ function attrsHash(attrs: Attrs): number {
   return s;
 }
 
+/** The most words of a Float32Array payload its hash reads (and its last one). */
+const SAMPLED = 256;
 const f64 = new Float64Array(1);
 const f64Words = new Int32Array(f64.buffer);
 
@@ -145,11 +147,15 @@ function valueHash(v: AttrValue | undefined): number {
   }
   if (v === null) return 0x1b873593;
   if (v instanceof Float32Array) {
-    // the payload's bits, a word at a time (a Float32Array's offset is a multiple of 4)
+    // the payload's bits, a word at a time (a Float32Array's offset is a multiple of 4); of a long payload
+    // (a parameter's initial values) only SAMPLED words spread over it: equal payloads still hash equal,
+    // and a hit is confirmed by comparing every element (sameValue), so a payload need not be read whole
+    // to be built
     const w = new Int32Array(v.buffer, v.byteOffset, v.length);
     let h = 0x165667b1 ^ v.length;
-    for (let i = 0; i < w.length; i++) h = Math.imul(h ^ w[i], 0x01000193) ^ (h >>> 15);
-    return h;
+    const step = w.length <= SAMPLED ? 1 : w.length / SAMPLED;
+    for (let k = 0, n = Math.min(w.length, SAMPLED); k < n; k++) h = Math.imul(h ^ w[Math.floor(k * step)], 0x01000193) ^ (h >>> 15);
+    return w.length > SAMPLED ? Math.imul(h ^ w[w.length - 1], 0x01000193) ^ (h >>> 15) : h;
   }
   if (Array.isArray(v)) {
     let h = 0x68e31da4 ^ v.length;

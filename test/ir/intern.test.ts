@@ -29,6 +29,20 @@ describe('interning compares attributes by value', () => {
       expect(Node.mk('Const', [], { value: buf.subarray(1), shape: [3] })).toBe(c(1, 2, 3));
     });
   });
+  it('long payloads (hashed from a sample of their words) are still compared whole', () => {
+    inLeafScope(() => {
+      const a = new Float32Array(100_003).map((_, i) => i);
+      const b = a.slice();
+      b[1] = -1; // a word the hash does not read: equal hashes, different payloads
+      expect(nodeHash('Const', [], { value: a, shape: [a.length] })).toBe(nodeHash('Const', [], { value: b, shape: [b.length] }));
+      const ca = Node.mk('Const', [], { value: a, shape: [a.length] });
+      expect(Node.mk('Const', [], { value: a.slice(), shape: [a.length] })).toBe(ca);
+      expect(Node.mk('Const', [], { value: b, shape: [b.length] })).not.toBe(ca);
+      const last = a.slice();
+      last[a.length - 1] = 0;
+      expect(nodeHash('Const', [], { value: last, shape: [a.length] })).not.toBe(nodeHash('Const', [], { value: a, shape: [a.length] }));
+    });
+  });
   it('number attributes: 0 and -0 are one value, NaN is NaN, infinity is not null', () => {
     inLeafScope(() => {
       const a = x();
