@@ -44,15 +44,19 @@ function channelKernel(shape: readonly number[], affine: (c: number, ins: readon
   };
 }
 
-/** BatchNormTrain's forward in WebAssembly (the same bits as `channelKernel`'s), for buffers in the heap; `js` for others. */
+/**
+ * BatchNormTrain's forward in WebAssembly, for buffers in the heap (`js` for others): in SIMD for planes of
+ * whole vectors (its float64 sums in another order), else the same bits as `channelKernel`'s.
+ */
 function wasmTrain(shape: readonly number[], eps: number, js: Kernel): Kernel {
   const h = heap(), k = h && batchNormKernels(h.memory);
   if (!h || !k) return js;
   const [N, C] = shape, plane = shape.slice(2).reduce((p, d) => p * d, 1);
+  const run = plane % 4 === 0 ? k.batchNormTrainVec : k.batchNormTrain;
   const kernel: Kernel = (ins, out) => {
     const [x, s, b] = ins;
     if (!h.owns(x) || !h.owns(out) || !h.owns(s) || !h.owns(b)) return js(ins, out);
-    k.batchNormTrain(x.byteOffset, out.byteOffset, s.byteOffset, b.byteOffset, N, C, plane, eps);
+    run(x.byteOffset, out.byteOffset, s.byteOffset, b.byteOffset, N, C, plane, eps);
   };
   return Object.assign(kernel, { path: 'WebAssembly' });
 }

@@ -1,6 +1,7 @@
 // BatchNormTrain's WebAssembly forward (runtime/kernels/wasm/batch-norm.ts), which float32 plans run on
 // buffers in the heap, against the op's JS kernel (the same op run on buffers outside the heap), bit for
-// bit: shapes with one value a channel per image up to wide planes, values spread over many exponents.
+// bit (the SIMD form, for planes of whole vectors, within a last-bit rounding): shapes with one value a
+// channel per image up to wide planes, values spread over many exponents.
 import { describe, expect, it } from 'vitest';
 import '../../compiler/ops/index.ts';
 import { getOp } from '../../compiler/ops/op.ts';
@@ -16,8 +17,8 @@ function values(n: number, seed: number): Float32Array {
 }
 
 describe('BatchNormTrain in WebAssembly', () => {
-  for (const shape of [[64, 16, 4, 4], [5, 16, 4, 4], [3, 2, 7], [1, 3, 1, 1], [2, 5, 9, 11], [8, 4]])
-    it(`gives the JS kernel's bits for x ${shape.join('×')}`, () => {
+  for (const shape of [[64, 16, 4, 4], [5, 16, 4, 4], [3, 2, 8], [3, 2, 7], [1, 3, 1, 1], [2, 5, 9, 11], [8, 4]])
+    it(`gives the JS kernel's values for x ${shape.join('×')}`, () => {
       const C = shape[1], n = shape.reduce((p, d) => p * d, 1);
       const op = getOp('BatchNormTrain');
       const kernel = op.kernel!({ node: null as unknown as Node, inShapes: [shape, [C], [C], [C], [C]], outShape: shape, attrs: { eps: 1e-5, momentum: 0.1 }, precision: 'f32' });
@@ -26,7 +27,10 @@ describe('BatchNormTrain in WebAssembly', () => {
       const outside = new Float32Array(n), inside = h.alloc(n);
       kernel(ins, outside);
       kernel(ins.map((v) => h.copyOf(v)), inside);
-      expect(new Uint32Array(inside.buffer, inside.byteOffset, n)).toEqual(new Uint32Array(outside.buffer));
+      const plane = n / shape[0] / C;
+      if (plane % 4 !== 0) expect(new Uint32Array(inside.buffer, inside.byteOffset, n)).toEqual(new Uint32Array(outside.buffer));
+      // the SIMD kernel's float64 sums run in another order: the same values but for a last-bit rounding
+      else for (let i = 0; i < n; i++) expect(Math.abs(inside[i] - outside[i]), `${i}`).toBeLessThanOrEqual(2 ** -23 * Math.abs(outside[i]));
     });
 });
 

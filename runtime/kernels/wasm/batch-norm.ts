@@ -84,6 +84,64 @@ function loopWhile(f: FunctionBuilder, i: Local, end: Local, body: () => void): 
 }
 
 /**
+ * The same forward for planes of whole vectors (plane a multiple of 4), in SIMD:
+ *   batchNormTrainVec(x, y, s, b, N, C, plane, eps)
+ * the sums in float64 (each f32x4 promoted to two f64x2), so only their order differs from the JS
+ * kernel's; y = x·a + (b[c] − mean·a) in float64 lanes, rounded to float32, as the JS kernel computes it.
+ */
+export function batchNormTrainVecKernel(): Func {
+  const f = new FunctionBuilder('batchNormTrainVec', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'f64']);
+  const [x, y, s, b, N, C, plane, eps] = f.params;
+  const [c, n, p, end, pb, q] = f.locals('i32', 6);
+  const [count, mean, a] = f.locals('f64', 3);
+  const [vx, d, av, bv] = f.locals('v128', 4);
+  const acc = f.locals('v128', 2);
+  const overChannel = (body: () => void) => {
+    f.i32(0).set(n);
+    f.forUp(n, N, 1, () => {
+      f.get(n, C).op('i32.mul').get(c).op('i32.add').get(pb).op('i32.mul').set(p);
+      f.get(p, pb).op('i32.add').set(end);
+      f.forUp(p, end, 16, () => {
+        f.get(x, p).op('i32.add').op('v128.load', 0).set(vx);
+        body();
+      });
+    });
+  };
+  const half = (high: boolean) => (high ? f.get(vx, vx).lanes([2, 3, 2, 3]) : f.get(vx)).op('f64x2.promote_low_f32x4');
+  const total = () => f.get(acc[0]).op('f64x2.extract_lane', 0).get(acc[0]).op('f64x2.extract_lane', 1).op('f64.add').get(acc[1]).op('f64x2.extract_lane', 0).op('f64.add').get(acc[1]).op('f64x2.extract_lane', 1).op('f64.add');
+  f.get(plane).i32(4).op('i32.mul').set(pb);
+  f.get(N, plane).op('i32.mul').op('f64.convert_i32_s').set(count);
+  f.i32(0).set(c);
+  f.forUp(c, C, 1, () => {
+    f.f32x4(0).set(acc[0]).f32x4(0).set(acc[1]);
+    overChannel(() => {
+      for (const h of [0, 1]) half(h === 1).get(acc[h]).op('f64x2.add').set(acc[h]);
+    });
+    total().get(count).op('f64.div').set(mean);
+    f.get(mean).op('f64x2.splat').set(d);
+    f.f32x4(0).set(acc[0]).f32x4(0).set(acc[1]);
+    overChannel(() => {
+      for (const h of [0, 1]) {
+        half(h === 1).get(d).op('f64x2.sub').tee(av);
+        f.get(av).op('f64x2.mul').get(acc[h]).op('f64x2.add').set(acc[h]);
+      }
+    });
+    // a = (1 / √(ss/count + eps)) · s[c];  bb = b[c] − mean · a
+    f.get(c).i32(4).op('i32.mul').set(q);
+    f.f64(1);
+    total().get(count).op('f64.div').get(eps).op('f64.add').op('f64.sqrt').op('f64.div');
+    f.get(s, q).op('i32.add').op('f32.load', 0).op('f64.promote_f32').op('f64.mul').tee(a).op('f64x2.splat').set(av);
+    f.get(b, q).op('i32.add').op('f32.load', 0).op('f64.promote_f32').get(mean, a).op('f64.mul').op('f64.sub').op('f64x2.splat').set(bv);
+    overChannel(() => {
+      f.get(y, p).op('i32.add');
+      for (const h of [0, 1]) half(h === 1).get(av).op('f64x2.mul').get(bv).op('f64x2.add').op('f32x4.demote_f64x2_zero');
+      f.lanes([0, 1, 4, 5]).op('v128.store', 0);
+    });
+  });
+  return f.func();
+}
+
+/**
  * BatchNormTrain's gradient for x or (`scale` 1) for its scale, for planes of whole vectors (plane a
  * multiple of 4):
  *   batchNormTrainGrad(x, s, g, y, N, C, plane, eps, scale)
@@ -156,8 +214,9 @@ export function batchNormTrainGradKernel(): Func {
 
 export interface BatchNormKernels {
   readonly batchNormTrain: (x: number, y: number, s: number, b: number, N: number, C: number, plane: number, eps: number) => void;
+  readonly batchNormTrainVec: (x: number, y: number, s: number, b: number, N: number, C: number, plane: number, eps: number) => void;
   readonly batchNormTrainGrad: (x: number, s: number, g: number, y: number, N: number, C: number, plane: number, eps: number, scale: number) => void;
 }
 
 /** The kernels bound to the heap's memory, or null where they cannot be compiled. */
-export const batchNormKernels = heapKernels<BatchNormKernels>(() => [batchNormTrainKernel(), batchNormTrainGradKernel()]);
+export const batchNormKernels = heapKernels<BatchNormKernels>(() => [batchNormTrainKernel(), batchNormTrainVecKernel(), batchNormTrainGradKernel()]);
