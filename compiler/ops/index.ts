@@ -17,6 +17,7 @@ import './conv.ts';
 import './pool.ts';
 import './norm.ts';
 import './norm-grad.ts';
+import './norm-running.ts';
 import './dropout.ts';
 import './flatten.ts';
 import './batch-matmul.ts';

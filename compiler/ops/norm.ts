@@ -148,15 +148,11 @@ defineOp({
   showAttrs: (a) => `eps=${a.eps} momentum=${a.momentum}`,
 });
 
-/** The next running mean and variance of a BatchNormTrain node (PyTorch's update; unbiased variance). */
+/** The next running mean and variance of a BatchNormTrain node (PyTorch's update; unbiased variance; norm-running.ts). */
 export function runningUpdates(n: Node): { mean: Node; var: Node } {
-  const [x, , , rm, rv] = n.inputs, ax = statAxes(x), m = n.attrs.momentum as number;
-  const mu = B.mean(x, ax, true);
-  const xc = B.sub(x, mu);
-  const count = B.sizeOf(x, ax);
-  const unbiased = B.div(B.sum(B.mul(xc, xc), ax), B.sub(count, 1));
+  const [x, , , rm, rv] = n.inputs, momentum = n.attrs.momentum as number;
   return {
-    mean: B.add(B.mul(1 - m, rm), B.mul(m, B.reshape(mu, [x.shape[1]]))),
-    var: B.add(B.mul(1 - m, rv), B.mul(m, unbiased)),
+    mean: B.mk('BatchNormRunning', [x, rm], { momentum, out: 'mean' }),
+    var: B.mk('BatchNormRunning', [x, rv], { momentum, out: 'var' }),
   };
 }

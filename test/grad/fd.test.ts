@@ -135,6 +135,7 @@ const noGradient: Record<string, string> = {
   OneHot: 'built from indices',
   DropoutMask: 'a random draw',
   MaxPoolGrad: 'refused: second derivatives of max pooling are not supported',
+  BatchNormRunning: 'refused: running statistics are state, not differentiated',
   RowRegion: 'formed after differentiation (its rule refuses)',
 };
 

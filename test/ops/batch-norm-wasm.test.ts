@@ -52,3 +52,20 @@ describe('BatchNormTrainGrad in WebAssembly', () => {
         expect(inside).not.toEqual(new Float32Array(m));
       });
 });
+
+// BatchNormRunning's WebAssembly kernel against its JS kernel (both float64, the sums in another order).
+describe('BatchNormRunning in WebAssembly', () => {
+  for (const out of ['mean', 'var'])
+    for (const shape of [[64, 16, 4, 4], [5, 3, 4], [2, 6, 8]])
+      it(`is the JS kernel's next running ${out}, x ${shape.join('×')}`, () => {
+        const C = shape[1], n = shape.reduce((p, d) => p * d, 1);
+        const kernel = getOp('BatchNormRunning').kernel!({ node: null as unknown as Node, inShapes: [shape, [C]], outShape: [C], attrs: { momentum: 0.1, out }, precision: 'f32' });
+        expect(kernel.path).toBe('WebAssembly');
+        const ins = [values(n, n).map((v, i) => v + (i % 5)), values(C, 3)];
+        const outside = new Float32Array(C), inside = h.alloc(C);
+        kernel(ins, outside);
+        kernel(ins.map((v) => h.copyOf(v)), inside);
+        for (let i = 0; i < C; i++) expect(Math.abs(inside[i] - outside[i]), `${i}`).toBeLessThanOrEqual(2 ** -23 * Math.abs(outside[i]));
+        expect(outside.some((v, i) => v !== ins[1][i])).toBe(true);
+      });
+});

@@ -212,11 +212,66 @@ export function batchNormTrainGradKernel(): Func {
   return f.func();
 }
 
+/**
+ * A running statistic's next value, for planes of whole vectors:
+ *   batchNormRunning(x, r, y, N, C, plane, m, unbiased)
+ * for each channel c, in float64: mean = Σx/M (f64x2 sums), with `unbiased` v = Σ(x − mean)²/(M − 1),
+ * else v = mean; y[c] = (1 − m)·r[c] + m·v, rounded to float32.
+ */
+export function batchNormRunningKernel(): Func {
+  const f = new FunctionBuilder('batchNormRunning', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'f64', 'i32']);
+  const [x, r, y, N, C, plane, m, unbiased] = f.params;
+  const [c, n, p, end, pb, q] = f.locals('i32', 6);
+  const [count, v] = f.locals('f64', 2);
+  const [vx, d, t] = f.locals('v128', 3);
+  const acc = f.locals('v128', 2);
+  const overChannel = (body: () => void) => {
+    f.i32(0).set(n);
+    f.forUp(n, N, 1, () => {
+      f.get(n, C).op('i32.mul').get(c).op('i32.add').get(pb).op('i32.mul').set(p);
+      f.get(p, pb).op('i32.add').set(end);
+      f.forUp(p, end, 16, () => {
+        f.get(x, p).op('i32.add').op('v128.load', 0).set(vx);
+        body();
+      });
+    });
+  };
+  const half = (high: boolean) => (high ? f.get(vx, vx).lanes([2, 3, 2, 3]) : f.get(vx)).op('f64x2.promote_low_f32x4');
+  const total = () => f.get(acc[0]).op('f64x2.extract_lane', 0).get(acc[0]).op('f64x2.extract_lane', 1).op('f64.add').get(acc[1]).op('f64x2.extract_lane', 0).op('f64.add').get(acc[1]).op('f64x2.extract_lane', 1).op('f64.add');
+  f.get(plane).i32(4).op('i32.mul').set(pb);
+  f.get(N, plane).op('i32.mul').op('f64.convert_i32_s').set(count);
+  f.i32(0).set(c);
+  f.forUp(c, C, 1, () => {
+    f.f32x4(0).set(acc[0]).f32x4(0).set(acc[1]);
+    overChannel(() => {
+      for (const h of [0, 1]) half(h === 1).get(acc[h]).op('f64x2.add').set(acc[h]);
+    });
+    total().get(count).op('f64.div').set(v);
+    f.get(unbiased).if();
+    f.get(v).op('f64x2.splat').set(d);
+    f.f32x4(0).set(acc[0]).f32x4(0).set(acc[1]);
+    overChannel(() => {
+      for (const h of [0, 1]) {
+        half(h === 1).get(d).op('f64x2.sub').tee(t);
+        f.get(t).op('f64x2.mul').get(acc[h]).op('f64x2.add').set(acc[h]);
+      }
+    });
+    total().get(count).f64(1).op('f64.sub').op('f64.div').set(v);
+    f.end();
+    f.get(c).i32(4).op('i32.mul').set(q);
+    f.get(y, q).op('i32.add');
+    f.f64(1).get(m).op('f64.sub').get(r, q).op('i32.add').op('f32.load', 0).op('f64.promote_f32').op('f64.mul');
+    f.get(m, v).op('f64.mul').op('f64.add').op('f32.demote_f64').op('f32.store', 0);
+  });
+  return f.func();
+}
+
 export interface BatchNormKernels {
   readonly batchNormTrain: (x: number, y: number, s: number, b: number, N: number, C: number, plane: number, eps: number) => void;
   readonly batchNormTrainVec: (x: number, y: number, s: number, b: number, N: number, C: number, plane: number, eps: number) => void;
+  readonly batchNormRunning: (x: number, r: number, y: number, N: number, C: number, plane: number, m: number, unbiased: number) => void;
   readonly batchNormTrainGrad: (x: number, s: number, g: number, y: number, N: number, C: number, plane: number, eps: number, scale: number) => void;
 }
 
 /** The kernels bound to the heap's memory, or null where they cannot be compiled. */
-export const batchNormKernels = heapKernels<BatchNormKernels>(() => [batchNormTrainKernel(), batchNormTrainVecKernel(), batchNormTrainGradKernel()]);
+export const batchNormKernels = heapKernels<BatchNormKernels>(() => [batchNormTrainKernel(), batchNormTrainVecKernel(), batchNormTrainGradKernel(), batchNormRunningKernel()]);
