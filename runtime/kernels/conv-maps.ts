@@ -4,7 +4,7 @@
  * GEMM's packed layout of B.
  */
 import { heap, type Heap } from './heap.ts';
-import { gatherKernels, vectorMap, type GatherKernels } from './wasm/gather.ts';
+import { gatherKernels, scatterRecords, vectorMap, type GatherKernels } from './wasm/gather.ts';
 import { KC } from './wasm/gemm.ts';
 
 export interface ConvGeom {
@@ -52,6 +52,8 @@ export interface Moves {
   readonly map: (m: Int32Array) => number;
   /** A gather by `m` (placed now): `gatherVec` where at least half its groups of four move as vectors, else `gather`. */
   readonly gatherer: (m: Int32Array) => Gatherer;
+  /** A scatter-add by `m` (placed now), as `scatterAddVec`'s records: `n` of them. */
+  readonly scatterer: (m: Int32Array) => Gatherer & { readonly n: number };
 }
 /** A gather by one map: `fn(dst, src, at, n)` moves the map's n elements. */
 export interface Gatherer { readonly fn: (dst: number, src: number, map: number, n: number) => void; readonly at: number }
@@ -75,6 +77,10 @@ export function moves(precision: 'f32' | 'f64', owner: object): Moves | null {
     gatherer(m) {
       const v = vectorMap(bytesOf(m));
       return 2 * v.vectors >= m.length >> 2 ? { fn: k.gatherVec, at: place(v.map) } : { fn: k.gather, at: map(m) };
+    },
+    scatterer(m) {
+      const r = scatterRecords(bytesOf(m), 4 * m.length);
+      return { fn: k.scatterAddVec, at: place(r.map), n: r.records };
     },
   };
 }

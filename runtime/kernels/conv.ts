@@ -14,6 +14,8 @@ import type { Kernel } from './kernel.ts';
 import { matmulKernel } from './matmul.ts';
 import { heap } from './heap.ts';
 import { gtMap, moves, patchMap, prod, sizes, type ConvGeom, type Moves } from './conv-maps.ts';
+
+type Scatterer = ReturnType<Moves['scatterer']>;
 import { imagesForwardKernel, imagesWeightKernel } from './conv-images.ts';
 
 export type { ConvGeom } from './conv-maps.ts';
@@ -45,11 +47,10 @@ function im2col(x: Buf, cols: Buf, g: ConvGeom, map: Int32Array, gi: number, mv:
 }
 
 /** Adds colsT [N·P, CK] back onto the pixels of group `gi` of dx (which the caller zeroed). */
-function col2im(cols: Buf, dx: Buf, g: ConvGeom, map: Int32Array, gi: number, mv: Moves | null = null): void {
+function col2im(cols: Buf, dx: Buf, g: ConvGeom, map: Int32Array, gi: number, mv: Moves | null = null, sc: Scatterer | null = null): void {
   const S = prod(g.size), Cg = g.C / g.group, img = g.C * S, len = map.length, base = gi * Cg * S;
-  if (mv && mv.h.owns(dx) && mv.h.owns(cols)) {
-    const at = mv.map(map);
-    for (let n = 0; n < g.N; n++) mv.k.scatterAdd(dx.byteOffset + (n * img + base) * 4, cols.byteOffset + n * len * 4, at, len);
+  if (mv && sc && mv.h.owns(dx) && mv.h.owns(cols)) {
+    for (let n = 0; n < g.N; n++) sc.fn(dx.byteOffset + (n * img + base) * 4, cols.byteOffset + n * len * 4, sc.at, sc.n);
     return;
   }
   for (let n = 0; n < g.N; n++) {
@@ -117,7 +118,8 @@ export function convBackInputKernel(g: ConvGeom, precision: 'f32' | 'f64'): Kern
   const cols = scratch(NP * CK, precision, kernel), GT = scratch(NP * Og, precision, kernel);
   const wg = g.group > 1 ? scratch(Og * CK, precision, kernel) : null;
   const ab = [GT, GT] as Buf[], mv = moves(precision, kernel), gm = gtMap(Og, P);
-  if (mv) for (const m of [map, gm]) mv.map(m); // placed when the kernel is prepared
+  if (mv) mv.map(gm); // placed when the kernel is prepared
+  const sc = mv && mv.scatterer(map);
   function kernel(ins: readonly Buf[], out: Buf): void {
     const [gr, w] = ins;
     out.fill(0);
@@ -126,7 +128,7 @@ export function convBackInputKernel(g: ConvGeom, precision: 'f32' | 'f64'): Kern
       if (wg) for (let i = 0; i < Og * CK; i++) wg[i] = w[gi * Og * CK + i];
       ab[1] = wg ?? w;
       gemm(ab, cols);
-      col2im(cols, out, g, map, gi, mv);
+      col2im(cols, out, g, map, gi, mv, sc);
     }
   }
   return Object.assign(kernel, { path: `${gemm.path ?? 'matrix product'} + col2im` });

@@ -1,9 +1,11 @@
 // The convolution's vector gather (wasm/gather.ts: `gatherVec` over `vectorMap`'s groups) against the
 // definition dst[i] = map[i] < 0 ? 0 : src[map[i]], bit for bit: maps of consecutive runs (a patch row),
-// runs with padding lanes, all-padding groups, irregular groups, and a last n mod 4 elements.
+// runs with padding lanes, all-padding groups, irregular groups, and a last n mod 4 elements. Likewise the
+// vector scatter-add (`scatterAddVec` over `scatterRecords`) against dst[map[i]] += src[i] in map order.
 import { describe, expect, it } from 'vitest';
 import { heap } from '../../runtime/kernels/heap.ts';
-import { gatherKernels, vectorMap } from '../../runtime/kernels/wasm/gather.ts';
+import { gatherKernels, scatterRecords, vectorMap } from '../../runtime/kernels/wasm/gather.ts';
+import { patchMap } from '../../runtime/kernels/conv-maps.ts';
 
 const h = heap()!;
 const k = gatherKernels(h.memory)!;
@@ -59,5 +61,35 @@ describe('gatherVec', () => {
     expect(vectors).toBe(0);
     expect(vectorMap(Int32Array.of(0, 4, 8, 12, 16, 20, 24, -1)).vectors).toBe(1);
     expect(vectorMap(Int32Array.of(0, 4, 8, 12, 16, 20, 24, -1, 28)).vectors).toBe(2);
+  });
+});
+
+/** scatterAddVec by `m` against the scalar definition, bit for bit; the number of vector records. */
+function checkScatter(m: Int32Array, S: number): number {
+  const src = h.alloc(m.length), dst = h.alloc(S + 8, undefined, false);
+  for (let i = 0; i < m.length; i++) src[i] = i % 7 === 3 ? -0 : i % 13 === 5 ? 1e30 : i * 0.37 - 5;
+  for (let i = 0; i < S + 8; i++) dst[i] = i % 5 === 1 ? -0 : i * 1.1 - 3;
+  const want = Float32Array.from(dst);
+  for (let i = 0; i < m.length; i++) if (m[i] >= 0) want[4 + m[i]] = Math.fround(want[4 + m[i]] + src[i]);
+  const { map, records } = scatterRecords(m.map((v) => (v < 0 ? -1 : 4 * v)), 4 * m.length);
+  const at = h.alloc(map.length, undefined, false);
+  new Int32Array(at.buffer, at.byteOffset, map.length).set(map);
+  k.scatterAddVec(dst.byteOffset + 16, src.byteOffset, at.byteOffset, records);
+  expect(new Uint32Array(dst.buffer, dst.byteOffset, dst.length)).toEqual(new Uint32Array(want.buffer));
+  let vectors = 0;
+  for (let r = 0; r < records; r++) if (map[3 * r + 2] !== 0) vectors++;
+  return vectors;
+}
+
+describe('scatterAddVec', () => {
+  it('adds what the scatter-add adds, bit for bit, over maps of runs, padding and irregular offsets', () => {
+    let vectors = 0;
+    for (const n of [0, 1, 3, 4, 7, 64, 257, 1030]) for (const seed of [1, 2, 3]) vectors += checkScatter(mapOf(n, 300, seed + n), 300);
+    expect(vectors).toBeGreaterThan(50);
+  });
+
+  it('adds a 3×3 pad-1 patch map back onto a 4×4 image of 8 channels, kernel rows as vectors', () => {
+    const g = { N: 1, C: 8, O: 16, size: [4, 4], kernel: [3, 3], out: [4, 4], stride: [1, 1], pads: [1, 1], dilation: [1, 1], group: 1 };
+    expect(checkScatter(patchMap(g), 8 * 16)).toBeGreaterThan(200);
   });
 });
