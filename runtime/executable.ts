@@ -43,6 +43,7 @@ export class ParamStore {
 
 export class Executable {
   private plan: Plan | null = null;
+  private disposed = false;
   private readonly inputNodes: readonly Node[];
   /** Leaf buffers in the plan's order, and where each input and parameter goes in it. */
   private leafBufs: Float32Array[] = [];
@@ -126,6 +127,7 @@ export class Executable {
    * paused the calls of a new executable, as seen at W5 batch 1.)
    */
   private switchPlan(inputs: Readonly<Record<string, TensorValue>>): void {
+    if (this.disposed) throw new Error('an executable was used after its dispose()');
     // plans are kept per input shapes (a minibatch loop alternates between full and last batches)
     const key = this.inputNames.map((n) => inputs[n].shape.join('x')).join(',');
     let entry = this.plans.get(key);
@@ -140,9 +142,15 @@ export class Executable {
     this.inputNames.forEach((n, i) => (this.lastShapes[i] = [...inputs[n].shape]));
   }
 
-  /** Frees the memory of every plan made (`Plan.dispose`); the executable must not be used after. */
+  /**
+   * Frees the memory of every plan made (`Plan.dispose`); the executable refuses to run after, with new
+   * input shapes as with the old (no plan is current, and `switchPlan` makes none).
+   */
   dispose(): void {
     for (const e of this.plans.values()) e.plan.dispose();
+    this.plans.clear();
+    this.plan = null;
+    this.disposed = true;
   }
 
   /** Runs and copies out the named outputs. */

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { heap } from '../../runtime/kernels/heap.ts';
-import { ParamStore } from '../../runtime/executable.ts';
+import { Executable, ParamStore } from '../../runtime/executable.ts';
 import { Trainer } from '../../runtime/trainer.ts';
 import { feedsFor, fit } from '../../runtime/fit.ts';
 import { compileModel } from '../../compiler/passes/compile.ts';
@@ -43,5 +43,26 @@ describe('dispose', () => {
     second.trainer.dispose();
     expect(() => second.trainer.run(second.batch)).toThrow(/after its dispose/);
     second.trainer.params.dispose();
+  });
+
+  it('a disposed executable or trainer refuses to run, with new input shapes as with the old', () => {
+    const m = mlp.build();
+    const c = compileModel(m, { lr: train.lr });
+    const store = new ParamStore(c.trainStep.params);
+    const exe = new Executable(c.forward, store);
+    exe.run(feedsFor(c.forward, data, 128));
+    exe.dispose();
+    expect(() => exe.run(feedsFor(c.forward, data, 128))).toThrow(/after its dispose/);
+    // (new shapes would otherwise make a new plan in freed memory's place)
+    expect(() => exe.run(feedsFor(c.forward, data, 64))).toThrow(/after its dispose/);
+    const trainer = new Trainer(c.trainStep, store);
+    trainer.run(feedsFor(c.trainStep, data, 128));
+    trainer.dispose();
+    expect(() => trainer.run(feedsFor(c.trainStep, data, 128))).toThrow(/after its dispose/);
+    expect(() => trainer.run(feedsFor(c.trainStep, data, 64))).toThrow(/after its dispose/);
+    expect(() => trainer.update(feedsFor(c.trainStep, data, 32))).toThrow(/after its dispose/);
+    expect(() => trainer.updateTimes(feedsFor(c.trainStep, data, 16), 3)).toThrow(/after its dispose/);
+    expect(() => trainer.cycles(feedsFor(c.trainStep, data, 8), 2, 1)).toThrow(/after its dispose/);
+    store.dispose();
   });
 });
