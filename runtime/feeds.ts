@@ -11,7 +11,7 @@ import { posStr } from '../compiler/ir/source.ts';
 import type { TensorValue } from './executable.ts';
 import type { Trainer } from './trainer.ts';
 import { DataError, type Dataset } from './data.ts';
-import { allocate } from './kernels/heap.ts';
+import { allocate, heap } from './kernels/heap.ts';
 
 /** Draws each epoch's order of the examples (a TorchGenerator: DataLoader(shuffle=True)'s order). */
 export interface Shuffler {
@@ -104,6 +104,15 @@ export class Batches {
         const start = b * size, rows = Math.min(size, d.rows - start);
         return feedsFor(g, { ...d, x: d.x.subarray(start * F), y: d.y.subarray(start), rows }, rows);
       });
+    }
+  }
+
+  /** Frees the gather buffers in the heap now (`fit` does when training ends); not to be used after. */
+  dispose(): void {
+    const h = heap();
+    if (h && this.gather) {
+      h.free(this.gather.x);
+      h.free(this.gather.y);
     }
   }
 

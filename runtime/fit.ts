@@ -118,103 +118,110 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
   const valFeeds = val && feedsFor(step, val);
   const metricsGraph = opts.metrics ?? null;
   const params = trainer.params;
-  const metrics = metricsGraph && new Executable(metricsGraph, params);
-  const accuracy = (f = feeds) => metrics!.run(f).buffer(metricsGraph!.output('accuracy'))[0];
-  const log: LogEntry[] = [];
   const batch = cfg.batchSize && cfg.batchSize < d.rows ? cfg.batchSize : 0;
   if (batch && cfg.shuffle && !opts.shuffler) throw new GraphError(`model ${step.name}: shuffled minibatches need a shuffler (the model's generator)`);
-  const batches = batch ? new Batches(step, d, batch, cfg.shuffle ? opts.shuffler! : null) : null;
   const schedule = typeof cfg.lr === 'function' ? cfg.lr : null;
-  if (typeof cfg.lr === 'number' && trainer.hasRate) trainer.lr = cfg.lr;
   if (schedule && !trainer.hasRate) throw new GraphError(`model ${step.name}: a learning-rate schedule needs the step's rate as a leaf ('optimizer.lr', as graphc compiles it)`);
-  // the step about to run: its rate from the schedule (where there is one), then counted
-  let steps = 0;
-  const rateFor = schedule ? (epoch: number) => void (trainer.lr = rateOf(schedule, epoch, steps++)) : null;
-  const t0 = performance.now();
-  let cost = NaN;
-  const isLogged = (epoch: number) => epoch % cfg.logEvery === 0 || epoch === cfg.epochs;
-  // Full batch with nothing to measure between steps but the cost: after epoch 0, the epochs up to each
-  // logged one are a cycle, K − 1 steps without the loss and one with it, and cycles run as one
-  // WebAssembly call where the steps' plans are one call (Trainer.cycles). Calls take about
-  // CYCLE_CALL_SECONDS at most, judged from epoch 0's step and then from each call, so that the log and
-  // the progress come as training goes; where a cycle alone would take longer, the loop below runs the
-  // epochs, and splits their steps by time instead.
-  const K = cfg.logEvery;
-  let first = 0;
-  if (!batches && !schedule && K > 1 && !opts.costEveryEpoch && !(metrics && (cfg.logAccuracy || valFeeds))) {
-    const t = performance.now();
-    cost = trainer.run(feeds);
-    let perCycle = ((performance.now() - t) / 1000) * K;
-    const e0: LogEntry = { epoch: 0, cost };
-    log.push(e0);
-    opts.onLog?.(e0);
-    opts.onEpoch?.(0, cost);
-    const total = Math.floor(cfg.epochs / K); // cycles of epochs (cK, cK + K]
-    let done = 0;
-    while (done < total && perCycle <= CYCLE_CALL_SECONDS) {
-      const n = Math.min(perCall(perCycle), total - done, Trainer.MAX_CYCLES);
+  if (typeof cfg.lr === 'number' && trainer.hasRate) trainer.lr = cfg.lr;
+  // what fit makes itself (the metrics' executable, the batches' buffers) is disposed when it ends; the
+  // trainer and its store are the caller's
+  const metrics = metricsGraph && new Executable(metricsGraph, params);
+  const batches = batch ? new Batches(step, d, batch, cfg.shuffle ? opts.shuffler! : null) : null;
+  try {
+    const accuracy = (f = feeds) => metrics!.run(f).buffer(metricsGraph!.output('accuracy'))[0];
+    const log: LogEntry[] = [];
+    // the step about to run: its rate from the schedule (where there is one), then counted
+    let steps = 0;
+    const rateFor = schedule ? (epoch: number) => void (trainer.lr = rateOf(schedule, epoch, steps++)) : null;
+    const t0 = performance.now();
+    let cost = NaN;
+    const isLogged = (epoch: number) => epoch % cfg.logEvery === 0 || epoch === cfg.epochs;
+    // Full batch with nothing to measure between steps but the cost: after epoch 0, the epochs up to each
+    // logged one are a cycle, K − 1 steps without the loss and one with it, and cycles run as one
+    // WebAssembly call where the steps' plans are one call (Trainer.cycles). Calls take about
+    // CYCLE_CALL_SECONDS at most, judged from epoch 0's step and then from each call, so that the log and
+    // the progress come as training goes; where a cycle alone would take longer, the loop below runs the
+    // epochs, and splits their steps by time instead.
+    const K = cfg.logEvery;
+    let first = 0;
+    if (!batches && !schedule && K > 1 && !opts.costEveryEpoch && !(metrics && (cfg.logAccuracy || valFeeds))) {
       const t = performance.now();
-      const losses = trainer.cycles(feeds, n, K - 1);
-      if (losses === null) break;
-      perCycle = (performance.now() - t) / 1000 / n;
-      for (let j = 0; j < n; j++) {
-        const epoch = (done + j + 1) * K;
-        if (opts.onEpoch) for (let q = epoch - K + 1; q < epoch; q++) opts.onEpoch(q, cost);
-        cost = losses[j];
-        const e: LogEntry = { epoch, cost };
+      cost = trainer.run(feeds);
+      let perCycle = ((performance.now() - t) / 1000) * K;
+      const e0: LogEntry = { epoch: 0, cost };
+      log.push(e0);
+      opts.onLog?.(e0);
+      opts.onEpoch?.(0, cost);
+      const total = Math.floor(cfg.epochs / K); // cycles of epochs (cK, cK + K]
+      let done = 0;
+      while (done < total && perCycle <= CYCLE_CALL_SECONDS) {
+        const n = Math.min(perCall(perCycle), total - done, Trainer.MAX_CYCLES);
+        const t = performance.now();
+        const losses = trainer.cycles(feeds, n, K - 1);
+        if (losses === null) break;
+        perCycle = (performance.now() - t) / 1000 / n;
+        for (let j = 0; j < n; j++) {
+          const epoch = (done + j + 1) * K;
+          if (opts.onEpoch) for (let q = epoch - K + 1; q < epoch; q++) opts.onEpoch(q, cost);
+          cost = losses[j];
+          const e: LogEntry = { epoch, cost };
+          log.push(e);
+          opts.onLog?.(e);
+          opts.onEpoch?.(epoch, cost);
+        }
+        done += n;
+      }
+      first = done * K + 1;
+    }
+    for (let epoch = first; epoch <= cfg.epochs; epoch++) {
+      const logged = isLogged(epoch);
+      const costed = logged || opts.costEveryEpoch === true;
+      let acc: number | undefined;
+      if (batches) {
+        const before = rateFor && (() => rateFor(epoch));
+        if (costed) cost = batches.epoch(trainer, true, before);
+        else batches.epoch(trainer, false, before);
+        if (logged && metrics && cfg.logAccuracy) acc = accuracy();
+      } else {
+        // the accuracy of this epoch's forward pass: same parameters as the step about to run
+        if (logged && metrics && cfg.logAccuracy) acc = accuracy();
+        rateFor?.(epoch);
+        if (costed) cost = trainer.run(feeds);
+        else if (rateFor) trainer.update(feeds);
+        else {
+          // this epoch and the next ones up to one that computes the cost: steps on the same batch, run
+          // together (one WebAssembly call where the step's plan is one), in calls of about
+          // CYCLE_CALL_SECONDS at most (the first is one step, which times them)
+          let k = 1;
+          while (epoch + k <= cfg.epochs && !isLogged(epoch + k)) k++;
+          for (let done = 0, chunk = 1; done < k; ) {
+            const n = Math.min(chunk, k - done);
+            const t = performance.now();
+            trainer.updateTimes(feeds, n);
+            chunk = perCall((performance.now() - t) / 1000 / n);
+            if (opts.onEpoch) for (let j = done; j < done + n && j < k - 1; j++) opts.onEpoch(epoch + j, cost);
+            done += n;
+          }
+          epoch += k - 1;
+        }
+      }
+      if (logged) {
+        const vacc = metrics && valFeeds ? accuracy(valFeeds) : undefined;
+        const e: { -readonly [k in keyof LogEntry]: LogEntry[k] } = { epoch, cost };
+        if (acc !== undefined) e.accuracy = acc;
+        if (vacc !== undefined) e.valAccuracy = vacc;
         log.push(e);
         opts.onLog?.(e);
-        opts.onEpoch?.(epoch, cost);
       }
-      done += n;
+      opts.onEpoch?.(epoch, cost);
     }
-    first = done * K + 1;
+    const seconds = (performance.now() - t0) / 1000;
+    const finalAccuracy = metrics ? accuracy() : undefined;
+    return { log, params, finalAccuracy, seconds };
+  } finally {
+    metrics?.dispose();
+    batches?.dispose();
   }
-  for (let epoch = first; epoch <= cfg.epochs; epoch++) {
-    const logged = isLogged(epoch);
-    const costed = logged || opts.costEveryEpoch === true;
-    let acc: number | undefined;
-    if (batches) {
-      const before = rateFor && (() => rateFor(epoch));
-      if (costed) cost = batches.epoch(trainer, true, before);
-      else batches.epoch(trainer, false, before);
-      if (logged && metrics && cfg.logAccuracy) acc = accuracy();
-    } else {
-      // the accuracy of this epoch's forward pass: same parameters as the step about to run
-      if (logged && metrics && cfg.logAccuracy) acc = accuracy();
-      rateFor?.(epoch);
-      if (costed) cost = trainer.run(feeds);
-      else if (rateFor) trainer.update(feeds);
-      else {
-        // this epoch and the next ones up to one that computes the cost: steps on the same batch, run
-        // together (one WebAssembly call where the step's plan is one), in calls of about
-        // CYCLE_CALL_SECONDS at most (the first is one step, which times them)
-        let k = 1;
-        while (epoch + k <= cfg.epochs && !isLogged(epoch + k)) k++;
-        for (let done = 0, chunk = 1; done < k; ) {
-          const n = Math.min(chunk, k - done);
-          const t = performance.now();
-          trainer.updateTimes(feeds, n);
-          chunk = perCall((performance.now() - t) / 1000 / n);
-          if (opts.onEpoch) for (let j = done; j < done + n && j < k - 1; j++) opts.onEpoch(epoch + j, cost);
-          done += n;
-        }
-        epoch += k - 1;
-      }
-    }
-    if (logged) {
-      const vacc = metrics && valFeeds ? accuracy(valFeeds) : undefined;
-      const e: { -readonly [k in keyof LogEntry]: LogEntry[k] } = { epoch, cost };
-      if (acc !== undefined) e.accuracy = acc;
-      if (vacc !== undefined) e.valAccuracy = vacc;
-      log.push(e);
-      opts.onLog?.(e);
-    }
-    opts.onEpoch?.(epoch, cost);
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const finalAccuracy = metrics ? accuracy() : undefined;
-  return { log, params, finalAccuracy, seconds };
 }
 
 /** A schedule's rate for a step, refused by name where it is not a finite number. */

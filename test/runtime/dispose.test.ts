@@ -65,4 +65,24 @@ describe('dispose', () => {
     expect(() => trainer.cycles(feedsFor(c.trainStep, data, 8), 2, 1)).toThrow(/after its dispose/);
     store.dispose();
   });
+
+  it('fit frees what it makes (the metrics executable, the shuffled batches) and not the trainer', () => {
+    const h = heap()!;
+    const m = mlp.build();
+    const c = compileModel(m, { lr: train.lr });
+    const trainer = new Trainer(c.trainStep, new ParamStore(c.trainStep.params));
+    trainer.prepare(feedsFor(c.trainStep, data, 128));
+    trainer.prepare(feedsFor(c.trainStep, data, 512));
+    expect(c.metrics).not.toBeNull();
+    const fitted = (batchSize: number) => fit(trainer, data, { ...train, batchSize, shuffle: true, logAccuracy: true }, { metrics: c.metrics, shuffler: m.generator });
+    fitted(512);
+    const before = h.usedBytes;
+    const r = fitted(128);
+    expect(r.finalAccuracy).toBeGreaterThan(0);
+    expect(h.usedBytes).toBe(before);
+    // the trainer is the caller's: it still runs
+    expect(Number.isFinite(trainer.run(feedsFor(c.trainStep, data, 128)))).toBe(true);
+    trainer.dispose();
+    trainer.params.dispose();
+  });
 });
