@@ -93,7 +93,9 @@ export class Batches {
   ) {
     const F = d.features;
     if (gen) {
-      const x = allocate(size * F, this), y = allocate(size, this);
+      // not cleared: each batch's rows are gathered into them before a step reads them (the last, shorter
+      // batch's feeds cover only the rows it gathers)
+      const x = allocate(size * F, this, false), y = allocate(size, this, false);
       const shaped = (rows: number) => feedsFor(g, { ...d, x, y, rows: size }, rows);
       const rest = d.rows % size;
       this.gather = { x, y, full: shaped(size), last: rest ? shaped(rest) : null };

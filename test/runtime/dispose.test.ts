@@ -85,4 +85,29 @@ describe('dispose', () => {
     trainer.dispose();
     trainer.params.dispose();
   });
+
+  it('shuffled batches train the same in memory left dirty (their buffers are not cleared)', () => {
+    const h = heap()!;
+    const run = () => {
+      const m = mlp.build();
+      const c = compileModel(m, { lr: train.lr });
+      const trainer = new Trainer(c.trainStep, new ParamStore(c.trainStep.params));
+      trainer.prepare(feedsFor(c.trainStep, data, 96));
+      // freed memory full of NaN where fit's copies and batches go next (first fit)
+      const dirt = h.alloc(2 ** 20, undefined, false);
+      dirt.fill(NaN);
+      h.free(dirt);
+      // 512 rows in batches of 96: five full and a last of 32
+      const r = fit(trainer, data, { ...train, batchSize: 96, shuffle: true }, { metrics: null, shuffler: m.generator, costEveryEpoch: true });
+      const W1 = trainer.params.get('W1').slice();
+      trainer.dispose();
+      trainer.params.dispose();
+      return { costs: r.log.map((e) => e.cost), W1 };
+    };
+    const a = run(), b = run();
+    expect(a.costs.every(Number.isFinite)).toBe(true);
+    expect(a.W1.every(Number.isFinite)).toBe(true);
+    expect(b.costs).toEqual(a.costs);
+    expect(Buffer.from(b.W1.buffer).equals(Buffer.from(a.W1.buffer))).toBe(true);
+  });
 });
