@@ -150,8 +150,9 @@ function simdSum(outer: number, mid: number, inner: number, scale: number, jsKer
         for (let j = 0; j < inner; j++) out[o * inner + j] = acc[j] * scale;
       }
     };
-  // float64 scratch in the heap (8 doubles, or one per column), freed with the kernel
-  const region = h.alloc(2 * Math.max(8, inner), kernel);
+  // float64 scratch in the heap (8 doubles, or one per column), freed with the kernel; not cleared: sumAll
+  // stores all 8 doubles, and the column sums zero it before each call
+  const region = h.alloc(2 * Math.max(8, inner), kernel, false);
   acc = new Float64Array(region.buffer, region.byteOffset, Math.max(8, inner));
   return kernel;
 }
@@ -180,8 +181,9 @@ function simdKeptSum(outer: number, mid: number, inner: number, scale: number, j
       out[m] = s * scale;
     }
   };
-  // float64 scratch in the heap (one double per column), freed with the kernel
-  const region = h.alloc(2 * cols, kernel);
+  // float64 scratch in the heap (one double per column), freed with the kernel; not cleared (zeroed
+  // before each call)
+  const region = h.alloc(2 * cols, kernel, false);
   acc = new Float64Array(region.buffer, region.byteOffset, cols);
   return kernel;
 }

@@ -60,6 +60,34 @@ describe('SIMD sums (float64 accumulation)', () => {
         }
       });
 
+  it('the same with the kernels made in memory left dirty (their scratch is not cleared)', () => {
+    for (const [shape, axes, outer, mid, inner] of cases) {
+      const values = randoms(outer * mid * inner, 7);
+      const ref = reference(Float32Array.from(values), outer, mid, inner, 1);
+      const x = h.copyOf(values), got = h.alloc(outer * inner);
+      // freed memory full of NaN where the kernel's scratch goes (first fit)
+      const dirt = h.alloc(2 ** 16, undefined, false);
+      dirt.fill(NaN);
+      h.free(dirt);
+      kernel('Sum', shape, axes, shape.filter((_, i) => !axes.includes(i)))([x], got);
+      for (let i = 0; i < ref.length; i++)
+        if (!(Math.abs(got[i] - ref[i]) <= ulp(ref[i]))) expect.fail(`${JSON.stringify(shape)} [${i}]: ${got[i]} vs ${ref[i]}`);
+    }
+    // the kept axis between two summed ones (a bias's gradient over [N, C, H, W])
+    const values = randoms(64 * 8 * 16, 8);
+    const ref = Array.from({ length: 8 }, (_, m) => {
+      let s = 0;
+      for (let o = 0; o < 64; o++) for (let j = 0; j < 16; j++) s += Math.fround(values[(o * 8 + m) * 16 + j]);
+      return s;
+    });
+    const x = h.copyOf(values), got = h.alloc(8);
+    const dirt = h.alloc(2 ** 16, undefined, false);
+    dirt.fill(NaN);
+    h.free(dirt);
+    kernel('Sum', [64, 8, 16], [0, 2], [8])([x], got);
+    for (let m = 0; m < 8; m++) if (!(Math.abs(got[m] - ref[m]) <= ulp(ref[m]))) expect.fail(`kept [${m}]: ${got[m]} vs ${ref[m]}`);
+  });
+
   it('NaN and infinities come through', () => {
     const x = h.copyOf(randoms(512, 9));
     x[300] = NaN;
