@@ -1,6 +1,7 @@
-/** Comparisons (bool results, no gradient) and the dtype cast. */
+/** Comparisons (bool results, no gradient) and the dtype cast, all elementwise (they join fused loops). */
 import { defineOp } from './op.ts';
-import type { DType } from '../ir/node.ts';
+import type { Attrs, DType } from '../ir/node.ts';
+import type { ElementwiseRule } from '../ir/op.ts';
 import { broadcastShapes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
@@ -41,15 +42,27 @@ const castSimd: Partial<Record<DType, SimdRule>> = {
   bool: (f, x) => maskToOne(f.get(x).f32x4(0).op('f32x4.ne')),
 };
 
+/**
+ * Cast's elementwise rule for its target dtype, so that a cast joins fused loops (a comparison's 0/1
+ * made float, as ReLU's gradient does, is then one loop with the ops around it); exact either way.
+ */
+function castRule(attrs: Attrs): ElementwiseRule & { readonly simd?: SimdRule } {
+  const to = (attrs.to as DType | undefined) ?? 'f32';
+  const fn = to === 'bool' ? (x: number) => (x !== 0 ? 1 : 0) : to === 'i64' ? Math.trunc : (x: number) => x;
+  return { fn, js: castJs[to], simd: castSimd[to] };
+}
+const castToF32 = castRule({});
+
 defineOp({
   name: 'Cast',
   dsl: { method: 'float' },
   arity: 1,
+  traits: { elementwise: { ...castToF32, withAttrs: castRule } },
   infer: (inputs, a) => ({ shape: inputs[0].shape, dtype: a.to as DType }),
   kernel: (ctx) => {
-    const to = ctx.attrs.to as DType;
-    const js = elementwiseKernel(castJs[to]('x0'), ctx.inShapes, ctx.outShape);
-    const simd = castSimd[to];
+    const to = (ctx.attrs.to as DType | undefined) ?? 'f32';
+    const { js: expr, simd } = castRule(ctx.attrs);
+    const js = elementwiseKernel(expr('x0'), ctx.inShapes, ctx.outShape);
     return simd ? simdElementwise([{ name: `Cast:${to}`, rule: simd, args: [-1] }], ctx.inShapes, ctx.outShape, ctx.precision, js) : js;
   },
   grad: (n, g) => [n.inputs[0].dtype === 'f32' && n.dtype === 'f32' ? g : null],

@@ -122,4 +122,19 @@ describe('group-elementwise', () => {
     const col = param('col', [3, 1], values([0.5, 1, 2])).node;
     check(groupElementwise, B.mul(B.exp(B.add(v, row)), B.sub(col, v)), ['Fused']);
   });
+  it('a comparison and its cast join the loop (ReLU\'s gradient), bit for bit in float32', () => {
+    const v = x().node;
+    const g = B.sigmoid(v);
+    const grad = B.mul(g, B.sub(1, B.cast(B.mk('GreaterEqual', [B.scalar(0), B.sub(v, 1)]), 'f32')));
+    const graph = new Graph([{ name: 'out', node: grad }], 'rule');
+    const after = check(groupElementwise, grad, ['Fused']);
+    expect(after.nodes.find((n) => n.op === 'Fused')!.attrs.body).toMatch(/Sigmoid.*GreaterEqual.*Cast.*Sub.*Mul/);
+    for (const seed of [1, 2]) expect(Array.from(runGraph(after, feeds(seed), 'f32').out)).toEqual(Array.from(runGraph(graph, feeds(seed), 'f32').out));
+  });
+  it('a cast to i64 stays its own kernel, and --explain says why', () => {
+    const c = B.cast(B.mul(x().node, 2), 'i64');
+    const r = groupElementwise.run(new Graph([{ name: 'out', node: c }], 'rule'));
+    expect(r.rewrites).toEqual([]);
+    expect(r.misses?.map((m) => m.what)).toEqual(['Cast to i64 stays its own kernel: fused loops compute floats and 0/1, not integers']);
+  });
 });

@@ -5,6 +5,9 @@
  * elsewhere, or a graph output, stays materialized). Elementwise ops commute with broadcasting, so the
  * whole group is evaluated per output element, each outside input read through its broadcast index.
  * An op's attributes (LeakyRelu's alpha) go with its instruction, and its rule for them with the loop.
+ * Comparisons and casts to float or bool are elementwise too (a comparison's 0/1 cast to float, as in
+ * ReLU's gradient, joins the loop that uses it); a cast to i64 is not grouped (fused loops compute no
+ * integers), and --explain says so where it reads an elementwise value.
  * A group holds at most `MAX_GROUP` ops: a longer chain becomes several loops, so that the generated code
  * (one local per op) stays small and its cost stays linear in the graph's size.
  */
@@ -17,15 +20,20 @@ import { instruction, type Instruction } from '../../ops/fused.ts';
 /** The most ops one fused loop holds. */
 export const MAX_GROUP = 256;
 
-const isElementwise = (n: Node) => getOp(n.op).traits?.elementwise !== undefined;
+/** An integer result (a Cast to i64, for indices) stays its own kernel: fused loops compute floats and 0/1. */
+const isElementwise = (n: Node) => getOp(n.op).traits?.elementwise !== undefined && n.dtype !== 'i64';
 
 export const groupElementwise: Pass = {
   name: 'group-elementwise',
   description: 'chains of elementwise ops become one fused loop',
   run(g) {
     const nodes = g.nodes;
+    // an integer cast of an elementwise value: an elementwise op that stays out of every group
+    const misses: Rewrite[] = nodes
+      .filter((n) => n.dtype === 'i64' && getOp(n.op).traits?.elementwise !== undefined && n.inputs.some(isElementwise))
+      .map((n) => ({ what: `${n.op} to i64 stays its own kernel: fused loops compute floats and 0/1, not integers`, src: n.src }));
     // a group is an elementwise op and another it reads: without one, nothing here applies
-    if (!nodes.some((n) => isElementwise(n) && n.inputs.some(isElementwise))) return { graph: g, rewrites: [] };
+    if (!nodes.some((n) => isElementwise(n) && n.inputs.some(isElementwise))) return { graph: g, rewrites: [], misses };
     const users = consumers(g);
     const outputs = new Set(g.outputs.map((o) => o.node));
     const taken = new Set<Node>();
@@ -67,7 +75,7 @@ export const groupElementwise: Pass = {
       groups.set(root, { inputs, attrs: { body: JSON.stringify(body), shape: [...root.shape] as number[], dtype: root.dtype } });
       rewrites.push({ what: `${order.map((n) => n.op).join('·')} (${order.length} ops) -> one loop`, src: root.src });
     }
-    if (groups.size === 0) return { graph: g, rewrites };
+    if (groups.size === 0) return { graph: g, rewrites, misses };
     // rebuild bottom-up: each group root becomes a Fused node over its (rebuilt) outside inputs; `map` holds
     // the nodes rebuilt (a node not in it is itself; an absorbed member is no longer reached)
     const map = new Map<Node, Node>();
@@ -79,7 +87,7 @@ export const groupElementwise: Pass = {
         if (r !== n) map.set(n, r);
       }
     }
-    return { graph: g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node) ?? o.node }))), rewrites };
+    return { graph: g.withOutputs(g.outputs.map((o) => ({ name: o.name, node: map.get(o.node) ?? o.node }))), rewrites, misses };
   },
 };
 
