@@ -63,8 +63,10 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
       else if (copying && M >= 16) copying.run(ins[0], ins[1], c, M, K, N, transA, transB);
       else js(ins, c);
     };
-    // scratch for the packed B (and a padded C), freed with the kernel
-    const scratch = gemmScratch(M, K, N, (n) => h.alloc(n, kernel), transA, transB);
+    // scratch for the packed B (and a padded C), freed with the kernel; not cleared: each call packs all
+    // of B (padding columns as zeros), writes C's first M − M mod 4 rows whole, and reads no padding of
+    // the other rows, and a transposed A's strip is copied before each K block reads it
+    const scratch = gemmScratch(M, K, N, (n) => h.alloc(n, kernel, false), transA, transB);
     return withPath(kernel, 'WebAssembly SIMD GEMM');
   }
   if (copying && M >= 16) return withPath((ins, c) => copying.run(ins[0], ins[1], c, M, K, N, transA, transB), 'WebAssembly SIMD GEMM on copies (no shared heap)');

@@ -32,6 +32,27 @@ describe('WebAssembly SIMD matmul', () => {
       inWasm.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref[i])) * Math.sqrt(K)));
     }
   });
+  it('the runtime kernel made in memory left dirty gives the product (its scratch is not cleared)', () => {
+    const h = heap()!;
+    // N: a padded tail or whole panels; M: rows in fours and a remainder; K: one or two K blocks; the
+    // transposed A through the strip (64 columns or more)
+    for (const [M, K, N] of [[13, 140, 19], [22, 600, 37], [9, 80, 64], [30, 520, 72]])
+      for (const tA of [false, true])
+        for (const tB of [false, true]) {
+          const a = h.copyOf(randoms(M * K, K + 1)), b = h.copyOf(randoms(K * N, N + 1));
+          const c = h.alloc(M * N);
+          // freed memory full of NaN where the kernel's scratch goes (first fit)
+          const dirt = h.alloc(2 ** 18, undefined, false);
+          dirt.fill(NaN);
+          h.free(dirt);
+          const kernel = matmulKernel(M, K, N, tA, tB);
+          expect(kernel.path).toBe('WebAssembly SIMD GEMM');
+          kernel([a, b], c);
+          const ref = matmulReference(a, b, M, K, N, tA, tB);
+          c.forEach((v, i) => expect(Math.abs(v - ref[i]), `${M}x${K}x${N} ${tA} ${tB} [${i}]`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref[i])) * Math.sqrt(K)));
+          for (const v of [a, b, c]) h.free(v);
+        }
+  });
   it('the runtime picks it for large products and the result is the same', () => {
     const [M, K, N] = [64, 200, 32];
     const a = Float32Array.from(randoms(M * K, 1)), b = Float32Array.from(randoms(K * N, 2));
