@@ -22,11 +22,15 @@ export type { ConvGeom } from './conv-maps.ts';
 
 type Buf = Float32Array;
 
-/** A scratch buffer of the plan's precision: in the heap for float32 (freed with `owner`), else a Float64Array. */
+/**
+ * A scratch buffer of the plan's precision: in the heap for float32 (freed with `owner`), else a
+ * Float64Array. Not cleared: every use writes it whole before reading it (im2col and gatherGT fill all
+ * of it, padding as zeros; a product writes its whole output; a group's weights are copied whole).
+ */
 function scratch(n: number, precision: 'f32' | 'f64', owner: object): Buf {
   if (precision === 'f64') return new Float64Array(n) as unknown as Buf;
   const h = heap();
-  return h ? h.alloc(n, owner) : new Float32Array(n);
+  return h ? h.alloc(n, owner, false) : new Float32Array(n);
 }
 
 /** Fills colsT [N·P, CK] with the patches of group `gi` of x. */
