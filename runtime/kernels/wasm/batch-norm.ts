@@ -14,6 +14,26 @@ import { heapKernels } from './module.ts';
 /** Channels done together. */
 const GROUP = 4;
 
+/** The loop variables of a walk over channel c's plane in each of N images (`overChannel`). */
+interface ChannelWalk { n: Local; N: Local; C: Local; c: Local; p: Local; end: Local; pb: Local }
+
+/** Runs `body` for each `step` bytes of channel c's plane (`pb` bytes) in every image, p its byte offset. */
+function overChannel(f: FunctionBuilder, w: ChannelWalk, step: number, body: () => void): void {
+  f.i32(0).set(w.n);
+  f.forUp(w.n, w.N, 1, () => {
+    f.get(w.n, w.C).op('i32.mul').get(w.c).op('i32.add').get(w.pb).op('i32.mul').set(w.p);
+    f.get(w.p, w.pb).op('i32.add').set(w.end);
+    f.forUp(w.p, w.end, step, body);
+  });
+}
+
+/** Pushes the low (or high) two float32 lanes of v promoted to an f64x2. */
+const half = (f: FunctionBuilder, v: Local, high: boolean): FunctionBuilder => (high ? f.get(v, v).lanes([2, 3, 2, 3]) : f.get(v)).op('f64x2.promote_low_f32x4');
+
+/** Pushes the sum of the four float64 lanes of l0 and l1. */
+const total = (f: FunctionBuilder, l0: Local, l1: Local): FunctionBuilder =>
+  f.get(l0).op('f64x2.extract_lane', 0).get(l0).op('f64x2.extract_lane', 1).op('f64.add').get(l1).op('f64x2.extract_lane', 0).op('f64.add').get(l1).op('f64x2.extract_lane', 1).op('f64.add');
+
 export function batchNormTrainKernel(): Func {
   const f = new FunctionBuilder('batchNormTrain', ['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'f64']);
   const [x, y, s, b, N, C, plane, eps] = f.params;
@@ -28,22 +48,15 @@ export function batchNormTrainKernel(): Func {
     return f.op('f32.load', 0).op('f64.promote_f32');
   };
   // p over channel c's values (byte offsets): N runs of `plane` values
-  const overChannel = (body: () => void) => {
-    f.i32(0).set(n);
-    f.forUp(n, N, 1, () => {
-      f.get(n, C).op('i32.mul').get(c).op('i32.add').get(pb).op('i32.mul').set(p);
-      f.get(p, pb).op('i32.add').set(end);
-      f.forUp(p, end, 4, body);
-    });
-  };
+  const walk = { n, N, C, c, p, end, pb };
   // channels c .. c + G − 1
   const channels = (G: number) => {
     for (let g = 0; g < G; g++) f.f64(0).set(sum[g]);
-    overChannel(() => {
+    overChannel(f, walk, 4, () => {
       for (let g = 0; g < G; g++) load(g).get(sum[g]).op('f64.add').set(sum[g]);
     });
     for (let g = 0; g < G; g++) f.get(sum[g], count).op('f64.div').set(mean[g]).f64(0).set(sum[g]);
-    overChannel(() => {
+    overChannel(f, walk, 4, () => {
       for (let g = 0; g < G; g++) {
         load(g).get(mean[g]).op('f64.sub').set(d);
         f.get(sum[g], d, d).op('f64.mul').op('f64.add').set(sum[g]);
@@ -56,7 +69,7 @@ export function batchNormTrainKernel(): Func {
       f.get(s, q).op('i32.add').op('f32.load', 0).op('f64.promote_f32').op('f64.mul').set(a[g]);
       f.get(b, q).op('i32.add').op('f32.load', 0).op('f64.promote_f32').get(mean[g], a[g]).op('f64.mul').op('f64.sub').set(bb[g]);
     }
-    overChannel(() => {
+    overChannel(f, walk, 4, () => {
       for (let g = 0; g < G; g++) {
         f.get(y, p).op('i32.add');
         if (g > 0) f.get(off[g]).op('i32.add');
@@ -96,45 +109,38 @@ export function batchNormTrainVecKernel(): Func {
   const [count, mean, a] = f.locals('f64', 3);
   const [vx, d, av, bv] = f.locals('v128', 4);
   const acc = f.locals('v128', 2);
-  const overChannel = (body: () => void) => {
-    f.i32(0).set(n);
-    f.forUp(n, N, 1, () => {
-      f.get(n, C).op('i32.mul').get(c).op('i32.add').get(pb).op('i32.mul').set(p);
-      f.get(p, pb).op('i32.add').set(end);
-      f.forUp(p, end, 16, () => {
-        f.get(x, p).op('i32.add').op('v128.load', 0).set(vx);
-        body();
-      });
-    });
-  };
-  const half = (high: boolean) => (high ? f.get(vx, vx).lanes([2, 3, 2, 3]) : f.get(vx)).op('f64x2.promote_low_f32x4');
-  const total = () => f.get(acc[0]).op('f64x2.extract_lane', 0).get(acc[0]).op('f64x2.extract_lane', 1).op('f64.add').get(acc[1]).op('f64x2.extract_lane', 0).op('f64.add').get(acc[1]).op('f64x2.extract_lane', 1).op('f64.add');
+  const walk = { n, N, C, c, p, end, pb };
+  // each vector of x loaded into vx before `body`
+  const overX = (body: () => void) => overChannel(f, walk, 16, () => {
+    f.get(x, p).op('i32.add').op('v128.load', 0).set(vx);
+    body();
+  });
   f.get(plane).i32(4).op('i32.mul').set(pb);
   f.get(N, plane).op('i32.mul').op('f64.convert_i32_s').set(count);
   f.i32(0).set(c);
   f.forUp(c, C, 1, () => {
     f.f32x4(0).set(acc[0]).f32x4(0).set(acc[1]);
-    overChannel(() => {
-      for (const h of [0, 1]) half(h === 1).get(acc[h]).op('f64x2.add').set(acc[h]);
+    overX(() => {
+      for (const h of [0, 1]) half(f, vx, h === 1).get(acc[h]).op('f64x2.add').set(acc[h]);
     });
-    total().get(count).op('f64.div').set(mean);
+    total(f, acc[0], acc[1]).get(count).op('f64.div').set(mean);
     f.get(mean).op('f64x2.splat').set(d);
     f.f32x4(0).set(acc[0]).f32x4(0).set(acc[1]);
-    overChannel(() => {
+    overX(() => {
       for (const h of [0, 1]) {
-        half(h === 1).get(d).op('f64x2.sub').tee(av);
+        half(f, vx, h === 1).get(d).op('f64x2.sub').tee(av);
         f.get(av).op('f64x2.mul').get(acc[h]).op('f64x2.add').set(acc[h]);
       }
     });
     // a = (1 / √(ss/count + eps)) · s[c];  bb = b[c] − mean · a
     f.get(c).i32(4).op('i32.mul').set(q);
     f.f64(1);
-    total().get(count).op('f64.div').get(eps).op('f64.add').op('f64.sqrt').op('f64.div');
+    total(f, acc[0], acc[1]).get(count).op('f64.div').get(eps).op('f64.add').op('f64.sqrt').op('f64.div');
     f.get(s, q).op('i32.add').op('f32.load', 0).op('f64.promote_f32').op('f64.mul').tee(a).op('f64x2.splat').set(av);
     f.get(b, q).op('i32.add').op('f32.load', 0).op('f64.promote_f32').get(mean, a).op('f64.mul').op('f64.sub').op('f64x2.splat').set(bv);
-    overChannel(() => {
+    overX(() => {
       f.get(y, p).op('i32.add');
-      for (const h of [0, 1]) half(h === 1).get(av).op('f64x2.mul').get(bv).op('f64x2.add').op('f32x4.demote_f64x2_zero');
+      for (const h of [0, 1]) half(f, vx, h === 1).get(av).op('f64x2.mul').get(bv).op('f64x2.add').op('f32x4.demote_f64x2_zero');
       f.lanes([0, 1, 4, 5]).op('v128.store', 0);
     });
   });
@@ -156,52 +162,43 @@ export function batchNormTrainGradKernel(): Func {
   const [count, mean, rstd, sgx] = f.locals('f64', 4);
   const [vx, vg, dl, dh, mv, a, mg, k, mf] = f.locals('v128', 9);
   const acc = f.locals('v128', 6);
-  const overChannel = (body: () => void) => {
-    f.i32(0).set(n);
-    f.forUp(n, N, 1, () => {
-      f.get(n, C).op('i32.mul').get(c).op('i32.add').get(pb).op('i32.mul').set(p);
-      f.get(p, pb).op('i32.add').set(end);
-      f.forUp(p, end, 16, body);
-    });
-  };
-  const half = (v: Local, high: boolean) => (high ? f.get(v, v).lanes([2, 3, 2, 3]) : f.get(v)).op('f64x2.promote_low_f32x4');
-  const total = (l0: Local, l1: Local) => f.get(l0).op('f64x2.extract_lane', 0).get(l0).op('f64x2.extract_lane', 1).op('f64.add').get(l1).op('f64x2.extract_lane', 0).op('f64.add').get(l1).op('f64x2.extract_lane', 1).op('f64.add');
+  const walk = { n, N, C, c, p, end, pb };
   f.get(plane).i32(4).op('i32.mul').set(pb);
   f.get(N, plane).op('i32.mul').op('f64.convert_i32_s').set(count);
   f.i32(0).set(c);
   f.forUp(c, C, 1, () => {
     for (const l of acc) f.f32x4(0).set(l);
-    overChannel(() => {
+    overChannel(f, walk, 16, () => {
       f.get(x, p).op('i32.add').op('v128.load', 0).set(vx);
-      half(vx, false).get(acc[0]).op('f64x2.add').set(acc[0]);
-      half(vx, true).get(acc[1]).op('f64x2.add').set(acc[1]);
+      half(f, vx, false).get(acc[0]).op('f64x2.add').set(acc[0]);
+      half(f, vx, true).get(acc[1]).op('f64x2.add').set(acc[1]);
     });
-    total(acc[0], acc[1]).get(count).op('f64.div').tee(mean).op('f64x2.splat').set(mv);
+    total(f, acc[0], acc[1]).get(count).op('f64.div').tee(mean).op('f64x2.splat').set(mv);
     f.f32x4(0).set(acc[0]).f32x4(0).set(acc[1]);
-    overChannel(() => {
+    overChannel(f, walk, 16, () => {
       f.get(x, p).op('i32.add').op('v128.load', 0).set(vx);
       f.get(g, p).op('i32.add').op('v128.load', 0).set(vg);
-      half(vx, false).get(mv).op('f64x2.sub').set(dl);
-      half(vx, true).get(mv).op('f64x2.sub').set(dh);
+      half(f, vx, false).get(mv).op('f64x2.sub').set(dl);
+      half(f, vx, true).get(mv).op('f64x2.sub').set(dh);
       f.get(acc[0], dl, dl).op('f64x2.mul').op('f64x2.add').set(acc[0]);
       f.get(acc[1], dh, dh).op('f64x2.mul').op('f64x2.add').set(acc[1]);
-      half(vg, false).tee(vx).get(acc[2]).op('f64x2.add').set(acc[2]);
+      half(f, vg, false).tee(vx).get(acc[2]).op('f64x2.add').set(acc[2]);
       f.get(acc[4], vx, dl).op('f64x2.mul').op('f64x2.add').set(acc[4]);
-      half(vg, true).tee(vx).get(acc[3]).op('f64x2.add').set(acc[3]);
+      half(f, vg, true).tee(vx).get(acc[3]).op('f64x2.add').set(acc[3]);
       f.get(acc[5], vx, dh).op('f64x2.mul').op('f64x2.add').set(acc[5]);
     });
     f.f64(1);
-    total(acc[0], acc[1]).get(count).op('f64.div').get(eps).op('f64.add').op('f64.sqrt').op('f64.div').set(rstd);
-    total(acc[4], acc[5]).set(sgx);
+    total(f, acc[0], acc[1]).get(count).op('f64.div').get(eps).op('f64.add').op('f64.sqrt').op('f64.div').set(rstd);
+    total(f, acc[4], acc[5]).set(sgx);
     f.get(scale).if();
     f.get(y).get(c).i32(4).op('i32.mul').op('i32.add').get(sgx, rstd).op('f64.mul').op('f32.demote_f64').op('f32.store', 0);
     f.else();
     // a = rstd·s[c], mg = Σg/M, k = rstd²·Σg(x − mean)/M, as f32x4 splats
     f.get(rstd).get(s).get(c).i32(4).op('i32.mul').op('i32.add').op('f32.load', 0).op('f64.promote_f32').op('f64.mul').op('f32.demote_f64').op('f32x4.splat').set(a);
-    total(acc[2], acc[3]).get(count).op('f64.div').op('f32.demote_f64').op('f32x4.splat').set(mg);
+    total(f, acc[2], acc[3]).get(count).op('f64.div').op('f32.demote_f64').op('f32x4.splat').set(mg);
     f.get(rstd, rstd).op('f64.mul').get(sgx).op('f64.mul').get(count).op('f64.div').op('f32.demote_f64').op('f32x4.splat').set(k);
     f.get(mean).op('f32.demote_f64').op('f32x4.splat').set(mf);
-    overChannel(() => {
+    overChannel(f, walk, 16, () => {
       f.get(y, p).op('i32.add');
       f.get(g, p).op('i32.add').op('v128.load', 0).get(mg).op('f32x4.sub');
       f.get(x, p).op('i32.add').op('v128.load', 0).get(mf).op('f32x4.sub').get(k).op('f32x4.mul').op('f32x4.sub');
@@ -225,38 +222,31 @@ export function batchNormRunningKernel(): Func {
   const [count, v] = f.locals('f64', 2);
   const [vx, d, t] = f.locals('v128', 3);
   const acc = f.locals('v128', 2);
-  const overChannel = (body: () => void) => {
-    f.i32(0).set(n);
-    f.forUp(n, N, 1, () => {
-      f.get(n, C).op('i32.mul').get(c).op('i32.add').get(pb).op('i32.mul').set(p);
-      f.get(p, pb).op('i32.add').set(end);
-      f.forUp(p, end, 16, () => {
-        f.get(x, p).op('i32.add').op('v128.load', 0).set(vx);
-        body();
-      });
-    });
-  };
-  const half = (high: boolean) => (high ? f.get(vx, vx).lanes([2, 3, 2, 3]) : f.get(vx)).op('f64x2.promote_low_f32x4');
-  const total = () => f.get(acc[0]).op('f64x2.extract_lane', 0).get(acc[0]).op('f64x2.extract_lane', 1).op('f64.add').get(acc[1]).op('f64x2.extract_lane', 0).op('f64.add').get(acc[1]).op('f64x2.extract_lane', 1).op('f64.add');
+  const walk = { n, N, C, c, p, end, pb };
+  // each vector of x loaded into vx before `body`
+  const overX = (body: () => void) => overChannel(f, walk, 16, () => {
+    f.get(x, p).op('i32.add').op('v128.load', 0).set(vx);
+    body();
+  });
   f.get(plane).i32(4).op('i32.mul').set(pb);
   f.get(N, plane).op('i32.mul').op('f64.convert_i32_s').set(count);
   f.i32(0).set(c);
   f.forUp(c, C, 1, () => {
     f.f32x4(0).set(acc[0]).f32x4(0).set(acc[1]);
-    overChannel(() => {
-      for (const h of [0, 1]) half(h === 1).get(acc[h]).op('f64x2.add').set(acc[h]);
+    overX(() => {
+      for (const h of [0, 1]) half(f, vx, h === 1).get(acc[h]).op('f64x2.add').set(acc[h]);
     });
-    total().get(count).op('f64.div').set(v);
+    total(f, acc[0], acc[1]).get(count).op('f64.div').set(v);
     f.get(unbiased).if();
     f.get(v).op('f64x2.splat').set(d);
     f.f32x4(0).set(acc[0]).f32x4(0).set(acc[1]);
-    overChannel(() => {
+    overX(() => {
       for (const h of [0, 1]) {
-        half(h === 1).get(d).op('f64x2.sub').tee(t);
+        half(f, vx, h === 1).get(d).op('f64x2.sub').tee(t);
         f.get(t).op('f64x2.mul').get(acc[h]).op('f64x2.add').set(acc[h]);
       }
     });
-    total().get(count).f64(1).op('f64.sub').op('f64.div').set(v);
+    total(f, acc[0], acc[1]).get(count).f64(1).op('f64.sub').op('f64.div').set(v);
     f.end();
     f.get(c).i32(4).op('i32.mul').set(q);
     f.get(y, q).op('i32.add');
