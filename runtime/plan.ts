@@ -294,11 +294,6 @@ export class Plan {
     this.slots.fill(EMPTY);
   }
 
-  /** Whether `dispose` has freed the plan's buffers. */
-  get isDisposed(): boolean {
-    return this.disposed;
-  }
-
   /** A step's buffers in the current slots. */
   private buffersOf(st: Step): { ins: Float32Array[]; out: Float32Array } {
     const ins = st.ins;
