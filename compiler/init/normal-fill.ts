@@ -195,9 +195,23 @@ function scratch(): [Float64Array, Int32Array] {
 
 type Kernel = (w: Uint32Array, at: number, d: Float32Array, to: number, len: number, mean: number, std: number) => number;
 
-/** The fast kernel: boxMullerAvx2Exact's results unless it returns nonzero (the last step's halfway case met). */
-const fastAvx2 = new Function('f', 'B', 'I', `return function boxMullerAvx2(w, at, d, to, len, mean, std) {${SOURCE}
+/**
+ * The fast kernel: boxMullerAvx2Exact's results unless it returns nonzero (the last step's halfway case
+ * met). Generated on first use; where the page's content security policy forbids generating code, the
+ * exact kernel serves alone (same values, slower).
+ */
+let fastAvx2: Kernel | null | undefined;
+function fastKernel(): Kernel | null {
+  if (fastAvx2 === undefined) {
+    try {
+      fastAvx2 = new Function('f', 'B', 'I', `return function boxMullerAvx2(w, at, d, to, len, mean, std) {${SOURCE}
   };`)(f, ...scratch()) as Kernel;
+    } catch {
+      fastAvx2 = null;
+    }
+  }
+  return fastAvx2;
+}
 
 /**
  * Where fastAvx2's halfway test holds: its last step's double sums are exact or normal floats. The value
@@ -212,7 +226,8 @@ const ordinary = (mean: number, std: number) =>
  * d[to ..]: element j of a block (radius √(−2 ln(1 − u_j))) pairs with element j + 8 (angle 2π·u_{j+8}).
  */
 export function boxMullerAvx2(w: Uint32Array, at: number, d: Float32Array, to: number, len: number, mean: number, std: number): void {
-  if (!ordinary(mean, std) || fastAvx2(w, at, d, to, len, mean, std) !== 0) boxMullerAvx2Exact(w, at, d, to, len, mean, std);
+  const fast = fastKernel();
+  if (!fast || !ordinary(mean, std) || fast(w, at, d, to, len, mean, std) !== 0) boxMullerAvx2Exact(w, at, d, to, len, mean, std);
 }
 
 /** `normal_fill_16` (the baseline kernel), as boxMullerAvx2. */

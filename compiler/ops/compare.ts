@@ -22,7 +22,7 @@ function comparison(name: string, method: string, js: (a: string, b: string) => 
       if (!shape) throw new GraphError(`${name}: shapes ${shapeStr(inputs[0].shape)} and ${shapeStr(inputs[1].shape)} do not broadcast`, src);
       return { shape, dtype: 'bool' };
     },
-    kernel: (ctx) => simdElementwise([{ name, rule: simd, args: [-1, -2] }], ctx.inShapes, ctx.outShape, ctx.precision, elementwiseKernel(js('x0', 'x1'), ctx.inShapes, ctx.outShape)),
+    kernel: (ctx) => simdElementwise([{ name, rule: simd, args: [-1, -2] }], ctx.inShapes, ctx.outShape, ctx.precision, elementwiseKernel(js('x0', 'x1'), ctx.inShapes, ctx.outShape, (xs) => fn(xs[0], xs[1]))),
     grad: () => [null, null],
     onnx: (e, _n, ins) => e.op(onnxName, ins),
   });
@@ -61,8 +61,8 @@ defineOp({
   infer: (inputs, a) => ({ shape: inputs[0].shape, dtype: a.to as DType }),
   kernel: (ctx) => {
     const to = (ctx.attrs.to as DType | undefined) ?? 'f32';
-    const { js: expr, simd } = castRule(ctx.attrs);
-    const js = elementwiseKernel(expr('x0'), ctx.inShapes, ctx.outShape);
+    const { js: expr, fn, simd } = castRule(ctx.attrs);
+    const js = elementwiseKernel(expr('x0'), ctx.inShapes, ctx.outShape, (xs) => fn(xs[0]));
     return simd ? simdElementwise([{ name: `Cast:${to}`, rule: simd, args: [-1] }], ctx.inShapes, ctx.outShape, ctx.precision, js) : js;
   },
   grad: (n, g) => [n.inputs[0].dtype === 'f32' && n.dtype === 'f32' ? g : null],

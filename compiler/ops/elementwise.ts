@@ -41,8 +41,8 @@ export function elementwise(name: string, arity: number, fn: (...x: number[]) =>
       return { shape, dtype: inputs.every((x) => x.dtype === 'i64') ? 'i64' : 'f32' };
     },
     kernel: (ctx) => {
-      const r = withAttrs ? withAttrs(ctx.attrs) : { js, simd };
-      const jsKernel = elementwiseKernel(r.js(...ctx.inShapes.map((_, i) => `x${i}`)), ctx.inShapes, ctx.outShape);
+      const r = withAttrs ? withAttrs(ctx.attrs) : { fn, js, simd };
+      const jsKernel = elementwiseKernel(r.js(...ctx.inShapes.map((_, i) => `x${i}`)), ctx.inShapes, ctx.outShape, (xs) => r.fn(...xs));
       const rule = simdRuleOf(r);
       return rule ? simdElementwise([{ name: stepName(name, ctx.attrs), rule, args }], ctx.inShapes, ctx.outShape, ctx.precision, jsKernel) : withPath(jsKernel, `JavaScript (${name} has no SIMD rule)`);
     },

@@ -85,7 +85,12 @@ defineOp({
     const name = (k: number) => (k < 0 ? `x${-k - 1}` : `t${k}`);
     const rules = body.map(([op, , attrs]) => elementwiseRule(getOp(op), attrs)!);
     const stmts = body.map(([, args], k) => `const t${k} = ${rules[k].js(...args.map(name))};`);
-    const js = elementwiseKernel(`t${body.length - 1}`, ctx.inShapes, ctx.outShape, stmts.join('\n'));
+    const t: number[] = new Array(body.length).fill(0);
+    const scalar = (xs: number[]) => {
+      for (let k = 0; k < body.length; k++) t[k] = rules[k].fn(...body[k][1].map((a) => (a < 0 ? xs[-a - 1] : t[a])));
+      return t[body.length - 1];
+    };
+    const js = elementwiseKernel(`t${body.length - 1}`, ctx.inShapes, ctx.outShape, scalar, stmts.join('\n'));
     // in WebAssembly SIMD when every op of the chain has a SIMD rule
     const steps: SimdStep[] = [];
     for (const [k, [op, args, attrs]] of body.entries()) {

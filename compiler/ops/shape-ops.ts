@@ -79,7 +79,7 @@ defineOp({
       throw new GraphError(`ExpandAs: ${shapeStr(a.shape)} does not broadcast to ${shapeStr(like.shape)}`, src);
     return { shape: like.shape, dtype: a.dtype };
   },
-  kernel: (ctx) => elementwiseKernel('x0', [ctx.inShapes[0]], ctx.outShape),
+  kernel: (ctx) => elementwiseKernel('x0', [ctx.inShapes[0]], ctx.outShape, (xs) => xs[0]),
   grad: (n, g) => [B.sumTo(g, n.inputs[0].shape), null],
   onnx: (e, _n, ins) => e.op('Expand', [ins[0], e.shapeOf(ins[1])]),
 });

@@ -209,7 +209,7 @@ defineOp({
     if (!s) throw new GraphError(`Expand: ${shapeStr(x.shape)} does not broadcast with ${shapeStr(a.shape as Dim[])}`, src);
     return { shape: s, dtype: x.dtype };
   },
-  kernel: (ctx) => elementwiseKernel('x0', [ctx.inShapes[0]], ctx.outShape),
+  kernel: (ctx) => elementwiseKernel('x0', [ctx.inShapes[0]], ctx.outShape, (xs) => xs[0]),
   grad: (n, g) => [B.sumTo(g, n.inputs[0].shape)],
   onnx: (e, n, ins) => e.op('Expand', [ins[0], e.constI64(n.shape.map((d) => (typeof d === 'number' ? d : 1)))]),
   showAttrs: (a) => shapeStr(a.shape as Dim[]),

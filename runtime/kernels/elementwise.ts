@@ -36,13 +36,55 @@ export function broadcastIndexMap(padded: readonly number[], outShape: readonly 
 
 const cache = new Map<string, (maps: (Int32Array | null)[], lens: number[]) => Kernel>();
 
+/** Whether this context may generate code from strings (a page's content security policy may forbid it). */
+let generates: boolean | undefined;
+function canGenerate(): boolean {
+  if (generates === undefined) {
+    try {
+      generates = new Function('return 1')() === 1;
+    } catch {
+      generates = false;
+    }
+  }
+  return generates;
+}
+
+/** The value of input j at output position i, read through its access pattern. */
+function reader(a: Access): (x: Float32Array, i: number) => number {
+  switch (a.kind) {
+    case 'same': return (x, i) => x[i];
+    case 'scalar': return (x) => x[0];
+    case 'tile': { const len = a.len; return (x, i) => x[i % len]; }
+    case 'rep': { const rep = a.rep; return (x, i) => x[(i / rep) | 0]; }
+    case 'map': { const map = a.map; return (x, i) => x[map[i]]; }
+  }
+}
+
+/**
+ * The kernel without generated code, where generating it is forbidden: `scalar` applied to each
+ * element's inputs (the same values as the generated loop, more slowly).
+ */
+function interpretedKernel(scalar: (xs: number[]) => number, acc: readonly Access[]): Kernel {
+  const reads = acc.map(reader);
+  const xs: number[] = new Array(acc.length).fill(0);
+  return (ins, out) => {
+    const n = out.length;
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < reads.length; j++) xs[j] = reads[j](ins[j], i);
+      out[i] = scalar(xs);
+    }
+  };
+}
+
 /**
  * A kernel computing `expr` (a JS expression over `x0..xk`) elementwise. `expr` may use `Math.*`;
- * `statements` (run per element before it) may define temporaries for it.
+ * `statements` (run per element before it) may define temporaries for it. `scalar` computes the same
+ * value from the inputs `[x0, .., xk]`; it serves where generating code is forbidden.
  * Generated code is cached by expression and access pattern.
  */
-export function elementwiseKernel(expr: string, inShapes: readonly (readonly number[])[], outShape: readonly number[], statements = ''): Kernel {
+export function elementwiseKernel(expr: string, inShapes: readonly (readonly number[])[], outShape: readonly number[], scalar: (xs: number[]) => number, statements = ''): Kernel {
   const acc = inShapes.map((s) => accessFor(s, outShape));
+  if (!canGenerate()) return interpretedKernel(scalar, acc);
   const sig = statements + '|' + expr + '|' + acc.map((a) => a.kind).join(',');
   let make = cache.get(sig);
   if (!make) {

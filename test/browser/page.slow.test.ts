@@ -1,6 +1,8 @@
 /**
  * graphc in a browser: a page bundled from the package's public entry (serve.ts) runs in Debian's headless
- * chromium, served plainly and cross-origin isolated. In the page the DSL, compiler, runtime and ONNX
+ * chromium, served plainly, cross-origin isolated, and under a content security policy without
+ * 'unsafe-eval' (as a browser extension's pages are: graphc's JavaScript kernels are then interpreted,
+ * with the same tables). In the page the DSL, compiler, runtime and ONNX
  * export reproduce the seed's toy and diabetes tables (seed-tables.md, PyTorch's printed costs) within
  * ±1.5e-6, export the bytes `graphc train --onnx` writes in Node (with shared memory or, for a page
  * served plainly, without), and name the user's file and line of a
@@ -45,8 +47,8 @@ let browser: Browser | null = null;
 let dir = '';
 
 /** Opens the page served `isolated` or not; returns what `call` gives, and what the page logged. */
-async function inPage<T>(isolated: boolean, call: string): Promise<{ result: T; console: string[] }> {
-  const served = await servePage(bundle, isolated);
+async function inPage<T>(isolated: boolean, call: string, strict = false): Promise<{ result: T; console: string[] }> {
+  const served = await servePage(bundle, isolated, strict);
   const page = await browser!.newPage();
   const logged: string[] = [];
   page.on('console', (m) => logged.push(`${m.type()}: ${m.text()}`));
@@ -106,6 +108,13 @@ describe.runIf(present)('graphc in headless chromium', { timeout: 600_000 }, () 
     holdsTheSeed(r);
     expect(r.onnx.toy).toEqual(await nodeOnnx(['graphs/toy.ts'], 'toy.onnx', false));
     expect(r.onnx.diabetes).toEqual(await nodeOnnx(['graphs/diabetes.ts', '--data', 'data/data-03-diabetes.csv', '--option', 'loss=bce'], 'diabetes.onnx', false));
+    expect(console).toEqual([]);
+  });
+
+  it('under a content security policy without \'unsafe-eval\': the seed\'s tables, the ONNX bytes of Node', async () => {
+    const { result: r, console } = await inPage<RunResult>(false, 'graphcPage.run(1)', true);
+    holdsTheSeed(r);
+    expect(r.onnx.toy).toEqual(await nodeOnnx(['graphs/toy.ts'], 'toy.onnx', false));
     expect(console).toEqual([]);
   });
 

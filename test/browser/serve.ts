@@ -1,9 +1,9 @@
 /**
  * The browser tests' page: test/browser/page.ts bundled with esbuild from the package's public entry
  * (`graphc` resolves to the built dist/, as in a user's project), with its source map, served on
- * 127.0.0.1 by Node's http with the data sets of data/, plainly or cross-origin isolated (COOP and COEP,
- * which is what lets a page share memory with a Worker). Also the peers: Debian's chromium and
- * puppeteer-core, found or not.
+ * 127.0.0.1 by Node's http with the data sets of data/: plainly, cross-origin isolated (COOP and COEP,
+ * which is what lets a page share memory with a Worker), or under a strict content security policy.
+ * Also the peers: Debian's chromium and puppeteer-core, found or not.
  */
 import { build } from 'esbuild';
 import { createServer, type Server } from 'node:http';
@@ -45,11 +45,18 @@ export interface Served {
   close(): Promise<void>;
 }
 
-/** Serves the page, its bundle and map, and data/*.csv; `isolated`: with COOP and COEP on every answer. */
-export async function servePage(b: Bundle, isolated: boolean): Promise<Served> {
+/**
+ * Serves the page, its bundle and map, and data/*.csv; `isolated`: with COOP and COEP on every answer;
+ * `strict`: with a content security policy that lets scripts come from the page's origin and compile
+ * WebAssembly, but not generate code from strings ('unsafe-eval' absent).
+ */
+export async function servePage(b: Bundle, isolated: boolean, strict = false): Promise<Served> {
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-    const headers: Record<string, string> = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {};
+    const headers: Record<string, string> = {
+      ...(isolated && { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' }),
+      ...(strict && { 'Content-Security-Policy': "script-src 'self' 'wasm-unsafe-eval'" }),
+    };
     const send = (type: string, body: string) => {
       res.writeHead(200, { ...headers, 'Content-Type': type });
       res.end(body);

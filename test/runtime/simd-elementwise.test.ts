@@ -71,7 +71,7 @@ describe('SIMD elementwise kernels equal the JS kernels', () => {
         const n = out.reduce((x, y) => x * y, 1);
         const ctx = { node: null as unknown as Node, inShapes: shapes, outShape: out, attrs: {}, precision: 'f32' as const };
         const simd = h.alloc(n), js = h.alloc(n), viaOp = h.alloc(n);
-        const jsKernel = elementwiseKernel(op.traits!.elementwise!.js(...shapes.map((_, j) => `x${j}`)), shapes, out);
+        const jsKernel = elementwiseKernel(op.traits!.elementwise!.js(...shapes.map((_, j) => `x${j}`)), shapes, out, (xs) => op.traits!.elementwise!.fn(...xs));
         // the generator must take this layout (not fall back to the JS kernel)
         const simdKernel = simdElementwise([{ name: op.name, rule: simdRuleOf(op.traits!.elementwise)!, args: shapes.map((_, j) => -(j + 1)) }], shapes, out, 'f32', jsKernel);
         expect(simdKernel).not.toBe(jsKernel);
@@ -93,7 +93,7 @@ describe('SIMD elementwise kernels equal the JS kernels', () => {
   it('a tile whose length is not a multiple of 4 is left to the JS kernel, which gets it right', () => {
     const shapes = [[128, 10], [10]], out = [128, 10];
     const a = values(1280, 1), b = values(10, 2), got = h.alloc(1280);
-    const jsKernel = elementwiseKernel('(x0 + x1)', shapes, out);
+    const jsKernel = elementwiseKernel('(x0 + x1)', shapes, out, (xs) => xs[0] + xs[1]);
     expect(simdElementwise([{ name: 'Add', rule: simdRuleOf(getOp('Add').traits!.elementwise)!, args: [-1, -2] }], shapes, out, 'f32', jsKernel)).toBe(jsKernel);
     getOp('Add').kernel!({ node: null as unknown as Node, inShapes: shapes, outShape: out, attrs: {}, precision: 'f32' })([a, b], got);
     for (let i = 0; i < 1280; i++) expect(Object.is(got[i], Math.fround(a[i] + b[i % 10]))).toBe(true);
@@ -101,7 +101,7 @@ describe('SIMD elementwise kernels equal the JS kernels', () => {
   it('a channel whose runs are not whole vectors is left to the JS kernel, which gets it right', () => {
     const shapes = [[2, 8, 3, 3], [8, 1, 1]], out = [2, 8, 3, 3];
     const a = values(144, 1), b = values(8, 2), got = h.alloc(144);
-    const jsKernel = elementwiseKernel('(x0 * x1)', shapes, out);
+    const jsKernel = elementwiseKernel('(x0 * x1)', shapes, out, (xs) => xs[0] * xs[1]);
     expect(simdElementwise([{ name: 'Mul', rule: simdRuleOf(getOp('Mul').traits!.elementwise)!, args: [-1, -2] }], shapes, out, 'f32', jsKernel)).toBe(jsKernel);
     getOp('Mul').kernel!({ node: null as unknown as Node, inShapes: shapes, outShape: out, attrs: {}, precision: 'f32' })([a, b], got);
     for (let i = 0; i < 144; i++) expect(Object.is(got[i], Math.fround(a[i] * b[Math.floor(i / 9) % 8]))).toBe(true);
@@ -125,7 +125,7 @@ describe('SIMD elementwise kernels equal the JS kernels', () => {
     const x = values(2050, 9), out1 = h.alloc(2050), out2 = h.alloc(2050);
     const cast = { node: null as unknown as Node, inShapes: [[2050]], outShape: [2050], attrs: { to: 'bool' }, precision: 'f32' as const };
     getOp('Cast').kernel!(cast)([x], out1);
-    elementwiseKernel('(x0 !== 0 ? 1 : 0)', [[2050]], [2050])([x], out2);
+    elementwiseKernel('(x0 !== 0 ? 1 : 0)', [[2050]], [2050], (xs) => (xs[0] !== 0 ? 1 : 0))([x], out2);
     same(out1, out2);
     const W = values(4096, 3), g = values(4096, 4), lr = h.copyOf([0.05]);
     const body = JSON.stringify([['Mul', [-2, -3]], ['Sub', [-1, 0]]]);
