@@ -10,14 +10,15 @@ import { collectOption, parseOptions, positiveInt, positiveNumber } from './args
 import { writeAtomic } from './write.ts';
 import { CheckGate, startCheck } from './check.ts';
 import { exportModel, OPSET } from '../export/index.ts';
-import { Plan } from '../runtime/plan.ts';
+import { Plan, type PlanOptions } from '../runtime/plan.ts';
+import { stepUpdates } from '../runtime/trainer.ts';
 import { formatPlanReport } from '../runtime/report.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 
 /** What the runtime decides for a graph planned with every symbolic dim at `rows`. */
-export function explainPlan(title: string, g: Graph, rows: number): string {
+export function explainPlan(title: string, g: Graph, rows: number, options: PlanOptions = {}): string {
   const shapes = new Map(g.inputs.map((n) => [String(n.attrs.name), (n.attrs.shape as (number | string)[]).map((d) => (typeof d === 'number' ? d : rows))]));
-  return formatPlanReport(title, new Plan(g, shapes).report());
+  return formatPlanReport(title, new Plan(g, shapes, options).report());
 }
 
 export interface CompileFlags {
@@ -79,7 +80,7 @@ export function registerCompile(command: Command, run: (fn: () => Promise<void>)
         const out: string[] = [];
         if (o.explain) {
           out.push(o.opt ? explain(compiled.report) : 'optimization is off (--no-opt): no passes ran');
-          out.push(explainPlan('train step plan', compiled.trainStep, o.rows), explainPlan('inference plan', compiled.inference, o.rows));
+          out.push(explainPlan('train step plan', compiled.trainStep, o.rows, { updates: stepUpdates(compiled.trainStep) }), explainPlan('inference plan', compiled.inference, o.rows));
         }
         if (o.print) out.push(printGraph(g));
         if (o.onnx) {

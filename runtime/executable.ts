@@ -5,7 +5,7 @@
 import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { Plan, type Copy, type TensorValue } from './plan.ts';
+import { Plan, type Copy, type PlanOptions, type TensorValue } from './plan.ts';
 import { allocate, heap } from './kernels/heap.ts';
 
 /** Parameter values by name, initialized from the graph's initializers. */
@@ -54,9 +54,11 @@ export class Executable {
   private readonly inputNames: string[];
   private readonly paramNames: string[];
 
+  /** `options`: how its plans are made (a trainer's: its updates written in place, `PlanOptions.updates`). */
   constructor(
     readonly graph: Graph,
     readonly params: ParamStore,
+    private readonly options: PlanOptions = {},
   ) {
     this.inputNodes = graph.inputs;
     this.inputNames = this.inputNodes.map((n) => String(n.attrs.name));
@@ -132,7 +134,7 @@ export class Executable {
     const key = this.inputNames.map((n) => inputs[n].shape.join('x')).join(',');
     let entry = this.plans.get(key);
     if (!entry) {
-      const plan = new Plan(this.graph, new Map(this.inputNames.map((n) => [n, inputs[n].shape])));
+      const plan = new Plan(this.graph, new Map(this.inputNames.map((n) => [n, inputs[n].shape])), this.options);
       const order = plan.leafNames;
       entry = { plan, leafBufs: order.map(() => EMPTY), inputIndex: this.inputNames.map((n) => order.indexOf(n)), paramIndex: this.paramNames.map((n) => order.indexOf(n)) };
       if (this.plans.size >= 8) this.plans.delete(this.plans.keys().next().value!);

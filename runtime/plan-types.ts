@@ -5,6 +5,7 @@
 import type { Node } from '../compiler/ir/node.ts';
 import type { RegionMiss } from './rows.ts';
 import type { Fallback } from './kernels/fallbacks.ts';
+import type { InPlaceMiss } from './in-place.ts';
 
 export interface TensorValue {
   readonly data: Float32Array;
@@ -27,6 +28,12 @@ export interface PlanOptions {
   readonly regions?: boolean;
   /** Run as one WebAssembly call where every kernel has a WebAssembly entry (wasm/sequence.ts; default: true). */
   readonly oneCall?: boolean;
+  /**
+   * Outputs that are the next values of leaves (output name → leaf name: a train step's `next:<param>`).
+   * Each is written straight into its leaf's buffer where that is safe (in-place.ts), so a run overwrites
+   * those leaves and no copy is needed after it: `buffer(output)` is then the leaf's buffer of the run.
+   */
+  readonly updates?: ReadonlyMap<string, string>;
 }
 
 /** Memory of a plan: the arena it allocated, and the least any placement could use. */
@@ -48,6 +55,9 @@ export interface PlanReport {
   readonly regions: readonly { readonly head: Node; readonly members: number; readonly exits: number; readonly path: string }[];
   /** The row regions expanded into their ops instead, and why. */
   readonly regionMisses: readonly RegionMiss[];
+  /** The updates written into their leaves' buffers (`PlanOptions.updates`), and those copied after a run instead, with why. */
+  readonly inPlace: readonly { readonly node: Node; readonly leaf: string }[];
+  readonly inPlaceMisses: readonly InPlaceMiss[];
   readonly oneCall: boolean;
   /** Whether its buffers live in the shared WebAssembly heap (else ordinary arrays, JavaScript kernels). */
   readonly heap: boolean;

@@ -15,6 +15,7 @@ import { fallbacks } from './kernels/fallbacks.ts';
 import { Sequence, type Buffers, type Entry } from './kernels/wasm/sequence.ts';
 import { ALIGN, align, lifetimes, livenessBound, ordinaryArena, placeBuffers, prefixOffsets } from './placement.ts';
 import { preparedKernel } from './prepared.ts';
+import { inPlaceUpdates, verifyInPlace, type InPlaceMiss, type ScheduledStep } from './in-place.ts';
 import type { Copy, MemoryReport, PlanOptions, PlanReport, TensorValue } from './plan-types.ts';
 
 export type { Copy, MemoryReport, PlanOptions, PlanReport, TensorValue } from './plan-types.ts';
@@ -23,7 +24,8 @@ interface Step {
   readonly kernel: Kernel;
   readonly ins: Float32Array[];
   readonly inSlots: Int32Array;
-  readonly out: Float32Array;
+  /** Its output buffer (an update written in place: its leaf's, set when the leaves are placed). */
+  out: Float32Array;
 }
 
 export class Plan {
@@ -37,11 +39,14 @@ export class Plan {
   /** The row regions run as one kernel each (their first nodes and sizes), and those expanded, with why. */
   private readonly regionInfo: { head: Node; members: number; exits: number }[] = [];
   private readonly regionMisses: RegionMiss[] = [];
+  /** Updates written into their leaves' buffers (in-place.ts): the node's slot, its leaf's slot, the step writing it. */
+  private readonly inPlace: { node: Node; leaf: Node; slot: number; leafSlot: number; step: number }[] = [];
+  private readonly inPlaceMisses: InPlaceMiss[] = [];
   private readonly leafSlots: { node: Node; slot: number; key: string }[] = [];
   /** Float32 plans with a heap: where leaves given outside the heap are copied before a run (made on first use). */
   private readonly staging: (Float32Array | null)[] = [];
   /** Leaves used in place in the last run (null: staged, or not run yet). */
-  private readonly inPlace: (Float32Array | null)[] = [];
+  private readonly unstaged: (Float32Array | null)[] = [];
   private readonly heap: Heap | null;
   /** The plan's regions of the heap (its arena, constants, staging), which `dispose` frees. */
   private readonly owned: Float32Array[] = [];
@@ -99,8 +104,22 @@ export class Plan {
     }
     for (const [first, r] of regions) this.regionInfo.push({ head: first, members: r.members, exits: r.exits });
     const { def, lastUse, inRegion, unstored } = lifetimes(graph, computed, order, regions);
+    // updates written into their leaves' buffers where that is safe (in-place.ts): no arena memory, and no copy after a run
+    const pairs = new Map<Node, Node>();
+    if (opts.updates?.size) {
+      const schedule: ScheduledStep[] = [];
+      for (const n of computed) {
+        const region = regions.get(n);
+        if (region) schedule.push({ node: n, reads: region.buffers, region: true });
+        else if (!inRegion.has(n)) schedule.push({ node: n, reads: n.inputs, region: false });
+      }
+      const decided = inPlaceUpdates(graph, opts.updates, schedule, this.shapes);
+      verifyInPlace(schedule, decided.pairs, this.shapes);
+      decided.pairs.forEach((leaf, n) => pairs.set(n, leaf));
+      this.inPlaceMisses.push(...decided.misses);
+    }
     const bytesPer = precision === 'f64' ? 8 : 4;
-    const sizes = computed.map((n) => (unstored.has(n) ? 0 : sizeOf(this.shapes.get(n)!) * bytesPer));
+    const sizes = computed.map((n) => (unstored.has(n) || pairs.has(n) ? 0 : sizeOf(this.shapes.get(n)!) * bytesPer));
     const offsets = reuse ? placeBuffers(sizes, def, lastUse) : prefixOffsets(sizes);
     const arenaBytes = computed.reduce((m, _, i) => Math.max(m, offsets[i] + align(sizes[i])), 0);
     // not cleared: every buffer in it is written whole by its kernel before it is read (buffers share
@@ -116,13 +135,15 @@ export class Plan {
         this.slots.push(EMPTY);
         this.leafSlots.push({ node: n, slot, key: String(n.attrs.name) });
         this.staging.push(null);
-        this.inPlace.push(null);
+        this.unstaged.push(null);
       } else if (n.op === 'Const') {
         const value = n.attrs.value as Float32Array;
         this.slots.push(precision === 'f64' ? (Float64Array.from(value) as unknown as Float32Array) : this.heap ? this.own(this.heap.copyOf(value, this)) : value);
       } else {
         const k = order.get(n)!;
-        this.slots.push(unstored.has(n) ? EMPTY : arena.subarray(offsets[k] / bytesPer, offsets[k] / bytesPer + sizeOf(this.shapes.get(n)!)));
+        const leaf = pairs.get(n);
+        if (leaf) this.inPlace.push({ node: n, leaf, slot, leafSlot: this.slotOf.get(leaf)!, step: -1 });
+        this.slots.push(unstored.has(n) || leaf ? EMPTY : arena.subarray(offsets[k] / bytesPer, offsets[k] / bytesPer + sizeOf(this.shapes.get(n)!)));
       }
     }
     for (const n of computed) {
@@ -134,6 +155,8 @@ export class Plan {
       } else if (!inRegion.has(n)) {
         const inShapes = n.inputs.map((i) => this.shapes.get(i)!);
         const kernel = preparedKernel(n, inShapes, this.shapes.get(n)!, precision);
+        const u = pairs.has(n) ? this.inPlace.find((p) => p.node === n) : undefined;
+        if (u) u.step = this.steps.length;
         this.steps.push({ kernel, ins: new Array(n.inputs.length), inSlots: Int32Array.from(n.inputs.map((i) => this.slotOf.get(i)!)), out: this.slots[this.slotOf.get(n)!] });
         this.stepNodes.push(n);
       }
@@ -155,6 +178,8 @@ export class Plan {
       env: new Map(this.env),
       regions: this.regionInfo.map((r) => ({ ...r, path: kernels.find((k) => k.node === r.head)!.path })),
       regionMisses: [...this.regionMisses],
+      inPlace: this.inPlace.map((u) => ({ node: u.node, leaf: String(u.leaf.attrs.name) })),
+      inPlaceMisses: [...this.inPlaceMisses],
       oneCall: this.sequence !== null,
       heap: this.heap !== null,
       kernels,
@@ -215,7 +240,7 @@ export class Plan {
     for (let i = 0; i < this.leafSlots.length; i++) {
       const buf = leafBufs[i];
       // the same view as in the last run, used in place: already in its slot
-      if (buf === this.inPlace[i]) continue;
+      if (buf === this.unstaged[i]) continue;
       // a leaf outside the heap is copied into it, so that every kernel can work in place
       const outside = h !== null && !h.owns(buf);
       const b = outside ? this.stage(i, buf) : buf;
@@ -224,8 +249,10 @@ export class Plan {
       // a new view of the same memory (a data set's rows taken again) moves nothing
       if (was !== b && !(was.buffer === b.buffer && was.byteOffset === b.byteOffset && was.length === b.length)) moved = true;
       slots[slot] = b;
-      this.inPlace[i] = outside ? null : buf;
+      this.unstaged[i] = outside ? null : buf;
     }
+    // an update written in place: its node's buffer, and its step's output, are its leaf's buffer of this run
+    for (const u of this.inPlace) slots[u.slot] = this.steps[u.step].out = slots[u.leafSlot];
     if (moved) this.placements++;
     this.sequence?.ready(this.placements);
   }
@@ -266,7 +293,8 @@ export class Plan {
     const entries: Entry[] = this.steps.map((st) => st.kernel.wasm!);
     for (const c of copies) {
       const from = this.slotFor(c.from);
-      entries.push({ copy: true, arity: 3, args: () => (h.owns(c.to) && c.to.length === this.slots[from].length ? [c.to.byteOffset, this.slots[from].byteOffset, 4 * c.to.length] : null) });
+      // (no bytes where the value was written in place, into `to` itself)
+      entries.push({ copy: true, arity: 3, args: () => (h.owns(c.to) && c.to.length === this.slots[from].length ? [c.to.byteOffset, this.slots[from].byteOffset, sameMemory(c.to, this.slots[from]) ? 0 : 4 * c.to.length] : null) });
     }
     if (emit) {
       const from = this.slotFor(emit.from);
@@ -330,6 +358,9 @@ export class Plan {
 }
 
 const EMPTY = new Float32Array(0);
+
+/** Whether two views are the same memory (an update written in place is its leaf's buffer). */
+export const sameMemory = (a: Float32Array, b: Float32Array): boolean => a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
 
 /** Kernels up to which a plan runs as one WebAssembly call. */
 const ONE_CALL_MAX_KERNELS = 4096;

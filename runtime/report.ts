@@ -1,6 +1,6 @@
 /**
  * A plan's decisions as text, for `graphc compile --explain`: the row regions (and the products that did
- * not head one, with why), whether the plan runs as one WebAssembly call (and, where not, which kernels
+ * not head one, with why), the updates written in place (and those copied, with why), whether the plan runs as one WebAssembly call (and, where not, which kernels
  * keep it from it), how each kernel computes, and every fallback the runtime took, with its cause.
  */
 import { posStr, resolvePos } from '../compiler/ir/source.ts';
@@ -19,6 +19,8 @@ export function formatPlanReport(title: string, r: PlanReport): string {
   for (const g of r.regions)
     lines.push(`  row region${where(g.head)}: the product, ${g.members - 1} elementwise op${g.members === 2 ? '' : 's'} after it and ${g.exits} gradient${g.exits === 1 ? '' : 's'} as one kernel (${g.path})`);
   for (const m of r.regionMisses) lines.push(`  not a row region${where(m.node)}: ${m.why}`);
+  if (r.inPlace.length) lines.push(`  in place: the next value${r.inPlace.length === 1 ? ' of' : 's of'} ${r.inPlace.map((u) => u.leaf).join(', ')} written into ${r.inPlace.length === 1 ? 'its' : 'their'} own buffer${r.inPlace.length === 1 ? '' : 's'}, not copied after a run`);
+  for (const m of r.inPlaceMisses) lines.push(`  copied after a run: the next value of ${m.leaf} (${m.why})`);
   if (r.oneCall) lines.push('  one call: every kernel has a WebAssembly entry, so a run is one WebAssembly call');
   else if (r.heap) {
     const missing = r.kernels.filter((k) => !k.entry).length;

@@ -1,6 +1,8 @@
 /**
  * Training: runs the train-step graph and writes each `next:<param>` output back into the parameter
- * store. After the first step of each kind (which plans), a step allocates nothing.
+ * store: its plans write an update straight into its parameter's buffer where that is safe
+ * (`PlanOptions.updates`, in-place.ts), and the others are copied after the step. After the first step
+ * of each kind (which plans), a step allocates nothing.
  *
  * A step whose loss nobody reads runs the same graph without its `loss` output (`update`): a graph holds
  * only what its outputs reach, so the loss's own work (the log terms of a cross-entropy, their sum) is
@@ -13,7 +15,7 @@ import { nextName } from '../compiler/train/step.ts';
 import { LR_NAME } from '../compiler/train/optimizers.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
-import type { Copy, Plan } from './plan.ts';
+import { sameMemory, type Copy, type Plan } from './plan.ts';
 import { Sequence } from './kernels/wasm/sequence.ts';
 import { heap } from './kernels/heap.ts';
 
@@ -21,9 +23,12 @@ interface Stepper {
   readonly exe: Executable;
   /** Each parameter's update: its `next:` output copied into the parameter after a step. */
   readonly copies: readonly Copy[];
-  /** The plan of the last step, and the buffers of its `next:` outputs in `copies` order. */
+  /** The plan of the last step and its placement count, and the buffers of its `next:` outputs in `copies` order. */
   plan: Plan | null;
+  placements: number;
   nexts: Float32Array[];
+  /** Whether each copy is needed: its value was not written in place, into the parameter itself. */
+  copied: boolean[];
 }
 
 export class Trainer {
@@ -44,11 +49,15 @@ export class Trainer {
     readonly params: ParamStore,
   ) {
     this.lossNode = step.output('loss');
+    const updated = [...params.values].filter(([name]) => name !== LR_NAME);
+    const updates = stepUpdates(step);
     const stepper = (g: Graph): Stepper => ({
-      exe: new Executable(g, params),
-      copies: [...params.values].filter(([name]) => name !== LR_NAME).map(([name, param]) => ({ from: g.output(nextName(name)), to: param })),
+      exe: new Executable(g, params, { updates }),
+      copies: updated.map(([name, param]) => ({ from: g.output(nextName(name)), to: param })),
       plan: null,
+      placements: -1,
       nexts: [],
+      copied: [],
     });
     this.withLoss = stepper(step);
     this.exe = this.withLoss.exe;
@@ -149,12 +158,19 @@ export class Trainer {
   }
 }
 
+/** A train step's updates as its trainer's plans take them (`PlanOptions.updates`): each `next:<leaf>` output, by the leaf's name. */
+export function stepUpdates(step: Graph): Map<string, string> {
+  return new Map([...step.params, ...step.inputs].map((n) => String(n.attrs.name)).filter((name) => step.has(nextName(name))).map((name) => [nextName(name), name]));
+}
+
 function stepOn(s: Stepper, batch: Readonly<Record<string, TensorValue>>): Plan {
   const plan = s.exe.run(batch);
-  if (plan !== s.plan) {
+  if (plan !== s.plan || plan.placements !== s.placements) {
     s.plan = plan;
+    s.placements = plan.placements;
     s.nexts = s.copies.map((c) => plan.buffer(c.from));
+    s.copied = s.copies.map((c, i) => !sameMemory(c.to, s.nexts[i]));
   }
-  for (let i = 0; i < s.copies.length; i++) s.copies[i].to.set(s.nexts[i]);
+  for (let i = 0; i < s.copies.length; i++) if (s.copied[i]) s.copies[i].to.set(s.nexts[i]);
   return plan;
 }
