@@ -4,8 +4,9 @@
  * process); the runtime cannot know which it is on, so each splittable kernel (one timer per kernel, that
  * is per shape) times its own calls: now and then a few calls each way, alternating, then the faster way
  * until the next look. A look compares the median call each way (one call slowed by the scheduler moves
- * neither). A kernel starts on one thread and adopts the split only where a look measured it faster by a
- * margin (ADOPT), and keeps it while it stays faster at all: two threads are never chosen on a tie or on
+ * neither). A kernel's first look comes after WARM split calls that are not timed (the helper's side
+ * paying its one-time costs); it starts on one thread and adopts the split only where a look measured it
+ * faster by a margin (ADOPT), and keeps it while it stays faster at all: two threads are never chosen on a tie or on
  * noise. A look that confirms the choice doubles the time to the next (up to MAX_PERIOD calls, or
  * LOOK_MS of the kernel's time, whichever comes first: a machine's load changes), so a kernel that
  * settles spends a small fraction of its calls measuring; one that flips looks again soon. Between looks
@@ -27,6 +28,12 @@
 export const MIN_PERIOD = 32, MAX_PERIOD = 1024;
 /** Calls timed each way in a look. */
 export const SAMPLES = 3;
+/**
+ * Split calls a kernel makes before its first look, not timed: a kernel's first split calls pay once for
+ * the helper's side (its kernel compiled there, its code warming, its scratch's first pages), which would
+ * make the look's split median that of a call no later one resembles.
+ */
+export const WARM = 2;
 /** The kernel's time (ms, its calls summed) after which it looks again even before MAX_PERIOD calls. */
 export const LOOK_MS = 2000;
 /** A kernel on one thread adopts the split where a split call took at most this fraction of a one-thread call. */
@@ -74,6 +81,8 @@ const timers = new Map<string, SplitTimer>();
 
 export class SplitTimer {
   private n = 0;
+  /** Untimed split calls left before the first look (WARM). */
+  private warm = WARM;
   private period = MIN_PERIOD;
   private choice = false;
   /** A look's times of a call, on one thread ([0]) and split ([1]). */
@@ -96,6 +105,7 @@ export class SplitTimer {
   /** Whether this call should post the helper its share. */
   split(): boolean {
     if (SplitTimer.force !== null) return SplitTimer.force;
+    if (this.warm > 0) return true;
     const i = this.n;
     // a look: the first 2·SAMPLES calls of a period, alternating (the call before them warms both ways)
     if (i > 0 && i <= 2 * SAMPLES) return (i & 1) === 1;
@@ -108,6 +118,10 @@ export class SplitTimer {
    */
   record(split: boolean, ms: number, helped = true): void {
     if (SplitTimer.force !== null) return;
+    if (this.warm > 0) {
+      if (split) this.warm--;
+      return;
+    }
     const i = this.n++;
     this.since += ms;
     if (i > 0 && i <= 2 * SAMPLES) {
