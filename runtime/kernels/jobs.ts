@@ -132,6 +132,19 @@ export const JOBS = {
       `for (let j = 0; j < 3 * nCopy; j += 3) u.copyWithin(c[j], c[j + 1], c[j + 1] + c[j + 2]); Atomics.store(st, n, ${CHUNK.DONE}); } ` +
       `Atomics.notify(st, n); }`,
   },
+  /**
+   * Panels [p0, p1) of a split product's B packed (gemm.ts) while the caller packs the others: for each K
+   * block of KC rows, the panels' part of the block, by `pack` from a row-major B (rows `ldb` bytes apart)
+   * or, `trans` 1, by `packT` from a transposed one. Not chunked: a caller done with its panels takes the
+   * job back if the helper has not claimed it, else waits for it (`HelperThread.finish`).
+   */
+  pack: {
+    code: 7,
+    args: ['src', 'ldb', 'dst', 'K', 'NP', 'p0', 'p1', 'KC', 'trans'],
+    run: () =>
+      `for (let k0 = 0; k0 < K; k0 += KC) { const kc = Math.min(KC, K - k0), to = dst + (k0 * NP + p0 * 8 * kc) * 4; ` +
+      `if (trans) k.packT(src + k0 * 4 + p0 * 8 * ldb, ldb, to, kc, p1 - p0); else k.pack(src + k0 * ldb + p0 * 32, ldb, to, kc, p1 - p0); }`,
+  },
 } as const satisfies Record<string, JobSpec>;
 
 export type JobName = keyof typeof JOBS;

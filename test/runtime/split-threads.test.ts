@@ -21,9 +21,10 @@ const h = heap()!;
 
 // each large enough to split: GEMM by chunks of rows (plain and transposed A, a short last chunk; a
 // transposed A wide enough to be read through each thread's strip), matrix-vector by rows, vector-matrix
-// by rows (the wide kernel, its helper's share summed apart)
-const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false], [260, 300, 72, true]] as const;
-const kernels = cases.map(([M, K, N, tA]) => ({ M, K, N, tA, kernel: matmulKernel(M, K, N, tA, false), a: h.copyOf(randoms(M * K, M + 1)), b: h.copyOf(randoms(K * N, N + 2)) }));
+// by rows (the wide kernel, its helper's share summed apart); GEMMs whose B is large enough for the helper
+// to pack half of its panels (two K blocks and a partial last panel; a transposed B, an odd count of panels)
+const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false], [260, 300, 72, true], [64, 520, 260, false], [68, 600, 120, false, true]] as const;
+const kernels = cases.map(([M, K, N, tA, tB = false]) => ({ M, K, N, tA, tB, kernel: matmulKernel(M, K, N, tA, tB), a: h.copyOf(randoms(M * K, M + 1)), b: h.copyOf(randoms(K * N, N + 2)) }));
 
 /** Every case's output, computed `times` times (the last), as bits. */
 function outputs(times = 1, after?: () => void): Uint32Array[] {
@@ -63,8 +64,8 @@ describe('splitting a kernel with the helper thread', () => {
   afterAll(() => stopHelperThread());
 
   it('one thread matches the definition', () => {
-    kernels.forEach(({ M, K, N, tA, a, b }, i) => {
-      const ref = matmulReference(a, b, M, K, N, tA, false);
+    kernels.forEach(({ M, K, N, tA, tB, a, b }, i) => {
+      const ref = matmulReference(a, b, M, K, N, tA, tB);
       const got = new Float32Array(alone[i].buffer);
       for (let j = 0; j < ref.length; j++) expect(Math.abs(got[j] - ref[j])).toBeLessThanOrEqual(2e-6 * Math.sqrt(K) * (1 + Math.abs(ref[j])));
     });
@@ -72,9 +73,13 @@ describe('splitting a kernel with the helper thread', () => {
 
   it('two threads: the same bits, split forced on, off, or measured', async () => {
     await startHelper();
+    // the jobs posted: a split product with a large B posts its helper half of B's panels to pack first
+    const hp = readyHelper()!, post = hp.post.bind(hp), posted: string[] = [];
+    hp.post = (job, ...args) => (posted.push(job), post(job, ...args));
     for (const force of [true, false, null]) {
       SplitTimer.force = force;
       expect(outputs(force === null ? 40 : 3), `force ${force}`).toEqual(alone);
+      if (force) expect(posted.filter((j) => j === 'pack').length).toBe(2 * 3);
     }
     // each kernel measured itself both ways, and says what it chose (graphc train --explain)
     const gemm = splitChoices().find((c) => c.what === 'matrix product [256,512]·[512,64]');

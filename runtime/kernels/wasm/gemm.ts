@@ -7,7 +7,7 @@
  * C[M,N] = op(A)·op(B): A is [M,K] or, transposed, stored [K,M] (read with strides, no copy); a
  * transposed B is packed from its columns (in WebAssembly, by 4×4 transposes, when it is in the heap).
  * With a helper thread (threads.ts), large products are split by rows between the calling thread and
- * the helper, in chunks that each takes while any are left.
+ * the helper, in chunks that each takes while any are left; the helper packs half of a large B first.
  */
 import { WasmKernels } from './module.ts';
 import { noteFallback } from '../fallbacks.ts';
@@ -61,17 +61,24 @@ function gemmTimer(M: number, K: number, N: number, transA: boolean, transB: boo
 export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float32Array, scratch: GemmScratch, M: number, K: number, N: number, transA: boolean, transB: boolean, bInMemory = false): void {
   const M4 = M - (M % 4), N8 = N - (N % 8), NP = padded(N);
   const packed = scratch.packed;
+  const start = performance.now(); // the call's time, for the split timer, includes the packing
   // C: in place when N fills whole panels, else the padded copy
   const cp = scratch.paddedC ?? c;
   // pack B: for each K block, panel after panel of 8 columns, row after row
   const inPlaceB = !transB && bInMemory;
   // rows to be shared: the helper woken now spins by the time they are posted, after the packing
-  if (M4 > 0 && K > 0 && splits(k, scratch.timer, M4, M * K * N)) idleHelper()?.wake();
+  const helper = M4 > 0 && K > 0 && splits(k, scratch.timer, M4, M * K * N) ? idleHelper() : null;
+  helper?.wake();
+  // B's whole panels packed by the kernels (B in the heap): a split product's helper packs the later half
+  // of them meanwhile (the same bytes, wherever they are packed)
+  const panels = bInMemory ? N8 >> 3 : 0;
+  const share = helper && K * N8 >= PACK_SPLIT_MIN ? panels >> 1 : 0;
+  const ldb = transB ? K * 4 : N * 4;
+  if (share > 0) helper!.post('pack', b.byteOffset, ldb, packed.byteOffset, K, NP, panels - share, panels, KC, transB ? 1 : 0);
   for (let k0 = 0; k0 < K; k0 += KC) {
     const kc = Math.min(KC, K - k0);
     const block = k0 * NP;
-    if (inPlaceB && N8 > 0) k.pack(b.byteOffset + k0 * N * 4, N * 4, packed.byteOffset + block * 4, kc, N8 >> 3);
-    else if (transB && bInMemory && N8 > 0) k.packT(b.byteOffset + k0 * 4, K * 4, packed.byteOffset + block * 4, kc, N8 >> 3);
+    if (panels > 0) packPanels(k, b.byteOffset, ldb, packed.byteOffset, k0, kc, NP, 0, panels - share, transB);
     else
       for (let j0 = 0; j0 < N8; j0 += 8) {
         let o = block + j0 * kc;
@@ -90,6 +97,9 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
         for (let j = N8; j < NP; j++) packed[o++] = j >= N ? 0 : transB ? b[j * K + kk] : b[kk * N + j];
     }
   }
+  // the helper's panels: done, or taken back before it began them and packed here
+  if (share > 0 && helper!.finish())
+    for (let k0 = 0; k0 < K; k0 += KC) packPanels(k, b.byteOffset, ldb, packed.byteOffset, k0, Math.min(KC, K - k0), NP, panels - share, panels, transB);
   if (K === 0) {
     c.fill(0);
     return;
@@ -99,7 +109,7 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   // a transposed A through the strip where enough panels read each copy (measured: 32 panels, W4's weight
   // gradient, about 9% faster; 2 panels, a 10-column product, slower)
   const strip = transA && scratch.strip && NP >= STRIP_MIN_COLUMNS ? scratch.strip.byteOffset : 0;
-  if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N, strip);
+  if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N, strip, start);
   // the last M mod 4 rows, in plain loops
   const sbk = transB ? 1 : N, sbj = transB ? K : 1; // B(k,j) = b[k*sbk + j*sbj]
   for (let i = M4; i < M; i++)
@@ -113,16 +123,30 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
 }
 
 /**
+ * Panels [p0, p1) of the K block of kc rows from row k0 of a B in the kernels' memory (at byte `src`, rows
+ * or, transposed, columns `ldb` bytes apart) to their place in packed B (at byte `dst`, NP columns).
+ * The helper's `pack` job (jobs.ts) does the same for its panels.
+ */
+function packPanels(k: WasmKernels, src: number, ldb: number, dst: number, k0: number, kc: number, NP: number, p0: number, p1: number, transB: boolean): void {
+  if (p1 <= p0) return;
+  const to = dst + (k0 * NP + p0 * 8 * kc) * 4;
+  if (transB) k.packT(src + k0 * 4 + p0 * 8 * ldb, ldb, to, kc, p1 - p0);
+  else k.pack(src + k0 * ldb + p0 * 32, ldb, to, kc, p1 - p0);
+}
+
+/**
  * Rows [0, M4) of C (rows NP·4 bytes apart) = A·B with B packed, by the row kernel: with a helper thread
  * (and a heap-resident product of `work` = M·K·N at least SPLIT_MIN_WORK), both threads take chunks of
  * the rows where `timer` measured it to pay; the same kernel over the same rows either way. `strip`: the
- * calling thread's strip for a transposed A (sa 1), or 0; the helper then uses one of its own.
+ * calling thread's strip for a transposed A (sa 1), or 0; the helper then uses one of its own. `start`:
+ * when the call began (performance.now()), where its time for the split timer includes work before the
+ * rows (the packing of B, which a split call shares too); else from now.
  */
-export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, sa: number, ska: number, bOff: number, cOff: number, K: number, NP: number, M4: number, work: number, strip = 0): void {
+export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, sa: number, ska: number, bOff: number, cOff: number, K: number, NP: number, M4: number, work: number, strip = 0, start = -1): void {
   const ch = gemmChunkRows(M4), chunks = Math.ceil(M4 / ch);
   const helper = splittable(k, M4, work) ? idleHelper() : null;
   const post = helper !== null && timer.split();
-  const t0 = helper ? performance.now() : 0;
+  const t0 = helper ? (start >= 0 ? start : performance.now()) : 0;
   let done = 0;
   if (helper && post) {
     // both threads take chunks of rows until none is left: a thread whose core is slowed by other work
@@ -157,6 +181,11 @@ export function gemmChunkRows(M4: number): number {
   return Math.max(4, ((M4 >> 6) + 3) & ~3);
 }
 
+/**
+ * Floats of B's whole panels from which a split product's helper packs half of them: about a tenth of a
+ * millisecond of packing, against the few microseconds of handing the job over.
+ */
+export const PACK_SPLIT_MIN = 1 << 16;
 /** Products (M·K·N) below this run on one thread: a job costs a few microseconds to hand over. */
 export const SPLIT_MIN_WORK = 1 << 21;
 /** The panel kernel with its own memory: operands that are not in the heap are copied in. */
