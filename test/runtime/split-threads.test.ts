@@ -22,8 +22,8 @@ const h = heap()!;
 // each large enough to split: GEMM by chunks of rows (plain and transposed A, a short last chunk; a
 // transposed A wide enough to be read through each thread's strip), matrix-vector by rows, vector-matrix
 // by rows (the wide kernel, its helper's share summed apart); GEMMs whose B is large enough for the helper
-// to pack half of its panels (two K blocks and a partial last panel; a transposed B, an odd count of panels)
-const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false], [260, 300, 72, true], [64, 520, 260, false], [68, 600, 120, false, true]] as const;
+// to pack half of its panels (three K blocks and a partial last panel; a transposed B, an odd count of panels)
+const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false], [260, 300, 72, true], [64, 1030, 516, false], [68, 1030, 520, false, true]] as const;
 const kernels = cases.map(([M, K, N, tA, tB = false]) => ({ M, K, N, tA, tB, kernel: matmulKernel(M, K, N, tA, tB), a: h.copyOf(randoms(M * K, M + 1)), b: h.copyOf(randoms(K * N, N + 2)) }));
 
 /** Every case's output, computed `times` times (the last), as bits. */

@@ -61,7 +61,7 @@ function gemmTimer(M: number, K: number, N: number, transA: boolean, transB: boo
 export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float32Array, scratch: GemmScratch, M: number, K: number, N: number, transA: boolean, transB: boolean, bInMemory = false): void {
   const M4 = M - (M % 4), N8 = N - (N % 8), NP = padded(N);
   const packed = scratch.packed;
-  const start = performance.now(); // the call's time, for the split timer, includes the packing
+  const start = performance.now();
   // C: in place when N fills whole panels, else the padded copy
   const cp = scratch.paddedC ?? c;
   // pack B: for each K block, panel after panel of 8 columns, row after row
@@ -71,8 +71,8 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   helper?.wake();
   // B's whole panels packed by the kernels (B in the heap): a split product's helper packs the later half
   // of them meanwhile (the same bytes, wherever they are packed)
-  const panels = bInMemory ? N8 >> 3 : 0;
-  const share = helper && K * N8 >= PACK_SPLIT_MIN ? panels >> 1 : 0;
+  const panels = bInMemory ? N8 >> 3 : 0, sharesPacking = panels > 1 && K * N8 >= PACK_SPLIT_MIN;
+  const share = helper && sharesPacking ? panels >> 1 : 0;
   const ldb = transB ? K * 4 : N * 4;
   if (share > 0) helper!.post('pack', b.byteOffset, ldb, packed.byteOffset, K, NP, panels - share, panels, KC, transB ? 1 : 0);
   for (let k0 = 0; k0 < K; k0 += KC) {
@@ -109,7 +109,8 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   // a transposed A through the strip where enough panels read each copy (measured: 32 panels, W4's weight
   // gradient, about 9% faster; 2 panels, a 10-column product, slower)
   const strip = transA && scratch.strip && NP >= STRIP_MIN_COLUMNS ? scratch.strip.byteOffset : 0;
-  if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N, strip, start);
+  // where a split call shares the packing, its time for the split timer includes it (a call on one thread's too)
+  if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N, strip, sharesPacking ? start : -1);
   // the last M mod 4 rows, in plain loops
   const sbk = transB ? 1 : N, sbj = transB ? K : 1; // B(k,j) = b[k*sbk + j*sbj]
   for (let i = M4; i < M; i++)
@@ -182,10 +183,12 @@ export function gemmChunkRows(M4: number): number {
 }
 
 /**
- * Floats of B's whole panels from which a split product's helper packs half of them: about a tenth of a
- * millisecond of packing, against the few microseconds of handing the job over.
+ * Floats of B's whole panels from which a split product's helper packs half of them: about 0.2 ms of
+ * packing or more, so that the caller's half outlasts a sleeping helper's wake-up (tens of microseconds
+ * on a virtual machine) and the helper's half is not waited for. (1024² has 1M floats; W4's and W5's
+ * 784×256 weights, 200K, stay packed by the caller alone.)
  */
-export const PACK_SPLIT_MIN = 1 << 16;
+export const PACK_SPLIT_MIN = 1 << 19;
 /** Products (M·K·N) below this run on one thread: a job costs a few microseconds to hand over. */
 export const SPLIT_MIN_WORK = 1 << 21;
 /** The panel kernel with its own memory: operands that are not in the heap are copied in. */
