@@ -22,9 +22,13 @@ export function positiveInt(v: string): number {
   return decimalInt(v, 'a positive integer', 1);
 }
 
-export function positiveNumber(v: string): number {
+/**
+ * A learning rate: positive, and one the step's float32 leaf holds as given (1e40 would be Infinity and
+ * 1e-50 zero, training silently wrong).
+ */
+export function learningRate(v: string): number {
   const n = v.trim() === '' ? NaN : Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${v}'`);
+  if (!(n > 0 && Number.isFinite(Math.fround(n)) && Math.fround(n) > 0)) throw new InvalidArgumentError(`expected a positive number that float32 holds (1.4e-45 to 3.4e38), got '${v}'`);
   return n;
 }
 

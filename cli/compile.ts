@@ -6,7 +6,7 @@ import { printGraph } from '../compiler/ir/print.ts';
 import { posStr, resolvePos } from '../compiler/ir/source.ts';
 import type { Model } from '../compiler/dsl/model.ts';
 import { loadModel, buildModel } from './load.ts';
-import { collectOption, parseOptions, positiveInt, positiveNumber } from './args.ts';
+import { collectOption, parseOptions, positiveInt, learningRate } from './args.ts';
 import { writeAtomic } from './write.ts';
 import { CheckGate, startCheck } from './check.ts';
 import { exportModel, OPSET } from '../export/index.ts';
@@ -64,7 +64,7 @@ export function registerCompile(command: Command, run: (fn: () => Promise<void>)
     .option('--no-check', 'skip type-checking the model file first')
     .option('--no-opt', 'skip the optimization pipeline')
     .option('--no-fuse', 'keep the loss as written (no sigmoid + BCE fusion)')
-    .option('--lr <x>', 'the initial value of the train step\'s learning-rate leaf, optimizer.lr (default: the model\'s)', positiveNumber)
+    .option('--lr <x>', 'the initial value of the train step\'s learning-rate leaf, optimizer.lr (default: the model\'s)', learningRate)
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', collectOption, [] as string[])
     .option('--onnx <out.onnx>', 'write the inference graph (inputs to predictions, parameters as initializers) as ONNX')
     .option('--onnx-train <out.onnx>', 'write the training step as ONNX: inputs the parameters and a batch, outputs the loss and <param>.next')

@@ -25,7 +25,7 @@ async function loadTrainable(file: string, o: { data?: string; option: string[];
   const { data, source } = loadData(model, o.data);
   return { built, train: model.train, data, source };
 }
-import { collectOption, fraction, nonNegativeInt, oneOf, parseOptions, positiveInt, positiveNumber } from './args.ts';
+import { collectOption, fraction, nonNegativeInt, oneOf, parseOptions, positiveInt, learningRate } from './args.ts';
 import { checkWritable, writeAtomic } from './write.ts';
 import { CheckGate, startCheck } from './check.ts';
 import { clearStatus, status } from './status.ts';
@@ -42,7 +42,7 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
     .argument('<model>', 'model file (.ts) that default-exports defineModel({...})')
     .option('--data <file>', 'CSV data: all columns but the last are x (filling x of any rank row-major), the last is y; # starts a comment (default: the model\'s built-in data)')
     .option('--epochs <n>', 'train epochs 0..n (n + 1 steps)', nonNegativeInt)
-    .option('--lr <x>', 'learning rate', positiveNumber)
+    .option('--lr <x>', 'learning rate', learningRate)
     .option('--log-every <k>', 'log every k epochs', positiveInt)
     .option('--batch-size <n>', 'minibatch size (default: the model\'s, or the whole data set)', positiveInt)
     .option('--shuffle', 'visit the examples in a new order each epoch (DataLoader(shuffle=True)\'s order after the model\'s seed)')

@@ -96,13 +96,24 @@ export function fit(trainer: Trainer, data: Dataset, cfg: FitConfig, opts: FitOp
   }
 }
 
+/** A value as an error shows it: a string quoted, so that '3' is not taken for the number 3. */
+const shown = (v: unknown): string => (typeof v === 'string' ? `'${v}' (a string)` : String(v));
+
+/**
+ * A learning rate the step's float32 leaf holds as given: a number 0 or more (PyTorch refuses a negative
+ * one), neither rounded to Infinity (1e40) nor to 0 (1e-50), either of which would train silently wrong.
+ */
+function rateHeld(r: unknown): r is number {
+  return typeof r === 'number' && r >= 0 && Number.isFinite(Math.fround(r)) && (r === 0 || Math.fround(r) > 0);
+}
+
 /** Counts that must be whole and positive, and the rest in range: else a GraphError naming the field. */
 function checkConfig(model: string, cfg: FitConfig): void {
-  const bad = (field: string, v: unknown, want: string) => new GraphError(`model ${model}: training ${field} must be ${want}, got ${String(v)}`);
+  const bad = (field: string, v: unknown, want: string) => new GraphError(`model ${model}: training ${field} must be ${want}, got ${shown(v)}`);
   if (!Number.isSafeInteger(cfg.epochs) || cfg.epochs < 0) throw bad('epochs', cfg.epochs, 'an integer 0 or more');
   if (!Number.isSafeInteger(cfg.logEvery) || cfg.logEvery < 1) throw bad('logEvery', cfg.logEvery, 'an integer 1 or more');
   if (cfg.batchSize !== undefined && (!Number.isSafeInteger(cfg.batchSize) || cfg.batchSize < 1)) throw bad('batchSize', cfg.batchSize, 'an integer 1 or more');
-  if (typeof cfg.lr === 'number' && !Number.isFinite(cfg.lr)) throw bad('lr', cfg.lr, 'a finite number');
+  if (cfg.lr !== undefined && typeof cfg.lr !== 'function' && !rateHeld(cfg.lr)) throw bad('lr', cfg.lr, 'a number 0 or more that float32 holds (up to 3.4e38; a positive one not below 1.4e-45), or a schedule');
   if (cfg.holdout !== undefined && !(cfg.holdout >= 0 && cfg.holdout < 1)) throw bad('holdout', cfg.holdout, 'a fraction in [0, 1)');
 }
 
@@ -227,6 +238,6 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
 /** A schedule's rate for a step, refused by name where it is not a finite number. */
 export function rateOf(schedule: LrSchedule, epoch: number, step: number): number {
   const r = schedule(epoch, step);
-  if (typeof r !== 'number' || !Number.isFinite(r)) throw new GraphError(`the learning-rate schedule gave ${String(r)} at epoch ${epoch}, step ${step}: expected a finite number`);
+  if (!rateHeld(r)) throw new GraphError(`the learning-rate schedule gave ${shown(r)} at epoch ${epoch}, step ${step}: expected a number 0 or more that float32 holds`);
   return r;
 }

@@ -48,6 +48,13 @@ describe('the learning rate as an input of the step', () => {
   });
 
   it('a schedule that gives no finite number is refused by name', () => {
-    expect(() => fitModel(diabetes.build(), data, { ...cfg, lr: (e) => (e === 3 ? NaN : 0.1) })).toThrow('the learning-rate schedule gave NaN at epoch 3, step 3: expected a finite number');
+    expect(() => fitModel(diabetes.build(), data, { ...cfg, lr: (e) => (e === 3 ? NaN : 0.1) })).toThrow('the learning-rate schedule gave NaN at epoch 3, step 3: expected a number 0 or more that float32 holds');
+  });
+
+  it('a rate float32 cannot hold, a negative one or a string is refused, not trained on as Infinity, 0 or NaN', () => {
+    for (const [lr, shown] of [[1e40, '1e+40'], [1e-50, '1e-50'], [-1, '-1'], ['0.1', "'0.1' (a string)"]] as const) {
+      expect(() => fitModel(diabetes.build(), data, { ...cfg, lr: lr as number })).toThrow(`training lr must be a number 0 or more that float32 holds (up to 3.4e38; a positive one not below 1.4e-45), or a schedule, got ${shown}`);
+    }
+    expect(() => fitModel(diabetes.build(), data, { ...cfg, lr: () => 1e39 })).toThrow('the learning-rate schedule gave 1e+39 at epoch 0, step 0');
   });
 });
