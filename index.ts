@@ -48,8 +48,11 @@ export async function exportOnnx(trained: Trained): Promise<Uint8Array> {
   return exportModel(t.compiled, 'inference', t.params.values);
 }
 
-/** An ONNX model's bytes as a graphc model: run it, or train it after `attachLoss` (throws `OnnxImportError`). */
-export async function importOnnx(bytes: Uint8Array): Promise<ImportedModel> {
+/**
+ * An ONNX model's bytes (a Uint8Array, or an ArrayBuffer as `fetch` gives) as a graphc model: run it, or
+ * train it after `attachLoss` (throws `OnnxImportError`).
+ */
+export async function importOnnx(bytes: Uint8Array | ArrayBuffer): Promise<ImportedModel> {
   const { importOnnx } = await import('./export/import.ts');
   return importOnnx(bytes);
 }

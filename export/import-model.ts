@@ -37,7 +37,21 @@ export interface ImportedModel {
   readonly notes: readonly string[];
 }
 
-export function decodeModel(bytes: Uint8Array): ModelProto {
+/**
+ * The model's bytes as given from JavaScript: a Uint8Array (Node's Buffer is one), another view of
+ * memory, or the ArrayBuffer `fetch(...).arrayBuffer()` gives (onnxruntime takes it too); anything else is
+ * a TypeError naming it, not a "truncated or corrupted" protobuf.
+ */
+export function modelBytes(bytes: unknown, fn = 'importOnnx'): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  const got = typeof bytes === 'string' ? `'${bytes.length > 60 ? bytes.slice(0, 60) + '…' : bytes}' (read the file first)` : bytes === null || typeof bytes !== 'object' ? String(bytes) : `an object (${bytes.constructor?.name ?? 'no prototype'})`;
+  throw new TypeError(`${fn}: bytes must be the model's bytes (a Uint8Array or an ArrayBuffer), got ${got}`);
+}
+
+export function decodeModel(given: Uint8Array | ArrayBuffer): ModelProto {
+  const bytes = modelBytes(given);
   if (bytes.length === 0) fail('empty file, not an ONNX model');
   try {
     return onnx.ModelProto.decode(bytes);

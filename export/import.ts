@@ -53,7 +53,7 @@ const shownName = (name: string): string => {
   return clean.length > 80 ? clean.slice(0, 80) + '…' : clean;
 };
 
-export function importOnnx(bytes: Uint8Array, opts: ImportOptions = {}): ImportedModel {
+export function importOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions = {}): ImportedModel {
   const model = decodeModel(bytes);
   try {
     const g = model.graph ?? fail('the model has no graph');

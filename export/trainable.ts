@@ -17,6 +17,10 @@ ownSources(import.meta.url);
 export type LossKind = 'bce' | 'mse';
 
 export function attachLoss(m: ImportedModel, loss: LossKind): BuiltModel {
+  // (from JavaScript, where the types do not stop a wrong argument: refused by name, not read past)
+  const given: unknown = m;
+  if (typeof given !== 'object' || given === null || !((given as ImportedModel).graph instanceof Graph)) throw new TypeError(`attachLoss: expected a model from importOnnx(), got ${given === null ? 'null' : typeof given}`);
+  if (loss !== 'bce' && loss !== 'mse') throw new TypeError(`attachLoss: loss must be 'bce' or 'mse', got ${typeof loss === 'string' ? `'${loss}'` : String(loss)}`);
   if (m.graph.outputs.length !== 1) throw new OnnxImportError(`training needs a model with one output, this one has ${m.graph.outputs.length}`);
   if (m.inputs.length !== 1) throw new OnnxImportError(`training needs a model with one input, this one has ${m.inputs.length}`);
   const predict = m.graph.outputs[0].node;

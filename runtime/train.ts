@@ -17,9 +17,10 @@ import { helperSpawner, stopHelperThread, useHelperThread, type WorkerLike } fro
 import type { Graph } from '../compiler/ir/graph.ts';
 import { fileReader } from './files.ts';
 import { checkData } from './data-checks.ts';
+import { checkPredictArgs, checkTrainArgs } from './train-args.ts';
 
 export { useFileReader } from './files.ts';
-import { arrayData, inlineData, parseCsv, DataError, type ArrayData, type Dataset } from './data.ts';
+import { arrayData, checkFinite, inlineData, parseCsv, DataError, type ArrayData, type Dataset } from './data.ts';
 
 export type { LogEntry, LrSchedule };
 
@@ -171,6 +172,7 @@ async function dataOf(model: Model | null, built: BuiltModel, d: TrainData | und
  * attached) with the model's training configuration and `o`'s overrides.
  */
 export async function trainModel(model: Model | BuiltModel, o: TrainOptions = {}): Promise<Trained> {
+  checkTrainArgs(model, o);
   let m: Model | null = isModel(model) ? model : null;
   if (m && o.seed !== undefined) m = defineModel({ ...m.spec, seed: o.seed });
   const built = m ? m.build(o.options ?? {}) : (model as BuiltModel);
@@ -244,9 +246,12 @@ export function trainCompiled(
 /** The model's `predict` output for inputs `x` (rows of numbers, or flat with `shape`), with trained parameters. */
 export function predictWith(t: Trained, input: { readonly x: ArrayData['x']; readonly shape?: readonly number[] }): TensorValue {
   const k = keptOf(t, 'predict');
+  checkPredictArgs(input);
   const inference = k.compiled.inference;
   const shape = flatShape(k.compiled.trainStep, input.x, input.shape);
-  const d = arrayData({ x: input.x, shape, y: new Float32Array(shape ? shape[0] : input.x.length) });
+  const d: Dataset = { ...arrayData({ x: input.x, shape, y: new Float32Array(shape ? shape[0] : input.x.length) }), source: '<memory>' };
+  // (as training data: a NaN or Infinity fed would come back as a NaN prediction, silently)
+  checkFinite(d);
   const feeds = feedsFor(k.compiled.trainStep, d);
   const exe = (k.inference ??= new Executable(inference, k.store));
   const ins = Object.fromEntries(inference.inputs.map((n) => [String(n.attrs.name), feeds[String(n.attrs.name)]]));

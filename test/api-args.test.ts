@@ -1,0 +1,66 @@
+/**
+ * The package's functions called from plain JavaScript, where the types do not stop a wrong argument: each
+ * is refused in one sentence naming the function and the parameter, never a crash deep inside or a NaN
+ * result (PyTorch refuses a negative learning rate; float32 cannot hold 1e40 or 1e-50, which would train
+ * as Infinity or not at all).
+ */
+import { describe, expect, it } from 'vitest';
+import { train, predict, importOnnx, exportOnnx, attachLoss } from '../index.ts';
+import toy from '../graphs/toy.ts';
+
+const x = [[1, 2], [2, 3], [3, 1], [4, 3], [5, 3], [6, 2]];
+const y = [0, 0, 0, 1, 1, 1];
+const data = { x, y };
+const js = <T>(v: unknown) => v as T;
+
+describe('train() arguments', () => {
+  it('the model: not a defineModel, a built model or anything else', async () => {
+    for (const bad of [undefined, null, {}, 'graphs/toy.ts', 42]) {
+      await expect(train(js(bad), { data })).rejects.toThrow(/^train: model must be a defineModel\(\{\.\.\.\}\) or a built model \(attachLoss\(await importOnnx\(bytes\), 'bce'\)\), got /);
+    }
+  });
+  it('the options and their types', async () => {
+    await expect(train(toy, js(null))).rejects.toThrow(/^train: options must be an object, got null$/);
+    await expect(train(toy, js(5))).rejects.toThrow(/^train: options must be an object, got 5$/);
+    await expect(train(toy, { data: js(42) })).rejects.toThrow(/^train: data must be CSV text, \{ x, y \} or a Dataset, got 42$/);
+    await expect(train(toy, { data, onLog: js(5) })).rejects.toThrow(/^train: onLog must be a function, got 5$/);
+    await expect(train(toy, { data, onEpoch: js('x') })).rejects.toThrow(/^train: onEpoch must be a function, got 'x'$/);
+    await expect(train(toy, { data, options: js('loss=bce') })).rejects.toThrow(/^train: options\.options must be an object of strings/);
+    await expect(train(toy, { data, epochs: js('3') })).rejects.toThrow(/epochs must be an integer 0 or more, got '3' \(a string\)$/);
+  });
+  it('a learning rate that is not a number, negative, or beyond float32', async () => {
+    await expect(train(toy, { data, lr: js('abc') })).rejects.toThrow(/training lr must be a number 0 or more that float32 holds .*got 'abc' \(a string\)$/);
+    for (const lr of [-1, 1e40, 1e-50]) await expect(train(toy, { data, lr })).rejects.toThrow(new RegExp(`training lr must be .*, got ${String(lr).replace('+', '\\+')}$`));
+    await expect(train(toy, { data, lr: () => -0.1 })).rejects.toThrow(/learning-rate schedule gave -0\.1 at epoch 0, step 0/);
+    await expect(train(toy, { data, lr: () => 1e39 })).rejects.toThrow(/learning-rate schedule gave 1e\+39 at epoch 0, step 0/);
+    // 0 (as PyTorch allows) and a tiny rate float32 still holds train
+    expect((await train(toy, { data, lr: 0, epochs: 1 })).params.W).toEqual([0, 0]);
+    expect((await train(toy, { data, lr: 1e-40, epochs: 1 })).log.length).toBe(2);
+  });
+});
+
+describe('predict(), importOnnx(), attachLoss() arguments', () => {
+  it('predict: its input, and values that are not finite', async () => {
+    const t = await train(toy, { data, epochs: 2 });
+    expect(() => predict(t, js(undefined))).toThrow(/^predict: input must be \{ x \} \(rows of numbers, or numbers with shape\), got undefined$/);
+    expect(() => predict(t, js({}))).toThrow(/^predict: input\.x must be an array .* got undefined$/);
+    expect(() => predict(t, { x: [[1, NaN]] })).toThrow(/^<memory>:1: column 2: NaN is not a finite number/);
+    expect(() => predict(t, { x: Float32Array.of(1, 2, Infinity, 4) })).toThrow(/^<memory>:2: column 1: Infinity is not a finite number/);
+    expect(predict(t, { x: [[4, 2]] }).data.length).toBe(1);
+  });
+  it('importOnnx takes bytes (a Uint8Array, any typed array view or an ArrayBuffer) and names anything else', async () => {
+    const t = await train(toy, { data, epochs: 2 });
+    const bytes = await exportOnnx(t);
+    await expect(importOnnx(js(undefined))).rejects.toThrow(/^importOnnx: bytes must be the model's bytes \(a Uint8Array or an ArrayBuffer\), got undefined$/);
+    await expect(importOnnx(js('toy.onnx'))).rejects.toThrow(/^importOnnx: bytes must be .*, got 'toy\.onnx' \(read the file first\)$/);
+    const copy = bytes.slice().buffer;
+    expect((await importOnnx(js(copy))).graph.outputs.map((o) => o.name)).toEqual((await importOnnx(bytes)).graph.outputs.map((o) => o.name));
+    expect((await importOnnx(js(new DataView(copy)))).params.map((p) => p.attrs.name)).toEqual(['W', 'b']);
+  });
+  it('attachLoss: an imported model and a loss it knows', async () => {
+    const m = await importOnnx(await exportOnnx(await train(toy, { data, epochs: 2 })));
+    expect(() => attachLoss(m, js('xyz'))).toThrow(/^attachLoss: loss must be 'bce' or 'mse', got 'xyz'$/);
+    expect(() => attachLoss(js(null), 'bce')).toThrow(/^attachLoss: expected a model from importOnnx\(\), got null$/);
+    expect(attachLoss(m, 'mse').forward.outputs.map((o) => o.name)).toEqual(['loss', 'predict']);
+  });
+});
