@@ -59,12 +59,16 @@ export class MT19937 {
   fill(dst: Uint32Array, at: number, count: number): void {
     const out = this.out;
     let i = this.index;
-    for (let k = at, end = at + count; k < end; k++) {
+    // a state's draws at a time (a block copy each)
+    for (let k = at, end = at + count; k < end; ) {
       if (i >= N) {
         this.twist();
         i = 0;
       }
-      dst[k] = out[i++];
+      const n = Math.min(N - i, end - k);
+      dst.set(out.subarray(i, i + n), k);
+      i += n;
+      k += n;
     }
     this.index = i;
   }
