@@ -14,6 +14,8 @@
  * checks the last step, whose std and mean are the caller's. Plain TypeScript (runs in a browser).
  */
 
+import { boxMullerSimd, type BoxMullerConstants } from './normal-fill-wasm.ts';
+
 const f = Math.fround;
 
 /** Float32 a·b + c rounded once (a fused multiply-add), for float32 inputs. */
@@ -44,6 +46,7 @@ const SIN_P = [-1.9515295891e-4, 8.3321608736e-3, -1.6666654611e-1].map(f);
 const COS_P = [2.443315711809948e-5, -1.388731625493765e-3, 4.166664568298827e-2].map(f);
 const TWO_PI_F = f(2 * Math.PI);
 const U24 = 2 ** -24;
+const CONSTANTS: BoxMullerConstants = { SQRTHF, LOG_P, LOG_Q1, LOG_Q2, FOPI, DP, SIN_P, COS_P, TWO_PI_F, U24 };
 
 const bitsF = new Float32Array(1), bitsU = new Uint32Array(bitsF.buffer); // one float's bits
 
@@ -226,6 +229,16 @@ const ordinary = (mean: number, std: number) =>
  * d[to ..]: element j of a block (radius √(−2 ln(1 − u_j))) pairs with element j + 8 (angle 2π·u_{j+8}).
  */
 export function boxMullerAvx2(w: Uint32Array, at: number, d: Float32Array, to: number, len: number, mean: number, std: number): void {
+  // in WebAssembly SIMD (normal-fill-wasm.ts: the fast kernel's steps, two pairs a vector), else the
+  // fast kernel in JS
+  const simd = ordinary(mean, std) ? boxMullerSimd(CONSTANTS, w, at, d, to, len, mean, std) : 1;
+  if (simd === 0) return;
+  if (simd < 0) boxMullerAvx2Js(w, at, d, to, len, mean, std);
+  else boxMullerAvx2Exact(w, at, d, to, len, mean, std);
+}
+
+/** boxMullerAvx2 without WebAssembly: the fast kernel in JS where it can be generated. */
+export function boxMullerAvx2Js(w: Uint32Array, at: number, d: Float32Array, to: number, len: number, mean: number, std: number): void {
   const fast = fastKernel();
   if (!fast || !ordinary(mean, std) || fast(w, at, d, to, len, mean, std) !== 0) boxMullerAvx2Exact(w, at, d, to, len, mean, std);
 }

@@ -1,11 +1,11 @@
 /**
- * normal_'s Box-Muller kernels (compiler/init/normal-fill.ts): the fast AVX2 kernel against the one that
- * rounds every FMA with fmaf, for every one of the 2^24 uniforms a radius or an angle can see; its fallback
+ * normal_'s Box-Muller kernels (compiler/init/normal-fill.ts): the fast AVX2 kernel, in WebAssembly SIMD
+ * (normal-fill-wasm.ts) and in JS, against the one that rounds every FMA with fmaf, for every one of the 2^24 uniforms a radius or an angle can see; its fallback
  * where the last step's double sum lands halfway between two floats; and large normal_ calls (the W4
  * model's 784·256 weights, a size that is no multiple of 16) against PyTorch run at test time, bit for bit.
  */
 import { describe, expect, it } from 'vitest';
-import { boxMullerAvx2, boxMullerAvx2Exact, fmaf } from '../../compiler/init/normal-fill.ts';
+import { boxMullerAvx2, boxMullerAvx2Exact, boxMullerAvx2Js, fmaf } from '../../compiler/init/normal-fill.ts';
 import { TorchGenerator, type CpuCapability } from '../../compiler/init/torch-random.ts';
 import { hasTorch, pythonAsync, sayIfMissing } from '../support/peers.ts';
 
@@ -14,10 +14,13 @@ const RADIUS_ONE = 6601320;
 /** The draw whose radius is exactly 1 + 2^-12. */
 const RADIUS_A = 6603804;
 
-/** Both kernels on blocks whose pairs are (first(u), second(u)) for u = 0 .. 2^24 − 1; the u where they differ. */
+/**
+ * The fast kernels (WebAssembly SIMD, JS) and the fmaf one on blocks whose pairs are (first(u), second(u))
+ * for u = 0 .. 2^24 − 1; the u where either fast kernel differs.
+ */
 function compareAll(first: (u: number) => number, second: (u: number) => number): number[] {
   const chunk = 1 << 16; // pairs per pass
-  const w = new Uint32Array(2 * chunk), fast = new Float32Array(2 * chunk), exact = new Float32Array(2 * chunk);
+  const w = new Uint32Array(2 * chunk), fast = new Float32Array(2 * chunk), js = new Float32Array(2 * chunk), exact = new Float32Array(2 * chunk);
   const bad: number[] = [];
   for (let base = 0; base < 1 << 24; base += chunk) {
     for (let p = 0; p < chunk; p++) {
@@ -26,8 +29,9 @@ function compareAll(first: (u: number) => number, second: (u: number) => number)
       w[j + 8] = second(base + p);
     }
     boxMullerAvx2(w, 0, fast, 0, w.length, 0, 1);
+    boxMullerAvx2Js(w, 0, js, 0, w.length, 0, 1);
     boxMullerAvx2Exact(w, 0, exact, 0, w.length, 0, 1);
-    for (let i = 0; i < w.length; i++) if (!Object.is(fast[i], exact[i])) bad.push(base + (i >> 4) * 8 + (i & 7));
+    for (let i = 0; i < w.length; i++) if (!Object.is(fast[i], exact[i]) || !Object.is(js[i], exact[i])) bad.push(base + (i >> 4) * 8 + (i & 7));
   }
   return bad;
 }
@@ -54,10 +58,12 @@ describe('the fast AVX2 Box-Muller kernel', () => {
     expect(probe[0]).toBe(v); // the radius, times cos 0
     const [std, mean] = [v, 2 ** -60]; // v·std = 1 + 2^-11 + 2^-24, a tie the tiny mean breaks upward
     expect(Math.fround(v * std + mean)).toBe(1 + 2 ** -11); // what the double sum rounds to
-    const out = new Float32Array(16);
-    boxMullerAvx2(w, 0, out, 0, 16, mean, std);
-    expect(out[0]).toBe(fmaf(v, std, mean));
-    expect(out[0]).toBe(1 + 2 ** -11 + 2 ** -23);
+    for (const kernel of [boxMullerAvx2, boxMullerAvx2Js]) {
+      const out = new Float32Array(16);
+      kernel(w, 0, out, 0, 16, mean, std);
+      expect(out[0]).toBe(fmaf(v, std, mean));
+      expect(out[0]).toBe(1 + 2 ** -11 + 2 ** -23);
+    }
   });
 });
 
