@@ -11,9 +11,14 @@
  * LOOK_MS of the kernel's time, whichever comes first: a machine's load changes), so a kernel that
  * settles spends a small fraction of its calls measuring; one that flips looks again soon. Between looks
  * a split kernel still watches its calls: DROP split calls in a row that were slower than the latest
- * look's one-thread median, or in which the helper computed less than HELPED of the work (another process
- * has taken the helper's core since; the second holds where the look's median was itself slowed, which
- * leaves the first no margin to see) return it to one thread at once, until a look MIN_PERIOD calls
+ * look's one-thread median, or UNHELPED_DROP in a row in which the helper computed less than HELPED of the
+ * work (another process has taken the helper's core since; this holds where the look's median was itself
+ * slowed, which leaves the first no margin to see) return it to one thread at once. A call the helper did
+ * not help is the caller computing every chunk, about a one-thread call: it counts as slower only beyond
+ * UNHELPED_SLACK of the one-thread median, and it takes more of them in a row to drop the split, since a
+ * helper that missed a call or two (its wake-up late, its core taken for a moment) costs a call or two
+ * about as long as on one thread, while dropping costs MIN_PERIOD calls without the split. Then the kernel
+ * stays on one thread until a look MIN_PERIOD calls
  * later measures the split faster by ADOPT's margin again, so a split adopted at a quiet moment costs at
  * most those few calls once the machine gets busy. Calls made
  * while tests force the choice (`SplitTimer.force`) are not measurements. Kernels below a work-size floor (each kernel's own: gemm.ts, vector-drivers.ts, rows.ts)
@@ -38,11 +43,12 @@ export const WARM = 2;
 export const LOOK_MS = 2000;
 /** A kernel on one thread adopts the split where a split call took at most this fraction of a one-thread call. */
 export const ADOPT = 0.9;
-/**
- * Split calls in a row, between looks, slower than the latest look's one-thread median or not helped by
- * the helper (`helped`), that drop the split.
- */
+/** Split calls in a row, between looks, slower than the latest look's one-thread median, that drop the split. */
 export const DROP = 2;
+/** Split calls in a row, between looks, not helped by the helper (`helped`), that drop the split. */
+export const UNHELPED_DROP = 4;
+/** A call the helper did not help counts as slower than the one-thread median beyond this factor of it. */
+export const UNHELPED_SLACK = 1.1;
 /** The least fraction of a split call's work (its chunks) the helper must compute for the call to count as helped. */
 export const HELPED = 1 / 8;
 
@@ -68,7 +74,7 @@ export interface SplitChoice {
   /** The latest look's median time of a call, split and on one thread (milliseconds). */
   readonly splitMs: number;
   readonly oneMs: number;
-  /** Whether the split the look chose was dropped since (DROP calls slower than `oneMs` or not helped). */
+  /** Whether the split the look chose was dropped since (DROP calls slower than `oneMs`, or UNHELPED_DROP not helped). */
   readonly dropped: boolean;
 }
 
@@ -94,8 +100,10 @@ export class SplitTimer {
   private looks = 0;
   private splitMs = 0;
   private oneMs = 0;
-  /** Split calls in a row since the latest look slower than `oneMs` or not helped. */
+  /** Split calls in a row since the latest look slower than `oneMs` (UNHELPED_SLACK of it for a call not helped). */
   private slow = 0;
+  /** Split calls in a row since the latest look not helped. */
+  private unhelped = 0;
   /** Whether the split was dropped since the latest look. */
   private dropped = false;
 
@@ -135,14 +143,15 @@ export class SplitTimer {
         this.choice = next;
         this.times[0].length = this.times[1].length = 0;
         this.since = 0;
-        this.slow = 0;
+        this.slow = this.unhelped = 0;
         this.dropped = false;
       }
     } else if (split && this.choice) {
-      this.slow = ms > this.oneMs || !helped ? this.slow + 1 : 0;
-      if (this.slow >= DROP) {
+      this.slow = ms > (helped ? 1 : UNHELPED_SLACK) * this.oneMs ? this.slow + 1 : 0;
+      this.unhelped = helped ? 0 : this.unhelped + 1;
+      if (this.slow >= DROP || this.unhelped >= UNHELPED_DROP) {
         this.choice = false;
-        this.slow = 0;
+        this.slow = this.unhelped = 0;
         this.dropped = true;
         // the next look MIN_PERIOD calls from now
         this.n = 2 * SAMPLES + 1;

@@ -17,7 +17,7 @@ import { parseCsv, type Dataset } from '../../runtime/data.ts';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel } from '../../runtime/kernels/matmul.ts';
 import { readyHelper, stopHelperThread, useHelperThread, CONTROL } from '../../runtime/kernels/threads.ts';
-import { SplitTimer, SAMPLES, WARM, MAX_PERIOD, MIN_PERIOD, LOOK_MS, DROP, HELPED, helped, splitTimer, splitChoices } from '../../runtime/kernels/split.ts';
+import { SplitTimer, SAMPLES, WARM, MAX_PERIOD, MIN_PERIOD, LOOK_MS, DROP, UNHELPED_DROP, UNHELPED_SLACK, HELPED, helped, splitTimer, splitChoices } from '../../runtime/kernels/split.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import type { Model } from '../../compiler/dsl/model.ts';
 import toy from '../../graphs/toy.ts';
@@ -136,23 +136,44 @@ describe('a kernel decides by measurement whether to split', () => {
     expect(helped(0, 1)).toBe(false);
   });
 
-  it('drops a split after DROP fast calls in a row that the helper did not help (a look slowed by the load)', () => {
+  it('drops a split after UNHELPED_DROP fast calls in a row that the helper did not help (a look slowed by the load)', () => {
     const t = new SplitTimer();
     // the look's one-thread calls slowed (median 30 ms): no split call is slower than that
     look(t, 0.5, 30);
     expect(t.splitting).toBe(true);
-    // one call the helper did not help, between helped ones, keeps the split
-    for (const h of [false, true, false, true]) t.record(t.split(), 1, h);
+    // calls the helper did not help, fewer than UNHELPED_DROP in a row between helped ones, keep the split
+    for (const h of [false, true, ...Array(UNHELPED_DROP - 1).fill(false), true]) t.record(t.split(), 1, h);
     expect(t.splitting).toBe(true);
-    // DROP in a row it did not help (its core taken; the caller did the work alone): back on one thread
+    // UNHELPED_DROP in a row it did not help (its core taken; the caller did the work alone): back on one thread
     const answers: boolean[] = [];
-    for (let i = 0; i < DROP; i++) {
+    for (let i = 0; i < UNHELPED_DROP; i++) {
       const s = t.split();
       answers.push(s);
       t.record(s, 1, false);
     }
+    expect(answers).toEqual(Array(UNHELPED_DROP).fill(true));
+    expect(t.splitting).toBe(false);
+  });
+
+  it('calls the helper missed at about a one-thread call\'s time keep the split; slower ones count as slow', () => {
+    const t = new SplitTimer();
+    look(t, 0.6, 1);
+    expect(t.splitting).toBe(true);
+    // DROP calls in a row not helped, each a little over the one-thread median (the caller computed every
+    // chunk, plus the posting): the split stays, its next helped call as fast as before
+    for (let i = 0; i < DROP; i++) t.record(t.split(), 1.05, false);
+    t.record(t.split(), 0.6, true);
+    expect(t.splitting).toBe(true);
+    // DROP in a row not helped and slower than UNHELPED_SLACK of a one-thread call: dropped
+    const answers: boolean[] = [];
+    for (let i = 0; i < DROP; i++) {
+      const s = t.split();
+      answers.push(s);
+      t.record(s, 1.2 * UNHELPED_SLACK, false);
+    }
     expect(answers).toEqual(Array(DROP).fill(true));
     expect(t.splitting).toBe(false);
+    expect(t.outcome).toMatchObject({ dropped: true });
   });
 
   it('calls made while a test forces the choice are not measurements', () => {
