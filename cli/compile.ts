@@ -7,7 +7,7 @@ import { posStr, resolvePos } from '../compiler/ir/source.ts';
 import type { Model } from '../compiler/dsl/model.ts';
 import { loadModel, buildModel } from './load.ts';
 import { collectOption, parseOptions, positiveInt, learningRate } from './args.ts';
-import { writeAtomic } from './write.ts';
+import { checkOutputs, writeAtomic } from './write.ts';
 import { CheckGate, startCheck } from './check.ts';
 import { exportModel, OPSET } from '../export/index.ts';
 import { Plan, type PlanOptions } from '../runtime/plan.ts';
@@ -70,6 +70,7 @@ export function registerCompile(command: Command, run: (fn: () => Promise<void>)
     .option('--onnx-train <out.onnx>', 'write the training step as ONNX: inputs the parameters and a batch, outputs the loss and <param>.next')
     .action((file: string, o: CompileFlags & { print?: boolean; graph: string; explain?: boolean; rows: number; onnx?: string; onnxTrain?: string; check: boolean }) =>
       run(async () => {
+        checkOutputs([['--onnx', o.onnx], ['--onnx-train', o.onnxTrain]]);
         const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;
         const gate = new CheckGate(check, file);
         const { compiled } = await gate.during(() => loadAndCompile(file, o));
@@ -83,12 +84,15 @@ export function registerCompile(command: Command, run: (fn: () => Promise<void>)
           out.push(explainPlan('train step plan', compiled.trainStep, o.rows, { updates: stepUpdates(compiled.trainStep) }), explainPlan('inference plan', compiled.inference, o.rows));
         }
         if (o.print) out.push(printGraph(g));
-        if (o.onnx) {
-          await writeAtomic(o.onnx, exportModel(compiled, 'inference'));
+        // both exported before either is written: a failure leaves neither file behind
+        const inference = o.onnx ? exportModel(compiled, 'inference') : null;
+        const step = o.onnxTrain ? exportModel(compiled, 'train') : null;
+        if (o.onnx && inference) {
+          await writeAtomic(o.onnx, inference);
           out.push(`wrote ${o.onnx} (inference, ONNX opset ${OPSET})`);
         }
-        if (o.onnxTrain) {
-          await writeAtomic(o.onnxTrain, exportModel(compiled, 'train'));
+        if (o.onnxTrain && step) {
+          await writeAtomic(o.onnxTrain, step);
           out.push(`wrote ${o.onnxTrain} (training step, ONNX opset ${OPSET})`);
         }
         if (!o.explain && !o.print && !o.onnx && !o.onnxTrain)

@@ -26,7 +26,7 @@ async function loadTrainable(file: string, o: { data?: string; option: string[];
   return { built, train: model.train, data, source };
 }
 import { collectOption, fraction, nonNegativeInt, oneOf, parseOptions, positiveInt, learningRate } from './args.ts';
-import { checkWritable, writeAtomic } from './write.ts';
+import { checkOutputs, writeAtomic } from './write.ts';
 import { CheckGate, startCheck } from './check.ts';
 import { clearStatus, status } from './status.ts';
 import { progress } from './progress.ts';
@@ -60,8 +60,7 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
     .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean; explain?: boolean }) =>
       run(async () => {
         const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;
-        if (o.onnx) checkWritable(o.onnx);
-        if (o.plot) checkWritable(o.plot);
+        checkOutputs([['--onnx', o.onnx], ['--plot', o.plot]]);
         // the model loads, compiles and trains while the check runs; its errors come before any output
         const gate = new CheckGate(check, file);
         const { built, cfg, data, source, compiled } = await gate.during(async () => {

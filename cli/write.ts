@@ -34,6 +34,21 @@ export function checkWritable(path: string): void {
   unlinkSync(probe);
 }
 
+/**
+ * A command's output files, checked before its work: each writable, and no two the same file (the second
+ * would silently replace the first, as `--onnx m.onnx --plot m.onnx` did).
+ */
+export function checkOutputs(outputs: readonly (readonly [option: string, path: string | undefined])[]): void {
+  const seen = new Map<string, string>();
+  for (const [option, path] of outputs) {
+    if (path === undefined) continue;
+    const other = seen.get(resolve(path));
+    if (other) throw new UserError(`${path}: named by both ${other} and ${option}: give each output its own file`);
+    seen.set(resolve(path), option);
+    checkWritable(path);
+  }
+}
+
 /** The temporary file a write of `abs` goes through: `.<name>.<pid>.tmp` beside it. */
 export const tmpName = (abs: string): string => join(dirname(abs), `.${basename(abs)}.${process.pid}.tmp`);
 

@@ -107,6 +107,18 @@ export default defineModel({
     }
     expect(readdirSync(out).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
+  it('two outputs, one of them unwritable or both the same file: refused before any work, neither written', async () => {
+    const first = join(out, 'first.onnx');
+    const r = await graphc('compile', 'graphs/toy.ts', '--no-check', '--onnx', first, '--onnx-train', join(out, 'no/such/dir/step.onnx'));
+    expectUserError(r, /step\.onnx: cannot write: directory .* does not exist/);
+    expect(existsSync(first)).toBe(false);
+    const same = join(out, 'same.onnx');
+    const t = await graphc('train', 'graphs/toy.ts', '--no-check', '--onnx', same, '--plot', same);
+    expectUserError(t, /same\.onnx: named by both --onnx and --plot: give each output its own file$/);
+    expect(t.stdout).not.toMatch(/Epoch/);
+    expectUserError(await graphc('compile', 'graphs/toy.ts', '--no-check', '--onnx', same, '--onnx-train', `${out}/./same.onnx`), /named by both --onnx and --onnx-train/);
+    expect(existsSync(same)).toBe(false);
+  });
   it('an output path that is a directory', async () => expectUserError(await graphc('compile', 'graphs/toy.ts', '--no-check', '--onnx', out), /cannot write: is a directory/));
   it('an unknown option or command', async () => {
     expectUserError(await graphc('train', 'graphs/toy.ts', '--epoch', '3'), /unknown option '--epoch'/);
