@@ -13,12 +13,18 @@ import { writeAtomic, checkWritable } from './write.ts';
 
 const formats: Record<string, (g: Graph) => string> = { text: (g) => printGraph(g), dot: toDot, mermaid: toMermaid, svg: toSvg };
 
+/** The format an output file's extension names (`-o graph.svg` draws SVG, not text in a .svg file); else text. */
+function formatOf(out: string | undefined): string {
+  const ext = /\.([a-z]+)$/i.exec(out ?? '')?.[1].toLowerCase();
+  return ext === 'svg' ? 'svg' : ext === 'dot' || ext === 'gv' ? 'dot' : ext === 'mmd' ? 'mermaid' : 'text';
+}
+
 /** Adds the `inspect` command's argument, options and action to its entry (named and described by commands.ts). */
 export function registerInspect(command: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
   return command
     .argument('<model>', 'a model file (.ts) or an ONNX file (.onnx)')
     .option('--graph <which>', 'for a .ts model: forward | train (forward, gradients and update) | infer', 'train')
-    .option('--format <fmt>', 'text | dot | mermaid | svg', 'text')
+    .option('--format <fmt>', 'text | dot | mermaid | svg (default: by the extension of -o: .svg, .dot or .gv, .mmd; else text)')
     .option('--no-opt', 'the graph as built, before the optimization pipeline')
     .option('--no-fuse', 'optimize, but keep the loss as written')
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', collectOption, [] as string[])
@@ -29,10 +35,11 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
       collectOption,
       [] as string[],
     )
-    .action((file: string, o: { graph: string; format: string; opt: boolean; fuse: boolean; option: string[]; out?: string; input: string[] }) =>
+    .action((file: string, o: { graph: string; format?: string; opt: boolean; fuse: boolean; option: string[]; out?: string; input: string[] }) =>
       run(async () => {
-        const render = formats[o.format];
-        if (!render) throw new UserError(`--format must be text, dot, mermaid or svg, got '${o.format}'`);
+        const format = o.format ?? formatOf(o.out);
+        const render = formats[format];
+        if (!render) throw new UserError(`--format must be text, dot, mermaid or svg, got '${format}'`);
         if (o.out) checkWritable(o.out);
         let g: Graph;
         if (file.endsWith('.onnx')) g = await onnxGraph(file, o.input);

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { graphc as runGraphc, type Ran } from '../support/cli.ts';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -217,6 +217,18 @@ describe('--help tells the truth', () => {
       expect(r.stdout).toMatch(new RegExp(`Usage: graphc ${cmd}`));
     });
   }
+  it('inspect -o FILE draws in the format its extension names, unless --format says otherwise', async () => {
+    for (const [ext, head] of [['svg', /^<svg /], ['dot', /^digraph /], ['mmd', /^(flowchart|graph) /], ['txt', /^graph toy\.train \{/]] as const) {
+      const f = join(out, `toy.${ext}`);
+      const r = await graphc('inspect', 'graphs/toy.ts', '-o', f);
+      expect(r.status, r.stderr).toBe(0);
+      expect(readFileSync(f, 'utf8')).toMatch(head);
+    }
+    const f = join(out, 'text.svg');
+    expect((await graphc('inspect', 'graphs/toy.ts', '--format', 'text', '-o', f)).status).toBe(0);
+    expect(readFileSync(f, 'utf8')).toMatch(/^graph toy\.train \{/);
+    expect((await graphc('inspect', '--help')).stdout).toMatch(/--format <fmt>\s+text \| dot \| mermaid \| svg \(default: by the extension of\s+-o: \.svg/);
+  });
   it('every option that --help lists for train is accepted', async () => {
     const help = (await graphc('train', '--help')).stdout;
     for (const opt of ['--data', '--epochs', '--lr', '--log-every', '--option', '--json', '--onnx', '--plot', '--no-opt', '--no-fuse', '--no-check', '--no-progress', '--loss']) expect(help).toContain(opt);
