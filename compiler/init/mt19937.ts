@@ -1,6 +1,7 @@
 /**
  * The 32-bit Mersenne Twister (Matsumoto & Nishimura 1998, the parameters of C++'s std::mt19937) as
- * PyTorch's CPU generator uses it. Plain TypeScript (no Node API), so it also runs in a browser.
+ * PyTorch's CPU generator uses it. Plain TypeScript (no Node API), so it also runs in a browser; `fill`
+ * of more than a state's draws twists the states in WebAssembly SIMD where it can (mt19937-wasm.ts).
  *
  * Facts relied on (PyTorch 1.13, ATen/core/MT19937RNGEngine.h `at::mt19937` and CPUGeneratorImpl):
  * - `manual_seed(s)` builds a fresh `at::mt19937(s)`. s is a uint64 (a negative Python int is taken modulo
@@ -13,6 +14,8 @@
  *   high 32 bits (`detail::make64BitsFrom32Bits(hi, lo)` with hi = first, lo = second).
  * With the default seed 5489 the 10000th draw is 4123659995 (the check value of the C++ standard).
  */
+import { MAX_TWISTS, twistsSimd } from './mt19937-wasm.ts';
+
 const N = 624;
 const M = 397;
 // As int32 values (`| 0`), so that the twist stays in 32-bit integer arithmetic
@@ -59,8 +62,25 @@ export class MT19937 {
   fill(dst: Uint32Array, at: number, count: number): void {
     const out = this.out;
     let i = this.index;
+    let k = at;
+    const end = at + count;
+    // the current state's draws, then (where WebAssembly SIMD is there, mt19937-wasm.ts) up to
+    // MAX_TWISTS states a call, the last one's draws kept for the next draws
+    if (end - k > N) {
+      const n = Math.min(N - i, end - k);
+      dst.set(out.subarray(i, i + n), k);
+      i += n;
+      k += n;
+      for (let draws; k < end && (draws = twistsSimd(this.mt, Math.min(MAX_TWISTS, Math.ceil((end - k) / N)))); ) {
+        const n = Math.min(draws.length, end - k);
+        dst.set(draws.subarray(0, n), k);
+        k += n;
+        out.set(draws.subarray(draws.length - N));
+        i = n - (draws.length - N);
+      }
+    }
     // a state's draws at a time (a block copy each)
-    for (let k = at, end = at + count; k < end; ) {
+    for (; k < end; ) {
       if (i >= N) {
         this.twist();
         i = 0;
