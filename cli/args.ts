@@ -2,7 +2,7 @@
  * Argument parsers shared by the commands. A bad value is a user error: commander prints it as one line
  * naming the option and what it expected, and the process exits 1.
  */
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { UserError } from './user-error.ts';
 
 /** A count written in decimal digits (`0x10`, `1e3`, `1.5` and the empty string are refused). */
@@ -61,4 +61,13 @@ export function parseOptions(kv: readonly string[]): Record<string, string> {
     out[s.slice(0, i)] = s.slice(i + 1);
   }
   return out;
+}
+
+/**
+ * Refuses an option given on the command line that would do nothing here (`why`: where it applies), so
+ * that a choice the user made is never dropped in silence.
+ */
+export function refuseUnused(cmd: Command, option: string, unused: boolean, why: string): void {
+  const key = option.replace(/^--(no-)?/, '').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+  if (unused && cmd.getOptionValueSource(key) === 'cli') throw new UserError(`${option} ${why}`);
 }

@@ -6,7 +6,7 @@ import { printGraph } from '../compiler/ir/print.ts';
 import { posStr, resolvePos } from '../compiler/ir/source.ts';
 import type { Model } from '../compiler/dsl/model.ts';
 import { loadModel, buildModel } from './load.ts';
-import { collectOption, parseOptions, positiveInt, learningRate } from './args.ts';
+import { collectOption, parseOptions, positiveInt, learningRate, refuseUnused } from './args.ts';
 import { checkOutputs, writeAtomic } from './write.ts';
 import { CheckGate, startCheck } from './check.ts';
 import { exportModel, OPSET } from '../export/index.ts';
@@ -68,8 +68,10 @@ export function registerCompile(command: Command, run: (fn: () => Promise<void>)
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', collectOption, [] as string[])
     .option('--onnx <out.onnx>', 'write the inference graph (inputs to predictions, parameters as initializers) as ONNX')
     .option('--onnx-train <out.onnx>', 'write the training step as ONNX: inputs the parameters and a batch, outputs the loss and <param>.next')
-    .action((file: string, o: CompileFlags & { print?: boolean; graph: string; explain?: boolean; rows: number; onnx?: string; onnxTrain?: string; check: boolean }) =>
+    .action((file: string, o: CompileFlags & { print?: boolean; graph: string; explain?: boolean; rows: number; onnx?: string; onnxTrain?: string; check: boolean }, cmd: Command) =>
       run(async () => {
+        refuseUnused(cmd, '--graph', !o.print, 'chooses the graph --print prints: add --print');
+        refuseUnused(cmd, '--rows', !o.explain, 'sets the rows --explain plans for: add --explain');
         checkOutputs([['--onnx', o.onnx], ['--onnx-train', o.onnxTrain]]);
         const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;
         const gate = new CheckGate(check, file);

@@ -7,7 +7,7 @@ import { loadAndCompile } from './compile.ts';
 import { loadOnnxSession } from './load.ts';
 import { assignInputs, readInputs } from './feed.ts';
 import { OnnxImportError } from '../export/import-error.ts';
-import { collectOption } from './args.ts';
+import { collectOption, refuseUnused } from './args.ts';
 import { UserError } from './errors.ts';
 import { writeAtomic, checkWritable } from './write.ts';
 
@@ -35,14 +35,17 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
       collectOption,
       [] as string[],
     )
-    .action((file: string, o: { graph: string; format?: string; opt: boolean; fuse: boolean; option: string[]; out?: string; input: string[] }) =>
+    .action((file: string, o: { graph: string; format?: string; opt: boolean; fuse: boolean; option: string[]; out?: string; input: string[] }, cmd: Command) =>
       run(async () => {
+        const onnx = file.endsWith('.onnx');
+        for (const opt of ['--graph', '--no-opt', '--no-fuse', '--option']) refuseUnused(cmd, opt, onnx, 'applies to a .ts model: an .onnx model is drawn as imported');
+        refuseUnused(cmd, '--input', !onnx, 'applies to an .onnx model whose graph input decides a shape');
         const format = o.format ?? formatOf(o.out);
         const render = formats[format];
         if (!render) throw new UserError(`--format must be text, dot, mermaid or svg, got '${format}'`);
         if (o.out) checkWritable(o.out);
         let g: Graph;
-        if (file.endsWith('.onnx')) g = await onnxGraph(file, o.input);
+        if (onnx) g = await onnxGraph(file, o.input);
         else {
           const { compiled } = await loadAndCompile(file, { option: o.option, opt: o.opt, fuse: o.fuse });
           const graphs: Record<string, Graph> = { forward: compiled.forward, train: compiled.trainStep, infer: compiled.inference };

@@ -25,7 +25,7 @@ async function loadTrainable(file: string, o: { data?: string; option: string[];
   const { data, source } = loadData(model, o.data);
   return { built, train: model.train, data, source };
 }
-import { collectOption, fraction, nonNegativeInt, oneOf, parseOptions, positiveInt, learningRate } from './args.ts';
+import { collectOption, fraction, nonNegativeInt, oneOf, parseOptions, positiveInt, learningRate, refuseUnused } from './args.ts';
 import { checkOutputs, writeAtomic } from './write.ts';
 import { CheckGate, startCheck } from './check.ts';
 import { clearStatus, status } from './status.ts';
@@ -57,8 +57,9 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
     .option('--no-progress', 'no progress bar on a terminal')
     .option('--explain', 'after training, say which large kernels split their work with the helper thread and which ran on one thread (each measures which is faster)')
     .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', oneOf('bce', 'mse'), 'bce')
-    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean; explain?: boolean }) =>
+    .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean; explain?: boolean }, cmd: Command) =>
       run(async () => {
+        refuseUnused(cmd, '--loss', !file.endsWith('.onnx'), `applies to an .onnx model: ${file} defines its own loss (choose a variant with --option)`);
         const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;
         checkOutputs([['--onnx', o.onnx], ['--plot', o.plot]]);
         // the model loads, compiles and trains while the check runs; its errors come before any output

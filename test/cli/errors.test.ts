@@ -147,6 +147,27 @@ export default defineModel({
       expect(r.stdout).toBe('');
     }
   });
+  it('an option that would do nothing here is refused, not dropped in silence', async () => {
+    const onnx = join(out, 'ignored.onnx');
+    expect((await graphc('compile', 'graphs/toy.ts', '--no-check', '--onnx', onnx)).status).toBe(0);
+    const cases: [string[], RegExp][] = [
+      [['train', good, '--no-check', '--data', csv('ok7.csv', '1,2,0\n'), '--loss', 'mse'], /^graphc: --loss applies to an \.onnx model: .*good\.ts defines its own loss \(choose a variant with --option\)$/],
+      [['compile', good, '--no-check', '--graph', 'infer'], /^graphc: --graph chooses the graph --print prints: add --print$/],
+      [['compile', good, '--no-check', '--rows', '8'], /^graphc: --rows sets the rows --explain plans for: add --explain$/],
+      [['inspect', onnx, '--graph', 'forward'], /^graphc: --graph applies to a \.ts model: an \.onnx model is drawn as imported$/],
+      [['inspect', onnx, '--no-opt'], /^graphc: --no-opt applies to a \.ts model/],
+      [['inspect', onnx, '--option', 'loss=bce'], /^graphc: --option applies to a \.ts model/],
+      [['inspect', good, '--input', 'x=a.csv'], /^graphc: --input applies to an \.onnx model/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await graphc(...args);
+      expectUserError(r, message);
+      expect(r.stdout).toBe('');
+    }
+    // where they apply, they work
+    expect((await graphc('train', onnx, '--data', csv('ok8.csv', '1,2,0\n'), '--loss', 'mse', '--epochs', '1')).status).toBe(0);
+    expect((await graphc('compile', good, '--no-check', '--graph', 'infer', '--print')).stdout).toMatch(/^graph m\.infer \{/);
+  });
   it('a folder that takes no new file (/proc): refused before training, in words', async () => {
     const r = await graphc('train', 'graphs/toy.ts', '--no-check', '--onnx', '/proc/graphc-test.onnx');
     expectUserError(r, /\/proc\/graphc-test\.onnx: cannot write in \/proc: no such file or directory$/);
