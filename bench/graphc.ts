@@ -15,7 +15,7 @@ import { inLeafScope } from '../compiler/ir/node.ts';
 import { TorchGenerator } from '../compiler/init/torch-random.ts';
 import { FastRandom } from '../compiler/init/fast-random.ts';
 import { Executable, ParamStore } from '../runtime/executable.ts';
-import { Trainer } from '../runtime/trainer.ts';
+import { Trainer, stepUpdates } from '../runtime/trainer.ts';
 import { Plan } from '../runtime/plan.ts';
 import { feedsFor, fit } from '../runtime/fit.ts';
 import type { TrainConfig } from '../compiler/dsl/model.ts';
@@ -183,7 +183,8 @@ if (want('W4')) {
   // the train step's arena for a batch of 128, beside the liveness lower bound and the unshared total
   const m = mlp.build();
   const step = compileModel(m, { lr: 0.05 }).trainStep;
-  const plan = new Plan(step, new Map([['x', [128, 784]], ['y', [128]]]));
+  // (planned as the trainer plans it: its updates written in place)
+  const plan = new Plan(step, new Map([['x', [128, 784]], ['y', [128]]]), { updates: stepUpdates(step) });
   results.W4_arena = { ...plan.memory };
 }
 // W6a: the digits CNN (graphs/digits-cnn.ts), one epoch of the 1,797 images at batch 64, shuffled, Adam
