@@ -8,6 +8,7 @@ import type { DType } from '../compiler/ir/node.ts';
 import { OnnxImportError } from '../export/import-error.ts';
 import { loadOnnxSession } from './load.ts';
 import { UserError } from './errors.ts';
+import { checkReadable } from './readable.ts';
 import { assignInputs, readInputs } from './feed.ts';
 import { assignOutputs, formatOutputs, jsonTensor, writeOutputs, type Outputs } from './outputs.ts';
 
@@ -38,6 +39,8 @@ export function registerRun(command: Command, run: (fn: () => Promise<void>) => 
     .option('--explain', 'print to standard error what graphc decided: the inputs the model is specialised on (a graph input that decides a shape or a mode, such as OneHot\'s depth) and why, and the plan')
     .action((file: string, o: { input: string[]; output: string[]; json?: boolean; allowNonFinite?: boolean; explain?: boolean }) =>
       run(async () => {
+        // (read as protobuf, a model's source would be "truncated or corrupted": say what it is instead)
+        if (/\.(m?ts|m?js|tsx|jsx)$/.test(checkReadable(file, 'ONNX model'))) throw new UserError(`${file}: a model file, not an ONNX model: graphc run takes an .onnx file (write one with graphc compile or train --onnx, or train this one with graphc train)`);
         const session = await loadOnnxSession(file);
         const inputFiles = assignInputs(o.input, session.inputs, file, session.defaults);
         const outputFiles = assignOutputs(o.output, session.outputNames, file);

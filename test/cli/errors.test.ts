@@ -89,6 +89,7 @@ export default defineModel({
     expectUserError(await graphc('train', f, '--no-check', '--data', digits), /digits\.csv: 64 feature column\(s\), but the input x \[N, 1, 7, 7\] \(.*img\.ts:\d+\) takes 49 value\(s\) per row/);
   });
   it('NaN in the data', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('nan.csv', '1,2,0\nnan,1,1\n')), /nan\.csv:2: column 1: NaN is not a finite number/));
+  it('run given a model file: what it is, not a corrupted protobuf', async () => expectUserError(await graphc('run', 'graphs/toy.ts', '--input', 'data/toy.csv'), /^graphc: graphs\/toy\.ts: a model file, not an ONNX model: graphc run takes an \.onnx file/));
   it('a missing data file', async () => expectUserError(await graphc('train', good, '--no-check', '--data', 'nowhere.csv'), /nowhere\.csv: no such file/));
   it('an unwritable output path: refused before training, nothing written', async () => {
     // a directory that does not exist (root may write anywhere else), and a read-only one when not root
