@@ -27,6 +27,7 @@ async function loadTrainable(file: string, o: { data?: string; option: string[];
 }
 import { collectOption, fraction, nonNegativeInt, oneOf, parseOptions, positiveInt, learningRate, refuseUnused } from './args.ts';
 import { checkOutputs, writeAtomic } from './write.ts';
+import { checkReadable } from './readable.ts';
 import { CheckGate, startCheck } from './check.ts';
 import { clearStatus, status } from './status.ts';
 import { progress } from './progress.ts';
@@ -60,6 +61,8 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
     .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean; explain?: boolean }, cmd: Command) =>
       run(async () => {
         refuseUnused(cmd, '--loss', !file.endsWith('.onnx'), `applies to an .onnx model: ${file} defines its own loss (choose a variant with --option)`);
+        // train takes an ONNX model too: say so where another file is given (the model loaders name only theirs)
+        if (!/\.(m?ts|m?js|tsx|jsx|onnx)$/.test(checkReadable(file, 'model file'))) throw new UserError(`${file}: not a model file (expected .ts, .mts, .js or .mjs, or an .onnx model)`);
         const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;
         checkOutputs([['--onnx', o.onnx], ['--plot', o.plot]]);
         // the model loads, compiles and trains while the check runs; its errors come before any output

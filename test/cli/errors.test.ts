@@ -90,6 +90,9 @@ export default defineModel({
   });
   it('NaN in the data', async () => expectUserError(await graphc('train', good, '--no-check', '--data', csv('nan.csv', '1,2,0\nnan,1,1\n')), /nan\.csv:2: column 1: NaN is not a finite number/));
   it('run given a model file: what it is, not a corrupted protobuf', async () => expectUserError(await graphc('run', 'graphs/toy.ts', '--input', 'data/toy.csv'), /^graphc: graphs\/toy\.ts: a model file, not an ONNX model: graphc run takes an \.onnx file/));
+  it('train given a data file for a model: the kinds it takes, .onnx among them', async () => {
+    for (const extra of [[], ['--no-check']]) expectUserError(await graphc('train', 'data/toy.csv', ...extra), /^graphc: data\/toy\.csv: not a model file \(expected \.ts, \.mts, \.js or \.mjs, or an \.onnx model\)$/);
+  });
   it('a missing data file', async () => expectUserError(await graphc('train', good, '--no-check', '--data', 'nowhere.csv'), /nowhere\.csv: no such file/));
   it('an unwritable output path: refused before training, nothing written', async () => {
     // a directory that does not exist (root may write anywhere else), and a read-only one when not root
