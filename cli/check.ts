@@ -255,7 +255,7 @@ export class CheckGate {
 /** Adds the `check` command's argument, options and action to its entry (named and described by commands.ts). */
 export function registerCheck(command: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
   return command
-    .argument('<model>', 'model file (.ts)')
+    .argument('<model>', 'model file (.ts; a .js model has no types to check)')
     .action((file: string) =>
       run(async () => {
         const r = await checkModel(file);

@@ -56,7 +56,7 @@ export function explain(report: readonly PassReport[]): string {
 /** Adds the `compile` command's argument, options and action to its entry (named and described by commands.ts). */
 export function registerCompile(command: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
   return command
-    .argument('<model>', 'model file (.ts) that default-exports defineModel({...})')
+    .argument('<model>', 'model file (.ts, or .js) that default-exports defineModel({...})')
     .option('--print', 'print the train-step graph as text (optimized unless --no-opt)')
     .option('--graph <which>', 'with --print: train | forward | infer', 'train')
     .option('--explain', 'list each pass with node counts before and after and what it rewrote where, then what the runtime plans (row regions, one call, each kernel\'s path, fallbacks)')

@@ -22,7 +22,7 @@ function formatOf(out: string | undefined): string {
 /** Adds the `inspect` command's argument, options and action to its entry (named and described by commands.ts). */
 export function registerInspect(command: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
   return command
-    .argument('<model>', 'a model file (.ts) or an ONNX file (.onnx)')
+    .argument('<model>', 'a model file (.ts, or .js) or an ONNX file (.onnx)')
     .option('--graph <which>', 'for a .ts model: forward | train (forward, gradients and update) | infer', 'train')
     .option('--format <fmt>', 'text | dot | mermaid | svg (default: by the extension of -o: .svg, .dot or .gv, .mmd; else text)')
     .option('--no-opt', 'the graph as built, before the optimization pipeline')

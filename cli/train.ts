@@ -40,7 +40,7 @@ import { helperSpawner } from '../runtime/kernels/threads.ts';
 /** Adds the `train` command's argument, options and action to its entry (named and described by commands.ts). */
 export function registerTrain(command: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   command
-    .argument('<model>', 'model file (.ts) that default-exports defineModel({...})')
+    .argument('<model>', 'model file (.ts, or .js) that default-exports defineModel({...}), or an ONNX model (.onnx; see --loss)')
     .option('--data <file>', 'CSV data: all columns but the last are x (filling x of any rank row-major), the last is y; # starts a comment (default: the model\'s built-in data)')
     .option('--epochs <n>', 'train epochs 0..n (n + 1 steps)', nonNegativeInt)
     .option('--lr <x>', 'learning rate', learningRate)

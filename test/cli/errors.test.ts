@@ -254,6 +254,10 @@ describe('--help tells the truth', () => {
     expect(readFileSync(f, 'utf8')).toMatch(/^graph toy\.train \{/);
     expect((await graphc('inspect', '--help')).stdout).toMatch(/--format <fmt>\s+text \| dot \| mermaid \| svg \(default: by the extension of\s+-o: \.svg/);
   });
+  it('train --help names the ONNX models it trains, and each command the JavaScript models it loads', async () => {
+    expect((await graphc('train', '--help')).stdout).toMatch(/model\s+model file \(\.ts, or \.js\) that default-exports\s+defineModel\(\{\.\.\.\}\), or an ONNX model \(\.onnx; see\s+--loss\)/);
+    for (const cmd of ['compile', 'inspect', 'check']) expect((await graphc(cmd, '--help')).stdout).toMatch(/\.js/);
+  });
   it('every option that --help lists for train is accepted', async () => {
     const help = (await graphc('train', '--help')).stdout;
     for (const opt of ['--data', '--epochs', '--lr', '--log-every', '--option', '--json', '--onnx', '--plot', '--no-opt', '--no-fuse', '--no-check', '--no-progress', '--loss']) expect(help).toContain(opt);
