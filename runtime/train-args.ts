@@ -4,6 +4,34 @@
  * property of `undefined` is read somewhere deep inside or a string turns into a NaN cost.
  */
 import { isModel } from '../compiler/dsl/model.ts';
+import type { TrainOptions } from './train.ts';
+
+/** train()'s option names: a name outside them (a typo such as `epoch`) would be ignored silently. */
+const TRAIN_OPTIONS = ['data', 'source', 'epochs', 'lr', 'logEvery', 'logAccuracy', 'batchSize', 'shuffle', 'holdout', 'optimizer', 'seed', 'options', 'optimize', 'fuse', 'onLog', 'onEpoch', 'costEveryEpoch', 'threads'] as const satisfies readonly (keyof TrainOptions)[];
+// every option of TrainOptions is listed (this fails to compile when one is added there and not here)
+const listed: Record<Exclude<keyof TrainOptions, (typeof TRAIN_OPTIONS)[number]>, never> = {};
+void listed;
+
+/** Levenshtein distance, for "did you mean" (names are short). */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** An option name train() does not know, refused with the nearest known one where one is near. */
+function checkOptionNames(o: Record<string, unknown>): void {
+  for (const k of Object.keys(o)) {
+    if ((TRAIN_OPTIONS as readonly string[]).includes(k)) continue;
+    const near = TRAIN_OPTIONS.map((n) => [n, distance(k.toLowerCase(), n.toLowerCase())] as const).sort((a, b) => a[1] - b[1])[0];
+    const hint = near[1] <= 2 ? ` (did you mean '${near[0]}'?)` : '';
+    throw new TypeError(`train: unknown option '${k}'${hint}; the options are ${TRAIN_OPTIONS.join(', ')}`);
+  }
+}
 
 /** A value as an argument error shows it: strings quoted, objects by their kind. */
 export function shownArg(v: unknown): string {
@@ -25,6 +53,7 @@ export function checkTrainArgs(model: unknown, o: unknown): void {
     throw new TypeError(`train: model must be a defineModel({...}) or a built model (attachLoss(await importOnnx(bytes), 'bce')), got ${shownArg(model)}${hint}`);
   }
   if (!isObject(o)) throw new TypeError(`train: options must be an object, got ${shownArg(o)}`);
+  checkOptionNames(o);
   const d = o.data;
   if (d !== undefined && typeof d !== 'string' && !isObject(d)) throw new TypeError(`train: data must be CSV text, { x, y } or a Dataset, got ${shownArg(d)}`);
   for (const k of ['onLog', 'onEpoch'] as const) {

@@ -28,6 +28,12 @@ describe('train() arguments', () => {
     await expect(train(toy, { data, options: js('loss=bce') })).rejects.toThrow(/^train: options\.options must be an object of strings/);
     await expect(train(toy, { data, epochs: js('3') })).rejects.toThrow(/epochs must be an integer 0 or more, got '3' \(a string\)$/);
   });
+  it('an option name train() does not know (a typo would train on the defaults)', async () => {
+    await expect(train(toy, js({ data, epoch: 3 }))).rejects.toThrow(/^train: unknown option 'epoch' \(did you mean 'epochs'\?\); the options are data, source, epochs, /);
+    await expect(train(toy, js({ data, learningRate: 0.1 }))).rejects.toThrow(/^train: unknown option 'learningRate'; the options are /);
+    await expect(train(toy, js({ data, batch_size: 2 }))).rejects.toThrow(/^train: unknown option 'batch_size' \(did you mean 'batchSize'\?\)/);
+    expect((await train(toy, { data, epochs: 3, logEvery: 1 })).log).toHaveLength(4); // the known ones still train
+  });
   it('a learning rate that is not a number, negative, or beyond float32', async () => {
     await expect(train(toy, { data, lr: js('abc') })).rejects.toThrow(/training lr must be a number 0 or more that float32 holds .*got 'abc' \(a string\)$/);
     for (const lr of [-1, 1e40, 1e-50]) await expect(train(toy, { data, lr })).rejects.toThrow(new RegExp(`training lr must be .*, got ${String(lr).replace('+', '\\+')}$`));
