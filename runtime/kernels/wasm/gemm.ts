@@ -156,9 +156,22 @@ export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, 
     // the helper's rows of a chunk, then (for a transposed A) its strip
     const spare = helper.spare(ch * NP + (strip ? STRIP : 0));
     helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC, helper.freeChunks(chunks), spare, strip ? spare + ch * NP * 4 : 0);
-    done = helper.shareChunks(chunks, (n) => k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, n * ch, Math.min(M4, n * ch + ch), KC, NC, strip));
+    const c = calling;
+    c.k = k, c.aOff = aOff, c.sa = sa, c.ska = ska, c.bOff = bOff, c.cOff = cOff, c.K = K, c.NP = NP, c.ch = ch, c.M4 = M4, c.strip = strip;
+    done = helper.shareChunks(chunks, callerChunk);
   } else k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC, strip); // column blocks, then K blocks, then rows (the first K block overwrites C)
   if (helper) timer.record(post, performance.now() - t0, helped(done, chunks));
+}
+
+/**
+ * The split product the calling thread is running (one at a time: a thread runs one kernel at once), and
+ * its chunk n: set in place and run by one function made once, so that a split call allocates nothing (a
+ * closure made a call would be garbage every training step).
+ */
+const calling = { k: null as WasmKernels | null, aOff: 0, sa: 0, ska: 0, bOff: 0, cOff: 0, K: 0, NP: 0, ch: 0, M4: 0, strip: 0 };
+function callerChunk(n: number): void {
+  const c = calling;
+  c.k!.gemmRows(c.aOff, c.sa, c.ska, c.bOff, c.cOff, c.NP * 4, c.K, c.NP, n * c.ch, Math.min(c.M4, n * c.ch + c.ch), KC, NC, c.strip);
 }
 
 /** Whether a product of M4 rows (in whole row groups) and `work` = M·K·N may share its rows with the helper. */
