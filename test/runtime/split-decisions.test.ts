@@ -31,13 +31,15 @@ const h = heap()!;
  * Calls `t` until its next look ends, each split call taking `splitMs` and each other `oneMs`; returns the
  * answers (split or not) of those calls.
  */
-function look(t: SplitTimer, splitMs: number, oneMs: number): boolean[] {
+function look(t: SplitTimer, splitMs: number | ((call: number) => number), oneMs: number): boolean[] {
   const looks = () => t.outcome?.looks ?? 0;
   const before = looks(), answers: boolean[] = [];
+  // splitMs as a function: the time of the look's nth split call
+  let splits = 0;
   for (let i = 0; i < 4 * MAX_PERIOD && looks() === before; i++) {
     const s = t.split();
     answers.push(s);
-    t.record(s, s ? splitMs : oneMs);
+    t.record(s, !s ? oneMs : typeof splitMs === 'number' ? splitMs : splitMs(splits++));
   }
   expect(looks()).toBe(before + 1);
   return answers;
@@ -52,12 +54,7 @@ describe('a kernel decides by measurement whether to split', () => {
   it("the first split calls' one-time costs (the helper's first job) do not decide the first look", () => {
     const t = new SplitTimer();
     // the first WARM split calls take 10 ms (the helper compiling its kernel, first pages), later ones 0.5
-    let splits = 0;
-    const before = t.outcome?.looks ?? 0;
-    for (let i = 0; i < MAX_PERIOD && (t.outcome?.looks ?? 0) === before; i++) {
-      const s = t.split();
-      t.record(s, s ? (splits++ < WARM ? 10 : 0.5) : 1);
-    }
+    look(t, (n) => (n < WARM ? 10 : 0.5), 1);
     expect(t.splitting).toBe(true);
     expect(t.outcome).toMatchObject({ splitMs: 0.5, oneMs: 1 });
   });
@@ -92,12 +89,7 @@ describe('a kernel decides by measurement whether to split', () => {
   it('one slow call in a look (a thread the scheduler parked) does not decide it: the median does', () => {
     const t = new SplitTimer();
     // split calls take 0.5 ms, one of them 50 ms; one-thread calls 1 ms
-    let k = 0;
-    const before = t.outcome?.looks ?? 0;
-    for (let i = 0; i < MAX_PERIOD && (t.outcome?.looks ?? 0) === before; i++) {
-      const s = t.split();
-      t.record(s, s ? (k++ === 1 ? 50 : 0.5) : 1);
-    }
+    look(t, (n) => (n === 1 ? 50 : 0.5), 1);
     expect(t.splitting).toBe(true);
     expect(t.outcome).toMatchObject({ splitMs: 0.5, oneMs: 1 });
   });
