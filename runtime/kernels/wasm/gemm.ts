@@ -61,7 +61,6 @@ function gemmTimer(M: number, K: number, N: number, transA: boolean, transB: boo
 export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float32Array, scratch: GemmScratch, M: number, K: number, N: number, transA: boolean, transB: boolean, bInMemory = false): void {
   const M4 = M - (M % 4), N8 = N - (N % 8), NP = padded(N);
   const packed = scratch.packed;
-  const start = performance.now();
   // C: in place when N fills whole panels, else the padded copy
   const cp = scratch.paddedC ?? c;
   // pack B: for each K block, panel after panel of 8 columns, row after row
@@ -73,6 +72,8 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   // of them meanwhile (the same bytes, wherever they are packed)
   const panels = bInMemory ? N8 >> 3 : 0, sharesPacking = panels > 1 && K * N8 >= PACK_SPLIT_MIN;
   const share = helper && sharesPacking ? panels >> 1 : 0;
+  // where the packing is shared, the call's time for the split timer starts before it (read only then)
+  const start = sharesPacking ? performance.now() : -1;
   const ldb = transB ? K * 4 : N * 4;
   if (share > 0) helper!.post('pack', b.byteOffset, ldb, packed.byteOffset, K, NP, panels - share, panels, KC, transB ? 1 : 0);
   for (let k0 = 0; k0 < K; k0 += KC) {
@@ -110,7 +111,7 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   // gradient, about 9% faster; 2 panels, a 10-column product, slower)
   const strip = transA && scratch.strip && NP >= STRIP_MIN_COLUMNS ? scratch.strip.byteOffset : 0;
   // where a split call shares the packing, its time for the split timer includes it (a call on one thread's too)
-  if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N, strip, sharesPacking ? start : -1);
+  if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N, strip, start);
   // the last M mod 4 rows, in plain loops
   const sbk = transB ? 1 : N, sbj = transB ? K : 1; // B(k,j) = b[k*sbk + j*sbj]
   for (let i = M4; i < M; i++)
