@@ -73,13 +73,23 @@ describe('splitting a kernel with the helper thread', () => {
 
   it('two threads: the same bits, split forced on, off, or measured', async () => {
     await startHelper();
-    // the jobs posted: a split product with a large B posts its helper half of B's panels to pack first
-    const hp = readyHelper()!, post = hp.post.bind(hp), posted: string[] = [];
-    hp.post = (job, ...args) => (posted.push(job), post(job, ...args));
+    // the jobs posted: a split product with a large B posts its helper half of B's panels to pack first,
+    // then its rows over the same packed B (a call that found the helper still busy posts neither)
+    const hp = readyHelper()!, post = hp.post.bind(hp), posted: [string, number[]][] = [];
+    hp.post = (job, ...args) => (posted.push([job, args]), post(job, ...args));
     for (const force of [true, false, null]) {
       SplitTimer.force = force;
+      posted.length = 0;
       expect(outputs(force === null ? 40 : 3), `force ${force}`).toEqual(alone);
-      if (force) expect(posted.filter((j) => j === 'pack').length).toBe(2 * 3);
+      if (!force) continue;
+      const packs = posted.flatMap(([job, args], i) => (job === 'pack' ? [[args[2], i]] : []));
+      expect(packs.length).toBeGreaterThan(0);
+      expect(packs.length).toBeLessThanOrEqual(2 * 3); // two kernels with a large B, three calls each
+      // pack's third argument and gemm's fourth: the packed B
+      for (const [packed, i] of packs) {
+        expect(posted[i + 1]?.[0]).toBe('gemm');
+        expect(posted[i + 1][1][3]).toBe(packed);
+      }
     }
     // each kernel measured itself both ways, and says what it chose (graphc train --explain)
     const gemm = splitChoices().find((c) => c.what === 'matrix product [256,512]·[512,64]');
