@@ -46,9 +46,12 @@ export function imagesForwardKernel(g: ConvGeom, hasBias: boolean, fallback: Ker
     return { NP, at, len: map.length, pack: mv.gatherer(map), unpack: mv.gatherer(rows), ones: Int32Array.from(ones), timer };
   };
   const full = layout(m), rest = g.N % m ? layout(g.N % m) : full;
-  const packed = h.alloc(K * m * P8, kernel), prodOut = h.alloc(Og * m * P8, kernel);
-  // the weight with the bias as its last column, or a copy of a weight outside the heap
-  const wb = h.alloc(g.O * K, kernel);
+  // not zeroed: each call's gather writes the whole packed block (zeros where the map says -1) and the
+  // product every element of prodOut
+  const packed = h.alloc(K * m * P8, kernel, false), prodOut = h.alloc(Og * m * P8, kernel, false);
+  // the weight with the bias as its last column, or a copy of a weight outside the heap (written whole
+  // before each use)
+  const wb = h.alloc(g.O * K, kernel, false);
   function kernel(ins: readonly Float32Array[], out: Float32Array): void {
     const [x, w] = ins, b = hasBias ? ins[2] : null;
     if (!h!.owns(x) || !h!.owns(out)) return fallback(ins, out);
@@ -96,7 +99,8 @@ export function imagesWeightKernel(g: ConvGeom, fallback: Kernel): Kernel | null
   const col = Int32Array.from({ length: CK }, (_, ck) => Math.floor(ck / KW) * KW4 + (ck % KW));
   const rowMap = patchMap(g), at = packedIndex(P, CKp), map = new Int32Array(P * CK8).fill(-1);
   for (let p = 0; p < P; p++) for (let ck = 0; ck < CK; ck++) map[at(p, col[ck])] = rowMap[p * CK + ck];
-  const packed = h.alloc(P * CK8, kernel), acc = h.alloc(Og * CK8, kernel), pack = mv.gatherer(map);
+  // not zeroed: the gather writes the whole packed block, and acc is cleared at each call
+  const packed = h.alloc(P * CK8, kernel, false), acc = h.alloc(Og * CK8, kernel, false), pack = mv.gatherer(map);
   // the last Og mod 4 rows, summed in plain loops
   const tail = new Float64Array((Og - Og4) * CK);
   function kernel(ins: readonly Float32Array[], out: Float32Array): void {

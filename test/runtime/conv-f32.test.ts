@@ -75,20 +75,32 @@ describe('float32 convolution kernels against naive loops', () => {
         near(dw, ref.dw);
       });
   for (const c of cases)
-    it(`${c.name}: the input's gradient made in memory left dirty (its scratch is not cleared)`, () => {
+    it(`${c.name}: each kernel made in memory left dirty (its scratch is not cleared)`, () => {
       const h = heap()!, owner = {}, g = geom(c);
       const nx = c.N * c.C * c.size[0] * c.size[1], nw = c.O * (c.C / c.group) * c.k[0] * c.k[1], ny = c.N * c.O * g.out[0] * g.out[1];
-      const x = h.alloc(nx, owner), w = h.alloc(nw, owner), b = h.alloc(c.O, owner), gy = h.alloc(ny, owner), dx = h.alloc(nx, owner);
+      const x = h.alloc(nx, owner), w = h.alloc(nw, owner), b = h.alloc(c.O, owner), gy = h.alloc(ny, owner);
+      const y = h.alloc(ny, owner), dx = h.alloc(nx, owner), dw = h.alloc(nw, owner);
       fill(x, 1);
       fill(w, 2);
       fill(b, 3);
       fill(gy, 4);
-      // freed memory full of NaN where the kernel's scratch goes (first fit)
-      const dirt = h.alloc(2 ** 18, undefined, false);
-      dirt.fill(NaN);
-      h.free(dirt);
-      convBackInputKernel(g, 'f32')([gy, w], dx);
-      const want = naive(c, g, x, w, b, gy).dx;
-      for (let i = 0; i < want.length; i++) expect(Math.abs(dx[i] - want[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want[i])));
+      // freed memory full of NaN where each kernel's scratch goes (first fit)
+      const dirty = () => {
+        const dirt = h.alloc(2 ** 18, undefined, false);
+        dirt.fill(NaN);
+        h.free(dirt);
+      };
+      dirty();
+      const forward = convKernel(g, true, 'f32');
+      dirty();
+      const backInput = convBackInputKernel(g, 'f32');
+      dirty();
+      const backWeight = convBackWeightKernel(g, 'f32');
+      forward([x, w, b], y);
+      backInput([gy, w], dx);
+      backWeight([gy, x], dw);
+      const ref = naive(c, g, x, w, b, gy);
+      for (const [got, want] of [[y, ref.y], [dx, ref.dx], [dw, ref.dw]] as const)
+        for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want[i])));
     });
 });
