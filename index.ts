@@ -12,7 +12,7 @@
 import './compiler/ops/index.ts';
 import type { BuiltModel, Model } from './compiler/dsl/model.ts';
 import type { TensorValue } from './runtime/plan.ts';
-import { trainModel, predictWith, trainedModel, type Trained, type TrainOptions } from './runtime/train.ts';
+import { trainModel, predictWith, trainedModel, checkConverged, type Trained, type TrainOptions } from './runtime/train.ts';
 import type { ImportedModel } from './export/import.ts';
 
 export * from './compiler/index.ts';
@@ -22,7 +22,7 @@ export { parseCsv, DataError } from './runtime/data.ts';
 export type { Dataset, ArrayData } from './runtime/data.ts';
 export type { TensorValue } from './runtime/plan.ts';
 export { trainedModel, useFileReader } from './runtime/train.ts';
-export type { Trained, TrainOptions, TrainData, LogEntry } from './runtime/train.ts';
+export type { Trained, TrainOptions, TrainData, LogEntry, Divergence } from './runtime/train.ts';
 export { attachLoss } from './export/trainable.ts';
 export { OnnxImportError } from './export/import-error.ts';
 export type { ImportedModel } from './export/import.ts';
@@ -31,6 +31,7 @@ export type { LossKind } from './export/trainable.ts';
 /**
  * Trains a model (a `defineModel` module's default export, or a built one such as `attachLoss(await importOnnx(bytes), 'bce')`)
  * and returns what `graphc train --json` prints: `{ model, options, data, config, log, params, accuracy?, seconds }`.
+ * A cost that is not finite stops training; the result then says where, as `diverged` (`{ epoch, cost, ... }`).
  */
 export function train(model: Model | BuiltModel, options: TrainOptions = {}): Promise<Trained> {
   return trainModel(model, options);
@@ -41,9 +42,13 @@ export function predict(trained: Trained, input: { readonly x: readonly (readonl
   return predictWith(trained, input);
 }
 
-/** The trained model's inference graph with its trained parameters as ONNX bytes (what `graphc train --onnx` writes). */
+/**
+ * The trained model's inference graph with its trained parameters as ONNX bytes (what `graphc train --onnx` writes);
+ * refused where training diverged (`trained.diverged`).
+ */
 export async function exportOnnx(trained: Trained): Promise<Uint8Array> {
   const t = trainedModel(trained);
+  checkConverged(trained, 'exportOnnx');
   const { exportModel } = await import('./export/model.ts');
   return exportModel(t.compiled, 'inference', t.params.values);
 }

@@ -1,7 +1,7 @@
 /** `graphc train MODEL.ts`: trains on the model's data (or --data) and prints the seed's log lines. */
 import type { Command } from 'commander';
 import type { TrainConfig } from '../compiler/dsl/model.ts';
-import { trainCompiled, trainedModel, type LogEntry } from '../runtime/train.ts';
+import { divergenceText, trainCompiled, trainedModel, type Divergence, type LogEntry } from '../runtime/train.ts';
 import { loadModel, loadData, loadOnnx, buildModel } from './load.ts';
 import type { LossKind } from '../export/trainable.ts';
 import { UserError } from './errors.ts';
@@ -37,6 +37,17 @@ import { formatSplitChoices } from '../runtime/report.ts';
 import { splitChoices } from '../runtime/kernels/split.ts';
 import { helperSpawner } from '../runtime/kernels/threads.ts';
 
+/** The one line for a training that diverged: where, what was not written, and what may help. */
+function diverged(d: Divergence, cfg: TrainConfig, o: { fuse: boolean; onnx?: string; plot?: string }): string {
+  const hints: string[] = [];
+  if (!d.initial) hints.push(`a smaller --lr than ${cfg.lr}`);
+  if (!o.fuse) hints.push('without --no-fuse (which keeps the loss as written; fused, it is the stable form: compile --explain shows where)');
+  // the cost is computed on logged epochs only: the first non-finite one may be earlier
+  if (d.lastFinite !== undefined && d.epoch - d.lastFinite > 1 && !o.plot) hints.push('--log-every 1 to find the first epoch');
+  const files = [o.onnx, o.plot].filter((f): f is string => f !== undefined);
+  return `training diverged: ${divergenceText(d)}${files.length ? `; ${files.join(' and ')} not written` : ''}${hints.length ? `; try ${hints.join(', or ')}` : ''}`;
+}
+
 /** Adds the `train` command's argument, options and action to its entry (named and described by commands.ts). */
 export function registerTrain(command: Command, run: (fn: () => Promise<void>) => Promise<void>): void {
   command
@@ -50,14 +61,15 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
     .option('--holdout <fraction>', 'hold out the last fraction of the rows and log the accuracy on them', fraction)
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', collectOption, [] as string[])
     .option('--json', 'print one JSON document: config, log, params, accuracy')
-    .option('--onnx <out.onnx>', 'after training, write the inference graph with the trained parameters as ONNX')
+    .option('--onnx <out.onnx>', 'after training, write the inference graph with the trained parameters as ONNX (not where training diverges)')
     .option('--no-check', 'skip type-checking the model file first')
     .option('--no-opt', 'run the train step as built, without the optimization pipeline')
-    .option('--no-fuse', 'keep the loss as written: no sigmoid + BCE fusion (behaves as PyTorch\'s unfused BCE)')
+    .option('--no-fuse', 'keep the loss as written: no sigmoid + BCE fusion (behaves as PyTorch\'s unfused BCE: on large logits its cost is NaN, and training diverges)')
     .option('--plot <file.svg>', 'draw the cost curve (and the accuracy, where there is one) as SVG')
     .option('--no-progress', 'no progress bar on a terminal')
     .option('--explain', 'after training, say which large kernels split their work with the helper thread and which ran on one thread (each measures which is faster)')
     .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', oneOf('bce', 'mse'), 'bce')
+    .addHelpText('after', '\nA cost that is not finite (NaN or Infinity) stops training: graphc train then says at which\nepoch, writes no --onnx or --plot file and no --json document, and exits 1.')
     .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean; explain?: boolean }, cmd: Command) =>
       run(async () => {
         refuseUnused(cmd, '--loss', !file.endsWith('.onnx'), `applies to an .onnx model: ${file} defines its own loss (choose a variant with --option)`);
@@ -107,6 +119,8 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
         } finally {
           bar.stop();
         }
+        // a diverged training's parameters are no trained model's: nothing is written, and it fails
+        if (res.diverged) throw new UserError(diverged(res.diverged, cfg, o));
         if (o.plot) {
           const acc = res.log.filter((e) => e.accuracy !== undefined).map((e) => [e.epoch, e.accuracy!] as [number, number]);
           const curves: Curve[] = [{ label: 'cost', color: '#2563eb', points: costs }];

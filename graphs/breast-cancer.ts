@@ -4,9 +4,9 @@
  * BCE written out as log(σ(z)) takes log(0). graphc fuses sigmoid + BCE into BCE-with-logits (the loss
  * PyTorch's `BCEWithLogitsLoss` computes), so the costs stay finite; `graphc compile --explain` shows the
  * rewrite and why. `--option loss=manual` writes the loss out by hand, which the fusion also recognizes;
- * with `--no-fuse` that loss is infinite or NaN, as it is in PyTorch. `Linear(30, 1)` starts where
- * PyTorch's does after `torch.manual_seed(0)`; Adam (lr 0.01) copes with the unscaled features where plain SGD
- * crawls. Data: `--data data/breast-cancer.csv`.
+ * with `--no-fuse` that loss is infinite or NaN, as it is in PyTorch, and training stops there, diverged.
+ * `Linear(30, 1)` starts where PyTorch's does after `torch.manual_seed(0)`; Adam (lr 0.01) copes with the
+ * unscaled features where plain SGD crawls. Data: `--data data/breast-cancer.csv`.
  */
 import { defineModel, input, Linear, binaryCrossEntropy, accuracy, log, sub } from 'graphc';
 

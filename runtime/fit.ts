@@ -11,6 +11,9 @@
  * (`Trainer.updateTimes`).
  * The learning rate is a leaf of the step (`Trainer.lr`): a number sets it once; a schedule sets it before
  * every step, which then runs alone (a step's rate is read when it starts).
+ * Training stops at the first computed cost that is not finite (NaN or ±Infinity: every step after it
+ * would only carry it on), with that epoch logged, and the result says so (`diverged`), as it does when
+ * the cost stayed finite but a parameter after the last update is not.
  */
 import type { Graph } from '../compiler/ir/graph.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
@@ -30,8 +33,27 @@ export interface LogEntry {
   readonly valAccuracy?: number;
 }
 
+/** Where training diverged: the first computed cost, or a parameter after training, not finite. */
+export interface Divergence {
+  /**
+   * The first epoch whose computed cost is not finite (where training stopped; the log's last entry), or,
+   * where every cost was finite, the last epoch, after whose update a parameter is not.
+   */
+  readonly epoch: number;
+  /** That epoch's cost: NaN or ±Infinity, or finite where only the parameters are not. */
+  readonly cost: number;
+  /** The cost not finite is the initial parameters' (full-batch epoch 0, computed before any update): no learning rate is to blame. */
+  readonly initial: boolean;
+  /** The epoch before it whose cost was computed and finite, where there was one (the cost is computed on logged epochs). */
+  readonly lastFinite?: number;
+  /** The parameters (and optimizer state) holding a value that is not finite when training stopped. */
+  readonly params: readonly string[];
+}
+
 export interface FitResult {
   readonly log: LogEntry[];
+  /** Present where training diverged, which stopped it (the parameters are then not the trained ones). */
+  readonly diverged?: Divergence;
   /** The model's parameters (and the optimizer's state) after training. */
   readonly params: ParamStore;
   /** Accuracy of the trained parameters on the training data (classifiers). */
@@ -147,6 +169,13 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
     const t0 = performance.now();
     let cost = NaN;
     const isLogged = (epoch: number) => epoch % cfg.logEvery === 0 || epoch === cfg.epochs;
+    // each computed cost, in order: the last finite one, and the first that is not (where training stops)
+    let lastFinite: number | undefined, stopped: number | undefined;
+    const diverges = (epoch: number, c: number): boolean => {
+      if (Number.isFinite(c)) lastFinite = epoch;
+      else stopped = epoch;
+      return stopped !== undefined;
+    };
     // Full batch with nothing to measure between steps but the cost: after epoch 0, the epochs up to each
     // logged one are a cycle, K − 1 steps without the loss and one with it, and cycles run as one
     // WebAssembly call where the steps' plans are one call (Trainer.cycles). Calls take about
@@ -165,7 +194,8 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
       opts.onEpoch?.(0, cost);
       const total = Math.floor(cfg.epochs / K); // cycles of epochs (cK, cK + K]
       let done = 0;
-      while (done < total && perCycle <= CYCLE_CALL_SECONDS) {
+      diverges(0, cost);
+      while (stopped === undefined && done < total && perCycle <= CYCLE_CALL_SECONDS) {
         const n = Math.min(perCall(perCycle), total - done, Trainer.MAX_CYCLES);
         const t = performance.now();
         const losses = trainer.cycles(feeds, n, K - 1);
@@ -179,10 +209,11 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
           log.push(e);
           opts.onLog?.(e);
           opts.onEpoch?.(epoch, cost);
+          if (diverges(epoch, cost)) break;
         }
         done += n;
       }
-      first = done * K + 1;
+      first = stopped !== undefined ? cfg.epochs + 1 : done * K + 1;
     }
     for (let epoch = first; epoch <= cfg.epochs; epoch++) {
       const logged = isLogged(epoch);
@@ -216,7 +247,8 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
           epoch += k - 1;
         }
       }
-      if (logged) {
+      const stop = costed && diverges(epoch, cost);
+      if (logged || stop) {
         const vacc = metrics && valFeeds ? accuracy(valFeeds) : undefined;
         const e: { -readonly [k in keyof LogEntry]: LogEntry[k] } = { epoch, cost };
         if (acc !== undefined) e.accuracy = acc;
@@ -225,14 +257,22 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
         opts.onLog?.(e);
       }
       opts.onEpoch?.(epoch, cost);
+      if (stop) break;
     }
     const seconds = (performance.now() - t0) / 1000;
-    const finalAccuracy = metrics ? accuracy() : undefined;
-    return { log, params, finalAccuracy, seconds };
+    const bad = [...params.values].filter(([, v]) => !allFinite(v)).map(([name]) => name);
+    if (stopped === undefined && !bad.length) return { log, params, finalAccuracy: metrics ? accuracy() : undefined, seconds };
+    const diverged: Divergence = stopped !== undefined ? { epoch: stopped, cost, initial: stopped === 0 && !batches, lastFinite, params: bad } : { epoch: cfg.epochs, cost, initial: false, params: bad };
+    return { log, params, diverged, seconds };
   } finally {
     metrics?.dispose();
     batches?.dispose();
   }
+}
+
+function allFinite(v: Float32Array): boolean {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i])) return false;
+  return true;
 }
 
 /** A schedule's rate for a step, refused by name where it is not a finite number. */

@@ -11,7 +11,7 @@ import { TorchGenerator } from '../compiler/init/torch-random.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { Executable, ParamStore, type TensorValue } from './executable.ts';
 import { Trainer } from './trainer.ts';
-import { fit, feedsFor, rateOf, xyInputs, type FitOptions, type FitResult, type LogEntry, type LrSchedule } from './fit.ts';
+import { fit, feedsFor, rateOf, xyInputs, type Divergence, type FitOptions, type FitResult, type LogEntry, type LrSchedule } from './fit.ts';
 import { heap } from './kernels/heap.ts';
 import { helperSpawner, stopHelperThread, useHelperThread, type WorkerLike } from './kernels/threads.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
@@ -22,7 +22,7 @@ import { checkPredictArgs, checkTrainArgs } from './train-args.ts';
 export { useFileReader } from './files.ts';
 import { arrayData, checkFinite, inlineData, parseCsv, DataError, type ArrayData, type Dataset } from './data.ts';
 
-export type { LogEntry, LrSchedule };
+export type { Divergence, LogEntry, LrSchedule };
 
 /** Compiles a built model and trains it: `fit` on the model's compiled step, its parameters, its generator. */
 export function fitModel(
@@ -101,8 +101,13 @@ export interface Trained {
   readonly log: readonly LogEntry[];
   /** The model's trained parameters and running statistics (`bn.running_mean`) by name, row-major (the optimizer's state stays out). */
   readonly params: Readonly<Record<string, number[]>>;
-  /** Accuracy of the trained model on its training data (classifiers). */
+  /** Accuracy of the trained model on its training data (classifiers; absent where training diverged). */
   readonly accuracy?: number;
+  /**
+   * Present where training diverged: a cost not finite (training stopped at that epoch, the log's last),
+   * or a parameter not finite after the last update. `predict` and `exportOnnx` then refuse the result.
+   */
+  readonly diverged?: Divergence;
   readonly seconds: number;
 }
 
@@ -120,6 +125,19 @@ function keptOf(t: Trained, what: string): Kept {
   const k = kept.get(t);
   if (!k) throw new GraphError(`${what}: expected the result of train()`);
   return k;
+}
+
+/** What a diverged training did, in words: `the cost is NaN at epoch 3 (finite at epoch 2)`. */
+export function divergenceText(d: Divergence): string {
+  if (Number.isFinite(d.cost)) return `a parameter is not finite after the last update (epoch ${d.epoch}: ${d.params.join(', ')})`;
+  if (d.initial) return `the cost is ${d.cost} at epoch 0, before any update (the loss of the initial parameters)`;
+  return `the cost is ${d.cost} at epoch ${d.epoch}` + (d.lastFinite !== undefined ? ` (finite at epoch ${d.lastFinite})` : '');
+}
+
+/** Refuses a diverged training's result, whose parameters are no trained model's (`what` names the caller). */
+export function checkConverged(t: Trained, what: string): void {
+  keptOf(t, what);
+  if (t.diverged) throw new GraphError(`${what}: training ${t.model} diverged: ${divergenceText(t.diverged)}; train it again${t.diverged.initial ? '' : ' with a smaller lr'}`);
 }
 
 /** What `train` trained: its compiled model and trained parameter store (for export and inference). */
@@ -237,6 +255,7 @@ export function trainCompiled(
     log: res.log,
     params: Object.fromEntries(built.forward.params.map((p) => [String(p.attrs.name), Array.from(res.params.get(String(p.attrs.name)))])),
     ...(res.finalAccuracy !== undefined && { accuracy: res.finalAccuracy }),
+    ...(res.diverged && { diverged: res.diverged }),
     seconds: res.seconds,
   };
   kept.set(doc, { compiled: res.compiled, store: res.params, built, cfg, data });
@@ -246,6 +265,7 @@ export function trainCompiled(
 /** The model's `predict` output for inputs `x` (rows of numbers, or flat with `shape`), with trained parameters. */
 export function predictWith(t: Trained, input: { readonly x: ArrayData['x']; readonly shape?: readonly number[] }): TensorValue {
   const k = keptOf(t, 'predict');
+  checkConverged(t, 'predict');
   checkPredictArgs(input);
   const inference = k.compiled.inference;
   const shape = flatShape(k.compiled.trainStep, input.x, input.shape);
