@@ -5,7 +5,9 @@
  * of `--runs` runs (3 by default) it times W3, W4 and MM (bench/graphc.ts, each side in a process of its
  * own, the two orders alternating) and prints the time on one thread over the time on two: the default (two
  * threads) must be at least as fast as one thread in every run. `--quiet` runs the same without the busy
- * process. Writes bench/results/load.json.
+ * process. `--control` runs one thread on both sides: the ratios it prints are the method's own noise (the
+ * same code against itself), the margin within which a two-thread ratio says nothing. Writes
+ * bench/results/load.json (load-quiet.json, load-control.json).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,7 @@ const arg = (name: string, d: string) => (process.argv.includes(name) ? process.
 const runs = Number(arg('--runs', '3'));
 const pairs = Number(arg('--pairs', '2'));
 const quiet = process.argv.includes('--quiet');
+const control = process.argv.includes('--control');
 const workloads = ['W3', 'W4', 'MM'];
 
 /** One workload's time (seconds) on `threads` threads, in a process of its own. */
@@ -41,7 +44,7 @@ try {
     for (const w of workloads) {
       const t: Record<number, number[]> = { 1: [], 2: [] };
       // alternate which goes first, so that neither side always meets the machine in the same state
-      for (let p = 0; p < pairs; p++) for (const n of (run + p) % 2 ? [1, 2] : [2, 1]) t[n].push(graphc(w, n));
+      for (let p = 0; p < pairs; p++) for (const n of (run + p) % 2 ? [1, 2] : [2, 1]) t[n].push(graphc(w, control ? 1 : n));
       one[w] = Math.min(...t[1]);
       two[w] = Math.min(...t[2]);
     }
@@ -52,13 +55,19 @@ try {
 }
 
 const ms = (s: number) => `${(s * 1e3).toFixed(2)} ms`;
-const lines = [`graphc, 2 threads against 1, ${quiet ? 'quiet' : 'beside a busy process'} (time on 1 thread / time on 2, each the least of ${pairs} alternating processes; at least 1: two threads at least as fast)`, ''];
+const lines = [
+  control
+    ? `graphc, 1 thread against 1 (the control: the "2 threads" columns ran one thread too), ${quiet ? 'quiet' : 'beside a busy process'}, each the least of ${pairs} alternating processes`
+    : `graphc, 2 threads against 1, ${quiet ? 'quiet' : 'beside a busy process'} (time on 1 thread / time on 2, each the least of ${pairs} alternating processes; at least 1: two threads at least as fast)`,
+  '',
+];
 lines.push(`| run | ${workloads.map((w) => `${w} 1 thread | ${w} 2 threads | ${w} ratio`).join(' | ')} |`);
 lines.push(`|---|${workloads.map(() => '---|---|---').join('|')}|`);
 for (const r of rows) lines.push(`| ${r.run} | ${workloads.map((w) => `${ms(r.one[w])} | ${ms(r.two[w])} | ×${(r.one[w] / r.two[w]).toFixed(2)}`).join(' | ')} |`);
 const worst = Object.fromEntries(workloads.map((w) => [w, Math.min(...rows.map((r) => r.one[w] / r.two[w]))]));
-lines.push('', `worst ratio over the runs: ${workloads.map((w) => `${w} ×${worst[w].toFixed(2)}`).join(', ')}; two threads at least as fast in every run: ${Object.values(worst).every((r) => r >= 1) ? 'yes' : 'no'}`);
+const worstText = workloads.map((w) => `${w} ×${worst[w].toFixed(2)}`).join(', ');
+lines.push('', control ? `worst ratio over the runs, one thread against itself: ${worstText}` : `worst ratio over the runs: ${worstText}; two threads at least as fast in every run: ${Object.values(worst).every((r) => r >= 1) ? 'yes' : 'no'}`);
 console.log(lines.join('\n'));
 mkdirSync(`${root}bench/results`, { recursive: true });
 const machine = { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, date: new Date().toISOString() };
-writeFileSync(`${root}bench/results/${quiet ? 'load-quiet' : 'load'}.json`, JSON.stringify({ machine, quiet, pairs, rows, worst }, null, 2));
+writeFileSync(`${root}bench/results/${control ? 'load-control' : quiet ? 'load-quiet' : 'load'}.json`, JSON.stringify({ machine, quiet, control, pairs, rows, worst }, null, 2));

@@ -1,8 +1,11 @@
 /**
  * Whether a kernel's split with the helper thread pays, measured by the kernel itself. A second thread is
- * faster on a quiet machine and can be slower on a shared one (the helper's core busy with another
- * process); the runtime cannot know which it is on, so each splittable kernel (one timer per kernel, that
- * is per shape) times its own calls: now and then a few calls each way, alternating, then the faster way
+ * faster on a quiet machine and can be slower on a shared one: where every core is busy (another process
+ * on the other), the scheduler wakes the helper on the caller's own core, beside its waker, and the two
+ * take turns there until its balancing moves one of them, after tens of milliseconds of split calls if at
+ * all (so a look, which wakes a helper idle since the last, tends to find the split slower there). The
+ * runtime cannot know which machine it is on, so each splittable kernel (one timer per kernel, that is per
+ * shape) times its own calls: now and then a few calls each way, alternating, then the faster way
  * until the next look. A look compares the median call each way (one call slowed by the scheduler moves
  * neither). A kernel's first look comes after WARM split calls that are not timed (the helper's side
  * paying its one-time costs); it starts on one thread and adopts the split only where a look measured it
