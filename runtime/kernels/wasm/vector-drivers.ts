@@ -5,7 +5,7 @@
 import { hasRelaxedSimd, shapeKernel, type ShapeKernel, type WasmKernels } from './module.ts';
 import { WIDE_ARG, WIDE_ROWS, vecmatWideKernel } from './vector.ts';
 import { idleHelper, type HelperThread } from '../threads.ts';
-import { CHUNK, MAX_CHUNKS, type JobArgs } from '../jobs.ts';
+import { CHUNK, MAX_CHUNKS } from '../jobs.ts';
 import { helped, splitTimer, type SplitTimer } from '../split.ts';
 import { SPLIT_MIN_WORK } from './gemm.ts';
 
@@ -29,19 +29,35 @@ export function matvec(k: WasmKernels, A: Float32Array, v: Float32Array, c: Floa
   const t0 = helper ? performance.now() : 0;
   const kb16 = (K - (K % 16)) * 4, kb4 = (K - (K % 4)) * 4, lda = K * 4;
   const four = K % 4 === 0 && K <= 64;
-  // rows [i, i + r): four at a time where they are short, the last r mod 4 one at a time
-  const rows = (i: number, r: number) => {
-    const r4 = four ? r - (r % 4) : 0;
-    if (r4 > 0) k.matvec4(A.byteOffset + i * lda, lda, v.byteOffset, c.byteOffset + i * 4, r4, lda);
-    if (r4 < r) k.matvec(A.byteOffset + (i + r4) * lda, lda, v.byteOffset, c.byteOffset + (i + r4) * 4, r - r4, kb16, kb4, lda);
-  };
+  const m = matvecCalling;
+  m.k = k, m.a0 = A.byteOffset, m.lda = lda, m.v0 = v.byteOffset, m.c0 = c.byteOffset, m.M = M, m.kb16 = kb16, m.kb4 = kb4, m.four = four, m.ch = ch;
   let done = 0;
   if (post) {
     const hp = helper!;
     hp.post('matvec', A.byteOffset, lda, v.byteOffset, c.byteOffset, M, kb16, kb4, lda, ch, four ? 1 : 0, hp.freeChunks(chunks), hp.spare(ch));
-    done = hp.shareChunks(chunks, (n) => rows(n * ch, Math.min(M, n * ch + ch) - n * ch));
-  } else rows(0, M);
+    done = hp.shareChunks(chunks, matvecChunk);
+  } else matvecRows(m, 0, M);
   if (helper) timer!.record(post, performance.now() - t0, helped(done, chunks));
+}
+
+/**
+ * The matrix-vector product the calling thread is running (one at a time: a thread runs one kernel at
+ * once), set in place and run by functions made once, so that a call, split or not, allocates nothing (a
+ * closure made a call would be garbage every training step).
+ */
+const matvecCalling = { k: null as WasmKernels | null, a0: 0, lda: 0, v0: 0, c0: 0, M: 0, kb16: 0, kb4: 0, four: false, ch: 0 };
+
+/** Rows [i, i + r) of `m`: four at a time where they are short, the last r mod 4 one at a time. */
+function matvecRows(m: typeof matvecCalling, i: number, r: number): void {
+  const r4 = m.four ? r - (r % 4) : 0;
+  if (r4 > 0) m.k!.matvec4(m.a0 + i * m.lda, m.lda, m.v0, m.c0 + i * 4, r4, m.lda);
+  if (r4 < r) m.k!.matvec(m.a0 + (i + r4) * m.lda, m.lda, m.v0, m.c0 + (i + r4) * 4, r - r4, m.kb16, m.kb4, m.lda);
+}
+
+/** Chunk n of the calling thread's split matrix-vector product. */
+function matvecChunk(n: number): void {
+  const m = matvecCalling;
+  matvecRows(m, n * m.ch, Math.min(m.M, n * m.ch + m.ch) - n * m.ch);
 }
 
 /** What a vector-matrix product of one width needs in the heap: partial sums and argument blocks. */
@@ -153,18 +169,27 @@ function vecmatWide(k: WasmKernels, wide: ShapeKernel, helper: HelperThread | nu
     wideBlock(b, 8 * n, v, sv, A, N, r0, rows, n === 0 ? c.byteOffset : scratch.own.byteOffset + n * N4 * 4);
     if (slot >= 0) wideBlock(b, 8 * (C + n), v, sv, A, N, r0, rows, theirs + n * N4 * 4);
   }
-  const run = (n: number) => wide.fn(b.byteOffset + 32 * n); // (zeroes its output first, even for no rows)
+  // (the kernel zeroes its output first, even for no rows)
+  wideCalling.wide = wide, wideCalling.b0 = b.byteOffset;
   let done = 0;
   if (slot >= 0) {
     helper!.post('chunks', slot, b.byteOffset + 32 * C, 32, C, helper!.freeChunks(C), 0, 0);
-    done = helper!.shareChunks(C, run);
-  } else for (let n = 0; n < C; n++) run(n);
-  const byHelper = (n: number) => slot >= 0 && Atomics.load(helper!.chunks, n) === CHUNK.DONE;
-  if (byHelper(0)) c.set(new Float32Array(k.memory.buffer, theirs, N));
+    done = helper!.shareChunks(C, wideChunk);
+  } else for (let n = 0; n < C; n++) wideChunk(n);
+  if (byHelper(helper, slot, 0)) k.copyRows(theirs, N * 4, c.byteOffset, N * 4, 1, N * 4);
   if (K8 < K) k.vecmat1(v.byteOffset + K8 * sv * 4, sv * 4, A.byteOffset + K8 * N * 4, N * 4, c.byteOffset, K - K8, N4 * 4, 0);
-  for (let n = 1; n < C; n++) k.addTo(c.byteOffset, byHelper(n) ? theirs + n * N4 * 4 : scratch.own.byteOffset + n * N4 * 4, N4 * 4);
+  for (let n = 1; n < C; n++) k.addTo(c.byteOffset, byHelper(helper, slot, n) ? theirs + n * N4 * 4 : scratch.own.byteOffset + n * N4 * 4, N4 * 4);
   return slot >= 0 ? done / C : -1;
 }
+
+/** The wide kernel and argument blocks the calling thread is running (as `matvecCalling`: no closure a call). */
+const wideCalling = { wide: null as ShapeKernel | null, b0: 0 };
+function wideChunk(n: number): void {
+  wideCalling.wide!.fn(wideCalling.b0 + 32 * n);
+}
+
+/** Whether the helper (posted with its kernel in `slot`, where that is 0 or more) computed chunk n. */
+const byHelper = (helper: HelperThread | null, slot: number, n: number): boolean => slot >= 0 && Atomics.load(helper!.chunks, n) === CHUNK.DONE;
 
 /** `vecmat` by the four-row kernel; returns as `vecmatWide` does (the helper's share is half or none). */
 function vecmatFour(k: WasmKernels, split: boolean, helper: HelperThread | null, v: Float32Array, sv: number, A: Float32Array, c: Float32Array, K: number, N: number, scratch: VecmatScratch | null): number {
@@ -173,11 +198,10 @@ function vecmatFour(k: WasmKernels, split: boolean, helper: HelperThread | null,
   split &&= scratch !== null;
   const mine = split ? (K >> 3) << 2 : K;
   const rest = K - mine, rest4 = rest - (rest % 4);
-  const theirs = (): JobArgs<'vecmat'> => [
-    v.byteOffset + mine * sv * 4, sv * 4, A.byteOffset + mine * N * 4, N * 4, scratch!.partial.byteOffset,
-    rest4, N4 * 4, v.byteOffset + (mine + rest4) * sv * 4, A.byteOffset + (mine + rest4) * N * 4, rest - rest4,
-  ];
-  if (split && helper) helper.post('vecmat', ...theirs());
+  // the helper's rows, as its job's arguments (jobs.ts, `vecmat`), in locals: nothing allocated a call
+  const v0 = v.byteOffset + mine * sv * 4, sv4 = sv * 4, m0 = A.byteOffset + mine * N * 4, ldm = N * 4, c0 = split ? scratch!.partial.byteOffset : 0;
+  const nb = N4 * 4, vt = v.byteOffset + (mine + rest4) * sv * 4, mt = A.byteOffset + (mine + rest4) * N * 4, Kt = rest - rest4;
+  if (split && helper) helper.post('vecmat', v0, sv4, m0, ldm, c0, rest4, nb, vt, mt, Kt);
   const K4 = mine - (mine % 4);
   // (the four-row kernel zeroes c first, even when it has no rows)
   k.vecmat4(v.byteOffset, sv * 4, A.byteOffset, N * 4, c.byteOffset, K4, N4 * 4, 1);
@@ -186,9 +210,8 @@ function vecmatFour(k: WasmKernels, split: boolean, helper: HelperThread | null,
   if (split) {
     if (!helper || helper.finish()) {
       if (helper) share = 0;
-      const [v0, sv4, m0, ldm, c0, K4t, nb, vt, mt, Kt] = theirs();
       if (nb > 0) {
-        k.vecmat4(v0, sv4, m0, ldm, c0, K4t, nb, 1);
+        k.vecmat4(v0, sv4, m0, ldm, c0, rest4, nb, 1);
         if (Kt > 0) k.vecmat1(vt, sv4, mt, ldm, c0, Kt, nb, 0);
       }
     }
