@@ -17,19 +17,20 @@ const program = new Command('graphc')
   .description('graphc: a dataflow-graph compiler for machine learning (typed TypeScript DSL -> static graph -> autodiff -> passes -> Float32 runtime / ONNX)')
   .version(version)
   .option('--debug', 'show stack traces for errors')
-  .option('--threads <n>', 'threads for large kernels: 1, or 2 (a helper thread; the default on a machine with two or more cores)', '2')
+  .option('--threads <n>', 'threads for large kernels: 1, or 2 (a helper thread shares large products). Default: 2 on a machine with two or more cores, 1 on one core (where --threads 2 runs on one thread too, and says so)')
   .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (str, write) => write(`graphc: ${str.replace(/^error: /, '')}`) });
 
 const run = async (fn: () => Promise<void>) => {
   const { reportAndExit, UserError } = await import('./errors.ts');
   try {
-    const threads = program.opts().threads as string;
+    const threads = (program.opts().threads as string | undefined) ?? '2';
     if (threads !== '1' && threads !== '2') throw new UserError(`--threads must be 1 or 2, got '${threads}'`);
-    const [{ useNodeHelperThread, useV8Settings }, { setSourceBase }] = await Promise.all([import('../runtime/node.ts'), import('../compiler/ir/source.ts'), import('../compiler/ops/index.ts')]);
+    const [{ useNodeHelperThread, useV8Settings, noHelperHere }, { setSourceBase }] = await Promise.all([import('../runtime/node.ts'), import('../compiler/ir/source.ts'), import('../compiler/ops/index.ts')]);
     setSourceBase(process.cwd());
     useV8Settings();
-    if (threads === '2') useNodeHelperThread();
+    // on one core no helper starts (it could only take turns with this thread): said where 2 was asked for
+    if (threads === '2' && !useNodeHelperThread() && program.opts().threads !== undefined) process.stderr.write(`graphc: --threads 2 runs on one thread: ${noHelperHere()}\n`);
     await fn();
     clearStatus();
   } catch (e) {

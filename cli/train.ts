@@ -35,7 +35,7 @@ import type { Curve } from '../compiler/viz/plot.ts';
 import { compileModel } from '../compiler/passes/compile.ts';
 import { formatSplitChoices } from '../runtime/report.ts';
 import { splitChoices } from '../runtime/kernels/split.ts';
-import { helperSpawner } from '../runtime/kernels/threads.ts';
+import { helperDeclined, helperSpawner } from '../runtime/kernels/threads.ts';
 
 /** The one line for a training that diverged: where, what was not written, and what may help. */
 function diverged(d: Divergence, cfg: TrainConfig, o: { fuse: boolean; onnx?: string; plot?: string }): string {
@@ -135,7 +135,7 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
           process.stdout.write(`Accuracy of the trained model on the training set: ${(res.accuracy * 100).toFixed(2)}%\n`);
         }
         // on stderr with --json, whose stdout is one JSON document
-        if (o.explain) (o.json ? process.stderr : process.stdout).write(formatSplitChoices(splitChoices(), helperSpawner() !== null) + '\n');
+        if (o.explain) (o.json ? process.stderr : process.stdout).write(formatSplitChoices(splitChoices(), helperSpawner() !== null, helperDeclined()) + '\n');
       }),
     );
 }

@@ -46,15 +46,26 @@ export function useV8Settings(): boolean {
 
 // (module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))
 const relaxedProbe = Uint8Array.from([0, 97, 115, 109, 1, 0, 0, 0, 1, 8, 1, 96, 3, 123, 123, 123, 1, 123, 3, 2, 1, 0, 10, 13, 1, 11, 0, 32, 0, 32, 1, 32, 2, 253, 133, 2, 11]);
-import { useHelperThread } from './kernels/threads.ts';
+import { declineHelperThread, useHelperThread } from './kernels/threads.ts';
+
+/** Why a helper thread is not started here (a process allowed one core), or null. */
+export function noHelperHere(): string | null {
+  const cores = availableParallelism();
+  return cores < 2 ? `this machine has one core for this process (os.availableParallelism() is ${cores}), where a helper thread only takes turns with the calling thread` : null;
+}
 
 /**
  * On a machine with a second core, lets the runtime start its helper thread (with worker_threads) when a
- * kernel first has work to split; returns whether it will. Also turns on relaxed SIMD.
+ * kernel first has work to split; returns whether it will. On one core it declines, saying why to those
+ * who ask for two threads (`train({ threads: 2 })`, `graphc --threads 2`). Also turns on relaxed SIMD.
  */
 export function useNodeHelperThread(): boolean {
   useRelaxedSimd();
-  if (availableParallelism() < 2) return false;
+  const why = noHelperHere();
+  if (why) {
+    declineHelperThread(why);
+    return false;
+  }
   useHelperThread((source) => new Worker(source, { eval: true }));
   return true;
 }

@@ -47,10 +47,10 @@ export function formatPlanReport(title: string, r: PlanReport): string {
 /**
  * What the kernels that can split their work with the helper thread chose, each by timing its own calls
  * both ways (kernels/split.ts), for `graphc train --explain`. `helper`: whether a helper thread was
- * installed (`--threads 2`).
+ * installed (`--threads 2`); `declined`, why none was where two threads were asked for (one core).
  */
-export function formatSplitChoices(choices: readonly SplitChoice[], helper: boolean): string {
-  if (!helper) return 'threads: one (--threads 1): every kernel ran on the calling thread';
+export function formatSplitChoices(choices: readonly SplitChoice[], helper: boolean, declined: string | null = null): string {
+  if (!helper) return declined ? `threads: one: every kernel ran on the calling thread: ${declined}` : 'threads: one (--threads 1): every kernel ran on the calling thread';
   if (!choices.length) return 'threads: a helper thread was available; no kernel was large enough to split its work with it';
   const two = choices.filter((c) => c.splitting).length;
   const ms = (x: number) => `${x < 1 ? x.toFixed(3) : x.toFixed(2)} ms`;

@@ -13,7 +13,7 @@ import { Executable, ParamStore, type TensorValue } from './executable.ts';
 import { Trainer } from './trainer.ts';
 import { fit, feedsFor, rateOf, xyInputs, type Divergence, type FitOptions, type FitResult, type LogEntry, type LrSchedule } from './fit.ts';
 import { heap } from './kernels/heap.ts';
-import { helperSpawner, stopHelperThread, useHelperThread, type WorkerLike } from './kernels/threads.ts';
+import { helperDeclined, helperSpawner, stopHelperThread, useHelperThread, type WorkerLike } from './kernels/threads.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { fileReader } from './files.ts';
 import { checkData } from './data-checks.ts';
@@ -87,7 +87,8 @@ export interface TrainOptions {
    * As `graphc --threads`: 1 runs every kernel on the calling thread; 2 splits large kernels with a helper
    * thread, the one the platform's edge installed (Node: `useNodeHelperThread()` from 'graphc/node'), or
    * else, where the platform has Web Workers, one started here. Either way the results are the same bits.
-   * Default: as installed.
+   * On a machine of one core (or without shared memory) 2 runs on one thread, and says why once on the
+   * console. Default: as installed.
    */
   readonly threads?: 1 | 2;
 }
@@ -209,7 +210,8 @@ function withThreads<T>(threads: 1 | 2 | undefined, run: () => T): T {
   if (threads !== 1 && threads !== 2) throw new GraphError(`threads must be 1 or 2, got ${String(threads)}`);
   const before = helperSpawner();
   if (threads === 1) stopHelperThread();
-  else if (!heap()) oneThreadOnly();
+  else if (!heap()) oneThreadOnly('there is no shared memory here (a page must be cross-origin isolated: served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)');
+  else if (!before && oneCore()) oneThreadOnly(oneCore()!);
   else if (!before) {
     const W = (globalThis as { Worker?: new (url: string) => WorkerLike }).Worker;
     if (!W) throw new GraphError("threads: 2 needs a way to start a thread: in Node, call useNodeHelperThread() from 'graphc/node' first");
@@ -222,15 +224,24 @@ function withThreads<T>(threads: 1 | 2 | undefined, run: () => T): T {
   }
 }
 
-let warned = false;
 /**
- * `threads: 2` where there is no shared memory (a page that is not cross-origin isolated): training runs on
- * one thread, with the same results, and says so once on the console.
+ * Why a helper thread would only slow training here: the platform's edge declined one on a machine of one
+ * core (`useNodeHelperThread`), or a page's navigator counts one core; null otherwise.
  */
-function oneThreadOnly(): void {
-  const why = 'there is no shared memory here (a page must be cross-origin isolated: served with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)';
-  if (warned) return;
-  warned = true;
+function oneCore(): string | null {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return helperDeclined() ?? (nav?.hardwareConcurrency === 1 ? 'this machine has one core (navigator.hardwareConcurrency is 1), where a helper thread only takes turns with the calling thread' : null);
+}
+
+const warned = new Set<string>();
+/**
+ * `threads: 2` where a helper thread cannot run (no shared memory: a page that is not cross-origin
+ * isolated) or can only slow training (one core): training runs on one thread, with the same results, and
+ * says so once on the console.
+ */
+function oneThreadOnly(why: string): void {
+  if (warned.has(why)) return;
+  warned.add(why);
   console.warn(`graphc: threads: 2 runs on one thread: ${why}`);
 }
 

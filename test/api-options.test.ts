@@ -4,13 +4,13 @@
  * test/train/torch.test.ts), and `threads`: one thread or a helper thread give the same bits, and the
  * helper installed before is there after.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { train, predict } from '../index.ts';
 import { useNodeFileReader, useNodeHelperThread } from '../runtime/node.ts';
 import { useFileReader, trainedModel } from '../runtime/train.ts';
-import { helperSpawner, readyHelper, stopHelperThread } from '../runtime/kernels/threads.ts';
+import { declineHelperThread, helperDeclined, helperSpawner, readyHelper, stopHelperThread } from '../runtime/kernels/threads.ts';
 import toy from '../graphs/toy.ts';
 import { TOL, table1 } from './support/seed.ts';
 import { wide, wideData } from './support/wide.ts';
@@ -114,5 +114,23 @@ describe('train({ threads })', () => {
     expect(one.log).toEqual(two.log);
     expect(one.params).toEqual(two.params);
     await expect(train(model, { data: { x, y }, threads: 3 as 2 })).rejects.toThrow(/threads must be 1 or 2, got 3/);
+  });
+
+  it('where the Node edge declined a helper (one core), 2 runs on one thread and says why once, not "call useNodeHelperThread()"', async () => {
+    // what useNodeHelperThread() does where os.availableParallelism() is 1 (test/cli/threads.test.ts runs it so)
+    declineHelperThread('this machine has one core');
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const two = await train(model, { data: { x, y }, threads: 2 });
+      await train(model, { data: { x, y }, threads: 2 });
+      expect(warn.mock.calls).toEqual([['graphc: threads: 2 runs on one thread: this machine has one core']]);
+      expect(helperSpawner()).toBeNull();
+      const one = await train(model, { data: { x, y }, threads: 1 });
+      expect(two.params).toEqual(one.params);
+      expect(helperDeclined()).toBe('this machine has one core');
+    } finally {
+      warn.mockRestore();
+      stopHelperThread();
+    }
   });
 });

@@ -30,6 +30,8 @@ export { HelperThread, type WorkerLike } from './helper-thread.ts';
 let helper: HelperThread | null = null;
 let spawner: ((source: string) => WorkerLike) | null = null;
 let epoch = 0;
+/** Why the platform's edge installed no helper where it could have (a machine of one core), or null. */
+let declined: string | null = null;
 
 /**
  * Counts the changes of which helper takes jobs (one ready, stopped, replaced), and the moments a kernel
@@ -56,7 +58,23 @@ export function useHelperThread(spawn: (source: string) => WorkerLike): void {
   helper?.stop();
   helper = null;
   spawner = heap() ? spawn : null;
+  declined = null;
   epoch++;
+}
+
+/**
+ * The platform's edge decided against a helper thread, for the reason `why` (`this machine has one core`:
+ * a second thread there only takes turns with the first): kernels run on the calling thread alone, and
+ * `train({ threads: 2 })` says why instead of starting a helper of its own.
+ */
+export function declineHelperThread(why: string): void {
+  stopHelperThread();
+  declined = why;
+}
+
+/** Why no helper thread is installed, where the platform's edge declined one (`declineHelperThread`); else null. */
+export function helperDeclined(): string | null {
+  return spawner === null ? declined : null;
 }
 
 /** The installed way to make the helper thread, or null (kernels on the calling thread alone). */
