@@ -72,8 +72,15 @@ export class HelperThread {
     return Atomics.load(c, STATE) === REVOKED || Atomics.load(c, DONE) === c[POSTED];
   }
 
-  /** The byte offset of `floats` floats of the helper's own (a GEMM chunk's rows); only while it is idle. */
+  /** Floats of the helper's own cells that prepared kernels will ask for (threads.ts, `reserveHelperCells`). */
+  static reserved = 0;
+
+  /**
+   * The byte offset of `floats` floats of the helper's own (a GEMM chunk's rows), at least the reserved
+   * count of them; only while it is idle.
+   */
   spare(floats: number): number {
+    floats = Math.max(floats, HelperThread.reserved);
     if (!this.spareRegion || this.spareRegion.length < floats) {
       const h = heap()!;
       if (this.spareRegion) h.free(this.spareRegion);
@@ -172,6 +179,32 @@ export class HelperThread {
     for (let n = 0; n < count; n++) {
       if (this.takeBack(n, until)) run(n);
       else if (Atomics.load(this.chunks, n) === CHUNK.DONE) done++;
+    }
+    return done;
+  }
+
+  /**
+   * The caller's side of a posted job whose `count` chunks the two threads take from opposite ends (the
+   * helper from the last: `gemmColumns`), each claiming a chunk by its state word: the caller computes
+   * chunks from the first with `run` until it meets one the helper holds, then takes back (and computes)
+   * each of the helper's that it has not begun or does not finish in about one chunk's time, as
+   * `shareChunks` does. On a quiet machine each thread gets the same chunks call after call. Returns how
+   * many the helper did.
+   */
+  shareFromEnds(count: number, run: (n: number) => void): number {
+    const st = this.chunks;
+    let chunkMs = 0, n = 0;
+    for (; n < count && Atomics.compareExchange(st, n, CHUNK.FREE, CHUNK.CALLER) === CHUNK.FREE; n++) {
+      const t = performance.now();
+      run(n);
+      chunkMs = performance.now() - t;
+    }
+    if (!this.claimedChunks()) return 0;
+    const until = performance.now() + chunkMs * 1.5 + 0.02;
+    let done = 0;
+    for (; n < count; n++) {
+      if (this.takeBack(n, until)) run(n);
+      else if (Atomics.load(st, n) === CHUNK.DONE) done++;
     }
     return done;
   }

@@ -145,6 +145,31 @@ export const JOBS = {
       `for (let k0 = 0; k0 < K; k0 += KC) { const kc = Math.min(KC, K - k0), to = dst + (k0 * NP + p0 * 8 * kc) * 4; ` +
       `if (trans) k.packT(src + k0 * 4 + p0 * 8 * ldb, ldb, to, kc, p1 - p0); else k.pack(src + k0 * ldb + p0 * 32, ldb, to, kc, p1 - p0); }`,
   },
+  /**
+   * A split GEMM by columns: chunks of `CW` columns of C (whole panels; the last may be narrower) up to
+   * `NP`, the caller taking them from the first, the helper from the last, each claimed by its state word
+   * (`states`, `CHUNK`, as for `gemm`) until the two meet. For each of its chunks the helper packs the
+   * chunk's panels of B (at `src`: rows or, `trans` 1, columns `ldb` bytes apart) into cells of its own
+   * (`spare`: K·CW floats), computes every row of the chunk (`M4`, A read with gemmRows's `a0`, `sa`,
+   * `ska`, no strip) into the M4·CW floats after them, and copies them into C (at `c0`, rows NP·4 bytes
+   * apart) unless the caller has taken the chunk back. So each thread packs and reads only its own
+   * columns of B, and each packed panel stays in the cache of the core that packed it.
+   */
+  gemmColumns: {
+    code: 8,
+    args: ['a0', 'sa', 'ska', 'src', 'ldb', 'trans', 'c0', 'K', 'CW', 'NP', 'M4', 'KC', 'NC', 'states', 'spare'],
+    run: () =>
+      `const st = new Int32Array(memory.buffer, states, ${MAX_CHUNKS}); ` +
+      `for (let n = Math.ceil(NP / CW) - 1; n >= 0; n--) { ` +
+      `if (Atomics.compareExchange(st, n, ${CHUNK.FREE}, ${CHUNK.HELPER}) !== ${CHUNK.FREE}) break; ` +
+      `const j0 = n * CW, w = Math.min(CW, NP - j0), out = spare + K * CW * 4; ` +
+      `for (let k0 = 0; k0 < K; k0 += KC) { const kc = Math.min(KC, K - k0), to = spare + k0 * w * 4; ` +
+      `if (trans) k.packT(src + j0 * ldb + k0 * 4, ldb, to, kc, w >> 3); else k.pack(src + k0 * ldb + j0 * 4, ldb, to, kc, w >> 3); } ` +
+      `k.gemmRows(a0, sa, ska, spare, out, w * 4, K, w, 0, M4, KC, NC, 0); ` +
+      `if (Atomics.compareExchange(st, n, ${CHUNK.HELPER}, ${CHUNK.COPYING}) !== ${CHUNK.HELPER}) continue; ` +
+      `k.copyRows(out, w * 4, c0 + j0 * 4, NP * 4, M4, w * 4); ` +
+      `Atomics.store(st, n, ${CHUNK.DONE}); Atomics.notify(st, n); }`,
+  },
 } as const satisfies Record<string, JobSpec>;
 
 export type JobName = keyof typeof JOBS;

@@ -90,6 +90,17 @@ export function stopHelperThread(): void {
   epoch++;
 }
 
+/**
+ * Reserves `floats` of the helper's own cells (`HelperThread.spare`) for a kernel being prepared: taken at
+ * once where a helper is running and idle, else at its first job, so that a plan's steps never grow them
+ * (which would allocate). Starts no helper.
+ */
+export function reserveHelperCells(floats: number): void {
+  if (floats <= HelperThread.reserved) return;
+  HelperThread.reserved = floats;
+  if (helper?.ready && helper.idle) helper.spare(0);
+}
+
 /** The helper thread when it has started and has no job (`HelperThread.idle`): one to post a job to. */
 export function idleHelper(): HelperThread | null {
   const hp = readyHelper();

@@ -22,8 +22,12 @@ const h = heap()!;
 // each large enough to split: GEMM by chunks of rows (plain and transposed A, a short last chunk; a
 // transposed A wide enough to be read through each thread's strip), matrix-vector by rows, vector-matrix
 // by rows (the wide kernel, its helper's share summed apart); GEMMs whose B is large enough for the helper
-// to pack half of its panels (three K blocks and a partial last panel; a transposed B, an odd count of panels)
-const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false], [260, 300, 72, true], [64, 1030, 516, false], [68, 1030, 520, false, true]] as const;
+// to pack half of its panels (three K blocks and a partial last panel; a transposed B, an odd count of panels);
+// GEMMs split by columns, A no larger than B (W4's forward product, two K blocks; transposed A and B, a
+// narrow last chunk of columns and M mod 4 rows after the split ones)
+const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false], [260, 300, 72, true], [64, 1030, 516, false], [68, 1030, 520, false, true], [128, 784, 256, false], [102, 300, 104, true, true]] as const;
+/** The cases split by columns (wasm/gemm.ts, `byColumns`). */
+const byColumns = [8, 9];
 const kernels = cases.map(([M, K, N, tA, tB = false]) => ({ M, K, N, tA, tB, kernel: matmulKernel(M, K, N, tA, tB), a: h.copyOf(randoms(M * K, M + 1)), b: h.copyOf(randoms(K * N, N + 2)) }));
 
 /** Every case's output, computed `times` times (the last), as bits. */
@@ -82,6 +86,9 @@ describe('splitting a kernel with the helper thread', () => {
       posted.length = 0;
       expect(outputs(force === null ? 40 : 3), `force ${force}`).toEqual(alone);
       if (!force) continue;
+      // the products split by columns post that job, three calls each, and no other (no rows, no packing)
+      const cols = posted.filter(([job]) => job === 'gemmColumns');
+      expect(cols.length).toBe(byColumns.length * 3);
       const packs = posted.flatMap(([job, args], i) => (job === 'pack' ? [[args[2], i]] : []));
       expect(packs.length).toBeGreaterThan(0);
       expect(packs.length).toBeLessThanOrEqual(2 * 3); // two kernels with a large B, three calls each
@@ -116,12 +123,12 @@ describe('splitting a kernel with the helper thread', () => {
     expect(states.every((s) => s === REVOKED || s === TAKEN)).toBe(true);
   });
 
-  it('a helper parked in the middle of a chunk (GEMM, matrix-vector, vector-matrix): the caller takes it back, the same bits', async () => {
+  it('a helper parked in the middle of a chunk (GEMM by rows and by columns, matrix-vector, vector-matrix): the caller takes it back, the same bits', async () => {
     // the helper computes each chunk and then does not run for 300 ms before it would copy it into C (GEMM,
     // matrix-vector) or mark its partial sums done (vector-matrix)
     await startHelper(`{ const ce = Atomics.compareExchange; Atomics.compareExchange = (v, i, e, r) => { if (v.length === ${MAX_CHUNKS} && e === ${CHUNK.HELPER} && (r === ${CHUNK.COPYING} || r === ${CHUNK.DONE})) { const t = Date.now(); while (Date.now() - t < 300); } return ce(v, i, e, r); }; }\n`);
     SplitTimer.force = true;
-    for (const which of [0, 2, 3]) {
+    for (const which of [0, 2, 3, ...byColumns]) {
       const { M, N, kernel, a, b } = kernels[which];
       const c = h.alloc(M * N).fill(NaN);
       const bits = () => new Uint32Array(c.buffer, c.byteOffset, M * N);

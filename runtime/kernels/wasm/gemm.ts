@@ -8,10 +8,12 @@
  * transposed B is packed from its columns (in WebAssembly, by 4×4 transposes, when it is in the heap).
  * With a helper thread (threads.ts), large products are split by rows between the calling thread and
  * the helper, in chunks that each takes while any are left; the helper packs half of a large B first.
+ * A product whose A is no larger than its B (and B not large) is split by columns instead, each thread
+ * packing its own chunks of B's columns and computing every row of them (`byColumns`).
  */
 import { WasmKernels } from './module.ts';
 import { noteFallback } from '../fallbacks.ts';
-import { idleHelper } from '../threads.ts';
+import { idleHelper, reserveHelperCells, type HelperThread } from '../threads.ts';
 import { MAX_CHUNKS } from '../jobs.ts';
 import { helped, splitTimer, type SplitTimer } from '../split.ts';
 
@@ -44,6 +46,8 @@ export interface GemmScratch {
 
 /** Scratch for `gemm` of one shape, from `alloc`. */
 export function gemmScratch(M: number, K: number, N: number, alloc: (floats: number) => Float32Array, transA = false, transB = false): GemmScratch {
+  // the helper's cells for a product split by columns, reserved now: a step's call never grows them
+  if (byColumns(M, K, N, true)) reserveHelperCells(columnCells(M, K));
   return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: gemmTimer(M, K, N, transA, transB), strip: transA && M >= 4 ? alloc(STRIP) : null };
 }
 
@@ -65,15 +69,23 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   const cp = scratch.paddedC ?? c;
   // pack B: for each K block, panel after panel of 8 columns, row after row
   const inPlaceB = !transB && bInMemory;
-  // rows to be shared: the helper woken now spins by the time they are posted, after the packing
   const helper = M4 > 0 && K > 0 && splits(k, scratch.timer, M4, M * K * N) ? idleHelper() : null;
+  // a product split by columns: each thread packs its own columns of B (the call's time from here)
+  const inColumns = byColumns(M, K, N, bInMemory);
+  if (helper && inColumns) {
+    gemmColumnsShared(k, helper, scratch, a.byteOffset, transA ? 1 : K, transA ? M : 1, b.byteOffset, transB, c.byteOffset, M4, K, N);
+    tailRows(a, b, c, M, K, N, M4, transA, transB);
+    return;
+  }
+  // rows to be shared: the helper woken now spins by the time they are posted, after the packing
   helper?.wake();
   // B's whole panels packed by the kernels (B in the heap): a split product's helper packs the later half
   // of them meanwhile (the same bytes, wherever they are packed)
   const panels = bInMemory ? N8 >> 3 : 0, sharesPacking = panels > 1 && K * N8 >= PACK_SPLIT_MIN;
   const share = helper && sharesPacking ? panels >> 1 : 0;
-  // where the packing is shared, the call's time for the split timer starts before it (read only then)
-  const start = sharesPacking ? performance.now() : -1;
+  // where the packing is shared (or, split, would be: by columns), the call's time for the split timer
+  // starts before it (read only then)
+  const start = sharesPacking || inColumns ? performance.now() : -1;
   const ldb = transB ? K * 4 : N * 4;
   if (share > 0) helper!.post('pack', b.byteOffset, ldb, packed.byteOffset, K, NP, panels - share, panels, KC, transB ? 1 : 0);
   for (let k0 = 0; k0 < K; k0 += KC) {
@@ -113,15 +125,77 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   // where a split call shares the packing, its time for the split timer includes it (a call on one thread's too)
   if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N, strip, start);
   // the last M mod 4 rows, in plain loops
+  tailRows(a, b, cp, M, K, N, M4, transA, transB);
+  // the padded C's real columns into C (both in the kernels' memory)
+  if (cp !== c) k.copyRows(cp.byteOffset, NP * 4, c.byteOffset, N * 4, M, N * 4);
+}
+
+/** Rows [M4, M) of C (rows padded(N) floats apart) = op(A)·op(B), in plain loops: the last M mod 4 rows of a product, if any. */
+function tailRows(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, M4: number, transA: boolean, transB: boolean): void {
+  const sa = transA ? 1 : K, ska = transA ? M : 1; // A(i,k) = a[i*sa + k*ska]
   const sbk = transB ? 1 : N, sbj = transB ? K : 1; // B(k,j) = b[k*sbk + j*sbj]
+  const NP = padded(N);
   for (let i = M4; i < M; i++)
     for (let j = 0; j < N; j++) {
       let s = 0;
       for (let kk = 0; kk < K; kk++) s += a[i * sa + kk * ska] * b[kk * sbk + j * sbj];
-      cp[i * NP + j] = s;
+      c[i * NP + j] = s;
     }
-  // the padded C's real columns into C (both in the kernels' memory)
-  if (cp !== c) k.copyRows(cp.byteOffset, NP * 4, c.byteOffset, N * 4, M, N * 4);
+}
+
+/**
+ * Whether a split product is split by columns rather than rows (`gemmColumnsShared`): B in the heap, whole
+ * panels (N a multiple of 8), at least two chunks of columns (at most MAX_CHUNKS), B no larger than COLUMNS_MAX_B floats and A
+ * no larger than B. Split by rows, the caller packs all of B each call and the helper reads all of it from
+ * the caller's cache, so the caller's next packing has to take every line of it back from the helper's;
+ * split by columns, each thread packs and reads only its own columns of B and reads all of A instead,
+ * which pays where A is not larger than B (W4's forward product, [128,784]·[784,256]: its packing took
+ * about three times as long split by rows as on one thread).
+ */
+function byColumns(M: number, K: number, N: number, bInMemory: boolean): boolean {
+  return bInMemory && N % 8 === 0 && N >= 2 * COLUMN_CHUNK && N <= MAX_CHUNKS * COLUMN_CHUNK && K * N <= COLUMNS_MAX_B && M <= N;
+}
+
+/**
+ * Columns of a chunk of a product split by columns (whole panels): for W4's forward product eight
+ * chunks, 16 to 128 columns measured alike.
+ */
+export const COLUMN_CHUNK = 32;
+/** The largest B (floats) split by columns: larger ones are split by rows, the helper packing half of B's panels. */
+export const COLUMNS_MAX_B = 1 << 19;
+
+/**
+ * Rows [0, M4) of C (N a multiple of 8, rows N floats apart) = op(A)·op(B), split by columns with the
+ * helper (the caller posts it `gemmColumns`: jobs.ts): the caller takes chunks of COLUMN_CHUNK columns
+ * from the first, the helper from the last (`HelperThread.shareFromEnds`), so that on a quiet machine each
+ * thread packs the same columns of B call after call into cells of its own (the caller at the chunk's
+ * place in the packed scratch, laid out as a product of the chunk's width) and computes every row of
+ * them. The same panel kernel over the same packed values in the same order: the same bits as on one
+ * thread. The call's time, its packing included, goes to the split timer.
+ */
+function gemmColumnsShared(k: WasmKernels, helper: HelperThread, scratch: GemmScratch, aOff: number, sa: number, ska: number, bOff: number, transB: boolean, cOff: number, M4: number, K: number, N: number): void {
+  const t0 = performance.now();
+  const CW = COLUMN_CHUNK, chunks = Math.ceil(N / CW);
+  const ldb = transB ? K * 4 : N * 4;
+  const spare = helper.spare(columnCells(M4, K));
+  helper.post('gemmColumns', aOff, sa, ska, bOff, ldb, transB ? 1 : 0, cOff, K, CW, N, M4, KC, NC, helper.freeChunks(chunks), spare);
+  const c = columns;
+  c.k = k, c.aOff = aOff, c.sa = sa, c.ska = ska, c.bOff = bOff, c.ldb = ldb, c.transB = transB, c.packed = scratch.packed.byteOffset, c.cOff = cOff, c.K = K, c.N = N, c.M4 = M4;
+  const done = helper.shareFromEnds(chunks, callerColumns);
+  scratch.timer.record(true, performance.now() - t0, helped(done, chunks));
+}
+
+/** Floats of the helper's cells for a product split by columns: a chunk's packed panels, then its rows of C. */
+const columnCells = (M: number, K: number) => (K + M) * COLUMN_CHUNK;
+
+/** The column-split product the calling thread is running (as `calling` for rows), and its chunk n. */
+const columns = { k: null as WasmKernels | null, aOff: 0, sa: 0, ska: 0, bOff: 0, ldb: 0, transB: false, packed: 0, cOff: 0, K: 0, N: 0, M4: 0 };
+function callerColumns(n: number): void {
+  const c = columns, K = c.K, j0 = n * COLUMN_CHUNK, w = Math.min(COLUMN_CHUNK, c.N - j0);
+  // the chunk's panels packed at its place in the scratch, as a product of w columns
+  const at = c.packed + j0 * K * 4;
+  for (let k0 = 0; k0 < K; k0 += KC) packPanels(c.k!, c.bOff + (c.transB ? j0 * c.ldb : j0 * 4), c.ldb, at, k0, Math.min(KC, K - k0), w, 0, w >> 3, c.transB);
+  c.k!.gemmRows(c.aOff, c.sa, c.ska, at, c.cOff + j0 * 4, c.N * 4, K, w, 0, c.M4, KC, NC, 0);
 }
 
 /**
