@@ -4,6 +4,9 @@
  * an import that points up the table fails. So do a Node-only import in the core (every layer but the
  * command line), a source file no row of the table claims, and a model in graphs/ that imports anything
  * but `graphc`. The table is read from ARCHITECTURE.md itself, so the page and this test cannot disagree.
+ * Within a layer too, no module may import itself back when modules load: the static imports that stay in
+ * the JavaScript (all but `import type` and `export type`) form no cycle, where a module would meet
+ * another's exports before they are defined.
  */
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -67,6 +70,41 @@ export function importsOf(text: string): string[] {
   return specs;
 }
 
+/** The relative modules a file loads with its own loading: static imports and re-exports that are not type-only. */
+export function loadedWith(text: string): string[] {
+  const code = text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+  const specs: string[] = [];
+  // (`import { type A }` stays in the JavaScript as `import {} from`, under verbatimModuleSyntax: it counts)
+  for (const m of code.matchAll(/\b(?:import|export)\s+(type\s+)?(?:[\w*${}\s,]+?\s+from\s+)?['"]([^'"]+)['"]/g)) if (!m[1] && m[2].startsWith('.')) specs.push(m[2]);
+  return specs;
+}
+
+/** The cycles of a graph of files (its strongly connected components of two or more, or a file importing itself), each sorted. */
+export function cycles(edges: ReadonlyMap<string, readonly string[]>): string[][] {
+  let next = 0;
+  const index = new Map<string, number>(), low = new Map<string, number>(), stack: string[] = [], onStack = new Set<string>();
+  const found: string[][] = [];
+  const visit = (v: string): void => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of edges.get(v) ?? []) {
+      if (!edges.has(w)) continue;
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) !== index.get(v)) return;
+    const scc: string[] = [];
+    for (let w = ''; w !== v; ) scc.push((w = stack.pop()!)), onStack.delete(w);
+    if (scc.length > 1 || edges.get(v)!.includes(v)) found.push(scc.sort());
+  };
+  for (const v of edges.keys()) if (!index.has(v)) visit(v);
+  return found;
+}
+
 const packageOf = (spec: string): string => (spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]);
 
 describe('layers', () => {
@@ -113,6 +151,25 @@ describe('layers', () => {
       }
     }
     expect(nodeOnly).toEqual([]);
+  });
+
+  it('no module imports itself back as modules load (type-only imports aside)', () => {
+    const edges = new Map<string, string[]>();
+    for (const f of files.filter((x) => !x.startsWith('graphs/') && x.endsWith('.ts')))
+      edges.set(f, loadedWith(readFileSync(join(root, f), 'utf8')).map((spec) => posix.normalize(posix.join(posix.dirname(f), spec))));
+    expect(edges.get('compiler/ir/node.ts')).toContain('compiler/ir/intern.ts');
+    expect(cycles(edges)).toEqual([]);
+  });
+
+  it('the cycle scan finds cycles of load-time imports and not of type-only ones', () => {
+    const g = (e: Record<string, string[]>) => new Map(Object.entries(e));
+    expect(cycles(g({ a: ['b'], b: ['c'], c: ['a'], d: ['a'] }))).toEqual([['a', 'b', 'c']]);
+    expect(cycles(g({ a: ['a'], b: [] }))).toEqual([['a']]);
+    expect(cycles(g({ a: ['b'], b: [] }))).toEqual([]);
+    // node.ts ↔ intern.ts as the IR writes it: intern.ts's import of node.ts is type-only
+    expect(loadedWith("import type { Attrs, AttrValue } from './node.ts';")).toEqual([]);
+    expect(loadedWith("import { InternTable, nodeHash } from './intern.ts';\nexport type { X } from './x.ts';")).toEqual(['./intern.ts']);
+    expect(loadedWith("import { type Attrs } from './node.ts';\nimport './side.ts';\nexport * from './all.ts';\nconst l = await import('./lazy.ts');")).toEqual(['./node.ts', './side.ts', './all.ts']);
   });
 
   it("models in graphs/ import only 'graphc'", () => {
