@@ -1,15 +1,15 @@
 /**
- * Float32 convolution kernels that work image by image, each image's patches gathered straight into the
- * panel-packed form the WebAssembly GEMM reads for B (wasm/gemm.ts), small enough to stay in cache while
- * the product reads it, and products that read the NCHW tensors where they are:
+ * Float32 convolution kernels that work a few images at a time, their patches gathered straight into the
+ * form the WebAssembly GEMM reads (wasm/gemm.ts), small enough to stay in cache while the product reads it:
  *   forward       y[n, O_g, P]   = W_g[Og, CK] · cols_n[CK, P]      (a few images side by side; rows copied to NCHW)
- *   weight grad   dW_g[Og, CK]   = Σ_n g[n, O_g, P] · cols_nᵀ[P, CK]  (one running sum over the images' positions)
+ *   weight grad   dW_gᵀ[CK, Og]  = Σ cols[CK, mP] · gᵀ[mP, Og]       (m images a product, the products summed)
+ *             or  dW_g[Og, CK]   = Σ_n g[n, O_g, P] · cols_nᵀ[P, CK]  (fewer taps than channels: image by image)
  * with P the output positions and CK = Cg times the kernel's size. The forward's bias is a last column of
  * the weight against a row of ones in the patches, so the product ends by adding it: no pass of its own.
- * The forward's product is split by rows with the helper thread where that measures faster (split.ts);
- * the weight gradient's running sums stay on the calling thread. Each returns null where the heap's
- * kernels are missing; each runs its fallback (the batch-wide kernels of conv.ts) for buffers outside
- * the heap. Scratch is made when the kernel is prepared.
+ * The forward's product and the weight gradient's by taps are split by rows with the helper thread where
+ * that measures faster (split.ts). Each returns null where the heap's kernels are missing; each runs its
+ * fallback (the batch-wide kernels of conv.ts) for buffers outside the heap. Scratch is made when the
+ * kernel is prepared.
  */
 import type { Kernel } from './kernel.ts';
 import { heap } from './heap.ts';
@@ -85,8 +85,74 @@ export function imagesForwardKernel(g: ConvGeom, hasBias: boolean, fallback: Ker
   return Object.assign(kernel, { path: 'patches packed a few images at a time + WebAssembly SIMD GEMM (rows shared with the helper thread) into NCHW' });
 }
 
-/** dW = conv's weight gradient (inputs g [N,O,...out], x [N,C,...]), image by image; `fallback` runs inputs outside the heap. */
+/** The weight gradient's product depth (positions of the images it takes at once). */
+const DEPTH = 2048;
+
+/**
+ * dW = conv's weight gradient (inputs g [N,O,...out], x [N,C,...]); `fallback` runs inputs outside the
+ * heap. Where the taps (CK) are at least the group's channels (Og), a product whose rows are the taps
+ * (weightTapsKernel); else one whose rows are the channels (weightByImageKernel: a first layer's few taps
+ * would make rows of little work, and its B, g's values one by one, costs more to gather than the patches).
+ */
 export function imagesWeightKernel(g: ConvGeom, fallback: Kernel): Kernel | null {
+  const { Og, CK } = sizes(g);
+  return CK >= Og ? weightTapsKernel(g, fallback) : weightByImageKernel(g, fallback);
+}
+
+/**
+ * dW as dWᵀ, a few images a product: A = the patches [CK, positions], B = gᵀ [positions,
+ * Og] packed, C [CK, Og], so that its rows (the taps, CK of them) are many and split with the helper
+ * thread like the forward's. A's rows read a patch entry at every position, consecutive pixels along the
+ * last axis, which is padded to a whole vector where the stride there is 1 (a padding position reads 0 in
+ * A and in B): the patches move four floats a step (gatherVec). Each product's C is added to the sums of
+ * the images before it, in the images' order; rows of C past CK are zero.
+ */
+function weightTapsKernel(g: ConvGeom, fallback: Kernel): Kernel | null {
+  const h = heap(), k = h && kernelsFor(h.memory), mv = moves('f32', kernel);
+  if (!h || !k || !mv) return null;
+  const { Cg, Og, P, CK } = sizes(g), S = prod(g.size), img = g.C * S;
+  const d = g.out.length - 1, OW = g.out[d], OWp = g.stride[d] === 1 ? (OW + 3) & ~3 : OW, Pp = (P / OW) * OWp;
+  const M = (CK + 3) & ~3, Og8 = (Og + 7) & ~7;
+  // images a product: a depth of about 2048 positions (four K blocks), in products of equal size where
+  // that divides the batch, so that each product splits its rows in chunks of enough work to pay
+  const m = Math.ceil(g.N / Math.max(1, Math.round((g.N * Pp) / DEPTH)));
+  const rowMap = patchMap(g);
+  const layout = (mm: number) => {
+    const K = mm * Pp, at = packedIndex(K, Og8);
+    const aMap = new Int32Array(M * K).fill(-1), bMap = new Int32Array(K * Og8).fill(-1);
+    for (let j = 0; j < mm; j++)
+      for (let p = 0; p < P; p++) {
+        const q = j * Pp + Math.floor(p / OW) * OWp + (p % OW);
+        for (let ck = 0; ck < CK; ck++) if (rowMap[p * CK + ck] >= 0) aMap[ck * K + q] = rowMap[p * CK + ck] + j * img;
+        for (let o = 0; o < Og; o++) bMap[at(q, o)] = (j * g.O + o) * P + p;
+      }
+    const timer = splitTimer(`matrix product [${M},${K}]·[${K},${Og8}] (a convolution's weight gradient, ${mm} image${mm > 1 ? 's' : ''} at a time)`);
+    return { K, a: mv.gatherer(aMap), aLen: aMap.length, b: mv.gatherer(bMap), bLen: bMap.length, timer };
+  };
+  const full = layout(m), rest = g.N % m ? layout(g.N % m) : full;
+  // not zeroed: the gathers write A and B whole, each product writes its C whole, the first into acc
+  const a = h.alloc(M * full.K, kernel, false), b = h.alloc(full.K * Og8, kernel, false);
+  const acc = h.alloc(M * Og8, kernel, false), part = h.alloc(M * Og8, kernel, false), len = M * Og8;
+  function kernel(ins: readonly Float32Array[], out: Float32Array): void {
+    const [gr, x] = ins;
+    if (!h!.owns(gr) || !h!.owns(x)) return fallback(ins, out);
+    for (let gi = 0; gi < g.group; gi++) {
+      for (let n = 0; n < g.N; n += m) {
+        const L = n + m <= g.N ? full : rest, c = n === 0 ? acc : part;
+        L.a.fn(a.byteOffset, x.byteOffset + (n * img + gi * Cg * S) * 4, L.a.at, L.aLen);
+        L.b.fn(b.byteOffset, gr.byteOffset + (n * g.O + gi * Og) * P * 4, L.b.at, L.bLen);
+        gemmRowsShared(k!, L.timer, a.byteOffset, L.K, 1, b.byteOffset, c.byteOffset, L.K, Og8, M, M * L.K * Og8);
+        if (c === part) for (let i = 0; i < len; i++) acc[i] += part[i];
+      }
+      for (let o = 0; o < Og; o++)
+        for (let ck = 0, w = (gi * Og + o) * CK; ck < CK; ck++) out[w + ck] = acc[ck * Og8 + o];
+    }
+  }
+  return Object.assign(kernel, { path: 'patches gathered a few images at a time + WebAssembly SIMD GEMM of the transposed gradient (rows shared with the helper thread), summed over the images' });
+}
+
+/** dW's rows [Og, CK] summed image by image: A = g's rows in place, B = the image's patches packed. */
+function weightByImageKernel(g: ConvGeom, fallback: Kernel): Kernel | null {
   const h = heap(), k = h && kernelsFor(h.memory), mv = moves('f32', kernel);
   if (!h || !k || !mv) return null;
   const { Cg, Og, P, CK } = sizes(g), Og4 = Og - (Og % 4), S = prod(g.size);

@@ -7,7 +7,7 @@
  * with P the output positions (OH·OW in 2-D) and CK = Cg·KH·KW (Cg times the kernel's size in N-D).
  * Scratch buffers live in the runtime's heap (so the WebAssembly GEMM
  * reads them in place) and are made once, when the kernel is prepared: a run allocates nothing.
- * Float32 plans run the forward and the weight gradient image by image where they can (conv-images.ts);
+ * Float32 plans run the forward and the weight gradient a few images at a time where they can (conv-images.ts);
  * the batch-wide kernels here are their fallbacks and the float64 reference.
  */
 import type { Kernel } from './kernel.ts';

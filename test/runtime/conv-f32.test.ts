@@ -14,6 +14,8 @@ const cases: Case[] = [
   { name: 'groups 2: 6→10', N: 2, C: 6, O: 10, size: [7, 7], k: [3, 3], s: [1, 1], p: [1, 1], d: [1, 1], group: 2 },
   { name: 'five images: the forward four at a time, then one', N: 5, C: 2, O: 4, size: [8, 8], k: [3, 3], s: [1, 1], p: [1, 1], d: [1, 1], group: 1 },
   { name: '64→8, 3×3: 576 taps, two K blocks of the GEMM', N: 2, C: 64, O: 8, size: [6, 6], k: [3, 3], s: [1, 1], p: [0, 0], d: [1, 1], group: 1 },
+  { name: '1→16: fewer taps than channels (the weight gradient image by image)', N: 3, C: 1, O: 16, size: [9, 10], k: [3, 3], s: [1, 1], p: [1, 1], d: [1, 1], group: 1 },
+  { name: '2→4 on 24×24, seven images: the weight gradient four a product, then three', N: 7, C: 2, O: 4, size: [24, 24], k: [3, 3], s: [1, 1], p: [0, 0], d: [1, 1], group: 1 },
 ];
 
 function geom(c: Case): ConvGeom {
