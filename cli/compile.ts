@@ -72,7 +72,7 @@ export function registerCompile(command: Command, run: (fn: () => Promise<void>)
       run(async () => {
         refuseUnused(cmd, '--graph', !o.print, 'chooses the graph --print prints: add --print');
         refuseUnused(cmd, '--rows', !o.explain, 'sets the rows --explain plans for: add --explain');
-        checkOutputs([['--onnx', o.onnx], ['--onnx-train', o.onnxTrain]]);
+        checkOutputs([['--onnx', o.onnx], ['--onnx-train', o.onnxTrain]], [['the model file', file]]);
         const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;
         const gate = new CheckGate(check, file);
         const { compiled } = await gate.during(() => loadAndCompile(file, o));

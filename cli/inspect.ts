@@ -9,7 +9,7 @@ import { assignInputs, readInputs } from './feed.ts';
 import { OnnxImportError } from '../export/import-error.ts';
 import { collectOption, refuseUnused } from './args.ts';
 import { UserError } from './errors.ts';
-import { writeAtomic, checkWritable } from './write.ts';
+import { writeAtomic, checkOutputs } from './write.ts';
 
 const formats: Record<string, (g: Graph) => string> = { text: (g) => printGraph(g), dot: toDot, mermaid: toMermaid, svg: toSvg };
 
@@ -43,7 +43,7 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
         const format = o.format ?? formatOf(o.out);
         const render = formats[format];
         if (!render) throw new UserError(`--format must be text, dot, mermaid or svg, got '${format}'`);
-        if (o.out) checkWritable(o.out);
+        if (o.out) checkOutputs([['-o', o.out]], [['the model file', file], ...o.input.map((s) => ['an --input file', s.slice(s.indexOf('=') + 1)] as const)]);
         let g: Graph;
         if (onnx) g = await onnxGraph(file, o.input);
         else {

@@ -8,7 +8,7 @@
 import { shapeStr } from '../compiler/ir/shape.ts';
 import type { DType } from '../compiler/ir/node.ts';
 import { writeNpy } from './npy.ts';
-import { checkWritable, writeAtomic } from './write.ts';
+import { checkNotInput, checkWritable, writeAtomic, type Inputs } from './write.ts';
 import { UserError } from './user-error.ts';
 
 export interface OutputValue {
@@ -65,7 +65,7 @@ const FORMATS = /\.(csv|npy|json)$/i;
  * Pairs each `--output` with model outputs: `name=file`, or a bare file for a model with one output (a
  * bare `.json` takes every output). Checks that every file can be written, before the run.
  */
-export function assignOutputs(specs: readonly string[], names: readonly string[], model: string): Map<string, string[]> {
+export function assignOutputs(specs: readonly string[], names: readonly string[], model: string, inputs: Inputs = []): Map<string, string[]> {
   const files = new Map<string, string[]>();
   const taken = new Set<string>();
   for (const spec of specs) {
@@ -85,6 +85,7 @@ export function assignOutputs(specs: readonly string[], names: readonly string[]
       taken.add(o);
     }
     if (files.has(file)) throw new UserError(`${file}: named by --output twice`);
+    checkNotInput(file, '--output', inputs);
     checkWritable(file);
     files.set(file, outs);
   }

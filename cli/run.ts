@@ -43,7 +43,7 @@ export function registerRun(command: Command, run: (fn: () => Promise<void>) => 
         if (/\.(m?ts|m?js|tsx|jsx)$/.test(checkReadable(file, 'ONNX model'))) throw new UserError(`${file}: a model file, not an ONNX model: graphc run takes an .onnx file (write one with graphc compile or train --onnx, or train this one with graphc train)`);
         const session = await loadOnnxSession(file);
         const inputFiles = assignInputs(o.input, session.inputs, file, session.defaults);
-        const outputFiles = assignOutputs(o.output, session.outputNames, file);
+        const outputFiles = assignOutputs(o.output, session.outputNames, file, [['the model file', file], ...[...inputFiles.values()].map((f) => ['an --input file', f] as const)]);
         const env = new Map<string, number>();
         const feeds = readInputs(inputFiles, env, o.allowNonFinite === true, session.float64Inputs);
         let values;

@@ -76,7 +76,7 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
         // train takes an ONNX model too: say so where another file is given (the model loaders name only theirs)
         if (!/\.(m?ts|m?js|tsx|jsx|onnx)$/.test(checkReadable(file, 'model file'))) throw new UserError(`${file}: not a model file (expected .ts, .mts, .js or .mjs, or an .onnx model)`);
         const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;
-        checkOutputs([['--onnx', o.onnx], ['--plot', o.plot]]);
+        checkOutputs([['--onnx', o.onnx], ['--plot', o.plot]], [['the model file', file], ['the --data file', o.data]]);
         // the model loads, compiles and trains while the check runs; its errors come before any output
         const gate = new CheckGate(check, file);
         const { built, cfg, data, source, compiled } = await gate.during(async () => {

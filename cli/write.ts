@@ -7,7 +7,7 @@
  * of ours would run there, and a handler installed for the whole command would defer Ctrl-C until the
  * synchronous work was done.)
  */
-import { closeSync, openSync, renameSync, unlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { closeSync, openSync, realpathSync, renameSync, unlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors.ts';
@@ -34,17 +34,38 @@ export function checkWritable(path: string): void {
   unlinkSync(probe);
 }
 
+/** A command's input files by what they are ('the model file', 'the --data file'); undefined: not given. */
+export type Inputs = readonly (readonly [what: string, path: string | undefined])[];
+
 /**
- * A command's output files, checked before its work: each writable, and no two the same file (the second
- * would silently replace the first, as `--onnx m.onnx --plot m.onnx` did).
+ * Refuses an output that is one of the command's inputs (through a link too): `graphc train m.ts --onnx
+ * m.ts` would replace the model's source with ONNX bytes. The extension is the user's to choose (as
+ * onnxruntime and torch.onnx.export take any); an input overwritten is not.
  */
-export function checkOutputs(outputs: readonly (readonly [option: string, path: string | undefined])[]): void {
+export function checkNotInput(path: string, option: string, inputs: Inputs): void {
+  const real = (p: string): string => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  const out = real(path);
+  for (const [what, p] of inputs) if (p !== undefined && real(p) === out) throw new UserError(`${path}: ${option} would write over ${what}: give the output a file of its own`);
+}
+
+/**
+ * A command's output files, checked before its work: each writable, none of its inputs, and no two the
+ * same file (the second would silently replace the first, as `--onnx m.onnx --plot m.onnx` did).
+ */
+export function checkOutputs(outputs: readonly (readonly [option: string, path: string | undefined])[], inputs: Inputs = []): void {
   const seen = new Map<string, string>();
   for (const [option, path] of outputs) {
     if (path === undefined) continue;
     const other = seen.get(resolve(path));
     if (other) throw new UserError(`${path}: named by both ${other} and ${option}: give each output its own file`);
     seen.set(resolve(path), option);
+    checkNotInput(path, option, inputs);
     checkWritable(path);
   }
 }

@@ -123,6 +123,31 @@ export default defineModel({
     expectUserError(await graphc('compile', 'graphs/toy.ts', '--no-check', '--onnx', same, '--onnx-train', `${out}/./same.onnx`), /named by both --onnx and --onnx-train/);
     expect(existsSync(same)).toBe(false);
   });
+  it('an output that is one of the inputs: refused before any work, the input left as it was', async () => {
+    // (copies in the scratch folder: the old code wrote over them)
+    const model = file('overwritten.ts', toyLike(''));
+    const data = csv('overwritten.csv', '1,2,0\n3,4,1\n');
+    const before = [readFileSync(model, 'utf8'), readFileSync(data, 'utf8')];
+    const cases: [string[], RegExp][] = [
+      [['train', model, '--no-check', '--data', data, '--onnx', model], /overwritten\.ts: --onnx would write over the model file: give the output a file of its own$/],
+      [['train', model, '--no-check', '--data', data, '--plot', `${scratch}/./overwritten.csv`], /overwritten\.csv: --plot would write over the --data file/],
+      [['compile', model, '--no-check', '--onnx-train', model], /--onnx-train would write over the model file/],
+      [['inspect', model, '-o', model], /-o would write over the model file/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await graphc(...args);
+      expectUserError(r, message);
+      expect(r.stdout).not.toMatch(/Epoch/);
+    }
+    const onnx = join(out, 'over.onnx');
+    expect((await graphc('train', model, '--no-check', '--data', data, '--epochs', '0', '--onnx', onnx)).status).toBe(0);
+    expectUserError(await graphc('run', onnx, '--input', data, '--output', data), /overwritten\.csv: --output would write over an --input file/);
+    expect([readFileSync(model, 'utf8'), readFileSync(data, 'utf8')]).toEqual(before);
+    // any other name is the user's choice, whatever its extension (as onnxruntime and torch.onnx.export take)
+    const txt = join(out, 'model.txt');
+    expect((await graphc('train', model, '--no-check', '--data', data, '--epochs', '0', '--onnx', txt)).status).toBe(0);
+    expect(readFileSync(txt).subarray(0, 2)).toEqual(readFileSync(onnx).subarray(0, 2));
+  });
   it('an output path that is a directory', async () => expectUserError(await graphc('compile', 'graphs/toy.ts', '--no-check', '--onnx', out), /cannot write: is a directory/));
   it('an unknown option or command', async () => {
     expectUserError(await graphc('train', 'graphs/toy.ts', '--epoch', '3'), /unknown option '--epoch'/);
