@@ -173,14 +173,7 @@ export class HelperThread {
       run(n);
       chunkMs = performance.now() - t;
     }
-    if (!this.claimedChunks()) return 0;
-    const until = performance.now() + chunkMs * 1.5 + 0.02;
-    let done = 0;
-    for (let n = 0; n < count; n++) {
-      if (this.takeBack(n, until)) run(n);
-      else if (Atomics.load(this.chunks, n) === CHUNK.DONE) done++;
-    }
-    return done;
+    return this.takeBackFrom(0, count, chunkMs, run);
   }
 
   /**
@@ -199,12 +192,22 @@ export class HelperThread {
       run(n);
       chunkMs = performance.now() - t;
     }
+    return this.takeBackFrom(n, count, chunkMs, run);
+  }
+
+  /**
+   * The end of a chunked job once the caller has no chunk left to claim (`shareChunks`, `shareFromEnds`):
+   * where the helper claimed the job, chunks [from, count) not its own are taken back (`takeBack`) and
+   * computed with `run` unless done within about 1.5 of the caller's last chunk's time (`chunkMs`).
+   * Returns how many the helper did (0 where the job was taken back whole).
+   */
+  private takeBackFrom(from: number, count: number, chunkMs: number, run: (n: number) => void): number {
     if (!this.claimedChunks()) return 0;
     const until = performance.now() + chunkMs * 1.5 + 0.02;
     let done = 0;
-    for (; n < count; n++) {
+    for (let n = from; n < count; n++) {
       if (this.takeBack(n, until)) run(n);
-      else if (Atomics.load(st, n) === CHUNK.DONE) done++;
+      else if (Atomics.load(this.chunks, n) === CHUNK.DONE) done++;
     }
     return done;
   }
