@@ -86,9 +86,11 @@ describe('splitting a kernel with the helper thread', () => {
       posted.length = 0;
       expect(outputs(force === null ? 40 : 3), `force ${force}`).toEqual(alone);
       if (!force) continue;
-      // the products split by columns post that job, three calls each, and no other (no rows, no packing)
+      // the products split by columns post that job, at most once a call (three calls each; a call that
+      // found the helper still busy with its share of the call before posts nothing)
       const cols = posted.filter(([job]) => job === 'gemmColumns');
-      expect(cols.length).toBe(byColumns.length * 3);
+      expect(cols.length).toBeGreaterThan(0);
+      expect(cols.length).toBeLessThanOrEqual(byColumns.length * 3);
       const packs = posted.flatMap(([job, args], i) => (job === 'pack' ? [[args[2], i]] : []));
       expect(packs.length).toBeGreaterThan(0);
       expect(packs.length).toBeLessThanOrEqual(2 * 3); // two kernels with a large B, three calls each
