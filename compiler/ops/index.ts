@@ -15,6 +15,7 @@ import './math.ts';
 import './slicing.ts';
 import './conv.ts';
 import './pool.ts';
+import './resize.ts';
 import './norm.ts';
 import './norm-grad.ts';
 import './norm-running.ts';

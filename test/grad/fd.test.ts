@@ -95,6 +95,12 @@ const rows: Row[] = [
   { name: 'Concat axis 1', op: 'Concat', shapes: [[2, 3], [2, 2]], build: ([a, b]) => B.mk('Concat', [a, b], { axis: 1 }) },
   { name: 'Gather axis 0, repeated index', op: 'Gather', shapes: [[3, 4]], build: ([a]) => B.mk('Gather', [a, B.constant([2, 0, 2], [3])], { axis: 0 }) },
   { name: 'GatherGrad axis 1', op: 'GatherGrad', shapes: [[3, 2], [3, 4]], build: ([g, like]) => B.mk('GatherGrad', [g, B.constant([1, -1], [2]), like], { axis: 1 }) },
+  // Resize: a linear map of its input; the gradient scatters back to the taps (ResizeGrad, its transpose)
+  { name: 'Resize linear half_pixel [1,2,3,4] to [1,2,5,7]', op: 'Resize', shapes: [[1, 2, 3, 4]], build: ([x]) => B.mk('Resize', [x], resizeAttrs('linear', 'half_pixel', [1, 1, 5 / 3, 7 / 4], [1, 2, 5, 7])) },
+  { name: 'Resize nearest asymmetric round_prefer_ceil downsample', op: 'Resize', shapes: [[2, 5, 4]], build: ([x]) => B.mk('Resize', [x], resizeAttrs('nearest', 'asymmetric', [1, 0.6, 1.5], [2, 3, 6], { nearest: 'round_prefer_ceil' })) },
+  { name: 'Resize cubic align_corners, exclude_outside', op: 'Resize', shapes: [[1, 1, 4, 3]], build: ([x]) => B.mk('Resize', [x], resizeAttrs('cubic', 'align_corners', [1, 1, 1.5, 2], [1, 1, 6, 6], { exclude: true })) },
+  { name: 'Resize tf_crop_and_resize with extrapolation', op: 'Resize', shapes: [[1, 1, 4, 4]], build: ([x]) => B.mk('Resize', [x], resizeAttrs('linear', 'tf_crop_and_resize', [1, 1, 0.75, 0.75], [1, 1, 3, 3], { roi: [0, 0, 0.4, 0.6, 1, 1, 1.2, 1.7], extrapolation: 10 })) },
+  { name: 'ResizeGrad linear pytorch_half_pixel', op: 'ResizeGrad', shapes: [[1, 2, 3, 1], [1, 2, 4, 4]], build: ([g, like]) => B.mk('ResizeGrad', [g, like], resizeAttrs('linear', 'pytorch_half_pixel', [1, 1, 0.75, 0.25], [1, 2, 3, 1])) },
   { name: 'Expand [3,1] to [2,3,4]', op: 'Expand', shapes: [[3, 1]], build: ([a]) => B.mk('Expand', [a], { shape: [2, 3, 4] }) },
   // convolutions, pooling, normalization (compiler/ops/conv.ts, pool.ts, norm.ts, dropout.ts, flatten.ts)
   { name: 'Conv pad 1, bias', op: 'Conv', shapes: [[2, 2, 4, 4], [3, 2, 3, 3], [3]], build: ([x, w, b]) => B.mk('Conv', [x, w, b], convAttrs({ pads: [1, 1, 1, 1] })) },
@@ -126,6 +132,11 @@ const rows: Row[] = [
 ];
 
 /** Ops whose gradient is deliberately null (no derivative), with a reason. */
+/** A Resize node's attributes (compiler/ops/resize.ts), as the importer makes them. */
+function resizeAttrs(mode: string, coord: string, scales: number[], shape: number[], more: Record<string, number | boolean | string | number[]> = {}) {
+  return { mode, coord, nearest: 'round_prefer_floor', cubicA: -0.75, exclude: false, scales, shape, sizes: true, ...more };
+}
+
 const noGradient: Record<string, string> = {
   GreaterEqual: 'a step function',
   Equal: 'a step function',
