@@ -23,9 +23,9 @@ const h = heap()!;
 // transposed A wide enough to be read through each thread's strip), matrix-vector by rows, vector-matrix
 // by rows (the wide kernel, its helper's share summed apart); GEMMs whose B is large enough for the helper
 // to pack half of its panels (three K blocks and a partial last panel; a transposed B, an odd count of panels);
-// GEMMs split by columns, A no larger than B (W4's forward product, two K blocks; transposed A and B, a
-// narrow last chunk of columns and M mod 4 rows after the split ones)
-const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false], [260, 300, 72, true], [64, 1030, 516, false], [68, 1030, 520, false, true], [128, 784, 256, false], [102, 300, 104, true, true]] as const;
+// GEMMs split by columns, A no larger than B (W4's forward product, two K blocks; transposed A and B and a
+// narrow last chunk of columns); GEMMs with M mod 4 rows after the row groups (by rows, transposed A)
+const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false], [260, 300, 72, true], [64, 1030, 516, false], [68, 1030, 520, false, true], [128, 784, 256, false], [104, 300, 104, true, true], [258, 300, 72, true], [130, 512, 64, false]] as const;
 /** The cases split by columns (wasm/gemm.ts, `byColumns`). */
 const byColumns = [8, 9];
 const kernels = cases.map(([M, K, N, tA, tB = false]) => ({ M, K, N, tA, tB, kernel: matmulKernel(M, K, N, tA, tB), a: h.copyOf(randoms(M * K, M + 1)), b: h.copyOf(randoms(K * N, N + 2)) }));

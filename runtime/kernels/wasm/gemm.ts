@@ -1,7 +1,7 @@
 /**
  * The driver of the WebAssembly SIMD matrix-product kernel (panel.ts). It packs B panel
  * by panel (N padded to whole panels of 8, the padding zeros), then walks column blocks, K blocks and
- * rows, so a packed block of B is reused by every row; the last M mod 4 rows are done in plain loops.
+ * rows, so a packed block of B is reused by every row; the last M mod 4 rows as a row group padded with zeros.
  * Operands in the runtime's heap are used in place; others are copied into a private memory first.
  * C accumulates in float32, as BLAS does.
  * C[M,N] = op(A)·op(B): A is [M,K] or, transposed, stored [K,M] (read with strides, no copy); a
@@ -42,14 +42,19 @@ export interface GemmScratch {
   readonly timer: SplitTimer;
   /** With a transposed A: 4·KC floats where a row group's values of A are copied per K block (panel.ts, `gemmRowsKernel`). */
   readonly strip: Float32Array | null;
+  /** Where M is not a multiple of 4: the last M mod 4 rows of op(A) padded to a row group ([4, K]), then their rows of C ([4, NP]) (`tailGroup`). */
+  readonly tail: Float32Array | null;
 }
 
 /** Scratch for `gemm` of one shape, from `alloc`. */
 export function gemmScratch(M: number, K: number, N: number, alloc: (floats: number) => Float32Array, transA = false, transB = false): GemmScratch {
   // the helper's cells for a product split by columns, reserved now: a step's call never grows them
   if (byColumns(M, K, N, true)) reserveHelperCells(columnCells(M, K));
-  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: gemmTimer(M, K, N, transA, transB), strip: transA && M >= 4 ? alloc(STRIP) : null };
+  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: gemmTimer(M, K, N, transA, transB), strip: transA && M >= 4 ? alloc(STRIP) : null, tail: M % 4 ? alloc(tailFloats(K, N)) : null };
 }
+
+/** Floats of a product's tail group (`GemmScratch.tail`). */
+const tailFloats = (K: number, N: number) => 4 * (K + padded(N));
 
 /** The split timer of a product's shape (split.ts): one per shape and layout of the operands. */
 function gemmTimer(M: number, K: number, N: number, transA: boolean, transB: boolean): SplitTimer {
@@ -74,7 +79,6 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   const inColumns = byColumns(M, K, N, bInMemory);
   if (helper && inColumns) {
     gemmColumnsShared(k, helper, scratch, a.byteOffset, transA ? 1 : K, transA ? M : 1, b.byteOffset, transB, c.byteOffset, M4, K, N);
-    tailRows(a, b, c, M, K, N, M4, transA, transB);
     return;
   }
   // rows to be shared: the helper woken now spins by the time they are posted, after the packing
@@ -124,36 +128,42 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   const strip = transA && scratch.strip && NP >= STRIP_MIN_COLUMNS ? scratch.strip.byteOffset : 0;
   // where a split call shares the packing, its time for the split timer includes it (a call on one thread's too)
   if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N, strip, start);
-  // the last M mod 4 rows, in plain loops
-  tailRows(a, b, cp, M, K, N, M4, transA, transB);
+  // the last M mod 4 rows, by the same kernel as a row group padded with zero rows
+  if (M > M4) tailGroup(k, a, scratch.tail!, bOff, cp, M, K, NP, M4, transA);
   // the padded C's real columns into C (both in the kernels' memory)
   if (cp !== c) k.copyRows(cp.byteOffset, NP * 4, c.byteOffset, N * 4, M, N * 4);
 }
 
-/** Rows [M4, M) of C (rows padded(N) floats apart) = op(A)·op(B), in plain loops: the last M mod 4 rows of a product, if any. */
-function tailRows(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, M4: number, transA: boolean, transB: boolean): void {
-  const sa = transA ? 1 : K, ska = transA ? M : 1; // A(i,k) = a[i*sa + k*ska]
-  const sbk = transB ? 1 : N, sbj = transB ? K : 1; // B(k,j) = b[k*sbk + j*sbj]
-  const NP = padded(N);
-  for (let i = M4; i < M; i++)
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let kk = 0; kk < K; kk++) s += a[i * sa + kk * ska] * b[kk * sbk + j * sbj];
-      c[i * NP + j] = s;
-    }
+/**
+ * Rows [M4, M) of C (rows NP floats apart) = op(A)·op(B) with B packed (at byte `bOff`), by the row kernel:
+ * op(A)'s last M mod 4 rows are copied into `tail` as a row group whose other rows are zeros, the kernel
+ * computes the group into the rest of `tail`, and its real rows are copied into C. Each row's sums are
+ * those of every other row of the product (the same kernel, the same order). (In plain loops the last
+ * rows of a product of few rows and many columns took most of its time: fc's weight gradient
+ * [10,128]·[128,1600] in W6b, 2 rows of 10.)
+ */
+function tailGroup(k: WasmKernels, a: Float32Array, tail: Float32Array, bOff: number, cp: Float32Array, M: number, K: number, NP: number, M4: number, transA: boolean): void {
+  const rows = M - M4, tOff = tail.byteOffset, cOff = tOff + 4 * K * 4;
+  // (copies by the kernels, in the memory both are in: no view made a call)
+  if (transA) for (let r = 0; r < rows; r++) for (let kk = 0; kk < K; kk++) tail[r * K + kk] = a[kk * M + M4 + r];
+  else k.copyRows(a.byteOffset + M4 * K * 4, K * 4, tOff, K * 4, rows, K * 4);
+  tail.fill(0, rows * K, 4 * K);
+  k.gemmRows(tOff, K, 1, bOff, cOff, NP * 4, K, NP, 0, 4, KC, NC, 0);
+  k.copyRows(cOff, NP * 4, cp.byteOffset + M4 * NP * 4, NP * 4, rows, NP * 4);
 }
 
 /**
  * Whether a split product is split by columns rather than rows (`gemmColumnsShared`): B in the heap, whole
- * panels (N a multiple of 8), at least two chunks of columns (at most MAX_CHUNKS), B no larger than COLUMNS_MAX_B floats and A
- * no larger than B. Split by rows, the caller packs all of B each call and the helper reads all of it from
+ * row groups and panels (M a multiple of 4, N of 8: B is never packed whole there, for a tail group), at
+ * least two chunks of columns (at most MAX_CHUNKS), B no larger than COLUMNS_MAX_B floats and A no larger
+ * than B. Split by rows, the caller packs all of B each call and the helper reads all of it from
  * the caller's cache, so the caller's next packing has to take every line of it back from the helper's;
  * split by columns, each thread packs and reads only its own columns of B and reads all of A instead,
  * which pays where A is not larger than B (W4's forward product, [128,784]·[784,256]: its packing took
  * about three times as long split by rows as on one thread).
  */
 function byColumns(M: number, K: number, N: number, bInMemory: boolean): boolean {
-  return bInMemory && N % 8 === 0 && N >= 2 * COLUMN_CHUNK && N <= MAX_CHUNKS * COLUMN_CHUNK && K * N <= COLUMNS_MAX_B && M <= N;
+  return bInMemory && M % 4 === 0 && N % 8 === 0 && N >= 2 * COLUMN_CHUNK && N <= MAX_CHUNKS * COLUMN_CHUNK && K * N <= COLUMNS_MAX_B && M <= N;
 }
 
 /**
@@ -165,7 +175,7 @@ export const COLUMN_CHUNK = 32;
 export const COLUMNS_MAX_B = 1 << 19;
 
 /**
- * Rows [0, M4) of C (N a multiple of 8, rows N floats apart) = op(A)·op(B), split by columns with the
+ * C (M4 rows, N a multiple of 8, rows N floats apart) = op(A)·op(B), split by columns with the
  * helper (the caller posts it `gemmColumns`: jobs.ts): the caller takes chunks of COLUMN_CHUNK columns
  * from the first, the helper from the last (`HelperThread.shareFromEnds`), so that on a quiet machine each
  * thread packs the same columns of B call after call into cells of its own (the caller at the chunk's
@@ -295,12 +305,12 @@ export class WasmMatmul {
   /** c = op(a)·op(b); op(a) is [M,K], op(b) is [K,N]. */
   run(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
     const NP = padded(N);
-    const aOff = 0, pOff = M * K, qOff = pOff + K * NP, cOff = qOff + M * NP, sOff = cOff + M * N + 8;
-    const mem = this.ensure(sOff + STRIP);
+    const aOff = 0, pOff = M * K, qOff = pOff + K * NP, cOff = qOff + M * NP, sOff = cOff + M * N + 8, tOff = sOff + STRIP;
+    const mem = this.ensure(tOff + tailFloats(K, N));
     mem.set(a.subarray(0, M * K), aOff);
     const cv = mem.subarray(cOff, cOff + M * N);
     // (the private memory is not shared, so these products never split; their timer is still their shape's)
-    const scratch = { packed: mem.subarray(pOff, qOff), paddedC: N % 8 ? mem.subarray(qOff, cOff) : null, timer: gemmTimer(M, K, N, transA, transB), strip: transA ? mem.subarray(sOff, sOff + STRIP) : null };
+    const scratch = { packed: mem.subarray(pOff, qOff), paddedC: N % 8 ? mem.subarray(qOff, cOff) : null, timer: gemmTimer(M, K, N, transA, transB), strip: transA ? mem.subarray(sOff, sOff + STRIP) : null, tail: M % 4 ? mem.subarray(tOff, tOff + tailFloats(K, N)) : null };
     gemm(this.kernels, mem.subarray(aOff, aOff + M * K), b, cv, scratch, M, K, N, transA, transB);
     c.set(cv);
   }
