@@ -8,6 +8,7 @@
  *   softsign(x) = x / (1 + |x|);  min(a, b) = −max(−a, −b)
  *   gelu(x) = x/2·(1 + erf(x/√2)); with approximate = 'tanh', x/2·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
  *   (the ONNX Gelu operator's definition, opset 20)
+ *   isnan(x) = not(x == x);  isinf(x) = (x == +∞ where detect_positive) or (x == −∞ where detect_negative)
  *   cumsum(x) along an axis of static length n = x · T over that axis, T [n, n] the 0/1 matrix with
  *   T[i][j] = 1 where element i adds into element j: i ≤ j (i < j exclusive; i ≥ j, i > j reversed)
  */
@@ -133,6 +134,18 @@ const cumSum = rule([11, 14], (c) => {
   return axis === r - 1 ? y : B.transpose(y, perm.map((_, k) => perm.indexOf(k)));
 });
 
+const isNan = unary([9, 13, 20], (x) => B.mk('Not', [B.mk('Equal', [x, x])]));
+
+const isInf = rule([10, 20], (c) => {
+  const x = need(c, 0);
+  const pos = c.attrInt('detect_positive', 1) !== 0, neg = c.attrInt('detect_negative', 1) !== 0;
+  const is = (v: number) => B.mk('Equal', [x, B.scalar(v)]);
+  if (pos && neg) return B.mk('Equal', [B.abs(x), B.scalar(Infinity)]);
+  if (pos || neg) return is(pos ? Infinity : -Infinity);
+  // neither: false everywhere (x is never both)
+  return B.mk('And', [is(Infinity), is(-Infinity)]);
+});
+
 export const mathImporters: Readonly<Record<string, Importer>> = {
   Max: variadic([6, 8, 12, 13], B.max),
   Min: variadic([6, 8, 12, 13], min),
@@ -155,4 +168,6 @@ export const mathImporters: Readonly<Record<string, Importer>> = {
   Dropout: dropout,
   Gelu: gelu,
   CumSum: cumSum,
+  IsNaN: isNan,
+  IsInf: isInf,
 };

@@ -81,6 +81,55 @@ export class Tensor<S extends Shape = Shape> {
   sqrt(): Tensor<S> {
     return wrap(B.mk('Sqrt', [this.node]));
   }
+  /** Largest integer not above x (a zero gradient, as PyTorch's). */
+  floor(): Tensor<S> {
+    return wrap(B.mk('Floor', [this.node]));
+  }
+  /** Smallest integer not below x (a zero gradient). */
+  ceil(): Tensor<S> {
+    return wrap(B.mk('Ceil', [this.node]));
+  }
+  /** Nearest integer, ties to the even one (`torch.round`; a zero gradient). */
+  round(): Tensor<S> {
+    return wrap(B.mk('Round', [this.node]));
+  }
+  /** −1, 0 or 1 by the sign of x (a zero gradient). */
+  sign(): Tensor<S> {
+    return wrap(B.mk('Sign', [this.node]));
+  }
+  sin(): Tensor<S> {
+    return wrap(B.mk('Sin', [this.node]));
+  }
+  cos(): Tensor<S> {
+    return wrap(B.mk('Cos', [this.node]));
+  }
+  tan(): Tensor<S> {
+    return wrap(B.mk('Tan', [this.node]));
+  }
+  asin(): Tensor<S> {
+    return wrap(B.mk('Asin', [this.node]));
+  }
+  acos(): Tensor<S> {
+    return wrap(B.mk('Acos', [this.node]));
+  }
+  atan(): Tensor<S> {
+    return wrap(B.mk('Atan', [this.node]));
+  }
+  sinh(): Tensor<S> {
+    return wrap(B.mk('Sinh', [this.node]));
+  }
+  cosh(): Tensor<S> {
+    return wrap(B.mk('Cosh', [this.node]));
+  }
+  asinh(): Tensor<S> {
+    return wrap(B.mk('Asinh', [this.node]));
+  }
+  acosh(): Tensor<S> {
+    return wrap(B.mk('Acosh', [this.node]));
+  }
+  atanh(): Tensor<S> {
+    return wrap(B.mk('Atanh', [this.node]));
+  }
   /** Softmax along `axis` (default: the last). */
   softmax(axis = -1): Tensor<S> {
     return wrap(B.mk('Softmax', [this.node], { axis }));

@@ -6,10 +6,11 @@
  *   pow:  d(aᵇ)/da = b aᵇ⁻¹, d(aᵇ)/db = ln(a) aᵇ.
  *   where(c, a, b): a where c, else b; the gradient flows to the branch taken.
  */
-import { onnxOperand as arg, onnxRule as rule } from './op.ts';
+import { UnsupportedError, onnxOperand as arg, onnxRule as rule } from './op.ts';
 import { binaryOp, elementwise, unaryOp } from './elementwise.ts';
 import * as B from '../ir/build.ts';
-import type { Node } from '../ir/node.ts';
+import type { Attrs, Node } from '../ir/node.ts';
+import type { ElementwiseRule } from '../ir/op.ts';
 
 const TAYLOR = [1.1283791670955126, -0.37612638903183754, 0.11283791670955126, -0.026866170645131252, 0.005223977625442188, -0.0008548327023450852, 0.00012055332981789664, -1.492565035840625e-5];
 const ERFCC = [-1.26551223, 1.00002368, 0.37409196, 0.09678418, -0.18628806, 0.27886807, -1.13520398, 1.48851587, -0.82215223, 0.17087277];
@@ -52,3 +53,39 @@ elementwise('Where', 3, (c, a, b) => (c !== 0 ? a : b), (c, a, b) => `(${c} !== 
   const take = B.cast(n.inputs[0], 'f32');
   return [null, sumTo(B.mul(g, take), n, 1), sumTo(B.mul(g, B.sub(1, take)), n, 2)];
 }, 'Where', { dsl: { internal: 'read from ONNX files by the importer' }, onnxImport: { Where: rule([9, 16], (c) => B.mk('Where', [arg(c, 0), B.cast(arg(c, 1), 'f32'), B.cast(arg(c, 2), 'f32')])) } });
+
+/**
+ * Mod(a, b; fmod): with fmod 1, C's fmod, the remainder of a/b truncated (the sign of a: torch.fmod); with
+ * fmod 0, Python's %, the remainder of a/b floored (the sign of b: torch.remainder), which ONNX defines
+ * for integers only. Either way y = a − k·b with k an integer constant between jumps, so
+ * dy/da = 1 and dy/db = −k = −(a − y)/b.
+ */
+function modRule(attrs: Attrs): ElementwiseRule {
+  if (attrs.fmod === 1) return { fn: (a, b) => a % b, js: (a, b) => `(${a} % ${b})` };
+  const r = (a: string, b: string) => `(${a} % ${b})`;
+  return {
+    fn: (a, b) => {
+      const m = a % b;
+      return m !== 0 && m < 0 !== b < 0 ? m + b : m;
+    },
+    js: (a, b) => `(${r(a, b)} !== 0 && (${r(a, b)} < 0) !== (${b} < 0) ? ${r(a, b)} + ${b} : ${r(a, b)})`,
+  };
+}
+const floorMod = modRule({});
+elementwise('Mod', 2, floorMod.fn, floorMod.js, (n, g) => {
+  const [a, b] = n.inputs;
+  return [sumTo(g, n, 0), sumTo(B.neg(B.div(B.mul(g, B.sub(a, n)), b)), n, 1)];
+}, 'Mod', {
+  dsl: { internal: 'read from ONNX files by the importer' },
+  withAttrs: modRule,
+  onnx: (e, n, ins) => e.op('Mod', ins, { fmod: n.attrs.fmod === 1 ? 1 : 0 }),
+  onnxImport: {
+    Mod: rule([10, 13], (c) => {
+      const fmod = c.attrInt('fmod', 0);
+      const [a, b] = [arg(c, 0), arg(c, 1)];
+      if (fmod !== 1 && (a.dtype !== 'i64' || b.dtype !== 'i64')) throw new UnsupportedError('Mod of floats with fmod 0 (ONNX defines fmod 0 for integers only)');
+      return B.mk('Mod', [a, b], { fmod: fmod === 1 ? 1 : 0 });
+    }),
+  },
+  showAttrs: (a) => `fmod=${a.fmod === 1 ? 1 : 0}`,
+});

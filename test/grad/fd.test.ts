@@ -128,6 +128,26 @@ const rows: Row[] = [
   { name: 'Flatten', op: 'Flatten', shapes: [[2, 3, 2]], build: ([x]) => B.mk('Flatten', [x], { axis: 1 }) },
   { name: 'Prod axis 1 keepdims', op: 'Prod', shapes: [[3, 4]], build: ([a]) => B.mk('Prod', [a], { axes: [1], keepdims: true }), domain: [0.5, 1.5] },
   { name: 'Prod all', op: 'Prod', shapes: [[2, 3]], build: ([a]) => B.mk('Prod', [a], { axes: null, keepdims: false }), domain: [-1.5, -0.5] },
+  // rounding and sign: zero gradients (as PyTorch's), against finite differences away from the jumps
+  { name: 'Floor', op: 'Floor', shapes: [[2, 3]], build: ([a]) => B.mk('Floor', [a]) },
+  { name: 'Ceil', op: 'Ceil', shapes: [[2, 3]], build: ([a]) => B.mk('Ceil', [a]) },
+  { name: 'Round', op: 'Round', shapes: [[2, 3]], build: ([a]) => B.mk('Round', [a]) },
+  { name: 'Sign', op: 'Sign', shapes: [[2, 3]], build: ([a]) => B.mk('Sign', [a]) },
+  { name: 'Sin', op: 'Sin', shapes: [[2, 3]], build: ([a]) => B.mk('Sin', [a]), domain: [-4, 4] },
+  { name: 'Cos', op: 'Cos', shapes: [[2, 3]], build: ([a]) => B.mk('Cos', [a]), domain: [-4, 4] },
+  { name: 'Tan', op: 'Tan', shapes: [[2, 3]], build: ([a]) => B.mk('Tan', [a]), domain: [-1.2, 1.2] },
+  { name: 'Asin', op: 'Asin', shapes: [[2, 3]], build: ([a]) => B.mk('Asin', [a]), domain: [-0.9, 0.9] },
+  { name: 'Acos', op: 'Acos', shapes: [[2, 3]], build: ([a]) => B.mk('Acos', [a]), domain: [-0.9, 0.9] },
+  { name: 'Atan', op: 'Atan', shapes: [[2, 3]], build: ([a]) => B.mk('Atan', [a]), domain: [-3, 3] },
+  { name: 'Sinh', op: 'Sinh', shapes: [[2, 3]], build: ([a]) => B.mk('Sinh', [a]) },
+  { name: 'Cosh', op: 'Cosh', shapes: [[2, 3]], build: ([a]) => B.mk('Cosh', [a]) },
+  { name: 'Asinh', op: 'Asinh', shapes: [[2, 3]], build: ([a]) => B.mk('Asinh', [a]), domain: [-3, 3] },
+  { name: 'Acosh', op: 'Acosh', shapes: [[2, 3]], build: ([a]) => B.mk('Acosh', [a]), domain: [1.2, 3] },
+  { name: 'Atanh', op: 'Atanh', shapes: [[2, 3]], build: ([a]) => B.mk('Atanh', [a]), domain: [-0.9, 0.9] },
+  { name: 'ThresholdedRelu alpha 0.3', op: 'ThresholdedRelu', shapes: [[8]], build: ([a]) => B.mk('ThresholdedRelu', [a], { alpha: 0.3 }) },
+  { name: 'Shrink lambd 0.4 bias 0.2', op: 'Shrink', shapes: [[8]], build: ([a]) => B.mk('Shrink', [a], { lambd: 0.4, bias: 0.2 }) },
+  { name: 'Mod fmod 1 broadcast [2,3]%[3]', op: 'Mod', shapes: [[2, 3], [3]], build: ([a, b]) => B.mk('Mod', [a, b], { fmod: 1 }), domains: [[-4, 4], [0.5, 1.5]] },
+  { name: 'Mod fmod 0 (floored) broadcast [2,3]%[3]', op: 'Mod', shapes: [[2, 3], [3]], build: ([a, b]) => B.mk('Mod', [a, b], { fmod: 0 }), domains: [[-4, 4], [-1.5, -0.5]] },
   { name: 'BatchMatMul broadcast [2,1,3,4]·[3,4,2]', op: 'BatchMatMul', shapes: [[2, 1, 3, 4], [3, 4, 2]], build: ([a, b]) => B.mk('BatchMatMul', [a, b]) },
 ];
 
@@ -148,6 +168,10 @@ const noGradient: Record<string, string> = {
   MaxPoolGrad: 'refused: second derivatives of max pooling are not supported',
   BatchNormRunning: 'refused: running statistics are state, not differentiated',
   RowRegion: 'formed after differentiation (its rule refuses)',
+  Not: 'a logical op on masks',
+  And: 'a logical op on masks',
+  Or: 'a logical op on masks',
+  Xor: 'a logical op on masks',
 };
 
 function leaves(shapes: number[][], seed: number, row: Row): { nodes: Node[]; values: Float64Array[] } {

@@ -42,6 +42,10 @@ const cases: OneNode[] = [
   { opset: 22, op: 'ConvTranspose', x: [[1, 2, 4, 4], [2, 3, 3, 3]], attrs: { strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] } },
   { opset: 22, op: 'GlobalAveragePool', x: [[1, 2, 3, 3]] },
   ...['Elu', 'Selu', 'HardSigmoid', 'HardSwish', 'Softplus', 'Softsign', 'Dropout'].map((op) => ({ opset: 22, op, x: [[2, 3]] })),
+  ...['Sin', 'Cos', 'Tan', 'Asin', 'Acos', 'Atan', 'Sinh', 'Cosh', 'Asinh', 'Acosh', 'Atanh', 'Round'].map((op) => ({ opset: 22, op, x: [[2, 3]] })),
+  { opset: 22, op: 'ThresholdedRelu', x: [[2, 3]], attrs: { alpha: 0.5 } },
+  { opset: 20, op: 'IsNaN', x: [[2, 3]] },
+  { opset: 20, op: 'IsInf', x: [[2, 3]], attrs: { detect_negative: 0 } },
   ...[20, N].flatMap((opset) => [
     { opset, op: 'Gelu', x: [[3, 7]] },
     { opset, op: 'Gelu', x: [[3, 7]], attrs: { approximate: 'none' } },
@@ -66,8 +70,9 @@ const named = hasOnnx ? writeOneNode(dir, '', cases) : [];
 describe.skipIf(!hasOnnx)(`opset 18 to ${N} forms, against onnxruntime`, () => {
   for (const c of named)
     it(`${c.op} at opset ${c.opset} ${JSON.stringify({ ...c.attrs, ...Object.fromEntries((c.ints ?? []).filter(([n]) => n)) })}`, () =>
-      // positive inputs for the logarithmic reductions, of both signs elsewhere; the equality's operands equal in part
-      matchesOrt(c, c.op === 'ReduceLogSum' ? 0.5 : -2, (k, _i, v) => (c.op === 'Equal' && k % 2 ? 1 : v)));
+      // positive inputs for the logarithmic reductions and acosh (above 1), inside (−1, 1) for asin, acos and atanh, of
+      // both signs elsewhere; the equality's operands equal in part
+      matchesOrt(c, c.op === 'ReduceLogSum' ? 0.5 : c.op === 'Acosh' ? 1.1 : -2, (k, _i, v) => (c.op === 'Equal' && k % 2 ? 1 : ['Asin', 'Acos', 'Atanh'].includes(c.op) ? v * 0.45 : v)));
 });
 
 const REFUSED: [OneNode, RegExp][] = [
@@ -78,6 +83,7 @@ const REFUSED: [OneNode, RegExp][] = [
   [{ opset: 18, op: 'ReduceMax', x: [[2, 3]], attrs: { axes: [1] } }, /^node 'n0' \(ReduceMax, opset 18\): attribute 'axes' not supported$/],
   [{ opset: 17, op: 'Pad', x: [[2, 3]], ints: [['pads', [0, 1, 0, 1]], ['', []], ['axes', [1]]] }, /^node 'n0' \(Pad, opset 17\): input 3 \('axes'\) not supported$/],
   [{ opset: 19, op: 'Cast', x: [[2, 3]], attrs: { to: 17, saturate: 0 } }, /^node 'n0' \(Cast, opset 19\): Cast to ONNX type 17 /],
+  [{ opset: 13, op: 'Mod', x: [[2, 3], [2, 3]] }, /^node 'n0' \(Mod, opset 13\): Mod of floats with fmod 0 \(ONNX defines fmod 0 for integers only\)$/],
   [{ opset: 20, op: 'Gelu', x: [[2]], attrs: { approximate: 'erf' } }, /^node 'n0' \(Gelu, opset 20\): Gelu approximate 'erf' \(ONNX defines 'none' and 'tanh'\)$/],
   [{ opset: 17, op: 'Gelu', x: [[2]] }, /^node 'n0' \(Gelu, opset 17\): Gelu is an op of opset 20 and later$/],
   [{ opset: N + 1, op: 'Relu', x: [[2]] }, new RegExp(`^opset ${N + 1}: graphc imports opsets up to ${N}$`)],
