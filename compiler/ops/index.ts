@@ -19,6 +19,8 @@ import './slicing.ts';
 import './conv.ts';
 import './pool.ts';
 import './resize.ts';
+import './depth-space.ts';
+import './trilu.ts';
 import './norm.ts';
 import './norm-grad.ts';
 import './norm-running.ts';

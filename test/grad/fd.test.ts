@@ -101,6 +101,13 @@ const rows: Row[] = [
   { name: 'Resize cubic align_corners, exclude_outside', op: 'Resize', shapes: [[1, 1, 4, 3]], build: ([x]) => B.mk('Resize', [x], resizeAttrs('cubic', 'align_corners', [1, 1, 1.5, 2], [1, 1, 6, 6], { exclude: true })) },
   { name: 'Resize tf_crop_and_resize with extrapolation', op: 'Resize', shapes: [[1, 1, 4, 4]], build: ([x]) => B.mk('Resize', [x], resizeAttrs('linear', 'tf_crop_and_resize', [1, 1, 0.75, 0.75], [1, 1, 3, 3], { roi: [0, 0, 0.4, 0.6, 1, 1, 1.2, 1.7], extrapolation: 10 })) },
   { name: 'ResizeGrad linear pytorch_half_pixel', op: 'ResizeGrad', shapes: [[1, 2, 3, 1], [1, 2, 4, 4]], build: ([g, like]) => B.mk('ResizeGrad', [g, like], resizeAttrs('linear', 'pytorch_half_pixel', [1, 1, 0.75, 0.25], [1, 2, 3, 1])) },
+  // permutations between channel and spatial blocks, each the other's gradient; Trilu a mask
+  { name: 'DepthToSpace DCR block 2', op: 'DepthToSpace', shapes: [[2, 8, 2, 3]], build: ([x]) => B.mk('DepthToSpace', [x], { block: 2, mode: 'DCR' }) },
+  { name: 'DepthToSpace CRD block 2', op: 'DepthToSpace', shapes: [[1, 12, 2, 2]], build: ([x]) => B.mk('DepthToSpace', [x], { block: 2, mode: 'CRD' }) },
+  { name: 'SpaceToDepth DCR block 2', op: 'SpaceToDepth', shapes: [[2, 3, 4, 2]], build: ([x]) => B.mk('SpaceToDepth', [x], { block: 2, mode: 'DCR' }) },
+  { name: 'SpaceToDepth CRD block 3', op: 'SpaceToDepth', shapes: [[1, 2, 3, 6]], build: ([x]) => B.mk('SpaceToDepth', [x], { block: 3, mode: 'CRD' }) },
+  { name: 'Trilu upper k 1 on [2,3,4]', op: 'Trilu', shapes: [[2, 3, 4]], build: ([x]) => B.mk('Trilu', [x], { upper: true, k: 1 }) },
+  { name: 'Trilu lower k -1 on [4,3]', op: 'Trilu', shapes: [[4, 3]], build: ([x]) => B.mk('Trilu', [x], { upper: false, k: -1 }) },
   { name: 'Expand [3,1] to [2,3,4]', op: 'Expand', shapes: [[3, 1]], build: ([a]) => B.mk('Expand', [a], { shape: [2, 3, 4] }) },
   // convolutions, pooling, normalization (compiler/ops/conv.ts, pool.ts, norm.ts, dropout.ts, flatten.ts)
   { name: 'Conv pad 1, bias', op: 'Conv', shapes: [[2, 2, 4, 4], [3, 2, 3, 3], [3]], build: ([x, w, b]) => B.mk('Conv', [x, w, b], convAttrs({ pads: [1, 1, 1, 1] })) },
