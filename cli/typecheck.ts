@@ -3,7 +3,8 @@
  * strict ES2022 modules without one). Runs in the command's process or in a worker thread beside it
  * (cli/check-worker.ts), so it imports nothing of graphc's compiler.
  */
-import { relative } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
 import type TS from 'typescript';
 import { loadTypescript, saveTypescriptCache } from './typescript.ts';
 
@@ -57,7 +58,9 @@ export function typeCheck(abs: string, config: string | undefined): TypeCheck {
     ambient = parsed.fileNames.filter((f) => /\.d\.[mc]?ts$/.test(f));
   }
   const options: TS.CompilerOptions = { ...base, noEmit: true, allowImportingTsExtensions: true, skipLibCheck: true, incremental: false, composite: false, tsBuildInfoFile: undefined };
-  const program = ts.createProgram({ rootNames: [abs, ...ambient], options });
+  const host = ts.createCompilerHost(options);
+  resolveGraphcAsBundled(ts, host, options);
+  const program = ts.createProgram({ rootNames: [abs, ...ambient], options, host });
   const sf = program.getSourceFile(abs);
   const diags = [...program.getOptionsDiagnostics(), ...(sf ? [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)] : [])];
   const errors = diags.filter((d) => d.category === ts.DiagnosticCategory.Error).map((d) => format(ts, d, shown));
@@ -67,6 +70,32 @@ export function typeCheck(abs: string, config: string | undefined): TypeCheck {
     .map((f) => f.fileName);
   saveTypescriptCache();
   return { errors, inputs, notModel: sf && !errors.length ? notAModel(ts, program, sf) : undefined };
+}
+
+/**
+ * `graphc` and `graphc/...` resolve as the bundle resolves them (cli/bundle.ts): to the package this
+ * command line runs from, wherever the model is, so that a model in a folder where graphc is not installed
+ * is checked against the declarations it runs with; elsewhere (or where this package's name does not
+ * resolve under the user's settings) as the user's configuration says.
+ */
+function resolveGraphcAsBundled(ts: Ts, host: TS.CompilerHost, options: TS.CompilerOptions): void {
+  let own: string;
+  try {
+    own = join(dirname(createRequire(import.meta.url).resolve('graphc/package.json')), 'model.ts');
+  } catch {
+    return;
+  }
+  const cache = ts.createModuleResolutionCache(host.getCurrentDirectory(), (f) => host.getCanonicalFileName(f), options);
+  host.resolveModuleNameLiterals = (literals, containing, redirected, opts, file) =>
+    literals.map((lit) => {
+      const name = lit.text;
+      const mode = ts.getModeForUsageLocation(file, lit, opts);
+      if (name === 'graphc' || name.startsWith('graphc/')) {
+        const r = ts.resolveModuleName(name, own, opts, host, cache, redirected, ts.ModuleKind.ESNext);
+        if (r.resolvedModule) return r;
+      }
+      return ts.resolveModuleName(name, containing, opts, host, cache, redirected, mode);
+    });
 }
 
 /** Why `sf` is not a model module: it exports nothing as default, or a value whose type is not a `Model`. */

@@ -118,6 +118,29 @@ describe('the check', () => {
     expect(withNode.stdout).toMatch(/no type errors/);
   });
 
+  it('a model where graphc is not installed: checked against this graphc, as it runs with it', async () => {
+    // a folder of the user's own, outside any project: 'graphc' resolves nowhere from it, yet the model
+    // loads (the bundle takes this command line's graphc), so the check must read the same declarations
+    const dir = mkdtempSync(join(tmpdir(), 'graphc-own-'));
+    try {
+      const f = join(dir, 'model.ts');
+      writeFileSync(f, model(''));
+      const ok = await graphc('check', f);
+      expect(ok.stderr).not.toMatch(/Cannot find module 'graphc'/);
+      expect(ok.status, ok.stderr).toBe(0);
+      const trained = await graphc('train', f);
+      expect(trained.status, trained.stderr).toBe(0);
+      expect(trained.stdout).toContain('Epoch    2/2 Cost:');
+      // and its types still catch a shape error there
+      writeFileSync(f, model("const W3 = param('W3', [3, 1], zeros()); x.matmul(W3);"));
+      const bad = await graphc('check', f);
+      expect(bad.status).toBe(1);
+      expect(bad.stderr).toMatch(/model\.ts:9:\d+: shape error: matmul inner dimensions differ: \[N, 2\] · \[3, 1\]/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a type error stops train before any output, even with the model trained meanwhile', async () => {
     const f = file('bad.ts', model("const W3 = param('W3', [3, 1], zeros()); x.matmul(W3);"));
     const onnx = join(scratch, 'bad.onnx');
