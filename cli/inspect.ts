@@ -4,7 +4,7 @@ import { printGraph } from '../compiler/ir/print.ts';
 import { toDot, toMermaid, toSvg } from '../compiler/viz/index.ts';
 import type { Graph } from '../compiler/ir/graph.ts';
 import { loadAndCompile } from './compile.ts';
-import { loadOnnxSession } from './load.ts';
+import { checkReadable, isOnnxFile, loadOnnxSession, MODULE_FILE } from './load.ts';
 import { assignInputs, readInputs } from './feed.ts';
 import { OnnxImportError } from '../export/import-error.ts';
 import { collectOption, refuseUnused } from './args.ts';
@@ -37,7 +37,9 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
     )
     .action((file: string, o: { graph: string; format?: string; opt: boolean; fuse: boolean; option: string[]; out?: string; input: string[] }, cmd: Command) =>
       run(async () => {
-        const onnx = file.endsWith('.onnx');
+        const onnx = isOnnxFile(file);
+        // inspect draws an ONNX model too: say so where another file is given (the model loader names only its own)
+        if (!onnx && !MODULE_FILE.test(checkReadable(file, 'model file'))) throw new UserError(`${file}: not a model file (expected .ts, .mts, .js or .mjs, or an .onnx model)`);
         for (const opt of ['--graph', '--no-opt', '--no-fuse', '--option']) refuseUnused(cmd, opt, onnx, 'applies to a .ts model: an .onnx model is drawn as imported');
         refuseUnused(cmd, '--input', !onnx, 'applies to an .onnx model whose graph input decides a shape');
         const format = o.format ?? formatOf(o.out);

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { TrainConfig } from '../compiler/dsl/model.ts';
 import { divergenceText, trainCompiled, trainedModel, type Divergence, type LogEntry } from '../runtime/train.ts';
-import { loadModel, loadData, loadOnnx, buildModel } from './load.ts';
+import { loadModel, loadData, loadOnnx, buildModel, isOnnxFile, MODULE_FILE } from './load.ts';
 import type { LossKind } from '../export/trainable.ts';
 import { UserError } from './errors.ts';
 import type { BuiltModel } from '../compiler/dsl/model.ts';
@@ -11,8 +11,8 @@ import type { Dataset } from '../runtime/data.ts';
 const onnxDefaults: TrainConfig = { epochs: 100, lr: 0.1, logEvery: 10, logAccuracy: false };
 
 /** A model to train: a DSL module, or an ONNX file with a loss attached to its output. */
-async function loadTrainable(file: string, o: { data?: string; option: string[]; loss: string }): Promise<{ built: BuiltModel; train: TrainConfig; data: Dataset; source: string }> {
-  if (file.endsWith('.onnx')) {
+async function loadTrainable(file: string, onnx: boolean, o: { data?: string; option: string[]; loss: string }): Promise<{ built: BuiltModel; train: TrainConfig; data: Dataset; source: string }> {
+  if (onnx) {
     if (o.loss !== 'bce' && o.loss !== 'mse') throw new UserError(`--loss must be bce or mse, got '${o.loss}'`);
     if (!o.data) throw new UserError(`${file}: an ONNX model has no built-in data: give --data FILE.csv`);
     const { attachLoss } = await import('../export/trainable.ts');
@@ -72,15 +72,16 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
     .addHelpText('after', '\nA cost that is not finite (NaN or Infinity) stops training: graphc train then says at which\nepoch, writes no --onnx or --plot file and no --json document, and exits 1.')
     .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean; explain?: boolean }, cmd: Command) =>
       run(async () => {
-        refuseUnused(cmd, '--loss', !file.endsWith('.onnx'), `applies to an .onnx model: ${file} defines its own loss (choose a variant with --option)`);
+        const onnx = isOnnxFile(file);
+        refuseUnused(cmd, '--loss', !onnx, `applies to an .onnx model: ${file} defines its own loss (choose a variant with --option)`);
         // train takes an ONNX model too: say so where another file is given (the model loaders name only theirs)
-        if (!/\.(m?ts|m?js|tsx|jsx|onnx)$/.test(checkReadable(file, 'model file'))) throw new UserError(`${file}: not a model file (expected .ts, .mts, .js or .mjs, or an .onnx model)`);
-        const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;
+        if (!onnx && !MODULE_FILE.test(checkReadable(file, 'model file'))) throw new UserError(`${file}: not a model file (expected .ts, .mts, .js or .mjs, or an .onnx model)`);
+        const check = o.check && !onnx ? startCheck(file) : null;
         checkOutputs([['--onnx', o.onnx], ['--plot', o.plot]], [['the model file', file], ['the --data file', o.data]]);
         // the model loads, compiles and trains while the check runs; its errors come before any output
         const gate = new CheckGate(check, file);
         const { built, cfg, data, source, compiled } = await gate.during(async () => {
-          const { built, train, data, source } = await loadTrainable(file, o);
+          const { built, train, data, source } = await loadTrainable(file, onnx, o);
           const cfg: TrainConfig = {
             ...train,
             ...(o.epochs !== undefined && { epochs: o.epochs }),
