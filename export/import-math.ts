@@ -46,10 +46,10 @@ const variadic = (since: readonly number[], f: (a: Node, b: Node) => Node, post:
   });
 
 /**
- * Softmax and LogSoftmax: from opset 13 along `axis` (default −1); before, over all axes from `axis`
- * (default 1) on, as the input flattened to 2-D there.
+ * Softmax, LogSoftmax and Hardmax: from opset 13 along `axis` (default −1); before, over all axes from
+ * `axis` (default 1) on, as the input flattened to 2-D there.
  */
-const softmax = (op: 'Softmax' | 'LogSoftmax'): Importer =>
+const softmax = (op: 'Softmax' | 'LogSoftmax' | 'Hardmax'): Importer =>
   rule([1, 11, 13], (c) => {
     const x = need(c, 0);
     const r = x.shape.length;
@@ -165,6 +165,7 @@ export const mathImporters: Readonly<Record<string, Importer>> = {
   Clip: clipRule,
   Softmax: softmax('Softmax'),
   LogSoftmax: softmax('LogSoftmax'),
+  Hardmax: softmax('Hardmax'),
   Dropout: dropout,
   Gelu: gelu,
   CumSum: cumSum,

@@ -10,6 +10,7 @@ import './bce.ts';
 import './bce-logits.ts';
 import './fused.ts';
 import './softmax.ts';
+import './hardmax.ts';
 import './losses.ts';
 import './math.ts';
 import './math-unary.ts';

@@ -19,7 +19,7 @@ import { heap } from '../../runtime/kernels/heap.ts';
 const axisOf = (attrs: Attrs, rank: number) => normAxes([attrs.axis as number], rank)[0];
 
 /** [outer, n, inner] view of a shape around `axis`. */
-function around(shape: readonly number[], axis: number): [number, number, number] {
+export function around(shape: readonly number[], axis: number): [number, number, number] {
   const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const inner = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   return [outer, shape[axis], inner];

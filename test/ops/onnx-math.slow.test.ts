@@ -1,6 +1,6 @@
 /**
  * The elementwise ops read from ONNX's math and logic sets (compiler/ops/math-unary.ts, logic.ts,
- * thresholds.ts, Mod in math.ts) held to PyTorch 1.13 (run at test time): values and vector-Jacobian
+ * thresholds.ts, Mod in math.ts, Hardmax) held to PyTorch 1.13 (run at test time): values and vector-Jacobian
  * products in float32 over grids that cross every jump (the rounding grid holds the ties ±0.5, ±1.5,
  * ±2.5, where half-to-even and half-up differ), in graphc's float32 kernels (WebAssembly where the op
  * has a SIMD rule) and its float64 JavaScript ones; each exported to ONNX (the checker's full check,
@@ -63,6 +63,7 @@ const cases: Case[] = [
   { name: 'Shrink lambd 0.5 bias 0.5 (softshrink)', op: 'Shrink', attrs: { lambd: 0.5, bias: 0.5 }, torch: 'F.softshrink(x, 0.5)', x: grid(-2, 2), grads: true },
   { name: 'Mod fmod 1 (torch.fmod)', op: 'Mod', attrs: { fmod: 1 }, torch: 'torch.fmod(x, y)', x: grid(-5, 5), y: [1.5], grads: true },
   { name: 'Mod fmod 1, a negative divisor', op: 'Mod', attrs: { fmod: 1 }, torch: 'torch.fmod(x, y)', x: grid(-5, 5), y: [-1.75], grads: true },
+  { name: 'Hardmax axis 0, the first of tied maxima', op: 'Hardmax', attrs: { axis: 0 }, torch: 'F.one_hot(torch.argmax(x), x.numel()).float()', x: [1, -2, 3, 0.5, 3, 2] },
   { name: 'Not', op: 'Not', torch: 'torch.logical_not(x)', x: [0, 1, 1, 0], dtype: 'bool' },
   { name: 'And', op: 'And', torch: 'torch.logical_and(x, y)', x: [0, 0, 1, 1], y: [0, 1, 0, 1], dtype: 'bool' },
   { name: 'Or', op: 'Or', torch: 'torch.logical_or(x, y)', x: [0, 0, 1, 1], y: [0, 1, 0, 1], dtype: 'bool' },
