@@ -5,7 +5,7 @@ import * as B from '../ir/build.ts';
 import { Tensor, wrap } from './tensor.ts';
 import type { Broadcast, BroadcastCheck } from './shape-types.ts';
 import type { Dim } from '../ir/shape.ts';
-import { batchNormNode, type AvgPoolOptions, type BatchNormOptions, type ConvOptions, type Pair, type PoolOptions } from './vision.ts';
+import { batchNormNode, type AvgPoolOptions, type BatchNormOptions, type ConvOptions, type InterpolateOptions, type Pair, type PoolOptions } from './vision.ts';
 
 type Operand<T extends Shape> = Tensor<T> | number;
 type Bin = <const A extends Shape = [], const C extends Shape = []>(a: Operand<A>, b: (Tensor<C> & BroadcastCheck<A, C>) | number) => Tensor<Broadcast<A, C>>;
@@ -88,6 +88,8 @@ export const conv2d = <S extends Shape, const W extends Shape>(x: Tensor<S>, wei
 export const maxPool2d = <S extends Shape>(x: Tensor<S>, kernel: Pair, options?: PoolOptions) => x.maxPool2d(kernel, options);
 /** F.avg_pool2d. */
 export const avgPool2d = <S extends Shape>(x: Tensor<S>, kernel: Pair, options?: AvgPoolOptions) => x.avgPool2d(kernel, options);
+/** F.interpolate of x [N, C, H, W]: mode 'nearest' (the default) or 'bilinear', a size or a scale factor. */
+export const interpolate = <S extends Shape>(x: Tensor<S>, options: InterpolateOptions) => x.interpolate(options);
 /** F.adaptive_avg_pool2d(x, 1). */
 export const globalAvgPool = <S extends Shape>(x: Tensor<S>) => x.globalAvgPool();
 /** torch.flatten(x, axis). */

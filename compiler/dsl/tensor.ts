@@ -8,7 +8,7 @@ import type { Dim, Shape } from '../ir/shape.ts';
 import * as B from '../ir/build.ts';
 import type { Broadcast, BroadcastCheck, MatMulCheck, MatMulShape, Reduced, Transposed } from './shape-types.ts';
 import { ownSources } from '../ir/source.ts';
-import { avgPool2dNode, conv2dNode, dropoutNode, maxPool2dNode, type AvgPoolOptions, type ConvOptions, type Pair, type PoolOptions } from './vision.ts';
+import { avgPool2dNode, conv2dNode, dropoutNode, interpolateNode, maxPool2dNode, type AvgPoolOptions, type ConvOptions, type InterpolateOptions, type Pair, type PoolOptions } from './vision.ts';
 
 // the DSL (this folder) builds nodes for the model: their position is the model's
 ownSources(import.meta.url);
@@ -202,6 +202,10 @@ export class Tensor<S extends Shape = Shape> {
   /** Mean over windows of x [N, C, H, W]. */
   avgPool2d(kernel: Pair, options?: AvgPoolOptions): Tensor<[S[0], S[1], number, number]> {
     return wrap(avgPool2dNode(this.node, kernel, options));
+  }
+  /** Upsampled or downsampled x [N, C, H, W], nearest or bilinear (F.interpolate). */
+  interpolate(options: InterpolateOptions): Tensor<[S[0], S[1], number, number]> {
+    return wrap(interpolateNode(this.node, options));
   }
   /** Mean over each channel's plane: [N, C, H, W] → [N, C, 1, 1]. */
   globalAvgPool(): Tensor<[S[0], S[1], 1, 1]> {

@@ -45,6 +45,45 @@ export const maxPool2dNode = (x: Node, kernel: Pair, o: PoolOptions = {}): Node 
 export const avgPool2dNode = (x: Node, kernel: Pair, o: AvgPoolOptions = {}): Node =>
   B.mk('AvgPool', [x], poolAttrs({ kernel: pair(kernel), stride: pair(o.stride ?? kernel), pads: poolPads('AvgPool', kernel, o.padding ?? 0), ceil: o.ceilMode ?? false, countIncludePad: o.countIncludePad ?? true }, true));
 
+export interface InterpolateOptions {
+  /** The output's [height, width] (or one size for both); or else `scaleFactor`. */
+  readonly size?: Pair;
+  /** The output is floor(input · factor) on each spatial axis. */
+  readonly scaleFactor?: number | readonly [number, number];
+  /** 'nearest' (the default) or 'bilinear'. */
+  readonly mode?: 'nearest' | 'bilinear';
+  /** Bilinear only: the corner pixels' centres align (PyTorch's align_corners). */
+  readonly alignCorners?: boolean;
+}
+
+/**
+ * F.interpolate(x, size or scale_factor, mode, align_corners) of x [N, C, H, W], as a Resize: nearest reads
+ * floor(dst / factor) (ONNX's asymmetric coordinates, nearest_mode floor); bilinear reads half-pixel
+ * coordinates clamped at the edges, or with alignCorners (in − 1)/(out − 1) steps. A given factor is the
+ * coordinate scale (PyTorch's, recompute_scale_factor unset); a size gives out/in.
+ */
+export function interpolateNode(x: Node, o: InterpolateOptions): Node {
+  const [, , h, w] = x.shape;
+  if (x.shape.length !== 4 || typeof h !== 'number' || typeof w !== 'number') throw new GraphError(`interpolate: expects x [N, C, H, W] with static H and W, got [${x.shape}]`, callerPos());
+  const mode = o.mode ?? 'nearest';
+  if (mode !== 'nearest' && mode !== 'bilinear') throw new GraphError(`interpolate: mode '${mode}' (graphc has 'nearest' and 'bilinear')`, callerPos());
+  if ((o.size === undefined) === (o.scaleFactor === undefined)) throw new GraphError('interpolate: give exactly one of size and scaleFactor', callerPos());
+  if (o.alignCorners !== undefined && mode === 'nearest') throw new GraphError('interpolate: alignCorners applies to bilinear only', callerPos());
+  let out: [number, number], scales: [number, number];
+  if (o.size !== undefined) {
+    out = pair(o.size);
+    scales = [out[0] / h, out[1] / w];
+  } else {
+    const f = typeof o.scaleFactor === 'number' ? [o.scaleFactor, o.scaleFactor] : [o.scaleFactor![0], o.scaleFactor![1]];
+    out = [Math.floor(h * f[0]), Math.floor(w * f[1])];
+    // align_corners steps by (in − 1)/(out − 1), whatever the factor (exported as sizes, for that reason)
+    scales = o.alignCorners ? [out[0] / h, out[1] / w] : [f[0], f[1]];
+  }
+  if (out.some((d) => !Number.isSafeInteger(d) || d < 1)) throw new GraphError(`interpolate: output size [${out}] from [${h}, ${w}]`, callerPos());
+  const coord = mode === 'nearest' ? 'asymmetric' : o.alignCorners ? 'align_corners' : 'half_pixel';
+  return B.mk('Resize', [x], { mode: mode === 'nearest' ? 'nearest' : 'linear', coord, nearest: 'floor', cubicA: -0.75, exclude: false, scales: [1, 1, ...scales], shape: [x.shape[0], x.shape[1], ...out] as number[], sizes: o.size !== undefined || o.alignCorners === true });
+}
+
 /** F.batch_norm over axis 1 of x [N, C, ...]. */
 export function batchNormNode(x: Node, scale: Node, bias: Node, runningMean: Node, runningVar: Node, o: BatchNormOptions = {}): Node {
   const eps = o.eps ?? 1e-5;

@@ -10,7 +10,7 @@
  * taps with their weights (ResizeGrad, whose own gradient is the Resize again).
  */
 import { defineOp, onnxFloat, type OnnxEmit } from './op.ts';
-import type { Attrs } from '../ir/node.ts';
+import type { Attrs, Node } from '../ir/node.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
@@ -123,7 +123,7 @@ const showResize = (a: Attrs) => `${a.mode} ${a.coord}${a.mode === 'nearest' ? `
 
 defineOp({
   name: 'Resize',
-  dsl: { internal: 'read from ONNX files by the importer' },
+  dsl: { method: 'interpolate', fn: 'interpolate' },
   arity: 1,
   infer([x], a, src) {
     const shape = a.shape as Dim[], scales = a.scales as number[];
@@ -193,5 +193,30 @@ defineOp({
     };
   },
   grad: (n, g) => [B.mk('Resize', [g], n.attrs), null],
+  onnx: resizeGradOnnx,
   showAttrs: showResize,
 });
+
+/**
+ * ResizeGrad as ONNX: the taps are separable, so the scatter is one product per resized axis, the axis
+ * moved last and multiplied by its [out, in] tap matrix (each output's weights on its inputs; a row of
+ * zeros outside the region of interest).
+ */
+function resizeGradOnnx(e: OnnxEmit, n: Node, ins: readonly string[]): string {
+  const like = n.inputs[1].shape, small = n.inputs[0].shape, r = like.length;
+  let y = ins[0];
+  for (let ax = 0; ax < r; ax++) {
+    const m = small[ax], k = like[ax];
+    // a symbolic dim is kept, never resized
+    if (typeof m !== 'number' || typeof k !== 'number') continue;
+    const t = axisTaps(k, m, ax, n.attrs);
+    if (m === k && t.idx.every((ti, x) => ti.length === 1 && ti[0] === x && t.w[x][0] === 1 && !t.outside[x])) continue;
+    const mat = new Float32Array(m * k);
+    t.idx.forEach((ti, x) => { if (!t.outside[x]) ti.forEach((i, j) => { mat[x * k + i] += t.w[x][j]; }); });
+    const perm = [...Array(r).keys()].map((i) => (i === ax ? r - 1 : i === r - 1 ? ax : i));
+    const moved = ax === r - 1 ? y : e.op('Transpose', [y], { perm });
+    const product = e.op('MatMul', [moved, e.constF32(mat, [m, k])]);
+    y = ax === r - 1 ? product : e.op('Transpose', [product], { perm });
+  }
+  return y === ins[0] ? e.op('Identity', [y]) : y;
+}

@@ -1,6 +1,6 @@
 /** The DSL's convolution, pooling, normalization, dropout and flatten: what each builds, with its shape. */
 import { describe, expect, it } from 'vitest';
-import { avgPool2d, batchNorm, conv2d, dropout, flatten, globalAvgPool, input, maxPool2d, param, zeros, ones } from '../../compiler/index.ts';
+import { avgPool2d, batchNorm, conv2d, dropout, flatten, globalAvgPool, input, interpolate, maxPool2d, param, zeros, ones } from '../../compiler/index.ts';
 
 const x = input('x', ['N', 2, 8, 7]);
 const w = param('w', [4, 1, 3, 3], zeros());
@@ -23,6 +23,18 @@ describe('vision ops in the DSL', () => {
     expect(a.shape).toEqual(['N', 2, 8, 8]);
     expect(globalAvgPool(x).shape).toEqual(['N', 2, 1, 1]);
     expect(x.avgPool2d(2).node.attrs).toMatchObject({ kernel: [2, 2], stride: [2, 2], countIncludePad: true });
+  });
+
+  it('interpolate: a size or a scale factor, nearest or bilinear (values against PyTorch in interpolate.slow.test.ts)', () => {
+    const y = x.interpolate({ scaleFactor: 2 });
+    expect(y.node.op).toBe('Resize');
+    expect(y.shape).toEqual(['N', 2, 16, 14]);
+    expect(y.node.attrs).toMatchObject({ mode: 'nearest', coord: 'asymmetric', nearest: 'floor', scales: [1, 1, 2, 2] });
+    expect(interpolate(x, { size: [3, 5], mode: 'bilinear' }).node.attrs).toMatchObject({ mode: 'linear', coord: 'half_pixel', shape: ['N', 2, 3, 5] });
+    expect(interpolate(x, { scaleFactor: [1.5, 0.5], mode: 'bilinear', alignCorners: true }).shape).toEqual(['N', 2, 12, 3]);
+    expect(() => interpolate(x, { size: 4, scaleFactor: 2 })).toThrow(/exactly one of size and scaleFactor/);
+    expect(() => interpolate(x, { scaleFactor: 2, alignCorners: true })).toThrow(/bilinear only/);
+    expect(() => interpolate(x, { scaleFactor: 0.1 })).toThrow(/output size \[0,0\]/);
   });
 
   it('flatten keeps the batch axis', () => {

@@ -18,7 +18,6 @@ const proto = Tensor.prototype as unknown as Record<string, unknown>;
 const NO_ONNX_YET: Record<string, string> = {
   SliceGrad: 'the gradient of an imported Slice',
   GatherGrad: 'the gradient of an imported Gather',
-  ResizeGrad: 'the gradient of an imported Resize',
 };
 
 describe('op records', () => {
