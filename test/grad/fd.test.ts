@@ -151,6 +151,7 @@ const rows: Row[] = [
   { name: 'Asinh', op: 'Asinh', shapes: [[2, 3]], build: ([a]) => B.mk('Asinh', [a]), domain: [-3, 3] },
   { name: 'Acosh', op: 'Acosh', shapes: [[2, 3]], build: ([a]) => B.mk('Acosh', [a]), domain: [1.2, 3] },
   { name: 'Atanh', op: 'Atanh', shapes: [[2, 3]], build: ([a]) => B.mk('Atanh', [a]), domain: [-0.9, 0.9] },
+  { name: 'Fused with Shrink, ThresholdedRelu, Mod and Sin', op: 'Fused', shapes: [[2, 3], [3]], build: ([a, b]) => B.mk('Fused', [a, b], { body: JSON.stringify([['Shrink', [-1], { lambd: 0.3, bias: 0.1 }], ['ThresholdedRelu', [-2], { alpha: -0.5 }], ['Mod', [0, 1], { fmod: 1 }], ['Sin', [2]]]), shape: [2, 3], dtype: 'f32' }), domains: [[-2, 2], [0.5, 2]] },
   { name: 'Hardmax axis 1 (a zero gradient)', op: 'Hardmax', shapes: [[2, 3, 2]], build: ([a]) => B.mul(B.mk('Hardmax', [a], { axis: 1 }), a) },
   { name: 'ThresholdedRelu alpha 0.3', op: 'ThresholdedRelu', shapes: [[8]], build: ([a]) => B.mk('ThresholdedRelu', [a], { alpha: 0.3 }) },
   { name: 'Shrink lambd 0.4 bias 0.2', op: 'Shrink', shapes: [[8]], build: ([a]) => B.mk('Shrink', [a], { lambd: 0.4, bias: 0.2 }) },
