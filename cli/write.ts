@@ -7,7 +7,7 @@
  * of ours would run there, and a handler installed for the whole command would defer Ctrl-C until the
  * synchronous work was done.)
  */
-import { closeSync, openSync, realpathSync, renameSync, unlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, lstatSync, openSync, readlinkSync, realpathSync, renameSync, unlinkSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { open, rename } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from './errors.ts';
@@ -20,11 +20,19 @@ import { clearStatus } from './status.ts';
  * also catches read-only mounts and special file systems that permission bits do not tell.
  */
 export function checkWritable(path: string): void {
-  const abs = resolve(path);
+  const abs = writeTarget(resolve(path));
   const dir = dirname(abs);
   if (!existsSync(dir)) throw new UserError(`${path}: cannot write: directory ${dir} does not exist`);
   if (!statSync(dir).isDirectory()) throw new UserError(`${path}: cannot write: ${dir} is not a directory`);
   if (existsSync(abs) && statSync(abs).isDirectory()) throw new UserError(`${path}: cannot write: is a directory`);
+  // the rename would replace a file that open() refuses to write: refused as open() refuses it
+  if (existsSync(abs)) {
+    try {
+      accessSync(abs, constants.W_OK);
+    } catch (e) {
+      throw new UserError(`${path}: cannot write: ${ioWhy(e)} (a read-only file)`);
+    }
+  }
   const probe = tmpName(abs);
   try {
     closeSync(openSync(probe, 'wx'));
@@ -70,6 +78,23 @@ export function checkOutputs(outputs: readonly (readonly [option: string, path: 
   }
 }
 
+/**
+ * The file a write of `abs` replaces: `abs`, or, where it is a symbolic link, the file the link names (the
+ * rename then replaces that file and the link stays, as a write in place would leave it).
+ */
+export function writeTarget(abs: string): string {
+  try {
+    if (!lstatSync(abs).isSymbolicLink()) return abs;
+  } catch {
+    return abs; // nothing there yet
+  }
+  try {
+    return realpathSync(abs);
+  } catch {
+    return resolve(dirname(abs), readlinkSync(abs)); // a link to a file not made yet
+  }
+}
+
 /** The temporary file a write of `abs` goes through: `.<name>.<pid>.tmp` beside it. */
 export const tmpName = (abs: string): string => join(dirname(abs), `.${basename(abs)}.${process.pid}.tmp`);
 
@@ -96,7 +121,7 @@ const CHUNK = 1 << 20;
  * is a one-line user error, and a signal during the write leaves nothing behind (see above).
  */
 export async function writeAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const abs = resolve(path);
+  const abs = writeTarget(resolve(path));
   checkWritable(path);
   try {
     await writeGuarded(abs, tmpName(abs), data);
@@ -107,15 +132,23 @@ export async function writeAtomic(path: string, data: Uint8Array | string): Prom
 
 /**
  * Writes `data` to `tmp` in chunks and renames it over `file`, with `tmp` removed if SIGINT or SIGTERM
- * comes meanwhile (see above) or the write fails; the error is rethrown for the caller to name.
+ * comes meanwhile (see above) or the write fails; the error is rethrown for the caller to name. A file
+ * replaced keeps its permissions (a private file stays private).
  */
 export async function writeGuarded(file: string, tmp: string, data: Uint8Array | string): Promise<void> {
   const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  let mode: number | undefined;
+  try {
+    mode = statSync(file).mode & 0o7777;
+  } catch {
+    /* a new file: the default permissions */
+  }
   if (pending.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
   pending.add(tmp);
   try {
     const f = await open(tmp, 'w');
     try {
+      if (mode !== undefined) await f.chmod(mode);
       for (let at = 0; at < bytes.length; ) at += (await f.write(bytes, at, Math.min(CHUNK, bytes.length - at))).bytesWritten;
     } finally {
       await f.close();
