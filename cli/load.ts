@@ -93,7 +93,7 @@ export async function loadModel(path: string): Promise<Model> {
     mod = await importSettled(pathToFileURL(bundled.file).href, path);
   } catch (e) {
     if (e instanceof GraphError || e instanceof ShapeError) throw e;
-    throw new UserError(`${path}${firstUserFrame(e, abs)}: the model module failed to load: ${thrownMessage(e)}`);
+    throw new UserError(`${path}${firstUserFrame(e, abs)}: the model module failed to load: ${thrownMessage(e)}`, { cause: e });
   }
   const m = mod.default;
   if (!isModel(m)) throw new UserError(`${path}: not a graphc model (expected \`export default defineModel({...})\`)`);
@@ -106,7 +106,7 @@ export function buildModel(model: Model, file: string, opts: Record<string, stri
     return model.build(opts);
   } catch (e) {
     if (e instanceof GraphError) throw e;
-    throw new UserError(`${file}${firstUserFrame(e, resolve(file))}: the model threw while building its graph: ${thrownMessage(e)}`);
+    throw new UserError(`${file}${firstUserFrame(e, resolve(file))}: the model threw while building its graph: ${thrownMessage(e)}`, { cause: e });
   }
 }
 

@@ -59,6 +59,13 @@ describe('what a model throws', () => {
     const f = file('stuck.ts', `await new Promise(() => {});\n${model('')}`);
     expectUserError(await graphc('train', f, '--no-check'), /stuck\.ts: the model module never finished loading/);
   });
+  it('with --debug, what the model threw, its stack at the user\'s lines', async () => {
+    const f = file('debug.ts', `function helper(): number {\n  throw new Error('helper says no');\n}\n${model('const w = helper();')}`);
+    const r = await graphc('--debug', 'train', f, '--no-check');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^graphc: .*debug\.ts:2:\d+: the model threw while building its graph: helper says no$/m);
+    expect(r.stderr).toMatch(/^caused by: Error: helper says no\n\s+at helper \(.*debug\.ts:2:\d+\)\n\s+at .*build \(.*debug\.ts:12:\d+\)/m);
+  });
   it('a syntax error without the check: the transpiler\'s message at the user\'s line and column', async () => {
     const f = file('syntax.ts', `const a = 1;\nconst b = (2;\n${model('')}`);
     expectUserError(await graphc('train', f, '--no-check'), /syntax\.ts:2:\d+: Expected "\)" but found ";"/);
