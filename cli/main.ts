@@ -18,6 +18,14 @@ const program = new Command('graphc')
   .version(version)
   .option('--debug', 'show stack traces for errors')
   .option('--threads <n>', 'threads for large kernels: 1, or 2 (a helper thread shares large products). Default: 2 on a machine with two or more cores, 1 on one core (where --threads 2 runs on one thread too, and says so)')
+  .addHelpText(
+    'after',
+    '\nEnvironment:\n' +
+      '  GRAPHC_CACHE      the folder graphc keeps compiled models and type checks in\n' +
+      '                    (default: graphc-cache-<uid> in the system\'s temporary directory)\n' +
+      '  GRAPHC_QUIET      set: no status line ("checking...", "compiling...") on a\n' +
+      '                    terminal (the progress bar is train\'s --no-progress)',
+  )
   .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ outputError: (str, write) => write(`graphc: ${str.replace(/^error: /, '')}`) });
 
