@@ -89,34 +89,37 @@ function axisTaps(n: number, m: number, axis: number, a: Attrs): AxisTaps {
 }
 
 /**
- * The taps of one plane: axes before `from` are copied (planes), the rest resized. For output q of a plane,
- * its input offsets within the plane are offs[starts[q]..starts[q+1]) with weights wts; fill[q] marks an
- * output outside the region of interest (the extrapolation value).
+ * The taps of one plane, per resized axis: axes before `from` are copied (planes), the rest resized. For
+ * output index q of resized axis i, its taps are idx[start[q]..start[q+1]) with weights w (input indices
+ * times the axis's stride in the plane); out[q] marks an index outside the region of interest (the output
+ * is the extrapolation value). An output element's taps are the product of its axes' taps, walked at run
+ * time, so preparing takes memory in the sum of the axes' lengths, never their product.
  */
-function planeTable(inShape: readonly number[], outShape: readonly number[], a: Attrs) {
+function separable(inShape: readonly number[], outShape: readonly number[], a: Attrs) {
   const r = inShape.length;
   const per = inShape.map((n, i) => axisTaps(n, outShape[i], i, a));
   // leading axes whose every output reads the input index itself, with weight 1, are planes
   let from = 0;
   while (from < r && inShape[from] === outShape[from] && per[from].idx.every((t, x) => t.length === 1 && t[0] === x && per[from].w[x][0] === 1 && !per[from].outside[x])) from++;
-  const inS = inShape.slice(from), outS = outShape.slice(from), d = inS.length, P = prod(outS);
-  const starts = new Int32Array(P + 1), fill = new Uint8Array(P);
-  const offs: number[] = [], wts: number[] = [];
-  const o = new Array<number>(d).fill(0);
-  for (let q = 0; q < P; q++) {
-    for (let i = d - 1, rest = q; i >= 0; i--) { o[i] = rest % outS[i]; rest = Math.floor(rest / outS[i]); }
-    starts[q] = offs.length;
-    if (o.some((x, i) => per[from + i].outside[x])) { fill[q] = 1; continue; }
-    // the product of the axes' taps
-    let combos: [number, number][] = [[0, 1]];
-    for (let i = 0; i < d; i++) {
-      const ti = per[from + i].idx[o[i]], wi = per[from + i].w[o[i]];
-      combos = combos.flatMap(([off, w]) => ti.map((t, k): [number, number] => [off * inS[i] + t, w * wi[k]]));
-    }
-    for (const [off, w] of combos) { offs.push(off); wts.push(w); }
-  }
-  starts[P] = offs.length;
-  return { planes: prod(inShape.slice(0, from)), S: prod(inS), P, starts, fill, offs: Int32Array.from(offs), wts: Float64Array.from(wts) };
+  const inS = inShape.slice(from), outS = outShape.slice(from), d = inS.length;
+  const axes = outS.map((m, i) => {
+    const t = per[from + i], stride = prod(inS.slice(i + 1));
+    const start = new Int32Array(m + 1);
+    t.idx.forEach((ti, q) => { start[q + 1] = start[q] + ti.length; });
+    return { start, idx: Int32Array.from(t.idx.flat().map((k) => k * stride)), w: Float64Array.from(t.w.flat()), out: Uint8Array.from(t.outside, Number) };
+  });
+  return { planes: prod(inShape.slice(0, from)), S: prod(inS), P: prod(outS), d, outS, axes };
+}
+
+/** Walks a plane's outputs in order, with each one's index per resized axis in `o` (prepared once, reused). */
+function odometer(t: ReturnType<typeof separable>) {
+  const o = new Int32Array(t.d);
+  return {
+    o,
+    reset: () => o.fill(0),
+    next: () => { for (let i = t.d - 1; i >= 0; i--) if (++o[i] < t.outS[i]) break; else o[i] = 0; },
+    outside: () => { for (let i = 0; i < t.d; i++) if (t.axes[i].out[o[i]]) return true; return false; },
+  };
 }
 
 const showResize = (a: Attrs) => `${a.mode} ${a.coord}${a.mode === 'nearest' ? ` ${a.nearest}` : ''} scales=[${(a.scales as number[]).map((s) => +s.toFixed(4))}]`;
@@ -134,18 +137,21 @@ defineOp({
     return { shape, dtype: 'f32' };
   },
   kernel(ctx) {
-    const t = planeTable(ctx.inShapes[0], ctx.outShape, ctx.attrs);
+    const t = separable(ctx.inShapes[0], ctx.outShape, ctx.attrs), w = odometer(t), { o } = w;
     const fillValue = (ctx.attrs.extrapolation as number | undefined) ?? 0;
+    // the weighted sum over the taps of axes i.. of the current output, `off` the offset so far
+    const sum = (x: Float32Array, base: number, i: number, off: number): number => {
+      if (i === t.d) return x[base + off];
+      const ax = t.axes[i];
+      let s = 0;
+      for (let j = ax.start[o[i]]; j < ax.start[o[i] + 1]; j++) s += ax.w[j] * sum(x, base, i + 1, off + ax.idx[j]);
+      return s;
+    };
     return (ins, out) => {
       const x = ins[0];
-      for (let pl = 0, o = 0; pl < t.planes; pl++) {
-        const base = pl * t.S;
-        for (let q = 0; q < t.P; q++, o++) {
-          if (t.fill[q]) { out[o] = fillValue; continue; }
-          let s = 0;
-          for (let j = t.starts[q]; j < t.starts[q + 1]; j++) s += t.wts[j] * x[base + t.offs[j]];
-          out[o] = s;
-        }
+      for (let pl = 0, k = 0; pl < t.planes; pl++) {
+        w.reset();
+        for (let q = 0; q < t.P; q++, k++, w.next()) out[k] = w.outside() ? fillValue : sum(x, pl * t.S, 0, 0);
       }
     };
   },
@@ -182,13 +188,19 @@ defineOp({
   arity: 2,
   infer: ([, like]) => ({ shape: like.shape, dtype: 'f32' }),
   kernel(ctx) {
-    const t = planeTable(ctx.outShape, ctx.inShapes[0], ctx.attrs);
+    const t = separable(ctx.outShape, ctx.inShapes[0], ctx.attrs), w = odometer(t), { o } = w;
+    // adds v times the weights of the taps of axes i.. of the current output
+    const put = (out: Float32Array, base: number, i: number, off: number, v: number): void => {
+      if (i === t.d) { out[base + off] += v; return; }
+      const ax = t.axes[i];
+      for (let j = ax.start[o[i]]; j < ax.start[o[i] + 1]; j++) put(out, base, i + 1, off + ax.idx[j], v * ax.w[j]);
+    };
     return (ins, out) => {
       const g = ins[0];
       out.fill(0);
-      for (let pl = 0, o = 0; pl < t.planes; pl++) {
-        const base = pl * t.S;
-        for (let q = 0; q < t.P; q++, o++) for (let j = t.starts[q]; j < t.starts[q + 1]; j++) out[base + t.offs[j]] += t.wts[j] * g[o];
+      for (let pl = 0, k = 0; pl < t.planes; pl++) {
+        w.reset();
+        for (let q = 0; q < t.P; q++, k++, w.next()) if (!w.outside()) put(out, pl * t.S, 0, 0, g[k]);
       }
     };
   },

@@ -48,6 +48,7 @@ const cases: Case[] = [
   { label: 'Resize 13 cubic half_pixel', opset: 13, x: X, ins: ['', sc([1, 1, 1.6, 2])], attrs: { mode: 'cubic' } },
   { label: 'Resize 13 cubic a -0.5 exclude_outside, sizes', opset: 13, x: X, ins: ['', '', sz([2, 3, 3, 7])], attrs: { mode: 'cubic', cubic_coeff_a: -0.5, exclude_outside: 1 } },
   { label: 'Resize 18 linear over axes [2, 3]', opset: 18, x: X, ins: ['', '', sz([6, 7])], attrs: { mode: 'linear', axes: [2, 3] } },
+  { label: 'Resize at opset 26 (the newest read), cubic over axes [3]', opset: 26, x: X, ins: ['', sc([0.7])], attrs: { mode: 'cubic', axes: [3] } },
   { label: 'Resize 19 nearest half_pixel_symmetric', opset: 19, x: X, ins: ['', sc([1, 1, 1.5, 0.6])], attrs: { coordinate_transformation_mode: 'half_pixel_symmetric' } },
 ];
 
