@@ -95,6 +95,17 @@ const rows: Row[] = [
   { name: 'Concat axis 1', op: 'Concat', shapes: [[2, 3], [2, 2]], build: ([a, b]) => B.mk('Concat', [a, b], { axis: 1 }) },
   { name: 'Gather axis 0, repeated index', op: 'Gather', shapes: [[3, 4]], build: ([a]) => B.mk('Gather', [a, B.constant([2, 0, 2], [3])], { axis: 0 }) },
   { name: 'GatherGrad axis 1', op: 'GatherGrad', shapes: [[3, 2], [3, 4]], build: ([g, like]) => B.mk('GatherGrad', [g, B.constant([1, -1], [2]), like], { axis: 1 }) },
+  // index ops: gathers scatter-add back, scatters pass the gradient to the data off the written places
+  { name: 'GatherElements axis 1, negative indices', op: 'GatherElements', shapes: [[3, 4]], build: ([x]) => B.mk('GatherElements', [x, B.constant([1, -1, 0, 3, 2, 2], [3, 2]), ], { axis: 1 }) },
+  { name: 'GatherElementsGrad axis 0', op: 'GatherElementsGrad', shapes: [[2, 3], [3, 3]], build: ([g, like]) => B.mk('GatherElementsGrad', [g, B.constant([0, 2, 2, 1, 1, 0], [2, 3]), like], { axis: 0 }) },
+  { name: 'TopK values k 2 along axis 1 (TopKIndices: none)', op: 'TopKIndices', shapes: [[2, 4, 2]], build: ([x]) => B.mk('GatherElements', [x, B.mk('TopKIndices', [x], { axis: 1, k: 2, largest: true })], { axis: 1 }) },
+  { name: 'ScatterElements none axis 1', op: 'ScatterElements', shapes: [[3, 4], [3, 2]], build: ([x, u]) => B.mk('ScatterElements', [x, B.constant([1, -1, 0, 2, 3, 1], [3, 2]), u], { axis: 1, reduction: 'none' }) },
+  { name: 'ScatterElements add axis 0, repeated indices', op: 'ScatterElements', shapes: [[3, 2], [2, 2]], build: ([x, u]) => B.mk('ScatterElements', [x, B.constant([1, 1, 1, 0], [2, 2]), u], { axis: 0, reduction: 'add' }) },
+  { name: 'GatherND batch_dims 1', op: 'GatherND', shapes: [[2, 3, 4]], build: ([x]) => B.mk('GatherND', [x, B.constant([2, 0, -1, 1], [2, 2, 1])], { batch_dims: 1 }) },
+  { name: 'GatherNDGrad tuples of 2, a repeated one', op: 'GatherNDGrad', shapes: [[3, 4], [2, 3, 4]], build: ([g, like]) => B.mk('GatherNDGrad', [g, B.constant([1, 2, 0, 0, 1, 2], [3, 2]), like], { batch_dims: 0 }) },
+  { name: 'ScatterND none, rows', op: 'ScatterND', shapes: [[4, 3], [2, 3]], build: ([x, u]) => B.mk('ScatterND', [x, B.constant([2, -4], [2, 1]), u], { reduction: 'none' }) },
+  { name: 'ScatterND add, repeated elements', op: 'ScatterND', shapes: [[2, 3], [3]], build: ([x, u]) => B.mk('ScatterND', [x, B.constant([1, 2, 0, 0, 1, 2], [3, 2]), u], { reduction: 'add' }) },
+  { name: 'EyeLike k 1 (no gradient)', op: 'EyeLike', shapes: [[3, 4]], build: ([x]) => B.mul(B.mk('EyeLike', [x], { k: 1 }), x) },
   // Resize: a linear map of its input; the gradient scatters back to the taps (ResizeGrad, its transpose)
   { name: 'Resize linear half_pixel [1,2,3,4] to [1,2,5,7]', op: 'Resize', shapes: [[1, 2, 3, 4]], build: ([x]) => B.mk('Resize', [x], resizeAttrs('linear', 'half_pixel', [1, 1, 5 / 3, 7 / 4], [1, 2, 5, 7])) },
   { name: 'Resize nearest asymmetric round_prefer_ceil downsample', op: 'Resize', shapes: [[2, 5, 4]], build: ([x]) => B.mk('Resize', [x], resizeAttrs('nearest', 'asymmetric', [1, 0.6, 1.5], [2, 3, 6], { nearest: 'round_prefer_ceil' })) },

@@ -18,6 +18,8 @@ const proto = Tensor.prototype as unknown as Record<string, unknown>;
 const NO_ONNX_YET: Record<string, string> = {
   SliceGrad: 'the gradient of an imported Slice',
   GatherGrad: 'the gradient of an imported Gather',
+  GatherElementsGrad: 'the gradient of TopK\'s values and of an imported ScatterElements\' updates',
+  GatherNDGrad: 'the gradient of an imported GatherND',
 };
 
 describe('op records', () => {
