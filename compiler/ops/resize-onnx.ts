@@ -26,7 +26,7 @@ function oneOf(name: string, v: string, allowed: readonly string[]): string {
 interface Form { mode: string; coord: string; nearest: string; cubicA: number; exclude: boolean; extrapolation: number; roi?: number[] }
 
 /** The Resize node for per-axis scales or sizes (exactly one given), over the axes of `axes` (all by default). */
-function resize(x: Node, form: Form, scalesIn: number[] | null, sizesIn: number[] | null, axes: number[] | null): Node {
+function resize(x: Node, form: Form, scalesIn: number[] | null, sizesIn: Dim[] | null, axes: number[] | null): Node {
   const r = x.shape.length, ax = axes ?? [...Array(r).keys()];
   const given = scalesIn ?? sizesIn!;
   if (given.length !== ax.length) refuse(`${given.length} ${scalesIn ? 'scales' : 'sizes'} for ${ax.length} axes of an input ${shapeStr(x.shape)}`);
@@ -38,7 +38,7 @@ function resize(x: Node, form: Form, scalesIn: number[] | null, sizesIn: number[
     if (scalesIn) {
       // a scale is a float32 in the file; the output dim is floor(n · scale), the product rounded to float32
       // as onnxruntime computes it (1.4 · 5 is 7, not 6.99999988)
-      const s = Math.fround(v);
+      const s = Math.fround(v as number);
       if (!(s > 0) || !Number.isFinite(s)) refuse(`scale ${v} on axis ${axis}`);
       if (typeof n !== 'number') {
         if (s !== 1) refuse(`scale ${v} on the symbolic axis '${n}' of ${shapeStr(x.shape)}`);
@@ -47,9 +47,11 @@ function resize(x: Node, form: Form, scalesIn: number[] | null, sizesIn: number[
       scales[axis] = s;
       shape[axis] = Math.floor(Math.fround(n * s));
     } else {
-      if (!Number.isSafeInteger(v) || v < 1) refuse(`size ${v} on axis ${axis}`);
+      // a symbolic size (the batch, from Shape(x)) is the input's own dim: kept
+      if (typeof v === 'string' && v === n) return;
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) refuse(`size ${v} on axis ${axis}`);
       if (typeof n !== 'number') refuse(`a size on the symbolic axis '${n}' of ${shapeStr(x.shape)}`);
-      scales[axis] = v / (n as number);
+      scales[axis] = (v as number) / (n as number);
       shape[axis] = v;
     }
     if ((shape[axis] as number) < 1) refuse(`axis ${axis} of ${shapeStr(x.shape)} resized to ${shape[axis]} elements`);
@@ -97,7 +99,8 @@ const resizeRule = onnxRule([10, 11, 13, 18, 19], (c) => {
   if (coord === 'tf_crop_and_resize') form.roi = c.known(1, 'the region of interest decides the taps');
   else void c.inputs[1];
   const scales = c.has(2) ? c.known(2, 'the scales decide the output\'s shape') : [];
-  const sizes = c.has(3) ? c.known(3, 'the sizes decide the output\'s shape') : [];
+  // sizes may name symbolic dims (PyTorch writes Concat(Shape(x)[:2], [h, w])): each must be x's own there
+  const sizes: Dim[] = c.has(3) ? [...(c.intConst(3)?.values ?? c.known(3, 'the sizes decide the output\'s shape'))] : [];
   if ((scales.length > 0) === (sizes.length > 0)) refuse(`${scales.length ? 'both' : 'neither'} scales and sizes given (exactly one expected)`);
   return resize(x, form, scales.length ? scales : null, sizes.length ? sizes : null, axes);
 });

@@ -1,7 +1,8 @@
 /**
  * Resize and Upsample against onnxruntime-node: one-node models at opsets 7 to 19 (scales as float
  * initializers, sizes as int64), on inputs of a batch and channels, each also exported by graphc (opset 17)
- * and run again; and the forms graphc refuses, each in one line naming the attribute and its value.
+ * and run again; PyTorch's own export of F.interpolate (sizes from Shape(x), a dynamic batch) against
+ * PyTorch; and the forms graphc refuses, each in one line naming the attribute and its value.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { exportGraph, importOnnx } from '../../export/index.ts';
-import { hasOnnx, python } from '../support/peers.ts';
+import { hasOnnx, hasTorch, python } from '../support/peers.ts';
 import { randoms, runGraph } from '../support/run.ts';
 import { refused } from '../support/refused.ts';
 
@@ -90,4 +91,38 @@ describe.skipIf(!hasOnnx)('Resize forms graphc refuses, by name', () => {
   const files = bad.map(([c], i) => ({ ...c, file: join(dir, `b${i}.onnx`) }));
   python(WRITE, [JSON.stringify(files)]);
   files.forEach((c, i) => it(c.label, () => refused(new Uint8Array(readFileSync(c.file)), bad[i][1])));
+});
+
+const TORCH_EXPORT = `
+import json, sys, warnings
+warnings.filterwarnings('ignore')
+import torch, torch.nn.functional as F
+class M(torch.nn.Module):
+    def forward(self, x):
+        return (F.interpolate(x, size=(7, 5), mode='bilinear', align_corners=False),
+                F.interpolate(x, scale_factor=2, mode='nearest'),
+                F.interpolate(x, size=(6, 9), mode='bilinear', align_corners=True))
+torch.manual_seed(0)
+out = {}
+for opset in (11, 13, 17):
+    f = sys.argv[1] + '/t%d.onnx' % opset
+    torch.onnx.export(M(), (torch.randn(2, 3, 4, 6),), f, input_names=['x'], output_names=['a', 'b', 'c'], opset_version=opset,
+                      dynamic_axes={k: {0: 'N'} for k in ['x', 'a', 'b', 'c']})
+x = torch.randn(3, 3, 4, 6)
+print(json.dumps({'x': x.flatten().tolist(), 'y': [y.flatten().tolist() for y in M()(x)]}))
+`;
+
+describe.skipIf(!hasTorch)("PyTorch's export of F.interpolate, a dynamic batch", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'graphc-resize-torch-'));
+  const ref = JSON.parse(python(TORCH_EXPORT, [dir]).trim().split('\n').pop()!) as { x: number[]; y: number[][] };
+  for (const opset of [11, 13, 17])
+    it(`opset ${opset}: sizes Concat(Shape(x)[:2], [h, w]) and a scale factor, run at batch 3`, () => {
+      const m = importOnnx(new Uint8Array(readFileSync(join(dir, `t${opset}.onnx`))));
+      const ours = runGraph(m.graph, { x: { data: ref.x, shape: [3, 3, 4, 6] } });
+      ['a', 'b', 'c'].forEach((name, k) => {
+        expect(m.graph.outputs[k].node.shape[0]).toBe('N');
+        Array.from(ours[name]).forEach((v, i) => expect(Math.abs(v - ref.y[k][i]), `${name}[${i}]`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ref.y[k][i]))));
+        expect(ours[name].length).toBe(ref.y[k].length);
+      });
+    });
 });
