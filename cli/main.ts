@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import { version } from '../export/version.ts';
-import { commandIn, registerCommands } from './commands.ts';
+import { commandIn, commands, registerCommands } from './commands.ts';
 import { clearStatus } from './status.ts';
 
 // output piped into `head` and the like: stop quietly when the reader goes away
@@ -48,6 +48,11 @@ const run = async (fn: () => Promise<void>) => {
 };
 
 const argv = process.argv.slice(2);
+// `graphc help NAME` for a command graphc lacks: said as for `graphc NAME` (the parser shows the help alone)
+if (argv[0] === 'help' && argv[1] !== undefined && !argv[1].startsWith('-') && !(argv[1] in commands)) {
+  process.stderr.write(`graphc: unknown command '${argv[1]}'\n(run with --help for usage)\n`);
+  process.exit(1);
+}
 // train and compile type-check the model: start that at once, in a worker thread, while the command
 // and the compiler load (the command picks up the same check)
 if (['train', 'compile'].includes(commandIn(argv) ?? '') && !argv.includes('--no-check')) {

@@ -163,6 +163,10 @@ describe('the command line', () => {
   it('--help names every command; a command\'s help lists its options', async () => {
     const help = await graphc('--help');
     for (const c of ['compile', 'train', 'run', 'check', 'inspect']) expect(help.stdout).toMatch(new RegExp(`^\\s+${c} `, 'm'));
+    // help for a command it lacks: said so, as for the command itself
+    const unknown = await graphc('help', 'trian');
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toMatch(/^graphc: unknown command 'trian'$/m);
     // and the environment variables it reads
     for (const v of ['GRAPHC_CACHE', 'GRAPHC_QUIET']) expect(help.stdout).toMatch(new RegExp(`^\\s+${v} `, 'm'));
     expect((await graphc('help', 'train')).stdout).toContain('--batch-size');
