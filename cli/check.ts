@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import { checkReadable } from './readable.ts';
+import { notModule } from './model-file.ts';
 import { UserError } from './user-error.ts';
 import { cacheDir, graphcStamp, sha, unchanged, writeWhole } from './cache.ts';
 import { clearStatus, status } from './status.ts';
@@ -54,7 +55,7 @@ function lookup(path: string): CheckResult | Pending {
   const abs = checkReadable(path, 'model file');
   const file = relative(process.cwd(), abs) || abs;
   if (/\.(m?js|jsx)$/.test(abs)) return { file, errors: [], skipped: true };
-  if (!/\.(m?ts|tsx)$/.test(abs)) throw new UserError(`${path}: not a model file (expected .ts, .mts, .js or .mjs)`);
+  if (!/\.(m?ts|tsx)$/.test(abs)) throw new UserError(notModule(path, abs));
   const config = findTsconfig(dirname(abs));
   const tsPkg = createRequire(import.meta.url).resolve('typescript/package.json');
   const tsVersion = (JSON.parse(readFileSync(tsPkg, 'utf8')) as { version: string }).version;

@@ -1,5 +1,5 @@
 /** Loading what the user names on the command line: model modules and data files (Node edge). */
-import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { checkReadable } from './readable.ts';
 import { SourceMap, type SourceMapPayload } from 'node:module';
 import { dirname, resolve } from 'node:path';
@@ -17,31 +17,7 @@ import type { ImportedModel } from '../export/import.ts';
 import type { OnnxSession } from '../export/specialize.ts';
 
 export { checkReadable } from './readable.ts';
-
-/** A model module's name: TypeScript or JavaScript. */
-export const MODULE_FILE = /\.(m?ts|m?js|tsx|jsx)$/;
-
-/**
- * Whether `file` is to be read as an ONNX model: named .onnx (in any case), or named otherwise but no
- * model module and beginning as an ONNX file does (its first field, ir_version, tag byte 0x08). graphc
- * writes ONNX under any name the user gives, as onnxruntime reads one; a data file, say, is not taken
- * for one.
- */
-export function isOnnxFile(file: string): boolean {
-  if (/\.onnx$/i.test(file)) return true;
-  if (MODULE_FILE.test(file)) return false;
-  const first = new Uint8Array(1);
-  try {
-    const fd = openSync(file, 'r');
-    try {
-      return readSync(fd, first, 0, 1, 0) === 1 && first[0] === 0x08;
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
-}
+import { MODULE_FILE, notModule } from './model-file.ts';
 
 /** Registers the bundle's source map, so stack positions in it name the user's file and line. */
 function useSourceMap(b: Bundled): void {
@@ -85,7 +61,7 @@ async function importSettled(url: string, path: string): Promise<Record<string, 
 
 export async function loadModel(path: string): Promise<Model> {
   const abs = checkReadable(path, 'model file');
-  if (!MODULE_FILE.test(abs)) throw new UserError(`${path}: not a model file (expected .ts, .mts, .js or .mjs)`);
+  if (!MODULE_FILE.test(abs)) throw new UserError(notModule(path, abs));
   const bundled = await bundleModel(abs, displayFile);
   useSourceMap(bundled);
   let mod: Record<string, unknown>;

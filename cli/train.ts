@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import type { TrainConfig } from '../compiler/dsl/model.ts';
 import { divergenceText, trainCompiled, trainedModel, type Divergence, type LogEntry } from '../runtime/train.ts';
-import { loadModel, loadData, loadOnnx, buildModel, isOnnxFile, MODULE_FILE } from './load.ts';
+import { loadModel, loadData, loadOnnx, buildModel } from './load.ts';
+import { isOnnxFile, MODULE_FILE } from './model-file.ts';
 import type { LossKind } from '../export/trainable.ts';
 import { UserError } from './errors.ts';
 import type { BuiltModel } from '../compiler/dsl/model.ts';

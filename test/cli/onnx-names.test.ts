@@ -40,6 +40,13 @@ describe('an ONNX file not named .onnx', () => {
     }
   });
 
+  it('compile and check, which take a model module, say where an ONNX model goes', async () => {
+    const model = join(out, 'for-compile.onnx');
+    expect((await graphc('compile', 'graphs/toy.ts', '--no-check', '--onnx', model)).status).toBe(0);
+    for (const cmd of ['compile', 'check']) expectUserError(await graphc(cmd, model), /^graphc: .*for-compile\.onnx: an ONNX model, not a model module \(expected \.ts, \.mts, \.js or \.mjs\): graphc inspect, run and train take ONNX models$/);
+    expectUserError(await graphc('compile', 'data/toy.csv'), /^graphc: data\/toy\.csv: not a model file \(expected \.ts, \.mts, \.js or \.mjs\)$/);
+  });
+
   it('a file that is neither: both kinds named', async () => {
     for (const cmd of ['inspect', 'train']) expectUserError(await graphc(cmd, 'data/toy.csv'), /^graphc: data\/toy\.csv: not a model file \(expected \.ts, \.mts, \.js or \.mjs, or an \.onnx model\)$/);
   });
