@@ -70,9 +70,11 @@ export function checkOutputs(outputs: readonly (readonly [option: string, path: 
   const seen = new Map<string, string>();
   for (const [option, path] of outputs) {
     if (path === undefined) continue;
-    const other = seen.get(resolve(path));
+    // (a symbolic link and the file it names are one output)
+    const target = writeTarget(resolve(path));
+    const other = seen.get(target);
     if (other) throw new UserError(`${path}: named by both ${other} and ${option}: give each output its own file`);
-    seen.set(resolve(path), option);
+    seen.set(target, option);
     checkNotInput(path, option, inputs);
     checkWritable(path);
   }

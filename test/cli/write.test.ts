@@ -32,6 +32,17 @@ describe('an output that exists', () => {
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('two outputs, a link and the file it names: one file, refused before any work', async () => {
+    const real = join(dir, 'step.onnx');
+    const link = join(dir, 'step-link.onnx');
+    writeFileSync(real, 'old');
+    symlinkSync('step.onnx', link);
+    const r = await graphc(['compile', 'graphs/toy.ts', '--no-check', '--onnx', link, '--onnx-train', real]);
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr.trim()).toMatch(/^graphc: .*step\.onnx: named by both --onnx and --onnx-train: give each output its own file$/);
+    expect(readFileSync(real, 'utf8')).toBe('old');
+  });
+
   it('its permissions are kept (a private file stays private)', async () => {
     const f = join(dir, 'private.onnx');
     writeFileSync(f, 'old');
