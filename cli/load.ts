@@ -150,7 +150,9 @@ export function loadData(model: Model | null, dataPath: string | undefined): { d
     if (!model || !d) throw new UserError(`model ${model?.spec.name ?? ''} has no built-in data: give one with --data FILE.csv`);
     if (d instanceof URL || typeof d === 'string') {
       const file = d instanceof URL ? fileURLToPath(d) : resolve(d);
-      data = readCsvFile(checkReadable(file, 'CSV data file'), file, inHeap);
+      // named as the user names files, from the working directory, and said to be the model's own
+      const shown = displayFile(file);
+      data = readCsvFile(checkReadable(shown, `the built-in data of model ${model.spec.name}`), shown, inHeap);
       source = file;
     } else if (typeof d === 'function') {
       data = d();

@@ -93,6 +93,14 @@ describe('model files', () => {
     expect(readdirSync(dir).sort()).toEqual(before);
   });
 
+  it('built-in data that is missing or bad: named from the working directory, as the model\'s', async () => {
+    const rel = relative(root, scratch);
+    const named = (csv: string) => model('').replace(/data: \{[^\n]*\},/, `data: new URL('./${csv}', import.meta.url),`);
+    expectUserError(await graphc('train', file('no-data.ts', named('nowhere.csv')), '--no-check'), new RegExp(`^graphc: ${rel}/nowhere\\.csv: no such file \\(the built-in data of model m\\)$`));
+    file('bad-cell.csv', '1,2,0\n3,four,1\n');
+    expectUserError(await graphc('train', file('bad-data.ts', named('bad-cell.csv')), '--no-check'), new RegExp(`^graphc: ${rel}/bad-cell\\.csv:2: column 2 is not a number: 'four'$`));
+  });
+
   it('positions in the user\'s file survive bundling: a model that imports a helper', async () => {
     file('helper/layer.ts', "export const width = (): number => {\n  throw new Error('helper says no');\n};\n");
     const f = file('uses-helper.ts', model('const w = width();', "import { defineModel, input, param, zeros, sigmoid, binaryCrossEntropy } from 'graphc';\nimport { width } from './helper/layer.ts';"));
