@@ -61,7 +61,9 @@ describe('an output that exists', () => {
     writeFileSync(f, 'old');
     chmodSync(f, 0o444);
     const argv = [process.execPath, join(import.meta.dirname, '../../bin/graphc.js'), 'compile', 'graphs/toy.ts', '--no-check', '--onnx', f];
-    const r = asUser.length ? await run(asUser[0], [...asUser.slice(1), ...argv]) : await graphc(argv.slice(2));
+    // (its cache in this test's folder, not a folder of that user's left in the temporary directory)
+    const env = { ...process.env, GRAPHC_CACHE: join(dir, 'cache') };
+    const r = asUser.length ? await run(asUser[0], [...asUser.slice(1), ...argv], { env }) : await graphc(argv.slice(2), { env });
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr.trim()).toMatch(/^graphc: .*locked\.onnx: cannot write: permission denied \(a read-only file\)$/);
     expect(readFileSync(f, 'utf8')).toBe('old');
