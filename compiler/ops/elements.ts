@@ -99,11 +99,17 @@ defineOp({
   kernel(ctx) {
     const { base, n, stride } = elementOffsets(ctx.inShapes[0], ctx.inShapes[1], ctx.attrs.axis as number);
     const red = ctx.attrs.reduction as Reduction;
+    // with reduction none, a place written twice has no defined value (ONNX) and no defined gradient: refused
+    const seen = new Int32Array(red === 'none' ? ctx.outShape.reduce((p, d) => p * d, 1) : 0);
+    let stamp = 0;
     return (ins, out) => {
       const [x, idx, u] = ins;
       out.set(x);
+      if (++stamp > 2 ** 30) { seen.fill(0); stamp = 1; }
       for (let k = 0; k < base.length; k++) {
         const o = offsetOf('ScatterElements', base, n, stride, k, idx[k]);
+        if (red === 'none' && seen[o] === stamp) throw new ShapeError(`ScatterElements: index ${idx[k]} writes a place written before, with reduction none (ONNX leaves the result undefined)`);
+        if (red === 'none') seen[o] = stamp;
         out[o] = red === 'none' ? u[k] : red === 'add' ? out[o] + u[k] : red === 'mul' ? out[o] * u[k] : red === 'max' ? Math.max(out[o], u[k]) : Math.min(out[o], u[k]);
       }
     };

@@ -112,11 +112,17 @@ defineOp({
   },
   kernel(ctx) {
     const p = ndPlan(ctx.inShapes[0], ctx.inShapes[1], 0), red = ctx.attrs.reduction as Reduction;
+    // with reduction none, a slice written twice has no defined value (ONNX) and no defined gradient: refused
+    const seen = new Int32Array(red === 'none' ? p.slab : 0);
+    let stamp = 0;
     return (ins, out) => {
       const [x, idx, u] = ins;
       out.set(x);
+      if (++stamp > 2 ** 30) { seen.fill(0); stamp = 1; }
       for (let t = 0; t < p.tuples; t++) {
         const dst = tupleOffset('ScatterND', p, idx, 0, t), src = t * p.size;
+        if (red === 'none' && seen[dst] === stamp) throw new ShapeError(`ScatterND: index tuple ${t} writes a slice written before, with reduction none (ONNX leaves the result undefined)`);
+        if (red === 'none') seen[dst] = stamp;
         for (let s = 0; s < p.size; s++) {
           const o = dst + s, v = u[src + s];
           out[o] = red === 'none' ? v : red === 'add' ? out[o] + v : red === 'mul' ? out[o] * v : red === 'max' ? Math.max(out[o], v) : Math.min(out[o], v);

@@ -76,6 +76,13 @@ describe.skipIf(!hasOnnx)('index ops: graphc, its export in onnxruntime, NumPy f
     });
   });
 
+  it('a place written twice with reduction none stops the run, never a value picked silently', () => {
+    for (const [op, idx, attrs, us] of [['ScatterElements', ints([1, 1], [2, 1]), { axis: 0, reduction: 'none' }, [2, 1]], ['ScatterND', ints([0, 0], [2, 1]), { reduction: 'none' }, [2, 3]]] as const) {
+      const g = inLeafScope(() => new Graph([{ name: 'y', node: B.mk(op, [input('x', [3, 3]), idx, input('u', [...us])], attrs) }]));
+      expect(() => runGraph(g, { x: { data: Array(9).fill(1), shape: [3, 3] }, u: { data: Array(us[0] * us[1]).fill(2), shape: [...us] } }), op).toThrow(/written before, with reduction none/);
+    }
+  });
+
   it('ScatterElements with a reduction its opset does not define is refused by name', () => {
     const file = join(dir, 'bad.onnx');
     python(`
