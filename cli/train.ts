@@ -130,14 +130,22 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
           const { plotSvg } = await import('../compiler/viz/plot.ts');
           await writeAtomic(o.plot, plotSvg(`${built.name}: training (lr ${cfg.lr})`, curves));
         }
-        if (o.onnx) await writeAtomic(o.onnx, (await import('../export/model.ts')).exportModel(compiled, 'inference', trainedModel(res).params.values));
+        const wrote: string[] = [];
+        if (o.plot) wrote.push(`wrote ${o.plot} (the cost curve, SVG)`);
+        if (o.onnx) {
+          const [{ exportModel }, { OPSET }] = await Promise.all([import('../export/model.ts'), import('../export/export.ts')]);
+          await writeAtomic(o.onnx, exportModel(compiled, 'inference', trainedModel(res).params.values));
+          wrote.push(`wrote ${o.onnx} (inference with the trained parameters, ONNX opset ${OPSET})`);
+        }
         if (o.json) {
           process.stdout.write(JSON.stringify(res, null, 2) + '\n');
         } else if (res.accuracy !== undefined && !cfg.logAccuracy) {
           process.stdout.write(`Accuracy of the trained model on the training set: ${(res.accuracy * 100).toFixed(2)}%\n`);
         }
-        // on stderr with --json, whose stdout is one JSON document
-        if (o.explain) (o.json ? process.stderr : process.stdout).write(formatSplitChoices(splitChoices(), helperSpawner() !== null, helperDeclined()) + '\n');
+        // what was written, as compile says it (on stderr with --json, whose stdout is one JSON document)
+        const said = o.json ? process.stderr : process.stdout;
+        for (const w of wrote) said.write(w + '\n');
+        if (o.explain) said.write(formatSplitChoices(splitChoices(), helperSpawner() !== null, helperDeclined()) + '\n');
       }),
     );
 }

@@ -45,6 +45,8 @@ describe('graphc train, diverging', () => {
     expect(fused.status, fused.stderr).toBe(0);
     expect(fused.stdout).toMatch(/^Epoch  200\/200 Cost: \d+\.\d{6}$/m);
     expect(existsSync(onnx)).toBe(true);
+    // and says what it wrote, as compile does
+    expect(fused.stdout).toMatch(/\nwrote \S*bc\.onnx \(inference with the trained parameters, ONNX opset 17\)\n$/);
   });
 
   it('--help says what a diverged training does', async () => {
