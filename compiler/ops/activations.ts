@@ -19,7 +19,7 @@ import { simdRuleOf, type SimdRule } from '../../runtime/kernels/wasm/elementwis
 
 /** An attribute's value as float32 kernels compute with it (float64 ones too: one definition), and as JS source. */
 const f32 = (x: number) => Math.fround(x);
-const lit = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
+export const lit = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
 const mask = (b: Node) => B.cast(b, 'f32');
 const ge = (a: Node | number, b: Node | number) => B.mk('GreaterEqual', [typeof a === 'number' ? B.scalar(a) : a, typeof b === 'number' ? B.scalar(b) : b]);
 
@@ -86,7 +86,8 @@ elementwise('Clip', 1, clip.fn, clip.js, (n, g) => {
   showAttrs: (a) => [a.min !== undefined && `min=${a.min}`, a.max !== undefined && `max=${a.max}`].filter(Boolean).join(', '),
 });
 
-const attr = (a: Attrs, k: string, d: number) => f32((a[k] as number | undefined) ?? d);
+/** A numeric attribute as float32 kernels compute with it, `d` where absent (thresholds.ts too). */
+export const attr = (a: Attrs, k: string, d: number) => f32((a[k] as number | undefined) ?? d);
 
 function eluRule(attrs: Attrs): ElementwiseRule {
   const alpha = attr(attrs, 'alpha', 1);

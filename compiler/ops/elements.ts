@@ -12,8 +12,31 @@ import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { rowMajorStrides } from '../../runtime/kernels/strides.ts';
 
-const REDUCTIONS = ['none', 'add', 'mul', 'max', 'min'] as const;
-type Reduction = (typeof REDUCTIONS)[number];
+/** A scatter's reductions (ScatterElements here, ScatterND in nd-index.ts). */
+export const REDUCTIONS = ['none', 'add', 'mul', 'max', 'min'] as const;
+export type Reduction = (typeof REDUCTIONS)[number];
+
+/** A place's new value from its value and an update, by a scatter's reduction. */
+export function combine(red: Reduction): (was: number, v: number) => number {
+  return red === 'add' ? (a, v) => a + v : red === 'mul' ? (a, v) => a * v : red === 'max' ? Math.max : red === 'min' ? Math.min : (_a, v) => v;
+}
+
+/**
+ * For a scatter with reduction none, the places (of `count`) a call has written: a place written twice has
+ * no defined value (ONNX) and no defined gradient, and the kernel refuses it. Cleared at each call's
+ * `start` (a kernel keeps no state between calls; the scatter's copy of the data is as long).
+ */
+export function writtenOnce(count: number): { start(): void; first(at: number): boolean } {
+  const seen = new Uint8Array(count);
+  return {
+    start: () => seen.fill(0),
+    first(at) {
+      if (seen[at]) return false;
+      seen[at] = 1;
+      return true;
+    },
+  };
+}
 
 /** For each index position, the data offset with its axis coordinate 0, and the axis's length and stride. */
 export function elementOffsets(data: readonly number[], idx: readonly number[], axis: number): { base: Int32Array; n: number; stride: number } {
@@ -98,19 +121,16 @@ defineOp({
   },
   kernel(ctx) {
     const { base, n, stride } = elementOffsets(ctx.inShapes[0], ctx.inShapes[1], ctx.attrs.axis as number);
-    const red = ctx.attrs.reduction as Reduction;
-    // with reduction none, a place written twice has no defined value (ONNX) and no defined gradient: refused
-    const seen = new Int32Array(red === 'none' ? ctx.outShape.reduce((p, d) => p * d, 1) : 0);
-    let stamp = 0;
+    const red = ctx.attrs.reduction as Reduction, f = combine(red);
+    const once = red === 'none' ? writtenOnce(ctx.outShape.reduce((p, d) => p * d, 1)) : null;
     return (ins, out) => {
       const [x, idx, u] = ins;
       out.set(x);
-      if (++stamp > 2 ** 30) { seen.fill(0); stamp = 1; }
+      once?.start();
       for (let k = 0; k < base.length; k++) {
         const o = offsetOf('ScatterElements', base, n, stride, k, idx[k]);
-        if (red === 'none' && seen[o] === stamp) throw new ShapeError(`ScatterElements: index ${idx[k]} writes a place written before, with reduction none (ONNX leaves the result undefined)`);
-        if (red === 'none') seen[o] = stamp;
-        out[o] = red === 'none' ? u[k] : red === 'add' ? out[o] + u[k] : red === 'mul' ? out[o] * u[k] : red === 'max' ? Math.max(out[o], u[k]) : Math.min(out[o], u[k]);
+        if (once && !once.first(o)) throw new ShapeError(`ScatterElements: index ${idx[k]} writes a place written before, with reduction none (ONNX leaves the result undefined)`);
+        out[o] = f(out[o], u[k]);
       }
     };
   },

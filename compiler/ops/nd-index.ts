@@ -11,10 +11,8 @@ import { shapeStr, ShapeError, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { rowMajorStrides } from '../../runtime/kernels/strides.ts';
-import { zerosLike } from './elements.ts';
+import { combine, writtenOnce, REDUCTIONS, zerosLike, type Reduction } from './elements.ts';
 
-const REDUCTIONS = ['none', 'add', 'mul', 'max', 'min'] as const;
-type Reduction = (typeof REDUCTIONS)[number];
 const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
 /** The shape of GatherND(data, indices) (ScatterND's updates, with b 0), or a GraphError. */
@@ -111,22 +109,16 @@ defineOp({
     return { shape: x.shape, dtype: x.dtype };
   },
   kernel(ctx) {
-    const p = ndPlan(ctx.inShapes[0], ctx.inShapes[1], 0), red = ctx.attrs.reduction as Reduction;
-    // with reduction none, a slice written twice has no defined value (ONNX) and no defined gradient: refused
-    const seen = new Int32Array(red === 'none' ? p.slab : 0);
-    let stamp = 0;
+    const p = ndPlan(ctx.inShapes[0], ctx.inShapes[1], 0), red = ctx.attrs.reduction as Reduction, f = combine(red);
+    const once = red === 'none' ? writtenOnce(p.slab) : null;
     return (ins, out) => {
       const [x, idx, u] = ins;
       out.set(x);
-      if (++stamp > 2 ** 30) { seen.fill(0); stamp = 1; }
+      once?.start();
       for (let t = 0; t < p.tuples; t++) {
         const dst = tupleOffset('ScatterND', p, idx, 0, t), src = t * p.size;
-        if (red === 'none' && seen[dst] === stamp) throw new ShapeError(`ScatterND: index tuple ${t} writes a slice written before, with reduction none (ONNX leaves the result undefined)`);
-        if (red === 'none') seen[dst] = stamp;
-        for (let s = 0; s < p.size; s++) {
-          const o = dst + s, v = u[src + s];
-          out[o] = red === 'none' ? v : red === 'add' ? out[o] + v : red === 'mul' ? out[o] * v : red === 'max' ? Math.max(out[o], v) : Math.min(out[o], v);
-        }
+        if (once && !once.first(dst)) throw new ShapeError(`ScatterND: index tuple ${t} writes a slice written before, with reduction none (ONNX leaves the result undefined)`);
+        for (let s = 0; s < p.size; s++) out[dst + s] = f(out[dst + s], u[src + s]);
       }
     };
   },

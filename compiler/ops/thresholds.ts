@@ -11,10 +11,8 @@ import { onnxFloat, onnxOperand as arg, onnxRule as rule } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import type { ElementwiseRule } from '../ir/op.ts';
 import * as B from '../ir/build.ts';
+import { attr, lit } from './activations.ts';
 
-const f32 = (x: number) => Math.fround(x);
-const lit = (x: number) => (Object.is(x, -0) ? '-0' : String(x));
-const attr = (a: Attrs, k: string, d: number) => f32((a[k] as number | undefined) ?? d);
 /** 1 where a > b (and where either is NaN), else 0, as a float mask: 1 − (b >= a). */
 const gt = (a: Node | number, b: Node | number) => B.sub(1, B.cast(B.mk('GreaterEqual', [typeof b === 'number' ? B.scalar(b) : b, typeof a === 'number' ? B.scalar(a) : a]), 'f32'));
 
