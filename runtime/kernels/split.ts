@@ -20,10 +20,11 @@
  * not help is the caller computing every chunk, about a one-thread call: it counts as slower only beyond
  * UNHELPED_SLACK of the one-thread median, and it takes more of them in a row to drop the split, since a
  * helper that missed a call or two (its wake-up late, its core taken for a moment) costs a call or two
- * about as long as on one thread, while dropping costs MIN_PERIOD calls without the split. Then the kernel
- * stays on one thread until a look MIN_PERIOD calls
- * later measures the split faster by ADOPT's margin again, so a split adopted at a quiet moment costs at
- * most those few calls once the machine gets busy. Calls made
+ * about as long as on one thread, while dropping costs RELOOK calls without the split. Then the kernel
+ * stays on one thread until a look RELOOK calls later measures the split faster by ADOPT's margin again,
+ * so a split adopted at a quiet moment costs at most those few calls once the machine gets busy, and a
+ * split dropped for a moment's absence of the helper (its core taken for a millisecond or two: the
+ * engine's own compiler and collector threads run on the same cores) is back a few calls later. Calls made
  * while tests force the choice (`SplitTimer.force`) are not measurements. Kernels below a work-size floor (each kernel's own: gemm.ts, vector-drivers.ts, rows.ts)
  * never ask: a plan whose kernels are all below it never wakes the helper, nor starts it.
  *
@@ -34,6 +35,12 @@
 
 /** Calls between two looks, at first and at most. */
 export const MIN_PERIOD = 32, MAX_PERIOD = 1024;
+/**
+ * Calls on one thread after a drop before the next look. A drop is often a moment's absence of the helper
+ * that has passed by then: in W4's training (64 steps of two split products, `bench/graphc.ts`), with
+ * MIN_PERIOD there, a drop cost about 32 one-thread calls, 14 ms of a 105 ms epoch.
+ */
+export const RELOOK = 8;
 /** Calls timed each way in a look. */
 export const SAMPLES = 3;
 /**
@@ -156,9 +163,9 @@ export class SplitTimer {
         this.choice = false;
         this.slow = this.unhelped = 0;
         this.dropped = true;
-        // the next look MIN_PERIOD calls from now
+        // the next look RELOOK calls from now
         this.n = 2 * SAMPLES + 1;
-        this.period = this.n + MIN_PERIOD;
+        this.period = this.n + RELOOK;
       }
     }
     if (this.n >= this.period || (this.n > 2 * SAMPLES && this.since >= LOOK_MS)) this.n = 0;

@@ -17,7 +17,7 @@ import { parseCsv, type Dataset } from '../../runtime/data.ts';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel } from '../../runtime/kernels/matmul.ts';
 import { readyHelper, stopHelperThread, useHelperThread, CONTROL } from '../../runtime/kernels/threads.ts';
-import { SplitTimer, SAMPLES, WARM, MAX_PERIOD, MIN_PERIOD, LOOK_MS, DROP, UNHELPED_DROP, UNHELPED_SLACK, HELPED, helped, splitTimer, splitChoices } from '../../runtime/kernels/split.ts';
+import { SplitTimer, SAMPLES, WARM, MAX_PERIOD, MIN_PERIOD, RELOOK, LOOK_MS, DROP, UNHELPED_DROP, UNHELPED_SLACK, HELPED, helped, splitTimer, splitChoices } from '../../runtime/kernels/split.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import type { Model } from '../../compiler/dsl/model.ts';
 import toy from '../../graphs/toy.ts';
@@ -112,10 +112,11 @@ describe('a kernel decides by measurement whether to split', () => {
     expect(t.splitting).toBe(false);
     // the report keeps the look's times and says the split was dropped since
     expect(t.outcome).toMatchObject({ splitting: false, splitMs: 0.5, oneMs: 1, dropped: true });
-    // the next look MIN_PERIOD calls on; it adopts the split again only by ADOPT's margin
+    // the next look RELOOK calls on (sooner than a period's MIN_PERIOD); it adopts the split again only by ADOPT's margin
+    expect(RELOOK).toBeLessThan(MIN_PERIOD);
     const next = look(t, 0.95, 1);
-    expect(next.length).toBe(MIN_PERIOD + 1 + 2 * SAMPLES);
-    expect(next.slice(0, MIN_PERIOD + 1).every((s) => s === false)).toBe(true);
+    expect(next.length).toBe(RELOOK + 1 + 2 * SAMPLES);
+    expect(next.slice(0, RELOOK + 1).every((s) => s === false)).toBe(true);
     expect(t.splitting).toBe(false);
     expect(t.outcome).toMatchObject({ splitMs: 0.95, dropped: false });
   });
