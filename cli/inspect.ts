@@ -14,10 +14,19 @@ import { writeAtomic, checkOutputs } from './write.ts';
 
 const formats: Record<string, (g: Graph) => string> = { text: (g) => printGraph(g), dot: toDot, mermaid: toMermaid, svg: toSvg };
 
-/** The format an output file's extension names (`-o graph.svg` draws SVG, not text in a .svg file); else text. */
+/** The formats by the extension of -o (`-o graph.svg` draws SVG, not text in a .svg file). */
+const byExtension: Record<string, string> = { svg: 'svg', dot: 'dot', gv: 'dot', mmd: 'mermaid', txt: 'text' };
+
+/**
+ * The format an output file's name chooses: by its extension, text where it has none. Another extension
+ * (`-o graph.png`) names a format inspect does not write: refused, not filled with text under that name.
+ */
 function formatOf(out: string | undefined): string {
-  const ext = /\.([a-z]+)$/i.exec(out ?? '')?.[1].toLowerCase();
-  return ext === 'svg' ? 'svg' : ext === 'dot' || ext === 'gv' ? 'dot' : ext === 'mmd' ? 'mermaid' : 'text';
+  const ext = /\.([^./\\]+)$/.exec(out ?? '')?.[1].toLowerCase();
+  if (ext === undefined) return 'text';
+  const format = Object.hasOwn(byExtension, ext) ? byExtension[ext] : undefined;
+  if (!format) throw new UserError(`-o ${out}: inspect writes SVG (.svg), DOT (.dot, .gv), Mermaid (.mmd) or text (.txt): give a file ending in one of these, or choose with --format`);
+  return format;
 }
 
 /** Adds the `inspect` command's argument, options and action to its entry (named and described by commands.ts). */
@@ -25,7 +34,7 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
   return command
     .argument('<model>', 'a model file (.ts, or .js) or an ONNX file (.onnx)')
     .option('--graph <which>', 'for a .ts model: forward | train (forward, gradients and update) | infer', 'train')
-    .option('--format <fmt>', 'text | dot | mermaid | svg (default: by the extension of -o: .svg, .dot or .gv, .mmd; else text)')
+    .option('--format <fmt>', 'text | dot | mermaid | svg (default: by the extension of -o: .svg, .dot or .gv, .mmd, .txt or none for text; another needs --format)')
     .option('--no-opt', 'the graph as built, before the optimization pipeline')
     .option('--no-fuse', 'optimize, but keep the loss as written')
     .option('--option <key=value>', 'choose a model variant, e.g. loss=bce (repeatable)', collectOption, [] as string[])
@@ -43,10 +52,9 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
         if (!onnx && !MODULE_FILE.test(checkReadable(file, 'model file'))) throw new UserError(`${file}: not a model file (expected .ts, .mts, .js or .mjs, or an .onnx model)`);
         for (const opt of ['--graph', '--no-opt', '--no-fuse', '--option']) refuseUnused(cmd, opt, onnx, 'applies to a .ts model: an .onnx model is drawn as imported');
         refuseUnused(cmd, '--input', !onnx, 'applies to an .onnx model whose graph input decides a shape');
-        const format = o.format ?? formatOf(o.out);
-        const render = formats[format];
-        if (!render) throw new UserError(`--format must be text, dot, mermaid or svg, got '${format}'`);
+        if (o.format !== undefined && !Object.hasOwn(formats, o.format)) throw new UserError(`--format must be text, dot, mermaid or svg, got '${o.format}'`);
         if (o.out) checkOutputs([['-o', o.out]], [['the model file', file], ...o.input.map((s) => ['an --input file', s.slice(s.indexOf('=') + 1)] as const)]);
+        const render = formats[o.format ?? formatOf(o.out)];
         let g: Graph;
         if (onnx) g = await onnxGraph(file, o.input);
         else {

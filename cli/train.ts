@@ -66,7 +66,7 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
     .option('--no-check', 'skip type-checking the model file first')
     .option('--no-opt', 'run the train step as built, without the optimization pipeline')
     .option('--no-fuse', 'keep the loss as written: no sigmoid + BCE fusion (behaves as PyTorch\'s unfused BCE: on large logits its cost is NaN, and training diverges)')
-    .option('--plot <file.svg>', 'draw the cost curve (and the accuracy, where there is one) as SVG')
+    .option('--plot <file.svg>', 'draw the cost curve (and the accuracy, where there is one) as SVG, in a file named .svg')
     .option('--no-progress', 'no progress bar on a terminal')
     .option('--explain', 'after training, say which large kernels split their work with the helper thread and which ran on one thread (each measures which is faster)')
     .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', oneOf('bce', 'mse'), 'bce')
@@ -79,6 +79,8 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
         if (!onnx && !MODULE_FILE.test(checkReadable(file, 'model file'))) throw new UserError(`${file}: not a model file (expected .ts, .mts, .js or .mjs, or an .onnx model)`);
         const check = o.check && !onnx ? startCheck(file) : null;
         checkOutputs([['--onnx', o.onnx], ['--plot', o.plot]], [['the model file', file], ['the --data file', o.data]]);
+        // the plot is SVG only: a .png (or any other name) would hold SVG that its viewers refuse
+        if (o.plot !== undefined && !/\.svg$/i.test(o.plot)) throw new UserError(`--plot writes SVG: give a file ending in .svg (got ${o.plot})`);
         // the model loads, compiles and trains while the check runs; its errors come before any output
         const gate = new CheckGate(check, file);
         const { built, cfg, data, source, compiled } = await gate.during(async () => {

@@ -279,6 +279,28 @@ describe('--help tells the truth', () => {
     expect(readFileSync(f, 'utf8')).toMatch(/^graph toy\.train \{/);
     expect((await graphc('inspect', '--help')).stdout).toMatch(/--format <fmt>\s+text \| dot \| mermaid \| svg \(default: by the extension of\s+-o: \.svg/);
   });
+  it('a picture named for a format graphc does not draw is refused before any work, nothing written', async () => {
+    const png = join(out, 'curve.png');
+    const t = await graphc('train', 'graphs/toy.ts', '--no-check', '--plot', png);
+    expectUserError(t, /^graphc: --plot writes SVG: give a file ending in \.svg \(got .*curve\.png\)$/);
+    expect(t.stdout).not.toMatch(/Epoch/);
+    expect(existsSync(png)).toBe(false);
+    // the extension in any case
+    const svg = join(out, 'curve.SVG');
+    const ok = await graphc('train', 'graphs/toy.ts', '--no-check', '--epochs', '2', '--plot', svg);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(readFileSync(svg, 'utf8')).toMatch(/^<svg /);
+    expect((await graphc('train', '--help')).stdout).toMatch(/--plot <file\.svg>\s+draw the cost curve[^]*as SVG, in a file\s+named \.svg/);
+    const drawing = join(out, 'toy.png');
+    expectUserError(await graphc('inspect', 'graphs/toy.ts', '-o', drawing), /^graphc: -o .*toy\.png: inspect writes SVG \(\.svg\), DOT \(\.dot, \.gv\), Mermaid \(\.mmd\) or text \(\.txt\): give a file ending in one of these, or choose with --format$/);
+    expect(existsSync(drawing)).toBe(false);
+    // no extension: text; a --format graphc lacks (even one named like an object's property) is refused
+    const plain = join(out, 'toy-graph');
+    expect((await graphc('inspect', 'graphs/toy.ts', '-o', plain)).status).toBe(0);
+    expect(readFileSync(plain, 'utf8')).toMatch(/^graph toy\.train \{/);
+    expectUserError(await graphc('inspect', 'graphs/toy.ts', '--format', 'toString', '-o', join(out, 'x.txt')), /^graphc: --format must be text, dot, mermaid or svg, got 'toString'$/);
+    expect(existsSync(join(out, 'x.txt'))).toBe(false);
+  });
   it('train --help names the ONNX models it trains, and each command the JavaScript models it loads', async () => {
     expect((await graphc('train', '--help')).stdout).toMatch(/model\s+model file \(\.ts, or \.js\) that default-exports\s+defineModel\(\{\.\.\.\}\), or an ONNX model \(\.onnx; see\s+--loss\)/);
     for (const cmd of ['compile', 'inspect', 'check']) expect((await graphc(cmd, '--help')).stdout).toMatch(/\.js/);
