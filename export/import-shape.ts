@@ -105,56 +105,6 @@ const gather = rule([1, 11, 13], (c) => {
   return B.mk('Gather', [x, need(c, 1)], { axis: normAxes([axis], x.shape.length)[0] });
 });
 
-/**
- * GatherElements: out[i] is data at i with its `axis` coordinate replaced by indices[i] (negative counting
- * from the end), read as one Gather of the flattened data at flat offsets. Indices known at import give the
- * offsets here (one out of range is refused); indices computed at run time give them by graph ops: the
- * offset of i without its axis coordinate (a constant) plus the index, made non-negative, times the axis's
- * stride; an index out of range becomes an offset the Gather refuses when the model runs. Data and indices
- * of symbolic shapes are refused.
- */
-const gatherElements = rule([11, 13], (c) => {
-  const x = need(c, 0);
-  const idx = c.intConst(1);
-  if (!isStatic(x.shape)) return raise(`GatherElements on the symbolic shape ${shapeStr(x.shape)}`);
-  const computed = idx && isStatic(idx.values) ? undefined : need(c, 1);
-  const dims = computed ? computed.shape : idx!.dims;
-  if (!isStatic(dims)) return raise(`GatherElements with indices of the symbolic shape ${shapeStr(dims)}`);
-  const shape = x.shape, r = shape.length;
-  if (dims.length !== r) raise(`GatherElements indices of rank ${dims.length} for data of rank ${r}`);
-  const axis = normAxes([c.attrInt('axis', 0)], r)[0];
-  const size = shape.reduce((p, d) => p * d, 1), count = dims.reduce((p, d) => p * d, 1);
-  if (size > 2 ** 24) raise(`GatherElements on ${size} elements (offsets beyond 2^24)`);
-  for (let a = 0; a < r; a++) if (a !== axis && dims[a] > shape[a]) raise(`GatherElements indices ${shapeStr(dims)} larger than the data ${shapeStr(shape)} on axis ${a}`);
-  // the offset of each index's position with its axis coordinate set to `v` (0: the part the index adds to)
-  const offsetAt = (k: number, v: number) => {
-    let off = 0, stride = 1;
-    for (let a = r - 1, rest = k; a >= 0; a--) {
-      const at = a === axis ? (v < 0 ? v + shape[a] : v) : rest % dims[a];
-      rest = Math.floor(rest / dims[a]);
-      if (at < 0 || at >= shape[a]) raise(`GatherElements index ${v} out of range for axis ${a} of ${shapeStr(shape)}`);
-      off += at * stride;
-      stride *= shape[a];
-    }
-    return off;
-  };
-  const flat = B.reshape(x, [size]);
-  if (!computed) {
-    const offsets = (idx!.values as number[]).map((v, k) => offsetAt(k, v));
-    const at = B.mk('Const', [], { value: Float32Array.from(offsets), shape: [offsets.length], dtype: 'i64' });
-    return B.reshape(B.mk('Gather', [flat, at], { axis: 0 }), dims);
-  }
-  const n = shape[axis], stride = shape.slice(axis + 1).reduce((p, d) => p * d, 1);
-  const v = B.cast(B.reshape(computed, [count]), 'f32');
-  const within = B.cast(B.mk('GreaterEqual', [v, B.scalar(0)]), 'f32');
-  const at = B.add(v, B.mul(B.sub(1, within), n));
-  const base = B.constant(Float32Array.from({ length: count }, (_, k) => offsetAt(k, 0)), [count]);
-  // in range: 0 <= at <= n - 1; else an offset below -size, which the Gather refuses
-  const ok = B.mk('GreaterEqual', [B.mul(B.cast(B.mk('GreaterEqual', [at, B.scalar(0)]), 'f32'), B.cast(B.mk('GreaterEqual', [B.scalar(n - 1), at]), 'f32')), B.scalar(1)]);
-  const offsets = B.mk('Where', [ok, B.add(base, B.mul(at, stride)), B.constant([-2 * size - 1], [])]);
-  return B.reshape(B.mk('Gather', [flat, B.cast(offsets, 'i64')], { axis: 0 }), dims);
-});
-
 /** Begins, steps and output dims of an ONNX slice (numpy's clamping rules), per axis of `s`. */
 function sliceOf(s: Shape, starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined) {
   const r = s.length;
@@ -263,7 +213,6 @@ export const shapeImporters: Readonly<Record<string, Importer>> = {
   Size: size,
   Concat: concat,
   Gather: gather,
-  GatherElements: gatherElements,
   Slice: slice,
   Split: split,
   Expand: expand,

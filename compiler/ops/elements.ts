@@ -5,7 +5,7 @@
  * zeros (GatherElementsGrad); ScatterElements' passes the gradient to the data except at the written
  * positions (reduction none) or everywhere (add), and gathers it for the updates.
  */
-import { defineOp, onnxOperand, onnxRule, UnsupportedError } from './op.ts';
+import { defineOp, onnxOperand, onnxRule, UnsupportedError, type OnnxImportCtx } from './op.ts';
 import type { Node } from '../ir/node.ts';
 import { normAxes, shapeStr, ShapeError, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -51,12 +51,15 @@ export function elementOffsets(data: readonly number[], idx: readonly number[], 
   return { base, n: data[axis], stride: st[axis] };
 }
 
-/** The data offset of index position k holding v, or a ShapeError naming the op for an index out of range. */
-const offsetOf = (op: string, base: Int32Array, n: number, stride: number, k: number, v: number): number => {
+/** Index v along an axis of n (negative counting from the end), or a ShapeError naming the op and the index. */
+const axisIndex = (op: string, n: number, v: number): number => {
   const j = v < 0 ? v + n : v;
   if (!(j >= 0 && j < n && Number.isInteger(j))) throw new ShapeError(`${op}: index ${v} is not an integer in [${-n}, ${n}) (the axis has ${n})`);
-  return base[k] + j * stride;
+  return j;
 };
+
+/** The data offset of index position k holding v, or a ShapeError naming the op for an index out of range. */
+const offsetOf = (op: string, base: Int32Array, n: number, stride: number, k: number, v: number): number => base[k] + axisIndex(op, n, v) * stride;
 
 function checkIndices(op: string, data: readonly Dim[], idx: readonly Dim[], axis: number, src: Node['src']): void {
   const r = data.length;
@@ -69,7 +72,7 @@ function checkIndices(op: string, data: readonly Dim[], idx: readonly Dim[], axi
 /** GatherElements(data, indices), attr axis (normalized). */
 defineOp({
   name: 'GatherElements',
-  dsl: { internal: 'made by the importer (TopK\'s values) and gradient rules' },
+  dsl: { internal: 'read from ONNX files by the importer (GatherElements, and TopK\'s values) and made by gradient rules' },
   arity: 2,
   infer([x, i], a, src) {
     checkIndices('GatherElements', x.shape, i.shape, a.axis as number, src);
@@ -84,8 +87,22 @@ defineOp({
   },
   grad: (n, g) => [B.mk('GatherElementsGrad', [g, n.inputs[1], n.inputs[0]], n.attrs), null],
   onnx: (e, n, ins) => e.op('GatherElements', ins, { axis: n.attrs.axis as number }),
+  onnxImport: { GatherElements: onnxRule([11, 13], gatherElements) },
   showAttrs: (a) => `axis=${a.axis}`,
 });
+
+/**
+ * ONNX's GatherElements (opset 11 and 13 read alike). Indices known at import are checked here, as the
+ * kernel checks them when the model runs: one out of range is refused by the same line, naming the op
+ * and the index.
+ */
+function gatherElements(c: OnnxImportCtx): Node {
+  const x = onnxOperand(c, 0), r = x.shape.length, axis = c.attrInt('axis', 0);
+  if (axis < -r || axis >= r) throw new UnsupportedError(`attribute 'axis' ${axis} for data of rank ${r}`);
+  const a = normAxes([axis], r)[0], n = x.shape[a], known = c.intConst(1);
+  if (known && typeof n === 'number') for (const v of known.values) if (typeof v === 'number') axisIndex('GatherElements', n, v);
+  return B.mk('GatherElements', [x, onnxOperand(c, 1)], { axis: a });
+}
 
 /** GatherElementsGrad(g, indices, like): g scatter-added into zeros of like's shape. */
 defineOp({

@@ -16,7 +16,7 @@ sayIfMissing('python3-onnx (helper)', hasOnnx, 'gather-elements.slow.test');
 const dir = mkdtempSync(join(tmpdir(), 'graphc-gather-elements-'));
 
 /** GatherElements(x, i) with x float [xs] and i int64 [is] both graph inputs, at opset 13. */
-function model(name: string, xs: number[], is: number[], axis: number): string {
+function model(name: string, xs: (number | string)[], is: (number | string)[], axis: number): string {
   const file = join(dir, `${name}.onnx`);
   python(`
 import json, sys, onnx
@@ -65,7 +65,33 @@ describe.skipIf(!hasOnnx)('GatherElements with indices computed at run time, aga
       const s = await ort.InferenceSession.create(file, { logSeverityLevel: 4 });
       await expect(s.run({ x: new ort.Tensor('float32', Float32Array.from(x), [3, 4]), i: new ort.Tensor('int64', BigInt64Array.from(i.map(BigInt)), [3, 4]) })).rejects.toThrow();
       const m = importOnnx(new Uint8Array(readFileSync(file)));
-      expect(() => runGraph(m.graph, { x: { data: x, shape: [3, 4] }, i: { data: i, shape: [3, 4] } })).toThrow(/Gather: index/);
+      expect(() => runGraph(m.graph, { x: { data: x, shape: [3, 4] }, i: { data: i, shape: [3, 4] } })).toThrow(`GatherElements: index ${bad} is not an integer in [-4, 4) (the axis has 4)`);
     }
+  });
+
+  it('data and indices of a symbolic batch, as onnxruntime reads them', async () => {
+    const file = model('sym', ['N', 4], ['N', 2], 1);
+    const m = importOnnx(new Uint8Array(readFileSync(file)));
+    expect(m.graph.outputs[0].node.shape).toEqual(['N', 2]);
+    const x = randoms(12, 3), i = [3, -4, 0, 1, -1, 2];
+    const ours = runGraph(m.graph, { x: { data: x, shape: [3, 4] }, i: { data: i, shape: [3, 2] } }).y;
+    const s = await ort.InferenceSession.create(file);
+    const { y } = await s.run({ x: new ort.Tensor('float32', Float32Array.from(x), [3, 4]), i: new ort.Tensor('int64', BigInt64Array.from(i.map(BigInt)), [3, 2]) });
+    expect(Array.from(ours)).toEqual(Array.from(y.data as Float32Array, Number));
+  });
+
+  it('indices known at import: one out of range is refused at import, naming the op and the index', () => {
+    const file = join(dir, 'const.onnx');
+    python(`
+import sys, onnx
+from onnx import helper as h, TensorProto as T
+i = h.make_tensor('i', T.INT64, [2, 2], [0, 1, 2, -3])
+g = h.make_graph([h.make_node('GatherElements', ['x', 'i'], ['y'], name='g', axis=0)], 'g',
+                 [h.make_tensor_value_info('x', T.FLOAT, [2, 3])], [h.make_empty_tensor_value_info('y')], [i])
+m = h.make_model(g, opset_imports=[h.make_opsetid('', 13)])
+m.ir_version = 8
+onnx.save(m, sys.argv[1])
+`, [file]);
+    expect(() => importOnnx(new Uint8Array(readFileSync(file)))).toThrow(/\(GatherElements\b.*\): GatherElements: index 2 is not an integer in \[-2, 2\) \(the axis has 2\)$/);
   });
 });
