@@ -96,6 +96,8 @@ function readInput(node: Node, file: string, env: Map<string, number>, allowNonF
   let shape: number[], values: ArrayLike<number>, ints: boolean;
   // where value i is, for the one-line refusal of a value that is not finite
   let where = (i: number) => `${what}: value ${i} (at ${indexOf(shape, i)})`;
+  // a CSV's number that float32 cannot hold, as written (its table holds ±Infinity)
+  let written = (_i: number): string | undefined => undefined;
   try {
     // the format by name or magic (the first bytes alone: a CSV is read as a stream, below)
     if (/\.npy$/i.test(file) || magic(abs) === '\x93NUMPY') {
@@ -112,8 +114,9 @@ function readInput(node: Node, file: string, env: Map<string, number>, allowNonF
       shape = csvShape(node.shape, table.rows, table.cols, env, what);
       const per = shape.slice(1).reduce((a, b) => a * b, 1);
       [values, ints] = [table.copyColumns(0, node.shape.length === 0 ? 1 : per), false];
-      const lineOf = table.lines();
+      const lineOf = table.lines(), beyond = table.beyondFloat32();
       where = (i) => `${file}:${lineOf(Math.floor(i / per))}: column ${(i % per) + 1}`;
+      written = (i) => beyond(Math.floor(i / per), i % per);
     }
     bindShape(node.shape, shape, env, what);
   } catch (e) {
@@ -128,8 +131,10 @@ function readInput(node: Node, file: string, env: Map<string, number>, allowNonF
       throw new UserError(`${what}: expected integers${node.dtype === 'bool' ? ' (0 or 1)' : ` within ±2^24`}, value ${i} is ${v}`);
     if (node.dtype === 'i64' && ints && Math.abs(v) > INT_LIMIT) throw new UserError(`${what}: value ${i} (${v}) is beyond ±2^24, which graphc holds exactly`);
     data[i] = v;
-    if (!allowNonFinite && !Number.isFinite(Math.fround(data[i])))
-      throw new UserError(`${where(i)}: ${Number.isFinite(v) ? `${v} is beyond float32's range` : `${v} is not a finite number`} (inputs must be finite; --allow-non-finite runs on them)`);
+    if (!allowNonFinite && !Number.isFinite(Math.fround(data[i]))) {
+      const text = Number.isFinite(v) ? String(v) : written(i);
+      throw new UserError(`${where(i)}: ${text !== undefined ? `${text} is outside float32's range (±3.4e38)` : `${v} is not a finite number`} (inputs must be finite; --allow-non-finite runs on them)`);
+    }
   }
   return { name, shape, data };
 }

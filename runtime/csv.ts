@@ -9,9 +9,12 @@
  *   optional sign; `0x10`, `0b101`, `1_000`, `1d5`, an empty field and quotes are refused;
  * - bytes are read as Latin-1 (numpy's default encoding for loadtxt), so 0xA0 is a blank;
  * - every row has the first row's number of fields.
- * Values are rounded to float64 (as numpy stores them), then to float32 (as graphc computes). No I/O here:
- * the caller reads the file (runtime/node.ts `readCsvFile` in Node) or gives the text.
+ * Values are rounded to float64 (as numpy stores them), then to float32 (as graphc computes); a number
+ * beyond float32's range (1e39) is stored as ±Infinity, as numpy's float32 holds it, and the table keeps
+ * its text for the error that refuses it (`CsvTable.beyondFloat32`). Numbers are parsed in csv-number.ts.
+ * No I/O here: the caller reads the file (runtime/node.ts `readCsvFile` in Node) or gives the text.
  */
+import { beyondFloat32, FLOAT32_OVERFLOW, parseNumberBytes, shown } from './csv-number.ts';
 
 /** Data that cannot be read or used as given: one line naming the file, its line and the column. */
 export class DataError extends Error {
@@ -29,6 +32,8 @@ export class CsvTable {
     private readonly blockRows: number,
     /** [first data row, its file line] wherever a skipped line shifted the numbering. */
     private readonly lineMarks: readonly (readonly [number, number])[],
+    /** Per column, the first value float32 could not hold: [data row, its text]. */
+    private readonly beyond: ReadonlyMap<number, readonly [number, string]> = new Map(),
   ) {
     this.blocks = [...blocks];
   }
@@ -42,6 +47,20 @@ export class CsvTable {
   lines(): (row: number) => number {
     const marks = this.lineMarks;
     return (row) => lineOfRow(marks, row);
+  }
+
+  /**
+   * The text of the value at data row `row`, column `col` (both 0-based) where it is a number float32
+   * cannot hold (stored as ±Infinity), for the error that refuses it; else undefined. Known for the first
+   * such value of each column: the one that a check going through the rows in order, stopping at the
+   * first value that is not finite, can meet. Like `lines`, it holds no values.
+   */
+  beyondFloat32(): (row: number, col: number) => string | undefined {
+    const beyond = this.beyond;
+    return (row, col) => {
+      const b = beyond.get(col);
+      return b && b[0] === row ? b[1] : undefined;
+    };
   }
 
   private block(r: number): Float32Array {
@@ -91,64 +110,6 @@ function lineOfRow(marks: readonly (readonly [number, number])[], row: number): 
 const BLOCK_VALUES = 1 << 18;
 const NL = 10, CR = 13, COMMA = 44, HASH = 35;
 
-/** Blanks Python strips around a number (Latin-1: \t..\r, \x1c..\x1f, space, \x85, \xa0). */
-const isBlank = (b: number) => (b >= 9 && b <= 13) || (b >= 28 && b <= 32) || b === 0x85 || b === 0xa0;
-
-const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
-
-/**
- * The number in bytes [s, e) (blanks stripped), or undefined where numpy refuses the field. Up to 15
- * significant digits and a power of ten within 10^±22, the value is computed exactly then rounded once
- * (both operands are exact doubles); otherwise the validated text goes to Number(), also correctly rounded.
- */
-export function parseNumberBytes(t: Uint8Array, s: number, e: number): number | undefined {
-  while (s < e && isBlank(t[s])) s++;
-  while (e > s && isBlank(t[e - 1])) e--;
-  if (s === e) return undefined;
-  let i = s, neg = false;
-  if (t[i] === 43 || t[i] === 45) { neg = t[i] === 45; i++; }
-  const c0 = t[i] | 32;
-  if (c0 === 105 || c0 === 110) return special(t, i, e, neg);
-  let mant = 0, digits = 0, sig = 0, exp10 = 0, any = false;
-  for (; i < e && t[i] >= 48 && t[i] <= 57; i++, any = true) {
-    if (sig > 0 || t[i] !== 48) { if (sig < 19) mant = mant * 10 + (t[i] - 48); else exp10++; sig++; }
-    digits++;
-  }
-  if (i < e && t[i] === 46) {
-    for (i++; i < e && t[i] >= 48 && t[i] <= 57; i++, any = true) {
-      if (sig > 0 || t[i] !== 48) { if (sig < 19) { mant = mant * 10 + (t[i] - 48); exp10--; } sig++; }
-      else exp10--;
-      digits++;
-    }
-  }
-  if (!any) return undefined;
-  if (i < e && (t[i] | 32) === 101) {
-    i++;
-    let eneg = false, ex = 0, ed = 0;
-    if (i < e && (t[i] === 43 || t[i] === 45)) { eneg = t[i] === 45; i++; }
-    for (; i < e && t[i] >= 48 && t[i] <= 57; i++, ed++) if (ex < 1e8) ex = ex * 10 + (t[i] - 48);
-    if (ed === 0) return undefined;
-    exp10 += eneg ? -ex : ex;
-  }
-  if (i !== e) return undefined;
-  if (sig > 15 || exp10 < -22 || exp10 > 22) return Number(latin1(t, s, e));
-  const v = exp10 < 0 ? mant / POW10[-exp10] : mant * POW10[exp10];
-  return neg ? -v : v;
-}
-
-function special(t: Uint8Array, i: number, e: number, neg: boolean): number | undefined {
-  const w = latin1(t, i, e).toLowerCase();
-  if (w === 'nan') return NaN;
-  if (w === 'inf' || w === 'infinity') return neg ? -Infinity : Infinity;
-  return undefined;
-}
-
-function latin1(t: Uint8Array, s: number, e: number): string {
-  let out = '';
-  for (let i = s; i < e; i += 4096) out += String.fromCharCode(...t.subarray(i, Math.min(e, i + 4096)));
-  return out;
-}
-
 /** The longest line read (bytes): /dev/zero or a binary file without line ends stops here, not at 4 GiB. */
 const MAX_LINE = 2 ** 28;
 /** Allocates a zeroed float32 buffer of `floats` values. */
@@ -170,6 +131,7 @@ export class CsvReader {
   private blockRows = 0;
   private readonly blocks: Float32Array[] = [];
   private readonly lineMarks: [number, number][] = [];
+  private readonly beyond = new Map<number, [number, string]>();
   private lineOffset = 1;
 
   constructor(readonly file = '<data>') {}
@@ -216,7 +178,7 @@ export class CsvReader {
     this.tailLen = 0;
     if (this.rows === 0) throw new DataError(`${this.file}: no data rows`);
     if (this.rows % this.blockRows) this.blocks.push(this.block.slice(0, (this.rows % this.blockRows) * this.cols));
-    return new CsvTable(this.file, this.rows, this.cols, this.blocks, this.blockRows, this.lineMarks);
+    return new CsvTable(this.file, this.rows, this.cols, this.blocks, this.blockRows, this.lineMarks, this.beyond);
   }
 
   private keep(b: Uint8Array, s: number, e: number): void {
@@ -246,6 +208,11 @@ export class CsvReader {
           // a field: numpy reads every field of a line that holds anything before its comment
           const v = parseNumberBytes(b, fs, i);
           if (v === undefined) this.notANumber(b, fs, i, col);
+          // (NaN and ±Infinity come here too, and are no such number; a column's first one is kept)
+          if (!(v! < FLOAT32_OVERFLOW && v! > -FLOAT32_OVERFLOW) && !this.beyond.has(col)) {
+            const text = beyondFloat32(b, fs, i, v!);
+            if (text !== undefined) this.beyond.set(col, [this.rows, text]);
+          }
           if (this.cols < 0) this.first.push(v!);
           else if (col < this.cols) this.block[off + col] = v!;
           else throw new DataError(`${this.file}:${this.line}: expected ${this.cols} columns like the first row, got more`);
@@ -289,12 +256,4 @@ export class CsvReader {
     const why = bom ? ' (the file starts with a byte-order mark: save it as UTF-8 without one)' : '';
     throw new DataError(`${this.file}:${this.line}: column ${col + 1} is not a number: '${shown(b.subarray(s, e))}'${why}`);
   }
-}
-
-/** A cell as an error shows it: UTF-8, at most 40 characters, control and invisible characters escaped. */
-function shown(cell: Uint8Array): string {
-  const text = new TextDecoder('utf-8', { ignoreBOM: true }).decode(cell.subarray(0, 160));
-  const chars = [...text];
-  const cut = chars.slice(0, 40).join('') + (chars.length > 40 || cell.length > 160 ? '…' : '');
-  return cut.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff\ufffd']/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -22,6 +22,8 @@ export interface Dataset {
   readonly source?: string;
   /** The file line of data row `row` (0-based), for errors; row + 1 when absent. */
   readonly lineOf?: (row: number) => number;
+  /** For errors: the text of a value stored as ±Infinity because float32 cannot hold it (1e39), as written. */
+  readonly beyondFloat32?: (row: number, col: number) => string | undefined;
 }
 
 /** A numeric table: every column a number; rows, columns and values row-major. */
@@ -47,7 +49,7 @@ export function parseMatrix(text: string, file = '<data>'): Matrix {
 export function tableDataset(t: CsvTable, place?: Place): Dataset {
   if (t.cols < 2) throw new DataError(`${t.file}: expected at least 2 columns (features, then the label), got ${t.cols}`);
   const { x, y } = t.takeXY(place);
-  return { x, y, rows: t.rows, features: t.cols - 1, source: t.file, lineOf: t.lines() };
+  return { x, y, rows: t.rows, features: t.cols - 1, source: t.file, lineOf: t.lines(), beyondFloat32: t.beyondFloat32() };
 }
 
 export function parseCsv(text: string, file = '<data>'): Dataset {
@@ -66,15 +68,19 @@ export function wherePos(d: Dataset, row: number, col: number): string {
   return `${d.source ?? 'data'}:${d.lineOf ? d.lineOf(row) : row + 1}: column ${col + 1}`;
 }
 
-/** Every value finite, else a DataError naming the first that is not (NaN, Infinity, -Infinity). */
+/**
+ * Every value finite, else a DataError naming the first that is not (NaN, Infinity, -Infinity, or a
+ * number beyond float32's range, which the file's reader stored as ±Infinity: said as written).
+ */
 export function checkFinite(d: Dataset): void {
   const F = d.features;
+  const refuse = (r: number, c: number, v: number): never => {
+    const written = d.beyondFloat32?.(r, c);
+    throw new DataError(`${wherePos(d, r, c)}: ${written !== undefined ? `${written} is outside float32's range (±3.4e38)` : `${v} is not a finite number (the data must hold finite values)`}`);
+  };
   for (let r = 0; r < d.rows; r++) {
-    for (let c = 0; c < F; c++) {
-      const v = d.x[r * F + c];
-      if (!Number.isFinite(v)) throw new DataError(`${wherePos(d, r, c)}: ${v} is not a finite number (the data must hold finite values)`);
-    }
-    if (!Number.isFinite(d.y[r])) throw new DataError(`${wherePos(d, r, F)}: ${d.y[r]} is not a finite number (the data must hold finite values)`);
+    for (let c = 0; c < F; c++) if (!Number.isFinite(d.x[r * F + c])) refuse(r, c, d.x[r * F + c]);
+    if (!Number.isFinite(d.y[r])) refuse(r, F, d.y[r]);
   }
 }
 

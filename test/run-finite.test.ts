@@ -27,8 +27,11 @@ describe('graphc run refuses input values that are not finite', () => {
     const f = file('x.csv', '# a comment\n1,2,0\n3,nan,1\n');
     expect(() => read(['N', 2], f)).toThrow(`${f}:3: column 2: NaN is not a finite number (inputs must be finite; --allow-non-finite runs on them)`);
     expect(() => read(['N', 2], file('inf.csv', '1,-inf\n'))).toThrow(/inf\.csv:1: column 2: -Infinity is not a finite number/);
-    // 1e999 is Infinity as a number; 1e39 is finite but beyond float32's range
-    expect(() => read(['N', 2], file('big.csv', '1,2\n1e999,4\n'))).toThrow(/big\.csv:2: column 1: Infinity is not a finite number/);
+    // 1e39 is finite but beyond float32's range, 1e999 beyond float64's too: both said as written
+    expect(() => read(['N', 2], file('big.csv', '1,2\n1e39,4\n'))).toThrow(`big.csv:2: column 1: 1e39 is outside float32's range (±3.4e38) (inputs must be finite; --allow-non-finite runs on them)`);
+    expect(() => read(['N', 2], file('huge.csv', '1,2\n3, -1e999 \n'))).toThrow(/huge\.csv:2: column 2: -1e999 is outside float32's range \(±3\.4e38\)/);
+    // one in an ignored label column first: the one in a column read is said as written still
+    expect(() => read(['N', 2], file('label-big.csv', '1,2,1e39\n1e39,4,0\n'))).toThrow(/label-big\.csv:2: column 1: 1e39 is outside float32's range/);
     // a label column is ignored, whatever it holds
     expect([...read(['N', 2], file('label.csv', '1,2,nan\n')).data]).toEqual([1, 2]);
   });
@@ -37,7 +40,7 @@ describe('graphc run refuses input values that are not finite', () => {
     const npy = file('x.npy', writeNpy([2, 2], [1, 2, 3, Infinity]));
     expect(() => read(['N', 2], npy)).toThrow(`${npy}: input 'x' [N, 2] float32: value 3 (at [1, 1]): Infinity is not a finite number (inputs must be finite; --allow-non-finite runs on them)`);
     const json = file('x.json', '{"shape": [1, 2], "data": [1e39, 0]}');
-    expect(() => read(['N', 2], json)).toThrow(/x\.json: input 'x' \[N, 2\] float32: value 0 \(at \[0, 0\]\): 1e\+39 is beyond float32's range/);
+    expect(() => read(['N', 2], json)).toThrow(/x\.json: input 'x' \[N, 2\] float32: value 0 \(at \[0, 0\]\): 1e\+39 is outside float32's range \(±3\.4e38\)/);
   });
 
   it('takes them with --allow-non-finite', () => {

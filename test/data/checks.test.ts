@@ -41,7 +41,16 @@ describe('BCE targets', () => {
 
 describe('every value finite', () => {
   const train = (text: string) => refusal(() => fit(toy.build({ loss: 'bce' }), parseCsv(text, 'toy.csv'), cfg));
-  it('1e400 (Infinity)', () => expect(train('1,2,0\n1e400,3,1\n')).toBe('toy.csv:2: column 1: Infinity is not a finite number (the data must hold finite values)'));
+  // a number float32 cannot hold is said as written, not as the Infinity float32 makes of it
+  it('1e39 (beyond float32)', () => expect(train('1,2,0\n1e39,3,1\n')).toBe("toy.csv:2: column 1: 1e39 is outside float32's range (±3.4e38)"));
+  it('-1e400 (beyond float64 too), blanks around it', () => expect(train('1,2,0\n# c\n4, -1e400 ,1\n')).toBe("toy.csv:3: column 2: -1e400 is outside float32's range (±3.4e38)"));
+  it('the first one that is not finite, when an earlier row of its column holds NaN', () => expect(train('1,nan,0\n4,1e39,1\n')).toMatch(/^toy\.csv:1: column 2: NaN is not a finite number/));
+  // at the edge, as numpy.float32 rounds: 3.4028235677973362e38 to its largest value, ...366e38 to inf
+  it('float32\'s largest value is in range, the least number past it is not', () => {
+    expect(train('1,2,0\n3.4028235677973362e38,3,1\n')).toBe('trained');
+    expect(train('1,2,0\n-3.4028235677973366e38,3,1\n')).toBe("toy.csv:2: column 1: -3.4028235677973366e38 is outside float32's range (±3.4e38)");
+  });
+  it('inf as written is Infinity', () => expect(train('1,2,0\n4,inf,1\n')).toBe('toy.csv:2: column 2: Infinity is not a finite number (the data must hold finite values)'));
   it('-inf', () => expect(train('1,2,0\n4,-inf,1\n')).toMatch(/^toy\.csv:2: column 2: -Infinity is not a finite number/));
   it('nan as a target', () => expect(train('1,2,0\n\n4,3,nan\n')).toMatch(/^toy\.csv:3: column 3: NaN is not a finite number/));
 });
