@@ -64,7 +64,7 @@ export function unchanged(files: Record<string, string>): boolean {
 /**
  * Writes a cache file so that readers see it whole or not at all, through the temporary file
  * `.<name>.<pid>.tmp` beside it. From an asynchronous caller (`writeWholeAsync`), the write is guarded
- * as an output's is: SIGINT or SIGTERM meanwhile removes the temporary file (cli/write.ts). The
+ * as an output's is: SIGINT, SIGTERM or SIGHUP meanwhile removes the temporary file (cli/write.ts). The
  * synchronous writes (a type check's result, stored between training steps; the compiler's code cache,
  * written by the type check's worker thread) run no handler of ours until they end, so a kill meanwhile
  * can leave the temporary file: no reader opens it, and the next write in its folder removes it.

@@ -1,9 +1,9 @@
 /**
  * Writing output files atomically: the bytes go to a temporary file beside the target, which is renamed
  * over it only when complete, so a failure never leaves a half-written file. An output is written in
- * chunks, with handlers for SIGINT and SIGTERM installed only while a write is pending: Ctrl-C (or a kill)
- * during the write removes the temporary file and exits 130 (143), so neither a `.tmp` file nor a half
- * file remains. (The rest of a command runs synchronously with the signals' default action: no handler
+ * chunks, with handlers for SIGINT, SIGTERM and SIGHUP installed only while a write is pending: Ctrl-C, a
+ * kill or the terminal closed during the write removes the temporary file and exits 128 + the signal's
+ * number (130, 143, 129), so neither a `.tmp` file nor a half file remains. (The rest of a command runs synchronously with the signals' default action: no handler
  * of ours would run there, and a handler installed for the whole command would defer Ctrl-C until the
  * synchronous work was done.)
  */
@@ -110,10 +110,12 @@ const onSignal = (signal: NodeJS.Signals): void => {
       /* not created yet */
     }
   }
-  clearStatus();
-  process.exit(signal === 'SIGINT' ? 130 : 143);
+  // (after SIGHUP the terminal is gone: nothing to erase there)
+  if (signal !== 'SIGHUP') clearStatus();
+  process.exit(128 + SIGNALS[signal as keyof typeof SIGNALS]);
 };
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+/** The signals that end a write, by their numbers (POSIX), for the exit status 128 + number. */
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
 
 /** Bytes written at a time: between chunks a signal's handler can run. */
 const CHUNK = 1 << 20;
@@ -133,8 +135,8 @@ export async function writeAtomic(path: string, data: Uint8Array | string): Prom
 }
 
 /**
- * Writes `data` to `tmp` in chunks and renames it over `file`, with `tmp` removed if SIGINT or SIGTERM
- * comes meanwhile (see above) or the write fails; the error is rethrown for the caller to name. A file
+ * Writes `data` to `tmp` in chunks and renames it over `file`, with `tmp` removed if SIGINT, SIGTERM or
+ * SIGHUP comes meanwhile (see above) or the write fails; the error is rethrown for the caller to name. A file
  * replaced keeps its permissions (a private file stays private).
  */
 export async function writeGuarded(file: string, tmp: string, data: Uint8Array | string): Promise<void> {
@@ -145,7 +147,7 @@ export async function writeGuarded(file: string, tmp: string, data: Uint8Array |
   } catch {
     /* a new file: the default permissions */
   }
-  if (pending.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  if (pending.size === 0) for (const s of Object.keys(SIGNALS)) process.on(s, onSignal);
   pending.add(tmp);
   try {
     const f = await open(tmp, 'w');
@@ -165,7 +167,7 @@ export async function writeGuarded(file: string, tmp: string, data: Uint8Array |
     throw e;
   } finally {
     pending.delete(tmp);
-    if (pending.size === 0) for (const s of SIGNALS) process.off(s, onSignal);
+    if (pending.size === 0) for (const s of Object.keys(SIGNALS)) process.off(s, onSignal);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * A signal while graphc writes an output (cli/write.ts): the temporary file is removed and graphc exits
- * 130 for SIGINT (Ctrl-C), 143 for SIGTERM; neither a `.tmp` file nor a half-written output remains. The
+ * 130 for SIGINT (Ctrl-C), 143 for SIGTERM, 129 for SIGHUP (the terminal closed); neither a `.tmp` file
+ * nor a half-written output remains. The
  * output is a 128 MiB ONNX export, written in chunks; the signal is sent once its temporary file holds
  * some bytes (the empty probe `checkWritable` makes first is not the write).
  */
@@ -40,7 +41,7 @@ interface Outcome {
 }
 
 /** Exports the model to a fresh folder and sends `signal` once the temporary file has bytes in it. */
-function exportAndSignal(signal: 'SIGINT' | 'SIGTERM'): Promise<Outcome> {
+function exportAndSignal(signal: 'SIGINT' | 'SIGTERM' | 'SIGHUP'): Promise<Outcome> {
   const dir = mkdtempSync(join(tmpdir(), 'graphc-interrupt-'));
   const target = join(dir, 'big.onnx');
   return new Promise((resolve, reject) => {
@@ -67,7 +68,7 @@ function exportAndSignal(signal: 'SIGINT' | 'SIGTERM'): Promise<Outcome> {
 }
 
 describe('a signal during a write', () => {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
     it(`${signal}: exits ${code}, and no temporary or half file remains`, async () => {
       // the signal may come after the write is done (the file renamed): then the file is whole; try again
       let hit: Outcome | undefined;
