@@ -54,6 +54,12 @@ export class OnnxBuilder implements OnnxEmit {
     return this.constant(onnx.TensorProto.create({ dataType: DataType.INT64, dims: [...dims], int64Data: [...values] }), `i${dims.join('x')}:${values.join(',')}`);
   }
 
+  /** A bool constant (graphc holds bools as 0 and 1): one byte per value, as ONNX stores bools. */
+  constBool(values: ArrayLike<number>, dims: readonly number[]): string {
+    const bytes = Uint8Array.from(values, (v) => (v !== 0 ? 1 : 0));
+    return this.constant(onnx.TensorProto.create({ dataType: DataType.BOOL, dims: [...dims], rawData: bytes }), `b${dims.join('x')}:${bytes.join(',')}`);
+  }
+
   shapeOf(name: string): string {
     return this.op('Shape', [name]);
   }

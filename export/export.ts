@@ -75,9 +75,10 @@ export function exportGraph(given: Graph, opts: ExportOptions): Uint8Array {
       e.initializer(floatTensor(name, value, n.shape as number[]));
     } else if (n.op === 'Const') {
       e.src = undefined;
-      // an int64 constant (indices, as the importer keeps them) is written as int64, as ONNX's index inputs require
+      // an int64 constant (indices, as the importer keeps them) is written as int64, as ONNX's index inputs
+      // require; a bool one (a mask, a condition) as bool, as Where's and the logical ops' inputs require
       const value = n.attrs.value as Float32Array;
-      names.set(n, n.dtype === 'i64' ? e.constI64(Array.from(value), n.shape as number[]) : e.constF32(value, n.shape as number[]));
+      names.set(n, n.dtype === 'i64' ? e.constI64(Array.from(value), n.shape as number[]) : n.dtype === 'bool' ? e.constBool(value, n.shape as number[]) : e.constF32(value, n.shape as number[]));
     } else {
       const def = getOp(n.op);
       if (!def.onnx) throw new GraphError(`ONNX export: op ${n.op} has no ONNX mapping`, n.src);

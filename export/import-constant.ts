@@ -4,7 +4,7 @@
  */
 import type { Node } from '../compiler/ir/node.ts';
 import { toNumber, DataType, AttrType as AT, type GraphProto } from './proto.ts';
-import { fail, floats, ints, dimsOf, MAX_ELEMENTS } from './import-tensor.ts';
+import { fail, floats, ints, bools, dimsOf, MAX_ELEMENTS } from './import-tensor.ts';
 
 /**
  * Constant's schema versions, whose forms `constantValue` reads: `value` (a tensor) from 1, `sparse_value`
@@ -13,8 +13,8 @@ import { fail, floats, ints, dimsOf, MAX_ELEMENTS } from './import-tensor.ts';
  */
 export const CONSTANT_SINCE: readonly number[] = [1, 9, 11, 12, 13, 19, 21, 23, 24, 25];
 
-/** A Constant node's value: float32 numbers, or integers (int64 or int32, folded at import as int64). */
-export function constantValue(n: NonNullable<GraphProto['node']>[number], opset: number, where: string): { values: number[]; dims: number[]; integer: boolean } {
+/** A Constant node's value: float32 numbers, integers (int64 or int32, folded at import as int64), or bools (0 and 1). */
+export function constantValue(n: NonNullable<GraphProto['node']>[number], opset: number, where: string): { values: number[]; dims: number[]; integer: boolean; bool?: boolean } {
   const attrs = n.attribute ?? [];
   if (attrs.length !== 1) fail(`${where}: ${attrs.length === 0 ? 'no value attribute' : `${attrs.length} attributes (ONNX's Constant takes exactly one value)`}`);
   const a = attrs[0];
@@ -35,6 +35,10 @@ export function constantValue(n: NonNullable<GraphProto['node']>[number], opset:
     case 'value': {
       const t = a.t ?? fail(`${what}: no tensor`);
       if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32) return { values: ints(t, where), dims: dimsOf(t), integer: true };
+      if (t.dataType === DataType.BOOL) {
+        const { dims, data } = bools(t, where);
+        return { values: Array.from(data), dims, integer: false, bool: true };
+      }
       const { dims, data } = floats(t, where);
       return { values: Array.from(data), dims, integer: false };
     }

@@ -129,6 +129,25 @@ export function floats(t: TensorProto, what: string): { dims: number[]; data: Fl
   return { dims, data: double ? narrowDoubles(fd, what) : Float32Array.from(fd) };
 }
 
+/**
+ * A bool tensor's values as graphc holds every bool: 0 and 1 (raw_data holds one byte per value, any but 0
+ * true, as onnxruntime reads them; else int32_data).
+ */
+export function bools(t: TensorProto, what: string): { dims: number[]; data: Float32Array } {
+  const dims = checkDims(what, t.dims ?? []);
+  const count = dims.reduce((p, d) => p * d, 1);
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`${what}: external data is not supported`);
+  if (t.dataType !== DataType.BOOL) fail(`${what}: expected bools, got data type ${t.dataType}`);
+  const raw = t.rawData;
+  if (raw && raw.length > 0) {
+    if (raw.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} bytes of data, the file holds ${raw.length}`);
+    return { dims, data: Float32Array.from(raw, (b) => (b !== 0 ? 1 : 0)) };
+  }
+  const src = t.int32Data ?? [];
+  if (src.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${src.length}`);
+  return { dims, data: Float32Array.from(src, (v) => (v !== 0 ? 1 : 0)) };
+}
+
 export const dimsOf = (t: TensorProto): number[] => (t.dims ?? []).map((d) => toNumber(d as number));
 
 export function ints(t: TensorProto, what: string): number[] {

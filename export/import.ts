@@ -19,7 +19,7 @@ import { constantValue, specializable } from './import-constant.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { fail, floats, ints, dimsOf, checkTotal, printable, recordedDefaults, MAX_NODES, MAX_RANK } from './import-tensor.ts';
+import { fail, floats, ints, bools, dimsOf, checkTotal, printable, recordedDefaults, MAX_NODES, MAX_RANK } from './import-tensor.ts';
 import { float64Model, FLOAT64_NOTE } from './import-f64.ts';
 import { decodeModel, type ImportedModel, type ImportOptions } from './import-model.ts';
 
@@ -85,6 +85,12 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       intValues.set(name, intConst(ints(t, `initializer '${name}'`), dimsOf(t)));
       continue;
     }
+    if (t.dataType === DataType.BOOL) {
+      // a mask or a condition: a constant of 0s and 1s, as graphc holds every bool (never a parameter)
+      const { dims, data } = bools(t, `initializer '${name}'`);
+      values.set(name, B.mk('Const', [], { value: data, shape: dims, dtype: 'bool' }, at(`initializer '${shownName(name)}'`)));
+      continue;
+    }
     const { dims, data } = floats(t, `initializer '${name}'`);
     const p = B.mk('Param', [], { name, shape: dims, init: data }, at(`initializer '${shownName(name)}'`));
     params.push(p);
@@ -98,6 +104,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     const name = vi.name || fail('a graph input has no name');
     if (inits.has(name)) {
       const p = values.get(name);
+      if (p?.op === 'Const') fail(`input '${name}': a bool initializer that is also a graph input (a default a run may replace) is not supported: graphc holds bool initializers as constants`);
       const given = opts.bind?.get(name);
       if (p && given) {
         // a default bound to the value fed for it (the model specialised on it): a constant, no parameter
@@ -181,6 +188,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       const out = n.output?.[0];
       if (out) {
         if (v.integer) intValues.set(out, intConst(v.values, v.dims));
+        else if (v.bool) values.set(out, atSource(pos, () => B.mk('Const', [], { value: Float32Array.from(v.values), shape: v.dims, dtype: 'bool' })));
         else values.set(out, atSource(pos, () => B.constant(v.values, v.dims)));
       }
       continue;
