@@ -21,7 +21,8 @@ import { rowKernel, ARG, copiesFor, type RowProgram } from '../runtime/kernels/w
 import { vecmatKernel, vecmatWideKernel, WIDE_ARG } from '../runtime/kernels/wasm/vector.ts';
 import { module, type Func } from '../runtime/kernels/wasm/asm.ts';
 import { heap, MAX_PAGES } from '../runtime/kernels/heap.ts';
-import { gemm, gemmScratch, kernelsFor } from '../runtime/kernels/wasm/gemm.ts';
+import { gemm, gemmScratch } from '../runtime/kernels/wasm/gemm.ts';
+import { kernelsFor } from '../runtime/kernels/wasm/gemm-memory.ts';
 import { useRelaxedSimd } from '../runtime/node.ts';
 import { TorchGenerator } from '../compiler/init/torch-random.ts';
 

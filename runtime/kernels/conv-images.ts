@@ -13,7 +13,8 @@
  */
 import type { Kernel } from './kernel.ts';
 import { heap } from './heap.ts';
-import { KC, NC, gemmRowsShared, kernelsFor } from './wasm/gemm.ts';
+import { KC, NC, gemmRowsShared } from './wasm/gemm.ts';
+import { kernelsFor } from './wasm/gemm-memory.ts';
 import { splitTimer } from './split.ts';
 import { moves, packedIndex, patchMap, prod, sizes, type ConvGeom } from './conv-maps.ts';
 
@@ -182,7 +183,7 @@ function weightByImageKernel(g: ConvGeom, fallback: Kernel): Kernel | null {
         // (the first image's first K block starts them), so each sum runs over the images' positions in order
         for (let k0 = 0; k0 < P; k0 += KC) {
           const kc = Math.min(KC, P - k0), b = packed.byteOffset + k0 * CK8 * 4, first = n === 0 && k0 === 0 ? 1 : 0;
-          for (let i = 0; i < Og4; i += 4) k!.panel(gr.byteOffset + (go + i * P + k0) * 4, P * 4, 4, b, 32, acc.byteOffset + i * CK8 * 4, CK8 * 4, kc, CK8, first);
+          for (let i = 0; i < Og4; i += 4) k!.panel(gr.byteOffset + (go + i * P + k0) * 4, P * 4, 4, b, 32, acc.byteOffset + i * CK8 * 4, CK8 * 4, kc, CK8, first, 0, 0);
         }
         for (let o = Og4; o < Og; o++)
           for (let ck = 0; ck < CK; ck++) {

@@ -52,17 +52,17 @@ export const JOBS = {
    * a chunk into `spare` and copies it into C only if the caller has not taken it back meanwhile, so a
    * helper parked in the middle of a chunk never holds the caller up (the caller computes that chunk too,
    * with the same kernel: the same bits). Last, gemmRows's `strip`: 0, or for a transposed A 16·KC bytes
-   * of the helper's own.
+   * of the helper's own, and its `epi` (the epilogue: a bias and ReLU on the last K block, or 0).
    */
   gemm: {
     code: 1,
-    args: ['a0', 'sa', 'ska', 'b0', 'c0', 'ldc', 'K', 'NP', 'chunk', 'end', 'KC', 'NC', 'states', 'spare', 'strip'],
+    args: ['a0', 'sa', 'ska', 'b0', 'c0', 'ldc', 'K', 'NP', 'chunk', 'end', 'KC', 'NC', 'states', 'spare', 'strip', 'epi'],
     run: () =>
       `const st = new Int32Array(memory.buffer, states, ${MAX_CHUNKS}); ` +
       `for (let n, i; (i = (n = Atomics.add(ctl, ${NEXT}, 1)) * chunk) < end; ) { ` +
       `if (Atomics.compareExchange(st, n, ${CHUNK.FREE}, ${CHUNK.HELPER}) !== ${CHUNK.FREE}) continue; ` +
       `const r = Math.min(end, i + chunk) - i; ` +
-      `k.gemmRows(a0, sa, ska, b0, spare - i * ldc, ldc, K, NP, i, i + r, KC, NC, strip); ` +
+      `k.gemmRows(a0, sa, ska, b0, spare - i * ldc, ldc, K, NP, i, i + r, KC, NC, strip, epi); ` +
       `if (Atomics.compareExchange(st, n, ${CHUNK.HELPER}, ${CHUNK.COPYING}) !== ${CHUNK.HELPER}) continue; ` +
       `const f = new Float32Array(memory.buffer); f.copyWithin((c0 + i * ldc) >> 2, spare >> 2, (spare >> 2) + r * NP); ` +
       `Atomics.store(st, n, ${CHUNK.DONE}); Atomics.notify(st, n); }`,
@@ -153,11 +153,12 @@ export const JOBS = {
    * (`spare`: K·CW floats), computes every row of the chunk (`M4`, A read with gemmRows's `a0`, `sa`,
    * `ska`, no strip) into the M4·CW floats after them, and copies them into C (at `c0`, rows NP·4 bytes
    * apart) unless the caller has taken the chunk back. So each thread packs and reads only its own
-   * columns of B, and each packed panel stays in the cache of the core that packed it.
+   * columns of B, and each packed panel stays in the cache of the core that packed it. `epi`: gemmRows's
+   * epilogue for C's column 0 (its bias moved on to the chunk's first column, as `epiFrom` in wasm/gemm.ts).
    */
   gemmColumns: {
     code: 8,
-    args: ['a0', 'sa', 'ska', 'src', 'ldb', 'trans', 'c0', 'K', 'CW', 'NP', 'M4', 'KC', 'NC', 'states', 'spare'],
+    args: ['a0', 'sa', 'ska', 'src', 'ldb', 'trans', 'c0', 'K', 'CW', 'NP', 'M4', 'KC', 'NC', 'states', 'spare', 'epi'],
     run: () =>
       `const st = new Int32Array(memory.buffer, states, ${MAX_CHUNKS}); ` +
       `for (let n = Math.ceil(NP / CW) - 1; n >= 0; n--) { ` +
@@ -165,7 +166,7 @@ export const JOBS = {
       `const j0 = n * CW, w = Math.min(CW, NP - j0), out = spare + K * CW * 4; ` +
       `for (let k0 = 0; k0 < K; k0 += KC) { const kc = Math.min(KC, K - k0), to = spare + k0 * w * 4; ` +
       `if (trans) k.packT(src + j0 * ldb + k0 * 4, ldb, to, kc, w >> 3); else k.pack(src + k0 * ldb + j0 * 4, ldb, to, kc, w >> 3); } ` +
-      `k.gemmRows(a0, sa, ska, spare, out, w * 4, K, w, 0, M4, KC, NC, 0); ` +
+      `k.gemmRows(a0, sa, ska, spare, out, w * 4, K, w, 0, M4, KC, NC, 0, epi & ~3 ? epi + j0 * 4 : epi); ` +
       `if (Atomics.compareExchange(st, n, ${CHUNK.HELPER}, ${CHUNK.COPYING}) !== ${CHUNK.HELPER}) continue; ` +
       `k.copyRows(out, w * 4, c0 + j0 * 4, NP * 4, M4, w * 4); ` +
       `Atomics.store(st, n, ${CHUNK.DONE}); Atomics.notify(st, n); }`,

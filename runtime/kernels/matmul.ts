@@ -3,8 +3,9 @@
  * [K,M] when transposed) and op(B) is [K,N] (stored [N,K] when transposed). Each layout gets the loop
  * order that reads memory sequentially; sums accumulate in float64.
  */
-import { withPath, type Kernel } from './kernel.ts';
-import { gemm, gemmScratch, kernelsFor, wasmMatmul } from './wasm/gemm.ts';
+import { pathOf, withPath, type Kernel } from './kernel.ts';
+import { epilogue, gemm, gemmScratch } from './wasm/gemm.ts';
+import { kernelsFor, wasmMatmul } from './wasm/gemm-memory.ts';
 import { matvec as wasmMatvec, vecmat as wasmVecmat, vecmatScratch, type VecmatScratch } from './wasm/vector-drivers.ts';
 import { vecmatEntry } from './wasm/vecmat-entry.ts';
 import type { WasmEntry } from './kernel.ts';
@@ -21,8 +22,44 @@ export const VECTOR_MIN_WORK = 2048;
  * are in the runtime's heap (plans place their buffers there), through a private copy otherwise.
  * Matrix-vector shapes (one row or one column) use the streaming vector kernels; they need the heap.
  * `precision` 'f64' (the reference plans) always takes the float64-accumulating JS loops.
+ * With an epilogue (a linear layer's: `Linear`, compiler/ops/linear.ts), the kernel reads a third input,
+ * the bias (N floats), adds it to each row of C and then, with `relu`, applies ReLU: in the GEMM's panel
+ * kernel as it stores C (wasm/gemm.ts), on the other paths in a loop over C after the product.
  */
-export function matmulKernel(M: number, K: number, N: number, transA = false, transB = false, precision: 'f32' | 'f64' = 'f32'): Kernel {
+export function matmulKernel(M: number, K: number, N: number, transA = false, transB = false, precision: 'f32' | 'f64' = 'f32', epi?: Epilogue): Kernel {
+  const k = productKernel(M, K, N, transA, transB, precision, epi);
+  if (!epi || folded.has(k)) return k;
+  const relu = epi.relu;
+  return withPath((ins, c) => (k(ins, c), addBias(c, ins[2], M, N, relu)), `${pathOf(k)}, then the bias${relu ? ' and ReLU' : ''} in a loop over C`);
+}
+
+/**
+ * Whether a product of this shape runs in the GEMM of the heap, which applies an epilogue as it stores C
+ * (given operands in the heap; `productKernel` takes that path for the same shapes).
+ */
+export function gemmApplies(M: number, K: number, N: number, precision: 'f32' | 'f64'): boolean {
+  const h = precision === 'f32' ? heap() : null;
+  return h !== null && K > 0 && M >= 4 && N >= 4 && M * K * N >= WASM_MIN_WORK && kernelsFor(h.memory) !== null;
+}
+
+/** A linear layer's epilogue: the bias (the kernel's third input) added to each row of the product, then ReLU or not. */
+export interface Epilogue {
+  readonly relu: boolean;
+}
+
+/** Kernels that apply their epilogue themselves (in the GEMM's stores). */
+const folded = new WeakSet<Kernel>();
+
+/** c[i, j] += b[j], then with `relu` x where x > 0, else 0 (the Relu op's rule), for C [M, N]. */
+function addBias(c: Float32Array, b: Float32Array, M: number, N: number, relu: boolean): void {
+  for (let i = 0, o = 0; i < M; i++)
+    for (let j = 0; j < N; j++, o++) {
+      const x = c[o] + b[j];
+      c[o] = relu && !(x > 0) ? 0 : x;
+    }
+}
+
+function productKernel(M: number, K: number, N: number, transA: boolean, transB: boolean, precision: 'f32' | 'f64', epi: Epilogue | undefined): Kernel {
   const js = jsMatmulKernel(M, K, N, transA, transB);
   if (precision !== 'f32') return js;
   if (K === 0) return withPath(js, 'JavaScript (an inner dimension of 0: the output is zeros)');
@@ -58,16 +95,22 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
   if (N < 4 || M < 4) return withPath(js, 'JavaScript (fewer than 4 rows or columns)');
   const copying = wasmMatmul();
   if (h && k) {
+    const relu = epi?.relu === true;
     const kernel: Kernel = (ins, c) => {
-      if (h.owns(ins[0]) && h.owns(c)) gemm(k, ins[0], ins[1], c, scratch, M, K, N, transA, transB, h.owns(ins[1]));
-      else if (copying && M >= 16) copying.run(ins[0], ins[1], c, M, K, N, transA, transB);
-      else js(ins, c);
+      if (h.owns(ins[0]) && h.owns(c)) gemm(k, ins[0], ins[1], c, scratch, M, K, N, transA, transB, h.owns(ins[1]), epi ? epilogue(scratch, ins[2], N, relu) : 0);
+      else {
+        if (copying && M >= 16) copying.run(ins[0], ins[1], c, M, K, N, transA, transB);
+        else js(ins, c);
+        if (epi) addBias(c, ins[2], M, N, relu);
+      }
     };
     // scratch for the packed B (and a padded C), freed with the kernel; not cleared: each call packs all
     // of B (padding columns as zeros), writes C's first M − M mod 4 rows whole, and reads no padding of
     // the other rows, and a transposed A's strip is copied before each K block reads it
-    const scratch = gemmScratch(M, K, N, (n) => h.alloc(n, kernel, false), transA, transB);
-    return withPath(kernel, 'WebAssembly SIMD GEMM');
+    const scratch = gemmScratch(M, K, N, (n) => h.alloc(n, kernel, false), transA, transB, epi !== undefined);
+    if (!epi) return withPath(kernel, 'WebAssembly SIMD GEMM');
+    folded.add(kernel);
+    return withPath(kernel, `WebAssembly SIMD GEMM, the bias${relu ? ' and ReLU' : ''} applied as it stores C`);
   }
   if (copying && M >= 16) return withPath((ins, c) => copying.run(ins[0], ins[1], c, M, K, N, transA, transB), 'WebAssembly SIMD GEMM on copies (no shared heap)');
   return withPath(js, h ? 'JavaScript (the WebAssembly matrix kernels failed to build)' : 'JavaScript (no shared heap)');

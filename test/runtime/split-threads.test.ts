@@ -24,18 +24,25 @@ const h = heap()!;
 // by rows (the wide kernel, its helper's share summed apart); GEMMs whose B is large enough for the helper
 // to pack half of its panels (three K blocks and a partial last panel; a transposed B, an odd count of panels);
 // GEMMs split by columns, A no larger than B (W4's forward product, two K blocks; transposed A and B and a
-// narrow last chunk of columns); GEMMs with M mod 4 rows after the row groups (by rows, transposed A)
-const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false], [260, 300, 72, true], [64, 1030, 516, false], [68, 1030, 520, false, true], [128, 784, 256, false], [104, 300, 104, true, true], [258, 300, 72, true], [130, 512, 64, false]] as const;
+// narrow last chunk of columns); GEMMs with M mod 4 rows after the row groups (by rows, transposed A);
+// then GEMMs with a linear layer's epilogue (a bias, and ReLU or not: matmulKernel's `epi`), by rows (a
+// tail group, a padded C with the helper packing half of B, three K blocks) and by columns
+const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false], [260, 300, 72, true], [64, 1030, 516, false], [68, 1030, 520, false, true], [128, 784, 256, false], [104, 300, 104, true, true], [258, 300, 72, true], [130, 512, 64, false],
+  [258, 300, 72, true, false, true], [64, 1030, 516, false, false, true], [130, 1100, 60, false, true, false], [128, 784, 256, false, false, false], [104, 300, 104, true, true, true]] as const;
 /** The cases split by columns (wasm/gemm.ts, `byColumns`). */
-const byColumns = [8, 9];
-const kernels = cases.map(([M, K, N, tA, tB = false]) => ({ M, K, N, tA, tB, kernel: matmulKernel(M, K, N, tA, tB), a: h.copyOf(randoms(M * K, M + 1)), b: h.copyOf(randoms(K * N, N + 2)) }));
+const byColumns = [8, 9, 15, 16];
+const kernels = cases.map(([M, K, N, tA, tB = false, relu = undefined]: readonly [number, number, number, boolean, boolean?, boolean?]) => ({
+  M, K, N, tA, tB, relu,
+  kernel: matmulKernel(M, K, N, tA, tB, 'f32', relu === undefined ? undefined : { relu }),
+  a: h.copyOf(randoms(M * K, M + 1)), b: h.copyOf(randoms(K * N, N + 2)), bias: relu === undefined ? null : h.copyOf(randoms(N, N + 3)),
+}));
 
 /** Every case's output, computed `times` times (the last), as bits. */
 function outputs(times = 1, after?: () => void): Uint32Array[] {
-  return kernels.map(({ M, N, kernel, a, b }) => {
+  return kernels.map(({ M, N, kernel, a, b, bias }) => {
     const c = h.alloc(M * N).fill(NaN);
     for (let t = 0; t < times; t++) {
-      kernel([a, b], c);
+      kernel(bias ? [a, b, bias] : [a, b], c);
       after?.();
     }
     const bits = new Uint32Array(c.buffer, c.byteOffset, M * N).slice();
@@ -68,8 +75,10 @@ describe('splitting a kernel with the helper thread', () => {
   afterAll(() => stopHelperThread());
 
   it('one thread matches the definition', () => {
-    kernels.forEach(({ M, K, N, tA, tB, a, b }, i) => {
+    kernels.forEach(({ M, K, N, tA, tB, a, b, bias, relu }, i) => {
       const ref = matmulReference(a, b, M, K, N, tA, tB);
+      // the epilogue, in float64: the bias on each row, then max(x, 0)
+      if (bias) for (let j = 0; j < ref.length; j++) ref[j] = relu ? Math.max(ref[j] + bias[j % N], 0) : ref[j] + bias[j % N];
       const got = new Float32Array(alone[i].buffer);
       for (let j = 0; j < ref.length; j++) expect(Math.abs(got[j] - ref[j])).toBeLessThanOrEqual(2e-6 * Math.sqrt(K) * (1 + Math.abs(ref[j])));
     });
@@ -93,7 +102,7 @@ describe('splitting a kernel with the helper thread', () => {
       expect(cols.length).toBeLessThanOrEqual(byColumns.length * 3);
       const packs = posted.flatMap(([job, args], i) => (job === 'pack' ? [[args[2], i]] : []));
       expect(packs.length).toBeGreaterThan(0);
-      expect(packs.length).toBeLessThanOrEqual(2 * 3); // two kernels with a large B, three calls each
+      expect(packs.length).toBeLessThanOrEqual(3 * 3); // three kernels with a large B (one with an epilogue), three calls each
       // pack's third argument and gemm's fourth: the packed B
       for (const [packed, i] of packs) {
         expect(posted[i + 1]?.[0]).toBe('gemm');
@@ -130,8 +139,8 @@ describe('splitting a kernel with the helper thread', () => {
     // matrix-vector) or mark its partial sums done (vector-matrix)
     await startHelper(`{ const ce = Atomics.compareExchange; Atomics.compareExchange = (v, i, e, r) => { if (v.length === ${MAX_CHUNKS} && e === ${CHUNK.HELPER} && (r === ${CHUNK.COPYING} || r === ${CHUNK.DONE})) { const t = Date.now(); while (Date.now() - t < 300); } return ce(v, i, e, r); }; }\n`);
     SplitTimer.force = true;
-    for (const which of [0, 2, 3, ...byColumns]) {
-      const { M, N, kernel, a, b } = kernels[which];
+    for (const which of [0, 2, 3, 12, ...byColumns]) {
+      const { M, N, kernel, a, b, bias } = kernels[which];
       const c = h.alloc(M * N).fill(NaN);
       const bits = () => new Uint32Array(c.buffer, c.byteOffset, M * N);
       let takenBack = 0;
@@ -139,7 +148,7 @@ describe('splitting a kernel with the helper thread', () => {
       for (let t = 0; t < 12 && takenBack === 0; t++) {
         while (!readyHelper()!.idle) await new Promise((r) => setTimeout(r, 20)); // posted only when idle
         const start = performance.now();
-        kernel([a, b], c);
+        kernel(bias ? [a, b, bias] : [a, b], c);
         const ms = performance.now() - start;
         takenBack += readyHelper()!.chunks.filter((s) => s === CHUNK.TAKEN_BACK).length;
         expect(bits(), `case ${which}`).toEqual(alone[which]);

@@ -1,6 +1,7 @@
 /** The WebAssembly SIMD matmul against the plain definition (float64), every layout, edges included. */
 import { describe, expect, it } from 'vitest';
-import { WasmMatmul, gemm, gemmScratch, kernelsFor } from '../../runtime/kernels/wasm/gemm.ts';
+import { gemm, gemmScratch } from '../../runtime/kernels/wasm/gemm.ts';
+import { WasmMatmul, kernelsFor } from '../../runtime/kernels/wasm/gemm-memory.ts';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulReference, matmulKernel } from '../../runtime/kernels/matmul.ts';
 import { randoms } from '../support/run.ts';

@@ -10,9 +10,10 @@
  * the helper, in chunks that each takes while any are left; the helper packs half of a large B first.
  * A product whose A is no larger than its B (and B not large) is split by columns instead, each thread
  * packing its own chunks of B's columns and computing every row of them (`byColumns`).
+ * An epilogue (a linear layer's bias, then ReLU: `epilogue`) is applied by the panel kernel as it stores
+ * the last K block's tiles, on every path (rows, columns, the tail group, the padded C), so C is written once.
  */
-import { WasmKernels } from './module.ts';
-import { noteFallback } from '../fallbacks.ts';
+import type { WasmKernels } from './module.ts';
 import { idleHelper, reserveHelperCells, type HelperThread } from '../threads.ts';
 import { MAX_CHUNKS } from '../jobs.ts';
 import { helped, splitTimer, type SplitTimer } from '../split.ts';
@@ -24,12 +25,11 @@ import { helped, splitTimer, type SplitTimer } from '../split.ts';
  */
 export const KC = 512;
 export const NC = 256;
-const PAGE = 65536;
 
 /** Columns of B (and C) rounded up to whole 8-column panels. */
-const padded = (N: number) => (N + 7) & ~7;
+export const padded = (N: number) => (N + 7) & ~7;
 /** Floats of a transposed A's strip (a row group's four values of each k of a K block). */
-const STRIP = 4 * KC;
+export const STRIP = 4 * KC;
 /** Columns (padded) from which a transposed A is read through the strip: 8 panels read each copy. */
 const STRIP_MIN_COLUMNS = 64;
 
@@ -44,20 +44,38 @@ export interface GemmScratch {
   readonly strip: Float32Array | null;
   /** Where M is not a multiple of 4: the last M mod 4 rows of op(A) padded to a row group ([4, K]), then their rows of C ([4, NP]) (`tailGroup`). */
   readonly tail: Float32Array | null;
+  /** With an epilogue: the bias padded with zeros to whole panels ([N rounded up to 8]), copied in by `epilogue`. */
+  readonly bias: Float32Array | null;
 }
 
 /** Scratch for `gemm` of one shape, from `alloc`. */
-export function gemmScratch(M: number, K: number, N: number, alloc: (floats: number) => Float32Array, transA = false, transB = false): GemmScratch {
+export function gemmScratch(M: number, K: number, N: number, alloc: (floats: number) => Float32Array, transA = false, transB = false, withBias = false): GemmScratch {
   // the helper's cells for a product split by columns, reserved now: a step's call never grows them
   if (byColumns(M, K, N, true)) reserveHelperCells(columnCells(M, K));
-  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: gemmTimer(M, K, N, transA, transB), strip: transA && M >= 4 ? alloc(STRIP) : null, tail: M % 4 ? alloc(tailFloats(K, N)) : null };
+  return { packed: alloc(K * padded(N)), paddedC: N % 8 ? alloc(M * padded(N)) : null, timer: gemmTimer(M, K, N, transA, transB), strip: transA && M >= 4 ? alloc(STRIP) : null, tail: M % 4 ? alloc(tailFloats(K, N)) : null, bias: withBias ? alloc(padded(N)) : null };
+}
+
+/**
+ * The epilogue argument of `gemm` for a bias of N floats (or null) and a ReLU: the bias copied into the
+ * scratch's padded bias (its padding zeros, so the padded columns of C stay the product's), its byte
+ * offset or'ed with 1 for ReLU; 0 for none. The scratch must have been made `withBias` for a bias.
+ */
+export function epilogue(scratch: GemmScratch, bias: Float32Array | null, N: number, relu: boolean): number {
+  let at = 0;
+  if (bias) {
+    const p = scratch.bias!;
+    for (let j = 0; j < N; j++) p[j] = bias[j]; // (no view made: a call allocates nothing)
+    p.fill(0, N);
+    at = p.byteOffset;
+  }
+  return at | (relu ? 1 : 0);
 }
 
 /** Floats of a product's tail group (`GemmScratch.tail`). */
-const tailFloats = (K: number, N: number) => 4 * (K + padded(N));
+export const tailFloats = (K: number, N: number) => 4 * (K + padded(N));
 
 /** The split timer of a product's shape (split.ts): one per shape and layout of the operands. */
-function gemmTimer(M: number, K: number, N: number, transA: boolean, transB: boolean): SplitTimer {
+export function gemmTimer(M: number, K: number, N: number, transA: boolean, transB: boolean): SplitTimer {
   const layout = transA || transB ? ` (${[transA && 'A', transB && 'B'].filter(Boolean).join(', ')} transposed)` : '';
   return splitTimer(`matrix product [${M},${K}]·[${K},${N}]${layout}`);
 }
@@ -65,9 +83,9 @@ function gemmTimer(M: number, K: number, N: number, transA: boolean, transB: boo
 /**
  * c = op(a)·op(b) with the panel kernel: op(a) is [M,K], op(b) is [K,N]. `a`, `c` and the scratch must
  * be views of the kernels' memory; `b` may be any array (`bInMemory` says whether it is in the kernels'
- * memory too, so that the packing kernel can read it).
+ * memory too, so that the packing kernel can read it). `epi`: the epilogue (`epilogue`), 0 for none.
  */
-export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float32Array, scratch: GemmScratch, M: number, K: number, N: number, transA: boolean, transB: boolean, bInMemory = false): void {
+export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float32Array, scratch: GemmScratch, M: number, K: number, N: number, transA: boolean, transB: boolean, bInMemory = false, epi = 0): void {
   const M4 = M - (M % 4), N8 = N - (N % 8), NP = padded(N);
   const packed = scratch.packed;
   // C: in place when N fills whole panels, else the padded copy
@@ -78,7 +96,7 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   // a product split by columns: each thread packs its own columns of B (the call's time from here)
   const inColumns = byColumns(M, K, N, bInMemory);
   if (helper && inColumns) {
-    gemmColumnsShared(k, helper, scratch, a.byteOffset, transA ? 1 : K, transA ? M : 1, b.byteOffset, transB, c.byteOffset, M4, K, N);
+    gemmColumnsShared(k, helper, scratch, a.byteOffset, transA ? 1 : K, transA ? M : 1, b.byteOffset, transB, c.byteOffset, M4, K, N, epi);
     return;
   }
   // rows to be shared: the helper woken now spins by the time they are posted, after the packing
@@ -119,6 +137,7 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
     for (let k0 = 0; k0 < K; k0 += KC) packPanels(k, b.byteOffset, ldb, packed.byteOffset, k0, Math.min(KC, K - k0), NP, panels - share, panels, transB);
   if (K === 0) {
     c.fill(0);
+    if (epi) emptyEpilogue(c, scratch.bias, M, N, epi);
     return;
   }
   const sa = transA ? 1 : K, ska = transA ? M : 1; // A(i,k) = a[i*sa + k*ska]
@@ -127,11 +146,19 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   // gradient, about 9% faster; 2 panels, a 10-column product, slower)
   const strip = transA && scratch.strip && NP >= STRIP_MIN_COLUMNS ? scratch.strip.byteOffset : 0;
   // where a split call shares the packing, its time for the split timer includes it (a call on one thread's too)
-  if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N, strip, start);
+  if (M4 > 0) gemmRowsShared(k, scratch.timer, aOff, sa, ska, bOff, cOff, K, NP, M4, M * K * N, strip, start, epi);
   // the last M mod 4 rows, by the same kernel as a row group padded with zero rows
-  if (M > M4) tailGroup(k, a, scratch.tail!, bOff, cp, M, K, NP, M4, transA);
+  if (M > M4) tailGroup(k, a, scratch.tail!, bOff, cp, M, K, NP, M4, transA, epi);
   // the padded C's real columns into C (both in the kernels' memory)
   if (cp !== c) k.copyRows(cp.byteOffset, NP * 4, c.byteOffset, N * 4, M, N * 4);
+}
+
+/** C (M×N) of a product with K = 0, all zeros, with its epilogue: each row the bias, then ReLU. */
+function emptyEpilogue(c: Float32Array, bias: Float32Array | null, M: number, N: number, epi: number): void {
+  for (let i = 0; i < M * N; i++) {
+    const x = bias && epi & ~3 ? bias[i % N] : 0;
+    c[i] = epi & 1 && !(x > 0) ? 0 : x;
+  }
 }
 
 /**
@@ -142,13 +169,13 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
  * rows of a product of few rows and many columns took most of its time: fc's weight gradient
  * [10,128]·[128,1600] in W6b, 2 rows of 10.)
  */
-function tailGroup(k: WasmKernels, a: Float32Array, tail: Float32Array, bOff: number, cp: Float32Array, M: number, K: number, NP: number, M4: number, transA: boolean): void {
+function tailGroup(k: WasmKernels, a: Float32Array, tail: Float32Array, bOff: number, cp: Float32Array, M: number, K: number, NP: number, M4: number, transA: boolean, epi: number): void {
   const rows = M - M4, tOff = tail.byteOffset, cOff = tOff + 4 * K * 4;
   // (copies by the kernels, in the memory both are in: no view made a call)
   if (transA) for (let r = 0; r < rows; r++) for (let kk = 0; kk < K; kk++) tail[r * K + kk] = a[kk * M + M4 + r];
   else k.copyRows(a.byteOffset + M4 * K * 4, K * 4, tOff, K * 4, rows, K * 4);
   tail.fill(0, rows * K, 4 * K);
-  k.gemmRows(tOff, K, 1, bOff, cOff, NP * 4, K, NP, 0, 4, KC, NC, 0);
+  k.gemmRows(tOff, K, 1, bOff, cOff, NP * 4, K, NP, 0, 4, KC, NC, 0, epi);
   k.copyRows(cOff, NP * 4, cp.byteOffset + M4 * NP * 4, NP * 4, rows, NP * 4);
 }
 
@@ -183,14 +210,14 @@ export const COLUMNS_MAX_B = 1 << 19;
  * them. The same panel kernel over the same packed values in the same order: the same bits as on one
  * thread. The call's time, its packing included, goes to the split timer.
  */
-function gemmColumnsShared(k: WasmKernels, helper: HelperThread, scratch: GemmScratch, aOff: number, sa: number, ska: number, bOff: number, transB: boolean, cOff: number, M4: number, K: number, N: number): void {
+function gemmColumnsShared(k: WasmKernels, helper: HelperThread, scratch: GemmScratch, aOff: number, sa: number, ska: number, bOff: number, transB: boolean, cOff: number, M4: number, K: number, N: number, epi: number): void {
   const t0 = performance.now();
   const CW = COLUMN_CHUNK, chunks = Math.ceil(N / CW);
   const ldb = transB ? K * 4 : N * 4;
   const spare = helper.spare(columnCells(M4, K));
-  helper.post('gemmColumns', aOff, sa, ska, bOff, ldb, transB ? 1 : 0, cOff, K, CW, N, M4, KC, NC, helper.freeChunks(chunks), spare);
+  helper.post('gemmColumns', aOff, sa, ska, bOff, ldb, transB ? 1 : 0, cOff, K, CW, N, M4, KC, NC, helper.freeChunks(chunks), spare, epi);
   const c = columns;
-  c.k = k, c.aOff = aOff, c.sa = sa, c.ska = ska, c.bOff = bOff, c.ldb = ldb, c.transB = transB, c.packed = scratch.packed.byteOffset, c.cOff = cOff, c.K = K, c.N = N, c.M4 = M4;
+  c.k = k, c.aOff = aOff, c.sa = sa, c.ska = ska, c.bOff = bOff, c.ldb = ldb, c.transB = transB, c.packed = scratch.packed.byteOffset, c.cOff = cOff, c.K = K, c.N = N, c.M4 = M4, c.epi = epi;
   const done = helper.shareFromEnds(chunks, callerColumns);
   scratch.timer.record(true, performance.now() - t0, helped(done, chunks));
 }
@@ -199,14 +226,17 @@ function gemmColumnsShared(k: WasmKernels, helper: HelperThread, scratch: GemmSc
 const columnCells = (M: number, K: number) => (K + M) * COLUMN_CHUNK;
 
 /** The column-split product the calling thread is running (as `calling` for rows), and its chunk n. */
-const columns = { k: null as WasmKernels | null, aOff: 0, sa: 0, ska: 0, bOff: 0, ldb: 0, transB: false, packed: 0, cOff: 0, K: 0, N: 0, M4: 0 };
+const columns = { k: null as WasmKernels | null, aOff: 0, sa: 0, ska: 0, bOff: 0, ldb: 0, transB: false, packed: 0, cOff: 0, K: 0, N: 0, M4: 0, epi: 0 };
 function callerColumns(n: number): void {
   const c = columns, K = c.K, j0 = n * COLUMN_CHUNK, w = Math.min(COLUMN_CHUNK, c.N - j0);
   // the chunk's panels packed at its place in the scratch, as a product of w columns
   const at = c.packed + j0 * K * 4;
   for (let k0 = 0; k0 < K; k0 += KC) packPanels(c.k!, c.bOff + (c.transB ? j0 * c.ldb : j0 * 4), c.ldb, at, k0, Math.min(KC, K - k0), w, 0, w >> 3, c.transB);
-  c.k!.gemmRows(c.aOff, c.sa, c.ska, at, c.cOff + j0 * 4, c.N * 4, K, w, 0, c.M4, KC, NC, 0);
+  c.k!.gemmRows(c.aOff, c.sa, c.ska, at, c.cOff + j0 * 4, c.N * 4, K, w, 0, c.M4, KC, NC, 0, epiFrom(c.epi, j0));
 }
+
+/** An epilogue for the columns from j0 on: its bias moved on to column j0 (the helper's `gemmColumns` job does the same). */
+export const epiFrom = (epi: number, j0: number) => (epi & ~3 ? epi + j0 * 4 : epi);
 
 /**
  * Panels [p0, p1) of the K block of kc rows from row k0 of a B in the kernels' memory (at byte `src`, rows
@@ -228,7 +258,7 @@ function packPanels(k: WasmKernels, src: number, ldb: number, dst: number, k0: n
  * when the call began (performance.now()), where its time for the split timer includes work before the
  * rows (the packing of B, which a split call shares too); else from now.
  */
-export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, sa: number, ska: number, bOff: number, cOff: number, K: number, NP: number, M4: number, work: number, strip = 0, start = -1): void {
+export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, sa: number, ska: number, bOff: number, cOff: number, K: number, NP: number, M4: number, work: number, strip = 0, start = -1, epi = 0): void {
   const ch = gemmChunkRows(M4), chunks = Math.ceil(M4 / ch);
   const helper = splittable(k, M4, work) ? idleHelper() : null;
   const post = helper !== null && timer.split();
@@ -240,11 +270,11 @@ export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, 
     // helper holds and does not finish in about one chunk's time is taken back and done here
     // the helper's rows of a chunk, then (for a transposed A) its strip
     const spare = helper.spare(ch * NP + (strip ? STRIP : 0));
-    helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC, helper.freeChunks(chunks), spare, strip ? spare + ch * NP * 4 : 0);
+    helper.post('gemm', aOff, sa, ska, bOff, cOff, NP * 4, K, NP, ch, M4, KC, NC, helper.freeChunks(chunks), spare, strip ? spare + ch * NP * 4 : 0, epi);
     const c = calling;
-    c.k = k, c.aOff = aOff, c.sa = sa, c.ska = ska, c.bOff = bOff, c.cOff = cOff, c.K = K, c.NP = NP, c.ch = ch, c.M4 = M4, c.strip = strip;
+    c.k = k, c.aOff = aOff, c.sa = sa, c.ska = ska, c.bOff = bOff, c.cOff = cOff, c.K = K, c.NP = NP, c.ch = ch, c.M4 = M4, c.strip = strip, c.epi = epi;
     done = helper.shareChunks(chunks, callerChunk);
-  } else k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC, strip); // column blocks, then K blocks, then rows (the first K block overwrites C)
+  } else k.gemmRows(aOff, sa, ska, bOff, cOff, NP * 4, K, NP, 0, M4, KC, NC, strip, epi); // column blocks, then K blocks, then rows (the first K block overwrites C)
   if (helper) timer.record(post, performance.now() - t0, helped(done, chunks));
 }
 
@@ -253,10 +283,10 @@ export function gemmRowsShared(k: WasmKernels, timer: SplitTimer, aOff: number, 
  * its chunk n: set in place and run by one function made once, so that a split call allocates nothing (a
  * closure made a call would be garbage every training step).
  */
-const calling = { k: null as WasmKernels | null, aOff: 0, sa: 0, ska: 0, bOff: 0, cOff: 0, K: 0, NP: 0, ch: 0, M4: 0, strip: 0 };
+const calling = { k: null as WasmKernels | null, aOff: 0, sa: 0, ska: 0, bOff: 0, cOff: 0, K: 0, NP: 0, ch: 0, M4: 0, strip: 0, epi: 0 };
 function callerChunk(n: number): void {
   const c = calling;
-  c.k!.gemmRows(c.aOff, c.sa, c.ska, c.bOff, c.cOff, c.NP * 4, c.K, c.NP, n * c.ch, Math.min(c.M4, n * c.ch + c.ch), KC, NC, c.strip);
+  c.k!.gemmRows(c.aOff, c.sa, c.ska, c.bOff, c.cOff, c.NP * 4, c.K, c.NP, n * c.ch, Math.min(c.M4, n * c.ch + c.ch), KC, NC, c.strip, c.epi);
 }
 
 /** Whether a product of M4 rows (in whole row groups) and `work` = M·K·N may share its rows with the helper. */
@@ -289,59 +319,3 @@ export function gemmChunkRows(M4: number): number {
 export const PACK_SPLIT_MIN = 1 << 19;
 /** Products (M·K·N) below this run on one thread: a job costs a few microseconds to hand over. */
 export const SPLIT_MIN_WORK = 1 << 21;
-/** The panel kernel with its own memory: operands that are not in the heap are copied in. */
-export class WasmMatmul {
-  private readonly memory = new WebAssembly.Memory({ initial: 16 });
-  private readonly kernels = new WasmKernels(this.memory, false);
-  private f32 = new Float32Array(this.memory.buffer);
-
-  private ensure(floats: number): Float32Array {
-    const bytes = floats * 4;
-    if (bytes > this.memory.buffer.byteLength) this.memory.grow(Math.ceil((bytes - this.memory.buffer.byteLength) / PAGE));
-    if (this.f32.buffer !== this.memory.buffer) this.f32 = new Float32Array(this.memory.buffer);
-    return this.f32;
-  }
-
-  /** c = op(a)·op(b); op(a) is [M,K], op(b) is [K,N]. */
-  run(a: Float32Array, b: Float32Array, c: Float32Array, M: number, K: number, N: number, transA: boolean, transB: boolean): void {
-    const NP = padded(N);
-    const aOff = 0, pOff = M * K, qOff = pOff + K * NP, cOff = qOff + M * NP, sOff = cOff + M * N + 8, tOff = sOff + STRIP;
-    const mem = this.ensure(tOff + tailFloats(K, N));
-    mem.set(a.subarray(0, M * K), aOff);
-    const cv = mem.subarray(cOff, cOff + M * N);
-    // (the private memory is not shared, so these products never split; their timer is still their shape's)
-    const scratch = { packed: mem.subarray(pOff, qOff), paddedC: N % 8 ? mem.subarray(qOff, cOff) : null, timer: gemmTimer(M, K, N, transA, transB), strip: transA ? mem.subarray(sOff, sOff + STRIP) : null, tail: M % 4 ? mem.subarray(tOff, tOff + tailFloats(K, N)) : null };
-    gemm(this.kernels, mem.subarray(aOff, aOff + M * K), b, cv, scratch, M, K, N, transA, transB);
-    c.set(cv);
-  }
-}
-
-let shared: WasmMatmul | null | undefined;
-/** The process-wide engine with a private memory, or null where WebAssembly SIMD is not available. */
-export function wasmMatmul(): WasmMatmul | null {
-  if (shared === undefined) {
-    try {
-      shared = new WasmMatmul();
-    } catch (e) {
-      noteFallback('WebAssembly matrix products (private memory)', e);
-      shared = null;
-    }
-  }
-  return shared;
-}
-
-const bound = new WeakMap<WebAssembly.Memory, WasmKernels | null>();
-/** The kernels bound to a shared memory (the runtime's heap), or null where that fails. */
-export function kernelsFor(memory: WebAssembly.Memory): WasmKernels | null {
-  let k = bound.get(memory);
-  if (k === undefined) {
-    try {
-      k = new WasmKernels(memory, true);
-    } catch (e) {
-      noteFallback('WebAssembly matrix products in the heap', e);
-      k = null;
-    }
-    bound.set(memory, k);
-  }
-  return k;
-}

@@ -6,6 +6,11 @@
  * is one f32x4.relaxed_madd (a fused multiply-add on machines that have one), else a multiply and an add.
  * The k loop is not unrolled: unrolled by two, V8's code for x64 (16 vector registers) spills two of the
  * accumulators to the stack every step, and the kernel ran at about half the speed.
+ * The epilogue (a linear layer's, `Linear`: compiler/ops/linear.ts), for the last slice of K only: `bias`,
+ * the byte offset of the bias of the call's first column (0: none; 8 floats a panel are read, so a
+ * partial last panel's bias is padded), is added to each row of the tile, and with `relu` each value
+ * then becomes x where x > 0, else +0 (the Relu op's rule: NaN and -0 give 0), in registers before the
+ * store: C is not read again to apply them.
  */
 import type { Func } from './asm.ts';
 import { FunctionBuilder, type Signature } from './builder.ts';
@@ -13,8 +18,8 @@ import { FunctionBuilder, type Signature } from './builder.ts';
 const i32s = (n: number) => Array<'i32'>(n).fill('i32');
 
 export function panelKernel(fma = false): Func {
-  const f = new FunctionBuilder('panel', i32s(10));
-  const [a0, sa, ska, b0, ldb, c0, ldc, kc, jn, first] = f.params;
+  const f = new FunctionBuilder('panel', i32s(12));
+  const [a0, sa, ska, b0, ldb, c0, ldc, kc, jn, first, bias, relu] = f.params;
   const [jj, k, pa, pb, pc, sa2, sa3] = f.locals('i32', 7), accs = f.locals('v128', 8), [bv0, bv1, s] = f.locals('v128', 3);
   const acc = (r: number, v: number) => accs[r * 2 + v];
   f.get(sa).i32(2).op('i32.mul').set(sa2);
@@ -51,6 +56,16 @@ export function panelKernel(fma = false): Func {
       f.get(pa, ska).op('i32.add').set(pa);
       f.get(pb, ldb).op('i32.add').set(pb);
     });
+    // the epilogue: the bias's 8 columns added to each row, then ReLU (x & (x > 0))
+    f.get(bias).if();
+    f.get(bias, jj).op('i32.add').set(pb);
+    f.get(pb).op('v128.load', 0).set(bv0);
+    f.get(pb).op('v128.load', 16).set(bv1);
+    for (let r = 0; r < 4; r++) for (let v = 0; v < 2; v++) f.get(acc(r, v), v ? bv1 : bv0).op('f32x4.add').set(acc(r, v));
+    f.end();
+    f.get(relu).if();
+    for (const a of accs) f.get(a, a).f32x4(0).op('f32x4.gt').op('v128.and').set(a);
+    f.end();
     // store the C tile
     f.get(c0, jj).op('i32.add').set(pc);
     for (let r = 0; r < 4; r++) {
@@ -63,7 +78,7 @@ export function panelKernel(fma = false): Func {
 }
 
 /**
- * gemmRows(a0, sa, ska, b0, c0, ldc, K, NP, i0, i1, KC, NC, strip): rows [i0, i1) of C (a multiple of 4
+ * gemmRows(a0, sa, ska, b0, c0, ldc, K, NP, i0, i1, KC, NC, strip, epi): rows [i0, i1) of C (a multiple of 4
  * apart) over the whole product, by the blocking `gemm` (gemm.ts) packed B for: column blocks of NC, then
  * K blocks of KC, then rows four at a time, so a packed KC×NC block of B is reused by every row while it
  * is in cache. `panel` is the panel kernel's index in the module. Both threads run their rows with it.
@@ -73,13 +88,15 @@ export function panelKernel(fma = false): Func {
  * so the panel kernel's loads would touch a new cache line, and soon a new page, at every k, for every
  * panel. With a strip, a row group's four values per k are first copied there, one vector per k, and
  * every panel reads them 16 bytes apart. The same multiply-adds in the same order: the same bits.
+ * `epi`: 0, or the epilogue the panel kernel applies on the last K block: the byte offset of the bias of
+ * C's column 0 (a multiple of 4, padded to NP floats; 0: no bias), or'ed with 1 for ReLU (`epilogue` in gemm.ts).
  */
 export function gemmRowsKernel(panel: number): Func {
   const callees: Signature[] = [];
-  callees[panel] = { params: i32s(10) }; // the panel kernel, by its index in the module
-  const f = new FunctionBuilder('gemmRows', i32s(13), [], callees);
-  const [a0, sa, ska, b0, c0, ldc, K, NP, i0, i1, KC, NC, strip] = f.params;
-  const [j0, nc, k0, kc, bb, i, pa, k, ska4, as, aks] = f.locals('i32', 11);
+  callees[panel] = { params: i32s(12) }; // the panel kernel, by its index in the module
+  const f = new FunctionBuilder('gemmRows', i32s(14), [], callees);
+  const [a0, sa, ska, b0, c0, ldc, K, NP, i0, i1, KC, NC, strip, epi] = f.params;
+  const [j0, nc, k0, kc, bb, i, pa, k, ska4, as, aks, bias, relu] = f.locals('i32', 13);
   f.get(ska).i32(4).op('i32.mul').set(ska4);
   // x = min(rest, block): select(block, rest, rest > block)
   const min = (rest: () => void, block: typeof K) => {
@@ -95,6 +112,13 @@ export function gemmRowsKernel(panel: number): Func {
     f.forUp(k0, K, KC, () => {
       min(() => f.get(K, k0).op('i32.sub'), KC);
       f.set(kc);
+      // the epilogue on the last K block only: its bias at column j0, its ReLU flag
+      f.i32(0).set(bias).i32(0).set(relu);
+      f.get(k0, kc).op('i32.add').get(K).op('i32.ge_s').if();
+      f.get(epi).i32(1).op('i32.and').set(relu);
+      f.get(epi).i32(-4).op('i32.and').set(bias);
+      f.get(bias).if().get(bias, j0).i32(4).op('i32.mul').op('i32.add').set(bias).end();
+      f.end();
       // the block of packed B: b0 + (k0·NP + j0·kc)·4
       f.get(b0, k0, NP).op('i32.mul').get(j0, kc).op('i32.mul').op('i32.add').i32(4).op('i32.mul').op('i32.add').set(bb);
       f.get(i0).set(i);
@@ -113,7 +137,7 @@ export function gemmRowsKernel(panel: number): Func {
         f.end();
         f.get(pa, as, aks, bb).i32(32); // a, sa, ska (bytes), b, ldb
         f.get(c0, i, ldc).op('i32.mul').op('i32.add').get(j0).i32(4).op('i32.mul').op('i32.add').get(ldc); // c, ldc
-        f.get(kc, nc, k0).op('i32.eqz').call(panel);
+        f.get(kc, nc, k0).op('i32.eqz').get(bias, relu).call(panel);
       });
     });
   });
