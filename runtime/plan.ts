@@ -10,6 +10,7 @@ import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { heap, type Heap } from './kernels/heap.ts';
 import { lowerRegions, type RegionMiss } from './rows.ts';
+import { expandLinears } from '../compiler/ops/linear.ts';
 import { pathOf } from './kernels/kernel.ts';
 import { fallbacks } from './kernels/fallbacks.ts';
 import { Sequence, type Buffers, type Entry } from './kernels/wasm/sequence.ts';
@@ -87,7 +88,8 @@ export class Plan {
     this.heap = precision === 'f32' ? heap() : null;
     // row regions (rows.ts): each runs as one kernel where its first node is scheduled and writes the
     // outputs a reader needs
-    const lowered = lowerRegions(given, this.env, this.heap, opts.regions !== false, this.regionMisses);
+    // (and Linear nodes whose product takes no GEMM here as their ops: compiler/ops/linear.ts)
+    const lowered = lowerRegions(expandLinears(given, this.env, precision), this.env, this.heap, opts.regions !== false, this.regionMisses);
     const graph = (this.graph = lowered.graph);
     // the given graph's outputs, where regions were expanded, are other nodes of the graph planned
     given.outputs.forEach((o, i) => o.node !== graph.outputs[i].node && this.alias.set(o.node, graph.outputs[i].node));

@@ -5,6 +5,7 @@ import './activations.ts';
 import './compare.ts';
 import './reduce.ts';
 import './matmul.ts';
+import './linear.ts';
 import './shape-ops.ts';
 import './bce.ts';
 import './bce-logits.ts';
