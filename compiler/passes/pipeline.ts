@@ -19,6 +19,7 @@ import { cse } from './rules/cse.ts';
 import { groupElementwise } from './rules/group-elementwise.ts';
 import { shareExp } from './rules/share-exp.ts';
 import { rowRegions } from './rules/row-regions.ts';
+import { foldLinear } from './rules/fold-linear.ts';
 
 export interface PassReport {
   readonly pass: string;
@@ -36,6 +37,8 @@ export interface OptimizeOptions {
   readonly group?: boolean;
   /** Form row regions (a narrow linear layer with its chain and gradients, one kernel). Default true. */
   readonly regions?: boolean;
+  /** Fold a product's bias and ReLU into its GEMM (`Linear`). Default true. */
+  readonly linear?: boolean;
 }
 
 /** Passes on the forward graph, before autodiff. */
@@ -52,6 +55,7 @@ export function graphPasses(opts: OptimizeOptions = {}): Pass[] {
   if (opts.fuse !== false) passes.push(shareExp);
   if (opts.group !== false) passes.push(groupElementwise);
   if (opts.regions !== false) passes.push(rowRegions);
+  if (opts.linear !== false) passes.push(foldLinear);
   return passes;
 }
 

@@ -60,6 +60,9 @@ describe('every model in graphs/ exports to ONNX', () => {
       expect(graph.input!.some((i) => i.type!.tensorType!.shape!.dim!.some((d) => d.dimParam === 'N'))).toBe(true);
       expect(graph.node!.filter((n) => n.opType !== 'Identity').every((n) => /graphs\/[\w-]+\.ts:\d+/.test(n.docString ?? ''))).toBe(true);
       expect(graph.node!.every((n) => !n.domain)).toBe(true);
+      // a linear layer folded into one node (fold-linear) exports as Gemm with its bias, then Relu
+      if (compiled.inference.nodes.some((n) => n.op === 'Linear')) expect(graph.node!.some((n) => n.opType === 'Gemm' && n.input!.length === 3)).toBe(true);
+      if (file === 'mlp-w4.ts') expect(compiled.inference.nodes.filter((n) => n.op === 'Linear')).toHaveLength(2);
       if (hasOnnx) python(`import onnx,sys\nm=onnx.load(sys.argv[1])\nonnx.checker.check_model(m, full_check=True)`, [path]);
 
       const session = await ort.InferenceSession.create(path);
