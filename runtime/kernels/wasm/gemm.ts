@@ -136,8 +136,9 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   if (share > 0 && helper!.finish())
     for (let k0 = 0; k0 < K; k0 += KC) packPanels(k, b.byteOffset, ldb, packed.byteOffset, k0, Math.min(KC, K - k0), NP, panels - share, panels, transB);
   if (K === 0) {
+    // (matmulKernel runs K = 0, with or without an epilogue, in JavaScript: the panel kernel never sees it)
+    if (epi) throw new Error('gemm: an epilogue needs K > 0');
     c.fill(0);
-    if (epi) emptyEpilogue(c, scratch.bias, M, N, epi);
     return;
   }
   const sa = transA ? 1 : K, ska = transA ? M : 1; // A(i,k) = a[i*sa + k*ska]
@@ -151,14 +152,6 @@ export function gemm(k: WasmKernels, a: Float32Array, b: Float32Array, c: Float3
   if (M > M4) tailGroup(k, a, scratch.tail!, bOff, cp, M, K, NP, M4, transA, epi);
   // the padded C's real columns into C (both in the kernels' memory)
   if (cp !== c) k.copyRows(cp.byteOffset, NP * 4, c.byteOffset, N * 4, M, N * 4);
-}
-
-/** C (M×N) of a product with K = 0, all zeros, with its epilogue: each row the bias, then ReLU. */
-function emptyEpilogue(c: Float32Array, bias: Float32Array | null, M: number, N: number, epi: number): void {
-  for (let i = 0; i < M * N; i++) {
-    const x = bias && epi & ~3 ? bias[i % N] : 0;
-    c[i] = epi & 1 && !(x > 0) ? 0 : x;
-  }
 }
 
 /**
