@@ -5,7 +5,7 @@ import type { PassReport } from '../compiler/passes/pipeline.ts';
 import { printGraph } from '../compiler/ir/print.ts';
 import { posStr, resolvePos } from '../compiler/ir/source.ts';
 import type { Model } from '../compiler/dsl/model.ts';
-import { loadModel, buildModel } from './load.ts';
+import { loadModel, buildModel, modelFiles } from './load.ts';
 import { collectOption, parseOptions, positiveInt, learningRate, refuseUnused } from './args.ts';
 import { checkOutputs, writeAtomic } from './write.ts';
 import { CheckGate, startCheck } from './check.ts';
@@ -28,9 +28,13 @@ export interface CompileFlags {
   lr?: number;
 }
 
+/** A command's outputs, by option: refused where one names a file the model reads (cli/load.ts, modelFiles). */
+type Outputs = readonly (readonly [option: string, path: string | undefined])[];
+
 /** Loads and compiles a model as the flags say (shared by compile, inspect and train). */
-export async function loadAndCompile(file: string, o: CompileFlags): Promise<{ model: Model; compiled: CompiledModel }> {
+export async function loadAndCompile(file: string, o: CompileFlags, outputs: Outputs = []): Promise<{ model: Model; compiled: CompiledModel }> {
   const model = await loadModel(file);
+  checkOutputs(outputs, modelFiles(model));
   const built = buildModel(model, file, parseOptions(o.option));
   const compiled = compileModel(built, { lr: o.lr ?? model.train.lr, optimize: o.opt, fuse: o.fuse });
   return { model, compiled };
@@ -75,7 +79,7 @@ export function registerCompile(command: Command, run: (fn: () => Promise<void>)
         checkOutputs([['--onnx', o.onnx], ['--onnx-train', o.onnxTrain]], [['the model file', file]]);
         const check = o.check && !file.endsWith('.onnx') ? startCheck(file) : null;
         const gate = new CheckGate(check, file);
-        const { compiled } = await gate.during(() => loadAndCompile(file, o));
+        const { compiled } = await gate.during(() => loadAndCompile(file, o, [['--onnx', o.onnx], ['--onnx-train', o.onnxTrain]]));
         await gate.settle();
         const graphs: Record<string, typeof compiled.trainStep> = { train: compiled.trainStep, forward: compiled.forward, infer: compiled.inference };
         const g = graphs[o.graph];

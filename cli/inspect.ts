@@ -58,7 +58,7 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
         let g: Graph;
         if (onnx) g = await onnxGraph(file, o.input);
         else {
-          const { compiled } = await loadAndCompile(file, { option: o.option, opt: o.opt, fuse: o.fuse });
+          const { compiled } = await loadAndCompile(file, { option: o.option, opt: o.opt, fuse: o.fuse }, [['-o', o.out]]);
           const graphs: Record<string, Graph> = { forward: compiled.forward, train: compiled.trainStep, infer: compiled.inference };
           g = graphs[o.graph] ?? (() => { throw new UserError(`--graph must be forward, train or infer, got '${o.graph}'`); })();
         }

@@ -13,6 +13,7 @@ import { inlineData, checkFinite, type Dataset } from '../runtime/data.ts';
 import { readCsvFile } from '../runtime/node.ts';
 import { allocate } from '../runtime/kernels/heap.ts';
 import { UserError } from './errors.ts';
+import type { Inputs } from './write.ts';
 import type { ImportedModel } from '../export/import.ts';
 import type { OnnxSession } from '../export/specialize.ts';
 
@@ -59,6 +60,20 @@ async function importSettled(url: string, path: string): Promise<Record<string, 
   }
 }
 
+/** The files each loaded model reads besides its own: the modules it imports, its built-in data file. */
+const filesRead = new WeakMap<Model, Inputs>();
+
+/**
+ * The files a model loaded by `loadModel` reads besides the model file itself, as a command's inputs:
+ * an output naming one of them (`--onnx data/toy.csv` for a model whose data that is) is refused as an
+ * output naming the model file is, where the command line alone does not show them.
+ */
+export function modelFiles(model: Model): Inputs {
+  const d = model.spec.data;
+  const data = d instanceof URL ? (d.protocol === 'file:' ? fileURLToPath(d) : undefined) : typeof d === 'string' ? resolve(d) : undefined;
+  return [...(filesRead.get(model) ?? []), [`the built-in data of model ${model.spec.name}`, data]];
+}
+
 export async function loadModel(path: string): Promise<Model> {
   const abs = checkReadable(path, 'model file');
   if (!MODULE_FILE.test(abs)) throw new UserError(notModule(path, abs));
@@ -73,6 +88,7 @@ export async function loadModel(path: string): Promise<Model> {
   }
   const m = mod.default;
   if (!isModel(m)) throw new UserError(`${path}: not a graphc model (expected \`export default defineModel({...})\`)`);
+  filesRead.set(m, bundled.inputs.filter((f) => f !== abs).map((f) => ['a module the model imports', f] as const));
   return m;
 }
 

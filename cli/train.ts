@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { TrainConfig } from '../compiler/dsl/model.ts';
 import { divergenceText, trainCompiled, trainedModel, type Divergence, type LogEntry } from '../runtime/train.ts';
-import { loadModel, loadData, loadOnnx, buildModel } from './load.ts';
+import { loadModel, loadData, loadOnnx, buildModel, modelFiles } from './load.ts';
 import { isOnnxFile, MODULE_FILE } from './model-file.ts';
 import type { LossKind } from '../export/trainable.ts';
 import { UserError } from './errors.ts';
@@ -12,7 +12,7 @@ import type { Dataset } from '../runtime/data.ts';
 const onnxDefaults: TrainConfig = { epochs: 100, lr: 0.1, logEvery: 10, logAccuracy: false };
 
 /** A model to train: a DSL module, or an ONNX file with a loss attached to its output. */
-async function loadTrainable(file: string, onnx: boolean, o: { data?: string; option: string[]; loss: string }): Promise<{ built: BuiltModel; train: TrainConfig; data: Dataset; source: string }> {
+async function loadTrainable(file: string, onnx: boolean, o: { data?: string; option: string[]; loss: string; onnx?: string; plot?: string }): Promise<{ built: BuiltModel; train: TrainConfig; data: Dataset; source: string }> {
   if (onnx) {
     if (o.loss !== 'bce' && o.loss !== 'mse') throw new UserError(`--loss must be bce or mse, got '${o.loss}'`);
     if (!o.data) throw new UserError(`${file}: an ONNX model has no built-in data: give --data FILE.csv`);
@@ -22,6 +22,7 @@ async function loadTrainable(file: string, onnx: boolean, o: { data?: string; op
     return { built, train: onnxDefaults, data, source };
   }
   const model = await loadModel(file);
+  checkOutputs([['--onnx', o.onnx], ['--plot', o.plot]], modelFiles(model));
   const built = buildModel(model, file, parseOptions(o.option));
   const { data, source } = loadData(model, o.data);
   return { built, train: model.train, data, source };

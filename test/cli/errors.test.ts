@@ -148,6 +148,28 @@ export default defineModel({
     expect((await graphc('train', model, '--no-check', '--data', data, '--epochs', '0', '--onnx', txt)).status).toBe(0);
     expect(readFileSync(txt).subarray(0, 2)).toEqual(readFileSync(onnx).subarray(0, 2));
   });
+  it('an output that is a file the model reads (its built-in data, a module it imports): refused, left as it was', async () => {
+    const data = csv('builtin.csv', '1,2,0\n3,4,1\n');
+    const helper = file('helper.ts', 'export const rate = 0.5;\n');
+    const model = file(
+      'reads.ts',
+      toyLike('').replace("name: 'm',", `name: 'm',\n  data: new URL('./builtin.csv', import.meta.url),\n  train: { epochs: 1, lr: rate },`).replace(/^(import .*;)$/m, `$1\nimport { rate } from './helper.ts';`),
+    );
+    const before = [readFileSync(data, 'utf8'), readFileSync(helper, 'utf8')];
+    const cases: [string[], RegExp][] = [
+      [['train', model, '--no-check', '--onnx', data], /builtin\.csv: --onnx would write over the built-in data of model m: give the output a file of its own$/],
+      [['train', model, '--no-check', '--data', csv('other.csv', '1,2,0\n'), '--onnx', data], /builtin\.csv: --onnx would write over the built-in data of model m/],
+      [['compile', model, '--no-check', '--onnx', data], /builtin\.csv: --onnx would write over the built-in data of model m/],
+      [['compile', model, '--no-check', '--onnx-train', helper], /helper\.ts: --onnx-train would write over a module the model imports/],
+      [['inspect', model, '-o', data, '--format', 'text'], /builtin\.csv: -o would write over the built-in data of model m/],
+    ];
+    for (const [args, message] of cases) {
+      const r = await graphc(...args);
+      expectUserError(r, message);
+      expect(r.stdout).not.toMatch(/Epoch/);
+    }
+    expect([readFileSync(data, 'utf8'), readFileSync(helper, 'utf8')]).toEqual(before);
+  });
   it('an output path that is a directory', async () => expectUserError(await graphc('compile', 'graphs/toy.ts', '--no-check', '--onnx', out), /cannot write: is a directory/));
   it('an unknown option or command', async () => {
     expectUserError(await graphc('train', 'graphs/toy.ts', '--epoch', '3'), /unknown option '--epoch'/);
