@@ -2,7 +2,7 @@
 import type { Shape } from '../ir/shape.ts';
 import * as B from '../ir/build.ts';
 import { callerPos } from '../ir/source.ts';
-import { generator } from './model.ts';
+import { declareParam, generator } from './model.ts';
 import { wrap, type Tensor } from './tensor.ts';
 
 /**
@@ -15,8 +15,8 @@ export class Linear<const I extends number, const O extends number> {
   constructor(readonly inFeatures: I, readonly outFeatures: O, readonly name = 'linear') {
     const src = callerPos();
     const { weight, bias } = generator().linearInit(inFeatures, outFeatures);
-    this.weight = wrap(B.mk('Param', [], { name: `${name}.weight`, shape: [outFeatures, inFeatures], init: weight }, src));
-    this.bias = wrap(B.mk('Param', [], { name: `${name}.bias`, shape: [outFeatures], init: bias }, src));
+    this.weight = wrap(declareParam(B.mk('Param', [], { name: `${name}.weight`, shape: [outFeatures, inFeatures], init: weight }, src), src));
+    this.bias = wrap(declareParam(B.mk('Param', [], { name: `${name}.bias`, shape: [outFeatures], init: bias }, src), src));
   }
   forward<N extends Shape[number]>(x: Tensor<[N, I]>): Tensor<[N, O]> {
     return wrap(B.add(B.matmul(x.node, B.transpose(this.weight.node)), this.bias.node));

@@ -7,8 +7,8 @@
 import { Graph, type GraphOutput } from '../ir/graph.ts';
 import * as B from '../ir/build.ts';
 import { GraphError } from '../ir/errors.ts';
-import { callerPos, posStr } from '../ir/source.ts';
-import type { Dim, Shape } from '../ir/shape.ts';
+import { callerPos, posStr, type SourcePos } from '../ir/source.ts';
+import { leafShapeProblem, type Dim, type Shape } from '../ir/shape.ts';
 import { inLeafScope, type DType, type Node } from '../ir/node.ts';
 import { TorchGenerator } from '../init/torch-random.ts';
 import type { OptimizerConfig } from '../train/optimizers.ts';
@@ -111,7 +111,7 @@ export function defineModel<const O extends Options = {}>(spec: ModelSpec<O>): M
       const gen = new TorchGenerator(spec.seed ?? 0);
       let last = gen;
       const out = inLeafScope(() =>
-        withBuildContext(gen, () => {
+        withBuildContext(gen, spec.name, () => {
           const r = spec.build(chosen as OptionValues<O>);
           last = generator(); // manualSeed() inside build replaces the generator
           return r;
@@ -151,15 +151,41 @@ export function isModel(x: unknown): x is Model {
 // --- the build context: the generator that parameter initializers draw from ---
 
 let current: TorchGenerator | null = null;
+/** The model being built and the parameters its build declared (see `declareParam`); null outside a build. */
+let building: { readonly model: string; readonly params: Set<Node> } | null = null;
 
-function withBuildContext<T>(gen: TorchGenerator, fn: () => T): T {
-  const prev = current;
+function withBuildContext<T>(gen: TorchGenerator, model: string, fn: () => T): T {
+  const prev = current, prevBuilding = building;
   current = gen;
+  building = { model, params: new Set() };
   try {
     return fn();
   } finally {
     current = prev;
+    building = prevBuilding;
   }
+}
+
+/**
+ * Records a parameter declaration (`param()`, a layer's constructor) in the model being built. Equal
+ * leaves are one node within a build, so a second declaration alike (same name, shape and initial
+ * values: a helper called twice, two BatchNorm layers of the default name) would return the first
+ * parameter and tie the two in silence; it is refused, as two declarations that differ are. Sharing is
+ * reusing the first declaration's tensor.
+ */
+export function declareParam(node: Node, src: SourcePos | undefined): Node {
+  if (!building) return node;
+  if (building.params.has(node)) {
+    throw new GraphError(`model ${building.model}: parameter '${String(node.attrs.name)}' is declared twice (first at ${posStr(node.src)}): give each its own name, or reuse the first one's tensor to share it`, src);
+  }
+  building.params.add(node);
+  return node;
+}
+
+/** Refuses a dimension no leaf can have (-3, 2.5; a symbol where `symbolic` is false), naming the leaf. */
+export function checkLeafShape(what: string, shape: Shape, symbolic: boolean, src: SourcePos | undefined): void {
+  const problem = leafShapeProblem(shape, symbolic);
+  if (problem) throw new GraphError(`${what}: ${problem}`, src);
 }
 
 /** The generator of the model being built (a fresh seed-0 generator outside a build). */
@@ -174,14 +200,17 @@ export function manualSeed(seed: number): void {
 
 /** A graph input, fed with data at each run. Symbolic dims (strings) are bound by the data. */
 export function input<const S extends readonly Dim[]>(name: string, shape: S, dtype: DType = 'f32'): Tensor<Mutable<S>> {
-  return wrap(B.mk('Input', [], { name, shape: [...shape] as number[], dtype }, callerPos()));
+  const src = callerPos();
+  checkLeafShape(`input '${name}'`, shape, true, src);
+  return wrap(B.mk('Input', [], { name, shape: [...shape] as number[], dtype }, src));
 }
 
 /** A trainable parameter with a static shape and its initializer. */
 export function param<const S extends readonly number[]>(name: string, shape: S, init: Initializer): Tensor<Mutable<S>> {
   const src = callerPos();
+  checkLeafShape(`parameter '${name}'`, shape, false, src);
   const value = init(generator(), shape);
-  return wrap(B.mk('Param', [], { name, shape: [...shape], init: value }, src));
+  return wrap(declareParam(B.mk('Param', [], { name, shape: [...shape], init: value }, src), src));
 }
 
 export type { Shape };

@@ -2,7 +2,7 @@
 import type { Shape } from '../ir/shape.ts';
 import * as B from '../ir/build.ts';
 import { callerPos } from '../ir/source.ts';
-import { generator } from './model.ts';
+import { checkLeafShape, declareParam, generator } from './model.ts';
 import { wrap, type Tensor } from './tensor.ts';
 import { GraphError } from '../ir/errors.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
@@ -18,8 +18,8 @@ export class Conv2d<const I extends number, const O extends number> {
   constructor(readonly inChannels: I, readonly outChannels: O, kernel: Pair, readonly options: ConvOptions & { readonly bias?: boolean } = {}, readonly name = 'conv') {
     const src = callerPos(), k = pair(kernel), groups = options.groups ?? 1;
     const init = generator().conv2dInit(inChannels, outChannels, k, groups, options.bias ?? true);
-    this.weight = wrap(B.mk('Param', [], { name: `${name}.weight`, shape: [outChannels, inChannels / groups, k[0], k[1]], init: init.weight }, src));
-    if (init.bias) this.bias = wrap(B.mk('Param', [], { name: `${name}.bias`, shape: [outChannels], init: init.bias }, src));
+    this.weight = wrap(declareParam(B.mk('Param', [], { name: `${name}.weight`, shape: [outChannels, inChannels / groups, k[0], k[1]], init: init.weight }, src), src));
+    if (init.bias) this.bias = wrap(declareParam(B.mk('Param', [], { name: `${name}.bias`, shape: [outChannels], init: init.bias }, src), src));
   }
   forward<S extends Shape>(x: Tensor<S>): Tensor<[S[0], O, number, number]> {
     return x.conv2d(this.weight, this.bias, this.options);
@@ -66,7 +66,9 @@ abstract class BatchNormLayer<const C extends number> {
   readonly runningVar: Tensor<[C]>;
   constructor(readonly numFeatures: C, readonly eps: number, readonly momentum: number, readonly name: string) {
     const src = callerPos();
-    const leaf = (what: string, fill: number): Tensor<[C]> => wrap(B.mk('Param', [], { name: `${name}.${what}`, shape: [numFeatures], init: new Float32Array(numFeatures).fill(fill) }, src));
+    checkLeafShape(`parameter '${name}.weight'`, [numFeatures], false, src);
+    const leaf = (what: string, fill: number): Tensor<[C]> =>
+      wrap(declareParam(B.mk('Param', [], { name: `${name}.${what}`, shape: [numFeatures], init: new Float32Array(numFeatures).fill(fill) }, src), src));
     this.weight = leaf('weight', 1);
     this.bias = leaf('bias', 0);
     this.runningMean = leaf('running_mean', 0);

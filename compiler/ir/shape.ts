@@ -9,6 +9,17 @@ export type Shape = readonly Dim[];
 
 export const shapeStr = (s: Shape): string => `[${s.join(', ')}]`;
 
+/**
+ * Why `shape` cannot be a leaf's as declared, or undefined: each dimension an integer 0 or more (as
+ * `torch.zeros` takes) or, where `symbolic`, a name such as 'N'.
+ */
+export function leafShapeProblem(shape: Shape, symbolic: boolean): string | undefined {
+  const bad = shape.find((d) => (typeof d === 'string' ? !symbolic || d === '' : !(Number.isSafeInteger(d) && d >= 0)));
+  if (bad === undefined) return undefined;
+  const shown = typeof bad === 'string' ? `'${bad}'` : String(bad);
+  return `a dimension must be an integer 0 or more${symbolic ? " or a symbol such as 'N'" : ''}, got ${shown} in ${shapeStr(shape)}`;
+}
+
 export function sameShape(a: Shape, b: Shape): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;

@@ -1,7 +1,7 @@
 /** Leaves: graph inputs (fed each run), parameters (state, with their initial values) and constants. */
 import { defineOp } from './op.ts';
 import type { DType } from '../ir/node.ts';
-import type { Shape } from '../ir/shape.ts';
+import { leafShapeProblem, type Shape } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 
 const leaf = { leaf: true } as const;
@@ -25,6 +25,8 @@ defineOp({
     const init = a.init as Float32Array;
     const n = shape.reduce((p, d) => p * d, 1);
     if (shape.some((d) => typeof d !== 'number')) throw new GraphError(`parameter '${a.name}' must have a static shape, got [${shape}]`, src);
+    const problem = leafShapeProblem(shape, false);
+    if (problem) throw new GraphError(`parameter '${a.name}': ${problem}`, src);
     if (init.length !== n) throw new GraphError(`parameter '${a.name}' of shape [${shape}] needs ${n} initial values, got ${init.length}`, src);
     return { shape, dtype: 'f32' };
   },
