@@ -10,7 +10,7 @@ import { getOp } from '../compiler/ops/op.ts';
  * Prepared kernels, kept by what they depend on (op, attributes, shapes, precision), so that planning the
  * same graph again (a new model build, a new shape seen before) does not prepare them again. Kernels
  * hold no state between calls (their scratch is only used during a call, and plans run one kernel at a
- * time), so plans can share them. The most recently used are kept.
+ * time), so plans can share them; an op that `draws` is the exception. The most recently used are kept.
  */
 const kernelCache = new Map<string, Kernel>();
 const KERNEL_CACHE_SIZE = 256;
@@ -19,6 +19,9 @@ const KERNEL_CACHE_SIZE = 256;
 const attrsText = new WeakMap<Node, string>();
 
 export function preparedKernel(n: Node, inShapes: number[][], outShape: number[], precision: 'f32' | 'f64'): Kernel {
+  const op = getOp(n.op);
+  // a generator's state is its node's (a second build of the model draws its masks again from the seed)
+  if (op.traits?.draws) return op.kernel!({ node: n, inShapes, outShape, attrs: n.attrs, precision });
   let attrs = attrsText.get(n);
   if (attrs === undefined) attrsText.set(n, (attrs = JSON.stringify(n.attrs)));
   const key = `${n.op}|${precision}|${attrs}|${inShapes.join(';')}|${outShape.join(',')}`;
@@ -26,7 +29,7 @@ export function preparedKernel(n: Node, inShapes: number[][], outShape: number[]
   if (k) {
     kernelCache.delete(key); // most recent last
   } else {
-    k = getOp(n.op).kernel!({ node: n, inShapes, outShape, attrs: n.attrs, precision });
+    k = op.kernel!({ node: n, inShapes, outShape, attrs: n.attrs, precision });
     if (kernelCache.size >= KERNEL_CACHE_SIZE) kernelCache.delete(kernelCache.keys().next().value!);
   }
   kernelCache.set(key, k);

@@ -14,6 +14,7 @@ import { TorchGenerator } from '../init/torch-random.ts';
 import type { OptimizerConfig } from '../train/optimizers.ts';
 import { wrap, type AnyTensor, type Mutable, type Tensor } from './tensor.ts';
 import type { Initializer } from './init.ts';
+import { withDropoutCount } from './vision.ts';
 
 export interface TrainConfig {
   /** Epochs after the initial one: the seed runs epochs 0..epochs, i.e. epochs + 1 steps. */
@@ -148,7 +149,7 @@ export function isModel(x: unknown): x is Model {
   return typeof x === 'object' && x !== null && (x as Model).kind === 'graphc-model';
 }
 
-// --- the build context: the generator that parameter initializers draw from ---
+// --- the build context: the generator that parameter initializers draw from, and the dropouts' count ---
 
 let current: TorchGenerator | null = null;
 /** The model being built and the parameters its build declared (see `declareParam`); null outside a build. */
@@ -159,7 +160,7 @@ function withBuildContext<T>(gen: TorchGenerator, model: string, fn: () => T): T
   current = gen;
   building = { model, params: new Set() };
   try {
-    return fn();
+    return withDropoutCount(fn);
   } finally {
     current = prev;
     building = prevBuilding;

@@ -92,7 +92,23 @@ export function batchNormNode(x: Node, scale: Node, bias: Node, runningMean: Nod
     : B.mk('BatchNormTrain', [x, scale, bias, runningMean, runningVar], { eps, momentum: o.momentum ?? 0.1 });
 }
 
+/** Dropouts without a seed built so far in this build: the nth one's mask stream is seeded by n. */
 let dropouts = 0;
+
+/**
+ * Runs a model's build (`fn`) with its own count of dropouts, so that the nth unseeded dropout of a build
+ * draws the same masks whatever was built before it in the process (a second build, a second `train`).
+ */
+export function withDropoutCount<T>(fn: () => T): T {
+  const prev = dropouts;
+  dropouts = 0;
+  try {
+    return fn();
+  } finally {
+    dropouts = prev;
+  }
+}
+
 /** F.dropout(x, p) in training; identity in inference and export. `seed` fixes the mask stream. */
 export function dropoutNode(x: Node, p: number, seed?: number): Node {
   const mask = B.mk('DropoutMask', [x], { p, seed: seed ?? 0x2545f491 + 0x9e3779b9 * ++dropouts });

@@ -37,6 +37,11 @@ export interface OpCore {
     readonly leaf?: boolean;
     /** Fused op produced by a pass (marked in printouts). */
     readonly fused?: boolean;
+    /**
+     * Draws from a generator of its node's own, which advances from run to run (DropoutMask): its kernel
+     * keeps that state, so it is prepared for each plan and never shared between nodes (runtime/prepared.ts).
+     */
+    readonly draws?: boolean;
   };
   /**
    * Shape rule: validates inputs and attributes (throwing an error that names the op, the shapes and `src`).

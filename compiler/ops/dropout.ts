@@ -1,7 +1,8 @@
 /**
  * Dropout in two ops: DropoutMask(x) draws, at every run, a fresh mask of x's shape whose entries are 0
  * with probability p and 1/(1 − p) otherwise (from its own xorshift generator, seeded by the attribute `seed`, so
- * runs are reproducible); Dropout(x, mask) = x·mask. The gradient is g·mask, the same mask. In inference
+ * a model's builds draw the same masks: the generator's state is the node's, runtime/prepared.ts);
+ * Dropout(x, mask) = x·mask. The gradient is g·mask, the same mask. In inference
  * Dropout(x, mask) is x (`inferenceMode` in compiler/train/step.ts), which is also what it exports as;
  * an exported training step draws its masks with ONNX's RandomUniformLike (the runtime's stream, not this one).
  */
@@ -9,6 +10,10 @@ import { defineOp } from './op.ts';
 import { shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
+import type { Node } from '../ir/node.ts';
+
+/** Each DropoutMask node's generator state (its kernels, one per plan, share it). */
+const streams = new WeakMap<Node, { s: number }>();
 
 defineOp({
   name: 'DropoutMask',
@@ -21,13 +26,18 @@ defineOp({
   },
   kernel(ctx) {
     const p = ctx.attrs.p as number, keep = 1 / (1 - p);
-    // xorshift32 (Marsaglia, "Xorshift RNGs", 2003): a stream per kernel, advancing from run to run
-    let s = ((ctx.attrs.seed as number) >>> 0) || 0x9e3779b9;
+    // xorshift32 (Marsaglia, "Xorshift RNGs", 2003): one stream per node, advancing from run to run
+    // through every plan of its graphs (the step with and without the loss, full and last batches)
+    let st = streams.get(ctx.node);
+    if (!st) streams.set(ctx.node, (st = { s: ((ctx.attrs.seed as number) >>> 0) || 0x9e3779b9 }));
+    const state = st;
     return (_ins, out) => {
+      let s = state.s;
       for (let i = 0; i < out.length; i++) {
         s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
         out[i] = (s >>> 0) / 4294967296 < p ? 0 : keep;
       }
+      state.s = s;
     };
   },
   grad: () => [null],
@@ -37,6 +47,7 @@ defineOp({
     const kept = e.op('Cast', [e.op('GreaterOrEqual', [e.op('RandomUniformLike', [x], { dtype: 1 }), e.constF32([p], [])])], { to: 1 });
     return e.op('Mul', [kept, e.constF32([1 / (1 - p)], [])]);
   },
+  traits: { draws: true },
   showAttrs: (a) => `p=${a.p} seed=${a.seed}`,
 });
 

@@ -4,7 +4,8 @@
  * the running statistics, dropout the identity); the training step exports to ONNX and runs in onnxruntime.
  */
 import { describe, expect, it } from 'vitest';
-import { BatchNorm1d, Dropout, Linear, defineModel, input, inferenceMode, accuracy, Graph } from '../../compiler/index.ts';
+import { BatchNorm1d, Dropout, Linear, defineModel, input, inferenceMode, accuracy, Graph, printGraph } from '../../compiler/index.ts';
+import { train } from '../../index.ts';
 import { compileModel } from '../../compiler/passes/compile.ts';
 import { exportModel } from '../../export/model.ts';
 import * as ort from 'onnxruntime-node';
@@ -84,5 +85,21 @@ describe('training and evaluation modes', () => {
         if (dropout === 'no' || o.name.includes('running_')) t.forEach((v, i) => expect(Math.abs(v - ours[o.name][i]), `${dropout} ${o.name}[${i}] ${v} vs ${ours[o.name][i]}`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(ours[o.name][i]))));
       }
     }
+  });
+
+  it('an unseeded dropout draws the same masks in every build: a second train gives the first one\'s costs', async () => {
+    const masks = (g: Graph) => g.nodes.filter((n) => n.op === 'DropoutMask').map((n) => n.attrs.seed);
+    const first = model.build({ dropout: 'yes' }).forward;
+    // builds in between (their dropouts counted by a process-wide counter before) change nothing
+    model.build({ dropout: 'yes' });
+    const again = model.build({ dropout: 'yes' }).forward;
+    expect(masks(first)).toHaveLength(1);
+    expect(masks(again)).toEqual(masks(first));
+    expect(printGraph(again)).toBe(printGraph(first));
+    const data = { x: [[1, 2, 3], [0, 1, -1], [2, 0, 1], [-1, -2, 0], [3, 1, 1], [0.5, -1, 2]], y: [[1], [0], [1], [0], [1], [1]] };
+    const run = () => train(model, { data, options: { dropout: 'yes' }, epochs: 4, logEvery: 1, lr: 0.1 });
+    const a = await run(), b = await run();
+    expect(b.log.map((e) => e.cost)).toEqual(a.log.map((e) => e.cost));
+    expect(b.params).toEqual(a.params);
   });
 });
