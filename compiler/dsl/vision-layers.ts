@@ -17,6 +17,8 @@ export class Conv2d<const I extends number, const O extends number> {
   readonly bias?: Tensor<[O]>;
   constructor(readonly inChannels: I, readonly outChannels: O, kernel: Pair, readonly options: ConvOptions & { readonly bias?: boolean } = {}, readonly name = 'conv') {
     const src = callerPos(), k = pair(kernel), groups = options.groups ?? 1;
+    for (const [what, c] of [['input', inChannels], ['output', outChannels]] as const)
+      if (c % groups !== 0) throw new GraphError(`Conv2d(${inChannels}, ${outChannels}): ${c} ${what} channels do not split into ${groups} groups`, src);
     const init = generator().conv2dInit(inChannels, outChannels, k, groups, options.bias ?? true);
     this.weight = wrap(declareParam(B.mk('Param', [], { name: `${name}.weight`, shape: [outChannels, inChannels / groups, k[0], k[1]], init: init.weight }, src), src));
     if (init.bias) this.bias = wrap(declareParam(B.mk('Param', [], { name: `${name}.bias`, shape: [outChannels], init: init.bias }, src), src));

@@ -29,6 +29,18 @@ export function sweep(size: Dim, k: number, stride: number, padBegin: number, pa
   return (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
 }
 
+/**
+ * A window's strides and dilations are integers 1 or more, its pads integers 0 or more: refused by name
+ * (a stride of 0, or padding 'same' from a JavaScript model, would otherwise make shapes of NaN).
+ */
+export function checkWindow(op: string, a: { stride: readonly unknown[]; pads: readonly unknown[]; dilation: readonly unknown[] }, src: Node['src']): void {
+  const bad = (v: readonly unknown[], min: number) => v.some((e) => typeof e !== 'number' || !Number.isSafeInteger(e) || e < min);
+  const show = (v: readonly unknown[]) => `[${v.map((e) => (typeof e === 'string' ? `'${e}'` : String(e))).join(', ')}]`;
+  if (bad(a.stride, 1)) throw new GraphError(`${op}: stride must be integers 1 or more, got ${show(a.stride)}`, src);
+  if (bad(a.dilation, 1)) throw new GraphError(`${op}: dilation must be integers 1 or more, got ${show(a.dilation)}`, src);
+  if (bad(a.pads, 0)) throw new GraphError(`${op}: padding must be integers 0 or more, got ${show(a.pads)}`, src);
+}
+
 /** Convolution attributes in canonical form (every key set). */
 export function convAttrs(a: Partial<{ stride: number[]; pads: number[]; dilation: number[]; group: number }>): Attrs {
   return { stride: a.stride ?? [1, 1], pads: a.pads ?? [0, 0, 0, 0], dilation: a.dilation ?? [1, 1], group: a.group ?? 1 };
@@ -48,6 +60,8 @@ function convShape(x: readonly Dim[], w: readonly Dim[], a: Attrs, src: Node['sr
     throw new GraphError(`${op}: expects x [N,C,${d} spatial] and w [O,C/group,${d} kernel], got ${shapeStr(x)} and ${shapeStr(w)}`, src);
   const [stride, dil, p] = [two(a, 'stride', 1), two(a, 'dilation', 1), padsOf(a)];
   if (dil.length !== d || p.length !== 2 * d) throw new GraphError(`${op}: ${d} spatial axes need ${d} dilations and ${2 * d} pads, got [${dil}] and [${p}]`, src);
+  checkWindow(op, { stride, pads: p, dilation: dil }, src);
+  if (!Number.isSafeInteger(group) || group < 1) throw new GraphError(`${op}: group must be an integer 1 or more, got ${group}`, src);
   const [O, Cg, ...ks] = w as number[];
   if (typeof x[1] === 'number' && x[1] !== Cg * group)
     throw new GraphError(`${op}: x has ${x[1]} channels, the weight ${shapeStr(w)} with group ${group} takes ${Cg * group}`, src);

@@ -12,7 +12,7 @@ import type { Attrs, Node } from '../ir/node.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
-import { sweep, windowAttrs } from './conv.ts';
+import { checkWindow, sweep, windowAttrs } from './conv.ts';
 import { reduceKernel } from '../../runtime/kernels/reduce.ts';
 import { avgPoolGradOnnx, maxPoolGradOnnx } from './window-onnx.ts';
 import { avgPool2dKernel, maxPool2dKernel, type Pool2d } from '../../runtime/kernels/pool.ts';
@@ -35,6 +35,8 @@ function poolShape(x: readonly Dim[], a: Attrs, src: Node['src'], op: string): D
   const k = k2(a), s = s2(a), p = p4(a), dl = dil(a), d = k.length, ceil = a.ceil === true;
   if (x.length !== d + 2) throw new GraphError(`${op}: expects x [N,C,${d} spatial] for a ${d}-axis window, got ${shapeStr(x)}`, src);
   if (s.length !== d || p.length !== 2 * d || dl.length !== d) throw new GraphError(`${op}: a ${d}-axis window needs ${d} strides and ${2 * d} pads, got [${s}] and [${p}]`, src);
+  if (k.some((kk) => !Number.isSafeInteger(kk) || kk < 1)) throw new GraphError(`${op}: kernel must be integers 1 or more, got [${k}]`, src);
+  checkWindow(op, { stride: s, pads: p, dilation: dl }, src);
   // every window reaches the input (onnxruntime's rule; PyTorch's, at most half the kernel, is the DSL's)
   if (k.some((kk, i) => p[i] >= kk || p[i + d] >= kk)) throw new GraphError(`${op}: padding [${p}] must be smaller than the kernel [${k}]`, src);
   const out = k.map((kk, i) => {

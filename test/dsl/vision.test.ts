@@ -1,6 +1,6 @@
 /** The DSL's convolution, pooling, normalization, dropout and flatten: what each builds, with its shape. */
 import { describe, expect, it } from 'vitest';
-import { avgPool2d, batchNorm, conv2d, dropout, flatten, globalAvgPool, input, interpolate, maxPool2d, param, zeros, ones } from '../../compiler/index.ts';
+import { Conv2d, avgPool2d, batchNorm, conv2d, dropout, flatten, globalAvgPool, input, interpolate, maxPool2d, param, zeros, ones } from '../../compiler/index.ts';
 
 const x = input('x', ['N', 2, 8, 7]);
 const w = param('w', [4, 1, 3, 3], zeros());
@@ -95,4 +95,23 @@ describe('batch normalization layers', () => {
     expect(() => bn.forward(input('q', ['N', 2]) as never)).toThrow(/BatchNorm2d\(2\): expects x of rank 4, got \[N, 2\]/);
     expect(() => b1.forward(input('r', ['N', 3]) as never)).toThrow(/BatchNorm1d\(4\): x has 3 channels/);
   });
+
+  it('a window\'s stride, dilation, padding and groups out of range: one line naming the op and what was given', () => {
+    const one = (f: () => unknown) => {
+      let message = '';
+      try { f(); } catch (e) { message = (e as Error).message; }
+      expect(message.split('\n')).toHaveLength(1);
+      return message;
+    };
+    // a JavaScript model (or one built with --no-check) can pass what the types refuse; its shapes were NaN
+    expect(one(() => x.conv2d(w, b, { stride: 0, groups: 2 }))).toMatch(/Conv: stride must be integers 1 or more, got \[0, 0\]$/);
+    expect(one(() => x.conv2d(w, b, { padding: 'same' as never, groups: 2 }))).toMatch(/Conv: padding must be integers 0 or more, got \['s', 'a', 's', 'a'\]$/);
+    expect(one(() => x.conv2d(w, b, { dilation: 1.5, groups: 2 }))).toMatch(/Conv: dilation must be integers 1 or more, got \[1.5, 1.5\]$/);
+    expect(one(() => x.conv2d(w, b, { groups: 0 }))).toMatch(/Conv: /);
+    expect(one(() => x.maxPool2d(2, { stride: 0 }))).toMatch(/MaxPool: stride must be integers 1 or more, got \[0, 0\]$/);
+    expect(one(() => x.avgPool2d(2.5 as never))).toMatch(/AvgPool: kernel must be integers 1 or more, got \[2.5,2.5\]$/);
+    expect(one(() => new Conv2d(8, 6, 3, { groups: 3 }))).toMatch(/Conv2d\(8, 6\): 8 input channels do not split into 3 groups$/);
+    expect(one(() => new Conv2d(8, 6, 3, { groups: 4 }))).toMatch(/Conv2d\(8, 6\): 6 output channels do not split into 4 groups$/);
+  });
 });
+
