@@ -53,6 +53,12 @@ export function collectOption(v: string, prev: string[]): string[] {
   return [...prev, v];
 }
 
+/** `--input name=file`, repeatable, where the name is needed (inspect: the graph input that decides a shape). */
+export function collectNamedInput(v: string, prev: string[]): string[] {
+  if (v.indexOf('=') <= 0) throw new InvalidArgumentError(`expected name=file (the graph input's name and the file of its value, e.g. shape=shape.json), got '${v}'`);
+  return [...prev, v];
+}
+
 export function parseOptions(kv: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const s of kv) {

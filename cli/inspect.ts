@@ -8,7 +8,7 @@ import { checkReadable, loadOnnxSession } from './load.ts';
 import { isOnnxFile, MODULE_FILE } from './model-file.ts';
 import { assignInputs, readInputs } from './feed.ts';
 import { OnnxImportError } from '../export/import-error.ts';
-import { collectOption, refuseUnused } from './args.ts';
+import { collectNamedInput, collectOption, refuseUnused } from './args.ts';
 import { UserError } from './errors.ts';
 import { writeAtomic, checkOutputs } from './write.ts';
 
@@ -42,7 +42,7 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
     .option(
       '--input <name=file>',
       'for an .onnx model whose graph input decides a shape (Reshape\'s shape, a Range\'s operands...): its value, read as graphc run reads it; the model is drawn specialised on it (repeatable)',
-      collectOption,
+      collectNamedInput,
       [] as string[],
     )
     .action((file: string, o: { graph: string; format?: string; opt: boolean; fuse: boolean; option: string[]; out?: string; input: string[] }, cmd: Command) =>

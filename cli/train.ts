@@ -76,6 +76,7 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
       run(async () => {
         const onnx = isOnnxFile(file);
         refuseUnused(cmd, '--loss', !onnx, `applies to an .onnx model: ${file} defines its own loss (choose a variant with --option)`);
+        refuseUnused(cmd, '--option', onnx, `applies to a .ts model's variants: ${file} has none (choose its loss with --loss)`);
         // train takes an ONNX model too: say so where another file is given (the model loaders name only theirs)
         if (!onnx && !MODULE_FILE.test(checkReadable(file, 'model file'))) throw new UserError(`${file}: not a model file (expected .ts, .mts, .js or .mjs, or an .onnx model)`);
         const check = o.check && !onnx ? startCheck(file) : null;

@@ -181,6 +181,8 @@ export default defineModel({
     const cases: [string[], RegExp][] = [
       [['train', good, '--option', 'loss'], /'--option <key=value>' argument 'loss' is invalid\. expected key=value/],
       [['compile', good, '--option', 'loss'], /expected key=value/],
+      // inspect's --input names a graph input and its file: said so, not with --option's example
+      [['inspect', good, '--input', 'shape.json'], /'--input <name=file>' argument 'shape\.json' is invalid\. expected name=file \(the graph input's name and the file of its value, e\.g\. shape=shape\.json\), got 'shape\.json'$/],
       [['train', good, '--batch-size', '0'], /'--batch-size <n>' argument '0' is invalid\. expected a positive integer/],
       [['train', good, '--log-every', '0'], /'--log-every <k>' argument '0' is invalid\. expected a positive integer/],
       [['train', good, '--epochs', '0x10'], /expected a non-negative integer, got '0x10'/],
@@ -209,6 +211,7 @@ export default defineModel({
       [['inspect', onnx, '--no-opt'], /^graphc: --no-opt applies to a \.ts model/],
       [['inspect', onnx, '--option', 'loss=bce'], /^graphc: --option applies to a \.ts model/],
       [['inspect', good, '--input', 'x=a.csv'], /^graphc: --input applies to an \.onnx model/],
+      [['train', onnx, '--data', csv('ok9.csv', '1,2,0\n'), '--option', 'loss=bce'], /^graphc: --option applies to a \.ts model's variants: .*ignored\.onnx has none \(choose its loss with --loss\)$/],
     ];
     for (const [args, message] of cases) {
       const r = await graphc(...args);
