@@ -56,6 +56,10 @@ export function checkTrainArgs(model: unknown, o: unknown): void {
   checkOptionNames(o);
   const d = o.data;
   if (d !== undefined && typeof d !== 'string' && !isObject(d)) throw new TypeError(`train: data must be CSV text, { x, y } or a Dataset, got ${shownArg(d)}`);
+  // one line, no comma and not a number: no CSV of x and y columns, but a file's name (as PyTorch users pass one)
+  if (typeof d === 'string' && !/[,\r\n]/.test(d) && d.trim() !== '' && Number.isNaN(Number(d))) {
+    throw new TypeError(`train: data is CSV text, and '${d}' is a file's name: read the file first (in Node, readFileSync(name, 'utf8'))`);
+  }
   for (const k of ['onLog', 'onEpoch'] as const) {
     if (o[k] !== undefined && typeof o[k] !== 'function') throw new TypeError(`train: ${k} must be a function, got ${shownArg(o[k])}`);
   }

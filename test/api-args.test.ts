@@ -5,7 +5,7 @@
  * as Infinity or not at all).
  */
 import { describe, expect, it } from 'vitest';
-import { train, predict, importOnnx, exportOnnx, attachLoss } from '../index.ts';
+import { train, predict, importOnnx, exportOnnx, attachLoss, defineModel } from '../index.ts';
 import toy from '../graphs/toy.ts';
 
 const x = [[1, 2], [2, 3], [3, 1], [4, 3], [5, 3], [6, 2]];
@@ -28,6 +28,13 @@ describe('train() arguments', () => {
     await expect(train(toy, { data, options: js('loss=bce') })).rejects.toThrow(/^train: options\.options must be an object of strings/);
     await expect(train(toy, { data, epochs: js('3') })).rejects.toThrow(/epochs must be an integer 0 or more, got '3' \(a string\)$/);
   });
+  it('a file name given as data, which is CSV text: said so, not "column 1 is not a number"', async () => {
+    for (const name of ['data/toy.csv', 'toy.csv', '/tmp/x.txt']) {
+      await expect(train(toy, { data: name })).rejects.toThrow(new RegExp(`^train: data is CSV text, and '${name.replace(/\./g, '\\.')}' is a file's name: read the file first \\(in Node, readFileSync\\(name, 'utf8'\\)\\)$`));
+    }
+    // CSV text without a comma can hold no x and y: the same words for any such text
+    await expect(train(toy, { data: '1.5' })).rejects.toThrow(/^<csv>: expected at least 2 columns/);
+  });
   it('an option name train() does not know (a typo would train on the defaults)', async () => {
     await expect(train(toy, js({ data, epoch: 3 }))).rejects.toThrow(/^train: unknown option 'epoch' \(did you mean 'epochs'\?\); the options are data, source, epochs, /);
     await expect(train(toy, js({ data, learningRate: 0.1 }))).rejects.toThrow(/^train: unknown option 'learningRate'; the options are /);
@@ -42,6 +49,15 @@ describe('train() arguments', () => {
     // 0 (as PyTorch allows) and a tiny rate float32 still holds train
     expect((await train(toy, { data, lr: 0, epochs: 1 })).params.W).toEqual([0, 0]);
     expect((await train(toy, { data, lr: 1e-40, epochs: 1 })).log.length).toBe(2);
+  });
+});
+
+describe('defineModel() arguments', () => {
+  it('a spec without a name or a build function: refused where it is defined, not at the first build', () => {
+    expect(() => defineModel(js<Parameters<typeof defineModel>[0]>({ name: 'm' }))).toThrow(TypeError);
+    expect(() => defineModel(js<Parameters<typeof defineModel>[0]>({ name: 'm' }))).toThrow(/^defineModel: spec\.build must be a function returning \{ loss, predict \}, got undefined$/);
+    expect(() => defineModel(js<Parameters<typeof defineModel>[0]>({ build: () => ({}) }))).toThrow(/^defineModel: spec\.name must be a non-empty string, got undefined$/);
+    expect(() => defineModel(js<Parameters<typeof defineModel>[0]>(undefined))).toThrow(/^defineModel: spec must be an object \{ name, build, \.\.\. \}, got undefined$/);
   });
 });
 

@@ -96,6 +96,10 @@ export interface BuiltModel {
 const defaultTrain: TrainConfig = { epochs: 100, lr: 0.1, logEvery: 10, logAccuracy: true };
 
 export function defineModel<const O extends Options = {}>(spec: ModelSpec<O>): Model<O> {
+  // (from JavaScript, where the types do not stop it: said here, not as "spec.build is not a function" at the first build)
+  if (typeof spec !== 'object' || spec === null) throw new TypeError(`defineModel: spec must be an object { name, build, ... }, got ${String(spec)}`);
+  if (typeof spec.name !== 'string' || spec.name === '') throw new TypeError(`defineModel: spec.name must be a non-empty string, got ${JSON.stringify(spec.name) ?? 'undefined'}`);
+  if (typeof spec.build !== 'function') throw new TypeError(`defineModel: spec.build must be a function returning { loss, predict }, got ${typeof spec.build === 'undefined' ? 'undefined' : typeof spec.build}`);
   const train = { ...defaultTrain, ...spec.train };
   return {
     kind: 'graphc-model',
