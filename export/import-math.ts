@@ -15,8 +15,8 @@
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { isStatic, normAxes, shapeStr } from '../compiler/ir/shape.ts';
-import { onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
-import { need, raise, unary } from './import-read.ts';
+import { onnxOperand as need, onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
+import { raise, unary, variadic } from '../compiler/ops/onnx-read.ts';
 
 const min = (a: Node | number, b: Node | number): Node => B.neg(B.max(B.mul(a, -1), B.mul(b, -1)));
 const negRelu = (x: Node) => B.relu(B.neg(x));
@@ -38,12 +38,6 @@ function channelSlope(x: Node, slope: Node): Node {
   if (s.length === r && s.every((d, i) => d === x.shape[i])) return slope;
   return raise(`slope of shape ${shapeStr(s)} for x of shape ${shapeStr(x.shape)} (opset 6: one element, one per channel or x's shape)`);
 }
-
-const variadic = (since: readonly number[], f: (a: Node, b: Node) => Node, post: (y: Node, n: number) => Node = (y) => y): Importer =>
-  rule(since, (c) => {
-    const xs = c.inputs.map((_, k) => need(c, k));
-    return post(xs.slice(1).reduce((acc, x) => f(acc, x), xs[0]), xs.length);
-  });
 
 /**
  * Softmax, LogSoftmax and Hardmax: from opset 13 along `axis` (default −1); before, over all axes from

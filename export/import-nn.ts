@@ -9,8 +9,8 @@
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { isStatic, normAxes, shapeStr } from '../compiler/ir/shape.ts';
-import { onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
-import { need, raise, reduction } from './import-read.ts';
+import { onnxOperand as need, onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
+import { raise, reduction } from '../compiler/ops/onnx-read.ts';
 
 type Reduce = (x: Node, axes: number[] | null, keep: boolean) => Node;
 const rmax: Reduce = (x, axes, keep) => B.mk('ReduceMax', [x], { axes: axes ? normAxes(axes, x.shape.length) : null, keepdims: keep });

@@ -8,8 +8,8 @@
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { shapeStr } from '../compiler/ir/shape.ts';
-import { UnsupportedError, onnxImporter, onnxImportedOps, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
-import { need, unary, binary, arith, reduction } from './import-read.ts';
+import { UnsupportedError, onnxImporter, onnxImportedOps, onnxOperand as need, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
+import { arith, binary, reduction, unary } from '../compiler/ops/onnx-read.ts';
 import { mathImporters } from './import-math.ts';
 import { shapeImporters } from './import-shape.ts';
 import { padRangeImporters } from './import-pad-range.ts';

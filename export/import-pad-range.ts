@@ -5,8 +5,8 @@
  */
 import * as B from '../compiler/ir/build.ts';
 import { normAxes, shapeStr } from '../compiler/ir/shape.ts';
-import { intConst, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
-import { need, raise } from './import-read.ts';
+import { intConst, onnxOperand as need, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
+import { raise } from '../compiler/ops/onnx-read.ts';
 import { foldFloats } from './import-fold.ts';
 
 /** The values of a constant operand: folded integers, or a float tensor computed from constants only. */

@@ -6,15 +6,10 @@
  */
 import * as B from '../compiler/ir/build.ts';
 import { isStatic, normAxes, shapeStr, type Dim, type Shape } from '../compiler/ir/shape.ts';
-import { intConst, onnxRule as rule, type IntConst, type OnnxImportCtx as OpContext, type OnnxImporter as Importer, type OnnxValue } from '../compiler/ops/op.ts';
-import { need, raise } from './import-read.ts';
+import { intConst, onnxOperand as need, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer, type OnnxValue } from '../compiler/ops/op.ts';
+import { intVector as vec, raise } from '../compiler/ops/onnx-read.ts';
 
 const BIG = 2 ** 53;
-/** A 1-D (or scalar) integer tensor folded at import, where input k is one. */
-const vec = (c: OpContext, k: number): IntConst | undefined => {
-  const v = c.intConst(k);
-  return v && v.dims.length <= 1 ? v : undefined;
-};
 
 /** Resolves a Reshape target against the input's shape: 0 copies, -1 infers (symbolically where it can). */
 export function reshapeTarget(from: Shape, dims: readonly Dim[], allowzero: boolean): Dim[] {

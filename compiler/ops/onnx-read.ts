@@ -1,22 +1,28 @@
 /**
- * Readers shared by the ONNX import rules: operands as graphc nodes, the elementwise and reduction rule
- * shapes, and the one-line refusal.
+ * Readers the ONNX import rules share: the op records' own (`onnxImport`) and the importer's translations
+ * into other ops (export/import-*.ts), which take them from here. The elementwise and variadic rule
+ * shapes, opset 6's broadcast, a reduction's axes, an int64 vector folded at import, the one-line refusal.
  */
-import type { Node } from '../compiler/ir/node.ts';
-import { isStatic, shapeStr, type Dim } from '../compiler/ir/shape.ts';
-import * as B from '../compiler/ir/build.ts';
-import { UnsupportedError, onnxOperand, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
+import type { Node } from '../ir/node.ts';
+import { isStatic, shapeStr, type Dim } from '../ir/shape.ts';
+import * as B from '../ir/build.ts';
+import { UnsupportedError, onnxOperand, onnxRule as rule, type IntConst, type OnnxImportCtx, type OnnxImporter } from './op.ts';
 
 export const raise = (what: string): never => {
   throw new UnsupportedError(what);
 };
 
-/** Float operand k (a runtime tensor, or an integer tensor folded at import as a constant). */
-export const need = onnxOperand;
 // Elementwise forms before opset 6 (consumed_inputs) are refused by the importer as unread attributes;
 // from 7 on the forms below are numpy-broadcasting and attribute-free.
-export const unary = (since: readonly number[], f: (x: Node) => Node): Importer => rule(since, (c) => f(need(c, 0)));
-export const binary = (since: readonly number[], f: (a: Node, b: Node) => Node): Importer => rule(since, (c) => f(need(c, 0), need(c, 1)));
+export const unary = (since: readonly number[], f: (x: Node) => Node): OnnxImporter => rule(since, (c) => f(onnxOperand(c, 0)));
+export const binary = (since: readonly number[], f: (a: Node, b: Node) => Node): OnnxImporter => rule(since, (c) => f(onnxOperand(c, 0), onnxOperand(c, 1)));
+
+/** Max, Min, Sum and Mean: any number of operands folded pairwise by `f`, then `post` (Mean's division). */
+export const variadic = (since: readonly number[], f: (a: Node, b: Node) => Node, post: (y: Node, n: number) => Node = (y) => y): OnnxImporter =>
+  rule(since, (c) => {
+    const xs = c.inputs.map((_, k) => onnxOperand(c, k));
+    return post(xs.slice(1).reduce((acc, x) => f(acc, x), xs[0]), xs.length);
+  });
 
 const same = (a: readonly Dim[], b: readonly Dim[]) => a.length === b.length && a.every((d, i) => d === b[i]);
 
@@ -25,7 +31,7 @@ const same = (a: readonly Dim[], b: readonly Dim[]) => a.length === b.length && 
  * the shapes must be equal; with 1, B has one element or its dims equal A's from `axis` on (default: A's
  * last dims), and it is reshaped to A's rank with ones around them. From opset 7, B as given.
  */
-export function legacyOperand(c: OpContext, a: Node, b: Node): Node {
+function legacyOperand(c: OnnxImportCtx, a: Node, b: Node): Node {
   if (c.opset >= 7) return b;
   const ra = a.shape.length, rb = b.shape.length;
   const axis = c.attrInt('axis', ra - rb);
@@ -40,10 +46,10 @@ export function legacyOperand(c: OpContext, a: Node, b: Node): Node {
 }
 
 /** Add, Sub, Mul and Div: opset 6's broadcast and axis attributes (legacyOperand), numpy broadcasting from 7. */
-export const arith = (since: readonly number[], f: (a: Node, b: Node) => Node): Importer =>
+export const arith = (since: readonly number[], f: (a: Node, b: Node) => Node): OnnxImporter =>
   rule(since, (c) => {
-    const a = need(c, 0);
-    return f(a, legacyOperand(c, a, need(c, 1)));
+    const a = onnxOperand(c, 0);
+    return f(a, legacyOperand(c, a, onnxOperand(c, 1)));
   });
 
 /**
@@ -51,9 +57,9 @@ export const arith = (since: readonly number[], f: (a: Node, b: Node) => Node): 
  * ReduceSum, 18 for the others), where `noop_with_empty_axes` appears too: a reduction over no axes, which
  * still takes the elementwise steps of a composite reduction (`noop`: ReduceLogSum's log, ReduceL1's |x|).
  */
-export function reduction(since: readonly number[], axesInput: number, f: (x: Node, axes: number[] | null, keep: boolean) => Node, noop: (x: Node) => Node = (x) => x): Importer {
+export function reduction(since: readonly number[], axesInput: number, f: (x: Node, axes: number[] | null, keep: boolean) => Node, noop: (x: Node) => Node = (x) => x): OnnxImporter {
   return rule(since, (c) => {
-    const x = need(c, 0);
+    const x = onnxOperand(c, 0);
     const keep = c.attrInt('keepdims', 1) === 1;
     let axes: number[] | undefined;
     if (c.opset >= axesInput) {
@@ -64,3 +70,8 @@ export function reduction(since: readonly number[], axesInput: number, f: (x: No
   });
 }
 
+/** A 1-D (or scalar) integer tensor folded at import (a shape, a shape's part), where input k is one. */
+export const intVector = (c: OnnxImportCtx, k: number): IntConst | undefined => {
+  const v = c.intConst(k);
+  return v && v.dims.length <= 1 ? v : undefined;
+};
