@@ -141,11 +141,9 @@ const isInf = rule([10, 20], (c) => {
 });
 
 export const mathImporters: Readonly<Record<string, Importer>> = {
-  Max: variadic([6, 8, 12, 13], B.max),
   Min: variadic([6, 8, 12, 13], min),
   Sum: variadic([6, 8, 13], B.add),
   Mean: variadic([6, 8, 13], B.add, (y, n) => (n === 1 ? y : B.div(y, n))),
-  Sqrt: unary([6, 13], B.sqrt),
   Reciprocal: unary([6, 13], (x) => B.div(1, x)),
   Softsign: unary([1, 22], (x) => B.div(x, B.add(B.abs(x), 1))),
   HardSwish: unary([14, 22], (x) => B.mul(x, hardSigmoid(x, 1 / 6, 0.5))),

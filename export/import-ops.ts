@@ -9,7 +9,7 @@ import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { shapeStr } from '../compiler/ir/shape.ts';
 import { UnsupportedError, onnxImporter, onnxImportedOps, onnxOperand as need, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
-import { arith, binary, reduction, unary } from '../compiler/ops/onnx-read.ts';
+import { binary, reduction, unary } from '../compiler/ops/onnx-read.ts';
 import { mathImporters } from './import-math.ts';
 import { shapeImporters } from './import-shape.ts';
 import { padRangeImporters } from './import-pad-range.ts';
@@ -41,24 +41,6 @@ const gemm = rule([6, 7, 9, 11, 13], (c) => {
   return y;
 });
 
-const cast = rule([6, 9, 13, 19, 21, 23, 24, 25], (c) => {
-  const to = c.attrInt('to', 1);
-  // saturate (19) and round_mode (24) apply to casts into the 8-bit float types only, which are refused below
-  c.attrInt('saturate', 1);
-  c.attrString('round_mode', 'up');
-  const ic = c.intConst(0);
-  if (ic) {
-    // an integer tensor known at import: stays folded as integers, or becomes a float constant
-    if (to === 7 || to === 6) return ic;
-    if ((to === 1 || to === 11) && ic.values.every((d) => typeof d === 'number')) return B.constant(ic.values as number[], ic.dims);
-  }
-  // float64 (11) is computed in float32 (export/import-f64.ts)
-  if (to === 1 || to === 11) return B.cast(need(c, 0), 'f32');
-  if (to === 9) return B.cast(need(c, 0), 'bool');
-  if (to === 7 || to === 6) return B.cast(need(c, 0), 'i64');
-  throw new UnsupportedError(`Cast to ONNX type ${to} (graphc computes in float32, float64 as float32, bool and int64)`);
-});
-
 /** CastLike: a Cast to the type of its second input (`like`, read for its type only). */
 const castLike = rule([15, 19, 21, 23, 24, 25], (c) => {
   c.attrInt('saturate', 1);
@@ -86,21 +68,7 @@ const importers: Readonly<Record<string, Importer>> = {
   Less: binary([7, 9, 13], (a, b) => not(ge(a, b))),
   LessOrEqual: binary([12, 16], (a, b) => ge(b, a)),
   GreaterOrEqual: binary([12, 16], (a, b) => ge(a, b)),
-  Equal: binary([7, 11, 13, 19], (a, b) => B.mk('Equal', [a, b])),
-  Abs: unary([6, 13], B.abs),
-  Add: arith([6, 7, 13, 14], B.add),
-  Sub: arith([6, 7, 13, 14], B.sub),
-  Mul: arith([6, 7, 13, 14], B.mul),
-  Div: arith([6, 7, 13, 14], B.div),
-  Cast: cast,
   CastLike: castLike,
-  Exp: unary([6, 13], B.exp),
-  Log: unary([6, 13], B.log),
-  Neg: unary([6, 13], B.neg),
-  Relu: unary([6, 13, 14], B.relu),
-  Sigmoid: unary([6, 13], B.sigmoid),
-  Tanh: unary([6, 13], B.tanh),
-  Softplus: unary([1, 22], (x) => B.mk('Softplus', [x])),
   Gemm: gemm,
   Identity: unary([1, 13, 14, 16, 19, 21, 23, 24, 25], (x) => x),
   ReduceMean: reduction([1, 11, 13, 18], 18, B.mean),

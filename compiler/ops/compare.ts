@@ -1,5 +1,7 @@
 /** Comparisons (bool results, no gradient) and the dtype cast, all elementwise (they join fused loops). */
-import { defineOp } from './op.ts';
+import { defineOp, onnxOperand as need, onnxRule as rule, UnsupportedError, type OnnxImporter } from './op.ts';
+import { binary } from './onnx-read.ts';
+import * as B from '../ir/build.ts';
 import type { Attrs, DType } from '../ir/node.ts';
 import type { ElementwiseRule } from '../ir/op.ts';
 import { broadcastShapes, shapeStr } from '../ir/shape.ts';
@@ -11,10 +13,11 @@ import type { FunctionBuilder } from '../../runtime/kernels/wasm/builder.ts';
 // a lane mask (all ones where true) as 1.0 or 0.0
 const maskToOne = (f: FunctionBuilder) => f.f32x4(1).op('v128.and');
 
-function comparison(name: string, method: string, js: (a: string, b: string) => string, fn: (a: number, b: number) => number, onnxName: string, simd: SimdRule) {
+function comparison(name: string, method: string, js: (a: string, b: string) => string, fn: (a: number, b: number) => number, onnxName: string, simd: SimdRule, onnxImport?: Record<string, OnnxImporter>) {
   defineOp({
     name,
     dsl: { method },
+    ...(onnxImport && { onnxImport }),
     arity: 2,
     traits: { elementwise: { fn: fn as (...x: number[]) => number, js: js as (...x: string[]) => string, simd } },
     infer(inputs, _a, src) {
@@ -29,7 +32,9 @@ function comparison(name: string, method: string, js: (a: string, b: string) => 
 }
 
 comparison('GreaterEqual', 'ge', (a, b) => `(${a} >= ${b} ? 1 : 0)`, (a, b) => (a >= b ? 1 : 0), 'GreaterOrEqual', (f, a, b) => maskToOne(f.get(a, b).op('f32x4.ge')));
-comparison('Equal', 'eq', (a, b) => `(${a} === ${b} ? 1 : 0)`, (a, b) => (a === b ? 1 : 0), 'Equal', (f, a, b) => maskToOne(f.get(a, b).op('f32x4.eq')));
+comparison('Equal', 'eq', (a, b) => `(${a} === ${b} ? 1 : 0)`, (a, b) => (a === b ? 1 : 0), 'Equal', (f, a, b) => maskToOne(f.get(a, b).op('f32x4.eq')), {
+  Equal: binary([7, 11, 13, 19], (a, b) => B.mk('Equal', [a, b])),
+});
 
 const onnxType: Record<DType, number> = { f32: 1, bool: 9, i64: 7 };
 const castJs: Record<DType, (x: string) => string> = {
@@ -53,6 +58,25 @@ function castRule(attrs: Attrs): ElementwiseRule & { readonly simd?: SimdRule } 
 }
 const castToF32 = castRule({});
 
+/** ONNX's Cast: an int64 tensor folded at import stays folded (or becomes a float constant); float64 is read as float32. */
+const castImport = rule([6, 9, 13, 19, 21, 23, 24, 25], (c) => {
+  const to = c.attrInt('to', 1);
+  // saturate (19) and round_mode (24) apply to casts into the 8-bit float types only, which are refused below
+  c.attrInt('saturate', 1);
+  c.attrString('round_mode', 'up');
+  const ic = c.intConst(0);
+  if (ic) {
+    // an integer tensor known at import: stays folded as integers, or becomes a float constant
+    if (to === 7 || to === 6) return ic;
+    if ((to === 1 || to === 11) && ic.values.every((d) => typeof d === 'number')) return B.constant(ic.values as number[], ic.dims);
+  }
+  // float64 (11) is computed in float32 (export/import-f64.ts)
+  if (to === 1 || to === 11) return B.cast(need(c, 0), 'f32');
+  if (to === 9) return B.cast(need(c, 0), 'bool');
+  if (to === 7 || to === 6) return B.cast(need(c, 0), 'i64');
+  throw new UnsupportedError(`Cast to ONNX type ${to} (graphc computes in float32, float64 as float32, bool and int64)`);
+});
+
 defineOp({
   name: 'Cast',
   dsl: { method: 'float' },
@@ -67,6 +91,7 @@ defineOp({
   },
   grad: (n, g) => [n.inputs[0].dtype === 'f32' && n.dtype === 'f32' ? g : null],
   onnx: (e, n, ins) => e.op('Cast', ins, { to: onnxType[n.attrs.to as DType] }),
+  onnxImport: { Cast: castImport },
   showAttrs: (a) => `to=${a.to}`,
 });
 

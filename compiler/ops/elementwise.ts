@@ -6,6 +6,7 @@ import { defineOp } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import type { ElementwiseRule } from '../ir/op.ts';
 import { stepName } from './fused.ts';
+import { arith, unary, variadic } from './onnx-read.ts';
 import type { OpDef, OpSurface } from './op.ts';
 import { broadcastShapes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -60,30 +61,33 @@ const [A, Bi] = [0, 1];
 const sumTo = (g: Node, n: Node, i: number) => B.sumTo(g, n.inputs[i].shape);
 
 
-binaryOp('Add', (a, b) => a + b, (a, b) => `(${a} + ${b})`, (n, g) => [sumTo(g, n, A), sumTo(g, n, Bi)], 'Add', { dsl: { method: 'add', fn: 'add' }, traits: { commutative: true } as OpDef['traits'], simd: lanewise(2, 'f32x4.add') });
-binaryOp('Sub', (a, b) => a - b, (a, b) => `(${a} - ${b})`, (n, g) => [sumTo(g, n, A), sumTo(B.neg(g), n, Bi)], 'Sub', { dsl: { method: 'sub', fn: 'sub' }, simd: lanewise(2, 'f32x4.sub') });
-binaryOp('Mul', (a, b) => a * b, (a, b) => `(${a} * ${b})`, (n, g) => [sumTo(B.mul(g, n.inputs[1]), n, A), sumTo(B.mul(g, n.inputs[0]), n, Bi)], 'Mul', { dsl: { method: 'mul', fn: 'mul' }, traits: { commutative: true } as OpDef['traits'], simd: lanewise(2, 'f32x4.mul') });
+binaryOp('Add', (a, b) => a + b, (a, b) => `(${a} + ${b})`, (n, g) => [sumTo(g, n, A), sumTo(g, n, Bi)], 'Add', { dsl: { method: 'add', fn: 'add' }, onnxImport: { Add: arith([6, 7, 13, 14], B.add) }, traits: { commutative: true } as OpDef['traits'], simd: lanewise(2, 'f32x4.add') });
+binaryOp('Sub', (a, b) => a - b, (a, b) => `(${a} - ${b})`, (n, g) => [sumTo(g, n, A), sumTo(B.neg(g), n, Bi)], 'Sub', { dsl: { method: 'sub', fn: 'sub' }, onnxImport: { Sub: arith([6, 7, 13, 14], B.sub) }, simd: lanewise(2, 'f32x4.sub') });
+binaryOp('Mul', (a, b) => a * b, (a, b) => `(${a} * ${b})`, (n, g) => [sumTo(B.mul(g, n.inputs[1]), n, A), sumTo(B.mul(g, n.inputs[0]), n, Bi)], 'Mul', { dsl: { method: 'mul', fn: 'mul' }, onnxImport: { Mul: arith([6, 7, 13, 14], B.mul) }, traits: { commutative: true } as OpDef['traits'], simd: lanewise(2, 'f32x4.mul') });
 binaryOp('Div', (a, b) => a / b, (a, b) => `(${a} / ${b})`, (n, g) => [
   sumTo(B.div(g, n.inputs[1]), n, A),
   // d(a/b)/db = -a/b² = -(a/b)/b
   sumTo(B.neg(B.div(B.mul(g, n), n.inputs[1])), n, Bi),
-], 'Div', { dsl: { method: 'div', fn: 'div' }, simd: lanewise(2, 'f32x4.div') });
+], 'Div', { dsl: { method: 'div', fn: 'div' }, onnxImport: { Div: arith([6, 7, 13, 14], B.div) }, simd: lanewise(2, 'f32x4.div') });
 // Max: the gradient goes to the larger input (to `a` on ties), as a mask.
 binaryOp('Max', (a, b) => (a >= b || a !== a ? a : b), (a, b) => `(${a} >= ${b} || ${a} !== ${a} ? ${a} : ${b})`, (n, g) => {
   const takeA = B.cast(B.mk('GreaterEqual', [n.inputs[0], n.inputs[1]]), 'f32');
   return [sumTo(B.mul(g, takeA), n, A), sumTo(B.mul(g, B.sub(1, takeA)), n, Bi)];
 }, 'Max', {
   dsl: { method: 'maximum', fn: 'maximum' },
+  // ONNX's Max of any number of operands, pairwise
+  onnxImport: { Max: variadic([6, 8, 12, 13], B.max) },
   traits: { commutative: true } as OpDef['traits'],
   // a where a >= b or a is NaN, else b (bit for bit the JS rule, signed zeros included)
   simd: (f, a, b) => f.get(a, b, a, b).op('f32x4.ge').get(a, a).op('f32x4.ne').op('v128.or').op('v128.bitselect'),
 });
 
-unaryOp('Neg', (x) => -x, (x) => `(-${x})`, (_n, g) => [B.neg(g)], 'Neg', { dsl: { method: 'neg', fn: 'neg' }, simd: lanewise(1, 'f32x4.neg') });
-unaryOp('Exp', Math.exp, (x) => `Math.exp(${x})`, (n, g) => [B.mul(g, n)], 'Exp', { dsl: { method: 'exp', fn: 'exp' }, simd: (f, x, ...t) => expF32x4(f, x, t) });
-unaryOp('Log', Math.log, (x) => `Math.log(${x})`, (n, g) => [B.div(g, n.inputs[0])], 'Log', { dsl: { method: 'log', fn: 'log' } });
+unaryOp('Neg', (x) => -x, (x) => `(-${x})`, (_n, g) => [B.neg(g)], 'Neg', { dsl: { method: 'neg', fn: 'neg' }, onnxImport: { Neg: unary([6, 13], B.neg) }, simd: lanewise(1, 'f32x4.neg') });
+unaryOp('Exp', Math.exp, (x) => `Math.exp(${x})`, (n, g) => [B.mul(g, n)], 'Exp', { dsl: { method: 'exp', fn: 'exp' }, onnxImport: { Exp: unary([6, 13], B.exp) }, simd: (f, x, ...t) => expF32x4(f, x, t) });
+unaryOp('Log', Math.log, (x) => `Math.log(${x})`, (n, g) => [B.div(g, n.inputs[0])], 'Log', { dsl: { method: 'log', fn: 'log' }, onnxImport: { Log: unary([6, 13], B.log) } });
 unaryOp('Sigmoid', (x) => 1 / (1 + Math.exp(-x)), (x) => `(1 / (1 + Math.exp(-${x})))`, (n, g) => [B.mul(g, B.mul(n, B.sub(1, n)))], 'Sigmoid', {
   dsl: { method: 'sigmoid', fn: 'sigmoid' },
+  onnxImport: { Sigmoid: unary([6, 13], B.sigmoid) },
   // with e = e^(−|x|) on f32x4 lanes: 1/(1+e) for x >= 0, e/(1+e) below (no overflow for large −x)
   simd: (f, x, t0, t1, t2, t3, t4) => {
     f.get(x).op('f32x4.abs').op('f32x4.neg').set(t4);
@@ -96,14 +100,15 @@ unaryOp('Sigmoid', (x) => 1 / (1 + Math.exp(-x)), (x) => `(1 / (1 + Math.exp(-${
 const ge = (a: Node | number, b: Node | number) => B.cast(B.mk('GreaterEqual', [typeof a === 'number' ? B.scalar(a) : a, typeof b === 'number' ? B.scalar(b) : b]), 'f32');
 
 // |x|: the gradient is sign(x), 0 at 0 (as PyTorch's abs), written ge(x, 0) - ge(0, x).
-unaryOp('Abs', Math.abs, (x) => `Math.abs(${x})`, (n, g) => [B.mul(g, B.sub(ge(n.inputs[0], 0), ge(0, n.inputs[0])))], 'Abs', { dsl: { method: 'abs', fn: 'abs' }, simd: lanewise(1, 'f32x4.abs') });
+unaryOp('Abs', Math.abs, (x) => `Math.abs(${x})`, (n, g) => [B.mul(g, B.sub(ge(n.inputs[0], 0), ge(0, n.inputs[0])))], 'Abs', { dsl: { method: 'abs', fn: 'abs' }, onnxImport: { Abs: unary([6, 13], B.abs) }, simd: lanewise(1, 'f32x4.abs') });
 // max(x, 0): the gradient is 1 where x > 0, i.e. 1 - ge(0, x) (0 at 0, as PyTorch's relu).
 unaryOp('Relu', (x) => (x > 0 ? x : 0), (x) => `(${x} > 0 ? ${x} : 0)`, (n, g) => [B.mul(g, B.sub(1, ge(0, n.inputs[0])))], 'Relu', {
   dsl: { method: 'relu', fn: 'relu' },
+  onnxImport: { Relu: unary([6, 13, 14], B.relu) },
   // x where x > 0, else +0 (NaN and -0 give 0, as the JS rule)
   simd: (f, x) => f.get(x, x).f32x4(0).op('f32x4.gt').op('v128.and'),
 });
-unaryOp('Tanh', Math.tanh, (x) => `Math.tanh(${x})`, (n, g) => [B.mul(g, B.sub(1, B.mul(n, n)))], 'Tanh', { dsl: { method: 'tanh', fn: 'tanh' } });
+unaryOp('Tanh', Math.tanh, (x) => `Math.tanh(${x})`, (n, g) => [B.mul(g, B.sub(1, B.mul(n, n)))], 'Tanh', { dsl: { method: 'tanh', fn: 'tanh' }, onnxImport: { Tanh: unary([6, 13], B.tanh) } });
 // log(1 + exp(x)), computed stably as max(x, 0) + log1p(exp(-|x|)); the gradient is sigmoid(x).
-unaryOp('Softplus', (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), (x) => `(Math.max(${x}, 0) + Math.log1p(Math.exp(-Math.abs(${x}))))`, (n, g) => [B.mul(g, B.sigmoid(n.inputs[0]))], 'Softplus', { dsl: { method: 'softplus', fn: 'softplus' } });
-unaryOp('Sqrt', Math.sqrt, (x) => `Math.sqrt(${x})`, (n, g) => [B.div(g, B.mul(n, 2))], 'Sqrt', { dsl: { method: 'sqrt', fn: 'sqrt' }, simd: lanewise(1, 'f32x4.sqrt') });
+unaryOp('Softplus', (x) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x))), (x) => `(Math.max(${x}, 0) + Math.log1p(Math.exp(-Math.abs(${x}))))`, (n, g) => [B.mul(g, B.sigmoid(n.inputs[0]))], 'Softplus', { dsl: { method: 'softplus', fn: 'softplus' }, onnxImport: { Softplus: unary([1, 22], (x) => B.mk('Softplus', [x])) } });
+unaryOp('Sqrt', Math.sqrt, (x) => `Math.sqrt(${x})`, (n, g) => [B.div(g, B.mul(n, 2))], 'Sqrt', { dsl: { method: 'sqrt', fn: 'sqrt' }, onnxImport: { Sqrt: unary([6, 13], B.sqrt) }, simd: lanewise(1, 'f32x4.sqrt') });
