@@ -1,8 +1,8 @@
 /**
- * ONNX math ops built from graphc's own op records: activations with attributes (written as chains of
+ * ONNX math ops read as compositions of graphc's ops: activations with attributes (written as chains of
  * elementwise ops whose constants carry the attributes, so they fuse like any chain), variadic
- * Min/Max/Sum/Mean, Clip, softmax heads and inference-mode Dropout. Each rule reads every attribute and
- * input of the forms it lists.
+ * Min/Sum/Mean, Clip and inference-mode Dropout. Each rule reads every attribute and input of the forms
+ * it lists.
  *   leaky_relu(x, α) = relu(x) − α·relu(−x);  elu(x, α) = relu(x) + α·(exp(−relu(−x)) − 1)
  *   selu = γ·elu(x, α);  hard_sigmoid(x, α, β) = clip(αx + β, 0, 1);  hard_swish(x) = x·hard_sigmoid(x, 1/6, 1/2)
  *   softsign(x) = x / (1 + |x|);  min(a, b) = −max(−a, −b)
@@ -38,23 +38,6 @@ function channelSlope(x: Node, slope: Node): Node {
   if (s.length === r && s.every((d, i) => d === x.shape[i])) return slope;
   return raise(`slope of shape ${shapeStr(s)} for x of shape ${shapeStr(x.shape)} (opset 6: one element, one per channel or x's shape)`);
 }
-
-/**
- * Softmax, LogSoftmax and Hardmax: from opset 13 along `axis` (default −1); before, over all axes from
- * `axis` (default 1) on, as the input flattened to 2-D there.
- */
-const softmax = (op: 'Softmax' | 'LogSoftmax' | 'Hardmax'): Importer =>
-  rule([1, 11, 13], (c) => {
-    const x = need(c, 0);
-    const r = x.shape.length;
-    if (c.opset >= 13) return B.mk(op, [x], { axis: normAxes([c.attrInt('axis', -1)], r)[0] });
-    const axis = normAxes([c.attrInt('axis', 1)], r)[0];
-    if (axis === r - 1) return B.mk(op, [x], { axis });
-    const tail = x.shape.slice(axis);
-    if (!isStatic(tail)) raise(`${op} over axes ${axis}.. of ${shapeStr(x.shape)}: symbolic trailing dims`);
-    const flat = B.reshape(x, [...x.shape.slice(0, axis), (tail as number[]).reduce((p, d) => p * d, 1)]);
-    return B.reshape(B.mk(op, [flat], { axis }), x.shape);
-  });
 
 /** Clip: bounds as attributes before opset 11, as optional inputs from 11. */
 const clipRule = rule([6, 11, 12, 13], (c) => {
@@ -155,9 +138,6 @@ export const mathImporters: Readonly<Record<string, Importer>> = {
   }),
   Selu: rule([6, 22], (c) => B.mul(elu(need(c, 0), c.attrFloat('alpha', 1.67326319217681884765625)), c.attrFloat('gamma', 1.05070102214813232421875))),
   Clip: clipRule,
-  Softmax: softmax('Softmax'),
-  LogSoftmax: softmax('LogSoftmax'),
-  Hardmax: softmax('Hardmax'),
   Dropout: dropout,
   Gelu: gelu,
   CumSum: cumSum,

@@ -54,11 +54,6 @@ const castLike = rule([15, 19, 21, 23, 24, 25], (c) => {
   return B.cast(need(c, 0), to);
 });
 
-const transpose = rule([1, 13, 21, 23, 24, 25], (c) => {
-  const x = need(c, 0);
-  return B.transpose(x, c.attrInts('perm') ?? [...x.shape.keys()].reverse());
-});
-
 const ge = (a: Node, b: Node) => B.mk('GreaterEqual', [a, b]);
 /** a > b is not (b >= a); a < b is not (a >= b); a <= b is b >= a. */
 const not = (x: Node) => B.cast(B.sub(1, B.cast(x, 'f32')), 'bool');
@@ -73,7 +68,6 @@ const importers: Readonly<Record<string, Importer>> = {
   Identity: unary([1, 13, 14, 16, 19, 21, 23, 24, 25], (x) => x),
   ReduceMean: reduction([1, 11, 13, 18], 18, B.mean),
   ReduceSum: reduction([1, 11, 13], 13, B.sum),
-  Transpose: transpose,
   ...mathImporters,
   ...shapeImporters,
   ...padRangeImporters,

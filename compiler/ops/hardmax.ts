@@ -1,10 +1,11 @@
 /**
  * Hardmax along one axis (ONNX's Hardmax from opset 13): 1 at the first maximum of each slice along
  * `axis`, 0 elsewhere (np.argmax's first index, as ONNX's reference). Piecewise constant, so its gradient
- * is zero, passed as none. The importer reads the forms before opset 13 (over all axes from `axis` on) by
- * flattening, as Softmax's (export/import-math.ts).
+ * is zero, passed as none. Its import reads the forms before opset 13 (over all axes from `axis` on) by
+ * flattening, as Softmax's (softmax-onnx.ts).
  */
 import { defineOp } from './op.ts';
+import { softmaxImport } from './softmax-onnx.ts';
 import type { Attrs } from '../ir/node.ts';
 import { normAxes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -37,5 +38,6 @@ defineOp({
   },
   grad: () => [null],
   onnx: (e, n, ins) => e.op('Hardmax', ins, { axis: n.attrs.axis as number }),
+  onnxImport: { Hardmax: softmaxImport('Hardmax') },
   showAttrs: (a) => `axis=${a.axis}`,
 });

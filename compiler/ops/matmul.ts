@@ -2,9 +2,11 @@
  * Matrix product of 2-D tensors, C = op(A)·op(B) with op = identity or transpose (attributes transA,
  * transB, as ONNX's Gemm has them), and the Transpose op. Gradients of C = op(A)·op(B), with G = dC:
  * d op(A) = G·op(B)ᵀ and d op(B) = op(A)ᵀ·G, written back through the transposes as products with
- * transposed operands, so that no Transpose node is needed.
+ * transposed operands, so that no Transpose node is needed. ONNX's MatMul of any rank is read onto it
+ * (numpy's matmul: 1-D operands promoted, their axis dropped after), or onto BatchMatMul.
  */
-import { defineOp } from './op.ts';
+import { defineOp, onnxOperand as need, onnxRule as rule } from './op.ts';
+import { raise } from './onnx-read.ts';
 import type { Node } from '../ir/node.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -14,6 +16,26 @@ import { offsetMap, rowMajorStrides } from '../../runtime/kernels/strides.ts';
 
 const flags = (n: { attrs: Node['attrs'] }) => [n.attrs.transA === true, n.attrs.transB === true] as const;
 const mm = (a: Node, b: Node, transA: boolean, transB: boolean) => B.matmul(a, b, transA, transB);
+
+/** MatMul of any rank (numpy matmul): 1-D operands promoted and their axis dropped after. */
+const matmulImport = rule([1, 9, 13], (c) => {
+  let [a, b] = [need(c, 0), need(c, 1)];
+  const [ra, rb] = [a.shape.length, b.shape.length];
+  if (ra === 0 || rb === 0) raise('MatMul of a scalar');
+  if (ra === 1) a = B.unsqueeze(a, [0]);
+  if (rb === 1) b = B.unsqueeze(b, [1]);
+  let y: Node;
+  if (a.shape.length === 2 && b.shape.length === 2) y = B.matmul(a, b);
+  else if (b.shape.length === 2 && a.shape.slice(0, -2).every((d) => typeof d === 'number') && typeof a.shape[a.shape.length - 2] === 'number') {
+    // [..., M, K]·[K, N]: one product through the 2-D kernel
+    const lead = a.shape.slice(0, -1) as number[];
+    const rows = lead.reduce((p, d) => p * d, 1);
+    y = B.reshape(B.matmul(B.reshape(a, [rows, a.shape[a.shape.length - 1]]), b), [...lead, b.shape[1]]);
+  } else y = B.mk('BatchMatMul', [a, b]);
+  if (rb === 1) y = B.reshape(y, y.shape.slice(0, -1));
+  if (ra === 1) y = B.reshape(y, [...y.shape.slice(0, -2), y.shape[y.shape.length - 1]]);
+  return y;
+});
 
 defineOp({
   name: 'MatMul',
@@ -46,6 +68,7 @@ defineOp({
     if (!tA && !tB) return e.op('MatMul', ins);
     return e.op('Gemm', ins, { transA: tA ? 1 : 0, transB: tB ? 1 : 0 });
   },
+  onnxImport: { MatMul: matmulImport },
   showAttrs: (a) => [a.transA && 'transA', a.transB && 'transB'].filter(Boolean).join(' '),
 });
 
@@ -81,5 +104,12 @@ defineOp({
     return [B.transpose(g, inv)];
   },
   onnx: (e, n, ins) => e.op('Transpose', ins, { perm: n.attrs.perm as number[] }),
+  // no perm: the axes reversed
+  onnxImport: {
+    Transpose: rule([1, 13, 21, 23, 24, 25], (c) => {
+      const x = need(c, 0);
+      return B.transpose(x, c.attrInts('perm') ?? [...x.shape.keys()].reverse());
+    }),
+  },
   showAttrs: (a) => `perm=[${a.perm}]`,
 });

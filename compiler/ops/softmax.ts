@@ -4,8 +4,10 @@
  * axes, ArgMax along an axis, OneHot.
  *   softmax:    dx = s ⊙ (g - Σ_axis g ⊙ s)
  *   logsoftmax: dx = g - softmax(x) ⊙ Σ_axis g
+ * Their ONNX import rules: softmax-onnx.ts.
  */
 import { defineOp, getOp } from './op.ts';
+import { argImport, oneHotImport, reduceMaxImport, softmaxImport } from './softmax-onnx.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { normAxes, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -114,6 +116,7 @@ defineOp({
     return [B.mul(n, B.sub(g, B.sum(B.mul(g, n), [axis], true)))];
   },
   onnx: (e, n, ins) => e.op('Softmax', ins, { axis: n.attrs.axis as number }),
+  onnxImport: { Softmax: softmaxImport('Softmax') },
   showAttrs: (a) => `axis=${a.axis}`,
 });
 
@@ -128,6 +131,7 @@ defineOp({
     return [B.sub(g, B.mul(B.exp(n), B.sum(g, [axis], true)))];
   },
   onnx: (e, n, ins) => e.op('LogSoftmax', ins, { axis: n.attrs.axis as number }),
+  onnxImport: { LogSoftmax: softmaxImport('LogSoftmax') },
   showAttrs: (a) => `axis=${a.axis}`,
 });
 
@@ -154,6 +158,7 @@ defineOp({
     const axes = n.attrs.axes as number[] | null;
     return e.op('ReduceMax', ins, axes === null ? { keepdims: n.attrs.keepdims ? 1 : 0 } : { axes, keepdims: n.attrs.keepdims ? 1 : 0 });
   },
+  onnxImport: { ReduceMax: reduceMaxImport },
   showAttrs: (a) => `axes=${a.axes === null ? 'all' : `[${a.axes}]`}${a.keepdims ? ' keepdims' : ''}`,
 });
 
@@ -176,6 +181,7 @@ defineOp({
   },
   grad: () => [null],
   onnx: (e, n, ins) => e.op('ArgMax', ins, { axis: n.attrs.axis as number, keepdims: 0 }),
+  onnxImport: { ArgMax: argImport(false) },
   showAttrs: (a) => `axis=${a.axis}`,
 });
 
@@ -200,5 +206,6 @@ defineOp({
   },
   grad: () => [null],
   onnx: (e, n, ins) => e.op('OneHot', [e.op('Cast', [ins[0]], { to: 7 }), e.constI64([n.attrs.classes as number], []), e.constF32([0, 1], [2])], { axis: -1 }),
+  onnxImport: { OneHot: oneHotImport },
   showAttrs: (a) => `classes=${a.classes}`,
 });
