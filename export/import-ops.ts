@@ -12,7 +12,6 @@ import { UnsupportedError, onnxImporter, onnxImportedOps, onnxOperand as need, o
 import { binary, reduction, unary } from '../compiler/ops/onnx-read.ts';
 import { mathImporters } from './import-math.ts';
 import { shapeImporters } from './import-shape.ts';
-import { padRangeImporters } from './import-pad-range.ts';
 import { nnImporters } from './import-nn.ts';
 
 export { UnsupportedError };
@@ -70,7 +69,6 @@ const importers: Readonly<Record<string, Importer>> = {
   ReduceSum: reduction([1, 11, 13], 13, B.sum),
   ...mathImporters,
   ...shapeImporters,
-  ...padRangeImporters,
   ...nnImporters,
 };
 

@@ -246,6 +246,8 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
         if (from) throw new NeedsValuesError(`${what}; input ${k} comes from graph input${from.length > 1 ? 's' : ''} ${shown}, known at run time: graphc specialises the model on ${from.length > 1 ? 'their values' : 'its value'} (graphc run and OnnxSession, once per value; importOnnx's bind option)`, from);
         throw new UnsupportedError(`${what}; input ${k} is computed at run time (graphc fixes shapes at import, and specialises a model only on small graph inputs: a scalar or a shape vector, computed with no initializer)`);
       },
+      // folded integers, else a float tensor evaluated now where it is computed from constants alone
+      folded: (k) => ctx.ints(k) ?? (inputs[k] ? foldFloats(inputs[k]) : undefined),
       attrInt: (name, d) => { const a = attr(name, AT.INT); return a ? toNumber(a.i as number, `attribute '${name}'`) : d; },
       attrFloat: (name, d) => { const a = attr(name, AT.FLOAT); return a ? (a.f ?? 0) : d; },
       attrInts: (name) => attr(name, AT.INTS)?.ints?.map((v) => toNumber(v as number, `attribute '${name}'`)),

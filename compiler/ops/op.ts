@@ -90,6 +90,12 @@ export interface OnnxImportCtx {
    * their values when run); otherwise UnsupportedError.
    */
   known(k: number, what: string): number[];
+  /**
+   * The values of input k where they are computed from constants alone (folded integers, or a float tensor
+   * of no graph input or initializer, evaluated at import), else undefined: never a refusal, for an operand
+   * a rule can also take at run time (Pad's constant_value).
+   */
+  folded(k: number): number[] | undefined;
   /** Whether input k is given (a non-empty name). */
   has(k: number): boolean;
   attrInt(name: string, dflt: number): number;

@@ -1,5 +1,6 @@
 /** Ops that only move data: reshape, unsqueeze, and broadcasting one tensor to another's shape. */
-import { defineOp } from './op.ts';
+import { defineOp, intConst, onnxOperand as need, onnxRule as rule } from './op.ts';
+import { intVector, raise } from './onnx-read.ts';
 import { broadcastShapes, isStatic, normAxes, shapeStr, sizeOf, ShapeError, type Dim } from '../ir/shape.ts';
 import { posStr } from '../ir/source.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -8,6 +9,36 @@ import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
 
 /** A copy of the same number of elements (reshapes and unsqueezes move no data). */
 const copy = () => (ins: readonly Float32Array[], out: Float32Array) => out.set(ins[0]);
+
+/** Resolves an ONNX Reshape target against the input's shape: 0 copies, -1 infers (symbolically where it can). */
+function reshapeTarget(from: readonly Dim[], dims: readonly Dim[], allowzero: boolean): Dim[] {
+  const out = dims.map((d, i) => (d === 0 && !allowzero ? from[i] : d));
+  const k = out.indexOf(-1);
+  if (k < 0) return out;
+  const known = out.filter((_, i) => i !== k);
+  const num = (s: readonly Dim[]) => s.reduce<number>((p, d) => (typeof d === 'number' ? p * d : p), 1);
+  const syms = (s: readonly Dim[]) => s.filter((d): d is string => typeof d === 'string');
+  const left = [...syms(from)];
+  for (const s of syms(known)) {
+    const at = left.indexOf(s);
+    if (at < 0) raise(`Reshape of ${shapeStr(from)} to ${shapeStr(dims)}: -1 cannot be inferred`);
+    left.splice(at, 1);
+  }
+  const q = num(from) / num(known);
+  if (!Number.isInteger(q) || left.length > 1 || (left.length === 1 && q !== 1)) raise(`Reshape of ${shapeStr(from)} to ${shapeStr(dims)}: -1 cannot be inferred`);
+  out[k] = left.length ? left[0] : q;
+  return out;
+}
+
+/** ONNX's Reshape; of an int64 vector folded at import with symbolic entries, the vector reshaped, still folded. */
+const reshapeImport = rule([5, 13, 14, 19, 21, 23, 24, 25], (c) => {
+  const dims = intVector(c, 1)?.values ?? c.known(1, 'the shape decides what Reshape computes');
+  const allowzero = c.opset >= 14 && c.attrInt('allowzero', 0) === 1;
+  const ic = c.intConst(0);
+  if (ic && !isStatic(ic.values)) return intConst(ic.values, reshapeTarget(ic.dims, dims, allowzero) as number[]);
+  const x = need(c, 0);
+  return B.reshape(x, reshapeTarget(x.shape, dims, allowzero));
+});
 
 /**
  * Reshape's element count is checked where it is known: at build when both shapes are static, else when
@@ -49,6 +80,7 @@ defineOp({
     const dims = n.shape.map((d, i) => (typeof d === 'number' ? d : inShape[i] === d ? 0 : -1));
     return e.op('Reshape', [ins[0], e.constI64(dims)]);
   },
+  onnxImport: { Reshape: reshapeImport },
   showAttrs: (a) => shapeStr(a.shape as Dim[]),
 });
 

@@ -2,9 +2,10 @@
  * Ops that select, join or pad data: Slice (static begins and steps per axis), Pad (constant, reflect,
  * edge), Concat, Gather (along an axis, any index shape) and Expand (numpy broadcast to a shape), with
  * their gradients: a slice's is its zero-padded scatter (SliceGrad), a gather's a scatter-add
- * (GatherGrad), a concat's the slices of its parts.
+ * (GatherGrad), a concat's the slices of its parts. Their ONNX import rules: slicing-onnx.ts.
  */
 import { defineOp } from './op.ts';
+import { concatImport, expandImport, gatherImport, padImport, sliceImport } from './slicing-onnx.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { broadcastShapes, normAxes, shapeStr, ShapeError, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -40,6 +41,7 @@ defineOp({
     const ends = begin.map((b, i) => (typeof n.shape[i] === 'number' ? b + step[i] * shape[i] : 2 ** 53 - 1)).map((e, i) => (e < 0 && step[i] < 0 ? -(2 ** 53 - 1) : e));
     return e.op('Slice', [ins[0], e.constI64(begin), e.constI64(ends), e.constI64([...begin.keys()]), e.constI64(step)]);
   },
+  onnxImport: { Slice: sliceImport },
   showAttrs: (a) => `begin=[${a.begin}] step=[${a.step}]`,
 });
 
@@ -98,6 +100,7 @@ defineOp({
     return [B.mk('Slice', [g], { begin: pads.slice(0, r), step: Array(r).fill(1), shape: [...n.inputs[0].shape] as number[] })];
   },
   onnx: (e, n, ins) => e.op('Pad', [ins[0], e.constI64(n.attrs.pads as number[]), e.constF32([(n.attrs.value as number) ?? 0], [])], { mode: n.attrs.mode as string }),
+  onnxImport: { Pad: padImport },
   showAttrs: (a) => `pads=[${a.pads}] ${a.mode}`,
 });
 
@@ -144,6 +147,7 @@ defineOp({
     });
   },
   onnx: (e, n, ins) => e.op('Concat', ins, { axis: n.attrs.axis as number }),
+  onnxImport: { Concat: concatImport },
   showAttrs: (a) => `axis=${a.axis}`,
 });
 
@@ -173,6 +177,7 @@ defineOp({
   },
   grad: (n, g) => [B.mk('GatherGrad', [g, n.inputs[1], n.inputs[0]], n.attrs), null],
   onnx: (e, n, ins) => e.op('Gather', ins, { axis: n.attrs.axis as number }),
+  onnxImport: { Gather: gatherImport },
   showAttrs: (a) => `axis=${a.axis}`,
 });
 
@@ -212,6 +217,7 @@ defineOp({
   kernel: (ctx) => elementwiseKernel('x0', [ctx.inShapes[0]], ctx.outShape, (xs) => xs[0]),
   grad: (n, g) => [B.sumTo(g, n.inputs[0].shape)],
   onnx: (e, n, ins) => e.op('Expand', [ins[0], e.constI64(n.shape.map((d) => (typeof d === 'number' ? d : 1)))]),
+  onnxImport: { Expand: expandImport },
   showAttrs: (a) => shapeStr(a.shape as Dim[]),
 });
 
