@@ -28,7 +28,6 @@ const logSumExp: Reduce = (x, axes, keep) => {
 const v = [1, 11, 13, 18];
 const reductions: Record<string, Importer> = {
   ReduceMin: reduction([1, 11, 12, 13, 18, 20], 18, (x, a, k) => B.neg(rmax(B.neg(x), a, k))),
-  ReduceProd: reduction(v, 18, (x, axes, keep) => B.mk('Prod', [x], { axes: axes ? [...axes] : null, keepdims: keep })),
   ReduceL1: reduction(v, 18, (x, a, k) => rsum(B.abs(x), a, k), B.abs),
   ReduceL2: reduction(v, 18, (x, a, k) => B.sqrt(rsum(B.mul(x, x), a, k)), B.abs),
   ReduceSumSquare: reduction(v, 18, (x, a, k) => rsum(B.mul(x, x), a, k), (x) => B.mul(x, x)),

@@ -9,7 +9,7 @@ import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { shapeStr } from '../compiler/ir/shape.ts';
 import { UnsupportedError, onnxImporter, onnxImportedOps, onnxOperand as need, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
-import { binary, reduction, unary } from '../compiler/ops/onnx-read.ts';
+import { binary, unary } from '../compiler/ops/onnx-read.ts';
 import { mathImporters } from './import-math.ts';
 import { shapeImporters } from './import-shape.ts';
 import { nnImporters } from './import-nn.ts';
@@ -40,19 +40,6 @@ const gemm = rule([6, 7, 9, 11, 13], (c) => {
   return y;
 });
 
-/** CastLike: a Cast to the type of its second input (`like`, read for its type only). */
-const castLike = rule([15, 19, 21, 23, 24, 25], (c) => {
-  c.attrInt('saturate', 1);
-  c.attrString('round_mode', 'up');
-  const to = c.intConst(1) ? 'i64' : need(c, 1).dtype;
-  const ic = c.intConst(0);
-  if (ic) {
-    if (to === 'i64') return ic;
-    if (to === 'f32' && ic.values.every((d) => typeof d === 'number')) return B.constant(ic.values as number[], ic.dims);
-  }
-  return B.cast(need(c, 0), to);
-});
-
 const ge = (a: Node, b: Node) => B.mk('GreaterEqual', [a, b]);
 /** a > b is not (b >= a); a < b is not (a >= b); a <= b is b >= a. */
 const not = (x: Node) => B.cast(B.sub(1, B.cast(x, 'f32')), 'bool');
@@ -61,12 +48,8 @@ const importers: Readonly<Record<string, Importer>> = {
   Greater: binary([7, 9, 13], (a, b) => not(ge(b, a))),
   Less: binary([7, 9, 13], (a, b) => not(ge(a, b))),
   LessOrEqual: binary([12, 16], (a, b) => ge(b, a)),
-  GreaterOrEqual: binary([12, 16], (a, b) => ge(a, b)),
-  CastLike: castLike,
   Gemm: gemm,
   Identity: unary([1, 13, 14, 16, 19, 21, 23, 24, 25], (x) => x),
-  ReduceMean: reduction([1, 11, 13, 18], 18, B.mean),
-  ReduceSum: reduction([1, 11, 13], 13, B.sum),
   ...mathImporters,
   ...shapeImporters,
   ...nnImporters,

@@ -31,7 +31,9 @@ function comparison(name: string, method: string, js: (a: string, b: string) => 
   });
 }
 
-comparison('GreaterEqual', 'ge', (a, b) => `(${a} >= ${b} ? 1 : 0)`, (a, b) => (a >= b ? 1 : 0), 'GreaterOrEqual', (f, a, b) => maskToOne(f.get(a, b).op('f32x4.ge')));
+comparison('GreaterEqual', 'ge', (a, b) => `(${a} >= ${b} ? 1 : 0)`, (a, b) => (a >= b ? 1 : 0), 'GreaterOrEqual', (f, a, b) => maskToOne(f.get(a, b).op('f32x4.ge')), {
+  GreaterOrEqual: binary([12, 16], (a, b) => B.mk('GreaterEqual', [a, b])),
+});
 comparison('Equal', 'eq', (a, b) => `(${a} === ${b} ? 1 : 0)`, (a, b) => (a === b ? 1 : 0), 'Equal', (f, a, b) => maskToOne(f.get(a, b).op('f32x4.eq')), {
   Equal: binary([7, 11, 13, 19], (a, b) => B.mk('Equal', [a, b])),
 });
@@ -77,6 +79,19 @@ const castImport = rule([6, 9, 13, 19, 21, 23, 24, 25], (c) => {
   throw new UnsupportedError(`Cast to ONNX type ${to} (graphc computes in float32, float64 as float32, bool and int64)`);
 });
 
+/** CastLike: a Cast to the type of its second input (`like`, read for its type only). */
+const castLikeImport = rule([15, 19, 21, 23, 24, 25], (c) => {
+  c.attrInt('saturate', 1);
+  c.attrString('round_mode', 'up');
+  const to = c.intConst(1) ? 'i64' : need(c, 1).dtype;
+  const ic = c.intConst(0);
+  if (ic) {
+    if (to === 'i64') return ic;
+    if (to === 'f32' && ic.values.every((d) => typeof d === 'number')) return B.constant(ic.values as number[], ic.dims);
+  }
+  return B.cast(need(c, 0), to);
+});
+
 defineOp({
   name: 'Cast',
   dsl: { method: 'float' },
@@ -91,7 +106,7 @@ defineOp({
   },
   grad: (n, g) => [n.inputs[0].dtype === 'f32' && n.dtype === 'f32' ? g : null],
   onnx: (e, n, ins) => e.op('Cast', ins, { to: onnxType[n.attrs.to as DType] }),
-  onnxImport: { Cast: castImport },
+  onnxImport: { Cast: castImport, CastLike: castLikeImport },
   showAttrs: (a) => `to=${a.to}`,
 });
 

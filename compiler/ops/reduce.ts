@@ -1,5 +1,6 @@
 /** Reductions over all elements or given axes (numpy `keepdims` semantics), and element counts. */
 import { defineOp } from './op.ts';
+import { reduction } from './onnx-read.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { normAxes, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -42,6 +43,8 @@ defineOp({
     const keepdims = n.attrs.keepdims ? 1 : 0;
     return axes === null ? e.op('ReduceSum', ins, { keepdims }) : e.op('ReduceSum', [ins[0], e.constI64(axes)], { keepdims });
   },
+  // the axes an input from opset 13
+  onnxImport: { ReduceSum: reduction([1, 11, 13], 13, B.sum) },
   showAttrs: showReduce,
 });
 
@@ -58,6 +61,8 @@ defineOp({
     const keepdims = n.attrs.keepdims ? 1 : 0;
     return axes === null ? e.op('ReduceMean', ins, { keepdims }) : e.op('ReduceMean', ins, { axes, keepdims });
   },
+  // the axes an input from opset 18
+  onnxImport: { ReduceMean: reduction([1, 11, 13, 18], 18, B.mean) },
   showAttrs: showReduce,
 });
 
@@ -112,5 +117,6 @@ defineOp({
     const axes = n.attrs.axes as number[] | null;
     return e.op('ReduceProd', ins, axes === null ? { keepdims: n.attrs.keepdims ? 1 : 0 } : { axes, keepdims: n.attrs.keepdims ? 1 : 0 });
   },
+  onnxImport: { ReduceProd: reduction([1, 11, 13, 18], 18, (x, axes, keep) => B.mk('Prod', [x], { axes: axes ? [...axes] : null, keepdims: keep })) },
   showAttrs: showReduce,
 });
