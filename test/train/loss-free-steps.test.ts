@@ -15,6 +15,7 @@ import { parseCsv, type Dataset } from '../../runtime/data.ts';
 import { compileModel } from '../../compiler/passes/compile.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
 import type { Model } from '../../compiler/dsl/model.ts';
+import { Dropout, Linear, crossEntropy, defineModel, input } from '../../compiler/index.ts';
 import { randoms } from '../support/run.ts';
 
 const toyData = parseCsv(readFileSync(fileURLToPath(toy.spec.data as URL), 'utf8'));
@@ -54,6 +55,22 @@ describe('steps without the loss', () => {
     const x = Float32Array.from(randoms(n * 16, 3, 0, 1));
     const y = Float32Array.from(randoms(n, 4, 0, 7), Math.floor);
     sameParams(zoo, { x, y, rows: n, features: 16 }, 30, { logAccuracy: false });
+  });
+
+  // a dropout's mask stream is its node's: the step with the loss and the one without, full and last
+  // batches, all draw from it in turn, so the masks are those of steps that all compute the loss
+  it('minibatches through a dropout, the last batch shorter: the same parameters', () => {
+    const dropped = defineModel({
+      name: 'dropped',
+      train: { epochs: 6, lr: 0.1, logEvery: 1, logAccuracy: false, batchSize: 16, shuffle: true, optimizer: { kind: 'sgd', momentum: 0.9 } },
+      build() {
+        const x = input('x', ['N', 6]), y = input('y', ['N']);
+        const z = new Linear(8, 3, 'l2').forward(new Dropout(0.5).forward(new Linear(6, 8, 'l1').forward(x).relu()));
+        return { loss: crossEntropy(z, y), predict: z };
+      },
+    });
+    const n = 41;
+    sameParams(dropped, { x: Float32Array.from(randoms(n * 6, 7, -1, 1)), y: Float32Array.from(randoms(n, 8, 0, 3), Math.floor), rows: n, features: 6 }, 6, {}, 4);
   });
 
   it("the loss-free graph holds none of the loss's own ops", () => {
