@@ -24,8 +24,23 @@ export interface BatchNormOptions {
   readonly eps?: number;
 }
 
+/**
+ * Options are checked by name as they arrive from JavaScript, where the types do not stop one graphc does
+ * not have (PyTorch's `padding_mode`, BatchNorm's `affine`): it would be ignored, and the model would train
+ * as something else than was written.
+ */
+export function checkOptions(what: string, o: object | undefined, known: readonly string[]): void {
+  if (o === undefined || o === null) return;
+  if (typeof o !== 'object') throw new GraphError(`${what}: options must be an object, got ${typeof o}`, callerPos());
+  for (const k of Object.keys(o))
+    if (!known.includes(k)) throw new GraphError(`${what}: no option '${k}' (graphc's ${what} takes ${known.join(', ')})`, callerPos());
+}
+const CONV_OPTIONS = ['stride', 'padding', 'dilation', 'groups'];
+const POOL_OPTIONS = ['stride', 'padding', 'ceilMode'];
+
 /** F.conv2d(x, weight, bias, stride, padding, dilation, groups). */
 export function conv2dNode(x: Node, weight: Node, bias: Node | undefined, o: ConvOptions = {}): Node {
+  checkOptions('conv2d', o, CONV_OPTIONS);
   const attrs = convAttrs({ stride: pair(o.stride ?? 1), pads: pads(o.padding ?? 0), dilation: pair(o.dilation ?? 1), group: o.groups ?? 1 });
   return B.mk('Conv', bias ? [x, weight, bias] : [x, weight], attrs);
 }
@@ -38,12 +53,16 @@ function poolPads(op: string, kernel: Pair, padding: Pair): number[] {
 }
 
 /** F.max_pool2d(x, kernel, stride = kernel, padding, ceil_mode). */
-export const maxPool2dNode = (x: Node, kernel: Pair, o: PoolOptions = {}): Node =>
-  B.mk('MaxPool', [x], poolAttrs({ kernel: pair(kernel), stride: pair(o.stride ?? kernel), pads: poolPads('MaxPool', kernel, o.padding ?? 0), ceil: o.ceilMode ?? false }));
+export function maxPool2dNode(x: Node, kernel: Pair, o: PoolOptions = {}): Node {
+  checkOptions('maxPool2d', o, POOL_OPTIONS);
+  return B.mk('MaxPool', [x], poolAttrs({ kernel: pair(kernel), stride: pair(o.stride ?? kernel), pads: poolPads('MaxPool', kernel, o.padding ?? 0), ceil: o.ceilMode ?? false }));
+}
 
 /** F.avg_pool2d(x, kernel, stride = kernel, padding, ceil_mode, count_include_pad). */
-export const avgPool2dNode = (x: Node, kernel: Pair, o: AvgPoolOptions = {}): Node =>
-  B.mk('AvgPool', [x], poolAttrs({ kernel: pair(kernel), stride: pair(o.stride ?? kernel), pads: poolPads('AvgPool', kernel, o.padding ?? 0), ceil: o.ceilMode ?? false, countIncludePad: o.countIncludePad ?? true }, true));
+export function avgPool2dNode(x: Node, kernel: Pair, o: AvgPoolOptions = {}): Node {
+  checkOptions('avgPool2d', o, [...POOL_OPTIONS, 'countIncludePad']);
+  return B.mk('AvgPool', [x], poolAttrs({ kernel: pair(kernel), stride: pair(o.stride ?? kernel), pads: poolPads('AvgPool', kernel, o.padding ?? 0), ceil: o.ceilMode ?? false, countIncludePad: o.countIncludePad ?? true }, true));
+}
 
 export interface InterpolateOptions {
   /** The output's [height, width] (or one size for both); or else `scaleFactor`. */
@@ -63,6 +82,7 @@ export interface InterpolateOptions {
  * coordinate scale (PyTorch's, recompute_scale_factor unset); a size gives out/in.
  */
 export function interpolateNode(x: Node, o: InterpolateOptions): Node {
+  checkOptions('interpolate', o, ['size', 'scaleFactor', 'mode', 'alignCorners']);
   const [, , h, w] = x.shape;
   if (x.shape.length !== 4 || typeof h !== 'number' || typeof w !== 'number') throw new GraphError(`interpolate: expects x [N, C, H, W] with static H and W, got [${x.shape}]`, callerPos());
   const mode = o.mode ?? 'nearest';
@@ -86,6 +106,7 @@ export function interpolateNode(x: Node, o: InterpolateOptions): Node {
 
 /** F.batch_norm over axis 1 of x [N, C, ...]. */
 export function batchNormNode(x: Node, scale: Node, bias: Node, runningMean: Node, runningVar: Node, o: BatchNormOptions = {}): Node {
+  checkOptions('batchNorm', o, ['training', 'momentum', 'eps']);
   const eps = o.eps ?? 1e-5;
   return o.training === false
     ? B.mk('BatchNorm', [x, scale, bias, runningMean, runningVar], { eps })

@@ -1,6 +1,6 @@
 /** The DSL's convolution, pooling, normalization, dropout and flatten: what each builds, with its shape. */
 import { describe, expect, it } from 'vitest';
-import { Conv2d, avgPool2d, batchNorm, conv2d, dropout, flatten, globalAvgPool, input, interpolate, maxPool2d, param, zeros, ones } from '../../compiler/index.ts';
+import { AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, MaxPool2d, avgPool2d, batchNorm, conv2d, dropout, flatten, globalAvgPool, input, interpolate, maxPool2d, param, zeros, ones } from '../../compiler/index.ts';
 
 const x = input('x', ['N', 2, 8, 7]);
 const w = param('w', [4, 1, 3, 3], zeros());
@@ -112,6 +112,17 @@ describe('batch normalization layers', () => {
     expect(one(() => x.avgPool2d(2.5 as never))).toMatch(/AvgPool: kernel must be integers 1 or more, got \[2.5,2.5\]$/);
     expect(one(() => new Conv2d(8, 6, 3, { groups: 3 }))).toMatch(/Conv2d\(8, 6\): 8 input channels do not split into 3 groups$/);
     expect(one(() => new Conv2d(8, 6, 3, { groups: 4 }))).toMatch(/Conv2d\(8, 6\): 6 output channels do not split into 4 groups$/);
+    // an option graphc does not have (PyTorch's, or a misspelling) would be ignored, training something else
+    expect(one(() => new Conv2d(1, 4, 3, { paddingMode: 'reflect' } as never))).toMatch(/Conv2d: no option 'paddingMode' \(graphc's Conv2d takes stride, padding, dilation, groups, bias\)$/);
+    expect(one(() => new BatchNorm2d(4, { affine: false } as never))).toMatch(/BatchNorm2d: no option 'affine' \(graphc's BatchNorm2d takes eps, momentum\)$/);
+    expect(one(() => new BatchNorm1d(4, { trackRunningStats: false } as never))).toMatch(/BatchNorm1d: no option 'trackRunningStats'/);
+    expect(one(() => new MaxPool2d(2, { dilation: 2 } as never))).toMatch(/MaxPool2d: no option 'dilation' \(graphc's MaxPool2d takes stride, padding, ceilMode\)$/);
+    expect(one(() => new AvgPool2d(2, { divisorOverride: 3 } as never))).toMatch(/AvgPool2d: no option 'divisorOverride'/);
+    expect(one(() => x.conv2d(w, b, { bias: false, groups: 2 } as never))).toMatch(/conv2d: no option 'bias'/);
+    expect(one(() => x.avgPool2d(2, { ceil_mode: true } as never))).toMatch(/avgPool2d: no option 'ceil_mode' \(graphc's avgPool2d takes stride, padding, ceilMode, countIncludePad\)$/);
+    expect(one(() => x.interpolate({ scaleFactor: 2, antialias: true } as never))).toMatch(/interpolate: no option 'antialias'/);
+    // the options it has still build (Conv2d's bias is the layer's, not the convolution's)
+    expect(new Conv2d(2, 4, 3, { padding: 1, groups: 2, bias: false }).forward(x).shape).toEqual(['N', 4, 8, 7]);
   });
 });
 
