@@ -55,9 +55,9 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
   command
     .argument('<model>', 'model file (.ts, or .js) that default-exports defineModel({...}), or an ONNX model (.onnx; see --loss)')
     .option('--data <file>', 'CSV data: all columns but the last are x (filling x of any rank row-major), the last is y; # starts a comment (default: the model\'s built-in data)')
-    .option('--epochs <n>', 'train epochs 0..n (n + 1 steps)', nonNegativeInt)
-    .option('--lr <x>', 'learning rate', learningRate)
-    .option('--log-every <k>', 'log every k epochs', positiveInt)
+    .option('--epochs <n>', 'train epochs 0..n (n + 1 steps) (default: the model\'s, or 100)', nonNegativeInt)
+    .option('--lr <x>', 'learning rate (default: the model\'s, or 0.1)', learningRate)
+    .option('--log-every <k>', 'log every k epochs (default: the model\'s, or 10)', positiveInt)
     .option('--batch-size <n>', 'minibatch size (default: the model\'s, or the whole data set)', positiveInt)
     .option('--shuffle', 'visit the examples in a new order each epoch (DataLoader(shuffle=True)\'s order after the model\'s seed)')
     .option('--holdout <fraction>', 'hold out the last fraction of the rows and log the accuracy on them', fraction)

@@ -330,6 +330,15 @@ describe('--help tells the truth', () => {
     expect((await graphc('train', '--help')).stdout).toMatch(/model\s+model file \(\.ts, or \.js\) that default-exports\s+defineModel\(\{\.\.\.\}\), or an ONNX model \(\.onnx; see\s+--loss\)/);
     for (const cmd of ['compile', 'inspect', 'check']) expect((await graphc(cmd, '--help')).stdout).toMatch(/\.js/);
   });
+  it('train --help states the defaults of the settings it overrides, and they are the ones a model without its own trains with', async () => {
+    const help = (await graphc('train', '--help')).stdout.replace(/\s+/g, ' ');
+    const stated = (opt: string) => new RegExp(`${opt} <\\w+> [^(]*(?:\\([^)]*\\) )?\\(default: the model's, or ([\\d.]+)\\)`).exec(help)?.[1];
+    const said = { epochs: stated('--epochs'), lr: stated('--lr'), logEvery: stated('--log-every') };
+    expect(said).toEqual({ epochs: '100', lr: '0.1', logEvery: '10' });
+    const r = await graphc('train', file('defaults.ts', toyLike('')), '--no-check', '--data', file('defaults.csv', '1,2,0\n3,4,1\n'), '--json');
+    const { config } = JSON.parse(r.stdout) as { config: Record<string, number> };
+    expect(config).toEqual({ epochs: Number(said.epochs), lr: Number(said.lr), logEvery: Number(said.logEvery) });
+  });
   it('every option that --help lists for train is accepted', async () => {
     const help = (await graphc('train', '--help')).stdout;
     for (const opt of ['--data', '--epochs', '--lr', '--log-every', '--option', '--json', '--onnx', '--plot', '--no-opt', '--no-fuse', '--no-check', '--no-progress', '--loss']) expect(help).toContain(opt);
