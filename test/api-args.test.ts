@@ -52,6 +52,28 @@ describe('train() arguments', () => {
   });
 });
 
+describe('the optimizer, as torch.optim refuses it', () => {
+  it('a kind graphc does not have, an option the kind does not take (PyTorch\'s spelling too): refused, not trained with plain SGD', async () => {
+    await expect(train(toy, { data, optimizer: js({ kind: 'rmsprop' }) })).rejects.toThrow(/optimizer: kind must be 'sgd', 'adam' or 'adamw', got 'rmsprop'$/);
+    await expect(train(toy, { data, optimizer: js({ kind: 'Adam' }) })).rejects.toThrow(/optimizer: kind must be 'sgd', 'adam' or 'adamw', got 'Adam'$/);
+    await expect(train(toy, { data, optimizer: js({ kind: 'adam', weight_decay: 0.1 }) })).rejects.toThrow(/optimizer: adam has no option 'weight_decay' \(did you mean 'weightDecay'\?\); its options are kind, betas, eps, weightDecay$/);
+    // torch.optim.Adam(params, lr=0.001): here the rate is the training's, and was replaced by it in silence
+    await expect(train(toy, { data, optimizer: js({ kind: 'adam', lr: 0.001 }) })).rejects.toThrow(/optimizer: lr is the training's rate, not the optimizer's: give it as lr beside optimizer \(train\(model, \{ lr \}\), or the model's train\.lr\)$/);
+    await expect(train(toy, { data, optimizer: js({ momentum: 0.9, betas: [0.9, 0.99] }) })).rejects.toThrow(/optimizer: sgd has no option 'betas'; its options are kind, momentum, dampening, nesterov, weightDecay$/);
+  });
+  it('values out of range (torch.optim: "Invalid momentum value", "Invalid beta parameter", Nesterov without momentum)', async () => {
+    await expect(train(toy, { data, optimizer: { kind: 'sgd', momentum: -1 } })).rejects.toThrow(/optimizer: sgd momentum must be a number 0 or more, got -1$/);
+    await expect(train(toy, { data, optimizer: { kind: 'sgd', nesterov: true } })).rejects.toThrow(/optimizer: Nesterov momentum needs a momentum above 0 and no dampening, got momentum 0, dampening 0$/);
+    await expect(train(toy, { data, optimizer: { kind: 'sgd', weightDecay: -0.1 } })).rejects.toThrow(/optimizer: sgd weightDecay must be a number 0 or more, got -0\.1$/);
+    await expect(train(toy, { data, optimizer: { kind: 'adam', betas: [0.9, 1.5] } })).rejects.toThrow(/optimizer: adam betas must be two numbers in \[0, 1\), got \[0\.9, 1\.5\]$/);
+    await expect(train(toy, { data, optimizer: { kind: 'adamw', eps: -1 } })).rejects.toThrow(/optimizer: adamw eps must be a number 0 or more, got -1$/);
+    await expect(train(toy, { data, optimizer: { kind: 'adam', eps: js('1e-8') } })).rejects.toThrow(/optimizer: adam eps must be a number 0 or more, got '1e-8' \(a string\)$/);
+    // in range, they train
+    expect((await train(toy, { data, epochs: 2, optimizer: { kind: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 0.01 } })).log.length).toBe(2);
+    expect((await train(toy, { data, epochs: 2, optimizer: { kind: 'adam', betas: [0, 0.5], eps: 0 } })).log.length).toBe(2);
+  });
+});
+
 describe('defineModel() arguments', () => {
   it('a spec without a name or a build function: refused where it is defined, not at the first build', () => {
     expect(() => defineModel(js<Parameters<typeof defineModel>[0]>({ name: 'm' }))).toThrow(TypeError);

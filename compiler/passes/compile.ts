@@ -5,7 +5,7 @@
 import type { Graph } from '../ir/graph.ts';
 import { inScopeOf } from '../ir/node.ts';
 import type { BuiltModel, OptimizerSpec } from '../dsl/model.ts';
-import type { OptimizerConfig } from '../train/optimizers.ts';
+import { checkOptimizer, type OptimizerConfig } from '../train/optimizers.ts';
 import { trainStepGraph, inferenceGraph, metricsGraph } from '../train/step.ts';
 import { graphPasses, lossPasses, runPasses, type OptimizeOptions, type PassReport } from './pipeline.ts';
 
@@ -34,6 +34,7 @@ export function compileModel(m: BuiltModel, options: CompileOptions): CompiledMo
 
 function compile(m: BuiltModel, options: CompileOptions): CompiledModel {
   const report: PassReport[] = [];
+  checkOptimizer(options.optimizer);
   const opt = { ...(options.optimizer ?? {}), lr: options.lr } as OptimizerConfig;
   const opts = options;
   if (opts.optimize === false) {

@@ -16,6 +16,7 @@
 import type { Node } from '../ir/node.ts';
 import * as B from '../ir/build.ts';
 import { atSource, ownSources, type SourcePos } from '../ir/source.ts';
+import { GraphError } from '../ir/errors.ts';
 
 // nodes built here are built for the caller: their position is the caller's
 ownSources(import.meta.url);
@@ -23,6 +24,48 @@ ownSources(import.meta.url);
 export type OptimizerConfig =
   | { readonly kind?: 'sgd'; readonly lr: number; readonly momentum?: number; readonly dampening?: number; readonly nesterov?: boolean; readonly weightDecay?: number }
   | { readonly kind: 'adam' | 'adamw'; readonly lr: number; readonly betas?: readonly [number, number]; readonly eps?: number; readonly weightDecay?: number };
+
+/** The options of each optimizer (its rate is the training's `lr`, not one of them). */
+const OPTIONS = { sgd: ['kind', 'momentum', 'dampening', 'nesterov', 'weightDecay'], adam: ['kind', 'betas', 'eps', 'weightDecay'], adamw: ['kind', 'betas', 'eps', 'weightDecay'] } as const;
+
+/**
+ * Refuses an optimizer torch.optim would refuse, and one the types would have (from JavaScript): a kind
+ * graphc lacks, an option the kind does not take (`weight_decay`, PyTorch's spelling, would otherwise be
+ * dropped and train without it), or a value out of range (a negative momentum, a β of 1 or more,
+ * Nesterov without momentum), each of which trained silently wrong. `spec` is without the rate.
+ */
+export function checkOptimizer(spec: unknown, src?: SourcePos): void {
+  if (spec === undefined) return;
+  const bad = (why: string): GraphError => new GraphError(`optimizer: ${why}`, src);
+  const shown = (v: unknown) => (typeof v === 'string' ? `'${v}' (a string)` : Array.isArray(v) ? `[${v.join(', ')}]` : String(v));
+  if (typeof spec !== 'object' || spec === null) throw bad(`must be an object such as { kind: 'adam' }, got ${shown(spec)}`);
+  const o = spec as Record<string, unknown>;
+  const kind = o.kind ?? 'sgd';
+  if (kind !== 'sgd' && kind !== 'adam' && kind !== 'adamw') throw bad(`kind must be 'sgd', 'adam' or 'adamw', got ${typeof kind === 'string' ? `'${kind}'` : shown(kind)}`);
+  const known: readonly string[] = OPTIONS[kind];
+  for (const k of Object.keys(o)) {
+    if (known.includes(k)) continue;
+    if (k === 'lr') throw bad("lr is the training's rate, not the optimizer's: give it as lr beside optimizer (train(model, { lr }), or the model's train.lr)");
+    const near = known.find((n) => n.toLowerCase() === k.replace(/_/g, '').toLowerCase());
+    throw bad(`${kind} has no option '${k}'${near ? ` (did you mean '${near}'?)` : ''}; its options are ${known.join(', ')}`);
+  }
+  const atLeast0 = (k: string) => {
+    const v = o[k];
+    if (v !== undefined && !(typeof v === 'number' && v >= 0 && Number.isFinite(v))) throw bad(`${kind} ${k} must be a number 0 or more, got ${shown(v)}`);
+  };
+  atLeast0('weightDecay');
+  if (kind === 'sgd') {
+    atLeast0('momentum');
+    if (o.dampening !== undefined && !(typeof o.dampening === 'number' && Number.isFinite(o.dampening))) throw bad(`sgd dampening must be a number, got ${shown(o.dampening)}`);
+    if (o.nesterov !== undefined && typeof o.nesterov !== 'boolean') throw bad(`sgd nesterov must be true or false, got ${shown(o.nesterov)}`);
+    const momentum = (o.momentum as number | undefined) ?? 0, dampening = (o.dampening as number | undefined) ?? 0;
+    if (o.nesterov && (momentum <= 0 || dampening !== 0)) throw bad(`Nesterov momentum needs a momentum above 0 and no dampening, got momentum ${momentum}, dampening ${dampening}`);
+  } else {
+    atLeast0('eps');
+    const b = o.betas;
+    if (b !== undefined && !(Array.isArray(b) && b.length === 2 && b.every((v) => typeof v === 'number' && v >= 0 && v < 1))) throw bad(`${kind} betas must be two numbers in [0, 1), got ${shown(b)}`);
+  }
+}
 
 /** The name of the step's learning-rate leaf. */
 export const LR_NAME = 'optimizer.lr';
