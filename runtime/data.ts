@@ -102,16 +102,23 @@ export function arrayData(d: ArrayData): Dataset {
     const v: unknown = d[k];
     if (!Array.isArray(v) && !(ArrayBuffer.isView(v) && !(v instanceof DataView))) throw new DataError(`data: ${k} must be an array (rows of numbers, or numbers) or a typed array, got ${v === null ? 'null' : typeof v}`);
   }
+  // (JavaScript would turn '1' into 1 and 'four', [1, 2] or true into NaN or 1, said later as "NaN is not a finite number")
+  const notNumber = (where: string, v: unknown, hint = ''): DataError =>
+    new DataError(`data: ${where} is ${typeof v === 'string' ? `'${v.length > 40 ? v.slice(0, 40) + '…' : v}' (a string)` : Array.isArray(v) ? 'an array' : v === null || typeof v !== 'object' ? String(v) : 'an object'}, not a number${hint}`);
   const flatY = (rows: number): Float32Array => {
-    const y = d.y instanceof Float32Array ? d.y : Float32Array.from((d.y as readonly (number | readonly number[])[]).map((v) => (typeof v === 'number' ? v : single(v))));
+    const y = d.y instanceof Float32Array ? d.y : Float32Array.from((d.y as readonly unknown[]).map((v, i) => (typeof v === 'number' ? v : Array.isArray(v) ? single(v, i) : badY(`y[${i}]`, v))));
     if (y.length !== rows) throw new DataError(`data: ${rows} row(s) of x but ${y.length} target(s) in y`);
     return y;
   };
-  const single = (v: readonly number[]): number => {
+  const badY = (where: string, v: unknown): never => {
+    throw notNumber(where, v);
+  };
+  const single = (v: readonly unknown[], i: number): number => {
     if (v.length !== 1) throw new DataError(`data: each row of y must hold one value, got ${v.length}`);
-    return v[0];
+    return typeof v[0] === 'number' ? v[0] : badY(`y[${i}][0]`, v[0]);
   };
   if (d.x instanceof Float32Array || (d.x.length > 0 && typeof d.x[0] === 'number')) {
+    if (!(d.x instanceof Float32Array)) (d.x as readonly unknown[]).forEach((v, i) => { if (typeof v !== 'number') throw notNumber(`x[${i}]`, v); });
     const flat = d.x instanceof Float32Array ? d.x : Float32Array.from(d.x as readonly number[]);
     const shape = d.shape ?? (d.x instanceof Float32Array ? undefined : [flat.length, 1]);
     if (!shape || shape.length < 2) throw new DataError('data: a flat x needs its shape ([rows, ...], at least two dims)');
@@ -126,6 +133,11 @@ export function arrayData(d: ArrayData): Dataset {
   const features = xRows[0]?.length ?? 0;
   xRows.forEach((r, i) => {
     if (r.length !== features) throw new DataError(`data: row ${i + 1} of x holds ${r.length} values, the first holds ${features}`);
+    if (ArrayBuffer.isView(r)) return;
+    for (let j = 0; j < r.length; j++) {
+      const v: unknown = r[j];
+      if (typeof v !== 'number') throw notNumber(`x[${i}][${j}]`, v, Array.isArray(v) ? ' (x is rows of numbers: an input of higher rank takes each row flat, row-major)' : '');
+    }
   });
   if (!xRows.length || !features) throw new DataError('data: x holds no rows');
   const x = new Float32Array(xRows.length * features);

@@ -52,6 +52,18 @@ describe('train() arguments', () => {
   });
 });
 
+describe('data given as arrays', () => {
+  it('a value that is not a number (a string, an array one level too deep, a boolean): named where it is, not "NaN is not a finite number"', async () => {
+    await expect(train(toy, { data: { x: js([[1, 2], [3, 'four']]), y: [0, 1] } })).rejects.toThrow(/^data: x\[1\]\[1\] is 'four' \(a string\), not a number$/);
+    await expect(train(toy, { data: { x: js([[[1, 2]], [[3, 4]]]), y: [0, 1] } })).rejects.toThrow(/^data: x\[0\]\[0\] is an array, not a number \(x is rows of numbers: an input of higher rank takes each row flat, row-major\)$/);
+    await expect(train(toy, { data: { x: [[1, 2], [3, 4]], y: js(['0', '10']) } })).rejects.toThrow(/^data: y\[0\] is '0' \(a string\), not a number$/);
+    await expect(train(toy, { data: { x: [[1, 2], [3, 4]], y: js([true, false]) } })).rejects.toThrow(/^data: y\[0\] is true, not a number$/);
+    await expect(train(toy, { data: { x: [[1, 2], [3, 4]], y: js([[0], ['1']]) } })).rejects.toThrow(/^data: y\[1\]\[0\] is '1' \(a string\), not a number$/);
+    // NaN is a number: refused as not finite, with its place
+    await expect(train(toy, { data: { x: [[1, NaN]], y: [0] } })).rejects.toThrow(/^<memory>:1: column 2: NaN is not a finite number/);
+  });
+});
+
 describe('the optimizer, as torch.optim refuses it', () => {
   it('a kind graphc does not have, an option the kind does not take (PyTorch\'s spelling too): refused, not trained with plain SGD', async () => {
     await expect(train(toy, { data, optimizer: js({ kind: 'rmsprop' }) })).rejects.toThrow(/optimizer: kind must be 'sgd', 'adam' or 'adamw', got 'rmsprop'$/);
