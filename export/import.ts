@@ -14,7 +14,7 @@ import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type Attr
 import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
 import { intConst, isIntConst, NeedsValuesError, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldFloats, foldInts } from './import-fold.ts';
-import { OnnxImportError, OnnxSpecializeError } from './import-error.ts';
+import { OnnxImportError, OnnxSpecializeError, shownName } from './import-error.ts';
 import { constantValue, specializable } from './import-constant.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
@@ -46,12 +46,6 @@ function intOutput(v: IntConst | undefined, name: string): Node {
 
 /** Whether bound dims match declared ones (null: a dim the file leaves open). */
 const sameDims = (a: readonly number[], b: readonly (Dim | null)[]) => a.length === b.length && a.every((d, i) => b[i] === null || typeof b[i] === 'string' || b[i] === d);
-
-/** A name read from the file as a position shows it: control characters escaped, at most 80 characters. */
-const shownName = (name: string): string => {
-  const clean = name.replace(/[\x00-\x1f\x7f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
-  return clean.length > 80 ? clean.slice(0, 80) + '…' : clean;
-};
 
 export function importOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions = {}): ImportedModel {
   const model = decodeModel(bytes);
