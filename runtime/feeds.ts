@@ -149,3 +149,19 @@ export class Batches {
     return costed ? total / count : NaN;
   }
 }
+
+/**
+ * Refuses a training whose batches give a batch normalization one value a channel (a batch of one row
+ * where the layer's input has no other axis: [N, C], [N, C, 1]): its variance over that value is 0 and the
+ * running variance's unbiased estimate divides by M − 1 = 0, so the model's statistics become NaN (said
+ * as a divergence, with a smaller lr as the advice). PyTorch refuses such a batch too ("Expected more than
+ * 1 value per channel when training"). `batch` 0: the whole data set is one batch.
+ */
+export function checkBatchNormRows(step: Graph, rows: number, batch: number): void {
+  const what = !batch ? (rows === 1 ? 'the data (1 row)' : null) : batch === 1 ? 'each minibatch (batch size 1)' : rows % batch === 1 ? `the last minibatch (${rows} rows at batch size ${batch})` : null;
+  if (!what) return;
+  const bn = step.nodes.find((n) => (n.op === 'BatchNormTrain' || n.op === 'BatchNormRunning') && n.inputs[0].shape.slice(2).every((d) => d === 1));
+  if (!bn) return;
+  const fix = batch ? 'choose a batch size that leaves no minibatch of 1 row' : 'give it more rows';
+  throw new GraphError(`model ${step.name}: the batch normalization here gets 1 value a channel from ${what}: training needs more than 1, as PyTorch's does; ${fix}`, bn.src);
+}

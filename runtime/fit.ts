@@ -21,7 +21,7 @@ import { Executable, type ParamStore } from './executable.ts';
 import { Trainer } from './trainer.ts';
 import type { Dataset } from './data.ts';
 import { release, resident } from './kernels/heap.ts';
-import { Batches, feedsFor, splitHoldout, type Shuffler } from './feeds.ts';
+import { Batches, checkBatchNormRows, feedsFor, splitHoldout, type Shuffler } from './feeds.ts';
 
 export { feedsFor, sampleShape, splitHoldout, xyInputs, type Shuffler } from './feeds.ts';
 
@@ -152,6 +152,7 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
   const metricsGraph = opts.metrics ?? null;
   const params = trainer.params;
   const batch = cfg.batchSize && cfg.batchSize < d.rows ? cfg.batchSize : 0;
+  checkBatchNormRows(step, d.rows, batch);
   if (batch && cfg.shuffle && !opts.shuffler) throw new GraphError(`model ${step.name}: shuffled minibatches need a shuffler (the model's generator)`);
   const schedule = typeof cfg.lr === 'function' ? cfg.lr : null;
   if (schedule && !trainer.hasRate) throw new GraphError(`model ${step.name}: a learning-rate schedule needs the step's rate as a leaf ('optimizer.lr', as graphc compiles it)`);
