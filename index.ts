@@ -47,8 +47,8 @@ export function predict(trained: Trained, input: { readonly x: readonly (readonl
  * refused where training diverged (`trained.diverged`).
  */
 export async function exportOnnx(trained: Trained): Promise<Uint8Array> {
-  const t = trainedModel(trained);
   checkConverged(trained, 'exportOnnx');
+  const t = trainedModel(trained);
   const { exportModel } = await import('./export/model.ts');
   return exportModel(t.compiled, 'inference', t.params.values);
 }

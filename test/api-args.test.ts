@@ -5,7 +5,8 @@
  * as Infinity or not at all).
  */
 import { describe, expect, it } from 'vitest';
-import { train, predict, importOnnx, exportOnnx, attachLoss, defineModel } from '../index.ts';
+import { train, predict, importOnnx, exportOnnx, attachLoss, defineModel, param, input, zeros, grad } from '../index.ts';
+import { inLeafScope } from '../compiler/ir/node.ts';
 import toy from '../graphs/toy.ts';
 
 const x = [[1, 2], [2, 3], [3, 1], [4, 3], [5, 3], [6, 2]];
@@ -83,6 +84,24 @@ describe('the optimizer, as torch.optim refuses it', () => {
     // in range, they train
     expect((await train(toy, { data, epochs: 2, optimizer: { kind: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 0.01 } })).log.length).toBe(2);
     expect((await train(toy, { data, epochs: 2, optimizer: { kind: 'adam', betas: [0, 0.5], eps: 0 } })).log.length).toBe(2);
+  });
+});
+
+describe('DSL and graph functions called from JavaScript', () => {
+  it('param() without an initializer, input() without a name, grad() given tensors: said by the function, not an internal TypeError', () => {
+    inLeafScope(() => {
+      expect(() => param('w', [2], js(undefined))).toThrow(/^param: init must be an initializer such as zeros\(\) or normal\(\), got undefined$/);
+      expect(() => param('w', [2], js(5))).toThrow(/^param: init must be an initializer such as zeros\(\) or normal\(\), got 5$/);
+      expect(() => input(js(undefined), [2])).toThrow(/^input: name must be a non-empty string, got undefined$/);
+      expect(() => param(js(''), [2], zeros())).toThrow(/^param: name must be a non-empty string, got ''$/);
+      const x = input('x', ['N', 2]);
+      expect(() => grad(js(x.sum()), js([x]))).toThrow(/^grad: y must be a graph node \(a tensor's \.node\), got a Tensor$/);
+      expect(() => grad(x.sum().node, js([x]))).toThrow(/^grad: xs\[0\] must be a graph node \(a tensor's \.node\), got a Tensor$/);
+      expect(grad(x.sum().node, [x.node])[0].shape).toEqual(['N', 2]);
+    });
+  });
+  it('exportOnnx() of a model train() has not trained: said by exportOnnx', async () => {
+    await expect(exportOnnx(js(toy))).rejects.toThrow(/^exportOnnx: expected the result of train\(\)/);
   });
 });
 

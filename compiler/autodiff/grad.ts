@@ -4,7 +4,7 @@
  * Jacobian product (graph nodes), and sums the contributions that reach each node. The result is nodes,
  * so a gradient can be printed, optimized, exported and differentiated again.
  */
-import { inScopeOf, type Node } from '../ir/node.ts';
+import { inScopeOf, Node } from '../ir/node.ts';
 import { topoOrder } from '../ir/graph.ts';
 import { getOp } from '../ir/registry.ts';
 import { sameShape, shapeStr } from '../ir/shape.ts';
@@ -21,6 +21,14 @@ export interface GradOptions {
 }
 
 export function grad(y: Node, xs: readonly Node[], opts: GradOptions = {}): Node[] {
+  // (from JavaScript: a DSL tensor where a node is due would fail deep inside as an internal TypeError)
+  const notNode = (what: string, v: unknown): TypeError =>
+    new TypeError(`grad: ${what} must be a graph node (a tensor's .node), got ${typeof v === 'object' && v !== null && (v as { node?: unknown }).node instanceof Node ? 'a Tensor' : v === null ? 'null' : typeof v}`);
+  if (!(y instanceof Node)) throw notNode('y', y);
+  if (!Array.isArray(xs)) throw notNode('xs', xs);
+  xs.forEach((x, i) => {
+    if (!(x instanceof Node)) throw notNode(`xs[${i}]`, x);
+  });
   // the gradient belongs to the build of y and xs: its constants intern with theirs, no one else's
   return inScopeOf([y, ...xs], () => atSource(y.src, () => sweep(y, xs, opts)));
 }

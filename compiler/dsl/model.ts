@@ -187,6 +187,11 @@ export function declareParam(node: Node, src: SourcePos | undefined): Node {
   return node;
 }
 
+/** A leaf is fed and saved by its name: a non-empty string (from JavaScript, where the types do not say it). */
+function checkLeafName(fn: string, name: unknown): void {
+  if (typeof name !== 'string' || name === '') throw new TypeError(`${fn}: name must be a non-empty string, got ${typeof name === 'string' ? "''" : String(name)}`);
+}
+
 /** Refuses a dimension no leaf can have (-3, 2.5; a symbol where `symbolic` is false), naming the leaf. */
 export function checkLeafShape(what: string, shape: Shape, symbolic: boolean, src: SourcePos | undefined): void {
   const problem = leafShapeProblem(shape, symbolic);
@@ -206,6 +211,7 @@ export function manualSeed(seed: number): void {
 /** A graph input, fed with data at each run. Symbolic dims (strings) are bound by the data. */
 export function input<const S extends readonly Dim[]>(name: string, shape: S, dtype: DType = 'f32'): Tensor<Mutable<S>> {
   const src = callerPos();
+  checkLeafName('input', name);
   checkLeafShape(`input '${name}'`, shape, true, src);
   return wrap(B.mk('Input', [], { name, shape: [...shape] as number[], dtype }, src));
 }
@@ -213,6 +219,8 @@ export function input<const S extends readonly Dim[]>(name: string, shape: S, dt
 /** A trainable parameter with a static shape and its initializer. */
 export function param<const S extends readonly number[]>(name: string, shape: S, init: Initializer): Tensor<Mutable<S>> {
   const src = callerPos();
+  checkLeafName('param', name);
+  if (typeof init !== 'function') throw new TypeError(`param: init must be an initializer such as zeros() or normal(), got ${typeof init === 'object' ? (init === null ? 'null' : 'an object') : String(init)}`);
   checkLeafShape(`parameter '${name}'`, shape, false, src);
   const value = init(generator(), shape);
   return wrap(declareParam(B.mk('Param', [], { name, shape: [...shape], init: value }, src), src));
