@@ -13,6 +13,7 @@ import { binary, unary } from '../compiler/ops/onnx-read.ts';
 import { mathImporters } from './import-math.ts';
 import { shapeImporters } from './import-shape.ts';
 import { nnImporters } from './import-nn.ts';
+import { einsumImporters } from './import-einsum.ts';
 
 export { UnsupportedError };
 
@@ -53,6 +54,7 @@ const importers: Readonly<Record<string, Importer>> = {
   ...mathImporters,
   ...shapeImporters,
   ...nnImporters,
+  ...einsumImporters,
 };
 
 /** The rule for an ONNX op type: from its op record, else from the tables above (own keys only). */
