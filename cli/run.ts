@@ -6,6 +6,8 @@
 import type { Command } from 'commander';
 import type { DType } from '../compiler/ir/node.ts';
 import { OnnxImportError } from '../export/import-error.ts';
+import { GraphError } from '../compiler/ir/errors.ts';
+import { ShapeError } from '../compiler/ir/shape.ts';
 import { loadOnnxSession } from './load.ts';
 import { UserError } from './errors.ts';
 import { checkReadable } from './readable.ts';
@@ -51,6 +53,8 @@ export function registerRun(command: Command, run: (fn: () => Promise<void>) => 
           values = session.run(new Map(feeds.map((f) => [f.name, f])));
         } catch (e) {
           if (e instanceof OnnxImportError) throw new UserError(`${file}: ${e.message}`);
+          // a value the model cannot take (an index out of range): said of the model it ran in
+          if ((e instanceof ShapeError || e instanceof GraphError) && !e.message.startsWith(`${file}:`)) throw new UserError(`${file}: ${e.message}`, { cause: e });
           throw e;
         }
         if (o.explain) process.stderr.write(session.explain() + '\n');

@@ -93,6 +93,24 @@ export default defineModel({
   it('train given a data file for a model: the kinds it takes, .onnx among them', async () => {
     for (const extra of [[], ['--no-check']]) expectUserError(await graphc('train', 'data/toy.csv', ...extra), /^graphc: data\/toy\.csv: not a model file \(expected \.ts, \.mts, \.js or \.mjs, or an \.onnx model\)$/);
   });
+  it('run: an index out of range in the values fed names the model file', async () => {
+    const { onnx, DataType } = await import('../../export/proto.ts');
+    const model = join(out, 'gather.onnx');
+    const type = (elemType: number) => ({ tensorType: { elemType, shape: { dim: [{ dimParam: 'N' }] } } });
+    writeFileSync(model, onnx.ModelProto.encode({
+      irVersion: 8,
+      opsetImport: [{ domain: '', version: 17 }],
+      graph: {
+        name: 'g',
+        node: [{ opType: 'Gather', input: ['W', 'ids'], output: ['emb'] }],
+        initializer: [{ name: 'W', dims: [4, 3], dataType: DataType.FLOAT, floatData: [...Array(12).keys()] }],
+        input: [{ name: 'ids', type: type(DataType.INT64) }],
+        output: [{ name: 'emb', type: { tensorType: { elemType: DataType.FLOAT } } }],
+      },
+    }).finish());
+    expect((await graphc('run', model, '--input', csv('ids.csv', '1\n3\n'))).status).toBe(0);
+    expectUserError(await graphc('run', model, '--input', csv('ids7.csv', '1\n7\n')), /^graphc: .*gather\.onnx: Gather: index 7 is not an integer in \[-4, 4\) \(the axis has 4\)$/);
+  });
   it('a missing data file', async () => expectUserError(await graphc('train', good, '--no-check', '--data', 'nowhere.csv'), /nowhere\.csv: no such file/));
   it('an unwritable output path: refused before training, nothing written', async () => {
     // a directory that does not exist (root may write anywhere else), and a read-only one when not root
