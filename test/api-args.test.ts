@@ -5,7 +5,7 @@
  * as Infinity or not at all).
  */
 import { describe, expect, it } from 'vitest';
-import { train, predict, importOnnx, exportOnnx, attachLoss, defineModel, param, input, zeros, grad } from '../index.ts';
+import { train, predict, importOnnx, exportOnnx, attachLoss, defineModel, param, input, zeros, grad, useSourceMap } from '../index.ts';
 import { inLeafScope } from '../compiler/ir/node.ts';
 import toy from '../graphs/toy.ts';
 
@@ -99,6 +99,10 @@ describe('DSL and graph functions called from JavaScript', () => {
       expect(() => grad(x.sum().node, js([x]))).toThrow(/^grad: xs\[0\] must be a graph node \(a tensor's \.node\), got a Tensor$/);
       expect(grad(x.sum().node, [x.node])[0].shape).toEqual(['N', 2]);
     });
+  });
+  it('useSourceMap() given nothing: said by useSourceMap', () => {
+    expect(() => useSourceMap(js(undefined))).toThrow(/^useSourceMap: expected a source map \(its JSON, as text or parsed, or a data: URL\), got undefined$/);
+    expect(() => useSourceMap(js(null))).toThrow(/got null$/);
   });
   it('exportOnnx() of a model train() has not trained: said by exportOnnx', async () => {
     await expect(exportOnnx(js(toy))).rejects.toThrow(/^exportOnnx: expected the result of train\(\)/);

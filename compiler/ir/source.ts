@@ -75,6 +75,7 @@ export function mapSource(file: string, map: PositionMap): void {
  * and shown relative to its folder when they lie in it.
  */
 export function useSourceMap(map: string | SourceMapJson, bundle: string = import.meta.url): void {
+  if (typeof map !== 'string' && (typeof map !== 'object' || map === null)) throw new TypeError(`useSourceMap: expected a source map (its JSON, as text or parsed, or a data: URL), got ${map === null ? 'null' : typeof map}`);
   const json = typeof map === 'string' ? parseMap(map) : map;
   const lookup = sourceMapLookup(json);
   // a source in the bundle's folder or below is shown relative to it (as `graphc` shows a model relative to
