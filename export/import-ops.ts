@@ -14,6 +14,7 @@ import { mathImporters } from './import-math.ts';
 import { shapeImporters } from './import-shape.ts';
 import { nnImporters } from './import-nn.ts';
 import { einsumImporters } from './import-einsum.ts';
+import { rnnImporters } from './import-rnn.ts';
 
 export { UnsupportedError };
 
@@ -55,6 +56,7 @@ const importers: Readonly<Record<string, Importer>> = {
   ...shapeImporters,
   ...nnImporters,
   ...einsumImporters,
+  ...rnnImporters,
 };
 
 /** The rule for an ONNX op type: from its op record, else from the tables above (own keys only). */

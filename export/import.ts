@@ -252,9 +252,9 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
         const integer = t.dataType === DataType.INT64 || t.dataType === DataType.INT32;
         return integer ? { values: ints(t, `${where} attribute '${name}'`), dims: dimsOf(t), integer } : { values: [...floats(t, `${where} attribute '${name}'`).data], dims: dimsOf(t), integer };
       },
-      outputs: (n.output ?? []).length,
       attrString: (name, d) => { const a = attr(name, AT.STRING); return a ? new TextDecoder().decode(a.s ?? new Uint8Array(0)) : d; },
-      nodeName: label,
+      attrStrings: (name) => attr(name, AT.STRINGS)?.strings?.map((b) => new TextDecoder().decode(b)),
+      outputs: (n.output ?? []).length, nodeName: label,
       dimSize: (d) => {
         for (const x of graphInputs) {
           const axis = x.shape.indexOf(d);

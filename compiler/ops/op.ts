@@ -103,6 +103,7 @@ export interface OnnxImportCtx {
   attrInts(name: string): number[] | undefined;
   attrFloats(name: string): number[] | undefined;
   attrString(name: string, dflt: string): string;
+  attrStrings(name: string): string[] | undefined;
   /** A tensor attribute (ConstantOfShape's value): its values as numbers, its dims and whether it is integer. */
   attrTensor(name: string): { values: number[]; dims: number[]; integer: boolean } | undefined;
   /** How many outputs the node names (Split's parts). */
