@@ -18,6 +18,9 @@ import { shapeStr, type Dim } from '../compiler/ir/shape.ts';
 import { onnxOperand as need, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
 import { raise } from '../compiler/ops/onnx-read.ts';
 
+/** The longest sequence unrolled: the graph holds each step's nodes, so a file cannot claim millions of them. */
+export const MAX_SEQUENCE = 4096;
+
 type Act = (x: Node) => Node;
 const ACTS: Readonly<Record<string, Act>> = { sigmoid: B.sigmoid, tanh: B.tanh, relu: B.relu };
 
@@ -80,8 +83,10 @@ function recurrent(op: string, gates: number, defaults: string[], step: (c: OpCo
     const [S, N, I] = layout ? [x.shape[1], x.shape[0], x.shape[2]] : x.shape;
     if (typeof S !== 'number') return raise(`${op} over the symbolic sequence length '${S}' of input 0 (X): graphc unrolls the sequence at import, so its length must be static`);
     if (S < 1) raise(`${op} over an empty sequence`);
+    if (S > MAX_SEQUENCE) raise(`${op} over a sequence of ${S} steps, more than graphc unrolls (${MAX_SEQUENCE})`);
+    if (typeof I !== 'number') return raise(`input 0 (X) of shape ${shapeStr(x.shape)}: its input size must be static`);
     const H = r.shape[2];
-    if (typeof H !== 'number' || typeof I !== 'number' || c.attrInt('hidden_size', H) !== H) return raise(`hidden_size ${c.attrInt('hidden_size', 0)} against R of shape ${shapeStr(r.shape)}`);
+    if (typeof H !== 'number' || c.attrInt('hidden_size', H) !== H) return raise(`hidden_size ${c.attrInt('hidden_size', 0)} against R of shape ${shapeStr(r.shape)}`);
     const check = (t: Node, k: number, what: string, shape: readonly Dim[]) => {
       if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) raise(`input ${k} (${what}) of shape ${shapeStr(t.shape)} (expected ${shapeStr(shape)})`);
       return t;

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { importOnnx } from '../../export/index.ts';
 import { onnx, DataType } from '../../export/proto.ts';
 import { refused } from '../support/refused.ts';
+import { MAX_SEQUENCE } from '../../export/import-rnn.ts';
 
 const AT = onnx.AttributeProto.AttributeType;
 type Attr = { name: string; type: number; i?: number; f?: number; floats?: number[]; strings?: Uint8Array[] };
@@ -42,6 +43,7 @@ function model(op: string, attrs: Attr[], opts: { seq?: number | string; dirs?: 
 
 describe('RNN, GRU and LSTM: what is not read is refused by name', () => {
   it('a symbolic sequence length', () => refused(model('LSTM', [], { seq: 'T' }), /^node 'n0' \(LSTM, opset 17\): LSTM over the symbolic sequence length 'T' of input 0 \(X\): graphc unrolls the sequence at import, so its length must be static$/));
+  it('a sequence longer than MAX_SEQUENCE', () => refused(model('RNN', [], { seq: MAX_SEQUENCE + 1 }), new RegExp(`\\(RNN, opset 17\\): RNN over a sequence of ${MAX_SEQUENCE + 1} steps, more than graphc unrolls \\(${MAX_SEQUENCE}\\)$`)));
   it('clip', () => refused(model('GRU', [{ name: 'clip', type: AT.FLOAT, f: 3 }]), /\(GRU, opset 17\): attribute 'clip' not supported \(cell clipping\)$/));
   it('an activation other than Sigmoid, Tanh and Relu', () => refused(model('RNN', [str('activations', 'LeakyRelu')]), /\(RNN, opset 17\): activation 'LeakyRelu' not supported \(graphc reads Sigmoid, Tanh and Relu\)$/));
   it('activation_alpha', () => refused(model('RNN', [str('activations', 'Relu'), { name: 'activation_alpha', type: AT.FLOATS, floats: [0.5] }]), /attribute 'activation_alpha' not supported/));
