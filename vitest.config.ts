@@ -1,5 +1,8 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 /**
  * Two tiers. `npm test` runs the fast one (IR, passes, kernels, runtime, types: in-process, seconds);
@@ -29,6 +32,12 @@ const slow = [
   'test/browser/**/*.test.ts',
   'test/**/*.slow.test.ts',
 ];
+
+// the run's temporary files (tests' scratch folders, the CLI processes they start, peers' exports) in one
+// folder of its own, removed when the run ends: the test processes inherit TMPDIR, which os.tmpdir() reads
+const runTmp = mkdtempSync(join(tmpdir(), 'graphc-test-'));
+process.env.TMPDIR = runTmp;
+process.on('exit', () => rmSync(runTmp, { recursive: true, force: true }));
 
 // GRAPHC_STRICT_WASM: a WebAssembly kernel that fails to build is an error in tests, never a quiet fallback
 const shared = {

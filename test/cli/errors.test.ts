@@ -2,10 +2,10 @@
  * Bad input as a user meets it: one line `graphc: ...` naming the file (and line where there is one),
  * exit 1, no stack trace, no partial output file.
  */
-import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
 import { graphc as runGraphc, type Ran } from '../support/cli.ts';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -363,4 +363,5 @@ describe('--help tells the truth', () => {
   });
 });
 
-process.on('exit', () => spawnSync('rm', ['-rf', scratch]));
+// (a test process's 'exit' is not its worker's end: removed when the file's tests are done)
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
