@@ -1,6 +1,6 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 import { defaultClientConditions, defaultServerConditions } from 'vite';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -35,7 +35,9 @@ const slow = [
 
 // the run's temporary files (tests' scratch folders, the CLI processes they start, peers' exports) in one
 // folder of its own, removed when the run ends: the test processes inherit TMPDIR, which os.tmpdir() reads
+// (open to every user, as the system's is: tests run graphc as another user there)
 const runTmp = mkdtempSync(join(tmpdir(), 'graphc-test-'));
+chmodSync(runTmp, 0o1777);
 process.env.TMPDIR = runTmp;
 process.on('exit', () => rmSync(runTmp, { recursive: true, force: true }));
 
