@@ -24,9 +24,6 @@ export const MAX_SEQUENCE = 4096;
 type Act = (x: Node) => Node;
 const ACTS: Readonly<Record<string, Act>> = { sigmoid: B.sigmoid, tanh: B.tanh, relu: B.relu };
 
-/** x[begin : begin + len] along `axis`, every other axis whole. */
-const slice = (x: Node, axis: number, begin: number, len: number): Node =>
-  B.mk('Slice', [x], { begin: x.shape.map((_, i) => (i === axis ? begin : 0)), step: x.shape.map(() => 1), shape: x.shape.map((d, i) => (i === axis ? len : d)) as number[] });
 /** The sum of the terms present (a state not given contributes none). */
 const plus = (...xs: (Node | undefined)[]): Node | undefined => xs.reduce<Node | undefined>((a, x) => (!x ? a : a ? B.add(a, x) : x), undefined);
 const times = (a: Node, b: Node | undefined) => (b ? B.mul(a, b) : undefined);
@@ -106,9 +103,9 @@ function recurrent(op: string, gates: number, defaults: string[], step: (c: OpCo
     const state = (k: number, what: string) => (c.has(k) ? check(need(c, k), k, what, stateShape) : undefined);
     const [h0, c0] = [state(5, 'initial_h'), lstm ? state(6, 'initial_c') : undefined];
     const flat = (t: Node, shape: Dim[]) => B.reshape(t, shape);
-    const rows = (m: Node, d: number, k: number, cols: number) => flat(slice(slice(m, 0, d, 1), 1, k * H, H), [H, cols]);
-    const part = (v: Node | undefined, d: number, k: number) => v && flat(slice(slice(v, 0, d, 1), 1, k * H, H), [H]);
-    const ofDir = (s: Node | undefined, d: number) => s && flat(slice(s, layout, d, 1), [N, H]);
+    const rows = (m: Node, d: number, k: number, cols: number) => flat(B.sliceAxis(B.sliceAxis(m, 0, d, 1), 1, k * H, H), [H, cols]);
+    const part = (v: Node | undefined, d: number, k: number) => v && flat(B.sliceAxis(B.sliceAxis(v, 0, d, 1), 1, k * H, H), [H]);
+    const ofDir = (s: Node | undefined, d: number) => s && flat(B.sliceAxis(s, layout, d, 1), [N, H]);
     const run = step(c);
     const ys: Node[][] = [], last: Node[] = [], lastC: Node[] = [];
     reverse.forEach((rev, d) => {
@@ -124,7 +121,7 @@ function recurrent(op: string, gates: number, defaults: string[], step: (c: OpCo
       ys[d] = [];
       for (let i = 0; i < S; i++) {
         const t = rev ? S - 1 - i : i;
-        const next = run(dir, flat(slice(x, layout, t, 1), [N, I]), h, cell);
+        const next = run(dir, flat(B.sliceAxis(x, layout, t, 1), [N, I]), h, cell);
         [h, cell] = [next.h, next.c];
         ys[d][t] = h;
       }

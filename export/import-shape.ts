@@ -66,9 +66,9 @@ const split = rule([2, 11, 13, 18], (c) => {
   if (parts.length !== c.outputs || parts.reduce((p, q) => p + q, 0) !== d || parts.some((p) => p < 0)) raise(`Split of ${d} into parts ${parts.join(', ')} for ${c.outputs} outputs`);
   let at = 0;
   return parts.map((p) => {
-    const begin = x.shape.map((_, i) => (i === axis ? at : 0));
+    const part = B.sliceAxis(x, axis, at, p);
     at += p;
-    return B.mk('Slice', [x], { begin, step: x.shape.map(() => 1), shape: x.shape.map((e, i) => (i === axis ? p : e)) as number[] });
+    return part;
   });
 });
 

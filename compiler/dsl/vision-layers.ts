@@ -7,7 +7,7 @@ import { wrap, type Tensor } from './tensor.ts';
 import { GraphError } from '../ir/errors.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import type { Node } from '../ir/node.ts';
-import { batchNormNode, checkOptions, type AvgPoolOptions, type ConvOptions, type Pair, type PoolOptions } from './vision.ts';
+import { AVG_POOL_OPTIONS, BATCH_NORM_OPTIONS, CONV_OPTIONS, POOL_OPTIONS, batchNormNode, checkOptions, type AvgPoolOptions, type ConvOptions, type Pair, type PoolOptions } from './vision.ts';
 
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
@@ -16,7 +16,7 @@ export class Conv2d<const I extends number, const O extends number> {
   readonly weight: Tensor<[O, number, number, number]>;
   readonly bias?: Tensor<[O]>;
   constructor(readonly inChannels: I, readonly outChannels: O, kernel: Pair, readonly options: ConvOptions & { readonly bias?: boolean } = {}, readonly name = 'conv') {
-    checkOptions('Conv2d', options, ['stride', 'padding', 'dilation', 'groups', 'bias']);
+    checkOptions('Conv2d', options, [...CONV_OPTIONS, 'bias']);
     const src = callerPos(), k = pair(kernel), groups = options.groups ?? 1;
     for (const [what, c] of [['input', inChannels], ['output', outChannels]] as const)
       if (c % groups !== 0) throw new GraphError(`Conv2d(${inChannels}, ${outChannels}): ${c} ${what} channels do not split into ${groups} groups`, src);
@@ -33,7 +33,7 @@ export class Conv2d<const I extends number, const O extends number> {
 /** `nn.MaxPool2d(kernel, stride = kernel, padding, ceil_mode)`. */
 export class MaxPool2d {
   constructor(readonly kernel: Pair, readonly options: PoolOptions = {}) {
-    checkOptions('MaxPool2d', options, ['stride', 'padding', 'ceilMode']);
+    checkOptions('MaxPool2d', options, POOL_OPTIONS);
   }
   forward<S extends Shape>(x: Tensor<S>): Tensor<[S[0], S[1], number, number]> {
     return x.maxPool2d(this.kernel, this.options);
@@ -43,7 +43,7 @@ export class MaxPool2d {
 /** `nn.AvgPool2d(kernel, stride = kernel, padding, ceil_mode, count_include_pad)`. */
 export class AvgPool2d {
   constructor(readonly kernel: Pair, readonly options: AvgPoolOptions = {}) {
-    checkOptions('AvgPool2d', options, ['stride', 'padding', 'ceilMode', 'countIncludePad']);
+    checkOptions('AvgPool2d', options, AVG_POOL_OPTIONS);
   }
   forward<S extends Shape>(x: Tensor<S>): Tensor<[S[0], S[1], number, number]> {
     return x.avgPool2d(this.kernel, this.options);
@@ -97,7 +97,7 @@ abstract class BatchNormLayer<const C extends number> {
  */
 export class BatchNorm1d<const C extends number> extends BatchNormLayer<C> {
   constructor(numFeatures: C, options: { readonly eps?: number; readonly momentum?: number } = {}, name = 'bn') {
-    checkOptions('BatchNorm1d', options, ['eps', 'momentum']);
+    checkOptions('BatchNorm1d', options, BATCH_NORM_OPTIONS);
     super(numFeatures, options.eps ?? 1e-5, options.momentum ?? 0.1, name);
   }
   forward<S extends readonly [Dim, C] | readonly [Dim, C, Dim]>(x: Tensor<S>): Tensor<S> {
@@ -108,7 +108,7 @@ export class BatchNorm1d<const C extends number> extends BatchNormLayer<C> {
 /** `nn.BatchNorm2d(C, eps = 1e-5, momentum = 0.1)` over x [N, C, H, W], as BatchNorm1d. */
 export class BatchNorm2d<const C extends number> extends BatchNormLayer<C> {
   constructor(numFeatures: C, options: { readonly eps?: number; readonly momentum?: number } = {}, name = 'bn') {
-    checkOptions('BatchNorm2d', options, ['eps', 'momentum']);
+    checkOptions('BatchNorm2d', options, BATCH_NORM_OPTIONS);
     super(numFeatures, options.eps ?? 1e-5, options.momentum ?? 0.1, name);
   }
   forward<S extends readonly [Dim, C, Dim, Dim]>(x: Tensor<S>): Tensor<S> {

@@ -35,8 +35,11 @@ export function checkOptions(what: string, o: object | undefined, known: readonl
   for (const k of Object.keys(o))
     if (!known.includes(k)) throw new GraphError(`${what}: no option '${k}' (graphc's ${what} takes ${known.join(', ')})`, callerPos());
 }
-const CONV_OPTIONS = ['stride', 'padding', 'dilation', 'groups'];
-const POOL_OPTIONS = ['stride', 'padding', 'ceilMode'];
+/** The options each op takes (its layer's are the same, Conv2d's with `bias`: vision-layers.ts). */
+export const CONV_OPTIONS = ['stride', 'padding', 'dilation', 'groups'];
+export const POOL_OPTIONS = ['stride', 'padding', 'ceilMode'];
+export const AVG_POOL_OPTIONS = [...POOL_OPTIONS, 'countIncludePad'];
+export const BATCH_NORM_OPTIONS = ['eps', 'momentum'];
 
 /** F.conv2d(x, weight, bias, stride, padding, dilation, groups). */
 export function conv2dNode(x: Node, weight: Node, bias: Node | undefined, o: ConvOptions = {}): Node {
@@ -60,7 +63,7 @@ export function maxPool2dNode(x: Node, kernel: Pair, o: PoolOptions = {}): Node 
 
 /** F.avg_pool2d(x, kernel, stride = kernel, padding, ceil_mode, count_include_pad). */
 export function avgPool2dNode(x: Node, kernel: Pair, o: AvgPoolOptions = {}): Node {
-  checkOptions('avgPool2d', o, [...POOL_OPTIONS, 'countIncludePad']);
+  checkOptions('avgPool2d', o, AVG_POOL_OPTIONS);
   return B.mk('AvgPool', [x], poolAttrs({ kernel: pair(kernel), stride: pair(o.stride ?? kernel), pads: poolPads('AvgPool', kernel, o.padding ?? 0), ceil: o.ceilMode ?? false, countIncludePad: o.countIncludePad ?? true }, true));
 }
 
@@ -106,7 +109,7 @@ export function interpolateNode(x: Node, o: InterpolateOptions): Node {
 
 /** F.batch_norm over axis 1 of x [N, C, ...]. */
 export function batchNormNode(x: Node, scale: Node, bias: Node, runningMean: Node, runningVar: Node, o: BatchNormOptions = {}): Node {
-  checkOptions('batchNorm', o, ['training', 'momentum', 'eps']);
+  checkOptions('batchNorm', o, ['training', ...BATCH_NORM_OPTIONS]);
   const eps = o.eps ?? 1e-5;
   return o.training === false
     ? B.mk('BatchNorm', [x, scale, bias, runningMean, runningVar], { eps })
