@@ -8,9 +8,12 @@
  *         g(Xt·Whᵀ + r ⊙ (Ht-1·Rhᵀ + Rbh) + Wbh);  Ht = (1 − z) ⊙ h + z ⊙ Ht-1
  *   LSTM: i = f(..i + Pi ⊙ Ct-1), f = f(..f + Pf ⊙ Ct-1), c = g(..c), Ct = f ⊙ Ct-1 + i ⊙ c,
  *         o = f(..o + Po ⊙ Ct), Ht = o ⊙ h(Ct)
- * A state not given is zero, and its terms are left out of the first step. Refused by name: activations
- * other than Sigmoid, Tanh and Relu, their alpha and beta, `clip`, LSTM's `input_forget` 1, and a
- * `sequence_lens` whose values are not all the sequence's length.
+ * A state not given is zero, and its terms are left out of the first step. `sequence_lens` (known at import)
+ * gives each sequence its own length l: steps 0..l-1 (a reverse direction starts at l-1); past it a 0/1 mask
+ * per step, built at import, makes Y zero and holds the state, so Y_h (Y_c) is the state at the sequence's
+ * last step (zero for l = 0, as onnxruntime has it); a step past every length is no node at all. Refused by
+ * name: activations other than Sigmoid, Tanh and Relu, their alpha and beta, `clip`, LSTM's `input_forget` 1,
+ * lengths outside 0..S, and lengths shorter than S over a batch that is not static or not theirs.
  */
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
@@ -90,10 +93,10 @@ function recurrent(op: string, gates: number, defaults: string[], step: (c: OpCo
     };
     check(w, 1, 'W', [D, gates * H, I]);
     check(r, 2, 'R', [D, gates * H, H]);
-    if (c.has(4)) {
-      const lens = c.known(4, `sequence_lens decides where each sequence of the ${op} ends`);
-      if (lens.some((l) => l !== S)) raise(`sequence_lens [${lens.join(', ')}] not supported (graphc reads only sequences of the full length ${S})`);
-    }
+    const lens = c.has(4) ? c.known(4, `sequence_lens decides where each sequence of the ${op} ends`) : undefined;
+    if (lens && lens.some((l) => !Number.isInteger(l) || l < 0 || l > S)) raise(`sequence_lens [${lens.join(', ')}] (expected lengths from 0 to the sequence's ${S})`);
+    const short = lens?.some((l) => l !== S) ? lens : undefined;
+    if (short && short.length !== N) raise(`sequence_lens of ${short.length} values for a batch of ${N} (input 0, X of shape ${shapeStr(x.shape)}): graphc masks each step at import, so the batch must be static and match`);
     if (c.attrFloat('clip', Infinity) !== Infinity) raise('attribute \'clip\' not supported (cell clipping)');
     if (lstm && c.attrInt('input_forget', 0) !== 0) raise('input_forget 1 not supported (coupled input and forget gates)');
     const acts = activations(c, op, defaults, D);
@@ -107,6 +110,7 @@ function recurrent(op: string, gates: number, defaults: string[], step: (c: OpCo
     const part = (v: Node | undefined, d: number, k: number) => v && flat(B.sliceAxis(B.sliceAxis(v, 0, d, 1), 1, k * H, H), [H]);
     const ofDir = (s: Node | undefined, d: number) => s && flat(B.sliceAxis(s, layout, d, 1), [N, H]);
     const run = step(c);
+    const zeros = () => B.constant(new Float32Array(short!.length * H), [short!.length, H]);
     const ys: Node[][] = [], last: Node[] = [], lastC: Node[] = [];
     reverse.forEach((rev, d) => {
       const dir: Dir = {
@@ -121,12 +125,23 @@ function recurrent(op: string, gates: number, defaults: string[], step: (c: OpCo
       ys[d] = [];
       for (let i = 0; i < S; i++) {
         const t = rev ? S - 1 - i : i;
+        // a sequence of length l takes steps 0..l-1 (a reverse one from l-1 down); past it, Y is zero and the state held
+        const m = short?.map((l) => (t < l ? 1 : 0));
+        if (m && !m.includes(1)) {
+          ys[d][t] = zeros();
+          continue;
+        }
         const next = run(dir, flat(B.sliceAxis(x, layout, t, 1), [N, I]), h, cell);
-        [h, cell] = [next.h, next.c];
-        ys[d][t] = h;
+        if (m && m.includes(0)) {
+          const [on, off] = [B.constant(m, [m.length, 1]), B.constant(m.map((v) => 1 - v), [m.length, 1])];
+          ys[d][t] = B.mul(on, next.h);
+          [h, cell] = [plus(ys[d][t], times(off, h)), next.c && plus(B.mul(on, next.c), times(off, cell))];
+        } else [h, cell, ys[d][t]] = [next.h, next.c, next.h];
       }
-      last[d] = h!;
-      if (cell) lastC[d] = cell;
+      // a sequence of length 0 ends in a zero state, as onnxruntime has it (not its initial one)
+      const ended = (s: Node | undefined) => (!s ? zeros() : short?.includes(0) ? B.mul(B.constant(short.map((l) => (l ? 1 : 0)), [N as number, 1]), s) : s);
+      last[d] = ended(h);
+      if (lstm) lastC[d] = ended(cell);
     });
     const cat = (xs: Node[], axis: number) => (xs.length === 1 ? xs[0] : B.mk('Concat', xs, { axis }));
     // Y: [S, D, N, H] (layout 0) or [N, S, D, H] (layout 1); Y_h and Y_c: [D, N, H] or [N, D, H]

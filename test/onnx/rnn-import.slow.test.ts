@@ -4,7 +4,8 @@
  * 1.13, opset 17, the batch symbolic), whose outputs graphc matches to PyTorch's and onnxruntime-node's,
  * as does onnxruntime on the file graphc exports from the import;
  * one-node models of the forms PyTorch does not write (reverse, layout 1, peepholes, linear_before_reset
- * 0, Relu, initial states, a full sequence_lens) against onnxruntime-node; and an imported GRU and LSTM
+ * 0, Relu, initial states, sequence_lens full and of different lengths, one of them 0) against
+ * onnxruntime-node; and an imported GRU and LSTM
  * trained (attachLoss): gradients against central differences, and SGD steps' losses against PyTorch's.
  */
 import { describe, expect, it } from 'vitest';
@@ -128,7 +129,7 @@ for c in json.loads(sys.argv[1]):
         onnx.save(m, c['file'] + '.layout0.onnx')
 `;
 interface Case { op: string; attrs: Record<string, unknown>; x: number[]; inits: [string, number[] | null][]; outputs: string[]; lens?: number[] }
-function rnnCase(op: string, dirs: number, layout: number, extra: { attrs?: Record<string, unknown>; init?: boolean; bias?: boolean; peep?: boolean; lens?: boolean; outputs?: string[] } = {}): Case {
+function rnnCase(op: string, dirs: number, layout: number, extra: { attrs?: Record<string, unknown>; init?: boolean; bias?: boolean; peep?: boolean; lens?: true | number[]; outputs?: string[] } = {}): Case {
   const [S, N, I, H, G] = [4, 3, 2, 5, { RNN: 1, GRU: 3, LSTM: 4 }[op]!];
   const state = extra.init ? (layout ? [N, dirs, H] : [dirs, N, H]) : null;
   const inits: [string, number[] | null][] = [['W', [dirs, G * H, I]], ['R', [dirs, G * H, H]], ['B', extra.bias === false ? null : [dirs, 2 * G * H]], ['h0', state]];
@@ -136,7 +137,7 @@ function rnnCase(op: string, dirs: number, layout: number, extra: { attrs?: Reco
   while (inits.length && !inits[inits.length - 1][1]) inits.pop();
   const direction = ['forward', 'bidirectional', 'reverse'][dirs === 2 ? 1 : extra.attrs?.reverse ? 2 : 0];
   const { reverse: _r, ...attrs } = extra.attrs ?? {};
-  return { op, x: layout ? [N, S, I] : [S, N, I], inits, lens: extra.lens ? Array(N).fill(S) : undefined, outputs: extra.outputs ?? (op === 'LSTM' ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h']), attrs: { hidden_size: H, direction, ...(layout ? { layout } : {}), ...attrs } };
+  return { op, x: layout ? [N, S, I] : [S, N, I], inits, lens: extra.lens === true ? Array(N).fill(S) : extra.lens, outputs: extra.outputs ?? (op === 'LSTM' ? ['Y', 'Y_h', 'Y_c'] : ['Y', 'Y_h']), attrs: { hidden_size: H, direction, ...(layout ? { layout } : {}), ...attrs } };
 }
 const cases: Case[] = [
   rnnCase('RNN', 1, 0, { attrs: { reverse: 1 }, init: true }),
@@ -147,13 +148,27 @@ const cases: Case[] = [
   rnnCase('LSTM', 1, 0, { attrs: { reverse: 1 }, init: true, peep: true }),
   rnnCase('LSTM', 2, 1, { init: true, peep: true, lens: true }),
   rnnCase('LSTM', 2, 0, { bias: false, outputs: ['Y', '', 'Y_c'] }),
+  // sequences shorter than X: each of its own length, Y zero past it, Y_h (Y_c) its state at its last step
+  rnnCase('RNN', 1, 0, { init: true, lens: [4, 1, 3] }),
+  rnnCase('RNN', 1, 0, { attrs: { reverse: 1 }, init: true, lens: [2, 4, 3] }),
+  rnnCase('RNN', 2, 1, { lens: [3, 1, 4] }),
+  rnnCase('GRU', 1, 0, { attrs: { linear_before_reset: 0 }, init: true, lens: [1, 4, 2] }),
+  rnnCase('GRU', 2, 0, { attrs: { linear_before_reset: 1 }, lens: [4, 2, 3] }),
+  rnnCase('GRU', 1, 1, { attrs: { reverse: 1, linear_before_reset: 0 }, init: true, lens: [3, 4, 1] }),
+  rnnCase('GRU', 2, 1, { attrs: { linear_before_reset: 1 }, init: true, lens: [2, 3, 2] }),
+  rnnCase('LSTM', 1, 0, { init: true, peep: true, lens: [2, 4, 3] }),
+  rnnCase('LSTM', 2, 0, { init: true, peep: true, lens: [3, 1, 2] }),
+  rnnCase('LSTM', 1, 1, { attrs: { reverse: 1 }, lens: [1, 3, 4] }),
+  // a sequence of length 0: Y zero, and Y_h (Y_c) zero too, not the initial state (onnxruntime's reading)
+  rnnCase('GRU', 2, 0, { init: true, lens: [0, 2, 4] }),
+  rnnCase('LSTM', 1, 1, { attrs: { reverse: 1 }, init: true, peep: true, lens: [3, 0, 2] }),
 ];
 
 describe.skipIf(!hasOnnx)('one-node RNN, GRU and LSTM against onnxruntime', () => {
   const named = hasOnnx ? cases.map((c, i) => ({ ...c, file: join(dir, `case${i}-${c.op}.onnx`) })) : [];
   if (hasOnnx) python(WRITE, [JSON.stringify(named)]);
   for (const c of named)
-    it(`${c.op} ${JSON.stringify(c.attrs)}, inputs ${c.inits.map(([n, s]) => (s ? n : '-')).join(' ')}${c.lens ? ', sequence_lens' : ''}, outputs ${c.outputs.map((o) => o || '-').join(' ')}`, async () => {
+    it(`${c.op} ${JSON.stringify(c.attrs)}, inputs ${c.inits.map(([n, s]) => (s ? n : '-')).join(' ')}${c.lens ? `, sequence_lens [${c.lens}]` : ''}, outputs ${c.outputs.map((o) => o || '-').join(' ')}`, async () => {
       const X = { data: randoms(c.x.reduce((p, d) => p * d, 1), 11, -2, 2), shape: c.x };
       const { ours, theirs, shapes } = await both(c.file, { X }, c.attrs.layout === 1 ? `${c.file}.layout0.onnx` : undefined);
       expect(Object.keys(theirs).sort()).toEqual(c.outputs.filter(Boolean).sort());

@@ -1,6 +1,7 @@
 /**
  * RNN, GRU and LSTM: what the import does not compute is refused in one line naming the node, the op and
- * what it is (a symbolic sequence length, clip, other activations, input_forget, short sequence_lens);
+ * what it is (a symbolic sequence length, clip, other activations, input_forget, a sequence_lens fed at run time,
+ * out of range, or shorter than the sequence over a batch it does not match);
  * the forms it reads build the output shapes ONNX defines. Models are written with onnx-proto, field by field.
  */
 import { describe, expect, it } from 'vitest';
@@ -16,17 +17,16 @@ const int = (name: string, i: number): Attr => ({ name, type: AT.INT, i });
 const gatesOf: Record<string, number> = { RNN: 1, GRU: 3, LSTM: 4 };
 
 /** op over X [S, 2, 3] (S may be a name), hidden size 4; W and R initializers; sequence_lens given when `lens`. */
-function model(op: string, attrs: Attr[], opts: { seq?: number | string; dirs?: number; lens?: number[]; layout?: number; outputs?: string[] } = {}): Uint8Array {
-  const [S, D, G, H] = [opts.seq ?? 5, opts.dirs ?? 1, gatesOf[op], 4];
+function model(op: string, attrs: Attr[], opts: { seq?: number | string; batch?: number | string; dirs?: number; lens?: number[] | 'input'; layout?: number; outputs?: string[] } = {}): Uint8Array {
+  const [S, N, D, G, H] = [opts.seq ?? 5, opts.batch ?? 2, opts.dirs ?? 1, gatesOf[op], 4];
   const dim = (d: number | string) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d });
-  const xShape = opts.layout ? [2, S, 3] : [S, 2, 3];
+  const xShape = opts.layout ? [N, S, 3] : [S, N, 3];
   const init = (name: string, dims: number[]) => ({ name, dataType: DataType.FLOAT, dims, floatData: Array.from({ length: dims.reduce((p, d) => p * d, 1) }, (_, i) => Math.sin(i) / 4) });
   const initializer = [init('W', [D, G * H, 3]), init('R', [D, G * H, H])];
   const inputs = ['X', 'W', 'R'];
-  if (opts.lens) {
-    inputs.push('', 'L');
-    initializer.push({ name: 'L', dataType: DataType.INT32, dims: [2], int32Data: opts.lens } as never);
-  }
+  if (opts.lens) inputs.push('', 'L');
+  if (Array.isArray(opts.lens)) initializer.push({ name: 'L', dataType: DataType.INT32, dims: [opts.lens.length], int32Data: opts.lens } as never);
+  const lensInput = opts.lens === 'input' ? [{ name: 'L', type: { tensorType: { elemType: DataType.INT32, shape: { dim: [dim(N)] } } } }] : [];
   const outputs = opts.outputs ?? ['Y', 'Y_h'];
   return onnx.ModelProto.encode({
     irVersion: 8,
@@ -34,7 +34,7 @@ function model(op: string, attrs: Attr[], opts: { seq?: number | string; dirs?: 
     graph: {
       name: 'g',
       node: [{ name: 'n0', opType: op, input: inputs, output: outputs, attribute: [int('hidden_size', H), ...(opts.layout ? [int('layout', 1)] : []), ...(D === 2 ? [{ name: 'direction', type: AT.STRING, s: new TextEncoder().encode('bidirectional') }] : []), ...attrs] }],
-      input: [{ name: 'X', type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: xShape.map(dim) } } } }],
+      input: [{ name: 'X', type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: xShape.map(dim) } } } }, ...lensInput],
       output: outputs.filter(Boolean).map((name) => ({ name })),
       initializer,
     },
@@ -49,7 +49,15 @@ describe('RNN, GRU and LSTM: what is not read is refused by name', () => {
   it('activation_alpha', () => refused(model('RNN', [str('activations', 'Relu'), { name: 'activation_alpha', type: AT.FLOATS, floats: [0.5] }]), /attribute 'activation_alpha' not supported/));
   it('too few activations for a bidirectional GRU', () => refused(model('GRU', [str('activations', 'Sigmoid', 'Tanh')], { dirs: 2 }), /GRU with 2 activations \(expected 4: 2 per direction\)$/));
   it('input_forget 1', () => refused(model('LSTM', [int('input_forget', 1)]), /\(LSTM, opset 17\): input_forget 1 not supported/));
-  it('sequence_lens shorter than the sequence', () => refused(model('GRU', [], { lens: [5, 3] }), /\(GRU, opset 17\): sequence_lens \[5, 3\] not supported \(graphc reads only sequences of the full length 5\)$/));
+  it('sequence_lens past the sequence, or negative', () => {
+    refused(model('GRU', [], { lens: [5, 6] }), /\(GRU, opset 17\): sequence_lens \[5, 6\] \(expected lengths from 0 to the sequence's 5\)$/);
+    refused(model('RNN', [], { lens: [-1, 2] }), /\(RNN, opset 17\): sequence_lens \[-1, 2\] \(expected lengths from 0 to the sequence's 5\)$/);
+  });
+  it('sequence_lens shorter than the sequence over a symbolic batch, or of another size than the batch', () => {
+    refused(model('LSTM', [], { batch: 'N', lens: [5, 3] }), /\(LSTM, opset 17\): sequence_lens of 2 values for a batch of N \(input 0, X of shape \[5, N, 3\]\): graphc masks each step at import, so the batch must be static and match$/);
+    refused(model('GRU', [], { lens: [5, 3, 2] }), /sequence_lens of 3 values for a batch of 2 /);
+  });
+  it('sequence_lens fed at run time', () => refused(model('GRU', [], { lens: 'input' }), /\(GRU, opset 17\): .*sequence_lens decides where each sequence of the GRU ends/));
   it('linear_before_reset on an LSTM (a GRU attribute)', () => refused(model('LSTM', [int('linear_before_reset', 1)]), /attribute 'linear_before_reset' not supported/));
 });
 
