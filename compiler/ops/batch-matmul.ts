@@ -1,14 +1,15 @@
 /**
  * Matrix products of any rank with numpy batch broadcasting (ONNX MatMul, torch.matmul): a [..., M, K]
- * times b [..., K, N] gives [batch, M, N], batch the broadcast of the leading dims. Sums accumulate in
- * float64. Gradients, with ᵀ swapping the last two axes: dA = sum-to-a(G·Bᵀ), dB = sum-to-b(Aᵀ·G).
+ * times b [..., K, N] gives [batch, M, N], batch the broadcast of the leading dims. Each batch slice runs
+ * as a 2-D product, on the path a MatMul of its shape takes (the GEMM for most: runtime/kernels/
+ * batch-matmul.ts). Gradients, with ᵀ swapping the last two axes: dA = sum-to-a(G·Bᵀ), dB = sum-to-b(Aᵀ·G).
  */
 import { defineOp } from './op.ts';
 import type { Node } from '../ir/node.ts';
 import { broadcastShapes, shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
-import { broadcastIndexMap } from '../../runtime/kernels/elementwise.ts';
+import { batchMatmulKernel } from '../../runtime/kernels/batch-matmul.ts';
 
 const swapLast = (x: Node): Node => {
   const r = x.shape.length;
@@ -27,26 +28,7 @@ defineOp({
     if (!batch) throw new GraphError(`BatchMatMul: batch dims of ${shapeStr(a.shape)} and ${shapeStr(b.shape)} do not broadcast`, src);
     return { shape: [...batch, m, n] as Dim[], dtype: 'f32' };
   },
-  kernel(ctx) {
-    const [as, bs] = ctx.inShapes, o = ctx.outShape;
-    const [M, K] = as.slice(-2), N = bs[bs.length - 1];
-    const batch = o.slice(0, -2);
-    const pad = (s: readonly number[]) => [...Array(batch.length - (s.length - 2)).fill(1), ...s.slice(0, -2)];
-    const ia = broadcastIndexMap(pad(as), batch), ib = broadcastIndexMap(pad(bs), batch);
-    const count = ia.length;
-    return (ins, out) => {
-      const [x, y] = ins;
-      for (let t = 0; t < count; t++) {
-        const ao = ia[t] * M * K, bo = ib[t] * K * N, oo = t * M * N;
-        for (let i = 0; i < M; i++)
-          for (let j = 0; j < N; j++) {
-            let s = 0;
-            for (let k = 0; k < K; k++) s += x[ao + i * K + k] * y[bo + k * N + j];
-            out[oo + i * N + j] = s;
-          }
-      }
-    };
-  },
+  kernel: (ctx) => batchMatmulKernel(ctx.inShapes[0], ctx.inShapes[1], ctx.outShape, false, false, ctx.precision),
   grad(n, g) {
     const [a, b] = n.inputs;
     return [B.sumTo(B.mk('BatchMatMul', [g, swapLast(b)]), a.shape), B.sumTo(B.mk('BatchMatMul', [swapLast(a), g]), b.shape)];
