@@ -1,56 +1,45 @@
 /**
- * The plan: a graph compiled for concrete input shapes. Planning resolves every symbolic dim from the
- * inputs, gives every node an output buffer, and prepares each kernel once; running it then only calls
- * the prepared kernels in order, reading and writing those buffers: nothing is allocated per run.
+ * The plan: a graph compiled for concrete input shapes. Planning (planning.ts) resolves every symbolic
+ * dim from the inputs, gives every node an output buffer, and prepares each kernel once; running it then
+ * only calls the prepared kernels in order, reading and writing those buffers: nothing is allocated per run.
  */
 import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
-import type { Kernel } from './kernels/kernel.ts';
-import { bindShape, resolveShape, sizeOf } from '../compiler/ir/shape.ts';
+import { sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { heap, type Heap } from './kernels/heap.ts';
-import { lowerRegions, type RegionMiss } from './rows.ts';
-import { expandLinears } from '../compiler/ops/linear.ts';
+import type { Heap } from './kernels/heap.ts';
+import type { RegionMiss } from './rows.ts';
 import { pathOf } from './kernels/kernel.ts';
 import { fallbacks } from './kernels/fallbacks.ts';
 import { Sequence, type Buffers, type Entry } from './kernels/wasm/sequence.ts';
-import { ALIGN, align, lifetimes, livenessBound, ordinaryArena, placeBuffers, prefixOffsets } from './placement.ts';
-import { preparedKernel } from './prepared.ts';
-import { inPlaceUpdates, verifyInPlace, type InPlaceMiss, type ScheduledStep } from './in-place.ts';
+import type { InPlaceMiss } from './in-place.ts';
+import { EMPTY, planGraph, type InPlaceUpdate, type Planned, type Step } from './planning.ts';
 import type { Copy, MemoryReport, PlanOptions, PlanReport, TensorValue } from './plan-types.ts';
 
 export type { Copy, MemoryReport, PlanOptions, PlanReport, TensorValue } from './plan-types.ts';
 
-interface Step {
-  readonly kernel: Kernel;
-  readonly ins: Float32Array[];
-  readonly inSlots: Int32Array;
-  /** Its output buffer (an update written in place: its leaf's, set when the leaves are placed). */
-  out: Float32Array;
-}
-
 export class Plan {
-  readonly shapes = new Map<Node, number[]>();
+  readonly shapes: Map<Node, number[]>;
   /** Buffer of each node (leaves: set per run). */
-  private readonly slots: Float32Array[] = [];
-  private readonly slotOf = new Map<Node, number>();
-  private readonly steps: Step[] = [];
+  private readonly slots: Float32Array[];
+  private readonly slotOf: Map<Node, number>;
+  private readonly steps: Step[];
   /** The node each step computes (a region's head for a region's step). */
-  private readonly stepNodes: Node[] = [];
-  /** The row regions run as one kernel each (their first nodes and sizes), and those expanded, with why. */
-  private readonly regionInfo: { head: Node; members: number; exits: number }[] = [];
-  private readonly regionMisses: RegionMiss[] = [];
-  /** Updates written into their leaves' buffers (in-place.ts): the node's slot, its leaf's slot, the step writing it. */
-  private readonly inPlace: { node: Node; leaf: Node; slot: number; leafSlot: number; step: number }[] = [];
-  private readonly inPlaceMisses: InPlaceMiss[] = [];
-  private readonly leafSlots: { node: Node; slot: number; key: string }[] = [];
+  private readonly stepNodes: Node[];
+  /** The row regions run as one kernel each, and those expanded, with why (planning.ts). */
+  private readonly regionInfo: Planned['regionInfo'];
+  private readonly regionMisses: RegionMiss[];
+  /** Updates written into their leaves' buffers (in-place.ts). */
+  private readonly inPlace: InPlaceUpdate[];
+  private readonly inPlaceMisses: InPlaceMiss[];
+  private readonly leafSlots: Planned['leafSlots'];
   /** Float32 plans with a heap: where leaves given outside the heap are copied before a run (made on first use). */
-  private readonly staging: (Float32Array | null)[] = [];
+  private readonly staging: (Float32Array | null)[];
   /** Leaves used in place in the last run (null: staged, or not run yet). */
-  private readonly unstaged: (Float32Array | null)[] = [];
+  private readonly unstaged: (Float32Array | null)[];
   private readonly heap: Heap | null;
   /** The plan's regions of the heap (its arena, constants, staging), which `dispose` frees. */
-  private readonly owned: Float32Array[] = [];
+  private readonly owned: Float32Array[];
   private disposed = false;
   /** Where every kernel has a WebAssembly entry: the plan as one call (wasm/sequence.ts). */
   private readonly sequence: Sequence | null;
@@ -58,14 +47,14 @@ export class Plan {
   placements = 0;
   /** The plan run repeatedly with copies after each run (`runTimes`), and for which copies. */
   private loop: { copies: readonly Copy[]; seq: Sequence | null } | null = null;
-  readonly env = new Map<string, number>();
+  readonly env: Map<string, number>;
   readonly memory: MemoryReport;
   readonly precision: 'f32' | 'f64';
 
   /** The graph planned: the one given, with the row regions it does not run as one kernel expanded. */
   readonly graph: Graph;
   /** The given graph's output nodes that are other nodes in the graph planned (an expanded region's). */
-  private readonly alias = new Map<Node, Node>();
+  private readonly alias: Map<Node, Node>;
 
   constructor(
     given: Graph,
@@ -73,96 +62,26 @@ export class Plan {
     options: PlanOptions | 'f32' | 'f64' = {},
   ) {
     const opts: PlanOptions = typeof options === 'string' ? { precision: options } : options;
-    const precision = (this.precision = opts.precision ?? 'f32');
-    const reuse = opts.reuse ?? precision === 'f32';
-    const Buf = (precision === 'f64' ? Float64Array : Float32Array) as unknown as Float32ArrayConstructor;
-    for (const n of given.nodes) {
-      if (n.op === 'Input') {
-        const name = String(n.attrs.name);
-        const s = leafShapes.get(name);
-        if (!s) throw new GraphError(`no value given for input '${name}'`, n.src);
-        bindShape(n.shape, s, this.env, `input '${name}'`);
-      }
-    }
-    // float32 arenas live in the runtime's heap (WebAssembly kernels use them in place), freed with the plan
-    this.heap = precision === 'f32' ? heap() : null;
-    // row regions (rows.ts): each runs as one kernel where its first node is scheduled and writes the
-    // outputs a reader needs
-    // (and Linear nodes whose product takes no GEMM here as their ops: compiler/ops/linear.ts)
-    const lowered = lowerRegions(expandLinears(given, this.env, precision), this.env, this.heap, opts.regions !== false, this.regionMisses);
-    const graph = (this.graph = lowered.graph);
-    // the given graph's outputs, where regions were expanded, are other nodes of the graph planned
-    given.outputs.forEach((o, i) => o.node !== graph.outputs[i].node && this.alias.set(o.node, graph.outputs[i].node));
-    const regions = lowered.regions;
-    // Computed nodes in execution order, with their sizes and lifetimes [def, lastUse].
-    const computed: Node[] = [];
-    const order = new Map<Node, number>();
-    for (const n of graph.nodes) {
-      this.shapes.set(n, resolveShape(n.shape, this.env));
-      if (n.op !== 'Input' && n.op !== 'Param' && n.op !== 'Const') {
-        order.set(n, computed.length);
-        computed.push(n);
-      }
-    }
-    for (const [first, r] of regions) this.regionInfo.push({ head: first, members: r.members, exits: r.exits });
-    const { def, lastUse, inRegion, unstored } = lifetimes(graph, computed, order, regions);
-    // updates written into their leaves' buffers where that is safe (in-place.ts): no arena memory, and no copy after a run
-    const pairs = new Map<Node, Node>();
-    if (opts.updates?.size) {
-      const schedule: ScheduledStep[] = [];
-      for (const n of computed) {
-        const region = regions.get(n);
-        if (region) schedule.push({ node: n, reads: region.buffers, region: true });
-        else if (!inRegion.has(n)) schedule.push({ node: n, reads: n.inputs, region: false });
-      }
-      const decided = inPlaceUpdates(graph, opts.updates, schedule, this.shapes);
-      verifyInPlace(schedule, decided.pairs, this.shapes);
-      decided.pairs.forEach((leaf, n) => pairs.set(n, leaf));
-      this.inPlaceMisses.push(...decided.misses);
-    }
-    const bytesPer = precision === 'f64' ? 8 : 4;
-    const sizes = computed.map((n) => (unstored.has(n) || pairs.has(n) ? 0 : sizeOf(this.shapes.get(n)!) * bytesPer));
-    const offsets = reuse ? placeBuffers(sizes, def, lastUse) : prefixOffsets(sizes);
-    const arenaBytes = computed.reduce((m, _, i) => Math.max(m, offsets[i] + align(sizes[i])), 0);
-    // not cleared: every buffer in it is written whole by its kernel before it is read (buffers share
-    // memory over their lifetimes, so no kernel may count on zeros there anyway)
-    const arena = this.heap ? this.own(this.heap.alloc(Math.max(arenaBytes, ALIGN) / 4, this, false)) : ordinaryArena(Buf, Math.max(arenaBytes, ALIGN), bytesPer);
-    this.memory = { arenaBytes, livenessBound: livenessBound(sizes, def, lastUse), unsharedBytes: sizes.reduce((a, b) => a + align(b), 0) };
-
-    // every node's buffer, then the steps (a region's step takes buffers of nodes scheduled after its head)
-    for (const n of graph.nodes) {
-      const slot = this.slots.length;
-      this.slotOf.set(n, slot);
-      if (n.op === 'Input' || n.op === 'Param') {
-        this.slots.push(EMPTY);
-        this.leafSlots.push({ node: n, slot, key: String(n.attrs.name) });
-        this.staging.push(null);
-        this.unstaged.push(null);
-      } else if (n.op === 'Const') {
-        const value = n.attrs.value as Float32Array;
-        this.slots.push(precision === 'f64' ? (Float64Array.from(value) as unknown as Float32Array) : this.heap ? this.own(this.heap.copyOf(value, this)) : value);
-      } else {
-        const k = order.get(n)!;
-        const leaf = pairs.get(n);
-        if (leaf) this.inPlace.push({ node: n, leaf, slot, leafSlot: this.slotOf.get(leaf)!, step: -1 });
-        this.slots.push(unstored.has(n) || leaf ? EMPTY : arena.subarray(offsets[k] / bytesPer, offsets[k] / bytesPer + sizeOf(this.shapes.get(n)!)));
-      }
-    }
-    for (const n of computed) {
-      const region = regions.get(n);
-      if (region) {
-        const inSlots = Int32Array.from(region.buffers.map((b) => this.slotOf.get(b)!));
-        this.steps.push({ kernel: region.kernel, ins: new Array(inSlots.length), inSlots, out: EMPTY });
-        this.stepNodes.push(n);
-      } else if (!inRegion.has(n)) {
-        const inShapes = n.inputs.map((i) => this.shapes.get(i)!);
-        const kernel = preparedKernel(n, inShapes, this.shapes.get(n)!, precision);
-        const u = pairs.has(n) ? this.inPlace.find((p) => p.node === n) : undefined;
-        if (u) u.step = this.steps.length;
-        this.steps.push({ kernel, ins: new Array(n.inputs.length), inSlots: Int32Array.from(n.inputs.map((i) => this.slotOf.get(i)!)), out: this.slots[this.slotOf.get(n)!] });
-        this.stepNodes.push(n);
-      }
-    }
+    const p = planGraph(given, leafShapes, opts, this);
+    this.precision = p.precision;
+    this.env = p.env;
+    this.shapes = p.shapes;
+    this.heap = p.heap;
+    this.graph = p.graph;
+    this.alias = p.alias;
+    this.slots = p.slots;
+    this.slotOf = p.slotOf;
+    this.steps = p.steps;
+    this.stepNodes = p.stepNodes;
+    this.regionInfo = p.regionInfo;
+    this.regionMisses = p.regionMisses;
+    this.inPlace = p.inPlace;
+    this.inPlaceMisses = p.inPlaceMisses;
+    this.leafSlots = p.leafSlots;
+    this.staging = p.staging;
+    this.unstaged = p.unstaged;
+    this.owned = p.owned;
+    this.memory = p.memory;
     // one call pays for small plans (the JS loop's overhead is per kernel and matters there); a module of
     // tens of thousands of calls costs more to generate and compile than the loop it replaces
     this.sequence = this.heap && opts.oneCall !== false && this.steps.length <= ONE_CALL_MAX_KERNELS ? Sequence.of(this.steps.map((st) => st.kernel.wasm), (i) => this.buffersOf(this.steps[i]), this.heap, this) : null;
@@ -306,11 +225,6 @@ export class Plan {
     return { entries, buffers: (i) => (i < this.steps.length ? this.buffersOf(this.steps[i]) : none) };
   }
 
-  private own(region: Float32Array): Float32Array {
-    this.owned.push(region);
-    return region;
-  }
-
   /**
    * Frees the plan's buffers in the heap now: their memory is used again by the next allocations (a
    * plan collected frees them too, but only when its owner's collection is noticed, between tasks).
@@ -335,7 +249,8 @@ export class Plan {
     let st = this.staging[i];
     if (st === null || st.length !== buf.length) {
       if (buf.length !== sizeOf(this.shapes.get(this.leafSlots[i].node)!)) return buf; // the kernels will say what is wrong
-      st = this.staging[i] = this.own(this.heap!.alloc(buf.length, this, false)); // overwritten whole below
+      st = this.staging[i] = this.heap!.alloc(buf.length, this, false); // overwritten whole below
+      this.owned.push(st);
     }
     st.set(buf);
     return st;
@@ -359,7 +274,6 @@ export class Plan {
   }
 }
 
-const EMPTY = new Float32Array(0);
 
 /** Whether two views are the same memory (an update written in place is its leaf's buffer). */
 export const sameMemory = (a: Float32Array, b: Float32Array): boolean => a.buffer === b.buffer && a.byteOffset === b.byteOffset && a.length === b.length;
