@@ -1,13 +1,13 @@
 /**
  * One helper thread: its control block and chunk states in the heap, posting a job, waiting for it or
- * taking back what the helper has not done, and loading shape kernels into it. threads.ts says how the
- * helper is shared; this file is the mechanism.
+ * taking back what the helper has not done, and loading shape kernels into it (helper-loads.ts). threads.ts
+ * says how the helper is shared; this file is the mechanism.
  */
 import { heap } from './heap.ts';
 import { compiled } from './wasm/module.ts';
-import { noteFallback } from './fallbacks.ts';
-import { CHUNK, CONTROL, JOBS, MAX_ARGS, MAX_CHUNKS, REVOKED, TAKEN, argIndex, type JobArgs, type JobName } from './jobs.ts';
+import { CHUNK, CONTROL, JOBS, MAX_ARGS, MAX_CHUNKS, REVOKED, TAKEN, type JobArgs, type JobName } from './jobs.ts';
 import { HELPER_SOURCE } from './helper-program.ts';
+import { KernelLoads } from './helper-loads.ts';
 
 const { SEQ, DONE, KIND, READY, ARGS, STATE, NEXT, POSTED } = CONTROL;
 
@@ -17,15 +17,6 @@ export interface WorkerLike {
   /** Node: let the process exit while the worker waits for jobs. */
   unref?(): void;
 }
-
-/**
- * How long the caller waits for the helper to take a kernel to compile (ms), and, when it did not, how
- * long until it asks again (kernels run on the calling thread meanwhile): at most a few percent of a
- * busy machine's time spent waiting for a helper that does not run.
- */
-const LOAD_GRACE_MS = 2, LOAD_RETRY_MS = 100;
-/** Bytes the helper may write a failed load's error message into. */
-const CAUSE_BYTES = 512;
 
 /** Whether this thread may block in Atomics.wait (a browser's main thread may not). */
 let canSleep = true;
@@ -240,19 +231,15 @@ export class HelperThread {
     }
   }
 
-  private readonly slots = new Map<string, number>();
-  /** When a load the helper did not take in time may be tried again (performance.now()). */
-  private retryAt = 0;
-  private retryPending = false;
+  /** The shape kernels loaded into this helper (helper-loads.ts). */
+  private readonly loads = new KernelLoads();
 
   /**
    * True once, when a load the helper did not take may be tried again: calls written without the
    * helper's copy of a kernel (wasm/sequence.ts) are written again then (`helperEpoch`).
    */
   retryDue(): boolean {
-    if (!this.retryPending || performance.now() < this.retryAt) return false;
-    this.retryPending = false;
-    return true;
+    return this.loads.retryDue();
   }
 
   /**
@@ -260,39 +247,7 @@ export class HelperThread {
    * waits: a few hundred microseconds, once per kernel and helper); -1 if it did not compile there.
    */
   load(k: { readonly key: string; readonly bytes: Uint8Array }): number {
-    let slot = this.slots.get(k.key);
-    if (slot === undefined) {
-      if (performance.now() < this.retryAt) return -1;
-      if (!this.idle) {
-        // still finishing a GEMM's chunk: ask again later
-        this.retryAt = performance.now() + LOAD_RETRY_MS;
-        this.retryPending = true;
-        return -1;
-      }
-      const h = heap()!;
-      const room = Math.max(k.bytes.length, CAUSE_BYTES);
-      const region = h.alloc(Math.ceil(room / 4));
-      new Uint8Array(region.buffer, region.byteOffset, k.bytes.length).set(k.bytes);
-      slot = this.slots.size;
-      this.post('load', region.byteOffset, k.bytes.length, room, slot, 0);
-      // a helper that does not take the job soon (parked by the scheduler) compiles it on a later call
-      const revoked = this.finish(LOAD_GRACE_MS);
-      const ok = this.args[argIndex('load', 'ok')];
-      // the helper's error message, where it left one (copied out: a decoder does not read shared memory)
-      const cause = ok < 0 ? new TextDecoder().decode(new Uint8Array(region.buffer, region.byteOffset, -ok).slice()) : '';
-      h.free(region);
-      if (revoked) {
-        this.retryAt = performance.now() + LOAD_RETRY_MS;
-        this.retryPending = true;
-        return -1;
-      }
-      if (ok !== 1) {
-        noteFallback(`the helper thread's copy of the WebAssembly kernel ${k.key} (the kernel runs on one thread)`, cause || 'the helper gave no cause');
-        slot = -1;
-      }
-      this.slots.set(k.key, slot);
-    }
-    return slot;
+    return this.loads.load(this, k);
   }
 
   /** Ends the helper's loop (and marks it not ready, for the WebAssembly calls that post to it). */
