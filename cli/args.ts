@@ -23,13 +23,14 @@ export function positiveInt(v: string): number {
 }
 
 /**
- * A learning rate: positive, and one the step's float32 leaf holds as given (1e40 would be Infinity and
- * 1e-50 zero, training silently wrong).
+ * A learning rate: 0 or more (0 trains nothing, as PyTorch's optimizers and the package's train() take it),
+ * and one the step's float32 leaf holds as given (1e40 would be Infinity and 1e-50 zero, training silently
+ * wrong).
  */
 export function learningRate(v: string): number {
   const n = v.trim() === '' ? NaN : Number(v);
-  if (!(n > 0 && Number.isFinite(Math.fround(n)) && Math.fround(n) > 0)) throw new InvalidArgumentError(`expected a positive number that float32 holds (1.4e-45 to 3.4e38), got '${v}'`);
-  return n;
+  if (!(n >= 0 && Number.isFinite(Math.fround(n)) && (n === 0 || Math.fround(n) > 0))) throw new InvalidArgumentError(`expected a number 0 or more that float32 holds (0, or 1.4e-45 to 3.4e38), got '${v}'`);
+  return n === 0 ? 0 : n;
 }
 
 /** A fraction strictly between 0 and 1 (a share of the rows). */

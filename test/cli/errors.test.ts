@@ -207,8 +207,10 @@ export default defineModel({
       [['train', good, '--holdout', '1'], /expected a fraction between 0 and 1, got '1'/],
       [['train', good, '--loss', 'bogus'], /expected bce or mse, got 'bogus'/],
       [['compile', good, '--explain', '--rows', '0'], /'--rows <n>' argument '0' is invalid/],
-      [['train', good, '--lr', 'abc'], /'--lr <x>' argument 'abc' is invalid\. expected a positive number that float32 holds/],
-      [['train', good, '--lr', '1e40'], /'--lr <x>' argument '1e40' is invalid\. expected a positive number that float32 holds \(1\.4e-45 to 3\.4e38\), got '1e40'$/],
+      [['train', good, '--lr', 'abc'], /'--lr <x>' argument 'abc' is invalid\. expected a number 0 or more that float32 holds/],
+      [['train', good, '--lr', '1e40'], /'--lr <x>' argument '1e40' is invalid\. expected a number 0 or more that float32 holds \(0, or 1\.4e-45 to 3\.4e38\), got '1e40'$/],
+      [['train', good, '--lr', '-0.5'], /'--lr <x>' argument '-0\.5' is invalid\. expected a number 0 or more/],
+      [['train', good, '--lr', 'NaN'], /'--lr <x>' argument 'NaN' is invalid\. expected a number 0 or more/],
       [['train', good, '--lr', '1e-50'], /argument '1e-50' is invalid/],
       [['compile', good, '--lr', '1e40'], /argument '1e40' is invalid/],
     ];

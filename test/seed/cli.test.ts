@@ -66,4 +66,10 @@ describe('graphc train', () => {
     const doc = await trainJson('graphs/toy.ts', '--epochs', '10', '--log-every', '5', '--lr', '0.5');
     expect(doc.log.map((e) => e.epoch)).toEqual([0, 5, 10]);
   });
+  it('--lr 0 is a rate, as torch.optim.SGD(lr=0) and the package\'s train() take it: nothing moves', async () => {
+    // the toy model starts at zero weights: every epoch's cost stays the seed's first, ln 2
+    const doc = await trainJson('graphs/toy.ts', '--epochs', '4', '--log-every', '1', '--lr', '0');
+    near(doc.log.map((e) => e.cost), [table1[0], table1[0], table1[0], table1[0], table1[0]]);
+    expect(doc.params).toEqual({ W: [0, 0], b: [0] });
+  });
 });
