@@ -1,0 +1,85 @@
+/**
+ * `graphc train --shuffle` and `--no-shuffle` against PyTorch: a model whose config shuffles its
+ * minibatches trains in DataLoader(shuffle=True)'s order, and with --no-shuffle in DataLoader(shuffle=False)'s.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { graphc } from '../support/cli.ts';
+import { hasTorch, python, sayIfMissing } from '../support/peers.ts';
+import { diabetesCsv } from '../support/seed.ts';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+// model files live inside the repo (they import 'graphc' by its name), in a scratch folder
+const scratch = mkdtempSync(join(root, 'test/cli/.scratch-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const model = join(scratch, 'shuffled.ts');
+writeFileSync(
+  model,
+  `import { defineModel, input, Linear, binaryCrossEntropy } from 'graphc';
+export default defineModel({
+  name: 'shuffled',
+  seed: 5,
+  train: { epochs: 2, lr: 0.5, logEvery: 1, logAccuracy: false, batchSize: 64, shuffle: true },
+  build() {
+    const lin = new Linear(8, 1);
+    const h = lin.forward(input('x', ['N', 8])).sigmoid();
+    return { loss: binaryCrossEntropy(h, input('y', ['N', 1])), predict: h };
+  },
+});
+`,
+);
+
+/** PyTorch's mean batch cost per epoch, 3 epochs of batches of 64, in DataLoader(shuffle=...)'s order. */
+const torchCosts = (shuffle: boolean) =>
+  JSON.parse(
+    python(
+      `
+import torch, numpy as np, json, sys
+xy = np.loadtxt(sys.argv[1], delimiter=',', dtype=np.float32)
+ds = torch.utils.data.TensorDataset(torch.FloatTensor(xy[:, 0:-1]), torch.FloatTensor(xy[:, [-1]]))
+torch.manual_seed(5)
+model = torch.nn.Sequential(torch.nn.Linear(8, 1), torch.nn.Sigmoid())
+opt = torch.optim.SGD(model.parameters(), lr=0.5)
+loader = torch.utils.data.DataLoader(ds, batch_size=64, shuffle=sys.argv[2] == '1')
+costs = []
+for epoch in range(3):
+    total, n = 0.0, 0
+    for xb, yb in loader:
+        cost = torch.nn.functional.binary_cross_entropy(model(xb), yb)
+        opt.zero_grad(); cost.backward(); opt.step()
+        total += cost.item(); n += 1
+    costs.append(total / n)
+print(json.dumps(costs))`,
+      [diabetesCsv, shuffle ? '1' : '0'],
+    ),
+  ) as number[];
+
+async function costs(...flags: string[]): Promise<number[]> {
+  const r = await graphc(['train', model, '--no-check', '--data', diabetesCsv, '--json', ...flags]);
+  expect(r.status, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { log: { cost: number }[] }).log.map((e) => e.cost);
+}
+
+const near = (a: number[], b: number[]) => {
+  expect(a).toHaveLength(b.length);
+  a.forEach((x, i) => expect(Math.abs(x - b[i])).toBeLessThanOrEqual(1e-5));
+};
+
+describe.skipIf(!hasTorch)('train --shuffle / --no-shuffle vs PyTorch', () => {
+  it('the model\'s shuffle: true is DataLoader(shuffle=True); --no-shuffle turns it off: DataLoader(shuffle=False)', async () => {
+    const off = torchCosts(false);
+    const on = torchCosts(true);
+    expect(off[0]).not.toBeCloseTo(on[0], 4); // the two orders train differently
+    near(await costs(), on);
+    near(await costs('--no-shuffle'), off);
+    near(await costs('--shuffle'), on);
+  });
+  it('--help says what --no-shuffle does', async () => {
+    const help = (await graphc(['train', '--help'])).stdout.replace(/\s+/g, ' ');
+    expect(help).toMatch(/--no-shuffle visit the examples in order/);
+  });
+});
+sayIfMissing('PyTorch (python3-torch)', hasTorch, 'cli/shuffle.test');
