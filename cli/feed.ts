@@ -5,12 +5,14 @@
  * columns; one column more is a label, ignored); a `.npy` file and a JSON document (nested arrays, or
  * `{ "shape": [...], "data": [...] }`) carry their own shape. Symbolic dims are bound from what the files
  * hold, the same symbol to the same size across inputs. Integer inputs (int64 in the model) take integers
- * of at most 2^24 in magnitude (graphc holds them in float32, exactly to there). Every value is finite
- * (NaN, Infinity and numbers beyond float32's range are refused, as training data's are, unless the
- * caller allows them: `--allow-non-finite`). Every mistake is one line naming the file (and a CSV's line
- * and column) and what was expected.
+ * of at most 2^24 in magnitude (graphc holds them in float32, exactly to there). The extension (`.csv`,
+ * `.npy`, `.json`) names the format, and any other is refused; a file without one is a `.npy` by its magic,
+ * else CSV. Every value is finite (NaN, Infinity and numbers beyond float32's range are refused, as
+ * training data's are, unless the caller allows them: `--allow-non-finite`). Every mistake is one line
+ * naming the file (and a CSV's line and column) and what was expected.
  */
 import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { extname } from 'node:path';
 import type { Node } from '../compiler/ir/node.ts';
 import { bindShape, shapeStr, ShapeError, type Dim } from '../compiler/ir/shape.ts';
 import { readCsvTable } from '../runtime/node.ts';
@@ -89,8 +91,21 @@ const indexOf = (shape: readonly number[], i: number): string => {
   return `[${at.join(', ')}]`;
 };
 
+/**
+ * The format a file's extension names (any case), or undefined for a file without one; any other
+ * extension is refused: a .yaml or .txt file is not read as CSV because it happens to parse as one.
+ */
+function formatOf(file: string): 'csv' | 'npy' | 'json' | undefined {
+  const ext = extname(file);
+  if (ext === '') return undefined;
+  const format = ext.slice(1).toLowerCase();
+  if (format === 'csv' || format === 'npy' || format === 'json') return format;
+  throw new UserError(`${file}: --input reads .csv, .npy or .json files (by the extension), not ${ext}`);
+}
+
 function readInput(node: Node, file: string, env: Map<string, number>, allowNonFinite: boolean, double: boolean): Feed {
   const name = String(node.attrs.name);
+  const format = formatOf(file);
   const abs = checkReadable(file, `data for input '${name}'`);
   const what = `${file}: input ${describeInput(node).replace(/ float32$/, double ? ' float64' : ' float32')}`;
   let shape: number[], values: ArrayLike<number>, ints: boolean;
@@ -99,14 +114,14 @@ function readInput(node: Node, file: string, env: Map<string, number>, allowNonF
   // a CSV's number that float32 cannot hold, as written (its table holds ±Infinity)
   let written = (_i: number): string | undefined => undefined;
   try {
-    // the format by name or magic (the first bytes alone: a CSV is read as a stream, below)
-    if (/\.npy$/i.test(file) || magic(abs) === '\x93NUMPY') {
+    // a file without an extension by its first bytes (a CSV is read as a stream, below)
+    if (format === 'npy' || (format === undefined && magic(abs) === '\x93NUMPY')) {
       const bytes = readFileSync(abs);
       const a = readNpy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       const want = node.dtype === 'i64' ? ['int'] : node.dtype === 'bool' ? ['bool', 'int'] : ['float'];
       if (!want.includes(a.kind)) throw new UserError(`${what}: expected ${node.dtype === 'i64' ? 'an int64 or int32' : node.dtype === 'bool' ? 'a bool' : 'a float32 or float64'} array, the file holds ${a.descr}`);
       [shape, values, ints] = [a.shape, a.data, a.kind !== 'float'];
-    } else if (/\.json$/i.test(file)) {
+    } else if (format === 'json') {
       const t = readJsonTensor(readFileSync(abs, 'utf8'));
       [shape, values, ints] = [t.shape, t.data, false];
     } else {

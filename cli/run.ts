@@ -26,7 +26,8 @@ export function registerRun(command: Command, run: (fn: () => Promise<void>) => 
       '--input <[name=]file>',
       'an input\'s values (repeatable; the bare file when the model has one input): .csv (one row per example, ' +
         'the rest of the input\'s shape row-major across the columns, one more column a label, ignored; # starts a comment), ' +
-        '.npy (float32/float64, int32/int64 for integer inputs, C order), or .json (nested arrays, or {"shape": [...], "data": [...]})',
+        '.npy (float32/float64, int32/int64 for integer inputs, C order), or .json (nested arrays, or {"shape": [...], "data": [...]}); ' +
+        'by the extension (any other is refused; a file without one is read as .npy or CSV by its first bytes)',
       collect,
       [] as string[],
     )

@@ -100,6 +100,8 @@ describe.skipIf(!hasOnnx)('graphc run feeds any inputs and writes its outputs as
     writeFileSync(join(dir, 'frac.json'), JSON.stringify(Array.from({ length: 5 }, () => [1, 2.5, 3])));
     writeFileSync(join(dir, 'short.npy'), readFileSync(join(dir, 'x.npy')).subarray(0, 200));
     writeFileSync(join(dir, 'cols.csv'), '1,2,3\n');
+    // a file of another format is not read as CSV for want of a name graphc knows, even where it would parse
+    writeFileSync(join(dir, 'x.yaml'), readFileSync(join(dir, 'x.csv')));
     const cases: [string[], RegExp][] = [
       [['--input', 'x=xF.npy', '--input', 'ids=ids.npy'], /^graphc: xF\.npy: input 'x' .*Fortran-order arrays are not supported/],
       [['--input', 'x=x8.npy', '--input', 'ids=ids.npy'], /^graphc: x8\.npy: .*dtype '\|u1' is not supported/],
@@ -109,6 +111,7 @@ describe.skipIf(!hasOnnx)('graphc run feeds any inputs and writes its outputs as
       [['--input', 'x=short.npy', '--input', 'ids=ids.npy'], /^graphc: short\.npy: .*needs 1280 bytes of data/],
       [['--input', 'x=cols.csv', '--input', 'ids=ids.npy'], /^graphc: cols\.csv: .*expected 64 columns per row/],
       [['--input', 'x=x.npy', '--input', 'ids=x.npy'], /^graphc: x\.npy: input 'ids'/],
+      [['--input', 'x=x.yaml', '--input', 'ids=ids.npy'], /^graphc: x\.yaml: --input reads \.csv, \.npy or \.json files \(by the extension\), not \.yaml\n$/],
       [['--input', 'x.npy'], /^graphc: .*m\.onnx: the model has 2 inputs .*--input name=file/],
       [['--input', 'x=x.npy'], /^graphc: .*no file for input 'ids'/],
       [['--input', 'x=x.npy', '--input', 'ids=ids.npy', '--output', 'out.csv'], /^graphc: .*3 outputs \(y, e, k\)/],
