@@ -2,7 +2,7 @@
  * The `graphc` command line: one file per command (cli/commands.ts lists them); this file wires them to
  * the argument parser. Only the command that runs is imported, with what it needs.
  */
-import { Command } from 'commander';
+import { Command, Help, type Option } from 'commander';
 import { version } from '../export/version.ts';
 import { commandIn, commands, registerCommands } from './commands.ts';
 import { clearStatus } from './status.ts';
@@ -60,7 +60,12 @@ if (['train', 'compile'].includes(commandIn(argv) ?? '') && !argv.includes('--no
   if (model) void import('./check.ts').then((c) => c.startCheck(model).catch(() => undefined));
 }
 await registerCommands(program, run, argv);
+// a repeatable option starts from an empty list, which help would show as "(default: [])": said as none
+const optionDescription = function (this: Help, option: Option): string {
+  const empty = Array.isArray(option.defaultValue) && option.defaultValue.length === 0;
+  return Help.prototype.optionDescription.call(this, empty ? Object.assign(Object.create(option) as Option, { defaultValue: undefined }) : option);
+};
 // subcommands report argument errors the same way
-for (const c of program.commands) c.configureOutput({ outputError: (str, write) => write(`graphc: ${str.replace(/^error: /, '')}`) });
+for (const c of program.commands) c.configureOutput({ outputError: (str, write) => write(`graphc: ${str.replace(/^error: /, '')}`) }).configureHelp({ optionDescription });
 
 await program.parseAsync(process.argv);

@@ -359,6 +359,13 @@ describe('--help tells the truth', () => {
     const { config } = JSON.parse(r.stdout) as { config: Record<string, number> };
     expect(config).toEqual({ epochs: Number(said.epochs), lr: Number(said.lr), logEvery: Number(said.logEvery) });
   });
+  it('--help shows no default for a repeatable option (an empty list is no default a user can read)', async () => {
+    for (const cmd of ['train', 'compile', 'run', 'inspect']) {
+      const help = (await graphc(cmd, '--help')).stdout.replace(/\s+/g, ' ');
+      expect(help).toMatch(/\(repeatable/);
+      expect(help, cmd).not.toMatch(/default: \[\]/);
+    }
+  });
   it('every option that --help lists for train is accepted', async () => {
     const help = (await graphc('train', '--help')).stdout;
     for (const opt of ['--data', '--epochs', '--lr', '--log-every', '--option', '--json', '--onnx', '--plot', '--no-opt', '--no-fuse', '--no-check', '--no-progress', '--loss']) expect(help).toContain(opt);
