@@ -7,6 +7,7 @@
  */
 import { onnx, DataType, toNumber, DEFAULT_KEY, type ModelProto } from './proto.ts';
 import { OnnxImportError } from './import-error.ts';
+import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
 
 type TensorProto = import('onnx-proto').onnx.ITensorProto;
 type GraphProto = import('onnx-proto').onnx.IGraphProto;
@@ -113,7 +114,7 @@ export function floats(t: TensorProto, what: string): { dims: number[]; data: Fl
   const count = dims.reduce((p, d) => p * d, 1);
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`${what}: external data is not supported`);
   const double = t.dataType === DataType.DOUBLE;
-  if (t.dataType !== DataType.FLOAT && !double) fail(`${what}: data type ${t.dataType} is not float32 or float64`);
+  if (t.dataType !== DataType.FLOAT && !double) fail(`${what}: data type ${onnxTypeName(t.dataType)} is not float32 or float64`);
   const width = double ? 8 : 4;
   const raw = t.rawData;
   if (raw && raw.length > 0) {
@@ -137,7 +138,7 @@ export function bools(t: TensorProto, what: string): { dims: number[]; data: Flo
   const dims = checkDims(what, t.dims ?? []);
   const count = dims.reduce((p, d) => p * d, 1);
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`${what}: external data is not supported`);
-  if (t.dataType !== DataType.BOOL) fail(`${what}: expected bools, got data type ${t.dataType}`);
+  if (t.dataType !== DataType.BOOL) fail(`${what}: expected bools, got data type ${onnxTypeName(t.dataType)}`);
   const raw = t.rawData;
   if (raw && raw.length > 0) {
     if (raw.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} bytes of data, the file holds ${raw.length}`);
@@ -154,7 +155,7 @@ export function ints(t: TensorProto, what: string): number[] {
   const dims = checkDims(what, t.dims ?? []);
   const count = dims.reduce((p, d) => p * d, 1);
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`${what}: external data is not supported`);
-  if (t.dataType !== DataType.INT64 && t.dataType !== DataType.INT32) fail(`${what}: expected integers, got data type ${t.dataType}`);
+  if (t.dataType !== DataType.INT64 && t.dataType !== DataType.INT32) fail(`${what}: expected integers, got data type ${onnxTypeName(t.dataType)}`);
   const raw = t.rawData;
   if (raw && raw.length > 0) {
     const width = t.dataType === DataType.INT64 ? 8 : 4;

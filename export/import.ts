@@ -18,6 +18,7 @@ import { OnnxImportError, OnnxSpecializeError, shownName } from './import-error.
 import { constantValue, specializable } from './import-constant.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
+import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { fail, floats, ints, bools, dimsOf, checkTotal, printable, recordedDefaults, MAX_NODES, MAX_RANK } from './import-tensor.ts';
 import { float64Model, FLOAT64_NOTE } from './import-f64.ts';
@@ -119,7 +120,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       continue;
     }
     // float64 inputs are computed in float32 (export/import-f64.ts)
-    const dtype = tt.elemType === DataType.FLOAT || tt.elemType === DataType.DOUBLE ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : isInt ? 'i64' : fail(`input '${name}': element type ${tt.elemType} is not supported (float32, float64, bool, int64, int32)`);
+    const dtype = tt.elemType === DataType.FLOAT || tt.elemType === DataType.DOUBLE ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : isInt ? 'i64' : fail(`input '${name}': element type ${onnxTypeName(tt.elemType)} is not supported (float32, float64, bool, int64, int32)`);
     const given = opts.bind?.get(name);
     if (given) {
       // a float or bool input bound to its value: a constant (the model specialised on it)

@@ -1,6 +1,6 @@
 /** Comparisons (bool results, no gradient) and the dtype cast, all elementwise (they join fused loops). */
 import { defineOp, onnxOperand as need, onnxRule as rule, UnsupportedError, type OnnxImporter } from './op.ts';
-import { binary } from './onnx-read.ts';
+import { binary, onnxTypeName } from './onnx-read.ts';
 import * as B from '../ir/build.ts';
 import type { Attrs, DType } from '../ir/node.ts';
 import type { ElementwiseRule } from '../ir/op.ts';
@@ -76,7 +76,7 @@ const castImport = rule([6, 9, 13, 19, 21, 23, 24, 25], (c) => {
   if (to === 1 || to === 11) return B.cast(need(c, 0), 'f32');
   if (to === 9) return B.cast(need(c, 0), 'bool');
   if (to === 7 || to === 6) return B.cast(need(c, 0), 'i64');
-  throw new UnsupportedError(`Cast to ONNX type ${to} (graphc computes in float32, float64 as float32, bool and int64)`);
+  throw new UnsupportedError(`Cast to ${onnxTypeName(to)}: graphc computes in float32, float64 as float32, bool and int64`);
 });
 
 /** CastLike: a Cast to the type of its second input (`like`, read for its type only). */

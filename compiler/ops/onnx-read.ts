@@ -12,6 +12,21 @@ export const raise = (what: string): never => {
   throw new UnsupportedError(what);
 };
 
+/**
+ * ONNX's element types (TensorProto.DataType, onnx.proto), by code, as refusals name them: the short
+ * names of the ONNX spec, float32 and float64 for FLOAT and DOUBLE as graphc says them elsewhere.
+ */
+const ONNX_TYPES = [
+  'undefined', 'float32', 'uint8', 'int8', 'uint16', 'int16', 'int32', 'int64', 'string', 'bool', 'float16', 'float64', 'uint32', 'uint64',
+  'complex64', 'complex128', 'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'uint4', 'int4', 'float4e2m1', 'float8e8m0',
+];
+
+/** An ONNX element type code as a refusal shows it: `float16 (10)`; a code ONNX lacks, `99 (not an ONNX type)`. */
+export const onnxTypeName = (code: number | null | undefined): string => {
+  const name = code === null || code === undefined ? undefined : ONNX_TYPES[code];
+  return name === undefined ? `${code} (not an ONNX type)` : `${name} (${code})`;
+};
+
 // Elementwise forms before opset 6 (consumed_inputs) are refused by the importer as unread attributes;
 // from 7 on the forms below are numpy-broadcasting and attribute-free.
 export const unary = (since: readonly number[], f: (x: Node) => Node): OnnxImporter => rule(since, (c) => f(onnxOperand(c, 0)));

@@ -85,7 +85,7 @@ const REFUSED: [OneNode, RegExp][] = [
   [{ opset: 17, op: 'ReduceMax', x: [[2, 3]], ints: [['axes', [1]]] }, /^node 'n0' \(ReduceMax, opset 17\): input 1 \('axes'\) not supported$/],
   [{ opset: 18, op: 'ReduceMax', x: [[2, 3]], attrs: { axes: [1] } }, /^node 'n0' \(ReduceMax, opset 18\): attribute 'axes' not supported$/],
   [{ opset: 17, op: 'Pad', x: [[2, 3]], ints: [['pads', [0, 1, 0, 1]], ['', []], ['axes', [1]]] }, /^node 'n0' \(Pad, opset 17\): input 3 \('axes'\) not supported$/],
-  [{ opset: 19, op: 'Cast', x: [[2, 3]], attrs: { to: 17, saturate: 0 } }, /^node 'n0' \(Cast, opset 19\): Cast to ONNX type 17 /],
+  [{ opset: 19, op: 'Cast', x: [[2, 3]], attrs: { to: 17, saturate: 0 } }, /^node 'n0' \(Cast, opset 19\): Cast to float8e4m3fn \(17\): /],
   [{ opset: 13, op: 'Mod', x: [[2, 3], [2, 3]] }, /^node 'n0' \(Mod, opset 13\): Mod of floats with fmod 0 \(ONNX defines fmod 0 for integers only\)$/],
   [{ opset: 20, op: 'Gelu', x: [[2]], attrs: { approximate: 'erf' } }, /^node 'n0' \(Gelu, opset 20\): Gelu approximate 'erf' \(ONNX defines 'none' and 'tanh'\)$/],
   [{ opset: 17, op: 'Gelu', x: [[2]] }, /^node 'n0' \(Gelu, opset 17\): Gelu is an op of opset 20 and later$/],
