@@ -141,9 +141,9 @@ defineOp({
     return n.inputs.map((x) => {
       const d = x.shape[axis];
       if (typeof d !== 'number') throw new GraphError(`Concat: no gradient along symbolic axis ${axis}`, n.src);
-      const begin = n.shape.map((_, i) => (i === axis ? at : 0));
+      const part = B.sliceAxis(g, axis, at, d);
       at += d;
-      return B.mk('Slice', [g], { begin, step: n.shape.map(() => 1), shape: [...x.shape] as number[] });
+      return part;
     });
   },
   onnx: (e, n, ins) => e.op('Concat', ins, { axis: n.attrs.axis as number }),
