@@ -1,7 +1,7 @@
 /**
  * ONNX math ops read as compositions of graphc's ops: activations with attributes (written as chains of
  * elementwise ops whose constants carry the attributes, so they fuse like any chain), variadic
- * Min/Sum/Mean, Clip and inference-mode Dropout. Each rule reads every attribute and input of the forms
+ * Min/Sum/Mean and inference-mode Dropout. Each rule reads every attribute and input of the forms
  * it lists.
  *   leaky_relu(x, α) = relu(x) − α·relu(−x);  elu(x, α) = relu(x) + α·(exp(−relu(−x)) − 1)
  *   selu = γ·elu(x, α);  hard_sigmoid(x, α, β) = clip(αx + β, 0, 1);  hard_swish(x) = x·hard_sigmoid(x, 1/6, 1/2)
@@ -21,10 +21,6 @@ import { raise, unary, variadic } from '../compiler/ops/onnx-read.ts';
 const min = (a: Node | number, b: Node | number): Node => B.neg(B.max(B.mul(a, -1), B.mul(b, -1)));
 const negRelu = (x: Node) => B.relu(B.neg(x));
 const elu = (x: Node, alpha: number) => B.mk('Elu', [x], { alpha });
-const clip = (x: Node, lo: Node | number | undefined, hi: Node | number | undefined) => {
-  const y = lo === undefined ? x : B.max(x, lo);
-  return hi === undefined ? y : min(y, hi);
-};
 const hardSigmoid = (x: Node, alpha: number, beta: number) => B.mk('HardSigmoid', [x], { alpha, beta });
 
 /**
@@ -38,13 +34,6 @@ function channelSlope(x: Node, slope: Node): Node {
   if (s.length === r && s.every((d, i) => d === x.shape[i])) return slope;
   return raise(`slope of shape ${shapeStr(s)} for x of shape ${shapeStr(x.shape)} (opset 6: one element, one per channel or x's shape)`);
 }
-
-/** Clip: bounds as attributes before opset 11, as optional inputs from 11. */
-const clipRule = rule([6, 11, 12, 13], (c) => {
-  const x = need(c, 0);
-  if (c.opset < 11) return clip(x, c.attrFloat('min', -3.4028234663852886e38), c.attrFloat('max', 3.4028234663852886e38));
-  return clip(x, c.has(1) ? B.cast(need(c, 1), 'f32') : undefined, c.has(2) ? B.cast(need(c, 2), 'f32') : undefined);
-});
 
 /**
  * Dropout: inference's identity, and from opset 12 the mask output, all true (ONNX's reference; before
@@ -137,7 +126,6 @@ export const mathImporters: Readonly<Record<string, Importer>> = {
     return B.sub(B.relu(x), B.mul(negRelu(x), slope));
   }),
   Selu: rule([6, 22], (c) => B.mul(elu(need(c, 0), c.attrFloat('alpha', 1.67326319217681884765625)), c.attrFloat('gamma', 1.05070102214813232421875))),
-  Clip: clipRule,
   Dropout: dropout,
   Gelu: gelu,
   CumSum: cumSum,

@@ -243,6 +243,12 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       },
       // folded integers, else a float tensor evaluated now where it is computed from constants alone
       folded: (k) => ctx.ints(k) ?? (inputs[k] ? foldFloats(inputs[k]) : undefined),
+      // an initializer a run cannot replace is as constant as a Constant (a graph input's default is not)
+      fixed: (k) => {
+        const x = inputs[k];
+        if (x?.op === 'Param' && x.attrs.init instanceof Float32Array) return defaults.includes(x) ? undefined : Array.from(x.attrs.init);
+        return ctx.folded(k);
+      },
       attrInt: (name, d) => { const a = attr(name, AT.INT); return a ? toNumber(a.i as number, `attribute '${name}'`) : d; },
       attrFloat: (name, d) => { const a = attr(name, AT.FLOAT); return a ? (a.f ?? 0) : d; },
       attrInts: (name) => attr(name, AT.INTS)?.ints?.map((v) => toNumber(v as number, `attribute '${name}'`)),

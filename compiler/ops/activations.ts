@@ -66,6 +66,32 @@ function clipRule(attrs: Attrs): ElementwiseRule & { readonly simd: SimdRule } {
   };
 }
 const clip = clipRule({});
+
+/** Float32's lowest and highest: ONNX Clip's bounds where a model gives none (the spec's defaults). */
+const LOWEST = -3.4028234663852886e38, HIGHEST = 3.4028234663852886e38;
+/** max(x, lo) then min(·, hi) = −max(−·, −hi), for bounds a run gives. */
+const clipAtRunTime = (x: Node, lo: Node | number, hi: Node | number) => B.neg(B.max(B.mul(B.max(x, lo), -1), B.mul(hi, -1)));
+
+/**
+ * ONNX Clip: bounds as attributes before opset 11, as optional inputs from 11 (absent: float32's lowest
+ * or highest, so ±Infinity becomes ±3.4e38 as in onnxruntime). Bounds known at import (the attributes; a
+ * Constant, a tensor computed from constants or an initializer no run replaces, each one value) make
+ * this op with them as attributes; bounds a run gives (a graph input, or its default) stay operands.
+ */
+const clipImport = rule([6, 11, 12, 13], (c) => {
+  const x = arg(c, 0);
+  const bound = (k: number, absent: number) => {
+    if (c.opset < 11) return c.attrFloat(k === 1 ? 'min' : 'max', absent);
+    if (!c.has(k)) return absent;
+    const v = c.fixed(k);
+    return v?.length === 1 ? v[0] : undefined;
+  };
+  const [lo, hi] = [bound(1, LOWEST), bound(2, HIGHEST)];
+  if (x.dtype === 'f32' && lo !== undefined && hi !== undefined) return B.mk('Clip', [x], { min: lo, max: hi });
+  const operand = (k: number, known: number | undefined) => known ?? B.cast(arg(c, k), 'f32');
+  return clipAtRunTime(x, operand(1, lo), operand(2, hi));
+});
+
 elementwise('Clip', 1, clip.fn, clip.js, (n, g) => {
   // g where min <= x <= max (at a bound too, as PyTorch's clamp)
   const x = n.inputs[0];
@@ -83,6 +109,7 @@ elementwise('Clip', 1, clip.fn, clip.js, (n, g) => {
     const [lo, hi] = [bound('min'), bound('max')];
     return e.op('Clip', hi ? [...ins, lo, hi] : lo ? [...ins, lo] : [...ins]);
   },
+  onnxImport: { Clip: clipImport },
   showAttrs: (a) => [a.min !== undefined && `min=${a.min}`, a.max !== undefined && `max=${a.max}`].filter(Boolean).join(', '),
 });
 

@@ -96,6 +96,11 @@ export interface OnnxImportCtx {
    * a rule can also take at run time (Pad's constant_value).
    */
   folded(k: number): number[] | undefined;
+  /**
+   * The values of input k where no run can change them: `folded`'s, or an initializer that is no graph
+   * input's default; else undefined, never a refusal (Clip's bounds, which a rule also takes at run time).
+   */
+  fixed(k: number): number[] | undefined;
   /** Whether input k is given (a non-empty name). */
   has(k: number): boolean;
   attrInt(name: string, dflt: number): number;
