@@ -21,10 +21,13 @@ const ONNX_TYPES = [
   'complex64', 'complex128', 'bfloat16', 'float8e4m3fn', 'float8e4m3fnuz', 'float8e5m2', 'float8e5m2fnuz', 'uint4', 'int4', 'float4e2m1', 'float8e8m0',
 ];
 
-/** An ONNX element type code as a refusal shows it: `float16 (10)`; a code ONNX lacks, `99 (not an ONNX type)`. */
+/**
+ * An ONNX element type code as a refusal shows it: `float16 (10)`; a code beyond the table (a type of a
+ * newer ONNX, or none), `99 (a type code graphc does not know)`.
+ */
 export const onnxTypeName = (code: number | null | undefined): string => {
   const name = code === null || code === undefined ? undefined : ONNX_TYPES[code];
-  return name === undefined ? `${code} (not an ONNX type)` : `${name} (${code})`;
+  return name === undefined ? `${code} (a type code graphc does not know)` : `${name} (${code})`;
 };
 
 // Elementwise forms before opset 6 (consumed_inputs) are refused by the importer as unread attributes;

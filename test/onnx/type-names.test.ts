@@ -43,6 +43,6 @@ describe('ONNX element types are named in import refusals', () => {
   it('a Cast to a type graphc does not compute in', () => {
     refused(model({ cast: 10 }), /^node 'n0' \(Cast, opset 13\): Cast to float16 \(10\): graphc computes in float32/);
     refused(model({ cast: 17, opset: 19 }), /\(Cast, opset 19\): Cast to float8e4m3fn \(17\): /);
-    refused(model({ cast: 99, opset: 19 }), /\(Cast, opset 19\): Cast to 99 \(not an ONNX type\): /);
+    refused(model({ cast: 99, opset: 19 }), /\(Cast, opset 19\): Cast to 99 \(a type code graphc does not know\): /);
   });
 });
