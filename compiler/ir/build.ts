@@ -23,6 +23,9 @@ export const log = (a: Node): Node => mk('Log', [a]);
 export const sigmoid = (a: Node): Node => mk('Sigmoid', [a]);
 export const matmul = (a: Node, b: Node, transA = false, transB = false): Node =>
   mk('MatMul', [a, b], transA || transB ? { transA, transB } : {});
+/** Batched op(a)·op(b) (numpy batch broadcasting), op a transpose of the last two axes where flagged. */
+export const batchMatmul = (a: Node, b: Node, transA = false, transB = false): Node =>
+  mk('BatchMatMul', [a, b], transA || transB ? { transA, transB } : {});
 export const transpose = (a: Node, perm?: readonly number[]): Node =>
   mk('Transpose', [a], { perm: perm ? [...perm] : [...a.shape.keys()].reverse() });
 export const sum = (a: Node, axes: readonly number[] | null = null, keepdims = false): Node =>

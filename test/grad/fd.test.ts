@@ -172,6 +172,9 @@ const rows: Row[] = [
   { name: 'Mod fmod 1 broadcast [2,3]%[3]', op: 'Mod', shapes: [[2, 3], [3]], build: ([a, b]) => B.mk('Mod', [a, b], { fmod: 1 }), domains: [[-4, 4], [0.5, 1.5]] },
   { name: 'Mod fmod 0 (floored) broadcast [2,3]%[3]', op: 'Mod', shapes: [[2, 3], [3]], build: ([a, b]) => B.mk('Mod', [a, b], { fmod: 0 }), domains: [[-4, 4], [-1.5, -0.5]] },
   { name: 'BatchMatMul broadcast [2,1,3,4]·[3,4,2]', op: 'BatchMatMul', shapes: [[2, 1, 3, 4], [3, 4, 2]], build: ([a, b]) => B.mk('BatchMatMul', [a, b]) },
+  { name: 'BatchMatMul transA broadcast [2,1,4,3]ᵀ·[3,4,2]', op: 'BatchMatMul', shapes: [[2, 1, 4, 3], [3, 4, 2]], build: ([a, b]) => B.batchMatmul(a, b, true, false) },
+  { name: 'BatchMatMul transB [3,4]·[2,3,5,4]ᵀ', op: 'BatchMatMul', shapes: [[3, 4], [2, 3, 5, 4]], build: ([a, b]) => B.batchMatmul(a, b, false, true) },
+  { name: 'BatchMatMul transA transB [2,4,3]ᵀ·[2,1,5,4]ᵀ', op: 'BatchMatMul', shapes: [[2, 4, 3], [2, 1, 5, 4]], build: ([a, b]) => B.batchMatmul(a, b, true, true) },
 ];
 
 /** Ops whose gradient is deliberately null (no derivative), with a reason. */

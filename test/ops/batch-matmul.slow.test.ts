@@ -2,8 +2,11 @@
  * BatchMatMul (compiler/ops/batch-matmul.ts, runtime/kernels/batch-matmul.ts) against numpy.matmul in
  * float64: shapes whose batch slices take the WebAssembly GEMM, the vector kernels and the JS loops,
  * numpy's batch broadcasting (either side, both, a rank-2 side), transposed operands, odd sizes, K beyond
- * the GEMM's K block, an inner dimension of 0 and an empty batch. Gradients of sum(w ∘ a·b) in a float32
- * plan against torch.autograd (float64) and against central finite differences of that loss in numpy.
+ * the GEMM's K block, an inner dimension of 0 and an empty batch; a transposed side read through the
+ * op's flag and through a Transpose node. Gradients of sum(w ∘ a·b) in a float32 plan (products with
+ * transposed operands) against torch.autograd (float64) and central finite differences in numpy. Products
+ * and gradients with transposed operands exported to ONNX (a Transpose before MatMul) and run by
+ * onnxruntime-node.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -17,6 +20,8 @@ import { grad } from '../../compiler/autodiff/grad.ts';
 import { Plan } from '../../runtime/plan.ts';
 import { randoms } from '../support/run.ts';
 import { hasTorch, python, sayIfMissing } from '../support/peers.ts';
+import * as ort from 'onnxruntime-node';
+import { exportGraph } from '../../export/export.ts';
 
 sayIfMissing('PyTorch (python3-torch)', hasTorch, 'batch-matmul.slow.test');
 const dir = mkdtempSync(join(tmpdir(), 'graphc-bmm-'));
@@ -57,9 +62,11 @@ const swap = (s: readonly number[]) => [...s.slice(0, -2), s[s.length - 1], s[s.
 const swapLast = (x: Node) => B.transpose(x, [...Array(x.shape.length - 2).keys(), x.shape.length - 1, x.shape.length - 2]);
 const input = (name: string, shape: readonly number[]) => B.mk('Input', [], { name, shape: [...shape], dtype: 'f32' });
 
-function product(c: Case) {
+/** The product, a transposed side read through the op's flag (as the simplify pass and gradients make it) or, `spelled`, through a Transpose node. */
+function product(c: Case, spelled = false) {
   const a = input('a', c.a), b = input('b', c.b);
-  return { a, b, y: B.mk('BatchMatMul', [c.tA ? swapLast(a) : a, c.tB ? swapLast(b) : b]) };
+  const y = spelled ? B.mk('BatchMatMul', [c.tA ? swapLast(a) : a, c.tB ? swapLast(b) : b]) : B.batchMatmul(a, b, c.tA, c.tB);
+  return { a, b, y };
 }
 
 function run(g: Graph, feeds: Record<string, { data: number[]; shape: readonly number[] }>) {
@@ -88,9 +95,9 @@ describe.skipIf(!hasTorch)('BatchMatMul against numpy and PyTorch', () => {
     const file = join(dir, 'cases.json');
     writeFileSync(file, JSON.stringify(data));
     const refs = JSON.parse(python(REF, [file])) as { y: number[]; abs: number[]; shape: number[] }[];
-    data.forEach((c, k) => {
-      const what = `[${c.a}]${c.tA ? 'ᵀ' : ''}·[${c.b}]${c.tB ? 'ᵀ' : ''}`;
-      const { y } = product(c);
+    data.forEach((c, k) => [false, ...(c.tA || c.tB ? [true] : [])].forEach((spelled) => {
+      const what = `[${c.a}]${c.tA ? 'ᵀ' : ''}·[${c.b}]${c.tB ? 'ᵀ' : ''}${spelled ? ' (Transpose nodes)' : ''}`;
+      const { y } = product(c, spelled);
       expect(y.shape, what).toEqual(refs[k].shape);
       const { plan, out } = run(new Graph([{ name: 'y', node: y }]), { a: { data: c.x, shape: c.a }, b: { data: c.w, shape: c.b } });
       const kernel = plan.report().kernels.find((r) => r.node.op === 'BatchMatMul')!;
@@ -100,7 +107,7 @@ describe.skipIf(!hasTorch)('BatchMatMul against numpy and PyTorch', () => {
       expect(out.y.length, what).toBe(want.length);
       // float32 sums of K terms: within K roundings of the sum of the terms' magnitudes
       for (let i = 0; i < want.length; i++) expect(Math.abs(out.y[i] - want[i]), `${what} [${i}]: ${out.y[i]} vs ${want[i]}`).toBeLessThanOrEqual(2 * (K + 1) * 2 ** -24 * abs[i] + 1e-7);
-    });
+    }));
   });
 
   const GRAD = `
@@ -139,7 +146,10 @@ print(json.dumps(out))
     { a: [3, 40, 64], b: [64, 24], path: GEMM }, // B of rank 2 (stacked rows)
     { a: [2, 37, 45], b: [2, 45, 29], path: GEMM },
     { a: [2, 45, 37], b: [29, 45], tA: true, tB: true, path: GEMM },
+    { a: [2, 3, 44, 40], b: [3, 44, 36], tA: true, path: GEMM },
+    { a: [3, 40, 48], b: [2, 1, 36, 48], tB: true, path: GEMM },
     { a: [2, 3, 5], b: [2, 5, 4], path: JS },
+    { a: [2, 5, 3], b: [2, 4, 5], tA: true, tB: true, path: JS },
   ];
 
   it(`gradients of ${gradCases.length} products in a float32 plan: torch.autograd's (float64) and central differences`, () => {
@@ -159,7 +169,10 @@ print(json.dumps(out))
       const [da, db] = grad(B.sum(B.mul(y, w)), [a, b]);
       const { plan, out } = run(new Graph([{ name: 'da', node: da }, { name: 'db', node: db }]), { a: { data: c.x, shape: c.a }, b: { data: c.w, shape: c.b }, w: { data: c.g, shape: y.shape as number[] } });
       // the gradient's products are BatchMatMuls on the path the forward product takes
-      const paths = plan.report().kernels.filter((r) => r.node.op === 'BatchMatMul').map((r) => r.path);
+      const kernels = plan.report().kernels;
+      const paths = kernels.filter((r) => r.node.op === 'BatchMatMul').map((r) => r.path);
+      // transposed operands read as stored: no Transpose in the gradient
+      expect(kernels.filter((r) => r.node.op === 'Transpose'), what).toEqual([]);
       expect(paths.length, what).toBeGreaterThan(0);
       for (const p of paths) expect(p, what).toContain(c.path);
       const r = refs[k];
@@ -171,5 +184,27 @@ print(json.dumps(out))
       near(out.da, r.fa, 'dA vs differences', c.ia);
       near(out.db, r.fb, 'dB vs differences', c.ib);
     });
+  });
+  it('products with transposed operands, and gradients, exported to ONNX: onnxruntime gives graphc\'s values', async () => {
+    const picked = [...cases, ...gradCases].filter((c) => c.tA || c.tB);
+    expect(picked.length).toBeGreaterThan(4);
+    for (const [k, c] of picked.entries()) {
+      const what = `[${c.a}]${c.tA ? 'ᵀ' : ''}·[${c.b}]${c.tB ? 'ᵀ' : ''}`;
+      const { a, b, y } = product(c);
+      const w = input('w', y.shape as number[]);
+      const [da, db] = grad(B.sum(B.mul(y, w)), [a, b]);
+      const g = new Graph([{ name: 'y', node: y }, { name: 'da', node: da }, { name: 'db', node: db }]);
+      const feeds = { a: { data: randoms(size(c.a), 60 + k), shape: c.a }, b: { data: randoms(size(c.b), 70 + k), shape: c.b }, w: { data: randoms(size(y.shape as number[]), 80 + k), shape: y.shape as number[] } };
+      const { out } = run(g, feeds);
+      const file = join(dir, `t${k}.onnx`);
+      writeFileSync(file, exportGraph(g, { mode: 'inference', name: 'bmm' }));
+      const s = await ort.InferenceSession.create(file);
+      const theirs = await s.run(Object.fromEntries(Object.entries(feeds).map(([n, f]) => [n, new ort.Tensor('float32', Float32Array.from(f.data), f.shape)])));
+      for (const name of ['y', 'da', 'db']) {
+        const t = theirs[name].data as Float32Array;
+        expect(t.length, `${what} ${name}`).toBe(out[name].length);
+        t.forEach((v, i) => expect(Math.abs(out[name][i] - v), `${what} ${name} [${i}]`).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v))));
+      }
+    }
   });
 });

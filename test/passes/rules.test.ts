@@ -53,6 +53,15 @@ describe('simplify', () => {
     check(simplify, B.matmul(x().node, B.transpose(W)), ['MatMul']);
     check(simplify, B.transpose(B.matmul(x().node, B.transpose(W))), ['MatMul']);
   });
+  it('transposes of the last two axes fold into BatchMatMul flags; other transposes stay', () => {
+    const P = param('P', [2, 5, 4], values(randoms(40, 7))).node, Q = param('Q', [2, 4, 3], values(randoms(24, 8))).node;
+    const R = param('R', [4, 5], values(randoms(20, 6))).node, S = param('S', [4, 2, 5], values(randoms(40, 5))).node;
+    const bmm = (a: Node, b: Node) => B.mk('BatchMatMul', [a, b]);
+    check(simplify, bmm(x().node, B.transpose(P, [0, 2, 1])), ['BatchMatMul']);
+    check(simplify, bmm(B.transpose(Q, [0, 2, 1]), R), ['BatchMatMul']);
+    check(simplify, bmm(B.transpose(Q, [0, 2, 1]), B.transpose(P, [0, 2, 1])), ['BatchMatMul']);
+    check(simplify, bmm(x().node, B.transpose(S, [1, 0, 2])), ['Transpose', 'BatchMatMul']);
+  });
 });
 
 describe('simplify is idempotent (the pipeline skips a run on its own result)', () => {

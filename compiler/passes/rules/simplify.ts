@@ -5,6 +5,7 @@
  *   x*(-1), (-1)*x → -x                           log(exp(x)) → x     (-a)*(-b) → a*b
  *   ExpandAs(x, like) with x already of like's shape → x
  *   MatMul(Transpose(a), b) → MatMul{transA}(a, b) (and for b);  Transpose(MatMul(a, b)) → MatMul(b, a) with flipped flags
+ *   BatchMatMul(Transpose(a) of the last two axes, b) → BatchMatMul{transA}(a, b) (and for b)
  */
 import type { Node } from '../../ir/node.ts';
 import { sameShape } from '../../ir/shape.ts';
@@ -39,6 +40,12 @@ const rules: { name: string; op: string; apply: (x: Args) => Node | undefined }[
 const isT2 = (n: Node) => n.op === 'Transpose' && n.shape.length === 2;
 const tr = (n: Node) => n.attrs.transA === true;
 const tb = (n: Node) => n.attrs.transB === true;
+/** A Transpose that swaps the last two axes and keeps the others (a batch of matrices, each transposed). */
+const isTLast = (n: Node) => {
+  if (n.op !== 'Transpose') return false;
+  const p = n.attrs.perm as number[], r = p.length;
+  return r >= 2 && p[r - 2] === r - 1 && p[r - 1] === r - 2 && p.slice(0, -2).every((d, i) => d === i);
+};
 export const simplifyRules: readonly Rule[] = [
   ...rules.map((r) => ({ name: r.name, op: r.op, apply: (n: Node) => r.apply(n.inputs) })),
   {
@@ -56,6 +63,16 @@ export const simplifyRules: readonly Rule[] = [
     op: 'Transpose',
     // (op(A)·op(B))ᵀ = op(B)ᵀ·op(A)ᵀ
     apply: (n) => (n.shape.length === 2 && n.inputs[0].op === 'MatMul' ? B.matmul(n.inputs[0].inputs[1], n.inputs[0].inputs[0], !tb(n.inputs[0]), !tr(n.inputs[0])) : undefined),
+  },
+  {
+    name: 'BatchMatMul(Transpose(a), b) -> BatchMatMul{transA}',
+    op: 'BatchMatMul',
+    apply: (n) => {
+      const [a, b] = n.inputs;
+      if (isTLast(a)) return B.batchMatmul(a.inputs[0], b, !tr(n), tb(n));
+      if (isTLast(b)) return B.batchMatmul(a, b.inputs[0], tr(n), !tb(n));
+      return undefined;
+    },
   },
 ];
 
