@@ -36,7 +36,7 @@ export async function loadAndCompile(file: string, o: CompileFlags, outputs: Out
   const model = await loadModel(file);
   checkOutputs(outputs, modelFiles(model));
   const built = buildModel(model, file, parseOptions(o.option));
-  const compiled = compileModel(built, { lr: o.lr ?? model.train.lr, optimize: o.opt, fuse: o.fuse });
+  const compiled = compileModel(built, { lr: o.lr ?? model.train.lr, optimizer: model.train.optimizer, optimize: o.opt, fuse: o.fuse });
   return { model, compiled };
 }
 
