@@ -5,7 +5,7 @@ import * as B from '../ir/build.ts';
 import { Tensor, wrap } from './tensor.ts';
 import type { Broadcast, BroadcastCheck } from './shape-types.ts';
 import type { Dim } from '../ir/shape.ts';
-import { batchNormNode, type AvgPoolOptions, type BatchNormOptions, type ConvOptions, type InterpolateOptions, type Pair, type PoolOptions } from './vision.ts';
+import { batchNormNode, localResponseNormNode, type AvgPoolOptions, type BatchNormOptions, type LocalResponseNormOptions, type ConvOptions, type InterpolateOptions, type Pair, type PoolOptions } from './vision.ts';
 
 type Operand<T extends Shape> = Tensor<T> | number;
 type Bin = <const A extends Shape = [], const C extends Shape = []>(a: Operand<A>, b: (Tensor<C> & BroadcastCheck<A, C>) | number) => Tensor<Broadcast<A, C>>;
@@ -102,3 +102,5 @@ export const dropout = <S extends Shape>(x: Tensor<S>, p = 0.5, seed?: number): 
  */
 export const batchNorm = <S extends Shape, const C extends Dim>(x: Tensor<S>, scale: Tensor<[C]>, bias: Tensor<[C]>, runningMean: Tensor<[C]>, runningVar: Tensor<[C]>, options?: BatchNormOptions): Tensor<S> =>
   wrap(batchNormNode(x.node, scale.node, bias.node, runningMean.node, runningVar.node, options));
+/** F.local_response_norm(x, size, alpha = 1e-4, beta = 0.75, k = 1) over axis 1 of x [N, C, ...] (ONNX's LRN; PyTorch's window for an even size). */
+export const localResponseNorm = <S extends Shape>(x: Tensor<S>, size: number, options?: LocalResponseNormOptions): Tensor<S> => wrap(localResponseNormNode(x.node, size, options));

@@ -7,7 +7,7 @@ import { wrap, type Tensor } from './tensor.ts';
 import { GraphError } from '../ir/errors.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import type { Node } from '../ir/node.ts';
-import { AVG_POOL_OPTIONS, BATCH_NORM_OPTIONS, CONV_OPTIONS, POOL_OPTIONS, batchNormNode, checkOptions, type AvgPoolOptions, type ConvOptions, type Pair, type PoolOptions } from './vision.ts';
+import { AVG_POOL_OPTIONS, BATCH_NORM_OPTIONS, CONV_OPTIONS, LRN_OPTIONS, POOL_OPTIONS, batchNormNode, checkOptions, localResponseNormNode, type AvgPoolOptions, type LocalResponseNormOptions, type ConvOptions, type Pair, type PoolOptions } from './vision.ts';
 
 const pair = (v: Pair): [number, number] => (typeof v === 'number' ? [v, v] : [v[0], v[1]]);
 
@@ -47,6 +47,16 @@ export class AvgPool2d {
   }
   forward<S extends Shape>(x: Tensor<S>): Tensor<[S[0], S[1], number, number]> {
     return x.avgPool2d(this.kernel, this.options);
+  }
+}
+
+/** `nn.LocalResponseNorm(size, alpha = 1e-4, beta = 0.75, k = 1)` over x [N, C, ...]: no parameters. */
+export class LocalResponseNorm {
+  constructor(readonly size: number, readonly options: LocalResponseNormOptions = {}) {
+    checkOptions('LocalResponseNorm', options, LRN_OPTIONS);
+  }
+  forward<S extends Shape>(x: Tensor<S>): Tensor<S> {
+    return wrap(localResponseNormNode(x.node, this.size, this.options));
   }
 }
 

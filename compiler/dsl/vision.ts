@@ -6,6 +6,7 @@ import type { Node } from '../ir/node.ts';
 import * as B from '../ir/build.ts';
 import { convAttrs } from '../ops/conv.ts';
 import { poolAttrs } from '../ops/pool.ts';
+import { torchLead } from '../ops/lrn.ts';
 import { callerPos } from '../ir/source.ts';
 import { GraphError } from '../ir/errors.ts';
 
@@ -23,6 +24,8 @@ export interface BatchNormOptions {
   readonly momentum?: number;
   readonly eps?: number;
 }
+/** F.local_response_norm's options (PyTorch's names and defaults: alpha 1e-4, beta 0.75, k 1). */
+export interface LocalResponseNormOptions { readonly alpha?: number; readonly beta?: number; readonly k?: number }
 
 /**
  * Options are checked by name as they arrive from JavaScript, where the types do not stop one graphc does
@@ -40,6 +43,7 @@ export const CONV_OPTIONS = ['stride', 'padding', 'dilation', 'groups'];
 export const POOL_OPTIONS = ['stride', 'padding', 'ceilMode'];
 export const AVG_POOL_OPTIONS = [...POOL_OPTIONS, 'countIncludePad'];
 export const BATCH_NORM_OPTIONS = ['eps', 'momentum'];
+export const LRN_OPTIONS = ['alpha', 'beta', 'k'];
 
 /** F.conv2d(x, weight, bias, stride, padding, dilation, groups). */
 export function conv2dNode(x: Node, weight: Node, bias: Node | undefined, o: ConvOptions = {}): Node {
@@ -105,6 +109,16 @@ export function interpolateNode(x: Node, o: InterpolateOptions): Node {
   if (out.some((d) => !Number.isSafeInteger(d) || d < 1)) throw new GraphError(`interpolate: output size [${out}] from [${h}, ${w}]`, callerPos());
   const coord = mode === 'nearest' ? 'asymmetric' : o.alignCorners ? 'align_corners' : 'half_pixel';
   return B.mk('Resize', [x], { mode: mode === 'nearest' ? 'nearest' : 'linear', coord, nearest: 'floor', cubicA: -0.75, exclude: false, scales: [1, 1, ...scales], shape: [x.shape[0], x.shape[1], ...out] as number[], sizes: o.size !== undefined || o.alignCorners === true });
+}
+
+/**
+ * F.local_response_norm(x, size, alpha, beta, k) over axis 1 of x [N, C, ...]: PyTorch's window, which for
+ * an even size starts size/2 channels before (ONNX's LRN starts one after that: compiler/ops/lrn.ts).
+ */
+export function localResponseNormNode(x: Node, size: number, o: LocalResponseNormOptions = {}): Node {
+  checkOptions('localResponseNorm', o, LRN_OPTIONS);
+  if (!Number.isSafeInteger(size) || size < 1) throw new GraphError(`localResponseNorm: size ${size} (a positive integer expected)`, callerPos());
+  return B.mk('LRN', [x], { size, alpha: o.alpha ?? 1e-4, beta: o.beta ?? 0.75, bias: o.k ?? 1, lead: torchLead(size) });
 }
 
 /** F.batch_norm over axis 1 of x [N, C, ...]. */

@@ -28,6 +28,7 @@ import './resize.ts';
 import './depth-space.ts';
 import './trilu.ts';
 import './norm.ts';
+import './lrn.ts';
 import './norm-grad.ts';
 import './norm-running.ts';
 import './dropout.ts';

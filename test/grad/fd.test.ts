@@ -144,6 +144,10 @@ const rows: Row[] = [
   { name: 'BatchNormTrain 1-D over [N, C, L]', op: 'BatchNormTrain', shapes: [[3, 2, 4], [2], [2]], build: ([x, s, b]) => B.mk('BatchNormTrain', [x, s, b, B.constant([0, 0], [2]), B.constant([1, 1], [2])], { eps: 1e-5, momentum: 0.1 }) },
   { name: 'BatchNormTrainGrad (x) 2-D', op: 'BatchNormTrainGrad', shapes: [[3, 2, 2, 2], [2], [3, 2, 2, 2]], build: (xs) => B.mk('BatchNormTrainGrad', xs, { eps: 1e-5, out: 'x' }) },
   { name: 'BatchNormTrainGrad (scale) over [N, C, L]', op: 'BatchNormTrainGrad', shapes: [[3, 2, 4], [2], [3, 2, 4]], build: (xs) => B.mk('BatchNormTrainGrad', xs, { eps: 1e-5, out: 'scale' }) },
+  // LRN's gradient is its expansion's (compiler/ops/lrn.ts): windows of both leads, odd channel counts, ranks 3 to 5
+  { name: 'LRN size 3 (ONNX window) over 5 channels', op: 'LRN', shapes: [[2, 5, 2, 3]], build: ([x]) => B.mk('LRN', [x], { size: 3, alpha: 0.4, beta: 0.75, bias: 1.5, lead: 1 }) },
+  { name: 'LRN size 4 (PyTorch window) over 7 channels, rank 3', op: 'LRN', shapes: [[2, 7, 3]], build: ([x]) => B.mk('LRN', [x], { size: 4, alpha: 0.6, beta: 0.6, bias: 1, lead: 2 }) },
+  { name: 'LRN size 2 (ONNX window) over 3 channels, rank 5', op: 'LRN', shapes: [[1, 3, 2, 2, 2]], build: ([x]) => B.mk('LRN', [x], { size: 2, alpha: 1, beta: 1.2, bias: 0.5, lead: 0 }) },
   { name: 'BatchNorm (evaluation) over [N, C, L]', op: 'BatchNorm', shapes: [[2, 3, 4], [3], [3], [3], [3]], build: (xs) => B.mk('BatchNorm', xs, { eps: 1e-5 }), domains: [[-2, 2], [-2, 2], [-2, 2], [-2, 2], [0.5, 2]] },
   { name: 'Dropout (a fixed mask)', op: 'Dropout', shapes: [[2, 3]], build: ([x]) => B.mk('Dropout', [x, B.constant([2, 0, 2, 2, 0, 2], [2, 3])], { p: 0.5 }) },
   { name: 'Flatten', op: 'Flatten', shapes: [[2, 3, 2]], build: ([x]) => B.mk('Flatten', [x], { axis: 1 }) },
@@ -276,6 +280,7 @@ describe('second derivatives: gradients are graphs, differentiated again', () =>
     ['conv of x with x as its kernel', [1, 1, 3, 3], (x) => { const y = B.mk('Conv', [x, x], convAttrs({ pads: [1, 1, 1, 1] })); return B.sum(B.mul(y, y)); }, [-1, 1]],
     ['batch norm (training) squared', [4, 2], (x) => { const y = B.mk('BatchNormTrain', [x, B.constant([1.5, 0.5], [2]), B.constant([0.1, -0.2], [2]), B.constant([0, 0], [2]), B.constant([1, 1], [2])], { eps: 1e-5, momentum: 0.1 }); return B.sum(B.mul(y, B.mul(y, B.constant([1, 2, 3, 4, 5, 6, 7, 8], [4, 2])))); }, [-1, 1]],
     ['avg pool squared', [1, 1, 4, 4], (x) => { const y = B.mk('AvgPool', [x], poolAttrs({ kernel: [2, 2], stride: [1, 1] }, true)); return B.sum(B.mul(y, y)); }, [-1, 1]],
+    ['local response norm squared (size 4, PyTorch window)', [1, 5, 2, 2], (x) => { const y = B.mk('LRN', [x], { size: 4, alpha: 0.8, beta: 0.75, bias: 1, lead: 2 }); return B.sum(B.mul(y, y)); }, [-1, 1]],
     ['matmul loss', [2, 3], (x) => B.sum(B.mul(B.matmul(x, B.transpose(x)), B.matmul(x, B.transpose(x)))), [-1, 1]],
   ];
   for (const [label, shape, fn, domain] of cases)
