@@ -98,7 +98,8 @@ export interface Trained {
   readonly model: string;
   readonly options: Readonly<Record<string, string>>;
   readonly data: { readonly source: string; readonly rows: number; readonly features: number };
-  readonly config: { readonly epochs: number; readonly lr: number; readonly logEvery: number };
+  /** The settings it trained with: `batchSize` null for the whole set a step, `holdout` 0 for none, `optimizer` as given ({ kind: 'sgd' } by default). */
+  readonly config: { readonly epochs: number; readonly lr: number; readonly logEvery: number; readonly batchSize: number | null; readonly shuffle: boolean; readonly holdout: number; readonly optimizer: OptimizerSpec };
   readonly log: readonly LogEntry[];
   /** The model's trained parameters and running statistics (`bn.running_mean`) by name, row-major (the optimizer's state stays out). */
   readonly params: Readonly<Record<string, number[]>>;
@@ -262,7 +263,7 @@ export function trainCompiled(
     model: built.name,
     options: built.options,
     data: { source, rows: data.rows, features: data.features },
-    config: { epochs: cfg.epochs, lr: cfg.lr, logEvery: cfg.logEvery },
+    config: { epochs: cfg.epochs, lr: cfg.lr, logEvery: cfg.logEvery, batchSize: cfg.batchSize ?? null, shuffle: cfg.shuffle === true, holdout: cfg.holdout ?? 0, optimizer: cfg.optimizer ?? { kind: 'sgd' } },
     log: res.log,
     params: Object.fromEntries(built.forward.params.map((p) => [String(p.attrs.name), Array.from(res.params.get(String(p.attrs.name)))])),
     ...(res.finalAccuracy !== undefined && { accuracy: res.finalAccuracy }),

@@ -29,7 +29,12 @@ describe('train()', () => {
     // the --json document: these keys, in this order, and JSON-clean
     expect(Object.keys(t)).toEqual(['model', 'options', 'data', 'config', 'log', 'params', 'accuracy', 'seconds']);
     expect(t.data).toEqual({ source: '<csv>', rows: 6, features: 2 });
-    expect(t.config).toEqual({ epochs: 1000, lr: 1, logEvery: 100 });
+    expect(t.config).toEqual({ epochs: 1000, lr: 1, logEvery: 100, batchSize: null, shuffle: false, holdout: 0, optimizer: { kind: 'sgd' } });
+  });
+
+  it('its config says what it trained with: minibatches, shuffling, hold-out and optimizer as given', async () => {
+    const t = await train(toy, { data: toyCsv, epochs: 2, batchSize: 2, shuffle: true, holdout: 0.5, optimizer: { kind: 'adam', betas: [0.8, 0.9] } });
+    expect(t.config).toEqual({ epochs: 2, lr: 1, logEvery: 100, batchSize: 2, shuffle: true, holdout: 0.5, optimizer: { kind: 'adam', betas: [0.8, 0.9] } });
   });
 
   it('takes rows of numbers, the model\'s variants and overrides, and reports each logged epoch', async () => {

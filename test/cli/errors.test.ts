@@ -357,7 +357,7 @@ describe('--help tells the truth', () => {
     expect(said).toEqual({ epochs: '100', lr: '0.1', logEvery: '10' });
     const r = await graphc('train', file('defaults.ts', toyLike('')), '--no-check', '--data', file('defaults.csv', '1,2,0\n3,4,1\n'), '--json');
     const { config } = JSON.parse(r.stdout) as { config: Record<string, number> };
-    expect(config).toEqual({ epochs: Number(said.epochs), lr: Number(said.lr), logEvery: Number(said.logEvery) });
+    expect(config).toEqual({ epochs: Number(said.epochs), lr: Number(said.lr), logEvery: Number(said.logEvery), batchSize: null, shuffle: false, holdout: 0, optimizer: { kind: 'sgd' } });
   });
   it('--help shows no default for a repeatable option (an empty list is no default a user can read)', async () => {
     for (const cmd of ['train', 'compile', 'run', 'inspect']) {
