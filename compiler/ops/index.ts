@@ -25,6 +25,7 @@ import './eye-like.ts';
 import './conv.ts';
 import './pool.ts';
 import './resize.ts';
+import './grid-sample.ts';
 import './depth-space.ts';
 import './trilu.ts';
 import './norm.ts';

@@ -198,6 +198,7 @@ const noGradient: Record<string, string> = {
   MaxPoolGrad: 'refused: second derivatives of max pooling are not supported',
   BatchNormRunning: 'refused: running statistics are state, not differentiated',
   RowRegion: 'formed after differentiation (its rule refuses)',
+  GridSample: 'refused: imported for inference, no gradient rule yet',
   Not: 'a logical op on masks',
   And: 'a logical op on masks',
   Or: 'a logical op on masks',

@@ -1,0 +1,100 @@
+/**
+ * GridSample (ONNX's, PyTorch's F.grid_sample) of x [N, C, H, W] at the points of grid [N, Ho, Wo, 2]:
+ * out [N, C, Ho, Wo]. A point (gx, gy) in [−1, 1] maps to pixel coordinates, with align_corners the corner
+ * pixels' centers at ±1: ((g + 1)/2)·(size − 1), else their outer edges: ((g + 1)·size − 1)/2. Padding
+ * decides points outside: zeros reads 0 for every pixel outside, border clamps the coordinate to
+ * [0, size − 1], reflection reflects it off the edges (the centers with align_corners, else the outer
+ * edges) and then clamps. Modes: bilinear (the four pixels around the point, weighted) and nearest (the
+ * pixel rounded half to even, as PyTorch's and onnxruntime's nearbyint). Bicubic is refused by name.
+ */
+import { defineOp, onnxOperand, onnxRule, UnsupportedError } from './op.ts';
+import type { Attrs } from '../ir/node.ts';
+import { shapeStr } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
+import * as B from '../ir/build.ts';
+
+/** Round half to even (C's nearbyint in the default rounding mode). */
+const rint = (v: number): number => {
+  const r = Math.round(v);
+  return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+};
+
+/** Reflects `v` into [lo, hi] (PyTorch's reflect_coordinates, over twice the bounds). */
+function reflect(v: number, lo: number, hi: number): number {
+  if (lo === hi) return 0;
+  const span = hi - lo, d = Math.abs(v - lo), extra = d % span, flips = Math.floor(d / span);
+  return flips % 2 === 0 ? lo + extra : hi - extra;
+}
+
+/** The pixel coordinate along an axis of `size` pixels of the normalized coordinate g (padding applied). */
+export function sourceIndex(g: number, size: number, align: boolean, padding: string): number {
+  let v = align ? ((g + 1) / 2) * (size - 1) : ((g + 1) * size - 1) / 2;
+  if (padding === 'border') v = Math.min(size - 1, Math.max(0, v));
+  else if (padding === 'reflection') {
+    v = align ? reflect(v, 0, size - 1) : reflect(v, -0.5, size - 0.5);
+    v = Math.min(size - 1, Math.max(0, v));
+  }
+  return v;
+}
+
+export interface GridAttrs { mode: 'bilinear' | 'nearest'; padding: 'zeros' | 'border' | 'reflection'; align: boolean }
+export const gridAttrs = (a: Attrs): GridAttrs => a as unknown as GridAttrs;
+
+defineOp({
+  name: 'GridSample',
+  dsl: { internal: 'read from ONNX files by the importer' },
+  arity: 2,
+  infer([x, grid], a, src) {
+    if (x.shape.length !== 4 || grid.shape.length !== 4 || grid.shape[3] !== 2)
+      throw new GraphError(`GridSample: expects x [N, C, H, W] and grid [N, Ho, Wo, 2], got ${shapeStr(x.shape)} and ${shapeStr(grid.shape)}`, src);
+    if (x.shape[0] !== grid.shape[0]) throw new GraphError(`GridSample: x ${shapeStr(x.shape)} and grid ${shapeStr(grid.shape)} differ in N`, src);
+    const { mode, padding } = gridAttrs(a);
+    if (mode !== 'bilinear' && mode !== 'nearest') throw new GraphError(`GridSample: mode '${mode}' (graphc has bilinear and nearest)`, src);
+    if (!['zeros', 'border', 'reflection'].includes(padding)) throw new GraphError(`GridSample: padding '${padding}' (ONNX has zeros, border and reflection)`, src);
+    return { shape: [x.shape[0], x.shape[1], grid.shape[1], grid.shape[2]], dtype: 'f32' };
+  },
+  kernel(ctx) {
+    const [N, C, H, W] = ctx.inShapes[0], [, Ho, Wo] = ctx.inShapes[1], P = Ho * Wo, plane = H * W;
+    const { mode, padding, align } = gridAttrs(ctx.attrs);
+    return (ins, out) => {
+      const [x, grid] = ins;
+      const at = (base: number, yy: number, xx: number) => (yy >= 0 && yy < H && xx >= 0 && xx < W ? x[base + yy * W + xx] : 0);
+      for (let n = 0; n < N; n++)
+        for (let p = 0; p < P; p++) {
+          const gi = (n * P + p) * 2;
+          const ix = sourceIndex(grid[gi], W, align, padding), iy = sourceIndex(grid[gi + 1], H, align, padding);
+          if (mode === 'nearest') {
+            const xn = rint(ix), yn = rint(iy);
+            for (let c = 0; c < C; c++) out[(n * C + c) * P + p] = at((n * C + c) * plane, yn, xn);
+            continue;
+          }
+          const x0 = Math.floor(ix), y0 = Math.floor(iy), tx = ix - x0, ty = iy - y0;
+          for (let c = 0; c < C; c++) {
+            const b = (n * C + c) * plane;
+            out[(n * C + c) * P + p] =
+              (at(b, y0, x0) * (1 - tx) + at(b, y0, x0 + 1) * tx) * (1 - ty) + (at(b, y0 + 1, x0) * (1 - tx) + at(b, y0 + 1, x0 + 1) * tx) * ty;
+          }
+        }
+    };
+  },
+  grad(n) {
+    throw new GraphError('GridSample: no gradient rule yet (inference only)', n.src);
+  },
+  onnx: (e, n, ins) => {
+    const { mode, padding, align } = gridAttrs(n.attrs);
+    return e.op('GridSample', ins, { mode, padding_mode: padding, align_corners: align ? 1 : 0 });
+  },
+  onnxImport: {
+    GridSample: onnxRule([16, 20, 22], (c) => {
+      // opset 20 renamed bilinear linear (and bicubic cubic), and took ranks above 4
+      const linear = c.opset >= 20 ? 'linear' : 'bilinear', named = c.attrString('mode', linear);
+      if (named !== linear && named !== 'nearest') throw new UnsupportedError(`attribute 'mode' '${named}' is not supported (graphc has ${linear} and nearest)`);
+      const padding = c.attrString('padding_mode', 'zeros');
+      if (!['zeros', 'border', 'reflection'].includes(padding)) throw new UnsupportedError(`attribute 'padding_mode' '${padding}' (ONNX has zeros, border and reflection)`);
+      const x = onnxOperand(c, 0), grid = onnxOperand(c, 1);
+      if (x.shape.length !== 4) throw new UnsupportedError(`X of shape ${shapeStr(x.shape)} (graphc samples x [N, C, H, W])`);
+      return B.mk('GridSample', [x, grid], { mode: named === 'nearest' ? 'nearest' : 'bilinear', padding, align: c.attrInt('align_corners', 0) !== 0 });
+    }),
+  },
+  showAttrs: (a) => `${a.mode} ${a.padding}${a.align ? ' align_corners' : ''}`,
+});

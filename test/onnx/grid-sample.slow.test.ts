@@ -1,0 +1,87 @@
+/**
+ * GridSample against PyTorch 1.13's F.grid_sample and onnxruntime: every mode (bilinear, nearest), padding
+ * (zeros, border, reflection) and align_corners, on grids reaching past the edges and with points whose
+ * nearest pixel is a tie (rounded half to even); graphc's export run in onnxruntime and read back; opset 20's
+ * names read; bicubic and other ranks refused by name.
+ */
+import { describe, expect, it } from 'vitest';
+import * as ort from 'onnxruntime-node';
+import '../../compiler/ops/index.ts';
+import { Graph } from '../../compiler/ir/graph.ts';
+import { inLeafScope } from '../../compiler/ir/node.ts';
+import * as B from '../../compiler/ir/build.ts';
+import { exportGraph, importOnnx } from '../../export/index.ts';
+import { onnx, DataType } from '../../export/proto.ts';
+import { hasTorch, python } from '../support/peers.ts';
+import { randoms, runGraph } from '../support/run.ts';
+import { refused } from '../support/refused.ts';
+
+const X = [2, 3, 5, 4], G = [2, 3, 6, 2];
+const count = (s: number[]) => s.reduce((p, d) => p * d, 1);
+const forms = ['bilinear', 'nearest'].flatMap((mode) => ['zeros', 'border', 'reflection'].flatMap((padding) => [false, true].map((align) => ({ mode, padding, align }))));
+
+const x = randoms(count(X), 5, -2, 2).map(Math.fround);
+// points past the edges (±1.4), and ties: gx −0.5, 0, 0.5 (W = 4, align_corners 0) and gy 0.25, −0.75 (H = 5, align_corners 1)
+const grid = randoms(count(G), 6, -1.4, 1.4).map(Math.fround);
+[[-0.5, 0.25], [0, -0.75], [0.5, 0.25], [0, 0], [1, -1], [-1, 1]].forEach(([gx, gy], k) => { grid[2 * k] = gx; grid[2 * k + 1] = gy; });
+
+const TORCH = `
+import json, sys, torch
+x = torch.tensor(json.loads(sys.argv[1]), dtype=torch.float32).reshape(${JSON.stringify(X)})
+g = torch.tensor(json.loads(sys.argv[2]), dtype=torch.float32).reshape(${JSON.stringify(G)})
+for f in json.loads(sys.argv[3]):
+    print(json.dumps(torch.nn.functional.grid_sample(x, g, mode=f['mode'], padding_mode=f['padding'], align_corners=f['align']).flatten().tolist()))
+`;
+
+const build = (f: { mode: string; padding: string; align: boolean }) =>
+  inLeafScope(() => new Graph([{ name: 'y', node: B.mk('GridSample', [B.mk('Input', [], { name: 'x', shape: X, dtype: 'f32' }), B.mk('Input', [], { name: 'grid', shape: G, dtype: 'f32' })], f) }]));
+const feeds = { x: { data: x, shape: X }, grid: { data: grid, shape: G } };
+
+function near(got: ArrayLike<number>, want: ArrayLike<number>, what: string) {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - want[i]), `${what}[${i}]: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(want[i]));
+}
+
+async function ortRun(model: Uint8Array, xs = x, shape = X): Promise<Float32Array> {
+  const s = await ort.InferenceSession.create(model);
+  return (await s.run({ x: new ort.Tensor('float32', Float32Array.from(xs), shape), grid: new ort.Tensor('float32', Float32Array.from(grid), G) })).y.data as Float32Array;
+}
+
+/** One GridSample node at `opset` with the given attributes. */
+function model(opset: number, attrs: Record<string, string | number>, xShape = X): Uint8Array {
+  const AT = onnx.AttributeProto.AttributeType;
+  const vi = (name: string, dims: number[]) => ({ name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => ({ dimValue: d })) } } } });
+  const attribute = Object.entries(attrs).map(([name, v]) => (typeof v === 'number' ? { name, type: AT.INT, i: v } : { name, type: AT.STRING, s: new TextEncoder().encode(v) }));
+  return onnx.ModelProto.encode({
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: opset }],
+    graph: { name: 'gs', node: [{ name: 'n0', opType: 'GridSample', input: ['x', 'grid'], output: ['y'], attribute }], input: [vi('x', xShape), vi('grid', G)], output: [vi('y', [G[0], xShape[1], G[1], G[2]])] },
+  }).finish();
+}
+
+describe('GridSample', () => {
+  const torch = hasTorch ? python(TORCH, [JSON.stringify(x), JSON.stringify(grid), JSON.stringify(forms)]).trim().split('\n').map((l) => JSON.parse(l) as number[]) : [];
+  forms.forEach((f, i) =>
+    it(`${f.mode}, padding ${f.padding}, align_corners ${f.align}: PyTorch's, onnxruntime's of graphc's export, read back`, async () => {
+      const g = build(f), ours = runGraph(g, feeds).y;
+      if (hasTorch) near(ours, torch[i], 'PyTorch');
+      const bytes = exportGraph(g, { mode: 'inference', name: 'gs' });
+      near(ours, await ortRun(bytes), 'onnxruntime');
+      expect(Array.from(runGraph(importOnnx(bytes).graph, feeds).y)).toEqual(Array.from(ours));
+    }));
+
+  it('opset 20 names bilinear linear; its values are opset 16\'s', async () => {
+    const g = build({ mode: 'bilinear', padding: 'border', align: true });
+    const m = importOnnx(model(20, { mode: 'linear', padding_mode: 'border', align_corners: 1 }));
+    const got = runGraph(m.graph, feeds).y;
+    expect(Array.from(got)).toEqual(Array.from(runGraph(g, feeds).y));
+    near(got, await ortRun(model(20, { mode: 'linear', padding_mode: 'border', align_corners: 1 })), 'onnxruntime');
+  });
+
+  it('bicubic, cubic, bilinear at opset 20 and x of rank 5 are refused by name', () => {
+    refused(model(16, { mode: 'bicubic' }), /^node 'n0' \(GridSample, opset 16\): attribute 'mode' 'bicubic' is not supported/);
+    refused(model(20, { mode: 'cubic' }), /^node 'n0' \(GridSample, opset 20\): attribute 'mode' 'cubic' is not supported/);
+    refused(model(20, { mode: 'bilinear' }), /^node 'n0' \(GridSample, opset 20\): attribute 'mode' 'bilinear' is not supported/);
+    refused(model(20, {}, [2, 3, 2, 5, 4]), /^node 'n0' \(GridSample, opset 20\): X of shape \[2, 3, 2, 5, 4\]/);
+  });
+});
