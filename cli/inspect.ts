@@ -75,12 +75,10 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
  */
 async function onnxGraph(file: string, specs: readonly string[]): Promise<Graph> {
   const session = await loadOnnxSession(file);
-  const decide = session.inputs.filter((n) => session.specializedOn.has(String(n.attrs.name)));
+  const why = (n: { attrs: { name?: unknown } }) => session.specializedOn.get(String(n.attrs.name)) ?? session.specializedOnShape.get(String(n.attrs.name));
+  const decide = session.inputs.filter((n) => why(n) !== undefined);
   if (specs.length && decide.length === 0) throw new UserError(`${file}: no graph input decides a shape or a mode: draw it without --input`);
-  if (decide.length && !specs.length) {
-    const name = String(decide[0].attrs.name);
-    throw new UserError(`${file}: ${session.specializedOn.get(name)}; draw it with --input ${name}=FILE`);
-  }
+  if (decide.length && !specs.length) throw new UserError(`${file}: ${why(decide[0])}; draw it with --input ${String(decide[0].attrs.name)}=FILE`);
   const others = session.inputs.filter((n) => !decide.includes(n));
   const feeds = specs.length ? readInputs(assignInputs(specs, decide, file, [...session.defaults, ...others]), new Map(), false, session.float64Inputs) : [];
   try {

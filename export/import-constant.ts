@@ -5,6 +5,8 @@
 import type { Node } from '../compiler/ir/node.ts';
 import { toNumber, DataType, AttrType as AT, type GraphProto } from './proto.ts';
 import { fail, floats, ints, bools, dimsOf, MAX_ELEMENTS } from './import-tensor.ts';
+import { NeedsValuesError } from '../compiler/ops/op.ts';
+import { shownName } from './import-error.ts';
 
 /**
  * Constant's schema versions, whose forms `constantValue` reads: `value` (a tensor) from 1, `sparse_value`
@@ -59,12 +61,15 @@ export function constantValue(n: NonNullable<GraphProto['node']>[number], opset:
 export const MAX_SPECIALIZED_ELEMENTS = 64;
 
 /**
- * The graph inputs `x` is computed from, by name, when the model can be specialised on them: each is small
- * (static, up to MAX_SPECIALIZED_ELEMENTS elements) and nothing else it reads is an initializer (a
- * parameter, which is not folded). Undefined otherwise.
+ * The graph inputs `x` is computed from, when the model can be specialised on them: `values`, by name, the
+ * inputs whose values it reads, each small (static, up to MAX_SPECIALIZED_ELEMENTS elements); `shapes`,
+ * the inputs whose symbolic dims it reads (a `SizeOf` of an input: ONNX's Shape and Size of a symbolic
+ * shape); nothing else it reads is an initializer (a parameter, which is not folded) or another tensor.
+ * Undefined otherwise, or when it reads neither.
  */
-export function specializable(x: Node): string[] | undefined {
-  const found = new Set<string>();
+export function specializable(x: Node): { values: string[]; shapes: string[] } | undefined {
+  const values = new Set<string>();
+  const shapes = new Set<string>();
   const seen = new Set<Node>();
   const stack = [x];
   while (stack.length) {
@@ -72,12 +77,32 @@ export function specializable(x: Node): string[] | undefined {
     if (seen.has(m)) continue;
     seen.add(m);
     if (m.op === 'Param') return undefined;
+    if (m.op === 'SizeOf' && m.inputs[0].op === 'Input' && !m.inputs[0].shape.every((d) => typeof d === 'number')) {
+      // a size read off a graph input's shape: only its shape matters, not its values
+      shapes.add(String(m.inputs[0].attrs.name));
+      continue;
+    }
     if (m.op === 'Input') {
       const s = m.shape;
       if (!s.every((d) => typeof d === 'number') || (s as number[]).reduce((p, d) => p * d, 1) > MAX_SPECIALIZED_ELEMENTS) return undefined;
-      found.add(String(m.attrs.name));
+      values.add(String(m.attrs.name));
     }
     stack.push(...m.inputs);
   }
-  return found.size ? [...found].sort() : undefined;
+  return values.size || shapes.size ? { values: [...values].sort(), shapes: [...shapes].sort() } : undefined;
+}
+
+const quoted = (names: readonly string[]) => names.map((n) => `'${shownName(n)}'`).join(', ');
+
+/**
+ * The refusal an operand needed at import raises when it comes from graph inputs the model can be
+ * specialised on (`specializable`'s): OnnxSession catches it and imports the model bound to what is fed.
+ */
+export function needsValues(what: string, k: number, from: { values: readonly string[]; shapes: readonly string[] }): NeedsValuesError {
+  const { values, shapes } = from;
+  const s = (n: readonly string[], one: string, many: string) => (n.length > 1 ? many : one);
+  if (shapes.length === 0) return new NeedsValuesError(`${what}; input ${k} comes from graph input${s(values, '', 's')} ${quoted(values)}, known at run time: graphc specialises the model on ${s(values, 'its value', 'their values')} (graphc run and OnnxSession, once per value; importOnnx's bind option)`, values);
+  const on = [values.length ? `the value${s(values, '', 's')} of graph input${s(values, '', 's')} ${quoted(values)}` : '', `the shape${s(shapes, '', 's')} of graph input${s(shapes, '', 's')} ${quoted(shapes)}`].filter(Boolean).join(' and ');
+  const options = values.length ? "importOnnx's bind and shapes options" : "importOnnx's shapes option";
+  return new NeedsValuesError(`${what}; input ${k} is computed from ${on} (symbolic dims, read by Shape or Size), known at run time: graphc specialises the model on ${s([...values, ...shapes], 'it', 'them')} (graphc run and OnnxSession, once per distinct ${values.length ? 'value and shape' : 'shape'}; ${options})`, values, shapes);
 }

@@ -15,8 +15,9 @@ export class OnnxImportError extends Error {
 }
 
 /**
- * A model whose shapes (or a mode) depend on the values of small graph inputs (`inputs`, by name): it
- * imports once they are given (`ImportOptions.bind`); `OnnxSession` (export/specialize.ts) binds them from
+ * A model whose shapes (or a mode) depend on the values of small graph inputs (`inputs`, by name), or on
+ * the shapes of inputs with symbolic dims (`shapes`): it imports once they are given (`ImportOptions.bind`,
+ * `ImportOptions.shapes`); `OnnxSession` (export/specialize.ts) binds them from
  * what each run is fed. `graphInputs` and `defaults` are the model's inputs as the import read them.
  */
 export class OnnxSpecializeError extends OnnxImportError {
@@ -26,6 +27,8 @@ export class OnnxSpecializeError extends OnnxImportError {
     readonly inputs: readonly string[],
     readonly graphInputs: readonly Node[],
     readonly defaults: readonly Node[],
+    /** The graph inputs whose shapes (symbolic dims) it needs: it imports once they are given (`ImportOptions.shapes`). */
+    readonly shapes: readonly string[] = [],
   ) {
     super(message);
   }

@@ -73,6 +73,14 @@ export interface ImportOptions {
    */
   readonly bind?: ReadonlyMap<string, { values: readonly number[]; dims: readonly number[] }>;
   /**
+   * Shapes for graph inputs with symbolic dims whose sizes decide a shape at import (a Reshape's target
+   * computed from Shape or Size of a dynamic batch, `x.view(x.size(0), -1)`): each input's symbolic dims,
+   * in every input carrying them, are bound to the sizes given, so Shape and Size fold to constants and the
+   * model is specialised to those shapes (a model that needs one and lacks it throws `OnnxSpecializeError`
+   * naming it in `shapes`). The inputs are still fed, with exactly these shapes.
+   */
+  readonly shapes?: ReadonlyMap<string, readonly number[]>;
+  /**
    * The file's name as positions show it (default `model.onnx`): each imported node's source position is
    * this file and the ONNX node it comes from (`model.onnx node 3 'conv1'`), in errors, `graphc inspect`
    * and an export's `doc_string`s.

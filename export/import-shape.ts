@@ -3,10 +3,12 @@
  * (shapes, axes, indices) stay folded as `IntConst` values, whose entries may be symbolic dims ('N'):
  * Shape, Size, Squeeze and Unsqueeze of such vectors are computed here on dims (Reshape, Slice, Gather and
  * Concat on their op records, compiler/ops), so a torch `x.view(x.size(0), -1)` reaches Reshape as
- * ['N', -1]. Everything else about integers is folded by import-fold.ts. Range and ConstantOfShape make
- * tensors from operands known at import.
+ * ['N', -1]; Size of a symbolic shape is computed at run time from those dims' sizes. Everything else
+ * about integers is folded by import-fold.ts. Range and ConstantOfShape make tensors from operands known at
+ * import.
  */
 import * as B from '../compiler/ir/build.ts';
+import type { Node } from '../compiler/ir/node.ts';
 import { isStatic, normAxes, shapeStr, type Dim, type Shape } from '../compiler/ir/shape.ts';
 import { intConst, onnxOperand as need, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer, type OnnxValue } from '../compiler/ops/op.ts';
 import { intVector as vec, raise } from '../compiler/ops/onnx-read.ts';
@@ -46,7 +48,13 @@ const shape = rule([1, 13, 15, 19, 21, 23, 24, 25], (c) => {
 
 const size = rule([1, 13, 19, 21, 23, 24, 25], (c) => {
   const s = shapeOf(c, 0);
-  if (!isStatic(s)) return raise(`Size of the symbolic shape ${shapeStr(s)}`);
+  if (!isStatic(s)) {
+    // a run-time size, the product of the symbolic dims read off the inputs carrying them: an operand that
+    // needs its value at import specialises the model on those inputs' shapes (OnnxSession)
+    const known = s.filter((d): d is number => typeof d === 'number').reduce((p, d) => p * d, 1);
+    const dims = s.filter((d): d is string => typeof d === 'string').map((d) => c.dimSize(d) ?? raise(`Size of the symbolic shape ${shapeStr(s)}: no graph input carries the dim '${d}'`));
+    return B.cast(dims.reduce((p: Node, d) => B.mul(p, d), B.scalar(known)), 'i64');
+  }
   return intConst([s.reduce((p, d) => p * d, 1)], []);
 });
 

@@ -15,7 +15,8 @@ import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpConte
 import { intConst, isIntConst, NeedsValuesError, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldFloats, foldInts } from './import-fold.ts';
 import { OnnxImportError, OnnxSpecializeError, shownName } from './import-error.ts';
-import { constantValue, specializable } from './import-constant.ts';
+import { constantValue, needsValues, specializable } from './import-constant.ts';
+import { boundDims, declaredDims } from './import-dims.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
 import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
@@ -95,6 +96,8 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   const defaults: Node[] = [];
   const readDefaults = new Map<string, string>();
   const recorded = recordedDefaults(model);
+  // symbolic dims bound to the shapes given (the model specialised on them): Shape of them folds
+  const dimSizes = boundDims(g, opts.shapes, inits);
   for (const vi of g.input ?? []) {
     const name = vi.name || fail('a graph input has no name');
     if (inits.has(name)) {
@@ -131,15 +134,8 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       values.set(name, atSource(at(`input '${shownName(name)}'`), () => B.mk('Const', [], { value: Float32Array.from(given.values), shape: [...given.dims], dtype })));
       continue;
     }
-    const dimsRaw = tt.shape?.dim ?? fail(`input '${name}' has no shape`);
-    if (dimsRaw.length > MAX_RANK) fail(`input '${name}': rank ${dimsRaw.length} is more than ${MAX_RANK}`);
-    const shape: Dim[] = dimsRaw.map((d, k) => {
-      if (d.dimParam) return d.dimParam;
-      if (d.dimValue === null || d.dimValue === undefined) return `${name}_${k}`;
-      const v = toNumber(d.dimValue as number, `input '${name}': dimension ${k}`);
-      if (v < 0) fail(`input '${name}': dimension ${v} is negative`);
-      return v;
-    });
+    if (!tt.shape?.dim) fail(`input '${name}' has no shape`);
+    const shape = declaredDims(name, tt.shape!, dimSizes);
     const recordedValue = recorded.get(name);
     if (recordedValue && dtype === 'f32' && isStatic(shape) && (shape as number[]).reduce((p, d) => p * d, 1) === recordedValue.length) {
       // an input whose default graphc recorded (a training step's learning rate): a parameter, fed or not
@@ -225,6 +221,9 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
         const ic = intValues.get(name);
         if (ic) {
           if (ic.values.every((d) => typeof d === 'number')) return ic.values as number[];
+          // symbolic dims (Shape of a symbolic shape): the inputs carrying them, the model specialised on their shapes
+          const carriers = ic.values.filter((d) => typeof d === 'string').map((d) => graphInputs.find((x) => x.shape.includes(d)));
+          if (carriers.every(Boolean)) throw needsValues(what, k, { values: [], shapes: [...new Set(carriers.map((x) => String(x!.attrs.name)))].sort() });
           throw new UnsupportedError(`${what}: input ${k} holds the symbolic dims [${ic.values.join(', ')}]`);
         }
         const x = name ? values.get(name) : undefined;
@@ -237,9 +236,8 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
         const folded = x.dtype === 'i64' ? foldInts(x)?.values : foldFloats(x);
         if (folded && folded.every((d) => typeof d === 'number')) return folded as number[];
         const from = specializable(x);
-        const shown = from?.map((f) => `'${shownName(f)}'`).join(', ');
-        if (from) throw new NeedsValuesError(`${what}; input ${k} comes from graph input${from.length > 1 ? 's' : ''} ${shown}, known at run time: graphc specialises the model on ${from.length > 1 ? 'their values' : 'its value'} (graphc run and OnnxSession, once per value; importOnnx's bind option)`, from);
-        throw new UnsupportedError(`${what}; input ${k} is computed at run time (graphc fixes shapes at import, and specialises a model only on small graph inputs: a scalar or a shape vector, computed with no initializer)`);
+        if (from) throw needsValues(what, k, from);
+        throw new UnsupportedError(`${what}; input ${k} is computed at run time (graphc fixes shapes at import, and specialises a model only on small graph inputs, a scalar or a shape vector, computed with no initializer, and on the shapes of graph inputs, never on other tensors' values)`);
       },
       // folded integers, else a float tensor evaluated now where it is computed from constants alone
       folded: (k) => ctx.ints(k) ?? (inputs[k] ? foldFloats(inputs[k]) : undefined),
@@ -280,7 +278,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       const unread = names.flatMap((name, k) => (name && !readInputs.has(k) ? [`${k} ('${name}')`] : []));
       if (unread.length) throw new UnsupportedError(`input ${unread.join(', ')} not supported`);
     } catch (e) {
-      if (e instanceof NeedsValuesError) throw new OnnxSpecializeError(printable(`${where}: ${e.message}`), e.inputs, graphInputs, defaults);
+      if (e instanceof NeedsValuesError) throw new OnnxSpecializeError(printable(`${where}: ${e.message}`), e.inputs, graphInputs, defaults, e.shapes);
       if (e instanceof UnsupportedError) fail(`${where}: ${e.message}`);
       // a graph error's position is this node, which `where` names already
       return fail(`${where}: ${(e instanceof GraphError ? e.detail : (e as Error).message).split('\n')[0]}`);

@@ -2,10 +2,13 @@
  * An ONNX model run as onnxruntime runs it, where graphc fixes shapes at import: when an operand that
  * decides a shape or a mode (Range's operands, OneHot's depth, Dropout's training_mode and ratio, an int64
  * shape, axes, pads, repeats or Slice's starts and ends) is a graph input, the model is specialised on
- * that input's value. `OnnxSession` imports the model bound to
- * the values each run is fed (`ImportOptions.bind`), once per distinct value (the inputs are small: a
- * scalar or a shape vector, export/import-constant.ts), keeps the last `MAX_VARIANTS` imports and their
- * plans, and says which inputs it specialises on and why (`explain()`, `graphc run --explain`).
+ * that input's value; when it is computed from the shape of an input with symbolic dims (Shape or Size of
+ * a dynamic batch, and what is computed from them), on that input's shape. `OnnxSession` imports the model
+ * bound to the values each run is fed (`ImportOptions.bind`) and to the shapes (`ImportOptions.shapes`),
+ * once per distinct value and shape (the inputs whose values it binds are small: a scalar or a shape
+ * vector, export/import-constant.ts), keeps the last `MAX_VARIANTS` imports and their plans, and says which
+ * inputs it specialises on and why (`explain()`, `graphc run --explain`). A model that needs neither is
+ * imported once, as `importOnnx` imports it.
  */
 import type { Node } from '../compiler/ir/node.ts';
 import { Graph } from '../compiler/ir/graph.ts';
@@ -74,14 +77,16 @@ export class OnnxSession {
   readonly notes: readonly string[] = [];
   /** The graph inputs the model declares float64 (fed as Float64Array, narrowed to float32). */
   readonly float64Inputs: ReadonlySet<string>;
-  /** The inputs the model is specialised on, each with why (the node whose operand it decides). */
+  /** The inputs the model is specialised on the values of, each with why (the node whose operand it decides). */
   readonly specializedOn = new Map<string, string>();
+  /** The inputs the model is specialised on the shapes of (symbolic dims read by Shape or Size), each with why. */
+  readonly specializedOnShape = new Map<string, string>();
   private readonly variants = new Map<string, Variant>();
   private compiled = 0;
 
   constructor(
     private readonly bytes: Uint8Array,
-    private readonly opts: Omit<ImportOptions, 'bind'> = {},
+    private readonly opts: Omit<ImportOptions, 'bind' | 'shapes'> = {},
   ) {
     const g = decodeModel(bytes).graph;
     this.outputNames = (g?.output ?? []).map((o) => o.name ?? '');
@@ -98,6 +103,7 @@ export class OnnxSession {
     } catch (e) {
       if (!(e instanceof OnnxSpecializeError)) throw e;
       for (const name of e.inputs) this.specializedOn.set(name, e.message);
+      for (const name of e.shapes) this.specializedOnShape.set(name, e.message);
       [this.inputs, this.defaults] = [e.graphInputs as Node[], e.defaults as Node[]];
     }
   }
@@ -118,8 +124,9 @@ export class OnnxSession {
         const f = feeds.get(name);
         return f ? [[name, { values: Array.from(f.data), dims: [...f.shape] }] as const] : [];
       }));
+      const shapes = new Map([...this.specializedOnShape.keys()].map((name) => [name, [...feeds.get(name)!.shape]] as const));
       try {
-        const model = importOnnx(this.bytes, { ...this.opts, bind });
+        const model = importOnnx(this.bytes, { ...this.opts, bind, shapes });
         const fresh = [...model.readDefaults].filter(([name]) => !this.specializedOn.has(name));
         for (const [name, why] of fresh) this.specializedOn.set(name, why);
         // a default read at import and fed: import again, bound to the value fed
@@ -130,10 +137,12 @@ export class OnnxSession {
         return model;
       } catch (e) {
         if (!(e instanceof OnnxSpecializeError)) throw e;
-        // another operand needs a value: specialise on its inputs too (each round adds one at least)
+        // another operand needs a value or a shape: specialise on its inputs too (each round adds one at least)
         const fresh = e.inputs.filter((n) => !this.specializedOn.has(n));
-        if (fresh.length === 0) throw new OnnxImportError(e.message);
+        const freshShapes = e.shapes.filter((n) => !this.specializedOnShape.has(n));
+        if (fresh.length === 0 && freshShapes.length === 0) throw new OnnxImportError(e.message);
         for (const name of fresh) this.specializedOn.set(name, e.message);
+        for (const name of freshShapes) this.specializedOnShape.set(name, e.message);
       }
     }
   }
@@ -176,10 +185,13 @@ export class OnnxSession {
   /** What the session decided: the inputs specialised on and why, how many imports, the last plan's report. */
   explain(): string {
     const lines: string[] = [];
-    if (this.specializedOn.size === 0) lines.push('specialisation: none (no graph input decides a shape or a mode)');
+    const names = (m: ReadonlyMap<string, string>) => [...m.keys()].map((n) => `'${n}'`).join(', ');
+    if (this.specializedOn.size === 0 && this.specializedOnShape.size === 0) lines.push('specialisation: none (no graph input decides a shape or a mode)');
     else {
-      lines.push(`specialisation: the model is imported once per distinct value of ${[...this.specializedOn.keys()].map((n) => `'${n}'`).join(', ')} (${this.compiled} import${this.compiled === 1 ? '' : 's'} so far, the last ${MAX_VARIANTS} kept)`);
+      const on = [this.specializedOn.size ? `value of ${names(this.specializedOn)}` : '', this.specializedOnShape.size ? `shape of ${names(this.specializedOnShape)}` : ''].filter(Boolean).join(' and ');
+      lines.push(`specialisation: the model is imported once per distinct ${on} (${this.compiled} import${this.compiled === 1 ? '' : 's'} so far, the last ${MAX_VARIANTS} kept)`);
       for (const [name, why] of this.specializedOn) lines.push(`  '${name}': ${why}`);
+      for (const [name, why] of this.specializedOnShape) lines.push(`  '${name}' (its shape): ${why}`);
     }
     const last = [...this.variants.values()].pop();
     if (last?.plan) lines.push(formatPlanReport('plan', last.plan.report()));
@@ -187,14 +199,19 @@ export class OnnxSession {
   }
 
   private key(feeds: ReadonlyMap<string, SessionFeed>): string {
-    if (this.specializedOn.size === 0) return '';
+    if (this.specializedOn.size === 0 && this.specializedOnShape.size === 0) return '';
     const optional = new Set(this.defaults.map((p) => String(p.attrs.name)));
-    return JSON.stringify([...this.specializedOn.keys()].sort().map((name) => {
+    const values = [...this.specializedOn.keys()].sort().map((name) => {
       const f = feeds.get(name);
       if (!f && optional.has(name)) return [name, 'default'];
       if (!f) fail(`input '${name}' is not fed, and the model is specialised on its value (${this.specializedOn.get(name)})`);
       return [name, f!.shape, Array.from(f!.data)];
-    }));
+    });
+    const shapes = [...this.specializedOnShape.keys()].sort().map((name) => {
+      const f = feeds.get(name) ?? fail(`input '${name}' is not fed, and the model is specialised on its shape (${this.specializedOnShape.get(name)})`);
+      return [name, f.shape];
+    });
+    return JSON.stringify(shapes.length ? [values, shapes] : values);
   }
 }
 

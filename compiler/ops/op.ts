@@ -43,13 +43,16 @@ export class UnsupportedError extends Error {
 
 /**
  * An operand whose values decide a shape (or a mode) is computed from small graph inputs (`inputs`, by
- * name): the model can be imported once their values are known, specialised on them (export/specialize.ts).
+ * name) and from the shapes of graph inputs with symbolic dims (`shapes`, by name: Shape, Size and what is
+ * computed from them): the model can be imported once their values and shapes are known, specialised on
+ * them (export/specialize.ts).
  */
 export class NeedsValuesError extends UnsupportedError {
   override name = 'NeedsValuesError';
   constructor(
     message: string,
     readonly inputs: readonly string[],
+    readonly shapes: readonly string[] = [],
   ) {
     super(message);
   }

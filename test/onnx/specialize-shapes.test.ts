@@ -68,3 +68,45 @@ describe('a model specialised on the int64 graph inputs that decide its shapes',
     expect(() => importOnnx(r)).not.toThrow(/\n/);
   });
 });
+
+describe('a model specialised on the shapes of inputs with a symbolic dim', () => {
+  // y = Reshape(x, [Shape(x)[0] * 2, 3]); z = x + b, b of the same symbolic batch 'N' as x
+  const C = (name: string, dims: number[], ints: number[]) => ({ op: 'Constant', inputs: [], outputs: [name], attrs: [{ name: 'value', t: { dims, ints, dataType: INT64 } }] });
+  const bytes = model({
+    opset: 13,
+    inputs: [{ name: 'x', dims: ['N', 6] }, { name: 'b', dims: ['N', 1] }],
+    nodes: [
+      C('zero', [], [0]), C('two', [], [2]), C('axes', [1], [0]), C('three', [1], [3]),
+      { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+      { op: 'Gather', inputs: ['s', 'zero'], outputs: ['n'] },
+      { op: 'Mul', inputs: ['n', 'two'], outputs: ['n2'] },
+      { op: 'Unsqueeze', inputs: ['n2', 'axes'], outputs: ['u'] },
+      { op: 'Concat', inputs: ['u', 'three'], outputs: ['t'], attrs: [{ name: 'axis', i: 0 }] },
+      { op: 'Reshape', inputs: ['x', 't'], outputs: ['y'] },
+      { op: 'Add', inputs: ['x', 'b'], outputs: ['z'] },
+    ],
+    outputs: ['y', 'z'],
+  });
+  const b = { data: Float32Array.of(10, 20), shape: [2, 1] };
+
+  it("Shape(x)[0] * 2 into a Reshape: imported per shape of x, N bound in b's shape too", () => {
+    const s = new OnnxSession(bytes);
+    expect([...s.specializedOnShape.keys()]).toEqual(['x']);
+    const out = s.run(new Map([['x', x], ['b', b]]));
+    expect({ shape: out.get('y')!.shape, data: [...out.get('y')!.data] }).toEqual({ shape: [4, 3], data: [...x.data] });
+    expect([...out.get('z')!.data]).toEqual([10, 11, 12, 13, 14, 15, 26, 27, 28, 29, 30, 31]);
+    // a batch of 1: rows 0..5 reshaped to [2, 3]
+    const one = s.run(new Map([['x', { data: x.data.slice(0, 6), shape: [1, 6] }], ['b', { data: Float32Array.of(1), shape: [1, 1] }]]));
+    expect(one.get('y')!.shape).toEqual([2, 3]);
+    expect(s.explain()).toMatch(/^specialisation: the model is imported once per distinct shape of 'x' \(2 imports so far/);
+    expect(() => s.run(new Map([['x', x], ['b', { data: Float32Array.of(1, 2, 3), shape: [3, 1] }]]))).toThrow(/b/);
+  });
+
+  it("importOnnx's shapes option: N bound in every input carrying it; the same dim given two sizes refused in one line", () => {
+    const m = importOnnx(bytes, { shapes: new Map([['x', [2, 6]]]) });
+    expect(m.inputs.map((n) => n.shape)).toEqual([[2, 6], [2, 1]]);
+    expect(() => importOnnx(bytes, { shapes: new Map([['x', [2, 6]], ['b', [3, 1]]]) })).toThrow(/^input 'b': the shape bound \[3, 1\] gives the dim 'N' the size 3, another input's shape 2$/);
+    expect(() => importOnnx(bytes, { shapes: new Map([['x', [2.5, 6]]]) })).toThrow(/^input 'x': the shape bound \[2.5, 6\] holds 2.5, not a size$/);
+    expect(() => importOnnx(bytes)).toThrow(/^node 'n9' \(Reshape, opset 13\): the shape decides what Reshape computes; input 1 is computed from the shape of graph input 'x' \(symbolic dims, read by Shape or Size\), known at run time: graphc specialises the model on it/);
+  });
+});

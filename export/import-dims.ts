@@ -1,0 +1,51 @@
+/**
+ * Graph inputs' dims as the file declares them (a `dim_param` is a symbolic dim by its name, an unset dim
+ * one named `<input>_<axis>`), and symbolic dims bound to sizes (`ImportOptions.shapes`): the model
+ * specialised on the shapes of inputs whose symbolic dims an operand needed at import reads (Shape, Size).
+ */
+import type { Dim } from '../compiler/ir/shape.ts';
+import { toNumber, type ModelProto } from './proto.ts';
+import { fail, MAX_RANK } from './import-tensor.ts';
+
+type GraphProto = NonNullable<ModelProto['graph']>;
+type ValueInfo = NonNullable<GraphProto['input']>[number];
+type TensorShape = NonNullable<NonNullable<NonNullable<ValueInfo['type']>['tensorType']>['shape']>;
+
+/** A graph input's declared dims: numbers, and symbolic dims by name (bound ones replaced by their sizes). */
+export function declaredDims(name: string, shape: TensorShape, bound: ReadonlyMap<string, number> = new Map()): Dim[] {
+  const raw = shape.dim ?? [];
+  if (raw.length > MAX_RANK) fail(`input '${name}': rank ${raw.length} is more than ${MAX_RANK}`);
+  return raw.map((d, k) => {
+    if (d.dimParam) return bound.get(d.dimParam) ?? d.dimParam;
+    if (d.dimValue === null || d.dimValue === undefined) return bound.get(`${name}_${k}`) ?? `${name}_${k}`;
+    const v = toNumber(d.dimValue as number, `input '${name}': dimension ${k}`);
+    if (v < 0) fail(`input '${name}': dimension ${v} is negative`);
+    return v;
+  });
+}
+
+/**
+ * The sizes of the symbolic dims the shapes given for graph inputs bind (each input's dims, by name): every
+ * input carrying one of those dims has its size. Refused in one line: an input the graph does not have (or
+ * whose value is an initializer), a shape of another rank, a static dim of another size, a symbolic dim
+ * given two sizes.
+ */
+export function boundDims(g: GraphProto, shapes: ReadonlyMap<string, readonly number[]> | undefined, inits: ReadonlySet<string>): Map<string, number> {
+  const bound = new Map<string, number>();
+  for (const [name, dims] of shapes ?? []) {
+    const vi = (g.input ?? []).find((i) => i.name === name && !inits.has(name));
+    const shape = vi?.type?.tensorType?.shape ?? fail(`a shape is bound to '${name}', which is no graph input with a declared shape`);
+    const declared = declaredDims(name, shape);
+    const shown = `the shape bound [${dims.join(', ')}]`;
+    if (dims.length !== declared.length) fail(`input '${name}': ${shown} has rank ${dims.length}, the input's ${declared.length} ([${declared.join(', ')}])`);
+    dims.forEach((d, k) => {
+      if (!Number.isSafeInteger(d) || d < 0) fail(`input '${name}': ${shown} holds ${d}, not a size`);
+      const want = declared[k];
+      if (typeof want === 'number') {
+        if (want !== d) fail(`input '${name}': ${shown} has ${d} at axis ${k}, where the input's is ${want}`);
+      } else if ((bound.get(want) ?? d) !== d) fail(`input '${name}': ${shown} gives the dim '${want}' the size ${d}, another input's shape ${bound.get(want)}`);
+      else bound.set(want as string, d);
+    });
+  }
+  return bound;
+}
