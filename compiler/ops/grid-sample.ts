@@ -6,6 +6,7 @@
  * [0, size − 1], reflection reflects it off the edges (the centers with align_corners, else the outer
  * edges) and then clamps. Modes: bilinear (the four pixels around the point, weighted) and nearest (the
  * pixel rounded half to even, as PyTorch's and onnxruntime's nearbyint). Bicubic is refused by name.
+ * Gradients for x and for the grid (bilinear; nearest's is zero) are GridSampleGrad's kernels.
  */
 import { defineOp, onnxOperand, onnxRule, UnsupportedError } from './op.ts';
 import type { Attrs } from '../ir/node.ts';
@@ -14,27 +15,46 @@ import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 
 /** Round half to even (C's nearbyint in the default rounding mode). */
-const rint = (v: number): number => {
+export const rint = (v: number): number => {
   const r = Math.round(v);
   return Math.abs(v - Math.trunc(v)) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 };
 
-/** Reflects `v` into [lo, hi] (PyTorch's reflect_coordinates, over twice the bounds). */
+/** Reflects `v` into [lo, hi] (PyTorch's reflect_coordinates). */
 function reflect(v: number, lo: number, hi: number): number {
   if (lo === hi) return 0;
-  const span = hi - lo, d = Math.abs(v - lo), extra = d % span, flips = Math.floor(d / span);
-  return flips % 2 === 0 ? lo + extra : hi - extra;
+  const span = hi - lo, d = Math.abs(v - lo), extra = d % span;
+  return Math.floor(d / span) % 2 === 0 ? lo + extra : hi - extra;
 }
+/** The derivative of `reflect` (±1). */
+function reflectSlope(v: number, lo: number, hi: number): number {
+  if (lo === hi) return 0;
+  const sign = v < lo ? -1 : 1;
+  return Math.floor(Math.abs(v - lo) / (hi - lo)) % 2 === 0 ? sign : -sign;
+}
+
+const unnormalize = (g: number, size: number, align: boolean): number => (align ? ((g + 1) / 2) * (size - 1) : ((g + 1) * size - 1) / 2);
+const clip = (v: number, size: number): number => Math.min(size - 1, Math.max(0, v));
+/** The derivative of `clip`: 0 on and past the bounds, as PyTorch's. */
+const clipSlope = (v: number, size: number): number => (v <= 0 || v >= size - 1 ? 0 : 1);
 
 /** The pixel coordinate along an axis of `size` pixels of the normalized coordinate g (padding applied). */
 export function sourceIndex(g: number, size: number, align: boolean, padding: string): number {
-  let v = align ? ((g + 1) / 2) * (size - 1) : ((g + 1) * size - 1) / 2;
-  if (padding === 'border') v = Math.min(size - 1, Math.max(0, v));
-  else if (padding === 'reflection') {
-    v = align ? reflect(v, 0, size - 1) : reflect(v, -0.5, size - 0.5);
-    v = Math.min(size - 1, Math.max(0, v));
-  }
+  const v = unnormalize(g, size, align);
+  if (padding === 'border') return clip(v, size);
+  if (padding === 'reflection') return clip(align ? reflect(v, 0, size - 1) : reflect(v, -0.5, size - 0.5), size);
   return v;
+}
+
+/** The derivative of `sourceIndex` with respect to g. */
+export function sourceSlope(g: number, size: number, align: boolean, padding: string): number {
+  const v = unnormalize(g, size, align), dv = align ? (size - 1) / 2 : size / 2;
+  if (padding === 'border') return dv * clipSlope(v, size);
+  if (padding === 'reflection') {
+    const lo = align ? 0 : -0.5, hi = align ? size - 1 : size - 0.5;
+    return dv * reflectSlope(v, lo, hi) * clipSlope(reflect(v, lo, hi), size);
+  }
+  return dv;
 }
 
 export interface GridAttrs { mode: 'bilinear' | 'nearest'; padding: 'zeros' | 'border' | 'reflection'; align: boolean }
@@ -77,8 +97,10 @@ defineOp({
         }
     };
   },
-  grad(n) {
-    throw new GraphError('GridSample: no gradient rule yet (inference only)', n.src);
+  // GridSampleGrad's kernels (grid-sample-grad.ts); nearest's value is piecewise constant in the grid
+  grad: (n, g) => {
+    const [x, grid] = n.inputs, part = (out: string) => B.mk('GridSampleGrad', [x, grid, g], { ...n.attrs, out });
+    return [part('x'), n.attrs.mode === 'nearest' ? null : part('grid')];
   },
   onnx: (e, n, ins) => {
     const { mode, padding, align } = gridAttrs(n.attrs);

@@ -26,6 +26,7 @@ import './conv.ts';
 import './pool.ts';
 import './resize.ts';
 import './grid-sample.ts';
+import './grid-sample-grad.ts';
 import './depth-space.ts';
 import './trilu.ts';
 import './norm.ts';

@@ -144,6 +144,9 @@ const rows: Row[] = [
   { name: 'BatchNormTrain 1-D over [N, C, L]', op: 'BatchNormTrain', shapes: [[3, 2, 4], [2], [2]], build: ([x, s, b]) => B.mk('BatchNormTrain', [x, s, b, B.constant([0, 0], [2]), B.constant([1, 1], [2])], { eps: 1e-5, momentum: 0.1 }) },
   { name: 'BatchNormTrainGrad (x) 2-D', op: 'BatchNormTrainGrad', shapes: [[3, 2, 2, 2], [2], [3, 2, 2, 2]], build: (xs) => B.mk('BatchNormTrainGrad', xs, { eps: 1e-5, out: 'x' }) },
   { name: 'BatchNormTrainGrad (scale) over [N, C, L]', op: 'BatchNormTrainGrad', shapes: [[3, 2, 4], [2], [3, 2, 4]], build: (xs) => B.mk('BatchNormTrainGrad', xs, { eps: 1e-5, out: 'scale' }) },
+  // GridSample (GridSampleGrad's kernels): points past the edges, each padding, both align_corners; nearest's grid gradient is zero
+  ...[['bilinear', 'zeros', false], ['bilinear', 'zeros', true], ['bilinear', 'border', false], ['bilinear', 'border', true], ['bilinear', 'reflection', false], ['bilinear', 'reflection', true], ['nearest', 'reflection', false]].map(([mode, padding, align]): Row => (
+    { name: `GridSample ${mode} ${padding}${align ? ' align_corners' : ''}`, op: 'GridSample', shapes: [[2, 3, 4, 5], [2, 3, 2, 2]], build: ([x, grid]) => B.mk('GridSample', [x, grid], { mode, padding, align }), domains: [[-2, 2], [-1.3, 1.3]] })),
   // LRN's gradient is its expansion's (compiler/ops/lrn.ts): windows of both leads, odd channel counts, ranks 3 to 5
   { name: 'LRN size 3 (ONNX window) over 5 channels', op: 'LRN', shapes: [[2, 5, 2, 3]], build: ([x]) => B.mk('LRN', [x], { size: 3, alpha: 0.4, beta: 0.75, bias: 1.5, lead: 1 }) },
   { name: 'LRN size 4 (PyTorch window) over 7 channels, rank 3', op: 'LRN', shapes: [[2, 7, 3]], build: ([x]) => B.mk('LRN', [x], { size: 4, alpha: 0.6, beta: 0.6, bias: 1, lead: 2 }) },
@@ -198,7 +201,7 @@ const noGradient: Record<string, string> = {
   MaxPoolGrad: 'refused: second derivatives of max pooling are not supported',
   BatchNormRunning: 'refused: running statistics are state, not differentiated',
   RowRegion: 'formed after differentiation (its rule refuses)',
-  GridSample: 'refused: imported for inference, no gradient rule yet',
+  GridSampleGrad: 'refused: second derivatives of GridSample are not supported',
   Not: 'a logical op on masks',
   And: 'a logical op on masks',
   Or: 'a logical op on masks',

@@ -1,14 +1,15 @@
 /**
  * GridSample against PyTorch 1.13's F.grid_sample and onnxruntime: every mode (bilinear, nearest), padding
  * (zeros, border, reflection) and align_corners, on grids reaching past the edges and with points whose
- * nearest pixel is a tie (rounded half to even); graphc's export run in onnxruntime and read back; opset 20's
- * names read; bicubic and other ranks refused by name.
+ * nearest pixel is a tie (rounded half to even); the gradients for x and the grid against PyTorch's autograd;
+ * graphc's export run in onnxruntime and read back; opset 20's names read; bicubic and other ranks refused by name.
  */
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
 import '../../compiler/ops/index.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
 import { inLeafScope } from '../../compiler/ir/node.ts';
+import { grad } from '../../compiler/autodiff/grad.ts';
 import * as B from '../../compiler/ir/build.ts';
 import { exportGraph, importOnnx } from '../../export/index.ts';
 import { onnx, DataType } from '../../export/proto.ts';
@@ -29,17 +30,36 @@ const TORCH = `
 import json, sys, torch
 x = torch.tensor(json.loads(sys.argv[1]), dtype=torch.float32).reshape(${JSON.stringify(X)})
 g = torch.tensor(json.loads(sys.argv[2]), dtype=torch.float32).reshape(${JSON.stringify(G)})
+w = torch.tensor(json.loads(sys.argv[4]), dtype=torch.float32).reshape(${JSON.stringify([G[0], X[1], G[1], G[2]])})
 for f in json.loads(sys.argv[3]):
-    print(json.dumps(torch.nn.functional.grid_sample(x, g, mode=f['mode'], padding_mode=f['padding'], align_corners=f['align']).flatten().tolist()))
+    xs, gs = x.clone().requires_grad_(), g.clone().requires_grad_()
+    y = torch.nn.functional.grid_sample(xs, gs, mode=f['mode'], padding_mode=f['padding'], align_corners=f['align'])
+    (y * w).sum().backward()
+    print(json.dumps({'y': y.flatten().tolist(), 'dx': xs.grad.flatten().tolist(), 'dgrid': gs.grad.flatten().tolist()}))
 `;
 
 const build = (f: { mode: string; padding: string; align: boolean }) =>
   inLeafScope(() => new Graph([{ name: 'y', node: B.mk('GridSample', [B.mk('Input', [], { name: 'x', shape: X, dtype: 'f32' }), B.mk('Input', [], { name: 'grid', shape: G, dtype: 'f32' })], f) }]));
+const W = randoms(G[0] * X[1] * G[1] * G[2], 7, 0.5, 1.5).map(Math.fround);
+/** The gradients of sum(y·W) for x and the grid, as a graph (GridSampleGrad's kernels). */
+const gradients = (f: { mode: string; padding: string; align: boolean }) =>
+  inLeafScope(() => {
+    const xi = B.mk('Input', [], { name: 'x', shape: X, dtype: 'f32' }), gi = B.mk('Input', [], { name: 'grid', shape: G, dtype: 'f32' });
+    const y = B.mk('GridSample', [xi, gi], f);
+    const [dx, dgrid] = grad(B.sum(B.mul(y, B.constant(W, y.shape as number[]))), [xi, gi]);
+    return new Graph([{ name: 'dx', node: dx }, { name: 'dgrid', node: dgrid }]);
+  });
 const feeds = { x: { data: x, shape: X }, grid: { data: grid, shape: G } };
 
 function near(got: ArrayLike<number>, want: ArrayLike<number>, what: string) {
   expect(got.length, what).toBe(want.length);
   for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - want[i]), `${what}[${i}]: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(want[i]));
+}
+
+/** Sums of float32 products in another order: within a few roundings of the largest terms. */
+function nearGrad(got: ArrayLike<number>, want: ArrayLike<number>, what: string) {
+  expect(got.length, what).toBe(want.length);
+  for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - want[i]), `${what}[${i}]: ${got[i]} vs ${want[i]}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want[i])));
 }
 
 async function ortRun(model: Uint8Array, xs = x, shape = X): Promise<Float32Array> {
@@ -60,14 +80,23 @@ function model(opset: number, attrs: Record<string, string | number>, xShape = X
 }
 
 describe('GridSample', () => {
-  const torch = hasTorch ? python(TORCH, [JSON.stringify(x), JSON.stringify(grid), JSON.stringify(forms)]).trim().split('\n').map((l) => JSON.parse(l) as number[]) : [];
+  const torch = hasTorch ? python(TORCH, [JSON.stringify(x), JSON.stringify(grid), JSON.stringify(forms), JSON.stringify(W)]).trim().split('\n').map((l) => JSON.parse(l) as { y: number[]; dx: number[]; dgrid: number[] }) : [];
   forms.forEach((f, i) =>
     it(`${f.mode}, padding ${f.padding}, align_corners ${f.align}: PyTorch's, onnxruntime's of graphc's export, read back`, async () => {
       const g = build(f), ours = runGraph(g, feeds).y;
-      if (hasTorch) near(ours, torch[i], 'PyTorch');
+      if (hasTorch) near(ours, torch[i].y, 'PyTorch');
       const bytes = exportGraph(g, { mode: 'inference', name: 'gs' });
       near(ours, await ortRun(bytes), 'onnxruntime');
       expect(Array.from(runGraph(importOnnx(bytes).graph, feeds).y)).toEqual(Array.from(ours));
+    }));
+  forms.forEach((f, i) =>
+    it.skipIf(!hasTorch)(`${f.mode}, padding ${f.padding}, align_corners ${f.align}: the gradients for x and the grid are PyTorch's`, () => {
+      const { dx, dgrid } = runGraph(gradients(f), feeds);
+      nearGrad(dx, torch[i].dx, 'dx');
+      nearGrad(dgrid, torch[i].dgrid, 'dgrid');
+      // the gradients are not all zero (the test would pass for an op passing none)
+      expect(dx.some((v) => Math.abs(v) > 0.1)).toBe(true);
+      if (f.mode === 'bilinear') expect(dgrid.some((v) => Math.abs(v) > 0.1)).toBe(true);
     }));
 
   it('opset 20 names bilinear linear; its values are opset 16\'s', async () => {
