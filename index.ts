@@ -24,7 +24,7 @@ export type { TensorValue } from './runtime/plan.ts';
 export { trainedModel, useFileReader } from './runtime/train.ts';
 export type { Trained, TrainOptions, TrainData, LogEntry, Divergence } from './runtime/train.ts';
 export { attachLoss } from './export/trainable.ts';
-export { OnnxImportError } from './export/import-error.ts';
+export { OnnxImportError, OnnxSpecializeError } from './export/import-error.ts';
 export type { ImportedModel } from './export/import.ts';
 export type { LossKind } from './export/trainable.ts';
 
@@ -53,11 +53,38 @@ export async function exportOnnx(trained: Trained): Promise<Uint8Array> {
   return exportModel(t.compiled, 'inference', t.params.values);
 }
 
+/** What `importOnnx` is asked beyond the bytes. */
+export interface ImportOnnxOptions {
+  /**
+   * Shapes for graph inputs with symbolic dims whose sizes decide a shape at import (a Reshape's target
+   * computed from Shape of a dynamic batch, as PyTorch exports nn.TransformerEncoderLayer), by input name:
+   * `{ x: [3, 7, 32] }`. The model is specialised to them (its inputs fed with exactly these shapes);
+   * without them such a model throws `OnnxSpecializeError` naming the inputs (`shapes`).
+   */
+  readonly shapes?: Readonly<Record<string, readonly number[]>> | ReadonlyMap<string, readonly number[]>;
+}
+
+/** importOnnx's options, checked as they arrive from JavaScript: the shapes by name, or a TypeError. */
+function importShapes(options: unknown): Map<string, number[]> | undefined {
+  if (options === null || typeof options !== 'object') throw new TypeError(`importOnnx: options must be an object ({ shapes }), got ${options === null ? 'null' : typeof options}`);
+  for (const k of Object.keys(options)) if (k !== 'shapes') throw new TypeError(`importOnnx: unknown option '${k}'; the options are shapes`);
+  const given = (options as ImportOnnxOptions).shapes;
+  if (given === undefined) return undefined;
+  if (given === null || typeof given !== 'object') throw new TypeError(`importOnnx: options.shapes must be { inputName: [sizes] } or a Map, got ${given === null ? 'null' : typeof given}`);
+  const entries = given instanceof Map ? [...given] : Object.entries(given);
+  return new Map(entries.map(([name, dims]) => {
+    if (!Array.isArray(dims) || !dims.every((d) => typeof d === 'number')) throw new TypeError(`importOnnx: options.shapes['${String(name)}'] must be an array of sizes (numbers)`);
+    return [String(name), [...dims] as number[]];
+  }));
+}
+
 /**
  * An ONNX model's bytes (a Uint8Array, or an ArrayBuffer as `fetch` gives) as a graphc model: run it, or
- * train it after `attachLoss` (throws `OnnxImportError`).
+ * train it after `attachLoss` (throws `OnnxImportError`). `options.shapes` specialises a model whose
+ * shapes depend on a dynamic batch's size (`ImportOnnxOptions`).
  */
-export async function importOnnx(bytes: Uint8Array | ArrayBuffer): Promise<ImportedModel> {
+export async function importOnnx(bytes: Uint8Array | ArrayBuffer, options: ImportOnnxOptions = {}): Promise<ImportedModel> {
+  const shapes = importShapes(options);
   const { importOnnx } = await import('./export/import.ts');
-  return importOnnx(bytes);
+  return importOnnx(bytes, shapes ? { shapes } : {});
 }

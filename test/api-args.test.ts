@@ -5,7 +5,9 @@
  * as Infinity or not at all).
  */
 import { describe, expect, it } from 'vitest';
-import { train, predict, importOnnx, exportOnnx, attachLoss, defineModel, param, input, zeros, grad, useSourceMap } from '../index.ts';
+import { train, predict, importOnnx, exportOnnx, attachLoss, defineModel, param, input, zeros, grad, useSourceMap, OnnxSpecializeError } from '../index.ts';
+import { model as onnxModel } from './fuzz/build.ts';
+import { DataType } from '../export/proto.ts';
 import { inLeafScope } from '../compiler/ir/node.ts';
 import toy from '../graphs/toy.ts';
 
@@ -135,6 +137,27 @@ describe('predict(), importOnnx(), attachLoss() arguments', () => {
     const copy = bytes.slice().buffer;
     expect((await importOnnx(js(copy))).graph.outputs.map((o) => o.name)).toEqual((await importOnnx(bytes)).graph.outputs.map((o) => o.name));
     expect((await importOnnx(js(new DataView(copy)))).params.map((p) => p.attrs.name)).toEqual(['W', 'b']);
+  });
+  it('importOnnx({ shapes }): a dynamic batch read by Shape into a Reshape, imported for the shape given; bad options named', async () => {
+    // y = Reshape(x, [Shape(x)[0] * 2, 3]) over x ['N', 6]
+    const C = (name: string, dims: number[], ints: number[]) => ({ op: 'Constant', inputs: [], outputs: [name], attrs: [{ name: 'value', t: { dims, ints, dataType: DataType.INT64 } }] });
+    const bytes = onnxModel({
+      opset: 13,
+      inputs: [{ name: 'x', dims: ['N', 6] }],
+      nodes: [
+        C('zero', [], [0]), C('two', [], [2]), C('axes', [1], [0]), C('three', [1], [3]),
+        { op: 'Shape', inputs: ['x'], outputs: ['s'] }, { op: 'Gather', inputs: ['s', 'zero'], outputs: ['n'] },
+        { op: 'Mul', inputs: ['n', 'two'], outputs: ['n2'] }, { op: 'Unsqueeze', inputs: ['n2', 'axes'], outputs: ['u'] },
+        { op: 'Concat', inputs: ['u', 'three'], outputs: ['t'], attrs: [{ name: 'axis', i: 0 }] }, { op: 'Reshape', inputs: ['x', 't'], outputs: ['y'] },
+      ],
+      outputs: ['y'],
+    });
+    await expect(importOnnx(bytes)).rejects.toThrow(OnnxSpecializeError);
+    expect((await importOnnx(bytes, { shapes: { x: [5, 6] } })).graph.outputs[0].node.shape).toEqual([10, 3]);
+    expect((await importOnnx(bytes, { shapes: new Map([['x', [1, 6]]]) })).graph.outputs[0].node.shape).toEqual([2, 3]);
+    await expect(importOnnx(bytes, js({ shape: { x: [5, 6] } }))).rejects.toThrow(/^importOnnx: unknown option 'shape'; the options are shapes$/);
+    await expect(importOnnx(bytes, js({ shapes: { x: '5,6' } }))).rejects.toThrow(/^importOnnx: options\.shapes\['x'\] must be an array of sizes \(numbers\)$/);
+    await expect(importOnnx(bytes, { shapes: { x: [5, 7] } })).rejects.toThrow(/^input 'x': the shape bound \[5, 7\] has 7 at axis 1, where the input's is 6$/);
   });
   it('attachLoss: an imported model and a loss it knows', async () => {
     const m = await importOnnx(await exportOnnx(await train(toy, { data, epochs: 2 })));

@@ -182,7 +182,7 @@ describe.skipIf(!hasTorch || !hasOnnx)('a model specialised on the shapes of inp
     expect(nonzero).toMatch(/\(NonZero\): unsupported op/);
   });
 
-  it('graphc run: the encoder for a batch, --explain naming x\'s shape; the value-dependent shape one line, exit 1', async () => {
+  it('graphc run and inspect: the encoder for a batch, --explain naming x\'s shape; the value-dependent shape one line, exit 1', async () => {
     const c = ref.enc[1];
     writeFileSync(join(dir, 'x.json'), JSON.stringify({ shape: c.shape, data: c.x }));
     writeFileSync(join(dir, 'v.json'), JSON.stringify({ shape: [2, 4], data: [1, 2, 3, 4, 5, 6, 7, 8] }));
@@ -190,6 +190,14 @@ describe.skipIf(!hasTorch || !hasOnnx)('a model specialised on the shapes of inp
     expect(r.status, r.stderr).toBe(0);
     within(JSON.parse(r.stdout).outputs.y.data, c.ys[0], 1e-5, 'graphc run enc17');
     expect(r.stderr).toContain("specialisation: the model is imported once per distinct shape of 'x'");
+    // inspect draws it for the shape given, and without one says which input to give
+    const drawn = await graphc(['inspect', join(dir, 'enc17.onnx'), '--input', `x=${join(dir, 'x.json')}`], { timeout: 120_000 });
+    expect(drawn.status, drawn.stderr).toBe(0);
+    expect(drawn.stdout).toContain('input x : [5, 7, 32]');
+    const undrawn = await graphc(['inspect', join(dir, 'enc17.onnx')], { timeout: 120_000 });
+    expect(undrawn.status).toBe(1);
+    expect(undrawn.stderr.trim().split('\n')).toHaveLength(1);
+    expect(undrawn.stderr).toMatch(/the shape of graph input 'x'.*; draw it with --input x=FILE$/m);
     const bad = await graphc(['run', join(dir, 'by-value.onnx'), '--input', `x=${join(dir, 'v.json')}`], { timeout: 120_000 });
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
