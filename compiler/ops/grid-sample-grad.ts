@@ -2,15 +2,16 @@
  * GridSample's gradients, one kernel each (PyTorch's grid_sampler_2d_backward):
  *   GridSampleGrad(x, grid, g; out: 'x')     dx: each output gradient spread over the pixels its point read,
  *                                            with their weights (nearest: the one pixel)
- *   GridSampleGrad(x, grid, g; out: 'grid')  dgrid (bilinear only; nearest's is zero): the derivative of the
- *                                            bilinear weights along each coordinate, through the coordinate's
- *                                            unnormalization and padding (zero where border or reflection
- *                                            clamps it, the sign flipped where reflection mirrors it)
+ *   GridSampleGrad(x, grid, g; out: 'grid')  dgrid (nearest's is zero): the derivative of the bilinear or
+ *                                            bicubic weights along each coordinate, through the coordinate's
+ *                                            unnormalization and, bilinear, its padding (zero where border or
+ *                                            reflection clamps it, the sign flipped where reflection mirrors
+ *                                            it; bicubic pads each pixel's index, which moves in steps)
  * Their own gradients (GridSample's second derivatives) are refused, and they have no ONNX op.
  */
 import { defineOp } from './op.ts';
 import { GraphError } from '../ir/errors.ts';
-import { gridAttrs, rint, sourceIndex, sourceSlope } from './grid-sample.ts';
+import { cubicWeights, gridAttrs, rint, sourceIndex, sourceSlope, tapIndex, unpadded, unpaddedSlope } from './grid-sample.ts';
 
 defineOp({
   name: 'GridSampleGrad',
@@ -21,6 +22,7 @@ defineOp({
     const [N, C, H, W] = ctx.inShapes[0], [, Ho, Wo] = ctx.inShapes[1], P = Ho * Wo, plane = H * W;
     const { mode, padding, align } = gridAttrs(ctx.attrs), toGrid = ctx.attrs.out === 'grid';
     const inside = (yy: number, xx: number) => yy >= 0 && yy < H && xx >= 0 && xx < W;
+    const wx = new Float64Array(4), wy = new Float64Array(4), dwx = new Float64Array(4), dwy = new Float64Array(4), tx4 = new Int32Array(4), ty4 = new Int32Array(4);
     return (ins, out) => {
       const [x, grid, g] = ins;
       out.fill(0);
@@ -28,6 +30,32 @@ defineOp({
         for (let p = 0; p < P; p++) {
           const gi = (n * P + p) * 2;
           const ix = sourceIndex(grid[gi], W, align, padding), iy = sourceIndex(grid[gi + 1], H, align, padding);
+          if (mode === 'bicubic') {
+            const ux = unpadded(grid[gi], W, align), uy = unpadded(grid[gi + 1], H, align), x0 = Math.floor(ux), y0 = Math.floor(uy);
+            cubicWeights(ux - x0, wx, dwx);
+            cubicWeights(uy - y0, wy, dwy);
+            for (let k = 0; k < 4; k++) {
+              tx4[k] = tapIndex(x0 - 1 + k, W, align, padding);
+              ty4[k] = tapIndex(y0 - 1 + k, H, align, padding);
+            }
+            let gx = 0, gy = 0;
+            for (let j = 0; j < 4; j++)
+              for (let i = 0; i < 4; i++) {
+                if (ty4[j] < 0 || tx4[i] < 0) continue;
+                for (let c = 0; c < C; c++) {
+                  const go = g[(n * C + c) * P + p], at = (n * C + c) * plane + ty4[j] * W + tx4[i];
+                  if (toGrid) {
+                    gx += x[at] * dwx[i] * wy[j] * go;
+                    gy += x[at] * wx[i] * dwy[j] * go;
+                  } else out[at] += wx[i] * wy[j] * go;
+                }
+              }
+            if (toGrid) {
+              out[gi] = gx * unpaddedSlope(W, align);
+              out[gi + 1] = gy * unpaddedSlope(H, align);
+            }
+            continue;
+          }
           if (mode === 'nearest') {
             const xn = rint(ix), yn = rint(iy);
             if (!toGrid && inside(yn, xn)) for (let c = 0; c < C; c++) out[(n * C + c) * plane + yn * W + xn] += g[(n * C + c) * P + p];

@@ -4,9 +4,10 @@
  * pixels' centers at ±1: ((g + 1)/2)·(size − 1), else their outer edges: ((g + 1)·size − 1)/2. Padding
  * decides points outside: zeros reads 0 for every pixel outside, border clamps the coordinate to
  * [0, size − 1], reflection reflects it off the edges (the centers with align_corners, else the outer
- * edges) and then clamps. Modes: bilinear (the four pixels around the point, weighted) and nearest (the
- * pixel rounded half to even, as PyTorch's and onnxruntime's nearbyint). Bicubic is refused by name.
- * Gradients for x and for the grid (bilinear; nearest's is zero) are GridSampleGrad's kernels.
+ * edges) and then clamps. Modes: bilinear (the four pixels around the point, weighted), nearest (the
+ * pixel rounded half to even, as PyTorch's and onnxruntime's nearbyint) and bicubic (the 4×4 pixels around
+ * the unpadded coordinate, weighted by Keys' cubic with A = −0.75, the padding applied to each pixel's
+ * index, as PyTorch's). Gradients for x and for the grid (nearest's is zero) are GridSampleGrad's kernels.
  */
 import { defineOp, onnxOperand, onnxRule, UnsupportedError } from './op.ts';
 import type { Attrs } from '../ir/node.ts';
@@ -57,7 +58,39 @@ export function sourceSlope(g: number, size: number, align: boolean, padding: st
   return dv;
 }
 
-export interface GridAttrs { mode: 'bilinear' | 'nearest'; padding: 'zeros' | 'border' | 'reflection'; align: boolean }
+/** The index of pixel k along an axis of `size` pixels, the padding applied (bicubic's taps), or −1 for a zero. */
+export function tapIndex(k: number, size: number, align: boolean, padding: string): number {
+  let v = k;
+  if (padding === 'border') v = clip(v, size);
+  else if (padding === 'reflection') v = clip(align ? reflect(v, 0, size - 1) : reflect(v, -0.5, size - 0.5), size);
+  const i = Math.trunc(v);
+  return i >= 0 && i < size ? i : -1;
+}
+
+/** The unpadded pixel coordinate (bicubic's) and its derivative with respect to g. */
+export const unpadded = (g: number, size: number, align: boolean): number => unnormalize(g, size, align);
+export const unpaddedSlope = (size: number, align: boolean): number => (align ? (size - 1) / 2 : size / 2);
+
+const A = -0.75;
+const near1 = (x: number) => ((A + 2) * x - (A + 3)) * x * x + 1; // |x| ≤ 1
+const far1 = (x: number) => ((A * x - 5 * A) * x + 8 * A) * x - 4 * A; // 1 < |x| < 2
+const near1Slope = (x: number) => (3 * (A + 2) * x - 2 * (A + 3)) * x;
+const far1Slope = (x: number) => (3 * A * x - 10 * A) * x + 8 * A;
+
+/** The cubic weights of pixels −1, 0, 1, 2 around a point t past pixel 0 (0 ≤ t < 1), and their derivatives in t. */
+export function cubicWeights(t: number, w: Float64Array, dw?: Float64Array): void {
+  w[0] = far1(t + 1);
+  w[1] = near1(t);
+  w[2] = near1(1 - t);
+  w[3] = far1(2 - t);
+  if (!dw) return;
+  dw[0] = far1Slope(t + 1);
+  dw[1] = near1Slope(t);
+  dw[2] = -near1Slope(1 - t);
+  dw[3] = -far1Slope(2 - t);
+}
+
+export interface GridAttrs { mode: 'bilinear' | 'nearest' | 'bicubic'; padding: 'zeros' | 'border' | 'reflection'; align: boolean }
 export const gridAttrs = (a: Attrs): GridAttrs => a as unknown as GridAttrs;
 
 defineOp({
@@ -69,13 +102,14 @@ defineOp({
       throw new GraphError(`GridSample: expects x [N, C, H, W] and grid [N, Ho, Wo, 2], got ${shapeStr(x.shape)} and ${shapeStr(grid.shape)}`, src);
     if (x.shape[0] !== grid.shape[0]) throw new GraphError(`GridSample: x ${shapeStr(x.shape)} and grid ${shapeStr(grid.shape)} differ in N`, src);
     const { mode, padding } = gridAttrs(a);
-    if (mode !== 'bilinear' && mode !== 'nearest') throw new GraphError(`GridSample: mode '${mode}' (graphc has bilinear and nearest)`, src);
+    if (!['bilinear', 'nearest', 'bicubic'].includes(mode)) throw new GraphError(`GridSample: mode '${mode}' (ONNX has bilinear, nearest and bicubic)`, src);
     if (!['zeros', 'border', 'reflection'].includes(padding)) throw new GraphError(`GridSample: padding '${padding}' (ONNX has zeros, border and reflection)`, src);
     return { shape: [x.shape[0], x.shape[1], grid.shape[1], grid.shape[2]], dtype: 'f32' };
   },
   kernel(ctx) {
     const [N, C, H, W] = ctx.inShapes[0], [, Ho, Wo] = ctx.inShapes[1], P = Ho * Wo, plane = H * W;
     const { mode, padding, align } = gridAttrs(ctx.attrs);
+    const wx = new Float64Array(4), wy = new Float64Array(4), tx4 = new Int32Array(4), ty4 = new Int32Array(4);
     return (ins, out) => {
       const [x, grid] = ins;
       const at = (base: number, yy: number, xx: number) => (yy >= 0 && yy < H && xx >= 0 && xx < W ? x[base + yy * W + xx] : 0);
@@ -83,6 +117,27 @@ defineOp({
         for (let p = 0; p < P; p++) {
           const gi = (n * P + p) * 2;
           const ix = sourceIndex(grid[gi], W, align, padding), iy = sourceIndex(grid[gi + 1], H, align, padding);
+          if (mode === 'bicubic') {
+            const ux = unpadded(grid[gi], W, align), uy = unpadded(grid[gi + 1], H, align), x0 = Math.floor(ux), y0 = Math.floor(uy);
+            cubicWeights(ux - x0, wx);
+            cubicWeights(uy - y0, wy);
+            for (let k = 0; k < 4; k++) {
+              tx4[k] = tapIndex(x0 - 1 + k, W, align, padding);
+              ty4[k] = tapIndex(y0 - 1 + k, H, align, padding);
+            }
+            for (let c = 0; c < C; c++) {
+              const b = (n * C + c) * plane;
+              let v = 0;
+              for (let j = 0; j < 4; j++) {
+                if (ty4[j] < 0) continue;
+                let row = 0;
+                for (let i = 0; i < 4; i++) if (tx4[i] >= 0) row += wx[i] * x[b + ty4[j] * W + tx4[i]];
+                v += wy[j] * row;
+              }
+              out[(n * C + c) * P + p] = v;
+            }
+            continue;
+          }
           if (mode === 'nearest') {
             const xn = rint(ix), yn = rint(iy);
             for (let c = 0; c < C; c++) out[(n * C + c) * P + p] = at((n * C + c) * plane, yn, xn);
@@ -108,14 +163,14 @@ defineOp({
   },
   onnxImport: {
     GridSample: onnxRule([16, 20, 22], (c) => {
-      // opset 20 renamed bilinear linear (and bicubic cubic), and took ranks above 4
-      const linear = c.opset >= 20 ? 'linear' : 'bilinear', named = c.attrString('mode', linear);
-      if (named !== linear && named !== 'nearest') throw new UnsupportedError(`attribute 'mode' '${named}' is not supported (graphc has ${linear} and nearest)`);
+      // opset 20 renamed bilinear linear and bicubic cubic, and took ranks above 4
+      const linear = c.opset >= 20 ? 'linear' : 'bilinear', cubic = c.opset >= 20 ? 'cubic' : 'bicubic', named = c.attrString('mode', linear);
+      if (named !== linear && named !== cubic && named !== 'nearest') throw new UnsupportedError(`attribute 'mode' '${named}' is not supported (opset ${c.opset} has ${linear}, nearest and ${cubic})`);
       const padding = c.attrString('padding_mode', 'zeros');
       if (!['zeros', 'border', 'reflection'].includes(padding)) throw new UnsupportedError(`attribute 'padding_mode' '${padding}' (ONNX has zeros, border and reflection)`);
       const x = onnxOperand(c, 0), grid = onnxOperand(c, 1);
       if (x.shape.length !== 4) throw new UnsupportedError(`X of shape ${shapeStr(x.shape)} (graphc samples x [N, C, H, W])`);
-      return B.mk('GridSample', [x, grid], { mode: named === 'nearest' ? 'nearest' : 'bilinear', padding, align: c.attrInt('align_corners', 0) !== 0 });
+      return B.mk('GridSample', [x, grid], { mode: named === linear ? 'bilinear' : named === cubic ? 'bicubic' : 'nearest', padding, align: c.attrInt('align_corners', 0) !== 0 });
     }),
   },
   showAttrs: (a) => `${a.mode} ${a.padding}${a.align ? ' align_corners' : ''}`,

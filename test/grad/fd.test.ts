@@ -145,7 +145,7 @@ const rows: Row[] = [
   { name: 'BatchNormTrainGrad (x) 2-D', op: 'BatchNormTrainGrad', shapes: [[3, 2, 2, 2], [2], [3, 2, 2, 2]], build: (xs) => B.mk('BatchNormTrainGrad', xs, { eps: 1e-5, out: 'x' }) },
   { name: 'BatchNormTrainGrad (scale) over [N, C, L]', op: 'BatchNormTrainGrad', shapes: [[3, 2, 4], [2], [3, 2, 4]], build: (xs) => B.mk('BatchNormTrainGrad', xs, { eps: 1e-5, out: 'scale' }) },
   // GridSample (GridSampleGrad's kernels): points past the edges, each padding, both align_corners; nearest's grid gradient is zero
-  ...[['bilinear', 'zeros', false], ['bilinear', 'zeros', true], ['bilinear', 'border', false], ['bilinear', 'border', true], ['bilinear', 'reflection', false], ['bilinear', 'reflection', true], ['nearest', 'reflection', false]].map(([mode, padding, align]): Row => (
+  ...[['bilinear', 'zeros', false], ['bilinear', 'zeros', true], ['bilinear', 'border', false], ['bilinear', 'border', true], ['bilinear', 'reflection', false], ['bilinear', 'reflection', true], ['nearest', 'reflection', false], ['bicubic', 'zeros', false], ['bicubic', 'border', true], ['bicubic', 'reflection', false]].map(([mode, padding, align]): Row => (
     { name: `GridSample ${mode} ${padding}${align ? ' align_corners' : ''}`, op: 'GridSample', shapes: [[2, 3, 4, 5], [2, 3, 2, 2]], build: ([x, grid]) => B.mk('GridSample', [x, grid], { mode, padding, align }), domains: [[-2, 2], [-1.3, 1.3]] })),
   // LRN's gradient is its expansion's (compiler/ops/lrn.ts): windows of both leads, odd channel counts, ranks 3 to 5
   { name: 'LRN size 3 (ONNX window) over 5 channels', op: 'LRN', shapes: [[2, 5, 2, 3]], build: ([x]) => B.mk('LRN', [x], { size: 3, alpha: 0.4, beta: 0.75, bias: 1.5, lead: 1 }) },
