@@ -5,7 +5,8 @@
 import type { Node } from '../compiler/ir/node.ts';
 import { toNumber, DataType, AttrType as AT, type GraphProto } from './proto.ts';
 import { fail, floats, ints, bools, dimsOf, MAX_ELEMENTS } from './import-tensor.ts';
-import { NeedsValuesError } from '../compiler/ops/op.ts';
+import { NeedsValuesError, type IntConst } from '../compiler/ops/op.ts';
+import * as B from '../compiler/ir/build.ts';
 import { shownName } from './import-error.ts';
 
 /**
@@ -105,4 +106,11 @@ export function needsValues(what: string, k: number, from: { values: readonly st
   const on = [values.length ? `the value${s(values, '', 's')} of graph input${s(values, '', 's')} ${quoted(values)}` : '', `the shape${s(shapes, '', 's')} of graph input${s(shapes, '', 's')} ${quoted(shapes)}`].filter(Boolean).join(' and ');
   const options = values.length ? "importOnnx's bind and shapes options" : "importOnnx's shapes option";
   return new NeedsValuesError(`${what}; input ${k} is computed from ${on} (symbolic dims, read by Shape or Size), known at run time: graphc specialises the model on ${s([...values, ...shapes], 'it', 'them')} (graphc run and OnnxSession, once per distinct ${values.length ? 'value and shape' : 'shape'}; ${options})`, values, shapes);
+}
+
+/** An int64 tensor known at import that the graph outputs: a constant (symbolic values cannot be). */
+export function intOutput(v: IntConst | undefined, name: string): Node {
+  if (!v) return fail(`output '${name}' is not computed by the graph`);
+  if (!v.values.every((d) => typeof d === 'number')) return fail(`output '${name}' holds symbolic dims [${v.values.join(', ')}]`);
+  return B.mk('Const', [], { value: Float32Array.from(v.values as number[]), shape: [...v.dims], dtype: 'i64' });
 }

@@ -49,3 +49,6 @@ export function boundDims(g: GraphProto, shapes: ReadonlyMap<string, readonly nu
   }
   return bound;
 }
+
+/** Whether bound dims match declared ones (null: a dim the file leaves open; a symbolic dim takes any size). */
+export const sameDims = (a: readonly number[], b: readonly (Dim | null)[]): boolean => a.length === b.length && a.every((d, i) => b[i] === null || typeof b[i] === 'string' || b[i] === d);

@@ -15,8 +15,8 @@ import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpConte
 import { intConst, isIntConst, NeedsValuesError, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldFloats, foldInts } from './import-fold.ts';
 import { OnnxImportError, OnnxSpecializeError, shownName } from './import-error.ts';
-import { constantValue, needsValues, specializable } from './import-constant.ts';
-import { boundDims, declaredDims } from './import-dims.ts';
+import { constantValue, intOutput, needsValues, specializable } from './import-constant.ts';
+import { boundDims, declaredDims, sameDims } from './import-dims.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
 import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
@@ -38,16 +38,6 @@ export { decodeModel, type ImportedModel, type ImportOptions } from './import-mo
 
 /** The ONNX ops the importer reads itself, not through an import rule: Constant (its value folded at import). */
 export const IMPORTER_OPS: readonly string[] = ['Constant'];
-
-/** An int64 tensor known at import that the graph outputs: a constant (symbolic values cannot be). */
-function intOutput(v: IntConst | undefined, name: string): Node {
-  if (!v) return fail(`output '${name}' is not computed by the graph`);
-  if (!v.values.every((d) => typeof d === 'number')) return fail(`output '${name}' holds symbolic dims [${v.values.join(', ')}]`);
-  return B.mk('Const', [], { value: Float32Array.from(v.values as number[]), shape: [...v.dims], dtype: 'i64' });
-}
-
-/** Whether bound dims match declared ones (null: a dim the file leaves open). */
-const sameDims = (a: readonly number[], b: readonly (Dim | null)[]) => a.length === b.length && a.every((d, i) => b[i] === null || typeof b[i] === 'string' || b[i] === d);
 
 export function importOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions = {}): ImportedModel {
   const model = decodeModel(bytes);
