@@ -5,7 +5,8 @@
  * columns; one column more is a label, ignored); a `.npy` file and a JSON document (nested arrays, or
  * `{ "shape": [...], "data": [...] }`) carry their own shape. Symbolic dims are bound from what the files
  * hold, the same symbol to the same size across inputs. Integer inputs (int64 in the model) take integers
- * of at most 2^24 in magnitude (graphc holds them in float32, exactly to there). The extension (`.csv`,
+ * of at most 2^24 in magnitude (graphc holds them in float32, exactly to there); an input of a small integer
+ * type (uint8, int8, uint16, int16, uint32, uint64) takes values in its range too. The extension (`.csv`,
  * `.npy`, `.json`) names the format, and any other is refused; a file without one is a `.npy` by its magic,
  * else CSV. Every value is finite (NaN, Infinity and numbers beyond float32's range are refused, as
  * training data's are, unless the caller allows them: `--allow-non-finite`). Every mistake is one line
@@ -21,6 +22,7 @@ import { checkReadable } from './readable.ts';
 import { readNpy, NpyError } from './npy.ts';
 import { readJsonTensor } from './json-tensor.ts';
 import { UserError } from './user-error.ts';
+import { intTypeProblem, type IntType } from '../compiler/ops/int-types.ts';
 
 export interface Feed {
   readonly name: string;
@@ -67,8 +69,8 @@ export function assignInputs(specs: readonly string[], inputs: readonly Node[], 
  * not finite (in float32) is refused unless `allowNonFinite`. The inputs named in `double` (declared
  * float64) keep their float64 values.
  */
-export function readInputs(files: ReadonlyMap<Node, string>, env: Map<string, number>, allowNonFinite = false, double: ReadonlySet<string> = new Set()): Feed[] {
-  return [...files].map(([node, file]) => readInput(node, file, env, allowNonFinite, double.has(String(node.attrs.name))));
+export function readInputs(files: ReadonlyMap<Node, string>, env: Map<string, number>, allowNonFinite = false, double: ReadonlySet<string> = new Set(), types: ReadonlyMap<string, IntType> = new Map()): Feed[] {
+  return [...files].map(([node, file]) => readInput(node, file, env, allowNonFinite, double.has(String(node.attrs.name)), types.get(String(node.attrs.name))));
 }
 
 function magic(abs: string): string {
@@ -103,11 +105,11 @@ function formatOf(file: string): 'csv' | 'npy' | 'json' | undefined {
   throw new UserError(`${file}: --input reads .csv, .npy or .json files (by the extension), not ${ext}`);
 }
 
-function readInput(node: Node, file: string, env: Map<string, number>, allowNonFinite: boolean, double: boolean): Feed {
+function readInput(node: Node, file: string, env: Map<string, number>, allowNonFinite: boolean, double: boolean, small: IntType | undefined): Feed {
   const name = String(node.attrs.name);
   const format = formatOf(file);
   const abs = checkReadable(file, `data for input '${name}'`);
-  const what = `${file}: input ${describeInput(node).replace(/ float32$/, double ? ' float64' : ' float32')}`;
+  const what = `${file}: input ${describeInput(node).replace(/ float32$/, double ? ' float64' : ' float32').replace(/ int64$/, small ? ` ${small.name}` : ' int64')}`;
   let shape: number[], values: ArrayLike<number>, ints: boolean;
   // where value i is, for the one-line refusal of a value that is not finite
   let where = (i: number) => `${what}: value ${i} (at ${indexOf(shape, i)})`;
@@ -119,7 +121,7 @@ function readInput(node: Node, file: string, env: Map<string, number>, allowNonF
       const bytes = readFileSync(abs);
       const a = readNpy(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       const want = node.dtype === 'i64' ? ['int'] : node.dtype === 'bool' ? ['bool', 'int'] : ['float'];
-      if (!want.includes(a.kind)) throw new UserError(`${what}: expected ${node.dtype === 'i64' ? 'an int64 or int32' : node.dtype === 'bool' ? 'a bool' : 'a float32 or float64'} array, the file holds ${a.descr}`);
+      if (!want.includes(a.kind)) throw new UserError(`${what}: expected ${node.dtype === 'i64' ? 'an integer (int64, int32, uint8...)' : node.dtype === 'bool' ? 'a bool' : 'a float32 or float64'} array, the file holds ${a.descr}`);
       [shape, values, ints] = [a.shape, a.data, a.kind !== 'float'];
     } else if (format === 'json') {
       const t = readJsonTensor(readFileSync(abs, 'utf8'));
@@ -145,6 +147,8 @@ function readInput(node: Node, file: string, env: Map<string, number>, allowNonF
     if (node.dtype !== 'f32' && !ints && !(Number.isInteger(v) && Math.abs(v) <= INT_LIMIT))
       throw new UserError(`${what}: expected integers${node.dtype === 'bool' ? ' (0 or 1)' : ` within ±2^24`}, value ${i} is ${v}`);
     if (node.dtype === 'i64' && ints && Math.abs(v) > INT_LIMIT) throw new UserError(`${what}: value ${i} (${v}) is beyond ±2^24, which graphc holds exactly`);
+    const problem = small && intTypeProblem(small, v);
+    if (problem) throw new UserError(`${what}: value ${i} (${v}) is ${problem}`);
     data[i] = v;
     if (!allowNonFinite && !Number.isFinite(Math.fround(data[i]))) {
       const text = Number.isFinite(v) ? String(v) : written(i);

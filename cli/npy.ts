@@ -2,9 +2,10 @@
  * NumPy's `.npy` format (versions 1.0, 2.0 and 3.0): the magic `\x93NUMPY`, a version, the length of a
  * header that is a Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`
  * padded with spaces to a multiple of 64 bytes and ending in a newline, then the raw data in C order.
- * Read: float32 and float64 (rounded to float32, as graphc computes), int32 and int64, bool; either byte
- * order. Refused, in one line: every other dtype, Fortran order, a header or data length that does not
- * match. Written: float32, int64 or bool, little-endian, version 1.0.
+ * Read: float32 and float64 (rounded to float32, as graphc computes), int32 and int64, the small integer
+ * types (uint8, int8, uint16, int16, uint32, uint64), bool; either byte order. Refused, in one line: every
+ * other dtype, Fortran order, a header or data length that does not match. Written: float32, float64,
+ * int64, a small integer type or bool, little-endian, version 1.0.
  */
 
 export type NpyKind = 'float' | 'int' | 'bool';
@@ -35,6 +36,12 @@ const dtypes: Record<string, Dtype> = {
   f8: { kind: 'float', size: 8, get: (v, o, le) => v.getFloat64(o, le) },
   i4: { kind: 'int', size: 4, get: (v, o, le) => v.getInt32(o, le) },
   i8: { kind: 'int', size: 8, get: (v, o, le) => Number(v.getBigInt64(o, le)) },
+  u1: { kind: 'int', size: 1, get: (v, o) => v.getUint8(o) },
+  i1: { kind: 'int', size: 1, get: (v, o) => v.getInt8(o) },
+  u2: { kind: 'int', size: 2, get: (v, o, le) => v.getUint16(o, le) },
+  i2: { kind: 'int', size: 2, get: (v, o, le) => v.getInt16(o, le) },
+  u4: { kind: 'int', size: 4, get: (v, o, le) => v.getUint32(o, le) },
+  u8: { kind: 'int', size: 8, get: (v, o, le) => Number(v.getBigUint64(o, le)) },
   b1: { kind: 'bool', size: 1, get: (v, o) => v.getUint8(o) },
 };
 
@@ -64,9 +71,9 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   const text = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(wide ? 12 : 10, start));
   const { descr, fortran, shape } = parseHeader(text);
   if (fortran) fail(`Fortran-order arrays are not supported: save a C-order array (numpy.ascontiguousarray)`);
-  const m = /^([<>|=])([fib])(\d+)$/.exec(descr);
+  const m = /^([<>|=])([fibu])(\d+)$/.exec(descr);
   const dt = m ? dtypes[m[2] + m[3]] : undefined;
-  if (!m || !dt) return fail(`dtype '${descr}' is not supported (float32, float64, int32, int64, bool)`);
+  if (!m || !dt) return fail(`dtype '${descr}' is not supported (float32, float64, int32, int64, uint8, int8, uint16, int16, uint32, uint64, bool)`);
   const le = m[1] !== '>';
   const count = shape.reduce((a, b) => a * b, 1);
   const need = count * dt.size;
@@ -74,14 +81,31 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   const data = new Float64Array(count);
   for (let i = 0; i < count; i++) data[i] = dt.get(view, start + i * dt.size, le);
   if (dt.kind === 'int' && dt.size === 8)
-    for (let i = 0; i < count; i++) if (!Number.isSafeInteger(data[i])) fail(`int64 value at index ${i} is beyond ±2^53`);
+    for (let i = 0; i < count; i++) if (!Number.isSafeInteger(data[i])) fail(`${m[2] === 'u' ? 'uint64' : 'int64'} value at index ${i} is beyond ${m[2] === 'u' ? '' : '±'}2^53`);
   return { shape, data, kind: dt.kind, descr };
 }
 
-/** A .npy file (version 1.0) of the values as float32 ('<f4'), int64 ('<i8') or bool ('|b1'). */
-export function writeNpy(shape: readonly number[], data: ArrayLike<number>, kind: NpyKind | 'double' = 'float'): Uint8Array {
-  const descr = kind === 'float' ? '<f4' : kind === 'double' ? '<f8' : kind === 'int' ? '<i8' : '|b1';
-  const size = kind === 'float' ? 4 : kind === 'double' || kind === 'int' ? 8 : 1;
+/** The small integer types as .npy names them (graphc's short names: u8, i8, u16, i16, u32, u64). */
+const SMALL: Record<string, string> = { u8: '|u1', i8: '|i1', u16: '<u2', i16: '<i2', u32: '<u4', u64: '<u8' };
+type SmallKind = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'u64';
+const setSmall: Record<SmallKind, (v: DataView, o: number, x: number) => void> = {
+  u8: (v, o, x) => v.setUint8(o, x),
+  i8: (v, o, x) => v.setInt8(o, x),
+  u16: (v, o, x) => v.setUint16(o, x, true),
+  i16: (v, o, x) => v.setInt16(o, x, true),
+  u32: (v, o, x) => v.setUint32(o, x, true),
+  u64: (v, o, x) => v.setBigUint64(o, BigInt(x), true),
+};
+export const isSmallKind = (k: string): k is SmallKind => Object.hasOwn(SMALL, k);
+
+/**
+ * A .npy file (version 1.0) of the values as float32 ('<f4'), float64 ('<f8'), int64 ('<i8'), a small
+ * integer type ('|u1'...: the values must fit it, as an output of that type does) or bool ('|b1').
+ */
+export function writeNpy(shape: readonly number[], data: ArrayLike<number>, kind: NpyKind | 'double' | SmallKind = 'float'): Uint8Array {
+  const small = isSmallKind(kind) ? kind : undefined;
+  const descr = small ? SMALL[small] : kind === 'float' ? '<f4' : kind === 'double' ? '<f8' : kind === 'int' ? '<i8' : '|b1';
+  const size = small ? Number(SMALL[small].slice(2)) : kind === 'float' ? 4 : kind === 'double' || kind === 'int' ? 8 : 1;
   const tuple = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${tuple}, }`;
   // pad with spaces so that the data starts on a multiple of 64 bytes; the header ends in a newline
@@ -97,7 +121,8 @@ export function writeNpy(shape: readonly number[], data: ArrayLike<number>, kind
   for (let i = 0; i < header.length; i++) out[10 + i] = header.charCodeAt(i);
   for (let i = 0; i < count; i++) {
     const o = total + i * size;
-    if (kind === 'float') view.setFloat32(o, data[i], true);
+    if (small) setSmall[small](view, o, data[i]);
+    else if (kind === 'float') view.setFloat32(o, data[i], true);
     else if (kind === 'double') view.setFloat64(o, data[i], true);
     else if (kind === 'int') view.setBigInt64(o, BigInt(Math.trunc(data[i])), true);
     else out[o] = data[i] ? 1 : 0;

@@ -1,21 +1,26 @@
 /**
  * `graphc run`'s outputs: printed as text or JSON, or written to files by extension (`.csv`: one row per
  * first-dim entry, the rest of the shape row-major across the columns, as `graphc run` reads a CSV;
- * `.npy`: float32 (float64 for an output the model declares so), int64 or bool; `.json`: the output as `{ shape, data }`, which `graphc run` reads back; a bare `.json` for a model
+ * `.npy`: float32 (float64 for an output the model declares so), int64, the small integer type an output
+ * declares (uint8 as `|u1`...), or bool; `.json`: the output as `{ shape, data }`, which `graphc run` reads back; a bare `.json` for a model
  * with several outputs holds them all, as `--json` prints them). Numbers are the shortest decimals that read back as the same
  * float32. Files are written atomically, after the run, so a failure leaves none half-written.
  */
 import { shapeStr } from '../compiler/ir/shape.ts';
 import type { DType } from '../compiler/ir/node.ts';
-import { writeNpy } from './npy.ts';
+import { isSmallKind, writeNpy } from './npy.ts';
+import { INT_TYPES_BY_SHORT } from '../compiler/ops/int-types.ts';
 import { checkNotInput, checkWritable, writeAtomic, type Inputs } from './write.ts';
 import { UserError } from './user-error.ts';
 
 export interface OutputValue {
   readonly shape: readonly number[];
   readonly data: ArrayLike<number>;
-  /** 'f64': an output the model declares float64 (computed in float32; written as float64). */
-  readonly dtype?: DType | 'f64';
+  /**
+   * 'f64': an output the model declares float64 (computed in float32; written as float64); u8, i8, u16, i16,
+   * u32, u64: an output of that small integer type (written as it).
+   */
+  readonly dtype?: DType | 'f64' | string;
 }
 export type Outputs = Record<string, OutputValue>;
 
@@ -33,7 +38,10 @@ const jsonNumber = (v: number) => (Number.isFinite(v) ? Number(f32String(v)) : S
 const csvNumber = (v: number) => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'inf' : v === -Infinity ? '-inf' : f32String(v));
 
 /** One output as the JSON `{ shape, data }` (data flat, row-major). */
-export const jsonTensor = (v: OutputValue) => ({ shape: [...v.shape], ...(v.dtype && v.dtype !== 'f32' ? { dtype: v.dtype === 'i64' ? 'int64' : v.dtype === 'f64' ? 'float64' : 'bool' } : {}), data: Array.from(v.data, jsonNumber) });
+export const jsonTensor = (v: OutputValue) => ({ shape: [...v.shape], ...(v.dtype && v.dtype !== 'f32' ? { dtype: dtypeName(v.dtype) } : {}), data: Array.from(v.data, jsonNumber) });
+
+/** An output's dtype as JSON says it: int64, float64, bool, or the small integer type's name (uint8...). */
+const dtypeName = (d: string) => (d === 'i64' ? 'int64' : d === 'f64' ? 'float64' : d === 'bool' ? 'bool' : INT_TYPES_BY_SHORT.get(d)?.name ?? d);
 
 /**
  * Outputs as text: each output's name and shape, then one line per row (the first dimension). Rows are
@@ -97,7 +105,7 @@ export async function writeOutputs(files: ReadonlyMap<string, readonly string[]>
   for (const [file, names] of files) {
     const v = outputs[names[0]];
     if (/\.csv$/i.test(file)) await writeAtomic(file, csvText(v));
-    else if (/\.npy$/i.test(file)) await writeAtomic(file, writeNpy(v.shape, v.data, v.dtype === 'i64' ? 'int' : v.dtype === 'bool' ? 'bool' : v.dtype === 'f64' ? 'double' : 'float'));
+    else if (/\.npy$/i.test(file)) await writeAtomic(file, writeNpy(v.shape, v.data, v.dtype && isSmallKind(v.dtype) ? v.dtype : v.dtype === 'i64' ? 'int' : v.dtype === 'bool' ? 'bool' : v.dtype === 'f64' ? 'double' : 'float'));
     else await writeAtomic(file, JSON.stringify(names.length === 1 ? jsonTensor(v) : doc(Object.fromEntries(names.map((n) => [n, outputs[n]])))) + '\n');
   }
 }

@@ -21,12 +21,12 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 /** Adds the `run` command's argument, options and action to its entry (named and described by commands.ts). */
 export function registerRun(command: Command, run: (fn: () => Promise<void>) => Promise<void>): Command {
   return command
-    .argument('<model.onnx>', 'an ONNX model (its inputs of any rank, float32, float64 (computed in float32), int64 or bool)')
+    .argument('<model.onnx>', 'an ONNX model (its inputs of any rank, float32, float64 (computed in float32), integers (int64, int32, uint8, int8, uint16, int16, uint32, uint64; within 2^24) or bool)')
     .requiredOption(
       '--input <[name=]file>',
       'an input\'s values (repeatable; the bare file when the model has one input): .csv (one row per example, ' +
         'the rest of the input\'s shape row-major across the columns, one more column a label, ignored; # starts a comment), ' +
-        '.npy (float32/float64, int32/int64 for integer inputs, C order), or .json (nested arrays, or {"shape": [...], "data": [...]}); ' +
+        '.npy (float32/float64, int32/int64/uint8/... for integer inputs, C order), or .json (nested arrays, or {"shape": [...], "data": [...]}); ' +
         'by the extension (any other is refused; a file without one is read as .npy or CSV by its first bytes)',
       collect,
       [] as string[],
@@ -48,7 +48,7 @@ export function registerRun(command: Command, run: (fn: () => Promise<void>) => 
         const inputFiles = assignInputs(o.input, session.inputs, file, session.defaults);
         const outputFiles = assignOutputs(o.output, session.outputNames, file, [['the model file', file], ...[...inputFiles.values()].map((f) => ['an --input file', f] as const)]);
         const env = new Map<string, number>();
-        const feeds = readInputs(inputFiles, env, o.allowNonFinite === true, session.float64Inputs);
+        const feeds = readInputs(inputFiles, env, o.allowNonFinite === true, session.float64Inputs, session.intTypes);
         let values;
         try {
           values = session.run(new Map(feeds.map((f) => [f.name, f])));

@@ -8,6 +8,7 @@ import { fail, floats, ints, bools, dimsOf, MAX_ELEMENTS } from './import-tensor
 import { NeedsValuesError, type IntConst } from '../compiler/ops/op.ts';
 import * as B from '../compiler/ir/build.ts';
 import { shownName } from './import-error.ts';
+import { isIntegerType } from '../compiler/ops/int-types.ts';
 
 /**
  * Constant's schema versions, whose forms `constantValue` reads: `value` (a tensor) from 1, `sparse_value`
@@ -16,7 +17,7 @@ import { shownName } from './import-error.ts';
  */
 export const CONSTANT_SINCE: readonly number[] = [1, 9, 11, 12, 13, 19, 21, 23, 24, 25];
 
-/** A Constant node's value: float32 numbers, integers (int64 or int32, folded at import as int64), or bools (0 and 1). */
+/** A Constant node's value: float32 numbers, integers (int64, int32 or a small integer type, folded at import as int64), or bools (0 and 1). */
 export function constantValue(n: NonNullable<GraphProto['node']>[number], opset: number, where: string): { values: number[]; dims: number[]; integer: boolean; bool?: boolean } {
   const attrs = n.attribute ?? [];
   if (attrs.length !== 1) fail(`${where}: ${attrs.length === 0 ? 'no value attribute' : `${attrs.length} attributes (ONNX's Constant takes exactly one value)`}`);
@@ -37,7 +38,7 @@ export function constantValue(n: NonNullable<GraphProto['node']>[number], opset:
   switch (name) {
     case 'value': {
       const t = a.t ?? fail(`${what}: no tensor`);
-      if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32) return { values: ints(t, where), dims: dimsOf(t), integer: true };
+      if (isIntegerType(t.dataType)) return { values: ints(t, where), dims: dimsOf(t), integer: true };
       if (t.dataType === DataType.BOOL) {
         const { dims, data } = bools(t, where);
         return { values: Array.from(data), dims, integer: false, bool: true };

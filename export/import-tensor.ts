@@ -8,6 +8,7 @@
 import { onnx, DataType, toNumber, DEFAULT_KEY, type ModelProto } from './proto.ts';
 import { OnnxImportError } from './import-error.ts';
 import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
+import { INT_TYPES } from '../compiler/ops/int-types.ts';
 
 type TensorProto = import('onnx-proto').onnx.ITensorProto;
 type GraphProto = import('onnx-proto').onnx.IGraphProto;
@@ -151,21 +152,37 @@ export function bools(t: TensorProto, what: string): { dims: number[]; data: Flo
 
 export const dimsOf = (t: TensorProto): number[] => (t.dims ?? []).map((d) => toNumber(d as number));
 
+/**
+ * An integer tensor's values (int64, int32, or a small type: uint8, int8, uint16, int16, uint32, uint64),
+ * exact as doubles; a value outside its type's range (int32_data holding 300 for a uint8) is refused.
+ */
 export function ints(t: TensorProto, what: string): number[] {
   const dims = checkDims(what, t.dims ?? []);
   const count = dims.reduce((p, d) => p * d, 1);
   if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) fail(`${what}: external data is not supported`);
-  if (t.dataType !== DataType.INT64 && t.dataType !== DataType.INT32) fail(`${what}: expected integers, got data type ${onnxTypeName(t.dataType)}`);
+  const small = INT_TYPES.get(t.dataType ?? 0);
+  if (t.dataType !== DataType.INT64 && t.dataType !== DataType.INT32 && !small) fail(`${what}: expected integers, got data type ${onnxTypeName(t.dataType)}`);
   const raw = t.rawData;
   if (raw && raw.length > 0) {
-    const width = t.dataType === DataType.INT64 ? 8 : 4;
+    const width = t.dataType === DataType.INT64 ? 8 : small ? Math.ceil(small.bits / 8) : 4;
     if (raw.length !== count * width) fail(`${what}: dims [${dims.join(', ')}] need ${count * width} bytes, the file holds ${raw.length}`);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    return Array.from({ length: count }, (_, i) => (width === 8 ? toNumber(view.getBigInt64(i * 8, true), what) : view.getInt32(i * 4, true)));
+    const get = (i: number): number | bigint =>
+      width === 8 ? (small ? view.getBigUint64(i * 8, true) : view.getBigInt64(i * 8, true))
+      : width === 4 ? (small ? view.getUint32(i * 4, true) : view.getInt32(i * 4, true))
+      : width === 2 ? (small!.signed ? view.getInt16(i * 2, true) : view.getUint16(i * 2, true))
+      : small!.signed ? view.getInt8(i) : view.getUint8(i);
+    return Array.from({ length: count }, (_, i) => toNumber(get(i) as number, what));
   }
-  const src = t.dataType === DataType.INT64 ? (t.int64Data ?? []) : (t.int32Data ?? []);
+  const src = t.dataType === DataType.INT64 ? (t.int64Data ?? []) : small && small.bits > 16 ? (t.uint64Data ?? []) : (t.int32Data ?? []);
   if (src.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${src.length}`);
-  return (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toNumber(v, what));
+  const values = (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toNumber(v, what));
+  if (small) {
+    // uint64_data decodes as unsigned; int32_data may hold what the type cannot
+    const bad = values.findIndex((v) => v < small.min || v > small.max);
+    if (bad >= 0) fail(`${what}: value ${bad} is ${values[bad]}, outside ${small.name}'s range (${small.min} to ${small.max})`);
+  }
+  return values;
 }
 
 /** Defaults graphc's export records for inputs with no initializer (`graphc.default:<name>`: a JSON array of numbers). */

@@ -8,7 +8,7 @@
 import { Graph } from '../compiler/ir/graph.ts';
 import { inLeafScope, type Node, type DType } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
-import { isStatic, type Dim } from '../compiler/ir/shape.ts';
+import { isStatic, ShapeError, type Dim } from '../compiler/ir/shape.ts';
 import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
 
 import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
@@ -23,6 +23,9 @@ import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { fail, floats, ints, bools, dimsOf, checkTotal, printable, recordedDefaults, MAX_NODES, MAX_RANK } from './import-tensor.ts';
 import { float64Model, FLOAT64_NOTE } from './import-f64.ts';
+import { INT_TYPES, isIntegerType } from '../compiler/ops/int-types.ts';
+import { nodeType } from './types.ts';
+import { keepInType } from './import-int.ts';
 import { decodeModel, type ImportedModel, type ImportOptions } from './import-model.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
@@ -64,10 +67,14 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   const intValues = new Map<string, IntConst>();
   const params: Node[] = [];
   const inits = new Set<string>();
+  // every tensor's ONNX element type, where the file says it: the small integer types are kept in range by it
+  const elemTypes = new Map<string, number>();
+  for (const vi of g.input ?? []) if (vi.name && vi.type?.tensorType?.elemType) elemTypes.set(vi.name, vi.type.tensorType.elemType);
   for (const t of g.initializer ?? []) {
     const name = t.name || fail('an initializer has no name');
     inits.add(name);
-    if (t.dataType === DataType.INT64 || t.dataType === DataType.INT32) {
+    if (t.dataType) elemTypes.set(name, t.dataType);
+    if (isIntegerType(t.dataType)) {
       intValues.set(name, intConst(ints(t, `initializer '${name}'`), dimsOf(t)));
       continue;
     }
@@ -103,7 +110,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       continue;
     }
     const tt = vi.type?.tensorType ?? fail(`input '${name}' is not a tensor`);
-    const isInt = tt.elemType === DataType.INT64 || tt.elemType === DataType.INT32;
+    const isInt = isIntegerType(tt.elemType);
     const bound = opts.bind?.get(name) ?? opts.intInputs?.get(name);
     if (bound && isInt) {
       const b = bound as { values: readonly number[]; dims: readonly number[] } | readonly number[];
@@ -113,7 +120,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       continue;
     }
     // float64 inputs are computed in float32 (export/import-f64.ts)
-    const dtype = tt.elemType === DataType.FLOAT || tt.elemType === DataType.DOUBLE ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : isInt ? 'i64' : fail(`input '${name}': element type ${onnxTypeName(tt.elemType)} is not supported (float32, float64, bool, int64, int32)`);
+    const dtype = tt.elemType === DataType.FLOAT || tt.elemType === DataType.DOUBLE ? 'f32' : tt.elemType === DataType.BOOL ? 'bool' : isInt ? 'i64' : fail(`input '${name}': element type ${onnxTypeName(tt.elemType)} is not supported (float32, float64, bool, int64, int32, uint8, int8, uint16, int16, uint32, uint64)`);
     const given = opts.bind?.get(name);
     if (given) {
       // a float or bool input bound to its value: a constant (the model specialised on it)
@@ -164,6 +171,8 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     if (n.domain && n.domain !== 'ai.onnx') fail(`${label}: domain '${n.domain}' is not supported`);
     const attrs = new Map((n.attribute ?? []).map((a) => [a.name ?? '', a]));
     if (attrs.size !== (n.attribute ?? []).length) fail(`${label}: an attribute is given twice`);
+    const type = nodeType(n, elemTypes);
+    if (type) for (const o of n.output?.slice(0, n.opType === 'Split' ? undefined : 1) ?? []) if (o) elemTypes.set(o, type);
     if (n.opType === 'Constant') {
       const v = constantValue(n, opset, `node '${n.name || i}' (Constant, opset ${opset})`);
       const out = n.output?.[0];
@@ -196,6 +205,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       inputs,
       opset,
       has: (k) => !!names[k],
+      elemType: (k) => elemTypes.get(names[k] ?? ''),
       ints: (k) => {
         readInputs.add(k);
         const v = intValues.get(names[k] ?? '');
@@ -244,7 +254,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       attrTensor: (name) => {
         const t = attr(name, AT.TENSOR)?.t;
         if (!t) return undefined;
-        const integer = t.dataType === DataType.INT64 || t.dataType === DataType.INT32;
+        const integer = isIntegerType(t.dataType);
         return integer ? { values: ints(t, `${where} attribute '${name}'`), dims: dimsOf(t), integer } : { values: [...floats(t, `${where} attribute '${name}'`).data], dims: dimsOf(t), integer };
       },
       attrString: (name, d) => { const a = attr(name, AT.STRING); return a ? new TextDecoder().decode(a.s ?? new Uint8Array(0)) : d; },
@@ -276,11 +286,21 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     const outs = Array.isArray(out) ? (out as readonly OnnxValue[]) : [out as OnnxValue];
     const wanted = n.output ?? [];
     if (outs.length < wanted.filter(Boolean).length || wanted.slice(outs.length).some(Boolean)) fail(`${where}: output ${outs.length} ('${wanted[outs.length]}') not supported`);
-    outs.forEach((o, k) => {
+    outs.forEach((result, k) => {
       const name = wanted[k];
       if (!name) return;
+      // a result of a small integer type kept within it (uint8's Sub wraps around, as onnxruntime's)
+      const small = INT_TYPES.get(elemTypes.get(name) ?? 0);
+      const o = small ? atSource(pos, () => keepInType(result, small, n.opType ?? '', where)) : result;
       // integer tensors computed from constants only (shape arithmetic) are folded now
-      const v = isIntConst(o) ? o : foldInts(o);
+      let v: IntConst | undefined;
+      try {
+        v = isIntConst(o) ? o : foldInts(o);
+      } catch (e) {
+        // a value the fold cannot take (a small integer type's: an IntType node refusing it)
+        if (e instanceof ShapeError) fail(`${where}: ${e.message}`);
+        throw e;
+      }
       if (v) intValues.set(name, v);
       else values.set(name, o as Node);
     });

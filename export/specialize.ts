@@ -18,6 +18,7 @@ import { decodeModel, importOnnx, type ImportedModel, type ImportOptions } from 
 import { OnnxImportError, OnnxSpecializeError } from './import-error.ts';
 import { narrowDoubles } from './import-tensor.ts';
 import { float64Use, FLOAT64_NOTE } from './import-f64.ts';
+import { INT_TYPES, intTypeProblem, type IntType } from '../compiler/ops/int-types.ts';
 
 /** How many specialisations (distinct values of the inputs specialised on) a session keeps. */
 export const MAX_VARIANTS = 16;
@@ -28,7 +29,10 @@ export interface SessionFeed {
   readonly shape: readonly number[];
 }
 
-/** An output as the model declares it: Float64Array (dtype 'f64') for an output declared float64. */
+/**
+ * An output as the model declares it: Float64Array (dtype 'f64') for an output declared float64; an output
+ * of a small integer type has its short name as dtype (u8, i8, u16, i16, u32, u64).
+ */
 export interface SessionOutput {
   readonly data: Float32Array | Float64Array;
   readonly shape: readonly number[];
@@ -77,6 +81,11 @@ export class OnnxSession {
   readonly notes: readonly string[] = [];
   /** The graph inputs the model declares float64 (fed as Float64Array, narrowed to float32). */
   readonly float64Inputs: ReadonlySet<string>;
+  /**
+   * The graph inputs and outputs of a small integer type (uint8, int8, uint16, int16, uint32, uint64), held
+   * as integers in float32: a value fed must fit its type and be within 2^24 (exact in float32).
+   */
+  readonly intTypes: ReadonlyMap<string, IntType>;
   /** The inputs the model is specialised on the values of, each with why (the node whose operand it decides). */
   readonly specializedOn = new Map<string, string>();
   /** The inputs the model is specialised on the shapes of (symbolic dims read by Shape or Size), each with why. */
@@ -92,6 +101,10 @@ export class OnnxSession {
     this.outputNames = (g?.output ?? []).map((o) => o.name ?? '');
     const use = float64Use(g ?? {});
     this.float64Inputs = use.inputs;
+    this.intTypes = new Map([...(g?.input ?? []), ...(g?.output ?? [])].flatMap((v) => {
+      const t = INT_TYPES.get(v.type?.tensorType?.elemType ?? 0);
+      return t && v.name ? [[v.name, t] as const] : [];
+    }));
     if (use.any) this.notes = [FLOAT64_NOTE];
     try {
       const m = importOnnx(bytes, opts);
@@ -151,6 +164,15 @@ export class OnnxSession {
   run(given: ReadonlyMap<string, SessionFeed>): Map<string, SessionOutput> {
     // float64 values narrowed to float32 once, before they bind a specialisation or feed the plan
     const feeds = new Map([...given].map(([name, f]) => [name, f.data instanceof Float64Array ? { shape: f.shape, data: narrowDoubles(f.data, `input '${name}'`) } : f] as const));
+    for (const [name, f] of feeds) {
+      const t = this.intTypes.get(name);
+      if (!t) continue;
+      const count = f.shape.reduce((a, b) => a * b, 1);
+      for (let i = 0; i < count; i++) {
+        const why = intTypeProblem(t, f.data[i]);
+        if (why) fail(`input '${name}' (${t.name}): value ${i} is ${f.data[i]}, ${why}`);
+      }
+    }
     const m = this.model(feeds);
     const variant = this.variants.get(this.key(feeds))!;
     const shapes = new Map<string, number[]>();
@@ -176,6 +198,8 @@ export class OnnxSession {
     return new Map(m.graph.outputs.map((o): [string, SessionOutput] => {
       const v = variant.plan!.value(o.node);
       const count = v.shape.reduce((a, b) => a * b, 1);
+      const small = this.intTypes.get(o.name);
+      if (small && o.node.dtype === 'i64') return [o.name, { shape: [...v.shape], data: v.data.slice(0, count), dtype: small.short }];
       if (!m.float64.outputs.has(o.name)) return [o.name, { shape: [...v.shape], data: v.data.slice(0, count), dtype: o.node.dtype }];
       if (finiteIn) refuseOverflow(v, `output '${o.name}' (float64)`, "model's computation");
       return [o.name, { shape: [...v.shape], data: Float64Array.from(v.data.subarray(0, count)), dtype: 'f64' }];

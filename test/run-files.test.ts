@@ -49,12 +49,18 @@ describe('.npy', () => {
     expect(Array.from(f8.data)).toEqual([0.1, -3]);
     const i4 = readNpy(npy("{'shape': (1, 2), 'fortran_order': False, 'descr': '>i4'}", bytes(2, (v, i) => v.setInt32(i * 4, [7, -9][i], false), 4), 2));
     expect([i4.shape, Array.from(i4.data), i4.kind]).toEqual([[1, 2], [7, -9], 'int']);
+    // the small integer types, in either byte order
+    const u1 = readNpy(npy("{'descr': '|u1', 'fortran_order': False, 'shape': (3,), }", Uint8Array.of(0, 200, 255)));
+    expect([Array.from(u1.data), u1.kind]).toEqual([[0, 200, 255], 'int']);
+    const i2 = readNpy(npy("{'descr': '>i2', 'fortran_order': False, 'shape': (2,), }", bytes(2, (v, i) => v.setInt16(i * 2, [-300, 7][i], false), 2)));
+    expect(Array.from(i2.data)).toEqual([-300, 7]);
+    expect(() => readNpy(npy("{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }", bytes(1, (v) => v.setBigUint64(0, 2n ** 63n + 2n, true), 8)))).toThrow(/^uint64 value at index 0 is beyond 2\^53$/);
     const v3 = readNpy(npy("{'descr': '<i8', 'fortran_order': False, 'shape': (1,), }", bytes(1, (v) => v.setBigInt64(0, 42n, true), 8), 3));
     expect(Array.from(v3.data)).toEqual([42]);
   });
   it('refuses other dtypes, Fortran order, lengths that do not match, and what is not .npy, in one line', () => {
     const cases: [Uint8Array, RegExp][] = [
-      [npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", new Uint8Array(2)), /dtype '\|u1' is not supported/],
+      [npy("{'descr': '|S1', 'fortran_order': False, 'shape': (2,), }", new Uint8Array(2)), /dtype '\|S1' is not supported/],
       [npy("{'descr': '<f2', 'fortran_order': False, 'shape': (2,), }", new Uint8Array(4)), /dtype '<f2' is not supported/],
       [npy("{'descr': '<c8', 'fortran_order': False, 'shape': (1,), }", new Uint8Array(8)), /dtype '<c8' is not supported/],
       [npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", new Uint8Array(16)), /Fortran-order/],

@@ -1,5 +1,6 @@
 /** Comparisons (bool results, no gradient) and the dtype cast, all elementwise (they join fused loops). */
-import { defineOp, onnxOperand as need, onnxRule as rule, UnsupportedError, type OnnxImporter } from './op.ts';
+import { defineOp, intConst, onnxOperand as need, onnxRule as rule, UnsupportedError, type IntConst, type OnnxImportCtx, type OnnxImporter } from './op.ts';
+import { INT_TYPES, intTypeProblem, wrapInt, type IntType } from './int-types.ts';
 import { binary, onnxTypeName } from './onnx-read.ts';
 import * as B from '../ir/build.ts';
 import type { Attrs, DType } from '../ir/node.ts';
@@ -60,6 +61,21 @@ function castRule(attrs: Attrs): ElementwiseRule & { readonly simd?: SimdRule } 
 }
 const castToF32 = castRule({});
 
+/**
+ * A Cast into a small integer type (uint8...: compiler/ops/int-types.ts): integers folded at import are
+ * wrapped now, anything else by an IntType node at run time.
+ */
+function castInto(c: OnnxImportCtx, t: IntType, ic: IntConst | undefined) {
+  if (ic && ic.values.every((d) => typeof d === 'number')) {
+    const values = (ic.values as number[]).map((v) => wrapInt(t, v));
+    const bad = values.findIndex((v) => intTypeProblem(t, v));
+    if (bad >= 0) throw new UnsupportedError(`Cast to ${t.name}: value ${bad} (${(ic.values as number[])[bad]}) is ${intTypeProblem(t, values[bad])}`);
+    return intConst(values, ic.dims);
+  }
+  const x = need(c, 0);
+  return B.mk('IntType', [x], { type: t.code, from: x.dtype === 'f32' ? 'float' : 'int', op: 'Cast' });
+}
+
 /** ONNX's Cast: an int64 tensor folded at import stays folded (or becomes a float constant); float64 is read as float32. */
 const castImport = rule([6, 9, 13, 19, 21, 23, 24, 25], (c) => {
   const to = c.attrInt('to', 1);
@@ -67,6 +83,8 @@ const castImport = rule([6, 9, 13, 19, 21, 23, 24, 25], (c) => {
   c.attrInt('saturate', 1);
   c.attrString('round_mode', 'up');
   const ic = c.intConst(0);
+  const small = INT_TYPES.get(to);
+  if (small) return castInto(c, small, ic);
   if (ic) {
     // an integer tensor known at import: stays folded as integers, or becomes a float constant
     if (to === 7 || to === 6) return ic;
@@ -76,13 +94,15 @@ const castImport = rule([6, 9, 13, 19, 21, 23, 24, 25], (c) => {
   if (to === 1 || to === 11) return B.cast(need(c, 0), 'f32');
   if (to === 9) return B.cast(need(c, 0), 'bool');
   if (to === 7 || to === 6) return B.cast(need(c, 0), 'i64');
-  throw new UnsupportedError(`Cast to ${onnxTypeName(to)}: graphc computes in float32, float64 as float32, bool and int64`);
+  throw new UnsupportedError(`Cast to ${onnxTypeName(to)}: graphc computes in float32, float64 as float32, bool and integers (int64, int32, uint8, int8, uint16, int16, uint32, uint64)`);
 });
 
 /** CastLike: a Cast to the type of its second input (`like`, read for its type only). */
 const castLikeImport = rule([15, 19, 21, 23, 24, 25], (c) => {
   c.attrInt('saturate', 1);
   c.attrString('round_mode', 'up');
+  const small = INT_TYPES.get(c.elemType?.(1) ?? 0);
+  if (small) return castInto(c, small, c.intConst(0));
   const to = c.intConst(1) ? 'i64' : need(c, 1).dtype;
   const ic = c.intConst(0);
   if (ic) {

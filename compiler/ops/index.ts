@@ -36,4 +36,5 @@ import './norm-running.ts';
 import './dropout.ts';
 import './flatten.ts';
 import './batch-matmul.ts';
+import './int-types.ts';
 import './row-region.ts';

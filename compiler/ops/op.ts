@@ -106,6 +106,8 @@ export interface OnnxImportCtx {
   fixed(k: number): number[] | undefined;
   /** Whether input k is given (a non-empty name). */
   has(k: number): boolean;
+  /** The ONNX element type of input k where the file says it (declared, or ONNX's type rules), else undefined. */
+  elemType?(k: number): number | undefined;
   attrInt(name: string, dflt: number): number;
   attrFloat(name: string, dflt: number): number;
   attrInts(name: string): number[] | undefined;

@@ -1,7 +1,7 @@
 /**
  * The ONNX backend node tests (a model and input/expected-output .pb files per directory, from Debian's
  * libonnx-testdata) run through graphc's importer and Float32 runtime. A test is `unsupported` when its
- * model uses an op graphc does not import or a form it does not take (float16 or 8-bit data, a 3-D MatMul),
+ * model uses an op graphc does not import or a form it does not take (float16 or 8-bit float data),
  * with the reason; otherwise it must pass: every output within rtol 1e-3 / atol 1e-7 (onnx's backend
  * test defaults) of the expected values, with the expected shape.
  */
@@ -37,13 +37,34 @@ function readTensor(path: string): { name: string; dims: number[]; data: Float32
     case DataType.BOOL:
       data = view ? Float32Array.from({ length: count }, (_, i) => view.getUint8(i)) : Float32Array.from(t.int32Data ?? []);
       break;
+    // the small integer types, as ONNX stores them (raw little-endian, int32_data, uint64_data)
+    case DataType.UINT8:
+      data = view ? Float32Array.from({ length: count }, (_, i) => view.getUint8(i)) : Float32Array.from(t.int32Data ?? []);
+      break;
+    case DataType.INT8:
+      data = view ? Float32Array.from({ length: count }, (_, i) => view.getInt8(i)) : Float32Array.from(t.int32Data ?? []);
+      break;
+    case DataType.UINT16:
+      data = view ? Float32Array.from({ length: count }, (_, i) => view.getUint16(i * 2, true)) : Float32Array.from(t.int32Data ?? []);
+      break;
+    case DataType.INT16:
+      data = view ? Float32Array.from({ length: count }, (_, i) => view.getInt16(i * 2, true)) : Float32Array.from(t.int32Data ?? []);
+      break;
+    case DataType.UINT32:
+      data = view ? Float32Array.from({ length: count }, (_, i) => view.getUint32(i * 4, true)) : Float32Array.from((t.uint64Data ?? []).map((v) => toNumber(v as number)));
+      break;
+    case DataType.UINT64:
+      data = view ? Float32Array.from({ length: count }, (_, i) => Number(view.getBigUint64(i * 8, true))) : Float32Array.from((t.uint64Data ?? []).map((v) => toNumber(v as number)));
+      break;
     default:
       throw new TypeError(`data type ${t.dataType}`);
   }
   return { name: t.name ?? '', dims, data, dtype: t.dataType ?? 0 };
 }
 
+/** int64 and int32 inputs are bound at import; the small integer types (uint8...) are fed at run time. */
 const isInt = (t: number | null | undefined) => t === DataType.INT64 || t === DataType.INT32;
+const SMALL: Record<number, string> = { [DataType.UINT8]: 'u8', [DataType.INT8]: 'i8', [DataType.UINT16]: 'u16', [DataType.INT16]: 'i16', [DataType.UINT32]: 'u32', [DataType.UINT64]: 'u64' };
 
 /** The model's graph inputs (initializers excepted), by name in order: input_k.pb feeds the k-th. */
 function inputNames(modelBytes: Uint8Array): string[] {
@@ -101,6 +122,8 @@ export function runNodeTest(dir: string): Outcome {
         if (got.shape.join(',') !== want.dims.join(',')) return { name, status: 'failed', reason: `${set} output ${oname}: shape [${got.shape}] , expected [${want.dims}]` };
         // an output the model declares float64 is handed out as float64
         if ((want.dtype === DataType.DOUBLE) !== got.data instanceof Float64Array) return { name, status: 'failed', reason: `${set} output ${oname}: ${got.data.constructor.name}, expected ONNX type ${want.dtype}` };
+        // an output of a small integer type says its type
+        if (SMALL[want.dtype] && got.dtype !== SMALL[want.dtype]) return { name, status: 'failed', reason: `${set} output ${oname}: dtype ${got.dtype}, expected ${SMALL[want.dtype]}` };
         for (let i = 0; i < want.data.length; i++) {
           const a = got.data[i], b = want.data[i];
           const ok = Number.isNaN(b) ? Number.isNaN(a) : Math.abs(a - b) <= 1e-7 + 1e-3 * Math.abs(b);

@@ -196,6 +196,7 @@ const noGradient: Record<string, string> = {
   SizeOf: 'an integer count',
   ArgMax: 'an index',
   MaxPoolIndex: 'an index',
+  IntType: 'an integer of a small type (uint8...): a cast or a wrap',
   OneHot: 'built from indices',
   DropoutMask: 'a random draw',
   MaxPoolGrad: 'refused: second derivatives of max pooling are not supported',

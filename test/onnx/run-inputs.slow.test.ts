@@ -104,8 +104,8 @@ describe.skipIf(!hasOnnx)('graphc run feeds any inputs and writes its outputs as
     writeFileSync(join(dir, 'x.yaml'), readFileSync(join(dir, 'x.csv')));
     const cases: [string[], RegExp][] = [
       [['--input', 'x=xF.npy', '--input', 'ids=ids.npy'], /^graphc: xF\.npy: input 'x' .*Fortran-order arrays are not supported/],
-      [['--input', 'x=x8.npy', '--input', 'ids=ids.npy'], /^graphc: x8\.npy: .*dtype '\|u1' is not supported/],
-      [['--input', 'x=x.npy', '--input', 'ids=idsf.npy'], /^graphc: idsf\.npy: input 'ids' \[N, 3\] int64: expected an int64 or int32 array, the file holds <f4/],
+      [['--input', 'x=x8.npy', '--input', 'ids=ids.npy'], /^graphc: x8\.npy: input 'x' \[N, 1, 8, 8\] float32: expected a float32 or float64 array, the file holds \|u1/],
+      [['--input', 'x=x.npy', '--input', 'ids=idsf.npy'], /^graphc: idsf\.npy: input 'ids' \[N, 3\] int64: expected an integer \(int64, int32, uint8\.\.\.\) array, the file holds <f4/],
       [['--input', 'x=x.npy', '--input', 'ids=ragged.json'], /^graphc: ragged\.json: .*expected 3 elements at \[1\]/],
       [['--input', 'x=x.npy', '--input', 'ids=frac.json'], /^graphc: frac\.json: .*expected integers/],
       [['--input', 'x=short.npy', '--input', 'ids=ids.npy'], /^graphc: short\.npy: .*needs 1280 bytes of data/],

@@ -34,7 +34,9 @@ const SPEC: [number, string][] = [
 
 describe('ONNX element types are named in import refusals', () => {
   it('an input of an element type graphc does not take', () => {
-    for (const [code, name] of SPEC) refused(model({ input: code }), new RegExp(`^input 'x': element type ${name} \\(${code}\\) is not supported \\(float32, float64, bool, int64, int32\\)$`));
+    // the small integer types (uint8, int8, uint16, int16, uint32, uint64) are read: compiler/ops/int-types.ts
+    for (const [code, name] of SPEC.filter(([c]) => ![2, 3, 4, 5, 12, 13].includes(c)))
+      refused(model({ input: code }), new RegExp(`^input 'x': element type ${name} \\(${code}\\) is not supported \\(float32, float64, bool, int64, int32, uint8, int8, uint16, int16, uint32, uint64\\)$`));
   });
   it('an initializer of a float type graphc does not hold', () => {
     refused(model({ init: DataType.FLOAT16 }), /data type float16 \(10\) is not float32 or float64$/);

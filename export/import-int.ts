@@ -1,0 +1,37 @@
+/**
+ * Results of the small integer types (uint8, int8, uint16, int16, uint32, uint64: compiler/ops/int-types.ts)
+ * kept within their type, as onnxruntime computes them: graphc holds integers in float32, so uint8's
+ * 3 − 5 is −2 until an `IntType` node wraps it to 254 (uint8's Add, Sub and Mul wrap around in ONNX). A
+ * Div's quotient is truncated toward zero (integer division), a value no integer type holds (a division
+ * by zero) stops the run. The ops that only move or pick their inputs' values need no such node.
+ */
+import type { Node } from '../compiler/ir/node.ts';
+import * as B from '../compiler/ir/build.ts';
+import { intConst, isIntConst, type OnnxValue } from '../compiler/ops/op.ts';
+import { fail } from './import-tensor.ts';
+import { intTypeProblem, wrapInt, type IntType } from '../compiler/ops/int-types.ts';
+
+/** Ops whose result holds only values of their inputs (of the same type): always within the type. */
+const PICKS = new Set([
+  'Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Slice', 'Gather', 'GatherElements', 'GatherND',
+  'Expand', 'Tile', 'Split', 'Max', 'Min', 'Clip', 'Where', 'Pad', 'ReduceMax', 'ReduceMin', 'DepthToSpace', 'SpaceToDepth', 'Trilu',
+  // these read or write the type themselves
+  'Cast', 'CastLike', 'Constant',
+]);
+
+/** `result`, the output of ONNX op `op` of type `t`, kept within `t`. */
+export function keepInType(result: OnnxValue, t: IntType, op: string, where: string): OnnxValue {
+  if (isIntConst(result)) {
+    if (PICKS.has(op)) return result;
+    if (!result.values.every((d) => typeof d === 'number')) return result;
+    const values = (result.values as number[]).map((v) => (op === 'Div' ? Math.trunc(v) : v)).map((v) => (Number.isInteger(v) ? wrapInt(t, v) : v));
+    const bad = values.findIndex((v) => intTypeProblem(t, v));
+    if (bad >= 0) fail(`${where}: value ${bad} (${(result.values as number[])[bad]}) is ${intTypeProblem(t, values[bad])}`);
+    return intConst(values, result.dims);
+  }
+  const n = result as Node;
+  // a pick computed by a float op (Min, Clip) is an integer still: held as one
+  if (PICKS.has(op)) return n.dtype === 'f32' ? B.cast(n, 'i64') : n;
+  // a quotient is truncated (from: float), anything else wrapped (from: int)
+  return B.mk('IntType', [n], { type: t.code, from: op === 'Div' ? 'float' : 'int', op });
+}
