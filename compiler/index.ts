@@ -13,7 +13,7 @@ export { zeros, ones, full, uniform, normal, values } from './dsl/init.ts';
 export type { Initializer } from './dsl/init.ts';
 export { Linear } from './dsl/layers.ts';
 export { Conv2d, MaxPool2d, AvgPool2d, Dropout, Flatten, BatchNorm1d, BatchNorm2d, LocalResponseNorm } from './dsl/vision-layers.ts';
-export type { ConvOptions, PoolOptions, AvgPoolOptions, BatchNormOptions, InterpolateOptions, LocalResponseNormOptions, Pair } from './dsl/vision.ts';
+export type { ConvOptions, PoolOptions, AvgPoolOptions, BatchNormOptions, InterpolateOptions, LocalResponseNormOptions, GridSampleOptions, Pair } from './dsl/vision.ts';
 export type { Dim, Shape } from './ir/shape.ts';
 export type { Broadcast, BroadcastCheck, MatMulCheck } from './dsl/shape-types.ts';
 

@@ -5,7 +5,7 @@ import * as B from '../ir/build.ts';
 import { Tensor, wrap } from './tensor.ts';
 import type { Broadcast, BroadcastCheck } from './shape-types.ts';
 import type { Dim } from '../ir/shape.ts';
-import { batchNormNode, localResponseNormNode, type AvgPoolOptions, type BatchNormOptions, type LocalResponseNormOptions, type ConvOptions, type InterpolateOptions, type Pair, type PoolOptions } from './vision.ts';
+import { batchNormNode, gridSampleNode, localResponseNormNode, type GridSampleOptions, type AvgPoolOptions, type BatchNormOptions, type LocalResponseNormOptions, type ConvOptions, type InterpolateOptions, type Pair, type PoolOptions } from './vision.ts';
 
 type Operand<T extends Shape> = Tensor<T> | number;
 type Bin = <const A extends Shape = [], const C extends Shape = []>(a: Operand<A>, b: (Tensor<C> & BroadcastCheck<A, C>) | number) => Tensor<Broadcast<A, C>>;
@@ -104,3 +104,6 @@ export const batchNorm = <S extends Shape, const C extends Dim>(x: Tensor<S>, sc
   wrap(batchNormNode(x.node, scale.node, bias.node, runningMean.node, runningVar.node, options));
 /** F.local_response_norm(x, size, alpha = 1e-4, beta = 0.75, k = 1) over axis 1 of x [N, C, ...] (ONNX's LRN; PyTorch's window for an even size). */
 export const localResponseNorm = <S extends Shape>(x: Tensor<S>, size: number, options?: LocalResponseNormOptions): Tensor<S> => wrap(localResponseNormNode(x.node, size, options));
+/** F.grid_sample(x, grid, mode = 'bilinear', padding_mode = 'zeros', align_corners = False): x [N, C, H, W] read at grid [N, Ho, Wo, 2] in [−1, 1]. */
+export const gridSample = <S extends Shape, G extends Shape>(x: Tensor<S>, grid: Tensor<G>, options?: GridSampleOptions): Tensor<[S[0], S[1], G[1], G[2]]> =>
+  wrap(gridSampleNode(x.node, grid.node, options));

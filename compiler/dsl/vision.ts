@@ -24,6 +24,8 @@ export interface BatchNormOptions {
   readonly momentum?: number;
   readonly eps?: number;
 }
+/** F.grid_sample's options (PyTorch's defaults: bilinear, zeros, alignCorners false). */
+export interface GridSampleOptions { readonly mode?: 'bilinear' | 'nearest' | 'bicubic'; readonly paddingMode?: 'zeros' | 'border' | 'reflection'; readonly alignCorners?: boolean }
 /** F.local_response_norm's options (PyTorch's names and defaults: alpha 1e-4, beta 0.75, k 1). */
 export interface LocalResponseNormOptions { readonly alpha?: number; readonly beta?: number; readonly k?: number }
 
@@ -109,6 +111,15 @@ export function interpolateNode(x: Node, o: InterpolateOptions): Node {
   if (out.some((d) => !Number.isSafeInteger(d) || d < 1)) throw new GraphError(`interpolate: output size [${out}] from [${h}, ${w}]`, callerPos());
   const coord = mode === 'nearest' ? 'asymmetric' : o.alignCorners ? 'align_corners' : 'half_pixel';
   return B.mk('Resize', [x], { mode: mode === 'nearest' ? 'nearest' : 'linear', coord, nearest: 'floor', cubicA: -0.75, exclude: false, scales: [1, 1, ...scales], shape: [x.shape[0], x.shape[1], ...out] as number[], sizes: o.size !== undefined || o.alignCorners === true });
+}
+
+/** F.grid_sample(x, grid, mode, padding_mode, align_corners) of x [N, C, H, W] at grid [N, Ho, Wo, 2] (ONNX's GridSample). */
+export function gridSampleNode(x: Node, grid: Node, o: GridSampleOptions = {}): Node {
+  checkOptions('gridSample', o, ['mode', 'paddingMode', 'alignCorners']);
+  const mode = o.mode ?? 'bilinear', padding = o.paddingMode ?? 'zeros';
+  if (!['bilinear', 'nearest', 'bicubic'].includes(mode)) throw new GraphError(`gridSample: mode '${mode}' (graphc has 'bilinear', 'nearest' and 'bicubic')`, callerPos());
+  if (!['zeros', 'border', 'reflection'].includes(padding)) throw new GraphError(`gridSample: paddingMode '${padding}' (graphc has 'zeros', 'border' and 'reflection')`, callerPos());
+  return B.mk('GridSample', [x, grid], { mode, padding, align: o.alignCorners ?? false });
 }
 
 /**

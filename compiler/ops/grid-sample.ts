@@ -95,7 +95,7 @@ export const gridAttrs = (a: Attrs): GridAttrs => a as unknown as GridAttrs;
 
 defineOp({
   name: 'GridSample',
-  dsl: { internal: 'read from ONNX files by the importer' },
+  dsl: { fn: 'gridSample' },
   arity: 2,
   infer([x, grid], a, src) {
     if (x.shape.length !== 4 || grid.shape.length !== 4 || grid.shape[3] !== 2)

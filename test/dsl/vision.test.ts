@@ -1,6 +1,6 @@
 /** The DSL's convolution, pooling, normalization, dropout and flatten: what each builds, with its shape. */
 import { describe, expect, it } from 'vitest';
-import { AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, MaxPool2d, avgPool2d, batchNorm, conv2d, dropout, flatten, globalAvgPool, input, interpolate, maxPool2d, param, zeros, ones } from '../../compiler/index.ts';
+import { AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, MaxPool2d, avgPool2d, batchNorm, conv2d, dropout, flatten, globalAvgPool, gridSample, input, interpolate, maxPool2d, param, zeros, ones } from '../../compiler/index.ts';
 
 const x = input('x', ['N', 2, 8, 7]);
 const w = param('w', [4, 1, 3, 3], zeros());
@@ -35,6 +35,15 @@ describe('vision ops in the DSL', () => {
     expect(() => interpolate(x, { size: 4, scaleFactor: 2 })).toThrow(/exactly one of size and scaleFactor/);
     expect(() => interpolate(x, { scaleFactor: 2, alignCorners: true })).toThrow(/bilinear only/);
     expect(() => interpolate(x, { scaleFactor: 0.1 })).toThrow(/output size \[0,0\]/);
+  });
+
+  it('gridSample: PyTorch\'s defaults (bilinear, zeros, alignCorners false), its options (values against PyTorch in grid-sample.slow.test.ts)', () => {
+    const grid = input('grid', ['N', 3, 5, 2]);
+    const y = gridSample(x, grid);
+    expect([y.node.op, y.node.attrs, y.shape]).toEqual(['GridSample', { mode: 'bilinear', padding: 'zeros', align: false }, ['N', 2, 3, 5]]);
+    expect(gridSample(x, grid, { mode: 'bicubic', paddingMode: 'reflection', alignCorners: true }).node.attrs).toEqual({ mode: 'bicubic', padding: 'reflection', align: true });
+    expect(() => gridSample(x, grid, { mode: 'area' as 'nearest' })).toThrow(/gridSample: mode 'area'/);
+    expect(() => gridSample(x, grid, { padding_mode: 'border' } as object)).toThrow(/gridSample: no option 'padding_mode'/);
   });
 
   it('flatten keeps the batch axis', () => {

@@ -1,12 +1,13 @@
 /**
- * GridSample against PyTorch 1.13's F.grid_sample and onnxruntime: every mode (bilinear, nearest, bicubic), padding
- * (zeros, border, reflection) and align_corners, on grids reaching past the edges and with points whose
- * nearest pixel is a tie (rounded half to even); the gradients for x and the grid against PyTorch's autograd;
- * graphc's export run in onnxruntime and read back; opset 20's names read; other names and ranks refused by name.
+ * The DSL's gridSample (ONNX's GridSample) against PyTorch 1.13's F.grid_sample and onnxruntime: every
+ * mode (bilinear, nearest, bicubic), padding (zeros, border, reflection) and align_corners, on grids reaching
+ * past the edges and with points whose nearest pixel is a tie (rounded half to even); the gradients for x
+ * and the grid against PyTorch's autograd; graphc's export run in onnxruntime and read back; opset 20's
+ * names read; other names and ranks refused by name.
  */
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import '../../compiler/ops/index.ts';
+import { gridSample, input } from '../../compiler/index.ts';
 import { Graph } from '../../compiler/ir/graph.ts';
 import { inLeafScope } from '../../compiler/ir/node.ts';
 import { grad } from '../../compiler/autodiff/grad.ts';
@@ -38,8 +39,10 @@ for f in json.loads(sys.argv[3]):
     print(json.dumps({'y': y.flatten().tolist(), 'dx': xs.grad.flatten().tolist(), 'dgrid': gs.grad.flatten().tolist()}))
 `;
 
-const build = (f: { mode: string; padding: string; align: boolean }) =>
-  inLeafScope(() => new Graph([{ name: 'y', node: B.mk('GridSample', [B.mk('Input', [], { name: 'x', shape: X, dtype: 'f32' }), B.mk('Input', [], { name: 'grid', shape: G, dtype: 'f32' })], f) }]));
+type Form = { mode: string; padding: string; align: boolean };
+/** The DSL's gridSample, under PyTorch's option names. */
+const build = (f: Form) =>
+  inLeafScope(() => new Graph([{ name: 'y', node: gridSample(input('x', X), input('grid', G), { mode: f.mode as 'bilinear', paddingMode: f.padding as 'zeros', alignCorners: f.align }).node }]));
 const W = randoms(G[0] * X[1] * G[1] * G[2], 7, 0.5, 1.5).map(Math.fround);
 /** The gradients of sum(y·W) for x and the grid, as a graph (GridSampleGrad's kernels). */
 const gradients = (f: { mode: string; padding: string; align: boolean }) =>
