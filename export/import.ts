@@ -8,7 +8,7 @@
 import { Graph } from '../compiler/ir/graph.ts';
 import { inLeafScope, type Node, type DType } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
-import { isStatic, ShapeError, type Dim } from '../compiler/ir/shape.ts';
+import { isStatic, type Dim } from '../compiler/ir/shape.ts';
 import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
 
 import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
@@ -23,9 +23,8 @@ import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { fail, floats, ints, bools, dimsOf, checkTotal, printable, recordedDefaults, MAX_NODES, MAX_RANK } from './import-tensor.ts';
 import { float64Model, FLOAT64_NOTE } from './import-f64.ts';
-import { INT_TYPES, isIntegerType } from '../compiler/ops/int-types.ts';
-import { nodeType } from './types.ts';
-import { keepInType } from './import-int.ts';
+import { isIntegerType } from '../compiler/ops/int-types.ts';
+import { declaredTypes, settle, typeOutputs } from './import-int.ts';
 import { decodeModel, type ImportedModel, type ImportOptions } from './import-model.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
@@ -67,13 +66,10 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   const intValues = new Map<string, IntConst>();
   const params: Node[] = [];
   const inits = new Set<string>();
-  // every tensor's ONNX element type, where the file says it: the small integer types are kept in range by it
-  const elemTypes = new Map<string, number>();
-  for (const vi of g.input ?? []) if (vi.name && vi.type?.tensorType?.elemType) elemTypes.set(vi.name, vi.type.tensorType.elemType);
+  const elemTypes = declaredTypes(g); // every tensor's ONNX element type: results of uint8... kept in their type
   for (const t of g.initializer ?? []) {
     const name = t.name || fail('an initializer has no name');
     inits.add(name);
-    if (t.dataType) elemTypes.set(name, t.dataType);
     if (isIntegerType(t.dataType)) {
       intValues.set(name, intConst(ints(t, `initializer '${name}'`), dimsOf(t)));
       continue;
@@ -171,8 +167,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     if (n.domain && n.domain !== 'ai.onnx') fail(`${label}: domain '${n.domain}' is not supported`);
     const attrs = new Map((n.attribute ?? []).map((a) => [a.name ?? '', a]));
     if (attrs.size !== (n.attribute ?? []).length) fail(`${label}: an attribute is given twice`);
-    const type = nodeType(n, elemTypes);
-    if (type) for (const o of n.output?.slice(0, n.opType === 'Split' ? undefined : 1) ?? []) if (o) elemTypes.set(o, type);
+    typeOutputs(n, elemTypes);
     if (n.opType === 'Constant') {
       const v = constantValue(n, opset, `node '${n.name || i}' (Constant, opset ${opset})`);
       const out = n.output?.[0];
@@ -289,20 +284,10 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     outs.forEach((result, k) => {
       const name = wanted[k];
       if (!name) return;
-      // a result of a small integer type kept within it (uint8's Sub wraps around, as onnxruntime's)
-      const small = INT_TYPES.get(elemTypes.get(name) ?? 0);
-      const o = small ? atSource(pos, () => keepInType(result, small, n.opType ?? '', where)) : result;
-      // integer tensors computed from constants only (shape arithmetic) are folded now
-      let v: IntConst | undefined;
-      try {
-        v = isIntConst(o) ? o : foldInts(o);
-      } catch (e) {
-        // a value the fold cannot take (a small integer type's: an IntType node refusing it)
-        if (e instanceof ShapeError) fail(`${where}: ${e.message}`);
-        throw e;
-      }
-      if (v) intValues.set(name, v);
-      else values.set(name, o as Node);
+      // kept within a small integer type, folded where computed from constants only (shape arithmetic)
+      const v = settle(result, elemTypes.get(name), n.opType ?? '', where, pos);
+      if (isIntConst(v)) intValues.set(name, v);
+      else values.set(name, v);
     });
   }
   const outputs = (g.output ?? []).map((o) => ({ name: o.name || fail('a graph output has no name'), node: values.get(o.name ?? '') ?? intOutput(intValues.get(o.name ?? ''), o.name ?? '') }));
