@@ -104,10 +104,10 @@ elementwise('Clip', 1, clip.fn, clip.js, (n, g) => {
   simd: clip.simd,
   withAttrs: clipRule,
   onnx: (e, n, ins) => {
-    // bounds as optional inputs (opset 11 on); '' names an absent one
-    const bound = (k: string) => (n.attrs[k] === undefined ? '' : e.constF32([f32(n.attrs[k] as number)], []));
-    const [lo, hi] = [bound('min'), bound('max')];
-    return e.op('Clip', hi ? [...ins, lo, hi] : lo ? [...ins, lo] : [...ins]);
+    // both bounds as inputs (opset 11 on), an absent one as ∓Infinity: ONNX's absent bound is float32's
+    // extreme, which would clip ±Infinity where torch.clamp (this op) leaves it
+    const bound = (k: string, absent: number) => e.constF32([n.attrs[k] === undefined ? absent : f32(n.attrs[k] as number)], []);
+    return e.op('Clip', [...ins, bound('min', -Infinity), bound('max', Infinity)]);
   },
   onnxImport: { Clip: clipImport },
   showAttrs: (a) => [a.min !== undefined && `min=${a.min}`, a.max !== undefined && `max=${a.max}`].filter(Boolean).join(', '),

@@ -4,11 +4,15 @@
  * them as attributes; bounds a run gives (graph inputs, an initializer that is a graph input's default)
  * stay run-time operands. An absent bound is float32's lowest or highest (the spec's default, as
  * onnxruntime clips ±Infinity). Every form computes what onnxruntime computes, NaN, ±Infinity and values
- * on a bound included.
+ * on a bound included. Exported, graphc's Clip (torch.clamp's rule) writes an absent bound as ∓Infinity,
+ * so that onnxruntime leaves ±Infinity unclipped as graphc does.
  */
 import { describe, expect, it } from 'vitest';
 import * as ort from 'onnxruntime-node';
-import { importOnnx } from '../../export/index.ts';
+import { exportGraph, importOnnx } from '../../export/index.ts';
+import { Graph } from '../../compiler/ir/graph.ts';
+import * as B from '../../compiler/ir/build.ts';
+import { inLeafScope } from '../../compiler/ir/node.ts';
 import { onnx, DataType } from '../../export/proto.ts';
 import { runGraph } from '../support/run.ts';
 
@@ -83,5 +87,25 @@ describe('ONNX Clip import', () => {
       const got = Array.from(runGraph(m.graph, Object.fromEntries(Object.entries(feeds).map(([k, v]) => [k, { data: v, shape: k === 'x' ? [n] : [] }]))).y);
       // NaN stays NaN in both; every other value bit for bit
       expect(got.map((v) => (Number.isNaN(v) ? 'NaN' : v))).toEqual(want.map((v) => (Number.isNaN(v) ? 'NaN' : v)));
+    });
+});
+
+describe("graphc's Clip exported", () => {
+  // torch.clamp's rule, which graphc's Clip is: an absent bound clips nothing, ±Infinity included
+  const clamp = (v: number, lo?: number, hi?: number) => (Number.isNaN(v) ? NaN : Math.min(Math.max(v, lo ?? -Infinity), hi ?? Infinity));
+  const cases: [string, number | undefined, number | undefined][] = [['min only', -1, undefined], ['max only', undefined, 2], ['both', -2.5, 6], ['neither', undefined, undefined]];
+  for (const [name, lo, hi] of cases)
+    it(`${name}: onnxruntime computes what graphc does, ±Infinity left where no bound clips it`, async () => {
+      const graph = inLeafScope(() => {
+        const x = B.mk('Input', [], { name: 'x', shape: [n], dtype: 'f32' });
+        return new Graph([{ name: 'y', node: B.mk('Clip', [x], { ...(lo !== undefined && { min: lo }), ...(hi !== undefined && { max: hi }) }) }]);
+      });
+      const ours = Array.from(runGraph(graph, { x: { data: X, shape: [n] } }).y);
+      const s = await ort.InferenceSession.create(exportGraph(graph, { mode: 'inference', name: 'clamp' }));
+      const theirs = Array.from((await s.run({ x: new ort.Tensor('float32', Float32Array.from(X), [n]) })).y.data as Float32Array);
+      const want = X.map((v) => clamp(v, lo, hi));
+      const shown = (a: number[]) => a.map((v) => (Number.isNaN(v) ? 'NaN' : v));
+      expect(shown(ours)).toEqual(shown(want));
+      expect(shown(theirs)).toEqual(shown(want));
     });
 });
