@@ -4,11 +4,15 @@
  * kernel (matmul.ts), prepared once for the slice's shape, so a slice takes the path a 2-D MatMul of
  * that shape takes: the WebAssembly SIMD GEMM, a vector kernel (one row or column), or the JS loops
  * (small products, float64 plans, no shared heap). Slices that read one B and consecutive slices of A
- * (B broadcast over trailing batch dims, or B of rank 2) are one product of their rows stacked.
+ * (B broadcast over trailing batch dims, or B of rank 2) are one product of their rows stacked. Slices
+ * in the GEMM too small for it to split share the batch with the helper thread instead, slice by slice,
+ * where the batch's split timer measures that it pays (wasm/gemm-batch.ts).
  */
 import { pathOf, withPath, type Kernel } from './kernel.ts';
 import { matmulKernel } from './matmul.ts';
 import { broadcastIndexMap } from './elementwise.ts';
+import { heap } from './heap.ts';
+import { SliceShare, sharesSlices } from './wasm/gemm-batch.ts';
 
 /**
  * The kernel for C = op(A)·op(B) slice by slice; `aShape`, `bShape` as stored (with `transA` a slice
@@ -31,17 +35,24 @@ export function batchMatmulKernel(aShape: readonly number[], bShape: readonly nu
   if (steps <= 1) return withPath((ins, out) => count && product(ins, out), `${pathOf(product)}, the batch as one product ${shape}`);
   const sa = M * K, sb = K * N, sc = rows * N;
   const va = new SliceViews(steps, (s) => ia[s * R] * sa, rows * K), vb = new SliceViews(steps, (s) => ib[s * R] * sb, sb), vc = new SliceViews(steps, (s) => s * sc, sc);
-  // the pair of operands passed to the product, set in place
+  // the pair of operands passed to the product, set in place, and the call's slices of each operand
   const pair: Float32Array[] = [new Float32Array(0), new Float32Array(0)];
-  const kernel: Kernel = (ins, out) => {
-    const a = va.of(ins[0]), b = vb.of(ins[1]), c = vc.of(out);
-    for (let s = 0; s < steps; s++) {
-      pair[0] = a[s];
-      pair[1] = b[s];
-      product(pair, c[s]);
-    }
+  let a: Float32Array[] = [], b: Float32Array[] = [], c: Float32Array[] = [];
+  const slice = (s: number) => {
+    pair[0] = a[s];
+    pair[1] = b[s];
+    product(pair, c[s]);
   };
-  return withPath(kernel, `${pathOf(product)}, for each of ${steps} batch slices ${shape}`);
+  // slices too small for the GEMM to split shared with the helper thread where it pays (wasm/gemm-batch.ts)
+  const layout = transA || transB ? ` (${[transA && 'A', transB && 'B'].filter(Boolean).join(', ')} transposed)` : '';
+  const share = precision === 'f32' && sharesSlices(steps, rows, K, N) ? new SliceShare(steps, rows, K, N, transA, transB, (s) => ia[s * R] * sa, (s) => ib[s * R] * sb, `batch of ${steps} matrix products ${shape}${layout}`) : null;
+  const h = share && heap();
+  const kernel: Kernel = (ins, out) => {
+    a = va.of(ins[0]), b = vb.of(ins[1]), c = vc.of(out);
+    if (h && h.owns(ins[0]) && h.owns(ins[1]) && h.owns(out)) share!.run(ins[0], ins[1], out, slice);
+    else for (let s = 0; s < steps; s++) slice(s);
+  };
+  return withPath(kernel, `${pathOf(product)}, for each of ${steps} batch slices ${shape}${share ? ', the slices shared with the helper thread where measured to pay' : ''}`);
 }
 
 /**

@@ -171,6 +171,34 @@ export const JOBS = {
       `k.copyRows(out, w * 4, c0 + j0 * 4, NP * 4, M4, w * 4); ` +
       `Atomics.store(st, n, ${CHUNK.DONE}); Atomics.notify(st, n); }`,
   },
+  /**
+   * A batched product's slices (wasm/gemm-batch.ts), each a product of M rows (whole row groups) by N
+   * columns (whole panels) over K: chunks of `per` consecutive slices up to `steps`, which both threads
+   * take (counted in the control block) until none is left. For each slice s of its chunks the helper
+   * packs B's slice (at `b0` plus the i32 at `table + 8s + 4`; `flags` & 2: transposed) into cells of its
+   * own (`spare`: K·N floats), computes the slice's rows (A at `a0` plus the i32 at `table + 8s`; `flags`
+   * & 1: transposed, & 4: through a strip of its own after its rows) into the chunk's per·M·N floats after
+   * them, and copies the chunk into C (slices M·N floats apart from `c0`) unless the caller has taken it
+   * back (`states`, as for `gemm`). The caller computes its chunks by the 2-D product: the same packing and
+   * row kernel over the same values, the same bits.
+   */
+  gemmBatch: {
+    code: 9,
+    args: ['table', 'a0', 'b0', 'c0', 'flags', 'M', 'K', 'N', 'per', 'steps', 'states', 'spare', 'KC', 'NC'],
+    run: () =>
+      `const st = new Int32Array(memory.buffer, states, ${MAX_CHUNKS}), t = new Int32Array(memory.buffer, table, 2 * steps); ` +
+      `const tB = flags & 2, sa = flags & 1 ? 1 : K, ska = flags & 1 ? M : 1, ldb = tB ? K * 4 : N * 4, out = spare + K * N * 4, strip = flags & 4 ? out + per * M * N * 4 : 0; ` +
+      `for (let n, s0; (s0 = (n = Atomics.add(ctl, ${NEXT}, 1)) * per) < steps; ) { ` +
+      `if (Atomics.compareExchange(st, n, ${CHUNK.FREE}, ${CHUNK.HELPER}) !== ${CHUNK.FREE}) continue; ` +
+      `const s1 = Math.min(steps, s0 + per); ` +
+      `for (let s = s0; s < s1; s++) { const src = b0 + t[2 * s + 1]; ` +
+      `for (let k0 = 0; k0 < K; k0 += KC) { const kc = Math.min(KC, K - k0), to = spare + k0 * N * 4; ` +
+      `if (tB) k.packT(src + k0 * 4, ldb, to, kc, N >> 3); else k.pack(src + k0 * ldb, ldb, to, kc, N >> 3); } ` +
+      `k.gemmRows(a0 + t[2 * s], sa, ska, spare, out + (s - s0) * M * N * 4, N * 4, K, N, 0, M, KC, NC, strip, 0); } ` +
+      `if (Atomics.compareExchange(st, n, ${CHUNK.HELPER}, ${CHUNK.COPYING}) !== ${CHUNK.HELPER}) continue; ` +
+      `k.copyRows(out, N * 4, c0 + s0 * M * N * 4, N * 4, (s1 - s0) * M, N * 4); ` +
+      `Atomics.store(st, n, ${CHUNK.DONE}); Atomics.notify(st, n); }`,
+  },
 } as const satisfies Record<string, JobSpec>;
 
 export type JobName = keyof typeof JOBS;
