@@ -4,11 +4,16 @@
  * specialised on the shapes of inputs whose symbolic dims an operand needed at import reads (Shape, Size).
  */
 import type { Dim } from '../compiler/ir/shape.ts';
+import type { Node } from '../compiler/ir/node.ts';
+import * as B from '../compiler/ir/build.ts';
+import type { SourcePos } from '../compiler/ir/source.ts';
+import { shownName } from './import-error.ts';
 import { toNumber, type ModelProto } from './proto.ts';
 import { fail, MAX_RANK } from './import-tensor.ts';
+import { intConst, type IntConst } from '../compiler/ops/op.ts';
 
 type GraphProto = NonNullable<ModelProto['graph']>;
-type ValueInfo = NonNullable<GraphProto['input']>[number];
+export type ValueInfo = NonNullable<GraphProto['input']>[number];
 type TensorShape = NonNullable<NonNullable<NonNullable<ValueInfo['type']>['tensorType']>['shape']>;
 
 /** A graph input's declared dims: numbers, and symbolic dims by name (bound ones replaced by their sizes). */
@@ -52,3 +57,44 @@ export function boundDims(g: GraphProto, shapes: ReadonlyMap<string, readonly nu
 
 /** Whether bound dims match declared ones (null: a dim the file leaves open; a symbolic dim takes any size). */
 export const sameDims = (a: readonly number[], b: readonly (Dim | null)[]): boolean => a.length === b.length && a.every((d, i) => b[i] === null || typeof b[i] === 'string' || b[i] === d);
+
+/** A graph input's declared dims as a bound value must match them: null where the file leaves a dim open or symbolic. */
+export const declaredSizes = (shape: TensorShape | null | undefined): (number | null)[] | undefined =>
+  shape?.dim?.map((d) => (d.dimValue === null || d.dimValue === undefined || d.dimParam ? null : toNumber(d.dimValue as number)));
+
+/**
+ * The value bound to integer graph input `name` (`ImportOptions.bind`, or `intInputs`, whose bare list is
+ * a vector of any length): its count must fill its dims, and its dims match the input's declared ones.
+ */
+export function boundInts(name: string, b: readonly number[] | { readonly values: readonly number[]; readonly dims: readonly number[] }, shape: TensorShape | null | undefined): IntConst {
+  if (Array.isArray(b)) return intConst(b as readonly number[]);
+  const { values, dims } = b as { readonly values: readonly number[]; readonly dims: readonly number[] };
+  if (dims.reduce((p, d) => p * d, 1) !== values.length) fail(`input '${name}': the value bound holds ${values.length} numbers for dims [${dims.join(', ')}]`);
+  const declared = declaredSizes(shape);
+  if (declared && !sameDims(dims, declared)) fail(`input '${name}': the value bound has dims [${dims.join(', ')}], the input's are [${declared.map((d) => d ?? '?').join(', ')}]`);
+  return intConst(values, dims);
+}
+
+/**
+ * An integer graph input `vi` with an initializer (`stored`), no value bound for it: ONNX makes the
+ * initializer its default, which a value fed replaces, and graphc holds integers known at import as
+ * constants (shapes, axes...), so the stored value holds in this import and the input is listed in
+ * `readDefaults`: a value fed for it imports the model again bound to it (OnnxSession), as a float default
+ * read at import does. The node returned names the input (of its declared dims, else the initializer's) for
+ * those who feed it (`ImportedModel.defaults`); the graph does not read it.
+ */
+export function intDefault(name: string, vi: ValueInfo, stored: IntConst, bound: ReadonlyMap<string, number>, readDefaults: Map<string, string>, at: (where: string) => SourcePos): Node {
+  const declared = vi.type?.tensorType?.shape;
+  const shape = declared?.dim ? declaredDims(name, declared, bound) : stored.dims;
+  readDefaults.set(name, 'an integer graph input with a default (an initializer), a constant at import: a value fed for it imports the model again, bound to it');
+  return B.mk('Input', [], { name, shape: shape as number[], dtype: 'i64' }, at(`input '${shownName(name)}'`));
+}
+
+/** A node computing symbolic dim `d`'s size at run time: the size of the first graph input carrying it. */
+export function dimSizeNode(inputs: readonly Node[], d: string): Node | undefined {
+  for (const x of inputs) {
+    const axis = x.shape.indexOf(d);
+    if (axis >= 0) return B.mk('SizeOf', [x], { axes: [axis] });
+  }
+  return undefined;
+}

@@ -20,7 +20,8 @@ export interface ImportedModel {
   /**
    * The parameters that are graph inputs too (an initializer of a graph input is that input's default, in
    * ONNX's semantics), or inputs whose default graphc's metadata records: a value fed under the name
-   * replaces the default.
+   * replaces the default. An integer one (a constant at import, listed in `readDefaults`) is an `Input`
+   * node the graph does not read: it names the input for those who feed it.
    */
   readonly defaults: readonly Node[];
   /** The type and shape of every tensor the file names (integer tensors folded at import: int64). */

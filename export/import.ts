@@ -16,7 +16,7 @@ import { intConst, isIntConst, NeedsValuesError, type IntConst, type OnnxValue }
 import { foldFloats, foldInts } from './import-fold.ts';
 import { OnnxImportError, OnnxSpecializeError, shownName } from './import-error.ts';
 import { constantValue, intOutput, needsValues, specializable } from './import-constant.ts';
-import { boundDims, declaredDims, sameDims } from './import-dims.ts';
+import { boundDims, boundInts, declaredDims, declaredSizes, dimSizeNode, intDefault, sameDims } from './import-dims.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
 import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
@@ -94,6 +94,15 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   for (const vi of g.input ?? []) {
     const name = vi.name || fail('a graph input has no name');
     if (inits.has(name)) {
+      const stored = intValues.get(name);
+      if (stored) {
+        // an integer default is a constant at import (a shape, axes...): a value bound for it replaces it,
+        // else the input is listed, so that a value fed for it imports the model again bound to it
+        const given = opts.bind?.get(name) ?? opts.intInputs?.get(name);
+        if (given) intValues.set(name, boundInts(name, given, vi.type?.tensorType?.shape));
+        else defaults.push(intDefault(name, vi, stored, dimSizes, readDefaults, at));
+        continue;
+      }
       const p = values.get(name);
       if (p?.op === 'Const') fail(`input '${name}': a bool initializer that is also a graph input (a default a run may replace) is not supported: graphc holds bool initializers as constants`);
       const given = opts.bind?.get(name);
@@ -109,10 +118,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     const isInt = isIntegerType(tt.elemType);
     const bound = opts.bind?.get(name) ?? opts.intInputs?.get(name);
     if (bound && isInt) {
-      const b = bound as { values: readonly number[]; dims: readonly number[] } | readonly number[];
-      const declared = tt.shape?.dim?.map((d) => (d.dimValue === null || d.dimValue === undefined || d.dimParam ? null : toNumber(d.dimValue as number)));
-      if (!Array.isArray(b) && declared && !sameDims((b as { dims: readonly number[] }).dims, declared)) fail(`input '${name}': the value bound has dims [${(b as { dims: readonly number[] }).dims.join(', ')}], the input's are [${declared.map((d) => d ?? '?').join(', ')}]`);
-      intValues.set(name, Array.isArray(b) ? intConst(b as readonly number[]) : intConst((b as { values: readonly number[] }).values, (b as { dims: readonly number[] }).dims));
+      intValues.set(name, boundInts(name, bound, tt.shape));
       continue;
     }
     // float64 inputs are computed in float32 (export/import-f64.ts)
@@ -122,7 +128,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       // a float or bool input bound to its value: a constant (the model specialised on it)
       const count = given.dims.reduce((p, d) => p * d, 1);
       if (count !== given.values.length) fail(`input '${name}': the value bound holds ${given.values.length} numbers for dims [${given.dims.join(', ')}]`);
-      const declared = (tt.shape?.dim ?? []).map((d) => (d.dimValue === null || d.dimValue === undefined || d.dimParam ? null : toNumber(d.dimValue as number)));
+      const declared = declaredSizes(tt.shape) ?? [];
       if (tt.shape && !sameDims(given.dims, declared)) fail(`input '${name}': the value bound has dims [${given.dims.join(', ')}], the input's are [${declared.map((d) => d ?? '?').join(', ')}]`);
       values.set(name, atSource(at(`input '${shownName(name)}'`), () => B.mk('Const', [], { value: Float32Array.from(given.values), shape: [...given.dims], dtype })));
       continue;
@@ -255,13 +261,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       attrString: (name, d) => { const a = attr(name, AT.STRING); return a ? new TextDecoder().decode(a.s ?? new Uint8Array(0)) : d; },
       attrStrings: (name) => attr(name, AT.STRINGS)?.strings?.map((b) => new TextDecoder().decode(b)),
       outputs: (n.output ?? []).length, nodeName: label,
-      dimSize: (d) => {
-        for (const x of graphInputs) {
-          const axis = x.shape.indexOf(d);
-          if (axis >= 0) return B.mk('SizeOf', [x], { axes: [axis] });
-        }
-        return undefined;
-      },
+      dimSize: (d) => dimSizeNode(graphInputs, d),
     };
     let out: OnnxValue | readonly OnnxValue[];
     try {
