@@ -5,7 +5,7 @@
  * Read: float32 and float64 (rounded to float32, as graphc computes), int32 and int64, the small integer
  * types (uint8, int8, uint16, int16, uint32, uint64), bool; either byte order. Refused, in one line: every
  * other dtype, Fortran order, a header or data length that does not match. Written: float32, float64,
- * int64, a small integer type or bool, little-endian, version 1.0.
+ * int64, int32, a small integer type or bool, little-endian, version 1.0.
  */
 
 export type NpyKind = 'float' | 'int' | 'bool';
@@ -85,9 +85,12 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   return { shape, data, kind: dt.kind, descr };
 }
 
-/** The small integer types as .npy names them (graphc's short names: u8, i8, u16, i16, u32, u64). */
-const SMALL: Record<string, string> = { u8: '|u1', i8: '|i1', u16: '<u2', i16: '<i2', u32: '<u4', u64: '<u8' };
-type SmallKind = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'u64';
+/**
+ * The integer types other than int64 as .npy names them (graphc's short names: u8, i8, u16, i16, u32, u64
+ * for the small integer types, i32 for int32).
+ */
+const SMALL: Record<string, string> = { u8: '|u1', i8: '|i1', u16: '<u2', i16: '<i2', u32: '<u4', u64: '<u8', i32: '<i4' };
+type SmallKind = 'u8' | 'i8' | 'u16' | 'i16' | 'u32' | 'u64' | 'i32';
 const setSmall: Record<SmallKind, (v: DataView, o: number, x: number) => void> = {
   u8: (v, o, x) => v.setUint8(o, x),
   i8: (v, o, x) => v.setInt8(o, x),
@@ -95,12 +98,13 @@ const setSmall: Record<SmallKind, (v: DataView, o: number, x: number) => void> =
   i16: (v, o, x) => v.setInt16(o, x, true),
   u32: (v, o, x) => v.setUint32(o, x, true),
   u64: (v, o, x) => v.setBigUint64(o, BigInt(x), true),
+  i32: (v, o, x) => v.setInt32(o, x, true),
 };
 export const isSmallKind = (k: string): k is SmallKind => Object.hasOwn(SMALL, k);
 
 /**
- * A .npy file (version 1.0) of the values as float32 ('<f4'), float64 ('<f8'), int64 ('<i8'), a small
- * integer type ('|u1'...: the values must fit it, as an output of that type does) or bool ('|b1').
+ * A .npy file (version 1.0) of the values as float32 ('<f4'), float64 ('<f8'), int64 ('<i8'), int32 ('<i4')
+ * or a small integer type ('|u1'...: the values must fit it, as an output of that type does), or bool ('|b1').
  */
 export function writeNpy(shape: readonly number[], data: ArrayLike<number>, kind: NpyKind | 'double' | SmallKind = 'float'): Uint8Array {
   const small = isSmallKind(kind) ? kind : undefined;

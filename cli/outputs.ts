@@ -1,8 +1,8 @@
 /**
  * `graphc run`'s outputs: printed as text or JSON, or written to files by extension (`.csv`: one row per
  * first-dim entry, the rest of the shape row-major across the columns, as `graphc run` reads a CSV;
- * `.npy`: float32 (float64 for an output the model declares so), int64, the small integer type an output
- * declares (uint8 as `|u1`...), or bool; `.json`: the output as `{ shape, data }`, which `graphc run` reads back; a bare `.json` for a model
+ * `.npy`: float32 (float64 for an output the model declares so), int64, int32 or the small integer type an
+ * output declares (int32 as `<i4`, uint8 as `|u1`...), or bool; `.json`: the output as `{ shape, data }`, which `graphc run` reads back; a bare `.json` for a model
  * with several outputs holds them all, as `--json` prints them). Numbers are the shortest decimals that read back as the same
  * float32. Files are written atomically, after the run, so a failure leaves none half-written.
  */
@@ -18,7 +18,7 @@ export interface OutputValue {
   readonly data: ArrayLike<number>;
   /**
    * 'f64': an output the model declares float64 (computed in float32; written as float64); u8, i8, u16, i16,
-   * u32, u64: an output of that small integer type (written as it).
+   * u32, u64: an output of that small integer type, i32 one declared int32 (each written as it).
    */
   readonly dtype?: DType | 'f64' | string;
 }
@@ -40,8 +40,8 @@ const csvNumber = (v: number) => (Number.isNaN(v) ? 'nan' : v === Infinity ? 'in
 /** One output as the JSON `{ shape, data }` (data flat, row-major). */
 export const jsonTensor = (v: OutputValue) => ({ shape: [...v.shape], ...(v.dtype && v.dtype !== 'f32' ? { dtype: dtypeName(v.dtype) } : {}), data: Array.from(v.data, jsonNumber) });
 
-/** An output's dtype as JSON says it: int64, float64, bool, or the small integer type's name (uint8...). */
-const dtypeName = (d: string) => (d === 'i64' ? 'int64' : d === 'f64' ? 'float64' : d === 'bool' ? 'bool' : INT_TYPES_BY_SHORT.get(d)?.name ?? d);
+/** An output's dtype as JSON says it: int64, int32, float64, bool, or the small integer type's name (uint8...). */
+const dtypeName = (d: string) => (d === 'i64' ? 'int64' : d === 'i32' ? 'int32' : d === 'f64' ? 'float64' : d === 'bool' ? 'bool' : INT_TYPES_BY_SHORT.get(d)?.name ?? d);
 
 /**
  * Outputs as text: each output's name and shape, then one line per row (the first dimension). Rows are

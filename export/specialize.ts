@@ -19,6 +19,7 @@ import { OnnxImportError, OnnxSpecializeError } from './import-error.ts';
 import { narrowDoubles } from './import-tensor.ts';
 import { float64Use, FLOAT64_NOTE } from './import-f64.ts';
 import { INT_TYPES, intTypeProblem, type IntType } from '../compiler/ops/int-types.ts';
+import { DataType } from './proto.ts';
 
 /** How many specialisations (distinct values of the inputs specialised on) a session keeps. */
 export const MAX_VARIANTS = 16;
@@ -31,7 +32,7 @@ export interface SessionFeed {
 
 /**
  * An output as the model declares it: Float64Array (dtype 'f64') for an output declared float64; an output
- * of a small integer type has its short name as dtype (u8, i8, u16, i16, u32, u64).
+ * of a small integer type has its short name as dtype (u8, i8, u16, i16, u32, u64), one declared int32 'i32'.
  */
 export interface SessionOutput {
   readonly data: Float32Array | Float64Array;
@@ -86,6 +87,8 @@ export class OnnxSession {
    * as integers in float32: a value fed must fit its type and be within 2^24 (exact in float32).
    */
   readonly intTypes: ReadonlyMap<string, IntType>;
+  /** The graph outputs declared int32 (held as integers in float32, as int64's are; handed out as dtype 'i32'). */
+  readonly int32Outputs: ReadonlySet<string>;
   /** The inputs the model is specialised on the values of, each with why (the node whose operand it decides). */
   readonly specializedOn = new Map<string, string>();
   /** The inputs the model is specialised on the shapes of (symbolic dims read by Shape or Size), each with why. */
@@ -105,6 +108,7 @@ export class OnnxSession {
       const t = INT_TYPES.get(v.type?.tensorType?.elemType ?? 0);
       return t && v.name ? [[v.name, t] as const] : [];
     }));
+    this.int32Outputs = new Set((g?.output ?? []).flatMap((v) => (v.type?.tensorType?.elemType === DataType.INT32 && v.name ? [v.name] : [])));
     if (use.any) this.notes = [FLOAT64_NOTE];
     try {
       const m = importOnnx(bytes, opts);
@@ -200,6 +204,7 @@ export class OnnxSession {
       const count = v.shape.reduce((a, b) => a * b, 1);
       const small = this.intTypes.get(o.name);
       if (small && o.node.dtype === 'i64') return [o.name, { shape: [...v.shape], data: v.data.slice(0, count), dtype: small.short }];
+      if (this.int32Outputs.has(o.name) && o.node.dtype === 'i64') return [o.name, { shape: [...v.shape], data: v.data.slice(0, count), dtype: 'i32' }];
       if (!m.float64.outputs.has(o.name)) return [o.name, { shape: [...v.shape], data: v.data.slice(0, count), dtype: o.node.dtype }];
       if (finiteIn) refuseOverflow(v, `output '${o.name}' (float64)`, "model's computation");
       return [o.name, { shape: [...v.shape], data: Float64Array.from(v.data.subarray(0, count)), dtype: 'f64' }];

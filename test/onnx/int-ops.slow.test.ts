@@ -1,0 +1,67 @@
+/**
+ * Integer tensors through ops and outputs, against onnxruntime-node (the models written by python3-onnx,
+ * `.npy` files read back by numpy):
+ * - an output declared int32 is handed out as dtype 'i32' by OnnxSession, and `graphc run` writes it as
+ *   int32 ('<i4'), JSON naming it, as the other integer types keep theirs (int64 stays '<i8').
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { OnnxSession } from '../../export/index.ts';
+import { graphc } from '../support/cli.ts';
+import { hasOnnx, python, sayIfMissing } from '../support/peers.ts';
+
+sayIfMissing('python3-onnx and numpy', hasOnnx, 'int-ops.slow.test');
+const dir = mkdtempSync(join(tmpdir(), 'graphc-int-ops-'));
+const inDir = (script: string) => `import os, json, numpy as np, onnx\nfrom onnx import helper as h, TensorProto as T, numpy_helper as nh\nos.chdir(${JSON.stringify(dir)})\n${script}`;
+const save = (name: string, opset = 13) => `m = h.make_model(g, opset_imports=[h.make_opsetid('', ${opset})]); m.ir_version = 8\nonnx.checker.check_model(m, full_check=True)\nonnx.save(m, '${name}')`;
+
+const READ = `
+import sys
+print(json.dumps({f: {'dtype': str(a.dtype), 'shape': list(a.shape), 'data': a.ravel().tolist()} for f in sys.argv[1:] for a in [np.load(f)]}))
+`;
+
+type Ref = Record<string, { data: number[]; dims: readonly number[]; type: string }>;
+const ortRun = async (file: string, feeds: Record<string, ort.Tensor>): Promise<Ref> => {
+  const r = await (await ort.InferenceSession.create(join(dir, file))).run(feeds);
+  return Object.fromEntries(Object.entries(r).map(([k, t]) => [k, { data: Array.from(t.data as ArrayLike<number | bigint | boolean>, Number), dims: t.dims, type: t.type }]));
+};
+const session = (file: string) => new OnnxSession(new Uint8Array(readFileSync(join(dir, file))));
+
+const INT32 = `
+g = h.make_graph([h.make_node('Add', ['a', 'a'], ['b']), h.make_node('Cast', ['a'], ['w'], to=T.INT64)], 'i32',
+  [h.make_tensor_value_info('a', T.INT32, ['N', 3])], [h.make_tensor_value_info('b', T.INT32, ['N', 3]), h.make_tensor_value_info('w', T.INT64, ['N', 3])])
+${save('i32.onnx')}
+np.save('a.npy', np.array([[1, -2, 3], [40000, -5000000, 0]], np.int32))
+`;
+
+describe.skipIf(!hasOnnx)('an int32 output', () => {
+  const a = [1, -2, 3, 40000, -5000000, 0];
+  const setup = (async () => {
+    python(inDir(INT32));
+    return ortRun('i32.onnx', { a: new ort.Tensor('int32', Int32Array.from(a), [2, 3]) });
+  })();
+
+  it("OnnxSession: onnxruntime's values, dtype 'i32' (the int64 output 'i64')", async () => {
+    const ref = await setup;
+    expect(ref.b.type).toBe('int32');
+    const out = session('i32.onnx').run(new Map([['a', { data: Float32Array.from(a), shape: [2, 3] }]]));
+    expect(Array.from(out.get('b')!.data)).toEqual(ref.b.data);
+    expect(out.get('b')!.dtype).toBe('i32');
+    expect(out.get('w')!.dtype).toBe('i64');
+  });
+
+  it('graphc run: written as int32 (<i4), JSON naming it, int64 as int64', async () => {
+    const ref = await setup;
+    const r = await graphc(['run', 'i32.onnx', '--input', 'a.npy', '--output', 'b=b.npy', '--output', 'w=w.npy', '--json'], { cwd: dir, timeout: 120_000 });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const got = JSON.parse(python(inDir(READ), ['b.npy', 'w.npy']));
+    expect(got['b.npy']).toEqual({ dtype: 'int32', shape: [2, 3], data: ref.b.data });
+    expect(got['w.npy']).toEqual({ dtype: 'int64', shape: [2, 3], data: ref.w.data });
+    const doc = await graphc(['run', 'i32.onnx', '--input', 'a.npy', '--json'], { cwd: dir, timeout: 120_000 });
+    expect(JSON.parse(doc.stdout).outputs.b).toEqual({ shape: [2, 3], dtype: 'int32', data: ref.b.data });
+  });
+});
