@@ -36,16 +36,8 @@ export function constantValue(n: NonNullable<GraphProto['node']>[number], opset:
     if (count > MAX_ELEMENTS) fail(`${what}: ${count} values, more than graphc accepts (${MAX_ELEMENTS})`);
   };
   switch (name) {
-    case 'value': {
-      const t = a.t ?? fail(`${what}: no tensor`);
-      if (isIntegerType(t.dataType)) return { values: ints(t, where), dims: dimsOf(t), integer: true };
-      if (t.dataType === DataType.BOOL) {
-        const { dims, data } = bools(t, where);
-        return { values: Array.from(data), dims, integer: false, bool: true };
-      }
-      const { dims, data } = floats(t, where);
-      return { values: Array.from(data), dims, integer: false };
-    }
+    case 'value':
+      return tensorValue(a.t ?? fail(`${what}: no tensor`), where);
     case 'value_float':
       return { values: [Math.fround(a.f ?? 0)], dims: [], integer: false };
     case 'value_floats':
@@ -57,6 +49,16 @@ export function constantValue(n: NonNullable<GraphProto['node']>[number], opset:
       list(a.ints?.length ?? 0);
       return { values: (a.ints ?? []).map((v: unknown) => toNumber(v as number, what)), dims: [a.ints?.length ?? 0], integer: true };
   }
+}
+
+/**
+ * A tensor's values as the importer holds them (a Constant's, ConstantOfShape's value): integers of any
+ * integer type, bools as 0s and 1s (`bool`), else float32 (float64 narrowed); `what` names it in refusals.
+ */
+export function tensorValue(t: import('onnx-proto').onnx.ITensorProto, what: string): { values: number[]; dims: number[]; integer: boolean; bool?: boolean } {
+  if (isIntegerType(t.dataType)) return { values: ints(t, what), dims: dimsOf(t), integer: true };
+  const { dims, data } = t.dataType === DataType.BOOL ? bools(t, what) : floats(t, what);
+  return { values: Array.from(data), dims, integer: false, ...(t.dataType === DataType.BOOL ? { bool: true } : {}) };
 }
 
 /** The most elements a graph input the model is specialised on may hold: a scalar or a shape vector. */

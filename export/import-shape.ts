@@ -99,9 +99,11 @@ const constantOfShape = rule([9, 20, 21, 23, 24, 25], (c) => {
   if (isStatic(dims)) {
     const n = dims.reduce((p, d) => p * d, 1);
     const fill = Array<number>(n).fill(v.values[0]);
-    return v.integer ? intConst(fill, dims) : B.constant(fill, dims);
+    // a bool value: a constant of 0s or 1s, as graphc holds every bool
+    return v.integer ? intConst(fill, dims) : v.bool ? B.mk('Const', [], { value: Float32Array.from(fill), shape: dims, dtype: 'bool' }) : B.constant(fill, dims);
   }
-  return B.mk('Expand', [v.integer ? B.mk('Const', [], { value: Float32Array.of(v.values[0]), shape: [], dtype: 'i64' }) : B.scalar(v.values[0])], { shape: [...dims] as number[] });
+  const dtype = v.integer ? 'i64' : v.bool ? 'bool' : undefined;
+  return B.mk('Expand', [dtype ? B.mk('Const', [], { value: Float32Array.of(v.values[0]), shape: [], dtype }) : B.scalar(v.values[0])], { shape: [...dims] as number[] });
 });
 
 /**

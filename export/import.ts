@@ -15,7 +15,7 @@ import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpConte
 import { intConst, isIntConst, NeedsValuesError, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldFloats, foldInts } from './import-fold.ts';
 import { OnnxImportError, OnnxSpecializeError, shownName } from './import-error.ts';
-import { constantValue, intOutput, needsValues, specializable } from './import-constant.ts';
+import { constantValue, intOutput, needsValues, specializable, tensorValue } from './import-constant.ts';
 import { boundDims, boundInts, declaredDims, declaredSizes, dimSizeNode, intDefault, sameDims } from './import-dims.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
@@ -254,9 +254,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       attrFloats: (name) => attr(name, AT.FLOATS)?.floats?.map(Number),
       attrTensor: (name) => {
         const t = attr(name, AT.TENSOR)?.t;
-        if (!t) return undefined;
-        const integer = isIntegerType(t.dataType);
-        return integer ? { values: ints(t, `${where} attribute '${name}'`), dims: dimsOf(t), integer } : { values: [...floats(t, `${where} attribute '${name}'`).data], dims: dimsOf(t), integer };
+        return t ? tensorValue(t, `${where} attribute '${name}'`) : undefined;
       },
       attrString: (name, d) => { const a = attr(name, AT.STRING); return a ? new TextDecoder().decode(a.s ?? new Uint8Array(0)) : d; },
       attrStrings: (name) => attr(name, AT.STRINGS)?.strings?.map((b) => new TextDecoder().decode(b)),

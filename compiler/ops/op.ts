@@ -114,8 +114,8 @@ export interface OnnxImportCtx {
   attrFloats(name: string): number[] | undefined;
   attrString(name: string, dflt: string): string;
   attrStrings(name: string): string[] | undefined;
-  /** A tensor attribute (ConstantOfShape's value): its values as numbers, its dims and whether it is integer. */
-  attrTensor(name: string): { values: number[]; dims: number[]; integer: boolean } | undefined;
+  /** A tensor attribute (ConstantOfShape's value): its values as numbers, its dims, whether it is integer or bool (0s and 1s). */
+  attrTensor(name: string): { values: number[]; dims: number[]; integer: boolean; bool?: boolean } | undefined;
   /** How many outputs the node names (Split's parts). */
   readonly outputs: number;
   readonly nodeName: string;

@@ -2,7 +2,9 @@
  * Integer tensors through ops and outputs, against onnxruntime-node (the models written by python3-onnx,
  * `.npy` files read back by numpy):
  * - an output declared int32 is handed out as dtype 'i32' by OnnxSession, and `graphc run` writes it as
- *   int32 ('<i4'), JSON naming it, as the other integer types keep theirs (int64 stays '<i8').
+ *   int32 ('<i4'), JSON naming it, as the other integer types keep theirs (int64 stays '<i8');
+ * - ConstantOfShape with a bool value (true and false; a static shape, and one read off a symbolic input's
+ *   Shape) makes bool tensors, which And, Or and Not read and the outputs hand out as bool.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -63,5 +65,38 @@ describe.skipIf(!hasOnnx)('an int32 output', () => {
     expect(got['w.npy']).toEqual({ dtype: 'int64', shape: [2, 3], data: ref.w.data });
     const doc = await graphc(['run', 'i32.onnx', '--input', 'a.npy', '--json'], { cwd: dir, timeout: 120_000 });
     expect(JSON.parse(doc.stdout).outputs.b).toEqual({ shape: [2, 3], dtype: 'int32', data: ref.b.data });
+  });
+});
+
+const COS = `
+g = h.make_graph([
+  h.make_node('Shape', ['m'], ['sh']),
+  h.make_node('ConstantOfShape', ['sh'], ['t'], value=nh.from_array(np.array([True]), 'v')),
+  h.make_node('And', ['t', 'm'], ['tm']),
+  h.make_node('ConstantOfShape', ['two'], ['f'], value=nh.from_array(np.array([False]), 'v')),
+  h.make_node('Or', ['f', 'k'], ['fk']),
+  h.make_node('Not', ['f'], ['nf']),
+], 'cos', [h.make_tensor_value_info('m', T.BOOL, ['N', 3]), h.make_tensor_value_info('k', T.BOOL, [2, 3])],
+  [h.make_tensor_value_info(n, T.BOOL, s) for n, s in [('t', ['N', 3]), ('tm', ['N', 3]), ('f', [2, 3]), ('fk', [2, 3]), ('nf', [2, 3])]],
+  [nh.from_array(np.array([2, 3], np.int64), 'two')])
+${save('cos.onnx')}
+`;
+
+describe.skipIf(!hasOnnx)('ConstantOfShape with a bool value', () => {
+  const m = [1, 0, 1, 0, 0, 1, 1, 1, 0], k = [0, 1, 1, 0, 0, 1];
+  const setup = (async () => {
+    python(inDir(COS));
+    return ortRun('cos.onnx', { m: new ort.Tensor('bool', Uint8Array.from(m), [3, 3]), k: new ort.Tensor('bool', Uint8Array.from(k), [2, 3]) });
+  })();
+
+  it("OnnxSession: onnxruntime's values and shapes, as bool", async () => {
+    const ref = await setup;
+    const out = session('cos.onnx').run(new Map([['m', { data: Float32Array.from(m), shape: [3, 3] }], ['k', { data: Float32Array.from(k), shape: [2, 3] }]]));
+    for (const o of ['t', 'tm', 'f', 'fk', 'nf']) {
+      expect(ref[o].type, o).toBe('bool');
+      expect(Array.from(out.get(o)!.data), o).toEqual(ref[o].data);
+      expect(out.get(o)!.shape, o).toEqual([...ref[o].dims]);
+      expect(out.get(o)!.dtype, o).toBe('bool');
+    }
   });
 });
