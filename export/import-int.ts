@@ -20,7 +20,7 @@ import { nodeType } from './types.ts';
 /** Ops whose result holds only values of their inputs (of the same type): always within the type. */
 const PICKS = new Set([
   'Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Slice', 'Gather', 'GatherElements', 'GatherND',
-  'Expand', 'Tile', 'Split', 'Max', 'Min', 'Clip', 'Where', 'Pad', 'ReduceMax', 'ReduceMin', 'DepthToSpace', 'SpaceToDepth', 'Trilu',
+  'Expand', 'Tile', 'Split', 'Max', 'Min', 'Clip', 'Where', 'Pad', 'ReduceMax', 'ReduceMin', 'DepthToSpace', 'SpaceToDepth', 'Trilu', 'TopK',
   // these read or write the type themselves
   'Cast', 'CastLike', 'Constant',
 ]);

@@ -3,6 +3,7 @@
  * indices; equal values keep the lower index first, as ONNX says. One op computes the indices
  * (TopKIndices); the values are GatherElements of the input at them, so their gradient scatters back to
  * the indices (GatherElementsGrad), and the indices have none. Exported as ONNX's TopK (its second output).
+ * Integer inputs (every integer type, held in float32) are read as floats are: their values keep the type.
  */
 import { defineOp, onnxOperand, onnxRule, UnsupportedError } from './op.ts';
 import { normAxes, shapeStr } from '../ir/shape.ts';
@@ -63,7 +64,8 @@ defineOp({
       if (largest !== 0 && largest !== 1) throw new UnsupportedError(`attribute 'largest' ${largest} (0 or 1 expected)`);
       if (sorted !== 0 && sorted !== 1) throw new UnsupportedError(`attribute 'sorted' ${sorted} (0 or 1 expected)`);
       const a = normAxes([axis], r)[0];
-      if (x.dtype !== 'f32') throw new UnsupportedError(`TopK of a ${x.dtype} tensor (float expected)`);
+      // integers (held in float32) sort as numbers: the values keep the input's type, the indices int64
+      if (x.dtype === 'bool') throw new UnsupportedError('TopK of a bool tensor (numbers expected)');
       const idx = B.mk('TopKIndices', [x], { axis: a, k: ks[0], largest: largest === 1 });
       return [B.mk('GatherElements', [x, idx], { axis: a }), idx];
     }),

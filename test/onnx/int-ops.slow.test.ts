@@ -4,7 +4,11 @@
  * - an output declared int32 is handed out as dtype 'i32' by OnnxSession, and `graphc run` writes it as
  *   int32 ('<i4'), JSON naming it, as the other integer types keep theirs (int64 stays '<i8');
  * - ConstantOfShape with a bool value (true and false; a static shape, and one read off a symbolic input's
- *   Shape) makes bool tensors, which And, Or and Not read and the outputs hand out as bool.
+ *   Shape) makes bool tensors, which And, Or and Not read and the outputs hand out as bool;
+ * - TopK of uint8, int8, int16, int32 and int64 inputs (values from 0 to 9, so ties abound; k small and
+ *   large, largest and smallest, along either axis): values of the input's type and int64 indices equal to
+ *   onnxruntime's, ties in its order (the lower index first); uint16, which onnxruntime has no TopK kernel
+ *   for, against numpy's stable sort.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -98,5 +102,57 @@ describe.skipIf(!hasOnnx)('ConstantOfShape with a bool value', () => {
       expect(out.get(o)!.shape, o).toEqual([...ref[o].dims]);
       expect(out.get(o)!.dtype, o).toBe('bool');
     }
+  });
+});
+
+const TYPES = ['uint8', 'int8', 'int16', 'int32', 'int64', 'uint16'];
+const SHORT: Record<string, string> = { uint8: 'u8', int8: 'i8', int16: 'i16', int32: 'i32', int64: 'i64', uint16: 'u16' };
+// each TopK: [axis, k, largest]
+const TOPKS: [number, number, number][] = [[1, 5, 1], [1, 150, 0], [-1, 200, 1], [0, 2, 1], [0, 3, 0]];
+
+const TOPK = `
+cases = ${JSON.stringify(TOPKS)}
+rng = np.random.default_rng(7)
+x = rng.integers(0, 10, (3, 200))
+def topk(a, axis, k, largest):
+    a = np.moveaxis(a.astype(np.int64), axis, -1)
+    order = np.stack([np.lexsort((np.arange(r.size), -r if largest else r)) for r in a.reshape(-1, a.shape[-1])]).reshape(a.shape)[..., :k]
+    return np.moveaxis(np.take_along_axis(a, order, -1), -1, axis), np.moveaxis(order, -1, axis)
+want = {}
+for tn in ${JSON.stringify(TYPES)}:
+    t = getattr(T, tn.upper())
+    nodes, outs = [], []
+    for j, (axis, k, largest) in enumerate(cases):
+        nodes.append(h.make_node('TopK', ['x', 'k%d' % j], ['v%d' % j, 'i%d' % j], axis=axis, largest=largest))
+        v, i = topk(x, axis, k, largest)
+        outs += [h.make_tensor_value_info('v%d' % j, t, list(v.shape)), h.make_tensor_value_info('i%d' % j, T.INT64, list(i.shape))]
+        want['%s v%d' % (tn, j)], want['%s i%d' % (tn, j)] = v.ravel().tolist(), i.ravel().tolist()
+    g = h.make_graph(nodes, 'topk', [h.make_tensor_value_info('x', t, [3, 200])], outs, [nh.from_array(np.array([k], np.int64), 'k%d' % j) for j, (_, k, _) in enumerate(cases)])
+    m = h.make_model(g, opset_imports=[h.make_opsetid('', 13)]); m.ir_version = 8
+    onnx.checker.check_model(m, full_check=True)
+    onnx.save(m, 'topk_%s.onnx' % tn)
+print(json.dumps({'x': x.ravel().tolist(), 'want': want}))
+`;
+
+describe.skipIf(!hasOnnx)('TopK of integer inputs', () => {
+  const made = hasOnnx ? (JSON.parse(python(inDir(TOPK))) as { x: number[]; want: Record<string, number[]> }) : undefined!;
+  const ortArray: Record<string, (v: number[]) => ort.Tensor['data']> = {
+    uint8: (v) => Uint8Array.from(v), int8: (v) => Int8Array.from(v), int16: (v) => Int16Array.from(v), int32: (v) => Int32Array.from(v), int64: (v) => BigInt64Array.from(v.map(BigInt)),
+  };
+
+  it.each(TYPES)('%s: values of its type and int64 indices, ties in the reference order', async (type) => {
+    const file = `topk_${type}.onnx`;
+    const ref = ortArray[type] ? await ortRun(file, { x: new ort.Tensor(type as 'int32', ortArray[type](made.x) as Int32Array, [3, 200]) }) : undefined;
+    const out = session(file).run(new Map([['x', { data: Float32Array.from(made.x), shape: [3, 200] }]]));
+    TOPKS.forEach((_, j) => {
+      for (const o of [`v${j}`, `i${j}`]) {
+        const got = out.get(o)!;
+        // numpy's stable sort and onnxruntime agree where both run: the reference order is one
+        if (ref) expect(ref[o].data, `${type} ${o}`).toEqual(made.want[`${type} ${o}`]);
+        expect(Array.from(got.data), `${type} ${o}`).toEqual(made.want[`${type} ${o}`]);
+        expect(got.dtype, `${type} ${o}`).toBe(o.startsWith('v') ? SHORT[type] : 'i64');
+        if (ref) expect(got.shape, `${type} ${o}`).toEqual([...ref[o].dims]);
+      }
+    });
   });
 });
