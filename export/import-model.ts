@@ -36,6 +36,16 @@ export interface ImportedModel {
   readonly float64: Float64Model;
   /** What the import says once about how the model is computed (a float64 model: in float32), one line each. */
   readonly notes: readonly string[];
+  /**
+   * Where the import was specialised on shapes (`ImportOptions.shapes`): the file and the options, to
+   * import it again for other shapes (training on batches of several shapes, export/trainable.ts).
+   */
+  readonly specializedFrom?: { readonly bytes: Uint8Array; readonly options: ImportOptions };
+}
+
+/** The model with what imports it again for other shapes, where `options` specialised it on shapes. */
+export function withSource(m: ImportedModel, bytes: Uint8Array | ArrayBuffer, options: ImportOptions): ImportedModel {
+  return options.shapes?.size ? { ...m, specializedFrom: { bytes: modelBytes(bytes), options } } : m;
 }
 
 /**

@@ -25,7 +25,7 @@ import { fail, floats, ints, bools, dimsOf, checkTotal, printable, recordedDefau
 import { float64Model, FLOAT64_NOTE } from './import-f64.ts';
 import { isIntegerType } from '../compiler/ops/int-types.ts';
 import { declaredTypes, settle, typeOutputs } from './import-int.ts';
-import { decodeModel, type ImportedModel, type ImportOptions } from './import-model.ts';
+import { decodeModel, withSource, type ImportedModel, type ImportOptions } from './import-model.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
@@ -53,7 +53,7 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions 
     checkTotal(g);
     // every node's position is in the file (the node it comes from), never graphc's own code or the caller's
     const at = (where: string): SourcePos => ({ file: opts.file ?? 'model.onnx', line: 0, col: 0, at: where });
-    return inLeafScope(() => atSource(at('graph'), () => build(model, g, opset, opts, at)));
+    return withSource(inLeafScope(() => atSource(at('graph'), () => build(model, g, opset, opts, at))), bytes, opts);
   } catch (e) {
     // an int64 field read outside a node's rule (dims, integer data): the file is malformed
     if (e instanceof ProtoIntegerError) fail(e.message);

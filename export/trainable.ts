@@ -2,12 +2,20 @@
  * Training an imported model: its initializers are already parameters; a loss on its (single) output
  * against a new input `y` of the output's shape makes it a model graphc trains like any other.
  * BCE of a sigmoid output is fused to the stable loss on logits by the usual pipeline.
+ *
+ * A model imported specialised on its input's shape (`ImportOptions.shapes`: its shapes are computed from
+ * its dynamic batch's size) is `Specialized`: it is imported again for each other shape it is fed (the
+ * last, shorter minibatch, the held-out rows, a prediction), with the same initializers, so training runs
+ * every batch on one set of parameters. Its trained model is the file it came from with the trained values
+ * in its initializers (`trainedFile`): graphc's graph holds one batch size, the file any.
  */
 import { Graph } from '../compiler/ir/graph.ts';
 import * as B from '../compiler/ir/build.ts';
 import { inLeafScope } from '../compiler/ir/node.ts';
-import type { BuiltModel } from '../compiler/dsl/model.ts';
-import type { ImportedModel } from './import.ts';
+import type { BuiltModel, Specialized } from '../compiler/dsl/model.ts';
+import { importOnnx, decodeModel, type ImportedModel } from './import.ts';
+import { DataType, onnx } from './proto.ts';
+import { floatTensor } from './emit.ts';
 import { OnnxImportError } from './import-error.ts';
 import { ownSources } from '../compiler/ir/source.ts';
 
@@ -31,5 +39,41 @@ export function attachLoss(m: ImportedModel, loss: LossKind): BuiltModel {
     { name: 'predict', node: predict },
   ];
   if (loss === 'bce') outputs.push({ name: 'accuracy', node: B.mean(B.cast(B.mk('Equal', [B.cast(B.mk('GreaterEqual', [predict, B.scalar(0.5)]), 'f32'), y]), 'f32')) });
-  return { name: m.name, description: m.description, forward: new Graph(outputs, m.name), options: {} };
+  const built: BuiltModel = { name: m.name, description: m.description, forward: new Graph(outputs, m.name), options: {} };
+  return m.specializedFrom ? { ...built, specialized: specializedOn(m, loss) } : built;
+}
+
+/** The file each specialised model was imported from (by its `Specialized`, which compiling keeps). */
+const sources = new WeakMap<Specialized, Uint8Array>();
+
+function specializedOn(m: ImportedModel, loss: LossKind): Specialized {
+  const from = m.specializedFrom!;
+  const input = String(m.inputs[0].attrs.name);
+  const s: Specialized = {
+    input,
+    shape: m.inputs[0].shape as number[],
+    on: (shape) => attachLoss(importOnnx(from.bytes, { ...from.options, shapes: new Map([[input, [...shape]]]) }), loss),
+  };
+  sources.set(s, from.bytes);
+  return s;
+}
+
+/**
+ * The ONNX file a specialised model was imported from, with `params`' values in its initializers of the
+ * same names (float and double; the others, and initializers no parameter names, as they were); undefined
+ * for a model that is not an import specialised on shapes.
+ */
+export function trainedFile(s: Specialized | undefined, params?: ReadonlyMap<string, Float32Array>): Uint8Array | undefined {
+  const bytes = s && sources.get(s);
+  if (!bytes || !params) return bytes;
+  const model = decodeModel(bytes);
+  for (const t of model.graph?.initializer ?? []) {
+    const v = params.get(t.name ?? '');
+    if (!v || (t.dataType !== DataType.FLOAT && t.dataType !== DataType.DOUBLE)) continue;
+    const count = (t.dims ?? []).reduce((a: number, d) => a * Number(d), 1);
+    if (count !== v.length) throw new OnnxImportError(`initializer '${t.name}' holds ${count} values, the trained parameter ${v.length}`);
+    if (t.dataType === DataType.DOUBLE) [t.doubleData, t.rawData] = [Array.from(v), new Uint8Array(0)];
+    else [t.floatData, t.rawData] = [[], floatTensor('', v, []).rawData];
+  }
+  return onnx.ModelProto.encode(model).finish();
 }

@@ -41,7 +41,16 @@ export class ParamStore {
   }
 }
 
-export class Executable {
+/** What runs a graph's outputs for inputs: an `Executable`, or one per input shape (runtime/shaped.ts). */
+export interface Runner {
+  /** Runs; the named output's buffer (valid until the next run). */
+  value(inputs: Readonly<Record<string, TensorValue>>, output: string): Float32Array;
+  /** Runs and copies out the outputs by name. */
+  outputs(inputs: Readonly<Record<string, TensorValue>>): Record<string, TensorValue>;
+  dispose(): void;
+}
+
+export class Executable implements Runner {
   private plan: Plan | null = null;
   private disposed = false;
   private readonly inputNodes: readonly Node[];
@@ -153,6 +162,11 @@ export class Executable {
     this.plans.clear();
     this.plan = null;
     this.disposed = true;
+  }
+
+  /** Runs; the named output's buffer in the plan (valid until the next run). */
+  value(inputs: Readonly<Record<string, TensorValue>>, output: string): Float32Array {
+    return this.run(inputs).buffer(this.graph.output(output));
   }
 
   /** Runs and copies out the named outputs. */

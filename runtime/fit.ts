@@ -17,7 +17,7 @@
  */
 import type { Graph } from '../compiler/ir/graph.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { Executable, type ParamStore } from './executable.ts';
+import { Executable, type ParamStore, type Runner } from './executable.ts';
 import { Trainer } from './trainer.ts';
 import type { Dataset } from './data.ts';
 import { release, resident } from './kernels/heap.ts';
@@ -100,6 +100,11 @@ export interface FitOptions {
   readonly onEpoch?: (epoch: number, cost: number) => void;
   /** Compute the cost on every epoch, not only on logged ones (a curve of every epoch's cost). */
   readonly costEveryEpoch?: boolean;
+  /**
+   * What runs the metrics graph, instead of an `Executable` fit makes (a model specialised on its input's
+   * shape: each shape's own graph, runtime/shaped.ts); the caller's, disposed by the caller.
+   */
+  readonly metricsRunner?: Runner;
 }
 
 /**
@@ -159,10 +164,11 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
   if (typeof cfg.lr === 'number' && trainer.hasRate) trainer.lr = cfg.lr;
   // what fit makes itself (the metrics' executable, the batches' buffers) is disposed when it ends; the
   // trainer and its store are the caller's
-  const metrics = metricsGraph && new Executable(metricsGraph, params);
+  const made = metricsGraph && !opts.metricsRunner ? new Executable(metricsGraph, params) : null;
+  const metrics: Runner | null = metricsGraph && (opts.metricsRunner ?? made);
   const batches = batch ? new Batches(step, d, batch, cfg.shuffle ? opts.shuffler! : null) : null;
   try {
-    const accuracy = (f = feeds) => metrics!.run(f).buffer(metricsGraph!.output('accuracy'))[0];
+    const accuracy = (f = feeds) => metrics!.value(f, 'accuracy')[0];
     const log: LogEntry[] = [];
     // the step about to run: its rate from the schedule (where there is one), then counted
     let steps = 0;
@@ -266,7 +272,7 @@ function fitResident(trainer: Trainer, all: Dataset, cfg: FitConfig, opts: FitOp
     const diverged: Divergence = stopped !== undefined ? { epoch: stopped, cost, initial: stopped === 0 && !batches, lastFinite, params: bad } : { epoch: cfg.epochs, cost, initial: false, params: bad };
     return { log, params, diverged, seconds };
   } finally {
-    metrics?.dispose();
+    made?.dispose();
     batches?.dispose();
   }
 }

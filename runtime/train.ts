@@ -9,7 +9,8 @@ import { defineModel, isModel } from '../compiler/dsl/model.ts';
 import { compileModel, type CompiledModel } from '../compiler/passes/compile.ts';
 import { TorchGenerator } from '../compiler/init/torch-random.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import { Executable, ParamStore, type TensorValue } from './executable.ts';
+import { Executable, ParamStore, type Runner, type TensorValue } from './executable.ts';
+import { Shapes, ShapedExecutable, ShapedTrainer } from './shaped.ts';
 import { Trainer } from './trainer.ts';
 import { fit, feedsFor, rateOf, xyInputs, type Divergence, type FitOptions, type FitResult, type LogEntry, type LrSchedule } from './fit.ts';
 import { heap } from './kernels/heap.ts';
@@ -24,25 +25,29 @@ import { arrayData, checkFinite, inlineData, parseCsv, DataError, type ArrayData
 
 export type { Divergence, LogEntry, LrSchedule };
 
-/** Compiles a built model and trains it: `fit` on the model's compiled step, its parameters, its generator. */
+/** Compiles a built model and trains it: `fit` on its compiled step (each batch shape's, for a `specialized` model), its parameters, its generator. */
 export function fitModel(
   m: BuiltModel,
   data: Dataset,
   cfg: TrainConfig | (Omit<TrainConfig, 'lr'> & { readonly lr: LrSchedule }),
   opts: Omit<FitOptions, 'metrics' | 'shuffler'> & { readonly optimize?: boolean; readonly fuse?: boolean; readonly compiled?: CompiledModel; readonly metrics?: FitOptions['metrics'] } = {},
-): FitResult & { readonly compiled: CompiledModel } {
+): FitResult & { readonly compiled: CompiledModel; readonly shapes: Shapes | null } {
   checkData(m, data);
   // (the rate compiled is only the leaf's first value: fit sets it, or the schedule each step's)
   const lr = typeof cfg.lr === 'function' ? rateOf(cfg.lr, 0, 0) : cfg.lr;
   const compiled = opts.compiled ?? compileModel(m, { lr, optimizer: cfg.optimizer, optimize: opts.optimize, fuse: opts.fuse });
   const step = compiled.trainStep;
   const params = new ParamStore([...step.params, ...m.forward.params.filter((p) => !step.params.includes(p))]);
-  const res = fit(new Trainer(step, params), data, cfg, {
-    ...opts,
-    metrics: opts.metrics !== undefined ? opts.metrics : compiled.metrics,
-    shuffler: m.generator ?? new TorchGenerator(0),
-  });
-  return { ...res, compiled };
+  const shapes = compiled.model.specialized ? new Shapes(compiled) : null;
+  const metrics = opts.metrics !== undefined ? opts.metrics : compiled.metrics;
+  const metricsRunner = shapes && metrics ? new ShapedExecutable(shapes, (c) => c.metrics!, params) : undefined;
+  try {
+    const trainer = shapes ? new ShapedTrainer(shapes, params) : new Trainer(step, params);
+    const res = fit(trainer, data, cfg, { ...opts, metrics, metricsRunner, shuffler: m.generator ?? new TorchGenerator(0) });
+    return { ...res, compiled, shapes };
+  } finally {
+    metricsRunner?.dispose();
+  }
 }
 
 /** Data for `train`: CSV text (features, then the target, per line), arrays in memory, or a `Dataset`. */
@@ -119,7 +124,8 @@ interface Kept {
   readonly built: BuiltModel;
   readonly cfg: TrainConfig;
   readonly data: Dataset;
-  inference?: Executable;
+  readonly shapes: Shapes | null;
+  inference?: Runner;
 }
 const kept = new WeakMap<Trained, Kept>();
 
@@ -270,7 +276,7 @@ export function trainCompiled(
     ...(res.diverged && { diverged: res.diverged }),
     seconds: res.seconds,
   };
-  kept.set(doc, { compiled: res.compiled, store: res.params, built, cfg, data });
+  kept.set(doc, { compiled: res.compiled, store: res.params, built, cfg, data, shapes: res.shapes });
   return doc;
 }
 
@@ -285,7 +291,7 @@ export function predictWith(t: Trained, input: { readonly x: ArrayData['x']; rea
   // (as training data: a NaN or Infinity fed would come back as a NaN prediction, silently)
   checkFinite(d);
   const feeds = feedsFor(k.compiled.trainStep, d);
-  const exe = (k.inference ??= new Executable(inference, k.store));
+  const exe = (k.inference ??= k.shapes ? new ShapedExecutable(k.shapes, (c) => c.inference, k.store) : new Executable(inference, k.store));
   const ins = Object.fromEntries(inference.inputs.map((n) => [String(n.attrs.name), feeds[String(n.attrs.name)]]));
   return exe.outputs(ins).predict;
 }

@@ -91,6 +91,20 @@ export interface BuiltModel {
   readonly options: Readonly<Record<string, string>>;
   /** The model's generator after its parameters drew from it (what shuffling draws from next). */
   readonly generator?: TorchGenerator;
+  /** Present where the graph holds one shape of its input, fixed at build: the same model for other shapes. */
+  readonly specialized?: Specialized;
+}
+
+/**
+ * A model built for one shape of its input (an ONNX model whose shapes are computed from its dynamic
+ * batch's size: export/trainable.ts): `forward` takes `input` of exactly `shape`, and `on` builds the same
+ * model for another shape, with the same parameters (names, shapes and initial values). Training runs each
+ * batch's shape on its own build, all over one set of parameters (runtime/shaped.ts).
+ */
+export interface Specialized {
+  readonly input: string;
+  readonly shape: readonly number[];
+  on(shape: readonly number[]): BuiltModel;
 }
 
 const defaultTrain: TrainConfig = { epochs: 100, lr: 0.1, logEvery: 10, logAccuracy: true };

@@ -25,6 +25,8 @@ export interface CompiledModel {
   readonly report: readonly PassReport[];
   /** The model as compiled, with its forward graph after loss fusions. */
   readonly model: BuiltModel;
+  /** What it was compiled with (a model specialised on its input's shape compiles each other shape so). */
+  readonly options: CompileOptions;
 }
 
 export function compileModel(m: BuiltModel, options: CompileOptions): CompiledModel {
@@ -38,7 +40,7 @@ function compile(m: BuiltModel, options: CompileOptions): CompiledModel {
   const opt = { ...(options.optimizer ?? {}), lr: options.lr } as OptimizerConfig;
   const opts = options;
   if (opts.optimize === false) {
-    return { forward: m.forward, trainStep: trainStepGraph(m, opt), inference: inferenceGraph(m), metrics: metricsGraph(m), report, model: m };
+    return { forward: m.forward, trainStep: trainStepGraph(m, opt), inference: inferenceGraph(m), metrics: metricsGraph(m), report, model: m, options };
   }
   const forward = runPasses(m.forward, lossPasses(opts), report);
   const fused: BuiltModel = { ...m, forward };
@@ -68,5 +70,6 @@ function compile(m: BuiltModel, options: CompileOptions): CompiledModel {
       return report;
     },
     model: fused,
+    options,
   };
 }
