@@ -15,6 +15,7 @@ import { allocate } from '../runtime/kernels/heap.ts';
 import { UserError } from './errors.ts';
 import type { Inputs } from './write.ts';
 import type { ImportedModel } from '../export/import.ts';
+import type { Node } from '../compiler/ir/node.ts';
 import type { OnnxSession } from '../export/specialize.ts';
 
 export { checkReadable } from './readable.ts';
@@ -118,12 +119,26 @@ function firstUserFrame(e: unknown, abs: string): string {
 /** Said once, on standard error: how graphc computes an imported model (a float64 model: in float32). */
 const sayNotes = (path: string, notes: readonly string[]) => notes.forEach((note) => process.stderr.write(`graphc: ${path}: ${note}\n`));
 
-/** Imports an ONNX file into graphc's IR; a bad file is a one-line user error. */
-export async function loadOnnx(path: string): Promise<ImportedModel> {
+/**
+ * Imports an ONNX file into graphc's IR; a bad file is a one-line user error. A model whose shapes are
+ * computed from an input's shape (symbolic dims read by Shape or Size) is imported specialised on the shape
+ * `shapeOf` gives that input (its node as the file declares it), where it gives one.
+ */
+export async function loadOnnx(path: string, shapeOf?: (input: Node) => number[] | undefined): Promise<ImportedModel> {
   const abs = checkReadable(path, 'ONNX model');
-  const { importOnnx, OnnxImportError } = await import('../export/import.ts');
+  const { importOnnx, OnnxImportError, OnnxSpecializeError } = await import('../export/import.ts');
+  const bytes = new Uint8Array(readFileSync(abs));
   try {
-    const m = importOnnx(new Uint8Array(readFileSync(abs)), { file: path });
+    let m: ImportedModel;
+    try {
+      m = importOnnx(bytes, { file: path });
+    } catch (e) {
+      const need = e instanceof OnnxSpecializeError && !e.inputs.length && e.shapes.length === 1 ? e : undefined;
+      const input = need?.graphInputs.find((n) => n.attrs.name === need.shapes[0]);
+      const shape = input && shapeOf?.(input);
+      if (!shape) throw e;
+      m = importOnnx(bytes, { file: path, shapes: new Map([[String(input.attrs.name), shape]]) });
+    }
     sayNotes(path, m.notes);
     return m;
   } catch (e) {

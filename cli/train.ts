@@ -8,17 +8,28 @@ import type { LossKind } from '../export/trainable.ts';
 import { UserError } from './errors.ts';
 import type { BuiltModel } from '../compiler/dsl/model.ts';
 import type { Dataset } from '../runtime/data.ts';
+import type { Node } from '../compiler/ir/node.ts';
+import { firstBatchRows } from '../runtime/feeds.ts';
 
 const onnxDefaults: TrainConfig = { epochs: 100, lr: 0.1, logEvery: 10, logAccuracy: false };
 
 /** A model to train: a DSL module, or an ONNX file with a loss attached to its output. */
-async function loadTrainable(file: string, onnx: boolean, o: { data?: string; option: string[]; loss: string; onnx?: string; plot?: string }): Promise<{ built: BuiltModel; train: TrainConfig; data: Dataset; source: string }> {
+async function loadTrainable(file: string, onnx: boolean, o: { data?: string; option: string[]; loss: string; onnx?: string; plot?: string; batchSize?: number; holdout?: number }): Promise<{ built: BuiltModel; train: TrainConfig; data: Dataset; source: string }> {
   if (onnx) {
     if (o.loss !== 'bce' && o.loss !== 'mse') throw new UserError(`--loss must be bce or mse, got '${o.loss}'`);
     if (!o.data) throw new UserError(`${file}: an ONNX model has no built-in data: give --data FILE.csv`);
     const { attachLoss } = await import('../export/trainable.ts');
-    const built = attachLoss(await loadOnnx(file), o.loss as LossKind);
-    const { data, source } = loadData(null, o.data);
+    // (the data read after the model, so that a file's refusal comes first, but for the shape below)
+    let read: ReturnType<typeof loadData> | undefined;
+    const dataRead = () => (read ??= loadData(null, o.data));
+    // a model whose shapes are computed from its batch's size: specialised on the first step's batch (the
+    // other shapes, on their first use: runtime/shaped.ts)
+    const shapeOf = (x: Node) => {
+      const row = x.shape.slice(1);
+      return row.every((d): d is number => typeof d === 'number') ? [firstBatchRows(dataRead().data.rows, o), ...row] : undefined;
+    };
+    const built = attachLoss(await loadOnnx(file, shapeOf), o.loss as LossKind);
+    const { data, source } = dataRead();
     return { built, train: onnxDefaults, data, source };
   }
   const model = await loadModel(file);

@@ -18,10 +18,19 @@ export interface Shuffler {
   dataLoaderOrder(n: number): ArrayLike<number>;
 }
 
+/** How many of `rows` rows train where `holdout` of them are held out (`splitHoldout`'s count). */
+export const trainingRows = (rows: number, holdout = 0): number => (holdout ? Math.round(rows * (1 - holdout)) : rows);
+
+/** The rows of the first step: a minibatch, or every training row where the batch is not smaller. */
+export const firstBatchRows = (rows: number, cfg: { readonly batchSize?: number; readonly holdout?: number }): number => {
+  const n = trainingRows(rows, cfg.holdout);
+  return cfg.batchSize && cfg.batchSize < n ? cfg.batchSize : n;
+};
+
 /** The first rows for training and the rest held out, without copying. */
 export function splitHoldout(d: Dataset, fraction: number): { train: Dataset; val: Dataset | null } {
   if (!fraction) return { train: d, val: null };
-  const n = Math.round(d.rows * (1 - fraction));
+  const n = trainingRows(d.rows, fraction);
   if (n <= 0 || n >= d.rows) throw new GraphError(`holdout ${fraction} leaves no rows for training or for evaluation (${d.rows} rows)`);
   const F = d.features;
   return {

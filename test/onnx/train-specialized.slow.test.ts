@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { attachLoss, exportOnnx, importOnnx, OnnxSpecializeError, predict, train } from '../../index.ts';
+import { graphc } from '../support/cli.ts';
 import { hasOnnx, hasTorch, python, sayIfMissing } from '../support/peers.ts';
 
 sayIfMissing('PyTorch (python3-torch) and python3-onnx', hasTorch && hasOnnx, 'train-specialized.slow.test');
@@ -96,6 +97,15 @@ async function checkFile(path: string, want: Ref) {
 }
 
 describe.skipIf(!ready)('training an ONNX model specialised on its batch\'s shape', () => {
+  it('graphc train: per-epoch costs, held-out accuracy and parameters as PyTorch\'s; --onnx runs in onnxruntime at two batch sizes', async () => {
+    const out = join(dir, 'cli.onnx');
+    const args = ['train', join(dir, 'm.onnx'), '--data', join(dir, 'data.csv'), '--batch-size', String(BATCH), '--holdout', '0.2'];
+    const r = await graphc([...args, '--epochs', String(EPOCHS), '--lr', String(LR), '--log-every', '1', '--json', '--onnx', out], { timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    sameTraining(JSON.parse(r.stdout), plain!);
+    await checkFile(out, plain!);
+  });
+
   it('the API: importOnnx({ shapes }), attachLoss and train with momentum (its state shared by every shape); predict and exportOnnx at other batch sizes', async () => {
     const bytes = new Uint8Array(readFileSync(join(dir, 'm.onnx')));
     await expect(importOnnx(bytes)).rejects.toBeInstanceOf(OnnxSpecializeError);
