@@ -71,16 +71,17 @@ export function registerInspect(command: Command, run: (fn: () => Promise<void>)
 
 /**
  * An ONNX model's graph: as imported, or, where a graph input decides a shape or a mode, specialised on
- * the values given for those inputs (`--input name=file`, read as `graphc run` reads them).
+ * the values given for those inputs (`--input name=file`, read as `graphc run` reads them); an input with a
+ * default (an initializer) that decides one may be given, else its default holds.
  */
 async function onnxGraph(file: string, specs: readonly string[]): Promise<Graph> {
   const session = await loadOnnxSession(file);
   const why = (n: { attrs: { name?: unknown } }) => session.specializedOn.get(String(n.attrs.name)) ?? session.specializedOnShape.get(String(n.attrs.name));
   const decide = session.inputs.filter((n) => why(n) !== undefined);
-  if (specs.length && decide.length === 0) throw new UserError(`${file}: no graph input decides a shape or a mode: draw it without --input`);
+  if (specs.length && decide.length === 0 && !session.defaults.some((n) => why(n) !== undefined)) throw new UserError(`${file}: no graph input decides a shape or a mode: draw it without --input`);
   if (decide.length && !specs.length) throw new UserError(`${file}: ${why(decide[0])}; draw it with --input ${String(decide[0].attrs.name)}=FILE`);
   const others = session.inputs.filter((n) => !decide.includes(n));
-  const feeds = specs.length ? readInputs(assignInputs(specs, decide, file, [...session.defaults, ...others]), new Map(), false, session.float64Inputs) : [];
+  const feeds = specs.length ? readInputs(assignInputs(specs, decide, file, [...session.defaults, ...others]), new Map(), false, session.float64Inputs, session.intTypes) : [];
   try {
     return session.model(new Map(feeds.map((f) => [f.name, f]))).graph;
   } catch (e) {

@@ -2,10 +2,10 @@
  * Integer graph inputs with a default (an initializer; ONNX's IR makes it the input's default, which a value
  * fed replaces): graphc holds integers known at import as constants, so an unfed one keeps its stored
  * value and a fed one imports the model again bound to it, through `importOnnx`'s bind option,
- * `OnnxSession` and `graphc run --input k=FILE`. The model (python3-onnx) adds an int64 default `k` to the
- * input and reshapes it to the int64 default `s`; the expected values are numpy's. (onnxruntime-node is no
- * reference: its run binds only the session's inputNames, which leave such inputs out, so it computes with
- * the stored values whatever is fed.)
+ * `OnnxSession`, `graphc run --input k=FILE` and `graphc inspect --input k=FILE`. The model
+ * (python3-onnx) adds an int64 default `k` to the input and reshapes it to the int64 default `s`; the
+ * expected values are numpy's. (onnxruntime-node is no reference: its run binds only the session's
+ * inputNames, which leave such inputs out, so it computes with the stored values whatever is fed.)
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -95,5 +95,13 @@ describe.skipIf(!hasOnnx)('integer graph inputs with a default (an initializer):
     const got = JSON.parse(python(`import os; os.chdir(${JSON.stringify(dir)})\n${READ}`, ['y.npy', 'r.npy']));
     expect(got['y.npy']).toEqual({ dtype: 'int64', shape: [4], data: ref.fed.y });
     expect(got['r.npy']).toEqual({ dtype: 'int64', shape: ref.fed.r.shape, data: ref.fed.r.data });
+  });
+
+  it('graphc inspect --input s=FILE: drawn specialised on the value given, the stored one without', async () => {
+    const shown = (r: { stdout: string }) => /Reshape\(x\) \{\[([\d, ]+)\]\}/.exec(r.stdout)?.[1];
+    const given = await graphc(['inspect', 'defaults.onnx', '--input', 's=s.npy'], { cwd: dir, timeout: 120_000 });
+    expect(given.stderr).toBe('');
+    expect(shown(given)).toBe(ref.fed.r.shape.join(', '));
+    expect(shown(await graphc(['inspect', 'defaults.onnx'], { cwd: dir, timeout: 120_000 }))).toBe(ref.stored.r.shape.join(', '));
   });
 });
