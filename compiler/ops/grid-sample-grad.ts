@@ -11,7 +11,7 @@
  */
 import { defineOp } from './op.ts';
 import { GraphError } from '../ir/errors.ts';
-import { cubicWeights, gridAttrs, rint, sourceIndex, sourceSlope, tapIndex, unpadded, unpaddedSlope } from './grid-sample.ts';
+import { GridPoint, gridAttrs, rint, sourceSlope, unpaddedSlope } from './grid-sample.ts';
 
 defineOp({
   name: 'GridSampleGrad',
@@ -20,24 +20,18 @@ defineOp({
   infer: ([x, grid], a) => ({ shape: a.out === 'grid' ? grid.shape : x.shape, dtype: 'f32' }),
   kernel(ctx) {
     const [N, C, H, W] = ctx.inShapes[0], [, Ho, Wo] = ctx.inShapes[1], P = Ho * Wo, plane = H * W;
-    const { mode, padding, align } = gridAttrs(ctx.attrs), toGrid = ctx.attrs.out === 'grid';
+    const a = gridAttrs(ctx.attrs), { mode, padding, align } = a, toGrid = ctx.attrs.out === 'grid';
     const inside = (yy: number, xx: number) => yy >= 0 && yy < H && xx >= 0 && xx < W;
-    const wx = new Float64Array(4), wy = new Float64Array(4), dwx = new Float64Array(4), dwy = new Float64Array(4), tx4 = new Int32Array(4), ty4 = new Int32Array(4);
+    const pt = new GridPoint(H, W, a, toGrid), { wx, wy, tx: tx4, ty: ty4 } = pt, dwx = pt.dwx!, dwy = pt.dwy!;
     return (ins, out) => {
       const [x, grid, g] = ins;
       out.fill(0);
       for (let n = 0; n < N; n++)
         for (let p = 0; p < P; p++) {
           const gi = (n * P + p) * 2;
-          const ix = sourceIndex(grid[gi], W, align, padding), iy = sourceIndex(grid[gi + 1], H, align, padding);
+          pt.read(grid[gi], grid[gi + 1]);
+          const ix = pt.ix, iy = pt.iy;
           if (mode === 'bicubic') {
-            const ux = unpadded(grid[gi], W, align), uy = unpadded(grid[gi + 1], H, align), x0 = Math.floor(ux), y0 = Math.floor(uy);
-            cubicWeights(ux - x0, wx, dwx);
-            cubicWeights(uy - y0, wy, dwy);
-            for (let k = 0; k < 4; k++) {
-              tx4[k] = tapIndex(x0 - 1 + k, W, align, padding);
-              ty4[k] = tapIndex(y0 - 1 + k, H, align, padding);
-            }
             let gx = 0, gy = 0;
             for (let j = 0; j < 4; j++)
               for (let i = 0; i < 4; i++) {

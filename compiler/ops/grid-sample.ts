@@ -40,7 +40,7 @@ const clip = (v: number, size: number): number => Math.min(size - 1, Math.max(0,
 const clipSlope = (v: number, size: number): number => (v <= 0 || v >= size - 1 ? 0 : 1);
 
 /** The pixel coordinate along an axis of `size` pixels of the normalized coordinate g (padding applied). */
-export function sourceIndex(g: number, size: number, align: boolean, padding: string): number {
+function sourceIndex(g: number, size: number, align: boolean, padding: string): number {
   const v = unnormalize(g, size, align);
   if (padding === 'border') return clip(v, size);
   if (padding === 'reflection') return clip(align ? reflect(v, 0, size - 1) : reflect(v, -0.5, size - 0.5), size);
@@ -59,7 +59,7 @@ export function sourceSlope(g: number, size: number, align: boolean, padding: st
 }
 
 /** The index of pixel k along an axis of `size` pixels, the padding applied (bicubic's taps), or −1 for a zero. */
-export function tapIndex(k: number, size: number, align: boolean, padding: string): number {
+function tapIndex(k: number, size: number, align: boolean, padding: string): number {
   let v = k;
   if (padding === 'border') v = clip(v, size);
   else if (padding === 'reflection') v = clip(align ? reflect(v, 0, size - 1) : reflect(v, -0.5, size - 0.5), size);
@@ -68,7 +68,7 @@ export function tapIndex(k: number, size: number, align: boolean, padding: strin
 }
 
 /** The unpadded pixel coordinate (bicubic's) and its derivative with respect to g. */
-export const unpadded = (g: number, size: number, align: boolean): number => unnormalize(g, size, align);
+const unpadded = (g: number, size: number, align: boolean): number => unnormalize(g, size, align);
 export const unpaddedSlope = (size: number, align: boolean): number => (align ? (size - 1) / 2 : size / 2);
 
 const A = -0.75;
@@ -78,7 +78,7 @@ const near1Slope = (x: number) => (3 * (A + 2) * x - 2 * (A + 3)) * x;
 const far1Slope = (x: number) => (3 * A * x - 10 * A) * x + 8 * A;
 
 /** The cubic weights of pixels −1, 0, 1, 2 around a point t past pixel 0 (0 ≤ t < 1), and their derivatives in t. */
-export function cubicWeights(t: number, w: Float64Array, dw?: Float64Array): void {
+function cubicWeights(t: number, w: Float64Array, dw?: Float64Array): void {
   w[0] = far1(t + 1);
   w[1] = near1(t);
   w[2] = near1(1 - t);
@@ -92,6 +92,49 @@ export function cubicWeights(t: number, w: Float64Array, dw?: Float64Array): voi
 
 export interface GridAttrs { mode: 'bilinear' | 'nearest' | 'bicubic'; padding: 'zeros' | 'border' | 'reflection'; align: boolean }
 export const gridAttrs = (a: Attrs): GridAttrs => a as unknown as GridAttrs;
+
+/**
+ * One grid point as GridSample's kernels and its gradients' read it (`read`): its pixel coordinates
+ * (`ix`, `iy`, the padding applied) and, bicubic, its 4×4 taps: their indices (`tx`, `ty`, −1 for a zero)
+ * and cubic weights (`wx`, `wy`), with `slopes` their derivatives too (`dwx`, `dwy`). Made once per
+ * kernel: reading a point allocates nothing.
+ */
+export class GridPoint {
+  ix = 0;
+  iy = 0;
+  readonly wx = new Float64Array(4);
+  readonly wy = new Float64Array(4);
+  readonly dwx: Float64Array | undefined;
+  readonly dwy: Float64Array | undefined;
+  readonly tx = new Int32Array(4);
+  readonly ty = new Int32Array(4);
+  private readonly bicubic: boolean;
+  private readonly align: boolean;
+  private readonly padding: string;
+
+  constructor(private readonly H: number, private readonly W: number, a: GridAttrs, slopes: boolean) {
+    this.bicubic = a.mode === 'bicubic';
+    this.align = a.align;
+    this.padding = a.padding;
+    this.dwx = slopes ? new Float64Array(4) : undefined;
+    this.dwy = slopes ? new Float64Array(4) : undefined;
+  }
+
+  /** Reads the point (gx, gy) of the grid. */
+  read(gx: number, gy: number): void {
+    const { H, W, align, padding } = this;
+    this.ix = sourceIndex(gx, W, align, padding);
+    this.iy = sourceIndex(gy, H, align, padding);
+    if (!this.bicubic) return;
+    const ux = unpadded(gx, W, align), uy = unpadded(gy, H, align), x0 = Math.floor(ux), y0 = Math.floor(uy);
+    cubicWeights(ux - x0, this.wx, this.dwx);
+    cubicWeights(uy - y0, this.wy, this.dwy);
+    for (let k = 0; k < 4; k++) {
+      this.tx[k] = tapIndex(x0 - 1 + k, W, align, padding);
+      this.ty[k] = tapIndex(y0 - 1 + k, H, align, padding);
+    }
+  }
+}
 
 defineOp({
   name: 'GridSample',
@@ -108,23 +151,17 @@ defineOp({
   },
   kernel(ctx) {
     const [N, C, H, W] = ctx.inShapes[0], [, Ho, Wo] = ctx.inShapes[1], P = Ho * Wo, plane = H * W;
-    const { mode, padding, align } = gridAttrs(ctx.attrs);
-    const wx = new Float64Array(4), wy = new Float64Array(4), tx4 = new Int32Array(4), ty4 = new Int32Array(4);
+    const a = gridAttrs(ctx.attrs), mode = a.mode, pt = new GridPoint(H, W, a, false);
+    const { wx, wy, tx: tx4, ty: ty4 } = pt;
     return (ins, out) => {
       const [x, grid] = ins;
       const at = (base: number, yy: number, xx: number) => (yy >= 0 && yy < H && xx >= 0 && xx < W ? x[base + yy * W + xx] : 0);
       for (let n = 0; n < N; n++)
         for (let p = 0; p < P; p++) {
           const gi = (n * P + p) * 2;
-          const ix = sourceIndex(grid[gi], W, align, padding), iy = sourceIndex(grid[gi + 1], H, align, padding);
+          pt.read(grid[gi], grid[gi + 1]);
+          const ix = pt.ix, iy = pt.iy;
           if (mode === 'bicubic') {
-            const ux = unpadded(grid[gi], W, align), uy = unpadded(grid[gi + 1], H, align), x0 = Math.floor(ux), y0 = Math.floor(uy);
-            cubicWeights(ux - x0, wx);
-            cubicWeights(uy - y0, wy);
-            for (let k = 0; k < 4; k++) {
-              tx4[k] = tapIndex(x0 - 1 + k, W, align, padding);
-              ty4[k] = tapIndex(y0 - 1 + k, H, align, padding);
-            }
             for (let c = 0; c < C; c++) {
               const b = (n * C + c) * plane;
               let v = 0;
