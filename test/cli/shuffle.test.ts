@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { graphc } from '../support/cli.ts';
-import { hasTorch, python, sayIfMissing } from '../support/peers.ts';
+import { hasTorch, sayIfMissing } from '../support/peers.ts';
+import { torchMinibatchCosts as torchCosts } from '../support/torch-minibatches.ts';
 import { diabetesCsv } from '../support/seed.ts';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -31,31 +32,6 @@ export default defineModel({
 });
 `,
 );
-
-/** PyTorch's mean batch cost per epoch, 3 epochs of batches of 64, in DataLoader(shuffle=...)'s order. */
-const torchCosts = (shuffle: boolean) =>
-  JSON.parse(
-    python(
-      `
-import torch, numpy as np, json, sys
-xy = np.loadtxt(sys.argv[1], delimiter=',', dtype=np.float32)
-ds = torch.utils.data.TensorDataset(torch.FloatTensor(xy[:, 0:-1]), torch.FloatTensor(xy[:, [-1]]))
-torch.manual_seed(5)
-model = torch.nn.Sequential(torch.nn.Linear(8, 1), torch.nn.Sigmoid())
-opt = torch.optim.SGD(model.parameters(), lr=0.5)
-loader = torch.utils.data.DataLoader(ds, batch_size=64, shuffle=sys.argv[2] == '1')
-costs = []
-for epoch in range(3):
-    total, n = 0.0, 0
-    for xb, yb in loader:
-        cost = torch.nn.functional.binary_cross_entropy(model(xb), yb)
-        opt.zero_grad(); cost.backward(); opt.step()
-        total += cost.item(); n += 1
-    costs.append(total / n)
-print(json.dumps(costs))`,
-      [diabetesCsv, shuffle ? '1' : '0'],
-    ),
-  ) as number[];
 
 async function costs(...flags: string[]): Promise<number[]> {
   const r = await graphc(['train', model, '--no-check', '--data', diabetesCsv, '--json', ...flags]);

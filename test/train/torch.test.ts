@@ -14,6 +14,7 @@ import type { OptimizerSpec } from '../../compiler/dsl/model.ts';
 import { hasTorch, python, sayIfMissing } from '../support/peers.ts';
 import { dataFile, diabetesCsv } from '../support/seed.ts';
 import { randoms } from '../support/run.ts';
+import { torchMinibatchCosts } from '../support/torch-minibatches.ts';
 
 sayIfMissing('PyTorch (python3-torch)', hasTorch, 'train/torch.test');
 const zooCsv = dataFile('data-04-zoo.csv');
@@ -113,23 +114,7 @@ print(json.dumps({'costs': costs, 'weight': lin.weight.flatten().tolist(), 'bias
 
 describe.skipIf(!hasTorch)('minibatches in DataLoader(shuffle=True) order vs PyTorch', () => {
   it('Linear(8, 1) + sigmoid, batches of 64, 3 epochs: mean batch cost per epoch', () => {
-    const ref = JSON.parse(python(`
-import torch, numpy as np, json, sys
-xy = np.loadtxt(sys.argv[1], delimiter=',', dtype=np.float32)
-ds = torch.utils.data.TensorDataset(torch.FloatTensor(xy[:, 0:-1]), torch.FloatTensor(xy[:, [-1]]))
-torch.manual_seed(5)
-model = torch.nn.Sequential(torch.nn.Linear(8, 1), torch.nn.Sigmoid())
-opt = torch.optim.SGD(model.parameters(), lr=0.5)
-loader = torch.utils.data.DataLoader(ds, batch_size=64, shuffle=True)
-costs = []
-for epoch in range(3):
-    total, n = 0.0, 0
-    for xb, yb in loader:
-        cost = torch.nn.functional.binary_cross_entropy(model(xb), yb)
-        opt.zero_grad(); cost.backward(); opt.step()
-        total += cost.item(); n += 1
-    costs.append(total / n)
-print(json.dumps(costs))`, [diabetesCsv])) as number[];
+    const ref = torchMinibatchCosts(true);
     const m = defineModel({
       name: 'batched',
       seed: 5,
