@@ -97,7 +97,7 @@ function productKernel(M: number, K: number, N: number, transA: boolean, transB:
   if (h && k) {
     const relu = epi?.relu === true;
     const kernel: Kernel = (ins, c) => {
-      if (h.owns(ins[0]) && h.owns(c)) gemm(k, ins[0], ins[1], c, scratch, M, K, N, transA, transB, h.owns(ins[1]), epi ? epilogue(scratch, ins[2], N, relu) : 0);
+      if (h.owns(ins[0]) && h.owns(c)) gemm(k, ins[0], ins[1], c, scratch, M, K, N, transA, transB, h.owns(ins[1]), epi ? epilogue(scratch, ins[2], N, relu, h.owns(ins[2])) : 0);
       else {
         if (copying && M >= 16) copying.run(ins[0], ins[1], c, M, K, N, transA, transB);
         else js(ins, c);

@@ -3,11 +3,13 @@
  * kernel): against a float64 loop of product, bias and ReLU written here, on every path (the GEMM in
  * the heap, whose panel kernel applies the epilogue as it stores the last K block; operands outside the
  * heap; the vector kernels; JavaScript), with M not a multiple of 4, N not of 8, K over several K
- * blocks and both transposes; and bit for bit against the product, the Add and the Relu it stands for.
+ * blocks and both transposes; and bit for bit against the product, the Add and the Relu it stands for;
+ * and a bias changed in its buffer between calls, as a training step changes a parameter's.
  */
 import { describe, expect, it } from 'vitest';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel } from '../../runtime/kernels/matmul.ts';
+import { epilogue, gemmScratch } from '../../runtime/kernels/wasm/gemm.ts';
 import { randoms } from '../support/run.ts';
 
 const h = heap()!;
@@ -62,6 +64,32 @@ describe('the matrix product with a bias and ReLU (a linear layer)', () => {
             expect(Array.from(c)).toEqual(Array.from(want));
             for (const x of [a, b, bias, p, c]) h.free(x);
           });
+
+  it('the bias read at each call: changed in its buffer between calls (a parameter a training step updates)', () => {
+    // N a multiple of 8 (the bias read in place), not (copied into the padded scratch), and split with the helper
+    for (const [M, K, N] of [[64, 200, 32], [13, 600, 19], [128, 784, 256]])
+      for (const relu of [false, true]) {
+        const kernel = matmulKernel(M, K, N, false, false, 'f32', { relu });
+        expect(kernel.path).toMatch(/^WebAssembly SIMD GEMM/);
+        const a = h.copyOf(randoms(M * K, 7)), b = h.copyOf(randoms(K * N, 8)), bias = h.copyOf(randoms(N, 9)), c = h.alloc(M * N);
+        for (let step = 0; step < 3; step++) {
+          if (step > 0) bias.set(randoms(N, 10 + step, -2, 2)); // the same buffer, new values
+          kernel([a, b, bias], c);
+          const ref = reference(a, b, bias, M, K, N, false, false, relu);
+          c.forEach((v, i) => expect(Math.abs(v - ref[i]), `${M}x${K}x${N}${relu ? ' relu' : ''} step ${step} [${i}]: ${v} vs ${ref[i]}`).toBeLessThanOrEqual(2e-6 * Math.sqrt(K + 1) * (1 + Math.abs(ref[i]))));
+        }
+        for (const x of [a, b, bias, c]) h.free(x);
+      }
+  });
+
+  it('the epilogue reads a bias of whole panels in the heap in place, and copies any other', () => {
+    const scratch = gemmScratch(8, 16, 24, (n) => h.alloc(n), false, false, true);
+    const bias = h.copyOf(randoms(24, 3));
+    expect(epilogue(scratch, bias, 24, true, true)).toBe(bias.byteOffset | 1);
+    expect(epilogue(scratch, bias, 24, false, false)).toBe(scratch.bias!.byteOffset);
+    expect(Array.from(scratch.bias!)).toEqual(Array.from(bias));
+    for (const x of [bias, scratch.packed, scratch.bias!]) h.free(x);
+  });
 
   it('a padded C: the padding columns of the bias are zeros, whatever the bias scratch held', () => {
     // a bias scratch left dirty (NaN) by freed memory: N = 12 pads to 16, the padding must be zeroed

@@ -45,7 +45,7 @@ export interface GemmScratch {
   readonly strip: Float32Array | null;
   /** Where M is not a multiple of 4: the last M mod 4 rows of op(A) padded to a row group ([4, K]), then their rows of C ([4, NP]) (`tailGroup`). */
   readonly tail: Float32Array | null;
-  /** With an epilogue: the bias padded with zeros to whole panels ([N rounded up to 8]), copied in by `epilogue`. */
+  /** With an epilogue: the bias padded with zeros to whole panels ([N rounded up to 8]), copied in by `epilogue` where it is not read in place. */
   readonly bias: Float32Array | null;
 }
 
@@ -57,13 +57,17 @@ export function gemmScratch(M: number, K: number, N: number, alloc: (floats: num
 }
 
 /**
- * The epilogue argument of `gemm` for a bias of N floats (or null) and a ReLU: the bias copied into the
- * scratch's padded bias (its padding zeros, so the padded columns of C stay the product's), its byte
- * offset or'ed with 1 for ReLU; 0 for none. The scratch must have been made `withBias` for a bias.
+ * The epilogue argument of `gemm` for a bias of N floats (or null) and a ReLU: the byte offset of the bias
+ * the panel kernel reads, or'ed with 1 for ReLU; 0 for none. The panel kernel reads the bias 8 floats
+ * (a panel) at a time: where N fills whole panels and the bias is in the kernels' memory (`inMemory`),
+ * it is read in place, nothing copied, so a call reads its values of that call (a parameter a training
+ * step updates); else it is copied into the scratch's padded bias (its padding zeros, so the padded
+ * columns of C stay the product's). The scratch must have been made `withBias` for a bias.
  */
-export function epilogue(scratch: GemmScratch, bias: Float32Array | null, N: number, relu: boolean): number {
+export function epilogue(scratch: GemmScratch, bias: Float32Array | null, N: number, relu: boolean, inMemory = false): number {
   let at = 0;
-  if (bias) {
+  if (bias && inMemory && N % 8 === 0) at = bias.byteOffset;
+  else if (bias) {
     const p = scratch.bias!;
     for (let j = 0; j < N; j++) p[j] = bias[j]; // (no view made: a call allocates nothing)
     p.fill(0, N);
