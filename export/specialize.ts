@@ -164,10 +164,15 @@ export class OnnxSession {
     }
   }
 
-  /** Runs the model on these feeds (every graph input by name; a default's may be left out): its outputs by name. */
-  run(given: ReadonlyMap<string, SessionFeed>): Map<string, SessionOutput> {
+  /**
+   * Runs the model on these feeds (every graph input by name, as a Map or an object; a default's may be
+   * left out): its outputs by name.
+   */
+  run(given: ReadonlyMap<string, SessionFeed> | Readonly<Record<string, SessionFeed>>): Map<string, SessionOutput> {
+    const entries: [string, SessionFeed][] = given instanceof Map ? [...given] : Object.entries(given);
+    for (const [name, f] of entries) this.checkFeed(name, f);
     // float64 values narrowed to float32 once, before they bind a specialisation or feed the plan
-    const feeds = new Map([...given].map(([name, f]) => [name, f.data instanceof Float64Array ? { shape: f.shape, data: narrowDoubles(f.data, `input '${name}'`) } : f] as const));
+    const feeds = new Map(entries.map(([name, f]) => [name, f.data instanceof Float64Array ? { shape: f.shape, data: narrowDoubles(f.data, `input '${name}'`) } : f] as const));
     for (const [name, f] of feeds) {
       const t = this.intTypes.get(name);
       if (!t) continue;
@@ -211,6 +216,16 @@ export class OnnxSession {
     }));
   }
 
+  /** Refuses a feed that names no input of the model, or whose data is not a float array of its shape's size. */
+  private checkFeed(name: string, f: SessionFeed): void {
+    const known = [...this.inputs, ...this.defaults].map((n) => String(n.attrs.name));
+    if (!known.includes(name)) fail(`'${name}' is not an input of the model (its inputs: ${known.map((n) => `'${n}'`).join(', ') || 'none'})`);
+    if (!f || !(f.data instanceof Float32Array || f.data instanceof Float64Array)) fail(`input '${name}': data must be a Float32Array (a Float64Array for a float64 input), not ${describe(f?.data)}`);
+    if (!Array.isArray(f.shape) || !f.shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`input '${name}': shape must be an array of non-negative integers, not ${JSON.stringify(f.shape)}`);
+    const count = f.shape.reduce((a, b) => a * b, 1);
+    if (f.data.length !== count) fail(`input '${name}': shape [${f.shape.join(', ')}] holds ${count} values, and its data has ${f.data.length}`);
+  }
+
   /** What the session decided: the inputs specialised on and why, how many imports, the last plan's report. */
   explain(): string {
     const lines: string[] = [];
@@ -243,6 +258,9 @@ export class OnnxSession {
     return JSON.stringify(shapes.length ? [values, shapes] : values);
   }
 }
+
+/** What a value is, for a refusal: its constructor's name, or its type. */
+const describe = (v: unknown): string => (v === null ? 'null' : typeof v === 'object' ? (v.constructor?.name ?? 'an object') : typeof v);
 
 const fail = (msg: string): never => {
   throw new OnnxImportError(msg);
