@@ -2,8 +2,8 @@
  * The package as a user gets it from the registry: `npm pack`, install the tarball into an empty folder
  * (made by `npm init -y`, so a CommonJS scope), write a model there that imports graphc by its name, and
  * run `npx graphc train` and `npx graphc compile --onnx` on it (writing nothing beside the model); use it
- * from a plain Node program (the built JavaScript, no TypeScript loader), the README's example as written
- * among them; and type-check a TypeScript
+ * from a plain Node program (the built JavaScript, no TypeScript loader), the README's examples as written
+ * among them (an ONNX model run from code); and type-check a TypeScript
  * project against it, where a matmul of mismatched shapes in the user's own file is a `tsc` error.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +115,19 @@ console.log(JSON.stringify({ costs: trained.log.map((e) => e.cost), params: trai
     expect(out.slice(0, 3)).toEqual(['Epoch 0 Cost: 0.693147', 'Epoch 500 Cost: 0.037261', 'Epoch 1000 Cost: 0.019852']);
     expect(out[3]).toMatch(/^P\(pass \| 4 h, 2 h\) = 0\.\d{4}$/);
     expect(out[4]).toMatch(/^\d+ bytes of ONNX$/);
+  }, 120_000);
+
+  it('runs the README\'s OnnxSession example as written, as plain Node: the seed\'s prediction', async () => {
+    const train = await sh('npx', ['graphc', 'train', join(root, 'graphs/diabetes.ts'), '--data', join(root, 'data/data-03-diabetes.csv'), '--onnx', 'diabetes.onnx'], app);
+    expect(train.status, train.stderr).toBe(0);
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const code = /```ts\n(import \{ readFileSync \} from 'node:fs';\nimport \{ OnnxSession \} from 'graphc\/onnx';[\s\S]*?)```/.exec(readme)![1];
+    writeFileSync(join(app, 'session.mjs'), code);
+    const r = await sh(process.execPath, ['session.mjs'], app);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    // the seed's trained model's prediction, which onnxruntime gives for the same file (test/cli/readme.test.ts)
+    expect(r.stdout.trim()).toBe('P(diabetic) = 0.4103');
   }, 120_000);
 
   it('runs in a plain Node program that imports graphc by its name', async () => {
