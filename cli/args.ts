@@ -43,7 +43,7 @@ export function fraction(v: string): number {
 /** A parser that takes one of `choices`. */
 export function oneOf(...choices: string[]): (v: string) => string {
   return (v) => {
-    if (!choices.includes(v)) throw new InvalidArgumentError(`expected ${choices.join(' or ')}, got '${v}'`);
+    if (!choices.includes(v)) throw new InvalidArgumentError(`expected ${choices.length > 2 ? `${choices.slice(0, -1).join(', ')} or ${choices.at(-1)}` : choices.join(' or ')}, got '${v}'`);
     return v;
   };
 }

@@ -16,7 +16,7 @@ const onnxDefaults: TrainConfig = { epochs: 100, lr: 0.1, logEvery: 10, logAccur
 /** A model to train: a DSL module, or an ONNX file with a loss attached to its output. */
 async function loadTrainable(file: string, onnx: boolean, o: { data?: string; option: string[]; loss: string; onnx?: string; plot?: string; batchSize?: number; holdout?: number }): Promise<{ built: BuiltModel; train: TrainConfig; data: Dataset; source: string }> {
   if (onnx) {
-    if (o.loss !== 'bce' && o.loss !== 'mse') throw new UserError(`--loss must be bce or mse, got '${o.loss}'`);
+    if (!['bce', 'mse', 'ce'].includes(o.loss)) throw new UserError(`--loss must be bce, mse or ce, got '${o.loss}'`);
     if (!o.data) throw new UserError(`${file}: an ONNX model has no built-in data: give --data FILE.csv`);
     const { attachLoss } = await import('../export/trainable.ts');
     // (the data read after the model, so that a file's refusal comes first, but for the shape below)
@@ -82,7 +82,7 @@ export function registerTrain(command: Command, run: (fn: () => Promise<void>) =
     .option('--plot <file.svg>', 'draw the cost curve (and the accuracy, where there is one) as SVG, in a file named .svg')
     .option('--no-progress', 'no progress bar on a terminal')
     .option('--explain', 'after training, say which large kernels split their work with the helper thread and which ran on one thread (each measures which is faster)')
-    .option('--loss <kind>', 'for an .onnx model: the loss attached to its output, bce or mse', oneOf('bce', 'mse'), 'bce')
+    .option('--loss <kind>', 'for an .onnx model: the loss attached to its output: bce (binary cross-entropy of probabilities, y its shape), mse (y its shape), or ce (cross-entropy of class scores [N, C] against class indices y, as torch.nn.CrossEntropyLoss)', oneOf('bce', 'mse', 'ce'), 'bce')
     .addHelpText('after', '\nA cost that is not finite (NaN or Infinity) stops training: graphc train then says at which\nepoch, writes no --onnx or --plot file and no --json document, and exits 1.')
     .action((file: string, o: { data?: string; epochs?: number; lr?: number; logEvery?: number; batchSize?: number; shuffle?: boolean; holdout?: number; option: string[]; json?: boolean; opt: boolean; fuse: boolean; onnx?: string; loss: string; check: boolean; plot?: string; progress: boolean; explain?: boolean }, cmd: Command) =>
       run(async () => {

@@ -1,7 +1,9 @@
 /**
  * Training an imported model: its initializers are already parameters; a loss on its (single) output
- * against a new input `y` of the output's shape makes it a model graphc trains like any other.
- * BCE of a sigmoid output is fused to the stable loss on logits by the usual pipeline.
+ * against a new input `y` makes it a model graphc trains like any other. `bce` and `mse` take a `y` of the
+ * output's shape (BCE of a sigmoid output is fused to the stable loss on logits by the usual pipeline);
+ * `ce`, cross-entropy over classes as torch.nn.CrossEntropyLoss computes it, takes an output of scores
+ * [N, C] (logits, as a classifier exported from PyTorch ends) and `y` [N] of class indices.
  *
  * A model imported specialised on its input's shape (`ImportOptions.shapes`: its shapes are computed from
  * its dynamic batch's size) is `Specialized`: it is imported again for each other shape it is fed (the
@@ -22,23 +24,30 @@ import { ownSources } from '../compiler/ir/source.ts';
 // nodes built here are built for the caller: their position is the caller's
 ownSources(import.meta.url);
 
-export type LossKind = 'bce' | 'mse';
+export type LossKind = 'bce' | 'mse' | 'ce';
+
+/** The loss kinds `attachLoss` takes. */
+export const LOSS_KINDS: readonly LossKind[] = ['bce', 'mse', 'ce'];
 
 export function attachLoss(m: ImportedModel, loss: LossKind): BuiltModel {
   // (from JavaScript, where the types do not stop a wrong argument: refused by name, not read past)
   const given: unknown = m;
   if (typeof given !== 'object' || given === null || !((given as ImportedModel).graph instanceof Graph)) throw new TypeError(`attachLoss: expected a model from importOnnx(), got ${given === null ? 'null' : typeof given}`);
-  if (loss !== 'bce' && loss !== 'mse') throw new TypeError(`attachLoss: loss must be 'bce' or 'mse', got ${typeof loss === 'string' ? `'${loss}'` : String(loss)}`);
+  if (!LOSS_KINDS.includes(loss)) throw new TypeError(`attachLoss: loss must be 'bce', 'mse' or 'ce', got ${typeof loss === 'string' ? `'${loss}'` : String(loss)}`);
   if (m.graph.outputs.length !== 1) throw new OnnxImportError(`training needs a model with one output, this one has ${m.graph.outputs.length}`);
   if (m.inputs.length !== 1) throw new OnnxImportError(`training needs a model with one input, this one has ${m.inputs.length}`);
-  const predict = m.graph.outputs[0].node;
-  const y = inLeafScope(() => B.mk('Input', [], { name: 'y', shape: [...predict.shape] as number[], dtype: 'f32' }));
-  const lossNode = loss === 'bce' ? B.mk('BCE', [predict, y]) : B.mean(B.mul(B.sub(predict, y), B.sub(predict, y)));
+  const { name, node: predict } = m.graph.outputs[0];
+  if (loss === 'ce' && predict.shape.length !== 2) throw new OnnxImportError(`the ce loss needs an output of class scores [N, C]; output '${name}' is [${predict.shape.join(', ')}]`);
+  const yShape = loss === 'ce' ? [predict.shape[0]] : [...predict.shape];
+  const y = inLeafScope(() => B.mk('Input', [], { name: 'y', shape: yShape as number[], dtype: 'f32' }));
+  const lossNode = loss === 'bce' ? B.mk('BCE', [predict, y]) : loss === 'ce' ? B.mk('CrossEntropy', [predict, y]) : B.mean(B.mul(B.sub(predict, y), B.sub(predict, y)));
   const outputs = [
     { name: 'loss', node: lossNode },
     { name: 'predict', node: predict },
   ];
   if (loss === 'bce') outputs.push({ name: 'accuracy', node: B.mean(B.cast(B.mk('Equal', [B.cast(B.mk('GreaterEqual', [predict, B.scalar(0.5)]), 'f32'), y]), 'f32')) });
+  // the fraction of rows whose largest score is at the class given
+  if (loss === 'ce') outputs.push({ name: 'accuracy', node: B.mean(B.cast(B.mk('Equal', [B.cast(B.mk('ArgMax', [predict], { axis: 1 }), 'f32'), y]), 'f32')) });
   const built: BuiltModel = { name: m.name, description: m.description, forward: new Graph(outputs, m.name), options: {} };
   return m.specializedFrom ? { ...built, specialized: specializedOn(m, loss) } : built;
 }

@@ -161,7 +161,7 @@ describe('predict(), importOnnx(), attachLoss() arguments', () => {
   });
   it('attachLoss: an imported model and a loss it knows', async () => {
     const m = await importOnnx(await exportOnnx(await train(toy, { data, epochs: 2 })));
-    expect(() => attachLoss(m, js('xyz'))).toThrow(/^attachLoss: loss must be 'bce' or 'mse', got 'xyz'$/);
+    expect(() => attachLoss(m, js('xyz'))).toThrow(/^attachLoss: loss must be 'bce', 'mse' or 'ce', got 'xyz'$/);
     expect(() => attachLoss(js(null), 'bce')).toThrow(/^attachLoss: expected a model from importOnnx\(\), got null$/);
     expect(attachLoss(m, 'mse').forward.outputs.map((o) => o.name)).toEqual(['loss', 'predict']);
   });

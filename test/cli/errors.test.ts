@@ -205,7 +205,7 @@ export default defineModel({
       [['train', good, '--log-every', '0'], /'--log-every <k>' argument '0' is invalid\. expected a positive integer/],
       [['train', good, '--epochs', '0x10'], /expected a non-negative integer, got '0x10'/],
       [['train', good, '--holdout', '1'], /expected a fraction between 0 and 1, got '1'/],
-      [['train', good, '--loss', 'bogus'], /expected bce or mse, got 'bogus'/],
+      [['train', good, '--loss', 'bogus'], /expected bce, mse or ce, got 'bogus'/],
       [['compile', good, '--explain', '--rows', '0'], /'--rows <n>' argument '0' is invalid/],
       [['train', good, '--lr', 'abc'], /'--lr <x>' argument 'abc' is invalid\. expected a number 0 or more that float32 holds/],
       [['train', good, '--lr', '1e40'], /'--lr <x>' argument '1e40' is invalid\. expected a number 0 or more that float32 holds \(0, or 1\.4e-45 to 3\.4e38\), got '1e40'$/],
