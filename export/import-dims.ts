@@ -1,16 +1,17 @@
 /**
  * Graph inputs' dims as the file declares them (a `dim_param` is a symbolic dim by its name, an unset dim
  * one named `<input>_<axis>`), and symbolic dims bound to sizes (`ImportOptions.shapes`): the model
- * specialised on the shapes of inputs whose symbolic dims an operand needed at import reads (Shape, Size).
+ * specialised on the shapes of inputs whose symbolic dims an operand needed at import reads (Shape, Size),
+ * or whose symbolic dims an op needs as numbers (`SymbolicDimError`: a sequence unrolled, an extent).
  */
-import type { Dim } from '../compiler/ir/shape.ts';
+import { isStatic, type Dim } from '../compiler/ir/shape.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import type { SourcePos } from '../compiler/ir/source.ts';
 import { shownName } from './import-error.ts';
 import { toNumber, type ModelProto } from './proto.ts';
 import { fail, MAX_RANK } from './import-tensor.ts';
-import { intConst, type IntConst } from '../compiler/ops/op.ts';
+import { intConst, NeedsValuesError, UnsupportedError, type IntConst, type SymbolicDimError } from '../compiler/ops/op.ts';
 
 type GraphProto = NonNullable<ModelProto['graph']>;
 export type ValueInfo = NonNullable<GraphProto['input']>[number];
@@ -97,4 +98,29 @@ export function dimSizeNode(inputs: readonly Node[], d: string): Node | undefine
     if (axis >= 0) return B.mk('SizeOf', [x], { axes: [axis] });
   }
   return undefined;
+}
+
+/**
+ * An op that needs numbers where its operands have symbolic dims (`e`): NeedsValuesError naming the graph
+ * inputs with symbolic dims those operands are computed from (the model is then specialised on their
+ * shapes, every symbolic dim bound), or the refusal as it is where no graph input carries one.
+ */
+export function needsShapes(e: SymbolicDimError, operands: readonly (Node | undefined)[], graphInputs: readonly Node[]): UnsupportedError {
+  const carriers = new Set<string>();
+  const seen = new Set<Node>();
+  const stack = operands.filter((n): n is Node => !!n);
+  while (stack.length) {
+    const m = stack.pop()!;
+    if (seen.has(m)) continue;
+    seen.add(m);
+    if (m.op === 'Input' && !isStatic(m.shape) && graphInputs.includes(m)) carriers.add(String(m.attrs.name));
+    stack.push(...m.inputs);
+  }
+  // a dim given by an operand folded at import (a Reshape's target) names its carriers directly
+  for (const d of e.dims) for (const x of graphInputs) if (x.shape.includes(d)) carriers.add(String(x.attrs.name));
+  const names = [...carriers].sort();
+  if (names.length === 0) return new UnsupportedError(`${e.message} (no graph input's shape gives it)`);
+  const many = names.length > 1;
+  const shown = names.map((n) => `'${shownName(n)}'`).join(', ');
+  return new NeedsValuesError(`${e.message}; it comes from the shape${many ? 's' : ''} of graph input${many ? 's' : ''} ${shown}, known at run time: graphc specialises the model on ${many ? 'them' : 'it'} (graphc run and OnnxSession, once per distinct shape; importOnnx's shapes option)`, [], names);
 }

@@ -16,7 +16,7 @@
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { shapeStr, type Dim } from '../compiler/ir/shape.ts';
-import { onnxOperand as need, onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
+import { needStatic, onnxOperand as need, onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
 import { raise } from '../compiler/ops/onnx-read.ts';
 
 /** A tensor and the label of each of its dims. */
@@ -69,14 +69,14 @@ function sumOut(t: Term, drop: (l: string) => boolean): Term {
 }
 
 /** The diagonal of every label a term repeats: x times the mask of equal indices, summed over the repeats. */
-function diagonal(t: Term, fail: (what: string) => never): Term {
+function diagonal(t: Term, fail: (what: string) => never, eq: string): Term {
   for (;;) {
     const l = t.labels.find((v, i) => t.labels.indexOf(v) !== i);
     if (l === undefined) return t;
     const at = t.labels.flatMap((v, i) => (v === l ? [i] : []));
     const n = t.x.shape[at[0]];
     if (at.some((i) => t.x.shape[i] !== n)) fail(`the label '${l}' repeated over dims of sizes ${at.map((i) => t.x.shape[i]).join(', ')}`);
-    if (typeof n !== 'number') fail(`the label '${l}' repeated over the symbolic dim '${n}'`);
+    if (typeof n !== 'number') needStatic(`Einsum '${eq}': the label '${l}' repeated over the symbolic dim ${n}`, [n]);
     let x = t.x;
     if (n > 1) {
       const mask = new Float32Array(n ** at.length);
@@ -158,7 +158,7 @@ const einsum = rule([12], (c) => {
     p.letters.forEach((l) => !letters.includes(l) && fail(`the output's '${l}' is in no input`));
   }
   // each label's size: equal across operands, or 1 broadcast against it
-  ts = ts.map((t) => diagonal(t, fail));
+  ts = ts.map((t) => diagonal(t, fail, eq));
   const size = new Map<string, Dim>();
   for (const [k, t] of ts.entries())
     t.labels.forEach((l, i) => {

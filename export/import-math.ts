@@ -15,7 +15,7 @@
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { isStatic, normAxes, shapeStr } from '../compiler/ir/shape.ts';
-import { onnxOperand as need, onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
+import { needStatic, onnxOperand as need, onnxRule as rule, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
 import { raise, unary, variadic } from '../compiler/ops/onnx-read.ts';
 
 const min = (a: Node | number, b: Node | number): Node => B.neg(B.max(B.mul(a, -1), B.mul(b, -1)));
@@ -84,7 +84,7 @@ const cumSum = rule([11, 14], (c) => {
   if (r === 0) raise('CumSum of a scalar');
   const axis = normAxes([axes[0]], r)[0];
   const n = x.shape[axis];
-  if (typeof n !== 'number') return raise(`axis ${axis} has the symbolic length ${n} (graphc needs it static)`);
+  if (typeof n !== 'number') return needStatic(`axis ${axis} has the symbolic length ${n} (graphc needs it known)`, [n]);
   if (n > MAX_CUMSUM) raise(`axis ${axis} has length ${n}, more than graphc sums this way (${MAX_CUMSUM})`);
   const t = new Float32Array(n * n);
   for (let i = 0; i < n; i++)

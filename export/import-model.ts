@@ -85,7 +85,7 @@ export interface ImportOptions {
   readonly bind?: ReadonlyMap<string, { values: readonly number[]; dims: readonly number[] }>;
   /**
    * Shapes for graph inputs with symbolic dims whose sizes decide a shape at import (a Reshape's target
-   * computed from Shape or Size of a dynamic batch, `x.view(x.size(0), -1)`): each input's symbolic dims,
+   * computed from Shape or Size of a dynamic batch, an LSTM over a dynamic sequence): each input's symbolic dims,
    * in every input carrying them, are bound to the sizes given, so Shape and Size fold to constants and the
    * model is specialised to those shapes (a model that needs one and lacks it throws `OnnxSpecializeError`
    * naming it in `shapes`). The inputs are still fed, with exactly these shapes.

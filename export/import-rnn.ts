@@ -21,7 +21,7 @@
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { shapeStr, type Dim } from '../compiler/ir/shape.ts';
-import { onnxOperand as need, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
+import { needStatic, onnxOperand as need, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer } from '../compiler/ops/op.ts';
 import { raise } from '../compiler/ops/onnx-read.ts';
 
 /** The longest sequence unrolled: the graph holds each step's nodes, so a file cannot claim millions of them. */
@@ -84,10 +84,10 @@ function recurrent(op: string, gates: number, defaults: string[], step: (c: OpCo
     if (layout !== 0 && layout !== 1) raise(`layout ${layout} (expected 0 or 1)`);
     if (x.shape.length !== 3) raise(`input 0 (X) of shape ${shapeStr(x.shape)} (expected 3-D)`);
     const [S, N, I] = layout ? [x.shape[1], x.shape[0], x.shape[2]] : x.shape;
-    if (typeof S !== 'number') return raise(`${op} over the symbolic sequence length '${S}' of input 0 (X): graphc unrolls the sequence at import, so its length must be static`);
+    if (typeof S !== 'number') return needStatic(`${op} over the symbolic sequence length ${S} of input 0 (X) ${shapeStr(x.shape)}: graphc unrolls the sequence at import, so its length must be known`, [S]);
     if (S < 1) raise(`${op} over an empty sequence`);
     if (S > MAX_SEQUENCE) raise(`${op} over a sequence of ${S} steps, more than graphc unrolls (${MAX_SEQUENCE})`);
-    if (typeof I !== 'number') return raise(`input 0 (X) of shape ${shapeStr(x.shape)}: its input size must be static`);
+    if (typeof I !== 'number') return needStatic(`input 0 (X) of shape ${shapeStr(x.shape)}: its input size must be known`, [I]);
     const H = r.shape[2];
     if (typeof H !== 'number' || c.attrInt('hidden_size', H) !== H) return raise(`hidden_size ${c.attrInt('hidden_size', 0)} against R of shape ${shapeStr(r.shape)}`);
     const check = (t: Node, k: number, what: string, shape: readonly Dim[]) => {

@@ -10,7 +10,7 @@
 import * as B from '../compiler/ir/build.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { isStatic, normAxes, shapeStr, type Dim, type Shape } from '../compiler/ir/shape.ts';
-import { intConst, onnxOperand as need, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer, type OnnxValue } from '../compiler/ops/op.ts';
+import { intConst, needStatic, onnxOperand as need, onnxRule as rule, type OnnxImportCtx as OpContext, type OnnxImporter as Importer, type OnnxValue } from '../compiler/ops/op.ts';
 import { intVector as vec, raise } from '../compiler/ops/onnx-read.ts';
 
 /** Squeeze and Unsqueeze: axes as an attribute before opset 13, as an input from 13. */
@@ -32,7 +32,7 @@ const unsqueeze = rule([1, 11, 13, 21, 23, 24, 25], (c) => {
 const squeeze = rule([1, 11, 13, 21, 23, 24, 25], (c) => {
   const s = shapeOf(c, 0);
   const given = axesOf(c);
-  if (!given && !isStatic(s)) raise(`Squeeze without axes of the symbolic shape ${shapeStr(s)}`);
+  if (!given && !isStatic(s)) needStatic(`Squeeze without axes of the symbolic shape ${shapeStr(s)}`, s);
   const axes = given ? normAxes(given, s.length) : s.flatMap((d, i) => (d === 1 ? [i] : []));
   for (const a of axes) if (s[a] !== 1) raise(`Squeeze of axis ${a}, of size ${s[a]}`);
   return withShape(c, s.filter((_, i) => !axes.includes(i)));
@@ -63,7 +63,7 @@ const split = rule([2, 11, 13, 18], (c) => {
   const x = need(c, 0);
   const axis = normAxes([c.attrInt('axis', 0)], x.shape.length)[0];
   const d = x.shape[axis];
-  if (typeof d !== 'number') return raise(`Split along the symbolic dim '${d}'`);
+  if (typeof d !== 'number') return needStatic(`Split along the symbolic dim ${d} of ${shapeStr(x.shape)}`, [d]);
   const given = c.opset >= 13 ? (c.has(1) ? (c.ints(1) ?? c.known(1, 'the split sizes decide the outputs\' shapes')) : undefined) : c.attrInts('split');
   const count = c.opset >= 18 ? c.attrInt('num_outputs', 0) : 0;
   if (count && given) raise('both split sizes and num_outputs');
@@ -87,7 +87,7 @@ const tile = rule([6, 13], (c) => {
   if (reps.length !== x.shape.length) raise(`Tile repeats [${reps}] for an input of rank ${x.shape.length}`);
   if (reps.some((r) => r < 1)) raise(`Tile repeats [${reps}] below 1`);
   if (reps.every((r) => r === 1)) return x;
-  const out = x.shape.map((d, i) => (reps[i] === 1 ? d : typeof d === 'number' ? d * reps[i] : raise(`Tile repeating the symbolic dim '${d}'`)));
+  const out = x.shape.map((d, i) => (reps[i] === 1 ? d : typeof d === 'number' ? d * reps[i] : needStatic(`Tile repeating the symbolic dim ${d} of ${shapeStr(x.shape)}`, [d])));
   const spread = B.reshape(x, x.shape.flatMap((d) => [1, d]));
   return B.reshape(B.mk('Expand', [spread], { shape: x.shape.flatMap((d, i) => [reps[i], d]) as number[] }), out);
 });

@@ -10,13 +10,12 @@ import { inLeafScope, type Node, type DType } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { isStatic, type Dim } from '../compiler/ir/shape.ts';
 import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
-
 import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
-import { intConst, isIntConst, NeedsValuesError, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
+import { intConst, isIntConst, NeedsValuesError, SymbolicDimError, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
 import { foldFloats, foldInts } from './import-fold.ts';
 import { OnnxImportError, OnnxSpecializeError, shownName } from './import-error.ts';
 import { constantValue, intOutput, needsValues, specializable, tensorValue } from './import-constant.ts';
-import { boundDims, boundInts, declaredDims, declaredSizes, dimSizeNode, intDefault, sameDims } from './import-dims.ts';
+import { boundDims, boundInts, declaredDims, declaredSizes, dimSizeNode, intDefault, needsShapes, sameDims } from './import-dims.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { nodeOrder } from './import-order.ts';
 import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
@@ -270,7 +269,8 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
       if (ignored.length) throw new UnsupportedError(`attribute${ignored.length > 1 ? 's' : ''} ${ignored.map((a) => `'${a}'`).join(', ')} not supported`);
       const unread = names.flatMap((name, k) => (name && !readInputs.has(k) ? [`${k} ('${name}')`] : []));
       if (unread.length) throw new UnsupportedError(`input ${unread.join(', ')} not supported`);
-    } catch (e) {
+    } catch (thrown) {
+      const e = thrown instanceof SymbolicDimError ? needsShapes(thrown, names.map((name) => values.get(name)), graphInputs) : thrown;
       if (e instanceof NeedsValuesError) throw new OnnxSpecializeError(printable(`${where}: ${e.message}`), e.inputs, graphInputs, defaults, e.shapes);
       if (e instanceof UnsupportedError) fail(`${where}: ${e.message}`);
       // a graph error's position is this node, which `where` names already

@@ -3,7 +3,8 @@
  * decides a shape or a mode (Range's operands, OneHot's depth, Dropout's training_mode and ratio, an int64
  * shape, axes, pads, repeats or Slice's starts and ends) is a graph input, the model is specialised on
  * that input's value; when it is computed from the shape of an input with symbolic dims (Shape or Size of
- * a dynamic batch, and what is computed from them), on that input's shape. `OnnxSession` imports the model
+ * a dynamic batch, and what is computed from them) or an op needs a symbolic dim as a number (a sequence
+ * unrolled, ConvTranspose's extent), on that input's shape. `OnnxSession` imports the model
  * bound to the values each run is fed (`ImportOptions.bind`) and to the shapes (`ImportOptions.shapes`),
  * once per distinct value and shape (the inputs whose values it binds are small: a scalar or a shape
  * vector, export/import-constant.ts), keeps the last `MAX_VARIANTS` imports and their plans, and says which
@@ -91,7 +92,7 @@ export class OnnxSession {
   readonly int32Outputs: ReadonlySet<string>;
   /** The inputs the model is specialised on the values of, each with why (the node whose operand it decides). */
   readonly specializedOn = new Map<string, string>();
-  /** The inputs the model is specialised on the shapes of (symbolic dims read by Shape or Size), each with why. */
+  /** The inputs the model is specialised on the shapes of (symbolic dims read by Shape or Size, or needed as numbers), each with why. */
   readonly specializedOnShape = new Map<string, string>();
   private readonly variants = new Map<string, Variant>();
   private compiled = 0;

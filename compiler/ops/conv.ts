@@ -9,7 +9,7 @@
  * and their own gradients are convolutions and each other again. Their ONNX forms are in window-onnx.ts;
  * ConvTranspose imports as ConvBackInput.
  */
-import { defineOp, onnxRule, UnsupportedError, type OnnxImportCtx } from './op.ts';
+import { defineOp, needStatic, onnxRule, UnsupportedError, type OnnxImportCtx } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -125,7 +125,7 @@ export function windowAttrs(c: OnnxImportCtx, op: string, kernel?: number[], own
   if (auto.startsWith('SAME') && !ownPads && out.dilation.some((v) => v !== 1)) throw new UnsupportedError(`${op}: auto_pad ${auto} with dilations [${out.dilation}]`);
   if (auto.startsWith('SAME') && !ownPads)
     x.shape.slice(2).forEach((n, i) => {
-      if (typeof n !== 'number') throw new UnsupportedError(`${op}: auto_pad ${auto} over the symbolic spatial dim '${n}'`);
+      if (typeof n !== 'number') return needStatic(`${op}: auto_pad ${auto} over the symbolic spatial dim ${n} of ${shapeStr(x.shape)}`, [n]);
       const size = Math.ceil(n / out.stride[i]);
       const total = Math.max(0, (size - 1) * out.stride[i] + out.dilation[i] * (ks[i] - 1) + 1 - n), half = Math.floor(total / 2);
       [pads[i], pads[i + d]] = auto === 'SAME_UPPER' ? [half, total - half] : [total - half, half];
@@ -155,7 +155,7 @@ function convTranspose(c: OnnxImportCtx): Node {
     throw new UnsupportedError(`ConvTranspose: the weight ${shapeStr(w.shape)} does not fit x ${shapeStr(x.shape)}`);
   if (given || at.auto !== 'NOTSET') ({ pads: at.pads, extra } = autoPads(x.shape.slice(2), given, at, extra));
   const out = x.shape.slice(2).map((n, i) => {
-    if (typeof n !== 'number') throw new UnsupportedError(`ConvTranspose: the symbolic spatial dim '${n}'`);
+    if (typeof n !== 'number') return needStatic(`ConvTranspose over the symbolic spatial dim ${n} of ${shapeStr(x.shape)}: graphc fixes its output's extent at import`, [n]);
     const size = at.stride[i] * (n - 1) + extra[i] + at.dilation[i] * (at.kernel[i] - 1) + 1 - at.pads[i] - at.pads[i + d];
     if (size < 1) throw new UnsupportedError(`ConvTranspose: pads [${at.pads}] leave no output on axis ${i + 2}`);
     return size;
@@ -171,7 +171,7 @@ function convTranspose(c: OnnxImportCtx): Node {
 /** ConvTranspose's pads and output_padding for an output_shape or auto_pad (see convTranspose). */
 function autoPads(ins: readonly Dim[], given: number[] | undefined, at: ReturnType<typeof windowAttrs>, extra: number[]) {
   const d = ins.length;
-  if (ins.some((n) => typeof n !== 'number')) throw new UnsupportedError(`ConvTranspose: output_shape or auto_pad over the symbolic spatial dims ${shapeStr(ins)}`);
+  if (ins.some((n) => typeof n !== 'number')) needStatic(`ConvTranspose: output_shape or auto_pad over the symbolic spatial dims ${shapeStr(ins)}`, ins);
   const sizes = ins as number[];
   if (at.auto === 'VALID' && !given) return { pads: Array<number>(2 * d).fill(0), extra };
   const want = given ?? sizes.map((n, i) => n * at.stride[i]);

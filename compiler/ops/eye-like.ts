@@ -3,7 +3,7 @@
  * above it), zeros elsewhere; the input's values are not read. Its gradient is none. The importer folds it
  * to a constant where the shape is known, and keeps the op for a symbolic one.
  */
-import { defineOp, intConst, onnxRule, UnsupportedError } from './op.ts';
+import { defineOp, intConst, needStatic, onnxRule, UnsupportedError } from './op.ts';
 import { isStatic, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
@@ -37,7 +37,7 @@ defineOp({
       if (![1, 11, 6, 7].includes(integer)) throw new UnsupportedError(`attribute 'dtype' ${integer} (float, double, int32 or int64 expected)`);
       if (shape.length !== 2) throw new UnsupportedError(`EyeLike of an input of shape ${shapeStr(shape)} (a matrix expected)`);
       if (!isStatic(shape)) {
-        if (integer === 6 || integer === 7) throw new UnsupportedError(`EyeLike of int64 on the symbolic shape ${shapeStr(shape)}`);
+        if (integer === 6 || integer === 7) needStatic(`EyeLike of int64 on the symbolic shape ${shapeStr(shape)}`, shape);
         return B.mk('EyeLike', [c.inputs[0]!], { k });
       }
       const values = eye(shape[0], shape[1], k);

@@ -1,5 +1,5 @@
 /** Flatten(x; axis): [d0, …, d(axis−1), d(axis)·…·d(r−1)], as ONNX's Flatten and torch.flatten(x, axis). */
-import { defineOp, onnxOperand, onnxRule, UnsupportedError } from './op.ts';
+import { defineOp, needStatic, onnxOperand, onnxRule, UnsupportedError } from './op.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
@@ -32,7 +32,7 @@ defineOp({
       // the leading axes as one: their product, or the one symbolic dim among 1s (the batch 'N' of [N, 1, …])
       const head = x.shape.slice(0, ax), sym = head.filter((d) => typeof d !== 'number');
       const n = (head.filter((d) => typeof d === 'number') as number[]).reduce((p, d) => p * d, 1);
-      if (sym.length > 1 || (sym.length === 1 && n !== 1)) throw new UnsupportedError(`Flatten: axis ${axis} past the symbolic leading dimensions of ${shapeStr(x.shape)}`);
+      if (sym.length > 1 || (sym.length === 1 && n !== 1)) needStatic(`Flatten: axis ${axis} past the symbolic leading dimensions of ${shapeStr(x.shape)}`, head);
       return B.reshape(y, [sym.length ? sym[0] : n, y.shape[ax]]);
     }),
   },

@@ -6,7 +6,7 @@
  * Class indices are carried as float values (exact up to 2^24). The fused forms compute log-softmax
  * stably and carry their own gradient, (softmax(z) - onehot(y)) / N, finite at logits of ±1e4.
  */
-import { defineOp, onnxOperand, onnxRule, UnsupportedError, type OnnxImporter } from './op.ts';
+import { defineOp, needStatic, onnxOperand, onnxRule, UnsupportedError, type OnnxImporter } from './op.ts';
 import type { Node } from '../ir/node.ts';
 import { isStatic, sameShape, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -31,7 +31,7 @@ function rowsOf(z: Node, y: Node) {
   const fits = r >= 2 && y.shape.length === r - 1 && y.shape.every((d, i) => d === z.shape[i === 0 ? 0 : i + 1]);
   if (!fits) throw new UnsupportedError(`scores ${shapeStr(z.shape)} and labels ${shapeStr(y.shape)} (graphc takes [N, C, d1, …] and [N, d1, …])`);
   if (r === 2) return { z, y, unflatten: (x: Node) => x, unflattenScores: (x: Node) => x };
-  if (!isStatic(z.shape)) throw new UnsupportedError(`scores ${shapeStr(z.shape)} of more than 2 dims with symbolic dims`);
+  if (!isStatic(z.shape)) needStatic(`scores ${shapeStr(z.shape)} of more than 2 dims with symbolic dims`, z.shape);
   const dims = z.shape as number[], classes = dims[1];
   const m = dims.reduce((p, d) => p * d, 1) / classes;
   const last = [0, ...Array.from({ length: r - 2 }, (_, i) => i + 2), 1];

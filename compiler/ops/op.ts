@@ -59,6 +59,26 @@ export class NeedsValuesError extends UnsupportedError {
 }
 
 /**
+ * An op that needs a dim to be a number (a sequence unrolled, an output's extent) met a symbolic one
+ * (`dims`, named in `message`): the importer specialises the model on the shapes of the graph inputs the
+ * op's operands are computed from (export/import-dims.ts), where such inputs exist; a refusal otherwise.
+ */
+export class SymbolicDimError extends UnsupportedError {
+  override name = 'SymbolicDimError';
+  constructor(
+    message: string,
+    readonly dims: readonly Dim[],
+  ) {
+    super(message);
+  }
+}
+
+/** Refuses a symbolic dim where the op needs a number (SymbolicDimError: the model is specialised on it). */
+export function needStatic(message: string, dims: readonly Dim[]): never {
+  throw new SymbolicDimError(message, dims.filter((d) => typeof d === 'string'));
+}
+
+/**
  * An int64 tensor known at import: shape arithmetic (Shape, Gather, Concat, Unsqueeze of shapes), axes,
  * indices. Folded, never a runtime value; a value may be a symbolic dim's name (the batch 'N').
  */

@@ -7,7 +7,7 @@
  * The average's gradient spreads each output gradient over its window (AvgPoolGrad, whose own gradient is
  * the average again). Their ONNX forms are in window-onnx.ts.
  */
-import { defineOp, onnxRule, UnsupportedError, type OnnxImportCtx } from './op.ts';
+import { defineOp, needStatic, onnxRule, UnsupportedError, type OnnxImportCtx } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
@@ -145,7 +145,7 @@ defineOp({
       const x = c.inputs[0]!, attrs = poolAttrs({ ...w, ceil: c.attrInt('ceil_mode', 0) === 1 });
       const y = B.mk('MaxPool', [x], attrs);
       if (c.outputs < 2) return y;
-      if (!x.shape.every((d) => typeof d === 'number')) throw new UnsupportedError(`MaxPool: indices over the symbolic shape ${shapeStr(x.shape)}`);
+      if (!x.shape.every((d) => typeof d === 'number')) needStatic(`MaxPool: indices over the symbolic shape ${shapeStr(x.shape)}`, x.shape);
       const size = prod(x.shape as number[]);
       // indices are held as float32 values in graphc's runtime: exact up to 2^24
       if (size > 2 ** 24) throw new UnsupportedError(`MaxPool: indices into ${size} elements (exact up to 2^24)`);

@@ -8,7 +8,7 @@
  */
 import { Node } from '../ir/node.ts';
 import { shapeStr, type Dim } from '../ir/shape.ts';
-import { UnsupportedError, onnxRule, type OnnxImportCtx, type OnnxImporter } from './op.ts';
+import { UnsupportedError, needStatic, onnxRule, type OnnxImportCtx, type OnnxImporter } from './op.ts';
 
 const refuse = (what: string): never => {
   throw new UnsupportedError(what);
@@ -41,7 +41,7 @@ function resize(x: Node, form: Form, scalesIn: number[] | null, sizesIn: Dim[] |
       const s = Math.fround(v as number);
       if (!(s > 0) || !Number.isFinite(s)) refuse(`scale ${v} on axis ${axis}`);
       if (typeof n !== 'number') {
-        if (s !== 1) refuse(`scale ${v} on the symbolic axis '${n}' of ${shapeStr(x.shape)}`);
+        if (s !== 1) needStatic(`Resize: scale ${v} on the symbolic axis ${axis} (${n}) of ${shapeStr(x.shape)}`, [n]);
         return;
       }
       scales[axis] = s;
@@ -50,7 +50,7 @@ function resize(x: Node, form: Form, scalesIn: number[] | null, sizesIn: Dim[] |
       // a symbolic size (the batch, from Shape(x)) is the input's own dim: kept
       if (typeof v === 'string' && v === n) return;
       if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 1) refuse(`size ${v} on axis ${axis}`);
-      if (typeof n !== 'number') refuse(`a size on the symbolic axis '${n}' of ${shapeStr(x.shape)}`);
+      if (typeof n !== 'number') needStatic(`Resize: a size on the symbolic axis ${axis} (${n}) of ${shapeStr(x.shape)}`, [n]);
       scales[axis] = (v as number) / (n as number);
       shape[axis] = v;
     }

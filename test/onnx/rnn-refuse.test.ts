@@ -1,11 +1,12 @@
 /**
  * RNN, GRU and LSTM: what the import does not compute is refused in one line naming the node, the op and
- * what it is (a symbolic sequence length, clip, other activations, input_forget, a sequence_lens fed at run time,
+ * what it is (clip, other activations, input_forget, a sequence_lens fed at run time,
  * out of range, or shorter than the sequence over a batch it does not match);
- * the forms it reads build the output shapes ONNX defines. Models are written with onnx-proto, field by field.
+ * a symbolic sequence length asks for X's shape (the model is specialised on it); the forms it reads
+ * build the output shapes ONNX defines. Models are written with onnx-proto, field by field.
  */
 import { describe, expect, it } from 'vitest';
-import { importOnnx } from '../../export/index.ts';
+import { importOnnx, OnnxSpecializeError } from '../../export/index.ts';
 import { onnx, DataType } from '../../export/proto.ts';
 import { refused } from '../support/refused.ts';
 import { MAX_SEQUENCE } from '../../export/import-rnn.ts';
@@ -42,7 +43,11 @@ function model(op: string, attrs: Attr[], opts: { seq?: number | string; batch?:
 }
 
 describe('RNN, GRU and LSTM: what is not read is refused by name', () => {
-  it('a symbolic sequence length', () => refused(model('LSTM', [], { seq: 'T' }), /^node 'n0' \(LSTM, opset 17\): LSTM over the symbolic sequence length 'T' of input 0 \(X\): graphc unrolls the sequence at import, so its length must be static$/));
+  it('a symbolic sequence length: the model is specialised on the shape of X, importable with it', () => {
+    refused(model('LSTM', [], { seq: 'T' }), /^node 'n0' \(LSTM, opset 17\): LSTM over the symbolic sequence length T of input 0 \(X\) \[T, 2, 3\]: graphc unrolls the sequence at import, so its length must be known; it comes from the shape of graph input 'X', known at run time: graphc specialises the model on it \(.*importOnnx's shapes option\)$/);
+    expect(() => importOnnx(model('LSTM', [], { seq: 'T' }))).toThrow(OnnxSpecializeError);
+    expect(importOnnx(model('LSTM', [], { seq: 'T' }), { shapes: new Map([['X', [4, 2, 3]]]) }).graph.outputs.map((o) => o.node.shape)).toEqual([[4, 1, 2, 4], [1, 2, 4]]);
+  });
   it('a sequence longer than MAX_SEQUENCE', () => refused(model('RNN', [], { seq: MAX_SEQUENCE + 1 }), new RegExp(`\\(RNN, opset 17\\): RNN over a sequence of ${MAX_SEQUENCE + 1} steps, more than graphc unrolls \\(${MAX_SEQUENCE}\\)$`)));
   it('clip', () => refused(model('GRU', [{ name: 'clip', type: AT.FLOAT, f: 3 }]), /\(GRU, opset 17\): attribute 'clip' not supported \(cell clipping\)$/));
   it('an activation other than Sigmoid, Tanh and Relu', () => refused(model('RNN', [str('activations', 'LeakyRelu')]), /\(RNN, opset 17\): activation 'LeakyRelu' not supported \(graphc reads Sigmoid, Tanh and Relu\)$/));
