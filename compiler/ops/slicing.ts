@@ -11,18 +11,10 @@ import { broadcastShapes, normAxes, shapeStr, ShapeError, type Dim } from '../ir
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
-import { offsetMap, rowMajorStrides } from '../../runtime/kernels/strides.ts';
+import { rowMajorStrides } from '../../runtime/kernels/strides.ts';
+import { sliceGradKernel, sliceKernel } from '../../runtime/kernels/slice.ts';
 
 const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
-
-/** For each output position of a slice, the offset it reads in the input. */
-function sliceMap(inShape: readonly number[], outShape: readonly number[], begin: readonly number[], step: readonly number[]): Int32Array {
-  const st = rowMajorStrides(inShape);
-  const base = begin.reduce((p, b, d) => p + b * st[d], 0);
-  const map = offsetMap(outShape, st.map((s, d) => s * step[d]));
-  for (let i = 0; i < map.length; i++) map[i] += base;
-  return map;
-}
 
 /** Slice: attrs begin[r], step[r] (normalized, non-negative begins), shape (the output's). */
 defineOp({
@@ -30,10 +22,7 @@ defineOp({
   dsl: { internal: 'read from ONNX files by the importer' },
   arity: 1,
   infer: ([x], a) => ({ shape: a.shape as Dim[], dtype: x.dtype }),
-  kernel(ctx) {
-    const map = sliceMap(ctx.inShapes[0], ctx.outShape, ctx.attrs.begin as number[], ctx.attrs.step as number[]);
-    return (ins, out) => { const x = ins[0]; for (let i = 0; i < map.length; i++) out[i] = x[map[i]]; };
-  },
+  kernel: (ctx) => sliceKernel(ctx.inShapes[0], ctx.outShape, ctx.attrs.begin as number[], ctx.attrs.step as number[], ctx.precision),
   grad: (n, g) => [B.mk('SliceGrad', [g, n.inputs[0]], n.attrs)],
   onnx: (e, n, ins) => {
     const begin = n.attrs.begin as number[], step = n.attrs.step as number[];
@@ -50,10 +39,7 @@ defineOp({
   dsl: { internal: 'made by gradient rules (the gradient of Slice)' },
   arity: 2,
   infer: ([, like]) => ({ shape: like.shape, dtype: 'f32' }),
-  kernel(ctx) {
-    const map = sliceMap(ctx.outShape, ctx.inShapes[0], ctx.attrs.begin as number[], ctx.attrs.step as number[]);
-    return (ins, out) => { out.fill(0); const g = ins[0]; for (let i = 0; i < map.length; i++) out[map[i]] += g[i]; };
-  },
+  kernel: (ctx) => sliceGradKernel(ctx.outShape, ctx.inShapes[0], ctx.attrs.begin as number[], ctx.attrs.step as number[], ctx.precision),
   grad: (n, g) => [B.mk('Slice', [g], { begin: n.attrs.begin, step: n.attrs.step, shape: n.attrs.shape }), null],
   showAttrs: (a) => `begin=[${a.begin}] step=[${a.step}]`,
 });
