@@ -7,39 +7,20 @@ import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node } from '../compiler/ir/node.ts';
 import { sizeOf } from '../compiler/ir/shape.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
-import type { Heap } from './kernels/heap.ts';
-import type { RegionMiss } from './rows.ts';
 import { pathOf } from './kernels/kernel.ts';
 import { fallbacks } from './kernels/fallbacks.ts';
 import { Sequence, type Buffers, type Entry } from './kernels/wasm/sequence.ts';
-import type { InPlaceMiss } from './in-place.ts';
-import { EMPTY, planGraph, type InPlaceUpdate, type Planned, type Step } from './planning.ts';
+import { EMPTY, planGraph, type Planned, type Step } from './planning.ts';
 import type { Copy, MemoryReport, PlanOptions, PlanReport, TensorValue } from './plan-types.ts';
 
 export type { Copy, MemoryReport, PlanOptions, PlanReport, TensorValue } from './plan-types.ts';
 
 export class Plan {
-  readonly shapes: Map<Node, number[]>;
-  /** Buffer of each node (leaves: set per run). */
-  private readonly slots: Float32Array[];
-  private readonly slotOf: Map<Node, number>;
-  private readonly steps: Step[];
-  /** The node each step computes (a region's head for a region's step). */
-  private readonly stepNodes: Node[];
-  /** The row regions run as one kernel each, and those expanded, with why (planning.ts). */
-  private readonly regionInfo: Planned['regionInfo'];
-  private readonly regionMisses: RegionMiss[];
-  /** Updates written into their leaves' buffers (in-place.ts). */
-  private readonly inPlace: InPlaceUpdate[];
-  private readonly inPlaceMisses: InPlaceMiss[];
-  private readonly leafSlots: Planned['leafSlots'];
-  /** Float32 plans with a heap: where leaves given outside the heap are copied before a run (made on first use). */
-  private readonly staging: (Float32Array | null)[];
-  /** Leaves used in place in the last run (null: staged, or not run yet). */
-  private readonly unstaged: (Float32Array | null)[];
-  private readonly heap: Heap | null;
-  /** The plan's regions of the heap (its arena, constants, staging), which `dispose` frees. */
-  private readonly owned: Float32Array[];
+  /**
+   * What planning decided (planning.ts `Planned`): the plan's buffers (slots), steps, leaves, in-place
+   * updates, regions, heap and memory, held as planning made them.
+   */
+  private readonly p: Planned;
   private disposed = false;
   /** Where every kernel has a WebAssembly entry: the plan as one call (wasm/sequence.ts). */
   private readonly sequence: Sequence | null;
@@ -47,14 +28,6 @@ export class Plan {
   placements = 0;
   /** The plan run repeatedly with copies after each run (`runTimes`), and for which copies. */
   private loop: { copies: readonly Copy[]; seq: Sequence | null } | null = null;
-  readonly env: Map<string, number>;
-  readonly memory: MemoryReport;
-  readonly precision: 'f32' | 'f64';
-
-  /** The graph planned: the one given, with the row regions it does not run as one kernel expanded. */
-  readonly graph: Graph;
-  /** The given graph's output nodes that are other nodes in the graph planned (an expanded region's). */
-  private readonly alias: Map<Node, Node>;
 
   constructor(
     given: Graph,
@@ -62,29 +35,35 @@ export class Plan {
     options: PlanOptions | 'f32' | 'f64' = {},
   ) {
     const opts: PlanOptions = typeof options === 'string' ? { precision: options } : options;
-    const p = planGraph(given, leafShapes, opts, this);
-    this.precision = p.precision;
-    this.env = p.env;
-    this.shapes = p.shapes;
-    this.heap = p.heap;
-    this.graph = p.graph;
-    this.alias = p.alias;
-    this.slots = p.slots;
-    this.slotOf = p.slotOf;
-    this.steps = p.steps;
-    this.stepNodes = p.stepNodes;
-    this.regionInfo = p.regionInfo;
-    this.regionMisses = p.regionMisses;
-    this.inPlace = p.inPlace;
-    this.inPlaceMisses = p.inPlaceMisses;
-    this.leafSlots = p.leafSlots;
-    this.staging = p.staging;
-    this.unstaged = p.unstaged;
-    this.owned = p.owned;
-    this.memory = p.memory;
+    const p = (this.p = planGraph(given, leafShapes, opts, this));
     // one call pays for small plans (the JS loop's overhead is per kernel and matters there); a module of
     // tens of thousands of calls costs more to generate and compile than the loop it replaces
-    this.sequence = this.heap && opts.oneCall !== false && this.steps.length <= ONE_CALL_MAX_KERNELS ? Sequence.of(this.steps.map((st) => st.kernel.wasm), (i) => this.buffersOf(this.steps[i]), this.heap, this) : null;
+    this.sequence = p.heap && opts.oneCall !== false && p.steps.length <= ONE_CALL_MAX_KERNELS ? Sequence.of(p.steps.map((st) => st.kernel.wasm), (i) => this.buffersOf(p.steps[i]), p.heap, this) : null;
+  }
+
+  /** Every node's concrete shape. */
+  get shapes(): Map<Node, number[]> {
+    return this.p.shapes;
+  }
+
+  /** The symbolic dims' values, bound from the inputs' shapes. */
+  get env(): Map<string, number> {
+    return this.p.env;
+  }
+
+  /** The arena's bytes, beside the liveness bound and the unshared total. */
+  get memory(): MemoryReport {
+    return this.p.memory;
+  }
+
+  /** Float32 (the runtime's) or float64 (the reference plans). */
+  get precision(): 'f32' | 'f64' {
+    return this.p.precision;
+  }
+
+  /** The graph planned: the one given, with the row regions it does not run as one kernel expanded. */
+  get graph(): Graph {
+    return this.p.graph;
   }
 
   /**
@@ -93,18 +72,19 @@ export class Plan {
    * kernel's path, and the fallbacks the runtime has taken.
    */
   report(): PlanReport {
-    const kernels = this.steps.map((st, i) => ({ node: this.stepNodes[i], path: pathOf(st.kernel), entry: st.kernel.wasm !== undefined }));
+    const p = this.p;
+    const kernels = p.steps.map((st, i) => ({ node: p.stepNodes[i], path: pathOf(st.kernel), entry: st.kernel.wasm !== undefined }));
     return {
-      precision: this.precision,
-      env: new Map(this.env),
-      regions: this.regionInfo.map((r) => ({ ...r, path: kernels.find((k) => k.node === r.head)!.path })),
-      regionMisses: [...this.regionMisses],
-      inPlace: this.inPlace.map((u) => ({ node: u.node, leaf: String(u.leaf.attrs.name) })),
-      inPlaceMisses: [...this.inPlaceMisses],
+      precision: p.precision,
+      env: new Map(p.env),
+      regions: p.regionInfo.map((r) => ({ ...r, path: kernels.find((k) => k.node === r.head)!.path })),
+      regionMisses: [...p.regionMisses],
+      inPlace: p.inPlace.map((u) => ({ node: u.node, leaf: String(u.leaf.attrs.name) })),
+      inPlaceMisses: [...p.inPlaceMisses],
       oneCall: this.sequence !== null,
-      heap: this.heap !== null,
+      heap: p.heap !== null,
       kernels,
-      arenaBytes: this.memory.arenaBytes,
+      arenaBytes: p.memory.arenaBytes,
       fallbacks: fallbacks(),
     };
   }
@@ -121,12 +101,12 @@ export class Plan {
 
   /** Names of the leaves (inputs and parameters), in the order `runWith` takes their buffers. */
   get leafNames(): string[] {
-    return this.leafSlots.map((l) => l.key);
+    return this.p.leafSlots.map((l) => l.key);
   }
 
   /** Runs the plan; `leaves` gives the buffer of every input and parameter by name. */
   run(leaves: ReadonlyMap<string, Float32Array>): void {
-    const bufs = this.leafSlots.map((l) => {
+    const bufs = this.p.leafSlots.map((l) => {
       const buf = leaves.get(l.key);
       if (buf === undefined) throw new GraphError(`no value given for '${l.key}'`, l.node.src);
       return buf;
@@ -139,8 +119,7 @@ export class Plan {
     this.place(leafBufs);
     const seq = this.sequence;
     if (seq !== null && seq.ready(this.placements)) return seq.call();
-    const slots = this.slots;
-    const steps = this.steps;
+    const { slots, steps } = this.p;
     for (let s = 0; s < steps.length; s++) {
       const st = steps[s];
       const ins = st.ins;
@@ -155,25 +134,26 @@ export class Plan {
    */
   place(leafBufs: readonly Float32Array[]): void {
     if (this.disposed) throw new Error('a plan was used after its dispose()');
-    const slots = this.slots;
-    const h = this.heap;
+    const p = this.p;
+    const slots = p.slots, leafSlots = p.leafSlots, unstaged = p.unstaged;
+    const h = p.heap;
     let moved = false;
-    for (let i = 0; i < this.leafSlots.length; i++) {
+    for (let i = 0; i < leafSlots.length; i++) {
       const buf = leafBufs[i];
       // the same view as in the last run, used in place: already in its slot
-      if (buf === this.unstaged[i]) continue;
+      if (buf === unstaged[i]) continue;
       // a leaf outside the heap is copied into it, so that every kernel can work in place
       const outside = h !== null && !h.owns(buf);
       const b = outside ? this.stage(i, buf) : buf;
-      const slot = this.leafSlots[i].slot;
+      const slot = leafSlots[i].slot;
       const was = slots[slot];
       // a new view of the same memory (a data set's rows taken again) moves nothing
       if (was !== b && !(was.buffer === b.buffer && was.byteOffset === b.byteOffset && was.length === b.length)) moved = true;
       slots[slot] = b;
-      this.unstaged[i] = outside ? null : buf;
+      unstaged[i] = outside ? null : buf;
     }
     // an update written in place: its node's buffer, and its step's output, are its leaf's buffer of this run
-    for (const u of this.inPlace) slots[u.slot] = this.steps[u.step].out = slots[u.leafSlot];
+    for (const u of p.inPlace) slots[u.slot] = p.steps[u.step].out = slots[u.leafSlot];
     if (moved) this.placements++;
     this.sequence?.ready(this.placements);
   }
@@ -196,7 +176,7 @@ export class Plan {
     let loop = this.loop;
     if (loop === null || loop.copies !== copies) {
       const program = this.program(copies);
-      loop = this.loop = { copies, seq: program && Sequence.of(program.entries, program.buffers, this.heap!, this) };
+      loop = this.loop = { copies, seq: program && Sequence.of(program.entries, program.buffers, this.p.heap!, this) };
     }
     this.place(leafBufs);
     return loop.seq !== null && loop.seq.ready(this.placements) ? loop.seq : null;
@@ -209,20 +189,20 @@ export class Plan {
    * not run as one call.
    */
   program(copies: readonly Copy[], emit?: Copy): { entries: Entry[]; buffers: Buffers } | null {
-    const h = this.heap;
+    const h = this.p.heap;
     if (this.sequence === null || !h) return null;
-    const entries: Entry[] = this.steps.map((st) => st.kernel.wasm!);
+    const entries: Entry[] = this.p.steps.map((st) => st.kernel.wasm!);
     for (const c of copies) {
       const from = this.slotFor(c.from);
       // (no bytes where the value was written in place, into `to` itself)
-      entries.push({ copy: true, arity: 3, args: () => (h.owns(c.to) && c.to.length === this.slots[from].length ? [c.to.byteOffset, this.slots[from].byteOffset, sameMemory(c.to, this.slots[from]) ? 0 : 4 * c.to.length] : null) });
+      entries.push({ copy: true, arity: 3, args: () => (h.owns(c.to) && c.to.length === this.p.slots[from].length ? [c.to.byteOffset, this.p.slots[from].byteOffset, sameMemory(c.to, this.p.slots[from]) ? 0 : 4 * c.to.length] : null) });
     }
     if (emit) {
       const from = this.slotFor(emit.from);
-      entries.push({ emit: true, arity: 3, args: () => (h.owns(emit.to) ? [emit.to.byteOffset, this.slots[from].byteOffset, 4 * this.slots[from].length] : null) });
+      entries.push({ emit: true, arity: 3, args: () => (h.owns(emit.to) ? [emit.to.byteOffset, this.p.slots[from].byteOffset, 4 * this.p.slots[from].length] : null) });
     }
     const none = { ins: [] as Float32Array[], out: EMPTY };
-    return { entries, buffers: (i) => (i < this.steps.length ? this.buffersOf(this.steps[i]) : none) };
+    return { entries, buffers: (i) => (i < this.p.steps.length ? this.buffersOf(this.p.steps[i]) : none) };
   }
 
   /**
@@ -233,24 +213,24 @@ export class Plan {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const r of this.owned) this.heap!.free(r);
-    this.owned.length = 0;
-    this.slots.fill(EMPTY);
+    for (const r of this.p.owned) this.p.heap!.free(r);
+    this.p.owned.length = 0;
+    this.p.slots.fill(EMPTY);
   }
 
   /** A step's buffers in the current slots. */
   private buffersOf(st: Step): { ins: Float32Array[]; out: Float32Array } {
-    const ins = st.ins;
-    for (let j = 0; j < ins.length; j++) ins[j] = this.slots[st.inSlots[j]];
+    const ins = st.ins, slots = this.p.slots;
+    for (let j = 0; j < ins.length; j++) ins[j] = slots[st.inSlots[j]];
     return { ins, out: st.out };
   }
 
   private stage(i: number, buf: Float32Array): Float32Array {
-    let st = this.staging[i];
+    let st = this.p.staging[i];
     if (st === null || st.length !== buf.length) {
-      if (buf.length !== sizeOf(this.shapes.get(this.leafSlots[i].node)!)) return buf; // the kernels will say what is wrong
-      st = this.staging[i] = this.heap!.alloc(buf.length, this, false); // overwritten whole below
-      this.owned.push(st);
+      if (buf.length !== sizeOf(this.shapes.get(this.p.leafSlots[i].node)!)) return buf; // the kernels will say what is wrong
+      st = this.p.staging[i] = this.p.heap!.alloc(buf.length, this, false); // overwritten whole below
+      this.p.owned.push(st);
     }
     st.set(buf);
     return st;
@@ -258,17 +238,17 @@ export class Plan {
 
   /** The buffer of a node after `run`, without copying (it is overwritten by the next run). */
   buffer(n: Node): Float32Array {
-    return this.slots[this.slotFor(n)];
+    return this.p.slots[this.slotFor(n)];
   }
 
   /** The buffer holding a node's value after `run` (shared: copy it to keep it). */
   value(n: Node): TensorValue {
-    return { data: this.slots[this.slotFor(n)], shape: this.shapes.get(this.alias.get(n) ?? n)! };
+    return { data: this.p.slots[this.slotFor(n)], shape: this.shapes.get(this.p.alias.get(n) ?? n)! };
   }
 
   /** The slot of a node of the given graph (an expanded region's output is another node's). */
   private slotFor(n: Node): number {
-    const slot = this.slotOf.get(this.alias.get(n) ?? n);
+    const slot = this.p.slotOf.get(this.p.alias.get(n) ?? n);
     if (slot === undefined) throw new Error(`node ${n} is not in this plan`);
     return slot;
   }
