@@ -9,36 +9,30 @@ import { Graph } from '../compiler/ir/graph.ts';
 import { inLeafScope, type Node, type DType } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { isStatic, type Dim } from '../compiler/ir/shape.ts';
-import { onnx, DataType, toNumber, ProtoIntegerError, type ModelProto, type AttributeProto } from './proto.ts';
-import { NEWEST_OPSET, importerFor, supportedOps, UnsupportedError, type OpContext } from './import-ops.ts';
-import { intConst, isIntConst, NeedsValuesError, SymbolicDimError, type IntConst, type OnnxValue } from '../compiler/ops/op.ts';
-import { foldFloats, foldInts } from './import-fold.ts';
+import { DataType, toNumber, ProtoIntegerError, type ModelProto } from './proto.ts';
+import { NEWEST_OPSET } from './import-ops.ts';
+import type { IntConst } from '../compiler/ops/op.ts';
 import { OnnxImportError, OnnxSpecializeError, shownName } from './import-error.ts';
-import { constantValue, intOutput, needsValues, specializable, tensorValue } from './import-constant.ts';
-import { boundDims, boundInts, declaredDims, declaredSizes, dimSizeNode, intDefault, needsShapes, sameDims } from './import-dims.ts';
+import { intOutput } from './import-constant.ts';
+import { boundDims, boundInts, declaredDims, declaredSizes, intDefault, sameDims } from './import-dims.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
-import { nodeOrder } from './import-order.ts';
 import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
-import { GraphError } from '../compiler/ir/errors.ts';
-import { fail, floats, ints, bools, dimsOf, checkTotal, printable, recordedDefaults, MAX_NODES, MAX_RANK } from './import-tensor.ts';
+import { fail, checkTotal, recordedDefaults, MAX_NODES } from './import-tensor.ts';
 import { float64Model, FLOAT64_NOTE } from './import-f64.ts';
 import { isIntegerType } from '../compiler/ops/int-types.ts';
-import { declaredTypes, settle, typeOutputs } from './import-int.ts';
+import { declaredTypes } from './import-int.ts';
 import { decodeModel, withSource, type ImportedModel, type ImportOptions } from './import-model.ts';
+import { readInitializer, type Scope } from './import-context.ts';
+import { importNodes } from './import-node.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
 // nodes built here are built for the caller: their position is the caller's
 ownSources(import.meta.url);
 
-const AT = onnx.AttributeProto.AttributeType;
-const attrTypeName = (t: number | null | undefined) => Object.entries(AT).find(([, v]) => v === (t ?? 0))?.[0] ?? String(t);
-
 export { OnnxImportError, OnnxSpecializeError };
 export { decodeModel, type ImportedModel, type ImportOptions } from './import-model.ts';
-
-/** The ONNX ops the importer reads itself, not through an import rule: Constant (its value folded at import). */
-export const IMPORTER_OPS: readonly string[] = ['Constant'];
+export { IMPORTER_OPS } from './import-node.ts';
 
 export function importOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions = {}): ImportedModel {
   const model = decodeModel(bytes);
@@ -66,27 +60,14 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   const params: Node[] = [];
   const inits = new Set<string>();
   const elemTypes = declaredTypes(g); // every tensor's ONNX element type: results of uint8... kept in their type
-  for (const t of g.initializer ?? []) {
-    const name = t.name || fail('an initializer has no name');
-    inits.add(name);
-    if (isIntegerType(t.dataType)) {
-      intValues.set(name, intConst(ints(t, `initializer '${name}'`), dimsOf(t)));
-      continue;
-    }
-    if (t.dataType === DataType.BOOL) {
-      // a mask or a condition: a constant of 0s and 1s, as graphc holds every bool (never a parameter)
-      const { dims, data } = bools(t, `initializer '${name}'`);
-      values.set(name, B.mk('Const', [], { value: data, shape: dims, dtype: 'bool' }, at(`initializer '${shownName(name)}'`)));
-      continue;
-    }
-    const { dims, data } = floats(t, `initializer '${name}'`);
-    const p = B.mk('Param', [], { name, shape: dims, init: data }, at(`initializer '${shownName(name)}'`));
-    params.push(p);
-    values.set(name, p);
-  }
   const inputs: Node[] = [];
   const defaults: Node[] = [];
   const readDefaults = new Map<string, string>();
+  const scope: Scope = { values, intValues, elemTypes, params, graphInputs: inputs, defaults, readDefaults, opset, at };
+  for (const t of g.initializer ?? []) {
+    readInitializer(t, scope);
+    inits.add(t.name!);
+  }
   const recorded = recordedDefaults(model);
   // symbolic dims bound to the shapes given (the model specialised on them): Shape of them folds
   const dimSizes = boundDims(g, opts.shapes, inits);
@@ -148,146 +129,7 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
     values.set(name, n);
   }
 
-  // order the nodes, refusing undefined tensors and cycles
-  const nodes = g.node ?? [];
-  const producer = new Map<string, number>();
-  nodes.forEach((n, i) => (n.output ?? []).forEach((o) => {
-    if (producer.has(o) || values.has(o) || intValues.has(o)) fail(`tensor '${o}' is defined twice (node '${n.name || i}')`);
-    producer.set(o, i);
-  }));
-  const order = nodeOrder(nodes.length, (i, edge) =>
-    (nodes[i].input ?? []).forEach((name) => {
-      if (!name) return;
-      const p = producer.get(name);
-      if (p !== undefined) edge(p);
-      else if (!values.has(name) && !intValues.has(name)) fail(`node '${nodes[i].name || i}' (${nodes[i].opType}) reads '${name}', which no input, initializer or node defines`);
-    }),
-  ) ?? fail('the graph has a cycle');
-
-  const graphInputs = inputs;
-  for (const i of order) {
-    const n = nodes[i];
-    const label = `node '${n.name || i}' (${n.opType})`;
-    const pos = at(`node ${i}${n.name ? ` '${shownName(n.name)}'` : ''}`);
-    if (n.domain && n.domain !== 'ai.onnx') fail(`${label}: domain '${n.domain}' is not supported`);
-    const attrs = new Map((n.attribute ?? []).map((a) => [a.name ?? '', a]));
-    if (attrs.size !== (n.attribute ?? []).length) fail(`${label}: an attribute is given twice`);
-    typeOutputs(n, elemTypes);
-    if (n.opType === 'Constant') {
-      const v = constantValue(n, opset, `node '${n.name || i}' (Constant, opset ${opset})`);
-      const out = n.output?.[0];
-      if (out) {
-        if (v.integer) intValues.set(out, intConst(v.values, v.dims));
-        else if (v.bool) values.set(out, atSource(pos, () => B.mk('Const', [], { value: Float32Array.from(v.values), shape: v.dims, dtype: 'bool' })));
-        else values.set(out, atSource(pos, () => B.constant(v.values, v.dims)));
-      }
-      continue;
-    }
-    const imp = importerFor(n.opType ?? '') ?? fail(`${label}: unsupported op; graphc imports ${[...supportedOps(), ...IMPORTER_OPS].sort().join(', ')}`);
-    const where = `node '${n.name || i}' (${n.opType}, opset ${opset})`;
-    const names = n.input ?? [];
-    // what the rule reads: anything the file gives that it did not read is refused after it returns
-    const readAttrs = new Set<string>(), readInputs = new Set<number>();
-    const attr = (name: string, type: number) => {
-      readAttrs.add(name);
-      const a = attrs.get(name);
-      // the declared type is checked, absent (UNDEFINED) included: reading another field would give its default, 0
-      if (a && a.type !== type) throw new UnsupportedError(`attribute '${name}' has type ${attrTypeName(a.type)}, expected ${attrTypeName(type)}`);
-      return a;
-    };
-    const inputs = new Proxy(names.map((name) => (name ? values.get(name) : undefined)), {
-      get(t, p, r) {
-        if (typeof p === 'string' && /^\d+$/.test(p)) readInputs.add(Number(p));
-        return Reflect.get(t, p, r);
-      },
-    });
-    const ctx: OpContext = {
-      inputs,
-      opset,
-      has: (k) => !!names[k],
-      elemType: (k) => elemTypes.get(names[k] ?? ''),
-      ints: (k) => {
-        readInputs.add(k);
-        const v = intValues.get(names[k] ?? '');
-        return v && v.values.every((d) => typeof d === 'number') ? (v.values as number[]) : undefined;
-      },
-      intConst: (k) => {
-        readInputs.add(k);
-        return intValues.get(names[k] ?? '');
-      },
-      known: (k, what) => {
-        readInputs.add(k);
-        const name = names[k] ?? '';
-        const ic = intValues.get(name);
-        if (ic) {
-          if (ic.values.every((d) => typeof d === 'number')) return ic.values as number[];
-          // symbolic dims (Shape of a symbolic shape): the inputs carrying them, the model specialised on their shapes
-          const carriers = ic.values.filter((d) => typeof d === 'string').map((d) => graphInputs.find((x) => x.shape.includes(d)));
-          if (carriers.every(Boolean)) throw needsValues(what, k, { values: [], shapes: [...new Set(carriers.map((x) => String(x!.attrs.name)))].sort() });
-          throw new UnsupportedError(`${what}: input ${k} holds the symbolic dims [${ic.values.join(', ')}]`);
-        }
-        const x = name ? values.get(name) : undefined;
-        if (!x) throw new UnsupportedError(`${what}: input ${k} is missing`);
-        if (x.op === 'Param' && x.attrs.init instanceof Float32Array) {
-          // a graph input's default read as a value: a value fed for it specialises the model (OnnxSession)
-          if (defaults.includes(x)) readDefaults.set(name, `${where}: ${what}; input ${k} is graph input '${shownName(name)}', its default (an initializer) read at import`);
-          return Array.from(x.attrs.init);
-        }
-        const folded = x.dtype === 'i64' ? foldInts(x)?.values : foldFloats(x);
-        if (folded && folded.every((d) => typeof d === 'number')) return folded as number[];
-        const from = specializable(x);
-        if (from) throw needsValues(what, k, from);
-        throw new UnsupportedError(`${what}; input ${k} is computed at run time (graphc fixes shapes at import, and specialises a model only on small graph inputs, a scalar or a shape vector, computed with no initializer, and on the shapes of graph inputs, never on other tensors' values)`);
-      },
-      // folded integers, else a float tensor evaluated now where it is computed from constants alone
-      folded: (k) => ctx.ints(k) ?? (inputs[k] ? foldFloats(inputs[k]) : undefined),
-      // an initializer a run cannot replace is as constant as a Constant (a graph input's default is not)
-      fixed: (k) => {
-        const x = inputs[k];
-        if (x?.op === 'Param' && x.attrs.init instanceof Float32Array) return defaults.includes(x) ? undefined : Array.from(x.attrs.init);
-        return ctx.folded(k);
-      },
-      attrInt: (name, d) => { const a = attr(name, AT.INT); return a ? toNumber(a.i as number, `attribute '${name}'`) : d; },
-      attrFloat: (name, d) => { const a = attr(name, AT.FLOAT); return a ? (a.f ?? 0) : d; },
-      attrInts: (name) => attr(name, AT.INTS)?.ints?.map((v) => toNumber(v as number, `attribute '${name}'`)),
-      attrFloats: (name) => attr(name, AT.FLOATS)?.floats?.map(Number),
-      attrTensor: (name) => {
-        const t = attr(name, AT.TENSOR)?.t;
-        return t ? tensorValue(t, `${where} attribute '${name}'`) : undefined;
-      },
-      attrString: (name, d) => { const a = attr(name, AT.STRING); return a ? new TextDecoder().decode(a.s ?? new Uint8Array(0)) : d; },
-      attrStrings: (name) => attr(name, AT.STRINGS)?.strings?.map((b) => new TextDecoder().decode(b)),
-      outputs: (n.output ?? []).length, nodeName: label,
-      dimSize: (d) => dimSizeNode(graphInputs, d),
-    };
-    let out: OnnxValue | readonly OnnxValue[];
-    try {
-      out = atSource(pos, () => imp(ctx));
-      // a rule given too few inputs (a variadic op with none) builds nothing: never stored as a value
-      if (out === undefined) throw new UnsupportedError('no value computed from the inputs given');
-      const ignored = [...attrs.keys()].filter((a) => !readAttrs.has(a));
-      if (ignored.length) throw new UnsupportedError(`attribute${ignored.length > 1 ? 's' : ''} ${ignored.map((a) => `'${a}'`).join(', ')} not supported`);
-      const unread = names.flatMap((name, k) => (name && !readInputs.has(k) ? [`${k} ('${name}')`] : []));
-      if (unread.length) throw new UnsupportedError(`input ${unread.join(', ')} not supported`);
-    } catch (thrown) {
-      const e = thrown instanceof SymbolicDimError ? needsShapes(thrown, names.map((name) => values.get(name)), graphInputs) : thrown;
-      if (e instanceof NeedsValuesError) throw new OnnxSpecializeError(printable(`${where}: ${e.message}`), e.inputs, graphInputs, defaults, e.shapes);
-      if (e instanceof UnsupportedError) fail(`${where}: ${e.message}`);
-      // a graph error's position is this node, which `where` names already
-      return fail(`${where}: ${(e instanceof GraphError ? e.detail : (e as Error).message).split('\n')[0]}`);
-    }
-    const outs = Array.isArray(out) ? (out as readonly OnnxValue[]) : [out as OnnxValue];
-    const wanted = n.output ?? [];
-    if (outs.length < wanted.filter(Boolean).length || wanted.slice(outs.length).some(Boolean)) fail(`${where}: output ${outs.length} ('${wanted[outs.length]}') not supported`);
-    outs.forEach((result, k) => {
-      const name = wanted[k];
-      if (!name) return;
-      // kept within a small integer type, folded where computed from constants only (shape arithmetic)
-      const v = settle(result, elemTypes.get(name), n.opType ?? '', where, pos);
-      if (isIntConst(v)) intValues.set(name, v);
-      else values.set(name, v);
-    });
-  }
+  const order = importNodes(g.node ?? [], scope);
   const outputs = (g.output ?? []).map((o) => ({ name: o.name || fail('a graph output has no name'), node: values.get(o.name ?? '') ?? intOutput(intValues.get(o.name ?? ''), o.name ?? '') }));
   if (outputs.length === 0) fail('the graph has no outputs');
   const tensors = new Map<string, { shape: readonly Dim[]; dtype: DType }>([...intValues].map(([k, v]) => [k, { shape: v.dims, dtype: 'i64' as DType }]));
