@@ -3,8 +3,8 @@
  * attribute forms, and which graph inputs an operand needed at import could be specialised on.
  */
 import type { Node } from '../compiler/ir/node.ts';
-import { toNumber, DataType, AttrType as AT, type GraphProto } from './proto.ts';
-import { fail, floats, ints, bools, dimsOf, MAX_ELEMENTS } from './import-tensor.ts';
+import { toInteger, DataType, AttrType as AT, type GraphProto } from './proto.ts';
+import { fail, floats, ints, bools, dimsOf, inexactAt, inexactRefusal, MAX_ELEMENTS } from './import-tensor.ts';
 import { NeedsValuesError, type IntConst } from '../compiler/ops/op.ts';
 import * as B from '../compiler/ir/build.ts';
 import { shownName } from './import-error.ts';
@@ -44,10 +44,10 @@ export function constantValue(n: NonNullable<GraphProto['node']>[number], opset:
       list(a.floats?.length ?? 0);
       return { values: (a.floats ?? []).map((v: number) => Math.fround(v)), dims: [a.floats?.length ?? 0], integer: false };
     case 'value_int':
-      return { values: [toNumber(a.i as number, what)], dims: [], integer: true };
+      return { values: [toInteger(a.i as number)], dims: [], integer: true };
     default:
       list(a.ints?.length ?? 0);
-      return { values: (a.ints ?? []).map((v: unknown) => toNumber(v as number, what)), dims: [a.ints?.length ?? 0], integer: true };
+      return { values: (a.ints ?? []).map((v: unknown) => toInteger(v as number)), dims: [a.ints?.length ?? 0], integer: true };
   }
 }
 
@@ -115,5 +115,7 @@ export function needsValues(what: string, k: number, from: { values: readonly st
 export function intOutput(v: IntConst | undefined, name: string): Node {
   if (!v) return fail(`output '${name}' is not computed by the graph`);
   if (!v.values.every((d) => typeof d === 'number')) return fail(`output '${name}' holds symbolic dims [${v.values.join(', ')}]`);
+  const wide = inexactAt(v.values);
+  if (wide >= 0) fail(inexactRefusal(`output '${name}'`, v.values[wide] as number));
   return B.mk('Const', [], { value: Float32Array.from(v.values as number[]), shape: [...v.dims], dtype: 'i64' });
 }

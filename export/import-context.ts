@@ -8,12 +8,12 @@ import * as B from '../compiler/ir/build.ts';
 import type { SourcePos } from '../compiler/ir/source.ts';
 import { UnsupportedError, intConst, type IntConst, type OnnxImportCtx } from '../compiler/ops/op.ts';
 import { isIntegerType } from '../compiler/ops/int-types.ts';
-import { onnx, DataType, toNumber } from './proto.ts';
+import { onnx, DataType, toInteger, toNumber } from './proto.ts';
 import { foldFloats, foldInts } from './import-fold.ts';
 import { needsValues, specializable, tensorValue } from './import-constant.ts';
 import { dimSizeNode } from './import-dims.ts';
 import { shownName } from './import-error.ts';
-import { fail, floats, ints, bools, dimsOf } from './import-tensor.ts';
+import { fail, floats, ints, bools, dimsOf, inexactAt, inexactRefusal } from './import-tensor.ts';
 
 type NodeProto = import('onnx-proto').onnx.INodeProto;
 type TensorProto = import('onnx-proto').onnx.ITensorProto;
@@ -51,17 +51,27 @@ export function nodeContext(n: NodeProto, label: string, where: string, s: Scope
     if (a && a.type !== type) throw new UnsupportedError(`attribute '${name}' has type ${attrTypeName(a.type)}, expected ${attrTypeName(type)}`);
     return a;
   };
-  const intValue = (k: number) => s.intValues.get(names[k] ?? '');
+  // an int64 beyond ±2^53 is read as Slice's bounds only (`wide`); anywhere else refused
+  const exact = <T extends readonly unknown[]>(values: T, what: string): T => {
+    const i = inexactAt(values);
+    if (i >= 0) throw new UnsupportedError(inexactRefusal(what, values[i] as number));
+    return values;
+  };
+  const operand = (k: number) => `input ${k} ('${shownName(names[k] ?? '')}')`;
+  const intValue = (k: number) => {
+    const v = s.intValues.get(names[k] ?? '');
+    return v && exact(v.values, operand(k)) && v;
+  };
   const inputs = new Proxy(names.map((name) => (name ? s.values.get(name) : undefined)), {
     get(t, p, r) {
       if (typeof p === 'string' && /^\d+$/.test(p)) readInputs.add(Number(p));
       return Reflect.get(t, p, r);
     },
   });
-  const known = (k: number, what: string): number[] => {
+  const known = (k: number, what: string, wide = false): number[] => {
     readInputs.add(k);
     const name = names[k] ?? '';
-    const ic = intValue(k);
+    const ic = wide ? s.intValues.get(name) : intValue(k);
     if (ic) {
       if (ic.values.every((d) => typeof d === 'number')) return ic.values as number[];
       // symbolic dims (Shape of a symbolic shape): the inputs carrying them, the model specialised on their shapes
@@ -107,11 +117,13 @@ export function nodeContext(n: NodeProto, label: string, where: string, s: Scope
     },
     attrInt: (name, d) => { const a = attr(name, AT.INT); return a ? toNumber(a.i as number, `attribute '${name}'`) : d; },
     attrFloat: (name, d) => { const a = attr(name, AT.FLOAT); return a ? (a.f ?? 0) : d; },
-    attrInts: (name) => attr(name, AT.INTS)?.ints?.map((v) => toNumber(v as number, `attribute '${name}'`)),
+    attrInts: (name, wide = false) => attr(name, AT.INTS)?.ints?.map((v) => (wide ? toInteger(v as number) : toNumber(v as number, `attribute '${name}'`))),
     attrFloats: (name) => attr(name, AT.FLOATS)?.floats?.map(Number),
     attrTensor: (name) => {
       const t = attr(name, AT.TENSOR)?.t;
-      return t ? tensorValue(t, `${where} attribute '${name}'`) : undefined;
+      if (!t) return undefined;
+      const v = tensorValue(t, `${where} attribute '${name}'`);
+      return v.integer ? { ...v, values: exact(v.values, `attribute '${name}'`) } : v;
     },
     attrString: (name, d) => { const a = attr(name, AT.STRING); return a ? new TextDecoder().decode(a.s ?? new Uint8Array(0)) : d; },
     attrStrings: (name) => attr(name, AT.STRINGS)?.strings?.map((b) => new TextDecoder().decode(b)),

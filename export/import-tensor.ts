@@ -5,7 +5,7 @@
  * most `MAX_TOTAL_ELEMENTS` together. A graph holds at most `MAX_NODES` nodes. Inputs' defaults that
  * graphc's export records in the metadata are bounded likewise. Each refusal is one line.
  */
-import { onnx, DataType, toNumber, DEFAULT_KEY, type ModelProto } from './proto.ts';
+import { onnx, DataType, toNumber, toInteger, DEFAULT_KEY, type ModelProto } from './proto.ts';
 import { OnnxImportError } from './import-error.ts';
 import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
 import { INT_TYPES } from '../compiler/ops/int-types.ts';
@@ -154,7 +154,9 @@ export const dimsOf = (t: TensorProto): number[] => (t.dims ?? []).map((d) => to
 
 /**
  * An integer tensor's values (int64, int32, or a small type: uint8, int8, uint16, int16, uint32, uint64),
- * exact as doubles; a value outside its type's range (int32_data holding 300 for a uint8) is refused.
+ * exact as doubles within ±2^53 and the nearest double beyond (`toInteger`: read, and refused where a node
+ * reads it, but as Slice's bounds); a value outside its type's range (int32_data holding 300 for a uint8)
+ * is refused.
  */
 export function ints(t: TensorProto, what: string): number[] {
   const dims = checkDims(what, t.dims ?? []);
@@ -172,11 +174,11 @@ export function ints(t: TensorProto, what: string): number[] {
       : width === 4 ? (small ? view.getUint32(i * 4, true) : view.getInt32(i * 4, true))
       : width === 2 ? (small!.signed ? view.getInt16(i * 2, true) : view.getUint16(i * 2, true))
       : small!.signed ? view.getInt8(i) : view.getUint8(i);
-    return Array.from({ length: count }, (_, i) => toNumber(get(i) as number, what));
+    return Array.from({ length: count }, (_, i) => toInteger(get(i)));
   }
   const src = t.dataType === DataType.INT64 ? (t.int64Data ?? []) : small && small.bits > 16 ? (t.uint64Data ?? []) : (t.int32Data ?? []);
   if (src.length !== count) fail(`${what}: dims [${dims.join(', ')}] need ${count} values, the file holds ${src.length}`);
-  const values = (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toNumber(v, what));
+  const values = (src as (number | { toNumber(): number; toString(): string })[]).map((v) => toInteger(v));
   if (small) {
     // uint64_data decodes as unsigned; int32_data may hold what the type cannot
     const bad = values.findIndex((v) => v < small.min || v > small.max);
@@ -203,3 +205,13 @@ export function recordedDefaults(model: ModelProto): Map<string, number[]> {
   }
   return out;
 }
+
+/**
+ * The index of the first value of `values` beyond ±2^53 (an int64 a double holds only approximately:
+ * `toInteger`), or -1. Such a value is read only where its comparison with a dim is all that matters.
+ */
+export const inexactAt = (values: readonly unknown[]): number => values.findIndex((v) => typeof v === 'number' && Math.abs(v) > Number.MAX_SAFE_INTEGER);
+
+/** The refusal of a value `inexactAt` finds: `what` names where it is read. */
+export const inexactRefusal = (what: string, v: number): string =>
+  `${what} holds the integer ${v.toExponential(3)}, beyond 2^53 (more than a double holds exactly); graphc reads such int64 values only as Slice's starts, ends and steps`;

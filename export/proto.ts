@@ -28,6 +28,18 @@ export class ProtoIntegerError extends Error {
   override name = 'ProtoIntegerError';
 }
 
+/**
+ * `v` as a number, where a double holds it exactly (within ±2^53); beyond, the nearest double, which is no
+ * longer exact (`Number.isSafeInteger` tells): the int64 extremes PyTorch writes as Slice's open ends
+ * (±9223372036854775807), which only their comparison with a dim decides. The importer refuses such a value
+ * wherever else it is read (`export/import-context.ts`).
+ */
+export function toInteger(v: LongLike): number {
+  if (v === null || v === undefined) return 0;
+  if (typeof v === 'number') return v;
+  return typeof v === 'bigint' ? Number(v) : Number(BigInt(v.toString()));
+}
+
 /** `v` as a number; `what` names the field in the error when it is too large. */
 export function toNumber(v: LongLike, what = 'an integer'): number {
   if (v === null || v === undefined) return 0;

@@ -110,9 +110,11 @@ export interface OnnxImportCtx {
    * The values of input k, which must be known at import (`what` names what they decide, for the
    * refusal): folded integers, a constant, an initializer, or a tensor computed from constants. When they
    * are computed from small graph inputs, throws NeedsValuesError naming them (the model is specialised on
-   * their values when run); otherwise UnsupportedError.
+   * their values when run); otherwise UnsupportedError. An int64 beyond ±2^53, which a double holds only
+   * approximately, is refused (here, by `ints` and by `intConst`), unless `wide` (Slice's bounds, which
+   * only their comparison with a dim decides): then it is the nearest double.
    */
-  known(k: number, what: string): number[];
+  known(k: number, what: string, wide?: boolean): number[];
   /**
    * The values of input k where they are computed from constants alone (folded integers, or a float tensor
    * of no graph input or initializer, evaluated at import), else undefined: never a refusal, for an operand
@@ -130,7 +132,8 @@ export interface OnnxImportCtx {
   elemType?(k: number): number | undefined;
   attrInt(name: string, dflt: number): number;
   attrFloat(name: string, dflt: number): number;
-  attrInts(name: string): number[] | undefined;
+  /** An INTS attribute; `wide` as `known`'s (else a value beyond ±2^53 is refused). */
+  attrInts(name: string, wide?: boolean): number[] | undefined;
   attrFloats(name: string): number[] | undefined;
   attrString(name: string, dflt: string): string;
   attrStrings(name: string): string[] | undefined;

@@ -10,31 +10,38 @@ import { intConst, onnxOperand as need, onnxRule as rule } from './op.ts';
 import { intVector, raise } from './onnx-read.ts';
 
 const BIG = 2 ** 53;
+/** INT_MAX of int32 and of int64 (read as the nearest double, 2^63): what onnxruntime reads as an open end. */
+const openEnd = (e: number) => e === 2 ** 31 - 1 || e >= 2 ** 63;
 
-/** Begins, steps and output dims of an ONNX slice (numpy's clamping rules), per axis of `s`. */
-function sliceOf(s: Shape, starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined) {
+/**
+ * Begins, steps and output dims of an ONNX slice, per axis of `s`, as ONNX's Slice spec clamps them: a
+ * negative start or end has the dim added; then a start is clamped to [0, dim] stepping forward and to
+ * [0, dim − 1] stepping backward, an end to [0, dim] forward and [−1, dim − 1] backward. So int64's
+ * extremes (PyTorch's open ends, ±9223372036854775807) take a whole axis. A step beyond the dim takes
+ * one element, as a step of the dim (onnxruntime clamps it so). One case is refused: an end of INT_MAX
+ * (int32's or int64's) stepping backward, which the spec clamps to dim − 1 (an empty slice) and onnxruntime
+ * reads as "to the start" (numpy's None).
+ */
+export function sliceOf(s: Shape, starts: number[], ends: number[], axes: number[] | undefined, steps: number[] | undefined) {
   const r = s.length;
   const begin = Array<number>(r).fill(0), step = Array<number>(r).fill(1), out: Dim[] = [...s];
   const ax = axes ? normAxes(axes, r) : [...starts.keys()];
   if (axes && new Set(axes.map((a) => (a < 0 ? a + r : a))).size !== axes.length) raise('Slice with repeated axes');
+  if (ends.length !== starts.length || (steps && steps.length !== starts.length) || ax.length !== starts.length) raise(`Slice with ${starts.length} starts, ${ends.length} ends${axes ? `, ${axes.length} axes` : ''}${steps ? `, ${steps.length} steps` : ''} (one of each per axis)`);
   (axes ?? ax).forEach((a0, i) => {
     const a = a0 < 0 ? a0 + r : a0;
-    const st = steps?.[i] ?? 1;
+    let st = steps?.[i] ?? 1;
     if (st === 0) raise('Slice with step 0');
     const d = s[a];
     if (typeof d !== 'number') {
       if (starts[i] === 0 && ends[i] >= BIG / 2 && st === 1) return;
       return raise(`Slice of the symbolic dim '${d}'`);
     }
-    let b = starts[i] < 0 ? starts[i] + d : starts[i];
-    let e = ends[i] < 0 ? ends[i] + d : ends[i];
-    if (st > 0) {
-      b = Math.min(Math.max(b, 0), d);
-      e = Math.min(Math.max(e, 0), d);
-    } else {
-      b = Math.min(Math.max(b, -1), d - 1);
-      e = Math.min(Math.max(e, -1), d - 1);
-    }
+    if (st < 0 && openEnd(ends[i])) raise(`Slice end ${ends[i] === 2 ** 31 - 1 ? ends[i] : 'INT64_MAX'} with step ${st} (axis ${a}): ONNX's spec clamps it to the dim − 1, an empty slice, and onnxruntime reads it as "to the start"; an end of INT64_MIN is both's "to the start"`);
+    st = Math.max(-Math.max(d, 1), Math.min(st, Math.max(d, 1)));
+    const clamp = (v: number, lo: number, hi: number) => Math.min(Math.max(v < 0 ? v + d : v, lo), hi);
+    const b = st > 0 ? clamp(starts[i], 0, d) : clamp(starts[i], 0, d - 1);
+    const e = st > 0 ? clamp(ends[i], 0, d) : clamp(ends[i], -1, d - 1);
     const n = Math.max(0, Math.ceil((e - b) / st));
     begin[a] = n ? b : 0;
     step[a] = st;
@@ -43,12 +50,17 @@ function sliceOf(s: Shape, starts: number[], ends: number[], axes: number[] | un
   return { begin, step, shape: out };
 }
 
-/** Slice: starts, ends and axes as attributes before opset 10, as inputs (with steps) from 10. */
+/**
+ * Slice: starts, ends and axes as attributes before opset 10, as inputs (with steps) from 10. Starts, ends
+ * and steps are read wide: int64's extremes, beyond what a double holds exactly, clamp as any value past
+ * the dim.
+ */
 export const sliceImport = rule([1, 10, 11, 13], (c) => {
+  const what = 'starts, ends, axes and steps decide the output\'s shape';
   const [starts, ends, axes, steps] =
     c.opset < 10
-      ? [c.attrInts('starts'), c.attrInts('ends'), c.attrInts('axes'), undefined]
-      : [1, 2, 3, 4].map((k) => (k <= 2 || c.has(k) ? (c.ints(k) ?? c.known(k, 'starts, ends, axes and steps decide the output\'s shape')) : undefined));
+      ? [c.attrInts('starts', true), c.attrInts('ends', true), c.attrInts('axes'), undefined]
+      : [1, 2, 3, 4].map((k) => (k === 3 ? (c.has(3) ? (c.ints(3) ?? c.known(3, what)) : undefined) : k <= 2 || c.has(k) ? c.known(k, what, true) : undefined));
   if (!starts || !ends) return raise('Slice needs constant starts and ends');
   const data = intVector(c, 0);
   if (data && data.dims.length === 1) {
