@@ -1,7 +1,8 @@
 /**
  * What an import rule is handed for one ONNX node (`OnnxImportCtx`): its operands, folded values and
  * attributes through typed readers that record what the rule read (anything the file gives that it did
- * not read is refused after it returns), read from a `Scope`, the tensors defined so far.
+ * not read is refused after it returns), read from a `Scope`, the tensors defined so far. An If's taken
+ * branch is read in a scope of its own over its graph's (`import-if.ts`).
  */
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { NEWEST_OPSET as NEWEST, importerFor, supportedOps } from '../../export/import-ops.ts';
 import { CONSTANT_SINCE } from '../../export/import-constant.ts';
 import { IMPORTER_OPS } from '../../export/import.ts';
+import { IF_SINCE } from '../../export/import-if.ts';
 import '../../compiler/ops/index.ts';
 
 type Version = { since: number; attributes: string[]; inputs: string[] };
@@ -30,9 +31,10 @@ describe('import rules against ONNX schema history', () => {
     expect(versionsInUse(schemas.ops.Split)).toEqual([2, 11, 13, 18]);
   });
 
-  it('Constant (read by the importer itself): every schema version from opset 7 to ' + NEWEST, () => {
-    expect(IMPORTER_OPS).toEqual(['Constant']);
+  it('Constant and If (read by the importer itself): every schema version from opset 7 to ' + NEWEST, () => {
+    expect(IMPORTER_OPS).toEqual(['Constant', 'If']);
     expect([...CONSTANT_SINCE]).toEqual(versionsInUse(schemas.ops.Constant));
+    expect([...IF_SINCE]).toEqual(versionsInUse(schemas.ops.If));
   });
 
   for (const op of supportedOps())
