@@ -7,7 +7,7 @@
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import type { SourcePos } from '../compiler/ir/source.ts';
-import { UnsupportedError, intConst, type IntConst, type OnnxImportCtx } from '../compiler/ops/op.ts';
+import { SymbolicDimError, UnsupportedError, intConst, type IntConst, type OnnxImportCtx } from '../compiler/ops/op.ts';
 import { isIntegerType } from '../compiler/ops/int-types.ts';
 import { onnx, DataType, toInteger, toNumber } from './proto.ts';
 import { foldFloats, foldInts } from './import-fold.ts';
@@ -78,7 +78,7 @@ export function nodeContext(n: NodeProto, label: string, where: string, s: Scope
       // symbolic dims (Shape of a symbolic shape): the inputs carrying them, the model specialised on their shapes
       const carriers = ic.values.filter((d) => typeof d === 'string').map((d) => s.graphInputs.find((x) => x.shape.includes(d)));
       if (carriers.every(Boolean)) throw needsValues(what, k, { values: [], shapes: [...new Set(carriers.map((x) => String(x!.attrs.name)))].sort() });
-      throw new UnsupportedError(`${what}: input ${k} holds the symbolic dims [${ic.values.join(', ')}]`);
+      throw new SymbolicDimError(`${what}: input ${k} holds the symbolic dims [${ic.values.join(', ')}]`, ic.values);
     }
     const x = name ? s.values.get(name) : undefined;
     if (!x) throw new UnsupportedError(`${what}: input ${k} is missing`);

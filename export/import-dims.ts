@@ -117,7 +117,11 @@ export function needsShapes(e: SymbolicDimError, operands: readonly (Node | unde
     stack.push(...m.inputs);
   }
   // a dim given by an operand folded at import (a Reshape's target) names its carriers directly
-  for (const d of e.dims) for (const x of graphInputs) if (x.shape.includes(d)) carriers.add(String(x.attrs.name));
+  const dims = e.dims.filter((d) => typeof d === 'string');
+  for (const d of dims) for (const x of graphInputs) if (x.shape.includes(d)) carriers.add(String(x.attrs.name));
+  // a dim computed from others (H' after a window, C*4, T+2) read off a shape: the inputs carrying those
+  const from = (d: Dim, x: Node) => x.shape.some((s) => typeof s === 'string' && String(d).includes(s));
+  if (carriers.size === 0) for (const d of dims) for (const x of graphInputs) if (from(d, x)) carriers.add(String(x.attrs.name));
   const names = [...carriers].sort();
   if (names.length === 0) return new UnsupportedError(`${e.message} (no graph input's shape gives it)`);
   const many = names.length > 1;

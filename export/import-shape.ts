@@ -52,7 +52,7 @@ const size = rule([1, 13, 19, 21, 23, 24, 25], (c) => {
     // a run-time size, the product of the symbolic dims read off the inputs carrying them: an operand that
     // needs its value at import specialises the model on those inputs' shapes (OnnxSession)
     const known = s.filter((d): d is number => typeof d === 'number').reduce((p, d) => p * d, 1);
-    const dims = s.filter((d): d is string => typeof d === 'string').map((d) => c.dimSize(d) ?? raise(`Size of the symbolic shape ${shapeStr(s)}: no graph input carries the dim '${d}'`));
+    const dims = s.filter((d): d is string => typeof d === 'string').map((d) => c.dimSize(d) ?? needStatic(`Size of the symbolic shape ${shapeStr(s)}: no graph input carries the dim ${d}`, [d]));
     return B.cast(dims.reduce((p: Node, d) => B.mul(p, d), B.scalar(known)), 'i64');
   }
   return intConst([s.reduce((p, d) => p * d, 1)], []);

@@ -163,7 +163,7 @@ export function onnxOperand(c: OnnxImportCtx, k: number): Node {
     // symbolic dims (the batch 'N' of Shape(x)) become run-time sizes read off the inputs carrying them
     const parts = ic.values.map((d) => {
       const v = typeof d === 'number' ? Node.mk('Const', [], { value: Float32Array.of(d), shape: [], dtype: 'f32' }) : c.dimSize(d);
-      if (!v) throw new UnsupportedError(`input ${k} holds the dim '${d}', which no graph input carries`);
+      if (!v) needStatic(`input ${k} holds the symbolic dim ${d}, computed from the inputs' dims (no input carries it to read its size at run time)`, [d]);
       return Node.mk('Reshape', [v], { shape: [1] });
     });
     const flat = parts.length === 1 ? parts[0] : Node.mk('Concat', parts, { axis: 0 });

@@ -1,7 +1,8 @@
 /**
  * Models exported with dynamic axes the way PyTorch users write them (`dynamic_axes={'x': {0: 'N', 1: 'T'}}`)
  * whose ops need those dims as numbers at import: an LSTM or GRU over a symbolic sequence length (graphc
- * unrolls it), a ConvTranspose over symbolic spatial dims (its output's extent). `OnnxSession` specialises
+ * unrolls it), a ConvTranspose over symbolic spatial dims (its output's extent), a Reshape to the product of
+ * a convolution's output dims (no input carries them). `OnnxSession` specialises
  * the model on the shape of the input carrying them, once per distinct shape. References from outside
  * graphc: PyTorch 1.13's outputs (opsets 13 and 17) and onnxruntime-node's.
  */
@@ -41,10 +42,16 @@ class UNet(nn.Module):
     def forward(s, x):
         a = F.relu(s.d(x)); b = F.relu(s.m(s.p(a))); u = s.u(b)
         return s.o(torch.cat([a, u], 1)).softmax(1)
+class Derived(nn.Module):
+    def __init__(s):
+        super().__init__(); s.c = nn.Conv2d(2, 4, 3, stride=2)
+    def forward(s, x):
+        y = s.c(x); return y.reshape(y.size(0), y.size(2) * y.size(3), -1)
 cases = {
     'lstm': (LSTMc(), [torch.randint(0, 50, (3, 7)), torch.randint(0, 50, (5, 9))], {0: 'N', 1: 'T'}),
     'gru': (GRUc(), [torch.randn(4, 6, 8), torch.randn(2, 11, 8)], {0: 'N', 1: 'T'}),
     'unet': (UNet(), [torch.randn(2, 1, 16, 16), torch.randn(3, 1, 8, 24)], {0: 'N', 2: 'H', 3: 'W'}),
+    'derived': (Derived(), [torch.randn(2, 2, 9, 11), torch.randn(3, 2, 7, 8)], {0: 'N', 2: 'H', 3: 'W'}),
 }
 out = {}
 with torch.no_grad():
@@ -57,8 +64,8 @@ print(json.dumps(out))
 `;
 
 interface Case { x: number[]; shape: number[]; y: number[]; yshape: number[] }
-const NAMES = ['lstm', 'gru', 'unet'] as const;
-const ref: Record<(typeof NAMES)[number], Case[]> = hasTorch && hasOnnx ? JSON.parse(python(MAKE, [dir])) : { lstm: [], gru: [], unet: [] };
+const NAMES = ['lstm', 'gru', 'unet', 'derived'] as const;
+const ref: Record<(typeof NAMES)[number], Case[]> = hasTorch && hasOnnx ? JSON.parse(python(MAKE, [dir])) : { lstm: [], gru: [], unet: [], derived: [] };
 const bytes = (file: string) => new Uint8Array(readFileSync(join(dir, `${file}.onnx`)));
 const feed = (c: Case) => new Map([['x', { data: Float32Array.from(c.x), shape: c.shape }]]);
 
@@ -77,6 +84,8 @@ async function onnxruntime(file: string, c: Case, ids: boolean): Promise<Float32
 const WHY = {
   lstm: /'x' \(its shape\): node '\/l\/LSTM' \(LSTM, opset \d+\): LSTM over the symbolic sequence length T of input 0 \(X\) \[T, N, 16\]: graphc unrolls the sequence at import, so its length must be known; it comes from the shape of graph input 'x', known at run time: graphc specialises the model on it/,
   gru: /'x' \(its shape\): node '\/g\/GRU' \(GRU, opset \d+\): GRU over the symbolic sequence length T of input 0 \(X\) \[T, N, 8\]: graphc unrolls the sequence/,
+  // a dim computed from x's (H' after the convolution), read by Shape: no input carries it
+  derived: /'x' \(its shape\): node '\/Mul' \(Mul, opset \d+\): input \d holds the symbolic dim [HW]', computed from the inputs' dims \(no input carries it to read its size at run time\); it comes from the shape of graph input 'x'/,
   unet: /'x' \(its shape\): node '\/u\/ConvTranspose' \(ConvTranspose, opset \d+\): ConvTranspose over the symbolic spatial dim H''' of \[N, 16, H''', W'''\]: graphc fixes its output's extent at import; it comes from the shape of graph input 'x'/,
 };
 
