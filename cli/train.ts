@@ -28,7 +28,15 @@ async function loadTrainable(file: string, onnx: boolean, o: { data?: string; op
       const row = x.shape.slice(1);
       return row.every((d): d is number => typeof d === 'number') ? [firstBatchRows(dataRead().data.rows, o), ...row] : undefined;
     };
-    const built = attachLoss(await loadOnnx(file, shapeOf), o.loss as LossKind);
+    const imported = await loadOnnx(file, shapeOf);
+    const built = attachLoss(imported, o.loss as LossKind);
+    // --data gives one target a row (its last column): bce and mse train an output of one value a row
+    const out = imported.graph.outputs[0];
+    const perRow = out?.node.shape.slice(1).reduce<number>((a, d) => a * (typeof d === 'number' ? d : NaN), 1);
+    if (out && o.loss !== 'ce' && perRow !== 1) {
+      const classes = out.node.shape.length === 2 ? '; for class scores and a class index a row, give --loss ce' : '';
+      throw new UserError(`${file}: output '${out.name}' [${out.node.shape.join(', ')}] has ${Number.isNaN(perRow) ? 'a symbolic number of' : perRow} values a row, and --loss ${o.loss} trains it against --data's one target a row${classes}`);
+    }
     const { data, source } = dataRead();
     return { built, train: onnxDefaults, data, source };
   }

@@ -87,4 +87,13 @@ torch.onnx.export(M(), (torch.zeros(2, 4),), sys.argv[1], input_names=['x'], out
     expect(r.status).toBe(1);
     expect(r.stderr).toBe(`graphc: ${bad}:1: column 5: class index 3 is out of range (CrossEntropy over 3 classes takes 0 to 2)\n`);
   });
+
+  it('without --loss ce, a classifier\'s scores are refused in one line that names ce, before any training', async () => {
+    for (const loss of [[], ['--loss', 'mse']]) {
+      const r = await graphc(['train', ref.model, '--data', ref.csv, '--epochs', '1', ...loss]);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toBe(`graphc: ${ref.model}: output 'scores' [N, 3] has 3 values a row, and --loss ${loss[1] ?? 'bce'} trains it against --data's one target a row; for class scores and a class index a row, give --loss ce\n`);
+    }
+  });
 });
