@@ -1,6 +1,6 @@
 /**
- * The batched product's kernel (runtime/kernels/batch-matmul.ts) against the plain definition written
- * here (each output a float64 sum, numpy's batch broadcasting spelled out by index), on shapes that take
+ * The batched product's kernel (runtime/kernels/batch-matmul.ts) against the plain definition
+ * (test/support/batched-product.ts: each output a float64 sum, numpy's batch broadcasting spelled out by index), on shapes that take
  * each path, in float32 and float64 plans; and a plan that runs it constructs no typed array after its
  * first run, nor when given new views of the same memory. The checks against numpy and PyTorch are in
  * test/ops/batch-matmul.slow.test.ts.
@@ -12,35 +12,10 @@ import { Graph } from '../../compiler/ir/graph.ts';
 import { Plan } from '../../runtime/plan.ts';
 import { heap } from '../../runtime/kernels/heap.ts';
 import { randoms } from '../support/run.ts';
+import { batchedProduct as definition } from '../support/batched-product.ts';
 
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
-/** a·b by the definition: batch index t unravelled over the output's batch dims, each side read at its own (1 = broadcast). */
-function definition(a: number[], as: number[], b: number[], bs: number[]): { y: Float64Array; shape: number[] } {
-  const [M, K] = as.slice(-2), N = bs[bs.length - 1];
-  const r = Math.max(as.length, bs.length) - 2;
-  const pa = [...Array(r - (as.length - 2)).fill(1), ...as.slice(0, -2)], pb = [...Array(r - (bs.length - 2)).fill(1), ...bs.slice(0, -2)];
-  const batch = pa.map((d, i) => Math.max(d, pb[i]));
-  const y = new Float64Array(size(batch) * M * N);
-  for (let t = 0; t < size(batch); t++) {
-    let rest = t, oa = 0, ob = 0, sa = 1, sb = 1;
-    for (let d = r - 1; d >= 0; d--) {
-      const i = rest % batch[d];
-      rest = Math.floor(rest / batch[d]);
-      oa += (pa[d] === 1 ? 0 : i) * sa;
-      ob += (pb[d] === 1 ? 0 : i) * sb;
-      sa *= pa[d];
-      sb *= pb[d];
-    }
-    for (let i = 0; i < M; i++)
-      for (let j = 0; j < N; j++) {
-        let s = 0;
-        for (let k = 0; k < K; k++) s += a[(oa * M + i) * K + k] * b[(ob * K + k) * N + j];
-        y[(t * M + i) * N + j] = s;
-      }
-  }
-  return { y, shape: [...batch, M, N] };
-}
 
 function planOf(as: number[], bs: number[], precision: 'f32' | 'f64' = 'f32') {
   const a = B.mk('Input', [], { name: 'a', shape: as, dtype: 'f32' }), b = B.mk('Input', [], { name: 'b', shape: bs, dtype: 'f32' });

@@ -1,7 +1,7 @@
 /**
  * A batched product's slices shared with the helper thread (runtime/kernels/wasm/gemm-batch.ts): on one
  * thread and on two (the split forced on, and measured), every output within float32 rounding of the
- * definition written here (float64 sums, numpy's batch broadcasting spelled out by index, transposed
+ * definition (test/support/batched-product.ts: float64 sums, numpy's batch broadcasting spelled out by index, transposed
  * sides read by their swapped index) and the same bits either way; on shapes with broadcast batch dims,
  * transposed operands, slices of stacked rows, and more slices than a job has chunks (several a chunk).
  * A helper parked in the middle of a chunk: the caller takes the chunk back, the same bits, never waiting
@@ -19,43 +19,12 @@ import { CHUNK, MAX_CHUNKS } from '../../runtime/kernels/jobs.ts';
 import { SplitTimer, splitChoices } from '../../runtime/kernels/split.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import { randoms } from '../support/run.ts';
+import { batchedProduct as definition } from '../support/batched-product.ts';
 
 useRelaxedSimd();
 const h = heap()!;
 const size = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
-/** op(a)·op(b) by the definition, with each output's sum of magnitudes (for its rounding bound). */
-function definition(a: number[], as: number[], b: number[], bs: number[], tA: boolean, tB: boolean) {
-  const ar = as.length, br = bs.length;
-  const [M, K] = tA ? [as[ar - 1], as[ar - 2]] : [as[ar - 2], as[ar - 1]], N = tB ? bs[br - 2] : bs[br - 1];
-  const r = Math.max(ar, br) - 2;
-  const pa = [...Array(r - (ar - 2)).fill(1), ...as.slice(0, -2)], pb = [...Array(r - (br - 2)).fill(1), ...bs.slice(0, -2)];
-  const batch = pa.map((d, i) => Math.max(d, pb[i]));
-  const y = new Float64Array(size(batch) * M * N), abs = new Float64Array(y.length);
-  for (let t = 0; t < size(batch); t++) {
-    let rest = t, oa = 0, ob = 0, sa = 1, sb = 1;
-    for (let d = r - 1; d >= 0; d--) {
-      const i = rest % batch[d];
-      rest = Math.floor(rest / batch[d]);
-      oa += (pa[d] === 1 ? 0 : i) * sa;
-      ob += (pb[d] === 1 ? 0 : i) * sb;
-      sa *= pa[d];
-      sb *= pb[d];
-    }
-    for (let i = 0; i < M; i++)
-      for (let j = 0; j < N; j++) {
-        let s = 0, m = 0;
-        for (let k = 0; k < K; k++) {
-          const x = a[oa * M * K + (tA ? k * M + i : i * K + k)] * b[ob * K * N + (tB ? j * K + k : k * N + j)];
-          s += x;
-          m += Math.abs(x);
-        }
-        y[(t * M + i) * N + j] = s;
-        abs[(t * M + i) * N + j] = m;
-      }
-  }
-  return { y, abs, K };
-}
 
 // [a, b, transA, transB, slices a job's chunk]: attention's products (P·V-shaped, Q·Kᵀ, the gradient's
 // Aᵀ·G through the strip), batch dims broadcast on both sides, B broadcast over a trailing batch dim
