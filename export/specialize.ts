@@ -95,6 +95,8 @@ export class OnnxSession {
   /** The inputs the model is specialised on the shapes of (symbolic dims read by Shape or Size, or needed as numbers), each with why. */
   readonly specializedOnShape = new Map<string, string>();
   private readonly variants = new Map<string, Variant>();
+  /** The names a feed may take (the graph inputs and the defaults'), made on the first run. */
+  private inputNames?: string[];
   private compiled = 0;
 
   constructor(
@@ -219,7 +221,7 @@ export class OnnxSession {
 
   /** Refuses a feed that names no input of the model, or whose data is not a float array of its shape's size. */
   private checkFeed(name: string, f: SessionFeed): void {
-    const known = [...this.inputs, ...this.defaults].map((n) => String(n.attrs.name));
+    const known = (this.inputNames ??= [...this.inputs, ...this.defaults].map((n) => String(n.attrs.name)));
     if (!known.includes(name)) fail(`'${name}' is not an input of the model (its inputs: ${known.map((n) => `'${n}'`).join(', ') || 'none'})`);
     if (!f || !(f.data instanceof Float32Array || f.data instanceof Float64Array)) fail(`input '${name}': data must be a Float32Array (a Float64Array for a float64 input), not ${describe(f?.data)}`);
     if (!Array.isArray(f.shape) || !f.shape.every((d) => Number.isInteger(d) && d >= 0)) fail(`input '${name}': shape must be an array of non-negative integers, not ${JSON.stringify(f.shape)}`);
