@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { convBackInputKernel, convBackWeightKernel, convKernel, type ConvGeom } from '../../runtime/kernels/conv.ts';
 import { heap } from '../../runtime/kernels/heap.ts';
+import { expectEachClose } from '../support/close.ts';
 
 interface Case { name: string; N: number; C: number; O: number; size: [number, number]; k: [number, number]; s: [number, number]; p: [number, number]; d: [number, number]; group: number }
 const cases: Case[] = [
@@ -70,7 +71,7 @@ describe('float32 convolution kernels against naive loops', () => {
         convBackWeightKernel(g, 'f32')([gy, x], dw);
         const ref = naive(c, g, x, w, b, gy);
         const near = (got: Float32Array, want: Float64Array) => {
-          for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want[i])));
+          expectEachClose(got, want, (v) => 1e-4 * (1 + Math.abs(v)));
         };
         near(y, ref.y);
         near(dx, ref.dx);
@@ -103,6 +104,6 @@ describe('float32 convolution kernels against naive loops', () => {
       backWeight([gy, x], dw);
       const ref = naive(c, g, x, w, b, gy);
       for (const [got, want] of [[y, ref.y], [dx, ref.dx], [dw, ref.dw]] as const)
-        for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i])).toBeLessThanOrEqual(1e-4 * (1 + Math.abs(want[i])));
+        expectEachClose(got, want, (v) => 1e-4 * (1 + Math.abs(v)));
     });
 });

@@ -11,6 +11,7 @@ import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel } from '../../runtime/kernels/matmul.ts';
 import { epilogue, gemmScratch } from '../../runtime/kernels/wasm/gemm.ts';
 import { randoms } from '../support/run.ts';
+import { expectEachClose } from '../support/close.ts';
 
 const h = heap()!;
 
@@ -47,7 +48,7 @@ describe('the matrix product with a bias and ReLU (a linear layer)', () => {
               const c = inHeap ? h.alloc(M * N).fill(NaN) : new Float32Array(M * N).fill(NaN);
               const ins = inHeap ? [a, b, bias] : [Float32Array.from(a), Float32Array.from(b), Float32Array.from(bias)];
               kernel(ins, c);
-              c.forEach((v, i) => expect(Math.abs(v - ref[i]), `${inHeap ? 'heap' : 'copies'} [${i}]: ${v} vs ${ref[i]}`).toBeLessThanOrEqual(tol(ref[i])));
+              expectEachClose(c, ref, tol, (i) => `${inHeap ? 'heap' : 'copies'} [${i}]`);
               if (inHeap) h.free(c);
             }
             expect(kernel.path).toMatch(path);
@@ -76,7 +77,7 @@ describe('the matrix product with a bias and ReLU (a linear layer)', () => {
           if (step > 0) bias.set(randoms(N, 10 + step, -2, 2)); // the same buffer, new values
           kernel([a, b, bias], c);
           const ref = reference(a, b, bias, M, K, N, false, false, relu);
-          c.forEach((v, i) => expect(Math.abs(v - ref[i]), `${M}x${K}x${N}${relu ? ' relu' : ''} step ${step} [${i}]: ${v} vs ${ref[i]}`).toBeLessThanOrEqual(2e-6 * Math.sqrt(K + 1) * (1 + Math.abs(ref[i]))));
+          expectEachClose(c, ref, (r) => 2e-6 * Math.sqrt(K + 1) * (1 + Math.abs(r)), (i) => `${M}x${K}x${N}${relu ? ' relu' : ''} step ${step} [${i}]`);
         }
         for (const x of [a, b, bias, c]) h.free(x);
       }

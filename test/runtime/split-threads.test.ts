@@ -15,6 +15,7 @@ import { ADOPT, SplitTimer, splitChoices } from '../../runtime/kernels/split.ts'
 import { formatSplitChoices } from '../../runtime/report.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import { randoms } from '../support/run.ts';
+import { expectEachClose } from '../support/close.ts';
 
 useRelaxedSimd();
 const h = heap()!;
@@ -80,11 +81,7 @@ describe('splitting a kernel with the helper thread', () => {
       // the epilogue, in float64: the bias on each row, then max(x, 0)
       if (bias) for (let j = 0; j < ref.length; j++) ref[j] = relu ? Math.max(ref[j] + bias[j % N], 0) : ref[j] + bias[j % N];
       const got = new Float32Array(alone[i].buffer);
-      // (one expect a case, failing on the first element out of tolerance: not one per element)
-      for (let j = 0; j < ref.length; j++) {
-        const tol = 2e-6 * Math.sqrt(K) * (1 + Math.abs(ref[j]));
-        if (!(Math.abs(got[j] - ref[j]) <= tol)) expect.fail(`case ${i}, element ${j}: ${got[j]} vs ${ref[j]} (tolerance ${tol})`);
-      }
+      expectEachClose(got, ref, (r) => 2e-6 * Math.sqrt(K) * (1 + Math.abs(r)), (j) => `case ${i} [${j}]`);
     });
   });
 

@@ -19,6 +19,7 @@ import { ParamStore } from '../../runtime/executable.ts';
 import { trainStepGraph } from '../../compiler/train/step.ts';
 import mlp from '../../graphs/mlp-w4.ts';
 import { randoms } from '../support/run.ts';
+import { expectEachClose } from '../support/close.ts';
 
 const h = heap()!;
 const resident = (xs: number[]) => h.copyOf(xs);
@@ -125,12 +126,7 @@ describe('WebAssembly kernels in place', () => {
       f64.run(leaves64);
       for (const o of step.outputs) {
         const got = f32.value(o.node).data, ref = f64.value(o.node).data;
-        // one expect per output, not per element (hundreds of thousands of them): the first element out of
-        // tolerance fails the test with its name, as an element's own expect did
-        for (let i = 0; i < ref.length; i++) {
-          const tol = 1e-5 * (1 + Math.abs(ref[i]));
-          if (!(Math.abs(got[i] - ref[i]) <= tol)) expect.fail(`${o.name}[${i}]: ${got[i]} vs ${ref[i]} (tolerance ${tol})`);
-        }
+        expectEachClose(got, ref, (r) => 1e-5 * (1 + Math.abs(r)), (i) => `${o.name}[${i}]`);
       }
     });
   });

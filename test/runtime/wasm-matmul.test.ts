@@ -5,6 +5,7 @@ import { WasmMatmul, kernelsFor } from '../../runtime/kernels/wasm/gemm-memory.t
 import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulReference, matmulKernel } from '../../runtime/kernels/matmul.ts';
 import { randoms } from '../support/run.ts';
+import { expectEachClose } from '../support/close.ts';
 
 describe('WebAssembly SIMD matmul', () => {
   const w = new WasmMatmul();
@@ -17,7 +18,7 @@ describe('WebAssembly SIMD matmul', () => {
           const c = new Float32Array(M * N).fill(NaN);
           w.run(a, b, c, M, K, N, tA, tB);
           const ref = matmulReference(a, b, M, K, N, tA, tB);
-          c.forEach((v, i) => expect(Math.abs(v - ref[i]), `${i}`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref[i])) * Math.sqrt(K)));
+          expectEachClose(c, ref, (r) => 1e-5 * (1 + Math.abs(r)) * Math.sqrt(K));
         });
   it('a transposed B packed in WebAssembly (operands in the heap) gives the bits of the JS packing', () => {
     const h = heap()!, k = kernelsFor(h.memory)!;
@@ -30,7 +31,7 @@ describe('WebAssembly SIMD matmul', () => {
       gemm(k, a, b, inJs, scratch, M, K, N, false, true, false);
       expect(Array.from(inWasm), `${M}x${K}x${N}`).toEqual(Array.from(inJs));
       const ref = matmulReference(a, b, M, K, N, false, true);
-      inWasm.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref[i])) * Math.sqrt(K)));
+      expectEachClose(inWasm, ref, (r) => 1e-5 * (1 + Math.abs(r)) * Math.sqrt(K), (i) => `${M}x${K}x${N} [${i}]`);
     }
   });
   it('the runtime kernel made in memory left dirty gives the product (its scratch is not cleared)', () => {
@@ -50,7 +51,7 @@ describe('WebAssembly SIMD matmul', () => {
           expect(kernel.path).toBe('WebAssembly SIMD GEMM');
           kernel([a, b], c);
           const ref = matmulReference(a, b, M, K, N, tA, tB);
-          c.forEach((v, i) => expect(Math.abs(v - ref[i]), `${M}x${K}x${N} ${tA} ${tB} [${i}]`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(ref[i])) * Math.sqrt(K)));
+          expectEachClose(c, ref, (r) => 1e-5 * (1 + Math.abs(r)) * Math.sqrt(K), (i) => `${M}x${K}x${N} ${tA} ${tB} [${i}]`);
           for (const v of [a, b, c]) h.free(v);
         }
   });
