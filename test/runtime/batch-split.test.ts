@@ -19,6 +19,7 @@ import { CHUNK, MAX_CHUNKS } from '../../runtime/kernels/jobs.ts';
 import { SplitTimer, splitChoices } from '../../runtime/kernels/split.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import { randoms } from '../support/run.ts';
+import { recordPostedJobs } from '../support/posted-jobs.ts';
 import { batchedProduct as definition } from '../support/batched-product.ts';
 
 useRelaxedSimd();
@@ -96,8 +97,7 @@ describe('a batched product shared with the helper thread by slices', () => {
 
   it('two threads, the split forced on, off and measured: the same bits as one thread', async () => {
     await startHelper();
-    const hp = readyHelper()!, post = hp.post.bind(hp), posted: [string, number[]][] = [];
-    hp.post = (job, ...args) => (posted.push([job, args]), post(job, ...args));
+    const { hp, posted } = recordPostedJobs();
     for (const force of [true, false, null]) {
       SplitTimer.force = force;
       posted.length = 0;

@@ -15,6 +15,7 @@ import { ADOPT, SplitTimer, splitChoices } from '../../runtime/kernels/split.ts'
 import { formatSplitChoices } from '../../runtime/report.ts';
 import { useRelaxedSimd } from '../../runtime/node.ts';
 import { randoms } from '../support/run.ts';
+import { recordPostedJobs } from '../support/posted-jobs.ts';
 import { expectEachClose } from '../support/close.ts';
 
 useRelaxedSimd();
@@ -89,8 +90,7 @@ describe('splitting a kernel with the helper thread', () => {
     await startHelper();
     // the jobs posted: a split product with a large B posts its helper half of B's panels to pack first,
     // then its rows over the same packed B (a call that found the helper still busy posts neither)
-    const hp = readyHelper()!, post = hp.post.bind(hp), posted: [string, number[]][] = [];
-    hp.post = (job, ...args) => (posted.push([job, args]), post(job, ...args));
+    const { hp, posted } = recordPostedJobs();
     for (const force of [true, false, null]) {
       SplitTimer.force = force;
       posted.length = 0;
