@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expectUserError, graphc, scratchFolders, toyLike } from '../support/cli-errors.ts';
+import { expectUserError, graphc, toyLike } from '../support/cli-errors.ts';
+import { scratchFolders } from '../support/scratch.ts';
 
 const { out, file } = scratchFolders();
 

@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
-import { expectUserError, graphc, scratchFolders, toyLike } from '../support/cli-errors.ts';
+import { expectUserError, graphc, toyLike } from '../support/cli-errors.ts';
+import { scratchFolders } from '../support/scratch.ts';
 
 const { out, file } = scratchFolders();
 

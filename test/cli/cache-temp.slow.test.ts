@@ -3,16 +3,16 @@
  * bundle, a type check's result): they are never read as cache entries, and the command's own writes
  * remove them; the command succeeds and leaves no temporary file of its own.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { graphc, root } from '../support/cli.ts';
+import { graphc } from '../support/cli.ts';
+import { scratchFolders } from '../support/scratch.ts';
 
-const scratch = mkdtempSync(join(root, 'test/cli/.scratch-cache-temp-'));
+const { scratch } = scratchFolders('cache-temp-');
 const cache = mkdtempSync(join(tmpdir(), 'graphc-cache-temp-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const model = join(scratch, 'm.ts');
 writeFileSync(

@@ -5,16 +5,16 @@
  * output is a 128 MiB ONNX export, written in chunks; the signal is sent once its temporary file holds
  * some bytes (the empty probe `checkWritable` makes first is not the write).
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, statSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root } from '../support/cli.ts';
+import { scratchFolders } from '../support/scratch.ts';
 
 // model files live inside the repo (graphs/ imports 'graphc' by its name), in a scratch folder
-const scratch = mkdtempSync(join(root, 'test/cli/.scratch-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { scratch } = scratchFolders();
 const model = join(scratch, 'big.ts');
 writeFileSync(
   model,

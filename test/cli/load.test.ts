@@ -3,25 +3,18 @@
  * throw; the check honours the user's tsconfig.json and is redone when anything the model imports
  * changes; nothing is written beside the model; the command line names its commands without loading them.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { graphc as runGraphc, root, run, type Ran } from '../support/cli.ts';
+import { scratchFolders } from '../support/scratch.ts';
 
 // models live inside the repo, so that 'graphc' resolves by the package's own name; a cache of their own
-const scratch = mkdtempSync(join(root, 'test/cli/.scratch-load-'));
+const { scratch, file } = scratchFolders('load-');
 const cache = mkdtempSync(join(tmpdir(), 'graphc-cache-test-'));
 const env = { ...process.env, GRAPHC_CACHE: cache };
 const graphc = (...args: string[]) => runGraphc(args, { env, timeout: 120_000 });
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
-
-function file(path: string, text: string): string {
-  const p = join(scratch, path);
-  mkdirSync(join(p, '..'), { recursive: true });
-  writeFileSync(p, text);
-  return p;
-}
 
 function expectUserError(r: Ran, message: RegExp) {
   expect(r.status, r.stderr).toBe(1);

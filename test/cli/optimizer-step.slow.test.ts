@@ -3,17 +3,17 @@
  * config trains with Adam has Adam's step in the printed training graph and in `--onnx-train`, run here in
  * onnxruntime-node for three steps (each step's outputs fed to the next) against torch.optim.Adam.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { graphc, root } from '../support/cli.ts';
+import { graphc } from '../support/cli.ts';
 import { hasTorch, python, sayIfMissing } from '../support/peers.ts';
+import { scratchFolders } from '../support/scratch.ts';
 
 sayIfMissing('python3-torch', hasTorch, 'optimizer-step.slow.test');
 // model files live inside the repo (they import 'graphc' by its name), in a scratch folder
-const scratch = mkdtempSync(join(root, 'test/cli/.scratch-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { scratch } = scratchFolders();
 
 const model = join(scratch, 'adam.ts');
 writeFileSync(

@@ -6,7 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectUserError, graphc, scratchFolders, toyLike } from '../support/cli-errors.ts';
+import { expectUserError, graphc, toyLike } from '../support/cli-errors.ts';
+import { scratchFolders } from '../support/scratch.ts';
 
 const { scratch, out, file } = scratchFolders();
 

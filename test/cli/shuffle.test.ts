@@ -2,19 +2,17 @@
  * `graphc train --shuffle` and `--no-shuffle` against PyTorch: a model whose config shuffles its
  * minibatches trains in DataLoader(shuffle=True)'s order, and with --no-shuffle in DataLoader(shuffle=False)'s.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { graphc } from '../support/cli.ts';
 import { hasTorch, sayIfMissing } from '../support/peers.ts';
 import { torchMinibatchCosts as torchCosts } from '../support/torch-minibatches.ts';
 import { diabetesCsv } from '../support/seed.ts';
+import { scratchFolders } from '../support/scratch.ts';
 
-const root = fileURLToPath(new URL('../../', import.meta.url));
 // model files live inside the repo (they import 'graphc' by its name), in a scratch folder
-const scratch = mkdtempSync(join(root, 'test/cli/.scratch-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const { scratch } = scratchFolders();
 
 const model = join(scratch, 'shuffled.ts');
 writeFileSync(

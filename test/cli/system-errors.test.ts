@@ -8,7 +8,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { graphc as runGraphc, root } from '../support/cli.ts';
-import { expectUserError, graphc, scratchFolders, toyLike } from '../support/cli-errors.ts';
+import { expectUserError, graphc, toyLike } from '../support/cli-errors.ts';
+import { scratchFolders } from '../support/scratch.ts';
 
 const { out, file } = scratchFolders();
 
