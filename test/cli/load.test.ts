@@ -7,7 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { graphc as runGraphc, root, run, type Ran } from '../support/cli.ts';
+import { graphc as runGraphc, root, run } from '../support/cli.ts';
+import { expectUserError } from '../support/cli-errors.ts';
 import { scratchFolders } from '../support/scratch.ts';
 
 // models live inside the repo, so that 'graphc' resolves by the package's own name; a cache of their own
@@ -15,14 +16,6 @@ const { scratch, file } = scratchFolders('load-');
 const cache = mkdtempSync(join(tmpdir(), 'graphc-cache-test-'));
 const env = { ...process.env, GRAPHC_CACHE: cache };
 const graphc = (...args: string[]) => runGraphc(args, { env, timeout: 120_000 });
-
-function expectUserError(r: Ran, message: RegExp) {
-  expect(r.status, r.stderr).toBe(1);
-  const lines = r.stderr.trim().split('\n');
-  expect(lines.at(-1)).toMatch(/^graphc: /);
-  expect(lines.at(-1)).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
-}
 
 const model = (body: string, imports = "import { defineModel, input, param, zeros, sigmoid, binaryCrossEntropy } from 'graphc';") => `${imports}
 export default defineModel({

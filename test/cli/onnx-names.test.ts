@@ -8,17 +8,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { graphc as runGraphc, type Ran } from '../support/cli.ts';
+import { graphc as runGraphc } from '../support/cli.ts';
+import { expectUserError } from '../support/cli-errors.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'graphc-onnx-names-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 const graphc = (...args: string[]) => runGraphc(args, { timeout: 120_000 });
-
-function expectUserError(r: Ran, message: RegExp) {
-  expect(r.status, r.stderr).toBe(1);
-  expect(r.stderr.trim().split('\n').at(-1)).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at |internal error/);
-}
 
 describe('an ONNX file not named .onnx', () => {
   it('written by --onnx under any name, it is inspected and trained as it is run', async () => {

@@ -9,14 +9,14 @@ import { graphc as runGraphc, type Ran } from './cli.ts';
 /** Runs `graphc ...args` as a user would. */
 export const graphc = (...args: string[]) => runGraphc(args);
 
-/** A refusal a user should meet: exit 1, the last line `graphc: ...` matching `message`, no stack trace. */
+/** A refusal a user should meet: exit 1, the last line `graphc: ...` matching `message`, no stack trace or internal error. */
 export function expectUserError(r: Ran, message: RegExp) {
   expect(r.status, r.stderr).toBe(1);
   // the message is one line; for a mistyped option or command, the parser adds a hint line below it
   const lines = r.stderr.trim().split('\n').filter((l) => !/^\((run with --help|Did you mean)/.test(l));
   expect(lines.at(-1)).toMatch(/^graphc: /);
   expect(lines.at(-1)).toMatch(message);
-  expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  expect(r.stderr).not.toMatch(/\n\s+at |internal error/); // no stack trace, no internal error
 }
 
 /** A model like graphs/toy.ts (model m: x [N, 2] to y [N, 1]) with `body` run while its graph is built. */
