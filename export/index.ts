@@ -4,6 +4,7 @@ import '../compiler/ops/index.ts';
 export { exportGraph, onnxOutputName, OPSET, IR_VERSION } from './export.ts';
 export type { ExportOptions } from './export.ts';
 export { exportModel } from './model.ts';
+export type { ExportModelOptions } from './model.ts';
 export { importOnnx, decodeModel, OnnxImportError, MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import.ts';
 export type { ImportedModel, ImportOptions } from './import.ts';
 export { OnnxSession, MAX_VARIANTS } from './specialize.ts';

@@ -52,8 +52,8 @@ export function attachLoss(m: ImportedModel, loss: LossKind): BuiltModel {
   return m.specializedFrom ? { ...built, specialized: specializedOn(m, loss) } : built;
 }
 
-/** The file each specialised model was imported from (by its `Specialized`, which compiling keeps). */
-const sources = new WeakMap<Specialized, Uint8Array>();
+/** What each specialised model was imported from and its loss (by its `Specialized`, which compiling keeps). */
+const sources = new WeakMap<Specialized, { readonly from: NonNullable<ImportedModel['specializedFrom']>; readonly loss: LossKind }>();
 
 function specializedOn(m: ImportedModel, loss: LossKind): Specialized {
   const from = m.specializedFrom!;
@@ -63,8 +63,20 @@ function specializedOn(m: ImportedModel, loss: LossKind): Specialized {
     shape: m.inputs[0].shape as number[],
     on: (shape) => attachLoss(importOnnx(from.bytes, { ...from.options, shapes: new Map([[input, [...shape]]]) }), loss),
   };
-  sources.set(s, from.bytes);
+  sources.set(s, { from, loss });
   return s;
+}
+
+/**
+ * The specialised model imported with its input's dims symbolic, as the file declares them (its other
+ * options as they were), with the same loss: the model for any batch. Throws `OnnxSpecializeError` where
+ * the file needs the input's shape at import (a Reshape to a size computed from Shape(x)...).
+ */
+export function unspecialized(s: Specialized): BuiltModel {
+  const src = sources.get(s);
+  if (!src) throw new OnnxImportError(`the model specialised on input '${s.input}' was not made by attachLoss`);
+  const shapes = new Map([...(src.from.options.shapes ?? [])].filter(([name]) => name !== s.input));
+  return attachLoss(importOnnx(src.from.bytes, { ...src.from.options, shapes }), src.loss);
 }
 
 /**
@@ -73,7 +85,7 @@ function specializedOn(m: ImportedModel, loss: LossKind): Specialized {
  * for a model that is not an import specialised on shapes.
  */
 export function trainedFile(s: Specialized | undefined, params?: ReadonlyMap<string, Float32Array>): Uint8Array | undefined {
-  const bytes = s && sources.get(s);
+  const bytes = s && sources.get(s)?.from.bytes;
   if (!bytes || !params) return bytes;
   const model = decodeModel(bytes);
   for (const t of model.graph?.initializer ?? []) {
