@@ -77,18 +77,26 @@ export function boundInts(name: string, b: readonly number[] | { readonly values
 }
 
 /**
- * An integer graph input `vi` with an initializer (`stored`), no value bound for it: ONNX makes the
- * initializer its default, which a value fed replaces, and graphc holds integers known at import as
- * constants (shapes, axes...), so the stored value holds in this import and the input is listed in
- * `readDefaults`: a value fed for it imports the model again bound to it (OnnxSession), as a float default
- * read at import does. The node returned names the input (of its declared dims, else the initializer's) for
- * those who feed it (`ImportedModel.defaults`); the graph does not read it.
+ * An integer or bool graph input `vi` with an initializer (`stored`, its dims), no value bound for it: ONNX
+ * makes the initializer its default, which a value fed replaces, and graphc holds integers and bools known at
+ * import as constants (shapes, axes, masks...), so the stored value holds in this import and the input is
+ * listed in `readDefaults`: a value fed for it imports the model again bound to it (OnnxSession), as a float
+ * default read at import does. The node returned names the input (of its declared dims, else the
+ * initializer's) for those who feed it (`ImportedModel.defaults`); the graph does not read it.
  */
-export function intDefault(name: string, vi: ValueInfo, stored: IntConst, bound: ReadonlyMap<string, number>, readDefaults: Map<string, string>, at: (where: string) => SourcePos): Node {
+export function constDefault(name: string, vi: ValueInfo, stored: readonly number[], dtype: 'i64' | 'bool', bound: ReadonlyMap<string, number>, readDefaults: Map<string, string>, at: (where: string) => SourcePos): Node {
   const declared = vi.type?.tensorType?.shape;
-  const shape = declared?.dim ? declaredDims(name, declared, bound) : stored.dims;
-  readDefaults.set(name, 'an integer graph input with a default (an initializer), a constant at import: a value fed for it imports the model again, bound to it');
-  return B.mk('Input', [], { name, shape: shape as number[], dtype: 'i64' }, at(`input '${shownName(name)}'`));
+  const shape = declared?.dim ? declaredDims(name, declared, bound) : stored;
+  readDefaults.set(name, `${dtype === 'bool' ? 'a bool' : 'an integer'} graph input with a default (an initializer), a constant at import: a value fed for it imports the model again, bound to it`);
+  return B.mk('Input', [], { name, shape: shape as number[], dtype }, at(`input '${shownName(name)}'`));
+}
+
+/** A bool default's value bound (`given`): 0s and 1s of the initializer's dims (`stored`), a constant. */
+export function boundBools(name: string, given: { readonly values: readonly number[]; readonly dims: readonly number[] }, stored: readonly number[]): Float32Array {
+  if (!sameDims(given.dims, stored)) fail(`input '${name}': the value bound has dims [${given.dims.join(', ')}], the initializer [${stored.join(', ')}]`);
+  const bad = given.values.findIndex((v) => v !== 0 && v !== 1);
+  if (bad >= 0) fail(`input '${name}' (bool): value ${bad} is ${given.values[bad]}, not 0 or 1`);
+  return Float32Array.from(given.values);
 }
 
 /** A node computing symbolic dim `d`'s size at run time: the size of the first graph input carrying it. */

@@ -14,7 +14,7 @@ import { NEWEST_OPSET } from './import-ops.ts';
 import type { IntConst } from '../compiler/ops/op.ts';
 import { OnnxImportError, OnnxSpecializeError, shownName } from './import-error.ts';
 import { intOutput } from './import-constant.ts';
-import { boundDims, boundInts, declaredDims, declaredSizes, intDefault, sameDims } from './import-dims.ts';
+import { boundBools, boundDims, boundInts, constDefault, declaredDims, declaredSizes, sameDims } from './import-dims.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
 import { fail, checkTotal, recordedDefaults, MAX_NODES } from './import-tensor.ts';
@@ -80,12 +80,18 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
         // else the input is listed, so that a value fed for it imports the model again bound to it
         const given = opts.bind?.get(name) ?? opts.intInputs?.get(name);
         if (given) intValues.set(name, boundInts(name, given, vi.type?.tensorType?.shape));
-        else defaults.push(intDefault(name, vi, stored, dimSizes, readDefaults, at));
+        else defaults.push(constDefault(name, vi, stored.dims, 'i64', dimSizes, readDefaults, at));
         continue;
       }
       const p = values.get(name);
-      if (p?.op === 'Const') fail(`input '${name}': a bool initializer that is also a graph input (a default a run may replace) is not supported: graphc holds bool initializers as constants`);
       const given = opts.bind?.get(name);
+      if (p?.op === 'Const') {
+        // a bool default (a mask, a condition) is a constant at import, as an integer one: bound, or listed
+        const stored = p.shape as number[];
+        if (given) values.set(name, atSource(at(`input '${shownName(name)}'`), () => B.mk('Const', [], { value: boundBools(name, given, stored), shape: stored, dtype: 'bool' })));
+        else defaults.push(constDefault(name, vi, stored, 'bool', dimSizes, readDefaults, at));
+        continue;
+      }
       if (p && given) {
         // a default bound to the value fed for it (the model specialised on it): a constant, no parameter
         if (!sameDims(given.dims, p.shape)) fail(`input '${name}': the value bound has dims [${given.dims.join(', ')}], the initializer [${p.shape.join(', ')}]`);
