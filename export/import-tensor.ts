@@ -2,7 +2,8 @@
  * Tensors read from an ONNX file, checked before anything is allocated: the data present must match the
  * dims, dims must be non-negative integers, a tensor at most `MAX_ELEMENTS` elements of rank at most
  * `MAX_RANK`, and all the tensors a file holds (initializers, Constant values, tensor attributes) at
- * most `MAX_TOTAL_ELEMENTS` together. A graph holds at most `MAX_NODES` nodes. Inputs' defaults that
+ * most `MAX_TOTAL_ELEMENTS` together. A graph holds at most `MAX_NODES` nodes, its subgraphs' (If's branches, at
+ * any depth) counted. Inputs' defaults that
  * graphc's export records in the metadata are bounded likewise. Each refusal is one line.
  */
 import { onnx, DataType, toNumber, toInteger, DEFAULT_KEY, type ModelProto } from './proto.ts';
@@ -19,8 +20,30 @@ export const MAX_ELEMENTS = 1 << 28;
 export const MAX_RANK = 8;
 /** The most elements the tensors of one file may hold together (1 GiB of float32). */
 export const MAX_TOTAL_ELEMENTS = 1 << 28;
-/** The most nodes one graph may hold. */
+/** The most nodes one graph may hold, with the nodes of its subgraphs (If's branches). */
 export const MAX_NODES = 1 << 20;
+
+/**
+ * Refuses a graph of more than `MAX_NODES` nodes, its subgraphs' (the branches of If, of either side, at any
+ * depth) counted, before any is built. Walked with a stack of its own, not by recursion: a hostile file may
+ * nest subgraphs deeper than the call stack goes.
+ */
+export function checkNodes(g: GraphProto): void {
+  const top = (g.node ?? []).length;
+  let inner = 0;
+  const stack: GraphProto[] = [g];
+  for (let h = stack.pop(); h; h = stack.pop()) {
+    for (const n of h.node ?? []) {
+      for (const a of n.attribute ?? []) {
+        for (const sub of a.g ? [a.g, ...(a.graphs ?? [])] : (a.graphs ?? [])) {
+          inner += (sub.node ?? []).length;
+          stack.push(sub);
+        }
+      }
+    }
+  }
+  if (top + inner > MAX_NODES) fail(`the graph has ${top + inner} nodes${inner ? `, ${inner} of them in subgraphs (If branches)` : ''}, more than graphc accepts (${MAX_NODES})`);
+}
 
 /** The elements `t` declares, or null when its dims are not valid (its own check refuses it then). */
 function declaredCount(t: TensorProto): number | null {

@@ -17,7 +17,7 @@ import { intOutput } from './import-constant.ts';
 import { boundBools, boundDims, boundInts, constDefault, declaredDims, declaredSizes, sameDims } from './import-dims.ts';
 import { atSource, ownSources, type SourcePos } from '../compiler/ir/source.ts';
 import { onnxTypeName } from '../compiler/ops/onnx-read.ts';
-import { fail, checkTotal, recordedDefaults, MAX_NODES } from './import-tensor.ts';
+import { fail, checkNodes, checkTotal, recordedDefaults } from './import-tensor.ts';
 import { float64Model, FLOAT64_NOTE } from './import-f64.ts';
 import { isIntegerType } from '../compiler/ops/int-types.ts';
 import { declaredTypes } from './import-int.ts';
@@ -41,8 +41,7 @@ export function importOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions 
     const opset = toNumber((model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version as number, 'the opset');
     if (!opset) fail('the model does not import the default ONNX opset');
     if (opset > NEWEST_OPSET) fail(`opset ${opset}: graphc imports opsets up to ${NEWEST_OPSET}`);
-    const count = (g.node ?? []).length;
-    if (count > MAX_NODES) fail(`the graph has ${count} nodes, more than graphc accepts (${MAX_NODES})`);
+    checkNodes(g);
     checkTotal(g);
     // every node's position is in the file (the node it comes from), never graphc's own code or the caller's
     const at = (where: string): SourcePos => ({ file: opts.file ?? 'model.onnx', line: 0, col: 0, at: where });

@@ -46,6 +46,15 @@ describe('the limits', () => {
     const bytes = onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { name: 'g', node: Array.from({ length: MAX_NODES + 1 }, () => ({})) } }).finish();
     refused(bytes, new RegExp(`^the graph has ${MAX_NODES + 1} nodes, more than graphc accepts \\(${MAX_NODES}\\)$`));
   });
+  it('If branches\' nodes count, at any depth, both branches: MAX_NODES + 2 in all refused, though each graph holds fewer', async () => {
+    const { MAX_NODES } = await import('../../export/index.ts');
+    const half = (name: string) => ({ name, node: Array.from({ length: MAX_NODES / 2 }, () => ({})) });
+    const ifNode = (then: object, otherwise: object) => ({ opType: 'If', input: ['c'], output: ['y'], attribute: [{ name: 'then_branch', type: AT.GRAPH, g: then }, { name: 'else_branch', type: AT.GRAPH, g: otherwise }] });
+    // the top graph: one If; its then branch: half; its else branch: an If whose then branch holds the other half
+    const nested = ifNode(half('t'), { name: 'e', node: [ifNode(half('tt'), { name: 'ee' })] });
+    const bytes = onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: 17 }], graph: { name: 'g', node: [nested], output: [{ name: 'y' }] } }).finish();
+    refused(bytes, new RegExp(`^the graph has ${MAX_NODES + 2} nodes, ${MAX_NODES + 1} of them in subgraphs \\(If branches\\), more than graphc accepts \\(${MAX_NODES}\\)$`));
+  });
   it('tensors claiming more than MAX_TOTAL_ELEMENTS together are refused before any is read', async () => {
     const { MAX_TOTAL_ELEMENTS, MAX_ELEMENTS } = await import('../../export/index.ts');
     // each under MAX_ELEMENTS, none holding its data: the total is refused before a missing byte is noticed
