@@ -1,10 +1,10 @@
 /**
  * Tensors read from an ONNX file, checked before anything is allocated: the data present must match the
  * dims, dims must be non-negative integers, a tensor at most `MAX_ELEMENTS` elements of rank at most
- * `MAX_RANK`, and all the tensors a file holds (initializers, Constant values, tensor attributes) at
- * most `MAX_TOTAL_ELEMENTS` together. A graph holds at most `MAX_NODES` nodes, its subgraphs' (If's branches, at
- * any depth) counted. Inputs' defaults that
- * graphc's export records in the metadata are bounded likewise. Each refusal is one line.
+ * `MAX_RANK`, and all the tensors a file holds (initializers, Constant values, tensor attributes, in the
+ * graph and in its subgraphs) at most `MAX_TOTAL_ELEMENTS` together. A graph holds at most `MAX_NODES`
+ * nodes, its subgraphs' (If's branches, at any depth) counted. Inputs' defaults that graphc's export
+ * records in the metadata are bounded likewise. Each refusal is one line.
  */
 import { onnx, DataType, toNumber, toInteger, DEFAULT_KEY, type ModelProto } from './proto.ts';
 import { OnnxImportError } from './import-error.ts';
@@ -24,24 +24,26 @@ export const MAX_TOTAL_ELEMENTS = 1 << 28;
 export const MAX_NODES = 1 << 20;
 
 /**
- * Refuses a graph of more than `MAX_NODES` nodes, its subgraphs' (the branches of If, of either side, at any
- * depth) counted, before any is built. Walked with a stack of its own, not by recursion: a hostile file may
- * nest subgraphs deeper than the call stack goes.
+ * The graph and every subgraph of its nodes (the branches of If, of either side, at any depth), each with
+ * its name (null for the graph itself). Walked with a stack of its own, not by recursion: a hostile file
+ * may nest subgraphs deeper than the call stack goes.
  */
-export function checkNodes(g: GraphProto): void {
-  const top = (g.node ?? []).length;
-  let inner = 0;
-  const stack: GraphProto[] = [g];
+function graphsOf(g: GraphProto): { graph: GraphProto; sub: string | null }[] {
+  const all: { graph: GraphProto; sub: string | null }[] = [];
+  const stack = [{ graph: g, sub: null as string | null }];
   for (let h = stack.pop(); h; h = stack.pop()) {
-    for (const n of h.node ?? []) {
-      for (const a of n.attribute ?? []) {
-        for (const sub of a.g ? [a.g, ...(a.graphs ?? [])] : (a.graphs ?? [])) {
-          inner += (sub.node ?? []).length;
-          stack.push(sub);
-        }
-      }
+    all.push(h);
+    for (const n of h.graph.node ?? []) {
+      for (const a of n.attribute ?? []) for (const graph of a.g ? [a.g, ...(a.graphs ?? [])] : (a.graphs ?? [])) stack.push({ graph, sub: graph.name ?? '' });
     }
   }
+  return all;
+}
+
+/** Refuses a graph of more than `MAX_NODES` nodes, its subgraphs' counted, before any is built. */
+export function checkNodes(g: GraphProto): void {
+  const top = (g.node ?? []).length;
+  const inner = graphsOf(g).reduce((sum, h) => sum + (h.sub === null ? 0 : (h.graph.node ?? []).length), 0);
   if (top + inner > MAX_NODES) fail(`the graph has ${top + inner} nodes${inner ? `, ${inner} of them in subgraphs (If branches)` : ''}, more than graphc accepts (${MAX_NODES})`);
 }
 
@@ -62,8 +64,8 @@ function declaredCount(t: TensorProto): number | null {
 }
 
 /**
- * Refuses a graph whose tensors (initializers, Constant values, tensor attributes) claim more than
- * `MAX_TOTAL_ELEMENTS` elements together, before any of them is read or allocated.
+ * Refuses a graph whose tensors (initializers, Constant values, tensor attributes, its subgraphs' too, read
+ * or not) claim more than `MAX_TOTAL_ELEMENTS` elements together, before any of them is read or allocated.
  */
 export function checkTotal(g: GraphProto): void {
   let total = 0;
@@ -72,14 +74,17 @@ export function checkTotal(g: GraphProto): void {
     total += declaredCount(t) ?? 0;
     if (total > MAX_TOTAL_ELEMENTS) fail(`${what()}: the file's tensors claim ${total} elements in all, more than graphc accepts (${MAX_TOTAL_ELEMENTS})`);
   };
-  for (const t of g.initializer ?? []) add(t, () => `initializer '${t.name}'`);
-  (g.node ?? []).forEach((n, i) => {
-    for (const a of n.attribute ?? []) {
-      const what = () => `node '${n.name || i}' (${n.opType}) attribute '${a.name}'`;
-      add(a.t, what);
-      for (const t of a.tensors ?? []) add(t, what);
-    }
-  });
+  for (const { graph, sub } of graphsOf(g)) {
+    const where = sub === null ? '' : `subgraph '${sub}' `;
+    for (const t of graph.initializer ?? []) add(t, () => `${where}initializer '${t.name}'`);
+    (graph.node ?? []).forEach((n, i) => {
+      for (const a of n.attribute ?? []) {
+        const what = () => `${where}node '${n.name || i}' (${n.opType}) attribute '${a.name}'`;
+        add(a.t, what);
+        for (const t of a.tensors ?? []) add(t, what);
+      }
+    });
+  }
 }
 
 /** One line, printable: names read from a hostile file may hold control characters or be huge. */

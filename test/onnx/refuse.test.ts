@@ -67,6 +67,11 @@ describe('the limits', () => {
     // a Constant's value counts too, wherever its node stands
     const constant = { name: 'c', opType: 'Constant', output: ['c'], attribute: [{ name: 'value', type: AT.TENSOR, t: big('v') }] };
     refused(graph([big('a')], [constant]), /^node 'c' \(Constant\) attribute 'value': the file's tensors claim \d+ elements in all/);
+    // and those of If's branches (an initializer of the branch, a Constant in it), read or not
+    const branch = (name: string, initializer: object[], node: object[] = []) => ({ name, initializer, node });
+    const ifNode = (then: object) => ({ name: 'if', opType: 'If', input: ['c'], output: ['y'], attribute: [{ name: 'then_branch', type: AT.GRAPH, g: then }, { name: 'else_branch', type: AT.GRAPH, g: branch('e', []) }] });
+    refused(graph([big('a')], [ifNode(branch('t', [big('b')]))]), new RegExp(`^subgraph 't' initializer 'b': the file's tensors claim ${2 * half} elements in all`));
+    refused(graph([big('a')], [ifNode(branch('t', [], [ifNode(branch('tt', [], [constant]))]))]), /^subgraph 'tt' node 'c' \(Constant\) attribute 'value': the file's tensors claim \d+ elements in all/);
     // one of them alone is read far enough to find its data missing
     refused(graph([big('a')]), /^initializer 'a': dims \[\d+\] need \d+ (bytes|values)/);
   });
