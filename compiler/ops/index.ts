@@ -18,6 +18,7 @@ import './math-unary.ts';
 import './logic.ts';
 import './thresholds.ts';
 import './slicing.ts';
+import './slice-grad-sum.ts';
 import './elements.ts';
 import './nd-index.ts';
 import './topk.ts';

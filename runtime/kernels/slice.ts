@@ -13,7 +13,7 @@ import { heap } from './heap.ts';
 import { kernelsFor } from './wasm/gemm-memory.ts';
 
 /** A slice as runs: `groups` offsets (in x) of the first run of each group, `rows` runs a group `stride` apart, `run` elements each. */
-interface Runs {
+export interface Runs {
   readonly groups: Int32Array;
   readonly rows: number;
   readonly stride: number;
@@ -30,7 +30,7 @@ export function sliceMap(inShape: readonly number[], outShape: readonly number[]
 }
 
 /** The slice's runs, or null where its last axis is stepped (runs of one element). */
-function runsOf(inShape: readonly number[], outShape: readonly number[], begin: readonly number[], step: readonly number[]): Runs | null {
+export function runsOf(inShape: readonly number[], outShape: readonly number[], begin: readonly number[], step: readonly number[]): Runs | null {
   const r = inShape.length, st = rowMajorStrides(inShape);
   let d = r - 1, run = 1;
   // trailing axes taken whole, then the next one's selected part

@@ -84,6 +84,9 @@ export const rows: Row[] = [
   { name: 'Where', op: 'Where', shapes: [[2, 3], [3]], build: ([a, b]) => B.mk('Where', [B.mk('GreaterEqual', [a, B.scalar(0)]), a, b]) },
   { name: 'Slice with steps', op: 'Slice', shapes: [[3, 4]], build: ([a]) => B.mk('Slice', [a], { begin: [1, 3], step: [1, -2], shape: [2, 2] }) },
   { name: 'SliceGrad', op: 'SliceGrad', shapes: [[2, 2], [3, 4]], build: ([g, like]) => B.mk('SliceGrad', [g, like], { begin: [1, 0], step: [1, 2], shape: [2, 2] }) },
+  // made by sum-slice-grads: rows 1..2 of every other column, rows 0 and 2 stepped backwards over them (overlapping), and a whole term
+  { name: 'SliceGradSum, overlapping and whole', op: 'SliceGradSum', shapes: [[2, 2], [2, 4], [3, 4], [3, 4]], build: ([g1, g2, g3, like]) => B.mk('SliceGradSum', [g1, g2, g3, like], { begin: [1, 0, 2, 0, 0, 0], step: [1, 2, -2, 1, 1, 1] }) },
+  { name: 'SliceGradSum, disjoint, a stepped last axis', op: 'SliceGradSum', shapes: [[3, 2], [3, 2], [3, 4]], build: ([g1, g2, like]) => B.mk('SliceGradSum', [g1, g2, like], { begin: [0, 0, 0, 3], step: [1, 2, 1, -2] }) },
   { name: 'Pad constant', op: 'Pad', shapes: [[2, 3]], build: ([a]) => B.mk('Pad', [a], { pads: [1, 0, 0, 2], mode: 'constant', value: 0.5 }) },
   { name: 'Concat axis 1', op: 'Concat', shapes: [[2, 3], [2, 2]], build: ([a, b]) => B.mk('Concat', [a, b], { axis: 1 }) },
   { name: 'Gather axis 0, repeated index', op: 'Gather', shapes: [[3, 4]], build: ([a]) => B.mk('Gather', [a, B.constant([2, 0, 2], [3])], { axis: 0 }) },

@@ -74,3 +74,37 @@ describe('Slice and SliceGrad kernels', () => {
       }
     });
 });
+
+// SliceGradSum: [input, terms (begin, step, shape), the path expected on heap operands]
+const sums: [number[], [number[], number[], number[]][], string][] = [
+  [[6, 2, 3], [0, 1, 2, 3, 4, 5].map((t) => [[t, 0, 0], [1, 1, 1], [1, 2, 3]]), '6 slices\' gradients copied into place (WebAssembly copy of runs), nothing left to zero'],
+  [[7, 5], [[[6, 0], [-2, 1], [3, 5]], [[1, 1], [4, 2], [2, 2]]], 'WebAssembly copy of runs), 7 uncovered ranges zeroed'], // rows 0 and 3, row 1's and 5's even columns
+  [[4, 6], [[[0, 5], [1, -2], [4, 3]], [[0, 0], [1, 2], [4, 3]]], 'copied into place'], // offset maps, covering the whole
+  [[5, 4], [[[0, 0], [1, 1], [3, 4]], [[1, 1], [1, 1], [4, 3]], [[0, 0], [1, 1], [5, 4]]], 'added in place (JavaScript; the slices overlap)'],
+  [[3, 4], [[[0, 0], [1, 1], [3, 0]], [[1, 0], [1, 1], [1, 4]]], '2 uncovered ranges zeroed'], // an empty term; rows 0 and 2 uncovered
+];
+
+describe('SliceGradSum kernel', () => {
+  for (const [xs, terms, path] of sums)
+    it(`[${xs}] from ${terms.length} slices: zeros plus each slice's gradient in its places, heap, outside it and float64`, () => {
+      const h = heap();
+      const gs = terms.map(([, , shape], k) => randoms(size(shape), 50 + k));
+      for (const [precision, where] of [['f32', 'heap'], ['f32', 'outside'], ['f64', 'outside']] as const) {
+        const round = precision === 'f32' ? Math.fround : (v: number) => v;
+        const want = new Array<number>(size(xs)).fill(0);
+        terms.forEach(([begin, step, shape], k) => places(xs, shape, begin, step).forEach((o, i) => (want[o] = round(want[o] + round(gs[k][i])))));
+        const x = B.mk('Input', [], { name: 'x', shape: xs, dtype: 'f32' });
+        const ins = terms.map(([, , shape], k) => B.mk('Input', [], { name: `g${k}`, shape, dtype: 'f32' }));
+        const sum = B.mk('SliceGradSum', [...ins, x], { begin: terms.flatMap((t) => t[0]), step: terms.flatMap((t) => t[1]) });
+        const plan = new Plan(new Graph([{ name: 'dx', node: sum }]), new Map([['x', xs], ...terms.map(([, , shape], k) => [`g${k}`, shape] as [string, number[]])]), { precision });
+        if (precision === 'f32' && where === 'heap' && h) expect(plan.report().kernels.map((k) => k.path).join('; ')).toContain(path);
+        const Arr = precision === 'f64' ? Float64Array : Float32Array;
+        const leaf = (v: number[]) => (where === 'heap' && h ? h.copyOf(Arr.from(v)) : Arr.from(v)) as Float32Array;
+        const byName = new Map([['x', leaf(randoms(size(xs), 9))], ...gs.map((v, k) => [`g${k}`, leaf(v)] as [string, Float32Array])]);
+        // twice: the zeros written again over the first run's values
+        plan.run(byName);
+        plan.run(byName);
+        expect(Array.from(plan.value(sum).data), `${precision} ${where}`).toEqual(want);
+      }
+    });
+});
