@@ -20,6 +20,7 @@ import { groupElementwise } from './rules/group-elementwise.ts';
 import { shareExp } from './rules/share-exp.ts';
 import { rowRegions } from './rules/row-regions.ts';
 import { foldLinear } from './rules/fold-linear.ts';
+import { sumSliceGrads } from './rules/sum-slice-grads.ts';
 
 export interface PassReport {
   readonly pass: string;
@@ -51,7 +52,7 @@ export function lossPasses(opts: OptimizeOptions = {}): Pass[] {
  * nodes its outputs reach, so a rewrite that stops using a node has already removed it.
  */
 export function graphPasses(opts: OptimizeOptions = {}): Pass[] {
-  const passes: Pass[] = [simplify, foldConstants, simplify, cse];
+  const passes: Pass[] = [simplify, foldConstants, simplify, cse, sumSliceGrads];
   if (opts.fuse !== false) passes.push(shareExp);
   if (opts.group !== false) passes.push(groupElementwise);
   if (opts.regions !== false) passes.push(rowRegions);
