@@ -12,7 +12,8 @@ import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
 import { elementwiseKernel } from '../../runtime/kernels/elementwise.ts';
 import { rowMajorStrides } from '../../runtime/kernels/strides.ts';
-import { sliceGradKernel, sliceKernel } from '../../runtime/kernels/slice.ts';
+import { sliceKernel } from '../../runtime/kernels/slice.ts';
+import { sliceGradSumKernel } from '../../runtime/kernels/slice-grad-sum.ts';
 
 const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
 
@@ -39,7 +40,8 @@ defineOp({
   dsl: { internal: 'made by gradient rules (the gradient of Slice)' },
   arity: 2,
   infer: ([, like]) => ({ shape: like.shape, dtype: 'f32' }),
-  kernel: (ctx) => sliceGradKernel(ctx.outShape, ctx.inShapes[0], ctx.attrs.begin as number[], ctx.attrs.step as number[], ctx.precision),
+  // a sum of one slice's gradient: zeros where the slice is not, its gradient copied into its places
+  kernel: (ctx) => sliceGradSumKernel(ctx.outShape, [{ shape: ctx.inShapes[0], begin: ctx.attrs.begin as number[], step: ctx.attrs.step as number[] }], ctx.precision),
   grad: (n, g) => [B.mk('Slice', [g], { begin: n.attrs.begin, step: n.attrs.step, shape: n.attrs.shape }), null],
   showAttrs: (a) => `begin=[${a.begin}] step=[${a.step}]`,
 });

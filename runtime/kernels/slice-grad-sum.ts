@@ -1,6 +1,7 @@
 /**
  * The kernel of SliceGradSum (compiler/ops/slice-grad-sum.ts): the sum of the gradients of several
- * slices of one tensor, each slice's gradient put into its places in one buffer of the tensor's shape.
+ * slices of one tensor, each slice's gradient put into its places in one buffer of the tensor's shape
+ * (SliceGrad's kernel too: the sum of one).
  * Where no two slices share an element (a sequence's steps, a tensor split into pieces), each is copied
  * into its places, by the WebAssembly row copy where both buffers are in the heap, and only the elements
  * no slice covers are zeroed; where slices overlap, the buffer is zeroed and each slice added in turn, in
@@ -77,12 +78,13 @@ function coverage(n: number, places: readonly (Places | null)[]): { overlap: boo
 /** The kernel of SliceGradSum: zeros of `outShape` plus each term (a slice's gradient) in its slice's places. */
 export function sliceGradSumKernel(outShape: readonly number[], terms: readonly SliceTerm[], precision: 'f32' | 'f64'): Kernel {
   const places = terms.map((t) => placesOf(outShape, t));
+  const what = terms.length === 1 ? "the slice's gradient" : `${terms.length} slices' gradients`;
   const { overlap, gaps } = coverage(size(outShape), places);
   if (overlap) {
     return withPath((ins, out) => {
       out.fill(0);
       for (let k = 0; k < places.length; k++) if (places[k]) scatter(places[k]!, ins[k], out, true);
-    }, `zeros, then ${terms.length} slices' gradients added in place (JavaScript; the slices overlap)`);
+    }, `zeros, then ${what} added in place (JavaScript; the slices overlap)`);
   }
   const loop: Kernel = (ins, out) => {
     for (let i = 0; i < gaps.length; i += 2) out.fill(0, gaps[i], gaps[i + 1]);
@@ -90,7 +92,7 @@ export function sliceGradSumKernel(outShape: readonly number[], terms: readonly 
   };
   const zeros = gaps.length ? `${gaps.length / 2} uncovered range${gaps.length === 2 ? '' : 's'} zeroed` : 'nothing left to zero';
   const h = precision === 'f32' ? heap() : null, wasm = h && kernelsFor(h.memory);
-  if (!h || !wasm) return withPath(loop, `${terms.length} slices' gradients copied into place by JavaScript, ${zeros}`);
+  if (!h || !wasm) return withPath(loop, `${what} copied into place by JavaScript, ${zeros}`);
   const inHeap = (ins: readonly Float32Array[], out: Float32Array) => {
     for (let k = 0; k < places.length; k++) if (!h.owns(ins[k])) return false;
     return h.owns(out);
@@ -106,5 +108,5 @@ export function sliceGradSumKernel(outShape: readonly number[], terms: readonly 
         for (let g = 0, o = t.byteOffset; g < p.groups.length; g++, o += p.rows * p.run * 4)
           wasm.copyRows(o, p.run * 4, out.byteOffset + p.groups[g] * 4, p.stride * 4, p.rows, p.run * 4);
     }
-  }, `${terms.length} slices' gradients copied into place (WebAssembly copy of runs), ${zeros}`);
+  }, `${what} copied into place (WebAssembly copy of runs), ${zeros}`);
 }

@@ -4,8 +4,8 @@
  * before it), rows of such runs a fixed stride apart along the next axis out. Those are copied as rows:
  * by the WebAssembly row copy (wasm/panel.ts, `copyRows`) where both buffers are in the heap, else by a
  * loop over the runs; a slice of single elements (a last axis stepped) reads through its offset map.
- * The gradient is zeros with the slice's runs copied back into their places. Copies: the same values,
- * whichever way.
+ * Copies: the same values, whichever way. The gradient writes the same runs back into their places
+ * (slice-grad-sum.ts, which does so for one slice or several).
  */
 import { withPath, type Kernel } from './kernel.ts';
 import { offsetMap, rowMajorStrides } from './strides.ts';
@@ -67,34 +67,4 @@ export function sliceKernel(inShape: readonly number[], outShape: readonly numbe
     if (!h.owns(x) || !h.owns(out)) return loop(ins, out);
     for (let g = 0, o = out.byteOffset; g < groups.length; g++, o += rows * run * 4) k.copyRows(x.byteOffset + groups[g] * 4, stride * 4, o, run * 4, rows, run * 4);
   }, `WebAssembly copy of runs of ${run}`);
-}
-
-/** The kernel of SliceGrad: zeros of `inShape` (the sliced input's) with g (`outShape`, the slice's) copied into the slice's places. */
-export function sliceGradKernel(inShape: readonly number[], outShape: readonly number[], begin: readonly number[], step: readonly number[], precision: 'f32' | 'f64'): Kernel {
-  const n = outShape.reduce((p, x) => p * x, 1);
-  const runs = n > 0 ? runsOf(inShape, outShape, begin, step) : null;
-  if (!runs) {
-    const map = sliceMap(inShape, outShape, begin, step);
-    return withPath((ins, out) => {
-      out.fill(0);
-      const g = ins[0];
-      for (let i = 0; i < map.length; i++) out[map[i]] = g[i];
-    }, 'JavaScript scatter by offset map');
-  }
-  const { groups, rows, stride, run } = runs;
-  const h = precision === 'f32' ? heap() : null, k = h && kernelsFor(h.memory);
-  const loop: Kernel = (ins, out) => {
-    out.fill(0);
-    const gr = ins[0];
-    for (let g = 0, o = 0; g < groups.length; g++)
-      for (let i = 0, s = groups[g]; i < rows; i++, s += stride) for (let j = 0; j < run; j++) out[s + j] = gr[o++];
-  };
-  if (!h || !k) return withPath(loop, `JavaScript zeros and a copy of runs of ${run}`);
-  const kernel: Kernel = (ins, out) => {
-    const gr = ins[0];
-    if (!h.owns(gr) || !h.owns(out)) return loop(ins, out);
-    out.fill(0);
-    for (let g = 0, o = gr.byteOffset; g < groups.length; g++, o += rows * run * 4) k.copyRows(o, run * 4, out.byteOffset + groups[g] * 4, stride * 4, rows, run * 4);
-  };
-  return withPath(kernel, `zeros and a WebAssembly copy of runs of ${run}`);
 }
