@@ -4,6 +4,8 @@
  * written at those places): the same values exactly (copies), on the WebAssembly row copy (operands in
  * the heap), the JS loop over runs (operands outside it, float64 plans) and the offset map (a stepped last
  * axis); runs of whole trailing axes, of part of the last axis, rows stepped backwards, stepped outer axes.
+ * SliceGradSum's kernel (SliceGrad's is its one-term case) likewise: disjoint slices copied, uncovered
+ * ranges zeroed, overlapping slices added in order, against the sum written here.
  */
 import { describe, expect, it } from 'vitest';
 import '../../compiler/ops/index.ts';
