@@ -32,9 +32,9 @@ export const sum = (a: Node, axes: readonly number[] | null = null, keepdims = f
   mk('Sum', [a], { axes: axes ? [...axes] : null, keepdims });
 export const mean = (a: Node, axes: readonly number[] | null = null, keepdims = false): Node =>
   mk('Mean', [a], { axes: axes ? [...axes] : null, keepdims });
-/** a[begin : begin + len] along `axis`, every other axis whole. */
+/** a[begin : begin + len] along `axis`, every other axis whole (`a` itself where that is all of it). */
 export const sliceAxis = (a: Node, axis: number, begin: number, len: number): Node =>
-  mk('Slice', [a], { begin: a.shape.map((_, i) => (i === axis ? begin : 0)), step: a.shape.map(() => 1), shape: a.shape.map((d, i) => (i === axis ? len : d)) as number[] });
+  begin === 0 && a.shape[axis] === len ? a : mk('Slice', [a], { begin: a.shape.map((_, i) => (i === axis ? begin : 0)), step: a.shape.map(() => 1), shape: a.shape.map((d, i) => (i === axis ? len : d)) as number[] });
 export const reshape = (a: Node, shape: readonly Dim[]): Node => (sameShape(a.shape, shape) ? a : mk('Reshape', [a], { shape: [...shape] as number[] }));
 export const unsqueeze = (a: Node, axes: readonly number[]): Node => (axes.length ? mk('Unsqueeze', [a], { axes: [...axes] }) : a);
 export const expandAs = (a: Node, like: Node): Node => (sameShape(a.shape, like.shape) ? a : mk('ExpandAs', [a, like]));

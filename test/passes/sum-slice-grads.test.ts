@@ -84,6 +84,16 @@ describe('sum-slice-grads', () => {
     expect(Array.from(runGraph(out, feeds).q)).toEqual(Array.from(runGraph(g, feeds).q));
   });
 
+  it('a slice of a whole axis is its input: no copy, and no SliceGrad in its gradient (an RNN of one direction)', () => {
+    inLeafScope(() => {
+      const w = B.mk('Input', [], { name: 'w', shape: [1, 8, 3], dtype: 'f32' });
+      const gate = B.sliceAxis(B.sliceAxis(w, 0, 0, 1), 1, 4, 4);
+      expect(gate.inputs[0]).toBe(w);
+      const ops = new Graph(grad(B.sum(gate), [w]).map((node) => ({ name: 'dw', node }))).nodes.map((n) => n.op);
+      expect(ops.filter((op) => op === 'SliceGrad')).toHaveLength(1);
+    });
+  });
+
   it('--explain names where it applied, and each SliceGrad it left, with why', () => {
     const g = inLeafScope(() => {
       const x = B.mk('Input', [], { name: 'x', shape: [4, 3], dtype: 'f32' }), y = B.mk('Input', [], { name: 'y', shape: [4, 3], dtype: 'f32' });
