@@ -16,19 +16,19 @@ import { expansionGrad } from './expansion.ts';
 import { sliceGradSumKernel } from '../../runtime/kernels/slice-grad-sum.ts';
 
 /** Term i's begins and steps (each of the tensor's rank). */
-export function termSlice(attrs: Attrs, i: number, rank: number): { begin: number[]; step: number[] } {
+function termSlice(attrs: Attrs, i: number, rank: number): { begin: number[]; step: number[] } {
   const at = (v: Attrs[string]) => (v as number[]).slice(i * rank, (i + 1) * rank);
   return { begin: at(attrs.begin), step: at(attrs.step) };
 }
 
 /** Whether term i is its gradient taken whole: no slice at all. */
-export function isWhole(n: Node, i: number): boolean {
+function isWhole(n: Node, i: number): boolean {
   const like = n.inputs[n.inputs.length - 1], { begin, step } = termSlice(n.attrs, i, like.shape.length);
   return sameShape(n.inputs[i].shape, like.shape) && begin.every((b) => b === 0) && step.every((s) => s === 1);
 }
 
 /** The sum as the ops it stands for: SliceGrads (a whole term as it is) added in the terms' order. */
-export function expand(n: Node): Node {
+function expand(n: Node): Node {
   const like = n.inputs[n.inputs.length - 1], r = like.shape.length;
   const terms = n.inputs.slice(0, -1).map((g, i) => (isWhole(n, i) ? g : B.mk('SliceGrad', [g, like], { ...termSlice(n.attrs, i, r), shape: [...g.shape] as number[] })));
   return terms.reduce((a, t) => B.add(a, t));
