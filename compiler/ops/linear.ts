@@ -44,7 +44,7 @@ export function expandLinear(n: Node): Node {
 export function expandLinears(g: Graph, env: ReadonlyMap<string, number>, precision: 'f32' | 'f64'): Graph {
   const expand = (n: Node) => {
     const [a] = n.inputs, [tA] = flags(n), s = resolveShape(a.shape, env), out = resolveShape(n.shape, env);
-    return !gemmApplies(out[0], tA ? s[0] : s[1], out[1], precision);
+    return !gemmApplies(out[0], tA ? s[0] : s[1], out[1], precision, tA);
   };
   if (!g.nodes.some((n) => n.op === 'Linear' && expand(n))) return g;
   return inScopeOf(g.nodes, () => {

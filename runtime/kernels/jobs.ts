@@ -199,6 +199,24 @@ export const JOBS = {
       `k.copyRows(out, N * 4, c0 + s0 * M * N * 4, N * 4, (s1 - s0) * M, N * 4); ` +
       `Atomics.store(st, n, ${CHUNK.DONE}); Atomics.notify(st, n); }`,
   },
+  /**
+   * The narrow product kernel's twelve arguments (wasm/narrow.ts; `M` the rows), then `chunk` rows a
+   * chunk, `states` and `spare` as for `gemm`: both threads take chunks; the helper computes each into
+   * `spare` and copies it into C unless the caller has taken it back.
+   */
+  narrow: {
+    code: 10,
+    args: ['a0', 'lda', 'bt0', 'ldbt', 'c0', 'ldc', 'M', 'kb4', 'kb', 'N', 'bias', 'relu', 'chunk', 'states', 'spare'],
+    run: () =>
+      `const st = new Int32Array(memory.buffer, states, ${MAX_CHUNKS}); ` +
+      `for (let n, i; (i = (n = Atomics.add(ctl, ${NEXT}, 1)) * chunk) < M; ) { ` +
+      `if (Atomics.compareExchange(st, n, ${CHUNK.FREE}, ${CHUNK.HELPER}) !== ${CHUNK.FREE}) continue; ` +
+      `const r = Math.min(M, i + chunk) - i; ` +
+      `k.narrow(a0 + i * lda, lda, bt0, ldbt, spare, ldc, r, kb4, kb, N, bias, relu); ` +
+      `if (Atomics.compareExchange(st, n, ${CHUNK.HELPER}, ${CHUNK.COPYING}) !== ${CHUNK.HELPER}) continue; ` +
+      `const f = new Float32Array(memory.buffer); f.copyWithin((c0 + i * ldc) >> 2, spare >> 2, (spare + r * ldc) >> 2); ` +
+      `Atomics.store(st, n, ${CHUNK.DONE}); Atomics.notify(st, n); }`,
+  },
 } as const satisfies Record<string, JobSpec>;
 
 export type JobName = keyof typeof JOBS;

@@ -8,6 +8,7 @@ import { epilogue, gemm, gemmScratch } from './wasm/gemm.ts';
 import { kernelsFor, wasmMatmul } from './wasm/gemm-memory.ts';
 import { matvec as wasmMatvec, vecmat as wasmVecmat, vecmatScratch, type VecmatScratch } from './wasm/vector-drivers.ts';
 import { vecmatEntry } from './wasm/vecmat-entry.ts';
+import { narrowApplies, narrowProduct, narrowScratch } from './wasm/narrow-product.ts';
 import type { WasmEntry } from './kernel.ts';
 import { heap } from './heap.ts';
 import { splitTimer } from './split.ts';
@@ -37,9 +38,9 @@ export function matmulKernel(M: number, K: number, N: number, transA = false, tr
  * Whether a product of this shape runs in the GEMM of the heap, which applies an epilogue as it stores C
  * (given operands in the heap; `productKernel` takes that path for the same shapes).
  */
-export function gemmApplies(M: number, K: number, N: number, precision: 'f32' | 'f64'): boolean {
+export function gemmApplies(M: number, K: number, N: number, precision: 'f32' | 'f64', transA = false): boolean {
   const h = precision === 'f32' ? heap() : null;
-  return h !== null && K > 0 && M >= 4 && N >= 4 && M * K * N >= WASM_MIN_WORK && kernelsFor(h.memory) !== null;
+  return h !== null && K > 0 && M >= 4 && (N >= 4 || (!transA && narrowApplies(M, K, N))) && M * K * N >= WASM_MIN_WORK && kernelsFor(h.memory) !== null;
 }
 
 /** A linear layer's epilogue: the bias (the kernel's third input) added to each row of the product, then ReLU or not. */
@@ -91,6 +92,22 @@ function productKernel(M: number, K: number, N: number, transA: boolean, transB:
       else js(ins, c);
     }
     if (r) return Object.assign(kernel, { wasm, path: 'WebAssembly SIMD matrix-vector product' });
+  }
+  if (h && k && !transA && M >= 4 && narrowApplies(M, K, N)) {
+    // few columns: dot products of A's rows and B's columns, no padding to whole panels (wasm/narrow.ts)
+    const relu = epi?.relu === true;
+    const kernel: Kernel = (ins, c) => {
+      if (h.owns(ins[0]) && h.owns(c)) narrowProduct(k, ins[0], ins[1], c, scratch, M, K, N, transB, h.owns(ins[1]), epi ? ins[2] : null, epi !== undefined && h.owns(ins[2]), relu);
+      else {
+        js(ins, c);
+        if (epi) addBias(c, ins[2], M, N, relu);
+      }
+    };
+    // Bᵀ (copied each call unless B is a transposed operand in the heap) and a bias's copy, freed with the kernel
+    const scratch = narrowScratch(M, K, N, transB, epi !== undefined, (n) => h.alloc(n, kernel, false));
+    if (!epi) return withPath(kernel, 'WebAssembly SIMD narrow product');
+    folded.add(kernel);
+    return withPath(kernel, `WebAssembly SIMD narrow product, the bias${relu ? ' and ReLU' : ''} applied as it stores C`);
   }
   if (N < 4 || M < 4) return withPath(js, 'JavaScript (fewer than 4 rows or columns)');
   const copying = wasmMatmul();

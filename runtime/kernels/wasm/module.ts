@@ -5,6 +5,7 @@
 import { module, type Func } from './asm.ts';
 import { copyRowsKernel, gemmRowsKernel, packKernel, packTailKernel, packTKernel, panelKernel } from './panel.ts';
 import { addToKernel, matvec4Kernel, matvecKernel, vecmatKernel, vecmatTallKernel } from './vector.ts';
+import { narrowKernel } from './narrow.ts';
 import { MAX_PAGES } from '../heap.ts';
 import { noteFallback } from '../fallbacks.ts';
 
@@ -23,6 +24,7 @@ export class WasmKernels {
   readonly packTail: Fn;
   readonly copyRows: Fn;
   readonly matvec4: Fn;
+  readonly narrow: Fn;
   /** vecmatTall[V - 1]: the narrow vector-matrix kernel for V vectors a row (V = 1..4). */
   readonly vecmatTall: Fn[];
   constructor(
@@ -44,13 +46,14 @@ export class WasmKernels {
     this.packTail = e.packTail;
     this.copyRows = e.copyRows;
     this.matvec4 = e.matvec4;
+    this.narrow = e.narrow;
     this.vecmatTall = [1, 2, 3, 4].map((V) => e[`vecmatTall${V}`]);
   }
 }
 
 /** The kernels, as a module for a shared or a private memory; `fma` uses relaxed SIMD's multiply-add. */
 export function kernelModuleBytes(shared: boolean, fma: boolean): Uint8Array {
-  return module([panelKernel(fma), gemmRowsKernel(0), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel(fma), ...[1, 2, 3, 4].map((V) => vecmatTallKernel(V, fma)), addToKernel(), packTKernel(), packTailKernel(), copyRowsKernel()], { shared, maxPages: MAX_PAGES });
+  return module([panelKernel(fma), gemmRowsKernel(0), matvecKernel(), vecmatKernel(4, fma), vecmatKernel(1, fma), packKernel(), matvec4Kernel(fma), ...[1, 2, 3, 4].map((V) => vecmatTallKernel(V, fma)), addToKernel(), packTKernel(), packTailKernel(), copyRowsKernel(), narrowKernel(fma)], { shared, maxPages: MAX_PAGES });
 }
 
 let relaxed: boolean | undefined;
