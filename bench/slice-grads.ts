@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inScopeOf } from '../compiler/ir/node.ts';
-import { graphPasses, lossPasses, runPasses } from '../compiler/passes/pipeline.ts';
+import { graphPasses, forwardPasses, runPasses } from '../compiler/passes/pipeline.ts';
 import { sumSliceGrads } from '../compiler/passes/rules/sum-slice-grads.ts';
 import { trainStepGraph } from '../compiler/train/step.ts';
 import type { OptimizerConfig } from '../compiler/train/optimizers.ts';
@@ -54,7 +54,7 @@ function stepOf(S: number, withPass: boolean) {
   if (r.status !== 0) throw new Error(`torch.onnx.export failed: ${r.stderr}`);
   const built = attachLoss(importOnnx(new Uint8Array(readFileSync(file))), 'mse');
   return inScopeOf(built.forward.nodes, () => {
-    const forward = runPasses(built.forward, lossPasses());
+    const forward = runPasses(built.forward, forwardPasses());
     const raw = trainStepGraph({ ...built, forward }, { lr: 0.01 } as OptimizerConfig);
     return runPasses(raw, graphPasses().filter((p) => withPass || p !== sumSliceGrads));
   });

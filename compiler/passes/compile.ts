@@ -1,5 +1,5 @@
 /**
- * A model compiled: the forward graph with loss fusions applied, then the train step differentiated from
+ * A model compiled: the forward graph with the forward passes applied (loss fusions, slice-concat), then the train step differentiated from
  * it and optimized, and the inference graph optimized. With `optimize: false`, the graphs as built.
  */
 import type { Graph } from '../ir/graph.ts';
@@ -7,7 +7,7 @@ import { inScopeOf } from '../ir/node.ts';
 import type { BuiltModel, OptimizerSpec } from '../dsl/model.ts';
 import { checkOptimizer, type OptimizerConfig } from '../train/optimizers.ts';
 import { trainStepGraph, inferenceGraph, metricsGraph } from '../train/step.ts';
-import { graphPasses, lossPasses, runPasses, type OptimizeOptions, type PassReport } from './pipeline.ts';
+import { graphPasses, forwardPasses, runPasses, type OptimizeOptions, type PassReport } from './pipeline.ts';
 
 export interface CompileOptions extends OptimizeOptions {
   readonly optimize?: boolean;
@@ -23,7 +23,7 @@ export interface CompiledModel {
   /** Accuracy (classifiers), or null. */
   readonly metrics: Graph | null;
   readonly report: readonly PassReport[];
-  /** The model as compiled, with its forward graph after loss fusions. */
+  /** The model as compiled, with its forward graph after the forward passes. */
   readonly model: BuiltModel;
   /** What it was compiled with (a model specialised on its input's shape compiles each other shape so). */
   readonly options: CompileOptions;
@@ -42,7 +42,7 @@ function compile(m: BuiltModel, options: CompileOptions): CompiledModel {
   if (opts.optimize === false) {
     return { forward: m.forward, trainStep: trainStepGraph(m, opt), inference: inferenceGraph(m), metrics: metricsGraph(m), report, model: m, options };
   }
-  const forward = runPasses(m.forward, lossPasses(opts), report);
+  const forward = runPasses(m.forward, forwardPasses(opts), report);
   const fused: BuiltModel = { ...m, forward };
   const rawStep = trainStepGraph(fused, opt);
   const trainStep = runPasses(rawStep, graphPasses(opts), report);

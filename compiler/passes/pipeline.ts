@@ -4,8 +4,8 @@
  *
  * Training compiles in two stages. The loss-level rewrites run on the forward graph *before*
  * differentiation, so that the gradient comes from the fused op's own rule (for sigmoid + BCE, the stable
- * (sigmoid(z) - y)/N) rather than from differentiating the unfused formula. The general passes then run
- * on the whole train-step graph.
+ * (sigmoid(z) - y)/N) rather than from differentiating the unfused formula; so does slice-concat, so that
+ * the gradient has no slices to scatter. The general passes then run on the whole train-step graph.
  */
 import type { Graph } from '../ir/graph.ts';
 import { inScopeOf } from '../ir/node.ts';
@@ -21,6 +21,7 @@ import { shareExp } from './rules/share-exp.ts';
 import { rowRegions } from './rules/row-regions.ts';
 import { foldLinear } from './rules/fold-linear.ts';
 import { sumSliceGrads } from './rules/sum-slice-grads.ts';
+import { sliceConcat } from './rules/slice-concat.ts';
 
 export interface PassReport {
   readonly pass: string;
@@ -42,9 +43,12 @@ export interface OptimizeOptions {
   readonly linear?: boolean;
 }
 
-/** Passes on the forward graph, before autodiff. */
-export function lossPasses(opts: OptimizeOptions = {}): Pass[] {
-  return opts.fuse === false ? [] : [fuseSigmoidBce, fuseSoftmaxCe];
+/**
+ * Passes on the forward graph, before autodiff: the loss fusions (unless `fuse` is false), then
+ * `slice-concat`, whose rewrite of the forward graph leaves the gradient without the slices' scatters.
+ */
+export function forwardPasses(opts: OptimizeOptions = {}): Pass[] {
+  return [...(opts.fuse === false ? [] : [fuseSigmoidBce, fuseSoftmaxCe]), sliceConcat];
 }
 
 /**
@@ -85,7 +89,7 @@ function run(g: Graph, passes: readonly Pass[], report: PassReport[]): Graph {
   return cur;
 }
 
-/** The whole pipeline for one graph (no autodiff in between): loss passes, then graph passes. */
+/** The whole pipeline for one graph (no autodiff in between): forward passes, then graph passes. */
 export function optimize(g: Graph, opts: OptimizeOptions = {}, report: PassReport[] = []): Graph {
-  return runPasses(g, [...lossPasses(opts), ...graphPasses(opts)], report);
+  return runPasses(g, [...forwardPasses(opts), ...graphPasses(opts)], report);
 }
