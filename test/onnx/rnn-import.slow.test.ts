@@ -5,8 +5,9 @@
  * as does onnxruntime on the file graphc exports from the import;
  * one-node models of the forms PyTorch does not write (reverse, layout 1, peepholes, linear_before_reset
  * 0, Relu, initial states, sequence_lens full and of different lengths, one of them 0) against
- * onnxruntime-node; and an imported GRU and LSTM
- * trained (attachLoss): gradients against central differences, and SGD steps' losses against PyTorch's.
+ * onnxruntime-node; and an imported GRU, LSTM and 2-layer LSTM (the second layer reading the first's steps
+ * as computed: slice-concat) trained (attachLoss): gradients against central differences, and SGD steps'
+ * losses against PyTorch's.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -179,7 +180,8 @@ describe.skipIf(!hasOnnx)('one-node RNN, GRU and LSTM against onnxruntime', () =
     });
 });
 
-// a GRU (bidirectional) or an LSTM, batch first, then a linear layer on the last step: one input, one output
+// a GRU (bidirectional) or an LSTM (of 1 or 2 layers), batch first, then a linear layer on the last step:
+// one input, one output
 const TRAIN = `
 import torch, json, sys
 torch.manual_seed(1)
@@ -187,7 +189,7 @@ kind, path = sys.argv[1], sys.argv[2]
 class Net(torch.nn.Module):
     def __init__(self):
         super().__init__()
-        self.rnn = torch.nn.GRU(3, 4, batch_first=True, bidirectional=True) if kind == 'gru' else torch.nn.LSTM(3, 4, batch_first=True)
+        self.rnn = torch.nn.GRU(3, 4, batch_first=True, bidirectional=True) if kind == 'gru' else torch.nn.LSTM(3, 4, batch_first=True, num_layers=2 if kind == 'lstm2' else 1)
         self.fc = torch.nn.Linear(8 if kind == 'gru' else 4, 1)
     def forward(self, x):
         return self.fc(self.rnn(x)[0][:, -1])
@@ -201,7 +203,7 @@ print(json.dumps({'x': x.reshape(-1).tolist(), 'y': y.reshape(-1).tolist(), 'los
 `;
 
 describe.skipIf(!hasTorch)('an imported GRU and LSTM trained (attachLoss)', () => {
-  for (const kind of ['gru', 'lstm'])
+  for (const kind of ['gru', 'lstm', 'lstm2'])
     it(`${kind}: gradients against central differences, 4 SGD steps' losses against PyTorch's`, () => {
       const file = join(dir, `train-${kind}.onnx`);
       const ref = JSON.parse(python(TRAIN, [kind, file])) as { x: number[]; y: number[]; losses: number[] };
@@ -237,7 +239,10 @@ describe.skipIf(!hasTorch)('an imported GRU and LSTM trained (attachLoss)', () =
         }
       });
       // the train step (float32, the pipeline's passes): SGD steps from the same start as PyTorch's
-      const step = compileModel(built, { lr: 0.1 }).trainStep;
+      const compiled = compileModel(built, { lr: 0.1 }), step = compiled.trainStep;
+      // 2 layers: the second reads each step of the first's output as computed (slice-concat), not out of its Concat
+      const joined = compiled.report.find((r) => r.pass === 'slice-concat')!.rewrites.map((r) => r.what);
+      expect(joined).toEqual(kind === 'lstm2' ? ['6 Slices of Concat [6, 1, N, 4] (6 parts along axis 0, read through a Reshape to [6, N, 4]) -> 6 whole parts'] : []);
       const state = new Map(params.map((p) => [String(p.attrs.name), { data: Array.from(p.attrs.init as Float32Array), shape: p.shape as number[] }]));
       const losses: number[] = [];
       for (let s = 0; s < 4; s++) {
