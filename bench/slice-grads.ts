@@ -3,11 +3,13 @@
  * [--input I] [--hidden H] [--steps K]`: the training step of an nn.LSTM(I, H, num_layers=L) then a
  * Linear(H, 1) on the last step, MSE, written by torch.onnx.export (PyTorch at /usr/bin/python3) and
  * imported (unrolled per step, export/import-rnn.ts). For each sequence length, the step compiled by the
- * pipeline with and without `sum-slice-grads`: the SliceGrad and SliceGradSum nodes, the plan's arena
- * (bytes of its intermediate buffers) and the median time of K steps after 3 untimed ones (ms a step),
- * on the shared heap with the helper thread installed as the CLI installs it. A layer's input is sliced
- * per step: the first layer's is a graph input (no gradient), each later layer's is the layer before's
- * output, whose gradient is the sum of one slice gradient per step.
+ * pipeline without `sum-slice-grads` and `slice-concat`, with the first, and with both: the SliceGrad,
+ * SliceGradSum and Concat nodes, the plan's arena (bytes of its intermediate buffers) and the median time
+ * of K steps after 3 untimed ones (ms a step), on the shared heap with the helper thread installed as the
+ * CLI installs it. A layer's input is sliced per step: the first layer's is a graph input (no gradient),
+ * each later layer's is the layer before's output, a Concat of its steps, whose gradient is the sum of one
+ * slice gradient per step (one SliceGradSum with `sum-slice-grads`); `slice-concat` has each step read the
+ * layer before's step as computed, so that Concat and its gradient are gone.
  */
 import '../compiler/ops/index.ts';
 import { spawnSync } from 'node:child_process';
@@ -17,6 +19,8 @@ import { join } from 'node:path';
 import { inScopeOf } from '../compiler/ir/node.ts';
 import { graphPasses, forwardPasses, runPasses } from '../compiler/passes/pipeline.ts';
 import { sumSliceGrads } from '../compiler/passes/rules/sum-slice-grads.ts';
+import { sliceConcat } from '../compiler/passes/rules/slice-concat.ts';
+import type { Pass } from '../compiler/passes/pass.ts';
 import { trainStepGraph } from '../compiler/train/step.ts';
 import type { OptimizerConfig } from '../compiler/train/optimizers.ts';
 import { attachLoss, importOnnx } from '../export/index.ts';
@@ -48,22 +52,30 @@ class Net(torch.nn.Module):
 torch.onnx.export(Net(), (torch.randn(S, N, I),), path, input_names=['x'], output_names=['p'], opset_version=17)
 `;
 
-function stepOf(S: number, withPass: boolean) {
+/** The passes each configuration leaves out, by its label. */
+const CONFIGS: readonly (readonly [string, readonly Pass[]])[] = [
+  ['neither pass', [sumSliceGrads, sliceConcat]],
+  ['sum-slice-grads', [sliceConcat]],
+  ['both (slice-concat)', []],
+];
+
+function stepOf(S: number, without: readonly Pass[]) {
   const file = join(dir, `lstm-${L}-${S}.onnx`);
   const r = spawnSync('/usr/bin/python3', ['-c', EXPORT, String(I), String(H), String(L), String(S), String(N), file], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`torch.onnx.export failed: ${r.stderr}`);
   const built = attachLoss(importOnnx(new Uint8Array(readFileSync(file))), 'mse');
   return inScopeOf(built.forward.nodes, () => {
-    const forward = runPasses(built.forward, forwardPasses());
+    const kept = (p: Pass) => !without.includes(p);
+    const forward = runPasses(built.forward, forwardPasses().filter(kept));
     const raw = trainStepGraph({ ...built, forward }, { lr: 0.01 } as OptimizerConfig);
-    return runPasses(raw, graphPasses().filter((p) => withPass || p !== sumSliceGrads));
+    return runPasses(raw, graphPasses().filter(kept));
   });
 }
 
 console.log(`LSTM(${I}, ${H}, num_layers=${L}) + Linear(${H}, 1), MSE; batch ${N}; median of ${K} steps`);
 for (const S of seqs)
-  for (const withPass of [false, true]) {
-    const step = stepOf(S, withPass);
+  for (const [label, without] of CONFIGS) {
+    const step = stepOf(S, without);
     const count = (op: string) => step.nodes.filter((n) => n.op === op).length;
     const shapes = new Map([['x', [S, N, I]], ['y', [N, 1]]]);
     const plan = new Plan(step, shapes);
@@ -81,7 +93,7 @@ for (const S of seqs)
     }
     times.sort((a, b) => a - b);
     const mb = (b: number) => `${(b / 2 ** 20).toFixed(1)} MiB`;
-    console.log(`S=${S} ${withPass ? 'with   ' : 'without'} sum-slice-grads: ${count('SliceGrad')} SliceGrad, ${count('SliceGradSum')} SliceGradSum; arena ${mb(plan.memory.arenaBytes)} (liveness bound ${mb(plan.memory.livenessBound)}); ${times[K >> 1].toFixed(1)} ms a step (min ${times[0].toFixed(1)})`);
+    console.log(`S=${S} ${label.padEnd(19)}: ${count('SliceGrad')} SliceGrad, ${count('SliceGradSum')} SliceGradSum, ${count('Concat')} Concat; arena ${mb(plan.memory.arenaBytes)} (liveness bound ${mb(plan.memory.livenessBound)}); ${times[K >> 1].toFixed(1)} ms a step (min ${times[0].toFixed(1)})`);
     plan.dispose();
   }
 process.exit(0);
