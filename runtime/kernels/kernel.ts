@@ -32,7 +32,20 @@ export type Kernel = ((ins: readonly Float32Array[], out: Float32Array) => void)
 export interface WasmEntry {
   readonly fn?: (...args: number[]) => void;
   readonly arity: number;
-  args(ins: readonly Float32Array[], out: Float32Array): readonly number[] | null;
+  /**
+   * The arguments for these buffers, or null where the entry cannot take them. An entry that declares
+   * `cells` gets that many i32s of the plan's own (`block` from index `at`, in the heap) for what its
+   * arguments point to, so that plans sharing the kernel do not share them.
+   */
+  args(ins: readonly Float32Array[], out: Float32Array, block?: Int32Array, at?: number): readonly number[] | null;
+  readonly cells?: number;
+  /**
+   * For an entry that may post the helper thread a share of its work: `what` names the kernel, and `word`
+   * is the cell holding the helper's control block as `args` wrote it, 0 to run the share on the calling
+   * thread instead (the same values either way), so that the plan's one call can be timed both ways as a
+   * kernel's calls are (split.ts).
+   */
+  readonly split?: { readonly what: string; readonly word: number };
 }
 
 /** `k`, saying how it computes (shown by `graphc compile --explain`). */

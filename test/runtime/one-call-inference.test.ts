@@ -4,8 +4,9 @@
  * helper's job itself), the bias and ReLU, the narrow product, the bias and a small softmax each have an
  * entry. Checked: the plan is one call and gives the kernel-by-kernel results bit for bit on one thread,
  * with the helper, while the helper is starting (the call waits for it, the plan runs kernel by kernel
- * meanwhile), and after the helper is stopped (no job is posted to it: the call runs all rows itself);
- * and the small softmax against the float64 definition, special values included.
+ * meanwhile), posting forced off (the helper's rows run here, the same bits) and measured (the call timed
+ * both ways, split.ts), and after the helper is stopped (no job is posted to it: the call runs all rows
+ * itself); and the small softmax against the float64 definition, special values included.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import '../../compiler/ops/index.ts';
@@ -18,6 +19,7 @@ import * as B from '../../compiler/ir/build.ts';
 import { inLeafScope } from '../../compiler/ir/node.ts';
 import { readyHelper, stopHelperThread, CONTROL } from '../../runtime/kernels/threads.ts';
 import { useNodeHelperThread } from '../../runtime/node.ts';
+import { SplitTimer, splitChoices } from '../../runtime/kernels/split.ts';
 import mlp from '../../graphs/mlp-w4.ts';
 import { randoms } from '../support/run.ts';
 
@@ -37,7 +39,10 @@ function run(x: Float32Array, oneCall: boolean, times = 3) {
 const x = h.copyOf(randoms(784, 5, -2, 2));
 
 describe('batch-1 inference as one WebAssembly call', () => {
-  afterAll(() => stopHelperThread());
+  afterAll(() => {
+    SplitTimer.force = null;
+    stopHelperThread();
+  });
 
   it('one thread: one call, the kernel-by-kernel results bit for bit', () => {
     expect(readyHelper()).toBeNull();
@@ -45,6 +50,20 @@ describe('batch-1 inference as one WebAssembly call', () => {
     expect(one.oneCall).toBe(true);
     expect(one.y).toEqual(each.y);
     expect(one.y.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+  });
+
+  it('two plans of the same graph and shape, run in turn: each its own buffers (the kernels are shared)', () => {
+    const mk = (input: Float32Array) => {
+      const plan = new Plan(inference, new Map([['x', [1, 784]]]), { oneCall: true });
+      const leaves = new Map<string, Float32Array>([['x', input], ...inference.params.map((p) => [String(p.attrs.name), params.get(String(p.attrs.name))] as [string, Float32Array])]);
+      return () => (plan.run(leaves), [...plan.value(out).data]);
+    };
+    const y = h.copyOf(randoms(784, 9, -2, 2));
+    const a = mk(x), b = mk(y);
+    const first = a();
+    expect(first).toEqual(run(x, false).y);
+    expect(b()).toEqual(run(y, false).y);
+    expect(a()).toEqual(first);
   });
 
   it('with the helper, while it starts and once it takes jobs; and after it is stopped', async () => {
@@ -63,6 +82,8 @@ describe('batch-1 inference as one WebAssembly call', () => {
     const posted = () => new Int32Array(h.memory.buffer, hp.control, 64)[CONTROL.POSTED];
     // (the helper compiles the product's kernel when first asked; on a busy machine it may not take that
     // job in time, and the call asks it again a little later: until then, calls run on this thread)
+    // (posting forced: where it is not, the call is timed both ways and posts only where that pays)
+    SplitTimer.force = true;
     let before = posted();
     for (let i = 0; i < 200; i++) {
       before = posted();
@@ -78,6 +99,17 @@ describe('batch-1 inference as one WebAssembly call', () => {
     expect(again.y).toEqual(split);
     // (the split sums the rows in two halves: close to one thread's sums, not always the same bits)
     split.forEach((v, i) => expect(Math.abs(v - alone[i])).toBeLessThan(1e-6));
+    // not posting (forced off): nothing posted, the second half's rows run here, the same bits
+    SplitTimer.force = false;
+    before = posted();
+    for (let j = 0; j < 3; j++) plan.run(leaves);
+    expect(posted() - before).toBe(0);
+    expect([...plan.value(out).data]).toEqual(split);
+    // measured: the plan's call timed both ways (split.ts), its choice reported by the product's name
+    SplitTimer.force = null;
+    for (let j = 0; j < 40; j++) plan.run(leaves);
+    expect(splitChoices().map((c) => c.what)).toContain("a plan's one call with its vector-matrix product [1,784]·[784,256]");
+    expect([...plan.value(out).data]).toEqual(split);
     // stopped: nothing is posted to it (no wait for a helper that is gone), all rows on this thread
     stopHelperThread();
     plan.run(leaves);

@@ -15,6 +15,7 @@ import { FunctionBuilder, type Local } from './builder.ts';
 import { TYPE_CODE } from './opcodes.ts';
 import { MAX_PAGES, type Heap } from '../heap.ts';
 import { helperEpoch } from '../threads.ts';
+import { splitTimer, type SplitTimer } from '../split.ts';
 import { noteFallback } from '../fallbacks.ts';
 
 type Call = (block: number, times: number, inner: number) => void;
@@ -119,6 +120,15 @@ export class Sequence {
   private boundAt = -1;
   private boundEpoch = -1;
   private bound = false;
+  /** Where each entry's own cells begin in the block (after every entry's arguments). */
+  private readonly cellAt: number[];
+  /**
+   * The block's indices of the entries' cells holding the helper's control block (`WasmEntry.split`), the
+   * values `args` wrote there, and the timer that says whether a call lets them post.
+   */
+  private readonly splitWords: number[];
+  private readonly controls: number[];
+  private readonly timer: SplitTimer | null;
 
   private constructor(
     private readonly entries: readonly Entry[],
@@ -132,11 +142,20 @@ export class Sequence {
     for (const e of entries) if (e.fn) env[`k${k++}`] = e.fn;
     this.run = new WebAssembly.Instance(mod, { env: env as WebAssembly.ModuleImports }).exports.run as Call;
     this.at = [];
+    this.cellAt = [];
     let total = 0;
     for (const e of entries) {
       this.at.push(total);
       total += e.arity;
     }
+    for (const e of entries) {
+      this.cellAt.push(total);
+      total += e.cells ?? 0;
+    }
+    this.splitWords = entries.flatMap((e, i) => (e.split ? [this.cellAt[i] + e.split.word] : []));
+    this.controls = this.splitWords.map(() => 0);
+    const splits = entries.flatMap((e) => (e.split ? [e.split.what] : []));
+    this.timer = splits.length ? splitTimer(`a plan's one call with its ${splits.join(', ')}`) : null;
     const cells = h.alloc(Math.max(total, 1), owner);
     this.block = new Int32Array(cells.buffer, cells.byteOffset, Math.max(total, 1));
   }
@@ -167,15 +186,27 @@ export class Sequence {
     this.bound = false;
     for (let i = 0; i < this.entries.length; i++) {
       const { ins, out } = this.buffers(i);
-      const a = this.entries[i].args(ins, out);
+      const a = this.entries[i].args(ins, out, this.block, this.cellAt[i]);
       if (a === null) return false;
       this.block.set(a, this.at[i]);
     }
+    for (let j = 0; j < this.splitWords.length; j++) this.controls[j] = this.block[this.splitWords[j]];
     return (this.bound = true);
   }
 
-  /** `times` times: `inner` runs of the inner entries, then the outer ones (after `ready` said true). */
+  /**
+   * `times` times: `inner` runs of the inner entries, then the outer ones (after `ready` said true). Where
+   * entries may post the helper a share, a single run is timed both ways now and then as a kernel's calls
+   * are, and posts only where that was measured to pay (split.ts); repeated runs take the latest choice.
+   */
   call(times = 1, inner = 0): void {
-    this.run(this.block.byteOffset, times, inner);
+    const t = this.timer;
+    if (t === null) return this.run(this.block.byteOffset, times, inner);
+    const timed = times === 1 && inner === 0, on = timed ? t.split() : t.splitting;
+    for (let j = 0; j < this.splitWords.length; j++) this.block[this.splitWords[j]] = on ? this.controls[j] : 0;
+    if (!timed) return this.run(this.block.byteOffset, times, inner);
+    const t0 = performance.now();
+    this.run(this.block.byteOffset, 1, 0);
+    t.record(on, performance.now() - t0);
   }
 }

@@ -37,20 +37,21 @@ export function vecmatEntry(k: WasmKernels, sv: number, K: number, N: number, sc
   const driver = driverFor(wide, k);
   if (!driver) return undefined;
   const splittable = vecmatSplits(K, N);
-  const a = scratch!.args, partial = scratch!.partial;
-  return { fn: driver, arity: 1, args: (ins, c) => {
-    if (!owns(ins[0]) || !owns(ins[1]) || !owns(c)) return null;
+  const partial = scratch!.partial;
+  // the plan's cells: our rows' wide block at 0, the second share's at 8, the driver's arguments at 16
+  return { fn: driver, arity: 1, cells: 24, split: { what: `vector-matrix product [1,${K}]·[${K},${N}]`, word: 16 }, args: (ins, c, a, at0) => {
+    if (!a || at0 === undefined || !owns(ins[0]) || !owns(ins[1]) || !owns(c)) return null;
     const hp = splittable ? readyHelper() : null;
     if (splittable && hp === null && helperStarting()) return null;
     const slot = hp ? hp.load(wide) : -1;
     const [v, A] = pick(ins);
     // as vecmatWide (K a multiple of 16: no rows left for vecmat1 on either side)
     const mine = splittable ? ownRows(K) : K;
-    wideBlock(a, 24, v, sv, A, N, 0, mine, c.byteOffset);
-    wideBlock(a, 32, v, sv, A, N, mine, K - mine, partial.byteOffset);
-    const at = (i: number) => a.byteOffset + 4 * i;
-    a.set([hp && slot >= 0 ? hp.control : 0, slot, at(32), at(24), splittable ? 1 : 0, c.byteOffset, partial.byteOffset, N4 * 4], 40);
-    return [at(40)];
+    wideBlock(a, at0, v, sv, A, N, 0, mine, c.byteOffset);
+    wideBlock(a, at0 + 8, v, sv, A, N, mine, K - mine, partial.byteOffset);
+    const at = (i: number) => a.byteOffset + 4 * (at0 + i);
+    a.set([hp && slot >= 0 ? hp.control : 0, slot, at(8), at(0), splittable ? 1 : 0, c.byteOffset, partial.byteOffset, N4 * 4], at0 + 16);
+    return [at(16)];
   } };
 }
 

@@ -69,12 +69,6 @@ export interface VecmatScratch {
   readonly own: Float32Array;
   /** Chunk 1's partial sums (the four-row kernel's helper share, the one-call driver's second share). */
   readonly partial: Float32Array;
-  /**
-   * Argument blocks of the wide kernel (WIDE_ARG), eight i32s each: `vecmatFour`'s (ours at 0, the
-   * helper's at 8), then the one-call entry's (all rows at 16, ours at 24, the helper's at 32) and the
-   * entry's own at 40.
-   */
-  readonly args: Int32Array;
   /** The wide kernel's blocks by chunk: the caller's at 8·n, the helper's at 8·(chunks + n). */
   readonly blocks: Int32Array;
   /** The wide kernel for this width and memory, found on the first call (null: none). */
@@ -101,10 +95,10 @@ export function vecmatScratch(K: number, N: number, alloc: (floats: number) => F
   const N4 = (N + 3) & ~3;
   const { rows, chunks } = vecmatChunks(K, N);
   const P = Math.max(2, chunks) * N4;
-  const f = alloc(P + 48 + 16 * chunks);
+  const f = alloc(P + 16 * chunks);
   const own = f.subarray(0, P);
   const ints = (at: number, n: number) => new Int32Array(f.buffer, f.byteOffset + at * 4, n);
-  return { chunkRows: rows, chunks, own, partial: own.subarray(N4, 2 * N4), args: ints(P, 48), blocks: ints(P + 48, 16 * chunks), timer: splitTimer(`vector-matrix product [${K}]·[${K},${N}]`) };
+  return { chunkRows: rows, chunks, own, partial: own.subarray(N4, 2 * N4), blocks: ints(P, 16 * chunks), timer: splitTimer(`vector-matrix product [${K}]·[${K},${N}]`) };
 }
 
 /** The wide vector-matrix kernel for rows of `ldm` bytes, compiled for the heap's memory (null where it does not compile). */
