@@ -11,6 +11,7 @@ import { heap } from '../../runtime/kernels/heap.ts';
 import { matmulKernel } from '../../runtime/kernels/matmul.ts';
 import { narrowApplies } from '../../runtime/kernels/wasm/narrow-product.ts';
 import { randoms } from '../support/run.ts';
+import { expectEachClose } from '../support/close.ts';
 
 const h = heap()!;
 
@@ -42,7 +43,7 @@ describe('the narrow product kernel', () => {
         const p = h.alloc(M * N).fill(NaN);
         plain([a, b], p);
         const ref = reference(a, b, null, M, K, N, tB, false);
-        p.forEach((v, i) => expect(Math.abs(v - ref[i]), `[${i}]: ${v} vs ${ref[i]}`).toBeLessThanOrEqual(tol(K, ref[i])));
+        expectEachClose(p, ref, (r) => tol(K, r));
         for (const relu of [false, true]) {
           const linear = matmulKernel(M, K, N, false, tB, 'f32', { relu });
           expect(linear.path).toBe(`WebAssembly SIMD narrow product, the bias${relu ? ' and ReLU' : ''} applied as it stores C`);
@@ -61,7 +62,7 @@ describe('the narrow product kernel', () => {
         // operands outside the heap: the JavaScript loops
         const outside = new Float32Array(M * N);
         plain([Float32Array.from(a), Float32Array.from(b)], outside);
-        outside.forEach((v, i) => expect(Math.abs(v - ref[i])).toBeLessThanOrEqual(tol(K, ref[i])));
+        expectEachClose(outside, ref, (r) => tol(K, r), (i) => `outside the heap [${i}]`);
         for (const x of [a, b, bias, p]) h.free(x);
       });
 
@@ -76,7 +77,7 @@ describe('the narrow product kernel', () => {
       }
       kernel([a, b, bias], c);
       const ref = reference(a, b, bias, M, K, N, false, true);
-      c.forEach((v, i) => expect(Math.abs(v - ref[i]), `step ${step} [${i}]`).toBeLessThanOrEqual(tol(K, ref[i])));
+      expectEachClose(c, ref, (r) => tol(K, r), (i) => `step ${step} [${i}]`);
     }
     for (const x of [a, b, bias, c]) h.free(x);
   });
