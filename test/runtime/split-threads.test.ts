@@ -32,7 +32,7 @@ const h = heap()!;
 // products (wasm/narrow.ts) by chunks of rows: M mod 4 rows and K mod 4 products, B transposed, an epilogue
 const cases = [[256, 512, 64, false], [132, 512, 40, true], [8192, 256, 1, false], [1, 8192, 256, false], [1, 4096, 100, false], [260, 300, 72, true], [64, 1030, 516, false], [68, 1030, 520, false, true], [128, 784, 256, false], [104, 300, 104, true, true], [258, 300, 72, true], [130, 512, 64, false],
   [258, 300, 72, true, false, true], [64, 1030, 516, false, false, true], [130, 1100, 60, false, true, false], [128, 784, 256, false, false, false], [104, 300, 104, true, true, true],
-  [4099, 261, 10, false], [2050, 300, 13, false, true, true], [3001, 700, 3, false, false, false]] as const;
+  [1030, 205, 10, false], [776, 270, 13, false, true, true], [702, 1000, 3, false, false, false]] as const;
 /** The cases split by columns (wasm/gemm.ts, `byColumns`). */
 const byColumns = [8, 9, 15, 16];
 const kernels = cases.map(([M, K, N, tA, tB = false, relu = undefined]: readonly [number, number, number, boolean, boolean?, boolean?]) => ({
