@@ -3,6 +3,7 @@
  * kind (shared: the runtime's heap and its helper thread; private: the copying fallback).
  */
 import { module, type Func } from './asm.ts';
+import { FunctionBuilder } from './builder.ts';
 import { copyRowsKernel, gemmRowsKernel, packKernel, packTailKernel, packTKernel, panelKernel } from './panel.ts';
 import { addToKernel, matvec4Kernel, matvecKernel, vecmatKernel, vecmatTallKernel } from './vector.ts';
 import { narrowKernel } from './narrow.ts';
@@ -57,10 +58,21 @@ export function kernelModuleBytes(shared: boolean, fma: boolean): Uint8Array {
 }
 
 let relaxed: boolean | undefined;
-/** True where the engine compiles relaxed SIMD (browsers since 2023; Node 20 with V8's flag, which the CLI sets). */
+/**
+ * True where the engine compiles relaxed SIMD (browsers since 2023; Node 20 with V8's flag, which the CLI
+ * sets): a module of one relaxed multiply-add validates, not the kernels' own module, whose bytes (tens
+ * of milliseconds to generate) are made once, for the engine it runs on.
+ */
 export function hasRelaxedSimd(): boolean {
-  relaxed ??= WebAssembly.validate(kernelModuleBytes(false, true) as Uint8Array<ArrayBuffer>);
+  relaxed ??= WebAssembly.validate(relaxedProbe() as Uint8Array<ArrayBuffer>);
   return relaxed;
+}
+
+/** A module of one function: a relaxed multiply-add of three f32x4 constants, dropped. */
+function relaxedProbe(): Uint8Array {
+  const f = new FunctionBuilder('probe', []);
+  f.f32x4(1).f32x4(2).f32x4(3).op('f32x4.relaxed_madd').drop();
+  return module([f.func()], { shared: false, maxPages: 1 });
 }
 
 const modules = new Map<boolean, WebAssembly.Module>();
