@@ -24,7 +24,7 @@ export const narrowApplies = (M: number, K: number, N: number) =>
 
 /** What a narrow product of one shape keeps in the heap: Bᵀ (where B must be transposed or copied) and a bias's copy. */
 export interface NarrowScratch {
-  readonly bt: Float32Array | null;
+  readonly bt: Float32Array;
   readonly bias: Float32Array | null;
   readonly timer: SplitTimer;
 }
@@ -44,7 +44,7 @@ export function narrowProduct(k: WasmKernels, a: Float32Array, b: Float32Array, 
   let bt0: number;
   if (transB && bInMemory) bt0 = b.byteOffset;
   else {
-    const bt = s.bt!;
+    const bt = s.bt;
     if (transB) for (let i = 0; i < N * K; i++) bt[i] = b[i];
     else for (let j = 0; j < N; j++) for (let kk = 0, o = j * K; kk < K; kk++) bt[o + kk] = b[kk * N + j];
     bt0 = bt.byteOffset;
