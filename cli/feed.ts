@@ -144,8 +144,8 @@ function readInput(node: Node, file: string, env: Map<string, number>, allowNonF
   const data = double ? new Float64Array(values.length) : new Float32Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (node.dtype !== 'f32' && !ints && !(Number.isInteger(v) && Math.abs(v) <= INT_LIMIT))
-      throw new UserError(`${what}: expected integers${node.dtype === 'bool' ? ' (0 or 1)' : ` within ±2^24`}, value ${i} is ${v}`);
+    if (node.dtype === 'bool' && v !== 0 && v !== 1) throw new UserError(`${what}: expected 0 or 1, value ${i} is ${v}`);
+    if (node.dtype === 'i64' && !ints && !(Number.isInteger(v) && Math.abs(v) <= INT_LIMIT)) throw new UserError(`${what}: expected integers within ±2^24, value ${i} is ${v}`);
     if (node.dtype === 'i64' && ints && Math.abs(v) > INT_LIMIT) throw new UserError(`${what}: value ${i} (${v}) is beyond ±2^24, which graphc holds exactly`);
     const problem = small && intTypeProblem(small, v);
     if (problem) throw new UserError(`${what}: value ${i} (${v}) is ${problem}`);

@@ -97,6 +97,8 @@ export class OnnxSession {
   private readonly variants = new Map<string, Variant>();
   /** The names a feed may take (the graph inputs and the defaults'), made on the first run. */
   private inputNames?: string[];
+  /** The bool graph inputs (and defaults), whose values fed must be 0 or 1, made on the first run. */
+  private boolInputs?: Set<string>;
   private compiled = 0;
 
   constructor(
@@ -176,7 +178,14 @@ export class OnnxSession {
     for (const [name, f] of entries) this.checkFeed(name, f);
     // float64 values narrowed to float32 once, before they bind a specialisation or feed the plan
     const feeds = new Map(entries.map(([name, f]) => [name, f.data instanceof Float64Array ? { shape: f.shape, data: narrowDoubles(f.data, `input '${name}'`) } : f] as const));
+    const bools = (this.boolInputs ??= new Set([...this.inputs, ...this.defaults].flatMap((n) => (n.dtype === 'bool' ? [String(n.attrs.name)] : []))));
     for (const [name, f] of feeds) {
+      // a bool is 0 or 1: onnxruntime hands a Uint8Array's bytes on as C++ bools unchecked, where 2 means
+      // nothing defined (one op reads it as true, another as false)
+      if (bools.has(name)) {
+        const bad = f.data.findIndex((v) => v !== 0 && v !== 1);
+        if (bad >= 0) fail(`input '${name}' (bool): value ${bad} is ${f.data[bad]}, not 0 or 1`);
+      }
       const t = this.intTypes.get(name);
       if (!t) continue;
       const count = f.shape.reduce((a, b) => a * b, 1);
