@@ -5,14 +5,15 @@
  * Add-tree of SliceGrads (an unrolled RNN's steps, a tensor cut into pieces), where each SliceGrad is a
  * whole zero-padded buffer. A term taken whole (begins 0, steps 1, like's shape) is a gradient added as
  * it is. Attributes: begin and step, each k·rank numbers, term by term. The op's expansion (the SliceGrads
- * and their Adds, in the terms' order) gives its gradient (expansion.ts).
+ * and their Adds, in the terms' order) gives its gradient and its ONNX export (expansion.ts): each term a
+ * SliceGrad's Pad (and Gathers, for steps other than 1), summed by Add.
  */
 import { defineOp } from './op.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { sameShape, shapeStr } from '../ir/shape.ts';
 import { GraphError } from '../ir/errors.ts';
 import * as B from '../ir/build.ts';
-import { expansionGrad } from './expansion.ts';
+import { expansionGrad, expansionOnnx } from './expansion.ts';
 import { sliceGradSumKernel } from '../../runtime/kernels/slice-grad-sum.ts';
 
 /** Term i's begins and steps (each of the tensor's rank). */
@@ -51,5 +52,6 @@ defineOp({
     return sliceGradSumKernel(ctx.outShape, terms, ctx.precision);
   },
   grad: (n, g) => expansionGrad(expand(n), n.inputs, g),
+  onnx: (e, n, ins) => expansionOnnx(e, expand(n), n.inputs, ins),
   showAttrs: (a) => `begin=[${a.begin}] step=[${a.step}]`,
 });

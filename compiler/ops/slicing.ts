@@ -2,9 +2,10 @@
  * Ops that select, join or pad data: Slice (static begins and steps per axis), Pad (constant, reflect,
  * edge), Concat, Gather (along an axis, any index shape) and Expand (numpy broadcast to a shape), with
  * their gradients: a slice's is its zero-padded scatter (SliceGrad), a gather's a scatter-add
- * (GatherGrad), a concat's the slices of its parts. Their ONNX import rules: slicing-onnx.ts.
+ * (GatherGrad), a concat's the slices of its parts; SliceGrad exports as Pad and Gather. Their ONNX import
+ * rules: slicing-onnx.ts.
  */
-import { defineOp } from './op.ts';
+import { defineOp, type OnnxEmit } from './op.ts';
 import { concatImport, expandImport, gatherImport, padImport, sliceImport } from './slicing-onnx.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { broadcastShapes, normAxes, shapeStr, ShapeError, type Dim } from '../ir/shape.ts';
@@ -35,6 +36,31 @@ defineOp({
   showAttrs: (a) => `begin=[${a.begin}] step=[${a.step}]`,
 });
 
+/**
+ * SliceGrad as ONNX: g placed into zeros of like's shape. One Pad takes every axis of step 1 (zeros before
+ * and after the slice) and one zero past g's end on each other axis; then each axis of another step is a
+ * Gather along it with a constant index per place of like's dim: the slice's element there, else that zero.
+ */
+export function sliceGradOnnx(e: OnnxEmit, n: Node, [g]: readonly string[]): string {
+  const gs = n.inputs[0].shape, ls = n.shape, r = ls.length;
+  const begin = n.attrs.begin as number[], step = n.attrs.step as number[];
+  const pads = Array<number>(2 * r).fill(0), strided: number[] = [];
+  for (let a = 0; a < r; a++) {
+    const k = gs[a], d = ls[a];
+    // a symbolic dim is sliced whole (sliceOf)
+    if (typeof k !== 'number' || typeof d !== 'number' || (begin[a] === 0 && step[a] === 1 && k === d)) continue;
+    if (step[a] === 1) [pads[a], pads[a + r]] = [begin[a], d - begin[a] - k];
+    else (pads[a + r] = 1), strided.push(a);
+  }
+  let out = pads.some((p) => p !== 0) ? e.op('Pad', [g, e.constI64(pads)]) : g;
+  for (const a of strided) {
+    const k = gs[a] as number, idx = Array<number>(ls[a] as number).fill(k);
+    for (let i = 0; i < k; i++) idx[begin[a] + step[a] * i] = i;
+    out = e.op('Gather', [out, e.constI64(idx)], { axis: a });
+  }
+  return out === g ? e.op('Identity', [g]) : out;
+}
+
 defineOp({
   name: 'SliceGrad',
   dsl: { internal: 'made by gradient rules (the gradient of Slice)' },
@@ -43,6 +69,7 @@ defineOp({
   // a sum of one slice's gradient: zeros where the slice is not, its gradient copied into its places
   kernel: (ctx) => sliceGradSumKernel(ctx.outShape, [{ shape: ctx.inShapes[0], begin: ctx.attrs.begin as number[], step: ctx.attrs.step as number[] }], ctx.precision),
   grad: (n, g) => [B.mk('Slice', [g], { begin: n.attrs.begin, step: n.attrs.step, shape: n.attrs.shape }), null],
+  onnx: sliceGradOnnx,
   showAttrs: (a) => `begin=[${a.begin}] step=[${a.step}]`,
 });
 
