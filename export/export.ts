@@ -81,7 +81,8 @@ export function exportGraph(given: Graph, opts: ExportOptions): Uint8Array {
       names.set(n, n.dtype === 'i64' ? e.constI64(Array.from(value), n.shape as number[]) : n.dtype === 'bool' ? e.constBool(value, n.shape as number[]) : e.constF32(value, n.shape as number[]));
     } else {
       const def = getOp(n.op);
-      if (!def.onnx) throw new GraphError(`ONNX export: op ${n.op} has no ONNX mapping`, n.src);
+      // (a gradient op standard ONNX has no op for, where graphc writes no composition of ops either)
+      if (!def.onnx) throw new GraphError(`ONNX export: op ${n.op}${'internal' in def.dsl ? ` (${def.dsl.internal})` : ''} has no ONNX mapping: ONNX has no op for it and graphc writes none of standard ops, so this graph${opts.mode === 'train' ? ' (a training step through it)' : ''} cannot be written${opts.mode === 'train' ? '; the inference graph can' : ''}`, n.src);
       e.src = n.src;
       const out = def.onnx(e, n, n.inputs.map((i) => names.get(i)!));
       names.set(n, out);
