@@ -15,8 +15,9 @@
  * name: activations other than Sigmoid, Tanh and Relu, their alpha and beta, `clip`, LSTM's `input_forget` 1,
  * lengths outside 0..S, and lengths shorter than S over a batch that is not static or not theirs.
  * The input products stay one per gate and step: X·Wᵀ for every step (or every gate) as one product, cut per
- * step and gate, measured slower, in inference (each cut is a Slice, a copy) and far slower in training (each
- * cut's gradient is a zero-padded scatter of the whole product, so the backward pass grows as S²).
+ * step and gate, was measured slower in inference (each cut is a Slice, a copy). Its training step was slower
+ * still then, but the sum-slice-grads pass has since put the cuts' gradients into one buffer (no longer one
+ * zero-padded product per cut, quadratic in S), and that form has not been measured again.
  */
 import type { Node } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
