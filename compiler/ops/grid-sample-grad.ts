@@ -7,11 +7,13 @@
  *                                            unnormalization and, bilinear, its padding (zero where border or
  *                                            reflection clamps it, the sign flipped where reflection mirrors
  *                                            it; bicubic pads each pixel's index, which moves in steps)
- * Their own gradients (GridSample's second derivatives) are refused, and they have no ONNX op.
+ * Their own gradients (GridSample's second derivatives) are refused. ONNX has no op for them: they export as
+ * standard ops for bilinear and nearest with zeros or border padding (grid-sample-onnx.ts), and refuse the rest.
  */
 import { defineOp } from './op.ts';
 import { GraphError } from '../ir/errors.ts';
 import { GridPoint, gridAttrs, rint, sourceSlope, unpaddedSlope } from './grid-sample.ts';
+import { gridSampleGradOnnx } from './grid-sample-onnx.ts';
 
 defineOp({
   name: 'GridSampleGrad',
@@ -81,5 +83,6 @@ defineOp({
   grad(n) {
     throw new GraphError('GridSample: second derivatives are not supported', n.src);
   },
+  onnx: gridSampleGradOnnx,
   showAttrs: (a) => `${a.mode} ${a.padding}${a.align ? ' align_corners' : ''} ${a.out}`,
 });

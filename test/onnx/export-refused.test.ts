@@ -1,37 +1,62 @@
 /**
- * A training step holding an op with no ONNX mapping (the gradients of an imported GridSample, Gather,
- * GatherElements or GatherND: standard ONNX has no op for them, and graphc writes no composition of ops for
- * them yet) is refused by `exportModel(c, 'train')` in one line that names the op, what made it, and that
- * the inference graph still exports.
+ * A training step holding an op with no ONNX mapping (the gradients of an imported Gather, GatherElements
+ * or GatherND: ONNX has no op for them, and graphc writes no composition of standard ops for them yet) is
+ * refused by `exportModel(c, 'train')` in one line that names the op, what made it, and that the inference
+ * graph still exports; so is a GridSample gradient of a form its export does not write (bicubic, reflection).
  */
 import { describe, expect, it } from 'vitest';
 import { importOnnx, attachLoss, exportModel } from '../../export/index.ts';
 import { compileModel } from '../../compiler/passes/index.ts';
-import { model } from '../fuzz/build.ts';
+import { DataType } from '../../export/proto.ts';
+import { model, type Attr, type ModelSpec } from '../fuzz/build.ts';
+
+const compiled = (m: ModelSpec) => compileModel(attachLoss(importOnnx(model(m)), 'mse'), { lr: 0.1 });
+
+/** The message exportModel(c, 'train') throws. */
+function refusal(c: ReturnType<typeof compiled>): string {
+  try {
+    exportModel(c, 'train');
+  } catch (e) {
+    return (e as Error).message;
+  }
+  return 'exported';
+}
 
 /** out = GridSample(img, grid): img [1, 1, 3, 3] an initializer (a parameter once trained), grid [1, 2, 2, 2] fed. */
-const gridSample = () =>
-  compileModel(attachLoss(importOnnx(model({
+const gridSample = (attrs: Attr[]) =>
+  compiled({
     opset: 16,
     inputs: [{ name: 'grid', dims: [1, 2, 2, 2] }],
     inits: [{ name: 'img', dims: [1, 1, 3, 3], floats: [1, 2, 3, 4, 5, 6, 7, 8, 9] }],
-    nodes: [{ op: 'GridSample', inputs: ['img', 'grid'], outputs: ['out'] }],
+    nodes: [{ op: 'GridSample', inputs: ['img', 'grid'], outputs: ['out'], attrs }],
     outputs: ['out'],
-  })), 'mse'), { lr: 0.1 });
+  });
 
 describe('exportModel refuses a training step it cannot write', () => {
-  it("GridSample's gradient: one line naming the op, what made it, and why", () => {
-    const c = gridSample();
-    expect(c.trainStep.nodes.some((n) => n.op === 'GridSampleGrad')).toBe(true);
-    let message = '';
-    try {
-      exportModel(c, 'train');
-    } catch (e) {
-      message = (e as Error).message;
-    }
-    expect(message).toMatch(/ONNX export: op GridSampleGrad \(made by gradient rules \(the gradient of GridSample\)\) has no ONNX mapping: ONNX has no op for it and graphc writes none of standard ops, so this graph \(a training step through it\) cannot be written; the inference graph can$/);
+  it("Gather's gradient: one line naming the op, what made it, and why", () => {
+    // out = Gather(E, ids): E [5, 3] an initializer, ids [4] int64 fed
+    const c = compiled({
+      opset: 13,
+      inputs: [{ name: 'ids', dims: [4], elemType: DataType.INT64 }],
+      inits: [{ name: 'E', dims: [5, 3], floats: Array.from({ length: 15 }, (_, i) => i / 7) }],
+      nodes: [{ op: 'Gather', inputs: ['E', 'ids'], outputs: ['out'] }],
+      outputs: ['out'],
+    });
+    expect(c.trainStep.nodes.some((n) => n.op === 'GatherGrad')).toBe(true);
+    const message = refusal(c);
+    expect(message).toMatch(/ONNX export: op GatherGrad \(made by gradient rules \(the gradient of Gather\)\) has no ONNX mapping: ONNX has no op for it and graphc writes none of standard ops, so this graph \(a training step through it\) cannot be written; the inference graph can$/);
     expect(message).not.toContain('\n');
-    // the inference graph exports
     expect(exportModel(c, 'inference').length).toBeGreaterThan(0);
+  });
+
+  it("GridSample's gradient in bicubic mode or reflection padding: one line naming the forms written", () => {
+    for (const [mode, padding] of [['bicubic', 'zeros'], ['bilinear', 'reflection']]) {
+      const c = gridSample([{ name: 'mode', s: mode }, { name: 'padding_mode', s: padding }]);
+      const message = refusal(c);
+      expect(message).toMatch(new RegExp(`ONNX export: GridSample's gradient is written for modes bilinear and nearest with padding zeros or border, not ${mode} with ${padding}$`));
+      expect(message).not.toContain('\n');
+      expect(exportModel(c, 'inference').length).toBeGreaterThan(0);
+    }
+    expect(refusal(gridSample([]))).toBe('exported');
   });
 });

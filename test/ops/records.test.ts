@@ -19,7 +19,6 @@ const NO_ONNX_YET: Record<string, string> = {
   GatherGrad: 'the gradient of an imported Gather',
   GatherElementsGrad: 'the gradient of TopK\'s values and of an imported ScatterElements\' updates',
   GatherNDGrad: 'the gradient of an imported GatherND',
-  GridSampleGrad: 'the gradient of an imported GridSample',
 };
 
 describe('op records', () => {
