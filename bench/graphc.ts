@@ -1,7 +1,8 @@
 /**
  * graphc's side of the benchmark (../shared/reference/workloads.md), timed like the peers: in-process,
- * data already in memory, best of 3 after a warm-up. Training is timed as PyTorch's timed region runs
- * it: the model's construction (graphc: build, passes, planning) and the loop, the cost on every step.
+ * data already in memory, best of 3 after a warm-up (W5 at batch 4096 and MM: ten calls, then the best of
+ * twenty, as `bestCall` in timing.ts). Training is timed as PyTorch's timed region runs it: the model's
+ * construction (graphc: build, passes, planning) and the loop, the cost on every step.
  * `--only W4` runs one workload (peak memory is read from a process that ran W4 alone); `--only W3,W4,MM` those.
  * Beside the workloads (in `COMPILE`): each model's compile time by part, warm.
  */
@@ -23,6 +24,7 @@ import { parseCsv, type Dataset } from '../runtime/data.ts';
 import { resident } from '../runtime/kernels/heap.ts';
 import { useNodeHelperThread, useV8Settings } from '../runtime/node.ts';
 import { simdPeakGflops, simdPeakGflopsTwoThreads } from './peak.ts';
+import { CALL_REPEATS, CALL_WARM } from './timing.ts';
 import toy from '../graphs/toy.ts';
 import diabetes from '../graphs/diabetes.ts';
 import mlp, { syntheticData } from '../graphs/mlp-w4.ts';
@@ -41,8 +43,8 @@ const diabetesCsv = arg('--diabetes', 'data/data-03-diabetes.csv');
 const want = (w: string) => !only || only.split(',').includes(w);
 
 type R = { seconds: number; all: number[]; [k: string]: unknown };
-function best(fn: () => number, repeats = 3): R {
-  fn();
+function best(fn: () => number, repeats = 3, warm = 1): R {
+  for (let i = 0; i < warm; i++) fn();
   const all: number[] = [];
   for (let i = 0; i < repeats; i++) all.push(fn());
   return { seconds: Math.min(...all), all };
@@ -217,7 +219,7 @@ if (want('W5')) {
   const calls = timed(() => { for (let i = 0; i < 1000; i++) exe1.run(one); });
   const r = best(calls);
   results.W5b1 = { seconds: r.seconds / 1000, all: r.all.map((t) => t / 1000) };
-  results.W5b4096 = best(timed(() => exeN.run(many)));
+  results.W5b4096 = best(timed(() => exeN.run(many)), CALL_REPEATS, CALL_WARM);
 }
 if (want('MM')) {
   if (want('PEAK')) peaksBefore.push(await simdPeakGflopsTwoThreads());
@@ -228,7 +230,7 @@ if (want('MM')) {
     return new Plan(new Graph([{ name: 'c', node: B.matmul(a, b) }]), new Map([['a', [1024, 1024]], ['b', [1024, 1024]]]));
   });
   const leaves = new Map([['a', resident(g.uniform(1024 * 1024, -1, 1), plan)], ['b', resident(g.uniform(1024 * 1024, -1, 1), plan)]]);
-  const r = best(timed(() => plan.run(leaves)));
+  const r = best(timed(() => plan.run(leaves)), CALL_REPEATS, CALL_WARM);
   results.MM = { ...r, gflops: (2 * 1024 ** 3) / r.seconds / 1e9 };
 }
 // the most a WebAssembly SIMD kernel can do here on one thread and split over two (not a workload: the

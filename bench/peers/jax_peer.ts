@@ -4,7 +4,7 @@
  */
 import { numpy as np, jit, grad, init, defaultDevice } from '@jax-js/jax';
 import { readFileSync } from 'node:fs';
-import { bestOf } from '../timing.ts';
+import { bestCall, bestOf } from '../timing.ts';
 
 const arg = (name: string, d: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : d);
 const diabetes = arg('--diabetes', 'data/data-03-diabetes.csv');
@@ -47,7 +47,7 @@ try {
   const a = np.array(Float32Array.from({ length: 1024 * 1024 }, () => Math.random())).reshape([1024, 1024]);
   const b = np.array(Float32Array.from({ length: 1024 * 1024 }, () => Math.random())).reshape([1024, 1024]);
   const mm = jit((u: np.Array, v: np.Array) => np.matmul(u, v));
-  const r = await best(async () => {
+  const r = await bestCall(async () => {
     await mm(a.ref, b.ref).jsAsync();
   });
   results.MM = { ...r, gflops: (2 * 1024 ** 3) / r.seconds / 1e9 };
