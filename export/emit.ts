@@ -64,6 +64,20 @@ export class OnnxBuilder implements OnnxEmit {
     return this.op('Shape', [name]);
   }
 
+  /** The graph inputs carrying each symbolic dim (the first one's name and axis), and the sizes read. */
+  private readonly carriers = new Map<string, { name: string; axis: number; size?: string }>();
+
+  /** Records a graph input's shape: its symbolic dims can be read from it (`dimOf`). */
+  carry(name: string, shape: readonly (number | string)[]): void {
+    shape.forEach((d, axis) => typeof d === 'string' && !this.carriers.has(d) && this.carriers.set(d, { name, axis }));
+  }
+
+  dimOf(d: string): string | undefined {
+    const c = this.carriers.get(d);
+    if (c) c.size ??= this.op('Gather', [this.shapeOf(c.name), this.constI64([c.axis])], { axis: 0 });
+    return c?.size;
+  }
+
   /** Adds an initializer under `name` (parameters, constants). */
   initializer(t: TensorProto): void {
     this.initializers.push(t);

@@ -64,6 +64,7 @@ export function exportGraph(given: Graph, opts: ExportOptions): Uint8Array {
     const name = String(n.attrs.name);
     if (n.op === 'Input' || (n.op === 'Param' && opts.mode === 'train')) {
       names.set(n, name);
+      e.carry(name, n.shape);
       inputs.push(Object.assign(valueInfo(name, n), { docString: inputDoc(n, opts.mode, g.has(nextName(name))) }));
       // a leaf the step reads and does not update (its learning rate): an input, its default recorded in the
       // metadata, not as an initializer (an initializer of an input makes onnxruntime warn, and one that is

@@ -34,6 +34,11 @@ export interface OnnxEmit {
   constI64(values: readonly number[], dims?: readonly number[]): string;
   /** Runtime shape of a tensor as an int64 1-D tensor. */
   shapeOf(name: string): string;
+  /**
+   * Symbolic dim d's size at run time as an int64 tensor [1], read from the shape of a graph input carrying
+   * it; undefined where no graph input does.
+   */
+  dimOf?(d: string): string | undefined;
 }
 
 /** An ONNX op that cannot be imported in the form a file gives it (named in the importer's one-line error). */

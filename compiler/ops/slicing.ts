@@ -231,7 +231,13 @@ defineOp({
   },
   kernel: (ctx) => elementwiseKernel('x0', [ctx.inShapes[0]], ctx.outShape, (xs) => xs[0]),
   grad: (n, g) => [B.sumTo(g, n.inputs[0].shape)],
-  onnx: (e, n, ins) => e.op('Expand', [ins[0], e.constI64(n.shape.map((d) => (typeof d === 'number' ? d : 1)))]),
+  // a symbolic dim's size read from a graph input carrying it (a 1 would leave it to broadcasting, which a
+  // reduction or product after the Expand does not do)
+  onnx: (e, n, ins) => {
+    const sizes = n.shape.map((d) => (typeof d === 'number' ? undefined : e.dimOf?.(d)));
+    if (sizes.every((s) => s === undefined)) return e.op('Expand', [ins[0], e.constI64(n.shape.map((d) => (typeof d === 'number' ? d : 1)))]);
+    return e.op('Expand', [ins[0], e.op('Concat', n.shape.map((d, i) => sizes[i] ?? e.constI64([typeof d === 'number' ? d : 1])), { axis: 0 })]);
+  },
   onnxImport: { Expand: expandImport },
   showAttrs: (a) => shapeStr(a.shape as Dim[]),
 });

@@ -5,7 +5,7 @@
  * 'train')` runs in onnxruntime-node: its loss and next parameters against graphc's own run of the step,
  * and the next parameters against an SGD step from PyTorch's float64 autograd of the same slices. An LSTM
  * exported by PyTorch (its weights sliced per gate and step) writes its step too, run in onnxruntime-node
- * against graphc's.
+ * against graphc's, for a static batch and a symbolic one.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -48,10 +48,7 @@ print(json.dumps({'x': x.reshape(-1).tolist(), 't': t.reshape(-1).tolist(), 'W':
                   'loss': loss.item(), 'gW': Wt.grad.reshape(-1).tolist(), 'gV': Vt.grad.reshape(-1).tolist()}))
 `;
 
-/**
- * nn.LSTM(3, 4, batch_first) and a Linear on every step's output, exported by PyTorch at opset 13 for a
- * batch of 2 (a symbolic batch's step exports its zero initial state Expanded to a batch of 1).
- */
+/** nn.LSTM(3, 4, batch_first) and a Linear on every step's output, exported by PyTorch at opset 13 (a symbolic batch with an argument). */
 const LSTM = `
 import sys, torch
 torch.manual_seed(0)
@@ -60,7 +57,8 @@ class Net(torch.nn.Module):
         super().__init__(); s.rnn = torch.nn.LSTM(3, 4, batch_first=True); s.fc = torch.nn.Linear(4, 1)
     def forward(s, x):
         return s.fc(s.rnn(x)[0])
-torch.onnx.export(Net().eval(), torch.randn(2, 5, 3), sys.argv[1], opset_version=13, input_names=['x'], output_names=['out'])
+dyn = {'dynamic_axes': {'x': {0: 'N'}, 'out': {0: 'N'}}} if len(sys.argv) > 2 else {}
+torch.onnx.export(Net().eval(), torch.randn(2, 5, 3), sys.argv[1], opset_version=13, input_names=['x'], output_names=['out'], **dyn)
 `;
 
 const tensor = (data: readonly number[], dims: readonly number[]) => new ort.Tensor('float32', Float32Array.from(data), [...dims]);
@@ -94,9 +92,9 @@ describe.skipIf(!hasTorch)('SliceGrad and SliceGradSum export as Pad, Gather and
     }
   });
 
-  it("an LSTM from PyTorch: its step's loss and next parameters in onnxruntime-node against graphc's", async () => {
-    const file = join(dir, 'lstm.onnx');
-    python(LSTM, [file]);
+  it.each([['a batch of 2', false], ['a symbolic batch (its zero initial state Expanded to it)', true]])("an LSTM from PyTorch, %s: its step's loss and next parameters in onnxruntime-node against graphc's", async (_what, dynamic) => {
+    const file = join(dir, `lstm${dynamic ? '-dynamic' : ''}.onnx`);
+    python(LSTM, dynamic ? [file, 'dynamic'] : [file]);
     const x = Array.from({ length: 2 * 5 * 3 }, (_, i) => Math.sin(i * 0.7)), t = Array.from({ length: 2 * 5 }, (_, i) => Math.cos(i));
     const { ops, ours, theirs, params } = await bothSteps(file, { x: { data: x, shape: [2, 5, 3] }, y: { data: t, shape: [2, 5, 1] } }, 0.1);
     expect(ops.has('SliceGradSum')).toBe(true);
