@@ -216,8 +216,27 @@ defineOp({
     };
   },
   grad: (n, g) => [B.mk('Gather', [g, n.inputs[1]], n.attrs), null, null],
+  onnx: gatherGradOnnx,
   showAttrs: (a) => `axis=${a.axis}`,
 });
+
+/**
+ * GatherGrad as ONNX: g as [outer, m, inner] (m the indices' count) added into zeros of like's shape as
+ * [outer, n, inner] by ScatterElements with reduction add, each index Expanded over outer and inner.
+ */
+function gatherGradOnnx(e: OnnxEmit, n: Node, [g, idx, like]: readonly string[]): string {
+  const a = n.attrs.axis as number, ls = n.shape, is = n.inputs[1].shape, before = ls.slice(0, a), rest = ls.slice(a + 1);
+  const isStatic = (s: readonly unknown[]) => s.every((d) => typeof d === 'number');
+  // one of outer and m may be symbolic (a batch of tensors gathered from, or of indices), as Reshape's -1
+  if (!isStatic([ls[a], ...rest]) || (!isStatic(before) && !isStatic(is)))
+    throw new GraphError(`ONNX export: Gather's gradient needs static dims from its axis on, and static dims before it or static indices, got ${shapeStr(ls)} (axis ${a}) and indices ${shapeStr(is)}`, n.src);
+  const inner = prod(rest as number[]);
+  const shape3 = (k: number) => (isStatic(before) ? e.constI64([prod(before as number[]), k, inner]) : e.constI64([-1, k, inner]));
+  const g3 = e.op('Reshape', [g, isStatic(before) ? e.constI64([prod(before as number[]), -1, inner]) : shape3(prod(is as number[]))]);
+  const i3 = e.op('Expand', [e.op('Reshape', [idx, e.constI64([1, -1, 1])]), e.shapeOf(g3)]);
+  const zeros = e.op('Reshape', [e.op('Expand', [e.constF32([0], []), e.shapeOf(like)]), shape3(ls[a] as number)]);
+  return e.op('Reshape', [e.op('ScatterElements', [zeros, i3, g3], { axis: 1, reduction: 'add' }), e.shapeOf(like)]);
+}
 
 /** Expand: numpy broadcast of x with a shape (ONNX's Expand: either side may be 1). */
 defineOp({

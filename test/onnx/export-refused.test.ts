@@ -1,6 +1,6 @@
 /**
- * A training step holding an op with no ONNX mapping (the gradients of an imported Gather, GatherElements
- * or GatherND: ONNX has no op for them, and graphc writes no composition of standard ops for them yet) is
+ * A training step holding an op with no ONNX mapping (the gradients of an imported GatherElements or
+ * GatherND: ONNX has no op for them, and graphc writes no composition of standard ops for them yet) is
  * refused by `exportModel(c, 'train')` in one line that names the op, what made it, and that the inference
  * graph still exports; so is a GridSample gradient of a form its export does not write (bicubic, reflection).
  */
@@ -33,18 +33,18 @@ const gridSample = (attrs: Attr[]) =>
   });
 
 describe('exportModel refuses a training step it cannot write', () => {
-  it("Gather's gradient: one line naming the op, what made it, and why", () => {
-    // out = Gather(E, ids): E [5, 3] an initializer, ids [4] int64 fed
+  it("GatherElements' gradient: one line naming the op, what made it, and why", () => {
+    // out = GatherElements(E, idx): E [3, 3] an initializer, idx [2, 3] int64 fed
     const c = compiled({
       opset: 13,
-      inputs: [{ name: 'ids', dims: [4], elemType: DataType.INT64 }],
-      inits: [{ name: 'E', dims: [5, 3], floats: Array.from({ length: 15 }, (_, i) => i / 7) }],
-      nodes: [{ op: 'Gather', inputs: ['E', 'ids'], outputs: ['out'] }],
+      inputs: [{ name: 'idx', dims: [2, 3], elemType: DataType.INT64 }],
+      inits: [{ name: 'E', dims: [3, 3], floats: Array.from({ length: 9 }, (_, i) => i / 7) }],
+      nodes: [{ op: 'GatherElements', inputs: ['E', 'idx'], outputs: ['out'] }],
       outputs: ['out'],
     });
-    expect(c.trainStep.nodes.some((n) => n.op === 'GatherGrad')).toBe(true);
+    expect(c.trainStep.nodes.some((n) => n.op === 'GatherElementsGrad')).toBe(true);
     const message = refusal(c);
-    expect(message).toMatch(/ONNX export: op GatherGrad \(made by gradient rules \(the gradient of Gather\)\) has no ONNX mapping: ONNX has no op for it and graphc writes none of standard ops, so this graph \(a training step through it\) cannot be written; the inference graph can$/);
+    expect(message).toMatch(/ONNX export: op GatherElementsGrad \(made by gradient rules \(the gradient of GatherElements\)\) has no ONNX mapping: ONNX has no op for it and graphc writes none of standard ops, so this graph \(a training step through it\) cannot be written; the inference graph can$/);
     expect(message).not.toContain('\n');
     expect(exportModel(c, 'inference').length).toBeGreaterThan(0);
   });

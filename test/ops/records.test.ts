@@ -16,7 +16,6 @@ const proto = Tensor.prototype as unknown as Record<string, unknown>;
 
 /** Known gaps, each with its consequence: a training step that differentiates through these cannot export. */
 const NO_ONNX_YET: Record<string, string> = {
-  GatherGrad: 'the gradient of an imported Gather',
   GatherElementsGrad: 'the gradient of TopK\'s values and of an imported ScatterElements\' updates',
   GatherNDGrad: 'the gradient of an imported GatherND',
 };
