@@ -24,11 +24,14 @@ import { declaredTypes } from './import-int.ts';
 import { decodeModel, withSource, type ImportedModel, type ImportOptions } from './import-model.ts';
 import { readInitializer, type Scope } from './import-context.ts';
 import { importNodes } from './import-node.ts';
+import { useImporter } from './trainable.ts';
 
 export { MAX_ELEMENTS, MAX_NODES, MAX_RANK, MAX_TOTAL_ELEMENTS } from './import-tensor.ts';
 
 // nodes built here are built for the caller: their position is the caller's
 ownSources(import.meta.url);
+// a model imported specialised on shapes is imported again for its other shapes (export/trainable.ts)
+useImporter(importOnnx);
 
 export { OnnxImportError, OnnxSpecializeError };
 export { decodeModel, type ImportedModel, type ImportOptions } from './import-model.ts';

@@ -2,8 +2,12 @@
 import { compileModel, type CompiledModel } from '../compiler/passes/compile.ts';
 import { GraphError } from '../compiler/ir/errors.ts';
 import { exportGraph } from './export.ts';
-import { OnnxSpecializeError } from './import-error.ts';
-import { trainedFile, unspecialized } from './trainable.ts';
+import { OnnxImportError, OnnxSpecializeError } from './import-error.ts';
+import { attachLoss, specializedSource } from './trainable.ts';
+import { decodeModel, importOnnx } from './import.ts';
+import { DataType, onnx } from './proto.ts';
+import { floatTensor } from './emit.ts';
+import type { BuiltModel, Specialized } from '../compiler/dsl/model.ts';
 
 export interface ExportModelOptions {
   /**
@@ -48,4 +52,36 @@ function anyBatchStep(c: CompiledModel) {
         `write the trained model for inference (the file it came from, any batch), or pass { fixedShape: true } for the step of [${s.shape.join(', ')}] alone`,
     );
   }
+}
+
+/**
+ * The specialised model imported with its input's dims symbolic, as the file declares them (its other
+ * options as they were), with the same loss: the model for any batch. Throws `OnnxSpecializeError` where
+ * the file needs the input's shape at import (a Reshape to a size computed from Shape(x)...).
+ */
+function unspecialized(s: Specialized): BuiltModel {
+  const src = specializedSource(s);
+  if (!src) throw new OnnxImportError(`the model specialised on input '${s.input}' was not made by attachLoss`);
+  const shapes = new Map([...(src.from.options.shapes ?? [])].filter(([name]) => name !== s.input));
+  return attachLoss(importOnnx(src.from.bytes, { ...src.from.options, shapes }), src.loss);
+}
+
+/**
+ * The ONNX file a specialised model was imported from, with `params`' values in its initializers of the
+ * same names (float and double; the others, and initializers no parameter names, as they were); undefined
+ * for a model that is not an import specialised on shapes.
+ */
+function trainedFile(s: Specialized | undefined, params?: ReadonlyMap<string, Float32Array>): Uint8Array | undefined {
+  const bytes = s && specializedSource(s)?.from.bytes;
+  if (!bytes || !params) return bytes;
+  const model = decodeModel(bytes);
+  for (const t of model.graph?.initializer ?? []) {
+    const v = params.get(t.name ?? '');
+    if (!v || (t.dataType !== DataType.FLOAT && t.dataType !== DataType.DOUBLE)) continue;
+    const count = (t.dims ?? []).reduce((a: number, d) => a * Number(d), 1);
+    if (count !== v.length) throw new OnnxImportError(`initializer '${t.name}' holds ${count} values, the trained parameter ${v.length}`);
+    if (t.dataType === DataType.DOUBLE) [t.doubleData, t.rawData] = [Array.from(v), new Uint8Array(0)];
+    else [t.floatData, t.rawData] = [[], floatTensor('', v, []).rawData];
+  }
+  return onnx.ModelProto.encode(model).finish();
 }

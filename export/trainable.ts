@@ -9,15 +9,17 @@
  * its dynamic batch's size) is `Specialized`: it is imported again for each other shape it is fed (the
  * last, shorter minibatch, the held-out rows, a prediction), with the same initializers, so training runs
  * every batch on one set of parameters. Its trained model is the file it came from with the trained values
- * in its initializers (`trainedFile`): graphc's graph holds one batch size, the file any.
+ * in its initializers (`trainedFile`, export/model.ts): graphc's graph holds one batch size, the file any.
+ *
+ * This file does not load the ONNX codec (the package's entry exports `attachLoss`, and a program that
+ * only trains starts without the codec): a specialised model comes from the importer, which hands this
+ * file its `importOnnx` when it loads (`useImporter`), for the imports again.
  */
 import { Graph } from '../compiler/ir/graph.ts';
 import * as B from '../compiler/ir/build.ts';
 import { inLeafScope } from '../compiler/ir/node.ts';
 import type { BuiltModel, Specialized } from '../compiler/dsl/model.ts';
-import { importOnnx, decodeModel, type ImportedModel } from './import.ts';
-import { DataType, onnx } from './proto.ts';
-import { floatTensor } from './emit.ts';
+import type { ImportedModel, ImportOptions } from './import.ts';
 import { OnnxImportError } from './import-error.ts';
 import { ownSources } from '../compiler/ir/source.ts';
 
@@ -52,49 +54,39 @@ export function attachLoss(m: ImportedModel, loss: LossKind): BuiltModel {
   return m.specializedFrom ? { ...built, specialized: specializedOn(m, loss) } : built;
 }
 
+type Importer = (bytes: Uint8Array, options: ImportOptions) => ImportedModel;
+let importer: Importer | undefined;
+
+/** Called by export/import.ts as it loads: the import that a specialised model's `on` runs again. */
+export function useImporter(f: Importer): void {
+  importer = f;
+}
+
+/** What a specialised model was imported from and its loss: for the model at any batch and its trained file (export/model.ts). */
+export interface SpecializedSource {
+  readonly from: NonNullable<ImportedModel['specializedFrom']>;
+  readonly loss: LossKind;
+}
+
 /** What each specialised model was imported from and its loss (by its `Specialized`, which compiling keeps). */
-const sources = new WeakMap<Specialized, { readonly from: NonNullable<ImportedModel['specializedFrom']>; readonly loss: LossKind }>();
+const sources = new WeakMap<Specialized, SpecializedSource>();
+
+/** What `attachLoss` made a specialised model from; undefined for one it did not make. */
+export function specializedSource(s: Specialized): SpecializedSource | undefined {
+  return sources.get(s);
+}
 
 function specializedOn(m: ImportedModel, loss: LossKind): Specialized {
   const from = m.specializedFrom!;
   const input = String(m.inputs[0].attrs.name);
+  // (a model specialised on shapes comes from importOnnx, which has handed over its import by then)
+  const again = importer;
+  if (!again) throw new OnnxImportError('attachLoss: a model specialised on shapes must come from importOnnx()');
   const s: Specialized = {
     input,
     shape: m.inputs[0].shape as number[],
-    on: (shape) => attachLoss(importOnnx(from.bytes, { ...from.options, shapes: new Map([[input, [...shape]]]) }), loss),
+    on: (shape) => attachLoss(again(from.bytes, { ...from.options, shapes: new Map([[input, [...shape]]]) }), loss),
   };
   sources.set(s, { from, loss });
   return s;
-}
-
-/**
- * The specialised model imported with its input's dims symbolic, as the file declares them (its other
- * options as they were), with the same loss: the model for any batch. Throws `OnnxSpecializeError` where
- * the file needs the input's shape at import (a Reshape to a size computed from Shape(x)...).
- */
-export function unspecialized(s: Specialized): BuiltModel {
-  const src = sources.get(s);
-  if (!src) throw new OnnxImportError(`the model specialised on input '${s.input}' was not made by attachLoss`);
-  const shapes = new Map([...(src.from.options.shapes ?? [])].filter(([name]) => name !== s.input));
-  return attachLoss(importOnnx(src.from.bytes, { ...src.from.options, shapes }), src.loss);
-}
-
-/**
- * The ONNX file a specialised model was imported from, with `params`' values in its initializers of the
- * same names (float and double; the others, and initializers no parameter names, as they were); undefined
- * for a model that is not an import specialised on shapes.
- */
-export function trainedFile(s: Specialized | undefined, params?: ReadonlyMap<string, Float32Array>): Uint8Array | undefined {
-  const bytes = s && sources.get(s)?.from.bytes;
-  if (!bytes || !params) return bytes;
-  const model = decodeModel(bytes);
-  for (const t of model.graph?.initializer ?? []) {
-    const v = params.get(t.name ?? '');
-    if (!v || (t.dataType !== DataType.FLOAT && t.dataType !== DataType.DOUBLE)) continue;
-    const count = (t.dims ?? []).reduce((a: number, d) => a * Number(d), 1);
-    if (count !== v.length) throw new OnnxImportError(`initializer '${t.name}' holds ${count} values, the trained parameter ${v.length}`);
-    if (t.dataType === DataType.DOUBLE) [t.doubleData, t.rawData] = [Array.from(v), new Uint8Array(0)];
-    else [t.floatData, t.rawData] = [[], floatTensor('', v, []).rawData];
-  }
-  return onnx.ModelProto.encode(model).finish();
 }
