@@ -58,17 +58,28 @@ export function module(funcs: readonly Func[], memory: { shared: boolean; maxPag
   const limits = memory.shared ? [0x03, 1, ...uleb(memory.maxPages ?? 65536)] : [0x00, 1];
   const imports = [[...name('env'), ...name('memory'), 0x02, ...limits], ...fnImports.map((f, i) => [...name('env'), ...name(f.name), 0x00, ...uleb(i)])];
   const nImp = fnImports.length;
+  // the code section: each body copied into place whole (a kernel's body is thousands of bytes, which
+  // spreading into one array of numbers after another costs milliseconds in code that runs once)
   const codes = funcs.map((f) => {
     const locals = f.locals.length ? vec(f.locals.map((t) => [1, t])) : [0];
-    const body = [...locals, ...f.body, 0x0b];
-    return [...uleb(body.length), ...body];
+    return { head: [...uleb(locals.length + f.body.length + 1), ...locals], body: f.body };
   });
-  return Uint8Array.from([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec(types)),
-    ...section(2, vec(imports)),
-    ...section(3, vec(funcs.map((_, i) => uleb(nImp + i)))),
-    ...section(7, vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(nImp + i)]))),
-    ...section(10, vec(codes)),
-  ]);
+  const count = uleb(funcs.length);
+  const codeBytes = codes.reduce((n, c) => n + c.head.length + c.body.length + 1, count.length);
+  const parts: (readonly number[])[] = [
+    [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    section(1, vec(types)),
+    section(2, vec(imports)),
+    section(3, vec(funcs.map((_, i) => uleb(nImp + i)))),
+    section(7, vec(funcs.map((f, i) => [...name(f.name), 0x00, ...uleb(nImp + i)]))),
+    [10, ...uleb(codeBytes), ...count],
+    ...codes.flatMap((c) => [c.head, c.body, [0x0b]]),
+  ];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
