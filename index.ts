@@ -13,7 +13,7 @@ import './compiler/ops/index.ts';
 import type { BuiltModel, Model } from './compiler/dsl/model.ts';
 import type { TensorValue } from './runtime/plan.ts';
 import { trainModel, predictWith, trainedModel, checkConverged, type Trained, type TrainOptions } from './runtime/train.ts';
-import type { ImportedModel } from './export/import.ts';
+import type { ImportedModel } from './export/import-model.ts';
 
 export * from './compiler/index.ts';
 export { compileModel } from './compiler/passes/compile.ts';
@@ -25,7 +25,7 @@ export { trainedModel, useFileReader } from './runtime/train.ts';
 export type { Trained, TrainOptions, TrainData, LogEntry, Divergence } from './runtime/train.ts';
 export { attachLoss } from './export/trainable.ts';
 export { OnnxImportError, OnnxSpecializeError } from './export/import-error.ts';
-export type { ImportedModel } from './export/import.ts';
+export type { ImportedModel } from './export/import-model.ts';
 export type { LossKind } from './export/trainable.ts';
 
 /**

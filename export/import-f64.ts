@@ -9,21 +9,11 @@
  */
 import type { Node } from '../compiler/ir/node.ts';
 import { DataType, type GraphProto } from './proto.ts';
+import type { Float64Model, Float64Use } from './import-model.ts';
+
+export type { Float64Model, Float64Use } from './import-model.ts';
 
 type Graph = NonNullable<GraphProto> | import('onnx-proto').onnx.IGraphProto;
-
-/** The graph inputs and outputs a model declares float64, and whether it has float64 tensors at all. */
-export interface Float64Use {
-  readonly inputs: ReadonlySet<string>;
-  readonly outputs: ReadonlySet<string>;
-  /** Any float64 tensor: an input, output, initializer, value_info, a Constant's value or a Cast to DOUBLE. */
-  readonly any: boolean;
-}
-
-/** A model's float64 use, with every tensor its nodes compute in float64 (by name, the node computing it). */
-export interface Float64Model extends Float64Use {
-  readonly computed: ReadonlyMap<string, Node>;
-}
 
 const elemOf = (v: { type?: { tensorType?: { elemType?: number | null } | null } | null }) => v.type?.tensorType?.elemType;
 

@@ -1,13 +1,11 @@
 /**
- * What an ONNX import hands back (ImportedModel) and what it is asked (ImportOptions), and the file's
- * decoding: the importer itself is import.ts.
+ * What an ONNX import hands back (ImportedModel) and what it is asked (ImportOptions), as types alone:
+ * they name no part of the ONNX codec, so the package's entry and a model's type check, which name them,
+ * read no protobuf declarations. The importer, and the file's decoding, are import.ts.
  */
 import type { Graph } from '../compiler/ir/graph.ts';
 import type { Node, DType } from '../compiler/ir/node.ts';
 import type { Dim } from '../compiler/ir/shape.ts';
-import { onnx, type ModelProto } from './proto.ts';
-import { fail } from './import-tensor.ts';
-import type { Float64Model } from './import-f64.ts';
 
 export interface ImportedModel {
   readonly name: string;
@@ -43,34 +41,6 @@ export interface ImportedModel {
   readonly specializedFrom?: { readonly bytes: Uint8Array; readonly options: ImportOptions };
 }
 
-/** The model with what imports it again for other shapes, where `options` specialised it on shapes. */
-export function withSource(m: ImportedModel, bytes: Uint8Array | ArrayBuffer, options: ImportOptions): ImportedModel {
-  return options.shapes?.size ? { ...m, specializedFrom: { bytes: modelBytes(bytes), options } } : m;
-}
-
-/**
- * The model's bytes as given from JavaScript: a Uint8Array (Node's Buffer is one), another view of
- * memory, or the ArrayBuffer `fetch(...).arrayBuffer()` gives (onnxruntime takes it too); anything else is
- * a TypeError naming it, not a "truncated or corrupted" protobuf.
- */
-export function modelBytes(bytes: unknown, fn = 'importOnnx'): Uint8Array {
-  if (bytes instanceof Uint8Array) return bytes;
-  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
-  const got = typeof bytes === 'string' ? `'${bytes.length > 60 ? bytes.slice(0, 60) + '…' : bytes}' (read the file first)` : bytes === null || typeof bytes !== 'object' ? String(bytes) : `an object (${bytes.constructor?.name ?? 'no prototype'})`;
-  throw new TypeError(`${fn}: bytes must be the model's bytes (a Uint8Array or an ArrayBuffer), got ${got}`);
-}
-
-export function decodeModel(given: Uint8Array | ArrayBuffer): ModelProto {
-  const bytes = modelBytes(given);
-  if (bytes.length === 0) fail('empty file, not an ONNX model');
-  try {
-    return onnx.ModelProto.decode(bytes);
-  } catch (e) {
-    return fail(`not an ONNX model: the protobuf is truncated or corrupted (${(e as Error).message})`);
-  }
-}
-
 export interface ImportOptions {
   /**
    * Values for integer graph inputs (shapes, axes): graphc computes in float32, so an int64 input is
@@ -97,4 +67,17 @@ export interface ImportOptions {
    * and an export's `doc_string`s.
    */
   readonly file?: string;
+}
+
+/** The graph inputs and outputs a model declares float64, and whether it has float64 tensors at all. */
+export interface Float64Use {
+  readonly inputs: ReadonlySet<string>;
+  readonly outputs: ReadonlySet<string>;
+  /** Any float64 tensor: an input, output, initializer, value_info, a Constant's value or a Cast to DOUBLE. */
+  readonly any: boolean;
+}
+
+/** A model's float64 use, with every tensor its nodes compute in float64 (by name, the node computing it). */
+export interface Float64Model extends Float64Use {
+  readonly computed: ReadonlyMap<string, Node>;
 }

@@ -9,7 +9,7 @@ import { Graph } from '../compiler/ir/graph.ts';
 import { inLeafScope, type Node, type DType } from '../compiler/ir/node.ts';
 import * as B from '../compiler/ir/build.ts';
 import { isStatic, type Dim } from '../compiler/ir/shape.ts';
-import { DataType, toNumber, ProtoIntegerError, type ModelProto } from './proto.ts';
+import { DataType, onnx, toNumber, ProtoIntegerError, type ModelProto } from './proto.ts';
 import { NEWEST_OPSET } from './import-ops.ts';
 import type { IntConst } from '../compiler/ops/op.ts';
 import { OnnxImportError, OnnxSpecializeError, shownName } from './import-error.ts';
@@ -21,7 +21,7 @@ import { fail, checkNodes, checkTotal, recordedDefaults } from './import-tensor.
 import { float64Model, FLOAT64_NOTE } from './import-f64.ts';
 import { isIntegerType } from '../compiler/ops/int-types.ts';
 import { declaredTypes } from './import-int.ts';
-import { decodeModel, withSource, type ImportedModel, type ImportOptions } from './import-model.ts';
+import type { ImportedModel, ImportOptions } from './import-model.ts';
 import { readInitializer, type Scope } from './import-context.ts';
 import { importNodes } from './import-node.ts';
 import { useImporter } from './trainable.ts';
@@ -34,7 +34,7 @@ ownSources(import.meta.url);
 useImporter(importOnnx);
 
 export { OnnxImportError, OnnxSpecializeError };
-export { decodeModel, type ImportedModel, type ImportOptions } from './import-model.ts';
+export type { ImportedModel, ImportOptions } from './import-model.ts';
 export { IMPORTER_OPS } from './import-node.ts';
 
 export function importOnnx(bytes: Uint8Array | ArrayBuffer, opts: ImportOptions = {}): ImportedModel {
@@ -145,4 +145,32 @@ function build(model: ModelProto, g: NonNullable<ModelProto['graph']>, opset: nu
   const float64 = float64Model(g, order, values);
   const notes = float64.any ? [FLOAT64_NOTE] : [];
   return { name: g.name || 'onnx', description: model.docString ?? '', opset, graph: new Graph(outputs, g.name || 'onnx'), inputs, params, defaults, tensors, readDefaults, float64, notes };
+}
+
+/** The model with what imports it again for other shapes, where `options` specialised it on shapes. */
+export function withSource(m: ImportedModel, bytes: Uint8Array | ArrayBuffer, options: ImportOptions): ImportedModel {
+  return options.shapes?.size ? { ...m, specializedFrom: { bytes: modelBytes(bytes), options } } : m;
+}
+
+/**
+ * The model's bytes as given from JavaScript: a Uint8Array (Node's Buffer is one), another view of
+ * memory, or the ArrayBuffer `fetch(...).arrayBuffer()` gives (onnxruntime takes it too); anything else is
+ * a TypeError naming it, not a "truncated or corrupted" protobuf.
+ */
+export function modelBytes(bytes: unknown, fn = 'importOnnx'): Uint8Array {
+  if (bytes instanceof Uint8Array) return bytes;
+  if (ArrayBuffer.isView(bytes)) return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes instanceof ArrayBuffer) return new Uint8Array(bytes);
+  const got = typeof bytes === 'string' ? `'${bytes.length > 60 ? bytes.slice(0, 60) + '…' : bytes}' (read the file first)` : bytes === null || typeof bytes !== 'object' ? String(bytes) : `an object (${bytes.constructor?.name ?? 'no prototype'})`;
+  throw new TypeError(`${fn}: bytes must be the model's bytes (a Uint8Array or an ArrayBuffer), got ${got}`);
+}
+
+export function decodeModel(given: Uint8Array | ArrayBuffer): ModelProto {
+  const bytes = modelBytes(given);
+  if (bytes.length === 0) fail('empty file, not an ONNX model');
+  try {
+    return onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    return fail(`not an ONNX model: the protobuf is truncated or corrupted (${(e as Error).message})`);
+  }
 }

@@ -19,7 +19,7 @@ import { Graph } from '../compiler/ir/graph.ts';
 import * as B from '../compiler/ir/build.ts';
 import { inLeafScope } from '../compiler/ir/node.ts';
 import type { BuiltModel, Specialized } from '../compiler/dsl/model.ts';
-import type { ImportedModel, ImportOptions } from './import.ts';
+import type { ImportedModel, ImportOptions } from './import-model.ts';
 import { OnnxImportError } from './import-error.ts';
 import { ownSources } from '../compiler/ir/source.ts';
 
