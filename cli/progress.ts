@@ -5,7 +5,8 @@
  * each line cut to the width anyway): training runs synchronously, so Ctrl-C ends the process with no
  * handler of ours to run, and a mode set here would stay set in the user's shell.
  */
-import cliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
+import type CliProgress from 'cli-progress';
 
 export interface Progress {
   update(epoch: number, cost: number): void;
@@ -18,6 +19,8 @@ export function progress(total: number, enabled: boolean): Progress {
   if (!enabled || !process.stderr.isTTY) {
     return { update() {}, log: (l) => process.stdout.write(l + '\n'), stop() {} };
   }
+  // loaded for the bar alone: a training whose standard error is no terminal starts without it
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const bar = new cliProgress.SingleBar(
     { format: 'training [{bar}] {percentage}% | epoch {value}/{total} | cost {cost}', stream: process.stderr, hideCursor: false, clearOnComplete: true, stopOnComplete: false, linewrap: true },
     cliProgress.Presets.shades_classic,
