@@ -64,10 +64,14 @@ export class OnnxBuilder implements OnnxEmit {
     return this.op('Shape', [name]);
   }
 
-  /** The graph inputs carrying each symbolic dim (the first one's name and axis), and the sizes read. */
+  /** The tensors carrying each symbolic dim (the first one's name and axis), and the sizes read. */
   private readonly carriers = new Map<string, { name: string; axis: number; size?: string }>();
 
-  /** Records a graph input's shape: its symbolic dims can be read from it (`dimOf`). */
+  /**
+   * Records the shape of a tensor written so far (a graph input, or a node's output: a derived dim such as a
+   * Pad's 'N+2' has no input of its own): its symbolic dims can be read from it by what is written after it
+   * (`dimOf`), which keeps the graph in topological order.
+   */
   carry(name: string, shape: readonly (number | string)[]): void {
     shape.forEach((d, axis) => typeof d === 'string' && !this.carriers.has(d) && this.carriers.set(d, { name, axis }));
   }

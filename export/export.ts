@@ -60,11 +60,14 @@ export function exportGraph(given: Graph, opts: ExportOptions): Uint8Array {
   const defaults: { key: string; value: string }[] = [];
   // the type and shape of each tensor a graphc node computes, under its ONNX name
   const known = new Map<string, ReturnType<typeof valueInfo>>();
+  const isInput = (n: Node) => n.op === 'Input' || (n.op === 'Param' && opts.mode === 'train');
+  // graph inputs carry their dims from the start: a node ordered before the input (an Expand of a constant
+  // to Shape(x), which reads no x) reads them too; a node's output carries its dims for what comes after it
+  for (const n of g.nodes) if (isInput(n)) e.carry(String(n.attrs.name), n.shape);
   for (const n of g.nodes) {
     const name = String(n.attrs.name);
-    if (n.op === 'Input' || (n.op === 'Param' && opts.mode === 'train')) {
+    if (isInput(n)) {
       names.set(n, name);
-      e.carry(name, n.shape);
       inputs.push(Object.assign(valueInfo(name, n), { docString: inputDoc(n, opts.mode, g.has(nextName(name))) }));
       // a leaf the step reads and does not update (its learning rate): an input, its default recorded in the
       // metadata, not as an initializer (an initializer of an input makes onnxruntime warn, and one that is
@@ -87,6 +90,7 @@ export function exportGraph(given: Graph, opts: ExportOptions): Uint8Array {
       e.src = n.src;
       const out = def.onnx(e, n, n.inputs.map((i) => names.get(i)!));
       names.set(n, out);
+      e.carry(out, n.shape);
       if (!known.has(out)) known.set(out, valueInfo(out, n));
     }
   }

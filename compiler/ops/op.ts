@@ -5,7 +5,8 @@
  */
 import { Node } from '../ir/node.ts';
 import type { OpCore } from '../ir/op.ts';
-import type { Dim } from '../ir/shape.ts';
+import { shapeStr, type Dim } from '../ir/shape.ts';
+import { GraphError } from '../ir/errors.ts';
 import { registerOp } from '../ir/registry.ts';
 import type { Kernel, KernelCtx } from '../../runtime/kernels/kernel.ts';
 import { ownSources } from '../ir/source.ts';
@@ -35,8 +36,8 @@ export interface OnnxEmit {
   /** Runtime shape of a tensor as an int64 1-D tensor. */
   shapeOf(name: string): string;
   /**
-   * Symbolic dim d's size at run time as an int64 tensor [1], read from the shape of a graph input carrying
-   * it; undefined where no graph input does.
+   * Symbolic dim d's size at run time as an int64 tensor [1], read from the shape of a tensor written before
+   * (a graph input or a node's output) carrying it; undefined where none does.
    */
   dimOf?(d: string): string | undefined;
 }
@@ -81,6 +82,14 @@ export class SymbolicDimError extends UnsupportedError {
 /** Refuses a symbolic dim where the op needs a number (SymbolicDimError: the model is specialised on it). */
 export function needStatic(message: string, dims: readonly Dim[]): never {
   throw new SymbolicDimError(message, dims.filter((d) => typeof d === 'string'));
+}
+
+/**
+ * Refuses an export that needs symbolic dim d's size at run time (an Expand to it, a Reshape to it) where
+ * no tensor written before n carries it (`OnnxEmit.dimOf`): never written as a silent 1.
+ */
+export function unread(n: Node, d: string): never {
+  throw new GraphError(`ONNX export: ${n.op} to ${shapeStr(n.shape)} needs the size of the symbolic dim '${d}' at run time, and no tensor computed before it has that dim to read it from (a graph input or a node's output; a dim derived from others is not computed from them)`, n.src);
 }
 
 /**

@@ -5,7 +5,7 @@
  * (GatherGrad), a concat's the slices of its parts; SliceGrad exports as Pad and Gather. Their ONNX import
  * rules: slicing-onnx.ts.
  */
-import { defineOp, type OnnxEmit } from './op.ts';
+import { defineOp, unread, type OnnxEmit } from './op.ts';
 import { concatImport, expandImport, gatherImport, padImport, sliceImport } from './slicing-onnx.ts';
 import type { Attrs, Node } from '../ir/node.ts';
 import { broadcastShapes, normAxes, shapeStr, ShapeError, type Dim } from '../ir/shape.ts';
@@ -250,10 +250,12 @@ defineOp({
   },
   kernel: (ctx) => elementwiseKernel('x0', [ctx.inShapes[0]], ctx.outShape, (xs) => xs[0]),
   grad: (n, g) => [B.sumTo(g, n.inputs[0].shape)],
-  // a symbolic dim's size read from a graph input carrying it (a 1 would leave it to broadcasting, which a
-  // reduction or product after the Expand does not do)
+  // a symbolic dim the input has at that axis is written 1 (Expand keeps the input's); any other's size is
+  // read from a tensor carrying it, else refused: a 1 would leave it to broadcasting, which a reduction or
+  // product after the Expand does not do
   onnx: (e, n, ins) => {
-    const sizes = n.shape.map((d) => (typeof d === 'number' ? undefined : e.dimOf?.(d)));
+    const x = n.inputs[0].shape, off = n.shape.length - x.length;
+    const sizes = n.shape.map((d, i) => (typeof d === 'number' || x[i - off] === d ? undefined : (e.dimOf?.(d) ?? unread(n, d))));
     if (sizes.every((s) => s === undefined)) return e.op('Expand', [ins[0], e.constI64(n.shape.map((d) => (typeof d === 'number' ? d : 1)))]);
     return e.op('Expand', [ins[0], e.op('Concat', n.shape.map((d, i) => sizes[i] ?? e.constI64([typeof d === 'number' ? d : 1])), { axis: 0 })]);
   },
