@@ -1,5 +1,5 @@
 /** Ops that only move data: reshape, unsqueeze, and broadcasting one tensor to another's shape. */
-import { defineOp, intConst, onnxOperand as need, onnxRule as rule } from './op.ts';
+import { defineOp, intConst, onnxOperand as need, onnxRule as rule, unread } from './op.ts';
 import { intVector, raise } from './onnx-read.ts';
 import { broadcastShapes, isStatic, normAxes, shapeStr, sizeOf, ShapeError, type Dim } from '../ir/shape.ts';
 import { posStr } from '../ir/source.ts';
@@ -75,10 +75,16 @@ defineOp({
   },
   grad: (n, g) => [B.reshape(g, n.inputs[0].shape)],
   onnx: (e, n, ins) => {
-    // Symbolic dims: 0 copies the input's dim at the same position; otherwise -1 (inferred).
+    // Symbolic dims: 0 copies the input's dim at the same position; one other is -1 (inferred), and more
+    // than one (which ONNX refuses) are read at run time from tensors carrying them, all but one refused
     const inShape = n.inputs[0].shape;
     const dims = n.shape.map((d, i) => (typeof d === 'number' ? d : inShape[i] === d ? 0 : -1));
-    return e.op('Reshape', [ins[0], e.constI64(dims)]);
+    if (dims.filter((d) => d === -1).length <= 1) return e.op('Reshape', [ins[0], e.constI64(dims)]);
+    const sizes = n.shape.map((d, i) => (dims[i] === -1 ? e.dimOf?.(d as string) : undefined));
+    const unknown = n.shape.filter((_, i) => dims[i] === -1 && sizes[i] === undefined) as string[];
+    if (unknown.length > 1) unread(n, unknown[1]);
+    const parts = dims.map((d, i) => sizes[i] ?? e.constI64([d]));
+    return e.op('Reshape', [ins[0], e.op('Concat', parts, { axis: 0 })]);
   },
   onnxImport: { Reshape: reshapeImport },
   showAttrs: (a) => shapeStr(a.shape as Dim[]),
