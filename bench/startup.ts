@@ -41,7 +41,10 @@ function measure(what: string, command: string, cmd: string, args: string[], bef
   return { what, command, min: all[0], median: all[Math.floor(all.length / 2)] };
 }
 
-if (!existsSync(join(root, 'dist/cli/main.js'))) throw new Error('graphc is not built: run `npm run build` (npm ci does)');
+if (!existsSync(join(root, 'dist/cli/main.js'))) {
+  process.stderr.write('bench:startup: graphc is not built here: run `npm run build` first (npm ci does)\n');
+  process.exit(1);
+}
 
 // the edited model: a copy of graphs/toy.ts beside it whose text changes before every run, so its bundle
 // and its check are missed as after a real edit (graphc's other caches stay warm, as they would)
