@@ -7,7 +7,7 @@ import { join } from 'node:path';
 /**
  * Two tiers. `npm test` runs the fast one (IR, passes, kernels, runtime, types: in-process, seconds);
  * `npm run test:all` adds the slow one: whole CLI processes, the packed tarball, the README's commands,
- * and the checks against PyTorch, onnx's checker, onnxruntime and the browser.
+ * the helper thread's many splits, and the checks against PyTorch, onnx's checker, onnxruntime and the browser.
  *
  * The fast tier's files share one process (`fast`: a new process and a fresh load of graphc's modules
  * per file cost more than most files' tests), except those that change what the process is (`fast-alone`).
