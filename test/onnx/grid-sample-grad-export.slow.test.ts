@@ -15,6 +15,7 @@ import { importOnnx, attachLoss, exportModel } from '../../export/index.ts';
 import { compileModel } from '../../compiler/passes/index.ts';
 import { hasTorch, python } from '../support/peers.ts';
 import { runGraph } from '../support/run.ts';
+import { maxDiff, ortTensor, type Feed } from '../support/imported-step.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'graphc-grid-grad-export-'));
 
@@ -39,9 +40,6 @@ print(json.dumps({'grid0': grid0.reshape(-1).tolist(), 't': t.reshape(-1).tolist
                   'loss': loss.item(), 'gimg': I.grad.reshape(-1).tolist(), 'goff': O.grad.reshape(-1).tolist()}))
 `;
 
-const tensor = (data: readonly number[], dims: readonly number[]) => new ort.Tensor('float32', Float32Array.from(data), [...dims]);
-const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
-
 describe.skipIf(!hasTorch)("GridSample's gradients export as standard ops", () => {
   for (const mode of ['bilinear', 'nearest'])
     for (const padding of ['zeros', 'border'])
@@ -52,13 +50,13 @@ describe.skipIf(!hasTorch)("GridSample's gradients export as standard ops", () =
           const lr = 0.5;
           const c = compileModel(attachLoss(importOnnx(new Uint8Array(readFileSync(file))), 'mse'), { lr });
           expect(c.trainStep.nodes.filter((n) => n.op === 'GridSampleGrad').length).toBe(mode === 'nearest' ? 1 : 2);
-          const feeds: Record<string, { data: number[]; shape: number[] }> = {
+          const feeds: Record<string, Feed> = {
             grid0: { data: ref.grid0, shape: [2, 3, 4, 2] }, y: { data: ref.t, shape: [2, 2, 3, 4] },
             img: { data: ref.img, shape: [2, 2, 5, 6] }, off: { data: ref.off, shape: [1, 3, 4, 2] }, 'optimizer.lr': { data: [lr], shape: [] },
           };
           const ours = runGraph(c.trainStep, feeds);
           const s = await ort.InferenceSession.create(exportModel(c, 'train'));
-          const theirs = await s.run(Object.fromEntries(s.inputNames.map((k) => [k, tensor(feeds[k].data, feeds[k].shape)])));
+          const theirs = await s.run(Object.fromEntries(s.inputNames.map((k) => [k, ortTensor(feeds[k])])));
           expect(Math.abs((theirs.loss.data as Float32Array)[0] - ref.loss)).toBeLessThanOrEqual(1e-5 * Math.max(1, ref.loss));
           for (const [p, grad, v] of [['img', ref.gimg, ref.img], ['off', ref.goff, ref.off]] as const) {
             const next = theirs[`${p}.next`].data as Float32Array;
